@@ -1,0 +1,41 @@
+# zkgate: build, run and test. `make help` lists the targets.
+
+GO      ?= go
+BIN     := bin/zkgate
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS := -X main.version=$(VERSION)
+# Packages other than the end-to-end tests.
+UNIT_PKGS = $(shell $(GO) list ./... | grep -v /e2e)
+
+.PHONY: help build run test unit e2e bench lint fmt clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+build: ## build bin/zkgate
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/zkgate
+
+run: build ## build and start a single node with the defaults (data in ./zkgate-data)
+	./$(BIN) serve
+
+test: unit e2e ## everything CI runs: unit tests with -race, then e2e
+
+unit: ## unit and integration tests with the race detector
+	$(GO) test -race -count=1 $(UNIT_PKGS)
+
+e2e: ## end-to-end tests against the real binary and real clients
+	$(GO) test -count=1 -timeout 20m ./e2e/...
+
+bench: ## benchmarks (go test -bench)
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+lint: ## gofmt, go vet and staticcheck
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+
+fmt: ## format the Go code
+	gofmt -w .
+
+clean: ## remove the binary and the default data dir
+	rm -rf bin zkgate-data

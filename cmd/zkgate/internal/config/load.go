@@ -1,0 +1,251 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+)
+
+// EnvPrefix prefixes every environment variable: --data-dir is read from
+// ZKGATE_DATA_DIR.
+const EnvPrefix = "ZKGATE"
+
+// Option describes one setting: its flag name (also its key in a YAML
+// file), its usage text and how it is read into a Config.
+type Option struct {
+	Name  string
+	Usage string
+	// Kind names the value in --help ("urls", "ms", "bytes", ...).
+	Kind string
+	// get renders the field's value (used for defaults and for printing
+	// the effective configuration); set parses a value into the field.
+	get func(*Config) string
+	set func(*Config, *viper.Viper, string) error
+}
+
+// Env is the option's environment variable.
+func (o Option) Env() string {
+	return EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(o.Name, "-", "_"))
+}
+
+// DefaultValue is the option's default as text.
+func (o Option) DefaultValue() string {
+	d := Default()
+	return o.get(&d)
+}
+
+func str(name, kind, usage string, f func(*Config) *string) Option {
+	return Option{Name: name, Usage: usage, Kind: kind,
+		get: func(c *Config) string { return *f(c) },
+		set: func(c *Config, v *viper.Viper, key string) error { *f(c) = v.GetString(key); return nil },
+	}
+}
+
+func list(name, usage string, f func(*Config) *[]string) Option {
+	return Option{Name: name, Usage: usage, Kind: "urls",
+		get: func(c *Config) string { return strings.Join(*f(c), ",") },
+		set: func(c *Config, v *viper.Viper, key string) error {
+			l, err := stringList(v.Get(key))
+			if err != nil {
+				return fieldErr(name, "%v", err)
+			}
+			*f(c) = l
+			return nil
+		},
+	}
+}
+
+func uintOpt[T uint | uint64 | int64](name, kind, usage string, f func(*Config) *T) Option {
+	return Option{Name: name, Usage: usage, Kind: kind,
+		get: func(c *Config) string { return fmt.Sprint(*f(c)) },
+		set: func(c *Config, v *viper.Viper, key string) error {
+			s := strings.TrimSpace(fmt.Sprint(v.Get(key)))
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || n < 0 {
+				return fieldErr(name, "%q is not a non-negative whole number", s)
+			}
+			*f(c) = T(n)
+			return nil
+		},
+	}
+}
+
+// millis reads a duration given in milliseconds, as etcd's flags of the
+// same name take it; a Go duration ("150ms", "1s") is accepted too.
+func millis(name, usage string, f func(*Config) *time.Duration) Option {
+	return Option{Name: name, Usage: usage, Kind: "ms",
+		get: func(c *Config) string { return strconv.FormatInt(f(c).Milliseconds(), 10) },
+		set: func(c *Config, v *viper.Viper, key string) error {
+			s := strings.TrimSpace(fmt.Sprint(v.Get(key)))
+			if n, err := strconv.ParseUint(s, 10, 32); err == nil {
+				*f(c) = time.Duration(n) * time.Millisecond
+				return nil
+			}
+			d, err := time.ParseDuration(s)
+			if err != nil || d < 0 {
+				return fieldErr(name, "%q is not a number of milliseconds", s)
+			}
+			*f(c) = d
+			return nil
+		},
+	}
+}
+
+// Options lists every setting of `zkgate serve` in the order --help and the
+// README show them.
+var Options = []Option{
+	str("name", "name", "Member name, unique in the cluster.", func(c *Config) *string { return &c.Name }),
+	str("data-dir", "dir", "Directory for the member's WAL and database. Created if missing.", func(c *Config) *string { return &c.DataDir }),
+	list("listen-client-urls", "URLs to serve the etcd v3 API (gRPC and HTTP/JSON), /health and /metrics on.", func(c *Config) *[]string { return &c.ListenClientURLs }),
+	list("advertise-client-urls", "Client URLs to tell the cluster and clients about.", func(c *Config) *[]string { return &c.AdvertiseClientURLs }),
+	list("listen-peer-urls", "URLs to listen on for Raft traffic from other members.", func(c *Config) *[]string { return &c.ListenPeerURLs }),
+	list("initial-advertise-peer-urls", "Peer URLs to tell the rest of the cluster about.", func(c *Config) *[]string { return &c.InitialAdvertisePeerURLs }),
+	str("initial-cluster", "name=url,...", "Every member at bootstrap, as name=peerURL,... (default: this node alone).", func(c *Config) *string { return &c.InitialCluster }),
+	str("initial-cluster-state", "new|existing", "new to bootstrap a cluster, existing to join one.", func(c *Config) *string { return &c.InitialClusterState }),
+	str("initial-cluster-token", "token", "Token that tells clusters with the same member URLs apart.", func(c *Config) *string { return &c.InitialClusterToken }),
+	millis("heartbeat-interval", "Raft heartbeat interval in milliseconds.", func(c *Config) *time.Duration { return &c.HeartbeatInterval }),
+	millis("election-timeout", "Raft election timeout in milliseconds (at least 5 heartbeats).", func(c *Config) *time.Duration { return &c.ElectionTimeout }),
+	uintOpt("snapshot-count", "count", "Applied entries between two snapshots of the member's state.", func(c *Config) *uint64 { return &c.SnapshotCount }),
+	str("auto-compaction-mode", "periodic|revision", "periodic (retention is a duration) or revision (retention is a count).", func(c *Config) *string { return &c.AutoCompactionMode }),
+	str("auto-compaction-retention", "retention", "History to keep: 5m, 1h, ... or a revision count; 0 disables compaction.", func(c *Config) *string { return &c.AutoCompactionRetention }),
+	uintOpt("quota-backend-bytes", "bytes", "Database size that raises a NOSPACE alarm and stops writes.", func(c *Config) *int64 { return &c.QuotaBackendBytes }),
+	uintOpt("max-request-bytes", "bytes", "Largest client request accepted, in bytes (room for 1 MiB znodes).", func(c *Config) *uint { return &c.MaxRequestBytes }),
+	uintOpt("max-txn-ops", "count", "Most operations in one transaction (room for big ZooKeeper multis).", func(c *Config) *uint { return &c.MaxTxnOps }),
+	list("etcd-endpoints", "Run as a gateway in front of this external etcd cluster instead of embedding a member.", func(c *Config) *[]string { return &c.EtcdEndpoints }),
+	str("zk-listen", "host:port", "host:port for the ZooKeeper wire protocol; empty disables it.", func(c *Config) *string { return &c.ZKListen }),
+	str("log-level", "level", "Log level: debug (everything, etcd included), info, warn or error.", func(c *Config) *string { return &c.LogLevel }),
+	str("log-format", "json|console", "Log format: json or console.", func(c *Config) *string { return &c.LogFormat }),
+}
+
+// AddFlags defines one flag per option on fs, with the defaults of
+// Default, plus --config.
+func AddFlags(fs *pflag.FlagSet) {
+	fs.Var(&textValue{kind: "file"}, "config", "YAML file with options (keys as the flag names); env "+EnvPrefix+"_CONFIG.")
+	for _, o := range Options {
+		fs.Var(&textValue{s: o.DefaultValue(), kind: o.Kind}, o.Name, o.Usage+" (env "+o.Env()+")")
+	}
+}
+
+// textValue is a string flag whose --help shows the kind of value it takes.
+type textValue struct{ s, kind string }
+
+func (t *textValue) String() string     { return t.s }
+func (t *textValue) Set(s string) error { t.s = s; return nil }
+func (t *textValue) Type() string       { return t.kind }
+
+// Load reads the options from, in rising precedence, defaults, the YAML
+// file named by --config (or ZKGATE_CONFIG), ZKGATE_* environment
+// variables and the flags set on fs. It validates the result.
+func Load(fs *pflag.FlagSet) (Config, error) {
+	v := viper.New()
+	v.SetEnvPrefix(EnvPrefix)
+	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
+	v.AllowEmptyEnv(true)
+	for _, o := range Options {
+		if err := v.BindEnv(o.Name); err != nil {
+			return Config{}, err
+		}
+		if f := fs.Lookup(o.Name); f != nil {
+			if err := v.BindPFlag(o.Name, f); err != nil {
+				return Config{}, err
+			}
+		}
+	}
+	file := os.Getenv(EnvPrefix + "_CONFIG")
+	if f := fs.Lookup("config"); f != nil && f.Changed {
+		file = f.Value.String()
+	}
+	if file != "" {
+		v.SetConfigFile(file)
+		v.SetConfigType("yaml")
+		if err := v.ReadInConfig(); err != nil {
+			return Config{}, fieldErr("config", "reading %s: %v", file, err)
+		}
+		if err := checkFileKeys(file); err != nil {
+			return Config{}, err
+		}
+	}
+
+	c := Default()
+	for _, o := range Options {
+		if !v.IsSet(o.Name) {
+			continue
+		}
+		if err := o.set(&c, v, o.Name); err != nil {
+			return Config{}, err
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// checkFileKeys rejects keys no option has, so a misspelt key is an error
+// rather than a silently ignored line.
+func checkFileKeys(file string) error {
+	fv := viper.New()
+	fv.SetConfigFile(file)
+	fv.SetConfigType("yaml")
+	if err := fv.ReadInConfig(); err != nil {
+		return fieldErr("config", "reading %s: %v", file, err)
+	}
+	var unknown []string
+	for k := range fv.AllSettings() {
+		if !slices.ContainsFunc(Options, func(o Option) bool { return o.Name == k }) {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return fieldErr("config", "%s: unknown key %s", file, strings.Join(unknown, ", "))
+	}
+	return nil
+}
+
+// Effective renders c as the YAML a --config file would hold, one option
+// per line, in the order of Options.
+func Effective(c *Config) string {
+	var b strings.Builder
+	for _, o := range Options {
+		fmt.Fprintf(&b, "%s: %s\n", o.Name, strconv.Quote(o.get(c)))
+	}
+	return b.String()
+}
+
+// stringList accepts a YAML list or a comma-separated string.
+func stringList(v any) ([]string, error) {
+	var raw []string
+	switch t := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		raw = strings.Split(t, ",")
+	case []string:
+		raw = t
+	case []any:
+		for _, e := range t {
+			s, ok := e.(string)
+			if !ok {
+				return nil, fmt.Errorf("list item %v is not a string", e)
+			}
+			raw = append(raw, s)
+		}
+	default:
+		return nil, fmt.Errorf("%v is not a list of URLs", v)
+	}
+	var out []string
+	for _, s := range raw {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}

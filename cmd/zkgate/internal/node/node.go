@@ -1,0 +1,255 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync"
+	"time"
+
+	"go.etcd.io/etcd/server/v3/embed"
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+
+	"github.com/zkgate/zkgate/cmd/zkgate/internal/config"
+	"github.com/zkgate/zkgate/cmd/zkgate/internal/logging"
+)
+
+// ErrInterrupted is returned by Start when its context ends before the
+// member has started.
+var ErrInterrupted = errors.New("interrupted during start-up")
+
+// Timing of shutdown. In-flight unary requests get drainTimeout to finish;
+// long-lived streams (watches, keep-alives) are then cut so that shutdown
+// does not wait etcd's full request timeout for them.
+const (
+	drainTimeout = time.Second
+	stopTimeout  = 10 * time.Second
+)
+
+// Node is one running zkgate process's server side: an embedded etcd
+// member, and the faces served with it.
+type Node struct {
+	cfg   config.Config
+	logs  *logging.Loggers
+	lock  *dataDirLock
+	etcd  *embed.Etcd
+	start time.Time
+
+	mu    sync.Mutex
+	grpcs []*grpc.Server // every gRPC server etcd created, to drain on Close
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start validates cfg, locks the data dir and starts the embedded etcd
+// member. It returns once the member runs; Ready reports when it serves
+// clients (that needs a quorum of the cluster). If ctx ends first, Start
+// returns ErrInterrupted.
+func Start(ctx context.Context, cfg config.Config, logs *logging.Loggers) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if !cfg.Embedded() {
+		return nil, &config.FieldError{Field: "etcd-endpoints",
+			Reason: "running as a gateway in front of external etcd is not available in this version; remove etcd-endpoints to embed a member"}
+	}
+	n := &Node{cfg: cfg, logs: logs, start: time.Now()}
+	if err := config.CheckDataDir(cfg.DataDir); err != nil {
+		return nil, err
+	}
+	lock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	n.lock = lock
+
+	ecfg, err := n.embedConfig()
+	if err != nil {
+		lock.release()
+		return nil, err
+	}
+
+	type started struct {
+		e   *embed.Etcd
+		err error
+	}
+	ch := make(chan started, 1)
+	go func() {
+		e, err := embed.StartEtcd(ecfg)
+		ch <- started{e, err}
+	}()
+	select {
+	case s := <-ch:
+		if s.err != nil {
+			lock.release()
+			return nil, fmt.Errorf("starting etcd member: %w", s.err)
+		}
+		n.etcd = s.e
+	case <-ctx.Done():
+		// StartEtcd can block (joining an existing cluster whose peers do
+		// not answer). The process is about to exit; the goroutine goes
+		// with it.
+		return nil, ErrInterrupted
+	}
+	return n, nil
+}
+
+// embedConfig translates cfg into etcd's embed.Config.
+func (n *Node) embedConfig() (*embed.Config, error) {
+	c := n.cfg
+	e := embed.NewConfig()
+	e.Name = c.Name
+	e.Dir = c.DataDir
+	var err error
+	if e.ListenClientUrls, err = parseURLs("listen-client-urls", c.ListenClientURLs); err != nil {
+		return nil, err
+	}
+	if e.AdvertiseClientUrls, err = parseURLs("advertise-client-urls", c.AdvertiseClientURLs); err != nil {
+		return nil, err
+	}
+	if e.ListenPeerUrls, err = parseURLs("listen-peer-urls", c.ListenPeerURLs); err != nil {
+		return nil, err
+	}
+	if e.AdvertisePeerUrls, err = parseURLs("initial-advertise-peer-urls", c.InitialAdvertisePeerURLs); err != nil {
+		return nil, err
+	}
+	e.InitialCluster = c.InitialClusterOrSelf()
+	e.ClusterState = c.InitialClusterState
+	e.InitialClusterToken = c.InitialClusterToken
+	e.TickMs = uint(c.HeartbeatInterval.Milliseconds())
+	e.ElectionMs = uint(c.ElectionTimeout.Milliseconds())
+	e.SnapshotCount = c.SnapshotCount
+	e.AutoCompactionMode = c.AutoCompactionMode
+	e.AutoCompactionRetention = c.AutoCompactionRetention
+	e.QuotaBackendBytes = c.QuotaBackendBytes
+	e.MaxRequestBytes = c.MaxRequestBytes
+	e.MaxTxnOps = c.MaxTxnOps
+	e.LogLevel = c.LogLevel
+	e.Logger = "zap"
+	e.ZapLoggerBuilder = embed.NewZapLoggerBuilder(n.logs.Etcd)
+	e.EnableGRPCGateway = true
+	e.ServiceRegister = func(s *grpc.Server) {
+		n.mu.Lock()
+		n.grpcs = append(n.grpcs, s)
+		n.mu.Unlock()
+	}
+	if err := e.Validate(); err != nil {
+		return nil, fmt.Errorf("etcd configuration: %w", err)
+	}
+	return e, nil
+}
+
+func parseURLs(field string, in []string) ([]url.URL, error) {
+	out := make([]url.URL, 0, len(in))
+	for _, s := range in {
+		u, err := url.Parse(s)
+		if err != nil {
+			return nil, &config.FieldError{Field: field, Reason: err.Error()}
+		}
+		out = append(out, *u)
+	}
+	return out, nil
+}
+
+// Ready is closed when the member serves clients.
+func (n *Node) Ready() <-chan struct{} { return n.etcd.Server.ReadyNotify() }
+
+// Err delivers a fatal error of the running member (for example its
+// listeners failing); it is closed once the member has stopped.
+func (n *Node) Err() <-chan error { return n.etcd.Err() }
+
+// Stopped is closed when the member has stopped, for example after it was
+// removed from the cluster.
+func (n *Node) Stopped() <-chan struct{} { return n.etcd.Server.StopNotify() }
+
+// Faces describes where this node serves, for the ready line.
+func (n *Node) Faces() []zap.Field {
+	var clients, peers []string
+	for _, l := range n.etcd.Clients {
+		clients = append(clients, "http://"+l.Addr().String())
+	}
+	for _, p := range n.etcd.Peers {
+		peers = append(peers, "http://"+p.Listener.Addr().String())
+	}
+	return []zap.Field{
+		zap.Strings("etcd-grpc", clients),
+		zap.Strings("etcd-http-json", withPath(clients, "/v3/")),
+		zap.Strings("health", withPath(clients, "/health")),
+		zap.Strings("metrics", withPath(clients, "/metrics")),
+		zap.Strings("peer", peers),
+		zap.String("member-id", n.etcd.Server.MemberID().String()),
+		zap.String("data-dir", n.cfg.DataDir),
+	}
+}
+
+// SinceStart is the time since Start was called.
+func (n *Node) SinceStart() time.Duration { return time.Since(n.start) }
+
+func withPath(urls []string, path string) []string {
+	out := make([]string, len(urls))
+	for i, u := range urls {
+		out[i] = u + path
+	}
+	return out
+}
+
+// Close stops the node: it drains client requests briefly, cuts
+// long-lived streams, stops the member (handing leadership to another
+// member when it leads) and unlocks the data dir. It is safe to call more
+// than once and also when the member never became ready, where etcd's own
+// Close would wait forever for servers that never started.
+func (n *Node) Close() error {
+	n.closeOnce.Do(func() { n.closeErr = n.close() })
+	return n.closeErr
+}
+
+func (n *Node) close() error {
+	defer n.lock.release()
+	n.logs.Stopping()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		select {
+		case <-n.etcd.Server.ReadyNotify():
+			n.drain()
+		default:
+			// Not ready: stop Raft first so that etcd's client servers,
+			// still waiting for readiness, give up, and Close can finish.
+			n.etcd.Server.HardStop()
+		}
+		n.etcd.Close()
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-time.After(stopTimeout):
+		return fmt.Errorf("etcd member did not stop within %v", stopTimeout)
+	}
+}
+
+// drain gives unary requests drainTimeout to finish, then closes the gRPC
+// servers, which ends watch and keep-alive streams.
+func (n *Node) drain() {
+	n.mu.Lock()
+	servers := append([]*grpc.Server(nil), n.grpcs...)
+	n.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, s := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stopped := make(chan struct{})
+			go func() { s.GracefulStop(); close(stopped) }()
+			select {
+			case <-stopped:
+			case <-time.After(drainTimeout):
+				s.Stop()
+				<-stopped
+			}
+		}()
+	}
+	wg.Wait()
+}

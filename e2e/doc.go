@@ -1,0 +1,5 @@
+// Package e2e holds zkgate's end-to-end tests: each builds the real binary,
+// starts real processes on loopback (see package harness) and drives them
+// with real clients: etcdctl, clientv3 and its concurrency package, and
+// plain HTTP. Run them with `make e2e`.
+package e2e

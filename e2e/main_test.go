@@ -1,0 +1,9 @@
+package e2e
+
+import (
+	"testing"
+
+	"github.com/zkgate/zkgate/e2e/harness"
+)
+
+func TestMain(m *testing.M) { harness.Main(m) }
