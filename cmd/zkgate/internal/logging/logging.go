@@ -2,6 +2,7 @@ package logging
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -38,6 +39,11 @@ func (l *Loggers) Stopping() { l.stopping.Store(true) }
 // New builds the loggers for level ("debug", "info", "warn" or "error")
 // and format ("json" or "console"), writing to stderr.
 func New(level, format string) (*Loggers, error) {
+	return NewTo(os.Stderr, level, format)
+}
+
+// NewTo is New writing to w.
+func NewTo(w io.Writer, level, format string) (*Loggers, error) {
 	lvl, err := zapcore.ParseLevel(level)
 	if err != nil || !contains(Levels, level) {
 		return nil, fmt.Errorf("log-level %q: must be one of %s", level, strings.Join(Levels, ", "))
@@ -58,10 +64,11 @@ func New(level, format string) (*Loggers, error) {
 	}
 	atom := zap.NewAtomicLevelAt(lvl)
 	stopping := new(atomic.Bool)
-	core := zapcore.NewCore(enc, zapcore.Lock(os.Stderr), atom)
-	main := zap.New(core, zap.ErrorOutput(zapcore.Lock(os.Stderr)))
+	sink := zapcore.Lock(zapcore.AddSync(w))
+	core := zapcore.NewCore(enc, sink, atom)
+	main := zap.New(core, zap.ErrorOutput(sink))
 	etcd := zap.New(&quietCore{Core: core.With([]zapcore.Field{zap.String("component", "etcd")}), level: atom, stopping: stopping},
-		zap.ErrorOutput(zapcore.Lock(os.Stderr)))
+		zap.ErrorOutput(sink))
 	return &Loggers{Main: main, Etcd: etcd, Level: atom, stopping: stopping}, nil
 }
 
