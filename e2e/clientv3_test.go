@@ -9,6 +9,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/client/v3/concurrency"
+	"go.etcd.io/etcd/server/v3/etcdserver/api/v3lock/v3lockpb"
 
 	"github.com/zkgate/zkgate/e2e/harness"
 )
@@ -359,5 +360,51 @@ func TestClientv3_STM(t *testing.T) {
 	b, _ := c.Get(ctx, "acct/b")
 	if string(a.Kvs[0].Value) != "0" || string(b.Kvs[0].Value) != "100" {
 		t.Fatalf("after transfers a=%s b=%s", a.Kvs[0].Value, b.Kvs[0].Value)
+	}
+}
+
+// TestClientv3_LockService drives etcd's v3lock gRPC service, which zkgate
+// serves on the client URL like etcd.
+func TestClientv3_LockService(t *testing.T) {
+	t.Parallel()
+	c := harness.StartNode(t, harness.NodeOptions{}).Client()
+	ctx := testCtx(t)
+	lc := v3lockpb.NewLockClient(c.ActiveConnection())
+
+	l1, err := c.Grant(ctx, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l2, err := c.Grant(ctx, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := lc.Lock(ctx, &v3lockpb.LockRequest{Name: []byte("svc-lock"), Lease: int64(l1.ID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := make(chan *v3lockpb.LockResponse, 1)
+	go func() {
+		r, err := lc.Lock(ctx, &v3lockpb.LockRequest{Name: []byte("svc-lock"), Lease: int64(l2.ID)})
+		if err != nil {
+			t.Error(err)
+		}
+		second <- r
+	}()
+	select {
+	case <-second:
+		t.Fatal("second Lock granted while the first holds it")
+	default:
+	}
+	// Revoking the holder's lease releases the lock.
+	if _, err := c.Revoke(ctx, l1.ID); err != nil {
+		t.Fatal(err)
+	}
+	r := <-second
+	if r == nil || string(r.Key) == string(first.Key) {
+		t.Fatalf("second lock key %v, first %s", r, first.Key)
+	}
+	if _, err := lc.Unlock(ctx, &v3lockpb.UnlockRequest{Key: r.Key}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -351,3 +351,44 @@ func mustJSON(t *testing.T, s string, v any) {
 		t.Fatalf("parsing %q: %v", s, err)
 	}
 }
+
+func TestEtcdctl_AuthAndMaintenance(t *testing.T) {
+	t.Parallel()
+	n := harness.StartNode(t, harness.NodeOptions{})
+	ep := n.ClientURL
+	harness.Etcdctl(t, ep, "put", "secret", "s3")
+
+	// Maintenance: a snapshot of the member's database, and a defrag.
+	snap := t.TempDir() + "/snap.db"
+	if out := harness.Etcdctl(t, ep, "snapshot", "save", snap); !strings.Contains(out, "Snapshot saved at "+snap) {
+		t.Fatalf("snapshot save: %q", out)
+	}
+	if out := harness.Etcdctl(t, ep, "defrag"); !strings.Contains(out, "Finished defragmenting etcd member["+ep+"]") {
+		t.Fatalf("defrag: %q", out)
+	}
+	if out := harness.Etcdctl(t, ep, "alarm", "list"); strings.TrimSpace(out) != "" {
+		t.Fatalf("alarms on a fresh node: %q", out)
+	}
+
+	// Auth: once enabled, anonymous requests are refused and users with
+	// the right role get through.
+	harness.Etcdctl(t, ep, "user", "add", "root", "--new-user-password=rootpw")
+	harness.Etcdctl(t, ep, "user", "add", "reader", "--new-user-password=readpw")
+	harness.Etcdctl(t, ep, "role", "add", "read-secret")
+	harness.Etcdctl(t, ep, "role", "grant-permission", "read-secret", "read", "secret")
+	harness.Etcdctl(t, ep, "user", "grant-role", "reader", "read-secret")
+	if out := harness.Etcdctl(t, ep, "auth", "enable"); !strings.Contains(out, "Authentication Enabled") {
+		t.Fatalf("auth enable: %q", out)
+	}
+	if r := harness.EtcdctlResult(t, "", ep, "get", "secret"); r.ExitCode == 0 {
+		t.Fatalf("anonymous get with auth on succeeded: %q", r.Stdout)
+	}
+	if got := harness.Etcdctl(t, ep, "--user", "reader:readpw", "get", "secret", "--print-value-only"); got != "s3\n" {
+		t.Fatalf("reader get: %q", got)
+	}
+	if r := harness.EtcdctlResult(t, "", ep, "--user", "reader:readpw", "put", "secret", "x"); r.ExitCode == 0 || !strings.Contains(r.Stderr, "permission denied") {
+		t.Fatalf("reader put: exit %d %q", r.ExitCode, r.Stderr)
+	}
+	harness.Etcdctl(t, ep, "--user", "root:rootpw", "auth", "disable")
+	harness.Etcdctl(t, ep, "get", "secret")
+}

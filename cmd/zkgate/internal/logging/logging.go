@@ -93,10 +93,14 @@ var noisyWarnings = map[string]bool{
 	"serve peer tls failed":                                                                true,
 }
 
-// shutdownErrors are what etcd logs, at error level, when its listeners
-// are closed by a deliberate shutdown.
-var shutdownErrors = map[string]bool{
-	"setting up serving from embedded etcd failed.": true,
+// shutdownNoise is what etcd logs, at warn and error level, when its
+// listeners and peer connections are closed by a deliberate shutdown. The
+// same peer messages while the node runs tell of a lost peer, and show.
+var shutdownNoise = map[string]bool{
+	"setting up serving from embedded etcd failed.":      true,
+	"lost TCP streaming connection with remote peer":     true,
+	"peer became inactive (message send to peer failed)": true,
+	"prober detected unhealthy status":                   true,
 }
 
 // quietCore passes etcd's entries through unless the level is above debug
@@ -114,7 +118,7 @@ func (c *quietCore) routine(e zapcore.Entry) bool {
 	if e.Level <= zapcore.InfoLevel {
 		return true
 	}
-	if c.stopping.Load() && shutdownErrors[e.Message] {
+	if c.stopping.Load() && shutdownNoise[e.Message] {
 		return true
 	}
 	return e.Level == zapcore.WarnLevel && noisyWarnings[e.Message]

@@ -15,7 +15,10 @@
 // case. When the member is ready, Close gives unary requests a second to
 // finish and then cuts long-lived streams (watches, lease keep-alives)
 // itself, which etcd would otherwise hold for its whole request timeout
-// (7 s by default). It hands leadership to another member when it leads.
+// (7 s by default). It hands leadership to another member when it leads;
+// if every peer is already gone, etcd spends up to its request timeout on
+// that attempt, so stopping a whole cluster at once can take the last
+// leader a few seconds.
 //
 // Concurrency: Start and Close may be called from any goroutine; Close is
 // idempotent. The node's gRPC server list is guarded by mu.

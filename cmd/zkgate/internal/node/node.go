@@ -25,7 +25,10 @@ var ErrInterrupted = errors.New("interrupted during start-up")
 // does not wait etcd's full request timeout for them.
 const (
 	drainTimeout = time.Second
-	stopTimeout  = 10 * time.Second
+	// stopTimeout bounds the whole of Close. A leader whose peers are
+	// already gone spends up to etcd's request timeout (5 s plus two
+	// election timeouts) trying to hand over leadership.
+	stopTimeout = 20 * time.Second
 )
 
 // Node is one running zkgate process's server side: an embedded etcd
