@@ -1,0 +1,97 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+)
+
+// Config configures an Engine.
+type Config struct {
+	// Client talks to etcd: the embedded member or an external cluster.
+	Client *clientv3.Client
+	// Logger defaults to a no-op logger.
+	Logger *zap.Logger
+
+	// MinSessionTimeout and MaxSessionTimeout clamp the timeout a client
+	// asks for, as ZooKeeper's minSessionTimeout and maxSessionTimeout
+	// (default 2 and 20 ticks of 2 s).
+	MinSessionTimeout time.Duration
+	MaxSessionTimeout time.Duration
+
+	// MaxDataBytes is the largest znode data accepted (default 1 MiB, as
+	// ZooKeeper's jute.maxbuffer allows).
+	MaxDataBytes int
+
+	// SuperDigest, "super:<base64 sha1>", lets a session authenticated as
+	// that digest user pass every ACL check. Empty disables it.
+	SuperDigest string
+
+	// ReaperInterval is how often containers and TTL nodes are checked for
+	// removal (ZooKeeper's znode.container.checkIntervalMs; default 60 s).
+	ReaperInterval time.Duration
+
+	// MaxBatchOps bounds the etcd operations of one committed batch; it
+	// must stay below the cluster's --max-txn-ops. Default 4096.
+	MaxBatchOps int
+	// MaxBatchBytes bounds the bytes written by one batch; it must stay
+	// below the cluster's --max-request-bytes. Default 3 MiB.
+	MaxBatchBytes int
+}
+
+// Defaults for Config.
+const (
+	DefaultMinSessionTimeout = 4 * time.Second
+	DefaultMaxSessionTimeout = 40 * time.Second
+	DefaultMaxDataBytes      = 1 << 20
+	DefaultReaperInterval    = time.Minute
+	DefaultMaxBatchOps       = 4096
+	DefaultMaxBatchBytes     = 3 << 20
+)
+
+func (c *Config) withDefaults() Config {
+	out := *c
+	if out.Logger == nil {
+		out.Logger = zap.NewNop()
+	}
+	if out.MinSessionTimeout == 0 {
+		out.MinSessionTimeout = DefaultMinSessionTimeout
+	}
+	if out.MaxSessionTimeout == 0 {
+		out.MaxSessionTimeout = DefaultMaxSessionTimeout
+	}
+	if out.MaxDataBytes == 0 {
+		out.MaxDataBytes = DefaultMaxDataBytes
+	}
+	if out.ReaperInterval == 0 {
+		out.ReaperInterval = DefaultReaperInterval
+	}
+	if out.MaxBatchOps == 0 {
+		out.MaxBatchOps = DefaultMaxBatchOps
+	}
+	if out.MaxBatchBytes == 0 {
+		out.MaxBatchBytes = DefaultMaxBatchBytes
+	}
+	return out
+}
+
+// Validate checks c.
+func (c *Config) Validate() error {
+	d := c.withDefaults()
+	if c.Client == nil {
+		return errors.New("gateway: no etcd client")
+	}
+	if d.MinSessionTimeout < time.Second {
+		return fmt.Errorf("gateway: min session timeout %v is below 1s", d.MinSessionTimeout)
+	}
+	if d.MaxSessionTimeout < d.MinSessionTimeout {
+		return fmt.Errorf("gateway: max session timeout %v is below the min %v", d.MaxSessionTimeout, d.MinSessionTimeout)
+	}
+	if d.MaxDataBytes < 0 || d.MaxBatchOps < 16 || d.MaxBatchBytes < d.MaxDataBytes+64<<10 {
+		return errors.New("gateway: batch limits must leave room for one znode of MaxDataBytes")
+	}
+	return nil
+}

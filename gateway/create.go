@@ -1,0 +1,163 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/zkgate/zkgate/schema"
+)
+
+// Create creates a znode and returns its path (with the sequence suffix
+// of a sequential node), its Stat and the zxid of the write.
+//
+// Errors, in ZooKeeper's order of checks: BadArguments (mode or TTL, a
+// path without '/' or with NUL, data too large), InvalidACL, NoNode (no
+// parent), NoAuth (no CREATE on the parent), BadArguments (the final path
+// is malformed), NodeExists, NoChildrenForEphemerals, SessionExpired (an
+// ephemeral without a live session).
+func (e *Engine) Create(ctx context.Context, c Caller, op CreateOp) (string, schema.Stat, int64, error) {
+	r := &request{caller: c, ops: []Op{&op}, keys: createKeys(&op, c)}
+	if err := e.submit(ctx, r); err != nil {
+		return "", schema.Stat{}, 0, err
+	}
+	if r.err != nil {
+		return "", schema.Stat{}, r.rev, r.err
+	}
+	res := r.results[0]
+	return res.Path, *res.Stat, r.rev, nil
+}
+
+// createKeys are the keys a create reads.
+func createKeys(op *CreateOp, c Caller) []string {
+	if cheapPathCheck(op.Path) != nil {
+		return nil
+	}
+	parent := parentOf(op.Path)
+	keys := []string{schema.NodeKey(parent), schema.MetaKey(parent), schema.ACLKey(parent)}
+	if !op.Mode.Sequential() {
+		keys = append(keys, schema.NodeKey(op.Path))
+	}
+	if c.Session != 0 {
+		keys = append(keys, schema.SessionKey(c.Session))
+	}
+	return keys
+}
+
+// parentOf is the parent ZooKeeper looks up for a write: everything before
+// the last '/', and the root for "/x" (or "/").
+func parentOf(path string) string {
+	i := strings.LastIndexByte(path, '/')
+	if i <= 0 {
+		return "/"
+	}
+	return path[:i]
+}
+
+// cheapPathCheck is the check ZooKeeper makes before anything else on
+// create and delete: there must be a '/', and no NUL.
+func cheapPathCheck(path string) error {
+	if !strings.Contains(path, "/") || strings.IndexByte(path, 0) >= 0 {
+		return schema.Errorf(schema.CodeBadArguments, path, "invalid path")
+	}
+	return nil
+}
+
+func (e *Engine) applyCreate(v *view, c Caller, op *CreateOp, now int64) (OpResult, error) {
+	path := op.Path
+	if op.Mode < 0 || op.Mode > maxCreateMode {
+		return OpResult{}, schema.Errorf(schema.CodeBadArguments, path, "unknown create mode %d", op.Mode)
+	}
+	var ttl int64
+	if op.Mode.TTL() {
+		ttl = op.TTL.Milliseconds()
+		if ttl <= 0 || ttl > schema.MaxTTL {
+			return OpResult{}, schema.Errorf(schema.CodeBadArguments, path, "ttl must be between 1 ms and %d ms", schema.MaxTTL)
+		}
+	} else if op.TTL != 0 {
+		return OpResult{}, schema.Errorf(schema.CodeBadArguments, path, "ttl given for a node that is not a TTL node")
+	}
+	// ZooKeeper's order of checks (see testdata/zookeeper-3.8-behaviour.md,
+	// sections 1 and 2): the cheap path check, the ACL, the parent, CREATE
+	// on the parent, then the full path check of the final name, then
+	// existence, then an ephemeral parent.
+	if err := cheapPathCheck(path); err != nil {
+		return OpResult{}, err
+	}
+	if len(op.Data) > e.cfg.MaxDataBytes {
+		return OpResult{}, schema.Errorf(schema.CodeBadArguments, path, "data of %d bytes is over the limit of %d", len(op.Data), e.cfg.MaxDataBytes)
+	}
+	acl, err := schema.FixupACL(op.ACL, c.Auth)
+	if err != nil {
+		if !c.internal {
+			return OpResult{}, schema.NewError(schema.CodeInvalidACL, path)
+		}
+		acl = op.ACL
+	}
+	parentPath := parentOf(path)
+	parent, ok := v.node(parentPath)
+	if !ok {
+		return OpResult{}, schema.NewError(schema.CodeNoNode, path)
+	}
+	if !e.allowed(c, v.acl(parentPath), schema.PermCreate) {
+		return OpResult{}, schema.NewError(schema.CodeNoAuth, path)
+	}
+	meta, _ := v.meta(parentPath)
+	if op.Mode.Sequential() {
+		path = fmt.Sprintf("%s%010d", path, meta.Creations)
+	}
+	if err := schema.ValidatePath(path); err != nil {
+		return OpResult{}, err
+	}
+	if op.Mode.Sequential() {
+		v.base.assumeAbsent(schema.NodeKey(path))
+	}
+	if _, exists := v.node(path); exists {
+		return OpResult{}, schema.NewError(schema.CodeNodeExists, path)
+	}
+	if parent.rec.Kind == schema.KindEphemeral {
+		return OpResult{}, schema.NewError(schema.CodeNoChildrenForEphemerals, path)
+	}
+
+	z := &znode{path: path, rec: schema.Node{Kind: op.Mode.kind(), Ctime: now, Mtime: now, TTL: ttl, Data: op.Data}}
+	if op.Mode.Ephemeral() {
+		if c.Session == 0 {
+			return OpResult{}, schema.Errorf(schema.CodeBadArguments, path, "ephemeral node without a session")
+		}
+		se := v.get(schema.SessionKey(c.Session))
+		if !se.exists {
+			return OpResult{}, schema.NewError(schema.CodeSessionExpired, path)
+		}
+		sess, err := schema.UnmarshalSession(se.value)
+		if err != nil {
+			v.fail(err)
+			return OpResult{}, err
+		}
+		z.rec.Owner = c.Session
+		z.lease = sess.EphemeralLease
+		v.put(schema.EphemeralKey(c.Session, path), nil, 0)
+	}
+	v.putNode(z)
+	if !isOpen(acl) {
+		rec := schema.ACLRecord{ACL: acl}
+		v.put(schema.ACLKey(path), rec.Marshal(), z.lease)
+	}
+	if z.rec.Kind == schema.KindContainer || z.rec.Kind == schema.KindTTL {
+		v.put(schema.ReaperKey(path), nil, 0)
+	}
+	meta.NumChildren++
+	meta.Creations++
+	v.putMeta(parentPath, meta)
+
+	z, _ = v.node(path)
+	st := v.stat(z)
+	return OpResult{Path: path, Stat: &st}, nil
+}
+
+func isOpen(acl []schema.ACL) bool {
+	return len(acl) == 1 && acl[0] == schema.OpenACLUnsafe[0]
+}
+
+// ttlOf converts a TTL node's record to a duration.
+func ttlOf(n *schema.Node) time.Duration { return time.Duration(n.TTL) * time.Millisecond }

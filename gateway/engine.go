@@ -1,0 +1,407 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+
+	"github.com/zkgate/zkgate/schema"
+)
+
+// Engine is the namespace engine of one gateway node. All its methods are
+// safe for concurrent use. Writes from all callers go through one
+// committer goroutine, which validates them against the current state
+// (including writes of the same batch not yet committed) and commits each
+// batch in one etcd transaction.
+type Engine struct {
+	cfg Config
+	kv  clientv3.KV
+	lg  *zap.Logger
+
+	// bootstrapRev is the revision at which the root and /zookeeper nodes
+	// were created; their Stat shows zxid 0 for it, as ZooKeeper's does.
+	bootstrapRev int64
+
+	reqs     chan *request
+	stop     chan struct{}
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	closeErr error
+	once     sync.Once
+
+	now func() time.Time
+}
+
+// ErrClosed is returned by calls made after Close.
+var ErrClosed = errors.New("gateway: engine closed")
+
+// New starts an engine over cfg.Client. It creates the root znode and
+// /zookeeper on first use of the etcd cluster.
+func New(ctx context.Context, cfg Config) (*Engine, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	e := &Engine{
+		cfg:  cfg,
+		kv:   cfg.Client.KV,
+		lg:   cfg.Logger,
+		reqs: make(chan *request, 4096),
+		stop: make(chan struct{}),
+		now:  time.Now,
+	}
+	rev, err := bootstrap(ctx, e.kv)
+	if err != nil {
+		return nil, err
+	}
+	e.bootstrapRev = rev
+	bg, cancel := context.WithCancel(context.Background())
+	e.cancel = cancel
+	e.wg.Add(3)
+	go e.commitLoop()
+	go func() { defer e.wg.Done(); e.runExpiry(bg) }()
+	go func() { defer e.wg.Done(); e.runReaper(bg) }()
+	return e, nil
+}
+
+// Close stops the engine. Requests in flight fail with ErrClosed.
+func (e *Engine) Close() error {
+	e.once.Do(func() {
+		close(e.stop)
+		e.cancel()
+		e.wg.Wait()
+	})
+	return e.closeErr
+}
+
+// bootstrap writes the layout version, the root and /zookeeper with its
+// children, once, and returns the revision they were written at.
+func bootstrap(ctx context.Context, kv clientv3.KV) (int64, error) {
+	vk := schema.VersionKey()
+	for {
+		resp, err := kv.Get(ctx, vk)
+		if err != nil {
+			return 0, fmt.Errorf("reading the schema version: %w", err)
+		}
+		if len(resp.Kvs) == 1 {
+			if v := string(resp.Kvs[0].Value); v != schema.LayoutVersion {
+				return 0, fmt.Errorf("etcd holds zkgate data of layout version %q; this zkgate reads version %s", v, schema.LayoutVersion)
+			}
+			return resp.Kvs[0].CreateRevision, nil
+		}
+		empty := schema.Node{}
+		// As a fresh ZooKeeper: the built-in nodes do not count as
+		// creations, so the root's cversion is -1 and /zookeeper's -2.
+		root := &schema.Meta{NumChildren: 1}
+		zk := &schema.Meta{NumChildren: 2}
+		put := func(path string) clientv3.Op { return clientv3.OpPut(schema.NodeKey(path), string(empty.Marshal())) }
+		// /zookeeper/config is world:anyone:r at aversion -1.
+		readOnly := schema.ACLRecord{Aversion: -1, ACL: schema.ReadACLUnsafe}
+		_, err = kv.Txn(ctx).
+			If(clientv3.Compare(clientv3.CreateRevision(vk), "=", 0)).
+			Then(
+				clientv3.OpPut(vk, schema.LayoutVersion),
+				put("/"), put("/zookeeper"), put("/zookeeper/quota"), put("/zookeeper/config"),
+				clientv3.OpPut(schema.MetaKey("/"), string(root.Marshal())),
+				clientv3.OpPut(schema.MetaKey("/zookeeper"), string(zk.Marshal())),
+				clientv3.OpPut(schema.ACLKey("/zookeeper/config"), string(readOnly.Marshal())),
+			).Commit()
+		if err != nil {
+			return 0, fmt.Errorf("creating the root znode: %w", err)
+		}
+	}
+}
+
+// present adjusts a Stat for the caller: the bootstrap revision reads as
+// zxid 0, as ZooKeeper's built-in nodes show.
+func (e *Engine) present(s schema.Stat) schema.Stat {
+	if s.Czxid == e.bootstrapRev {
+		s.Czxid = 0
+	}
+	if s.Mzxid == e.bootstrapRev {
+		s.Mzxid = 0
+	}
+	if s.Pzxid == e.bootstrapRev {
+		s.Pzxid = 0
+	}
+	return s
+}
+
+// request is one call queued for the committer.
+type request struct {
+	caller Caller
+	ops    []Op
+	multi  bool
+	// apply, when set, replaces the op-based validation (setACL, session
+	// close).
+	apply func(e *Engine, v *view, r *request)
+
+	// keys the committer reads ahead for this request in one round trip.
+	keys []string
+
+	results []OpResult
+	err     error
+	rev     int64
+	// stats to resolve to the commit revision.
+	stats []*schema.Stat
+	done  chan struct{}
+}
+
+func (e *Engine) submit(ctx context.Context, r *request) error {
+	r.done = make(chan struct{})
+	select {
+	case e.reqs <- r:
+	case <-e.stop:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-r.done:
+		return nil
+	case <-e.stop:
+		return ErrClosed
+	case <-ctx.Done():
+		// The write may still be applied, as a ZooKeeper request whose
+		// connection is lost may be.
+		return ctx.Err()
+	}
+}
+
+const maxBatchRequests = 1024
+
+func (e *Engine) commitLoop() {
+	defer e.wg.Done()
+	var carry []*request
+	for {
+		batch := carry
+		carry = nil
+		if len(batch) == 0 {
+			select {
+			case r := <-e.reqs:
+				batch = append(batch, r)
+			case <-e.stop:
+				return
+			}
+		}
+	drain:
+		for len(batch) < maxBatchRequests {
+			select {
+			case r := <-e.reqs:
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		carry = e.commitBatch(batch)
+	}
+}
+
+// maxAttempts bounds the retries of one batch that keeps meeting
+// concurrent writers (other gateway nodes).
+const maxAttempts = 64
+
+// commitBatch validates and commits as much of batch as fits in one
+// transaction and returns the requests left for the next one.
+func (e *Engine) commitBatch(batch []*request) (rest []*request) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-e.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+
+	serial := true
+	var reread []string
+	for attempt := 1; ; attempt++ {
+		b := newBase(e.kv, serial)
+		keys := reread
+		for _, r := range batch {
+			keys = append(keys, r.keys...)
+		}
+		if err := b.fetch(ctx, keys); err != nil {
+			e.finish(batch, 0, err)
+			return nil
+		}
+		top := b.newView(ctx)
+		now := e.now().UnixMilli()
+		taken := batch
+		rest = nil
+		writes, size := 0, 0
+		for i, r := range batch {
+			c := top.child()
+			e.validate(c, r, now)
+			if c.err != nil {
+				top.fail(c.err)
+				break
+			}
+			if r.err != nil {
+				continue
+			}
+			w, by := len(c.order), viewBytes(c)
+			if writes+w > e.cfg.MaxBatchOps || len(b.order) > e.cfg.MaxBatchOps || size+by > e.cfg.MaxBatchBytes {
+				if i == 0 {
+					// Too large for any transaction on its own.
+					r.err = schema.Errorf(schema.CodeBadArguments, "", "request needs more than %d etcd operations or %d bytes", e.cfg.MaxBatchOps, e.cfg.MaxBatchBytes)
+					r.results = failedResults(len(r.ops), 0, r.err)
+					if !r.multi {
+						r.results = nil
+					}
+					continue
+				}
+				// r and every later request go in the next batch, which
+				// keeps each session's requests in order.
+				taken, rest = batch[:i], batch[i:]
+				break
+			}
+			c.merge()
+			writes += w
+			size += by
+		}
+		if top.err != nil {
+			if attempt < maxAttempts {
+				serial = false
+				reread = b.order
+				continue
+			}
+			e.finish(taken, 0, top.err)
+			return rest
+		}
+		resp, err := e.kv.Txn(ctx).If(b.compares()...).Then(top.ops()...).Commit()
+		if err != nil {
+			e.finish(taken, 0, fmt.Errorf("committing to etcd: %w", err))
+			return rest
+		}
+		if !resp.Succeeded {
+			// Someone else (another gateway node, or a stale local read)
+			// changed a key we read: read again, linearizably, and redo.
+			if attempt >= maxAttempts {
+				e.finish(taken, 0, schema.Errorf(schema.CodeSystemError, "", "too much contention: %d attempts", attempt))
+				return rest
+			}
+			reread = b.order
+			serial = false
+
+			continue
+		}
+		e.finish(taken, resp.Header.Revision, nil)
+		return rest
+	}
+}
+
+func viewBytes(v *view) int {
+	n := 0
+	for _, k := range v.order {
+		n += len(k) + len(v.writes[k].value)
+	}
+	return n
+}
+
+// finish answers requests: with the commit revision, or with err.
+func (e *Engine) finish(reqs []*request, rev int64, err error) {
+	for _, r := range reqs {
+		if err != nil {
+			r.err = err
+			r.results = nil
+		} else {
+			r.rev = rev
+			for _, s := range r.stats {
+				resolveStat(s, rev)
+				*s = e.present(*s)
+			}
+		}
+		close(r.done)
+	}
+}
+
+// validate applies r to v: its writes go to v, its results and error to
+// r. A read failure is left in v.err for the batch to retry.
+func (e *Engine) validate(v *view, r *request, now int64) {
+	r.err, r.results, r.stats = nil, nil, nil
+	if r.caller.Session != 0 && !r.caller.internal {
+		if !v.get(schema.SessionKey(r.caller.Session)).exists {
+			r.err = schema.ErrSessionExpired
+			if r.multi {
+				r.results = failedResults(len(r.ops), 0, r.err)
+			}
+			return
+		}
+	}
+	if r.apply != nil {
+		r.apply(e, v, r)
+		return
+	}
+	r.results = make([]OpResult, len(r.ops))
+	for i, op := range r.ops {
+		res, err := e.applyOp(v, r, op, now)
+		if err != nil {
+			r.err = err
+			if r.multi {
+				r.results = failedResults(len(r.ops), i, err)
+			} else {
+				r.results[i] = OpResult{Err: err}
+			}
+			r.stats = nil
+			return
+		}
+		r.results[i] = res
+		if res.Stat != nil {
+			r.stats = append(r.stats, res.Stat)
+		}
+	}
+}
+
+// failedResults are a failed Multi's results, as ZooKeeper reports them:
+// OK for the ops before the failure, its error, then RuntimeInconsistency.
+func failedResults(n, failed int, err error) []OpResult {
+	out := make([]OpResult, n)
+	for i := range out {
+		switch {
+		case i < failed:
+			out[i].Err = schema.NewError(schema.CodeOK, "")
+		case i == failed:
+			out[i].Err = err
+		default:
+			out[i].Err = schema.ErrRuntimeInconsistency
+		}
+	}
+	return out
+}
+
+func (e *Engine) applyOp(v *view, r *request, op Op, now int64) (OpResult, error) {
+	switch o := op.(type) {
+	case *CreateOp:
+		return e.applyCreate(v, r.caller, o, now)
+	case *DeleteOp:
+		return OpResult{}, e.applyDelete(v, r.caller, o)
+	case *SetDataOp:
+		return e.applySetData(v, r.caller, o, now)
+	case *CheckOp:
+		return OpResult{}, e.applyCheck(v, r.caller, o)
+	}
+	return OpResult{}, schema.Errorf(schema.CodeUnimplemented, "", "unknown operation %T", op)
+}
+
+// allowed checks the caller's permission on an ACL.
+func (e *Engine) allowed(c Caller, acl schema.ACLRecord, need schema.Perm) bool {
+	if c.internal {
+		return true
+	}
+	return schema.Allowed(acl.ACL, need, c.Auth, e.cfg.SuperDigest)
+}
+
+// checkVersion is ZooKeeper's version check: -1 matches any version.
+func checkVersion(path string, current, expected int32) error {
+	if expected != AnyVersion && expected != current {
+		return schema.NewError(schema.CodeBadVersion, path)
+	}
+	return nil
+}

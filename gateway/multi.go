@@ -1,0 +1,33 @@
+package gateway
+
+import (
+	"context"
+
+	"github.com/zkgate/zkgate/schema"
+)
+
+// Multi applies ops atomically: all of them, or none. It returns one
+// result per op and the zxid of the write. When an op fails, Multi returns
+// its error, and the results are as ZooKeeper reports them: OK for the ops
+// before it (rolled back), its error, and RuntimeInconsistency after it.
+func (e *Engine) Multi(ctx context.Context, c Caller, ops []Op) ([]OpResult, int64, error) {
+	r := &request{caller: c, ops: ops, multi: true}
+	for _, op := range ops {
+		switch o := op.(type) {
+		case *CreateOp:
+			r.keys = append(r.keys, createKeys(o, c)...)
+		case *DeleteOp:
+			r.keys = append(r.keys, deleteKeys(o.Path)...)
+		case *SetDataOp:
+			r.keys = append(r.keys, nodeKeys(o.Path)...)
+		case *CheckOp:
+			r.keys = append(r.keys, nodeKeys(o.Path)...)
+		case nil:
+			return nil, 0, schema.Errorf(schema.CodeBadArguments, "", "nil operation in multi")
+		}
+	}
+	if err := e.submit(ctx, r); err != nil {
+		return nil, 0, err
+	}
+	return r.results, r.rev, r.err
+}

@@ -1,0 +1,198 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+
+	"github.com/zkgate/zkgate/schema"
+)
+
+// Sessions are etcd leases. A session holds two:
+//
+//   - the session lease, whose TTL is the negotiated timeout, holds the
+//     session record (id, password, timeout). The session id is this
+//     lease's id, unique in the cluster.
+//   - the ephemeral lease, with twice the TTL, holds the session's
+//     ephemeral znodes.
+//
+// Both are renewed together by KeepAlive. When the session lease expires,
+// etcd deletes the session record; every gateway node watches for that and
+// deletes the session's ephemerals in one transaction that updates each
+// parent's cversion, numChildren and pzxid exactly as explicit deletes
+// would. If no gateway is running, the ephemeral lease still expires and
+// etcd deletes the ephemerals; the parents' Stat is then repaired from the
+// ephemeral index when a gateway starts.
+
+// Session describes an open session.
+type Session struct {
+	ID       int64
+	Password []byte
+	Timeout  time.Duration
+}
+
+// clampTimeout applies the configured bounds, as ZooKeeper negotiates.
+func (e *Engine) clampTimeout(t time.Duration) time.Duration {
+	return min(max(t, e.cfg.MinSessionTimeout), e.cfg.MaxSessionTimeout)
+}
+
+// leaseTTL is the lease TTL, in whole seconds, for a session timeout.
+func leaseTTL(t time.Duration) int64 {
+	return int64((t + time.Second - 1) / time.Second)
+}
+
+// CreateSession opens a session with the requested timeout, clamped to
+// [MinSessionTimeout, MaxSessionTimeout].
+func (e *Engine) CreateSession(ctx context.Context, timeout time.Duration) (Session, error) {
+	t := e.clampTimeout(timeout)
+	ttl := leaseTTL(t)
+	sl, err := e.cfg.Client.Grant(ctx, ttl)
+	if err != nil {
+		return Session{}, fmt.Errorf("granting session lease: %w", err)
+	}
+	el, err := e.cfg.Client.Grant(ctx, 2*ttl)
+	if err != nil {
+		e.revoke(sl.ID)
+		return Session{}, fmt.Errorf("granting ephemeral lease: %w", err)
+	}
+	pw := make([]byte, 16)
+	if _, err := rand.Read(pw); err != nil {
+		return Session{}, err
+	}
+	rec := schema.Session{Password: pw, TimeoutMs: int32(t.Milliseconds()), EphemeralLease: int64(el.ID)}
+	if _, err := e.kv.Put(ctx, schema.SessionKey(int64(sl.ID)), string(rec.Marshal()), clientv3.WithLease(sl.ID)); err != nil {
+		e.revoke(sl.ID)
+		e.revoke(el.ID)
+		return Session{}, fmt.Errorf("writing session: %w", err)
+	}
+	return Session{ID: int64(sl.ID), Password: pw, Timeout: t}, nil
+}
+
+// session reads a session record; ErrSessionExpired if there is none.
+func (e *Engine) session(ctx context.Context, id int64) (schema.Session, error) {
+	resp, err := e.kv.Get(ctx, schema.SessionKey(id))
+	if err != nil {
+		return schema.Session{}, fmt.Errorf("reading session: %w", err)
+	}
+	if len(resp.Kvs) == 0 {
+		return schema.Session{}, schema.ErrSessionExpired
+	}
+	return schema.UnmarshalSession(resp.Kvs[0].Value)
+}
+
+// ResumeSession checks a session id and password, as a client reconnecting
+// to any gateway node presents them, and renews the session. An unknown
+// session or a wrong password is ErrSessionExpired, as in ZooKeeper.
+func (e *Engine) ResumeSession(ctx context.Context, id int64, password []byte) (Session, error) {
+	rec, err := e.session(ctx, id)
+	if err != nil {
+		return Session{}, err
+	}
+	if subtle.ConstantTimeCompare(rec.Password, password) != 1 {
+		return Session{}, schema.ErrSessionExpired
+	}
+	if err := e.KeepAlive(ctx, id); err != nil {
+		return Session{}, err
+	}
+	return Session{ID: id, Password: rec.Password, Timeout: time.Duration(rec.TimeoutMs) * time.Millisecond}, nil
+}
+
+// KeepAlive renews a session. ErrSessionExpired if it has expired.
+func (e *Engine) KeepAlive(ctx context.Context, id int64) error {
+	rec, err := e.session(ctx, id)
+	if err != nil {
+		return err
+	}
+	if _, err := e.cfg.Client.KeepAliveOnce(ctx, clientv3.LeaseID(id)); err != nil {
+		if errors.Is(err, rpctypes.ErrLeaseNotFound) {
+			return schema.ErrSessionExpired
+		}
+		return fmt.Errorf("renewing session: %w", err)
+	}
+	if _, err := e.cfg.Client.KeepAliveOnce(ctx, clientv3.LeaseID(rec.EphemeralLease)); err != nil && !errors.Is(err, rpctypes.ErrLeaseNotFound) {
+		return fmt.Errorf("renewing session: %w", err)
+	}
+	return nil
+}
+
+// CloseSession ends a session at once: its ephemerals are deleted, with
+// their parents updated, before CloseSession returns.
+func (e *Engine) CloseSession(ctx context.Context, id int64) (int64, error) {
+	rec, err := e.session(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	// Revoking the session lease deletes the record: no new ephemeral can
+	// be created for the session after this point.
+	if _, err := e.cfg.Client.Revoke(ctx, clientv3.LeaseID(id)); err != nil && !errors.Is(err, rpctypes.ErrLeaseNotFound) {
+		return 0, fmt.Errorf("closing session: %w", err)
+	}
+	rev, err := e.removeEphemerals(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	e.revoke(clientv3.LeaseID(rec.EphemeralLease))
+	return rev, nil
+}
+
+func (e *Engine) revoke(id clientv3.LeaseID) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := e.cfg.Client.Revoke(ctx, id); err != nil && !errors.Is(err, rpctypes.ErrLeaseNotFound) {
+		e.lg.Warn("revoking lease", zap.Int64("lease", int64(id)), zap.Error(err))
+	}
+}
+
+// removeEphemerals deletes the ephemerals of a session that has ended, in
+// one transaction, and repairs the parents of those etcd already removed
+// when the ephemeral lease expired.
+func (e *Engine) removeEphemerals(ctx context.Context, id int64) (int64, error) {
+	resp, err := e.kv.Get(ctx, schema.EphemeralPrefix(id), clientv3.WithPrefix(), clientv3.WithKeysOnly())
+	if err != nil {
+		return 0, fmt.Errorf("listing ephemerals: %w", err)
+	}
+	if len(resp.Kvs) == 0 {
+		return resp.Header.Revision, nil
+	}
+	var paths []string
+	var keys []string
+	for _, kv := range resp.Kvs {
+		if _, p, ok := schema.ParseEphemeralKey(string(kv.Key)); ok {
+			paths = append(paths, p)
+			keys = append(keys, string(kv.Key), schema.NodeKey(p), schema.MetaKey(schema.Parent(p)), schema.ACLKey(p))
+		}
+	}
+	r := &request{caller: Caller{internal: true}, keys: keys}
+	r.apply = func(e *Engine, v *view, r *request) {
+		for _, p := range paths {
+			idx := v.get(schema.EphemeralKey(id, p))
+			if !idx.exists {
+				continue // removed meanwhile
+			}
+			if z, ok := v.node(p); ok && z.rec.Owner == id && z.createRev == idx.createRev {
+				v.removeNode(z)
+				continue
+			}
+			// etcd deleted the node with the ephemeral lease while no
+			// gateway ran: the parent still counts it.
+			v.del(schema.EphemeralKey(id, p))
+			parent := schema.Parent(p)
+			if _, ok := v.node(parent); ok {
+				m, _ := v.meta(parent)
+				m.NumChildren--
+				v.putMeta(parent, m)
+			}
+		}
+	}
+	if err := e.submit(ctx, r); err != nil {
+		return 0, err
+	}
+	return r.rev, r.err
+}

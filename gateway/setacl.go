@@ -1,0 +1,53 @@
+package gateway
+
+import (
+	"context"
+
+	"github.com/zkgate/zkgate/schema"
+)
+
+// SetACL replaces the ACL of the znode at path if aversion is its ACL
+// version (or -1), and returns its Stat and the zxid of the write.
+//
+// Errors: BadArguments (bad path), InvalidACL, NoNode, NoAuth (no ADMIN),
+// BadVersion.
+func (e *Engine) SetACL(ctx context.Context, c Caller, path string, acl []schema.ACL, aversion int32) (schema.Stat, int64, error) {
+	var st schema.Stat
+	r := &request{caller: c, keys: nodeKeys(path)}
+	r.apply = func(e *Engine, v *view, r *request) {
+		if err := schema.ValidatePath(path); err != nil {
+			r.err = err
+			return
+		}
+		fixed, err := schema.FixupACL(acl, c.Auth)
+		if err != nil {
+			r.err = schema.NewError(schema.CodeInvalidACL, path)
+			return
+		}
+		z, ok := v.node(path)
+		if !ok {
+			r.err = schema.NewError(schema.CodeNoNode, path)
+			return
+		}
+		cur := v.acl(path)
+		if !e.allowed(c, cur, schema.PermAdmin) {
+			r.err = schema.NewError(schema.CodeNoAuth, path)
+			return
+		}
+		if err := checkVersion(path, cur.Aversion, aversion); err != nil {
+			r.err = err
+			return
+		}
+		rec := schema.ACLRecord{Aversion: cur.Aversion + 1, ACL: fixed}
+		v.put(schema.ACLKey(path), rec.Marshal(), z.lease)
+		st = v.stat(z)
+		r.stats = []*schema.Stat{&st}
+	}
+	if err := e.submit(ctx, r); err != nil {
+		return schema.Stat{}, 0, err
+	}
+	if r.err != nil {
+		return schema.Stat{}, r.rev, r.err
+	}
+	return st, r.rev, nil
+}

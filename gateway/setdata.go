@@ -1,0 +1,73 @@
+package gateway
+
+import (
+	"context"
+
+	"github.com/zkgate/zkgate/schema"
+)
+
+// SetData replaces the data of the znode at path if version is its data
+// version (or -1), and returns its Stat and the zxid of the write.
+//
+// Errors: BadArguments (bad path, data too large), NoNode, NoAuth (no
+// WRITE), BadVersion.
+func (e *Engine) SetData(ctx context.Context, c Caller, path string, data []byte, version int32) (schema.Stat, int64, error) {
+	r := &request{caller: c, ops: []Op{&SetDataOp{Path: path, Data: data, Version: version}}, keys: nodeKeys(path)}
+	if err := e.submit(ctx, r); err != nil {
+		return schema.Stat{}, 0, err
+	}
+	if r.err != nil {
+		return schema.Stat{}, r.rev, r.err
+	}
+	return *r.results[0].Stat, r.rev, nil
+}
+
+// nodeKeys are the keys of one znode.
+func nodeKeys(path string) []string {
+	if schema.ValidatePath(path) != nil {
+		return nil
+	}
+	return []string{schema.NodeKey(path), schema.MetaKey(path), schema.ACLKey(path)}
+}
+
+func (e *Engine) applySetData(v *view, c Caller, op *SetDataOp, now int64) (OpResult, error) {
+	path := op.Path
+	if err := schema.ValidatePath(path); err != nil {
+		return OpResult{}, err
+	}
+	if len(op.Data) > e.cfg.MaxDataBytes {
+		return OpResult{}, schema.Errorf(schema.CodeBadArguments, path, "data of %d bytes is over the limit of %d", len(op.Data), e.cfg.MaxDataBytes)
+	}
+	z, ok := v.node(path)
+	if !ok {
+		return OpResult{}, schema.NewError(schema.CodeNoNode, path)
+	}
+	if !e.allowed(c, v.acl(path), schema.PermWrite) {
+		return OpResult{}, schema.NewError(schema.CodeNoAuth, path)
+	}
+	if err := checkVersion(path, z.rec.Version, op.Version); err != nil {
+		return OpResult{}, err
+	}
+	z.rec.Version++
+	z.rec.Mtime = now
+	z.rec.Data = op.Data
+	v.putNode(z)
+	z, _ = v.node(path)
+	st := v.stat(z)
+	return OpResult{Stat: &st}, nil
+}
+
+func (e *Engine) applyCheck(v *view, c Caller, op *CheckOp) error {
+	path := op.Path
+	if err := schema.ValidatePath(path); err != nil {
+		return err
+	}
+	z, ok := v.node(path)
+	if !ok {
+		return schema.NewError(schema.CodeNoNode, path)
+	}
+	if !e.allowed(c, v.acl(path), schema.PermRead) {
+		return schema.NewError(schema.CodeNoAuth, path)
+	}
+	return checkVersion(path, z.rec.Version, op.Version)
+}

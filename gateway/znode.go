@@ -1,0 +1,88 @@
+package gateway
+
+import (
+	"fmt"
+
+	"github.com/zkgate/zkgate/schema"
+)
+
+// znode is a znode as a view sees it.
+type znode struct {
+	path      string
+	rec       schema.Node
+	createRev int64
+	modRev    int64
+	lease     int64
+}
+
+// node reads the znode at path; ok is false if there is none.
+func (v *view) node(path string) (z *znode, ok bool) {
+	e := v.get(schema.NodeKey(path))
+	if !e.exists {
+		return nil, false
+	}
+	rec, err := schema.UnmarshalNode(e.value)
+	if err != nil {
+		v.fail(fmt.Errorf("znode %s: %w", path, err))
+		return nil, false
+	}
+	return &znode{path: path, rec: rec, createRev: e.createRev, modRev: e.modRev, lease: e.lease}, true
+}
+
+// meta reads path's children meta and the revision of its key (0 if it
+// has none yet).
+func (v *view) meta(path string) (schema.Meta, int64) {
+	e := v.get(schema.MetaKey(path))
+	if !e.exists {
+		return schema.Meta{}, 0
+	}
+	m, err := schema.UnmarshalMeta(e.value)
+	if err != nil {
+		v.fail(fmt.Errorf("children of %s: %w", path, err))
+	}
+	return m, e.modRev
+}
+
+// acl reads path's ACL; a znode without an ACL key is world:anyone:cdrwa
+// at aversion 0.
+func (v *view) acl(path string) schema.ACLRecord {
+	e := v.get(schema.ACLKey(path))
+	if !e.exists {
+		return schema.ACLRecord{ACL: schema.OpenACLUnsafe}
+	}
+	a, err := schema.UnmarshalACL(e.value)
+	if err != nil {
+		v.fail(fmt.Errorf("ACL of %s: %w", path, err))
+	}
+	return a
+}
+
+func (v *view) fail(err error) {
+	if v.err == nil {
+		v.err = err
+	}
+}
+
+func (v *view) putNode(z *znode) {
+	v.put(schema.NodeKey(z.path), z.rec.Marshal(), z.lease)
+}
+
+func (v *view) putMeta(path string, m schema.Meta) {
+	v.put(schema.MetaKey(path), m.Marshal(), 0)
+}
+
+// stat computes path's Stat in v; revisions written in this batch are
+// pendingRev until the batch commits (see resolveStat).
+func (v *view) stat(z *znode) schema.Stat {
+	m, metaRev := v.meta(z.path)
+	a := v.acl(z.path)
+	return schema.MakeStat(&z.rec, m, a.Aversion, schema.Revisions{NodeCreate: z.createRev, NodeMod: z.modRev, MetaMod: metaRev})
+}
+
+// resolveStat fills the revision of the commit into a Stat built in a
+// view.
+func resolveStat(s *schema.Stat, rev int64) {
+	s.Czxid = resolve(s.Czxid, rev)
+	s.Mzxid = resolve(s.Mzxid, rev)
+	s.Pzxid = resolve(s.Pzxid, rev)
+}

@@ -1,0 +1,157 @@
+package schema
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Prefix starts every key zkgate writes in etcd. Its first byte is NUL, so
+// keys written by etcd users (which are almost always printable) never fall
+// inside it, and a prefix scan of the user's keyspace never meets it.
+const Prefix = "\x00zkgate/"
+
+// Key families under Prefix. Each znode costs one node key; the others are
+// written only when needed (see the package documentation).
+const (
+	versionKey  = Prefix + "version"
+	nodeSpace   = Prefix + "n/" // n/<depth><path>: the znode record
+	metaSpace   = Prefix + "c/" // c/<path>: children meta (cversion, numChildren, creations)
+	aclSpace    = Prefix + "a/" // a/<path>: the ACL, when it is not world:anyone:cdrwa
+	sessSpace   = Prefix + "s/" // s/<session id>: the session record
+	ephSpace    = Prefix + "e/" // e/<session id><path>: index of a session's ephemerals
+	reaperSpace = Prefix + "x/" // x/<path>: containers and TTL nodes, for the reaper
+)
+
+// LayoutVersion is the version of this key layout, stored at VersionKey so
+// that a later layout can recognise and migrate data written by this one.
+const LayoutVersion = "1"
+
+// VersionKey holds LayoutVersion.
+func VersionKey() string { return versionKey }
+
+// NodeKey is the key of the record of the znode at path. The path's depth
+// comes first, so the children of a znode are exactly the keys under
+// ChildrenPrefix of it, without grandchildren.
+func NodeKey(path string) string {
+	return nodeSpace + strconv.Itoa(Depth(path)) + path
+}
+
+// ChildrenPrefix is the key prefix of the records of path's children.
+func ChildrenPrefix(path string) string {
+	p := nodeSpace + strconv.Itoa(Depth(path)+1) + path
+	if path != "/" {
+		p += "/"
+	}
+	return p
+}
+
+// NodeSpace is the key range holding every znode record: [start, end).
+func NodeSpace() (start, end string) { return nodeSpace, prefixEnd(nodeSpace) }
+
+// PathOfNodeKey returns the path of a node key, or false if key is not one.
+func PathOfNodeKey(key string) (string, bool) {
+	rest, ok := strings.CutPrefix(key, nodeSpace)
+	if !ok {
+		return "", false
+	}
+	i := strings.IndexByte(rest, '/')
+	if i <= 0 {
+		return "", false
+	}
+	if _, err := strconv.Atoi(rest[:i]); err != nil {
+		return "", false
+	}
+	return rest[i:], true
+}
+
+// MetaKey is the key of path's children meta: its cversion, number of
+// children and the number of children ever created (the sequence counter).
+// Its mod revision is path's pzxid. It exists once path has had a child.
+func MetaKey(path string) string { return metaSpace + path }
+
+// PathOfMetaKey returns the path of a meta key, or false.
+func PathOfMetaKey(key string) (string, bool) {
+	p, ok := strings.CutPrefix(key, metaSpace)
+	return p, ok && strings.HasPrefix(p, "/")
+}
+
+// ACLKey is the key of path's ACL record. It is absent while the ACL is
+// world:anyone:cdrwa and has never been set.
+func ACLKey(path string) string { return aclSpace + path }
+
+// SessionKey is the key of a session's record.
+func SessionKey(id int64) string { return sessSpace + sessionHex(id) }
+
+// SessionSpace is the key prefix of every session record.
+func SessionSpace() string { return sessSpace }
+
+// SessionOfKey returns the session id of a session key, or false.
+func SessionOfKey(key string) (int64, bool) {
+	h, ok := strings.CutPrefix(key, sessSpace)
+	if !ok || len(h) != 16 {
+		return 0, false
+	}
+	u, err := strconv.ParseUint(h, 16, 64)
+	return int64(u), err == nil
+}
+
+// EphemeralKey indexes the ephemeral znode at path under its owner.
+func EphemeralKey(owner int64, path string) string {
+	return ephSpace + sessionHex(owner) + path
+}
+
+// EphemeralPrefix is the key prefix of owner's ephemeral index (or of every
+// session's, for owner 0 and all true).
+func EphemeralPrefix(owner int64) string { return ephSpace + sessionHex(owner) + "/" }
+
+// EphemeralSpace is the key prefix of the whole ephemeral index.
+func EphemeralSpace() string { return ephSpace }
+
+// ParseEphemeralKey splits an ephemeral index key into owner and path.
+func ParseEphemeralKey(key string) (owner int64, path string, ok bool) {
+	rest, found := strings.CutPrefix(key, ephSpace)
+	if !found || len(rest) < 17 || rest[16] != '/' {
+		return 0, "", false
+	}
+	u, err := strconv.ParseUint(rest[:16], 16, 64)
+	if err != nil {
+		return 0, "", false
+	}
+	return int64(u), rest[16:], true
+}
+
+// ReaperKey marks a container or TTL znode for the reaper.
+func ReaperKey(path string) string { return reaperSpace + path }
+
+// ReaperSpace is the key prefix of every reaper mark.
+func ReaperSpace() string { return reaperSpace }
+
+// PathOfReaperKey returns the path of a reaper key, or false.
+func PathOfReaperKey(key string) (string, bool) {
+	p, ok := strings.CutPrefix(key, reaperSpace)
+	return p, ok && strings.HasPrefix(p, "/")
+}
+
+// PrefixEnd is the end of the key range of all keys starting with prefix,
+// as etcd's clientv3.GetPrefixRangeEnd computes it.
+func PrefixEnd(prefix string) string { return prefixEnd(prefix) }
+
+func prefixEnd(prefix string) string {
+	b := []byte(prefix)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1])
+		}
+	}
+	return "\x00"
+}
+
+func sessionHex(id int64) string { return fmt.Sprintf("%016x", uint64(id)) }
+
+// NodeKeyPrefixAtDepth is the prefix of the node keys at depth whose path
+// starts with pathPrefix (which should end in "/").
+func NodeKeyPrefixAtDepth(depth int, pathPrefix string) string {
+	return nodeSpace + strconv.Itoa(depth) + pathPrefix
+}

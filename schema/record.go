@@ -1,0 +1,262 @@
+package schema
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// Kind is what sort of znode a record is.
+type Kind uint8
+
+// Kinds of znode. Sequential is not a kind: it only names the node.
+const (
+	KindPersistent Kind = iota
+	KindEphemeral
+	KindContainer
+	KindTTL
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindPersistent:
+		return "persistent"
+	case KindEphemeral:
+		return "ephemeral"
+	case KindContainer:
+		return "container"
+	case KindTTL:
+		return "ttl"
+	}
+	return fmt.Sprintf("Kind(%d)", k)
+}
+
+// Node is the value of a znode's node key. The zxids of the Stat are not
+// stored: czxid and mzxid are the node key's create and mod revisions.
+type Node struct {
+	Kind    Kind
+	Version int32 // data version, incremented by each setData
+	Ctime   int64 // ms since the epoch, at create
+	Mtime   int64 // ms since the epoch, at create or last setData
+	// Owner is the owning session of an ephemeral, 0 otherwise.
+	Owner int64
+	// TTL is the time to live of a TTL node in ms, 0 otherwise.
+	TTL  int64
+	Data []byte // nil and empty are both stored as empty
+}
+
+// Meta is the value of a znode's children meta key.
+type Meta struct {
+	NumChildren int32
+	// Creations counts children ever created; the next sequential child
+	// gets it as its suffix. It is never decremented.
+	Creations int32
+}
+
+// Cversion is the cversion ZooKeeper reports: it stores the creations
+// count and derives cversion as 2*creations - numChildren, which is one
+// per child created plus one per child deleted for any znode that started
+// childless (and -1 for the root, which starts with /zookeeper).
+func (m Meta) Cversion() int32 { return 2*m.Creations - m.NumChildren }
+
+// ACLRecord is the value of a znode's ACL key.
+type ACLRecord struct {
+	Aversion int32
+	ACL      []ACL
+}
+
+// Session is the value of a session key.
+type Session struct {
+	Password  []byte // 16 bytes
+	TimeoutMs int32  // negotiated timeout
+	// EphemeralLease holds the session's ephemeral znodes. It outlives the
+	// session lease by a grace period, so a gateway normally removes the
+	// ephemerals itself (updating their parents) before etcd would.
+	EphemeralLease int64
+}
+
+const recordFormat = 1
+
+// ErrCorrupt is returned when a stored record cannot be decoded.
+var ErrCorrupt = errors.New("corrupt zkgate record")
+
+// The encodings are: a format byte, then varint fields in order, then any
+// bytes payload last. Unknown trailing fields are an error, so a record of
+// a later format is never silently misread.
+
+// Marshal encodes n.
+func (n *Node) Marshal() []byte {
+	b := make([]byte, 0, 32+len(n.Data))
+	b = append(b, recordFormat, byte(n.Kind))
+	b = binary.AppendVarint(b, int64(n.Version))
+	b = binary.AppendVarint(b, n.Ctime)
+	b = binary.AppendVarint(b, n.Mtime)
+	b = binary.AppendVarint(b, n.Owner)
+	b = binary.AppendVarint(b, n.TTL)
+	return append(b, n.Data...)
+}
+
+// UnmarshalNode decodes a node record.
+func UnmarshalNode(b []byte) (Node, error) {
+	var n Node
+	r := reader{b: b}
+	if r.byte() != recordFormat {
+		return n, ErrCorrupt
+	}
+	n.Kind = Kind(r.byte())
+	n.Version = int32(r.varint())
+	n.Ctime = r.varint()
+	n.Mtime = r.varint()
+	n.Owner = r.varint()
+	n.TTL = r.varint()
+	if r.err != nil || n.Kind > KindTTL {
+		return Node{}, ErrCorrupt
+	}
+	n.Data = r.rest()
+	return n, nil
+}
+
+// Marshal encodes m.
+func (m *Meta) Marshal() []byte {
+	b := make([]byte, 0, 16)
+	b = append(b, recordFormat)
+	b = binary.AppendVarint(b, int64(m.NumChildren))
+	b = binary.AppendVarint(b, int64(m.Creations))
+	return b
+}
+
+// UnmarshalMeta decodes a children meta record.
+func UnmarshalMeta(b []byte) (Meta, error) {
+	var m Meta
+	r := reader{b: b}
+	if r.byte() != recordFormat {
+		return m, ErrCorrupt
+	}
+	m.NumChildren = int32(r.varint())
+	m.Creations = int32(r.varint())
+	if r.err != nil || len(r.rest()) != 0 {
+		return Meta{}, ErrCorrupt
+	}
+	return m, nil
+}
+
+// Marshal encodes a.
+func (a *ACLRecord) Marshal() []byte {
+	b := []byte{recordFormat}
+	b = binary.AppendVarint(b, int64(a.Aversion))
+	b = binary.AppendUvarint(b, uint64(len(a.ACL)))
+	for _, e := range a.ACL {
+		b = binary.AppendVarint(b, int64(e.Perms))
+		b = appendString(b, e.ID.Scheme)
+		b = appendString(b, e.ID.ID)
+	}
+	return b
+}
+
+// UnmarshalACL decodes an ACL record.
+func UnmarshalACL(b []byte) (ACLRecord, error) {
+	var a ACLRecord
+	r := reader{b: b}
+	if r.byte() != recordFormat {
+		return a, ErrCorrupt
+	}
+	a.Aversion = int32(r.varint())
+	n := r.uvarint()
+	if n > uint64(len(b)) {
+		return ACLRecord{}, ErrCorrupt
+	}
+	a.ACL = make([]ACL, 0, n)
+	for range n {
+		var e ACL
+		e.Perms = Perm(r.varint())
+		e.ID.Scheme = r.string()
+		e.ID.ID = r.string()
+		a.ACL = append(a.ACL, e)
+	}
+	if r.err != nil || len(r.rest()) != 0 {
+		return ACLRecord{}, ErrCorrupt
+	}
+	return a, nil
+}
+
+// Marshal encodes s.
+func (s *Session) Marshal() []byte {
+	b := []byte{recordFormat}
+	b = binary.AppendVarint(b, int64(s.TimeoutMs))
+	b = binary.AppendVarint(b, s.EphemeralLease)
+	return append(b, s.Password...)
+}
+
+// UnmarshalSession decodes a session record.
+func UnmarshalSession(b []byte) (Session, error) {
+	var s Session
+	r := reader{b: b}
+	if r.byte() != recordFormat {
+		return s, ErrCorrupt
+	}
+	s.TimeoutMs = int32(r.varint())
+	s.EphemeralLease = r.varint()
+	if r.err != nil {
+		return Session{}, ErrCorrupt
+	}
+	s.Password = r.rest()
+	return s, nil
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+type reader struct {
+	b   []byte
+	err error
+}
+
+func (r *reader) byte() byte {
+	if len(r.b) == 0 {
+		r.err = ErrCorrupt
+		return 0
+	}
+	c := r.b[0]
+	r.b = r.b[1:]
+	return c
+}
+
+func (r *reader) varint() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.err = ErrCorrupt
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err = ErrCorrupt
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) string() string {
+	n := r.uvarint()
+	if r.err != nil || n > uint64(len(r.b)) {
+		r.err = ErrCorrupt
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+
+func (r *reader) rest() []byte {
+	out := make([]byte, len(r.b))
+	copy(out, r.b)
+	r.b = nil
+	return out
+}
