@@ -150,8 +150,9 @@ func (e *Engine) applyCreate(v *view, c Caller, op *CreateOp, now int64) (OpResu
 	meta.Creations++
 	v.putMeta(parentPath, meta)
 
-	z, _ = v.node(path)
-	st := v.stat(z)
+	// A new node has no children meta and its ACL version is 0: its Stat
+	// needs no further reads.
+	st := schema.MakeStat(&z.rec, schema.Meta{}, 0, schema.Revisions{NodeCreate: pendingRev, NodeMod: pendingRev})
 	return OpResult{Path: path, Stat: &st}, nil
 }
 

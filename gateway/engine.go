@@ -27,6 +27,7 @@ type Engine struct {
 	// were created; their Stat shows zxid 0 for it, as ZooKeeper's does.
 	bootstrapRev int64
 
+	hub      *hub
 	reqs     chan *request
 	stop     chan struct{}
 	cancel   context.CancelFunc
@@ -60,9 +61,16 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e.bootstrapRev = rev
+	now, err := e.kv.Get(ctx, schema.VersionKey(), clientv3.WithKeysOnly())
+	if err != nil {
+		return nil, fmt.Errorf("reading the current revision: %w", err)
+	}
+	e.hub = newHub(e.lg, cfg.Client)
+	e.hub.rev = now.Header.Revision
 	bg, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
-	e.wg.Add(3)
+	e.wg.Add(4)
+	go func() { defer e.wg.Done(); e.hub.run(bg, now.Header.Revision) }()
 	go e.commitLoop()
 	go func() { defer e.wg.Done(); e.runExpiry(bg) }()
 	go func() { defer e.wg.Done(); e.runReaper(bg) }()
@@ -163,7 +171,14 @@ func (e *Engine) submit(ctx context.Context, r *request) error {
 	}
 	select {
 	case <-r.done:
-		return nil
+		if r.err != nil || r.rev == 0 {
+			// A failed request wrote nothing: answer at the revision
+			// reads are served at.
+			r.rev = e.hub.current()
+			return nil
+		}
+		// The write's events are queued before its reply.
+		return e.hub.wait(ctx, r.rev)
 	case <-e.stop:
 		return ErrClosed
 	case <-ctx.Done():

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+
 	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/gateway/gatewaytest"
 	"github.com/zkgate/zkgate/schema"
@@ -20,8 +22,13 @@ func ctxT(t testing.TB) context.Context {
 	return ctx
 }
 
+// engineClient is the etcd client of the last engine newEngine made, for
+// reference benchmarks.
+var engineClient *clientv3.Client
+
 func newEngine(t testing.TB, cfg gateway.Config) *gateway.Engine {
 	cl := gatewaytest.StartCluster(t, 1)
+	engineClient = cl.Client(0)
 	return gatewaytest.NewEngine(t, cl.Client(0), cfg)
 }
 

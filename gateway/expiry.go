@@ -124,7 +124,7 @@ func (e *Engine) reap(ctx context.Context) {
 		if !ok {
 			continue
 		}
-		snap, err := e.snapshot(ctx, 0, readKeys(path))
+		snap, _, err := e.snapshot(ctx, 0, readKeys(path))
 		if err != nil {
 			return
 		}

@@ -2,58 +2,120 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/zkgate/zkgate/schema"
 )
 
 // Reads are served from the local etcd member without a Raft round
-// (serializable), which is what ZooKeeper servers do too. A session must
-// never see state older than it has already seen, so every read takes the
-// session's last zxid (minRev): if the local member has not yet applied
-// that revision, the read is repeated linearizably, which waits for it.
-// Sync returns a revision at least as new as every write committed before
-// it, so a read given that revision is up to date.
+// (serializable), as ZooKeeper servers serve them, at the revision this
+// node's watch hub has dispatched: so a reply never reflects a change
+// whose watch events are not yet queued. A session must never see state
+// older than it has already seen, so every read takes the session's last
+// zxid (minRev) and waits, if need be, until the hub has reached it (also
+// on another node, after the session moved). Sync returns a revision at
+// least as new as every write committed before it, so a read given that
+// revision is up to date. The same holds against an external etcd: the
+// hub watches the member the client talks to, and a member that is behind
+// is caught up by a linearizable read.
 
-// snapshot reads keys (and the given prefix ranges, keys only) at one
-// revision no older than minRev.
-func (e *Engine) snapshot(ctx context.Context, minRev int64, keys []string, ranges ...clientv3.Op) (*clientv3.TxnResponse, error) {
-	ops := make([]clientv3.Op, 0, len(keys)+len(ranges))
-	for _, k := range keys {
-		ops = append(ops, clientv3.OpGet(k, clientv3.WithSerializable()))
-	}
-	ops = append(ops, ranges...)
-	resp, err := e.kv.Txn(ctx).Then(ops...).Commit()
-	if err != nil {
-		return nil, fmt.Errorf("reading from etcd: %w", err)
-	}
-	if resp.Header.Revision >= minRev {
-		return resp, nil
-	}
-	// Behind the session: read through the leader.
-	for i, k := range keys {
-		ops[i] = clientv3.OpGet(k)
-	}
-	for i := range ranges {
-		ops[len(keys)+i] = linearizable(ranges[i])
-	}
-	resp, err = e.kv.Txn(ctx).Then(ops...).Commit()
-	if err != nil {
-		return nil, fmt.Errorf("reading from etcd: %w", err)
-	}
-	return resp, nil
+// snapshot reads keys (and the given prefix ranges, keys only) at the
+// hub's revision, once that is no older than minRev, and returns the
+// response and that revision.
+func (e *Engine) snapshot(ctx context.Context, minRev int64, keys []string, ranges ...clientv3.Op) (*clientv3.TxnResponse, int64, error) {
+	resp, rev, _, err := e.snapshotWatch(ctx, minRev, nil, keys, ranges...)
+	return resp, rev, err
 }
 
-func linearizable(op clientv3.Op) clientv3.Op {
-	opts := []clientv3.OpOption{clientv3.WithKeysOnly()}
-	if end := op.RangeBytes(); len(end) > 0 {
-		opts = append(opts, clientv3.WithRange(string(end)))
+// watchReq asks a read to leave a watch of w on path in table t.
+type watchReq struct {
+	t    int
+	path string
+	w    Watcher
+}
+
+// Armed is what a read that set a watch returns: the watch holds its
+// events until Arm is called, which the caller does once the reply is
+// queued. Arm of a nil *Armed does nothing.
+type Armed struct {
+	h  *hub
+	w  Watcher
+	en *watchEntry
+}
+
+// Arm releases the watch set by a read.
+func (a *Armed) Arm() {
+	if a != nil {
+		a.h.arm(a.w, a.en)
 	}
-	return clientv3.OpGet(string(op.KeyBytes()), opts...)
+}
+
+// snapshotWatch is snapshot that also registers a watch at exactly the
+// revision read, so that every later change fires it.
+func (e *Engine) snapshotWatch(ctx context.Context, minRev int64, wr *watchReq, keys []string, ranges ...clientv3.Op) (*clientv3.TxnResponse, int64, *Armed, error) {
+	if err := e.hub.wait(ctx, minRev); err != nil {
+		return nil, 0, nil, err
+	}
+	var a *Armed
+	var rev int64
+	if wr != nil {
+		var en *watchEntry
+		en, rev = e.hub.addAt(wr.t, wr.path, wr.w)
+		a = &Armed{h: e.hub, w: wr.w, en: en}
+	} else {
+		rev = e.hub.current()
+	}
+	resp, err := e.readAt(ctx, rev, true, keys, ranges)
+	if errors.Is(err, rpctypes.ErrFutureRev) {
+		// This member is behind the one the hub watches (external etcd
+		// behind a load balancer): a linearizable read catches it up.
+		resp, err = e.readAt(ctx, rev, false, keys, ranges)
+	}
+	if err != nil {
+		if a != nil {
+			e.hub.drop(wr.t, wr.path, wr.w, a.en)
+		}
+		return nil, 0, nil, fmt.Errorf("reading from etcd: %w", err)
+	}
+	return resp, rev, a, nil
+}
+
+// unwatch removes the watch a read registered when the read ends up not
+// setting one (ZooKeeper sets no watch on getData or getChildren of a
+// missing node).
+func (e *Engine) unwatch(wr *watchReq, a *Armed) {
+	if a != nil {
+		e.hub.drop(wr.t, wr.path, wr.w, a.en)
+	}
+}
+
+func (e *Engine) readAt(ctx context.Context, rev int64, serial bool, keys []string, ranges []clientv3.Op) (*clientv3.TxnResponse, error) {
+	ops := make([]clientv3.Op, 0, len(keys)+len(ranges))
+	opt := func(extra ...clientv3.OpOption) []clientv3.OpOption {
+		o := append(extra, clientv3.WithRev(rev))
+		if serial {
+			o = append(o, clientv3.WithSerializable())
+		}
+		return o
+	}
+	for _, k := range keys {
+		ops = append(ops, clientv3.OpGet(k, opt()...))
+	}
+	for _, r := range ranges {
+		ops = append(ops, clientv3.OpGet(string(r.KeyBytes()), opt(clientv3.WithRange(string(r.RangeBytes())), clientv3.WithKeysOnly())...))
+	}
+	return e.kv.Txn(ctx).Then(ops...).Commit()
+}
+
+// prefixRange is a keys-only read of every key under prefix, for snapshot.
+func prefixRange(prefix string) clientv3.Op {
+	return clientv3.OpGet(prefix, clientv3.WithRange(schema.PrefixEnd(prefix)))
 }
 
 // readNode is a znode as one snapshot shows it.
@@ -104,20 +166,41 @@ func readPath(path string) string {
 // Exists returns the Stat of the znode at path, or found false. It needs
 // no permission, as in ZooKeeper. rev is the zxid the answer reflects.
 func (e *Engine) Exists(ctx context.Context, c Caller, path string, minRev int64) (st schema.Stat, found bool, rev int64, err error) {
+	st, found, rev, _, err = e.ExistsWatch(ctx, c, path, minRev, nil)
+	return st, found, rev, err
+}
+
+// ExistsWatch is Exists that, when w is not nil, also leaves a one-shot
+// watch for w that fires on the node's creation, data change or deletion
+// (whether or not it exists now). Call Arm on the result once the reply
+// is queued; events of the watch wait for it.
+func (e *Engine) ExistsWatch(ctx context.Context, c Caller, path string, minRev int64, w Watcher) (st schema.Stat, found bool, rev int64, a *Armed, err error) {
 	if strings.IndexByte(path, 0) >= 0 {
 		// The one check ZooKeeper makes on exists.
-		return st, false, 0, schema.Errorf(schema.CodeBadArguments, path, "null character in path")
+		return st, false, 0, nil, schema.Errorf(schema.CodeBadArguments, path, "null character in path")
 	}
 	path = readPath(path)
-	resp, err := e.snapshot(ctx, minRev, readKeys(path))
+	wr := watchFor(w, tData, path)
+	resp, rev, a, err := e.snapshotWatch(ctx, minRev, wr, readKeys(path))
 	if err != nil {
-		return st, false, 0, err
+		return st, false, 0, nil, err
 	}
 	n, err := e.nodeFrom(resp)
-	if err != nil || n == nil {
-		return st, false, resp.Header.Revision, err
+	if err != nil {
+		e.unwatch(wr, a)
+		return st, false, rev, nil, err
 	}
-	return n.stat, true, resp.Header.Revision, nil
+	if n == nil {
+		return st, false, rev, a, nil
+	}
+	return n.stat, true, rev, a, nil
+}
+
+func watchFor(w Watcher, t int, path string) *watchReq {
+	if w == nil {
+		return nil
+	}
+	return &watchReq{t: t, path: path, w: w}
 }
 
 // readKeys are the keys a read of one znode needs, always three so that
@@ -129,46 +212,61 @@ func readKeys(path string) []string {
 // GetData returns the data and Stat of the znode at path.
 // Errors: NoNode, NoAuth (no READ).
 func (e *Engine) GetData(ctx context.Context, c Caller, path string, minRev int64) ([]byte, schema.Stat, int64, error) {
+	data, st, rev, _, err := e.GetDataWatch(ctx, c, path, minRev, nil)
+	return data, st, rev, err
+}
+
+// GetDataWatch is GetData that, when w is not nil and the read succeeds,
+// leaves a one-shot data watch for w (see ExistsWatch for Arm).
+func (e *Engine) GetDataWatch(ctx context.Context, c Caller, path string, minRev int64, w Watcher) ([]byte, schema.Stat, int64, *Armed, error) {
 	path = readPath(path)
-	resp, err := e.snapshot(ctx, minRev, readKeys(path))
+	wr := watchFor(w, tData, path)
+	resp, rev, a, err := e.snapshotWatch(ctx, minRev, wr, readKeys(path))
 	if err != nil {
-		return nil, schema.Stat{}, 0, err
+		return nil, schema.Stat{}, 0, nil, err
 	}
-	rev := resp.Header.Revision
 	n, err := e.nodeFrom(resp)
+	if err == nil && n == nil {
+		err = schema.NewError(schema.CodeNoNode, path)
+	}
+	if err == nil && !e.allowed(c, n.acl, schema.PermRead) {
+		err = schema.NewError(schema.CodeNoAuth, path)
+	}
 	if err != nil {
-		return nil, schema.Stat{}, rev, err
+		e.unwatch(wr, a)
+		return nil, schema.Stat{}, rev, nil, err
 	}
-	if n == nil {
-		return nil, schema.Stat{}, rev, schema.NewError(schema.CodeNoNode, path)
-	}
-	if !e.allowed(c, n.acl, schema.PermRead) {
-		return nil, schema.Stat{}, rev, schema.NewError(schema.CodeNoAuth, path)
-	}
-	return n.rec.Data, n.stat, rev, nil
+	return n.rec.Data, n.stat, rev, a, nil
 }
 
 // GetChildren returns the names of the children of the znode at path,
 // sorted, and its Stat. Grandchildren are not read.
 // Errors: NoNode, NoAuth (no READ).
 func (e *Engine) GetChildren(ctx context.Context, c Caller, path string, minRev int64) ([]string, schema.Stat, int64, error) {
+	kids, st, rev, _, err := e.GetChildrenWatch(ctx, c, path, minRev, nil)
+	return kids, st, rev, err
+}
+
+// GetChildrenWatch is GetChildren that, when w is not nil and the read
+// succeeds, leaves a one-shot child watch for w (see ExistsWatch for Arm).
+func (e *Engine) GetChildrenWatch(ctx context.Context, c Caller, path string, minRev int64, w Watcher) ([]string, schema.Stat, int64, *Armed, error) {
 	path = readPath(path)
 	prefix := schema.ChildrenPrefix(path)
-	resp, err := e.snapshot(ctx, minRev, readKeys(path),
-		clientv3.OpGet(prefix, clientv3.WithPrefix(), clientv3.WithKeysOnly(), clientv3.WithSerializable()))
+	wr := watchFor(w, tChild, path)
+	resp, rev, a, err := e.snapshotWatch(ctx, minRev, wr, readKeys(path), prefixRange(prefix))
 	if err != nil {
-		return nil, schema.Stat{}, 0, err
+		return nil, schema.Stat{}, 0, nil, err
 	}
-	rev := resp.Header.Revision
 	n, err := e.nodeFrom(resp)
+	if err == nil && n == nil {
+		err = schema.NewError(schema.CodeNoNode, path)
+	}
+	if err == nil && !e.allowed(c, n.acl, schema.PermRead) {
+		err = schema.NewError(schema.CodeNoAuth, path)
+	}
 	if err != nil {
-		return nil, schema.Stat{}, rev, err
-	}
-	if n == nil {
-		return nil, schema.Stat{}, rev, schema.NewError(schema.CodeNoNode, path)
-	}
-	if !e.allowed(c, n.acl, schema.PermRead) {
-		return nil, schema.Stat{}, rev, schema.NewError(schema.CodeNoAuth, path)
+		e.unwatch(wr, a)
+		return nil, schema.Stat{}, rev, nil, err
 	}
 	kvs := resp.Responses[3].GetResponseRange().Kvs
 	names := make([]string, 0, len(kvs))
@@ -176,7 +274,7 @@ func (e *Engine) GetChildren(ctx context.Context, c Caller, path string, minRev 
 		names = append(names, string(kv.Key[len(prefix):]))
 	}
 	sort.Strings(names)
-	return names, n.stat, rev, nil
+	return names, n.stat, rev, a, nil
 }
 
 // GetACL returns the ACL and Stat of the znode at path. It needs READ or
@@ -184,11 +282,10 @@ func (e *Engine) GetChildren(ctx context.Context, c Caller, path string, minRev 
 // shows them. Errors: NoNode, NoAuth.
 func (e *Engine) GetACL(ctx context.Context, c Caller, path string, minRev int64) ([]schema.ACL, schema.Stat, int64, error) {
 	path = readPath(path)
-	resp, err := e.snapshot(ctx, minRev, readKeys(path))
+	resp, rev, err := e.snapshot(ctx, minRev, readKeys(path))
 	if err != nil {
 		return nil, schema.Stat{}, 0, err
 	}
-	rev := resp.Header.Revision
 	n, err := e.nodeFrom(resp)
 	if err != nil {
 		return nil, schema.Stat{}, rev, err
@@ -215,11 +312,10 @@ func (e *Engine) GetAllChildrenNumber(ctx context.Context, c Caller, path string
 		extra = 1
 	}
 	path = readPath(path)
-	resp, err := e.snapshot(ctx, minRev, readKeys(path))
+	resp, rev, err := e.snapshot(ctx, minRev, readKeys(path))
 	if err != nil {
 		return 0, 0, err
 	}
-	rev := resp.Header.Revision
 	n, err := e.nodeFrom(resp)
 	if err != nil {
 		return 0, rev, err
@@ -239,7 +335,7 @@ func (e *Engine) GetAllChildrenNumber(ctx context.Context, c Caller, path string
 	}
 	for depth := base + 1; ; depth++ {
 		prefix := schema.NodeKeyPrefixAtDepth(depth, sub)
-		r, err := e.kv.Get(ctx, prefix, clientv3.WithPrefix(), clientv3.WithCountOnly(), clientv3.WithRev(rev), clientv3.WithSerializable())
+		r, err := e.kv.Get(ctx, prefix, clientv3.WithPrefix(), clientv3.WithCountOnly(), clientv3.WithRev(rev))
 		if err != nil {
 			return 0, rev, fmt.Errorf("counting descendants: %w", err)
 		}
@@ -260,8 +356,7 @@ func (e *Engine) GetEphemerals(ctx context.Context, c Caller, prefix string, min
 		prefix = "/"
 	}
 	idx := schema.EphemeralPrefix(c.Session)
-	resp, err := e.snapshot(ctx, minRev, nil,
-		clientv3.OpGet(idx, clientv3.WithPrefix(), clientv3.WithKeysOnly(), clientv3.WithSerializable()))
+	resp, rev, err := e.snapshot(ctx, minRev, nil, prefixRange(idx))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -272,7 +367,7 @@ func (e *Engine) GetEphemerals(ctx context.Context, c Caller, prefix string, min
 		}
 	}
 	sort.Strings(out)
-	return out, resp.Header.Revision, nil
+	return out, rev, nil
 }
 
 // Sync returns a zxid no older than any write committed before the call;
@@ -282,5 +377,8 @@ func (e *Engine) Sync(ctx context.Context, c Caller, path string) (int64, error)
 	if err != nil {
 		return 0, fmt.Errorf("sync: %w", err)
 	}
-	return resp.Header.Revision, nil
+	if err := e.hub.wait(ctx, resp.Header.Revision); err != nil {
+		return 0, err
+	}
+	return e.hub.current(), nil
 }

@@ -166,7 +166,8 @@ func (e *Engine) removeEphemerals(ctx context.Context, id int64) (int64, error) 
 	for _, kv := range resp.Kvs {
 		if _, p, ok := schema.ParseEphemeralKey(string(kv.Key)); ok {
 			paths = append(paths, p)
-			keys = append(keys, string(kv.Key), schema.NodeKey(p), schema.MetaKey(schema.Parent(p)), schema.ACLKey(p))
+			parent := schema.Parent(p)
+			keys = append(keys, string(kv.Key), schema.NodeKey(p), schema.MetaKey(p), schema.ACLKey(p), schema.NodeKey(parent), schema.MetaKey(parent))
 		}
 	}
 	r := &request{caller: Caller{internal: true}, keys: keys}

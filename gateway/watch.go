@@ -1,0 +1,420 @@
+package gateway
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"go.etcd.io/etcd/api/v3/mvccpb"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+
+	"github.com/zkgate/zkgate/schema"
+)
+
+// EventType is a ZooKeeper watch event type.
+type EventType int32
+
+// Event types, numbered as ZooKeeper's.
+const (
+	EventNodeCreated         EventType = 1
+	EventNodeDeleted         EventType = 2
+	EventNodeDataChanged     EventType = 3
+	EventNodeChildrenChanged EventType = 4
+)
+
+func (t EventType) String() string {
+	switch t {
+	case EventNodeCreated:
+		return "NodeCreated"
+	case EventNodeDeleted:
+		return "NodeDeleted"
+	case EventNodeDataChanged:
+		return "NodeDataChanged"
+	case EventNodeChildrenChanged:
+		return "NodeChildrenChanged"
+	}
+	return "Event(?)"
+}
+
+// Event is a watch notification: what happened to which path, at which
+// zxid.
+type Event struct {
+	Type EventType
+	Path string
+	Zxid int64
+}
+
+// Watcher receives watch events, in the order of the changes. Notify is
+// called from the engine's dispatch goroutine and must not block: a
+// connection queues the event for its writer. One Watcher is one
+// ZooKeeper connection (or watch stream): the engine delivers each change
+// to it at most once, however many of its watches the change triggers.
+type Watcher interface {
+	Notify(Event)
+}
+
+// WatchMode is the mode of AddWatch, numbered as ZooKeeper's AddWatchMode.
+type WatchMode int32
+
+// Watch modes.
+const (
+	WatchPersistent          WatchMode = 0
+	WatchPersistentRecursive WatchMode = 1
+)
+
+// WatcherType selects watches in RemoveWatches and CheckWatches, numbered
+// as ZooKeeper's WatcherType.
+type WatcherType int32
+
+// Watcher types.
+const (
+	WatcherChildren            WatcherType = 1
+	WatcherData                WatcherType = 2
+	WatcherAny                 WatcherType = 3
+	WatcherPersistent          WatcherType = 4
+	WatcherPersistentRecursive WatcherType = 5
+)
+
+// The hub turns one etcd watch on the node keys into ZooKeeper events
+// for every watch of this gateway node, in memory. It is also the node's
+// clock for ordering: every read is served at the revision the hub has
+// dispatched (so no reply reflects a change whose events are not yet
+// queued), and every write returns only once its revision is dispatched.
+type hub struct {
+	lg     *zap.Logger
+	client *clientv3.Client
+
+	mu      sync.Mutex
+	rev     int64         // every event at or below rev is dispatched
+	changed chan struct{} // closed when rev moves
+	tables  [4]map[string]map[Watcher]*watchEntry
+}
+
+// Watch tables, as ZooKeeper keeps them: one-shot data watches (getData,
+// exists), one-shot child watches (getChildren), persistent and
+// persistent-recursive watches.
+const (
+	tData = iota
+	tChild
+	tPersistent
+	tRecursive
+)
+
+// watchEntry is one watch of one Watcher. A watch set by a read is
+// pending until the read's reply is queued (its arm function runs):
+// events before that are held, so no event overtakes the reply that set
+// its watch.
+type watchEntry struct {
+	pending bool
+	held    []Event
+}
+
+func newHub(lg *zap.Logger, client *clientv3.Client) *hub {
+	h := &hub{lg: lg, client: client, changed: make(chan struct{})}
+	for i := range h.tables {
+		h.tables[i] = make(map[string]map[Watcher]*watchEntry)
+	}
+	return h
+}
+
+// run watches the node keys from rev+1 until ctx ends.
+func (h *hub) run(ctx context.Context, rev int64) {
+	h.mu.Lock()
+	h.rev = rev
+	h.mu.Unlock()
+	// All of zkgate's keys: every committed write has an event here, so
+	// the clock moves with each of them; only node keys fire watches.
+	start, end := schema.Prefix, schema.PrefixEnd(schema.Prefix)
+	for ctx.Err() == nil {
+		h.mu.Lock()
+		from := h.rev + 1
+		h.mu.Unlock()
+		wch := h.client.Watch(ctx, start, clientv3.WithRange(end), clientv3.WithRev(from), clientv3.WithProgressNotify())
+		for resp := range wch {
+			if err := resp.Err(); err != nil {
+				if resp.CompactRevision != 0 {
+					h.recoverCompacted(ctx, resp.CompactRevision)
+				} else if ctx.Err() == nil {
+					h.lg.Warn("znode watch failed; restarting", zap.Error(err))
+				}
+				break
+			}
+			h.dispatch(resp.Events, resp.Header.Revision, resp.IsProgressNotify())
+		}
+		if ctx.Err() == nil {
+			select {
+			case <-time.After(100 * time.Millisecond):
+			case <-ctx.Done():
+			}
+		}
+	}
+}
+
+// recoverCompacted handles a watch that fell behind etcd's compaction:
+// the changes in between are lost, so every one-shot watch fires as if its
+// node changed (clients re-read and re-arm), and the hub resumes from the
+// current revision.
+func (h *hub) recoverCompacted(ctx context.Context, compacted int64) {
+	resp, err := h.client.Get(ctx, schema.VersionKey(), clientv3.WithKeysOnly())
+	if err != nil {
+		return
+	}
+	rev := resp.Header.Revision
+	h.lg.Warn("znode watch met a compacted revision; firing every one-shot watch", zap.Int64("compacted", compacted), zap.Int64("resume", rev))
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for path, ws := range h.tables[tData] {
+		for w, en := range ws {
+			h.deliver(w, en, Event{Type: EventNodeDataChanged, Path: path, Zxid: rev})
+		}
+	}
+	for path, ws := range h.tables[tChild] {
+		for w, en := range ws {
+			h.deliver(w, en, Event{Type: EventNodeChildrenChanged, Path: path, Zxid: rev})
+		}
+	}
+	h.tables[tData] = make(map[string]map[Watcher]*watchEntry)
+	h.tables[tChild] = make(map[string]map[Watcher]*watchEntry)
+	h.advance(rev)
+}
+
+func (h *hub) advance(rev int64) {
+	if rev > h.rev {
+		h.rev = rev
+		close(h.changed)
+		h.changed = make(chan struct{})
+	}
+}
+
+// dispatch fires the watches of one watch response and advances the
+// clock to its revision.
+func (h *hub) dispatch(evs []*clientv3.Event, headerRev int64, progress bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, ev := range evs {
+		path, ok := schema.PathOfNodeKey(string(ev.Kv.Key))
+		if !ok {
+			continue
+		}
+		rev := ev.Kv.ModRevision
+		switch {
+		case ev.Type == mvccpb.DELETE:
+			done := h.fire(tData, path, EventNodeDeleted, rev, nil)
+			h.fire(tChild, path, EventNodeDeleted, rev, done)
+			if path != "/" {
+				h.fire(tChild, schema.Parent(path), EventNodeChildrenChanged, rev, nil)
+			}
+		case ev.IsCreate():
+			h.fire(tData, path, EventNodeCreated, rev, nil)
+			if path != "/" {
+				h.fire(tChild, schema.Parent(path), EventNodeChildrenChanged, rev, nil)
+			}
+		default:
+			h.fire(tData, path, EventNodeDataChanged, rev, nil)
+		}
+		h.advance(rev)
+	}
+	if progress || len(evs) > 0 {
+		h.advance(headerRev)
+	}
+}
+
+// fire delivers an event to the watches of path in table t (data or
+// child) and to the persistent watches that see it, each Watcher once;
+// skip lists Watchers already told of this change.
+func (h *hub) fire(t int, path string, typ EventType, rev int64, skip map[Watcher]bool) map[Watcher]bool {
+	ev := Event{Type: typ, Path: path, Zxid: rev}
+	done := skip
+	if done == nil {
+		done = map[Watcher]bool{}
+	}
+	send := func(w Watcher, en *watchEntry) {
+		if !done[w] {
+			done[w] = true
+			h.deliver(w, en, ev)
+		}
+	}
+	for w, en := range h.tables[t][path] {
+		send(w, en)
+	}
+	delete(h.tables[t], path)
+	for w, en := range h.tables[tPersistent][path] {
+		send(w, en)
+	}
+	if t == tData {
+		// Recursive watches see creations, deletions and data changes of
+		// their node and every descendant, never NodeChildrenChanged.
+		for p := path; ; p = schema.Parent(p) {
+			for w, en := range h.tables[tRecursive][p] {
+				send(w, en)
+			}
+			if p == "/" {
+				break
+			}
+		}
+	}
+	return done
+}
+
+func (h *hub) deliver(w Watcher, en *watchEntry, ev Event) {
+	if en.pending {
+		en.held = append(en.held, ev)
+		return
+	}
+	w.Notify(ev)
+}
+
+// current is the revision reads are served at.
+func (h *hub) current() int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.rev
+}
+
+// wait blocks until every event at or below rev is dispatched. If the
+// watch has nothing to send (rev is beyond the last znode change), it asks
+// etcd for a progress notification, which moves the clock.
+func (h *hub) wait(ctx context.Context, rev int64) error {
+	asked := false
+	for {
+		h.mu.Lock()
+		cur, ch := h.rev, h.changed
+		h.mu.Unlock()
+		if cur >= rev {
+			return nil
+		}
+		delay := 5 * time.Millisecond
+		if asked {
+			delay = 200 * time.Millisecond
+		}
+		select {
+		case <-ch:
+		case <-time.After(delay):
+			if err := h.client.RequestProgress(ctx); err != nil && ctx.Err() == nil {
+				h.lg.Debug("requesting watch progress", zap.Error(err))
+			}
+			asked = true
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// add registers a watch of w on path in table t and returns its entry.
+// A watch set by a read starts pending; arm releases it.
+func (h *hub) add(t int, path string, w Watcher, pending bool) *watchEntry {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.addLocked(t, path, w, pending)
+}
+
+func (h *hub) addLocked(t int, path string, w Watcher, pending bool) *watchEntry {
+	ws := h.tables[t][path]
+	if ws == nil {
+		ws = make(map[Watcher]*watchEntry)
+		h.tables[t][path] = ws
+	}
+	if en, ok := ws[w]; ok {
+		return en
+	}
+	en := &watchEntry{pending: pending}
+	ws[w] = en
+	return en
+}
+
+// addAt registers a pending watch, as add, and returns the revision it
+// counts from: reads that set it must read at exactly that revision.
+func (h *hub) addAt(t int, path string, w Watcher) (*watchEntry, int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.addLocked(t, path, w, true), h.rev
+}
+
+// arm releases a pending watch, delivering what it held.
+func (h *hub) arm(w Watcher, en *watchEntry) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if en == nil || !en.pending {
+		return
+	}
+	en.pending = false
+	for _, ev := range en.held {
+		w.Notify(ev)
+	}
+	en.held = nil
+}
+
+// drop removes a watch that its read did not set after all (the node was
+// missing).
+func (h *hub) drop(t int, path string, w Watcher, en *watchEntry) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if ws := h.tables[t][path]; ws != nil && ws[w] == en {
+		delete(ws, w)
+		if len(ws) == 0 {
+			delete(h.tables[t], path)
+		}
+	}
+}
+
+// remove deletes w's watches on path of the given type and reports
+// whether there were any (ZooKeeper's removeWatches / checkWatches; with
+// check set nothing is removed).
+func (h *hub) remove(path string, w Watcher, typ WatcherType, check bool) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var tables []int
+	switch typ {
+	case WatcherChildren:
+		tables = []int{tChild}
+	case WatcherData:
+		tables = []int{tData}
+	case WatcherAny:
+		tables = []int{tData, tChild, tPersistent, tRecursive}
+	case WatcherPersistent:
+		tables = []int{tPersistent}
+	case WatcherPersistentRecursive:
+		tables = []int{tRecursive}
+	}
+	found := false
+	for _, t := range tables {
+		if _, ok := h.tables[t][path][w]; ok {
+			found = true
+			if !check {
+				delete(h.tables[t][path], w)
+				if len(h.tables[t][path]) == 0 {
+					delete(h.tables[t], path)
+				}
+			}
+		}
+	}
+	return found
+}
+
+// forget removes every watch of w (its connection closed).
+func (h *hub) forget(w Watcher) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for t := range h.tables {
+		for path, ws := range h.tables[t] {
+			delete(ws, w)
+			if len(ws) == 0 {
+				delete(h.tables[t], path)
+			}
+		}
+	}
+}
+
+// count is the number of watches, for metrics and four-letter words.
+func (h *hub) count() (watches, paths int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for t := range h.tables {
+		paths += len(h.tables[t])
+		for _, ws := range h.tables[t] {
+			watches += len(ws)
+		}
+	}
+	return watches, paths
+}

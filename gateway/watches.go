@@ -1,0 +1,134 @@
+package gateway
+
+import (
+	"context"
+
+	"github.com/zkgate/zkgate/schema"
+)
+
+// AddWatch leaves a persistent (or persistent recursive) watch of w on
+// path, which need not exist. It stays until removed or until w is
+// forgotten. It returns the zxid it counts from.
+func (e *Engine) AddWatch(ctx context.Context, c Caller, path string, mode WatchMode, w Watcher) (int64, error) {
+	var t int
+	switch mode {
+	case WatchPersistent:
+		t = tPersistent
+	case WatchPersistentRecursive:
+		t = tRecursive
+	default:
+		return 0, schema.Errorf(schema.CodeMarshallingError, path, "unknown watch mode %d", mode)
+	}
+	if err := e.hub.wait(ctx, 0); err != nil {
+		return 0, err
+	}
+	e.hub.mu.Lock()
+	defer e.hub.mu.Unlock()
+	e.hub.addLocked(t, readPath(path), w, false)
+	return e.hub.rev, nil
+}
+
+// RemoveWatches removes w's watches of the given type on path. It returns
+// NoWatcher if there is none, as ZooKeeper does.
+func (e *Engine) RemoveWatches(c Caller, path string, typ WatcherType, w Watcher) error {
+	return e.removeWatches(path, typ, w, false)
+}
+
+// CheckWatches reports, as an error, whether w has watches of the given
+// type on path: nil if it has, NoWatcher if not.
+func (e *Engine) CheckWatches(c Caller, path string, typ WatcherType, w Watcher) error {
+	return e.removeWatches(path, typ, w, true)
+}
+
+func (e *Engine) removeWatches(path string, typ WatcherType, w Watcher, check bool) error {
+	if typ < WatcherChildren || typ > WatcherPersistentRecursive {
+		return schema.Errorf(schema.CodeMarshallingError, path, "unknown watcher type %d", typ)
+	}
+	if !e.hub.remove(readPath(path), w, typ, check) {
+		return schema.NewError(schema.CodeNoWatcher, path)
+	}
+	return nil
+}
+
+// Forget removes every watch of w, when its connection or stream ends.
+func (e *Engine) Forget(w Watcher) { e.hub.forget(w) }
+
+// WatchCount reports the number of watches and of watched paths on this
+// node.
+func (e *Engine) WatchCount() (watches, paths int) { return e.hub.count() }
+
+// WatchSet is what a reconnecting ZooKeeper client re-arms with
+// SetWatches / SetWatches2.
+type WatchSet struct {
+	Data, Exist, Child, Persistent, PersistentRecursive []string
+}
+
+// SetWatches re-arms w's watches after a reconnect, as ZooKeeper does: a
+// watch whose node changed after relZxid (the last zxid the client saw)
+// fires at once, the others are set. Persistent watches are set again
+// without firing.
+func (e *Engine) SetWatches(ctx context.Context, c Caller, relZxid int64, ws WatchSet, w Watcher) error {
+	if err := e.hub.wait(ctx, relZxid); err != nil {
+		return err
+	}
+	// Every watch is registered, pending, at one revision, and the state
+	// is read at that revision; those that must fire do so at once, the
+	// rest are armed.
+	type reg struct {
+		t    int
+		path string
+		kind string
+		en   *watchEntry
+	}
+	var regs []reg
+	e.hub.mu.Lock()
+	rev := e.hub.rev
+	for _, p := range ws.Data {
+		regs = append(regs, reg{tData, p, "data", e.hub.addLocked(tData, p, w, true)})
+	}
+	for _, p := range ws.Exist {
+		regs = append(regs, reg{tData, p, "exist", e.hub.addLocked(tData, p, w, true)})
+	}
+	for _, p := range ws.Child {
+		regs = append(regs, reg{tChild, p, "child", e.hub.addLocked(tChild, p, w, true)})
+	}
+	for _, p := range ws.Persistent {
+		regs = append(regs, reg{tPersistent, p, "persistent", e.hub.addLocked(tPersistent, p, w, true)})
+	}
+	for _, p := range ws.PersistentRecursive {
+		regs = append(regs, reg{tRecursive, p, "recursive", e.hub.addLocked(tRecursive, p, w, true)})
+	}
+	e.hub.mu.Unlock()
+
+	for _, r := range regs {
+		var fire *Event
+		switch r.kind {
+		case "data", "exist", "child":
+			resp, err := e.readAt(ctx, rev, true, readKeys(r.path), nil)
+			if err != nil {
+				return err
+			}
+			n, err := e.nodeFrom(resp)
+			if err != nil {
+				return err
+			}
+			switch {
+			case r.kind == "exist" && n != nil:
+				fire = &Event{Type: EventNodeCreated, Path: r.path, Zxid: rev}
+			case r.kind == "data" && n == nil, r.kind == "child" && n == nil:
+				fire = &Event{Type: EventNodeDeleted, Path: r.path, Zxid: rev}
+			case r.kind == "data" && n.stat.Mzxid > relZxid:
+				fire = &Event{Type: EventNodeDataChanged, Path: r.path, Zxid: rev}
+			case r.kind == "child" && n.stat.Pzxid > relZxid:
+				fire = &Event{Type: EventNodeChildrenChanged, Path: r.path, Zxid: rev}
+			}
+		}
+		if fire != nil {
+			e.hub.drop(r.t, r.path, w, r.en)
+			w.Notify(*fire)
+			continue
+		}
+		e.hub.arm(w, r.en)
+	}
+	return nil
+}
