@@ -72,6 +72,18 @@ func (e *Engine) snapshotWatch(ctx context.Context, minRev int64, wr *watchReq, 
 		rev = e.hub.current()
 	}
 	resp, err := e.readAt(ctx, rev, true, keys, ranges)
+	if errors.Is(err, rpctypes.ErrCompacted) {
+		// etcd compacted past the hub (it fell far behind): read the
+		// newest state, once the hub has caught up with it, so replies
+		// still follow their events.
+		if latest, gerr := e.kv.Get(ctx, schema.VersionKey(), clientv3.WithKeysOnly()); gerr == nil {
+			if werr := e.hub.wait(ctx, latest.Header.Revision); werr != nil {
+				return nil, 0, nil, werr
+			}
+			rev = e.hub.current()
+			resp, err = e.readAt(ctx, rev, true, keys, ranges)
+		}
+	}
 	if errors.Is(err, rpctypes.ErrFutureRev) {
 		// This member is behind the one the hub watches (external etcd
 		// behind a load balancer): a linearizable read catches it up.

@@ -1,0 +1,274 @@
+package gateway_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/gateway/gatewaytest"
+	"github.com/zkgate/zkgate/schema"
+)
+
+// TestSession_ResumedOnAnotherNode: a session opened through one node of
+// a 3-node cluster is resumed through another with its id and password,
+// and keeps its ephemerals; a wrong password is an expired session.
+func TestSession_ResumedOnAnotherNode(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 3)
+	a := gatewaytest.NewEngine(t, cl.Client(0), gateway.Config{})
+	b := gatewaytest.NewEngine(t, cl.Client(2), gateway.Config{})
+	ctx := ctxT(t)
+	s, err := a.CreateSession(ctx, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := gateway.Caller{Session: s.ID}
+	_, _, rev := mustCreate(t, a, c, "/eph", "mine", gateway.Ephemeral)
+
+	_, err = b.ResumeSession(ctx, s.ID, []byte("wrong password..."))
+	wantCode(t, err, schema.CodeSessionExpired)
+	got, err := b.ResumeSession(ctx, s.ID, s.Password)
+	if err != nil || got.Timeout != s.Timeout {
+		t.Fatalf("resume: %+v %v", got, err)
+	}
+	// Through node b, at the zxid the client saw on a.
+	st, ok, _, err := b.Exists(ctx, c, "/eph", rev)
+	if err != nil || !ok || st.EphemeralOwner != s.ID {
+		t.Fatalf("ephemeral via b: %+v %v %v", st, ok, err)
+	}
+	eph, _, err := b.GetEphemerals(ctx, c, "/", rev)
+	if err != nil || len(eph) != 1 {
+		t.Fatalf("getEphemerals via b: %v %v", eph, err)
+	}
+	// Keep-alives through b keep it; closing through b removes it.
+	if err := b.KeepAlive(ctx, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.CloseSession(ctx, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _, _ := a.Exists(ctx, anyone, "/eph", 0); ok {
+		t.Fatal("ephemeral survived its session's close")
+	}
+}
+
+// TestSession_RepairAfterAllGatewaysDown: with no gateway running, etcd
+// still removes an expired session's ephemerals; the next gateway repairs
+// the parents' Stat.
+func TestSession_RepairAfterAllGatewaysDown(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 1)
+	ctx := ctxT(t)
+	cfg := gateway.Config{MinSessionTimeout: time.Second, ReaperInterval: time.Hour}
+	first, err := gateway.New(ctx, withClient(cfg, cl.Client(0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, first, anyone, "/p", "", gateway.Persistent)
+	s, err := first.CreateSession(ctx, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, first, gateway.Caller{Session: s.ID}, "/p/e", "", gateway.Ephemeral)
+	first.Close()
+
+	// No gateway: etcd deletes the ephemeral when its lease expires.
+	kv := cl.Client(0)
+	waitFor(t, 30*time.Second, func() bool {
+		r, err := kv.Get(ctx, schema.NodeKey("/p/e"), clientv3.WithCountOnly())
+		return err == nil && r.Count == 0
+	})
+	second := gatewaytest.NewEngine(t, kv, cfg)
+	waitFor(t, 30*time.Second, func() bool { return stat(t, second, "/p").NumChildren == 0 })
+	if st := stat(t, second, "/p"); st.Cversion != 2 {
+		t.Fatalf("parent after repair: %+v", st)
+	}
+	r, err := kv.Get(ctx, schema.EphemeralSpace(), clientv3.WithPrefix(), clientv3.WithCountOnly())
+	if err != nil || r.Count != 0 {
+		t.Fatalf("ephemeral index left: %v %v", r, err)
+	}
+}
+
+func withClient(cfg gateway.Config, c *clientv3.Client) gateway.Config {
+	cfg.Client = c
+	return cfg
+}
+
+// TestConcurrent_TwoGatewayNodes: writers on two gateway nodes racing on
+// the same znodes lose no update and never reuse a sequence number.
+func TestConcurrent_TwoGatewayNodes(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 3)
+	engines := []*gateway.Engine{
+		gatewaytest.NewEngine(t, cl.Client(0), gateway.Config{}),
+		gatewaytest.NewEngine(t, cl.Client(1), gateway.Config{}),
+	}
+	ctx := ctxT(t)
+	mustCreate(t, engines[0], anyone, "/counter", "0", gateway.Persistent)
+	mustCreate(t, engines[0], anyone, "/seq", "", gateway.Persistent)
+	const workers, each = 8, 25
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	names := map[string]bool{}
+	var last int64 // the newest zxid any writer saw
+	errc := make(chan error, 2*workers)
+	for i := range 2 * workers {
+		e := engines[i%2]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				// Read-modify-write with the version: retry on BadVersion.
+				for {
+					data, st, rev, err := e.GetData(ctx, anyone, "/counter", 0)
+					if err != nil {
+						errc <- err
+						return
+					}
+					var n int
+					fmt.Sscan(string(data), &n)
+					_, rev, err = e.SetData(ctx, anyone, "/counter", []byte(fmt.Sprint(n+1)), st.Version)
+					if schema.CodeOf(err) == schema.CodeBadVersion {
+						continue
+					}
+					if err != nil {
+						errc <- err
+						return
+					}
+					mu.Lock()
+					last = max(last, rev)
+					mu.Unlock()
+					break
+				}
+				p, _, rev, err := e.Create(ctx, anyone, gateway.CreateOp{Path: "/seq/n-", ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentSequential})
+				if err != nil {
+					errc <- err
+					return
+				}
+				mu.Lock()
+				last = max(last, rev)
+				if names[p] {
+					errc <- fmt.Errorf("sequence name %s issued twice", p)
+				}
+				names[p] = true
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Fatal(err)
+	}
+	// Read through node 1 no older than the newest write, wherever it was
+	// made, as a ZooKeeper client's session would.
+	data, st, _, err := engines[1].GetData(ctx, anyone, "/counter", last)
+	if err != nil || string(data) != fmt.Sprint(2*workers*each) || st.Version != 2*workers*each {
+		t.Fatalf("counter %q version %d: lost updates (%v)", data, st.Version, err)
+	}
+	seq, _, _, err := engines[1].Exists(ctx, anyone, "/seq", last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seq.NumChildren != 2*workers*each || len(names) != 2*workers*each {
+		t.Fatalf("/seq has %d children, %d names", seq.NumChildren, len(names))
+	}
+}
+
+func TestReaper_ContainersAndTTL(t *testing.T) {
+	e := newEngine(t, gateway.Config{ReaperInterval: 100 * time.Millisecond})
+	ctx := ctxT(t)
+	mustCreate(t, e, anyone, "/c", "", gateway.Container)
+	mustCreate(t, e, anyone, "/unused", "", gateway.Container)
+	mustCreate(t, e, anyone, "/c/child", "", gateway.Persistent)
+	_, st, _, err := e.Create(ctx, anyone, gateway.CreateOp{Path: "/t", ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentWithTTL, TTL: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.EphemeralOwner != 0 {
+		t.Fatalf("TTL node shows ephemeralOwner %x, ZooKeeper shows 0", st.EphemeralOwner)
+	}
+	_, _, _, err = e.Create(ctx, anyone, gateway.CreateOp{Path: "/bad", ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentWithTTL})
+	wantCode(t, err, schema.CodeBadArguments)
+	_, _, _, err = e.Create(ctx, anyone, gateway.CreateOp{Path: "/bad", ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentWithTTL, TTL: time.Duration(schema.MaxTTL+1) * time.Millisecond})
+	wantCode(t, err, schema.CodeBadArguments)
+
+	// The TTL node goes once unmodified for its TTL.
+	waitFor(t, 30*time.Second, func() bool { _, ok, _, _ := e.Exists(ctx, anyone, "/t", 0); return !ok })
+	// The container stays while it has a child, and goes after.
+	if _, ok, _, _ := e.Exists(ctx, anyone, "/c", 0); !ok {
+		t.Fatal("container with a child was removed")
+	}
+	if _, err := e.Delete(ctx, anyone, "/c/child", -1); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, func() bool { _, ok, _, _ := e.Exists(ctx, anyone, "/c", 0); return !ok })
+	// A container that never had a child is kept.
+	if _, ok, _, _ := e.Exists(ctx, anyone, "/unused", 0); !ok {
+		t.Fatal("never-used container was removed")
+	}
+	if root := stat(t, e, "/"); root.NumChildren != 2 { // zookeeper, unused
+		t.Fatalf("root after reaping: %+v", root)
+	}
+}
+
+func TestMulti_HundredsOfOps(t *testing.T) {
+	e := newEngine(t, gateway.Config{})
+	ctx := ctxT(t)
+	mustCreate(t, e, anyone, "/big", "", gateway.Persistent)
+	ops := make([]gateway.Op, 500)
+	for i := range ops {
+		ops[i] = &gateway.CreateOp{Path: fmt.Sprintf("/big/n%03d", i), Data: make([]byte, 512), ACL: schema.OpenACLUnsafe}
+	}
+	res, _, err := e.Multi(ctx, anyone, ops)
+	if err != nil || len(res) != 500 {
+		t.Fatalf("500-op multi: %d results, %v", len(res), err)
+	}
+	if st := stat(t, e, "/big"); st.NumChildren != 500 {
+		t.Fatalf("after multi: %+v", st)
+	}
+	// Too many ops for one transaction: a clear error, nothing applied.
+	huge := make([]gateway.Op, 5000)
+	for i := range huge {
+		huge[i] = &gateway.CreateOp{Path: fmt.Sprintf("/big/h%04d", i), ACL: schema.OpenACLUnsafe}
+	}
+	_, _, err = e.Multi(ctx, anyone, huge)
+	wantCode(t, err, schema.CodeBadArguments)
+	if st := stat(t, e, "/big"); st.NumChildren != 500 {
+		t.Fatalf("oversized multi half-applied: %+v", st)
+	}
+}
+
+// TestWatch_SurvivesCompaction: etcd compaction while watches are active
+// neither silences them nor breaks reads.
+func TestWatch_SurvivesCompaction(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 1)
+	e := gatewaytest.NewEngine(t, cl.Client(0), gateway.Config{})
+	ctx := ctxT(t)
+	mustCreate(t, e, anyone, "/w", "", gateway.Persistent)
+	r := newRecorder()
+	if _, err := e.AddWatch(ctx, anyone, "/w", gateway.WatchPersistentRecursive, r); err != nil {
+		t.Fatal(err)
+	}
+	_, _, _, a, err := e.GetChildrenWatch(ctx, anyone, "/w", 0, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Arm()
+	var rev int64
+	for i := range 20 {
+		_, _, rev = mustCreate(t, e, anyone, fmt.Sprintf("/w/%d", i), "", gateway.Persistent)
+	}
+	if _, err := cl.Client(0).Compact(ctx, rev, clientv3.WithCompactPhysical()); err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, e, anyone, "/w/after", "", gateway.Persistent)
+	if _, _, _, err := e.GetData(ctx, anyone, "/w/after", 0); err != nil {
+		t.Fatalf("read after compaction: %v", err)
+	}
+	got := r.got()
+	if len(got) != 22 || got[0] != "NodeCreated /w/0" || got[1] != "NodeChildrenChanged /w" || got[21] != "NodeCreated /w/after" {
+		t.Fatalf("events across compaction: %v", got)
+	}
+}
