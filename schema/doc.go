@@ -1,7 +1,70 @@
-// Package schema is the data model every zkgate face shares: the API's
-// .proto files and generated Go, the znode record and its Stat, ZooKeeper's
-// path rules, the layout of znodes as etcd keys, and error codes. It
-// imports no other zkgate package.
-//
-// It holds no code yet: the namespace engine that needs it is not built.
+/*
+Package schema is the data model every zkgate face shares: ZooKeeper's
+path rules and error codes, ACLs and their matching, the znode record and
+its Stat, and how znodes are laid out as etcd keys. It imports no other
+zkgate package. The gRPC API's .proto files live in schema/proto and their
+generated Go in schema/zkgatepb.
+
+# Key layout
+
+Every key zkgate writes starts with Prefix, "\x00zkgate/". The NUL byte
+keeps the znode keyspace apart from anything users store through the etcd
+API: their keys are practically always printable, and a range over them
+never reaches ours. Under it (layout version 1, stored at VersionKey so a
+later layout can recognise and migrate this one):
+
+	\x00zkgate/version                  "1"
+	\x00zkgate/n/<depth><path>          node record (one per znode)
+	\x00zkgate/c/<path>                 children meta, once the znode has had a child
+	\x00zkgate/a/<path>                 ACL record, unless the ACL is world:anyone:cdrwa
+	\x00zkgate/s/<session id, hex>      session record, on the session lease
+	\x00zkgate/e/<session id, hex><path> ephemeral index entry (empty value)
+	\x00zkgate/x/<path>                 container / TTL mark for the reaper (empty value)
+
+For example, after `create /app ""`, `create /app/cfg "v=1"` and an
+ephemeral `create -e /app/lock-1` by session 0x1a2b:
+
+	\x00zkgate/n/1/app                  {persistent, version 0, ctime, mtime}
+	\x00zkgate/c/app                     {numChildren 2, creations 2}
+	\x00zkgate/n/2/app/cfg              {persistent, ..., data "v=1"}
+	\x00zkgate/n/2/app/lock-1           {ephemeral, owner 0x1a2b, ...}  (on the session's ephemeral lease)
+	\x00zkgate/e/0000000000001a2b/app/lock-1
+
+The depth in node keys means the children of /app are exactly the keys
+with prefix "\x00zkgate/n/2/app/" (ChildrenPrefix): listing children reads
+no grandchildren, and counting all descendants walks one depth at a time.
+
+# What a znode costs
+
+A persistent znode with the open ACL and no children costs one key: its
+node record, 10 bytes of prefix plus the depth digits and the path, and a
+value of about 17 bytes plus its data (a format byte, the kind, and varints
+for version, ctime, mtime, owner and TTL). A znode that has had children
+adds one meta key (about 4 bytes of value); a non-default ACL adds one
+key; an ephemeral adds its index entry; a container or TTL node its reaper
+mark. etcd itself adds per key about 50 bytes on disk and about 100 bytes
+of memory for its index. Nothing else is stored per znode.
+
+# The Stat
+
+Stat fields that are zxids are not stored; they are etcd revisions of
+the keys above, so they are comparable with the etcd API's revisions:
+czxid is the node key's create revision, mzxid its mod revision (the node
+key is rewritten only by create and setData), and pzxid the meta key's mod
+revision (it is written only when a child is created or deleted; before
+the first child, pzxid is czxid). version, ctime, mtime and the owner are
+in the node record, aversion in the ACL record, numChildren in the meta.
+cversion is derived as ZooKeeper 3.8 derives it: 2*creations-numChildren,
+where creations counts every child ever created and is also the next
+sequential suffix (see Meta.Cversion). The root and /zookeeper, written
+once at bootstrap, show zxid 0 as ZooKeeper's do.
+
+# Paths and errors
+
+ValidatePath follows ZooKeeper 3.8's PathUtils exactly, including which
+characters are refused and the index reported in messages (in UTF-16
+units, as Java counts). Error codes are ZooKeeper's, with its names and
+messages; errors.Is matches an *Error by code, so callers test
+errors.Is(err, ErrNoNode) whatever the path.
+*/
 package schema

@@ -16,11 +16,11 @@ const Prefix = "\x00zkgate/"
 const (
 	versionKey  = Prefix + "version"
 	nodeSpace   = Prefix + "n/" // n/<depth><path>: the znode record
-	metaSpace   = Prefix + "c/" // c/<path>: children meta (cversion, numChildren, creations)
-	aclSpace    = Prefix + "a/" // a/<path>: the ACL, when it is not world:anyone:cdrwa
+	metaSpace   = Prefix + "c"  // c<path>: children meta (numChildren, creations)
+	aclSpace    = Prefix + "a"  // a<path>: the ACL, when it is not world:anyone:cdrwa
 	sessSpace   = Prefix + "s/" // s/<session id>: the session record
 	ephSpace    = Prefix + "e/" // e/<session id><path>: index of a session's ephemerals
-	reaperSpace = Prefix + "x/" // x/<path>: containers and TTL nodes, for the reaper
+	reaperSpace = Prefix + "x"  // x<path>: containers and TTL nodes, for the reaper
 )
 
 // LayoutVersion is the version of this key layout, stored at VersionKey so

@@ -1,0 +1,174 @@
+package schema
+
+import (
+	"bytes"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestKeys_RoundTrip(t *testing.T) {
+	for _, p := range []string{"/", "/a", "/a/b", "/app/lock-0000000001", "/é/ünïcode", "/a/b/c/d/e/f/g/h/i/j/k"} {
+		k := NodeKey(p)
+		if !strings.HasPrefix(k, Prefix) {
+			t.Errorf("%s: key %q outside the prefix", p, k)
+		}
+		got, ok := PathOfNodeKey(k)
+		if !ok || got != p {
+			t.Errorf("PathOfNodeKey(NodeKey(%q)) = %q, %v", p, got, ok)
+		}
+		if got, ok := PathOfMetaKey(MetaKey(p)); !ok || got != p {
+			t.Errorf("PathOfMetaKey(MetaKey(%q)) = %q, %v", p, got, ok)
+		}
+		if got, ok := PathOfReaperKey(ReaperKey(p)); !ok || got != p {
+			t.Errorf("reaper key of %q = %q, %v", p, got, ok)
+		}
+		for _, id := range []int64{1, 0x1a2b, -1, 1 << 62} {
+			o, gp, ok := ParseEphemeralKey(EphemeralKey(id, p))
+			if !ok || o != id || gp != p {
+				t.Errorf("ParseEphemeralKey(EphemeralKey(%x, %q)) = %x %q %v", id, p, o, gp, ok)
+			}
+			if p != "/" && !strings.HasPrefix(EphemeralKey(id, p), EphemeralPrefix(id)) {
+				t.Errorf("ephemeral key of %x not under its prefix", id)
+			}
+			if got, ok := SessionOfKey(SessionKey(id)); !ok || got != id {
+				t.Errorf("SessionOfKey(SessionKey(%x)) = %x %v", id, got, ok)
+			}
+		}
+	}
+	for _, bad := range []string{"", "x", Prefix + "n/", Prefix + "n/x/a", MetaKey("/a")} {
+		if _, ok := PathOfNodeKey(bad); ok {
+			t.Errorf("PathOfNodeKey(%q) accepted", bad)
+		}
+	}
+}
+
+// TestKeys_ChildrenWithoutGrandchildren: a child's key is under its
+// parent's ChildrenPrefix; a grandchild's, a sibling's with the same name
+// prefix, and the parent's own are not.
+func TestKeys_ChildrenWithoutGrandchildren(t *testing.T) {
+	cases := []struct {
+		parent, path string
+		child        bool
+	}{
+		{"/", "/a", true},
+		{"/", "/a/b", false},
+		{"/", "/", false},
+		{"/a", "/a/b", true},
+		{"/a", "/a/b/c", false},
+		{"/a", "/ab", false},
+		{"/a", "/ab/c", false},
+		{"/a", "/a", false},
+		{"/a/b", "/a/b/c", true},
+		{"/a/b", "/a/bc/d", false},
+	}
+	for _, c := range cases {
+		if got := strings.HasPrefix(NodeKey(c.path), ChildrenPrefix(c.parent)); got != c.child {
+			t.Errorf("%s under ChildrenPrefix(%s) = %v, want %v", c.path, c.parent, got, c.child)
+		}
+	}
+	// Every key family stays apart: no key of one is under another's prefix.
+	fam := []string{NodeKey("/a"), MetaKey("/a"), ACLKey("/a"), SessionKey(1), EphemeralKey(1, "/a"), ReaperKey("/a"), VersionKey()}
+	spaces := []string{nodeSpace, metaSpace, aclSpace, sessSpace, ephSpace, reaperSpace, versionKey}
+	for i, k := range fam {
+		for j, sp := range spaces {
+			if (i == j) != strings.HasPrefix(k, sp) {
+				t.Errorf("key %q vs space %q", k, sp)
+			}
+		}
+	}
+}
+
+func TestPrefixEnd(t *testing.T) {
+	if got := PrefixEnd("ab"); got != "ac" {
+		t.Errorf("PrefixEnd(ab) = %q", got)
+	}
+	if got := PrefixEnd("a\xff"); got != "b" {
+		t.Errorf("PrefixEnd(a\\xff) = %q", got)
+	}
+	if !(Prefix < PrefixEnd(Prefix)) || !strings.HasPrefix(NodeKey("/zzz"), Prefix) || NodeKey("/zzz") >= PrefixEnd(Prefix) {
+		t.Error("node keys not inside [Prefix, PrefixEnd(Prefix))")
+	}
+}
+
+func TestRecords_RoundTrip(t *testing.T) {
+	nodes := []Node{
+		{},
+		{Kind: KindEphemeral, Version: 3, Ctime: 1700000000000, Mtime: 1700000000999, Owner: 0x100002ff1600004, Data: []byte("hello")},
+		{Kind: KindTTL, TTL: MaxTTL, Version: -1, Data: bytes.Repeat([]byte{0, 0xff}, 1000)},
+		{Kind: KindContainer, Owner: -1},
+	}
+	for _, n := range nodes {
+		got, err := UnmarshalNode(n.Marshal())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(n.Data) == 0 {
+			n.Data = []byte{}
+		}
+		if !reflect.DeepEqual(got, n) {
+			t.Errorf("node %+v came back %+v", n, got)
+		}
+	}
+	for _, m := range []Meta{{}, {NumChildren: 1}, {NumChildren: 7, Creations: 1 << 30}} {
+		got, err := UnmarshalMeta(m.Marshal())
+		if err != nil || got != m {
+			t.Errorf("meta %+v came back %+v %v", m, got, err)
+		}
+	}
+	for _, a := range []ACLRecord{{Aversion: -1, ACL: ReadACLUnsafe}, {Aversion: 5, ACL: []ACL{{Perms: PermAll, ID: ID{Scheme: "digest", ID: "u:p="}}, {Perms: 0, ID: ID{Scheme: "ip", ID: "10.0.0.0/8"}}}}} {
+		got, err := UnmarshalACL(a.Marshal())
+		if err != nil || !reflect.DeepEqual(got, a) {
+			t.Errorf("acl %+v came back %+v %v", a, got, err)
+		}
+	}
+	s := Session{Password: bytes.Repeat([]byte{7}, 16), TimeoutMs: 4000, EphemeralLease: 42}
+	if got, err := UnmarshalSession(s.Marshal()); err != nil || !reflect.DeepEqual(got, s) {
+		t.Errorf("session came back %+v %v", got, err)
+	}
+}
+
+func TestRecords_CorruptIsAnError(t *testing.T) {
+	for _, b := range [][]byte{nil, {}, {9}, {1}, {1, 0}, {1, 7, 0, 0, 0, 0, 0}} {
+		if _, err := UnmarshalNode(b); err == nil {
+			t.Errorf("UnmarshalNode(%v) accepted", b)
+		}
+	}
+	m := (&Meta{NumChildren: 1}).Marshal()
+	if _, err := UnmarshalMeta(append(m, 0)); err == nil {
+		t.Error("meta with trailing bytes accepted")
+	}
+	if _, err := UnmarshalACL([]byte{1, 0, 200}); err == nil {
+		t.Error("ACL with a huge count accepted")
+	}
+}
+
+// TestStat_Arithmetic checks the Stat rules against what ZooKeeper 3.8
+// shows (gateway/testdata/zookeeper-3.8-behaviour.md, sections 0 and 3).
+func TestStat_Arithmetic(t *testing.T) {
+	n := Node{Kind: KindPersistent, Version: 2, Ctime: 10, Mtime: 20, Data: []byte("abc")}
+	st := MakeStat(&n, Meta{}, 0, Revisions{NodeCreate: 5, NodeMod: 9})
+	want := Stat{Czxid: 5, Mzxid: 9, Ctime: 10, Mtime: 20, Version: 2, DataLength: 3, Pzxid: 5}
+	if st != want {
+		t.Errorf("childless: %+v, want %+v", st, want)
+	}
+	// Three children created, one deleted: cversion 4 (2*3-2).
+	st = MakeStat(&n, Meta{NumChildren: 2, Creations: 3}, 1, Revisions{NodeCreate: 5, NodeMod: 9, MetaMod: 30})
+	if st.Cversion != 4 || st.NumChildren != 2 || st.Pzxid != 30 || st.Aversion != 1 {
+		t.Errorf("with children: %+v", st)
+	}
+	// The root starts with /zookeeper and no creation: cversion -1.
+	if c := (Meta{NumChildren: 1}).Cversion(); c != -1 {
+		t.Errorf("root cversion %d", c)
+	}
+	eph := Node{Kind: KindEphemeral, Owner: 0x1234}
+	if got := MakeStat(&eph, Meta{}, 0, Revisions{}).EphemeralOwner; got != 0x1234 {
+		t.Errorf("ephemeral owner %x", got)
+	}
+	for _, k := range []Kind{KindContainer, KindTTL, KindPersistent} {
+		x := Node{Kind: k, TTL: 100, Owner: 99}
+		if got := x.OwnerField(); got != 0 {
+			t.Errorf("%v shows owner %x, ZooKeeper shows 0", k, got)
+		}
+	}
+}
