@@ -25,7 +25,9 @@ All writes of a gateway node go through one committer goroutine
 (engine.go), which does what ZooKeeper's request pipeline does: it takes
 the requests waiting, reads every key they need in one round trip,
 validates them in order against that state plus the batch's own earlier
-writes (view.go), and commits the whole batch in one transaction whose
+writes (view.go; a request that would write a znode the batch already
+wrote waits for the next batch, so every change keeps its own watch
+event), and commits the whole batch in one transaction whose
 comparisons check that no key read has changed. A request that fails
 validation is answered with its error and takes no other request down;
 a batch whose comparisons fail (another gateway node wrote meanwhile) is
@@ -83,8 +85,6 @@ resumes from the current revision.
   - A failed write consumes no zxid (ZooKeeper logs an error transaction).
   - Children are listed sorted; ZooKeeper lists them in hash order.
   - Null and empty data are both stored as empty.
-  - Two writes to one znode batched into one transaction (by different
-    sessions in the same instant) give one watch event, not two.
   - Session timeouts are rounded up to whole seconds (etcd lease TTLs).
 
 # Lock order

@@ -261,6 +261,13 @@ func (e *Engine) commitBatch(batch []*request) (rest []*request) {
 			if r.err != nil {
 				continue
 			}
+			if i > 0 && rewritesNode(top, c) {
+				// A second write to a znode in one transaction would
+				// merge two changes into one watch event: it waits for
+				// the next batch, with every later request.
+				taken, rest = batch[:i], batch[i:]
+				break
+			}
 			w, by := len(c.order), viewBytes(c)
 			if writes+w > e.cfg.MaxBatchOps || len(b.order) > e.cfg.MaxBatchOps || size+by > e.cfg.MaxBatchBytes {
 				if i == 0 {
@@ -310,6 +317,16 @@ func (e *Engine) commitBatch(batch []*request) (rest []*request) {
 		e.finish(taken, resp.Header.Revision, nil)
 		return rest
 	}
+}
+
+// rewritesNode reports whether c writes a znode that top has written.
+func rewritesNode(top, c *view) bool {
+	for _, k := range c.order {
+		if _, ok := top.writes[k]; ok && schema.IsNodeKey(k) {
+			return true
+		}
+	}
+	return false
 }
 
 func viewBytes(v *view) int {

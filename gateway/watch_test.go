@@ -236,3 +236,34 @@ func waitEvent(t *testing.T, r *recorder, want string) {
 		t.Fatalf("no event, want %s", want)
 	}
 }
+
+// TestWatch_EveryChangeItsOwnEvent: concurrent writes to one znode (which
+// the committer would otherwise batch into one transaction) each give the
+// persistent watcher its own event.
+func TestWatch_EveryChangeItsOwnEvent(t *testing.T) {
+	e := newEngine(t, gateway.Config{})
+	ctx := ctxT(t)
+	mustCreate(t, e, anyone, "/hot", "", gateway.Persistent)
+	r := newRecorder()
+	if _, err := e.AddWatch(ctx, anyone, "/hot", gateway.WatchPersistent, r); err != nil {
+		t.Fatal(err)
+	}
+	const writers = 32
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, _, err := e.SetData(ctx, anyone, "/hot", []byte(fmt.Sprint(i)), -1); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := len(r.got()); got != writers {
+		t.Fatalf("%d events for %d changes", got, writers)
+	}
+	if st := stat(t, e, "/hot"); st.Version != writers {
+		t.Fatalf("version %d", st.Version)
+	}
+}

@@ -65,6 +65,9 @@ func PathOfNodeKey(key string) (string, bool) {
 	return rest[i:], true
 }
 
+// IsNodeKey reports whether key is a node key.
+func IsNodeKey(key string) bool { return strings.HasPrefix(key, nodeSpace) }
+
 // MetaKey is the key of path's children meta: its cversion, number of
 // children and the number of children ever created (the sequence counter).
 // Its mod revision is path's pzxid. It exists once path has had a child.
