@@ -76,6 +76,19 @@ type Config struct {
 	// disables it.
 	ZKListen string
 
+	// MinSessionTimeout and MaxSessionTimeout clamp the session timeouts
+	// clients ask for (ZooKeeper's minSessionTimeout / maxSessionTimeout).
+	MinSessionTimeout time.Duration
+	MaxSessionTimeout time.Duration
+	// SuperDigest is "super:<base64 sha1>": a session authenticated as that
+	// digest user passes every ACL check. Empty disables it.
+	SuperDigest string
+	// ContainerCheckInterval is how often empty containers and expired TTL
+	// nodes are removed.
+	ContainerCheckInterval time.Duration
+	// MaxDataBytes is the largest znode data accepted.
+	MaxDataBytes uint
+
 	// LogLevel is debug, info, warn or error; LogFormat json or console.
 	LogLevel  string
 	LogFormat string
@@ -121,6 +134,10 @@ func Default() Config {
 		MaxRequestBytes:          DefaultMaxRequestBytes,
 		MaxTxnOps:                DefaultMaxTxnOps,
 		ZKListen:                 "127.0.0.1:2181",
+		MinSessionTimeout:        4 * time.Second,
+		MaxSessionTimeout:        40 * time.Second,
+		ContainerCheckInterval:   time.Minute,
+		MaxDataBytes:             1 << 20,
 		LogLevel:                 "info",
 		LogFormat:                "json",
 	}
@@ -167,6 +184,23 @@ func (c *Config) Validate() error {
 	if c.ZKListen != "" {
 		if err := checkHostPort(c.ZKListen); err != nil {
 			return fieldErr("zk-listen", "%q: %v", c.ZKListen, err)
+		}
+	}
+	if c.MinSessionTimeout < time.Second {
+		return fieldErr("zk-min-session-timeout", "must be at least 1000 ms, got %v", c.MinSessionTimeout)
+	}
+	if c.MaxSessionTimeout < c.MinSessionTimeout {
+		return fieldErr("zk-max-session-timeout", "%v is below zk-min-session-timeout (%v)", c.MaxSessionTimeout, c.MinSessionTimeout)
+	}
+	if c.ContainerCheckInterval < 10*time.Millisecond {
+		return fieldErr("zk-container-check-interval", "must be at least 10 ms, got %v", c.ContainerCheckInterval)
+	}
+	if c.MaxDataBytes == 0 {
+		return fieldErr("zk-max-data-bytes", "must be at least 1")
+	}
+	if c.SuperDigest != "" {
+		if user, hash, ok := strings.Cut(c.SuperDigest, ":"); !ok || user == "" || hash == "" {
+			return fieldErr("zk-super-digest", "must be user:base64(sha1(user:password)), as ZooKeeper's superDigest")
 		}
 	}
 	if !c.Embedded() {
@@ -252,6 +286,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxTxnOps < 128 {
 		return fieldErr("max-txn-ops", "must be at least 128 (etcd's default), got %d", c.MaxTxnOps)
+	}
+	if c.MaxDataBytes > c.MaxRequestBytes-64<<10 {
+		return fieldErr("zk-max-data-bytes", "must leave 64 KiB of max-request-bytes (%d) for the record, got %d", c.MaxRequestBytes, c.MaxDataBytes)
 	}
 	return nil
 }

@@ -120,6 +120,11 @@ var Options = []Option{
 	uintOpt("max-txn-ops", "count", "Most operations in one transaction (room for big ZooKeeper multis).", func(c *Config) *uint { return &c.MaxTxnOps }),
 	list("etcd-endpoints", "Run as a gateway in front of this external etcd cluster instead of embedding a member.", func(c *Config) *[]string { return &c.EtcdEndpoints }),
 	str("zk-listen", "host:port", "host:port for the ZooKeeper wire protocol; empty disables it.", func(c *Config) *string { return &c.ZKListen }),
+	millis("zk-min-session-timeout", "Shortest session timeout granted to clients, in milliseconds.", func(c *Config) *time.Duration { return &c.MinSessionTimeout }),
+	millis("zk-max-session-timeout", "Longest session timeout granted to clients, in milliseconds.", func(c *Config) *time.Duration { return &c.MaxSessionTimeout }),
+	str("zk-super-digest", "user:hash", "user:base64(sha1(user:password)) of a super user who passes every ACL check.", func(c *Config) *string { return &c.SuperDigest }),
+	millis("zk-container-check-interval", "How often empty containers and expired TTL nodes are removed, in milliseconds.", func(c *Config) *time.Duration { return &c.ContainerCheckInterval }),
+	uintOpt("zk-max-data-bytes", "bytes", "Largest znode data accepted.", func(c *Config) *uint { return &c.MaxDataBytes }),
 	str("log-level", "level", "Log level: debug (everything, etcd included), info, warn or error.", func(c *Config) *string { return &c.LogLevel }),
 	str("log-format", "json|console", "Log format: json or console.", func(c *Config) *string { return &c.LogFormat }),
 }
