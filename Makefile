@@ -7,7 +7,7 @@ LDFLAGS := -X main.version=$(VERSION)
 # Packages other than the end-to-end tests.
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v /e2e)
 
-.PHONY: help build run test unit e2e bench lint fmt clean
+.PHONY: help build run test unit e2e bench lint fmt clean proto
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -36,6 +36,11 @@ lint: ## gofmt, go vet and staticcheck
 
 fmt: ## format the Go code
 	gofmt -w .
+
+proto: ## regenerate schema/zkgatepb from schema/proto (buf and its plugins are go tools)
+	rm -f schema/zkgatepb/*.pb.go schema/zkgatepb/*.pb.gw.go
+	$(GO) tool buf lint
+	$(GO) tool buf generate
 
 clean: ## remove the binary and the default data dir
 	rm -rf bin zkgate-data

@@ -121,14 +121,14 @@ func TestConcurrent_TwoGatewayNodes(t *testing.T) {
 			for range each {
 				// Read-modify-write with the version: retry on BadVersion.
 				for {
-					data, st, rev, err := e.GetData(ctx, anyone, "/counter", 0)
+					data, st, _, err := e.GetData(ctx, anyone, "/counter", 0)
 					if err != nil {
 						errc <- err
 						return
 					}
 					var n int
 					fmt.Sscan(string(data), &n)
-					_, rev, err = e.SetData(ctx, anyone, "/counter", []byte(fmt.Sprint(n+1)), st.Version)
+					_, rev, err := e.SetData(ctx, anyone, "/counter", []byte(fmt.Sprint(n+1)), st.Version)
 					if schema.CodeOf(err) == schema.CodeBadVersion {
 						continue
 					}

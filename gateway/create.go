@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/zkgate/zkgate/schema"
 )
@@ -159,6 +158,3 @@ func (e *Engine) applyCreate(v *view, c Caller, op *CreateOp, now int64) (OpResu
 func isOpen(acl []schema.ACL) bool {
 	return len(acl) == 1 && acl[0] == schema.OpenACLUnsafe[0]
 }
-
-// ttlOf converts a TTL node's record to a duration.
-func ttlOf(n *schema.Node) time.Duration { return time.Duration(n.TTL) * time.Millisecond }

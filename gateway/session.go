@@ -64,6 +64,8 @@ func (e *Engine) CreateSession(ctx context.Context, timeout time.Duration) (Sess
 	}
 	pw := make([]byte, 16)
 	if _, err := rand.Read(pw); err != nil {
+		e.revoke(sl.ID)
+		e.revoke(el.ID)
 		return Session{}, err
 	}
 	rec := schema.Session{Password: pw, TimeoutMs: int32(t.Milliseconds()), EphemeralLease: int64(el.ID)}

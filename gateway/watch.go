@@ -301,14 +301,9 @@ func (h *hub) wait(ctx context.Context, rev int64) error {
 	}
 }
 
-// add registers a watch of w on path in table t and returns its entry.
-// A watch set by a read starts pending; arm releases it.
-func (h *hub) add(t int, path string, w Watcher, pending bool) *watchEntry {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.addLocked(t, path, w, pending)
-}
-
+// addLocked registers a watch of w on path in table t and returns its
+// entry; a watch set by a read starts pending, and arm releases it. h.mu
+// must be held.
 func (h *hub) addLocked(t int, path string, w Watcher, pending bool) *watchEntry {
 	ws := h.tables[t][path]
 	if ws == nil {

@@ -1,0 +1,494 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
+
+	"github.com/zkgate/zkgate/schema"
+	"github.com/zkgate/zkgate/schema/zkgatepb"
+)
+
+// Server serves the Namespace gRPC service of schema/zkgatepb over an
+// Engine. It is a thin translation: each RPC builds a Caller from the
+// request's RequestContext, calls the Engine method of the same name and
+// converts the result; errors become gRPC statuses through the one table
+// in errmap.go. All its methods are safe for concurrent use.
+//
+// A Server may be registered before its Engine exists, which is what an
+// embedded etcd needs: embed.Config.ServiceRegister runs while etcd
+// starts, and the Engine can only start once etcd serves. Register a
+// Server made with NewServer(nil) and hand it the Engine with SetEngine;
+// until then every RPC fails with Unavailable (ConnectionLoss).
+type Server struct {
+	zkgatepb.UnimplementedNamespaceServer
+	engine atomic.Pointer[Engine]
+}
+
+// NewServer returns a Server over e, which may be nil (see SetEngine).
+func NewServer(e *Engine) *Server {
+	s := &Server{}
+	s.engine.Store(e)
+	return s
+}
+
+// SetEngine sets (or replaces) the Engine the Server serves.
+func (s *Server) SetEngine(e *Engine) { s.engine.Store(e) }
+
+// Register registers the Namespace service on g. It may be called for
+// several gRPC servers (etcd builds one per client listener), and fits
+// embed.Config.ServiceRegister as it is.
+func (s *Server) Register(g *grpc.Server) { zkgatepb.RegisterNamespaceServer(g, s) }
+
+var _ zkgatepb.NamespaceServer = (*Server)(nil)
+
+// begin returns the Engine and the Caller of a request.
+func (s *Server) begin(ctx context.Context, rc *zkgatepb.RequestContext) (*Engine, Caller, error) {
+	e := s.engine.Load()
+	if e == nil {
+		return nil, Caller{}, errNotReady
+	}
+	c, err := rpcCaller(ctx, rc)
+	return e, c, err
+}
+
+// fail converts err to the status the RPC returns, logging the errors
+// that are not the client's doing.
+func (s *Server) fail(ctx context.Context, err error) error {
+	st, unexpected := StatusFromError(err)
+	if unexpected {
+		lg := zap.NewNop()
+		if e := s.engine.Load(); e != nil {
+			lg = e.lg
+		}
+		method, _ := grpc.Method(ctx)
+		lg.Warn("namespace request failed", zap.String("method", method), zap.Stringer("code", st.Code()), zap.Error(err))
+	}
+	return st.Err()
+}
+
+// rpcIPScheme is ZooKeeper's ip authentication scheme.
+const rpcIPScheme = "ip"
+
+// rpcCaller turns a RequestContext into a Caller: the session, the ip
+// identity of the connection (as every ZooKeeper connection holds) and
+// one identity per AuthInfo, for this request only.
+func rpcCaller(ctx context.Context, rc *zkgatepb.RequestContext) (Caller, error) {
+	c := Caller{Session: rc.GetSessionId()}
+	ip := rpcPeerIP(ctx)
+	if ip != "" {
+		id, err := schema.AuthFromCredentials(rpcIPScheme, nil, ip)
+		if err != nil {
+			return Caller{}, err
+		}
+		c.Auth = append(c.Auth, id)
+	}
+	for _, a := range rc.GetAuth() {
+		id, err := schema.AuthFromCredentials(a.GetScheme(), a.GetCredentials(), ip)
+		if err != nil {
+			return Caller{}, err
+		}
+		if !rpcHasAuth(c.Auth, id) {
+			c.Auth = append(c.Auth, id)
+		}
+	}
+	return c, nil
+}
+
+func rpcHasAuth(ids []schema.AuthID, id schema.AuthID) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// rpcForwardedFor is the metadata key a proxy that relays a request (such as
+// the HTTP/JSON gateway) sets to the address of its own client.
+const rpcForwardedFor = "x-forwarded-for"
+
+// rpcPeerIP is the address of the caller's connection, or "" when it is
+// unknown or not the caller's: a relayed request's connection is the
+// proxy's, and the address the proxy forwards cannot be trusted (any
+// client can send that header), so such a request holds no ip identity.
+func rpcPeerIP(ctx context.Context) string {
+	if md, ok := metadata.FromIncomingContext(ctx); ok && len(md.Get(rpcForwardedFor)) > 0 {
+		return ""
+	}
+	p, ok := peer.FromContext(ctx)
+	if !ok || p.Addr == nil {
+		return ""
+	}
+	if a, ok := p.Addr.(*net.TCPAddr); ok {
+		return a.IP.String()
+	}
+	host, _, err := net.SplitHostPort(p.Addr.String())
+	if err != nil || net.ParseIP(host) == nil {
+		return ""
+	}
+	return host
+}
+
+// Sessions.
+
+// CreateSession opens a session (Engine.CreateSession).
+func (s *Server) CreateSession(ctx context.Context, req *zkgatepb.CreateSessionRequest) (*zkgatepb.CreateSessionResponse, error) {
+	e := s.engine.Load()
+	if e == nil {
+		return nil, s.fail(ctx, errNotReady)
+	}
+	sess, err := e.CreateSession(ctx, time.Duration(req.GetTimeoutMs())*time.Millisecond)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &zkgatepb.CreateSessionResponse{SessionId: sess.ID, Password: sess.Password, TimeoutMs: int32(sess.Timeout.Milliseconds())}, nil
+}
+
+// ResumeSession checks a session's password and renews it
+// (Engine.ResumeSession).
+func (s *Server) ResumeSession(ctx context.Context, req *zkgatepb.ResumeSessionRequest) (*zkgatepb.ResumeSessionResponse, error) {
+	e := s.engine.Load()
+	if e == nil {
+		return nil, s.fail(ctx, errNotReady)
+	}
+	sess, err := e.ResumeSession(ctx, req.GetSessionId(), req.GetPassword())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &zkgatepb.ResumeSessionResponse{TimeoutMs: int32(sess.Timeout.Milliseconds())}, nil
+}
+
+// KeepAlive renews a session (Engine.KeepAlive).
+func (s *Server) KeepAlive(ctx context.Context, req *zkgatepb.KeepAliveRequest) (*zkgatepb.KeepAliveResponse, error) {
+	e := s.engine.Load()
+	if e == nil {
+		return nil, s.fail(ctx, errNotReady)
+	}
+	if err := e.KeepAlive(ctx, req.GetSessionId()); err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &zkgatepb.KeepAliveResponse{}, nil
+}
+
+// CloseSession ends a session (Engine.CloseSession).
+func (s *Server) CloseSession(ctx context.Context, req *zkgatepb.CloseSessionRequest) (*zkgatepb.CloseSessionResponse, error) {
+	e := s.engine.Load()
+	if e == nil {
+		return nil, s.fail(ctx, errNotReady)
+	}
+	zxid, err := e.CloseSession(ctx, req.GetSessionId())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &zkgatepb.CloseSessionResponse{Zxid: zxid}, nil
+}
+
+// Writes.
+
+// Create creates a znode (Engine.Create).
+func (s *Server) Create(ctx context.Context, req *zkgatepb.CreateRequest) (*zkgatepb.CreateResponse, error) {
+	e, c, err := s.begin(ctx, req.GetCtx())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	op := rpcCreateOp(req.GetPath(), req.GetData(), req.GetAcl(), req.GetMode(), req.GetTtlMs())
+	path, st, zxid, err := e.Create(ctx, c, *op)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &zkgatepb.CreateResponse{Path: path, Stat: statPB(st), Zxid: zxid}, nil
+}
+
+// Delete deletes a znode (Engine.Delete).
+func (s *Server) Delete(ctx context.Context, req *zkgatepb.DeleteRequest) (*zkgatepb.DeleteResponse, error) {
+	e, c, err := s.begin(ctx, req.GetCtx())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	zxid, err := e.Delete(ctx, c, req.GetPath(), rpcVersion(req.Version))
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &zkgatepb.DeleteResponse{Zxid: zxid}, nil
+}
+
+// SetData replaces a znode's data (Engine.SetData).
+func (s *Server) SetData(ctx context.Context, req *zkgatepb.SetDataRequest) (*zkgatepb.SetDataResponse, error) {
+	e, c, err := s.begin(ctx, req.GetCtx())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	st, zxid, err := e.SetData(ctx, c, req.GetPath(), req.GetData(), rpcVersion(req.Version))
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &zkgatepb.SetDataResponse{Stat: statPB(st), Zxid: zxid}, nil
+}
+
+// SetACL replaces a znode's ACL (Engine.SetACL).
+func (s *Server) SetACL(ctx context.Context, req *zkgatepb.SetACLRequest) (*zkgatepb.SetACLResponse, error) {
+	e, c, err := s.begin(ctx, req.GetCtx())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	st, zxid, err := e.SetACL(ctx, c, req.GetPath(), aclsFromPB(req.GetAcl()), rpcVersion(req.Aversion))
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &zkgatepb.SetACLResponse{Stat: statPB(st), Zxid: zxid}, nil
+}
+
+// Reads.
+
+// Exists returns a znode's Stat or found false (Engine.Exists).
+func (s *Server) Exists(ctx context.Context, req *zkgatepb.ExistsRequest) (*zkgatepb.ExistsResponse, error) {
+	e, c, err := s.begin(ctx, req.GetCtx())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	st, found, zxid, err := e.Exists(ctx, c, req.GetPath(), req.GetCtx().GetMinZxid())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &zkgatepb.ExistsResponse{Found: found, Stat: statPB(st), Zxid: zxid}, nil
+}
+
+// GetData returns a znode's data and Stat (Engine.GetData).
+func (s *Server) GetData(ctx context.Context, req *zkgatepb.GetDataRequest) (*zkgatepb.GetDataResponse, error) {
+	e, c, err := s.begin(ctx, req.GetCtx())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	data, st, zxid, err := e.GetData(ctx, c, req.GetPath(), req.GetCtx().GetMinZxid())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &zkgatepb.GetDataResponse{Data: data, Stat: statPB(st), Zxid: zxid}, nil
+}
+
+// GetChildren lists a znode's children (Engine.GetChildren).
+func (s *Server) GetChildren(ctx context.Context, req *zkgatepb.GetChildrenRequest) (*zkgatepb.GetChildrenResponse, error) {
+	e, c, err := s.begin(ctx, req.GetCtx())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	kids, st, zxid, err := e.GetChildren(ctx, c, req.GetPath(), req.GetCtx().GetMinZxid())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &zkgatepb.GetChildrenResponse{Children: kids, Stat: statPB(st), Zxid: zxid}, nil
+}
+
+// GetAllChildrenNumber counts a znode's descendants
+// (Engine.GetAllChildrenNumber).
+func (s *Server) GetAllChildrenNumber(ctx context.Context, req *zkgatepb.GetAllChildrenNumberRequest) (*zkgatepb.GetAllChildrenNumberResponse, error) {
+	e, c, err := s.begin(ctx, req.GetCtx())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	n, zxid, err := e.GetAllChildrenNumber(ctx, c, req.GetPath(), req.GetCtx().GetMinZxid())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &zkgatepb.GetAllChildrenNumberResponse{TotalNumber: n, Zxid: zxid}, nil
+}
+
+// GetEphemerals lists the session's ephemerals (Engine.GetEphemerals).
+func (s *Server) GetEphemerals(ctx context.Context, req *zkgatepb.GetEphemeralsRequest) (*zkgatepb.GetEphemeralsResponse, error) {
+	e, c, err := s.begin(ctx, req.GetCtx())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	paths, zxid, err := e.GetEphemerals(ctx, c, req.GetPrefix(), req.GetCtx().GetMinZxid())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &zkgatepb.GetEphemeralsResponse{Paths: paths, Zxid: zxid}, nil
+}
+
+// Sync returns an up-to-date zxid (Engine.Sync).
+func (s *Server) Sync(ctx context.Context, req *zkgatepb.SyncRequest) (*zkgatepb.SyncResponse, error) {
+	e, c, err := s.begin(ctx, req.GetCtx())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	zxid, err := e.Sync(ctx, c, req.GetPath())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &zkgatepb.SyncResponse{Path: req.GetPath(), Zxid: zxid}, nil
+}
+
+// GetACL returns a znode's ACL and Stat (Engine.GetACL).
+func (s *Server) GetACL(ctx context.Context, req *zkgatepb.GetACLRequest) (*zkgatepb.GetACLResponse, error) {
+	e, c, err := s.begin(ctx, req.GetCtx())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	acl, st, zxid, err := e.GetACL(ctx, c, req.GetPath(), req.GetCtx().GetMinZxid())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &zkgatepb.GetACLResponse{Acl: aclsPB(acl), Stat: statPB(st), Zxid: zxid}, nil
+}
+
+// Multi.
+
+// Multi applies ops atomically (Engine.Multi). A failure of one of the
+// ops is reported in the response, not as a gRPC error; see the proto.
+func (s *Server) Multi(ctx context.Context, req *zkgatepb.MultiRequest) (*zkgatepb.MultiResponse, error) {
+	e, c, err := s.begin(ctx, req.GetCtx())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	ops := make([]Op, len(req.GetOps()))
+	for i, o := range req.GetOps() {
+		switch o := o.GetOp().(type) {
+		case *zkgatepb.Op_Create:
+			ops[i] = rpcCreateOp(o.Create.GetPath(), o.Create.GetData(), o.Create.GetAcl(), o.Create.GetMode(), o.Create.GetTtlMs())
+		case *zkgatepb.Op_Delete:
+			ops[i] = &DeleteOp{Path: o.Delete.GetPath(), Version: rpcVersion(o.Delete.Version)}
+		case *zkgatepb.Op_SetData:
+			ops[i] = &SetDataOp{Path: o.SetData.GetPath(), Data: o.SetData.GetData(), Version: rpcVersion(o.SetData.Version)}
+		case *zkgatepb.Op_Check:
+			ops[i] = &CheckOp{Path: o.Check.GetPath(), Version: rpcVersion(o.Check.Version)}
+		default:
+			return nil, s.fail(ctx, schema.Errorf(schema.CodeBadArguments, "", "op %d of the multi has no operation set", i))
+		}
+	}
+	results, zxid, err := e.Multi(ctx, c, ops)
+	if err != nil && !multiOpFailure(err, results, len(ops)) {
+		return nil, s.fail(ctx, err)
+	}
+	if len(results) != len(ops) {
+		return nil, s.fail(ctx, schema.Errorf(schema.CodeSystemError, "", "multi of %d ops returned %d results", len(ops), len(results)))
+	}
+	resp := &zkgatepb.MultiResponse{Results: make([]*zkgatepb.OpResult, len(ops)), Zxid: zxid}
+	if err != nil {
+		resp.Error = keeperErrorPB(err)
+		resp.FailedOp = -1
+		for i, r := range results {
+			resp.Results[i] = &zkgatepb.OpResult{Result: &zkgatepb.OpResult_Error{Error: keeperErrorPB(r.Err)}}
+			if resp.FailedOp < 0 && schema.CodeOf(r.Err) != schema.CodeOK {
+				resp.FailedOp = int32(i)
+			}
+		}
+		return resp, nil
+	}
+	for i, r := range results {
+		var out zkgatepb.OpResult
+		switch ops[i].(type) {
+		case *CreateOp:
+			out.Result = &zkgatepb.OpResult_Create{Create: &zkgatepb.CreateResult{Path: r.Path, Stat: statPtrPB(r.Stat)}}
+		case *DeleteOp:
+			out.Result = &zkgatepb.OpResult_Delete{Delete: &zkgatepb.DeleteResult{}}
+		case *SetDataOp:
+			out.Result = &zkgatepb.OpResult_SetData{SetData: &zkgatepb.SetDataResult{Stat: statPtrPB(r.Stat)}}
+		case *CheckOp:
+			out.Result = &zkgatepb.OpResult_Check{Check: &zkgatepb.CheckResult{}}
+		}
+		resp.Results[i] = &out
+	}
+	return resp, nil
+}
+
+// multiOpFailure reports whether a Multi's error is the failure of one of its
+// ops, which the response reports op by op, rather than an error of the
+// request as a whole. An expired session is the latter, though the Engine
+// reports it against the first op: ZooKeeper answers it for the request
+// (and closes the connection), never in a multi's results.
+func multiOpFailure(err error, results []OpResult, n int) bool {
+	var ze *schema.Error
+	return n > 0 && len(results) == n && errors.As(err, &ze) && ze.Code != schema.CodeSessionExpired
+}
+
+// Conversions.
+
+// rpcCreateOp builds a CreateOp. An empty ACL is OPEN_ACL_UNSAFE, as zkCli's
+// create gives a node without -a.
+func rpcCreateOp(path string, data []byte, acl []*zkgatepb.ACL, mode zkgatepb.CreateMode, ttlMs int64) *CreateOp {
+	op := &CreateOp{Path: path, Data: data, ACL: aclsFromPB(acl), Mode: CreateMode(mode), TTL: rpcTTL(ttlMs)}
+	if len(op.ACL) == 0 {
+		op.ACL = schema.OpenACLUnsafe
+	}
+	return op
+}
+
+// rpcTTL converts a TTL in ms without overflowing time.Duration: values
+// beyond schema.MaxTTL stay beyond it, and so are rejected by the Engine.
+func rpcTTL(ms int64) time.Duration {
+	ms = min(max(ms, -1), schema.MaxTTL+1)
+	return time.Duration(ms) * time.Millisecond
+}
+
+// rpcVersion is an optional version: absent is AnyVersion.
+func rpcVersion(v *int32) int32 {
+	if v == nil {
+		return AnyVersion
+	}
+	return *v
+}
+
+func statPB(s schema.Stat) *zkgatepb.Stat {
+	return &zkgatepb.Stat{
+		Czxid:          s.Czxid,
+		Mzxid:          s.Mzxid,
+		Ctime:          s.Ctime,
+		Mtime:          s.Mtime,
+		Version:        s.Version,
+		Cversion:       s.Cversion,
+		Aversion:       s.Aversion,
+		EphemeralOwner: s.EphemeralOwner,
+		DataLength:     s.DataLength,
+		NumChildren:    s.NumChildren,
+		Pzxid:          s.Pzxid,
+	}
+}
+
+func statPtrPB(s *schema.Stat) *zkgatepb.Stat {
+	if s == nil {
+		return &zkgatepb.Stat{}
+	}
+	return statPB(*s)
+}
+
+func aclsPB(acls []schema.ACL) []*zkgatepb.ACL {
+	out := make([]*zkgatepb.ACL, len(acls))
+	for i, a := range acls {
+		out[i] = &zkgatepb.ACL{Perms: int32(a.Perms), Scheme: a.ID.Scheme, Id: a.ID.ID}
+	}
+	return out
+}
+
+func aclsFromPB(acls []*zkgatepb.ACL) []schema.ACL {
+	if len(acls) == 0 {
+		return nil
+	}
+	out := make([]schema.ACL, len(acls))
+	for i, a := range acls {
+		out[i] = schema.ACL{Perms: schema.Perm(a.GetPerms()), ID: schema.ID{Scheme: a.GetScheme(), ID: a.GetId()}}
+	}
+	return out
+}
+
+// keeperErrorPB is err as a KeeperError value.
+func keeperErrorPB(err error) *zkgatepb.KeeperError {
+	code := schema.CodeOf(err)
+	ke := &zkgatepb.KeeperError{Code: int32(code), Name: code.String()}
+	var ze *schema.Error
+	if errors.As(err, &ze) && ze != nil {
+		ke.Path = ze.Path
+		ke.Message = ze.Error()
+	} else if err != nil {
+		ke.Message = err.Error()
+	}
+	return ke
+}
