@@ -21,7 +21,7 @@ func (e *Engine) runExpiry(ctx context.Context) {
 		rev := e.scanOrphans(ctx)
 		wctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
 		wch := e.cfg.Client.Watch(wctx, schema.SessionSpace(), clientv3.WithPrefix(),
-			clientv3.WithRev(rev+1), clientv3.WithFilterPut(), clientv3.WithPrevKV())
+			clientv3.WithRev(rev+1), clientv3.WithFilterPut())
 	loop:
 		for {
 			select {
@@ -37,13 +37,7 @@ func (e *Engine) runExpiry(ctx context.Context) {
 					if !ok {
 						continue
 					}
-					var eph int64
-					if ev.PrevKv != nil {
-						if rec, err := schema.UnmarshalSession(ev.PrevKv.Value); err == nil {
-							eph = rec.EphemeralLease
-						}
-					}
-					e.expire(ctx, id, eph)
+					e.expire(ctx, id)
 				}
 			case <-tick.C:
 				e.scanOrphans(ctx)
@@ -55,17 +49,14 @@ func (e *Engine) runExpiry(ctx context.Context) {
 	}
 }
 
-// expire removes an ended session's ephemerals and then its ephemeral
-// lease.
-func (e *Engine) expire(ctx context.Context, id, ephLease int64) {
+// expire removes an ended session's ephemerals. Its ephemeral lease, now
+// holding nothing, is left to expire: every gateway node runs this, and
+// revoking it from each would only make etcd log failed revocations.
+func (e *Engine) expire(ctx context.Context, id int64) {
 	if _, err := e.removeEphemerals(ctx, id); err != nil {
 		if ctx.Err() == nil {
 			e.lg.Warn("removing ephemerals of an expired session", zap.String("session", schema.SessionKey(id)[len(schema.SessionSpace()):]), zap.Error(err))
 		}
-		return
-	}
-	if ephLease != 0 {
-		e.revoke(clientv3.LeaseID(ephLease))
 	}
 }
 
@@ -92,7 +83,7 @@ func (e *Engine) scanOrphans(ctx context.Context) int64 {
 			return rev
 		}
 		if len(s.Kvs) == 0 {
-			e.expire(ctx, id, 0)
+			e.expire(ctx, id)
 		}
 	}
 	return rev

@@ -97,6 +97,10 @@ wait:
 	for {
 		select {
 		case <-n.Ready():
+			if err := n.EngineErr(); err != nil {
+				_ = closeNode(n, lg, stopSignals)
+				return err
+			}
 			lg.Info("zkgate ready", append([]zap.Field{zap.Duration("took", n.SinceStart())}, n.Faces()...)...)
 			break wait
 		case <-hint.C:

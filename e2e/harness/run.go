@@ -26,6 +26,12 @@ func RunZkgate(t testing.TB, timeout time.Duration, env []string, args ...string
 	return run(t, timeout, env, "", Zkgate(t), args...)
 }
 
+// RunZkgateInput is RunZkgate with stdin.
+func RunZkgateInput(t testing.TB, timeout time.Duration, stdin string, args ...string) Result {
+	t.Helper()
+	return run(t, timeout, nil, stdin, Zkgate(t), args...)
+}
+
 // Etcdctl runs the pinned etcdctl against endpoints and returns its
 // output; it fails the test if etcdctl exits non-zero.
 func Etcdctl(t testing.TB, endpoints string, args ...string) string {

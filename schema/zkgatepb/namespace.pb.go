@@ -22,6 +22,109 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// WatchMode is ZooKeeper's AddWatchMode.
+type WatchMode int32
+
+const (
+	WatchMode_WATCH_MODE_PERSISTENT           WatchMode = 0
+	WatchMode_WATCH_MODE_PERSISTENT_RECURSIVE WatchMode = 1
+)
+
+// Enum value maps for WatchMode.
+var (
+	WatchMode_name = map[int32]string{
+		0: "WATCH_MODE_PERSISTENT",
+		1: "WATCH_MODE_PERSISTENT_RECURSIVE",
+	}
+	WatchMode_value = map[string]int32{
+		"WATCH_MODE_PERSISTENT":           0,
+		"WATCH_MODE_PERSISTENT_RECURSIVE": 1,
+	}
+)
+
+func (x WatchMode) Enum() *WatchMode {
+	p := new(WatchMode)
+	*p = x
+	return p
+}
+
+func (x WatchMode) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (WatchMode) Descriptor() protoreflect.EnumDescriptor {
+	return file_zkgate_v1_namespace_proto_enumTypes[0].Descriptor()
+}
+
+func (WatchMode) Type() protoreflect.EnumType {
+	return &file_zkgate_v1_namespace_proto_enumTypes[0]
+}
+
+func (x WatchMode) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use WatchMode.Descriptor instead.
+func (WatchMode) EnumDescriptor() ([]byte, []int) {
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{0}
+}
+
+// EventType is ZooKeeper's Watcher.Event.EventType.
+type EventType int32
+
+const (
+	EventType_EVENT_TYPE_NONE                  EventType = 0
+	EventType_EVENT_TYPE_NODE_CREATED          EventType = 1
+	EventType_EVENT_TYPE_NODE_DELETED          EventType = 2
+	EventType_EVENT_TYPE_NODE_DATA_CHANGED     EventType = 3
+	EventType_EVENT_TYPE_NODE_CHILDREN_CHANGED EventType = 4
+)
+
+// Enum value maps for EventType.
+var (
+	EventType_name = map[int32]string{
+		0: "EVENT_TYPE_NONE",
+		1: "EVENT_TYPE_NODE_CREATED",
+		2: "EVENT_TYPE_NODE_DELETED",
+		3: "EVENT_TYPE_NODE_DATA_CHANGED",
+		4: "EVENT_TYPE_NODE_CHILDREN_CHANGED",
+	}
+	EventType_value = map[string]int32{
+		"EVENT_TYPE_NONE":                  0,
+		"EVENT_TYPE_NODE_CREATED":          1,
+		"EVENT_TYPE_NODE_DELETED":          2,
+		"EVENT_TYPE_NODE_DATA_CHANGED":     3,
+		"EVENT_TYPE_NODE_CHILDREN_CHANGED": 4,
+	}
+)
+
+func (x EventType) Enum() *EventType {
+	p := new(EventType)
+	*p = x
+	return p
+}
+
+func (x EventType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (EventType) Descriptor() protoreflect.EnumDescriptor {
+	return file_zkgate_v1_namespace_proto_enumTypes[1].Descriptor()
+}
+
+func (EventType) Type() protoreflect.EnumType {
+	return &file_zkgate_v1_namespace_proto_enumTypes[1]
+}
+
+func (x EventType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use EventType.Descriptor instead.
+func (EventType) EnumDescriptor() ([]byte, []int) {
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{1}
+}
+
 type CreateSessionRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// timeout_ms is the session timeout asked for; the server clamps it to
@@ -2435,6 +2538,174 @@ func (*CheckResult) Descriptor() ([]byte, []int) {
 	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{41}
 }
 
+type WatchRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ctx           *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
+	Path          string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	Mode          WatchMode              `protobuf:"varint,3,opt,name=mode,proto3,enum=zkgate.v1.WatchMode" json:"mode,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchRequest) Reset() {
+	*x = WatchRequest{}
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchRequest) ProtoMessage() {}
+
+func (x *WatchRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchRequest.ProtoReflect.Descriptor instead.
+func (*WatchRequest) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *WatchRequest) GetCtx() *RequestContext {
+	if x != nil {
+		return x.Ctx
+	}
+	return nil
+}
+
+func (x *WatchRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *WatchRequest) GetMode() WatchMode {
+	if x != nil {
+		return x.Mode
+	}
+	return WatchMode_WATCH_MODE_PERSISTENT
+}
+
+type WatchResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// event is unset in the first message, which confirms the watch.
+	Event *WatchEvent `protobuf:"bytes,1,opt,name=event,proto3" json:"event,omitempty"`
+	// zxid is the watch's starting zxid in the first message, the event's
+	// zxid after.
+	Zxid          int64 `protobuf:"varint,2,opt,name=zxid,proto3" json:"zxid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchResponse) Reset() {
+	*x = WatchResponse{}
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchResponse) ProtoMessage() {}
+
+func (x *WatchResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchResponse.ProtoReflect.Descriptor instead.
+func (*WatchResponse) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *WatchResponse) GetEvent() *WatchEvent {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+func (x *WatchResponse) GetZxid() int64 {
+	if x != nil {
+		return x.Zxid
+	}
+	return 0
+}
+
+// WatchEvent is ZooKeeper's WatcherEvent.
+type WatchEvent struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Type          EventType              `protobuf:"varint,1,opt,name=type,proto3,enum=zkgate.v1.EventType" json:"type,omitempty"`
+	Path          string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchEvent) Reset() {
+	*x = WatchEvent{}
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchEvent) ProtoMessage() {}
+
+func (x *WatchEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchEvent.ProtoReflect.Descriptor instead.
+func (*WatchEvent) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *WatchEvent) GetType() EventType {
+	if x != nil {
+		return x.Type
+	}
+	return EventType_EVENT_TYPE_NONE
+}
+
+func (x *WatchEvent) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
 var File_zkgate_v1_namespace_proto protoreflect.FileDescriptor
 
 const file_zkgate_v1_namespace_proto_rawDesc = "" +
@@ -2598,7 +2869,27 @@ const file_zkgate_v1_namespace_proto_rawDesc = "" +
 	"\fDeleteResult\"4\n" +
 	"\rSetDataResult\x12#\n" +
 	"\x04stat\x18\x01 \x01(\v2\x0f.zkgate.v1.StatR\x04stat\"\r\n" +
-	"\vCheckResult2\xc4\r\n" +
+	"\vCheckResult\"y\n" +
+	"\fWatchRequest\x12+\n" +
+	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12(\n" +
+	"\x04mode\x18\x03 \x01(\x0e2\x14.zkgate.v1.WatchModeR\x04mode\"P\n" +
+	"\rWatchResponse\x12+\n" +
+	"\x05event\x18\x01 \x01(\v2\x15.zkgate.v1.WatchEventR\x05event\x12\x12\n" +
+	"\x04zxid\x18\x02 \x01(\x03R\x04zxid\"J\n" +
+	"\n" +
+	"WatchEvent\x12(\n" +
+	"\x04type\x18\x01 \x01(\x0e2\x14.zkgate.v1.EventTypeR\x04type\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path*K\n" +
+	"\tWatchMode\x12\x19\n" +
+	"\x15WATCH_MODE_PERSISTENT\x10\x00\x12#\n" +
+	"\x1fWATCH_MODE_PERSISTENT_RECURSIVE\x10\x01*\xa2\x01\n" +
+	"\tEventType\x12\x13\n" +
+	"\x0fEVENT_TYPE_NONE\x10\x00\x12\x1b\n" +
+	"\x17EVENT_TYPE_NODE_CREATED\x10\x01\x12\x1b\n" +
+	"\x17EVENT_TYPE_NODE_DELETED\x10\x02\x12 \n" +
+	"\x1cEVENT_TYPE_NODE_DATA_CHANGED\x10\x03\x12$\n" +
+	" EVENT_TYPE_NODE_CHILDREN_CHANGED\x10\x042\x98\x0e\n" +
 	"\tNamespace\x12n\n" +
 	"\rCreateSession\x12\x1f.zkgate.v1.CreateSessionRequest\x1a .zkgate.v1.CreateSessionResponse\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/zk/v1/sessions\x12\x82\x01\n" +
 	"\rResumeSession\x12\x1f.zkgate.v1.ResumeSessionRequest\x1a .zkgate.v1.ResumeSessionResponse\".\x82\xd3\xe4\x93\x02(:\x01*\"#/zk/v1/sessions/{session_id}/resume\x12v\n" +
@@ -2618,7 +2909,8 @@ const file_zkgate_v1_namespace_proto_rawDesc = "" +
 	"/zk/v1/acl\x12\n" +
 	"/zk/v1/acl\x12W\n" +
 	"\x06SetACL\x12\x18.zkgate.v1.SetACLRequest\x1a\x19.zkgate.v1.SetACLResponse\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/zk/v1/setacl\x12S\n" +
-	"\x05Multi\x12\x17.zkgate.v1.MultiRequest\x1a\x18.zkgate.v1.MultiResponse\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/zk/v1/multiB3Z1github.com/zkgate/zkgate/schema/zkgatepb;zkgatepbb\x06proto3"
+	"\x05Multi\x12\x17.zkgate.v1.MultiRequest\x1a\x18.zkgate.v1.MultiResponse\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/zk/v1/multi\x12R\n" +
+	"\x05Watch\x12\x17.zkgate.v1.WatchRequest\x1a\x18.zkgate.v1.WatchResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/zk/v1/watch0\x01B3Z1github.com/zkgate/zkgate/schema/zkgatepb;zkgatepbb\x06proto3"
 
 var (
 	file_zkgate_v1_namespace_proto_rawDescOnce sync.Once
@@ -2632,133 +2924,145 @@ func file_zkgate_v1_namespace_proto_rawDescGZIP() []byte {
 	return file_zkgate_v1_namespace_proto_rawDescData
 }
 
-var file_zkgate_v1_namespace_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
+var file_zkgate_v1_namespace_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_zkgate_v1_namespace_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_zkgate_v1_namespace_proto_goTypes = []any{
-	(*CreateSessionRequest)(nil),         // 0: zkgate.v1.CreateSessionRequest
-	(*CreateSessionResponse)(nil),        // 1: zkgate.v1.CreateSessionResponse
-	(*ResumeSessionRequest)(nil),         // 2: zkgate.v1.ResumeSessionRequest
-	(*ResumeSessionResponse)(nil),        // 3: zkgate.v1.ResumeSessionResponse
-	(*KeepAliveRequest)(nil),             // 4: zkgate.v1.KeepAliveRequest
-	(*KeepAliveResponse)(nil),            // 5: zkgate.v1.KeepAliveResponse
-	(*CloseSessionRequest)(nil),          // 6: zkgate.v1.CloseSessionRequest
-	(*CloseSessionResponse)(nil),         // 7: zkgate.v1.CloseSessionResponse
-	(*CreateRequest)(nil),                // 8: zkgate.v1.CreateRequest
-	(*CreateResponse)(nil),               // 9: zkgate.v1.CreateResponse
-	(*DeleteRequest)(nil),                // 10: zkgate.v1.DeleteRequest
-	(*DeleteResponse)(nil),               // 11: zkgate.v1.DeleteResponse
-	(*ExistsRequest)(nil),                // 12: zkgate.v1.ExistsRequest
-	(*ExistsResponse)(nil),               // 13: zkgate.v1.ExistsResponse
-	(*GetDataRequest)(nil),               // 14: zkgate.v1.GetDataRequest
-	(*GetDataResponse)(nil),              // 15: zkgate.v1.GetDataResponse
-	(*SetDataRequest)(nil),               // 16: zkgate.v1.SetDataRequest
-	(*SetDataResponse)(nil),              // 17: zkgate.v1.SetDataResponse
-	(*GetChildrenRequest)(nil),           // 18: zkgate.v1.GetChildrenRequest
-	(*GetChildrenResponse)(nil),          // 19: zkgate.v1.GetChildrenResponse
-	(*GetAllChildrenNumberRequest)(nil),  // 20: zkgate.v1.GetAllChildrenNumberRequest
-	(*GetAllChildrenNumberResponse)(nil), // 21: zkgate.v1.GetAllChildrenNumberResponse
-	(*GetEphemeralsRequest)(nil),         // 22: zkgate.v1.GetEphemeralsRequest
-	(*GetEphemeralsResponse)(nil),        // 23: zkgate.v1.GetEphemeralsResponse
-	(*SyncRequest)(nil),                  // 24: zkgate.v1.SyncRequest
-	(*SyncResponse)(nil),                 // 25: zkgate.v1.SyncResponse
-	(*GetACLRequest)(nil),                // 26: zkgate.v1.GetACLRequest
-	(*GetACLResponse)(nil),               // 27: zkgate.v1.GetACLResponse
-	(*SetACLRequest)(nil),                // 28: zkgate.v1.SetACLRequest
-	(*SetACLResponse)(nil),               // 29: zkgate.v1.SetACLResponse
-	(*MultiRequest)(nil),                 // 30: zkgate.v1.MultiRequest
-	(*Op)(nil),                           // 31: zkgate.v1.Op
-	(*CreateOp)(nil),                     // 32: zkgate.v1.CreateOp
-	(*DeleteOp)(nil),                     // 33: zkgate.v1.DeleteOp
-	(*SetDataOp)(nil),                    // 34: zkgate.v1.SetDataOp
-	(*CheckOp)(nil),                      // 35: zkgate.v1.CheckOp
-	(*MultiResponse)(nil),                // 36: zkgate.v1.MultiResponse
-	(*OpResult)(nil),                     // 37: zkgate.v1.OpResult
-	(*CreateResult)(nil),                 // 38: zkgate.v1.CreateResult
-	(*DeleteResult)(nil),                 // 39: zkgate.v1.DeleteResult
-	(*SetDataResult)(nil),                // 40: zkgate.v1.SetDataResult
-	(*CheckResult)(nil),                  // 41: zkgate.v1.CheckResult
-	(*RequestContext)(nil),               // 42: zkgate.v1.RequestContext
-	(*ACL)(nil),                          // 43: zkgate.v1.ACL
-	(CreateMode)(0),                      // 44: zkgate.v1.CreateMode
-	(*Stat)(nil),                         // 45: zkgate.v1.Stat
-	(*KeeperError)(nil),                  // 46: zkgate.v1.KeeperError
+	(WatchMode)(0),                       // 0: zkgate.v1.WatchMode
+	(EventType)(0),                       // 1: zkgate.v1.EventType
+	(*CreateSessionRequest)(nil),         // 2: zkgate.v1.CreateSessionRequest
+	(*CreateSessionResponse)(nil),        // 3: zkgate.v1.CreateSessionResponse
+	(*ResumeSessionRequest)(nil),         // 4: zkgate.v1.ResumeSessionRequest
+	(*ResumeSessionResponse)(nil),        // 5: zkgate.v1.ResumeSessionResponse
+	(*KeepAliveRequest)(nil),             // 6: zkgate.v1.KeepAliveRequest
+	(*KeepAliveResponse)(nil),            // 7: zkgate.v1.KeepAliveResponse
+	(*CloseSessionRequest)(nil),          // 8: zkgate.v1.CloseSessionRequest
+	(*CloseSessionResponse)(nil),         // 9: zkgate.v1.CloseSessionResponse
+	(*CreateRequest)(nil),                // 10: zkgate.v1.CreateRequest
+	(*CreateResponse)(nil),               // 11: zkgate.v1.CreateResponse
+	(*DeleteRequest)(nil),                // 12: zkgate.v1.DeleteRequest
+	(*DeleteResponse)(nil),               // 13: zkgate.v1.DeleteResponse
+	(*ExistsRequest)(nil),                // 14: zkgate.v1.ExistsRequest
+	(*ExistsResponse)(nil),               // 15: zkgate.v1.ExistsResponse
+	(*GetDataRequest)(nil),               // 16: zkgate.v1.GetDataRequest
+	(*GetDataResponse)(nil),              // 17: zkgate.v1.GetDataResponse
+	(*SetDataRequest)(nil),               // 18: zkgate.v1.SetDataRequest
+	(*SetDataResponse)(nil),              // 19: zkgate.v1.SetDataResponse
+	(*GetChildrenRequest)(nil),           // 20: zkgate.v1.GetChildrenRequest
+	(*GetChildrenResponse)(nil),          // 21: zkgate.v1.GetChildrenResponse
+	(*GetAllChildrenNumberRequest)(nil),  // 22: zkgate.v1.GetAllChildrenNumberRequest
+	(*GetAllChildrenNumberResponse)(nil), // 23: zkgate.v1.GetAllChildrenNumberResponse
+	(*GetEphemeralsRequest)(nil),         // 24: zkgate.v1.GetEphemeralsRequest
+	(*GetEphemeralsResponse)(nil),        // 25: zkgate.v1.GetEphemeralsResponse
+	(*SyncRequest)(nil),                  // 26: zkgate.v1.SyncRequest
+	(*SyncResponse)(nil),                 // 27: zkgate.v1.SyncResponse
+	(*GetACLRequest)(nil),                // 28: zkgate.v1.GetACLRequest
+	(*GetACLResponse)(nil),               // 29: zkgate.v1.GetACLResponse
+	(*SetACLRequest)(nil),                // 30: zkgate.v1.SetACLRequest
+	(*SetACLResponse)(nil),               // 31: zkgate.v1.SetACLResponse
+	(*MultiRequest)(nil),                 // 32: zkgate.v1.MultiRequest
+	(*Op)(nil),                           // 33: zkgate.v1.Op
+	(*CreateOp)(nil),                     // 34: zkgate.v1.CreateOp
+	(*DeleteOp)(nil),                     // 35: zkgate.v1.DeleteOp
+	(*SetDataOp)(nil),                    // 36: zkgate.v1.SetDataOp
+	(*CheckOp)(nil),                      // 37: zkgate.v1.CheckOp
+	(*MultiResponse)(nil),                // 38: zkgate.v1.MultiResponse
+	(*OpResult)(nil),                     // 39: zkgate.v1.OpResult
+	(*CreateResult)(nil),                 // 40: zkgate.v1.CreateResult
+	(*DeleteResult)(nil),                 // 41: zkgate.v1.DeleteResult
+	(*SetDataResult)(nil),                // 42: zkgate.v1.SetDataResult
+	(*CheckResult)(nil),                  // 43: zkgate.v1.CheckResult
+	(*WatchRequest)(nil),                 // 44: zkgate.v1.WatchRequest
+	(*WatchResponse)(nil),                // 45: zkgate.v1.WatchResponse
+	(*WatchEvent)(nil),                   // 46: zkgate.v1.WatchEvent
+	(*RequestContext)(nil),               // 47: zkgate.v1.RequestContext
+	(*ACL)(nil),                          // 48: zkgate.v1.ACL
+	(CreateMode)(0),                      // 49: zkgate.v1.CreateMode
+	(*Stat)(nil),                         // 50: zkgate.v1.Stat
+	(*KeeperError)(nil),                  // 51: zkgate.v1.KeeperError
 }
 var file_zkgate_v1_namespace_proto_depIdxs = []int32{
-	42, // 0: zkgate.v1.CreateRequest.ctx:type_name -> zkgate.v1.RequestContext
-	43, // 1: zkgate.v1.CreateRequest.acl:type_name -> zkgate.v1.ACL
-	44, // 2: zkgate.v1.CreateRequest.mode:type_name -> zkgate.v1.CreateMode
-	45, // 3: zkgate.v1.CreateResponse.stat:type_name -> zkgate.v1.Stat
-	42, // 4: zkgate.v1.DeleteRequest.ctx:type_name -> zkgate.v1.RequestContext
-	42, // 5: zkgate.v1.ExistsRequest.ctx:type_name -> zkgate.v1.RequestContext
-	45, // 6: zkgate.v1.ExistsResponse.stat:type_name -> zkgate.v1.Stat
-	42, // 7: zkgate.v1.GetDataRequest.ctx:type_name -> zkgate.v1.RequestContext
-	45, // 8: zkgate.v1.GetDataResponse.stat:type_name -> zkgate.v1.Stat
-	42, // 9: zkgate.v1.SetDataRequest.ctx:type_name -> zkgate.v1.RequestContext
-	45, // 10: zkgate.v1.SetDataResponse.stat:type_name -> zkgate.v1.Stat
-	42, // 11: zkgate.v1.GetChildrenRequest.ctx:type_name -> zkgate.v1.RequestContext
-	45, // 12: zkgate.v1.GetChildrenResponse.stat:type_name -> zkgate.v1.Stat
-	42, // 13: zkgate.v1.GetAllChildrenNumberRequest.ctx:type_name -> zkgate.v1.RequestContext
-	42, // 14: zkgate.v1.GetEphemeralsRequest.ctx:type_name -> zkgate.v1.RequestContext
-	42, // 15: zkgate.v1.SyncRequest.ctx:type_name -> zkgate.v1.RequestContext
-	42, // 16: zkgate.v1.GetACLRequest.ctx:type_name -> zkgate.v1.RequestContext
-	43, // 17: zkgate.v1.GetACLResponse.acl:type_name -> zkgate.v1.ACL
-	45, // 18: zkgate.v1.GetACLResponse.stat:type_name -> zkgate.v1.Stat
-	42, // 19: zkgate.v1.SetACLRequest.ctx:type_name -> zkgate.v1.RequestContext
-	43, // 20: zkgate.v1.SetACLRequest.acl:type_name -> zkgate.v1.ACL
-	45, // 21: zkgate.v1.SetACLResponse.stat:type_name -> zkgate.v1.Stat
-	42, // 22: zkgate.v1.MultiRequest.ctx:type_name -> zkgate.v1.RequestContext
-	31, // 23: zkgate.v1.MultiRequest.ops:type_name -> zkgate.v1.Op
-	32, // 24: zkgate.v1.Op.create:type_name -> zkgate.v1.CreateOp
-	33, // 25: zkgate.v1.Op.delete:type_name -> zkgate.v1.DeleteOp
-	34, // 26: zkgate.v1.Op.set_data:type_name -> zkgate.v1.SetDataOp
-	35, // 27: zkgate.v1.Op.check:type_name -> zkgate.v1.CheckOp
-	43, // 28: zkgate.v1.CreateOp.acl:type_name -> zkgate.v1.ACL
-	44, // 29: zkgate.v1.CreateOp.mode:type_name -> zkgate.v1.CreateMode
-	37, // 30: zkgate.v1.MultiResponse.results:type_name -> zkgate.v1.OpResult
-	46, // 31: zkgate.v1.MultiResponse.error:type_name -> zkgate.v1.KeeperError
-	38, // 32: zkgate.v1.OpResult.create:type_name -> zkgate.v1.CreateResult
-	39, // 33: zkgate.v1.OpResult.delete:type_name -> zkgate.v1.DeleteResult
-	40, // 34: zkgate.v1.OpResult.set_data:type_name -> zkgate.v1.SetDataResult
-	41, // 35: zkgate.v1.OpResult.check:type_name -> zkgate.v1.CheckResult
-	46, // 36: zkgate.v1.OpResult.error:type_name -> zkgate.v1.KeeperError
-	45, // 37: zkgate.v1.CreateResult.stat:type_name -> zkgate.v1.Stat
-	45, // 38: zkgate.v1.SetDataResult.stat:type_name -> zkgate.v1.Stat
-	0,  // 39: zkgate.v1.Namespace.CreateSession:input_type -> zkgate.v1.CreateSessionRequest
-	2,  // 40: zkgate.v1.Namespace.ResumeSession:input_type -> zkgate.v1.ResumeSessionRequest
-	4,  // 41: zkgate.v1.Namespace.KeepAlive:input_type -> zkgate.v1.KeepAliveRequest
-	6,  // 42: zkgate.v1.Namespace.CloseSession:input_type -> zkgate.v1.CloseSessionRequest
-	8,  // 43: zkgate.v1.Namespace.Create:input_type -> zkgate.v1.CreateRequest
-	10, // 44: zkgate.v1.Namespace.Delete:input_type -> zkgate.v1.DeleteRequest
-	12, // 45: zkgate.v1.Namespace.Exists:input_type -> zkgate.v1.ExistsRequest
-	14, // 46: zkgate.v1.Namespace.GetData:input_type -> zkgate.v1.GetDataRequest
-	16, // 47: zkgate.v1.Namespace.SetData:input_type -> zkgate.v1.SetDataRequest
-	18, // 48: zkgate.v1.Namespace.GetChildren:input_type -> zkgate.v1.GetChildrenRequest
-	20, // 49: zkgate.v1.Namespace.GetAllChildrenNumber:input_type -> zkgate.v1.GetAllChildrenNumberRequest
-	22, // 50: zkgate.v1.Namespace.GetEphemerals:input_type -> zkgate.v1.GetEphemeralsRequest
-	24, // 51: zkgate.v1.Namespace.Sync:input_type -> zkgate.v1.SyncRequest
-	26, // 52: zkgate.v1.Namespace.GetACL:input_type -> zkgate.v1.GetACLRequest
-	28, // 53: zkgate.v1.Namespace.SetACL:input_type -> zkgate.v1.SetACLRequest
-	30, // 54: zkgate.v1.Namespace.Multi:input_type -> zkgate.v1.MultiRequest
-	1,  // 55: zkgate.v1.Namespace.CreateSession:output_type -> zkgate.v1.CreateSessionResponse
-	3,  // 56: zkgate.v1.Namespace.ResumeSession:output_type -> zkgate.v1.ResumeSessionResponse
-	5,  // 57: zkgate.v1.Namespace.KeepAlive:output_type -> zkgate.v1.KeepAliveResponse
-	7,  // 58: zkgate.v1.Namespace.CloseSession:output_type -> zkgate.v1.CloseSessionResponse
-	9,  // 59: zkgate.v1.Namespace.Create:output_type -> zkgate.v1.CreateResponse
-	11, // 60: zkgate.v1.Namespace.Delete:output_type -> zkgate.v1.DeleteResponse
-	13, // 61: zkgate.v1.Namespace.Exists:output_type -> zkgate.v1.ExistsResponse
-	15, // 62: zkgate.v1.Namespace.GetData:output_type -> zkgate.v1.GetDataResponse
-	17, // 63: zkgate.v1.Namespace.SetData:output_type -> zkgate.v1.SetDataResponse
-	19, // 64: zkgate.v1.Namespace.GetChildren:output_type -> zkgate.v1.GetChildrenResponse
-	21, // 65: zkgate.v1.Namespace.GetAllChildrenNumber:output_type -> zkgate.v1.GetAllChildrenNumberResponse
-	23, // 66: zkgate.v1.Namespace.GetEphemerals:output_type -> zkgate.v1.GetEphemeralsResponse
-	25, // 67: zkgate.v1.Namespace.Sync:output_type -> zkgate.v1.SyncResponse
-	27, // 68: zkgate.v1.Namespace.GetACL:output_type -> zkgate.v1.GetACLResponse
-	29, // 69: zkgate.v1.Namespace.SetACL:output_type -> zkgate.v1.SetACLResponse
-	36, // 70: zkgate.v1.Namespace.Multi:output_type -> zkgate.v1.MultiResponse
-	55, // [55:71] is the sub-list for method output_type
-	39, // [39:55] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	47, // 0: zkgate.v1.CreateRequest.ctx:type_name -> zkgate.v1.RequestContext
+	48, // 1: zkgate.v1.CreateRequest.acl:type_name -> zkgate.v1.ACL
+	49, // 2: zkgate.v1.CreateRequest.mode:type_name -> zkgate.v1.CreateMode
+	50, // 3: zkgate.v1.CreateResponse.stat:type_name -> zkgate.v1.Stat
+	47, // 4: zkgate.v1.DeleteRequest.ctx:type_name -> zkgate.v1.RequestContext
+	47, // 5: zkgate.v1.ExistsRequest.ctx:type_name -> zkgate.v1.RequestContext
+	50, // 6: zkgate.v1.ExistsResponse.stat:type_name -> zkgate.v1.Stat
+	47, // 7: zkgate.v1.GetDataRequest.ctx:type_name -> zkgate.v1.RequestContext
+	50, // 8: zkgate.v1.GetDataResponse.stat:type_name -> zkgate.v1.Stat
+	47, // 9: zkgate.v1.SetDataRequest.ctx:type_name -> zkgate.v1.RequestContext
+	50, // 10: zkgate.v1.SetDataResponse.stat:type_name -> zkgate.v1.Stat
+	47, // 11: zkgate.v1.GetChildrenRequest.ctx:type_name -> zkgate.v1.RequestContext
+	50, // 12: zkgate.v1.GetChildrenResponse.stat:type_name -> zkgate.v1.Stat
+	47, // 13: zkgate.v1.GetAllChildrenNumberRequest.ctx:type_name -> zkgate.v1.RequestContext
+	47, // 14: zkgate.v1.GetEphemeralsRequest.ctx:type_name -> zkgate.v1.RequestContext
+	47, // 15: zkgate.v1.SyncRequest.ctx:type_name -> zkgate.v1.RequestContext
+	47, // 16: zkgate.v1.GetACLRequest.ctx:type_name -> zkgate.v1.RequestContext
+	48, // 17: zkgate.v1.GetACLResponse.acl:type_name -> zkgate.v1.ACL
+	50, // 18: zkgate.v1.GetACLResponse.stat:type_name -> zkgate.v1.Stat
+	47, // 19: zkgate.v1.SetACLRequest.ctx:type_name -> zkgate.v1.RequestContext
+	48, // 20: zkgate.v1.SetACLRequest.acl:type_name -> zkgate.v1.ACL
+	50, // 21: zkgate.v1.SetACLResponse.stat:type_name -> zkgate.v1.Stat
+	47, // 22: zkgate.v1.MultiRequest.ctx:type_name -> zkgate.v1.RequestContext
+	33, // 23: zkgate.v1.MultiRequest.ops:type_name -> zkgate.v1.Op
+	34, // 24: zkgate.v1.Op.create:type_name -> zkgate.v1.CreateOp
+	35, // 25: zkgate.v1.Op.delete:type_name -> zkgate.v1.DeleteOp
+	36, // 26: zkgate.v1.Op.set_data:type_name -> zkgate.v1.SetDataOp
+	37, // 27: zkgate.v1.Op.check:type_name -> zkgate.v1.CheckOp
+	48, // 28: zkgate.v1.CreateOp.acl:type_name -> zkgate.v1.ACL
+	49, // 29: zkgate.v1.CreateOp.mode:type_name -> zkgate.v1.CreateMode
+	39, // 30: zkgate.v1.MultiResponse.results:type_name -> zkgate.v1.OpResult
+	51, // 31: zkgate.v1.MultiResponse.error:type_name -> zkgate.v1.KeeperError
+	40, // 32: zkgate.v1.OpResult.create:type_name -> zkgate.v1.CreateResult
+	41, // 33: zkgate.v1.OpResult.delete:type_name -> zkgate.v1.DeleteResult
+	42, // 34: zkgate.v1.OpResult.set_data:type_name -> zkgate.v1.SetDataResult
+	43, // 35: zkgate.v1.OpResult.check:type_name -> zkgate.v1.CheckResult
+	51, // 36: zkgate.v1.OpResult.error:type_name -> zkgate.v1.KeeperError
+	50, // 37: zkgate.v1.CreateResult.stat:type_name -> zkgate.v1.Stat
+	50, // 38: zkgate.v1.SetDataResult.stat:type_name -> zkgate.v1.Stat
+	47, // 39: zkgate.v1.WatchRequest.ctx:type_name -> zkgate.v1.RequestContext
+	0,  // 40: zkgate.v1.WatchRequest.mode:type_name -> zkgate.v1.WatchMode
+	46, // 41: zkgate.v1.WatchResponse.event:type_name -> zkgate.v1.WatchEvent
+	1,  // 42: zkgate.v1.WatchEvent.type:type_name -> zkgate.v1.EventType
+	2,  // 43: zkgate.v1.Namespace.CreateSession:input_type -> zkgate.v1.CreateSessionRequest
+	4,  // 44: zkgate.v1.Namespace.ResumeSession:input_type -> zkgate.v1.ResumeSessionRequest
+	6,  // 45: zkgate.v1.Namespace.KeepAlive:input_type -> zkgate.v1.KeepAliveRequest
+	8,  // 46: zkgate.v1.Namespace.CloseSession:input_type -> zkgate.v1.CloseSessionRequest
+	10, // 47: zkgate.v1.Namespace.Create:input_type -> zkgate.v1.CreateRequest
+	12, // 48: zkgate.v1.Namespace.Delete:input_type -> zkgate.v1.DeleteRequest
+	14, // 49: zkgate.v1.Namespace.Exists:input_type -> zkgate.v1.ExistsRequest
+	16, // 50: zkgate.v1.Namespace.GetData:input_type -> zkgate.v1.GetDataRequest
+	18, // 51: zkgate.v1.Namespace.SetData:input_type -> zkgate.v1.SetDataRequest
+	20, // 52: zkgate.v1.Namespace.GetChildren:input_type -> zkgate.v1.GetChildrenRequest
+	22, // 53: zkgate.v1.Namespace.GetAllChildrenNumber:input_type -> zkgate.v1.GetAllChildrenNumberRequest
+	24, // 54: zkgate.v1.Namespace.GetEphemerals:input_type -> zkgate.v1.GetEphemeralsRequest
+	26, // 55: zkgate.v1.Namespace.Sync:input_type -> zkgate.v1.SyncRequest
+	28, // 56: zkgate.v1.Namespace.GetACL:input_type -> zkgate.v1.GetACLRequest
+	30, // 57: zkgate.v1.Namespace.SetACL:input_type -> zkgate.v1.SetACLRequest
+	32, // 58: zkgate.v1.Namespace.Multi:input_type -> zkgate.v1.MultiRequest
+	44, // 59: zkgate.v1.Namespace.Watch:input_type -> zkgate.v1.WatchRequest
+	3,  // 60: zkgate.v1.Namespace.CreateSession:output_type -> zkgate.v1.CreateSessionResponse
+	5,  // 61: zkgate.v1.Namespace.ResumeSession:output_type -> zkgate.v1.ResumeSessionResponse
+	7,  // 62: zkgate.v1.Namespace.KeepAlive:output_type -> zkgate.v1.KeepAliveResponse
+	9,  // 63: zkgate.v1.Namespace.CloseSession:output_type -> zkgate.v1.CloseSessionResponse
+	11, // 64: zkgate.v1.Namespace.Create:output_type -> zkgate.v1.CreateResponse
+	13, // 65: zkgate.v1.Namespace.Delete:output_type -> zkgate.v1.DeleteResponse
+	15, // 66: zkgate.v1.Namespace.Exists:output_type -> zkgate.v1.ExistsResponse
+	17, // 67: zkgate.v1.Namespace.GetData:output_type -> zkgate.v1.GetDataResponse
+	19, // 68: zkgate.v1.Namespace.SetData:output_type -> zkgate.v1.SetDataResponse
+	21, // 69: zkgate.v1.Namespace.GetChildren:output_type -> zkgate.v1.GetChildrenResponse
+	23, // 70: zkgate.v1.Namespace.GetAllChildrenNumber:output_type -> zkgate.v1.GetAllChildrenNumberResponse
+	25, // 71: zkgate.v1.Namespace.GetEphemerals:output_type -> zkgate.v1.GetEphemeralsResponse
+	27, // 72: zkgate.v1.Namespace.Sync:output_type -> zkgate.v1.SyncResponse
+	29, // 73: zkgate.v1.Namespace.GetACL:output_type -> zkgate.v1.GetACLResponse
+	31, // 74: zkgate.v1.Namespace.SetACL:output_type -> zkgate.v1.SetACLResponse
+	38, // 75: zkgate.v1.Namespace.Multi:output_type -> zkgate.v1.MultiResponse
+	45, // 76: zkgate.v1.Namespace.Watch:output_type -> zkgate.v1.WatchResponse
+	60, // [60:77] is the sub-list for method output_type
+	43, // [43:60] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_zkgate_v1_namespace_proto_init() }
@@ -2791,13 +3095,14 @@ func file_zkgate_v1_namespace_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_zkgate_v1_namespace_proto_rawDesc), len(file_zkgate_v1_namespace_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   42,
+			NumEnums:      2,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_zkgate_v1_namespace_proto_goTypes,
 		DependencyIndexes: file_zkgate_v1_namespace_proto_depIdxs,
+		EnumInfos:         file_zkgate_v1_namespace_proto_enumTypes,
 		MessageInfos:      file_zkgate_v1_namespace_proto_msgTypes,
 	}.Build()
 	File_zkgate_v1_namespace_proto = out.File

@@ -35,6 +35,7 @@ const (
 	Namespace_GetACL_FullMethodName               = "/zkgate.v1.Namespace/GetACL"
 	Namespace_SetACL_FullMethodName               = "/zkgate.v1.Namespace/SetACL"
 	Namespace_Multi_FullMethodName                = "/zkgate.v1.Namespace/Multi"
+	Namespace_Watch_FullMethodName                = "/zkgate.v1.Namespace/Watch"
 )
 
 // NamespaceClient is the client API for Namespace service.
@@ -145,6 +146,14 @@ type NamespaceClient interface {
 	// of the request as a whole (a malformed op, an expired session, an
 	// unreachable etcd) are gRPC errors as for the other RPCs.
 	Multi(ctx context.Context, in *MultiRequest, opts ...grpc.CallOption) (*MultiResponse, error)
+	// Watch streams the changes of a znode (mode PERSISTENT: its creation,
+	// data changes, deletion and changes of its children list) or of its
+	// whole subtree (PERSISTENT_RECURSIVE: creations, data changes and
+	// deletions at any depth), as ZooKeeper's addWatch does; the node need
+	// not exist. The first message has no event and carries the zxid the
+	// watch counts from; every later one is one event, in the order of the
+	// changes. The stream ends when the client cancels it.
+	Watch(ctx context.Context, in *WatchRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchResponse], error)
 }
 
 type namespaceClient struct {
@@ -315,6 +324,25 @@ func (c *namespaceClient) Multi(ctx context.Context, in *MultiRequest, opts ...g
 	return out, nil
 }
 
+func (c *namespaceClient) Watch(ctx context.Context, in *WatchRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Namespace_ServiceDesc.Streams[0], Namespace_Watch_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchRequest, WatchResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Namespace_WatchClient = grpc.ServerStreamingClient[WatchResponse]
+
 // NamespaceServer is the server API for Namespace service.
 // All implementations must embed UnimplementedNamespaceServer
 // for forward compatibility.
@@ -423,6 +451,14 @@ type NamespaceServer interface {
 	// of the request as a whole (a malformed op, an expired session, an
 	// unreachable etcd) are gRPC errors as for the other RPCs.
 	Multi(context.Context, *MultiRequest) (*MultiResponse, error)
+	// Watch streams the changes of a znode (mode PERSISTENT: its creation,
+	// data changes, deletion and changes of its children list) or of its
+	// whole subtree (PERSISTENT_RECURSIVE: creations, data changes and
+	// deletions at any depth), as ZooKeeper's addWatch does; the node need
+	// not exist. The first message has no event and carries the zxid the
+	// watch counts from; every later one is one event, in the order of the
+	// changes. The stream ends when the client cancels it.
+	Watch(*WatchRequest, grpc.ServerStreamingServer[WatchResponse]) error
 	mustEmbedUnimplementedNamespaceServer()
 }
 
@@ -480,6 +516,9 @@ func (UnimplementedNamespaceServer) SetACL(context.Context, *SetACLRequest) (*Se
 }
 func (UnimplementedNamespaceServer) Multi(context.Context, *MultiRequest) (*MultiResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Multi not implemented")
+}
+func (UnimplementedNamespaceServer) Watch(*WatchRequest, grpc.ServerStreamingServer[WatchResponse]) error {
+	return status.Error(codes.Unimplemented, "method Watch not implemented")
 }
 func (UnimplementedNamespaceServer) mustEmbedUnimplementedNamespaceServer() {}
 func (UnimplementedNamespaceServer) testEmbeddedByValue()                   {}
@@ -790,6 +829,17 @@ func _Namespace_Multi_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Namespace_Watch_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(NamespaceServer).Watch(m, &grpc.GenericServerStream[WatchRequest, WatchResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Namespace_WatchServer = grpc.ServerStreamingServer[WatchResponse]
+
 // Namespace_ServiceDesc is the grpc.ServiceDesc for Namespace service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -862,6 +912,12 @@ var Namespace_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Namespace_Multi_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "Watch",
+			Handler:       _Namespace_Watch_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "zkgate/v1/namespace.proto",
 }

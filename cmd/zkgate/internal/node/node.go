@@ -4,16 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"net/url"
 	"sync"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
+	"go.etcd.io/etcd/server/v3/etcdserver/api/v3client"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/config"
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/logging"
+	"github.com/zkgate/zkgate/gateway"
 )
 
 // ErrInterrupted is returned by Start when its context ends before the
@@ -42,6 +47,14 @@ type Node struct {
 
 	mu    sync.Mutex
 	grpcs []*grpc.Server // every gRPC server etcd created, to drain on Close
+
+	// The namespace: its gRPC service is registered on etcd's gRPC
+	// servers at start, and gets its engine once the member is ready.
+	ns           *gateway.Server
+	engine       *gateway.Engine
+	engineClient *clientv3.Client
+	engineDone   chan struct{} // closed once startEngine has finished
+	engineErr    error
 
 	closeOnce sync.Once
 	closeErr  error
@@ -91,6 +104,8 @@ func Start(ctx context.Context, cfg config.Config, logs *logging.Loggers) (*Node
 			return nil, fmt.Errorf("starting etcd member: %w", s.err)
 		}
 		n.etcd = s.e
+		n.engineDone = make(chan struct{})
+		go n.startEngine()
 	case <-ctx.Done():
 		// StartEtcd can block (joining an existing cluster whose peers do
 		// not answer). The process is about to exit; the goroutine goes
@@ -134,15 +149,32 @@ func (n *Node) embedConfig() (*embed.Config, error) {
 	e.Logger = "zap"
 	e.ZapLoggerBuilder = embed.NewZapLoggerBuilder(n.logs.Etcd)
 	e.EnableGRPCGateway = true
+	n.ns = gateway.NewServer(nil)
 	e.ServiceRegister = func(s *grpc.Server) {
 		n.mu.Lock()
 		n.grpcs = append(n.grpcs, s)
 		n.mu.Unlock()
+		n.ns.Register(s)
 	}
+	httpAPI, err := gateway.NewHTTPHandler(context.Background(), dialTarget(e.ListenClientUrls[0]))
+	if err != nil {
+		return nil, fmt.Errorf("namespace HTTP API: %w", err)
+	}
+	e.UserHandlers = map[string]http.Handler{"/zk/": httpAPI}
 	if err := e.Validate(); err != nil {
 		return nil, fmt.Errorf("etcd configuration: %w", err)
 	}
 	return e, nil
+}
+
+// dialTarget is where the HTTP API reaches the gRPC service: the first
+// client URL, on loopback if it listens on every address.
+func dialTarget(u url.URL) string {
+	host, port, _ := net.SplitHostPort(u.Host)
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 func parseURLs(field string, in []string) ([]url.URL, error) {
@@ -157,8 +189,49 @@ func parseURLs(field string, in []string) ([]url.URL, error) {
 	return out, nil
 }
 
-// Ready is closed when the member serves clients.
-func (n *Node) Ready() <-chan struct{} { return n.etcd.Server.ReadyNotify() }
+// startEngine starts the namespace engine once the member serves, over an
+// in-process etcd client, and hands it to the gRPC service.
+func (n *Node) startEngine() {
+	defer close(n.engineDone)
+	select {
+	case <-n.etcd.Server.ReadyNotify():
+	case <-n.etcd.Server.StopNotify():
+		n.engineErr = errors.New("etcd member stopped before it was ready")
+		return
+	}
+	c := n.cfg
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	client := v3client.New(n.etcd.Server)
+	eng, err := gateway.New(ctx, gateway.Config{
+		Client:            client,
+		Logger:            n.logs.Main.Named("gateway"),
+		MinSessionTimeout: c.MinSessionTimeout,
+		MaxSessionTimeout: c.MaxSessionTimeout,
+		MaxDataBytes:      int(c.MaxDataBytes),
+		SuperDigest:       c.SuperDigest,
+		ReaperInterval:    c.ContainerCheckInterval,
+		MaxBatchOps:       int(c.MaxTxnOps) / 2,
+		MaxBatchBytes:     int(c.MaxRequestBytes) - 256<<10,
+	})
+	if err != nil {
+		client.Close()
+		n.engineErr = fmt.Errorf("starting the namespace: %w", err)
+		return
+	}
+	n.mu.Lock()
+	n.engine = eng
+	n.engineClient = client
+	n.mu.Unlock()
+	n.ns.SetEngine(eng)
+}
+
+// Ready is closed when the member serves clients and the namespace is
+// up; check EngineErr after it.
+func (n *Node) Ready() <-chan struct{} { return n.engineDone }
+
+// EngineErr is why the namespace did not start, once Ready is closed.
+func (n *Node) EngineErr() error { return n.engineErr }
 
 // Err delivers a fatal error of the running member (for example its
 // listeners failing); it is closed once the member has stopped.
@@ -182,6 +255,8 @@ func (n *Node) Faces() []zap.Field {
 		zap.Strings("etcd-http-json", withPath(clients, "/v3/")),
 		zap.Strings("health", withPath(clients, "/health")),
 		zap.Strings("metrics", withPath(clients, "/metrics")),
+		zap.Strings("namespace-grpc", clients),
+		zap.Strings("namespace-http-json", withPath(clients, "/zk/v1/")),
 		zap.Strings("peer", peers),
 		zap.String("member-id", n.etcd.Server.MemberID().String()),
 		zap.String("data-dir", n.cfg.DataDir),
@@ -212,6 +287,13 @@ func (n *Node) Close() error {
 func (n *Node) close() error {
 	defer n.lock.release()
 	n.logs.Stopping()
+	n.mu.Lock()
+	eng, client := n.engine, n.engineClient
+	n.mu.Unlock()
+	if eng != nil {
+		eng.Close()
+		client.Close()
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -1,0 +1,396 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zkgate/zkgate/schema"
+	"github.com/zkgate/zkgate/schema/zkgatepb"
+)
+
+func ctlLs(o *ctlOptions) *cobra.Command {
+	var recursive bool
+	cmd := verb(o, "ls [-R] PATH", "List the children of PATH", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		root := zkPath(args[0])
+		if !recursive {
+			ctx, cancel := c.ctx()
+			defer cancel()
+			r, err := c.ns.GetChildren(ctx, &zkgatepb.GetChildrenRequest{Ctx: c.rc, Path: root})
+			if err != nil {
+				return ctlErr(err)
+			}
+			if c.o.output == "json" {
+				return c.json(map[string]any{"path": root, "children": nonNil(r.Children)})
+			}
+			fmt.Fprintf(c.out, "[%s]\n", strings.Join(r.Children, ", "))
+			return nil
+		}
+		paths, err := c.walk(root)
+		if err != nil {
+			return err
+		}
+		if c.o.output == "json" {
+			return c.json(map[string]any{"path": root, "paths": paths})
+		}
+		for _, p := range paths {
+			fmt.Fprintln(c.out, p)
+		}
+		return nil
+	})
+	cmd.Flags().BoolVarP(&recursive, "recursive", "R", false, "list the whole subtree, one path a line")
+	return cmd
+}
+
+// walk lists root and every znode below it, depth first, as zkCli's ls -R.
+func (c *ctlClient) walk(root string) ([]string, error) {
+	var out []string
+	var visit func(p string) error
+	visit = func(p string) error {
+		out = append(out, p)
+		ctx, cancel := c.ctx()
+		r, err := c.ns.GetChildren(ctx, &zkgatepb.GetChildrenRequest{Ctx: c.rc, Path: p})
+		cancel()
+		if err != nil {
+			return ctlErr(err)
+		}
+		for _, k := range r.Children {
+			if err := visit(schema.Join(p, k)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return out, visit(root)
+}
+
+func ctlTree(o *ctlOptions) *cobra.Command {
+	return verb(o, "tree PATH", "Print the subtree of PATH, indented", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		root := zkPath(args[0])
+		paths, err := c.walk(root)
+		if err != nil {
+			return err
+		}
+		if c.o.output == "json" {
+			return c.json(map[string]any{"path": root, "paths": paths})
+		}
+		base := schema.Depth(root)
+		for _, p := range paths {
+			name := schema.Base(p)
+			if p == root {
+				name = p
+			}
+			fmt.Fprintf(c.out, "%s%s\n", strings.Repeat("  ", schema.Depth(p)-base), name)
+		}
+		return nil
+	})
+}
+
+func ctlStat(o *ctlOptions) *cobra.Command {
+	return verb(o, "stat PATH", "Print the Stat of PATH", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		p := zkPath(args[0])
+		ctx, cancel := c.ctx()
+		defer cancel()
+		r, err := c.ns.Exists(ctx, &zkgatepb.ExistsRequest{Ctx: c.rc, Path: p})
+		if err != nil {
+			return ctlErr(err)
+		}
+		if !r.Found {
+			return schema.NewError(schema.CodeNoNode, p)
+		}
+		return c.printStat(p, r.Stat)
+	})
+}
+
+// printStat prints a Stat as zkCli.sh does.
+func (c *ctlClient) printStat(path string, s *zkgatepb.Stat) error {
+	if c.o.output == "json" {
+		return c.json(map[string]any{"path": path, "stat": statJSON(s)})
+	}
+	ms := func(t int64) string { return time.UnixMilli(t).UTC().Format("Mon Jan 02 15:04:05 UTC 2006") }
+	fmt.Fprintf(c.out, "cZxid = 0x%x\nctime = %s\nmZxid = 0x%x\nmtime = %s\npZxid = 0x%x\ncversion = %d\ndataVersion = %d\naclVersion = %d\nephemeralOwner = 0x%x\ndataLength = %d\nnumChildren = %d\n",
+		s.Czxid, ms(s.Ctime), s.Mzxid, ms(s.Mtime), s.Pzxid, s.Cversion, s.Version, s.Aversion, uint64(s.EphemeralOwner), s.DataLength, s.NumChildren)
+	return nil
+}
+
+func statJSON(s *zkgatepb.Stat) map[string]any {
+	return map[string]any{
+		"czxid": s.Czxid, "mzxid": s.Mzxid, "ctime": s.Ctime, "mtime": s.Mtime,
+		"version": s.Version, "cversion": s.Cversion, "aversion": s.Aversion,
+		"ephemeral_owner": s.EphemeralOwner, "data_length": s.DataLength,
+		"num_children": s.NumChildren, "pzxid": s.Pzxid,
+	}
+}
+
+func ctlGet(o *ctlOptions) *cobra.Command {
+	return verb(o, "get PATH", "Print the data of PATH", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		p := zkPath(args[0])
+		ctx, cancel := c.ctx()
+		defer cancel()
+		r, err := c.ns.GetData(ctx, &zkgatepb.GetDataRequest{Ctx: c.rc, Path: p})
+		if err != nil {
+			return ctlErr(err)
+		}
+		if c.o.output == "json" {
+			return c.json(map[string]any{"path": p, "data": r.Data, "stat": statJSON(r.Stat)})
+		}
+		c.out.Write(r.Data)
+		if len(r.Data) > 0 && r.Data[len(r.Data)-1] != '\n' && isTerminal(c.out) {
+			fmt.Fprintln(c.out)
+		}
+		return nil
+	})
+}
+
+func ctlSet(o *ctlOptions) *cobra.Command {
+	var version int32
+	cmd := verb(o, "set [-v VERSION] PATH DATA", "Replace the data of PATH", cobra.ExactArgs(2), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		p := zkPath(args[0])
+		data, err := readData(cmd, args[1])
+		if err != nil {
+			return err
+		}
+		ctx, cancel := c.ctx()
+		defer cancel()
+		r, err := c.ns.SetData(ctx, &zkgatepb.SetDataRequest{Ctx: c.rc, Path: p, Data: data, Version: &version})
+		if err != nil {
+			return ctlErr(err)
+		}
+		if c.o.output == "json" {
+			return c.json(map[string]any{"path": p, "stat": statJSON(r.Stat), "zxid": r.Zxid})
+		}
+		return nil
+	})
+	cmd.Flags().Int32VarP(&version, "version", "v", -1, "only if the data version is this (-1: any)")
+	return cmd
+}
+
+func ctlCreate(o *ctlOptions) *cobra.Command {
+	var ephemeral, sequential, container bool
+	var ttl int64
+	cmd := verb(o, "create [-e] [-s] [-c] [-t TTL] PATH [DATA]", "Create a znode and print its path", cobra.RangeArgs(1, 2), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		p := args[0]
+		var data []byte
+		if len(args) == 2 {
+			var err error
+			if data, err = readData(cmd, args[1]); err != nil {
+				return err
+			}
+		}
+		mode, err := createMode(ephemeral, sequential, container, ttl)
+		if err != nil {
+			return err
+		}
+		ctx, cancel := c.ctx()
+		defer cancel()
+		rc := c.rc
+		if ephemeral {
+			s, err := c.ns.CreateSession(ctx, &zkgatepb.CreateSessionRequest{TimeoutMs: 30000})
+			if err != nil {
+				return ctlErr(err)
+			}
+			defer c.ns.CloseSession(context.Background(), &zkgatepb.CloseSessionRequest{SessionId: s.SessionId})
+			rc = &zkgatepb.RequestContext{SessionId: s.SessionId, Auth: c.rc.Auth}
+		}
+		acl := []*zkgatepb.ACL{{Perms: int32(schema.PermAll), Scheme: "world", Id: "anyone"}}
+		r, err := c.ns.Create(ctx, &zkgatepb.CreateRequest{Ctx: rc, Path: p, Data: data, Acl: acl, Mode: mode, TtlMs: ttl})
+		if err != nil {
+			return ctlErr(err)
+		}
+		if c.o.output == "json" {
+			return c.json(map[string]any{"path": r.Path, "stat": statJSON(r.Stat), "zxid": r.Zxid})
+		}
+		fmt.Fprintf(c.out, "Created %s\n", r.Path)
+		return nil
+	})
+	f := cmd.Flags()
+	f.BoolVarP(&ephemeral, "ephemeral", "e", false, "ephemeral: removed when ctl's session ends")
+	f.BoolVarP(&sequential, "sequential", "s", false, "append a sequence number to the name")
+	f.BoolVarP(&container, "container", "c", false, "container: removed once its last child is gone")
+	f.Int64VarP(&ttl, "ttl", "t", 0, "TTL node: removed when unmodified and childless for TTL ms")
+	return cmd
+}
+
+func createMode(ephemeral, sequential, container bool, ttl int64) (zkgatepb.CreateMode, error) {
+	switch {
+	case container && (ephemeral || sequential || ttl != 0):
+		return 0, fmt.Errorf("-c cannot be combined with -e, -s or -t")
+	case ttl != 0 && ephemeral:
+		return 0, fmt.Errorf("-t cannot be combined with -e")
+	case container:
+		return zkgatepb.CreateMode_CREATE_MODE_CONTAINER, nil
+	case ttl != 0 && sequential:
+		return zkgatepb.CreateMode_CREATE_MODE_PERSISTENT_SEQUENTIAL_WITH_TTL, nil
+	case ttl != 0:
+		return zkgatepb.CreateMode_CREATE_MODE_PERSISTENT_WITH_TTL, nil
+	case ephemeral && sequential:
+		return zkgatepb.CreateMode_CREATE_MODE_EPHEMERAL_SEQUENTIAL, nil
+	case ephemeral:
+		return zkgatepb.CreateMode_CREATE_MODE_EPHEMERAL, nil
+	case sequential:
+		return zkgatepb.CreateMode_CREATE_MODE_PERSISTENT_SEQUENTIAL, nil
+	}
+	return zkgatepb.CreateMode_CREATE_MODE_PERSISTENT, nil
+}
+
+func ctlDelete(o *ctlOptions) *cobra.Command {
+	var version int32
+	cmd := verb(o, "delete [-v VERSION] PATH", "Delete a znode", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		ctx, cancel := c.ctx()
+		defer cancel()
+		_, err := c.ns.Delete(ctx, &zkgatepb.DeleteRequest{Ctx: c.rc, Path: args[0], Version: &version})
+		return ctlErr(err)
+	})
+	cmd.Flags().Int32VarP(&version, "version", "v", -1, "only if the data version is this (-1: any)")
+	return cmd
+}
+
+func ctlDeleteAll(o *ctlOptions) *cobra.Command {
+	return verb(o, "deleteall PATH", "Delete PATH and everything below it", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		paths, err := c.walk(zkPath(args[0]))
+		if err != nil {
+			return err
+		}
+		// Deepest first; a node that went meanwhile is fine.
+		for i := len(paths) - 1; i >= 0; i-- {
+			ctx, cancel := c.ctx()
+			_, err := c.ns.Delete(ctx, &zkgatepb.DeleteRequest{Ctx: c.rc, Path: paths[i]})
+			cancel()
+			if err := ctlErr(err); err != nil && schema.CodeOf(err) != schema.CodeNoNode {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func ctlGetACL(o *ctlOptions) *cobra.Command {
+	return verb(o, "getAcl PATH", "Print the ACL of PATH", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		p := zkPath(args[0])
+		ctx, cancel := c.ctx()
+		defer cancel()
+		r, err := c.ns.GetACL(ctx, &zkgatepb.GetACLRequest{Ctx: c.rc, Path: p})
+		if err != nil {
+			return ctlErr(err)
+		}
+		if c.o.output == "json" {
+			var acl []map[string]any
+			for _, a := range r.Acl {
+				acl = append(acl, map[string]any{"scheme": a.Scheme, "id": a.Id, "perms": schema.Perm(a.Perms).String()})
+			}
+			return c.json(map[string]any{"path": p, "acl": acl, "aversion": r.Stat.Aversion})
+		}
+		// As zkCli.sh: 'scheme,'id followed by ": perms".
+		for _, a := range r.Acl {
+			fmt.Fprintf(c.out, "'%s,'%s\n: %s\n", a.Scheme, a.Id, schema.Perm(a.Perms))
+		}
+		return nil
+	})
+}
+
+func ctlSetACL(o *ctlOptions) *cobra.Command {
+	var version int32
+	cmd := verb(o, "setAcl [-v VERSION] PATH ACL", "Replace the ACL of PATH (scheme:id:perms,...)", cobra.ExactArgs(2), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		acl, err := schema.ParseACL(args[1])
+		if err != nil {
+			return fmt.Errorf("ACL %q: %w", args[1], err)
+		}
+		var pb []*zkgatepb.ACL
+		for _, a := range acl {
+			pb = append(pb, &zkgatepb.ACL{Perms: int32(a.Perms), Scheme: a.ID.Scheme, Id: a.ID.ID})
+		}
+		ctx, cancel := c.ctx()
+		defer cancel()
+		_, err = c.ns.SetACL(ctx, &zkgatepb.SetACLRequest{Ctx: c.rc, Path: args[0], Acl: pb, Aversion: &version})
+		return ctlErr(err)
+	})
+	cmd.Flags().Int32VarP(&version, "version", "v", -1, "only if the ACL version is this (-1: any)")
+	return cmd
+}
+
+func ctlWatch(o *ctlOptions) *cobra.Command {
+	var recursive bool
+	cmd := verb(o, "watch [-R] PATH", "Print changes of PATH until Ctrl-C", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+		defer stop()
+		return c.watch(ctx, zkPath(args[0]), recursive)
+	})
+	cmd.Flags().BoolVarP(&recursive, "recursive", "R", false, "watch the whole subtree")
+	return cmd
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func isTerminal(w io.Writer) bool {
+	type fder interface{ Fd() uintptr }
+	f, ok := w.(fder)
+	if !ok {
+		return false
+	}
+	_, err := unixIoctlIsTerminal(f.Fd())
+	return err == nil
+}
+
+// watch prints the events of a persistent watch until ctx ends. The
+// watch's start goes to stderr (text) or as a first JSON line, so that a
+// script knows when changes are being followed.
+func (c *ctlClient) watch(ctx context.Context, path string, recursive bool) error {
+	mode := zkgatepb.WatchMode_WATCH_MODE_PERSISTENT
+	if recursive {
+		mode = zkgatepb.WatchMode_WATCH_MODE_PERSISTENT_RECURSIVE
+	}
+	stream, err := c.ns.Watch(ctx, &zkgatepb.WatchRequest{Ctx: c.rc, Path: path, Mode: mode})
+	if err != nil {
+		return ctlErr(err)
+	}
+	for {
+		r, err := stream.Recv()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil // Ctrl-C
+			}
+			return ctlErr(err)
+		}
+		ev := r.GetEvent()
+		switch {
+		case ev == nil && c.o.output == "json":
+			if err := c.jsonLine(map[string]any{"watching": path, "recursive": recursive, "zxid": r.Zxid}); err != nil {
+				return err
+			}
+		case ev == nil:
+			fmt.Fprintf(c.errOut, "watching %s from zxid 0x%x (Ctrl-C to stop)\n", path, r.Zxid)
+		case c.o.output == "json":
+			if err := c.jsonLine(map[string]any{"type": eventName(ev.Type), "path": ev.Path, "zxid": r.Zxid}); err != nil {
+				return err
+			}
+		default:
+			fmt.Fprintf(c.out, "WatchedEvent state:SyncConnected type:%s path:%s zxid:0x%x\n", eventName(ev.Type), ev.Path, r.Zxid)
+		}
+	}
+}
+
+func eventName(t zkgatepb.EventType) string {
+	switch t {
+	case zkgatepb.EventType_EVENT_TYPE_NODE_CREATED:
+		return "NodeCreated"
+	case zkgatepb.EventType_EVENT_TYPE_NODE_DELETED:
+		return "NodeDeleted"
+	case zkgatepb.EventType_EVENT_TYPE_NODE_DATA_CHANGED:
+		return "NodeDataChanged"
+	case zkgatepb.EventType_EVENT_TYPE_NODE_CHILDREN_CHANGED:
+		return "NodeChildrenChanged"
+	}
+	return "None"
+}

@@ -1,0 +1,85 @@
+package gateway
+
+import (
+	"sync"
+
+	"github.com/zkgate/zkgate/schema"
+	"github.com/zkgate/zkgate/schema/zkgatepb"
+)
+
+// streamWatcher queues events for one Watch stream. Notify never blocks:
+// a stream that falls more than maxQueued events behind is ended, and the
+// client must watch again and re-read, as a ZooKeeper client does after
+// a disconnect.
+type streamWatcher struct {
+	mu       sync.Mutex
+	queue    []Event
+	overflow bool
+	ready    chan struct{} // has one token when the queue is not empty
+}
+
+const maxQueued = 100000
+
+func (w *streamWatcher) Notify(ev Event) {
+	w.mu.Lock()
+	if len(w.queue) >= maxQueued {
+		w.overflow = true
+	} else {
+		w.queue = append(w.queue, ev)
+	}
+	w.mu.Unlock()
+	select {
+	case w.ready <- struct{}{}:
+	default:
+	}
+}
+
+func (w *streamWatcher) take() ([]Event, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	q := w.queue
+	w.queue = nil
+	return q, w.overflow
+}
+
+// Watch streams a persistent (or persistent recursive) watch's events
+// (Engine.AddWatch) until the client goes away.
+func (s *Server) Watch(req *zkgatepb.WatchRequest, stream zkgatepb.Namespace_WatchServer) error {
+	ctx := stream.Context()
+	e, c, err := s.begin(ctx, req.GetCtx())
+	if err != nil {
+		return s.fail(ctx, err)
+	}
+	mode := WatchMode(req.GetMode())
+	w := &streamWatcher{ready: make(chan struct{}, 1)}
+	if err := e.hub.wait(ctx, req.GetCtx().GetMinZxid()); err != nil {
+		return s.fail(ctx, err)
+	}
+	zxid, err := e.AddWatch(ctx, c, req.GetPath(), mode, w)
+	if err != nil {
+		return s.fail(ctx, err)
+	}
+	defer e.Forget(w)
+	if err := stream.Send(&zkgatepb.WatchResponse{Zxid: zxid}); err != nil {
+		return err
+	}
+	for {
+		select {
+		case <-w.ready:
+		case <-ctx.Done():
+			return nil
+		}
+		evs, overflow := w.take()
+		for _, ev := range evs {
+			if err := stream.Send(&zkgatepb.WatchResponse{
+				Event: &zkgatepb.WatchEvent{Type: zkgatepb.EventType(ev.Type), Path: ev.Path},
+				Zxid:  ev.Zxid,
+			}); err != nil {
+				return err
+			}
+		}
+		if overflow {
+			return s.fail(ctx, schema.Errorf(schema.CodeConnectionLoss, req.GetPath(), "watch stream fell %d events behind", maxQueued))
+		}
+	}
+}
