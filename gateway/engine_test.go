@@ -412,3 +412,15 @@ func waitFor(t testing.TB, d time.Duration, cond func() bool) {
 }
 
 var _ = errors.Is
+
+// TestRead_ZxidAheadOfCluster: a read asking for a zxid the cluster has
+// never reached fails at once instead of waiting forever.
+func TestRead_ZxidAheadOfCluster(t *testing.T) {
+	e := newEngine(t, gateway.Config{})
+	_, _, rev := mustCreate(t, e, anyone, "/z", "", gateway.Persistent)
+	if _, _, _, err := e.GetData(ctxT(t), anyone, "/z", rev); err != nil {
+		t.Fatalf("read at the newest zxid: %v", err)
+	}
+	_, _, _, err := e.GetData(ctxT(t), anyone, "/z", rev+1000)
+	wantCode(t, err, schema.CodeBadArguments)
+}

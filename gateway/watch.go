@@ -274,7 +274,9 @@ func (h *hub) current() int64 {
 
 // wait blocks until every event at or below rev is dispatched. If the
 // watch has nothing to send (rev is beyond the last znode change), it asks
-// etcd for a progress notification, which moves the clock.
+// etcd for a progress notification, which moves the clock. A rev beyond
+// the cluster's newest revision is BadArguments: it can only come from a
+// client that saw another cluster.
 func (h *hub) wait(ctx context.Context, rev int64) error {
 	asked := false
 	for {
@@ -291,6 +293,13 @@ func (h *hub) wait(ctx context.Context, rev int64) error {
 		select {
 		case <-ch:
 		case <-time.After(delay):
+			if asked {
+				// Still behind after a progress request: a zxid beyond
+				// the cluster's newest revision will never come.
+				if r, err := h.client.Get(ctx, schema.VersionKey(), clientv3.WithKeysOnly()); err == nil && rev > r.Header.Revision {
+					return schema.Errorf(schema.CodeBadArguments, "", "zxid 0x%x is ahead of the cluster's last zxid 0x%x", rev, r.Header.Revision)
+				}
+			}
 			if err := h.client.RequestProgress(ctx); err != nil && ctx.Err() == nil {
 				h.lg.Debug("requesting watch progress", zap.Error(err))
 			}

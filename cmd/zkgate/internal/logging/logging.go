@@ -91,6 +91,9 @@ var noisyWarnings = map[string]bool{
 	"stopping insecure grpc server due to error":                                           true,
 	"stopped insecure grpc server due to error":                                            true,
 	"serve peer tls failed":                                                                true,
+	// The etcd client (gateway in front of external etcd) retries on its
+	// own and zkgate reports what finally fails.
+	"retrying of unary invoker failed": true,
 }
 
 // shutdownNoise is what etcd logs, at warn and error level, when its

@@ -56,6 +56,8 @@ type Node struct {
 	engineDone   chan struct{} // closed once startEngine has finished
 	engineErr    error
 
+	ext *external // set when running in front of an external etcd
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -69,8 +71,7 @@ func Start(ctx context.Context, cfg config.Config, logs *logging.Loggers) (*Node
 		return nil, err
 	}
 	if !cfg.Embedded() {
-		return nil, &config.FieldError{Field: "etcd-endpoints",
-			Reason: "running as a gateway in front of external etcd is not available in this version; remove etcd-endpoints to embed a member"}
+		return startExternal(ctx, cfg, logs)
 	}
 	n := &Node{cfg: cfg, logs: logs, start: time.Now()}
 	if err := config.CheckDataDir(cfg.DataDir); err != nil {
@@ -199,21 +200,11 @@ func (n *Node) startEngine() {
 		n.engineErr = errors.New("etcd member stopped before it was ready")
 		return
 	}
-	c := n.cfg
+	c := &n.cfg
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	client := v3client.New(n.etcd.Server)
-	eng, err := gateway.New(ctx, gateway.Config{
-		Client:            client,
-		Logger:            n.logs.Main.Named("gateway"),
-		MinSessionTimeout: c.MinSessionTimeout,
-		MaxSessionTimeout: c.MaxSessionTimeout,
-		MaxDataBytes:      int(c.MaxDataBytes),
-		SuperDigest:       c.SuperDigest,
-		ReaperInterval:    c.ContainerCheckInterval,
-		MaxBatchOps:       int(c.MaxTxnOps) / 2,
-		MaxBatchBytes:     int(c.MaxRequestBytes) - 256<<10,
-	})
+	eng, err := gateway.New(ctx, gatewayConfig(c, client, n.logs))
 	if err != nil {
 		client.Close()
 		n.engineErr = fmt.Errorf("starting the namespace: %w", err)
@@ -226,6 +217,21 @@ func (n *Node) startEngine() {
 	n.ns.SetEngine(eng)
 }
 
+// gatewayConfig is the namespace engine's configuration.
+func gatewayConfig(c *config.Config, client *clientv3.Client, logs *logging.Loggers) gateway.Config {
+	return gateway.Config{
+		Client:            client,
+		Logger:            logs.Main.Named("gateway"),
+		MinSessionTimeout: c.MinSessionTimeout,
+		MaxSessionTimeout: c.MaxSessionTimeout,
+		MaxDataBytes:      int(c.MaxDataBytes),
+		SuperDigest:       c.SuperDigest,
+		ReaperInterval:    c.ContainerCheckInterval,
+		MaxBatchOps:       int(c.MaxTxnOps) / 2,
+		MaxBatchBytes:     int(c.MaxRequestBytes) - 256<<10,
+	}
+}
+
 // Ready is closed when the member serves clients and the namespace is
 // up; check EngineErr after it.
 func (n *Node) Ready() <-chan struct{} { return n.engineDone }
@@ -235,14 +241,27 @@ func (n *Node) EngineErr() error { return n.engineErr }
 
 // Err delivers a fatal error of the running member (for example its
 // listeners failing); it is closed once the member has stopped.
-func (n *Node) Err() <-chan error { return n.etcd.Err() }
+func (n *Node) Err() <-chan error {
+	if n.ext != nil {
+		return n.ext.errc
+	}
+	return n.etcd.Err()
+}
 
 // Stopped is closed when the member has stopped, for example after it was
 // removed from the cluster.
-func (n *Node) Stopped() <-chan struct{} { return n.etcd.Server.StopNotify() }
+func (n *Node) Stopped() <-chan struct{} {
+	if n.ext != nil {
+		return nil // never: the etcd cluster is not ours to stop
+	}
+	return n.etcd.Server.StopNotify()
+}
 
 // Faces describes where this node serves, for the ready line.
 func (n *Node) Faces() []zap.Field {
+	if n.ext != nil {
+		return n.ext.faces(n.cfg)
+	}
 	var clients, peers []string
 	for _, l := range n.etcd.Clients {
 		clients = append(clients, "http://"+l.Addr().String())
@@ -285,6 +304,9 @@ func (n *Node) Close() error {
 }
 
 func (n *Node) close() error {
+	if n.ext != nil {
+		return n.ext.close()
+	}
 	defer n.lock.release()
 	n.logs.Stopping()
 	n.mu.Lock()

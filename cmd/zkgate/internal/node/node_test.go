@@ -206,7 +206,9 @@ func TestNode_StartInterrupted(t *testing.T) {
 	}
 }
 
-func TestNode_ExternalEtcdNotYetServed(t *testing.T) {
+// TestNode_ExternalEtcdUnreachable: an external etcd that does not answer
+// is a clear error naming the option.
+func TestNode_ExternalEtcdUnreachable(t *testing.T) {
 	cfg := config.Default()
 	cfg.EtcdEndpoints = []string{"http://127.0.0.1:1"}
 	_, err := Start(context.Background(), cfg, quietLogs(t))

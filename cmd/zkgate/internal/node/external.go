@@ -1,0 +1,149 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+
+	"github.com/zkgate/zkgate/cmd/zkgate/internal/config"
+	"github.com/zkgate/zkgate/cmd/zkgate/internal/logging"
+	"github.com/zkgate/zkgate/gateway"
+)
+
+// external is a node in front of an etcd cluster it does not run: the
+// namespace engine over a network etcd client, and the namespace API
+// (gRPC and HTTP/JSON on one port, plus /health and /metrics) on the
+// listen client URLs. It keeps no state of its own.
+type external struct {
+	client  *clientv3.Client
+	engine  *gateway.Engine
+	grpc    *grpc.Server
+	servers []*http.Server
+	addrs   []string
+	errc    chan error
+}
+
+// startExternal connects to cfg.EtcdEndpoints and serves the namespace.
+func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers) (*Node, error) {
+	n := &Node{cfg: cfg, logs: logs, start: time.Now()}
+	client, err := clientv3.New(clientv3.Config{
+		Endpoints:          cfg.EtcdEndpoints,
+		DialTimeout:        5 * time.Second,
+		Logger:             logs.Etcd,
+		MaxCallSendMsgSize: int(cfg.MaxRequestBytes),
+		Context:            context.Background(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("etcd-endpoints: %w", err)
+	}
+	x := &external{client: client, errc: make(chan error, 1)}
+	fail := func(err error) (*Node, error) {
+		x.close()
+		return nil, err
+	}
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := client.Get(cctx, "health"); err != nil {
+		if ctx.Err() != nil {
+			return fail(ErrInterrupted)
+		}
+		return fail(&config.FieldError{Field: "etcd-endpoints", Reason: fmt.Sprintf("%s: etcd does not answer: %v", strings.Join(cfg.EtcdEndpoints, ","), err)})
+	}
+	if x.engine, err = gateway.New(cctx, gatewayConfig(&cfg, client, logs)); err != nil {
+		return fail(fmt.Errorf("starting the namespace: %w", err))
+	}
+	ns := gateway.NewServer(x.engine)
+	x.grpc = grpc.NewServer(grpc.MaxRecvMsgSize(int(cfg.MaxRequestBytes)))
+	ns.Register(x.grpc)
+
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.Handler())
+	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) {
+		hctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		defer cancel()
+		if _, err := client.Get(hctx, "health"); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, `{"health":"false","reason":%q}`, err.Error())
+			return
+		}
+		fmt.Fprint(w, `{"health":"true","reason":""}`)
+	})
+	for _, s := range cfg.ListenClientURLs {
+		u, _ := url.Parse(s)
+		l, err := net.Listen("tcp", u.Host)
+		if err != nil {
+			return fail(&config.FieldError{Field: "listen-client-urls", Reason: err.Error()})
+		}
+		httpAPI, err := gateway.NewHTTPHandler(context.Background(), dialTarget(*u))
+		if err != nil {
+			l.Close()
+			return fail(err)
+		}
+		m := http.NewServeMux()
+		m.Handle("/zk/", httpAPI)
+		m.Handle("/", mux)
+		// gRPC (HTTP/2 without TLS) and HTTP/1 on one port, as etcd
+		// serves them.
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ProtoMajor == 2 && strings.HasPrefix(r.Header.Get("Content-Type"), "application/grpc") {
+				x.grpc.ServeHTTP(w, r)
+				return
+			}
+			m.ServeHTTP(w, r)
+		})
+		var protocols http.Protocols
+		protocols.SetHTTP1(true)
+		protocols.SetUnencryptedHTTP2(true)
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, Protocols: &protocols}
+		x.servers = append(x.servers, srv)
+		x.addrs = append(x.addrs, "http://"+l.Addr().String())
+		go func() {
+			if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				select {
+				case x.errc <- err:
+				default:
+				}
+			}
+		}()
+	}
+	n.ext = x
+	n.engineDone = make(chan struct{})
+	close(n.engineDone)
+	return n, nil
+}
+
+func (x *external) faces(cfg config.Config) []zap.Field {
+	return []zap.Field{
+		zap.Strings("etcd-endpoints", cfg.EtcdEndpoints),
+		zap.Strings("namespace-grpc", x.addrs),
+		zap.Strings("namespace-http-json", withPath(x.addrs, "/zk/v1/")),
+		zap.Strings("health", withPath(x.addrs, "/health")),
+		zap.Strings("metrics", withPath(x.addrs, "/metrics")),
+	}
+}
+
+func (x *external) close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+	defer cancel()
+	for _, s := range x.servers {
+		_ = s.Shutdown(ctx)
+		_ = s.Close()
+	}
+	if x.grpc != nil {
+		x.grpc.Stop()
+	}
+	if x.engine != nil {
+		x.engine.Close()
+	}
+	return x.client.Close()
+}
