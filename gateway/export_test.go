@@ -1,0 +1,38 @@
+package gateway
+
+import (
+	"context"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+)
+
+// TestHub gives the tests of package gateway_test a hub of their own.
+type TestHub struct{ h *hub }
+
+// StartTestHub runs a hub from revision from, with one-shot data and child
+// watches of w already set.
+func StartTestHub(ctx context.Context, client *clientv3.Client, from int64, w Watcher, data, child []string) *TestHub {
+	h := newHub(zap.NewNop(), client)
+	for _, p := range data {
+		h.addLocked(tData, p, w, false)
+	}
+	for _, p := range child {
+		h.addLocked(tChild, p, w, false)
+	}
+	go h.run(ctx, from)
+	return &TestHub{h}
+}
+
+// Wait waits until the hub has dispatched rev.
+func (t *TestHub) Wait(ctx context.Context, rev int64) error { return t.h.wait(ctx, rev) }
+
+// WatchData sets a one-shot data watch.
+func (t *TestHub) WatchData(path string, w Watcher) {
+	t.h.mu.Lock()
+	defer t.h.mu.Unlock()
+	t.h.addLocked(tData, path, w, false)
+}
+
+// Current is the hub's revision.
+func (e *Engine) Current() int64 { return e.hub.current() }
