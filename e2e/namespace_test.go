@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -269,14 +270,15 @@ func TestHTTP_NamespaceWithCurl(t *testing.T) {
 	// A session with an ephemeral, closed over HTTP.
 	code, m = call("POST", "/zk/v1/sessions", `{"timeout_ms":10000}`)
 	sid, _ := m["session_id"].(string)
+	pw, _ := m["password"].(string)
 	if code != 200 || sid == "" {
 		t.Fatalf("session: %d %v", code, m)
 	}
-	code, m = call("POST", "/zk/v1/create", `{"ctx":{"session_id":"`+sid+`"},"path":"/web/eph","mode":"CREATE_MODE_EPHEMERAL"}`)
+	code, m = call("POST", "/zk/v1/create", `{"ctx":{"session_id":"`+sid+`","session_password":"`+pw+`"},"path":"/web/eph","mode":"CREATE_MODE_EPHEMERAL"}`)
 	if code != 200 {
 		t.Fatalf("ephemeral: %d %v", code, m)
 	}
-	if code, _ = call("DELETE", "/zk/v1/sessions/"+sid, ""); code != 200 {
+	if code, _ = call("DELETE", "/zk/v1/sessions/"+sid+"?password="+url.QueryEscape(pw), ""); code != 200 {
 		t.Fatalf("close session: %d", code)
 	}
 	code, m = call("GET", "/zk/v1/children?path=/web", "")

@@ -18,19 +18,19 @@ func BenchmarkCreate_SequentialOneParent(b *testing.B) {
 	ctx := ctxT(b)
 	mustCreate(b, e, anyone, "/queue", "", gateway.Persistent)
 	data := make([]byte, 256)
-	var sessions [32]int64
+	var sessions [32]gateway.Session
 	for i := range sessions {
 		s, err := e.CreateSession(ctx, 30*time.Second)
 		if err != nil {
 			b.Fatal(err)
 		}
-		sessions[i] = s.ID
+		sessions[i] = s
 	}
 	var next atomic.Int64
 	b.SetParallelism(16) // 16 x GOMAXPROCS(2) = 32 writers
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
-		c := gateway.Caller{Session: sessions[next.Add(1)%32]}
+		c := sessions[next.Add(1)%32].Caller()
 		for pb.Next() {
 			if _, _, _, err := e.Create(ctx, c, gateway.CreateOp{Path: "/queue/item-", Data: data, ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentSequential}); err != nil {
 				b.Fatal(err)

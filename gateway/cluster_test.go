@@ -25,7 +25,7 @@ func TestSession_ResumedOnAnotherNode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := gateway.Caller{Session: s.ID}
+	c := s.Caller()
 	_, _, rev := mustCreate(t, a, c, "/eph", "mine", gateway.Ephemeral)
 
 	_, err = b.ResumeSession(ctx, s.ID, []byte("wrong password..."))
@@ -71,7 +71,7 @@ func TestSession_RepairAfterAllGatewaysDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustCreate(t, first, gateway.Caller{Session: s.ID}, "/p/e", "", gateway.Ephemeral)
+	mustCreate(t, first, s.Caller(), "/p/e", "", gateway.Ephemeral)
 	first.Close()
 
 	// No gateway: etcd deletes the ephemeral when its lease expires.

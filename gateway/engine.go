@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"sync"
@@ -359,7 +360,7 @@ func (e *Engine) finish(reqs []*request, rev int64, err error) {
 func (e *Engine) validate(v *view, r *request, now int64) {
 	r.err, r.results, r.stats = nil, nil, nil
 	if r.caller.Session != 0 && !r.caller.internal {
-		if !v.get(schema.SessionKey(r.caller.Session)).exists {
+		if !sessionMatches(v.get(schema.SessionKey(r.caller.Session)), r.caller.Password) {
 			r.err = schema.ErrSessionExpired
 			if r.multi {
 				r.results = failedResults(len(r.ops), 0, r.err)
@@ -389,6 +390,16 @@ func (e *Engine) validate(v *view, r *request, now int64) {
 			r.stats = append(r.stats, res.Stat)
 		}
 	}
+}
+
+// sessionMatches reports whether a session record exists and holds
+// password.
+func sessionMatches(e *entry, password []byte) bool {
+	if !e.exists {
+		return false
+	}
+	rec, err := schema.UnmarshalSession(e.value)
+	return err == nil && subtle.ConstantTimeCompare(rec.Password, password) == 1
 }
 
 // failedResults are a failed Multi's results, as ZooKeeper reports them:

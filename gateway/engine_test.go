@@ -131,7 +131,7 @@ func TestErrors_EveryOperation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := gateway.Caller{Session: s.ID}
+	sc := s.Caller()
 	mustCreate(t, e, sc, "/eph", "", gateway.Ephemeral)
 
 	create := func(path string, mode gateway.CreateMode) error {
@@ -254,7 +254,7 @@ func TestSequential_Contention(t *testing.T) {
 				errc <- err
 				return
 			}
-			c := gateway.Caller{Session: s.ID}
+			c := s.Caller()
 			for range each {
 				p, _, _, err := e.Create(ctx, c, gateway.CreateOp{Path: "/q/item-", ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentSequential})
 				if err != nil {
@@ -338,7 +338,7 @@ func TestSession_CloseRemovesEphemerals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := gateway.Caller{Session: s.ID}
+	c := s.Caller()
 	p1, st1, _ := mustCreate(t, e, c, "/locks/lock-", "", gateway.EphemeralSequential)
 	mustCreate(t, e, c, "/locks/plain", "", gateway.Ephemeral)
 	if st1.EphemeralOwner != s.ID {
@@ -362,6 +362,31 @@ func TestSession_CloseRemovesEphemerals(t *testing.T) {
 	wantCode(t, err, schema.CodeSessionExpired)
 }
 
+// TestSession_PasswordRequired: a request naming a session without its
+// password is refused as an expired session, and changes nothing.
+func TestSession_PasswordRequired(t *testing.T) {
+	e := newEngine(t, gateway.Config{})
+	ctx := ctxT(t)
+	s, err := e.CreateSession(ctx, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, e, s.Caller(), "/mine", "", gateway.Ephemeral)
+	for _, thief := range []gateway.Caller{{Session: s.ID}, {Session: s.ID, Password: []byte("0123456789abcdef")}} {
+		_, _, _, err := e.Create(ctx, thief, gateway.CreateOp{Path: "/stolen", ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral})
+		wantCode(t, err, schema.CodeSessionExpired)
+		_, _, err = e.GetEphemerals(ctx, thief, "/", 0)
+		wantCode(t, err, schema.CodeSessionExpired)
+		wantCode(t, e.CheckSession(ctx, s.ID, thief.Password), schema.CodeSessionExpired)
+	}
+	if err := e.CheckSession(ctx, s.ID, s.Password); err != nil {
+		t.Fatal(err)
+	}
+	if eph, _, err := e.GetEphemerals(ctx, s.Caller(), "/", 0); err != nil || len(eph) != 1 {
+		t.Fatalf("owner's getEphemerals: %v %v", eph, err)
+	}
+}
+
 func TestSession_ExpiryRemovesEphemerals(t *testing.T) {
 	e := newEngine(t, gateway.Config{MinSessionTimeout: time.Second, ReaperInterval: time.Hour})
 	ctx := ctxT(t)
@@ -373,7 +398,7 @@ func TestSession_ExpiryRemovesEphemerals(t *testing.T) {
 	if s.Timeout != time.Second {
 		t.Fatalf("timeout %v", s.Timeout)
 	}
-	c := gateway.Caller{Session: s.ID}
+	c := s.Caller()
 	mustCreate(t, e, c, "/svc/a", "", gateway.Ephemeral)
 	mustCreate(t, e, c, "/svc/b", "", gateway.Ephemeral)
 	waitFor(t, 30*time.Second, func() bool { return stat(t, e, "/svc").NumChildren == 0 })

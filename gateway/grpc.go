@@ -81,7 +81,7 @@ const rpcIPScheme = "ip"
 // identity of the connection (as every ZooKeeper connection holds) and
 // one identity per AuthInfo, for this request only.
 func rpcCaller(ctx context.Context, rc *zkgatepb.RequestContext) (Caller, error) {
-	c := Caller{Session: rc.GetSessionId()}
+	c := Caller{Session: rc.GetSessionId(), Password: rc.GetSessionPassword()}
 	ip := rpcPeerIP(ctx)
 	if ip != "" {
 		id, err := schema.AuthFromCredentials(rpcIPScheme, nil, ip)
@@ -172,6 +172,9 @@ func (s *Server) KeepAlive(ctx context.Context, req *zkgatepb.KeepAliveRequest) 
 	if e == nil {
 		return nil, s.fail(ctx, errNotReady)
 	}
+	if err := e.CheckSession(ctx, req.GetSessionId(), req.GetPassword()); err != nil {
+		return nil, s.fail(ctx, err)
+	}
 	if err := e.KeepAlive(ctx, req.GetSessionId()); err != nil {
 		return nil, s.fail(ctx, err)
 	}
@@ -183,6 +186,9 @@ func (s *Server) CloseSession(ctx context.Context, req *zkgatepb.CloseSessionReq
 	e := s.engine.Load()
 	if e == nil {
 		return nil, s.fail(ctx, errNotReady)
+	}
+	if err := e.CheckSession(ctx, req.GetSessionId(), req.GetPassword()); err != nil {
+		return nil, s.fail(ctx, err)
 	}
 	zxid, err := e.CloseSession(ctx, req.GetSessionId())
 	if err != nil {

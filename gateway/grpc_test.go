@@ -111,14 +111,21 @@ func TestGRPC_EveryRPC(t *testing.T) {
 	if sess.SessionId == 0 || len(sess.Password) == 0 || sess.TimeoutMs != 10000 {
 		t.Fatalf("CreateSession: %v", sess)
 	}
-	inSession := &zkgatepb.RequestContext{SessionId: sess.SessionId}
+	inSession := &zkgatepb.RequestContext{SessionId: sess.SessionId, SessionPassword: sess.Password}
 	res, err := zk.ResumeSession(ctx, &zkgatepb.ResumeSessionRequest{SessionId: sess.SessionId, Password: sess.Password})
 	if err != nil || res.TimeoutMs != 10000 {
 		t.Fatalf("ResumeSession: %v %v", res, err)
 	}
 	_, err = zk.ResumeSession(ctx, &zkgatepb.ResumeSessionRequest{SessionId: sess.SessionId, Password: []byte("wrong")})
 	wantStatus(t, err, codes.FailedPrecondition, "SessionExpired")
-	if _, err := zk.KeepAlive(ctx, &zkgatepb.KeepAliveRequest{SessionId: sess.SessionId}); err != nil {
+	// Without the password a session is not usable: it reads as expired.
+	_, err = zk.KeepAlive(ctx, &zkgatepb.KeepAliveRequest{SessionId: sess.SessionId})
+	wantStatus(t, err, codes.FailedPrecondition, "SessionExpired")
+	_, err = zk.Create(ctx, &zkgatepb.CreateRequest{Ctx: &zkgatepb.RequestContext{SessionId: sess.SessionId}, Path: "/stolen", Mode: zkgatepb.CreateMode_CREATE_MODE_EPHEMERAL})
+	wantStatus(t, err, codes.FailedPrecondition, "SessionExpired")
+	_, err = zk.CloseSession(ctx, &zkgatepb.CloseSessionRequest{SessionId: sess.SessionId, Password: []byte("guess")})
+	wantStatus(t, err, codes.FailedPrecondition, "SessionExpired")
+	if _, err := zk.KeepAlive(ctx, &zkgatepb.KeepAliveRequest{SessionId: sess.SessionId, Password: sess.Password}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -242,7 +249,7 @@ func TestGRPC_EveryRPC(t *testing.T) {
 		t.Fatalf("/m survived the multi that deleted it: %v", ex)
 	}
 
-	cl, err := zk.CloseSession(ctx, &zkgatepb.CloseSessionRequest{SessionId: sess.SessionId})
+	cl, err := zk.CloseSession(ctx, &zkgatepb.CloseSessionRequest{SessionId: sess.SessionId, Password: sess.Password})
 	if err != nil || cl.Zxid <= mr.Zxid {
 		t.Fatalf("CloseSession: %v %v", cl, err)
 	}
@@ -278,7 +285,7 @@ func TestGRPC_Sessions(t *testing.T) {
 	if sess.TimeoutMs != int32(gateway.DefaultMinSessionTimeout/time.Millisecond) {
 		t.Fatalf("negotiated timeout %d", sess.TimeoutMs)
 	}
-	in := &zkgatepb.RequestContext{SessionId: sess.SessionId}
+	in := &zkgatepb.RequestContext{SessionId: sess.SessionId, SessionPassword: sess.Password}
 	if _, err := zk.Create(ctx, &zkgatepb.CreateRequest{Path: "/parent"}); err != nil {
 		t.Fatal(err)
 	}
@@ -294,11 +301,11 @@ func TestGRPC_Sessions(t *testing.T) {
 	_, err = zk.Create(ctx, &zkgatepb.CreateRequest{Path: "/parent/e1/c"})
 	wantStatus(t, err, codes.FailedPrecondition, "NoChildrenForEphemerals")
 
-	if _, err := zk.KeepAlive(ctx, &zkgatepb.KeepAliveRequest{SessionId: sess.SessionId}); err != nil {
+	if _, err := zk.KeepAlive(ctx, &zkgatepb.KeepAliveRequest{SessionId: sess.SessionId, Password: sess.Password}); err != nil {
 		t.Fatal(err)
 	}
 	before := ex0(t, zk, "/parent")
-	cl, err := zk.CloseSession(ctx, &zkgatepb.CloseSessionRequest{SessionId: sess.SessionId})
+	cl, err := zk.CloseSession(ctx, &zkgatepb.CloseSessionRequest{SessionId: sess.SessionId, Password: sess.Password})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,11 +320,11 @@ func TestGRPC_Sessions(t *testing.T) {
 	}
 
 	// The session is over for every use.
-	_, err = zk.KeepAlive(ctx, &zkgatepb.KeepAliveRequest{SessionId: sess.SessionId})
+	_, err = zk.KeepAlive(ctx, &zkgatepb.KeepAliveRequest{SessionId: sess.SessionId, Password: sess.Password})
 	wantStatus(t, err, codes.FailedPrecondition, "SessionExpired")
 	_, err = zk.Create(ctx, &zkgatepb.CreateRequest{Ctx: in, Path: "/parent/late", Mode: zkgatepb.CreateMode_CREATE_MODE_EPHEMERAL})
 	wantStatus(t, err, codes.FailedPrecondition, "SessionExpired")
-	_, err = zk.CloseSession(ctx, &zkgatepb.CloseSessionRequest{SessionId: sess.SessionId})
+	_, err = zk.CloseSession(ctx, &zkgatepb.CloseSessionRequest{SessionId: sess.SessionId, Password: sess.Password})
 	wantStatus(t, err, codes.FailedPrecondition, "SessionExpired")
 	// A multi on it fails as a request, not op by op.
 	_, err = zk.Multi(ctx, &zkgatepb.MultiRequest{Ctx: in, Ops: []*zkgatepb.Op{{Op: &zkgatepb.Op_Check{Check: &zkgatepb.CheckOp{Path: "/parent"}}}}})

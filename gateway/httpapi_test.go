@@ -186,19 +186,20 @@ func TestHTTP_Curl(t *testing.T) {
 	// Sessions: create, keep alive, an ephemeral, close.
 	sess := httpOK(t, http.MethodPost, zk+"sessions", `{"timeout_ms":5000}`)
 	id, _ := sess["session_id"].(string)
+	pw, _ := sess["password"].(string)
 	if id == "" || id == "0" || sess["timeout_ms"] != 5000.0 || sess["password"] == "" {
 		t.Fatalf("session: %v", sess)
 	}
-	httpOK(t, http.MethodPost, zk+"sessions/"+id+"/keepalive", "")
-	httpOK(t, http.MethodPost, zk+"create", `{"path":"/h/eph","mode":1,"ctx":{"session_id":"`+id+`"}}`)
-	if eph := get("ephemerals", url.Values{"ctx.session_id": {id}}); jsonString(t, eph["paths"]) != `["/h/eph"]` {
+	httpOK(t, http.MethodPost, zk+"sessions/"+id+"/keepalive", `{"password":"`+pw+`"}`)
+	httpOK(t, http.MethodPost, zk+"create", `{"path":"/h/eph","mode":1,"ctx":{"session_id":"`+id+`","session_password":"`+pw+`"}}`)
+	if eph := get("ephemerals", url.Values{"ctx.session_id": {id}, "ctx.session_password": {pw}}); jsonString(t, eph["paths"]) != `["/h/eph"]` {
 		t.Fatalf("ephemerals: %v", eph)
 	}
-	httpOK(t, http.MethodDelete, zk+"sessions/"+id, "")
+	httpOK(t, http.MethodDelete, zk+"sessions/"+id+"?password="+url.QueryEscape(pw), "")
 	if gone := get("stat", url.Values{"path": {"/h/eph"}}); gone["found"] != false {
 		t.Fatalf("ephemeral after close: %v", gone)
 	}
-	code, body = httpDo(t, http.MethodPost, zk+"sessions/"+id+"/keepalive", "")
+	code, body = httpDo(t, http.MethodPost, zk+"sessions/"+id+"/keepalive", `{"password":"`+pw+`"}`)
 	if code != http.StatusBadRequest || body["zk_error"] != "SessionExpired" {
 		t.Fatalf("keepalive after close: %d %v", code, body)
 	}

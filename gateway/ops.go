@@ -99,7 +99,11 @@ type OpResult struct {
 // the identities it has authenticated as, for ACL checks.
 type Caller struct {
 	Session int64
-	Auth    []schema.AuthID
+	// Password is the session's password: requests of a session must
+	// prove they hold it (a ZooKeeper connection proved it when it
+	// connected). A wrong one is SessionExpired, as in ZooKeeper.
+	Password []byte
+	Auth     []schema.AuthID
 	// Internal requests (session expiry, the reaper) skip ACL checks.
 	internal bool
 }

@@ -368,12 +368,15 @@ func (e *Engine) GetEphemerals(ctx context.Context, c Caller, prefix string, min
 		prefix = "/"
 	}
 	idx := schema.EphemeralPrefix(c.Session)
-	resp, rev, err := e.snapshot(ctx, minRev, nil, prefixRange(idx))
+	resp, rev, err := e.snapshot(ctx, minRev, []string{schema.SessionKey(c.Session)}, prefixRange(idx))
 	if err != nil {
 		return nil, 0, err
 	}
+	if kvs := resp.Responses[0].GetResponseRange().Kvs; !c.internal && (len(kvs) == 0 || !sessionMatches(&entry{exists: true, value: kvs[0].Value}, c.Password)) {
+		return nil, rev, schema.ErrSessionExpired
+	}
 	var out []string
-	for _, kv := range resp.Responses[0].GetResponseRange().Kvs {
+	for _, kv := range resp.Responses[1].GetResponseRange().Kvs {
 		if _, p, ok := schema.ParseEphemeralKey(string(kv.Key)); ok && strings.HasPrefix(p, prefix) {
 			out = append(out, p)
 		}

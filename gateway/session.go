@@ -38,6 +38,9 @@ type Session struct {
 	Timeout  time.Duration
 }
 
+// Caller is the Caller of requests made in this session.
+func (s Session) Caller() Caller { return Caller{Session: s.ID, Password: s.Password} }
+
 // clampTimeout applies the configured bounds, as ZooKeeper negotiates.
 func (e *Engine) clampTimeout(t time.Duration) time.Duration {
 	return min(max(t, e.cfg.MinSessionTimeout), e.cfg.MaxSessionTimeout)
@@ -104,6 +107,20 @@ func (e *Engine) ResumeSession(ctx context.Context, id int64, password []byte) (
 		return Session{}, err
 	}
 	return Session{ID: id, Password: rec.Password, Timeout: time.Duration(rec.TimeoutMs) * time.Millisecond}, nil
+}
+
+// CheckSession reports whether a session is open and password is its
+// password: nil if so, ErrSessionExpired if not (also for a wrong
+// password, as ZooKeeper answers a reconnect with one).
+func (e *Engine) CheckSession(ctx context.Context, id int64, password []byte) error {
+	rec, err := e.session(ctx, id)
+	if err != nil {
+		return err
+	}
+	if subtle.ConstantTimeCompare(rec.Password, password) != 1 {
+		return schema.ErrSessionExpired
+	}
+	return nil
 }
 
 // KeepAlive renews a session. ErrSessionExpired if it has expired.

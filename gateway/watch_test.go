@@ -211,7 +211,7 @@ func TestWatch_EphemeralExpiryAndOtherNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	armA.Arm()
-	_, _, rev := mustCreate(t, b, gateway.Caller{Session: s.ID}, "/svc/member", "", gateway.Ephemeral)
+	_, _, rev := mustCreate(t, b, s.Caller(), "/svc/member", "", gateway.Ephemeral)
 	waitEvent(t, r, "NodeChildrenChanged /svc")
 	// The watch node read at the write's zxid, on the other node, sees it.
 	kids, _, _, armA2, err := a.GetChildrenWatch(ctx, anyone, "/svc", rev, r)

@@ -196,8 +196,8 @@ func ctlCreate(o *ctlOptions) *cobra.Command {
 			if err != nil {
 				return ctlErr(err)
 			}
-			defer c.ns.CloseSession(context.Background(), &zkgatepb.CloseSessionRequest{SessionId: s.SessionId})
-			rc = &zkgatepb.RequestContext{SessionId: s.SessionId, Auth: c.rc.Auth}
+			defer c.ns.CloseSession(context.Background(), &zkgatepb.CloseSessionRequest{SessionId: s.SessionId, Password: s.Password})
+			rc = &zkgatepb.RequestContext{SessionId: s.SessionId, SessionPassword: s.Password, Auth: c.rc.Auth}
 		}
 		acl := []*zkgatepb.ACL{{Perms: int32(schema.PermAll), Scheme: "world", Id: "anyone"}}
 		r, err := c.ns.Create(ctx, &zkgatepb.CreateRequest{Ctx: rc, Path: p, Data: data, Acl: acl, Mode: mode, TtlMs: ttl})

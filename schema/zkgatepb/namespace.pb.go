@@ -330,8 +330,10 @@ func (x *ResumeSessionResponse) GetTimeoutMs() int32 {
 }
 
 type KeepAliveRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	SessionId     int64                  `protobuf:"varint,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	SessionId int64                  `protobuf:"varint,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	// password is the session's password; a wrong one is SessionExpired.
+	Password      []byte `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -373,6 +375,13 @@ func (x *KeepAliveRequest) GetSessionId() int64 {
 	return 0
 }
 
+func (x *KeepAliveRequest) GetPassword() []byte {
+	if x != nil {
+		return x.Password
+	}
+	return nil
+}
+
 type KeepAliveResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -410,8 +419,11 @@ func (*KeepAliveResponse) Descriptor() ([]byte, []int) {
 }
 
 type CloseSessionRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	SessionId     int64                  `protobuf:"varint,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	SessionId int64                  `protobuf:"varint,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	// password is the session's password (over HTTP, the query parameter
+	// ?password=, base64); a wrong one is SessionExpired.
+	Password      []byte `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -451,6 +463,13 @@ func (x *CloseSessionRequest) GetSessionId() int64 {
 		return x.SessionId
 	}
 	return 0
+}
+
+func (x *CloseSessionRequest) GetPassword() []byte {
+	if x != nil {
+		return x.Password
+	}
+	return nil
 }
 
 type CloseSessionResponse struct {
@@ -2726,14 +2745,16 @@ const file_zkgate_v1_namespace_proto_rawDesc = "" +
 	"\bpassword\x18\x02 \x01(\fR\bpassword\"6\n" +
 	"\x15ResumeSessionResponse\x12\x1d\n" +
 	"\n" +
-	"timeout_ms\x18\x01 \x01(\x05R\ttimeoutMs\"1\n" +
+	"timeout_ms\x18\x01 \x01(\x05R\ttimeoutMs\"M\n" +
 	"\x10KeepAliveRequest\x12\x1d\n" +
 	"\n" +
-	"session_id\x18\x01 \x01(\x03R\tsessionId\"\x13\n" +
-	"\x11KeepAliveResponse\"4\n" +
+	"session_id\x18\x01 \x01(\x03R\tsessionId\x12\x1a\n" +
+	"\bpassword\x18\x02 \x01(\fR\bpassword\"\x13\n" +
+	"\x11KeepAliveResponse\"P\n" +
 	"\x13CloseSessionRequest\x12\x1d\n" +
 	"\n" +
-	"session_id\x18\x01 \x01(\x03R\tsessionId\"*\n" +
+	"session_id\x18\x01 \x01(\x03R\tsessionId\x12\x1a\n" +
+	"\bpassword\x18\x02 \x01(\fR\bpassword\"*\n" +
 	"\x14CloseSessionResponse\x12\x12\n" +
 	"\x04zxid\x18\x01 \x01(\x03R\x04zxid\"\xc8\x01\n" +
 	"\rCreateRequest\x12+\n" +
@@ -2889,11 +2910,11 @@ const file_zkgate_v1_namespace_proto_rawDesc = "" +
 	"\x17EVENT_TYPE_NODE_CREATED\x10\x01\x12\x1b\n" +
 	"\x17EVENT_TYPE_NODE_DELETED\x10\x02\x12 \n" +
 	"\x1cEVENT_TYPE_NODE_DATA_CHANGED\x10\x03\x12$\n" +
-	" EVENT_TYPE_NODE_CHILDREN_CHANGED\x10\x042\x98\x0e\n" +
+	" EVENT_TYPE_NODE_CHILDREN_CHANGED\x10\x042\x9b\x0e\n" +
 	"\tNamespace\x12n\n" +
 	"\rCreateSession\x12\x1f.zkgate.v1.CreateSessionRequest\x1a .zkgate.v1.CreateSessionResponse\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/zk/v1/sessions\x12\x82\x01\n" +
-	"\rResumeSession\x12\x1f.zkgate.v1.ResumeSessionRequest\x1a .zkgate.v1.ResumeSessionResponse\".\x82\xd3\xe4\x93\x02(:\x01*\"#/zk/v1/sessions/{session_id}/resume\x12v\n" +
-	"\tKeepAlive\x12\x1b.zkgate.v1.KeepAliveRequest\x1a\x1c.zkgate.v1.KeepAliveResponse\".\x82\xd3\xe4\x93\x02(\"&/zk/v1/sessions/{session_id}/keepalive\x12u\n" +
+	"\rResumeSession\x12\x1f.zkgate.v1.ResumeSessionRequest\x1a .zkgate.v1.ResumeSessionResponse\".\x82\xd3\xe4\x93\x02(:\x01*\"#/zk/v1/sessions/{session_id}/resume\x12y\n" +
+	"\tKeepAlive\x12\x1b.zkgate.v1.KeepAliveRequest\x1a\x1c.zkgate.v1.KeepAliveResponse\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/zk/v1/sessions/{session_id}/keepalive\x12u\n" +
 	"\fCloseSession\x12\x1e.zkgate.v1.CloseSessionRequest\x1a\x1f.zkgate.v1.CloseSessionResponse\"$\x82\xd3\xe4\x93\x02\x1e*\x1c/zk/v1/sessions/{session_id}\x12W\n" +
 	"\x06Create\x12\x18.zkgate.v1.CreateRequest\x1a\x19.zkgate.v1.CreateResponse\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/zk/v1/create\x12W\n" +
 	"\x06Delete\x12\x18.zkgate.v1.DeleteRequest\x1a\x19.zkgate.v1.DeleteResponse\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/zk/v1/delete\x12d\n" +

@@ -89,7 +89,7 @@ func (CreateMode) EnumDescriptor() ([]byte, []int) {
 type RequestContext struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// session_id is the session the request belongs to, as CreateSession
-	// returned it; 0 for none. Ephemeral creates and GetEphemerals need a
+	// returned it (with session_password); 0 for none. Ephemeral creates and GetEphemerals need a
 	// session. A request on a session that has expired or was closed fails
 	// with SessionExpired.
 	SessionId int64 `protobuf:"varint,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
@@ -109,10 +109,15 @@ type RequestContext struct {
 	Auth []*AuthInfo `protobuf:"bytes,2,rep,name=auth,proto3" json:"auth,omitempty"`
 	// min_zxid is the highest zxid the caller has seen (the zxid of any
 	// earlier response). A read never answers from state older than that:
-	// it waits until the serving node has caught up. 0 accepts any state.
-	MinZxid       int64 `protobuf:"varint,3,opt,name=min_zxid,json=minZxid,proto3" json:"min_zxid,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// it waits until the serving node has caught up. 0 accepts any state;
+	// a zxid beyond the cluster's newest is BadArguments.
+	MinZxid int64 `protobuf:"varint,3,opt,name=min_zxid,json=minZxid,proto3" json:"min_zxid,omitempty"`
+	// session_password is the password CreateSession returned, required
+	// with session_id: a session is only used by whoever opened it. A wrong
+	// password is SessionExpired, as ZooKeeper treats it on reconnect.
+	SessionPassword []byte `protobuf:"bytes,4,opt,name=session_password,json=sessionPassword,proto3" json:"session_password,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *RequestContext) Reset() {
@@ -164,6 +169,13 @@ func (x *RequestContext) GetMinZxid() int64 {
 		return x.MinZxid
 	}
 	return 0
+}
+
+func (x *RequestContext) GetSessionPassword() []byte {
+	if x != nil {
+		return x.SessionPassword
+	}
+	return nil
 }
 
 // AuthInfo is one addAuth: an authentication scheme and its credentials.
@@ -495,12 +507,13 @@ var File_zkgate_v1_types_proto protoreflect.FileDescriptor
 
 const file_zkgate_v1_types_proto_rawDesc = "" +
 	"\n" +
-	"\x15zkgate/v1/types.proto\x12\tzkgate.v1\"s\n" +
+	"\x15zkgate/v1/types.proto\x12\tzkgate.v1\"\x9e\x01\n" +
 	"\x0eRequestContext\x12\x1d\n" +
 	"\n" +
 	"session_id\x18\x01 \x01(\x03R\tsessionId\x12'\n" +
 	"\x04auth\x18\x02 \x03(\v2\x13.zkgate.v1.AuthInfoR\x04auth\x12\x19\n" +
-	"\bmin_zxid\x18\x03 \x01(\x03R\aminZxid\"D\n" +
+	"\bmin_zxid\x18\x03 \x01(\x03R\aminZxid\x12)\n" +
+	"\x10session_password\x18\x04 \x01(\fR\x0fsessionPassword\"D\n" +
 	"\bAuthInfo\x12\x16\n" +
 	"\x06scheme\x18\x01 \x01(\tR\x06scheme\x12 \n" +
 	"\vcredentials\x18\x02 \x01(\fR\vcredentials\"\xb3\x02\n" +
