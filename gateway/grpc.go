@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,21 +27,49 @@ import (
 // embedded etcd needs: embed.Config.ServiceRegister runs while etcd
 // starts, and the Engine can only start once etcd serves. Register a
 // Server made with NewServer(nil) and hand it the Engine with SetEngine;
-// until then every RPC fails with Unavailable (ConnectionLoss).
+// until then an RPC waits for it up to NotReadyWait (the etcd port may
+// accept calls a moment before the engine is up) and then fails with
+// Unavailable (ConnectionLoss).
 type Server struct {
 	zkgatepb.UnimplementedNamespaceServer
 	engine atomic.Pointer[Engine]
+	ready  chan struct{} // closed by the first SetEngine
+	once   sync.Once
+
+	// NotReadyWait bounds how long an RPC waits for the Engine.
+	NotReadyWait time.Duration
 }
 
 // NewServer returns a Server over e, which may be nil (see SetEngine).
 func NewServer(e *Engine) *Server {
-	s := &Server{}
-	s.engine.Store(e)
+	s := &Server{ready: make(chan struct{}), NotReadyWait: 5 * time.Second}
+	if e != nil {
+		s.SetEngine(e)
+	}
 	return s
 }
 
 // SetEngine sets (or replaces) the Engine the Server serves.
-func (s *Server) SetEngine(e *Engine) { s.engine.Store(e) }
+func (s *Server) SetEngine(e *Engine) {
+	s.engine.Store(e)
+	s.once.Do(func() { close(s.ready) })
+}
+
+// engineOrWait returns the Engine, waiting for it a little if need be.
+func (s *Server) engineOrWait(ctx context.Context) *Engine {
+	if e := s.engine.Load(); e != nil {
+		return e
+	}
+	t := time.NewTimer(s.NotReadyWait)
+	defer t.Stop()
+	select {
+	case <-s.ready:
+		return s.engine.Load()
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return nil
+}
 
 // Register registers the Namespace service on g. It may be called for
 // several gRPC servers (etcd builds one per client listener), and fits
@@ -51,7 +80,7 @@ var _ zkgatepb.NamespaceServer = (*Server)(nil)
 
 // begin returns the Engine and the Caller of a request.
 func (s *Server) begin(ctx context.Context, rc *zkgatepb.RequestContext) (*Engine, Caller, error) {
-	e := s.engine.Load()
+	e := s.engineOrWait(ctx)
 	if e == nil {
 		return nil, Caller{}, errNotReady
 	}
@@ -141,7 +170,7 @@ func rpcPeerIP(ctx context.Context) string {
 
 // CreateSession opens a session (Engine.CreateSession).
 func (s *Server) CreateSession(ctx context.Context, req *zkgatepb.CreateSessionRequest) (*zkgatepb.CreateSessionResponse, error) {
-	e := s.engine.Load()
+	e := s.engineOrWait(ctx)
 	if e == nil {
 		return nil, s.fail(ctx, errNotReady)
 	}
@@ -155,7 +184,7 @@ func (s *Server) CreateSession(ctx context.Context, req *zkgatepb.CreateSessionR
 // ResumeSession checks a session's password and renews it
 // (Engine.ResumeSession).
 func (s *Server) ResumeSession(ctx context.Context, req *zkgatepb.ResumeSessionRequest) (*zkgatepb.ResumeSessionResponse, error) {
-	e := s.engine.Load()
+	e := s.engineOrWait(ctx)
 	if e == nil {
 		return nil, s.fail(ctx, errNotReady)
 	}
@@ -168,7 +197,7 @@ func (s *Server) ResumeSession(ctx context.Context, req *zkgatepb.ResumeSessionR
 
 // KeepAlive renews a session (Engine.KeepAlive).
 func (s *Server) KeepAlive(ctx context.Context, req *zkgatepb.KeepAliveRequest) (*zkgatepb.KeepAliveResponse, error) {
-	e := s.engine.Load()
+	e := s.engineOrWait(ctx)
 	if e == nil {
 		return nil, s.fail(ctx, errNotReady)
 	}
@@ -183,7 +212,7 @@ func (s *Server) KeepAlive(ctx context.Context, req *zkgatepb.KeepAliveRequest) 
 
 // CloseSession ends a session (Engine.CloseSession).
 func (s *Server) CloseSession(ctx context.Context, req *zkgatepb.CloseSessionRequest) (*zkgatepb.CloseSessionResponse, error) {
-	e := s.engine.Load()
+	e := s.engineOrWait(ctx)
 	if e == nil {
 		return nil, s.fail(ctx, errNotReady)
 	}

@@ -495,7 +495,9 @@ func TestGRPC_NotReady(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := grpc.NewServer()
-	gateway.NewServer(nil).Register(g)
+	srv := gateway.NewServer(nil)
+	srv.NotReadyWait = 50 * time.Millisecond
+	srv.Register(g)
 	go g.Serve(l)
 	t.Cleanup(g.Stop)
 	conn, err := grpc.NewClient(l.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))

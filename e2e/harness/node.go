@@ -150,13 +150,15 @@ func (n *Node) Start() {
 	}()
 }
 
-// WaitReady polls /health until the node reports healthy, failing the test
-// if the process exits or ReadyTimeout passes.
+// WaitReady polls /health until the node reports healthy and then waits
+// for its "zkgate ready" line (the namespace is up), failing the test if
+// the process exits or ReadyTimeout passes.
 func (n *Node) WaitReady() {
 	n.t.Helper()
 	if err := n.waitHealthy(ReadyTimeout); err != nil {
 		n.t.Fatalf("node %s: %v", n.Name, err)
 	}
+	n.WaitLog(`"msg":"zkgate ready"`, ReadyTimeout)
 }
 
 func (n *Node) waitHealthy(timeout time.Duration) error {
