@@ -165,6 +165,22 @@ func (e *Engine) nodeFrom(resp *clientv3.TxnResponse) (*readNode, error) {
 	return &readNode{rec: rec, stat: e.present(st), acl: acl}, nil
 }
 
+// permitted decodes the znode of a snapshot and checks the caller may
+// read it: NoNode if it is missing, NoAuth without one of need's bits.
+func (e *Engine) permitted(resp *clientv3.TxnResponse, c Caller, path string, need schema.Perm) (*readNode, error) {
+	n, err := e.nodeFrom(resp)
+	if err != nil {
+		return nil, err
+	}
+	if n == nil {
+		return nil, schema.NewError(schema.CodeNoNode, path)
+	}
+	if !e.allowed(c, n.acl, need) {
+		return nil, schema.NewError(schema.CodeNoAuth, path)
+	}
+	return n, nil
+}
+
 // readPath maps a read's path to the znode looked up. ZooKeeper validates
 // paths only on writes: a read of a malformed path finds no node, and ""
 // reads the root.
@@ -237,13 +253,7 @@ func (e *Engine) GetDataWatch(ctx context.Context, c Caller, path string, minRev
 	if err != nil {
 		return nil, schema.Stat{}, 0, nil, err
 	}
-	n, err := e.nodeFrom(resp)
-	if err == nil && n == nil {
-		err = schema.NewError(schema.CodeNoNode, path)
-	}
-	if err == nil && !e.allowed(c, n.acl, schema.PermRead) {
-		err = schema.NewError(schema.CodeNoAuth, path)
-	}
+	n, err := e.permitted(resp, c, path, schema.PermRead)
 	if err != nil {
 		e.unwatch(wr, a)
 		return nil, schema.Stat{}, rev, nil, err
@@ -269,13 +279,7 @@ func (e *Engine) GetChildrenWatch(ctx context.Context, c Caller, path string, mi
 	if err != nil {
 		return nil, schema.Stat{}, 0, nil, err
 	}
-	n, err := e.nodeFrom(resp)
-	if err == nil && n == nil {
-		err = schema.NewError(schema.CodeNoNode, path)
-	}
-	if err == nil && !e.allowed(c, n.acl, schema.PermRead) {
-		err = schema.NewError(schema.CodeNoAuth, path)
-	}
+	n, err := e.permitted(resp, c, path, schema.PermRead)
 	if err != nil {
 		e.unwatch(wr, a)
 		return nil, schema.Stat{}, rev, nil, err
@@ -298,15 +302,9 @@ func (e *Engine) GetACL(ctx context.Context, c Caller, path string, minRev int64
 	if err != nil {
 		return nil, schema.Stat{}, 0, err
 	}
-	n, err := e.nodeFrom(resp)
+	n, err := e.permitted(resp, c, path, schema.PermRead|schema.PermAdmin)
 	if err != nil {
 		return nil, schema.Stat{}, rev, err
-	}
-	if n == nil {
-		return nil, schema.Stat{}, rev, schema.NewError(schema.CodeNoNode, path)
-	}
-	if !e.allowed(c, n.acl, schema.PermRead|schema.PermAdmin) {
-		return nil, schema.Stat{}, rev, schema.NewError(schema.CodeNoAuth, path)
 	}
 	if !e.allowed(c, n.acl, schema.PermAdmin) {
 		return schema.MaskDigests(n.acl.ACL), n.stat, rev, nil
@@ -328,15 +326,8 @@ func (e *Engine) GetAllChildrenNumber(ctx context.Context, c Caller, path string
 	if err != nil {
 		return 0, 0, err
 	}
-	n, err := e.nodeFrom(resp)
-	if err != nil {
+	if _, err := e.permitted(resp, c, path, schema.PermRead); err != nil {
 		return 0, rev, err
-	}
-	if n == nil {
-		return 0, rev, schema.NewError(schema.CodeNoNode, path)
-	}
-	if !e.allowed(c, n.acl, schema.PermRead) {
-		return 0, rev, schema.NewError(schema.CodeNoAuth, path)
 	}
 	// Level by level: a level with no descendant ends the tree.
 	var total int64
