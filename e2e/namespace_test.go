@@ -286,3 +286,39 @@ func TestHTTP_NamespaceWithCurl(t *testing.T) {
 		t.Fatalf("children after close: %v", m)
 	}
 }
+
+func TestCtl_SyncCountEphemeralsMulti(t *testing.T) {
+	t.Parallel()
+	n := harness.StartNode(t, harness.NodeOptions{})
+	ctlOK(t, n, "create", "/m")
+	if out := ctlOK(t, n, "sync", "/m"); !strings.HasPrefix(out, "Sync is OK") {
+		t.Fatalf("sync: %q", out)
+	}
+	ops := `{"ops":[
+		{"create":{"path":"/m/a","data":"` + b64("1") + `"}},
+		{"create":{"path":"/m/a/b"}},
+		{"check":{"path":"/m","version":0}},
+		{"set_data":{"path":"/m","data":"` + b64("x") + `"}}]}`
+	r := ctl(t, n, ops, "multi")
+	if r.ExitCode != 0 || r.Stdout != "0: created /m/a\n1: created /m/a/b\n2: checked\n3: set (version 1)\n" {
+		t.Fatalf("multi: exit %d %q %q", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	if out := ctlOK(t, n, "getAllChildrenNumber", "/m"); out != "2\n" {
+		t.Fatalf("getAllChildrenNumber: %q", out)
+	}
+	// A failing multi applies nothing and reports every op as ZooKeeper.
+	bad := `{"ops":[{"create":{"path":"/m/c"}},{"delete":{"path":"/m/a"}},{"create":{"path":"/m/d"}}]}`
+	r = ctl(t, n, bad, "multi")
+	if r.ExitCode == 0 || r.Stdout != "0: Ok\n1: NotEmpty\n2: RuntimeInconsistency\n" || !strings.Contains(r.Stderr, "KeeperErrorCode = Directory not empty for /m/a") {
+		t.Fatalf("failed multi: exit %d %q %q", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	if out := ctlOK(t, n, "getAllChildrenNumber", "/m"); out != "2\n" {
+		t.Fatalf("failed multi changed the tree: %q", out)
+	}
+	if out := ctlOK(t, n, "getEphemerals"); out != "[]\n" {
+		t.Fatalf("getEphemerals: %q", out)
+	}
+	if r := ctl(t, n, "not json", "multi"); r.ExitCode == 0 {
+		t.Fatal("malformed multi accepted")
+	}
+}

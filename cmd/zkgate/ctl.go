@@ -48,6 +48,12 @@ URL) with verbs named and ordered like ZooKeeper's zkCli.sh:
   watch [-R] PATH       print changes of PATH (-R: of its subtree) until Ctrl-C
   getAcl PATH           the ACL of PATH
   setAcl PATH ACL       replace the ACL, as scheme:id:perms[,...]
+  sync PATH             catch the node up with every committed write
+  getAllChildrenNumber PATH
+                        count every znode below PATH
+  getEphemerals [PREFIX]
+                        ctl's own session's ephemerals (always none)
+  multi                 apply operations read from stdin (JSON) atomically
 
 DATA may be "-" to read it from stdin (for binary content). Output is for
 people; -o json prints JSON for scripts. Errors are printed in ZooKeeper's
@@ -67,6 +73,7 @@ removed when ctl exits, as with zkCli.sh when it quits.`,
 	cmd.AddCommand(
 		ctlLs(o), ctlTree(o), ctlStat(o), ctlGet(o), ctlSet(o), ctlCreate(o),
 		ctlDelete(o), ctlDeleteAll(o), ctlWatch(o), ctlGetACL(o), ctlSetACL(o),
+		ctlSync(o), ctlAllChildren(o), ctlEphemerals(o), ctlMulti(o),
 	)
 	return cmd
 }

@@ -11,6 +11,7 @@ import (
 	"context"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
@@ -393,4 +394,123 @@ func eventName(t zkgatepb.EventType) string {
 		return "NodeChildrenChanged"
 	}
 	return "None"
+}
+
+func ctlSync(o *ctlOptions) *cobra.Command {
+	return verb(o, "sync PATH", "Wait until the node has every write committed before now", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		ctx, cancel := c.ctx()
+		defer cancel()
+		r, err := c.ns.Sync(ctx, &zkgatepb.SyncRequest{Ctx: c.rc, Path: args[0]})
+		if err != nil {
+			return ctlErr(err)
+		}
+		if c.o.output == "json" {
+			return c.json(map[string]any{"path": r.Path, "zxid": r.Zxid})
+		}
+		fmt.Fprintf(c.out, "Sync is OK (zxid 0x%x)\n", r.Zxid)
+		return nil
+	})
+}
+
+func ctlAllChildren(o *ctlOptions) *cobra.Command {
+	return verb(o, "getAllChildrenNumber PATH", "Count every znode below PATH", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		p := zkPath(args[0])
+		ctx, cancel := c.ctx()
+		defer cancel()
+		r, err := c.ns.GetAllChildrenNumber(ctx, &zkgatepb.GetAllChildrenNumberRequest{Ctx: c.rc, Path: p})
+		if err != nil {
+			return ctlErr(err)
+		}
+		if c.o.output == "json" {
+			return c.json(map[string]any{"path": p, "number": r.TotalNumber})
+		}
+		fmt.Fprintln(c.out, r.TotalNumber)
+		return nil
+	})
+}
+
+func ctlEphemerals(o *ctlOptions) *cobra.Command {
+	return verb(o, "getEphemerals [PREFIX]", "List ctl's own session's ephemerals (none: its session is new), as zkCli", cobra.MaximumNArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		prefix := "/"
+		if len(args) == 1 {
+			prefix = args[0]
+		}
+		ctx, cancel := c.ctx()
+		defer cancel()
+		s, err := c.ns.CreateSession(ctx, &zkgatepb.CreateSessionRequest{TimeoutMs: 30000})
+		if err != nil {
+			return ctlErr(err)
+		}
+		defer c.ns.CloseSession(context.Background(), &zkgatepb.CloseSessionRequest{SessionId: s.SessionId, Password: s.Password})
+		rc := &zkgatepb.RequestContext{SessionId: s.SessionId, SessionPassword: s.Password, Auth: c.rc.Auth}
+		r, err := c.ns.GetEphemerals(ctx, &zkgatepb.GetEphemeralsRequest{Ctx: rc, Prefix: prefix})
+		if err != nil {
+			return ctlErr(err)
+		}
+		if c.o.output == "json" {
+			return c.json(map[string]any{"prefix": prefix, "paths": nonNil(r.Paths)})
+		}
+		fmt.Fprintf(c.out, "[%s]\n", strings.Join(r.Paths, ", "))
+		return nil
+	})
+}
+
+func ctlMulti(o *ctlOptions) *cobra.Command {
+	cmd := verb(o, "multi", "Apply the operations read from stdin atomically", cobra.NoArgs, func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		in, err := io.ReadAll(cmd.InOrStdin())
+		if err != nil {
+			return err
+		}
+		req := &zkgatepb.MultiRequest{}
+		if err := protojson.Unmarshal(in, req); err != nil {
+			return fmt.Errorf("reading the operations: %w", err)
+		}
+		req.Ctx = c.rc
+		ctx, cancel := c.ctx()
+		defer cancel()
+		r, err := c.ns.Multi(ctx, req)
+		if err != nil {
+			return ctlErr(err)
+		}
+		if c.o.output == "json" {
+			b, err := protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true}.Marshal(r)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(c.out, string(b))
+		} else {
+			for i, res := range r.Results {
+				switch x := res.Result.(type) {
+				case *zkgatepb.OpResult_Create:
+					fmt.Fprintf(c.out, "%d: created %s\n", i, x.Create.Path)
+				case *zkgatepb.OpResult_Delete:
+					fmt.Fprintf(c.out, "%d: deleted\n", i)
+				case *zkgatepb.OpResult_SetData:
+					fmt.Fprintf(c.out, "%d: set (version %d)\n", i, x.SetData.Stat.GetVersion())
+				case *zkgatepb.OpResult_Check:
+					fmt.Fprintf(c.out, "%d: checked\n", i)
+				case *zkgatepb.OpResult_Error:
+					fmt.Fprintf(c.out, "%d: %s\n", i, x.Error.Name)
+				}
+			}
+		}
+		if r.Error != nil {
+			return schema.NewError(schema.Code(r.Error.Code), r.Error.Path)
+		}
+		return nil
+	})
+	cmd.Long = `multi reads a MultiRequest in JSON from stdin and applies its operations
+atomically: all of them or none. For example:
+
+  {"ops": [
+    {"create": {"path": "/app/a", "data": "aGVsbG8="}},
+    {"check": {"path": "/app", "version": 0}},
+    {"set_data": {"path": "/app", "data": ""}},
+    {"delete": {"path": "/app/old"}}
+  ]}
+
+Each result is printed on its own line; when an operation fails, every
+result is an error as ZooKeeper reports them (Ok for the ones before, the
+failure, RuntimeInconsistency after) and ctl exits with status 1.`
+	return cmd
 }
