@@ -33,6 +33,3 @@ func (t *TestHub) WatchData(path string, w Watcher) {
 	defer t.h.mu.Unlock()
 	t.h.addLocked(tData, path, w, false)
 }
-
-// Current is the hub's revision.
-func (e *Engine) Current() int64 { return e.hub.current() }

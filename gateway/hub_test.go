@@ -24,7 +24,7 @@ func TestHub_RecoversFromCompaction(t *testing.T) {
 	ctx := ctxT(t)
 	e := gatewaytest.NewEngine(t, client, gateway.Config{})
 	mustCreate(t, e, anyone, "/a", "", gateway.Persistent)
-	old := e.Current()
+	old := e.Zxid()
 	var last int64
 	for range 10 {
 		_, rev, err := e.SetData(ctx, anyone, "/a", []byte("x"), -1)

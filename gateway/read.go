@@ -388,3 +388,38 @@ func (e *Engine) Sync(ctx context.Context, c Caller, path string) (int64, error)
 	}
 	return e.hub.current(), nil
 }
+
+// Zxid is the zxid this node serves reads at: every change up to it is
+// visible and its watch events dispatched.
+func (e *Engine) Zxid() int64 { return e.hub.current() }
+
+// ClusterZxid is the cluster's newest revision, read through the leader.
+func (e *Engine) ClusterZxid(ctx context.Context) (int64, error) {
+	resp, err := e.kv.Get(ctx, schema.VersionKey(), clientv3.WithKeysOnly())
+	if err != nil {
+		return 0, fmt.Errorf("reading the cluster's zxid: %w", err)
+	}
+	return resp.Header.Revision, nil
+}
+
+// Counts reports how many znodes, ephemerals and sessions the cluster
+// holds, for monitoring (ZooKeeper's mntr). It counts keys, so it costs a
+// little more with each million znodes.
+func (e *Engine) Counts(ctx context.Context) (znodes, ephemerals, sessions int64, err error) {
+	start, end := schema.NodeSpace()
+	count := func(from, to string) int64 {
+		if err != nil {
+			return 0
+		}
+		r, gerr := e.kv.Get(ctx, from, clientv3.WithRange(to), clientv3.WithCountOnly(), clientv3.WithSerializable())
+		if gerr != nil {
+			err = gerr
+			return 0
+		}
+		return r.Count
+	}
+	znodes = count(start, end)
+	ephemerals = count(schema.EphemeralSpace(), schema.PrefixEnd(schema.EphemeralSpace()))
+	sessions = count(schema.SessionSpace(), schema.PrefixEnd(schema.SessionSpace()))
+	return znodes, ephemerals, sessions, err
+}

@@ -1,8 +1,46 @@
-// Package zkbridge serves the ZooKeeper wire protocol: the jute codec,
-// connection and session handling, and the four-letter words. It
-// translates packets into gateway calls and holds no namespace logic of
-// its own.
-//
-// It holds no code yet; `zkgate serve` validates --zk-listen but opens no
-// ZooKeeper listener.
+/*
+Package zkbridge serves the ZooKeeper client protocol, so unmodified
+ZooKeeper clients (Java, kazoo, go-zookeeper, the C client) use zkgate as
+if it were a ZooKeeper ensemble. It translates packets into calls of the
+namespace engine (package gateway) and holds no namespace logic of its
+own; the wire codec is package zkbridge/jute.
+
+# Design
+
+A Server accepts connections on the --zk-listen listener. The first four
+bytes of a connection decide what it is: a four-letter word (answered and
+closed, if the whitelist allows it) or the length of a ConnectRequest.
+
+Each connection (conn.go) is a small driver around the engine:
+
+  - serve reads one frame at a time (bounded by MaxPacket, ZooKeeper's
+    jute.maxbuffer) and handles it to completion before reading the next.
+    A client may pipeline many requests; they wait in the socket, and
+    replies leave in request order.
+  - the engine calls the connection's Notify for watch events. The engine
+    dispatches a change's events before the write that made it returns,
+    and serves reads at the revision whose events it has dispatched, so a
+    single queue fed in call order puts every event before any reply that
+    reflects its change, as ZooKeeper guarantees. A read that sets a watch
+    arms it only after its reply is queued, so no event overtakes the
+    reply that set its watch.
+  - writeLoop drains the queue to the socket.
+
+The handshake (handshake in conn.go) opens a session or resumes one by id
+and password (the session lives in etcd, so any node will do), refuses a
+client that has seen a zxid the cluster never reached by closing the
+socket, and answers an unknown or expired session, or a wrong password,
+with ZooKeeper's zero timeout and session id so the client reports
+Expired. A connection silent for the session timeout is closed; its
+session then expires on its own unless the client comes back in time.
+
+handle.go maps each opcode to the engine with ZooKeeper 3.8's quirks
+(measured in gateway/testdata/zookeeper-3.8-behaviour.md): createContainer
+ignores its flags, create2 with the container flag makes a persistent
+node, a multi's reply header carries 0 even when the multi failed, create2
+inside a multi answers with the path alone, auth and setWatches replies
+echo the request's xid, an unknown opcode gets Unimplemented with zxid -1
+and the connection goes on. A malformed packet, or one over MaxPacket,
+closes that connection only, with a log line.
+*/
 package zkbridge

@@ -82,6 +82,7 @@ func runServe(cmd *cobra.Command, opts serveOptions) error {
 	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stopSignals()
 
+	node.Version = zkgateVersion()
 	n, err := node.Start(ctx, cfg, logs)
 	if errors.Is(err, node.ErrInterrupted) {
 		lg.Warn("interrupted before the etcd member started")

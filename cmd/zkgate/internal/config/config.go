@@ -88,6 +88,9 @@ type Config struct {
 	ContainerCheckInterval time.Duration
 	// MaxDataBytes is the largest znode data accepted.
 	MaxDataBytes uint
+	// FourLetterWords are the four-letter words answered on ZKListen;
+	// "*" allows every one.
+	FourLetterWords []string
 
 	// LogLevel is debug, info, warn or error; LogFormat json or console.
 	LogLevel  string
@@ -138,6 +141,7 @@ func Default() Config {
 		MaxSessionTimeout:        40 * time.Second,
 		ContainerCheckInterval:   time.Minute,
 		MaxDataBytes:             1 << 20,
+		FourLetterWords:          []string{"ruok", "srvr", "stat", "mntr", "conf", "envi", "cons", "wchs", "wchc", "wchp", "isro", "dirs"},
 		LogLevel:                 "info",
 		LogFormat:                "json",
 	}
@@ -194,6 +198,11 @@ func (c *Config) Validate() error {
 	}
 	if c.ContainerCheckInterval < 10*time.Millisecond {
 		return fieldErr("zk-container-check-interval", "must be at least 10 ms, got %v", c.ContainerCheckInterval)
+	}
+	for _, w := range c.FourLetterWords {
+		if w != "*" && !knownWords[w] {
+			return fieldErr("zk-4lw-whitelist", "%q is not a four-letter word (or *)", w)
+		}
 	}
 	if c.MaxDataBytes == 0 {
 		return fieldErr("zk-max-data-bytes", "must be at least 1")
@@ -292,6 +301,10 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+var knownWords = map[string]bool{"conf": true, "cons": true, "crst": true, "dirs": true, "dump": true, "envi": true,
+	"gtmk": true, "hash": true, "isro": true, "mntr": true, "ruok": true, "srst": true, "srvr": true, "stat": true,
+	"stmk": true, "wchc": true, "wchp": true, "wchs": true}
 
 // parseRetention parses a periodic retention: a Go duration, or a bare
 // number of hours as etcd accepts.

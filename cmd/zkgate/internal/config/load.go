@@ -62,6 +62,13 @@ func list(name, usage string, f func(*Config) *[]string) Option {
 	}
 }
 
+// words is a list option that is not a URL list.
+func words(name, usage string, f func(*Config) *[]string) Option {
+	o := list(name, usage, f)
+	o.Kind = "words"
+	return o
+}
+
 func uintOpt[T uint | uint64 | int64](name, kind, usage string, f func(*Config) *T) Option {
 	return Option{Name: name, Usage: usage, Kind: kind,
 		get: func(c *Config) string { return fmt.Sprint(*f(c)) },
@@ -124,6 +131,7 @@ var Options = []Option{
 	millis("zk-max-session-timeout", "Longest session timeout granted to clients, in milliseconds.", func(c *Config) *time.Duration { return &c.MaxSessionTimeout }),
 	str("zk-super-digest", "user:hash", "user:base64(sha1(user:password)) of a super user who passes every ACL check.", func(c *Config) *string { return &c.SuperDigest }),
 	millis("zk-container-check-interval", "How often empty containers and expired TTL nodes are removed, in milliseconds.", func(c *Config) *time.Duration { return &c.ContainerCheckInterval }),
+	words("zk-4lw-whitelist", "Four-letter words answered on zk-listen, comma-separated; * for all.", func(c *Config) *[]string { return &c.FourLetterWords }),
 	uintOpt("zk-max-data-bytes", "bytes", "Largest znode data accepted.", func(c *Config) *uint { return &c.MaxDataBytes }),
 	str("log-level", "level", "Log level: debug (everything, etcd included), info, warn or error.", func(c *Config) *string { return &c.LogLevel }),
 	str("log-format", "json|console", "Log format: json or console.", func(c *Config) *string { return &c.LogFormat }),

@@ -36,6 +36,11 @@ type external struct {
 // startExternal connects to cfg.EtcdEndpoints and serves the namespace.
 func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers) (*Node, error) {
 	n := &Node{cfg: cfg, logs: logs, start: time.Now()}
+	zkl, err := listenZK(cfg.ZKListen)
+	if err != nil {
+		return nil, err
+	}
+	n.zkListener = zkl
 	client, err := clientv3.New(clientv3.Config{
 		Endpoints:          cfg.EtcdEndpoints,
 		DialTimeout:        5 * time.Second,
@@ -44,10 +49,12 @@ func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers
 		Context:            context.Background(),
 	})
 	if err != nil {
+		n.closeZKListener()
 		return nil, fmt.Errorf("etcd-endpoints: %w", err)
 	}
 	x := &external{client: client, errc: make(chan error, 1)}
 	fail := func(err error) (*Node, error) {
+		n.closeZKListener()
 		x.close()
 		return nil, err
 	}
@@ -116,6 +123,9 @@ func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers
 			}
 		}()
 	}
+	if err := n.serveZK(x.engine, nil); err != nil {
+		return fail(err)
+	}
 	n.ext = x
 	n.engineDone = make(chan struct{})
 	close(n.engineDone)
@@ -124,6 +134,7 @@ func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers
 
 func (x *external) faces(cfg config.Config) []zap.Field {
 	return []zap.Field{
+		zap.String("zookeeper", cfg.ZKListen),
 		zap.Strings("etcd-endpoints", cfg.EtcdEndpoints),
 		zap.Strings("namespace-grpc", x.addrs),
 		zap.Strings("namespace-http-json", withPath(x.addrs, "/zk/v1/")),

@@ -19,6 +19,7 @@ import (
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/config"
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/logging"
 	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/zkbridge"
 )
 
 // ErrInterrupted is returned by Start when its context ends before the
@@ -58,6 +59,11 @@ type Node struct {
 
 	ext *external // set when running in front of an external etcd
 
+	// The ZooKeeper protocol face: its listener is opened at start (so a
+	// port in use is a start-up error) and served once the engine runs.
+	zkListener net.Listener
+	zk         *zkbridge.Server
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -77,8 +83,14 @@ func Start(ctx context.Context, cfg config.Config, logs *logging.Loggers) (*Node
 	if err := config.CheckDataDir(cfg.DataDir); err != nil {
 		return nil, err
 	}
+	zkl, err := listenZK(cfg.ZKListen)
+	if err != nil {
+		return nil, err
+	}
+	n.zkListener = zkl
 	lock, err := lockDataDir(cfg.DataDir)
 	if err != nil {
+		n.closeZKListener()
 		return nil, err
 	}
 	n.lock = lock
@@ -86,6 +98,7 @@ func Start(ctx context.Context, cfg config.Config, logs *logging.Loggers) (*Node
 	ecfg, err := n.embedConfig()
 	if err != nil {
 		lock.release()
+		n.closeZKListener()
 		return nil, err
 	}
 
@@ -102,6 +115,7 @@ func Start(ctx context.Context, cfg config.Config, logs *logging.Loggers) (*Node
 	case s := <-ch:
 		if s.err != nil {
 			lock.release()
+			n.closeZKListener()
 			return nil, fmt.Errorf("starting etcd member: %w", s.err)
 		}
 		n.etcd = s.e
@@ -215,6 +229,17 @@ func (n *Node) startEngine() {
 	n.engineClient = client
 	n.mu.Unlock()
 	n.ns.SetEngine(eng)
+	if err := n.serveZK(eng, func() string {
+		if len(n.etcd.Server.Cluster().Members()) == 1 {
+			return "standalone"
+		}
+		if n.etcd.Server.Leader() == n.etcd.Server.MemberID() {
+			return "leader"
+		}
+		return "follower"
+	}); err != nil {
+		n.engineErr = err
+	}
 }
 
 // gatewayConfig is the namespace engine's configuration.
@@ -276,6 +301,7 @@ func (n *Node) Faces() []zap.Field {
 		zap.Strings("metrics", withPath(clients, "/metrics")),
 		zap.Strings("namespace-grpc", clients),
 		zap.Strings("namespace-http-json", withPath(clients, "/zk/v1/")),
+		zap.String("zookeeper", n.cfg.ZKListen),
 		zap.Strings("peer", peers),
 		zap.String("member-id", n.etcd.Server.MemberID().String()),
 		zap.String("data-dir", n.cfg.DataDir),
@@ -304,6 +330,7 @@ func (n *Node) Close() error {
 }
 
 func (n *Node) close() error {
+	n.stopZK()
 	if n.ext != nil {
 		return n.ext.close()
 	}

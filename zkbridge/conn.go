@@ -1,0 +1,243 @@
+package zkbridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/schema"
+	"github.com/zkgate/zkgate/zkbridge/jute"
+)
+
+// conn is one client connection. Its driver is three parts:
+//
+//   - serve reads packets and handles them one at a time, in order, so
+//     one session's requests are answered in the order they were sent (a
+//     client may send many before the first reply: they wait in the
+//     socket and in the read buffer);
+//   - the engine calls Notify for watch events; the engine delivers a
+//     change's events before the write that made it returns and before
+//     any read that reflects it, so queueing events and replies on one
+//     queue in call order gives ZooKeeper's ordering: an event precedes
+//     every reply that reflects its change;
+//   - writeLoop writes the queue to the socket.
+type conn struct {
+	s  *Server
+	nc net.Conn
+	ip string
+
+	// Session state, set by the handshake.
+	sess     gateway.Session
+	caller   gateway.Caller
+	lastZxid atomic.Int64 // highest zxid sent to the client
+	renewed  time.Time    // last session renewal
+
+	mu      sync.Mutex
+	queue   [][]byte
+	closing bool
+	wake    chan struct{}
+	done    chan struct{} // closed when writeLoop ends
+
+	opened   time.Time
+	received atomic.Int64
+	sent     atomic.Int64
+	lastOp   atomic.Value // string
+}
+
+func newConn(s *Server, nc net.Conn) *conn {
+	ip := ""
+	if a, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
+		ip = a.IP.String()
+	}
+	return &conn{s: s, nc: nc, ip: ip, wake: make(chan struct{}, 1), done: make(chan struct{}), opened: time.Now()}
+}
+
+// Notify queues a watch event (gateway.Watcher).
+func (c *conn) Notify(ev gateway.Event) {
+	hdr := jute.ReplyHeader{Xid: jute.XidNotification, Zxid: -1}
+	we := jute.WatcherEvent{Type: jute.EventType(ev.Type), State: jute.StateSyncConnected, Path: ev.Path}
+	c.send(jute.AppendPacket(nil, &hdr, &we))
+}
+
+// send queues a packet for writeLoop.
+func (c *conn) send(pkt []byte) {
+	c.mu.Lock()
+	if !c.closing {
+		c.queue = append(c.queue, pkt)
+	}
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// writeLoop writes queued packets until the connection closes; after a
+// close request it writes what was queued, then ends.
+func (c *conn) writeLoop() {
+	defer close(c.done)
+	for {
+		c.mu.Lock()
+		q := c.queue
+		c.queue = nil
+		closing := c.closing
+		c.mu.Unlock()
+		for _, pkt := range q {
+			_ = c.nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+			if _, err := c.nc.Write(pkt); err != nil {
+				c.nc.Close()
+				return
+			}
+			c.sent.Add(1)
+			c.s.stats.sent.Add(1)
+		}
+		if closing && len(q) == 0 {
+			return
+		}
+		<-c.wake
+	}
+}
+
+// finish lets writeLoop flush and waits for it.
+func (c *conn) finish() {
+	c.mu.Lock()
+	c.closing = true
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	<-c.done
+}
+
+func (c *conn) serve() {
+	defer c.nc.Close()
+	var first [4]byte
+	_ = c.nc.SetReadDeadline(time.Now().Add(c.s.cfg.HandshakeTimeout))
+	if _, err := io.ReadFull(c.nc, first[:]); err != nil {
+		return
+	}
+	if word, ok := jute.FourLetterWord(first[:]); ok {
+		c.fourLetterWord(word)
+		return
+	}
+	go c.writeLoop()
+	defer c.finish()
+	if !c.handshake(first) {
+		return
+	}
+	defer c.s.cfg.Engine.Forget(c)
+	c.loop()
+}
+
+func (c *conn) logClose(reason string, err error) {
+	fields := []zap.Field{zap.String("remote", c.nc.RemoteAddr().String()), zap.String("reason", reason)}
+	if err != nil {
+		fields = append(fields, zap.Error(err))
+	}
+	if c.sess.ID != 0 {
+		fields = append(fields, zap.String("session", fmt.Sprintf("0x%x", uint64(c.sess.ID))))
+	}
+	c.s.lg.Info("closing ZooKeeper connection", fields...)
+}
+
+// handshake reads the ConnectRequest and opens or resumes the session.
+// It reports whether the connection goes on.
+func (c *conn) handshake(first [4]byte) bool {
+	n, err := jute.FrameLength(first, c.s.cfg.MaxPacket)
+	if err != nil {
+		c.logClose("bad connect request", err)
+		return false
+	}
+	body, err := jute.ReadFrameBody(c.nc, n, nil)
+	if err != nil {
+		return false
+	}
+	var req jute.ConnectRequest
+	if err := jute.DecodeExact(body, &req); err != nil {
+		c.logClose("malformed connect request", err)
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	e := c.s.cfg.Engine
+	// A client that has seen a zxid this cluster never reached saw
+	// another cluster (or a member that lost data): ZooKeeper refuses it
+	// by closing the socket, and the client tries another server.
+	if req.LastZxidSeen > e.Zxid() {
+		cz, err := e.ClusterZxid(ctx)
+		if err != nil || req.LastZxidSeen > cz {
+			c.logClose("client has seen a newer zxid", fmt.Errorf("client 0x%x, cluster 0x%x", req.LastZxidSeen, cz))
+			return false
+		}
+	}
+	var sess gateway.Session
+	if req.SessionID == 0 {
+		sess, err = e.CreateSession(ctx, time.Duration(req.TimeOut)*time.Millisecond)
+	} else {
+		sess, err = e.ResumeSession(ctx, req.SessionID, req.Passwd)
+	}
+	if errors.Is(err, schema.ErrSessionExpired) {
+		// As ZooKeeper: a zero timeout and session id tell the client its
+		// session has expired.
+		resp := jute.ConnectResponse{Passwd: make([]byte, 16), Legacy: req.Legacy}
+		c.send(jute.AppendPacket(nil, &resp))
+		c.logClose("session expired", nil)
+		return false
+	}
+	if err != nil {
+		c.logClose("opening session", err)
+		return false
+	}
+	c.sess = sess
+	c.caller = sess.Caller()
+	if c.ip != "" {
+		c.caller.Auth = []schema.AuthID{{Scheme: "ip", ID: c.ip}}
+	}
+	c.lastZxid.Store(max(req.LastZxidSeen, 0))
+	c.renewed = time.Now()
+	resp := jute.ConnectResponse{
+		TimeOut:   int32(sess.Timeout.Milliseconds()),
+		SessionID: sess.ID,
+		Passwd:    sess.Password,
+		Legacy:    req.Legacy,
+	}
+	c.send(jute.AppendPacket(nil, &resp))
+	return true
+}
+
+// loop handles requests until the connection ends.
+func (c *conn) loop() {
+
+	for {
+		// ZooKeeper closes a connection silent for the session timeout;
+		// clients ping at a third of it.
+		_ = c.nc.SetReadDeadline(time.Now().Add(c.sess.Timeout))
+		pkt, err := jute.ReadFrame(c.nc, nil, c.s.cfg.MaxPacket)
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				c.logClose("reading request", err)
+			}
+			return
+		}
+
+		c.received.Add(1)
+		c.s.stats.received.Add(1)
+		start := time.Now()
+		c.s.stats.outstanding.Add(1)
+		goOn := c.handle(pkt)
+		c.s.stats.outstanding.Add(-1)
+		c.s.stats.latency.add(time.Since(start))
+		if !goOn {
+			return
+		}
+	}
+}

@@ -1,0 +1,397 @@
+package zkbridge
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/schema"
+	"github.com/zkgate/zkgate/zkbridge/jute"
+)
+
+// requestTimeout bounds one request's work in the engine.
+const requestTimeout = 60 * time.Second
+
+// handle answers one request packet and reports whether the connection
+// goes on.
+func (c *conn) handle(pkt []byte) bool {
+	d := jute.NewDecoder(pkt)
+	var h jute.RequestHeader
+	if err := h.Decode(d); err != nil {
+		c.logClose("malformed request header", err)
+		return false
+	}
+	c.lastOp.Store(h.Type.String())
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	c.keepAlive(ctx, h.Type == jute.OpPing)
+
+	// decode reads the request record; a malformed one closes the
+	// connection, as ZooKeeper does.
+	decode := func(r jute.Decodable) bool {
+		if err := r.Decode(d); err != nil || d.Finish() != nil {
+			c.logClose(fmt.Sprintf("malformed %v request", h.Type), firstErr(err, d.Finish()))
+			return false
+		}
+		return true
+	}
+	e := c.s.cfg.Engine
+	minRev := c.lastZxid.Load()
+
+	switch h.Type {
+	case jute.OpPing:
+		c.reply(h.Xid, e.Zxid(), nil)
+		return true
+
+	case jute.OpCreate, jute.OpCreate2, jute.OpCreateContainer:
+		var r jute.CreateRequest
+		if !decode(&r) {
+			return false
+		}
+		op, err := createOp(h.Type, r.Path, r.Data, r.ACL, r.Flags, 0)
+		if err != nil {
+			c.reply(h.Xid, e.Zxid(), err)
+			return true
+		}
+		path, st, zxid, err := e.Create(ctx, c.caller, op)
+		if h.Type == jute.OpCreate {
+			c.reply(h.Xid, zxid, err, &jute.CreateResponse{Path: path})
+		} else {
+			c.reply(h.Xid, zxid, err, &jute.Create2Response{Path: path, Stat: statOf(st)})
+		}
+	case jute.OpCreateTTL:
+		var r jute.CreateTTLRequest
+		if !decode(&r) {
+			return false
+		}
+		op, err := createOp(h.Type, r.Path, r.Data, r.ACL, r.Flags, r.TTL)
+		if err != nil {
+			c.reply(h.Xid, e.Zxid(), err)
+			return true
+		}
+		path, st, zxid, err := e.Create(ctx, c.caller, op)
+		c.reply(h.Xid, zxid, err, &jute.Create2Response{Path: path, Stat: statOf(st)})
+	case jute.OpDelete:
+		var r jute.DeleteRequest
+		if !decode(&r) {
+			return false
+		}
+		zxid, err := e.Delete(ctx, c.caller, r.Path, r.Version)
+		c.reply(h.Xid, zxid, err)
+	case jute.OpDeleteContainer:
+		// Only the server deletes containers.
+		c.reply(h.Xid, e.Zxid(), schema.Errorf(schema.CodeBadArguments, "", "deleteContainer is not a client operation"))
+	case jute.OpExists:
+		var r jute.ExistsRequest
+		if !decode(&r) {
+			return false
+		}
+		st, found, zxid, armed, err := e.ExistsWatch(ctx, c.caller, r.Path, minRev, c.watcher(r.Watch))
+		if err == nil && !found {
+			err = schema.NewError(schema.CodeNoNode, r.Path)
+		}
+		c.reply(h.Xid, zxid, err, &jute.ExistsResponse{Stat: statOf(st)})
+		armed.Arm()
+	case jute.OpGetData:
+		var r jute.GetDataRequest
+		if !decode(&r) {
+			return false
+		}
+		data, st, zxid, armed, err := e.GetDataWatch(ctx, c.caller, r.Path, minRev, c.watcher(r.Watch))
+		c.reply(h.Xid, zxid, err, &jute.GetDataResponse{Data: data, Stat: statOf(st)})
+		armed.Arm()
+	case jute.OpSetData:
+		var r jute.SetDataRequest
+		if !decode(&r) {
+			return false
+		}
+		st, zxid, err := e.SetData(ctx, c.caller, r.Path, r.Data, r.Version)
+		c.reply(h.Xid, zxid, err, &jute.SetDataResponse{Stat: statOf(st)})
+	case jute.OpGetACL:
+		var r jute.GetACLRequest
+		if !decode(&r) {
+			return false
+		}
+		acl, st, zxid, err := e.GetACL(ctx, c.caller, r.Path, minRev)
+		c.reply(h.Xid, zxid, err, &jute.GetACLResponse{ACL: aclsOut(acl), Stat: statOf(st)})
+	case jute.OpSetACL:
+		var r jute.SetACLRequest
+		if !decode(&r) {
+			return false
+		}
+		st, zxid, err := e.SetACL(ctx, c.caller, r.Path, aclsIn(r.ACL), r.Version)
+		c.reply(h.Xid, zxid, err, &jute.SetACLResponse{Stat: statOf(st)})
+	case jute.OpGetChildren:
+		var r jute.GetChildrenRequest
+		if !decode(&r) {
+			return false
+		}
+		kids, _, zxid, armed, err := e.GetChildrenWatch(ctx, c.caller, r.Path, minRev, c.watcher(r.Watch))
+		c.reply(h.Xid, zxid, err, &jute.GetChildrenResponse{Children: kids})
+		armed.Arm()
+	case jute.OpGetChildren2:
+		var r jute.GetChildren2Request
+		if !decode(&r) {
+			return false
+		}
+		kids, st, zxid, armed, err := e.GetChildrenWatch(ctx, c.caller, r.Path, minRev, c.watcher(r.Watch))
+		c.reply(h.Xid, zxid, err, &jute.GetChildren2Response{Children: kids, Stat: statOf(st)})
+		armed.Arm()
+	case jute.OpGetAllChildrenNumber:
+		var r jute.GetAllChildrenNumberRequest
+		if !decode(&r) {
+			return false
+		}
+		n, zxid, err := e.GetAllChildrenNumber(ctx, c.caller, r.Path, minRev)
+		c.reply(h.Xid, zxid, err, &jute.GetAllChildrenNumberResponse{TotalNumber: int32(n)})
+	case jute.OpGetEphemerals:
+		var r jute.GetEphemeralsRequest
+		if !decode(&r) {
+			return false
+		}
+		paths, zxid, err := e.GetEphemerals(ctx, c.caller, r.PrefixPath, minRev)
+		c.reply(h.Xid, zxid, err, &jute.GetEphemeralsResponse{Ephemerals: paths})
+	case jute.OpSync:
+		var r jute.SyncRequest
+		if !decode(&r) {
+			return false
+		}
+		zxid, err := e.Sync(ctx, c.caller, r.Path)
+		c.reply(h.Xid, zxid, err, &jute.SyncResponse{Path: r.Path})
+	case jute.OpMulti, jute.OpMultiRead:
+		var r jute.MultiRequest
+		if err := r.Decode(d); err != nil || d.Finish() != nil {
+			// A multi that is not a sequence of ops is MarshallingError,
+			// as ZooKeeper answers; the connection goes on.
+			c.reply(h.Xid, e.Zxid(), schema.NewError(schema.CodeMarshallingError, ""))
+			return true
+		}
+		if err := r.CheckKind(h.Type); err != nil {
+			c.reply(h.Xid, e.Zxid(), schema.NewError(schema.CodeMarshallingError, ""))
+			return true
+		}
+		if h.Type == jute.OpMulti {
+			c.multi(ctx, h.Xid, r.Ops)
+		} else {
+			c.multiRead(ctx, h.Xid, r.Ops, minRev)
+		}
+	case jute.OpCloseSession:
+		zxid, err := e.CloseSession(ctx, c.sess.ID)
+		if err != nil {
+			zxid = e.Zxid()
+		}
+		c.reply(h.Xid, zxid, nil)
+		c.logClose("session closed by the client", nil)
+		return false
+	case jute.OpAuth:
+		var r jute.AuthPacket
+		if !decode(&r) {
+			return false
+		}
+		id, err := schema.AuthFromCredentials(r.Scheme, r.Auth, c.ip)
+		if err != nil {
+			// ZooKeeper answers AuthFailed and closes the connection.
+			c.replyXid(h.Xid, 0, schema.ErrAuthFailed)
+			c.logClose("authentication failed", err)
+			return false
+		}
+		if r.Scheme != "ip" {
+			c.caller.Auth = append(c.caller.Auth, id)
+		}
+		c.replyXid(h.Xid, 0, nil)
+	case jute.OpSetWatches, jute.OpSetWatches2:
+		var ws gateway.WatchSet
+		var rel int64
+		if h.Type == jute.OpSetWatches {
+			var r jute.SetWatches
+			if !decode(&r) {
+				return false
+			}
+			rel, ws = r.RelativeZxid, gateway.WatchSet{Data: r.DataWatches, Exist: r.ExistWatches, Child: r.ChildWatches}
+		} else {
+			var r jute.SetWatches2
+			if !decode(&r) {
+				return false
+			}
+			rel, ws = r.RelativeZxid, gateway.WatchSet{Data: r.DataWatches, Exist: r.ExistWatches, Child: r.ChildWatches,
+				Persistent: r.PersistentWatches, PersistentRecursive: r.PersistentRecursiveWatches}
+		}
+		err := e.SetWatches(ctx, c.caller, rel, ws, c)
+		c.replyXid(h.Xid, e.Zxid(), err)
+	case jute.OpAddWatch:
+		var r jute.AddWatchRequest
+		if !decode(&r) {
+			return false
+		}
+		zxid, err := e.AddWatch(ctx, c.caller, r.Path, gateway.WatchMode(r.Mode), c)
+		c.reply(h.Xid, zxid, err)
+	case jute.OpCheckWatches, jute.OpRemoveWatches:
+		var path string
+		var typ jute.WatcherType
+		if h.Type == jute.OpCheckWatches {
+			var r jute.CheckWatchesRequest
+			if !decode(&r) {
+				return false
+			}
+			path, typ = r.Path, r.Type
+		} else {
+			var r jute.RemoveWatchesRequest
+			if !decode(&r) {
+				return false
+			}
+			path, typ = r.Path, r.Type
+		}
+		var err error
+		if h.Type == jute.OpCheckWatches {
+			err = e.CheckWatches(c.caller, path, gateway.WatcherType(typ), c)
+		} else {
+			err = e.RemoveWatches(c.caller, path, gateway.WatcherType(typ), c)
+		}
+		c.reply(h.Xid, e.Zxid(), err)
+	case jute.OpWhoAmI:
+		c.reply(h.Xid, e.Zxid(), nil, &jute.WhoAmIResponse{ClientInfo: c.whoAmI()})
+	case jute.OpReconfig:
+		c.reply(h.Xid, e.Zxid(), schema.NewError(schema.CodeReconfigDisabled, ""))
+	default:
+		// As ZooKeeper 3.8: Unimplemented, zxid -1, and the connection
+		// goes on (sasl included: zkgate has no SASL).
+		c.reply(h.Xid, -1, schema.ErrUnimplemented)
+	}
+	return true
+}
+
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// keepAlive renews the session on pings, and on other requests when a
+// third of the timeout has passed since the last renewal.
+func (c *conn) keepAlive(ctx context.Context, ping bool) {
+	if !ping && time.Since(c.renewed) < c.sess.Timeout/3 {
+		return
+	}
+	if err := c.s.cfg.Engine.KeepAlive(ctx, c.sess.ID); err != nil {
+		c.s.lg.Debug("renewing session", zap.Error(err))
+		return
+	}
+	c.renewed = time.Now()
+}
+
+// watcher is c if the request asks for a watch, else nil.
+func (c *conn) watcher(watch bool) gateway.Watcher {
+	if watch {
+		return c
+	}
+	return nil
+}
+
+// reply queues a reply: the header, and on success the body.
+func (c *conn) reply(xid int32, zxid int64, err error, body ...jute.Encodable) {
+	if zxid > 0 {
+		for {
+			cur := c.lastZxid.Load()
+			if zxid <= cur || c.lastZxid.CompareAndSwap(cur, zxid) {
+				break
+			}
+		}
+	}
+	hdr := jute.ReplyHeader{Xid: xid, Zxid: zxid, Err: schema.CodeOf(err)}
+	if err != nil {
+		if hdr.Err == schema.CodeSystemError {
+			c.s.lg.Warn("ZooKeeper request failed", zap.Int32("xid", xid), zap.Error(err))
+		}
+		c.send(jute.AppendPacket(nil, &hdr))
+		return
+	}
+	recs := append([]jute.Encodable{&hdr}, body...)
+	c.send(jute.AppendPacket(nil, recs...))
+}
+
+// replyXid answers auth and setWatches: ZooKeeper echoes the request's
+// xid (the Java client sends -4 and -8, go-zookeeper its own counter) and
+// leaves the session's zxid alone.
+func (c *conn) replyXid(xid int32, zxid int64, err error) {
+	hdr := jute.ReplyHeader{Xid: xid, Zxid: zxid, Err: schema.CodeOf(err)}
+	c.send(jute.AppendPacket(nil, &hdr))
+}
+
+// whoAmI lists the connection's identities as ZooKeeper's whoAmI does:
+// the scheme and the user part of each.
+func (c *conn) whoAmI() []jute.ClientInfo {
+	var out []jute.ClientInfo
+	for _, id := range c.caller.Auth {
+		user := id.ID
+		if id.Scheme == "digest" {
+			user, _, _ = strings.Cut(id.ID, ":")
+		}
+		out = append(out, jute.ClientInfo{AuthScheme: id.Scheme, User: user})
+	}
+	return out
+}
+
+// createOp maps a create request to the engine, as ZooKeeper 3.8 treats
+// each opcode's flags: createContainer makes a container whatever its
+// flags (0-4), create and create2 make a plain persistent node for the
+// container flag, and TTL flags need createTTL.
+func createOp(op jute.OpCode, path string, data []byte, acl []jute.ACL, flags jute.CreateMode, ttl int64) (gateway.CreateOp, error) {
+	mode := gateway.CreateMode(flags)
+	out := gateway.CreateOp{Path: path, Data: data, ACL: aclsIn(acl)}
+	switch op {
+	case jute.OpCreateContainer:
+		if mode < 0 || mode > gateway.Container {
+			return out, schema.Errorf(schema.CodeBadArguments, path, "createContainer with flags %d", flags)
+		}
+		mode = gateway.Container
+	case jute.OpCreateTTL:
+		if !mode.TTL() {
+			return out, schema.Errorf(schema.CodeBadArguments, path, "createTTL with flags %d", flags)
+		}
+		out.TTL = time.Duration(ttl) * time.Millisecond
+		if ttl <= 0 || ttl > schema.MaxTTL {
+			return out, schema.Errorf(schema.CodeBadArguments, path, "ttl %d out of range", ttl)
+		}
+	default:
+		if mode.TTL() {
+			return out, schema.Errorf(schema.CodeBadArguments, path, "TTL flags need createTTL")
+		}
+		if mode == gateway.Container {
+			mode = gateway.Persistent
+		}
+	}
+	out.Mode = mode
+	return out, nil
+}
+
+func statOf(s schema.Stat) jute.Stat {
+	return jute.Stat{
+		Czxid: s.Czxid, Mzxid: s.Mzxid, Ctime: s.Ctime, Mtime: s.Mtime,
+		Version: s.Version, Cversion: s.Cversion, Aversion: s.Aversion,
+		EphemeralOwner: s.EphemeralOwner, DataLength: s.DataLength,
+		NumChildren: s.NumChildren, Pzxid: s.Pzxid,
+	}
+}
+
+func aclsIn(in []jute.ACL) []schema.ACL {
+	out := make([]schema.ACL, len(in))
+	for i, a := range in {
+		out[i] = schema.ACL{Perms: schema.Perm(a.Perms), ID: schema.ID{Scheme: a.ID.Scheme, ID: a.ID.ID}}
+	}
+	return out
+}
+
+func aclsOut(in []schema.ACL) []jute.ACL {
+	out := make([]jute.ACL, len(in))
+	for i, a := range in {
+		out[i] = jute.ACL{Perms: int32(a.Perms), ID: jute.ID{Scheme: a.ID.Scheme, ID: a.ID.ID}}
+	}
+	return out
+}

@@ -1,0 +1,197 @@
+package zkbridge
+
+import (
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/zkbridge/jute"
+)
+
+// Config configures a Server.
+type Config struct {
+	Engine *gateway.Engine
+	Logger *zap.Logger
+	// MaxPacket is the largest request accepted, as ZooKeeper's
+	// jute.maxbuffer (default 0xfffff). A larger one closes the connection.
+	MaxPacket int
+	// HandshakeTimeout drops a connection that has not sent its
+	// ConnectRequest (or four-letter word) in time. Default 10 s.
+	HandshakeTimeout time.Duration
+	// FourLetterWords lists the four-letter words answered; "*" allows
+	// all. Nil means DefaultFourLetterWords.
+	FourLetterWords []string
+	// Version is reported by srvr, stat, mntr and envi.
+	Version string
+	// ClientURLs and DataDir are reported by conf and dirs.
+	ClientURLs []string
+	DataDir    string
+	// MinSessionTimeout and MaxSessionTimeout are reported by conf.
+	MinSessionTimeout, MaxSessionTimeout time.Duration
+	// Mode reports the server state for srvr and mntr: "standalone",
+	// "leader" or "follower". Nil means standalone.
+	Mode func() string
+}
+
+// DefaultFourLetterWords are the read-only words monitoring tools use.
+var DefaultFourLetterWords = []string{"ruok", "srvr", "stat", "mntr", "conf", "envi", "cons", "wchs", "wchc", "wchp", "isro", "dirs"}
+
+// Server serves the ZooKeeper client protocol on listeners.
+type Server struct {
+	cfg     Config
+	lg      *zap.Logger
+	words   map[string]bool
+	started time.Time
+
+	mu        sync.Mutex
+	listeners []net.Listener
+	conns     map[*conn]struct{}
+	closed    bool
+	wg        sync.WaitGroup
+
+	stats stats
+}
+
+// stats are the figures srvr, stat and mntr report.
+type stats struct {
+	received, sent atomic.Int64
+	outstanding    atomic.Int64
+	latency        latency
+}
+
+type latency struct {
+	mu                 sync.Mutex
+	count              int64
+	total, min, maxLat time.Duration
+}
+
+func (l *latency) add(d time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.count == 0 || d < l.min {
+		l.min = d
+	}
+	if d > l.maxLat {
+		l.maxLat = d
+	}
+	l.total += d
+	l.count++
+}
+
+func (l *latency) reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.count, l.total, l.min, l.maxLat = 0, 0, 0, 0
+}
+
+// read returns min, avg and max latency in ms, as ZooKeeper reports them.
+func (l *latency) read() (minMs, avgMs, maxMs float64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.count == 0 {
+		return 0, 0, 0
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	return ms(l.min), ms(l.total) / float64(l.count), ms(l.maxLat)
+}
+
+// New returns a Server for cfg.
+func New(cfg Config) (*Server, error) {
+	if cfg.Engine == nil {
+		return nil, errors.New("zkbridge: no engine")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.MaxPacket == 0 {
+		cfg.MaxPacket = jute.DefaultMaxBuffer
+	}
+	if cfg.HandshakeTimeout == 0 {
+		cfg.HandshakeTimeout = 10 * time.Second
+	}
+	if cfg.FourLetterWords == nil {
+		cfg.FourLetterWords = DefaultFourLetterWords
+	}
+	s := &Server{cfg: cfg, lg: cfg.Logger, words: map[string]bool{}, conns: map[*conn]struct{}{}, started: time.Now()}
+	for _, w := range cfg.FourLetterWords {
+		s.words[w] = true
+	}
+	return s, nil
+}
+
+// Serve accepts connections on l until l fails or the Server is closed.
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		l.Close()
+		return net.ErrClosed
+	}
+	s.listeners = append(s.listeners, l)
+	s.mu.Unlock()
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			s.mu.Lock()
+			closed := s.closed
+			s.mu.Unlock()
+			if closed {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return err
+		}
+		c := newConn(s, nc)
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			nc.Close()
+			return nil
+		}
+		s.conns[c] = struct{}{}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go func() {
+			defer s.wg.Done()
+			c.serve()
+			s.mu.Lock()
+			delete(s.conns, c)
+			s.mu.Unlock()
+		}()
+	}
+}
+
+// Close stops accepting, closes every connection (sessions live on until
+// they expire, as when a ZooKeeper server stops) and waits for them.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	for _, l := range s.listeners {
+		l.Close()
+	}
+	for c := range s.conns {
+		c.nc.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	return nil
+}
+
+// connections returns a snapshot of the open connections.
+func (s *Server) connections() []*conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		out = append(out, c)
+	}
+	return out
+}
