@@ -38,8 +38,8 @@ func oneLineError(t *testing.T, r harness.Result, want ...string) {
 
 // serveArgs are the arguments of a node on fresh loopback ports.
 func serveArgs(t *testing.T, dataDir string) []string {
-	c, p := harness.FreePort(t), harness.FreePort(t)
-	return []string{"serve", "--data-dir", dataDir,
+	c, p, z := harness.FreePort(t), harness.FreePort(t), harness.FreePort(t)
+	return []string{"serve", "--data-dir", dataDir, "--zk-listen", fmt.Sprintf("127.0.0.1:%d", z),
 		"--listen-client-urls", fmt.Sprintf("http://127.0.0.1:%d", c),
 		"--advertise-client-urls", fmt.Sprintf("http://127.0.0.1:%d", c),
 		"--listen-peer-urls", fmt.Sprintf("http://127.0.0.1:%d", p),
@@ -73,7 +73,7 @@ func TestCLI_BadInput(t *testing.T) {
 		{"bad zk address", []string{"serve", "--zk-listen", "2181"}, []string{"zk-listen", "host:port"}},
 		{"bad compaction", []string{"serve", "--auto-compaction-retention", "soon"}, []string{"auto-compaction-retention", "soon"}},
 		{"missing config file", []string{"serve", "--config", filepath.Join(dir, "nope.yaml")}, []string{"config", "nope.yaml"}},
-		{"data dir under a file", append(serveArgs(t, filepath.Join(file, "data")), "--zk-listen", ""), []string{"data-dir", "not a directory"}},
+		{"data dir under a file", serveArgs(t, filepath.Join(file, "data")), []string{"data-dir", "not a directory"}},
 		{"extra argument", []string{"serve", "now"}, []string{"unknown command \"now\""}},
 	}
 	for _, tc := range cases {

@@ -45,7 +45,7 @@ func TestExternalEtcd(t *testing.T) {
 func TestExternalEtcd_Unreachable(t *testing.T) {
 	t.Parallel()
 	port := harness.FreePort(t)
-	r := harness.RunZkgate(t, cliTimeout, nil, "serve", "--etcd-endpoints", "http://127.0.0.1:"+itoa(int64(port)),
+	r := harness.RunZkgate(t, cliTimeout, nil, "serve", "--zk-listen", "", "--etcd-endpoints", "http://127.0.0.1:"+itoa(int64(port)),
 		"--listen-client-urls", "http://127.0.0.1:"+itoa(int64(harness.FreePort(t))))
 	oneLineError(t, r, "etcd-endpoints", "does not answer")
 }

@@ -83,17 +83,17 @@ func Start(ctx context.Context, cfg config.Config, logs *logging.Loggers) (*Node
 	if err := config.CheckDataDir(cfg.DataDir); err != nil {
 		return nil, err
 	}
-	zkl, err := listenZK(cfg.ZKListen)
-	if err != nil {
-		return nil, err
-	}
-	n.zkListener = zkl
 	lock, err := lockDataDir(cfg.DataDir)
 	if err != nil {
-		n.closeZKListener()
 		return nil, err
 	}
 	n.lock = lock
+	zkl, err := listenZK(cfg.ZKListen)
+	if err != nil {
+		lock.release()
+		return nil, err
+	}
+	n.zkListener = zkl
 
 	ecfg, err := n.embedConfig()
 	if err != nil {

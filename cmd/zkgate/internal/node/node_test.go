@@ -37,6 +37,7 @@ func testConfig(t testing.TB, dir string) config.Config {
 	c.DataDir = dir
 	c.ListenClientURLs, c.AdvertiseClientURLs = []string{cu}, []string{cu}
 	c.ListenPeerURLs, c.InitialAdvertisePeerURLs = []string{pu}, []string{pu}
+	c.ZKListen = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	return c
 }
 
@@ -210,6 +211,7 @@ func TestNode_StartInterrupted(t *testing.T) {
 // is a clear error naming the option.
 func TestNode_ExternalEtcdUnreachable(t *testing.T) {
 	cfg := config.Default()
+	cfg.ZKListen = ""
 	cfg.EtcdEndpoints = []string{"http://127.0.0.1:1"}
 	_, err := Start(context.Background(), cfg, quietLogs(t))
 	var fe *config.FieldError
