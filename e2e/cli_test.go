@@ -310,7 +310,10 @@ func TestServe_DefaultLogIsConcise(t *testing.T) {
 	n.Stop()
 	var lines []string
 	for _, l := range strings.Split(strings.TrimSpace(n.Log()), "\n") {
-		if !strings.HasPrefix(l, "=== ") {
+		// The harness's own /health probes may time out on a loaded
+		// machine; etcd rightly warns of those, and they are not start-up
+		// or shutdown noise.
+		if !strings.HasPrefix(l, "=== ") && !strings.Contains(l, "/health") {
 			lines = append(lines, l)
 		}
 	}

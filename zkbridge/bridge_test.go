@@ -1,0 +1,273 @@
+package zkbridge_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/gateway/gatewaytest"
+	"github.com/zkgate/zkgate/schema"
+	"github.com/zkgate/zkgate/zkbridge"
+	"github.com/zkgate/zkgate/zkbridge/jute"
+)
+
+// startBridge serves the ZooKeeper protocol over an engine on member i of
+// cl and returns its address.
+func startBridge(t *testing.T, cl *gatewaytest.Cluster, i int, cfg gateway.Config) string {
+	t.Helper()
+	e := gatewaytest.NewEngine(t, cl.Client(i), cfg)
+	s, err := zkbridge.New(zkbridge.Config{Engine: e, MaxPacket: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Serve(l)
+	t.Cleanup(func() { s.Close() })
+	return l.Addr().String()
+}
+
+// client is a raw protocol client: it sends what tests tell it to, byte
+// for byte.
+type client struct {
+	t    *testing.T
+	nc   net.Conn
+	xid  int32
+	resp jute.ConnectResponse
+}
+
+func dial(t *testing.T, addr string, req jute.ConnectRequest) *client {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	nc.SetDeadline(time.Now().Add(30 * time.Second))
+	c := &client{t: t, nc: nc}
+	if req.Passwd == nil {
+		req.Passwd = make([]byte, 16)
+	}
+	if req.TimeOut == 0 {
+		req.TimeOut = 10000
+	}
+	c.write(jute.AppendPacket(nil, &req))
+	return c
+}
+
+// connect dials and completes the handshake.
+func connect(t *testing.T, addr string, req jute.ConnectRequest) *client {
+	t.Helper()
+	c := dial(t, addr, req)
+	body := c.frame()
+	if body == nil {
+		t.Fatal("connection closed during the handshake")
+	}
+	if err := jute.DecodeExact(body, &c.resp); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (c *client) write(b []byte) {
+	c.t.Helper()
+	if _, err := c.nc.Write(b); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// frame reads one frame; nil when the server closed the connection.
+func (c *client) frame() []byte {
+	c.t.Helper()
+	b, err := jute.ReadFrame(c.nc, nil, 1<<20)
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) {
+		return nil
+	}
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return b
+}
+
+// call sends a request and returns the reply header and body.
+func (c *client) call(op jute.OpCode, req jute.Encodable) (jute.ReplyHeader, *jute.Decoder) {
+	c.t.Helper()
+	c.xid++
+	h := jute.RequestHeader{Xid: c.xid, Type: op}
+	recs := []jute.Encodable{&h}
+	if req != nil {
+		recs = append(recs, req)
+	}
+	c.write(jute.AppendPacket(nil, recs...))
+	for {
+		body := c.frame()
+		if body == nil {
+			c.t.Fatalf("connection closed waiting for the reply to %v", op)
+		}
+		d := jute.NewDecoder(body)
+		var rh jute.ReplyHeader
+		if err := rh.Decode(d); err != nil {
+			c.t.Fatal(err)
+		}
+		if rh.Xid == jute.XidNotification {
+			continue
+		}
+		if rh.Xid != c.xid {
+			c.t.Fatalf("reply xid %d, want %d", rh.Xid, c.xid)
+		}
+		return rh, d
+	}
+}
+
+func (c *client) create(path string, flags jute.CreateMode) string {
+	c.t.Helper()
+	rh, d := c.call(jute.OpCreate, &jute.CreateRequest{Path: path, ACL: []jute.ACL{{Perms: 31, ID: jute.ID{Scheme: "world", ID: "anyone"}}}, Flags: flags})
+	if rh.Err != schema.CodeOK {
+		c.t.Fatalf("create %s: %v", path, rh.Err)
+	}
+	var r jute.CreateResponse
+	if err := r.Decode(d); err != nil {
+		c.t.Fatal(err)
+	}
+	return r.Path
+}
+
+func (c *client) stat(path string) (jute.Stat, schema.Code) {
+	c.t.Helper()
+	rh, d := c.call(jute.OpExists, &jute.ExistsRequest{Path: path})
+	var r jute.ExistsResponse
+	if rh.Err == schema.CodeOK {
+		if err := r.Decode(d); err != nil {
+			c.t.Fatal(err)
+		}
+	}
+	return r.Stat, rh.Err
+}
+
+func TestHandshake_LegacyAndCurrentForms(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 1)
+	addr := startBridge(t, cl, 0, gateway.Config{})
+	for _, legacy := range []bool{false, true} {
+		c := connect(t, addr, jute.ConnectRequest{TimeOut: 1000, Legacy: legacy})
+		if c.resp.Legacy != legacy {
+			t.Fatalf("legacy request answered with legacy=%v", c.resp.Legacy)
+		}
+		// The timeout is clamped to the minimum, 4 s.
+		if c.resp.SessionID == 0 || c.resp.TimeOut != 4000 || len(c.resp.Passwd) != 16 {
+			t.Fatalf("connect response %+v", c.resp)
+		}
+	}
+}
+
+// TestSession_ResumedOnAnotherNodeAndExpiry: a session opened on one node
+// is resumed on another with its ephemeral; a wrong password reads as an
+// expired session; a session left alone expires and its ephemeral goes,
+// updating the parent.
+func TestSession_ResumedOnAnotherNodeAndExpiry(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 3)
+	cfg := gateway.Config{MinSessionTimeout: time.Second}
+	a := startBridge(t, cl, 0, cfg)
+	b := startBridge(t, cl, 2, cfg)
+
+	c := connect(t, a, jute.ConnectRequest{TimeOut: 2000})
+	c.create("/svc", 0)
+	c.create("/svc/member", jute.CreateMode(1))
+	if rh, _ := c.call(jute.OpPing, nil); rh.Err != schema.CodeOK {
+		t.Fatalf("ping: %+v", rh)
+	}
+	c.nc.Close() // no closeSession: the session lives on
+
+	// Wrong password: ZooKeeper's expired answer.
+	bad := connect(t, b, jute.ConnectRequest{SessionID: c.resp.SessionID, Passwd: bytes.Repeat([]byte{1}, 16)})
+	if bad.resp.SessionID != 0 || bad.resp.TimeOut != 0 {
+		t.Fatalf("wrong password answered %+v", bad.resp)
+	}
+	if bad.frame() != nil {
+		t.Fatal("connection not closed after an expired answer")
+	}
+
+	// Right password on another node: same session, ephemeral kept.
+	r := connect(t, b, jute.ConnectRequest{SessionID: c.resp.SessionID, Passwd: c.resp.Passwd, TimeOut: 2000})
+	if r.resp.SessionID != c.resp.SessionID {
+		t.Fatalf("resumed as %x, want %x", r.resp.SessionID, c.resp.SessionID)
+	}
+	st, code := r.stat("/svc/member")
+	if code != schema.CodeOK || st.EphemeralOwner != c.resp.SessionID {
+		t.Fatalf("ephemeral after resume: %+v %v", st, code)
+	}
+	r.nc.Close()
+
+	// Nobody keeps it alive: it expires, and the parent counts the delete.
+	w := connect(t, a, jute.ConnectRequest{})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, code := w.stat("/svc/member"); code == schema.CodeNoNode {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("ephemeral outlived its session")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if st, _ := w.stat("/svc"); st.NumChildren != 0 || st.Cversion != 2 {
+		t.Fatalf("parent after expiry: %+v", st)
+	}
+}
+
+func TestHandshake_ZxidAheadIsRefused(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 1)
+	addr := startBridge(t, cl, 0, gateway.Config{})
+	c := dial(t, addr, jute.ConnectRequest{LastZxidSeen: 1 << 40})
+	if c.frame() != nil {
+		t.Fatal("a client ahead of the cluster got a session")
+	}
+}
+
+// TestBadInput_ClosesOnlyThatConnection: an oversized packet, a malformed
+// one or garbage closes that connection; others go on. An unknown opcode
+// is answered Unimplemented and the connection goes on.
+func TestBadInput_ClosesOnlyThatConnection(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 1)
+	addr := startBridge(t, cl, 0, gateway.Config{})
+	good := connect(t, addr, jute.ConnectRequest{})
+
+	big := connect(t, addr, jute.ConnectRequest{})
+	big.write(jute.AppendFrame(nil, make([]byte, 5000))) // MaxPacket is 4096
+	if big.frame() != nil {
+		t.Fatal("oversized packet did not close the connection")
+	}
+	bad := connect(t, addr, jute.ConnectRequest{})
+	bad.write(jute.AppendFrame(nil, []byte{0, 0, 0, 1, 0, 0, 0, 4, 0xff, 0xff})) // getData with a broken path
+	if bad.frame() != nil {
+		t.Fatal("malformed request did not close the connection")
+	}
+	junk, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	junk.Write([]byte{0x7f, 0xff, 0xff, 0xff, 1, 2, 3})
+	junk.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if n, _ := junk.Read(make([]byte, 10)); n != 0 {
+		t.Fatal("garbage handshake answered")
+	}
+	junk.Close()
+
+	rh, _ := good.call(jute.OpCode(99), nil)
+	if rh.Err != schema.CodeUnimplemented || rh.Zxid != -1 {
+		t.Fatalf("unknown opcode: %+v", rh)
+	}
+	rh, _ = good.call(jute.OpReconfig, nil)
+	if rh.Err != schema.CodeReconfigDisabled {
+		t.Fatalf("reconfig: %+v", rh)
+	}
+	if p := good.create("/still-works", 0); p != "/still-works" {
+		t.Fatalf("create after others' bad input: %s", p)
+	}
+}
