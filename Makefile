@@ -7,7 +7,11 @@ LDFLAGS := -X main.version=$(VERSION)
 # Packages other than the end-to-end tests.
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v /e2e)
 
-.PHONY: help build run test unit e2e bench lint fmt clean proto
+# Real ZooKeeper clients the e2e tests drive, from Debian's packages.
+PEER_PKGS := zookeeper python3-kazoo
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help build run test unit e2e peers bench lint fmt clean proto
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -23,8 +27,17 @@ test: unit e2e ## everything CI runs: unit tests with -race, then e2e
 unit: ## unit and integration tests with the race detector
 	$(GO) test -race -count=1 $(UNIT_PKGS)
 
-e2e: ## end-to-end tests against the real binary and real clients
+e2e: peers ## end-to-end tests against the real binary and real clients
 	$(GO) test -count=1 -timeout 20m ./e2e/...
+
+peers: ## install the real ZooKeeper clients (zkCli.sh, kazoo) if missing
+	@missing=""; \
+	[ -x /usr/share/zookeeper/bin/zkCli.sh ] || missing="$$missing zookeeper"; \
+	/usr/bin/python3 -c 'import kazoo' 2>/dev/null || missing="$$missing python3-kazoo"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
+	fi
 
 bench: ## benchmarks (go test -bench)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
