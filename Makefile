@@ -8,7 +8,7 @@ LDFLAGS := -X main.version=$(VERSION)
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v /e2e)
 
 # Real ZooKeeper clients the e2e tests drive, from Debian's packages.
-PEER_PKGS := zookeeper python3-kazoo
+PEER_PKGS := zookeeper zookeeper-bin python3-kazoo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help build run test unit e2e peers bench lint fmt clean proto
@@ -30,9 +30,10 @@ unit: ## unit and integration tests with the race detector
 e2e: peers ## end-to-end tests against the real binary and real clients
 	$(GO) test -count=1 -timeout 20m ./e2e/...
 
-peers: ## install the real ZooKeeper clients (zkCli.sh, kazoo) if missing
+peers: ## install the real ZooKeeper clients (zkCli.sh, cli_mt, kazoo) if missing
 	@missing=""; \
 	[ -x /usr/share/zookeeper/bin/zkCli.sh ] || missing="$$missing zookeeper"; \
+	[ -x /usr/lib/zookeeper/bin/cli_mt ] || missing="$$missing zookeeper-bin"; \
 	/usr/bin/python3 -c 'import kazoo' 2>/dev/null || missing="$$missing python3-kazoo"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
