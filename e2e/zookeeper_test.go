@@ -229,3 +229,80 @@ func expectEvent(t *testing.T, ch <-chan zk.Event, typ zk.EventType, path string
 		t.Fatalf("no %v event for %s", typ, path)
 	}
 }
+
+// TestZooKeeper_GoClientEveryOperation covers what TestZooKeeper_GoClientBasics
+// does not: containers, TTL nodes, protected ephemeral sequentials, ACL
+// reads and writes, sync and reconfig.
+func TestZooKeeper_GoClientEveryOperation(t *testing.T) {
+	t.Parallel()
+	n := harness.StartNode(t, harness.NodeOptions{Args: []string{"--zk-container-check-interval", "100"}})
+	c, _ := zkConnect(t, n.ZKAddr)
+	acl := zk.WorldACL(zk.PermAll)
+
+	if p, err := c.CreateContainer("/box", nil, zk.FlagContainer, acl); err != nil || p != "/box" {
+		t.Fatalf("createContainer: %q %v", p, err)
+	}
+	if _, err := c.Create("/box/item", nil, 0, acl); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete("/box/item", -1); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, c, "/box")
+
+	if p, err := c.CreateTTL("/ttl", []byte("x"), zk.FlagTTL, acl, 200*time.Millisecond); err != nil || p != "/ttl" {
+		t.Fatalf("createTTL: %q %v", p, err)
+	}
+	_, st, _ := c.Exists("/ttl")
+	if st.EphemeralOwner != 0 {
+		t.Fatalf("TTL node ephemeralOwner %x", st.EphemeralOwner)
+	}
+	waitGone(t, c, "/ttl")
+
+	p, err := c.CreateProtectedEphemeralSequential("/worker-", nil, acl)
+	if err != nil || !strings.HasPrefix(p, "/_c_") || !strings.Contains(p, "-worker-") {
+		t.Fatalf("protected ephemeral sequential: %q %v", p, err)
+	}
+
+	if _, err := c.Create("/acl", nil, 0, acl); err != nil {
+		t.Fatal(err)
+	}
+	st, err = c.SetACL("/acl", zk.WorldACL(zk.PermRead), 0)
+	if err != nil || st.Aversion != 1 {
+		t.Fatalf("setACL: %+v %v", st, err)
+	}
+	got, st, err := c.GetACL("/acl")
+	if err != nil || len(got) != 1 || got[0].Perms != zk.PermRead || st.Aversion != 1 {
+		t.Fatalf("getACL: %+v %+v %v", got, st, err)
+	}
+	if _, err := c.Set("/acl", []byte("x"), -1); !errors.Is(err, zk.ErrNoAuth) {
+		t.Fatalf("write to a read-only node: %v", err)
+	}
+	if p, err := c.Sync("/acl"); err != nil || p != "/acl" {
+		t.Fatalf("sync: %q %v", p, err)
+	}
+	if _, err := c.Reconfig([]string{"server.1=127.0.0.1:1:2"}, -1); !errors.Is(err, zk.ErrReconfigDisabled) {
+		t.Fatalf("reconfig: %v", err)
+	}
+}
+
+// waitGone polls until path is removed by the server's reaper (containers
+// and TTL nodes have no event to wait on but their deletion).
+func waitGone(t *testing.T, c *zk.Conn, path string) {
+	t.Helper()
+	ok, _, ch, err := c.ExistsW(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
+		return
+	}
+	select {
+	case ev := <-ch:
+		if ev.Type != zk.EventNodeDeleted {
+			t.Fatalf("%s: %+v", path, ev)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s was not removed", path)
+	}
+}

@@ -21,7 +21,7 @@ import (
 func startBridge(t *testing.T, cl *gatewaytest.Cluster, i int, cfg gateway.Config) string {
 	t.Helper()
 	e := gatewaytest.NewEngine(t, cl.Client(i), cfg)
-	s, err := zkbridge.New(zkbridge.Config{Engine: e, MaxPacket: 4096})
+	s, err := zkbridge.New(zkbridge.Config{Engine: e, MaxPacket: 4096, HandshakeTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,5 +269,24 @@ func TestBadInput_ClosesOnlyThatConnection(t *testing.T) {
 	}
 	if p := good.create("/still-works", 0); p != "/still-works" {
 		t.Fatalf("create after others' bad input: %s", p)
+	}
+}
+
+// TestHandshake_Timeout: a connection that never sends its handshake is
+// dropped after the handshake timeout.
+func TestHandshake_Timeout(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 1)
+	addr := startBridge(t, cl, 0, gateway.Config{})
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.Write([]byte{0, 0}) // half a length, then nothing
+	nc.SetReadDeadline(time.Now().Add(20 * time.Second))
+	_, err = nc.Read(make([]byte, 1))
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatal("silent connection not dropped by the server")
 	}
 }

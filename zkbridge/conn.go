@@ -120,6 +120,13 @@ func (c *conn) finish() {
 
 func (c *conn) serve() {
 	defer c.nc.Close()
+	defer func() {
+		// No input may take the server down: a bug met by one
+		// connection ends that connection, with the stack in the log.
+		if r := recover(); r != nil {
+			c.s.lg.Error("ZooKeeper connection handler panicked", zap.Any("panic", r), zap.Stack("stack"))
+		}
+	}()
 	var first [4]byte
 	_ = c.nc.SetReadDeadline(time.Now().Add(c.s.cfg.HandshakeTimeout))
 	if _, err := io.ReadFull(c.nc, first[:]); err != nil {
