@@ -18,7 +18,7 @@ import (
 
 // startBridge serves the ZooKeeper protocol over an engine on member i of
 // cl and returns its address.
-func startBridge(t *testing.T, cl *gatewaytest.Cluster, i int, cfg gateway.Config) string {
+func startBridge(t testing.TB, cl *gatewaytest.Cluster, i int, cfg gateway.Config) string {
 	t.Helper()
 	e := gatewaytest.NewEngine(t, cl.Client(i), cfg)
 	s, err := zkbridge.New(zkbridge.Config{Engine: e, MaxPacket: 4096, HandshakeTimeout: time.Second})
@@ -37,13 +37,13 @@ func startBridge(t *testing.T, cl *gatewaytest.Cluster, i int, cfg gateway.Confi
 // client is a raw protocol client: it sends what tests tell it to, byte
 // for byte.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	nc   net.Conn
 	xid  int32
 	resp jute.ConnectResponse
 }
 
-func dial(t *testing.T, addr string, req jute.ConnectRequest) *client {
+func dial(t testing.TB, addr string, req jute.ConnectRequest) *client {
 	t.Helper()
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -63,7 +63,7 @@ func dial(t *testing.T, addr string, req jute.ConnectRequest) *client {
 }
 
 // connect dials and completes the handshake.
-func connect(t *testing.T, addr string, req jute.ConnectRequest) *client {
+func connect(t testing.TB, addr string, req jute.ConnectRequest) *client {
 	t.Helper()
 	c := dial(t, addr, req)
 	body := c.frame()

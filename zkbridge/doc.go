@@ -41,6 +41,10 @@ node, a multi's reply header carries 0 even when the multi failed, create2
 inside a multi answers with the path alone, auth and setWatches replies
 echo the request's xid, an unknown opcode gets Unimplemented with zxid -1
 and the connection goes on. A malformed packet, or one over MaxPacket,
-closes that connection only, with a log line.
+closes that connection only, with a log line; a panic in a handler ends
+only its connection.
+
+An idle connection with its session costs two goroutines and about 11 KB
+of heap besides their stacks (BenchmarkIdleConnections).
 */
 package zkbridge
