@@ -26,6 +26,15 @@ func TestZooKeeper_GoClientMovesBetweenNodes(t *testing.T) {
 	if _, err := c.Create("/moving", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := c.Create("/watched", []byte("1"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	// A watch set on the first node is re-armed on the next one (the
+	// client sends SetWatches when it reconnects).
+	_, _, dataCh, err := c.GetW("/watched")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var victim *harness.Node
 	for _, n := range cl.Nodes {
 		if n.ZKAddr == c.Server() {
@@ -58,6 +67,17 @@ moved:
 	if err != nil || !ok || st.EphemeralOwner != sid {
 		t.Fatalf("ephemeral after moving: %v %+v %v", ok, st, err)
 	}
+	var other *harness.Node
+	for _, n := range cl.Nodes {
+		if n != victim && n.ZKAddr != c.Server() {
+			other = n
+		}
+	}
+	o, _ := zkConnect(t, other.ZKAddr)
+	if _, err := o.Set("/watched", []byte("2"), -1); err != nil {
+		t.Fatal(err)
+	}
+	expectEvent(t, dataCh, zk.EventNodeDataChanged, "/watched")
 }
 
 // pausableProxy forwards TCP to target until paused; while paused it

@@ -259,6 +259,17 @@ func TestBadInput_ClosesOnlyThatConnection(t *testing.T) {
 	}
 	junk.Close()
 
+	// A null path is MarshallingError, and the connection goes on.
+	good.xid++
+	good.write(jute.AppendFrame(nil, append(jute.Append(nil, &jute.RequestHeader{Xid: good.xid, Type: jute.OpGetData}), 0xff, 0xff, 0xff, 0xff, 0)))
+	if body := good.frame(); body == nil {
+		t.Fatal("null path closed the connection")
+	} else {
+		var rh jute.ReplyHeader
+		if _, err := jute.DecodePrefix(body, &rh); err != nil || rh.Err != schema.CodeMarshallingError {
+			t.Fatalf("null path: %+v %v", rh, err)
+		}
+	}
 	rh, _ := good.call(jute.OpCode(99), nil)
 	if rh.Err != schema.CodeUnimplemented || rh.Zxid != -1 {
 		t.Fatalf("unknown opcode: %+v", rh)

@@ -2,6 +2,7 @@ package zkbridge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -31,10 +32,21 @@ func (c *conn) handle(pkt []byte) bool {
 	c.keepAlive(ctx, h.Type == jute.OpPing)
 
 	// decode reads the request record; a malformed one closes the
-	// connection, as ZooKeeper does.
+	// connection, as ZooKeeper does, but for a null string (path), which
+	// ZooKeeper answers with MarshallingError.
+	fatal := false // a decode failure that ends the connection
 	decode := func(r jute.Decodable) bool {
-		if err := r.Decode(d); err != nil || d.Finish() != nil {
-			c.logClose(fmt.Sprintf("malformed %v request", h.Type), firstErr(err, d.Finish()))
+		err := r.Decode(d)
+		if errors.Is(err, jute.ErrNullString) {
+			// A null path: ZooKeeper answers MarshallingError and goes on.
+			c.reply(h.Xid, c.s.cfg.Engine.Zxid(), schema.NewError(schema.CodeMarshallingError, ""))
+			return false
+		}
+		if err != nil {
+			// Bytes after the record are ignored, as ZooKeeper ignores
+			// them; a record that does not decode ends the connection.
+			c.logClose(fmt.Sprintf("malformed %v request", h.Type), err)
+			fatal = true
 			return false
 		}
 		return true
@@ -50,7 +62,7 @@ func (c *conn) handle(pkt []byte) bool {
 	case jute.OpCreate, jute.OpCreate2, jute.OpCreateContainer:
 		var r jute.CreateRequest
 		if !decode(&r) {
-			return false
+			return !fatal
 		}
 		op, err := createOp(h.Type, r.Path, r.Data, r.ACL, r.Flags, 0)
 		if err != nil {
@@ -66,7 +78,7 @@ func (c *conn) handle(pkt []byte) bool {
 	case jute.OpCreateTTL:
 		var r jute.CreateTTLRequest
 		if !decode(&r) {
-			return false
+			return !fatal
 		}
 		op, err := createOp(h.Type, r.Path, r.Data, r.ACL, r.Flags, r.TTL)
 		if err != nil {
@@ -78,7 +90,7 @@ func (c *conn) handle(pkt []byte) bool {
 	case jute.OpDelete:
 		var r jute.DeleteRequest
 		if !decode(&r) {
-			return false
+			return !fatal
 		}
 		zxid, err := e.Delete(ctx, c.caller, r.Path, r.Version)
 		c.reply(h.Xid, zxid, err)
@@ -88,7 +100,7 @@ func (c *conn) handle(pkt []byte) bool {
 	case jute.OpExists:
 		var r jute.ExistsRequest
 		if !decode(&r) {
-			return false
+			return !fatal
 		}
 		st, found, zxid, armed, err := e.ExistsWatch(ctx, c.caller, r.Path, minRev, c.watcher(r.Watch))
 		if err == nil && !found {
@@ -99,7 +111,7 @@ func (c *conn) handle(pkt []byte) bool {
 	case jute.OpGetData:
 		var r jute.GetDataRequest
 		if !decode(&r) {
-			return false
+			return !fatal
 		}
 		data, st, zxid, armed, err := e.GetDataWatch(ctx, c.caller, r.Path, minRev, c.watcher(r.Watch))
 		c.reply(h.Xid, zxid, err, &jute.GetDataResponse{Data: data, Stat: statOf(st)})
@@ -107,28 +119,28 @@ func (c *conn) handle(pkt []byte) bool {
 	case jute.OpSetData:
 		var r jute.SetDataRequest
 		if !decode(&r) {
-			return false
+			return !fatal
 		}
 		st, zxid, err := e.SetData(ctx, c.caller, r.Path, r.Data, r.Version)
 		c.reply(h.Xid, zxid, err, &jute.SetDataResponse{Stat: statOf(st)})
 	case jute.OpGetACL:
 		var r jute.GetACLRequest
 		if !decode(&r) {
-			return false
+			return !fatal
 		}
 		acl, st, zxid, err := e.GetACL(ctx, c.caller, r.Path, minRev)
 		c.reply(h.Xid, zxid, err, &jute.GetACLResponse{ACL: aclsOut(acl), Stat: statOf(st)})
 	case jute.OpSetACL:
 		var r jute.SetACLRequest
 		if !decode(&r) {
-			return false
+			return !fatal
 		}
 		st, zxid, err := e.SetACL(ctx, c.caller, r.Path, aclsIn(r.ACL), r.Version)
 		c.reply(h.Xid, zxid, err, &jute.SetACLResponse{Stat: statOf(st)})
 	case jute.OpGetChildren:
 		var r jute.GetChildrenRequest
 		if !decode(&r) {
-			return false
+			return !fatal
 		}
 		kids, _, zxid, armed, err := e.GetChildrenWatch(ctx, c.caller, r.Path, minRev, c.watcher(r.Watch))
 		c.reply(h.Xid, zxid, err, &jute.GetChildrenResponse{Children: kids})
@@ -136,7 +148,7 @@ func (c *conn) handle(pkt []byte) bool {
 	case jute.OpGetChildren2:
 		var r jute.GetChildren2Request
 		if !decode(&r) {
-			return false
+			return !fatal
 		}
 		kids, st, zxid, armed, err := e.GetChildrenWatch(ctx, c.caller, r.Path, minRev, c.watcher(r.Watch))
 		c.reply(h.Xid, zxid, err, &jute.GetChildren2Response{Children: kids, Stat: statOf(st)})
@@ -144,21 +156,21 @@ func (c *conn) handle(pkt []byte) bool {
 	case jute.OpGetAllChildrenNumber:
 		var r jute.GetAllChildrenNumberRequest
 		if !decode(&r) {
-			return false
+			return !fatal
 		}
 		n, zxid, err := e.GetAllChildrenNumber(ctx, c.caller, r.Path, minRev)
 		c.reply(h.Xid, zxid, err, &jute.GetAllChildrenNumberResponse{TotalNumber: int32(n)})
 	case jute.OpGetEphemerals:
 		var r jute.GetEphemeralsRequest
 		if !decode(&r) {
-			return false
+			return !fatal
 		}
 		paths, zxid, err := e.GetEphemerals(ctx, c.caller, r.PrefixPath, minRev)
 		c.reply(h.Xid, zxid, err, &jute.GetEphemeralsResponse{Ephemerals: paths})
 	case jute.OpSync:
 		var r jute.SyncRequest
 		if !decode(&r) {
-			return false
+			return !fatal
 		}
 		zxid, err := e.Sync(ctx, c.caller, r.Path)
 		c.reply(h.Xid, zxid, err, &jute.SyncResponse{Path: r.Path})
@@ -190,7 +202,7 @@ func (c *conn) handle(pkt []byte) bool {
 	case jute.OpAuth:
 		var r jute.AuthPacket
 		if !decode(&r) {
-			return false
+			return !fatal
 		}
 		id, err := schema.AuthFromCredentials(r.Scheme, r.Auth, c.ip)
 		if err != nil {
@@ -209,13 +221,13 @@ func (c *conn) handle(pkt []byte) bool {
 		if h.Type == jute.OpSetWatches {
 			var r jute.SetWatches
 			if !decode(&r) {
-				return false
+				return !fatal
 			}
 			rel, ws = r.RelativeZxid, gateway.WatchSet{Data: r.DataWatches, Exist: r.ExistWatches, Child: r.ChildWatches}
 		} else {
 			var r jute.SetWatches2
 			if !decode(&r) {
-				return false
+				return !fatal
 			}
 			rel, ws = r.RelativeZxid, gateway.WatchSet{Data: r.DataWatches, Exist: r.ExistWatches, Child: r.ChildWatches,
 				Persistent: r.PersistentWatches, PersistentRecursive: r.PersistentRecursiveWatches}
@@ -225,7 +237,7 @@ func (c *conn) handle(pkt []byte) bool {
 	case jute.OpAddWatch:
 		var r jute.AddWatchRequest
 		if !decode(&r) {
-			return false
+			return !fatal
 		}
 		zxid, err := e.AddWatch(ctx, c.caller, r.Path, gateway.WatchMode(r.Mode), c)
 		c.reply(h.Xid, zxid, err)
@@ -235,13 +247,13 @@ func (c *conn) handle(pkt []byte) bool {
 		if h.Type == jute.OpCheckWatches {
 			var r jute.CheckWatchesRequest
 			if !decode(&r) {
-				return false
+				return !fatal
 			}
 			path, typ = r.Path, r.Type
 		} else {
 			var r jute.RemoveWatchesRequest
 			if !decode(&r) {
-				return false
+				return !fatal
 			}
 			path, typ = r.Path, r.Type
 		}
@@ -262,15 +274,6 @@ func (c *conn) handle(pkt []byte) bool {
 		c.reply(h.Xid, -1, schema.ErrUnimplemented)
 	}
 	return true
-}
-
-func firstErr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // keepAlive renews the session on pings, and on other requests when a
