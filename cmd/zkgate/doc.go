@@ -1,12 +1,16 @@
 /*
 Command zkgate runs and operates a zkgate node.
 
-	zkgate serve     run a node: an embedded etcd member serving the etcd v3 API
+	zkgate serve     run a node: an embedded etcd member (or a gateway in
+	                 front of external etcd) serving the etcd v3 API, the
+	                 namespace API (gRPC, HTTP/JSON) and ZooKeeper's protocol
+	zkgate ctl       work with znodes, with zkCli.sh's verbs
 	zkgate version   print the zkgate, etcd and Go versions
 
 main.go only wires things together: each subcommand lives in its own file
-(serve.go, version.go) with an options struct, reads its configuration
-through internal/config, and hands the work to internal/node. Errors reach
+(serve.go, ctl.go with ctl_verbs.go, version.go) with an options struct;
+serve reads its configuration through internal/config and hands the work
+to internal/node. Errors reach
 the user as one line on stderr, prefixed "zkgate:", with exit status 1.
 
 Internal packages:
@@ -14,8 +18,10 @@ Internal packages:
   - internal/config: the Config struct, its defaults and validation, and
     the one place flags, ZKGATE_* environment variables and YAML files are
     read (viper).
-  - internal/node: starts and stops the embedded etcd member, locks the
-    data dir, and knows how to stop a member that never became ready.
+  - internal/node: starts and stops the embedded etcd member (or the
+    external-etcd gateway), locks the data dir, knows how to stop a member
+    that never became ready, and starts the namespace engine, its gRPC and
+    HTTP servers and the ZooKeeper protocol listener on top.
   - internal/logging: zap loggers, with etcd's routine messages dropped
     below debug level.
 */
