@@ -35,7 +35,7 @@ func createKeys(op *CreateOp, c Caller) []string {
 	}
 	parent := parentOf(op.Path)
 	keys := []string{schema.NodeKey(parent), schema.MetaKey(parent), schema.ACLKey(parent)}
-	if !op.Mode.Sequential() {
+	if !op.sequential() {
 		keys = append(keys, schema.NodeKey(op.Path))
 	}
 	if c.Session != 0 {
@@ -103,13 +103,13 @@ func (e *Engine) applyCreate(v *view, c Caller, op *CreateOp, now int64) (OpResu
 		return OpResult{}, schema.NewError(schema.CodeNoAuth, path)
 	}
 	meta, _ := v.meta(parentPath)
-	if op.Mode.Sequential() {
+	if op.sequential() {
 		path = fmt.Sprintf("%s%010d", path, meta.Creations)
 	}
 	if err := schema.ValidatePath(path); err != nil {
 		return OpResult{}, err
 	}
-	if op.Mode.Sequential() {
+	if op.sequential() {
 		v.base.assumeAbsent(schema.NodeKey(path))
 	}
 	if _, exists := v.node(path); exists {

@@ -59,7 +59,13 @@ type CreateOp struct {
 	Mode CreateMode
 	// TTL is the time to live of a TTL node (modes 5 and 6).
 	TTL time.Duration
+	// Sequential adds a sequence suffix whatever the mode: ZooKeeper's
+	// createContainer with the sequential flags makes a sequential
+	// container, which no CreateMode names.
+	Sequential bool
 }
+
+func (op *CreateOp) sequential() bool { return op.Sequential || op.Mode.Sequential() }
 
 // DeleteOp deletes a znode if its version matches (or Version is -1).
 type DeleteOp struct {

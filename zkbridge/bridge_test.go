@@ -301,3 +301,35 @@ func TestHandshake_Timeout(t *testing.T) {
 		t.Fatal("silent connection not dropped by the server")
 	}
 }
+
+// TestCreateContainer_Flags: createContainer makes a container whatever
+// its flags (0 to 4), with a sequence suffix for flags 2 and 3, as
+// ZooKeeper 3.8 does; create2 with the container flag makes a plain node.
+func TestCreateContainer_Flags(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 1)
+	addr := startBridge(t, cl, 0, gateway.Config{})
+	c := connect(t, addr, jute.ConnectRequest{})
+	open := []jute.ACL{{Perms: 31, ID: jute.ID{Scheme: "world", ID: "anyone"}}}
+	for flags := jute.CreateMode(0); flags <= 4; flags++ {
+		path := "/k" + string(rune('0'+flags))
+		rh, d := c.call(jute.OpCreateContainer, &jute.CreateRequest{Path: path, ACL: open, Flags: flags})
+		if rh.Err != schema.CodeOK {
+			t.Fatalf("createContainer flags %d: %v", flags, rh.Err)
+		}
+		var r jute.Create2Response
+		if err := r.Decode(d); err != nil {
+			t.Fatal(err)
+		}
+		if flags == 2 || flags == 3 {
+			if len(r.Path) != len(path)+10 {
+				t.Fatalf("flags %d: path %s has no sequence suffix", flags, r.Path)
+			}
+		} else if r.Path != path {
+			t.Fatalf("flags %d: path %s", flags, r.Path)
+		}
+	}
+	rh, _ := c.call(jute.OpCreateContainer, &jute.CreateRequest{Path: "/k6", ACL: open, Flags: 6})
+	if rh.Err != schema.CodeBadArguments {
+		t.Fatalf("createContainer flags 6: %v", rh.Err)
+	}
+}

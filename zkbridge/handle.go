@@ -353,6 +353,8 @@ func createOp(op jute.OpCode, path string, data []byte, acl []jute.ACL, flags ju
 		if mode < 0 || mode > gateway.Container {
 			return out, schema.Errorf(schema.CodeBadArguments, path, "createContainer with flags %d", flags)
 		}
+		// Flags 2 and 3 make a sequential container, as in ZooKeeper 3.8.
+		out.Sequential = mode.Sequential()
 		mode = gateway.Container
 	case jute.OpCreateTTL:
 		if !mode.TTL() {

@@ -1,0 +1,171 @@
+package harness
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// ZooKeeper is a real Apache ZooKeeper 3.8 standalone server started by a
+// test (Debian package zookeeper; `make peers` installs it). It is the
+// oracle of differential tests. The process is killed when the test
+// ends, dies with the test binary, and its log is shown if the test
+// failed.
+type ZooKeeper struct {
+	Addr    string // host:port of the client port
+	DataDir string
+
+	t      testing.TB
+	cmd    *exec.Cmd
+	log    *logBuffer
+	exited chan struct{}
+}
+
+// ZooKeeperJars are the class path entries a real ZooKeeper server needs
+// besides its configuration directory: the server and the logging
+// binding of the Debian package (zookeeper.jar's manifest names the rest).
+var ZooKeeperJars = []string{
+	"/usr/share/java/zookeeper.jar",
+	"/usr/share/java/slf4j-log4j12.jar",
+	"/usr/share/java/log4j-1.2.jar",
+}
+
+// ZooKeeperReadyTimeout bounds how long the server may take to answer
+// ruok with imok.
+var ZooKeeperReadyTimeout = 60 * time.Second
+
+const zkLog4j = `log4j.rootLogger=WARN, CONSOLE
+log4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender
+log4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout
+log4j.appender.CONSOLE.layout.ConversionPattern=%d{ISO8601} - %-5p [%t:%C{1}@%L] - %m%n
+`
+
+// StartZooKeeper starts a standalone ZooKeeper 3.8 on a free loopback
+// port with a fresh data dir, TTL nodes enabled
+// (-Dzookeeper.extendedTypesEnabled=true) and containers checked every
+// second (-Dznode.container.checkIntervalMs=1000, a JVM property: the
+// zoo.cfg key of that name has no effect in 3.8.0), and waits until it
+// answers ruok. It skips nothing: a machine without java or the package
+// fails the test with a hint.
+func StartZooKeeper(t testing.TB) *ZooKeeper {
+	t.Helper()
+	java, err := exec.LookPath("java")
+	if err != nil {
+		t.Fatalf("java not found (run `make peers` to install the zookeeper package): %v", err)
+	}
+	for _, j := range ZooKeeperJars {
+		if _, err := os.Stat(j); err != nil {
+			t.Fatalf("ZooKeeper jar missing (run `make peers`): %v", err)
+		}
+	}
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "conf")
+	data := filepath.Join(dir, "data")
+	for _, d := range []string{conf, data} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	port := FreePort(t)
+	cfg := fmt.Sprintf("tickTime=2000\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\n"+
+		"admin.enableServer=false\n4lw.commands.whitelist=*\n", data, port)
+	cfgPath := filepath.Join(conf, "zoo.cfg")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	log4j := filepath.Join(conf, "log4j.properties")
+	if err := os.WriteFile(log4j, []byte(zkLog4j), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	z := &ZooKeeper{
+		Addr:    fmt.Sprintf("127.0.0.1:%d", port),
+		DataDir: data,
+		t:       t,
+		log:     &logBuffer{},
+		exited:  make(chan struct{}),
+	}
+	args := []string{
+		"-Dzookeeper.extendedTypesEnabled=true",
+		"-Dznode.container.checkIntervalMs=1000",
+		"-Dlog4j.configuration=file:" + log4j,
+		"-cp", strings.Join(append([]string{conf}, ZooKeeperJars...), ":"),
+		"org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgPath,
+	}
+	cmd := exec.Command(java, args...)
+	cmd.Dir = dir
+	cmd.Env = cleanEnv(nil)
+	cmd.Stdout = z.log
+	cmd.Stderr = z.log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	fmt.Fprintf(z.log, "=== start: java %s\n", strings.Join(args, " "))
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting ZooKeeper: %v", err)
+	}
+	z.cmd = cmd
+	go func() {
+		_ = cmd.Wait()
+		fmt.Fprintf(z.log, "=== exit: %v\n", cmd.ProcessState)
+		close(z.exited)
+	}()
+	t.Cleanup(z.cleanup)
+	z.waitReady()
+	return z
+}
+
+func (z *ZooKeeper) waitReady() {
+	z.t.Helper()
+	deadline := time.Now().Add(ZooKeeperReadyTimeout)
+	for {
+		if ans, err := z.FourLetterWord("ruok"); err == nil && ans == "imok" {
+			return
+		}
+		select {
+		case <-z.exited:
+			z.t.Fatalf("ZooKeeper exited before answering ruok:\n%s", tail(z.log.String(), 100))
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			z.t.Fatalf("ZooKeeper did not answer ruok within %v", ZooKeeperReadyTimeout)
+		}
+	}
+}
+
+// FourLetterWord sends a four-letter word (ruok, srvr, ...) on a fresh
+// connection and returns the answer.
+func (z *ZooKeeper) FourLetterWord(w string) (string, error) {
+	nc, err := net.DialTimeout("tcp", z.Addr, 2*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := nc.Write([]byte(w)); err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(nc)
+	return string(b), err
+}
+
+// Log returns what the server has printed (WARN and above).
+func (z *ZooKeeper) Log() string { return z.log.String() }
+
+func (z *ZooKeeper) cleanup() {
+	if z.cmd != nil && z.cmd.Process != nil {
+		select {
+		case <-z.exited:
+		default:
+			_ = z.cmd.Process.Kill()
+			<-z.exited
+		}
+	}
+	if z.t.Failed() {
+		z.t.Logf("--- log of ZooKeeper %s ---\n%s", z.Addr, tail(z.Log(), 300))
+	}
+}
