@@ -178,7 +178,10 @@ func (v *view) ops() []clientv3.Op {
 			ops = append(ops, clientv3.OpPut(k, string(e.value), clientv3.WithLease(clientv3.LeaseID(e.lease))))
 		case e.exists:
 			ops = append(ops, clientv3.OpPut(k, string(e.value)))
-		case b != nil && b.exists:
+		case b == nil || b.exists:
+			// A key deleted without being read (an ephemeral's index
+			// entry, a reaper mark) is deleted unconditionally: deleting
+			// an absent key changes nothing.
 			ops = append(ops, clientv3.OpDelete(k))
 		}
 	}

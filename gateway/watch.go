@@ -368,18 +368,16 @@ func (h *hub) drop(t int, path string, w Watcher, en *watchEntry) {
 func (h *hub) remove(path string, w Watcher, typ WatcherType, check bool) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	// A persistent watch answers to Data and Children as ZooKeeper 3.8
+	// keeps it in both its data and child tables.
 	var tables []int
 	switch typ {
 	case WatcherChildren:
-		tables = []int{tChild}
+		tables = []int{tChild, tPersistent, tRecursive}
 	case WatcherData:
-		tables = []int{tData}
+		tables = []int{tData, tPersistent, tRecursive}
 	case WatcherAny:
 		tables = []int{tData, tChild, tPersistent, tRecursive}
-	case WatcherPersistent:
-		tables = []int{tPersistent}
-	case WatcherPersistentRecursive:
-		tables = []int{tRecursive}
 	}
 	found := false
 	for _, t := range tables {

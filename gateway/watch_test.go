@@ -178,14 +178,20 @@ func TestWatch_PersistentAndRecursive(t *testing.T) {
 	expectEvents(t, per, "NodeChildrenChanged /r", "NodeDataChanged /r", "NodeDataChanged /r")
 	expectEvents(t, rec, "NodeCreated /r/a", "NodeCreated /r/a/b", "NodeDataChanged /r", "NodeDataChanged /r", "NodeDeleted /r/a/b")
 
-	if err := e.CheckWatches(anyone, "/r", gateway.WatcherPersistent, per); err != nil {
+	// As in ZooKeeper 3.8: a persistent watch is found as Data and as
+	// Children; the persistent types are not accepted here.
+	if err := e.CheckWatches(anyone, "/r", gateway.WatcherChildren, per); err != nil {
 		t.Fatal(err)
 	}
+	if err := e.CheckWatches(anyone, "/r", gateway.WatcherData, rec); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, e.CheckWatches(anyone, "/r", gateway.WatcherPersistent, per), schema.CodeMarshallingError)
 	if err := e.RemoveWatches(anyone, "/r", gateway.WatcherAny, rec); err != nil {
 		t.Fatal(err)
 	}
 	wantCode(t, e.RemoveWatches(anyone, "/r", gateway.WatcherAny, rec), schema.CodeNoWatcher)
-	wantCode(t, e.CheckWatches(anyone, "/r", gateway.WatcherChildren, per), schema.CodeNoWatcher)
+	wantCode(t, e.CheckWatches(anyone, "/nope", gateway.WatcherChildren, per), schema.CodeNoWatcher)
 	mustCreate(t, e, anyone, "/r/c", "", gateway.Persistent)
 	if got := len(rec.got()); got != 5 {
 		t.Fatalf("removed recursive watch still fired: %v", rec.got())

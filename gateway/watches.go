@@ -28,8 +28,9 @@ func (e *Engine) AddWatch(ctx context.Context, c Caller, path string, mode Watch
 	return e.hub.rev, nil
 }
 
-// RemoveWatches removes w's watches of the given type on path. It returns
-// NoWatcher if there is none, as ZooKeeper does.
+// RemoveWatches removes w's watches of the given type (Children, Data or
+// Any; a persistent watch counts as both Children and Data) on path. It
+// returns NoWatcher if there is none, as ZooKeeper does.
 func (e *Engine) RemoveWatches(c Caller, path string, typ WatcherType, w Watcher) error {
 	return e.removeWatches(path, typ, w, false)
 }
@@ -41,8 +42,10 @@ func (e *Engine) CheckWatches(c Caller, path string, typ WatcherType, w Watcher)
 }
 
 func (e *Engine) removeWatches(path string, typ WatcherType, w Watcher, check bool) error {
-	if typ < WatcherChildren || typ > WatcherPersistentRecursive {
-		return schema.Errorf(schema.CodeMarshallingError, path, "unknown watcher type %d", typ)
+	// ZooKeeper 3.8 accepts Children, Data and Any here; the persistent
+	// types are MarshallingError (and the watch stays).
+	if typ < WatcherChildren || typ > WatcherAny {
+		return schema.Errorf(schema.CodeMarshallingError, path, "watcher type %d", typ)
 	}
 	if !e.hub.remove(readPath(path), w, typ, check) {
 		return schema.NewError(schema.CodeNoWatcher, path)

@@ -270,16 +270,21 @@ func TestBadInput_ClosesOnlyThatConnection(t *testing.T) {
 			t.Fatalf("null path: %+v %v", rh, err)
 		}
 	}
-	rh, _ := good.call(jute.OpCode(99), nil)
-	if rh.Err != schema.CodeUnimplemented || rh.Zxid != -1 {
-		t.Fatalf("unknown opcode: %+v", rh)
-	}
-	rh, _ = good.call(jute.OpReconfig, nil)
+	rh, _ := good.call(jute.OpReconfig, nil)
 	if rh.Err != schema.CodeReconfigDisabled {
 		t.Fatalf("reconfig: %+v", rh)
 	}
 	if p := good.create("/still-works", 0); p != "/still-works" {
 		t.Fatalf("create after others' bad input: %s", p)
+	}
+	// An unknown opcode: Unimplemented with zxid -1, then ZooKeeper
+	// closes the connection.
+	rh, _ = good.call(jute.OpCode(99), nil)
+	if rh.Err != schema.CodeUnimplemented || rh.Zxid != -1 {
+		t.Fatalf("unknown opcode: %+v", rh)
+	}
+	if good.frame() != nil {
+		t.Fatal("connection open after an unknown opcode")
 	}
 }
 

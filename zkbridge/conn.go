@@ -99,8 +99,11 @@ func (c *conn) writeLoop() {
 			c.sent.Add(1)
 			c.s.stats.sent.Add(1)
 		}
-		if closing && len(q) == 0 {
-			return
+		if closing {
+			if len(q) == 0 {
+				return
+			}
+			continue // drain what was queued while writing, then end
 		}
 		<-c.wake
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -211,7 +212,8 @@ func (c *conn) handle(pkt []byte) bool {
 			c.logClose("authentication failed", err)
 			return false
 		}
-		if r.Scheme != "ip" {
+		// A session's identities are a set, as in ZooKeeper.
+		if r.Scheme != "ip" && !slices.Contains(c.caller.Auth, id) {
 			c.caller.Auth = append(c.caller.Auth, id)
 		}
 		c.replyXid(h.Xid, 0, nil)
@@ -240,7 +242,8 @@ func (c *conn) handle(pkt []byte) bool {
 			return !fatal
 		}
 		zxid, err := e.AddWatch(ctx, c.caller, r.Path, gateway.WatchMode(r.Mode), c)
-		c.reply(h.Xid, zxid, err)
+		// ZooKeeper answers addWatch with an ErrorResponse body of 0.
+		c.reply(h.Xid, zxid, err, &jute.ErrorResponse{})
 	case jute.OpCheckWatches, jute.OpRemoveWatches:
 		var path string
 		var typ jute.WatcherType
@@ -269,9 +272,11 @@ func (c *conn) handle(pkt []byte) bool {
 	case jute.OpReconfig:
 		c.reply(h.Xid, e.Zxid(), schema.NewError(schema.CodeReconfigDisabled, ""))
 	default:
-		// As ZooKeeper 3.8: Unimplemented, zxid -1, and the connection
-		// goes on (sasl included: zkgate has no SASL).
+		// As ZooKeeper 3.8: Unimplemented with zxid -1, then the
+		// connection is closed (sasl included: zkgate has no SASL).
 		c.reply(h.Xid, -1, schema.ErrUnimplemented)
+		c.logClose(fmt.Sprintf("unknown opcode %d", int32(h.Type)), nil)
+		return false
 	}
 	return true
 }
@@ -299,6 +304,11 @@ func (c *conn) watcher(watch bool) gateway.Watcher {
 
 // reply queues a reply: the header, and on success the body.
 func (c *conn) reply(xid int32, zxid int64, err error, body ...jute.Encodable) {
+	if zxid == 0 {
+		// An error found before the engine read anything: ZooKeeper puts
+		// its last zxid in the header.
+		zxid = c.s.cfg.Engine.Zxid()
+	}
 	if zxid > 0 {
 		for {
 			cur := c.lastZxid.Load()
