@@ -386,14 +386,9 @@ func createOp(op jute.OpCode, path string, data []byte, acl []jute.ACL, flags ju
 	return out, nil
 }
 
-func statOf(s schema.Stat) jute.Stat {
-	return jute.Stat{
-		Czxid: s.Czxid, Mzxid: s.Mzxid, Ctime: s.Ctime, Mtime: s.Mtime,
-		Version: s.Version, Cversion: s.Cversion, Aversion: s.Aversion,
-		EphemeralOwner: s.EphemeralOwner, DataLength: s.DataLength,
-		NumChildren: s.NumChildren, Pzxid: s.Pzxid,
-	}
-}
+// statOf is a Stat for the wire: jute.Stat has schema.Stat's fields in
+// the same order.
+func statOf(s schema.Stat) jute.Stat { return jute.Stat(s) }
 
 func aclsIn(in []jute.ACL) []schema.ACL {
 	out := make([]schema.ACL, len(in))
