@@ -79,6 +79,10 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 }
 
 // Close stops the engine. Requests in flight fail with ErrClosed.
+// SuperDigest returns the configured super user's digest identity
+// ("super:<hash>"), or "".
+func (e *Engine) SuperDigest() string { return e.cfg.SuperDigest }
+
 func (e *Engine) Close() error {
 	e.once.Do(func() {
 		close(e.stop)

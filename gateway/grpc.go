@@ -124,20 +124,11 @@ func rpcCaller(ctx context.Context, rc *zkgatepb.RequestContext) (Caller, error)
 		if err != nil {
 			return Caller{}, err
 		}
-		if !rpcHasAuth(c.Auth, id) {
-			c.Auth = append(c.Auth, id)
-		}
+		c.Auth = append(c.Auth, id)
 	}
+	// A set, in ZooKeeper's order (an "auth" ACL expands in it).
+	c.Auth = schema.AuthSetOrder(c.Auth)
 	return c, nil
-}
-
-func rpcHasAuth(ids []schema.AuthID, id schema.AuthID) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }
 
 // rpcForwardedFor is the metadata key a proxy that relays a request (such as

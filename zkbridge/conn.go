@@ -35,10 +35,13 @@ type conn struct {
 	ip string
 
 	// Session state, set by the handshake.
-	sess     gateway.Session
-	caller   gateway.Caller
-	lastZxid atomic.Int64 // highest zxid sent to the client
-	renewed  time.Time    // last session renewal
+	sess   gateway.Session
+	caller gateway.Caller
+	// authAdded is the identities in the order they were added;
+	// caller.Auth lists them in ZooKeeper's order (schema.AuthSetOrder).
+	authAdded []schema.AuthID
+	lastZxid  atomic.Int64 // highest zxid sent to the client
+	renewed   time.Time    // last session renewal
 
 	mu      sync.Mutex
 	queue   [][]byte
@@ -210,7 +213,8 @@ func (c *conn) handshake(first [4]byte) bool {
 	c.sess = sess
 	c.caller = sess.Caller()
 	if c.ip != "" {
-		c.caller.Auth = []schema.AuthID{{Scheme: "ip", ID: c.ip}}
+		c.authAdded = []schema.AuthID{{Scheme: "ip", ID: c.ip}}
+		c.caller.Auth = schema.AuthSetOrder(c.authAdded)
 	}
 	c.lastZxid.Store(max(req.LastZxidSeen, 0))
 	c.renewed = time.Now()

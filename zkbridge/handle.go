@@ -212,10 +212,14 @@ func (c *conn) handle(pkt []byte) bool {
 			c.logClose("authentication failed", err)
 			return false
 		}
-		// A session's identities are a set, as in ZooKeeper.
-		if r.Scheme != "ip" && !slices.Contains(c.caller.Auth, id) {
-			c.caller.Auth = append(c.caller.Auth, id)
+		// As DigestAuthenticationProvider: the super user also gets the
+		// identity super:"" (which whoAmI lists), added first.
+		if id.Scheme == "digest" && id.ID == e.SuperDigest() {
+			c.authAdded = append(c.authAdded, schema.AuthID{Scheme: "super"})
 		}
+		c.authAdded = append(c.authAdded, id)
+		// A session's identities are a set, listed in ZooKeeper's order.
+		c.caller.Auth = schema.AuthSetOrder(c.authAdded)
 		c.replyXid(h.Xid, 0, nil)
 	case jute.OpSetWatches, jute.OpSetWatches2:
 		var ws gateway.WatchSet
@@ -234,7 +238,23 @@ func (c *conn) handle(pkt []byte) bool {
 			rel, ws = r.RelativeZxid, gateway.WatchSet{Data: r.DataWatches, Exist: r.ExistWatches, Child: r.ChildWatches,
 				Persistent: r.PersistentWatches, PersistentRecursive: r.PersistentRecursiveWatches}
 		}
+		// ZooKeeper walks the lists in order and fails on the first
+		// null one (a NullPointerException it answers MarshallingError):
+		// the lists before it take effect, the rest do not.
+		lists := []*[]string{&ws.Data, &ws.Exist, &ws.Child}
+		if h.Type == jute.OpSetWatches2 {
+			lists = append(lists, &ws.Persistent, &ws.PersistentRecursive)
+		}
+		null := slices.IndexFunc(lists, func(l *[]string) bool { return *l == nil })
+		if null >= 0 {
+			for _, l := range lists[null:] {
+				*l = nil
+			}
+		}
 		err := e.SetWatches(ctx, c.caller, rel, ws, c)
+		if err == nil && null >= 0 {
+			err = schema.ErrMarshallingError
+		}
 		c.replyXid(h.Xid, e.Zxid(), err)
 	case jute.OpAddWatch:
 		var r jute.AddWatchRequest
