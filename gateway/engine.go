@@ -165,10 +165,27 @@ type request struct {
 	done  chan struct{}
 }
 
+// queuedKey is the context key of WithQueued.
+type queuedKey struct{}
+
+// WithQueued returns a context that makes a write (Create, Delete,
+// SetData, SetACL, Multi) call f once the write has its place in the
+// committer's queue, before it waits for the commit. Writes are
+// committed in the order they are queued, so a caller that starts its
+// next write only after f has run keeps its writes in order while many
+// are in flight (a ZooKeeper connection's pipeline). f is not called for
+// a write refused before it is queued; it may be called more than once.
+func WithQueued(ctx context.Context, f func()) context.Context {
+	return context.WithValue(ctx, queuedKey{}, f)
+}
+
 func (e *Engine) submit(ctx context.Context, r *request) error {
 	r.done = make(chan struct{})
 	select {
 	case e.reqs <- r:
+		if f, ok := ctx.Value(queuedKey{}).(func()); ok {
+			f()
+		}
 	case <-e.stop:
 		return ErrClosed
 	case <-ctx.Done():

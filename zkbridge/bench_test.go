@@ -1,8 +1,10 @@
 package zkbridge_test
 
 import (
+	"fmt"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/gateway/gatewaytest"
@@ -32,5 +34,36 @@ func BenchmarkIdleConnections(b *testing.B) {
 		for _, c := range conns {
 			c.nc.Close()
 		}
+	}
+}
+
+// BenchmarkOneSessionCreates measures one session creating znodes with
+// 1 (each create waits for its reply) or 64 requests in flight.
+func BenchmarkOneSessionCreates(b *testing.B) {
+	for _, window := range []int{1, 64} {
+		b.Run(fmt.Sprintf("inflight=%d", window), func(b *testing.B) {
+			cl := gatewaytest.StartCluster(b, 1)
+			addr := startBridge(b, cl, 0, gateway.Config{})
+			c := connect(b, addr, jute.ConnectRequest{TimeOut: 30000})
+			c.nc.SetDeadline(time.Time{})
+			b.ResetTimer()
+			sent, got := 0, 0
+			for got < b.N {
+				var buf []byte
+				for sent < b.N && sent-got < window {
+					c.xid++
+					h := jute.RequestHeader{Xid: c.xid, Type: jute.OpCreate}
+					buf = jute.AppendPacket(buf, &h, &jute.CreateRequest{Path: fmt.Sprintf("/n%d", sent), ACL: openACL})
+					sent++
+				}
+				if len(buf) > 0 {
+					c.write(buf)
+				}
+				if h := header(b, c.frame()); h.Err != 0 {
+					b.Fatalf("create: %v", h.Err)
+				}
+				got++
+			}
+		})
 	}
 }

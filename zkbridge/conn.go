@@ -19,10 +19,8 @@ import (
 
 // conn is one client connection. Its driver is three parts:
 //
-//   - serve reads packets and handles them one at a time, in order, so
-//     one session's requests are answered in the order they were sent (a
-//     client may send many before the first reply: they wait in the
-//     socket and in the read buffer);
+//   - loop (pipeline.go) reads packets and runs them as calls, several at
+//     once, answering them in the order they were sent;
 //   - the engine calls Notify for watch events; the engine delivers a
 //     change's events before the write that made it returns and before
 //     any read that reflects it, so queueing events and replies on one
@@ -43,10 +41,16 @@ type conn struct {
 	lastZxid  atomic.Int64 // highest zxid sent to the client
 	renewed   time.Time    // last session renewal
 
+	// stopped is set, in its turn, by a request that ends the
+	// connection (see pipeline.go).
+	stopped atomic.Bool
+
 	mu      sync.Mutex
 	queue   [][]byte
+	queued  int // bytes in queue and being written
 	closing bool
 	wake    chan struct{}
+	drained chan struct{} // signalled when writeLoop has written a batch
 	done    chan struct{} // closed when writeLoop ends
 
 	opened   time.Time
@@ -60,7 +64,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 	if a, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
 		ip = a.IP.String()
 	}
-	return &conn{s: s, nc: nc, ip: ip, wake: make(chan struct{}, 1), done: make(chan struct{}), opened: time.Now()}
+	return &conn{s: s, nc: nc, ip: ip, wake: make(chan struct{}, 1), drained: make(chan struct{}, 1), done: make(chan struct{}), opened: time.Now()}
 }
 
 // Notify queues a watch event (gateway.Watcher).
@@ -75,6 +79,7 @@ func (c *conn) send(pkt []byte) {
 	c.mu.Lock()
 	if !c.closing {
 		c.queue = append(c.queue, pkt)
+		c.queued += len(pkt)
 	}
 	c.mu.Unlock()
 	select {
@@ -93,14 +98,25 @@ func (c *conn) writeLoop() {
 		c.queue = nil
 		closing := c.closing
 		c.mu.Unlock()
+		n := 0
 		for _, pkt := range q {
 			_ = c.nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
 			if _, err := c.nc.Write(pkt); err != nil {
 				c.nc.Close()
 				return
 			}
+			n += len(pkt)
 			c.sent.Add(1)
 			c.s.stats.sent.Add(1)
+		}
+		if n > 0 {
+			c.mu.Lock()
+			c.queued -= n
+			c.mu.Unlock()
+			select {
+			case c.drained <- struct{}{}:
+			default:
+			}
 		}
 		if closing {
 			if len(q) == 0 {
@@ -110,6 +126,29 @@ func (c *conn) writeLoop() {
 		}
 		<-c.wake
 	}
+}
+
+// waitQueue waits while more than maxQueuedBytes of replies wait for
+// the client to read them: a client that does not read stops being read.
+func (c *conn) waitQueue() {
+	for {
+		c.mu.Lock()
+		n := c.queued
+		c.mu.Unlock()
+		if n <= maxQueuedBytes {
+			return
+		}
+		select {
+		case <-c.drained:
+		case <-c.done:
+			return
+		}
+	}
+}
+
+// isClosed reports whether a read failed because the connection ended.
+func isClosed(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed)
 }
 
 // finish lets writeLoop flush and waits for it.
@@ -226,32 +265,4 @@ func (c *conn) handshake(first [4]byte) bool {
 	}
 	c.send(jute.AppendPacket(nil, &resp))
 	return true
-}
-
-// loop handles requests until the connection ends.
-func (c *conn) loop() {
-
-	for {
-		// ZooKeeper closes a connection silent for the session timeout;
-		// clients ping at a third of it.
-		_ = c.nc.SetReadDeadline(time.Now().Add(c.sess.Timeout))
-		pkt, err := jute.ReadFrame(c.nc, nil, c.s.cfg.MaxPacket)
-		if err != nil {
-			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
-				c.logClose("reading request", err)
-			}
-			return
-		}
-
-		c.received.Add(1)
-		c.s.stats.received.Add(1)
-		start := time.Now()
-		c.s.stats.outstanding.Add(1)
-		goOn := c.handle(pkt)
-		c.s.stats.outstanding.Add(-1)
-		c.s.stats.latency.add(time.Since(start))
-		if !goOn {
-			return
-		}
-	}
 }

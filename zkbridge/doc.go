@@ -13,10 +13,16 @@ closed, if the whitelist allows it) or the length of a ConnectRequest.
 
 Each connection (conn.go) is a small driver around the engine:
 
-  - serve reads one frame at a time (bounded by MaxPacket, ZooKeeper's
-    jute.maxbuffer) and handles it to completion before reading the next.
-    A client may pipeline many requests; they wait in the socket, and
-    replies leave in request order.
+  - loop (pipeline.go) reads frames (each bounded by MaxPacket,
+    ZooKeeper's jute.maxbuffer) and runs them as calls: a client may have
+    many requests in flight and zkgate works on several at once. Writes
+    are queued to the engine's committer in the order sent, so they are
+    applied in that order and may share a transaction; reads run side by
+    side once every earlier write has been answered, and a write waits for
+    the reads before it; everything else runs alone. Replies leave in
+    request order whatever order the work ends in. At most 256 calls are
+    in flight per connection, and no request is read while more than
+    4 MiB of replies wait for the client to read them.
   - the engine calls the connection's Notify for watch events. The engine
     dispatches a change's events before the write that made it returns,
     and serves reads at the revision whose events it has dispatched, so a
@@ -40,9 +46,12 @@ ignores its flags, create2 with the container flag makes a persistent
 node, a multi's reply header carries 0 even when the multi failed, create2
 inside a multi answers with the path alone, auth and setWatches replies
 echo the request's xid, an unknown opcode gets Unimplemented with zxid -1
-and the connection goes on. A malformed packet, or one over MaxPacket,
-closes that connection only, with a log line; a panic in a handler ends
-only its connection.
+and the connection is closed, setWatches stops at a null list with
+MarshallingError, and a session's identities are listed in the order of
+ZooKeeper's hash set (schema.AuthSetOrder). A malformed packet, or one over MaxPacket,
+closes that connection only, with a log line, in its turn: the requests
+before it are answered, none after it is started. A panic in a handler
+ends only its connection.
 
 An idle connection with its session costs two goroutines and about 11 KB
 of heap besides their stacks (BenchmarkIdleConnections).

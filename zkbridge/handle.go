@@ -20,7 +20,7 @@ const requestTimeout = 60 * time.Second
 
 // handle answers one request packet and reports whether the connection
 // goes on.
-func (c *conn) handle(pkt []byte) bool {
+func (c *call) handle(pkt []byte) bool {
 	d := jute.NewDecoder(pkt)
 	var h jute.RequestHeader
 	if err := h.Decode(d); err != nil {
@@ -28,9 +28,8 @@ func (c *conn) handle(pkt []byte) bool {
 		return false
 	}
 	c.lastOp.Store(h.Type.String())
-	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	ctx, cancel := c.context()
 	defer cancel()
-	c.keepAlive(ctx, h.Type == jute.OpPing)
 
 	// decode reads the request record; a malformed one closes the
 	// connection, as ZooKeeper does, but for a null string (path), which
@@ -251,7 +250,7 @@ func (c *conn) handle(pkt []byte) bool {
 				*l = nil
 			}
 		}
-		err := e.SetWatches(ctx, c.caller, rel, ws, c)
+		err := e.SetWatches(ctx, c.caller, rel, ws, c.conn)
 		if err == nil && null >= 0 {
 			err = schema.ErrMarshallingError
 		}
@@ -261,7 +260,7 @@ func (c *conn) handle(pkt []byte) bool {
 		if !decode(&r) {
 			return !fatal
 		}
-		zxid, err := e.AddWatch(ctx, c.caller, r.Path, gateway.WatchMode(r.Mode), c)
+		zxid, err := e.AddWatch(ctx, c.caller, r.Path, gateway.WatchMode(r.Mode), c.conn)
 		// ZooKeeper answers addWatch with an ErrorResponse body of 0.
 		c.reply(h.Xid, zxid, err, &jute.ErrorResponse{})
 	case jute.OpCheckWatches, jute.OpRemoveWatches:
@@ -282,9 +281,9 @@ func (c *conn) handle(pkt []byte) bool {
 		}
 		var err error
 		if h.Type == jute.OpCheckWatches {
-			err = e.CheckWatches(c.caller, path, gateway.WatcherType(typ), c)
+			err = e.CheckWatches(c.caller, path, gateway.WatcherType(typ), c.conn)
 		} else {
-			err = e.RemoveWatches(c.caller, path, gateway.WatcherType(typ), c)
+			err = e.RemoveWatches(c.caller, path, gateway.WatcherType(typ), c.conn)
 		}
 		c.reply(h.Xid, e.Zxid(), err)
 	case jute.OpWhoAmI:
@@ -303,10 +302,12 @@ func (c *conn) handle(pkt []byte) bool {
 
 // keepAlive renews the session on pings, and on other requests when a
 // third of the timeout has passed since the last renewal.
-func (c *conn) keepAlive(ctx context.Context, ping bool) {
+func (c *conn) keepAlive(ping bool) {
 	if !ping && time.Since(c.renewed) < c.sess.Timeout/3 {
 		return
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
 	if err := c.s.cfg.Engine.KeepAlive(ctx, c.sess.ID); err != nil {
 		c.s.lg.Debug("renewing session", zap.Error(err))
 		return

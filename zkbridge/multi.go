@@ -10,7 +10,7 @@ import (
 
 // multi applies a multi (14) atomically. The reply header's err is 0 even
 // when it fails, as ZooKeeper's: the failure is in the per-op results.
-func (c *conn) multi(ctx context.Context, xid int32, in []jute.MultiOp) {
+func (c *call) multi(ctx context.Context, xid int32, in []jute.MultiOp) {
 	e := c.s.cfg.Engine
 	ops := make([]gateway.Op, len(in))
 	for i, op := range in {
@@ -70,7 +70,7 @@ func (c *conn) multi(ctx context.Context, xid int32, in []jute.MultiOp) {
 
 // multiFailed answers a multi whose op i was refused before reaching the
 // engine.
-func (c *conn) multiFailed(xid int32, zxid int64, n, failed int, err error) {
+func (c *call) multiFailed(xid int32, zxid int64, n, failed int, err error) {
 	resp := jute.MultiResponse{Results: make([]jute.MultiResult, n)}
 	for i := range resp.Results {
 		switch {
@@ -87,7 +87,7 @@ func (c *conn) multiFailed(xid int32, zxid int64, n, failed int, err error) {
 
 // multiRead answers each read on its own: one failing does not fail the
 // others, as in ZooKeeper.
-func (c *conn) multiRead(ctx context.Context, xid int32, in []jute.MultiOp, minRev int64) {
+func (c *call) multiRead(ctx context.Context, xid int32, in []jute.MultiOp, minRev int64) {
 	e := c.s.cfg.Engine
 	resp := jute.MultiResponse{Results: make([]jute.MultiResult, len(in))}
 	zxid := e.Zxid()

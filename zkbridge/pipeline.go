@@ -1,0 +1,209 @@
+package zkbridge
+
+import (
+	"context"
+	"encoding/binary"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/zkbridge/jute"
+)
+
+// A connection's requests are pipelined: a client may have many in
+// flight, and zkgate works on several at once while answering them, and
+// applying them, strictly in the order they were sent.
+//
+// Each request is a call. Calls are linked in arrival order: a call's
+// reply waits until the previous call has finished (replied, armed its
+// watch), so replies leave in order whatever order the work completes
+// in. What may overlap depends on the kind of request:
+//
+//   - writes (create, delete, setData, setACL, multi) are handed to the
+//     engine's committer one after the other: the next request is read
+//     only once the write has its place in the committer's queue
+//     (gateway.WithQueued), and the committer keeps that order, so a
+//     session's writes are applied in the order sent and may share one
+//     etcd transaction;
+//   - reads (exists, getData, getChildren, getACL, ...) run side by side,
+//     but only after every earlier write has been answered, so each sees
+//     the session's own writes; a write after reads waits for them, so no
+//     read sees a later write;
+//   - everything else (ping, auth, sync, the watch-management opcodes,
+//     closeSession, anything unknown) runs alone once everything before
+//     it has finished, and nothing after it starts before it ends.
+//
+// A call that ends the connection (a malformed request, closeSession, a
+// failed auth) does so in its turn: later calls' replies are dropped, and
+// no later write is started.
+
+// maxInFlight bounds one connection's calls in flight; further requests
+// wait in the socket.
+const maxInFlight = 256
+
+// maxQueuedBytes is how many reply bytes may wait for a slow reader
+// before no further request is read.
+const maxQueuedBytes = 4 << 20
+
+type callKind int
+
+const (
+	kindAlone callKind = iota
+	kindRead
+	kindWrite
+)
+
+// kindOf classifies a request packet by its opcode (bytes 4..8).
+func kindOf(pkt []byte) callKind {
+	if len(pkt) < 8 {
+		return kindAlone
+	}
+	switch jute.OpCode(int32(binary.BigEndian.Uint32(pkt[4:8]))) {
+	case jute.OpCreate, jute.OpCreate2, jute.OpCreateContainer, jute.OpCreateTTL,
+		jute.OpDelete, jute.OpSetData, jute.OpSetACL, jute.OpMulti:
+		return kindWrite
+	case jute.OpExists, jute.OpGetData, jute.OpGetACL, jute.OpGetChildren, jute.OpGetChildren2,
+		jute.OpGetAllChildrenNumber, jute.OpGetEphemerals, jute.OpMultiRead:
+		return kindRead
+	}
+	return kindAlone
+}
+
+// call is one request in flight.
+type call struct {
+	*conn
+	prev <-chan struct{} // closed when the previous call has finished
+	done chan struct{}   // closed when this one has
+
+	queuedOnce sync.Once
+	queued     chan struct{} // closed once a write is queued, or the call ends
+	failed     atomic.Bool   // the call ends the connection
+}
+
+func (c *call) markQueued() { c.queuedOnce.Do(func() { close(c.queued) }) }
+
+// context is the call's request context.
+func (c *call) context() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	return gateway.WithQueued(ctx, c.markQueued), cancel
+}
+
+// reply queues a reply in the call's turn; after a call that ended the
+// connection, nothing.
+func (c *call) reply(xid int32, zxid int64, err error, body ...jute.Encodable) {
+	<-c.prev
+	if c.stopped.Load() {
+		return
+	}
+	c.conn.reply(xid, zxid, err, body...)
+}
+
+// replyXid is reply for auth and setWatches (see conn.replyXid).
+func (c *call) replyXid(xid int32, zxid int64, err error) {
+	<-c.prev
+	if c.stopped.Load() {
+		return
+	}
+	c.conn.replyXid(xid, zxid, err)
+}
+
+// run handles the call and finishes it in its turn.
+func (c *call) run(pkt []byte) {
+	goOn := false
+	start := time.Now()
+	c.s.stats.outstanding.Add(1)
+	defer func() {
+		if r := recover(); r != nil {
+			// No input may take the server down: a bug met by one request
+			// ends its connection, with the stack in the log.
+			c.s.lg.Error("ZooKeeper request handler panicked", zap.Any("panic", r), zap.Stack("stack"))
+			goOn = false
+		}
+		c.s.stats.outstanding.Add(-1)
+		c.s.stats.latency.add(time.Since(start))
+		if !goOn {
+			c.failed.Store(true)
+		}
+		c.markQueued()
+		<-c.prev
+		if !goOn && !c.stopped.Swap(true) {
+			// Wake the reader, which may be waiting for the next packet.
+			_ = c.nc.SetReadDeadline(time.Unix(1, 0))
+		}
+		close(c.done)
+	}()
+	goOn = c.handle(pkt)
+}
+
+// loop reads requests and runs them as calls until the connection ends;
+// it returns once every call has finished.
+func (c *conn) loop() {
+	var (
+		wg    sync.WaitGroup
+		slots = make(chan struct{}, maxInFlight)
+		prev  = make(chan struct{})
+		last  = kindAlone
+	)
+	close(prev)
+	defer wg.Wait()
+	for {
+		c.waitQueue()
+		// ZooKeeper closes a connection silent for the session timeout;
+		// clients ping at a third of it.
+		_ = c.nc.SetReadDeadline(time.Now().Add(c.sess.Timeout))
+		if c.stopped.Load() {
+			return
+		}
+		pkt, err := jute.ReadFrame(c.nc, nil, c.s.cfg.MaxPacket)
+		if err != nil {
+			if !c.stopped.Load() && !isClosed(err) {
+				c.logClose("reading request", err)
+			}
+			return
+		}
+		c.received.Add(1)
+		c.s.stats.received.Add(1)
+
+		kind := kindOf(pkt)
+		if kind != last || kind == kindAlone {
+			// A new group waits for everything before it.
+			<-prev
+			if c.stopped.Load() {
+				return
+			}
+		}
+		last = kind
+		c.keepAlive(isPing(pkt))
+		cl := &call{conn: c, prev: prev, done: make(chan struct{}), queued: make(chan struct{})}
+		prev = cl.done
+		if kind == kindAlone {
+			cl.run(pkt)
+			if cl.failed.Load() {
+				return
+			}
+			continue
+		}
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			cl.run(pkt)
+		}()
+		if kind == kindWrite {
+			<-cl.queued
+			if cl.failed.Load() {
+				// Nothing after a request that ends the connection is
+				// started.
+				return
+			}
+		}
+	}
+}
+
+func isPing(pkt []byte) bool {
+	return len(pkt) >= 8 && jute.OpCode(int32(binary.BigEndian.Uint32(pkt[4:8]))) == jute.OpPing
+}
