@@ -78,6 +78,18 @@ func (s *Server) Register(g *grpc.Server) { zkgatepb.RegisterNamespaceServer(g, 
 
 var _ zkgatepb.NamespaceServer = (*Server)(nil)
 
+// Begin returns the Engine and the Caller of a request with context rc,
+// waiting for the Engine as the Namespace RPCs do; an error is for Fail.
+// Services built on the namespace (package recipes) start with it.
+func (s *Server) Begin(ctx context.Context, rc *zkgatepb.RequestContext) (*Engine, Caller, error) {
+	return s.begin(ctx, rc)
+}
+
+// Fail converts err to the gRPC status an RPC returns, as the Namespace
+// RPCs do (the table in errmap.go), logging errors that are not the
+// client's doing.
+func (s *Server) Fail(ctx context.Context, err error) error { return s.fail(ctx, err) }
+
 // begin returns the Engine and the Caller of a request.
 func (s *Server) begin(ctx context.Context, rc *zkgatepb.RequestContext) (*Engine, Caller, error) {
 	e := s.engineOrWait(ctx)

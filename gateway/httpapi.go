@@ -63,9 +63,13 @@ func NewHTTPHandler(ctx context.Context, grpcTarget string, opts ...grpc.DialOpt
 		runtime.WithErrorHandler(writeHTTPError),
 		runtime.WithRoutingErrorHandler(writeRoutingError),
 	)
-	if err := zkgatepb.RegisterNamespaceHandler(ctx, mux, conn); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("registering the namespace HTTP routes: %w", err)
+	for _, reg := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
+		zkgatepb.RegisterNamespaceHandler, zkgatepb.RegisterElectionHandler, zkgatepb.RegisterLockHandler,
+	} {
+		if err := reg(ctx, mux, conn); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("registering the HTTP routes: %w", err)
+		}
 	}
 	go func() {
 		<-ctx.Done()

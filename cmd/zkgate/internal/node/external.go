@@ -18,6 +18,7 @@ import (
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/config"
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/logging"
 	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/recipes"
 )
 
 // external is a node in front of an etcd cluster it does not run: the
@@ -72,6 +73,7 @@ func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers
 	ns := gateway.NewServer(x.engine)
 	x.grpc = grpc.NewServer(grpc.MaxRecvMsgSize(int(cfg.MaxRequestBytes)))
 	ns.Register(x.grpc)
+	recipes.NewServer(ns).Register(x.grpc)
 
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.Handler())

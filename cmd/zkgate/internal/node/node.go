@@ -19,6 +19,7 @@ import (
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/config"
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/logging"
 	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/recipes"
 	"github.com/zkgate/zkgate/zkbridge"
 )
 
@@ -170,6 +171,7 @@ func (n *Node) embedConfig() (*embed.Config, error) {
 		n.grpcs = append(n.grpcs, s)
 		n.mu.Unlock()
 		n.ns.Register(s)
+		recipes.NewServer(n.ns).Register(s)
 	}
 	httpAPI, err := gateway.NewHTTPHandler(context.Background(), dialTarget(e.ListenClientUrls[0]))
 	if err != nil {

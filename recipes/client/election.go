@@ -1,0 +1,124 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/schema/zkgatepb"
+)
+
+// Election is a candidacy in an election on a ZooKeeper path, held by a
+// Session.
+type Election struct {
+	s    *Session
+	path string
+	o    recipeOptions
+
+	mu  sync.Mutex
+	key *zkgatepb.RecipeKey
+}
+
+// Leader is an election's leader and its value.
+type Leader struct {
+	Key   *zkgatepb.RecipeKey
+	Value []byte
+}
+
+// NewElection returns an Election on path.
+func NewElection(s *Session, path string, opts ...RecipeOption) *Election {
+	return &Election{s: s, path: path, o: recipeOpts(opts)}
+}
+
+// ErrNotLeader is returned by Proclaim and Resign without leadership.
+var ErrNotLeader = errors.New("not the leader")
+
+// Campaign waits until the caller leads with value, or ctx is done.
+func (e *Election) Campaign(ctx context.Context, value []byte) error {
+	resp, err := e.s.el.Campaign(ctx, &zkgatepb.CampaignRequest{Ctx: e.s.Context(), Path: e.path, Value: value, Layout: e.o.layout})
+	if err != nil {
+		return fmt.Errorf("campaign %s: %w", e.path, gateway.ErrorFromStatus(err))
+	}
+	e.s.saw(resp.GetZxid())
+	e.mu.Lock()
+	e.key = resp.GetLeader()
+	e.mu.Unlock()
+	return nil
+}
+
+// Key is the leader's key while the caller leads (nil otherwise).
+func (e *Election) Key() *zkgatepb.RecipeKey {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.key
+}
+
+// Proclaim sets the leader's value.
+func (e *Election) Proclaim(ctx context.Context, value []byte) error {
+	key := e.Key()
+	if key == nil {
+		return ErrNotLeader
+	}
+	resp, err := e.s.el.Proclaim(ctx, &zkgatepb.ProclaimRequest{Ctx: e.s.Context(), Leader: key, Value: value})
+	if err != nil {
+		return fmt.Errorf("proclaim %s: %w", e.path, gateway.ErrorFromStatus(err))
+	}
+	e.s.saw(resp.GetZxid())
+	return nil
+}
+
+// Resign gives up leadership.
+func (e *Election) Resign(ctx context.Context) error {
+	key := e.Key()
+	if key == nil {
+		return ErrNotLeader
+	}
+	resp, err := e.s.el.Resign(ctx, &zkgatepb.ResignRequest{Ctx: e.s.Context(), Leader: key})
+	if err != nil {
+		return fmt.Errorf("resign %s: %w", e.path, gateway.ErrorFromStatus(err))
+	}
+	e.s.saw(resp.GetZxid())
+	e.mu.Lock()
+	if e.key == key {
+		e.key = nil
+	}
+	e.mu.Unlock()
+	return nil
+}
+
+// Leader returns the current leader; a NotFound status if there is none.
+func (e *Election) Leader(ctx context.Context) (Leader, error) {
+	resp, err := e.s.el.Leader(ctx, &zkgatepb.LeaderRequest{Ctx: e.s.Context(), Path: e.path, Layout: e.o.layout})
+	if err != nil {
+		return Leader{}, err
+	}
+	e.s.saw(resp.GetZxid())
+	return Leader{Key: resp.GetLeader(), Value: resp.GetValue()}, nil
+}
+
+// Observe sends the leader, then each change of leader or value, until
+// ctx is done or the stream fails; then the channel is closed.
+func (e *Election) Observe(ctx context.Context) <-chan Leader {
+	ch := make(chan Leader)
+	go func() {
+		defer close(ch)
+		stream, err := e.s.el.Observe(ctx, &zkgatepb.ObserveRequest{Ctx: e.s.Context(), Path: e.path, Layout: e.o.layout})
+		if err != nil {
+			return
+		}
+		for {
+			resp, err := stream.Recv()
+			if err != nil {
+				return
+			}
+			select {
+			case ch <- Leader{Key: resp.GetLeader(), Value: resp.GetValue()}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch
+}

@@ -1,0 +1,366 @@
+package recipes
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/schema"
+	"github.com/zkgate/zkgate/schema/zkgatepb"
+)
+
+// Server serves the Election and Lock services over the engine of a
+// Namespace server (gateway.Server), whose sessions, callers and error
+// table it shares: a recipe's znodes are ordinary znodes, visible and
+// usable through every face of zkgate.
+type Server struct {
+	ns *gateway.Server
+}
+
+// NewServer returns a Server using ns's engine (which may be set later:
+// calls wait for it as the Namespace RPCs do).
+func NewServer(ns *gateway.Server) *Server { return &Server{ns: ns} }
+
+// Register registers the Election and Lock services on g; it fits
+// embed.Config.ServiceRegister.
+func (s *Server) Register(g *grpc.Server) {
+	zkgatepb.RegisterElectionServer(g, &electionServer{s: s})
+	zkgatepb.RegisterLockServer(g, &lockServer{s: s})
+}
+
+// fail converts err to the status an RPC returns: statuses made here as
+// they are, everything else through the namespace's table.
+func (s *Server) fail(ctx context.Context, err error) error {
+	if _, ok := err.(interface{ GRPCStatus() *status.Status }); ok {
+		return err
+	}
+	return s.ns.Fail(ctx, err)
+}
+
+// call is one recipe request: the engine, the caller and the zxid the
+// caller has seen, raised as the request goes.
+type call struct {
+	e      *gateway.Engine
+	c      gateway.Caller
+	minRev int64
+}
+
+func (s *Server) begin(ctx context.Context, rc *zkgatepb.RequestContext, needSession bool) (*call, error) {
+	if needSession && rc.GetSessionId() == 0 {
+		return nil, status.Error(codes.InvalidArgument, "a contender needs a session: set ctx.session_id and ctx.session_password (Namespace.CreateSession)")
+	}
+	e, c, err := s.ns.Begin(ctx, rc)
+	if err != nil {
+		return nil, err
+	}
+	return &call{e: e, c: c, minRev: rc.GetMinZxid()}, nil
+}
+
+func (k *call) saw(zxid int64) { k.minRev = max(k.minRev, zxid) }
+
+// kind is the recipe a contender belongs to; it picks the node name.
+type kind int
+
+const (
+	kindLock kind = iota
+	kindElection
+)
+
+// layout is a naming and ordering convention (zkgatepb.Layout).
+type layout struct {
+	pb zkgatepb.Layout
+	// prefix returns a new contender's name before the sequence number.
+	prefix func() string
+	// contenders returns the contenders among children, in order.
+	contenders func(children []string) []string
+}
+
+func layoutOf(l zkgatepb.Layout, k kind) (layout, error) {
+	switch l {
+	case zkgatepb.Layout_LAYOUT_KAZOO:
+		// Both recipes are kazoo's Lock (an Election is a Lock).
+		return layout{pb: l, prefix: func() string { return newUUIDHex() + kazooLockName }, contenders: kazooContenders}, nil
+	case zkgatepb.Layout_LAYOUT_CURATOR:
+		name := curatorLockName
+		if k == kindElection {
+			name = curatorLatchName
+		}
+		return layout{pb: l,
+			prefix:     func() string { return curatorProtectedPrefix() + name },
+			contenders: func(children []string) []string { return curatorSorted(children, name) },
+		}, nil
+	}
+	return layout{}, status.Errorf(codes.InvalidArgument, "unknown layout %d", l)
+}
+
+// validRecipePath checks a recipe's path: a znode path other than the
+// root (contenders are its children).
+func validRecipePath(p string) error {
+	if err := schema.ValidatePath(p); err != nil {
+		return status.Errorf(codes.InvalidArgument, "path %q: %v", p, err)
+	}
+	if p == "/" {
+		return status.Error(codes.InvalidArgument, "a recipe's path cannot be the root")
+	}
+	return nil
+}
+
+// childPath joins a parent path and a child name.
+func childPath(parent, name string) string { return parent + "/" + name }
+
+// ensurePath creates path and its missing ancestors as persistent znodes
+// open to all, as kazoo's ensure_path does.
+func (k *call) ensurePath(ctx context.Context, path string) error {
+	var missing []string
+	for p := path; p != "/"; p = parentOf(p) {
+		_, found, zxid, err := k.e.Exists(ctx, k.c, p, k.minRev)
+		if err != nil {
+			return err
+		}
+		k.saw(zxid)
+		if found {
+			break
+		}
+		missing = append(missing, p)
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		_, _, zxid, err := k.e.Create(ctx, k.c, gateway.CreateOp{Path: missing[i], ACL: schema.OpenACLUnsafe})
+		if err != nil && !errors.Is(err, schema.ErrNodeExists) {
+			return err
+		}
+		k.saw(zxid)
+	}
+	return nil
+}
+
+func parentOf(p string) string {
+	i := strings.LastIndexByte(p, '/')
+	if i <= 0 {
+		return "/"
+	}
+	return p[:i]
+}
+
+// enter creates the caller's contender under path and returns its key.
+func (k *call) enter(ctx context.Context, path string, l layout, data []byte) (*zkgatepb.RecipeKey, error) {
+	op := gateway.CreateOp{Path: childPath(path, l.prefix()), Data: data, ACL: schema.OpenACLUnsafe, Mode: gateway.EphemeralSequential}
+	for attempt := 0; ; attempt++ {
+		node, st, zxid, err := k.e.Create(ctx, k.c, op)
+		if errors.Is(err, schema.ErrNoNode) && attempt < 3 {
+			if err := k.ensurePath(ctx, path); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		k.saw(zxid)
+		return newKey(path, node, st), nil
+	}
+}
+
+// leave deletes a contender whatever happened to the request that made
+// it (its context may be done).
+func (k *call) leave(node string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, _ = k.e.Delete(ctx, k.c, node, -1)
+}
+
+// errGone is the error of a contender deleted while it waited: its
+// session ended, or someone deleted its znode.
+func errGone(node string) error {
+	return status.Errorf(codes.Aborted, "contender %s was deleted while waiting (session expired or closed, or the znode deleted)", node)
+}
+
+// position reads the contenders of path and returns them in order, with
+// the index of node among them (-1 if absent).
+func (k *call) position(ctx context.Context, path, node string, l layout) ([]string, int, error) {
+	kids, _, zxid, err := k.e.GetChildren(ctx, k.c, path, k.minRev)
+	if err != nil {
+		return nil, -1, err
+	}
+	k.saw(zxid)
+	order := l.contenders(kids)
+	name := node[strings.LastIndexByte(node, '/')+1:]
+	for i, c := range order {
+		if c == name {
+			return order, i, nil
+		}
+	}
+	return order, -1, nil
+}
+
+// waitFirst blocks until node is the first contender of path: it
+// watches its predecessor, as kazoo and Curator do, so a change wakes
+// only the next in line. It fails if node itself goes.
+func (k *call) waitFirst(ctx context.Context, path, node string, l layout) error {
+	for {
+		order, i, err := k.position(ctx, path, node, l)
+		if err != nil {
+			return err
+		}
+		if i < 0 {
+			return errGone(node)
+		}
+		if i == 0 {
+			return nil
+		}
+		w := newSignal()
+		pred := childPath(path, order[i-1])
+		_, found, zxid, armed, err := k.e.ExistsWatch(ctx, k.c, pred, k.minRev, w)
+		if err != nil {
+			k.e.Forget(w)
+			return err
+		}
+		armed.Arm()
+		k.saw(zxid)
+		if !found {
+			k.e.Forget(w)
+			continue
+		}
+		// Our own node too: if it goes, the wait is over.
+		_, found, zxid, armed, err = k.e.ExistsWatch(ctx, k.c, node, k.minRev, w)
+		if err != nil {
+			k.e.Forget(w)
+			return err
+		}
+		armed.Arm()
+		k.saw(zxid)
+		if !found {
+			k.e.Forget(w)
+			return errGone(node)
+		}
+		err = w.wait(ctx)
+		k.e.Forget(w)
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// owned checks that key names a live contender of its session with its
+// token, and returns the contender's Stat. A contender that is gone is
+// (nil, nil).
+func (k *call) owned(ctx context.Context, key *zkgatepb.RecipeKey) (*schema.Stat, error) {
+	if key == nil || key.GetNode() == "" {
+		return nil, status.Error(codes.InvalidArgument, "no key")
+	}
+	if err := validRecipePath(key.GetPath()); err != nil {
+		return nil, err
+	}
+	if parentOf(key.GetNode()) != key.GetPath() {
+		return nil, status.Errorf(codes.InvalidArgument, "node %q is not a child of %q", key.GetNode(), key.GetPath())
+	}
+	st, found, zxid, err := k.e.Exists(ctx, k.c, key.GetNode(), k.minRev)
+	if err != nil {
+		return nil, err
+	}
+	k.saw(zxid)
+	if !found {
+		return nil, nil
+	}
+	if st.Czxid != key.GetToken() || st.EphemeralOwner != key.GetSessionId() {
+		return nil, status.Errorf(codes.FailedPrecondition, "%s is held by another contender (token %d, session 0x%x), not token %d of session 0x%x",
+			key.GetNode(), st.Czxid, uint64(st.EphemeralOwner), key.GetToken(), uint64(key.GetSessionId()))
+	}
+	return &st, nil
+}
+
+// first returns the first contender of path with its data and key; nil
+// if there is none.
+func (k *call) first(ctx context.Context, path string, l layout, w gateway.Watcher) (*zkgatepb.RecipeKey, []byte, error) {
+	for {
+		kids, _, zxid, armed, err := k.e.GetChildrenWatch(ctx, k.c, path, k.minRev, w)
+		if errors.Is(err, schema.ErrNoNode) && w != nil {
+			// Wait for the path to appear.
+			_, found, zxid, armed, err := k.e.ExistsWatch(ctx, k.c, path, k.minRev, w)
+			if err != nil {
+				return nil, nil, err
+			}
+			armed.Arm()
+			k.saw(zxid)
+			if found {
+				continue
+			}
+			return nil, nil, nil
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		armed.Arm()
+		k.saw(zxid)
+		order := l.contenders(kids)
+		if len(order) == 0 {
+			return nil, nil, nil
+		}
+		node := childPath(path, order[0])
+		data, st, zxid, armed, err := k.e.GetDataWatch(ctx, k.c, node, k.minRev, w)
+		if errors.Is(err, schema.ErrNoNode) {
+			continue // gone since: read again
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		armed.Arm()
+		k.saw(zxid)
+		return newKey(path, node, st), data, nil
+	}
+}
+
+// newKey is the key of contender node of path.
+func newKey(path, node string, st schema.Stat) *zkgatepb.RecipeKey {
+	return &zkgatepb.RecipeKey{Path: path, Node: node, Token: st.Czxid, SessionId: st.EphemeralOwner,
+		EtcdKey: []byte(schema.NodeKey(node)), Sequence: sequenceOf(node)}
+}
+
+// sequenceOf is the sequence number ending a contender's name, as
+// ZooKeeper writes it (%010d of a signed 32-bit counter: ten characters,
+// with a leading '-' once the counter has wrapped), or -1.
+func sequenceOf(node string) int64 {
+	if len(node) < 10 {
+		return -1
+	}
+	n, err := strconv.ParseInt(node[len(node)-10:], 10, 32)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// signal is a Watcher that wakes one waiter.
+type signal struct{ ch chan struct{} }
+
+func newSignal() *signal { return &signal{ch: make(chan struct{}, 1)} }
+
+// Notify implements gateway.Watcher.
+func (s *signal) Notify(gateway.Event) {
+	select {
+	case s.ch <- struct{}{}:
+	default:
+	}
+}
+
+func (s *signal) wait(ctx context.Context) error {
+	select {
+	case <-s.ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (k kind) String() string {
+	if k == kindElection {
+		return "election"
+	}
+	return "lock"
+}
