@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zkgate/zkgate/recipes/client"
+)
+
+// recipeOptions are the flags of lock and elect.
+type recipeOptions struct {
+	endpoints      []string
+	auth           []string
+	sessionTimeout time.Duration
+	curator        bool
+}
+
+func (o *recipeOptions) flags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringSliceVar(&o.endpoints, "endpoints", []string{"http://127.0.0.1:2379"}, "zkgate client URLs (the first is used)")
+	f.StringArrayVar(&o.auth, "auth", nil, "Credentials as scheme:credentials, e.g. digest:user:password (repeatable)")
+	f.DurationVar(&o.sessionTimeout, "session-timeout", 10*time.Second, "Session timeout: if this process dies, what it holds is freed this long after")
+	f.BoolVar(&o.curator, "curator", false, "Use Curator's node names and ordering (InterProcessMutex, LeaderLatch) instead of kazoo's")
+}
+
+// session connects and opens a session kept alive until close.
+func (o *recipeOptions) session(cmd *cobra.Command) (*client.Session, func(), error) {
+	c, err := (&ctlOptions{endpoints: o.endpoints, output: "text", auth: o.auth}).dial(cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := []client.Option{client.WithTimeout(o.sessionTimeout)}
+	for _, a := range c.rc.Auth {
+		opts = append(opts, client.WithAuth(a.GetScheme(), string(a.GetCredentials())))
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
+	defer cancel()
+	s, err := client.NewSession(ctx, c.conn, opts...)
+	if err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	return s, func() { s.Close(); c.Close() }, nil
+}
+
+func (o *recipeOptions) recipeOpts(extra ...client.RecipeOption) []client.RecipeOption {
+	if o.curator {
+		extra = append(extra, client.Curator())
+	}
+	return extra
+}
+
+// interrupted is a context ended by SIGINT or SIGTERM.
+func interrupted(parent context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+}
+
+func newLockCommand() *cobra.Command {
+	o := &recipeOptions{}
+	var identifier string
+	cmd := &cobra.Command{
+		Use:   "lock [flags] PATH [-- COMMAND [ARGS...]]",
+		Short: "Hold a lock on a ZooKeeper path, alone or while a command runs",
+		Long: `zkgate lock waits for the lock on PATH (zkgate's Lock service, first come first
+served, shared with kazoo's Lock on the same path, or Curator's
+InterProcessMutex with --curator), then:
+
+  - with a COMMAND, runs it while holding the lock and releases the lock when
+    it exits, exiting with its status. The command gets ZKGATE_LOCK_NODE (the
+    lock's znode), ZKGATE_LOCK_TOKEN (its fencing token, the znode's creation
+    revision) and ZKGATE_LOCK_SEQUENCE (its sequence number, which grows with
+    each holder) in its environment;
+  - without one, prints the lock's znode and holds the lock until interrupted
+    (Ctrl-C or SIGTERM).
+
+The lock belongs to a session this process keeps alive: if the process dies,
+the lock is freed after the session timeout. If the session is lost while a
+command runs, the command gets SIGTERM and zkgate lock exits with status 1.`,
+		Example: `  zkgate lock /locks/backup -- ./backup.sh
+  zkgate lock --session-timeout 5s /locks/deploy`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path, command := args[0], args[1:]
+			if dash := cmd.ArgsLenAtDash(); dash >= 0 && dash != 1 {
+				return fmt.Errorf("lock: one PATH before --, got %d arguments", dash)
+			} else if dash < 0 && len(args) > 1 {
+				return fmt.Errorf("lock: put the command after --: zkgate lock %s -- %s", path, args[1])
+			}
+			ctx, stop := interrupted(cmd.Context())
+			defer stop()
+			s, closeSession, err := o.session(cmd)
+			if err != nil {
+				return err
+			}
+			defer closeSession()
+			if identifier == "" {
+				host, _ := os.Hostname()
+				identifier = host + ":" + strconv.Itoa(os.Getpid())
+			}
+			m := client.NewMutex(s, path, o.recipeOpts(client.Identifier([]byte(identifier)))...)
+			if err := m.Lock(ctx); err != nil {
+				if ctx.Err() != nil {
+					return errors.New("lock: interrupted while waiting")
+				}
+				return err
+			}
+			release := func() error {
+				rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				return m.Unlock(rctx)
+			}
+			key := m.Key()
+			if len(command) == 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), key.GetNode())
+				select {
+				case <-ctx.Done():
+				case <-s.Done():
+					return fmt.Errorf("lock lost: %w", s.Err())
+				}
+				return release()
+			}
+			c := exec.Command(command[0], command[1:]...)
+			c.Stdin, c.Stdout, c.Stderr = os.Stdin, cmd.OutOrStdout(), cmd.ErrOrStderr()
+			c.Env = append(os.Environ(),
+				"ZKGATE_LOCK_NODE="+key.GetNode(),
+				"ZKGATE_LOCK_TOKEN="+strconv.FormatInt(key.GetToken(), 10),
+				"ZKGATE_LOCK_SEQUENCE="+strconv.FormatInt(key.GetSequence(), 10),
+			)
+			if err := c.Start(); err != nil {
+				release()
+				return fmt.Errorf("lock: starting %s: %w", command[0], err)
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- c.Wait() }()
+			var runErr error
+			select {
+			case runErr = <-exited:
+			case <-s.Done():
+				_ = c.Process.Signal(syscall.SIGTERM)
+				<-exited
+				return fmt.Errorf("lock lost while %s ran: %w", command[0], s.Err())
+			case <-ctx.Done():
+				// Interrupted: pass it on, wait for the command, release.
+				_ = c.Process.Signal(syscall.SIGTERM)
+				runErr = <-exited
+			}
+			if err := release(); err != nil {
+				return err
+			}
+			var exit *exec.ExitError
+			if errors.As(runErr, &exit) {
+				closeSession()
+				os.Exit(exit.ExitCode())
+			}
+			return runErr
+		},
+	}
+	o.flags(cmd)
+	cmd.Flags().StringVar(&identifier, "identifier", "", "Identifier stored in the lock's znode (default HOST:PID), shown as the holder")
+	return cmd
+}
+
+func newElectCommand() *cobra.Command {
+	o := &recipeOptions{}
+	var listen bool
+	cmd := &cobra.Command{
+		Use:   "elect [flags] PATH [PROPOSAL]",
+		Short: "Run for leader on a ZooKeeper path, or watch who leads",
+		Long: `zkgate elect campaigns in the election on PATH (zkgate's Election service,
+shared with kazoo's Election on the same path, or Curator's LeaderLatch with
+--curator) with PROPOSAL as its value. When elected it prints the leader's
+znode and PROPOSAL, and leads until interrupted (Ctrl-C or SIGTERM); then it
+resigns.
+
+With -l it only observes: it prints the leader's znode and value, then again
+at each change of leader or value, until interrupted.
+
+Leadership belongs to a session this process keeps alive: if the process
+dies, another candidate takes over after the session timeout.`,
+		Example: `  zkgate elect /election/scheduler "$(hostname)"
+  zkgate elect -l /election/scheduler`,
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := args[0]
+			if listen != (len(args) == 1) {
+				if listen {
+					return errors.New("elect: -l takes no PROPOSAL")
+				}
+				return errors.New("elect: give a PROPOSAL to campaign, or -l to observe")
+			}
+			ctx, stop := interrupted(cmd.Context())
+			defer stop()
+			s, closeSession, err := o.session(cmd)
+			if err != nil {
+				return err
+			}
+			defer closeSession()
+			e := client.NewElection(s, path, o.recipeOpts()...)
+			out := cmd.OutOrStdout()
+			if listen {
+				for l := range e.Observe(ctx) {
+					fmt.Fprintf(out, "%s\n%s\n", l.Key.GetNode(), l.Value)
+				}
+				if ctx.Err() != nil {
+					return nil
+				}
+				return errors.New("elect: the observation ended")
+			}
+			if err := e.Campaign(ctx, []byte(args[1])); err != nil {
+				if ctx.Err() != nil {
+					return errors.New("elect: interrupted while campaigning")
+				}
+				return err
+			}
+			fmt.Fprintf(out, "%s\n%s\n", e.Key().GetNode(), args[1])
+			select {
+			case <-ctx.Done():
+			case <-s.Done():
+				return fmt.Errorf("leadership lost: %w", s.Err())
+			}
+			rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			return e.Resign(rctx)
+		},
+	}
+	o.flags(cmd)
+	cmd.Flags().BoolVarP(&listen, "listen", "l", false, "Only observe the leader")
+	return cmd
+}
