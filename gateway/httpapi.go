@@ -65,6 +65,8 @@ func NewHTTPHandler(ctx context.Context, grpcTarget string, opts ...grpc.DialOpt
 	)
 	for _, reg := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
 		zkgatepb.RegisterNamespaceHandler, zkgatepb.RegisterElectionHandler, zkgatepb.RegisterLockHandler,
+		zkgatepb.RegisterSemaphoreHandler, zkgatepb.RegisterBarrierHandler, zkgatepb.RegisterDoubleBarrierHandler,
+		zkgatepb.RegisterQueueHandler, zkgatepb.RegisterCounterHandler,
 	} {
 		if err := reg(ctx, mux, conn); err != nil {
 			conn.Close()

@@ -20,7 +20,7 @@ type electionServer struct {
 }
 
 func (el *electionServer) Campaign(ctx context.Context, req *zkgatepb.CampaignRequest) (*zkgatepb.CampaignResponse, error) {
-	key, k, err := el.s.acquire(ctx, req.GetCtx(), req.GetPath(), req.GetLayout(), kindElection, req.GetValue())
+	key, k, err := el.s.acquire(ctx, req.GetCtx(), req.GetPath(), req.GetLayout(), kindElection, 0, req.GetValue())
 	if err != nil {
 		return nil, el.s.fail(ctx, err)
 	}
@@ -67,7 +67,7 @@ func (el *electionServer) Leader(ctx context.Context, req *zkgatepb.LeaderReques
 // latest state.
 func (el *electionServer) Observe(req *zkgatepb.ObserveRequest, stream zkgatepb.Election_ObserveServer) error {
 	ctx := stream.Context()
-	k, ly, err := el.s.prepare(ctx, req.GetCtx(), req.GetPath(), req.GetLayout(), kindElection, false)
+	k, ly, err := el.s.prepare(ctx, req.GetCtx(), req.GetPath(), req.GetLayout(), kindElection, 0, false)
 	if err != nil {
 		return el.s.fail(ctx, err)
 	}
@@ -107,11 +107,11 @@ func (el *electionServer) Resign(ctx context.Context, req *zkgatepb.ResignReques
 }
 
 // prepare checks a request's path and layout and starts the call.
-func (s *Server) prepare(ctx context.Context, rc *zkgatepb.RequestContext, path string, l zkgatepb.Layout, kd kind, needSession bool) (*call, layout, error) {
+func (s *Server) prepare(ctx context.Context, rc *zkgatepb.RequestContext, path string, l zkgatepb.Layout, kd kind, mode zkgatepb.LockMode, needSession bool) (*call, layout, error) {
 	if err := validRecipePath(path); err != nil {
 		return nil, layout{}, err
 	}
-	ly, err := layoutOf(l, kd)
+	ly, err := layoutOf(l, kd, mode)
 	if err != nil {
 		return nil, layout{}, err
 	}
@@ -121,8 +121,8 @@ func (s *Server) prepare(ctx context.Context, rc *zkgatepb.RequestContext, path 
 
 // acquire enters the queue of path and waits to be first: Lock and
 // Campaign.
-func (s *Server) acquire(ctx context.Context, rc *zkgatepb.RequestContext, path string, l zkgatepb.Layout, kd kind, data []byte) (*zkgatepb.RecipeKey, *call, error) {
-	k, ly, err := s.prepare(ctx, rc, path, l, kd, true)
+func (s *Server) acquire(ctx context.Context, rc *zkgatepb.RequestContext, path string, l zkgatepb.Layout, kd kind, mode zkgatepb.LockMode, data []byte) (*zkgatepb.RecipeKey, *call, error) {
+	k, ly, err := s.prepare(ctx, rc, path, l, kd, mode, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -156,7 +156,7 @@ func (s *Server) release(ctx context.Context, rc *zkgatepb.RequestContext, key *
 
 // leader reads the first contender: Leader and Holder.
 func (s *Server) leader(ctx context.Context, rc *zkgatepb.RequestContext, path string, l zkgatepb.Layout, kd kind) (*zkgatepb.RecipeKey, []byte, int64, error) {
-	k, ly, err := s.prepare(ctx, rc, path, l, kd, false)
+	k, ly, err := s.prepare(ctx, rc, path, l, kd, 0, false)
 	if err != nil {
 		return nil, nil, 0, err
 	}

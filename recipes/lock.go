@@ -15,7 +15,7 @@ type lockServer struct {
 // Lock enters the queue and waits to be first. A lock whose call ends
 // first (deadline, cancellation, an error) leaves the queue.
 func (l *lockServer) Lock(ctx context.Context, req *zkgatepb.LockRequest) (*zkgatepb.LockResponse, error) {
-	key, k, err := l.s.acquire(ctx, req.GetCtx(), req.GetPath(), req.GetLayout(), kindLock, req.GetIdentifier())
+	key, k, err := l.s.acquire(ctx, req.GetCtx(), req.GetPath(), req.GetLayout(), kindLock, req.GetMode(), req.GetIdentifier())
 	if err != nil {
 		return nil, l.s.fail(ctx, err)
 	}
@@ -24,7 +24,7 @@ func (l *lockServer) Lock(ctx context.Context, req *zkgatepb.LockRequest) (*zkga
 
 // TryLock enters the queue and leaves at once unless it is first.
 func (l *lockServer) TryLock(ctx context.Context, req *zkgatepb.TryLockRequest) (*zkgatepb.TryLockResponse, error) {
-	k, ly, err := l.s.prepare(ctx, req.GetCtx(), req.GetPath(), req.GetLayout(), kindLock, true)
+	k, ly, err := l.s.prepare(ctx, req.GetCtx(), req.GetPath(), req.GetLayout(), kindLock, req.GetMode(), true)
 	if err != nil {
 		return nil, l.s.fail(ctx, err)
 	}
@@ -32,13 +32,13 @@ func (l *lockServer) TryLock(ctx context.Context, req *zkgatepb.TryLockRequest) 
 	if err != nil {
 		return nil, l.s.fail(ctx, err)
 	}
-	_, i, err := k.position(ctx, req.GetPath(), key.GetNode(), ly)
-	if err != nil || i != 0 {
+	pred, gone, err := k.blocker(ctx, req.GetPath(), key.GetNode(), ly)
+	if err != nil || gone || pred != "" {
 		k.leave(key.GetNode())
 		if err != nil {
 			return nil, l.s.fail(ctx, err)
 		}
-		if i < 0 {
+		if gone {
 			return nil, l.s.fail(ctx, errGone(key.GetNode()))
 		}
 		return &zkgatepb.TryLockResponse{Zxid: k.minRev}, nil

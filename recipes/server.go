@@ -16,7 +16,8 @@ import (
 	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
 
-// Server serves the Election and Lock services over the engine of a
+// Server serves the recipe services (Election, Lock, Semaphore,
+// Barrier, DoubleBarrier, Queue, Counter) over the engine of a
 // Namespace server (gateway.Server), whose sessions, callers and error
 // table it shares: a recipe's znodes are ordinary znodes, visible and
 // usable through every face of zkgate.
@@ -28,11 +29,16 @@ type Server struct {
 // calls wait for it as the Namespace RPCs do).
 func NewServer(ns *gateway.Server) *Server { return &Server{ns: ns} }
 
-// Register registers the Election and Lock services on g; it fits
+// Register registers the recipe services on g; it fits
 // embed.Config.ServiceRegister.
 func (s *Server) Register(g *grpc.Server) {
 	zkgatepb.RegisterElectionServer(g, &electionServer{s: s})
 	zkgatepb.RegisterLockServer(g, &lockServer{s: s})
+	zkgatepb.RegisterSemaphoreServer(g, &semaphoreServer{s: s})
+	zkgatepb.RegisterBarrierServer(g, &barrierServer{s: s})
+	zkgatepb.RegisterDoubleBarrierServer(g, &doubleBarrierServer{s: s})
+	zkgatepb.RegisterQueueServer(g, &queueServer{s: s})
+	zkgatepb.RegisterCounterServer(g, &counterServer{s: s})
 }
 
 // fail converts err to the status an RPC returns: statuses made here as
@@ -72,33 +78,6 @@ const (
 	kindLock kind = iota
 	kindElection
 )
-
-// layout is a naming and ordering convention (zkgatepb.Layout).
-type layout struct {
-	pb zkgatepb.Layout
-	// prefix returns a new contender's name before the sequence number.
-	prefix func() string
-	// contenders returns the contenders among children, in order.
-	contenders func(children []string) []string
-}
-
-func layoutOf(l zkgatepb.Layout, k kind) (layout, error) {
-	switch l {
-	case zkgatepb.Layout_LAYOUT_KAZOO:
-		// Both recipes are kazoo's Lock (an Election is a Lock).
-		return layout{pb: l, prefix: func() string { return newUUIDHex() + kazooLockName }, contenders: kazooContenders}, nil
-	case zkgatepb.Layout_LAYOUT_CURATOR:
-		name := curatorLockName
-		if k == kindElection {
-			name = curatorLatchName
-		}
-		return layout{pb: l,
-			prefix:     func() string { return curatorProtectedPrefix() + name },
-			contenders: func(children []string) []string { return curatorSorted(children, name) },
-		}, nil
-	}
-	return layout{}, status.Errorf(codes.InvalidArgument, "unknown layout %d", l)
-}
 
 // validRecipePath checks a recipe's path: a znode path other than the
 // root (contenders are its children).
@@ -181,41 +160,35 @@ func errGone(node string) error {
 	return status.Errorf(codes.Aborted, "contender %s was deleted while waiting (session expired or closed, or the znode deleted)", node)
 }
 
-// position reads the contenders of path and returns them in order, with
-// the index of node among them (-1 if absent).
-func (k *call) position(ctx context.Context, path, node string, l layout) ([]string, int, error) {
+// blocker reads the children of path and returns the contender node
+// waits for ("" if none); gone if node is no longer there.
+func (k *call) blocker(ctx context.Context, path, node string, l layout) (pred string, gone bool, err error) {
 	kids, _, zxid, err := k.e.GetChildren(ctx, k.c, path, k.minRev)
 	if err != nil {
-		return nil, -1, err
+		return "", false, err
 	}
 	k.saw(zxid)
-	order := l.contenders(kids)
-	name := node[strings.LastIndexByte(node, '/')+1:]
-	for i, c := range order {
-		if c == name {
-			return order, i, nil
-		}
-	}
-	return order, -1, nil
+	pred, ok := l.blocker(kids, node[strings.LastIndexByte(node, '/')+1:])
+	return pred, !ok, nil
 }
 
-// waitFirst blocks until node is the first contender of path: it
-// watches its predecessor, as kazoo and Curator do, so a change wakes
+// waitFirst blocks until node holds (no contender blocks it): it
+// watches the contender it waits for, as kazoo and Curator do, so a change wakes
 // only the next in line. It fails if node itself goes.
 func (k *call) waitFirst(ctx context.Context, path, node string, l layout) error {
 	for {
-		order, i, err := k.position(ctx, path, node, l)
+		name, gone, err := k.blocker(ctx, path, node, l)
 		if err != nil {
 			return err
 		}
-		if i < 0 {
+		if gone {
 			return errGone(node)
 		}
-		if i == 0 {
+		if name == "" {
 			return nil
 		}
 		w := newSignal()
-		pred := childPath(path, order[i-1])
+		pred := childPath(path, name)
 		_, found, zxid, armed, err := k.e.ExistsWatch(ctx, k.c, pred, k.minRev, w)
 		if err != nil {
 			k.e.Forget(w)
@@ -298,7 +271,7 @@ func (k *call) first(ctx context.Context, path string, l layout, w gateway.Watch
 		}
 		armed.Arm()
 		k.saw(zxid)
-		order := l.contenders(kids)
+		order := l.order(kids)
 		if len(order) == 0 {
 			return nil, nil, nil
 		}

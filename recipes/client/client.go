@@ -35,6 +35,11 @@ type Session struct {
 	ns       zkgatepb.NamespaceClient
 	el       zkgatepb.ElectionClient
 	lk       zkgatepb.LockClient
+	sem      zkgatepb.SemaphoreClient
+	bar      zkgatepb.BarrierClient
+	dbar     zkgatepb.DoubleBarrierClient
+	queue    zkgatepb.QueueClient
+	counter  zkgatepb.CounterClient
 	id       int64
 	password []byte
 	timeout  time.Duration
@@ -84,6 +89,8 @@ func NewSession(ctx context.Context, conn grpc.ClientConnInterface, opts ...Opti
 	}
 	s := &Session{
 		ns: ns, el: zkgatepb.NewElectionClient(conn), lk: zkgatepb.NewLockClient(conn),
+		sem: zkgatepb.NewSemaphoreClient(conn), bar: zkgatepb.NewBarrierClient(conn), dbar: zkgatepb.NewDoubleBarrierClient(conn),
+		queue: zkgatepb.NewQueueClient(conn), counter: zkgatepb.NewCounterClient(conn),
 		id: resp.GetSessionId(), password: resp.GetPassword(),
 		timeout: time.Duration(resp.GetTimeoutMs()) * time.Millisecond, auth: o.auth,
 		stop: make(chan struct{}), done: make(chan struct{}),
@@ -182,6 +189,7 @@ type RecipeOption func(*recipeOptions)
 
 type recipeOptions struct {
 	layout     zkgatepb.Layout
+	mode       zkgatepb.LockMode
 	identifier []byte
 }
 
@@ -190,6 +198,10 @@ type recipeOptions struct {
 func Curator() RecipeOption {
 	return func(o *recipeOptions) { o.layout = zkgatepb.Layout_LAYOUT_CURATOR }
 }
+
+// Read makes a Mutex the read side of a read-write lock: readers hold
+// it together, writers (Mutexes without Read) alone.
+func Read() RecipeOption { return func(o *recipeOptions) { o.mode = zkgatepb.LockMode_LOCK_MODE_READ } }
 
 // Identifier is what a Mutex's contender holds as data (kazoo's
 // identifier), shown by Holder.

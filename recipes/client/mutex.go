@@ -31,7 +31,7 @@ var ErrNotHeld = errors.New("lock not held")
 
 // Lock waits until the lock is held, or ctx is done.
 func (m *Mutex) Lock(ctx context.Context) error {
-	resp, err := m.s.lk.Lock(ctx, &zkgatepb.LockRequest{Ctx: m.s.Context(), Path: m.path, Identifier: m.o.identifier, Layout: m.o.layout})
+	resp, err := m.s.lk.Lock(ctx, &zkgatepb.LockRequest{Ctx: m.s.Context(), Path: m.path, Identifier: m.o.identifier, Layout: m.o.layout, Mode: m.o.mode})
 	if err != nil {
 		return fmt.Errorf("lock %s: %w", m.path, gateway.ErrorFromStatus(err))
 	}
@@ -44,7 +44,7 @@ func (m *Mutex) Lock(ctx context.Context) error {
 
 // TryLock takes the lock if it is free; it never waits for it.
 func (m *Mutex) TryLock(ctx context.Context) (bool, error) {
-	resp, err := m.s.lk.TryLock(ctx, &zkgatepb.TryLockRequest{Ctx: m.s.Context(), Path: m.path, Identifier: m.o.identifier, Layout: m.o.layout})
+	resp, err := m.s.lk.TryLock(ctx, &zkgatepb.TryLockRequest{Ctx: m.s.Context(), Path: m.path, Identifier: m.o.identifier, Layout: m.o.layout, Mode: m.o.mode})
 	if err != nil {
 		return false, fmt.Errorf("trylock %s: %w", m.path, gateway.ErrorFromStatus(err))
 	}

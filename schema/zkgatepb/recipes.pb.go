@@ -80,6 +80,60 @@ func (Layout) EnumDescriptor() ([]byte, []int) {
 	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{0}
 }
 
+// LockMode picks the side of a read-write lock. With LAYOUT_KAZOO the
+// contenders are kazoo's WriteLock ("__lock__") and ReadLock ("__rlock__")
+// nodes: a writer waits for every earlier contender, a reader only for
+// earlier writers, so readers hold the lock together. A plain kazoo Lock
+// on the same path is a writer that does not see readers. LAYOUT_CURATOR
+// offers only LOCK_MODE_EXCLUSIVE (InterProcessMutex).
+type LockMode int32
+
+const (
+	// LOCK_MODE_EXCLUSIVE is the write side: one holder at a time.
+	LockMode_LOCK_MODE_EXCLUSIVE LockMode = 0
+	// LOCK_MODE_READ is the read side: shared among readers.
+	LockMode_LOCK_MODE_READ LockMode = 1
+)
+
+// Enum value maps for LockMode.
+var (
+	LockMode_name = map[int32]string{
+		0: "LOCK_MODE_EXCLUSIVE",
+		1: "LOCK_MODE_READ",
+	}
+	LockMode_value = map[string]int32{
+		"LOCK_MODE_EXCLUSIVE": 0,
+		"LOCK_MODE_READ":      1,
+	}
+)
+
+func (x LockMode) Enum() *LockMode {
+	p := new(LockMode)
+	*p = x
+	return p
+}
+
+func (x LockMode) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (LockMode) Descriptor() protoreflect.EnumDescriptor {
+	return file_zkgate_v1_recipes_proto_enumTypes[1].Descriptor()
+}
+
+func (LockMode) Type() protoreflect.EnumType {
+	return &file_zkgate_v1_recipes_proto_enumTypes[1]
+}
+
+func (x LockMode) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use LockMode.Descriptor instead.
+func (LockMode) EnumDescriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{1}
+}
+
 // RecipeKey identifies a contender that holds a lock or leads an
 // election.
 type RecipeKey struct {
@@ -747,8 +801,11 @@ type LockRequest struct {
 	Ctx   *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
 	Path  string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
 	// identifier is stored in the contender znode (kazoo's identifier).
-	Identifier    []byte `protobuf:"bytes,3,opt,name=identifier,proto3" json:"identifier,omitempty"`
-	Layout        Layout `protobuf:"varint,4,opt,name=layout,proto3,enum=zkgate.v1.Layout" json:"layout,omitempty"`
+	Identifier []byte `protobuf:"bytes,3,opt,name=identifier,proto3" json:"identifier,omitempty"`
+	Layout     Layout `protobuf:"varint,4,opt,name=layout,proto3,enum=zkgate.v1.Layout" json:"layout,omitempty"`
+	// mode makes the lock a read-write lock's write side (the default) or
+	// read side.
+	Mode          LockMode `protobuf:"varint,5,opt,name=mode,proto3,enum=zkgate.v1.LockMode" json:"mode,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -811,6 +868,13 @@ func (x *LockRequest) GetLayout() Layout {
 	return Layout_LAYOUT_KAZOO
 }
 
+func (x *LockRequest) GetMode() LockMode {
+	if x != nil {
+		return x.Mode
+	}
+	return LockMode_LOCK_MODE_EXCLUSIVE
+}
+
 type LockResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Key           *RecipeKey             `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
@@ -869,6 +933,7 @@ type TryLockRequest struct {
 	Path          string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
 	Identifier    []byte                 `protobuf:"bytes,3,opt,name=identifier,proto3" json:"identifier,omitempty"`
 	Layout        Layout                 `protobuf:"varint,4,opt,name=layout,proto3,enum=zkgate.v1.Layout" json:"layout,omitempty"`
+	Mode          LockMode               `protobuf:"varint,5,opt,name=mode,proto3,enum=zkgate.v1.LockMode" json:"mode,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -929,6 +994,13 @@ func (x *TryLockRequest) GetLayout() Layout {
 		return x.Layout
 	}
 	return Layout_LAYOUT_KAZOO
+}
+
+func (x *TryLockRequest) GetMode() LockMode {
+	if x != nil {
+		return x.Mode
+	}
+	return LockMode_LOCK_MODE_EXCLUSIVE
 }
 
 type TryLockResponse struct {
@@ -1209,6 +1281,1452 @@ func (x *HolderResponse) GetZxid() int64 {
 	return 0
 }
 
+type SemaphoreAcquireRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Ctx        *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
+	Path       string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	MaxLeases  int32                  `protobuf:"varint,3,opt,name=max_leases,json=maxLeases,proto3" json:"max_leases,omitempty"`
+	Identifier []byte                 `protobuf:"bytes,4,opt,name=identifier,proto3" json:"identifier,omitempty"`
+	// try returns at once, acquired or not, instead of waiting.
+	Try           bool `protobuf:"varint,5,opt,name=try,proto3" json:"try,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SemaphoreAcquireRequest) Reset() {
+	*x = SemaphoreAcquireRequest{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SemaphoreAcquireRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SemaphoreAcquireRequest) ProtoMessage() {}
+
+func (x *SemaphoreAcquireRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SemaphoreAcquireRequest.ProtoReflect.Descriptor instead.
+func (*SemaphoreAcquireRequest) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *SemaphoreAcquireRequest) GetCtx() *RequestContext {
+	if x != nil {
+		return x.Ctx
+	}
+	return nil
+}
+
+func (x *SemaphoreAcquireRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *SemaphoreAcquireRequest) GetMaxLeases() int32 {
+	if x != nil {
+		return x.MaxLeases
+	}
+	return 0
+}
+
+func (x *SemaphoreAcquireRequest) GetIdentifier() []byte {
+	if x != nil {
+		return x.Identifier
+	}
+	return nil
+}
+
+func (x *SemaphoreAcquireRequest) GetTry() bool {
+	if x != nil {
+		return x.Try
+	}
+	return false
+}
+
+type SemaphoreAcquireResponse struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Acquired bool                   `protobuf:"varint,1,opt,name=acquired,proto3" json:"acquired,omitempty"`
+	// key is the lease (set when acquired); its token fences as a lock's.
+	Key           *RecipeKey `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	Zxid          int64      `protobuf:"varint,3,opt,name=zxid,proto3" json:"zxid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SemaphoreAcquireResponse) Reset() {
+	*x = SemaphoreAcquireResponse{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SemaphoreAcquireResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SemaphoreAcquireResponse) ProtoMessage() {}
+
+func (x *SemaphoreAcquireResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SemaphoreAcquireResponse.ProtoReflect.Descriptor instead.
+func (*SemaphoreAcquireResponse) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *SemaphoreAcquireResponse) GetAcquired() bool {
+	if x != nil {
+		return x.Acquired
+	}
+	return false
+}
+
+func (x *SemaphoreAcquireResponse) GetKey() *RecipeKey {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *SemaphoreAcquireResponse) GetZxid() int64 {
+	if x != nil {
+		return x.Zxid
+	}
+	return 0
+}
+
+type SemaphoreReleaseRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ctx           *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
+	Key           *RecipeKey             `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SemaphoreReleaseRequest) Reset() {
+	*x = SemaphoreReleaseRequest{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SemaphoreReleaseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SemaphoreReleaseRequest) ProtoMessage() {}
+
+func (x *SemaphoreReleaseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SemaphoreReleaseRequest.ProtoReflect.Descriptor instead.
+func (*SemaphoreReleaseRequest) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *SemaphoreReleaseRequest) GetCtx() *RequestContext {
+	if x != nil {
+		return x.Ctx
+	}
+	return nil
+}
+
+func (x *SemaphoreReleaseRequest) GetKey() *RecipeKey {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+type SemaphoreReleaseResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Zxid          int64                  `protobuf:"varint,1,opt,name=zxid,proto3" json:"zxid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SemaphoreReleaseResponse) Reset() {
+	*x = SemaphoreReleaseResponse{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SemaphoreReleaseResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SemaphoreReleaseResponse) ProtoMessage() {}
+
+func (x *SemaphoreReleaseResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SemaphoreReleaseResponse.ProtoReflect.Descriptor instead.
+func (*SemaphoreReleaseResponse) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *SemaphoreReleaseResponse) GetZxid() int64 {
+	if x != nil {
+		return x.Zxid
+	}
+	return 0
+}
+
+type SemaphoreHoldersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ctx           *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
+	Path          string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SemaphoreHoldersRequest) Reset() {
+	*x = SemaphoreHoldersRequest{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SemaphoreHoldersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SemaphoreHoldersRequest) ProtoMessage() {}
+
+func (x *SemaphoreHoldersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SemaphoreHoldersRequest.ProtoReflect.Descriptor instead.
+func (*SemaphoreHoldersRequest) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *SemaphoreHoldersRequest) GetCtx() *RequestContext {
+	if x != nil {
+		return x.Ctx
+	}
+	return nil
+}
+
+func (x *SemaphoreHoldersRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+type SemaphoreHoldersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Identifiers   [][]byte               `protobuf:"bytes,1,rep,name=identifiers,proto3" json:"identifiers,omitempty"`
+	Zxid          int64                  `protobuf:"varint,2,opt,name=zxid,proto3" json:"zxid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SemaphoreHoldersResponse) Reset() {
+	*x = SemaphoreHoldersResponse{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SemaphoreHoldersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SemaphoreHoldersResponse) ProtoMessage() {}
+
+func (x *SemaphoreHoldersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SemaphoreHoldersResponse.ProtoReflect.Descriptor instead.
+func (*SemaphoreHoldersResponse) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *SemaphoreHoldersResponse) GetIdentifiers() [][]byte {
+	if x != nil {
+		return x.Identifiers
+	}
+	return nil
+}
+
+func (x *SemaphoreHoldersResponse) GetZxid() int64 {
+	if x != nil {
+		return x.Zxid
+	}
+	return 0
+}
+
+type BarrierSetRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ctx           *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
+	Path          string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BarrierSetRequest) Reset() {
+	*x = BarrierSetRequest{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BarrierSetRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BarrierSetRequest) ProtoMessage() {}
+
+func (x *BarrierSetRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BarrierSetRequest.ProtoReflect.Descriptor instead.
+func (*BarrierSetRequest) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *BarrierSetRequest) GetCtx() *RequestContext {
+	if x != nil {
+		return x.Ctx
+	}
+	return nil
+}
+
+func (x *BarrierSetRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+type BarrierSetResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Zxid          int64                  `protobuf:"varint,1,opt,name=zxid,proto3" json:"zxid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BarrierSetResponse) Reset() {
+	*x = BarrierSetResponse{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BarrierSetResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BarrierSetResponse) ProtoMessage() {}
+
+func (x *BarrierSetResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BarrierSetResponse.ProtoReflect.Descriptor instead.
+func (*BarrierSetResponse) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *BarrierSetResponse) GetZxid() int64 {
+	if x != nil {
+		return x.Zxid
+	}
+	return 0
+}
+
+type BarrierRemoveRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ctx           *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
+	Path          string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BarrierRemoveRequest) Reset() {
+	*x = BarrierRemoveRequest{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BarrierRemoveRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BarrierRemoveRequest) ProtoMessage() {}
+
+func (x *BarrierRemoveRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BarrierRemoveRequest.ProtoReflect.Descriptor instead.
+func (*BarrierRemoveRequest) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *BarrierRemoveRequest) GetCtx() *RequestContext {
+	if x != nil {
+		return x.Ctx
+	}
+	return nil
+}
+
+func (x *BarrierRemoveRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+type BarrierRemoveResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Removed       bool                   `protobuf:"varint,1,opt,name=removed,proto3" json:"removed,omitempty"`
+	Zxid          int64                  `protobuf:"varint,2,opt,name=zxid,proto3" json:"zxid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BarrierRemoveResponse) Reset() {
+	*x = BarrierRemoveResponse{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BarrierRemoveResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BarrierRemoveResponse) ProtoMessage() {}
+
+func (x *BarrierRemoveResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BarrierRemoveResponse.ProtoReflect.Descriptor instead.
+func (*BarrierRemoveResponse) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *BarrierRemoveResponse) GetRemoved() bool {
+	if x != nil {
+		return x.Removed
+	}
+	return false
+}
+
+func (x *BarrierRemoveResponse) GetZxid() int64 {
+	if x != nil {
+		return x.Zxid
+	}
+	return 0
+}
+
+type BarrierWaitRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ctx           *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
+	Path          string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BarrierWaitRequest) Reset() {
+	*x = BarrierWaitRequest{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BarrierWaitRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BarrierWaitRequest) ProtoMessage() {}
+
+func (x *BarrierWaitRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BarrierWaitRequest.ProtoReflect.Descriptor instead.
+func (*BarrierWaitRequest) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *BarrierWaitRequest) GetCtx() *RequestContext {
+	if x != nil {
+		return x.Ctx
+	}
+	return nil
+}
+
+func (x *BarrierWaitRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+type BarrierWaitResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Zxid          int64                  `protobuf:"varint,1,opt,name=zxid,proto3" json:"zxid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BarrierWaitResponse) Reset() {
+	*x = BarrierWaitResponse{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BarrierWaitResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BarrierWaitResponse) ProtoMessage() {}
+
+func (x *BarrierWaitResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BarrierWaitResponse.ProtoReflect.Descriptor instead.
+func (*BarrierWaitResponse) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *BarrierWaitResponse) GetZxid() int64 {
+	if x != nil {
+		return x.Zxid
+	}
+	return 0
+}
+
+type DoubleBarrierEnterRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Ctx   *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
+	Path  string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	// participants is how many must enter before any proceeds.
+	Participants  int32  `protobuf:"varint,3,opt,name=participants,proto3" json:"participants,omitempty"`
+	Identifier    []byte `protobuf:"bytes,4,opt,name=identifier,proto3" json:"identifier,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DoubleBarrierEnterRequest) Reset() {
+	*x = DoubleBarrierEnterRequest{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DoubleBarrierEnterRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DoubleBarrierEnterRequest) ProtoMessage() {}
+
+func (x *DoubleBarrierEnterRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DoubleBarrierEnterRequest.ProtoReflect.Descriptor instead.
+func (*DoubleBarrierEnterRequest) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *DoubleBarrierEnterRequest) GetCtx() *RequestContext {
+	if x != nil {
+		return x.Ctx
+	}
+	return nil
+}
+
+func (x *DoubleBarrierEnterRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *DoubleBarrierEnterRequest) GetParticipants() int32 {
+	if x != nil {
+		return x.Participants
+	}
+	return 0
+}
+
+func (x *DoubleBarrierEnterRequest) GetIdentifier() []byte {
+	if x != nil {
+		return x.Identifier
+	}
+	return nil
+}
+
+type DoubleBarrierEnterResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// key names the caller's participant znode, for Leave.
+	Key           *RecipeKey `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Zxid          int64      `protobuf:"varint,2,opt,name=zxid,proto3" json:"zxid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DoubleBarrierEnterResponse) Reset() {
+	*x = DoubleBarrierEnterResponse{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DoubleBarrierEnterResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DoubleBarrierEnterResponse) ProtoMessage() {}
+
+func (x *DoubleBarrierEnterResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DoubleBarrierEnterResponse.ProtoReflect.Descriptor instead.
+func (*DoubleBarrierEnterResponse) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *DoubleBarrierEnterResponse) GetKey() *RecipeKey {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *DoubleBarrierEnterResponse) GetZxid() int64 {
+	if x != nil {
+		return x.Zxid
+	}
+	return 0
+}
+
+type DoubleBarrierLeaveRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ctx           *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
+	Key           *RecipeKey             `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DoubleBarrierLeaveRequest) Reset() {
+	*x = DoubleBarrierLeaveRequest{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DoubleBarrierLeaveRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DoubleBarrierLeaveRequest) ProtoMessage() {}
+
+func (x *DoubleBarrierLeaveRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DoubleBarrierLeaveRequest.ProtoReflect.Descriptor instead.
+func (*DoubleBarrierLeaveRequest) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *DoubleBarrierLeaveRequest) GetCtx() *RequestContext {
+	if x != nil {
+		return x.Ctx
+	}
+	return nil
+}
+
+func (x *DoubleBarrierLeaveRequest) GetKey() *RecipeKey {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+type DoubleBarrierLeaveResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Zxid          int64                  `protobuf:"varint,1,opt,name=zxid,proto3" json:"zxid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DoubleBarrierLeaveResponse) Reset() {
+	*x = DoubleBarrierLeaveResponse{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DoubleBarrierLeaveResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DoubleBarrierLeaveResponse) ProtoMessage() {}
+
+func (x *DoubleBarrierLeaveResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DoubleBarrierLeaveResponse.ProtoReflect.Descriptor instead.
+func (*DoubleBarrierLeaveResponse) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *DoubleBarrierLeaveResponse) GetZxid() int64 {
+	if x != nil {
+		return x.Zxid
+	}
+	return 0
+}
+
+type QueuePutRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Ctx   *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
+	Path  string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	Value []byte                 `protobuf:"bytes,3,opt,name=value,proto3" json:"value,omitempty"`
+	// priority from 0 (first) to 999; unset is 100, kazoo's default.
+	Priority      *int32 `protobuf:"varint,4,opt,name=priority,proto3,oneof" json:"priority,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueuePutRequest) Reset() {
+	*x = QueuePutRequest{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueuePutRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueuePutRequest) ProtoMessage() {}
+
+func (x *QueuePutRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueuePutRequest.ProtoReflect.Descriptor instead.
+func (*QueuePutRequest) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *QueuePutRequest) GetCtx() *RequestContext {
+	if x != nil {
+		return x.Ctx
+	}
+	return nil
+}
+
+func (x *QueuePutRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *QueuePutRequest) GetValue() []byte {
+	if x != nil {
+		return x.Value
+	}
+	return nil
+}
+
+func (x *QueuePutRequest) GetPriority() int32 {
+	if x != nil && x.Priority != nil {
+		return *x.Priority
+	}
+	return 0
+}
+
+type QueuePutResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// node is the item's znode.
+	Node          string `protobuf:"bytes,1,opt,name=node,proto3" json:"node,omitempty"`
+	Zxid          int64  `protobuf:"varint,2,opt,name=zxid,proto3" json:"zxid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueuePutResponse) Reset() {
+	*x = QueuePutResponse{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueuePutResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueuePutResponse) ProtoMessage() {}
+
+func (x *QueuePutResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueuePutResponse.ProtoReflect.Descriptor instead.
+func (*QueuePutResponse) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *QueuePutResponse) GetNode() string {
+	if x != nil {
+		return x.Node
+	}
+	return ""
+}
+
+func (x *QueuePutResponse) GetZxid() int64 {
+	if x != nil {
+		return x.Zxid
+	}
+	return 0
+}
+
+type QueueTakeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ctx           *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
+	Path          string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	Try           bool                   `protobuf:"varint,3,opt,name=try,proto3" json:"try,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueueTakeRequest) Reset() {
+	*x = QueueTakeRequest{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueueTakeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueueTakeRequest) ProtoMessage() {}
+
+func (x *QueueTakeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueueTakeRequest.ProtoReflect.Descriptor instead.
+func (*QueueTakeRequest) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *QueueTakeRequest) GetCtx() *RequestContext {
+	if x != nil {
+		return x.Ctx
+	}
+	return nil
+}
+
+func (x *QueueTakeRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *QueueTakeRequest) GetTry() bool {
+	if x != nil {
+		return x.Try
+	}
+	return false
+}
+
+type QueueTakeResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Found         bool                   `protobuf:"varint,1,opt,name=found,proto3" json:"found,omitempty"`
+	Value         []byte                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	Node          string                 `protobuf:"bytes,3,opt,name=node,proto3" json:"node,omitempty"`
+	Zxid          int64                  `protobuf:"varint,4,opt,name=zxid,proto3" json:"zxid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueueTakeResponse) Reset() {
+	*x = QueueTakeResponse{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueueTakeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueueTakeResponse) ProtoMessage() {}
+
+func (x *QueueTakeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueueTakeResponse.ProtoReflect.Descriptor instead.
+func (*QueueTakeResponse) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *QueueTakeResponse) GetFound() bool {
+	if x != nil {
+		return x.Found
+	}
+	return false
+}
+
+func (x *QueueTakeResponse) GetValue() []byte {
+	if x != nil {
+		return x.Value
+	}
+	return nil
+}
+
+func (x *QueueTakeResponse) GetNode() string {
+	if x != nil {
+		return x.Node
+	}
+	return ""
+}
+
+func (x *QueueTakeResponse) GetZxid() int64 {
+	if x != nil {
+		return x.Zxid
+	}
+	return 0
+}
+
+type QueueLenRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ctx           *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
+	Path          string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueueLenRequest) Reset() {
+	*x = QueueLenRequest{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueueLenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueueLenRequest) ProtoMessage() {}
+
+func (x *QueueLenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueueLenRequest.ProtoReflect.Descriptor instead.
+func (*QueueLenRequest) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *QueueLenRequest) GetCtx() *RequestContext {
+	if x != nil {
+		return x.Ctx
+	}
+	return nil
+}
+
+func (x *QueueLenRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+type QueueLenResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Len           int64                  `protobuf:"varint,1,opt,name=len,proto3" json:"len,omitempty"`
+	Zxid          int64                  `protobuf:"varint,2,opt,name=zxid,proto3" json:"zxid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueueLenResponse) Reset() {
+	*x = QueueLenResponse{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueueLenResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueueLenResponse) ProtoMessage() {}
+
+func (x *QueueLenResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueueLenResponse.ProtoReflect.Descriptor instead.
+func (*QueueLenResponse) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *QueueLenResponse) GetLen() int64 {
+	if x != nil {
+		return x.Len
+	}
+	return 0
+}
+
+func (x *QueueLenResponse) GetZxid() int64 {
+	if x != nil {
+		return x.Zxid
+	}
+	return 0
+}
+
+type CounterAddRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ctx           *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
+	Path          string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	Delta         int64                  `protobuf:"varint,3,opt,name=delta,proto3" json:"delta,omitempty"`
+	Layout        Layout                 `protobuf:"varint,4,opt,name=layout,proto3,enum=zkgate.v1.Layout" json:"layout,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CounterAddRequest) Reset() {
+	*x = CounterAddRequest{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CounterAddRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CounterAddRequest) ProtoMessage() {}
+
+func (x *CounterAddRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CounterAddRequest.ProtoReflect.Descriptor instead.
+func (*CounterAddRequest) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *CounterAddRequest) GetCtx() *RequestContext {
+	if x != nil {
+		return x.Ctx
+	}
+	return nil
+}
+
+func (x *CounterAddRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *CounterAddRequest) GetDelta() int64 {
+	if x != nil {
+		return x.Delta
+	}
+	return 0
+}
+
+func (x *CounterAddRequest) GetLayout() Layout {
+	if x != nil {
+		return x.Layout
+	}
+	return Layout_LAYOUT_KAZOO
+}
+
+type CounterAddResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PreValue      int64                  `protobuf:"varint,1,opt,name=pre_value,json=preValue,proto3" json:"pre_value,omitempty"`
+	PostValue     int64                  `protobuf:"varint,2,opt,name=post_value,json=postValue,proto3" json:"post_value,omitempty"`
+	Zxid          int64                  `protobuf:"varint,3,opt,name=zxid,proto3" json:"zxid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CounterAddResponse) Reset() {
+	*x = CounterAddResponse{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CounterAddResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CounterAddResponse) ProtoMessage() {}
+
+func (x *CounterAddResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CounterAddResponse.ProtoReflect.Descriptor instead.
+func (*CounterAddResponse) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *CounterAddResponse) GetPreValue() int64 {
+	if x != nil {
+		return x.PreValue
+	}
+	return 0
+}
+
+func (x *CounterAddResponse) GetPostValue() int64 {
+	if x != nil {
+		return x.PostValue
+	}
+	return 0
+}
+
+func (x *CounterAddResponse) GetZxid() int64 {
+	if x != nil {
+		return x.Zxid
+	}
+	return 0
+}
+
+type CounterGetRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ctx           *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
+	Path          string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	Layout        Layout                 `protobuf:"varint,3,opt,name=layout,proto3,enum=zkgate.v1.Layout" json:"layout,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CounterGetRequest) Reset() {
+	*x = CounterGetRequest{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CounterGetRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CounterGetRequest) ProtoMessage() {}
+
+func (x *CounterGetRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CounterGetRequest.ProtoReflect.Descriptor instead.
+func (*CounterGetRequest) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *CounterGetRequest) GetCtx() *RequestContext {
+	if x != nil {
+		return x.Ctx
+	}
+	return nil
+}
+
+func (x *CounterGetRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *CounterGetRequest) GetLayout() Layout {
+	if x != nil {
+		return x.Layout
+	}
+	return Layout_LAYOUT_KAZOO
+}
+
+type CounterGetResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Value         int64                  `protobuf:"varint,1,opt,name=value,proto3" json:"value,omitempty"`
+	Zxid          int64                  `protobuf:"varint,2,opt,name=zxid,proto3" json:"zxid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CounterGetResponse) Reset() {
+	*x = CounterGetResponse{}
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CounterGetResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CounterGetResponse) ProtoMessage() {}
+
+func (x *CounterGetResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_recipes_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CounterGetResponse.ProtoReflect.Descriptor instead.
+func (*CounterGetResponse) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_recipes_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *CounterGetResponse) GetValue() int64 {
+	if x != nil {
+		return x.Value
+	}
+	return 0
+}
+
+func (x *CounterGetResponse) GetZxid() int64 {
+	if x != nil {
+		return x.Zxid
+	}
+	return 0
+}
+
 var File_zkgate_v1_recipes_proto protoreflect.FileDescriptor
 
 const file_zkgate_v1_recipes_proto_rawDesc = "" +
@@ -1256,24 +2774,26 @@ const file_zkgate_v1_recipes_proto_rawDesc = "" +
 	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12,\n" +
 	"\x06leader\x18\x02 \x01(\v2\x14.zkgate.v1.RecipeKeyR\x06leader\"$\n" +
 	"\x0eResignResponse\x12\x12\n" +
-	"\x04zxid\x18\x01 \x01(\x03R\x04zxid\"\x99\x01\n" +
+	"\x04zxid\x18\x01 \x01(\x03R\x04zxid\"\xc2\x01\n" +
 	"\vLockRequest\x12+\n" +
 	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x12\n" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x1e\n" +
 	"\n" +
 	"identifier\x18\x03 \x01(\fR\n" +
 	"identifier\x12)\n" +
-	"\x06layout\x18\x04 \x01(\x0e2\x11.zkgate.v1.LayoutR\x06layout\"J\n" +
+	"\x06layout\x18\x04 \x01(\x0e2\x11.zkgate.v1.LayoutR\x06layout\x12'\n" +
+	"\x04mode\x18\x05 \x01(\x0e2\x13.zkgate.v1.LockModeR\x04mode\"J\n" +
 	"\fLockResponse\x12&\n" +
 	"\x03key\x18\x01 \x01(\v2\x14.zkgate.v1.RecipeKeyR\x03key\x12\x12\n" +
-	"\x04zxid\x18\x02 \x01(\x03R\x04zxid\"\x9c\x01\n" +
+	"\x04zxid\x18\x02 \x01(\x03R\x04zxid\"\xc5\x01\n" +
 	"\x0eTryLockRequest\x12+\n" +
 	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x12\n" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x1e\n" +
 	"\n" +
 	"identifier\x18\x03 \x01(\fR\n" +
 	"identifier\x12)\n" +
-	"\x06layout\x18\x04 \x01(\x0e2\x11.zkgate.v1.LayoutR\x06layout\"i\n" +
+	"\x06layout\x18\x04 \x01(\x0e2\x11.zkgate.v1.LayoutR\x06layout\x12'\n" +
+	"\x04mode\x18\x05 \x01(\x0e2\x13.zkgate.v1.LockModeR\x04mode\"i\n" +
 	"\x0fTryLockResponse\x12\x1a\n" +
 	"\bacquired\x18\x01 \x01(\bR\bacquired\x12&\n" +
 	"\x03key\x18\x02 \x01(\v2\x14.zkgate.v1.RecipeKeyR\x03key\x12\x12\n" +
@@ -1292,10 +2812,109 @@ const file_zkgate_v1_recipes_proto_rawDesc = "" +
 	"\n" +
 	"identifier\x18\x02 \x01(\fR\n" +
 	"identifier\x12\x12\n" +
-	"\x04zxid\x18\x03 \x01(\x03R\x04zxid*.\n" +
+	"\x04zxid\x18\x03 \x01(\x03R\x04zxid\"\xab\x01\n" +
+	"\x17SemaphoreAcquireRequest\x12+\n" +
+	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12\x1d\n" +
+	"\n" +
+	"max_leases\x18\x03 \x01(\x05R\tmaxLeases\x12\x1e\n" +
+	"\n" +
+	"identifier\x18\x04 \x01(\fR\n" +
+	"identifier\x12\x10\n" +
+	"\x03try\x18\x05 \x01(\bR\x03try\"r\n" +
+	"\x18SemaphoreAcquireResponse\x12\x1a\n" +
+	"\bacquired\x18\x01 \x01(\bR\bacquired\x12&\n" +
+	"\x03key\x18\x02 \x01(\v2\x14.zkgate.v1.RecipeKeyR\x03key\x12\x12\n" +
+	"\x04zxid\x18\x03 \x01(\x03R\x04zxid\"n\n" +
+	"\x17SemaphoreReleaseRequest\x12+\n" +
+	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12&\n" +
+	"\x03key\x18\x02 \x01(\v2\x14.zkgate.v1.RecipeKeyR\x03key\".\n" +
+	"\x18SemaphoreReleaseResponse\x12\x12\n" +
+	"\x04zxid\x18\x01 \x01(\x03R\x04zxid\"Z\n" +
+	"\x17SemaphoreHoldersRequest\x12+\n" +
+	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\"P\n" +
+	"\x18SemaphoreHoldersResponse\x12 \n" +
+	"\videntifiers\x18\x01 \x03(\fR\videntifiers\x12\x12\n" +
+	"\x04zxid\x18\x02 \x01(\x03R\x04zxid\"T\n" +
+	"\x11BarrierSetRequest\x12+\n" +
+	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\"(\n" +
+	"\x12BarrierSetResponse\x12\x12\n" +
+	"\x04zxid\x18\x01 \x01(\x03R\x04zxid\"W\n" +
+	"\x14BarrierRemoveRequest\x12+\n" +
+	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\"E\n" +
+	"\x15BarrierRemoveResponse\x12\x18\n" +
+	"\aremoved\x18\x01 \x01(\bR\aremoved\x12\x12\n" +
+	"\x04zxid\x18\x02 \x01(\x03R\x04zxid\"U\n" +
+	"\x12BarrierWaitRequest\x12+\n" +
+	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\")\n" +
+	"\x13BarrierWaitResponse\x12\x12\n" +
+	"\x04zxid\x18\x01 \x01(\x03R\x04zxid\"\xa0\x01\n" +
+	"\x19DoubleBarrierEnterRequest\x12+\n" +
+	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12\"\n" +
+	"\fparticipants\x18\x03 \x01(\x05R\fparticipants\x12\x1e\n" +
+	"\n" +
+	"identifier\x18\x04 \x01(\fR\n" +
+	"identifier\"X\n" +
+	"\x1aDoubleBarrierEnterResponse\x12&\n" +
+	"\x03key\x18\x01 \x01(\v2\x14.zkgate.v1.RecipeKeyR\x03key\x12\x12\n" +
+	"\x04zxid\x18\x02 \x01(\x03R\x04zxid\"p\n" +
+	"\x19DoubleBarrierLeaveRequest\x12+\n" +
+	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12&\n" +
+	"\x03key\x18\x02 \x01(\v2\x14.zkgate.v1.RecipeKeyR\x03key\"0\n" +
+	"\x1aDoubleBarrierLeaveResponse\x12\x12\n" +
+	"\x04zxid\x18\x01 \x01(\x03R\x04zxid\"\x96\x01\n" +
+	"\x0fQueuePutRequest\x12+\n" +
+	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12\x14\n" +
+	"\x05value\x18\x03 \x01(\fR\x05value\x12\x1f\n" +
+	"\bpriority\x18\x04 \x01(\x05H\x00R\bpriority\x88\x01\x01B\v\n" +
+	"\t_priority\":\n" +
+	"\x10QueuePutResponse\x12\x12\n" +
+	"\x04node\x18\x01 \x01(\tR\x04node\x12\x12\n" +
+	"\x04zxid\x18\x02 \x01(\x03R\x04zxid\"e\n" +
+	"\x10QueueTakeRequest\x12+\n" +
+	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12\x10\n" +
+	"\x03try\x18\x03 \x01(\bR\x03try\"g\n" +
+	"\x11QueueTakeResponse\x12\x14\n" +
+	"\x05found\x18\x01 \x01(\bR\x05found\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\fR\x05value\x12\x12\n" +
+	"\x04node\x18\x03 \x01(\tR\x04node\x12\x12\n" +
+	"\x04zxid\x18\x04 \x01(\x03R\x04zxid\"R\n" +
+	"\x0fQueueLenRequest\x12+\n" +
+	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\"8\n" +
+	"\x10QueueLenResponse\x12\x10\n" +
+	"\x03len\x18\x01 \x01(\x03R\x03len\x12\x12\n" +
+	"\x04zxid\x18\x02 \x01(\x03R\x04zxid\"\x95\x01\n" +
+	"\x11CounterAddRequest\x12+\n" +
+	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12\x14\n" +
+	"\x05delta\x18\x03 \x01(\x03R\x05delta\x12)\n" +
+	"\x06layout\x18\x04 \x01(\x0e2\x11.zkgate.v1.LayoutR\x06layout\"d\n" +
+	"\x12CounterAddResponse\x12\x1b\n" +
+	"\tpre_value\x18\x01 \x01(\x03R\bpreValue\x12\x1d\n" +
+	"\n" +
+	"post_value\x18\x02 \x01(\x03R\tpostValue\x12\x12\n" +
+	"\x04zxid\x18\x03 \x01(\x03R\x04zxid\"\x7f\n" +
+	"\x11CounterGetRequest\x12+\n" +
+	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12)\n" +
+	"\x06layout\x18\x03 \x01(\x0e2\x11.zkgate.v1.LayoutR\x06layout\">\n" +
+	"\x12CounterGetResponse\x12\x14\n" +
+	"\x05value\x18\x01 \x01(\x03R\x05value\x12\x12\n" +
+	"\x04zxid\x18\x02 \x01(\x03R\x04zxid*.\n" +
 	"\x06Layout\x12\x10\n" +
 	"\fLAYOUT_KAZOO\x10\x00\x12\x12\n" +
-	"\x0eLAYOUT_CURATOR\x10\x012\xc0\x04\n" +
+	"\x0eLAYOUT_CURATOR\x10\x01*7\n" +
+	"\bLockMode\x12\x17\n" +
+	"\x13LOCK_MODE_EXCLUSIVE\x10\x00\x12\x12\n" +
+	"\x0eLOCK_MODE_READ\x10\x012\xc0\x04\n" +
 	"\bElection\x12h\n" +
 	"\bCampaign\x12\x1a.zkgate.v1.CampaignRequest\x1a\x1b.zkgate.v1.CampaignResponse\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/zk/v1/election/campaign\x12h\n" +
 	"\bProclaim\x12\x1a.zkgate.v1.ProclaimRequest\x1a\x1b.zkgate.v1.ProclaimResponse\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/zk/v1/election/proclaim\x12z\n" +
@@ -1306,7 +2925,25 @@ const file_zkgate_v1_recipes_proto_rawDesc = "" +
 	"\x04Lock\x12\x16.zkgate.v1.LockRequest\x1a\x17.zkgate.v1.LockResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/zk/v1/lock/lock\x12`\n" +
 	"\aTryLock\x12\x19.zkgate.v1.TryLockRequest\x1a\x1a.zkgate.v1.TryLockResponse\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/zk/v1/lock/trylock\x12\\\n" +
 	"\x06Unlock\x12\x18.zkgate.v1.UnlockRequest\x1a\x19.zkgate.v1.UnlockResponse\"\x1d\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/zk/v1/lock/unlock\x12r\n" +
-	"\x06Holder\x12\x18.zkgate.v1.HolderRequest\x1a\x19.zkgate.v1.HolderResponse\"3\x82\xd3\xe4\x93\x02-Z\x17:\x01*\"\x12/zk/v1/lock/holder\x12\x12/zk/v1/lock/holderB3Z1github.com/zkgate/zkgate/schema/zkgatepb;zkgatepbb\x06proto3"
+	"\x06Holder\x12\x18.zkgate.v1.HolderRequest\x1a\x19.zkgate.v1.HolderResponse\"3\x82\xd3\xe4\x93\x02-Z\x17:\x01*\"\x12/zk/v1/lock/holder\x12\x12/zk/v1/lock/holder2\x93\x03\n" +
+	"\tSemaphore\x12w\n" +
+	"\aAcquire\x12\".zkgate.v1.SemaphoreAcquireRequest\x1a#.zkgate.v1.SemaphoreAcquireResponse\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/zk/v1/semaphore/acquire\x12w\n" +
+	"\aRelease\x12\".zkgate.v1.SemaphoreReleaseRequest\x1a#.zkgate.v1.SemaphoreReleaseResponse\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/zk/v1/semaphore/release\x12\x93\x01\n" +
+	"\aHolders\x12\".zkgate.v1.SemaphoreHoldersRequest\x1a#.zkgate.v1.SemaphoreHoldersResponse\"?\x82\xd3\xe4\x93\x029Z\x1d:\x01*\"\x18/zk/v1/semaphore/holders\x12\x18/zk/v1/semaphore/holders2\xc2\x02\n" +
+	"\aBarrier\x12a\n" +
+	"\x03Set\x12\x1c.zkgate.v1.BarrierSetRequest\x1a\x1d.zkgate.v1.BarrierSetResponse\"\x1d\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/zk/v1/barrier/set\x12m\n" +
+	"\x06Remove\x12\x1f.zkgate.v1.BarrierRemoveRequest\x1a .zkgate.v1.BarrierRemoveResponse\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/zk/v1/barrier/remove\x12e\n" +
+	"\x04Wait\x12\x1d.zkgate.v1.BarrierWaitRequest\x1a\x1e.zkgate.v1.BarrierWaitResponse\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/zk/v1/barrier/wait2\x89\x02\n" +
+	"\rDoubleBarrier\x12{\n" +
+	"\x05Enter\x12$.zkgate.v1.DoubleBarrierEnterRequest\x1a%.zkgate.v1.DoubleBarrierEnterResponse\"%\x82\xd3\xe4\x93\x02\x1f:\x01*\"\x1a/zk/v1/doublebarrier/enter\x12{\n" +
+	"\x05Leave\x12$.zkgate.v1.DoubleBarrierLeaveRequest\x1a%.zkgate.v1.DoubleBarrierLeaveResponse\"%\x82\xd3\xe4\x93\x02\x1f:\x01*\"\x1a/zk/v1/doublebarrier/leave2\xb6\x02\n" +
+	"\x05Queue\x12[\n" +
+	"\x03Put\x12\x1a.zkgate.v1.QueuePutRequest\x1a\x1b.zkgate.v1.QueuePutResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/zk/v1/queue/put\x12_\n" +
+	"\x04Take\x12\x1b.zkgate.v1.QueueTakeRequest\x1a\x1c.zkgate.v1.QueueTakeResponse\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/zk/v1/queue/take\x12o\n" +
+	"\x03Len\x12\x1a.zkgate.v1.QueueLenRequest\x1a\x1b.zkgate.v1.QueueLenResponse\"/\x82\xd3\xe4\x93\x02)Z\x15:\x01*\"\x10/zk/v1/queue/len\x12\x10/zk/v1/queue/len2\xe5\x01\n" +
+	"\aCounter\x12a\n" +
+	"\x03Add\x12\x1c.zkgate.v1.CounterAddRequest\x1a\x1d.zkgate.v1.CounterAddResponse\"\x1d\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/zk/v1/counter/add\x12w\n" +
+	"\x03Get\x12\x1c.zkgate.v1.CounterGetRequest\x1a\x1d.zkgate.v1.CounterGetResponse\"3\x82\xd3\xe4\x93\x02-Z\x17:\x01*\"\x12/zk/v1/counter/get\x12\x12/zk/v1/counter/getB3Z1github.com/zkgate/zkgate/schema/zkgatepb;zkgatepbb\x06proto3"
 
 var (
 	file_zkgate_v1_recipes_proto_rawDescOnce sync.Once
@@ -1320,79 +2957,153 @@ func file_zkgate_v1_recipes_proto_rawDescGZIP() []byte {
 	return file_zkgate_v1_recipes_proto_rawDescData
 }
 
-var file_zkgate_v1_recipes_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_zkgate_v1_recipes_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_zkgate_v1_recipes_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_zkgate_v1_recipes_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_zkgate_v1_recipes_proto_goTypes = []any{
-	(Layout)(0),              // 0: zkgate.v1.Layout
-	(*RecipeKey)(nil),        // 1: zkgate.v1.RecipeKey
-	(*CampaignRequest)(nil),  // 2: zkgate.v1.CampaignRequest
-	(*CampaignResponse)(nil), // 3: zkgate.v1.CampaignResponse
-	(*ProclaimRequest)(nil),  // 4: zkgate.v1.ProclaimRequest
-	(*ProclaimResponse)(nil), // 5: zkgate.v1.ProclaimResponse
-	(*LeaderRequest)(nil),    // 6: zkgate.v1.LeaderRequest
-	(*LeaderResponse)(nil),   // 7: zkgate.v1.LeaderResponse
-	(*ObserveRequest)(nil),   // 8: zkgate.v1.ObserveRequest
-	(*ObserveResponse)(nil),  // 9: zkgate.v1.ObserveResponse
-	(*ResignRequest)(nil),    // 10: zkgate.v1.ResignRequest
-	(*ResignResponse)(nil),   // 11: zkgate.v1.ResignResponse
-	(*LockRequest)(nil),      // 12: zkgate.v1.LockRequest
-	(*LockResponse)(nil),     // 13: zkgate.v1.LockResponse
-	(*TryLockRequest)(nil),   // 14: zkgate.v1.TryLockRequest
-	(*TryLockResponse)(nil),  // 15: zkgate.v1.TryLockResponse
-	(*UnlockRequest)(nil),    // 16: zkgate.v1.UnlockRequest
-	(*UnlockResponse)(nil),   // 17: zkgate.v1.UnlockResponse
-	(*HolderRequest)(nil),    // 18: zkgate.v1.HolderRequest
-	(*HolderResponse)(nil),   // 19: zkgate.v1.HolderResponse
-	(*RequestContext)(nil),   // 20: zkgate.v1.RequestContext
+	(Layout)(0),                        // 0: zkgate.v1.Layout
+	(LockMode)(0),                      // 1: zkgate.v1.LockMode
+	(*RecipeKey)(nil),                  // 2: zkgate.v1.RecipeKey
+	(*CampaignRequest)(nil),            // 3: zkgate.v1.CampaignRequest
+	(*CampaignResponse)(nil),           // 4: zkgate.v1.CampaignResponse
+	(*ProclaimRequest)(nil),            // 5: zkgate.v1.ProclaimRequest
+	(*ProclaimResponse)(nil),           // 6: zkgate.v1.ProclaimResponse
+	(*LeaderRequest)(nil),              // 7: zkgate.v1.LeaderRequest
+	(*LeaderResponse)(nil),             // 8: zkgate.v1.LeaderResponse
+	(*ObserveRequest)(nil),             // 9: zkgate.v1.ObserveRequest
+	(*ObserveResponse)(nil),            // 10: zkgate.v1.ObserveResponse
+	(*ResignRequest)(nil),              // 11: zkgate.v1.ResignRequest
+	(*ResignResponse)(nil),             // 12: zkgate.v1.ResignResponse
+	(*LockRequest)(nil),                // 13: zkgate.v1.LockRequest
+	(*LockResponse)(nil),               // 14: zkgate.v1.LockResponse
+	(*TryLockRequest)(nil),             // 15: zkgate.v1.TryLockRequest
+	(*TryLockResponse)(nil),            // 16: zkgate.v1.TryLockResponse
+	(*UnlockRequest)(nil),              // 17: zkgate.v1.UnlockRequest
+	(*UnlockResponse)(nil),             // 18: zkgate.v1.UnlockResponse
+	(*HolderRequest)(nil),              // 19: zkgate.v1.HolderRequest
+	(*HolderResponse)(nil),             // 20: zkgate.v1.HolderResponse
+	(*SemaphoreAcquireRequest)(nil),    // 21: zkgate.v1.SemaphoreAcquireRequest
+	(*SemaphoreAcquireResponse)(nil),   // 22: zkgate.v1.SemaphoreAcquireResponse
+	(*SemaphoreReleaseRequest)(nil),    // 23: zkgate.v1.SemaphoreReleaseRequest
+	(*SemaphoreReleaseResponse)(nil),   // 24: zkgate.v1.SemaphoreReleaseResponse
+	(*SemaphoreHoldersRequest)(nil),    // 25: zkgate.v1.SemaphoreHoldersRequest
+	(*SemaphoreHoldersResponse)(nil),   // 26: zkgate.v1.SemaphoreHoldersResponse
+	(*BarrierSetRequest)(nil),          // 27: zkgate.v1.BarrierSetRequest
+	(*BarrierSetResponse)(nil),         // 28: zkgate.v1.BarrierSetResponse
+	(*BarrierRemoveRequest)(nil),       // 29: zkgate.v1.BarrierRemoveRequest
+	(*BarrierRemoveResponse)(nil),      // 30: zkgate.v1.BarrierRemoveResponse
+	(*BarrierWaitRequest)(nil),         // 31: zkgate.v1.BarrierWaitRequest
+	(*BarrierWaitResponse)(nil),        // 32: zkgate.v1.BarrierWaitResponse
+	(*DoubleBarrierEnterRequest)(nil),  // 33: zkgate.v1.DoubleBarrierEnterRequest
+	(*DoubleBarrierEnterResponse)(nil), // 34: zkgate.v1.DoubleBarrierEnterResponse
+	(*DoubleBarrierLeaveRequest)(nil),  // 35: zkgate.v1.DoubleBarrierLeaveRequest
+	(*DoubleBarrierLeaveResponse)(nil), // 36: zkgate.v1.DoubleBarrierLeaveResponse
+	(*QueuePutRequest)(nil),            // 37: zkgate.v1.QueuePutRequest
+	(*QueuePutResponse)(nil),           // 38: zkgate.v1.QueuePutResponse
+	(*QueueTakeRequest)(nil),           // 39: zkgate.v1.QueueTakeRequest
+	(*QueueTakeResponse)(nil),          // 40: zkgate.v1.QueueTakeResponse
+	(*QueueLenRequest)(nil),            // 41: zkgate.v1.QueueLenRequest
+	(*QueueLenResponse)(nil),           // 42: zkgate.v1.QueueLenResponse
+	(*CounterAddRequest)(nil),          // 43: zkgate.v1.CounterAddRequest
+	(*CounterAddResponse)(nil),         // 44: zkgate.v1.CounterAddResponse
+	(*CounterGetRequest)(nil),          // 45: zkgate.v1.CounterGetRequest
+	(*CounterGetResponse)(nil),         // 46: zkgate.v1.CounterGetResponse
+	(*RequestContext)(nil),             // 47: zkgate.v1.RequestContext
 }
 var file_zkgate_v1_recipes_proto_depIdxs = []int32{
-	20, // 0: zkgate.v1.CampaignRequest.ctx:type_name -> zkgate.v1.RequestContext
+	47, // 0: zkgate.v1.CampaignRequest.ctx:type_name -> zkgate.v1.RequestContext
 	0,  // 1: zkgate.v1.CampaignRequest.layout:type_name -> zkgate.v1.Layout
-	1,  // 2: zkgate.v1.CampaignResponse.leader:type_name -> zkgate.v1.RecipeKey
-	20, // 3: zkgate.v1.ProclaimRequest.ctx:type_name -> zkgate.v1.RequestContext
-	1,  // 4: zkgate.v1.ProclaimRequest.leader:type_name -> zkgate.v1.RecipeKey
-	20, // 5: zkgate.v1.LeaderRequest.ctx:type_name -> zkgate.v1.RequestContext
+	2,  // 2: zkgate.v1.CampaignResponse.leader:type_name -> zkgate.v1.RecipeKey
+	47, // 3: zkgate.v1.ProclaimRequest.ctx:type_name -> zkgate.v1.RequestContext
+	2,  // 4: zkgate.v1.ProclaimRequest.leader:type_name -> zkgate.v1.RecipeKey
+	47, // 5: zkgate.v1.LeaderRequest.ctx:type_name -> zkgate.v1.RequestContext
 	0,  // 6: zkgate.v1.LeaderRequest.layout:type_name -> zkgate.v1.Layout
-	1,  // 7: zkgate.v1.LeaderResponse.leader:type_name -> zkgate.v1.RecipeKey
-	20, // 8: zkgate.v1.ObserveRequest.ctx:type_name -> zkgate.v1.RequestContext
+	2,  // 7: zkgate.v1.LeaderResponse.leader:type_name -> zkgate.v1.RecipeKey
+	47, // 8: zkgate.v1.ObserveRequest.ctx:type_name -> zkgate.v1.RequestContext
 	0,  // 9: zkgate.v1.ObserveRequest.layout:type_name -> zkgate.v1.Layout
-	1,  // 10: zkgate.v1.ObserveResponse.leader:type_name -> zkgate.v1.RecipeKey
-	20, // 11: zkgate.v1.ResignRequest.ctx:type_name -> zkgate.v1.RequestContext
-	1,  // 12: zkgate.v1.ResignRequest.leader:type_name -> zkgate.v1.RecipeKey
-	20, // 13: zkgate.v1.LockRequest.ctx:type_name -> zkgate.v1.RequestContext
+	2,  // 10: zkgate.v1.ObserveResponse.leader:type_name -> zkgate.v1.RecipeKey
+	47, // 11: zkgate.v1.ResignRequest.ctx:type_name -> zkgate.v1.RequestContext
+	2,  // 12: zkgate.v1.ResignRequest.leader:type_name -> zkgate.v1.RecipeKey
+	47, // 13: zkgate.v1.LockRequest.ctx:type_name -> zkgate.v1.RequestContext
 	0,  // 14: zkgate.v1.LockRequest.layout:type_name -> zkgate.v1.Layout
-	1,  // 15: zkgate.v1.LockResponse.key:type_name -> zkgate.v1.RecipeKey
-	20, // 16: zkgate.v1.TryLockRequest.ctx:type_name -> zkgate.v1.RequestContext
-	0,  // 17: zkgate.v1.TryLockRequest.layout:type_name -> zkgate.v1.Layout
-	1,  // 18: zkgate.v1.TryLockResponse.key:type_name -> zkgate.v1.RecipeKey
-	20, // 19: zkgate.v1.UnlockRequest.ctx:type_name -> zkgate.v1.RequestContext
-	1,  // 20: zkgate.v1.UnlockRequest.key:type_name -> zkgate.v1.RecipeKey
-	20, // 21: zkgate.v1.HolderRequest.ctx:type_name -> zkgate.v1.RequestContext
-	0,  // 22: zkgate.v1.HolderRequest.layout:type_name -> zkgate.v1.Layout
-	1,  // 23: zkgate.v1.HolderResponse.key:type_name -> zkgate.v1.RecipeKey
-	2,  // 24: zkgate.v1.Election.Campaign:input_type -> zkgate.v1.CampaignRequest
-	4,  // 25: zkgate.v1.Election.Proclaim:input_type -> zkgate.v1.ProclaimRequest
-	6,  // 26: zkgate.v1.Election.Leader:input_type -> zkgate.v1.LeaderRequest
-	8,  // 27: zkgate.v1.Election.Observe:input_type -> zkgate.v1.ObserveRequest
-	10, // 28: zkgate.v1.Election.Resign:input_type -> zkgate.v1.ResignRequest
-	12, // 29: zkgate.v1.Lock.Lock:input_type -> zkgate.v1.LockRequest
-	14, // 30: zkgate.v1.Lock.TryLock:input_type -> zkgate.v1.TryLockRequest
-	16, // 31: zkgate.v1.Lock.Unlock:input_type -> zkgate.v1.UnlockRequest
-	18, // 32: zkgate.v1.Lock.Holder:input_type -> zkgate.v1.HolderRequest
-	3,  // 33: zkgate.v1.Election.Campaign:output_type -> zkgate.v1.CampaignResponse
-	5,  // 34: zkgate.v1.Election.Proclaim:output_type -> zkgate.v1.ProclaimResponse
-	7,  // 35: zkgate.v1.Election.Leader:output_type -> zkgate.v1.LeaderResponse
-	9,  // 36: zkgate.v1.Election.Observe:output_type -> zkgate.v1.ObserveResponse
-	11, // 37: zkgate.v1.Election.Resign:output_type -> zkgate.v1.ResignResponse
-	13, // 38: zkgate.v1.Lock.Lock:output_type -> zkgate.v1.LockResponse
-	15, // 39: zkgate.v1.Lock.TryLock:output_type -> zkgate.v1.TryLockResponse
-	17, // 40: zkgate.v1.Lock.Unlock:output_type -> zkgate.v1.UnlockResponse
-	19, // 41: zkgate.v1.Lock.Holder:output_type -> zkgate.v1.HolderResponse
-	33, // [33:42] is the sub-list for method output_type
-	24, // [24:33] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	1,  // 15: zkgate.v1.LockRequest.mode:type_name -> zkgate.v1.LockMode
+	2,  // 16: zkgate.v1.LockResponse.key:type_name -> zkgate.v1.RecipeKey
+	47, // 17: zkgate.v1.TryLockRequest.ctx:type_name -> zkgate.v1.RequestContext
+	0,  // 18: zkgate.v1.TryLockRequest.layout:type_name -> zkgate.v1.Layout
+	1,  // 19: zkgate.v1.TryLockRequest.mode:type_name -> zkgate.v1.LockMode
+	2,  // 20: zkgate.v1.TryLockResponse.key:type_name -> zkgate.v1.RecipeKey
+	47, // 21: zkgate.v1.UnlockRequest.ctx:type_name -> zkgate.v1.RequestContext
+	2,  // 22: zkgate.v1.UnlockRequest.key:type_name -> zkgate.v1.RecipeKey
+	47, // 23: zkgate.v1.HolderRequest.ctx:type_name -> zkgate.v1.RequestContext
+	0,  // 24: zkgate.v1.HolderRequest.layout:type_name -> zkgate.v1.Layout
+	2,  // 25: zkgate.v1.HolderResponse.key:type_name -> zkgate.v1.RecipeKey
+	47, // 26: zkgate.v1.SemaphoreAcquireRequest.ctx:type_name -> zkgate.v1.RequestContext
+	2,  // 27: zkgate.v1.SemaphoreAcquireResponse.key:type_name -> zkgate.v1.RecipeKey
+	47, // 28: zkgate.v1.SemaphoreReleaseRequest.ctx:type_name -> zkgate.v1.RequestContext
+	2,  // 29: zkgate.v1.SemaphoreReleaseRequest.key:type_name -> zkgate.v1.RecipeKey
+	47, // 30: zkgate.v1.SemaphoreHoldersRequest.ctx:type_name -> zkgate.v1.RequestContext
+	47, // 31: zkgate.v1.BarrierSetRequest.ctx:type_name -> zkgate.v1.RequestContext
+	47, // 32: zkgate.v1.BarrierRemoveRequest.ctx:type_name -> zkgate.v1.RequestContext
+	47, // 33: zkgate.v1.BarrierWaitRequest.ctx:type_name -> zkgate.v1.RequestContext
+	47, // 34: zkgate.v1.DoubleBarrierEnterRequest.ctx:type_name -> zkgate.v1.RequestContext
+	2,  // 35: zkgate.v1.DoubleBarrierEnterResponse.key:type_name -> zkgate.v1.RecipeKey
+	47, // 36: zkgate.v1.DoubleBarrierLeaveRequest.ctx:type_name -> zkgate.v1.RequestContext
+	2,  // 37: zkgate.v1.DoubleBarrierLeaveRequest.key:type_name -> zkgate.v1.RecipeKey
+	47, // 38: zkgate.v1.QueuePutRequest.ctx:type_name -> zkgate.v1.RequestContext
+	47, // 39: zkgate.v1.QueueTakeRequest.ctx:type_name -> zkgate.v1.RequestContext
+	47, // 40: zkgate.v1.QueueLenRequest.ctx:type_name -> zkgate.v1.RequestContext
+	47, // 41: zkgate.v1.CounterAddRequest.ctx:type_name -> zkgate.v1.RequestContext
+	0,  // 42: zkgate.v1.CounterAddRequest.layout:type_name -> zkgate.v1.Layout
+	47, // 43: zkgate.v1.CounterGetRequest.ctx:type_name -> zkgate.v1.RequestContext
+	0,  // 44: zkgate.v1.CounterGetRequest.layout:type_name -> zkgate.v1.Layout
+	3,  // 45: zkgate.v1.Election.Campaign:input_type -> zkgate.v1.CampaignRequest
+	5,  // 46: zkgate.v1.Election.Proclaim:input_type -> zkgate.v1.ProclaimRequest
+	7,  // 47: zkgate.v1.Election.Leader:input_type -> zkgate.v1.LeaderRequest
+	9,  // 48: zkgate.v1.Election.Observe:input_type -> zkgate.v1.ObserveRequest
+	11, // 49: zkgate.v1.Election.Resign:input_type -> zkgate.v1.ResignRequest
+	13, // 50: zkgate.v1.Lock.Lock:input_type -> zkgate.v1.LockRequest
+	15, // 51: zkgate.v1.Lock.TryLock:input_type -> zkgate.v1.TryLockRequest
+	17, // 52: zkgate.v1.Lock.Unlock:input_type -> zkgate.v1.UnlockRequest
+	19, // 53: zkgate.v1.Lock.Holder:input_type -> zkgate.v1.HolderRequest
+	21, // 54: zkgate.v1.Semaphore.Acquire:input_type -> zkgate.v1.SemaphoreAcquireRequest
+	23, // 55: zkgate.v1.Semaphore.Release:input_type -> zkgate.v1.SemaphoreReleaseRequest
+	25, // 56: zkgate.v1.Semaphore.Holders:input_type -> zkgate.v1.SemaphoreHoldersRequest
+	27, // 57: zkgate.v1.Barrier.Set:input_type -> zkgate.v1.BarrierSetRequest
+	29, // 58: zkgate.v1.Barrier.Remove:input_type -> zkgate.v1.BarrierRemoveRequest
+	31, // 59: zkgate.v1.Barrier.Wait:input_type -> zkgate.v1.BarrierWaitRequest
+	33, // 60: zkgate.v1.DoubleBarrier.Enter:input_type -> zkgate.v1.DoubleBarrierEnterRequest
+	35, // 61: zkgate.v1.DoubleBarrier.Leave:input_type -> zkgate.v1.DoubleBarrierLeaveRequest
+	37, // 62: zkgate.v1.Queue.Put:input_type -> zkgate.v1.QueuePutRequest
+	39, // 63: zkgate.v1.Queue.Take:input_type -> zkgate.v1.QueueTakeRequest
+	41, // 64: zkgate.v1.Queue.Len:input_type -> zkgate.v1.QueueLenRequest
+	43, // 65: zkgate.v1.Counter.Add:input_type -> zkgate.v1.CounterAddRequest
+	45, // 66: zkgate.v1.Counter.Get:input_type -> zkgate.v1.CounterGetRequest
+	4,  // 67: zkgate.v1.Election.Campaign:output_type -> zkgate.v1.CampaignResponse
+	6,  // 68: zkgate.v1.Election.Proclaim:output_type -> zkgate.v1.ProclaimResponse
+	8,  // 69: zkgate.v1.Election.Leader:output_type -> zkgate.v1.LeaderResponse
+	10, // 70: zkgate.v1.Election.Observe:output_type -> zkgate.v1.ObserveResponse
+	12, // 71: zkgate.v1.Election.Resign:output_type -> zkgate.v1.ResignResponse
+	14, // 72: zkgate.v1.Lock.Lock:output_type -> zkgate.v1.LockResponse
+	16, // 73: zkgate.v1.Lock.TryLock:output_type -> zkgate.v1.TryLockResponse
+	18, // 74: zkgate.v1.Lock.Unlock:output_type -> zkgate.v1.UnlockResponse
+	20, // 75: zkgate.v1.Lock.Holder:output_type -> zkgate.v1.HolderResponse
+	22, // 76: zkgate.v1.Semaphore.Acquire:output_type -> zkgate.v1.SemaphoreAcquireResponse
+	24, // 77: zkgate.v1.Semaphore.Release:output_type -> zkgate.v1.SemaphoreReleaseResponse
+	26, // 78: zkgate.v1.Semaphore.Holders:output_type -> zkgate.v1.SemaphoreHoldersResponse
+	28, // 79: zkgate.v1.Barrier.Set:output_type -> zkgate.v1.BarrierSetResponse
+	30, // 80: zkgate.v1.Barrier.Remove:output_type -> zkgate.v1.BarrierRemoveResponse
+	32, // 81: zkgate.v1.Barrier.Wait:output_type -> zkgate.v1.BarrierWaitResponse
+	34, // 82: zkgate.v1.DoubleBarrier.Enter:output_type -> zkgate.v1.DoubleBarrierEnterResponse
+	36, // 83: zkgate.v1.DoubleBarrier.Leave:output_type -> zkgate.v1.DoubleBarrierLeaveResponse
+	38, // 84: zkgate.v1.Queue.Put:output_type -> zkgate.v1.QueuePutResponse
+	40, // 85: zkgate.v1.Queue.Take:output_type -> zkgate.v1.QueueTakeResponse
+	42, // 86: zkgate.v1.Queue.Len:output_type -> zkgate.v1.QueueLenResponse
+	44, // 87: zkgate.v1.Counter.Add:output_type -> zkgate.v1.CounterAddResponse
+	46, // 88: zkgate.v1.Counter.Get:output_type -> zkgate.v1.CounterGetResponse
+	67, // [67:89] is the sub-list for method output_type
+	45, // [45:67] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_zkgate_v1_recipes_proto_init() }
@@ -1401,15 +3112,16 @@ func file_zkgate_v1_recipes_proto_init() {
 		return
 	}
 	file_zkgate_v1_types_proto_init()
+	file_zkgate_v1_recipes_proto_msgTypes[35].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_zkgate_v1_recipes_proto_rawDesc), len(file_zkgate_v1_recipes_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   19,
+			NumEnums:      2,
+			NumMessages:   45,
 			NumExtensions: 0,
-			NumServices:   2,
+			NumServices:   7,
 		},
 		GoTypes:           file_zkgate_v1_recipes_proto_goTypes,
 		DependencyIndexes: file_zkgate_v1_recipes_proto_depIdxs,

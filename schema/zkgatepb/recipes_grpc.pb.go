@@ -527,3 +527,901 @@ var Lock_ServiceDesc = grpc.ServiceDesc{
 	Streams:  []grpc.StreamDesc{},
 	Metadata: "zkgate/v1/recipes.proto",
 }
+
+const (
+	Semaphore_Acquire_FullMethodName = "/zkgate.v1.Semaphore/Acquire"
+	Semaphore_Release_FullMethodName = "/zkgate.v1.Semaphore/Release"
+	Semaphore_Holders_FullMethodName = "/zkgate.v1.Semaphore/Holders"
+)
+
+// SemaphoreClient is the client API for Semaphore service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// Semaphore lets up to max_leases holders in at a time, with kazoo's
+// Semaphore layout: the path holds max_leases as decimal text, a holder
+// is an ephemeral child "<uuid, 32 hex digits>" holding its identifier,
+// and contenders take turns through a kazoo Lock on the sibling path
+// "<path>-__lock__". kazoo's Semaphore on the same path shares the leases.
+type SemaphoreClient interface {
+	// Acquire blocks until the caller holds a lease (or, with try, takes
+	// one only if it is free). A max_leases other than the one the path
+	// records is FailedPrecondition.
+	Acquire(ctx context.Context, in *SemaphoreAcquireRequest, opts ...grpc.CallOption) (*SemaphoreAcquireResponse, error)
+	// Release gives a lease back. Releasing a lease that is gone succeeds.
+	Release(ctx context.Context, in *SemaphoreReleaseRequest, opts ...grpc.CallOption) (*SemaphoreReleaseResponse, error)
+	// Holders lists the identifiers of the lease holders.
+	Holders(ctx context.Context, in *SemaphoreHoldersRequest, opts ...grpc.CallOption) (*SemaphoreHoldersResponse, error)
+}
+
+type semaphoreClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewSemaphoreClient(cc grpc.ClientConnInterface) SemaphoreClient {
+	return &semaphoreClient{cc}
+}
+
+func (c *semaphoreClient) Acquire(ctx context.Context, in *SemaphoreAcquireRequest, opts ...grpc.CallOption) (*SemaphoreAcquireResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SemaphoreAcquireResponse)
+	err := c.cc.Invoke(ctx, Semaphore_Acquire_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *semaphoreClient) Release(ctx context.Context, in *SemaphoreReleaseRequest, opts ...grpc.CallOption) (*SemaphoreReleaseResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SemaphoreReleaseResponse)
+	err := c.cc.Invoke(ctx, Semaphore_Release_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *semaphoreClient) Holders(ctx context.Context, in *SemaphoreHoldersRequest, opts ...grpc.CallOption) (*SemaphoreHoldersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SemaphoreHoldersResponse)
+	err := c.cc.Invoke(ctx, Semaphore_Holders_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SemaphoreServer is the server API for Semaphore service.
+// All implementations must embed UnimplementedSemaphoreServer
+// for forward compatibility.
+//
+// Semaphore lets up to max_leases holders in at a time, with kazoo's
+// Semaphore layout: the path holds max_leases as decimal text, a holder
+// is an ephemeral child "<uuid, 32 hex digits>" holding its identifier,
+// and contenders take turns through a kazoo Lock on the sibling path
+// "<path>-__lock__". kazoo's Semaphore on the same path shares the leases.
+type SemaphoreServer interface {
+	// Acquire blocks until the caller holds a lease (or, with try, takes
+	// one only if it is free). A max_leases other than the one the path
+	// records is FailedPrecondition.
+	Acquire(context.Context, *SemaphoreAcquireRequest) (*SemaphoreAcquireResponse, error)
+	// Release gives a lease back. Releasing a lease that is gone succeeds.
+	Release(context.Context, *SemaphoreReleaseRequest) (*SemaphoreReleaseResponse, error)
+	// Holders lists the identifiers of the lease holders.
+	Holders(context.Context, *SemaphoreHoldersRequest) (*SemaphoreHoldersResponse, error)
+	mustEmbedUnimplementedSemaphoreServer()
+}
+
+// UnimplementedSemaphoreServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedSemaphoreServer struct{}
+
+func (UnimplementedSemaphoreServer) Acquire(context.Context, *SemaphoreAcquireRequest) (*SemaphoreAcquireResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Acquire not implemented")
+}
+func (UnimplementedSemaphoreServer) Release(context.Context, *SemaphoreReleaseRequest) (*SemaphoreReleaseResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Release not implemented")
+}
+func (UnimplementedSemaphoreServer) Holders(context.Context, *SemaphoreHoldersRequest) (*SemaphoreHoldersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Holders not implemented")
+}
+func (UnimplementedSemaphoreServer) mustEmbedUnimplementedSemaphoreServer() {}
+func (UnimplementedSemaphoreServer) testEmbeddedByValue()                   {}
+
+// UnsafeSemaphoreServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to SemaphoreServer will
+// result in compilation errors.
+type UnsafeSemaphoreServer interface {
+	mustEmbedUnimplementedSemaphoreServer()
+}
+
+func RegisterSemaphoreServer(s grpc.ServiceRegistrar, srv SemaphoreServer) {
+	// If the following call panics, it indicates UnimplementedSemaphoreServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&Semaphore_ServiceDesc, srv)
+}
+
+func _Semaphore_Acquire_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SemaphoreAcquireRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SemaphoreServer).Acquire(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Semaphore_Acquire_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SemaphoreServer).Acquire(ctx, req.(*SemaphoreAcquireRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Semaphore_Release_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SemaphoreReleaseRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SemaphoreServer).Release(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Semaphore_Release_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SemaphoreServer).Release(ctx, req.(*SemaphoreReleaseRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Semaphore_Holders_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SemaphoreHoldersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SemaphoreServer).Holders(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Semaphore_Holders_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SemaphoreServer).Holders(ctx, req.(*SemaphoreHoldersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// Semaphore_ServiceDesc is the grpc.ServiceDesc for Semaphore service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var Semaphore_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "zkgate.v1.Semaphore",
+	HandlerType: (*SemaphoreServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "Acquire",
+			Handler:    _Semaphore_Acquire_Handler,
+		},
+		{
+			MethodName: "Release",
+			Handler:    _Semaphore_Release_Handler,
+		},
+		{
+			MethodName: "Holders",
+			Handler:    _Semaphore_Holders_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "zkgate/v1/recipes.proto",
+}
+
+const (
+	Barrier_Set_FullMethodName    = "/zkgate.v1.Barrier/Set"
+	Barrier_Remove_FullMethodName = "/zkgate.v1.Barrier/Remove"
+	Barrier_Wait_FullMethodName   = "/zkgate.v1.Barrier/Wait"
+)
+
+// BarrierClient is the client API for Barrier service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// Barrier holds callers back while its znode exists (kazoo's Barrier).
+type BarrierClient interface {
+	// Set puts the barrier up (creates the path if missing).
+	Set(ctx context.Context, in *BarrierSetRequest, opts ...grpc.CallOption) (*BarrierSetResponse, error)
+	// Remove takes it down, releasing the waiters; removed says whether
+	// it was up.
+	Remove(ctx context.Context, in *BarrierRemoveRequest, opts ...grpc.CallOption) (*BarrierRemoveResponse, error)
+	// Wait blocks while the barrier is up.
+	Wait(ctx context.Context, in *BarrierWaitRequest, opts ...grpc.CallOption) (*BarrierWaitResponse, error)
+}
+
+type barrierClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewBarrierClient(cc grpc.ClientConnInterface) BarrierClient {
+	return &barrierClient{cc}
+}
+
+func (c *barrierClient) Set(ctx context.Context, in *BarrierSetRequest, opts ...grpc.CallOption) (*BarrierSetResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BarrierSetResponse)
+	err := c.cc.Invoke(ctx, Barrier_Set_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *barrierClient) Remove(ctx context.Context, in *BarrierRemoveRequest, opts ...grpc.CallOption) (*BarrierRemoveResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BarrierRemoveResponse)
+	err := c.cc.Invoke(ctx, Barrier_Remove_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *barrierClient) Wait(ctx context.Context, in *BarrierWaitRequest, opts ...grpc.CallOption) (*BarrierWaitResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BarrierWaitResponse)
+	err := c.cc.Invoke(ctx, Barrier_Wait_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// BarrierServer is the server API for Barrier service.
+// All implementations must embed UnimplementedBarrierServer
+// for forward compatibility.
+//
+// Barrier holds callers back while its znode exists (kazoo's Barrier).
+type BarrierServer interface {
+	// Set puts the barrier up (creates the path if missing).
+	Set(context.Context, *BarrierSetRequest) (*BarrierSetResponse, error)
+	// Remove takes it down, releasing the waiters; removed says whether
+	// it was up.
+	Remove(context.Context, *BarrierRemoveRequest) (*BarrierRemoveResponse, error)
+	// Wait blocks while the barrier is up.
+	Wait(context.Context, *BarrierWaitRequest) (*BarrierWaitResponse, error)
+	mustEmbedUnimplementedBarrierServer()
+}
+
+// UnimplementedBarrierServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedBarrierServer struct{}
+
+func (UnimplementedBarrierServer) Set(context.Context, *BarrierSetRequest) (*BarrierSetResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Set not implemented")
+}
+func (UnimplementedBarrierServer) Remove(context.Context, *BarrierRemoveRequest) (*BarrierRemoveResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Remove not implemented")
+}
+func (UnimplementedBarrierServer) Wait(context.Context, *BarrierWaitRequest) (*BarrierWaitResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Wait not implemented")
+}
+func (UnimplementedBarrierServer) mustEmbedUnimplementedBarrierServer() {}
+func (UnimplementedBarrierServer) testEmbeddedByValue()                 {}
+
+// UnsafeBarrierServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to BarrierServer will
+// result in compilation errors.
+type UnsafeBarrierServer interface {
+	mustEmbedUnimplementedBarrierServer()
+}
+
+func RegisterBarrierServer(s grpc.ServiceRegistrar, srv BarrierServer) {
+	// If the following call panics, it indicates UnimplementedBarrierServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&Barrier_ServiceDesc, srv)
+}
+
+func _Barrier_Set_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BarrierSetRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BarrierServer).Set(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Barrier_Set_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BarrierServer).Set(ctx, req.(*BarrierSetRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Barrier_Remove_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BarrierRemoveRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BarrierServer).Remove(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Barrier_Remove_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BarrierServer).Remove(ctx, req.(*BarrierRemoveRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Barrier_Wait_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BarrierWaitRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BarrierServer).Wait(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Barrier_Wait_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BarrierServer).Wait(ctx, req.(*BarrierWaitRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// Barrier_ServiceDesc is the grpc.ServiceDesc for Barrier service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var Barrier_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "zkgate.v1.Barrier",
+	HandlerType: (*BarrierServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "Set",
+			Handler:    _Barrier_Set_Handler,
+		},
+		{
+			MethodName: "Remove",
+			Handler:    _Barrier_Remove_Handler,
+		},
+		{
+			MethodName: "Wait",
+			Handler:    _Barrier_Wait_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "zkgate/v1/recipes.proto",
+}
+
+const (
+	DoubleBarrier_Enter_FullMethodName = "/zkgate.v1.DoubleBarrier/Enter"
+	DoubleBarrier_Leave_FullMethodName = "/zkgate.v1.DoubleBarrier/Leave"
+)
+
+// DoubleBarrierClient is the client API for DoubleBarrier service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// DoubleBarrier synchronises the start and the end of a task among a
+// number of participants (kazoo's DoubleBarrier): Enter returns once all
+// have entered, Leave once all have left. A participant is an ephemeral
+// child "<uuid, 32 hex digits>" holding its identifier; the child "ready"
+// marks that all have entered.
+type DoubleBarrierClient interface {
+	Enter(ctx context.Context, in *DoubleBarrierEnterRequest, opts ...grpc.CallOption) (*DoubleBarrierEnterResponse, error)
+	Leave(ctx context.Context, in *DoubleBarrierLeaveRequest, opts ...grpc.CallOption) (*DoubleBarrierLeaveResponse, error)
+}
+
+type doubleBarrierClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewDoubleBarrierClient(cc grpc.ClientConnInterface) DoubleBarrierClient {
+	return &doubleBarrierClient{cc}
+}
+
+func (c *doubleBarrierClient) Enter(ctx context.Context, in *DoubleBarrierEnterRequest, opts ...grpc.CallOption) (*DoubleBarrierEnterResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DoubleBarrierEnterResponse)
+	err := c.cc.Invoke(ctx, DoubleBarrier_Enter_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *doubleBarrierClient) Leave(ctx context.Context, in *DoubleBarrierLeaveRequest, opts ...grpc.CallOption) (*DoubleBarrierLeaveResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DoubleBarrierLeaveResponse)
+	err := c.cc.Invoke(ctx, DoubleBarrier_Leave_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DoubleBarrierServer is the server API for DoubleBarrier service.
+// All implementations must embed UnimplementedDoubleBarrierServer
+// for forward compatibility.
+//
+// DoubleBarrier synchronises the start and the end of a task among a
+// number of participants (kazoo's DoubleBarrier): Enter returns once all
+// have entered, Leave once all have left. A participant is an ephemeral
+// child "<uuid, 32 hex digits>" holding its identifier; the child "ready"
+// marks that all have entered.
+type DoubleBarrierServer interface {
+	Enter(context.Context, *DoubleBarrierEnterRequest) (*DoubleBarrierEnterResponse, error)
+	Leave(context.Context, *DoubleBarrierLeaveRequest) (*DoubleBarrierLeaveResponse, error)
+	mustEmbedUnimplementedDoubleBarrierServer()
+}
+
+// UnimplementedDoubleBarrierServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedDoubleBarrierServer struct{}
+
+func (UnimplementedDoubleBarrierServer) Enter(context.Context, *DoubleBarrierEnterRequest) (*DoubleBarrierEnterResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Enter not implemented")
+}
+func (UnimplementedDoubleBarrierServer) Leave(context.Context, *DoubleBarrierLeaveRequest) (*DoubleBarrierLeaveResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Leave not implemented")
+}
+func (UnimplementedDoubleBarrierServer) mustEmbedUnimplementedDoubleBarrierServer() {}
+func (UnimplementedDoubleBarrierServer) testEmbeddedByValue()                       {}
+
+// UnsafeDoubleBarrierServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to DoubleBarrierServer will
+// result in compilation errors.
+type UnsafeDoubleBarrierServer interface {
+	mustEmbedUnimplementedDoubleBarrierServer()
+}
+
+func RegisterDoubleBarrierServer(s grpc.ServiceRegistrar, srv DoubleBarrierServer) {
+	// If the following call panics, it indicates UnimplementedDoubleBarrierServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&DoubleBarrier_ServiceDesc, srv)
+}
+
+func _DoubleBarrier_Enter_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DoubleBarrierEnterRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DoubleBarrierServer).Enter(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DoubleBarrier_Enter_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DoubleBarrierServer).Enter(ctx, req.(*DoubleBarrierEnterRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DoubleBarrier_Leave_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DoubleBarrierLeaveRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DoubleBarrierServer).Leave(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DoubleBarrier_Leave_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DoubleBarrierServer).Leave(ctx, req.(*DoubleBarrierLeaveRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// DoubleBarrier_ServiceDesc is the grpc.ServiceDesc for DoubleBarrier service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var DoubleBarrier_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "zkgate.v1.DoubleBarrier",
+	HandlerType: (*DoubleBarrierServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "Enter",
+			Handler:    _DoubleBarrier_Enter_Handler,
+		},
+		{
+			MethodName: "Leave",
+			Handler:    _DoubleBarrier_Leave_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "zkgate/v1/recipes.proto",
+}
+
+const (
+	Queue_Put_FullMethodName  = "/zkgate.v1.Queue/Put"
+	Queue_Take_FullMethodName = "/zkgate.v1.Queue/Take"
+	Queue_Len_FullMethodName  = "/zkgate.v1.Queue/Len"
+)
+
+// QueueClient is the client API for Queue service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// Queue is a distributed queue with priorities (kazoo's Queue): an item
+// is a persistent sequential child "entry-<priority, 3 digits>-<sequence>"
+// holding the value; items are taken in name order, so by priority (lower
+// first) and then in the order they were put. kazoo's Queue on the same
+// path shares the items.
+type QueueClient interface {
+	Put(ctx context.Context, in *QueuePutRequest, opts ...grpc.CallOption) (*QueuePutResponse, error)
+	// Take removes and returns the first item, waiting for one if the
+	// queue is empty (or, with try, returning at once: found says whether
+	// there was one). Each item is taken by exactly one caller.
+	Take(ctx context.Context, in *QueueTakeRequest, opts ...grpc.CallOption) (*QueueTakeResponse, error)
+	// Len counts the items.
+	Len(ctx context.Context, in *QueueLenRequest, opts ...grpc.CallOption) (*QueueLenResponse, error)
+}
+
+type queueClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewQueueClient(cc grpc.ClientConnInterface) QueueClient {
+	return &queueClient{cc}
+}
+
+func (c *queueClient) Put(ctx context.Context, in *QueuePutRequest, opts ...grpc.CallOption) (*QueuePutResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(QueuePutResponse)
+	err := c.cc.Invoke(ctx, Queue_Put_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queueClient) Take(ctx context.Context, in *QueueTakeRequest, opts ...grpc.CallOption) (*QueueTakeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(QueueTakeResponse)
+	err := c.cc.Invoke(ctx, Queue_Take_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queueClient) Len(ctx context.Context, in *QueueLenRequest, opts ...grpc.CallOption) (*QueueLenResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(QueueLenResponse)
+	err := c.cc.Invoke(ctx, Queue_Len_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// QueueServer is the server API for Queue service.
+// All implementations must embed UnimplementedQueueServer
+// for forward compatibility.
+//
+// Queue is a distributed queue with priorities (kazoo's Queue): an item
+// is a persistent sequential child "entry-<priority, 3 digits>-<sequence>"
+// holding the value; items are taken in name order, so by priority (lower
+// first) and then in the order they were put. kazoo's Queue on the same
+// path shares the items.
+type QueueServer interface {
+	Put(context.Context, *QueuePutRequest) (*QueuePutResponse, error)
+	// Take removes and returns the first item, waiting for one if the
+	// queue is empty (or, with try, returning at once: found says whether
+	// there was one). Each item is taken by exactly one caller.
+	Take(context.Context, *QueueTakeRequest) (*QueueTakeResponse, error)
+	// Len counts the items.
+	Len(context.Context, *QueueLenRequest) (*QueueLenResponse, error)
+	mustEmbedUnimplementedQueueServer()
+}
+
+// UnimplementedQueueServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedQueueServer struct{}
+
+func (UnimplementedQueueServer) Put(context.Context, *QueuePutRequest) (*QueuePutResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Put not implemented")
+}
+func (UnimplementedQueueServer) Take(context.Context, *QueueTakeRequest) (*QueueTakeResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Take not implemented")
+}
+func (UnimplementedQueueServer) Len(context.Context, *QueueLenRequest) (*QueueLenResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Len not implemented")
+}
+func (UnimplementedQueueServer) mustEmbedUnimplementedQueueServer() {}
+func (UnimplementedQueueServer) testEmbeddedByValue()               {}
+
+// UnsafeQueueServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to QueueServer will
+// result in compilation errors.
+type UnsafeQueueServer interface {
+	mustEmbedUnimplementedQueueServer()
+}
+
+func RegisterQueueServer(s grpc.ServiceRegistrar, srv QueueServer) {
+	// If the following call panics, it indicates UnimplementedQueueServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&Queue_ServiceDesc, srv)
+}
+
+func _Queue_Put_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueuePutRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueueServer).Put(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Queue_Put_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueueServer).Put(ctx, req.(*QueuePutRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Queue_Take_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueueTakeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueueServer).Take(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Queue_Take_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueueServer).Take(ctx, req.(*QueueTakeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Queue_Len_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueueLenRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueueServer).Len(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Queue_Len_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueueServer).Len(ctx, req.(*QueueLenRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// Queue_ServiceDesc is the grpc.ServiceDesc for Queue service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var Queue_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "zkgate.v1.Queue",
+	HandlerType: (*QueueServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "Put",
+			Handler:    _Queue_Put_Handler,
+		},
+		{
+			MethodName: "Take",
+			Handler:    _Queue_Take_Handler,
+		},
+		{
+			MethodName: "Len",
+			Handler:    _Queue_Len_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "zkgate/v1/recipes.proto",
+}
+
+const (
+	Counter_Add_FullMethodName = "/zkgate.v1.Counter/Add"
+	Counter_Get_FullMethodName = "/zkgate.v1.Counter/Get"
+)
+
+// CounterClient is the client API for Counter service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// Counter is a shared integer in a znode's data, changed by
+// compare-and-set on the data version, so no change is lost. With
+// LAYOUT_KAZOO the value is decimal text, as kazoo's Counter writes it;
+// with LAYOUT_CURATOR it is 4 bytes, a big-endian 32-bit integer, as
+// Curator's SharedCount (and kazoo's Counter with support_curator). A
+// missing znode, or empty data, reads as 0.
+type CounterClient interface {
+	// Add adds delta (which may be negative) and returns the values before
+	// and after.
+	Add(ctx context.Context, in *CounterAddRequest, opts ...grpc.CallOption) (*CounterAddResponse, error)
+	Get(ctx context.Context, in *CounterGetRequest, opts ...grpc.CallOption) (*CounterGetResponse, error)
+}
+
+type counterClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewCounterClient(cc grpc.ClientConnInterface) CounterClient {
+	return &counterClient{cc}
+}
+
+func (c *counterClient) Add(ctx context.Context, in *CounterAddRequest, opts ...grpc.CallOption) (*CounterAddResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CounterAddResponse)
+	err := c.cc.Invoke(ctx, Counter_Add_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *counterClient) Get(ctx context.Context, in *CounterGetRequest, opts ...grpc.CallOption) (*CounterGetResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CounterGetResponse)
+	err := c.cc.Invoke(ctx, Counter_Get_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CounterServer is the server API for Counter service.
+// All implementations must embed UnimplementedCounterServer
+// for forward compatibility.
+//
+// Counter is a shared integer in a znode's data, changed by
+// compare-and-set on the data version, so no change is lost. With
+// LAYOUT_KAZOO the value is decimal text, as kazoo's Counter writes it;
+// with LAYOUT_CURATOR it is 4 bytes, a big-endian 32-bit integer, as
+// Curator's SharedCount (and kazoo's Counter with support_curator). A
+// missing znode, or empty data, reads as 0.
+type CounterServer interface {
+	// Add adds delta (which may be negative) and returns the values before
+	// and after.
+	Add(context.Context, *CounterAddRequest) (*CounterAddResponse, error)
+	Get(context.Context, *CounterGetRequest) (*CounterGetResponse, error)
+	mustEmbedUnimplementedCounterServer()
+}
+
+// UnimplementedCounterServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedCounterServer struct{}
+
+func (UnimplementedCounterServer) Add(context.Context, *CounterAddRequest) (*CounterAddResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Add not implemented")
+}
+func (UnimplementedCounterServer) Get(context.Context, *CounterGetRequest) (*CounterGetResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Get not implemented")
+}
+func (UnimplementedCounterServer) mustEmbedUnimplementedCounterServer() {}
+func (UnimplementedCounterServer) testEmbeddedByValue()                 {}
+
+// UnsafeCounterServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to CounterServer will
+// result in compilation errors.
+type UnsafeCounterServer interface {
+	mustEmbedUnimplementedCounterServer()
+}
+
+func RegisterCounterServer(s grpc.ServiceRegistrar, srv CounterServer) {
+	// If the following call panics, it indicates UnimplementedCounterServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&Counter_ServiceDesc, srv)
+}
+
+func _Counter_Add_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CounterAddRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CounterServer).Add(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Counter_Add_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CounterServer).Add(ctx, req.(*CounterAddRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Counter_Get_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CounterGetRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CounterServer).Get(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Counter_Get_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CounterServer).Get(ctx, req.(*CounterGetRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// Counter_ServiceDesc is the grpc.ServiceDesc for Counter service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var Counter_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "zkgate.v1.Counter",
+	HandlerType: (*CounterServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "Add",
+			Handler:    _Counter_Add_Handler,
+		},
+		{
+			MethodName: "Get",
+			Handler:    _Counter_Get_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "zkgate/v1/recipes.proto",
+}
