@@ -1,5 +1,6 @@
 // Package client is a small Go client for zkgate's recipe services
-// (Election and Lock, package recipes) over gRPC.
+// (package recipes) over gRPC: Mutex (with a read side), Election,
+// Semaphore, Barrier, DoubleBarrier, Queue and Counter.
 //
 // A Session opens a zkgate session and keeps it alive in the background;
 // the locks and elections made from it hold their contenders in it, so
