@@ -31,6 +31,27 @@ func postJSON(t *testing.T, url, body string, out any) {
 	}
 }
 
+// httpJSON sends a request to base+path and returns the status and the
+// JSON object answered.
+func httpJSON(t *testing.T, base, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%s %s: %s: %v", method, path, b, err)
+	}
+	return resp.StatusCode, m
+}
+
 // TestHTTP_Gateway uses etcd's HTTP/JSON gateway as curl users do.
 func TestHTTP_Gateway(t *testing.T) {
 	t.Parallel()

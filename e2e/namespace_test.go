@@ -2,9 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"encoding/json"
-	"io"
-	"net/http"
 	"net/url"
 	"os/exec"
 	"strings"
@@ -221,21 +218,7 @@ func TestHTTP_NamespaceWithCurl(t *testing.T) {
 	n := harness.StartNode(t, harness.NodeOptions{})
 	call := func(method, path, body string) (int, map[string]any) {
 		t.Helper()
-		req, err := http.NewRequest(method, n.ClientURL+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		var m map[string]any
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatalf("%s %s: %s: %v", method, path, b, err)
-		}
-		return resp.StatusCode, m
+		return httpJSON(t, n.ClientURL, method, path, body)
 	}
 	code, m := call("POST", "/zk/v1/create", `{"path":"/web","data":"`+b64("hello")+`"}`)
 	if code != 200 || m["path"] != "/web" {

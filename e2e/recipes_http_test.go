@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -17,21 +15,7 @@ func TestHTTP_RecipesWithCurl(t *testing.T) {
 	n := harness.StartNode(t, harness.NodeOptions{})
 	call := func(method, path, body string) (int, map[string]any) {
 		t.Helper()
-		req, err := http.NewRequest(method, n.ClientURL+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		var m map[string]any
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatalf("%s %s: %s: %v", method, path, b, err)
-		}
-		return resp.StatusCode, m
+		return httpJSON(t, n.ClientURL, method, path, body)
 	}
 	code, m := call("POST", "/zk/v1/sessions", `{"timeout_ms":10000}`)
 	if code != 200 {

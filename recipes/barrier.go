@@ -61,13 +61,11 @@ func (b *barrierServer) Wait(ctx context.Context, req *zkgatepb.BarrierWaitReque
 func (k *call) waitGone(ctx context.Context, path string) error {
 	for {
 		w := newSignal()
-		_, found, zxid, armed, err := k.e.ExistsWatch(ctx, k.c, path, k.minRev, w)
+		found, err := k.exists(ctx, path, w)
 		if err != nil {
 			k.e.Forget(w)
 			return err
 		}
-		armed.Arm()
-		k.saw(zxid)
 		if !found {
 			k.e.Forget(w)
 			return nil
@@ -120,11 +118,7 @@ func (d *doubleBarrierServer) enter(ctx context.Context, req *zkgatepb.DoubleBar
 	ready := childPath(path, readyNode)
 	for {
 		w := newSignal()
-		_, found, zxid, armed, err := k.e.ExistsWatch(ctx, k.c, ready, k.minRev, w)
-		if err == nil {
-			armed.Arm()
-			k.saw(zxid)
-		}
+		found, err := k.exists(ctx, ready, w)
 		if err != nil || found {
 			k.e.Forget(w)
 			if err != nil {
@@ -216,13 +210,11 @@ func (d *doubleBarrierServer) leave(ctx context.Context, k *call, key *zkgatepb.
 			k.saw(zxid)
 		}
 		w := newSignal()
-		_, found, zxid, armed, err := k.e.ExistsWatch(ctx, k.c, childPath(path, wait), k.minRev, w)
+		found, err := k.exists(ctx, childPath(path, wait), w)
 		if err != nil {
 			k.e.Forget(w)
 			return err
 		}
-		armed.Arm()
-		k.saw(zxid)
 		if found {
 			err = w.wait(ctx)
 		}

@@ -189,25 +189,21 @@ func (k *call) waitFirst(ctx context.Context, path, node string, l layout) error
 		}
 		w := newSignal()
 		pred := childPath(path, name)
-		_, found, zxid, armed, err := k.e.ExistsWatch(ctx, k.c, pred, k.minRev, w)
+		found, err := k.exists(ctx, pred, w)
 		if err != nil {
 			k.e.Forget(w)
 			return err
 		}
-		armed.Arm()
-		k.saw(zxid)
 		if !found {
 			k.e.Forget(w)
 			continue
 		}
 		// Our own node too: if it goes, the wait is over.
-		_, found, zxid, armed, err = k.e.ExistsWatch(ctx, k.c, node, k.minRev, w)
+		found, err = k.exists(ctx, node, w)
 		if err != nil {
 			k.e.Forget(w)
 			return err
 		}
-		armed.Arm()
-		k.saw(zxid)
 		if !found {
 			k.e.Forget(w)
 			return errGone(node)
@@ -218,6 +214,18 @@ func (k *call) waitFirst(ctx context.Context, path, node string, l layout) error
 			return err
 		}
 	}
+}
+
+// exists reads whether path exists and leaves the exists watch w on it,
+// armed.
+func (k *call) exists(ctx context.Context, path string, w gateway.Watcher) (bool, error) {
+	_, found, zxid, armed, err := k.e.ExistsWatch(ctx, k.c, path, k.minRev, w)
+	if err != nil {
+		return false, err
+	}
+	armed.Arm()
+	k.saw(zxid)
+	return found, nil
 }
 
 // owned checks that key names a live contender of its session with its
@@ -255,12 +263,10 @@ func (k *call) first(ctx context.Context, path string, l layout, w gateway.Watch
 		kids, _, zxid, armed, err := k.e.GetChildrenWatch(ctx, k.c, path, k.minRev, w)
 		if errors.Is(err, schema.ErrNoNode) && w != nil {
 			// Wait for the path to appear.
-			_, found, zxid, armed, err := k.e.ExistsWatch(ctx, k.c, path, k.minRev, w)
+			found, err := k.exists(ctx, path, w)
 			if err != nil {
 				return nil, nil, err
 			}
-			armed.Arm()
-			k.saw(zxid)
 			if found {
 				continue
 			}
