@@ -11,7 +11,7 @@ UNIT_PKGS = $(shell $(GO) list ./... | grep -v /e2e)
 PEER_PKGS := zookeeper zookeeper-bin python3-kazoo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help build run test unit e2e peers bench lint fmt clean proto
+.PHONY: help build run test unit e2e peers bench bench-go lint fmt clean proto
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -40,7 +40,10 @@ peers: ## install the real ZooKeeper clients (zkCli.sh, cli_mt, kazoo) if missin
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
 	fi
 
-bench: ## benchmarks (go test -bench)
+bench: build peers ## zkgate and a real ZooKeeper side by side (e2e/bench/run.sh; BENCH_ARGS=... to tune)
+	e2e/bench/run.sh
+
+bench-go: ## the Go benchmarks (go test -bench)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 lint: ## gofmt, go vet and staticcheck

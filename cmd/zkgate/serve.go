@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -82,6 +85,14 @@ func runServe(cmd *cobra.Command, opts serveOptions) error {
 	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stopSignals()
 
+	if cfg.PprofListen != "" {
+		stop, err := servePprof(cfg.PprofListen, lg)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+
 	node.Version = zkgateVersion()
 	n, err := node.Start(ctx, cfg, logs)
 	if errors.Is(err, node.ErrInterrupted) {
@@ -126,6 +137,24 @@ wait:
 		_ = closeNode(n, lg, stopSignals)
 		return fmt.Errorf("etcd member failed: %w", err)
 	}
+}
+
+// servePprof serves net/http/pprof's profiles on addr until stop.
+func servePprof(addr string, lg *zap.Logger) (stop func(), err error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("pprof-listen %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	lg.Info("serving profiles", zap.String("pprof", "http://"+l.Addr().String()+"/debug/pprof/"))
+	return func() { _ = srv.Close() }, nil
 }
 
 // closeNode stops n. Signals go back to their default action first, so a

@@ -92,6 +92,10 @@ type Config struct {
 	// "*" allows every one.
 	FourLetterWords []string
 
+	// PprofListen is host:port of a debug listener serving Go's
+	// net/http/pprof profiles under /debug/pprof/; empty disables it.
+	PprofListen string
+
 	// LogLevel is debug, info, warn or error; LogFormat json or console.
 	LogLevel  string
 	LogFormat string
@@ -184,6 +188,11 @@ func (c *Config) Validate() error {
 	}
 	if !slices.Contains(logging.Formats, c.LogFormat) {
 		return fieldErr("log-format", "%q is not one of %s", c.LogFormat, strings.Join(logging.Formats, ", "))
+	}
+	if c.PprofListen != "" {
+		if err := checkHostPort(c.PprofListen); err != nil {
+			return fieldErr("pprof-listen", "%q: %v", c.PprofListen, err)
+		}
 	}
 	if c.ZKListen != "" {
 		if err := checkHostPort(c.ZKListen); err != nil {

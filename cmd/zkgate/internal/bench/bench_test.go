@@ -1,0 +1,97 @@
+package bench
+
+import (
+	"context"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+
+	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/gateway/gatewaytest"
+	"github.com/zkgate/zkgate/recipes"
+	"github.com/zkgate/zkgate/zkbridge"
+)
+
+// TestRun_EveryWorkload runs each workload for a few operations against
+// an in-process zkgate (etcd member, ZooKeeper protocol, gRPC API) and
+// checks that every operation is counted and none failed.
+func TestRun_EveryWorkload(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 1)
+	e := gatewaytest.NewEngine(t, cl.Client(0), gateway.Config{})
+	zs, err := zkbridge.New(zkbridge.Config{Engine: e, MaxPacket: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go zs.Serve(zl)
+	t.Cleanup(func() { zs.Close() })
+	g := grpc.NewServer()
+	ns := gateway.NewServer(e)
+	ns.Register(g)
+	recipes.NewServer(ns).Register(g)
+	gl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go g.Serve(gl)
+	t.Cleanup(g.Stop)
+
+	targets := map[string]Target{
+		"zk":   {ZK: []string{zl.Addr().String()}},
+		"grpc": {GRPC: "http://" + gl.Addr().String()},
+		"etcd": {Etcd: cl.Client(0).Endpoints()[0]},
+	}
+	for _, w := range Workloads {
+		for _, kind := range []string{"zk", "grpc", "etcd"} {
+			if !containsWord(w.Targets, kind) {
+				continue
+			}
+			t.Run(w.Name+"/"+kind, func(t *testing.T) {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				defer cancel()
+				res, err := Run(ctx, Config{Workload: w.Name, Target: targets[kind], Clients: 4, Ops: 40, Keys: 50, Children: 20, ValueSize: 16, ReadRatio: 0.5})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := int64(40)
+				if w.Name == "watch" {
+					want = 40 * 4 // 40 rounds, a notification per client each
+				}
+				if res.Ops != want || res.Errors != 0 || res.P50 <= 0 || res.Max < res.P99 || res.P99 < res.P50 {
+					t.Fatalf("result %+v, want %d operations, no errors, ordered percentiles", res, want)
+				}
+			})
+		}
+	}
+	if _, err := Run(context.Background(), Config{Workload: "put", Target: targets["zk"]}); err == nil {
+		t.Fatal("put on a ZooKeeper target ran")
+	}
+	if _, err := Run(context.Background(), Config{Workload: "nope", Target: targets["zk"]}); err == nil {
+		t.Fatal("an unknown workload ran")
+	}
+}
+
+func containsWord(list, w string) bool {
+	for _, x := range strings.Fields(list) {
+		if x == w {
+			return true
+		}
+	}
+	return false
+}
+
+func TestPercentiles(t *testing.T) {
+	var l []time.Duration
+	for i := 1; i <= 1000; i++ {
+		l = append(l, time.Duration(i))
+	}
+	if pct(l, 0.5) != 500 || pct(l, 0.99) != 990 || pct(l, 0.999) != 999 || pct(l[:1], 0.99) != 1 {
+		t.Fatalf("percentiles %v %v %v", pct(l, 0.5), pct(l, 0.99), pct(l, 0.999))
+	}
+}
