@@ -243,9 +243,28 @@ func (e *Engine) commitLoop() {
 // concurrent writers (other gateway nodes).
 const maxAttempts = 64
 
-// commitBatch validates and commits as much of batch as fits in one
+// commitBatch commits the first requests of batch and returns the rest,
+// in order, for the next batch.
+func (e *Engine) commitBatch(batch []*request) []*request {
+	// Read ahead only what one transaction can compare: every key read is
+	// compared, and etcd bounds a transaction's compares too. Requests
+	// beyond the budget wait for the next batch, in order.
+	budget := e.cfg.MaxBatchOps / 2
+	n, keys := 1, len(batch[0].keys)
+	for n < len(batch) && keys+len(batch[n].keys) <= budget {
+		keys += len(batch[n].keys)
+		n++
+	}
+	rest := e.commitPrefix(batch[:n])
+	if n == len(batch) {
+		return rest
+	}
+	return append(append([]*request(nil), rest...), batch[n:]...)
+}
+
+// commitPrefix validates and commits as much of batch as fits in one
 // transaction and returns the requests left for the next one.
-func (e *Engine) commitBatch(batch []*request) (rest []*request) {
+func (e *Engine) commitPrefix(batch []*request) (rest []*request) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -169,9 +170,16 @@ func (e *Engine) revoke(id clientv3.LeaseID) {
 	}
 }
 
-// removeEphemerals deletes the ephemerals of a session that has ended, in
-// one transaction, and repairs the parents of those etcd already removed
-// when the ephemeral lease expired.
+// ephemeralsPerTxn is how many ephemerals one transaction removes: each
+// costs six keys read and compared and up to five writes, within
+// MaxBatchOps.
+func (e *Engine) ephemeralsPerTxn() int { return max(1, e.cfg.MaxBatchOps/8) }
+
+// removeEphemerals deletes the ephemerals of a session that has ended,
+// and repairs the parents of those etcd already removed when the
+// ephemeral lease expired. Up to ephemeralsPerTxn go in one transaction,
+// as ZooKeeper removes a session's ephemerals in one; a session with more
+// loses them in several, in order, which watchers see as several zxids.
 func (e *Engine) removeEphemerals(ctx context.Context, id int64) (int64, error) {
 	resp, err := e.kv.Get(ctx, schema.EphemeralPrefix(id), clientv3.WithPrefix(), clientv3.WithKeysOnly())
 	if err != nil {
@@ -181,13 +189,56 @@ func (e *Engine) removeEphemerals(ctx context.Context, id int64) (int64, error) 
 		return resp.Header.Revision, nil
 	}
 	var paths []string
-	var keys []string
 	for _, kv := range resp.Kvs {
 		if _, p, ok := schema.ParseEphemeralKey(string(kv.Key)); ok {
 			paths = append(paths, p)
-			parent := schema.Parent(p)
-			keys = append(keys, string(kv.Key), schema.NodeKey(p), schema.MetaKey(p), schema.ACLKey(p), schema.NodeKey(parent), schema.MetaKey(parent))
 		}
+	}
+	// The chunks are submitted together and committed in order.
+	var reqs []*request
+	for len(paths) > 0 {
+		n := min(len(paths), e.ephemeralsPerTxn())
+		reqs = append(reqs, e.removeEphemeralsRequest(id, paths[:n]))
+		paths = paths[n:]
+	}
+	errc := make(chan error, len(reqs))
+	for _, r := range reqs {
+		// The next chunk is submitted once this one is queued.
+		queued := make(chan struct{})
+		var once sync.Once
+		mark := func() { once.Do(func() { close(queued) }) }
+		go func() {
+			err := e.submit(WithQueued(ctx, mark), r)
+			mark()
+			errc <- err
+		}()
+		<-queued
+	}
+	var rev int64
+	var firstErr error
+	for range reqs {
+		if err := <-errc; err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	if firstErr != nil {
+		return 0, firstErr
+	}
+	for _, r := range reqs {
+		if r.err != nil {
+			return r.rev, r.err
+		}
+		rev = max(rev, r.rev)
+	}
+	return rev, nil
+}
+
+// removeEphemeralsRequest removes the ephemerals at paths of session id.
+func (e *Engine) removeEphemeralsRequest(id int64, paths []string) *request {
+	var keys []string
+	for _, p := range paths {
+		parent := schema.Parent(p)
+		keys = append(keys, schema.EphemeralKey(id, p), schema.NodeKey(p), schema.MetaKey(p), schema.ACLKey(p), schema.NodeKey(parent), schema.MetaKey(parent))
 	}
 	r := &request{caller: Caller{internal: true}, keys: keys}
 	r.apply = func(e *Engine, v *view, r *request) {
@@ -211,8 +262,5 @@ func (e *Engine) removeEphemerals(ctx context.Context, id int64) (int64, error) 
 			}
 		}
 	}
-	if err := e.submit(ctx, r); err != nil {
-		return 0, err
-	}
-	return r.rev, r.err
+	return r
 }

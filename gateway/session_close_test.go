@@ -1,10 +1,13 @@
 package gateway_test
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/schema"
 )
 
 // TestSession_CloseAfterEphemeralsDeleted: ephemerals deleted before their
@@ -41,4 +44,88 @@ func TestSession_CloseAfterEphemeralsDeleted(t *testing.T) {
 	if st.NumChildren != 1 || len(kids) != 1 || st.Cversion != 7 {
 		t.Fatalf("parent %+v, children %v", st, kids)
 	}
+}
+
+// TestSession_CloseWithThousandsOfEphemerals: a session holding more
+// ephemerals than fit in one etcd transaction closes, and expires, with
+// every one removed and the parents' Stat right; writes of other callers
+// in flight meanwhile are not failed by it.
+func TestSession_CloseWithThousandsOfEphemerals(t *testing.T) {
+	e := newEngine(t, gateway.Config{MaxBatchOps: 1024, MinSessionTimeout: time.Second})
+	ctx := ctxT(t)
+	mustCreate(t, e, anyone, "/a", "", gateway.Persistent)
+	mustCreate(t, e, anyone, "/b", "", gateway.Persistent)
+	const n = 1500
+	fill := func(c gateway.Caller) {
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				parent := []string{"/a", "/b"}[i%2]
+				_, _, _, err := e.Create(ctx, c, gateway.CreateOp{Path: fmt.Sprintf("%s/e%d", parent, i), ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral})
+				if err != nil {
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+	}
+	// Each parent gets n/2 creations per round; with no child left,
+	// cversion = 2*creations.
+	check := func(when string, rounds int32) {
+		for _, p := range []string{"/a", "/b"} {
+			if st := stat(t, e, p); st.NumChildren != 0 || st.Cversion != 2*rounds*n/2 {
+				t.Fatalf("%s after %s: %+v", p, when, st)
+			}
+			kids, _, _, err := e.GetChildren(ctx, anyone, p, 0)
+			if err != nil || len(kids) != 0 {
+				t.Fatalf("%s after %s: children %d %v", p, when, len(kids), err)
+			}
+		}
+	}
+
+	s, err := e.CreateSession(ctx, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(s.Caller())
+	// Other writes go on while the session closes.
+	others := make(chan error, 1)
+	go func() {
+		for i := range 200 {
+			if _, _, _, err := e.Create(ctx, anyone, gateway.CreateOp{Path: fmt.Sprintf("/o%d", i), ACL: schema.OpenACLUnsafe}); err != nil {
+				others <- err
+				return
+			}
+		}
+		others <- nil
+	}()
+	if _, err := e.CloseSession(ctx, s.ID); err != nil {
+		t.Fatalf("closing a session with %d ephemerals: %v", n, err)
+	}
+	if err := <-others; err != nil {
+		t.Fatalf("a write beside the close: %v", err)
+	}
+	check("close", 1)
+
+	// The same by expiry.
+	s, err = e.CreateSession(ctx, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(s.Caller())
+	deadline := time.Now().Add(30 * time.Second)
+	for stat(t, e, "/a").NumChildren != 0 || stat(t, e, "/b").NumChildren != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("ephemerals left after expiry: %d + %d", stat(t, e, "/a").NumChildren, stat(t, e, "/b").NumChildren)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	check("expiry", 2)
 }
