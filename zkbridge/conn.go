@@ -100,14 +100,18 @@ func (c *conn) writeLoop() {
 		c.mu.Unlock()
 		n := 0
 		for _, pkt := range q {
+			n += len(pkt)
+		}
+		if len(q) > 0 {
+			// One writev for everything queued.
 			_ = c.nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
-			if _, err := c.nc.Write(pkt); err != nil {
+			bufs := net.Buffers(q)
+			if _, err := bufs.WriteTo(c.nc); err != nil {
 				c.nc.Close()
 				return
 			}
-			n += len(pkt)
-			c.sent.Add(1)
-			c.s.stats.sent.Add(1)
+			c.sent.Add(int64(len(q)))
+			c.s.stats.sent.Add(int64(len(q)))
 		}
 		if n > 0 {
 			c.mu.Lock()

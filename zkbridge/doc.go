@@ -22,7 +22,10 @@ Each connection (conn.go) is a small driver around the engine:
     the reads before it; everything else runs alone. Replies leave in
     request order whatever order the work ends in. At most 256 calls are
     in flight per connection, and no request is read while more than
-    4 MiB of replies wait for the client to read them.
+    4 MiB of replies wait for the client to read them. Requests are read
+    through a 1 KiB buffer; the replies queued at a moment leave in one
+    writev. A read that arrives while nothing is in flight and nothing
+    more is buffered runs on the reading goroutine itself.
   - the engine calls the connection's Notify for watch events. The engine
     dispatches a change's events before the write that made it returns,
     and serves reads at the revision whose events it has dispatched, so a
@@ -53,7 +56,7 @@ closes that connection only, with a log line, in its turn: the requests
 before it are answered, none after it is started. A panic in a handler
 ends only its connection.
 
-An idle connection with its session costs two goroutines and about 11 KB
+An idle connection with its session costs two goroutines and about 12 KB
 of heap besides their stacks (BenchmarkIdleConnections).
 */
 package zkbridge

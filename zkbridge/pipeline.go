@@ -1,6 +1,7 @@
 package zkbridge
 
 import (
+	"bufio"
 	"context"
 	"encoding/binary"
 	"sync"
@@ -149,6 +150,7 @@ func (c *conn) loop() {
 	)
 	close(prev)
 	defer wg.Wait()
+	in := bufio.NewReaderSize(c.nc, readBufferSize)
 	for {
 		c.waitQueue()
 		// ZooKeeper closes a connection silent for the session timeout;
@@ -157,7 +159,7 @@ func (c *conn) loop() {
 		if c.stopped.Load() {
 			return
 		}
-		pkt, err := jute.ReadFrame(c.nc, nil, c.s.cfg.MaxPacket)
+		pkt, err := jute.ReadFrame(in, nil, c.s.cfg.MaxPacket)
 		if err != nil {
 			if !c.stopped.Load() && !isClosed(err) {
 				c.logClose("reading request", err)
@@ -179,7 +181,11 @@ func (c *conn) loop() {
 		c.keepAlive(isPing(pkt))
 		cl := &call{conn: c, prev: prev, done: make(chan struct{}), queued: make(chan struct{})}
 		prev = cl.done
-		if kind == kindAlone {
+		// A read with nothing in flight and nothing more sent runs here:
+		// the client waits for it, and a goroutine would only add the
+		// cost of growing a fresh stack.
+		idle := kind == kindRead && in.Buffered() == 0 && isClosedChan(cl.prev)
+		if kind == kindAlone || idle {
 			cl.run(pkt)
 			if cl.failed.Load() {
 				return
@@ -201,6 +207,19 @@ func (c *conn) loop() {
 				return
 			}
 		}
+	}
+}
+
+// readBufferSize is the read buffer of a connection: requests are read
+// through it, a few per system call when a client pipelines.
+const readBufferSize = 1024
+
+func isClosedChan(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
 	}
 }
 
