@@ -47,10 +47,13 @@ func TestSession_ResumedOnAnotherNode(t *testing.T) {
 	if err := b.KeepAlive(ctx, s.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.CloseSession(ctx, s.ID); err != nil {
+	closed, err := b.CloseSession(ctx, s.ID)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, _, _ := a.Exists(ctx, anyone, "/eph", 0); ok {
+	// Through node a, at the zxid of the close (another member may not
+	// have applied it yet, as another ZooKeeper server may lag).
+	if _, ok, _, _ := a.Exists(ctx, anyone, "/eph", closed); ok {
 		t.Fatal("ephemeral survived its session's close")
 	}
 }
