@@ -13,21 +13,24 @@ import (
 // python3 first on PATH may be another one.
 const python = "/usr/bin/python3"
 
-// runKazoo runs a Python script with kazoo connected to hosts, bounded in
-// time, and returns its output; the script prints "OK" last on success.
-func runKazoo(t *testing.T, hosts, script string) string {
-	t.Helper()
-	prelude := `
+// kazooPrelude starts every kazoo script: client(timeout) connects a
+// KazooClient to the hosts in argv[1] with that session timeout.
+const kazooPrelude = `
 import sys, threading, time, logging
 logging.basicConfig(level=logging.ERROR)
 from kazoo.client import KazooClient
 from kazoo.exceptions import *
-def client():
-    c = KazooClient(hosts=sys.argv[1], timeout=10)
+def client(timeout=10):
+    c = KazooClient(hosts=sys.argv[1], timeout=timeout)
     c.start(timeout=20)
     return c
 `
-	cmd := exec.Command(python, "-c", prelude+script, hosts)
+
+// runKazoo runs a Python script with kazoo connected to hosts, bounded in
+// time, and returns its output; the script prints "OK" last on success.
+func runKazoo(t *testing.T, hosts, script string) string {
+	t.Helper()
+	cmd := exec.Command(python, "-c", kazooPrelude+script, hosts)
 	done := make(chan struct{})
 	var out []byte
 	var err error

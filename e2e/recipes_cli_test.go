@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -14,22 +15,32 @@ import (
 	"github.com/zkgate/zkgate/e2e/harness"
 )
 
-// cliProc is a zkgate CLI process whose output lines the test reads as
-// they come.
+// cliProc is a process (the zkgate CLI, a kazoo script) whose output
+// lines the test reads as they come and whose stdin it can write.
 type cliProc struct {
 	t     *testing.T
 	cmd   *exec.Cmd
+	stdin io.WriteCloser
 	lines chan string
 	done  chan struct{}
 }
 
-// startCLI starts the zkgate binary with args in its own process group
-// (so a kill reaches the command it runs too).
+// startCLI starts the zkgate binary with args.
 func startCLI(t *testing.T, args ...string) *cliProc {
 	t.Helper()
-	cmd := exec.Command(harness.Zkgate(t), args...)
+	return startProc(t, exec.Command(harness.Zkgate(t), args...))
+}
+
+// startProc starts cmd in its own process group (so a kill reaches the
+// commands it runs too); the process is killed when the test ends.
+func startProc(t *testing.T, cmd *exec.Cmd) *cliProc {
+	t.Helper()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +49,7 @@ func startCLI(t *testing.T, args ...string) *cliProc {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &cliProc{t: t, cmd: cmd, lines: make(chan string, 100), done: make(chan struct{})}
+	p := &cliProc{t: t, cmd: cmd, stdin: stdin, lines: make(chan string, 100), done: make(chan struct{})}
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
@@ -51,10 +62,18 @@ func startCLI(t *testing.T, args ...string) *cliProc {
 	t.Cleanup(func() {
 		p.kill()
 		if t.Failed() {
-			t.Logf("zkgate %s stderr:\n%s", strings.Join(args, " "), stderr.String())
+			t.Logf("%s stderr:\n%s", strings.Join(cmd.Args, " "), stderr.String())
 		}
 	})
 	return p
+}
+
+// send writes a line to the process's stdin.
+func (p *cliProc) send(line string) {
+	p.t.Helper()
+	if _, err := io.WriteString(p.stdin, line+"\n"); err != nil {
+		p.t.Fatal(err)
+	}
 }
 
 // kill sends SIGKILL to the process group and waits for the process.
