@@ -40,6 +40,11 @@ type Config struct {
 	// MaxBatchBytes bounds the bytes written by one batch; it must stay
 	// below the cluster's --max-request-bytes. Default 3 MiB.
 	MaxBatchBytes int
+
+	// ChildCacheBytes bounds the memory of the children cache, which
+	// keeps the child names of parents read by getChildren (default 64
+	// MiB; negative disables it).
+	ChildCacheBytes int64
 }
 
 // Defaults for Config.
@@ -50,6 +55,7 @@ const (
 	DefaultReaperInterval    = time.Minute
 	DefaultMaxBatchOps       = 4096
 	DefaultMaxBatchBytes     = 3 << 20
+	DefaultChildCacheBytes   = 64 << 20
 )
 
 func (c *Config) withDefaults() Config {
@@ -74,6 +80,9 @@ func (c *Config) withDefaults() Config {
 	}
 	if out.MaxBatchBytes == 0 {
 		out.MaxBatchBytes = DefaultMaxBatchBytes
+	}
+	if out.ChildCacheBytes == 0 {
+		out.ChildCacheBytes = DefaultChildCacheBytes
 	}
 	return out
 }

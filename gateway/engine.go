@@ -66,7 +66,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the current revision: %w", err)
 	}
-	e.hub = newHub(e.lg, cfg.Client)
+	e.hub = newHub(e.lg, cfg.Client, cfg.ChildCacheBytes)
 	e.hub.rev = now.Header.Revision
 	bg, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel

@@ -13,7 +13,7 @@ type TestHub struct{ h *hub }
 // StartTestHub runs a hub from revision from, with one-shot data and child
 // watches of w already set.
 func StartTestHub(ctx context.Context, client *clientv3.Client, from int64, w Watcher, data, child []string) *TestHub {
-	h := newHub(zap.NewNop(), client)
+	h := newHub(zap.NewNop(), client, 0)
 	for _, p := range data {
 		h.addLocked(tData, p, w, false)
 	}
@@ -33,3 +33,6 @@ func (t *TestHub) WatchData(path string, w Watcher) {
 	defer t.h.mu.Unlock()
 	t.h.addLocked(tData, path, w, false)
 }
+
+// ChildCacheStats reports the children cache's sets and estimated bytes.
+func (e *Engine) ChildCacheStats() (sets int, bytes int64) { return e.hub.childCacheStats() }

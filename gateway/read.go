@@ -271,25 +271,62 @@ func (e *Engine) GetChildren(ctx context.Context, c Caller, path string, minRev 
 
 // GetChildrenWatch is GetChildren that, when w is not nil and the read
 // succeeds, leaves a one-shot child watch for w (see ExistsWatch for Arm).
+// The names come from the children cache when it holds path's set (only
+// the parent's records are read from etcd), else from a range over the
+// children's keys, which loads the cache.
 func (e *Engine) GetChildrenWatch(ctx context.Context, c Caller, path string, minRev int64, w Watcher) ([]string, schema.Stat, int64, *Armed, error) {
 	path = readPath(path)
 	prefix := schema.ChildrenPrefix(path)
 	wr := watchFor(w, tChild, path)
-	resp, rev, a, err := e.snapshotWatch(ctx, minRev, wr, readKeys(path), prefixRange(prefix))
-	if err != nil {
+	if err := e.hub.wait(ctx, minRev); err != nil {
 		return nil, schema.Stat{}, 0, nil, err
 	}
+	en, rev, cached, load := e.hub.childrenAt(wr, path)
+	var a *Armed
+	if en != nil {
+		a = &Armed{h: e.hub, w: wr.w, en: en}
+	}
+	var ranges []clientv3.Op
+	if cached == nil {
+		ranges = append(ranges, prefixRange(prefix))
+	}
+	resp, err := e.readAt(ctx, rev, true, readKeys(path), ranges)
+	if err != nil {
+		// Compacted past, or a member behind: the general read copes.
+		if load != nil {
+			e.hub.abandonChildren(path, load)
+		}
+		e.unwatch(wr, a)
+		resp, rev, a, err = e.snapshotWatch(ctx, minRev, wr, readKeys(path), prefixRange(prefix))
+		if err != nil {
+			return nil, schema.Stat{}, 0, nil, err
+		}
+		cached, load = nil, nil
+	}
+	var names []string
+	if cached != nil {
+		names = make([]string, 0, cached.Len())
+		cached.Scan(func(n string) bool { names = append(names, n); return true })
+	} else {
+		kvs := resp.Responses[3].GetResponseRange().Kvs
+		names = make([]string, 0, len(kvs))
+		for _, kv := range kvs {
+			names = append(names, string(kv.Key[len(prefix):]))
+		}
+		sort.Strings(names)
+	}
 	n, err := e.permitted(resp, c, path, schema.PermRead)
+	if load != nil {
+		if n != nil || schema.CodeOf(err) == schema.CodeNoAuth {
+			e.hub.installChildren(path, load, names)
+		} else {
+			e.hub.abandonChildren(path, load)
+		}
+	}
 	if err != nil {
 		e.unwatch(wr, a)
 		return nil, schema.Stat{}, rev, nil, err
 	}
-	kvs := resp.Responses[3].GetResponseRange().Kvs
-	names := make([]string, 0, len(kvs))
-	for _, kv := range kvs {
-		names = append(names, string(kv.Key[len(prefix):]))
-	}
-	sort.Strings(names)
 	return names, n.stat, rev, a, nil
 }
 

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"github.com/tidwall/btree"
+
 	"context"
 	"sync"
 	"time"
@@ -89,6 +91,7 @@ type hub struct {
 	rev     int64         // every event at or below rev is dispatched
 	changed chan struct{} // closed when rev moves
 	tables  [4]map[string]map[Watcher]*watchEntry
+	kids    childCache // children of parents read, at rev
 }
 
 // Watch tables, as ZooKeeper keeps them: one-shot data watches (getData,
@@ -110,8 +113,8 @@ type watchEntry struct {
 	held    []Event
 }
 
-func newHub(lg *zap.Logger, client *clientv3.Client) *hub {
-	h := &hub{lg: lg, client: client, changed: make(chan struct{})}
+func newHub(lg *zap.Logger, client *clientv3.Client, childCacheBytes int64) *hub {
+	h := &hub{lg: lg, client: client, changed: make(chan struct{}), kids: newChildCache(childCacheBytes)}
 	for i := range h.tables {
 		h.tables[i] = make(map[string]map[Watcher]*watchEntry)
 	}
@@ -176,6 +179,7 @@ func (h *hub) recoverCompacted(ctx context.Context, compacted int64) {
 	}
 	h.tables[tData] = make(map[string]map[Watcher]*watchEntry)
 	h.tables[tChild] = make(map[string]map[Watcher]*watchEntry)
+	h.kids.reset()
 	h.advance(rev)
 }
 
@@ -202,13 +206,18 @@ func (h *hub) dispatch(evs []*clientv3.Event, headerRev int64, progress bool) {
 		case ev.Type == mvccpb.DELETE:
 			done := h.fire(tData, path, EventNodeDeleted, rev, nil)
 			h.fire(tChild, path, EventNodeDeleted, rev, done)
+			h.kids.drop(path)
 			if path != "/" {
-				h.fire(tChild, schema.Parent(path), EventNodeChildrenChanged, rev, nil)
+				parent := schema.Parent(path)
+				h.kids.change(parent, baseName(parent, path), false)
+				h.fire(tChild, parent, EventNodeChildrenChanged, rev, nil)
 			}
 		case ev.IsCreate():
 			h.fire(tData, path, EventNodeCreated, rev, nil)
 			if path != "/" {
-				h.fire(tChild, schema.Parent(path), EventNodeChildrenChanged, rev, nil)
+				parent := schema.Parent(path)
+				h.kids.change(parent, baseName(parent, path), true)
+				h.fire(tChild, parent, EventNodeChildrenChanged, rev, nil)
 			}
 		default:
 			h.fire(tData, path, EventNodeDataChanged, rev, nil)
@@ -325,6 +334,46 @@ func (h *hub) addLocked(t int, path string, w Watcher, pending bool) *watchEntry
 	en := &watchEntry{pending: pending}
 	ws[w] = en
 	return en
+}
+
+// childrenAt is addAt (when wr is not nil) for a children read, with the
+// cached children at the returned revision, or a load to finish with
+// installChildren or abandonChildren (see childCache.lookup).
+func (h *hub) childrenAt(wr *watchReq, path string) (en *watchEntry, rev int64, names *btree.BTreeG[string], load *childSet) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if wr != nil {
+		en = h.addLocked(wr.t, wr.path, wr.w, true)
+	}
+	names, load = h.kids.lookup(path)
+	return en, h.rev, names, load
+}
+
+func (h *hub) installChildren(path string, load *childSet, names []string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.kids.install(path, load, names)
+}
+
+func (h *hub) abandonChildren(path string, load *childSet) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.kids.abandon(path, load)
+}
+
+// childCacheStats reports the children cache's sets and bytes.
+func (h *hub) childCacheStats() (int, int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.kids.stats()
+}
+
+// baseName is the last element of path, a child of parent.
+func baseName(parent, path string) string {
+	if parent == "/" {
+		return path[1:]
+	}
+	return path[len(parent)+1:]
 }
 
 // addAt registers a pending watch, as add, and returns the revision it

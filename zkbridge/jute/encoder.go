@@ -1,6 +1,9 @@
 package jute
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"slices"
+)
 
 // An Encoder appends jute encodings to a byte slice. The zero value is
 // ready to use and starts from an empty slice. Encoding cannot fail.
@@ -82,6 +85,11 @@ func (e *Encoder) WriteStrings(v []string) {
 // written as an empty vector. Replies use it (see "Null values" in the
 // package documentation).
 func (e *Encoder) writeStrings(v []string) {
+	n := 4 + 4*len(v)
+	for _, s := range v {
+		n += len(s)
+	}
+	e.buf = slices.Grow(e.buf, n)
 	e.WriteInt(int32(len(v)))
 	for _, s := range v {
 		e.WriteString(s)
