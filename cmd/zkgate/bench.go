@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -125,6 +126,109 @@ ZooKeeper-protocol set over raw etcd put on the same server.`,
 	sf.StringVar(&targets.Etcd, "etcd", "", "An etcd client URL for the put and range rows")
 	sf.StringSliceVar(&workloads, "workloads", []string{"create", "create-ephemeral", "set", "get", "mixed", "children", "watch", "connect", "lock", "put", "range"}, "Workloads to run")
 	sf.BoolVar(&suiteJSON, "json", false, "Print JSON instead of tables")
-	cmd.AddCommand(suite)
+	cmd.AddCommand(suite, newBenchScaleCommand(), newBenchScaleReportCommand(), newBenchReadyCommand())
+	return cmd
+}
+
+func newBenchScaleCommand() *cobra.Command {
+	var (
+		c      bench.ScaleConfig
+		zk     string
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "scale --zk HOST:PORT --pid PID",
+		Short: "Load a large tree into a server and measure its memory, getChildren, sessions and watches",
+		Long: `zkgate bench scale loads --znodes znodes of --value-size bytes through the
+ZooKeeper protocol (--big of them under one parent, the rest 1,000 per
+parent), then measures, on the server whose process is --pid (resident
+memory from /proc):
+
+  the load rate and the RSS once loaded;
+  getChildren of the parent of --big children (first call, then median);
+  --sessions concurrent sessions (raw handshakes kept alive with pings):
+    RSS bytes per session;
+  --watches exists watches on distinct znodes from 100 sessions:
+    RSS bytes per watch.
+
+Run it against ZooKeeper and zkgate with the same flags, each with --json to
+a file, and compare with 'zkgate bench scale-report'. 'make bench-scale'
+does all of it, with restart times.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if zk == "" || c.PID == 0 {
+				return errors.New("scale: --zk and --pid are required")
+			}
+			c.ZK = strings.Split(zk, ",")
+			c.Progress = cmd.ErrOrStderr()
+			res, err := bench.Scale(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return bench.PrintJSON(cmd.OutOrStdout(), res)
+			}
+			return bench.PrintScale(cmd.OutOrStdout(), []bench.ScaleResult{res})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&zk, "zk", "", "ZooKeeper-protocol server, host:port")
+	f.IntVar(&c.PID, "pid", 0, "Process id of that server, for its resident memory")
+	f.StringVar(&c.Label, "label", "", "Name of the server in the report (default: its address)")
+	f.IntVar(&c.Znodes, "znodes", 1_000_000, "Znodes to load")
+	f.IntVar(&c.Big, "big", 100_000, "Of those, children of one parent read with getChildren")
+	f.IntVar(&c.Sessions, "sessions", 10_000, "Concurrent sessions to open")
+	f.IntVar(&c.Watches, "watches", 100_000, "Watches to set")
+	f.IntVar(&c.ValueSize, "value-size", 256, "Bytes of data per znode")
+	f.IntVar(&c.Conns, "conns", 16, "Sessions that load, each with 64 creates in flight")
+	f.StringVar(&c.Root, "root", "/scale", "Parent of the loaded tree")
+	f.BoolVar(&asJSON, "json", false, "Print JSON instead of a table")
+	return cmd
+}
+
+func newBenchScaleReportCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "scale-report REFERENCE.json RESULT.json",
+		Short: "Print two scale runs side by side with the ratio of the second to the first",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var res []bench.ScaleResult
+			for _, f := range args {
+				r, err := bench.ReadScale(f)
+				if err != nil {
+					return err
+				}
+				res = append(res, r)
+			}
+			return bench.PrintScale(cmd.OutOrStdout(), res)
+		},
+	}
+}
+
+func newBenchReadyCommand() *cobra.Command {
+	var (
+		zk      string
+		path    string
+		timeout time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "ready --zk HOST:PORT --path PATH",
+		Short: "Wait until a ZooKeeper-protocol server serves getChildren of PATH; print how long that took",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			took, err := bench.WaitReady(ctx, strings.Split(zk, ","), path)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%.2f\n", took.Seconds())
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&zk, "zk", "127.0.0.1:2181", "ZooKeeper-protocol server, host:port")
+	f.StringVar(&path, "path", "/", "Path whose children must be readable")
+	f.DurationVar(&timeout, "timeout", 10*time.Minute, "Give up after this long")
 	return cmd
 }

@@ -1,0 +1,82 @@
+# Shared by run.sh and scale.sh: start zkgate and the Debian package's
+# ZooKeeper on free loopback ports, each with its data under $work.
+# The caller sets root, zkgate, work and pids=() and traps cleanup.
+
+jars=/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-log4j12.jar:/usr/share/java/log4j-1.2.jar
+
+check_tools() {
+	[ -x "$zkgate" ] || { echo "bench: $zkgate missing (make build)" >&2; exit 1; }
+	command -v java >/dev/null || { echo "bench: java missing (make peers installs ZooKeeper)" >&2; exit 1; }
+	[ -f /usr/share/java/zookeeper.jar ] || { echo "bench: ZooKeeper missing (make peers)" >&2; exit 1; }
+}
+
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}
+
+# A free loopback port, from the kernel.
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+print_machine() {
+	echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) memory, $(uname -sr)"
+	echo "zkgate:  $("$zkgate" version | head -1)"
+	echo "ZooKeeper: $(dpkg-query -W -f '${Version}' zookeeper 2>/dev/null || echo unknown) (Debian package), java $(java -version 2>&1 | head -1)"
+	echo
+}
+
+# start_zkgate CLIENT PEER ZKPORT: zkgate with its defaults but for the
+# addresses, data in $work/zkgate (kept across restarts); sets zkgate_pid.
+start_zkgate() {
+	"$zkgate" serve --name bench --data-dir "$work/zkgate" \
+		--listen-client-urls "http://127.0.0.1:$1" --advertise-client-urls "http://127.0.0.1:$1" \
+		--listen-peer-urls "http://127.0.0.1:$2" --initial-advertise-peer-urls "http://127.0.0.1:$2" \
+		--zk-listen "127.0.0.1:$3" --log-level warn >>"$work/zkgate.log" 2>&1 &
+	zkgate_pid=$!
+	pids+=("$zkgate_pid")
+}
+
+# start_zookeeper PORT [CONFIG LINE...]: ZooKeeper standalone with its
+# default settings (forceSync on) plus the lines given, data in $work/zk
+# (kept across restarts); sets zookeeper_pid.
+start_zookeeper() {
+	local p=$1
+	shift
+	mkdir -p "$work/zk/conf" "$work/zk/data"
+	{
+		printf '%s\n' "tickTime=2000" "dataDir=$work/zk/data" "clientPort=$p" "clientPortAddress=127.0.0.1" \
+			"admin.enableServer=false" "4lw.commands.whitelist=ruok,srvr"
+		[ $# -gt 0 ] && printf '%s\n' "$@"
+	} >"$work/zk/conf/zoo.cfg"
+	printf 'log4j.rootLogger=WARN, CONSOLE\nlog4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender\nlog4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout\nlog4j.appender.CONSOLE.layout.ConversionPattern=%%d %%-5p %%m%%n\n' >"$work/zk/conf/log4j.properties"
+	java -Dlog4j.configuration="file:$work/zk/conf/log4j.properties" -cp "$work/zk/conf:$jars" \
+		org.apache.zookeeper.server.quorum.QuorumPeerMain "$work/zk/conf/zoo.cfg" >>"$work/zk.log" 2>&1 &
+	zookeeper_pid=$!
+	pids+=("$zookeeper_pid")
+}
+
+ruok() { exec 3<>"/dev/tcp/127.0.0.1/$1" && printf ruok >&3 && timeout 2 cat <&3; exec 3<&- 3>&-; }
+
+# wait_ruok PORT...: until every server answers imok (60 s at most).
+wait_ruok() {
+	for i in $(seq 1 600); do
+		local ok=1
+		for p in "$@"; do
+			[ "$(ruok "$p" 2>/dev/null)" = imok ] || ok=0
+		done
+		[ "$ok" = 1 ] && return 0
+		sleep 0.1
+	done
+	echo "bench: servers not ready; logs:" >&2
+	tail -20 "$work"/*.log >&2
+	exit 1
+}
+
+# stop PID: SIGTERM and wait for the process to end.
+stop() {
+	kill "$1" 2>/dev/null || true
+	while kill -0 "$1" 2>/dev/null; do sleep 0.1; done
+}
+
+rss_mib() { awk '/VmRSS/ {printf "%.0f MiB", $2/1024}' "/proc/$1/status"; }
