@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"go.etcd.io/etcd/server/v3/storage/mvcc"
 	"errors"
 	"fmt"
 	"time"
@@ -13,6 +14,10 @@ import (
 type Config struct {
 	// Client talks to etcd: the embedded member or an external cluster.
 	Client *clientv3.Client
+	// LocalStore, when set, is the MVCC store of the embedded member
+	// Client talks to: serializable reads are served from it directly
+	// (see localRead). Leave it nil against an external etcd.
+	LocalStore mvcc.KV
 	// Logger defaults to a no-op logger.
 	Logger *zap.Logger
 

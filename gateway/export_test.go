@@ -36,3 +36,6 @@ func (t *TestHub) WatchData(path string, w Watcher) {
 
 // ChildCacheStats reports the children cache's sets and estimated bytes.
 func (e *Engine) ChildCacheStats() (sets int, bytes int64) { return e.hub.childCacheStats() }
+
+// LocalRead is localRead, for its equivalence test.
+var LocalRead = localRead

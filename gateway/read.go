@@ -108,6 +108,9 @@ func (e *Engine) unwatch(wr *watchReq, a *Armed) {
 }
 
 func (e *Engine) readAt(ctx context.Context, rev int64, serial bool, keys []string, ranges []clientv3.Op) (*clientv3.TxnResponse, error) {
+	if serial && e.cfg.LocalStore != nil {
+		return localRead(ctx, e.cfg.LocalStore, rev, keys, ranges)
+	}
 	ops := make([]clientv3.Op, 0, len(keys)+len(ranges))
 	opt := func(extra ...clientv3.OpOption) []clientv3.OpOption {
 		o := append(extra, clientv3.WithRev(rev))

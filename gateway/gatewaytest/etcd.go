@@ -108,9 +108,14 @@ func StartCluster(t testing.TB, size int, options ...func(*embed.Config)) *Clust
 			t.Fatal(err)
 		}
 		c.clients = append(c.clients, cl)
+		members.Store(cl, c.Members[len(c.clients)-1])
 	}
 	return c
 }
+
+// members maps the clients of StartCluster to their member, so that
+// NewEngine serves reads from the member's store as zkgate serve does.
+var members sync.Map // *clientv3.Client -> *embed.Etcd
 
 // Client is a client of member i alone.
 func (c *Cluster) Client(i int) *clientv3.Client { return c.clients[i] }
@@ -118,6 +123,7 @@ func (c *Cluster) Client(i int) *clientv3.Client { return c.clients[i] }
 // Stop closes the clients and stops every member.
 func (c *Cluster) Stop() {
 	for _, cl := range c.clients {
+		members.Delete(cl)
 		cl.Close()
 	}
 	c.clients = nil
@@ -133,6 +139,9 @@ func (c *Cluster) Stop() {
 func NewEngine(t testing.TB, client *clientv3.Client, cfg gateway.Config) *gateway.Engine {
 	t.Helper()
 	cfg.Client = client
+	if m, ok := members.Load(client); ok && cfg.LocalStore == nil {
+		cfg.LocalStore = m.(*embed.Etcd).Server.KV()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	e, err := gateway.New(ctx, cfg)

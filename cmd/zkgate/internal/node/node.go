@@ -220,7 +220,9 @@ func (n *Node) startEngine() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	client := v3client.New(n.etcd.Server)
-	eng, err := gateway.New(ctx, gatewayConfig(c, client, n.logs))
+	gcfg := gatewayConfig(c, client, n.logs)
+	gcfg.LocalStore = n.etcd.Server.KV()
+	eng, err := gateway.New(ctx, gcfg)
 	if err != nil {
 		client.Close()
 		n.engineErr = fmt.Errorf("starting the namespace: %w", err)
