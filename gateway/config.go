@@ -1,9 +1,9 @@
 package gateway
 
 import (
-	"go.etcd.io/etcd/server/v3/storage/mvcc"
 	"errors"
 	"fmt"
+	"go.etcd.io/etcd/server/v3/storage/mvcc"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
