@@ -278,7 +278,7 @@ func (e *Engine) commitPrefix(batch []*request) (rest []*request) {
 	serial := true
 	var reread []string
 	for attempt := 1; ; attempt++ {
-		b := newBase(e.kv, serial)
+		b := newBase(e.kv, e.cfg.LocalStore, serial)
 		keys := reread
 		for _, r := range batch {
 			keys = append(keys, r.keys...)

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"go.etcd.io/etcd/server/v3/storage/mvcc"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
@@ -29,10 +30,11 @@ type base struct {
 	entries map[string]*entry
 	order   []string // keys in the order they were first read
 	serial  bool     // serializable reads (fast, may be stale: compares catch it)
+	store   mvcc.KV  // the embedded member's store, for serializable reads
 }
 
-func newBase(kv clientv3.KV, serial bool) *base {
-	return &base{kv: kv, entries: make(map[string]*entry), serial: serial}
+func newBase(kv clientv3.KV, store mvcc.KV, serial bool) *base {
+	return &base{kv: kv, store: store, entries: make(map[string]*entry), serial: serial}
 }
 
 // fetch reads keys not yet in b in one round trip.
@@ -55,7 +57,13 @@ func (b *base) fetch(ctx context.Context, keys []string) error {
 	for len(ops) > 0 {
 		// etcd limits the operations of one txn; read in chunks.
 		n := min(len(ops), 1024)
-		resp, err := b.kv.Txn(ctx).Then(ops[:n]...).Commit()
+		var resp *clientv3.TxnResponse
+		var err error
+		if b.serial && b.store != nil {
+			resp, err = localRead(ctx, b.store, 0, want[:n], nil)
+		} else {
+			resp, err = b.kv.Txn(ctx).Then(ops[:n]...).Commit()
+		}
 		if err != nil {
 			return fmt.Errorf("reading znode state: %w", err)
 		}
