@@ -56,6 +56,26 @@ an external etcd cluster the same holds: the hub watches the member the
 client talks to, and a read that meets a member behind it is retried
 linearizably.
 
+In `zkgate serve` (embedded member, Config.LocalStore), serializable
+reads, and the committer's first read of a batch's keys, come straight
+from the member's MVCC store in one read transaction (localread.go): the
+same data at the same revision as etcd's serializable Txn, without its
+request path, which cost more than the read itself (profile of zkgate
+bench get: 35% of CPU in EtcdServer.Txn before, 23% in localRead after;
+get went from about 22k to 34-47k ops/s). After a lost compare the
+committer rereads from the store too: the member has applied up to the
+failed transaction's revision before answering it.
+
+getChildren takes child names from the children cache (children.go):
+per parent a copy-on-write B-tree kept by the hub from the same events,
+under the lock that moves its clock, so a copy taken with the hub's
+revision is exactly the children at that revision; only the parent's
+records are read from etcd. A parent's set is loaded by its first read
+(the changes arriving meanwhile applied after), the cache is bounded by
+Config.ChildCacheBytes (least recently read sets dropped), and cleared
+when the hub misses events (compaction). getChildren of a parent of 1,000
+went from 2.7k to 12k ops/s.
+
 # Sessions
 
 A session is two etcd leases: the session lease (TTL = the negotiated

@@ -30,6 +30,7 @@ func BenchmarkIdleConnections(b *testing.B) {
 		var after runtime.MemStats
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(float64(int64(after.HeapInuse)-int64(before.HeapInuse))/n, "heap-bytes/conn")
+		b.ReportMetric(float64(int64(after.StackInuse)-int64(before.StackInuse))/n, "stack-bytes/conn")
 		b.ReportMetric(float64(runtime.NumGoroutine()-g0)/n, "goroutines/conn")
 		for _, c := range conns {
 			c.nc.Close()

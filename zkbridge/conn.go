@@ -187,7 +187,9 @@ func (c *conn) serve() {
 	}
 	go c.writeLoop()
 	defer c.finish()
-	if !c.handshake(first) {
+	var ok bool
+	apart(func() { ok = c.handshake(first) }) // see apart
+	if !ok {
 		return
 	}
 	defer c.s.cfg.Engine.Forget(c)

@@ -73,6 +73,17 @@ func kindOf(pkt []byte) callKind {
 	return kindAlone
 }
 
+// apart runs f on a goroutine of its own and waits for it: f's stack is
+// freed when it returns, rather than left grown on the caller's.
+func apart(f func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	<-done
+}
+
 // call is one request in flight.
 type call struct {
 	*conn
@@ -186,7 +197,15 @@ func (c *conn) loop() {
 		// cost of growing a fresh stack.
 		idle := kind == kindRead && in.Buffered() == 0 && isClosedChan(cl.prev)
 		if kind == kindAlone || idle {
-			cl.run(pkt)
+			if kind == kindAlone {
+				// Pings and the like, what an idle session sends, run
+				// on a goroutine of their own: run here, their deep
+				// calls would keep this reader's stack grown while it
+				// waits, which would cost every idle session kilobytes.
+				apart(func() { cl.run(pkt) })
+			} else {
+				cl.run(pkt)
+			}
 			if cl.failed.Load() {
 				return
 			}

@@ -151,6 +151,9 @@ memory from /proc):
   --watches exists watches on distinct znodes from 100 sessions:
     RSS bytes per watch.
 
+RSS of a garbage-collected server moves with its collector as much as with
+what it holds, so with --pprof (a Go server) or --jvm (jcmd) the live
+memory after a full GC is measured too, and per session and per watch.
 Run it against ZooKeeper and zkgate with the same flags, each with --json to
 a file, and compare with 'zkgate bench scale-report'. 'make bench-scale'
 does all of it, with restart times.`,
@@ -175,6 +178,8 @@ does all of it, with restart times.`,
 	f.StringVar(&zk, "zk", "", "ZooKeeper-protocol server, host:port")
 	f.IntVar(&c.PID, "pid", 0, "Process id of that server, for its resident memory")
 	f.StringVar(&c.Label, "label", "", "Name of the server in the report (default: its address)")
+	f.StringVar(&c.PprofURL, "pprof", "", "A Go server's pprof listener (zkgate serve --pprof-listen), as http://HOST:PORT, for its live memory after a GC")
+	f.BoolVar(&c.JVM, "jvm", false, "The server is a JVM: measure its live heap after a GC with jcmd (from a JDK)")
 	f.IntVar(&c.Znodes, "znodes", 1_000_000, "Znodes to load")
 	f.IntVar(&c.Big, "big", 100_000, "Of those, children of one parent read with getChildren")
 	f.IntVar(&c.Sessions, "sessions", 10_000, "Concurrent sessions to open")

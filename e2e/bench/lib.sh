@@ -26,13 +26,16 @@ print_machine() {
 	echo
 }
 
-# start_zkgate CLIENT PEER ZKPORT: zkgate with its defaults but for the
-# addresses, data in $work/zkgate (kept across restarts); sets zkgate_pid.
+# start_zkgate CLIENT PEER ZKPORT [FLAG...]: zkgate with its defaults but
+# for the addresses (and the flags given), data in $work/zkgate (kept
+# across restarts); sets zkgate_pid.
 start_zkgate() {
+	local client=$1 peer=$2 zk=$3
+	shift 3
 	"$zkgate" serve --name bench --data-dir "$work/zkgate" \
-		--listen-client-urls "http://127.0.0.1:$1" --advertise-client-urls "http://127.0.0.1:$1" \
-		--listen-peer-urls "http://127.0.0.1:$2" --initial-advertise-peer-urls "http://127.0.0.1:$2" \
-		--zk-listen "127.0.0.1:$3" --log-level warn >>"$work/zkgate.log" 2>&1 &
+		--listen-client-urls "http://127.0.0.1:$client" --advertise-client-urls "http://127.0.0.1:$client" \
+		--listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+		--zk-listen "127.0.0.1:$zk" --log-level warn "$@" >>"$work/zkgate.log" 2>&1 &
 	zkgate_pid=$!
 	pids+=("$zkgate_pid")
 }

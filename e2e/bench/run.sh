@@ -2,14 +2,17 @@
 # make bench: zkgate and a real ZooKeeper 3.8 side by side.
 #
 # Starts bin/zkgate (built by make) and the Debian package's ZooKeeper
-# (fsync on, default settings, standalone) on loopback, each with its data
+# (fsync on, default settings but maxClientCnxns=0, standalone) on loopback, each with its data
 # in a fresh directory on the same disk, then runs `zkgate bench suite`:
 # every workload against ZooKeeper, zkgate's ZooKeeper port, zkgate's gRPC
 # API, and raw etcd put/range on zkgate's own etcd member, one after the
 # other, and prints the table with zkgate/ZooKeeper ratios.
 #
-# Settings go through to the suite: BENCH_ARGS="--duration 20s --clients 64"
-# make bench. BENCH_JSON=file also writes the results as JSON.
+# Then the watch workload again with BENCH_WATCHERS (default 1,000)
+# sessions watching one node.
+#
+# Settings go through to the suite: BENCH_ARGS="--duration 20s" make
+# bench. BENCH_JSON=file writes the results as JSON instead.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -24,16 +27,25 @@ trap cleanup EXIT
 client=$(port); peer=$(port); zkport=$(port); refport=$(port)
 print_machine
 start_zkgate "$client" "$peer" "$zkport"
-start_zookeeper "$refport"
+start_zookeeper "$refport" "maxClientCnxns=0" # every session comes from 127.0.0.1
 wait_ruok "$zkport" "$refport"
 
-# BENCH_ARGS is split into words on purpose.
-# shellcheck disable=SC2086
+suite() {
+	# BENCH_ARGS is split into words on purpose.
+	# shellcheck disable=SC2086
+	"$zkgate" bench suite --zookeeper "127.0.0.1:$refport" --zkgate-zk "127.0.0.1:$zkport" "$@" ${BENCH_ARGS:-}
+}
+
+# Every workload with the suite's defaults (32 clients), then watch with
+# BENCH_WATCHERS (1,000) sessions watching one node.
+watchers=${BENCH_WATCHERS:-1000}
 if [ -n "${BENCH_JSON:-}" ]; then
-	"$zkgate" bench suite --zookeeper "127.0.0.1:$refport" --zkgate-zk "127.0.0.1:$zkport" \
-		--zkgate-grpc "http://127.0.0.1:$client" --etcd "http://127.0.0.1:$client" ${BENCH_ARGS:-} --json >"$BENCH_JSON"
-	echo "results in $BENCH_JSON"
+	suite --zkgate-grpc "http://127.0.0.1:$client" --etcd "http://127.0.0.1:$client" --json >"$BENCH_JSON"
+	suite --workloads watch --clients "$watchers" --json >"${BENCH_JSON%.json}-watch$watchers.json"
+	echo "results in $BENCH_JSON and ${BENCH_JSON%.json}-watch$watchers.json"
 else
-	"$zkgate" bench suite --zookeeper "127.0.0.1:$refport" --zkgate-zk "127.0.0.1:$zkport" \
-		--zkgate-grpc "http://127.0.0.1:$client" --etcd "http://127.0.0.1:$client" ${BENCH_ARGS:-}
+	suite --zkgate-grpc "http://127.0.0.1:$client" --etcd "http://127.0.0.1:$client"
+	echo
+	echo "watch with $watchers watchers:"
+	suite --workloads watch --clients "$watchers"
 fi

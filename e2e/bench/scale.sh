@@ -27,27 +27,34 @@ out=${SCALE_JSON:-$work}
 mkdir -p "$out"
 print_machine
 
-# scale LABEL PID ZKPORT: the scale run against one server.
+# scale LABEL PID ZKPORT [FLAG...]: the scale run against one server.
 scale() {
+	local label=$1 pid=$2 p=$3
+	shift 3
 	# SCALE_ARGS is split into words on purpose.
 	# shellcheck disable=SC2086
-	"$zkgate" bench scale --zk "127.0.0.1:$3" --pid "$2" --label "$1" ${SCALE_ARGS:-} --json >"$out/$1.json"
+	"$zkgate" bench scale --zk "127.0.0.1:$p" --pid "$pid" --label "$label" "$@" ${SCALE_ARGS:-} --json >"$out/$label.json"
 }
+
+# Live heap after a GC: zkgate through its pprof listener, ZooKeeper's JVM
+# through jcmd (a JDK's; without one, RSS only).
+jvm=()
+if command -v jcmd >/dev/null; then jvm=(--jvm); else echo "no jcmd (a JDK): ZooKeeper's live heap is not measured"; fi
 
 zkport=$(port)
 start_zookeeper "$zkport" "maxClientCnxns=0"
 wait_ruok "$zkport"
-scale ZooKeeper "$zookeeper_pid" "$zkport"
+scale ZooKeeper "$zookeeper_pid" "$zkport" "${jvm[@]}"
 stop "$zookeeper_pid"
 start_zookeeper "$zkport" "maxClientCnxns=0"
 zk_restart=$("$zkgate" bench ready --zk "127.0.0.1:$zkport" --path /scale/big)
 zk_rss=$(rss_mib "$zookeeper_pid")
 stop "$zookeeper_pid"
 
-client=$(port); peer=$(port); gport=$(port)
-start_zkgate "$client" "$peer" "$gport"
+client=$(port); peer=$(port); gport=$(port); pprof=$(port)
+start_zkgate "$client" "$peer" "$gport" --pprof-listen "127.0.0.1:$pprof"
 wait_ruok "$gport"
-scale zkgate "$zkgate_pid" "$gport"
+scale zkgate "$zkgate_pid" "$gport" --pprof "http://127.0.0.1:$pprof"
 stop "$zkgate_pid"
 start_zkgate "$client" "$peer" "$gport"
 gate_restart=$("$zkgate" bench ready --zk "127.0.0.1:$gport" --path /scale/big)

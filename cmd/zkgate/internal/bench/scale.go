@@ -8,7 +8,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
+	"os/exec"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,6 +33,11 @@ type ScaleConfig struct {
 	ZK        []string
 	Label     string
 	PID       int
+	// Live memory (after a full GC): of a Go server through its pprof
+	// listener (PprofURL, zkgate serve --pprof-listen), or of a JVM
+	// through jcmd (JVM). Without either, only RSS is measured.
+	PprofURL string
+	JVM      bool
 	Znodes    int
 	Big       int // children of root/big, part of Znodes
 	Sessions  int
@@ -49,6 +57,9 @@ type ScaleResult struct {
 	LoadPerSec        float64 `json:"load_per_sec"`
 	RSSStart          int64   `json:"rss_start"`
 	RSSLoaded         int64   `json:"rss_loaded"`
+	RSSAnonLoaded     int64   `json:"rss_anon_loaded"`
+	RSSFileLoaded     int64   `json:"rss_file_loaded"`
+	LiveLoaded        int64   `json:"live_loaded"`
 	BigChildren       int     `json:"big_children"`
 	GetChildrenFirst  int64   `json:"get_children_first_ns"`
 	GetChildrenMedian int64   `json:"get_children_median_ns"`
@@ -56,13 +67,19 @@ type ScaleResult struct {
 	SessionsSeconds   float64 `json:"sessions_seconds"`
 	RSSSessions       int64   `json:"rss_sessions"`
 	BytesPerSession   float64 `json:"bytes_per_session"`
+	LivePerSession    float64 `json:"live_bytes_per_session"`
 	Watches           int     `json:"watches"`
 	RSSWatches        int64   `json:"rss_watches"`
 	BytesPerWatch     float64 `json:"bytes_per_watch"`
+	LivePerWatch      float64 `json:"live_bytes_per_watch"`
 }
 
 // RSS is the resident memory of process pid, from /proc.
-func RSS(pid int) (int64, error) {
+func RSS(pid int) (int64, error) { return procStatus(pid, "VmRSS") }
+
+// procStatus reads a memory figure (in kB there) of /proc/PID/status, in
+// bytes.
+func procStatus(pid int, field string) (int64, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
@@ -70,13 +87,74 @@ func RSS(pid int) (int64, error) {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
 			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
 			return kb << 10, err
 		}
 	}
-	return 0, fmt.Errorf("no VmRSS for process %d", pid)
+	return 0, fmt.Errorf("no %s for process %d", field, pid)
 }
+
+// liveMemory is the memory a server's runtime holds after a full GC: Go's
+// heap and stacks in use (pprof's heap profile with gc=1 collects first),
+// or the JVM's used heap (jcmd GC.run, then GC.heap_info). 0 if neither
+// is configured.
+func liveMemory(ctx context.Context, c ScaleConfig) (int64, error) {
+	switch {
+	case c.PprofURL != "":
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(c.PprofURL, "/")+"/debug/pprof/heap?gc=1&debug=1", nil)
+		if err != nil {
+			return 0, err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		defer resp.Body.Close()
+		var total int64
+		found := 0
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			// "# HeapInuse = N" and "# Stack = INUSE / SYS".
+			for _, f := range []string{"# HeapInuse = ", "# Stack = "} {
+				if rest, ok := strings.CutPrefix(sc.Text(), f); ok {
+					rest, _, _ = strings.Cut(rest, " /")
+					n, err := strconv.ParseInt(strings.TrimSpace(rest), 10, 64)
+					if err != nil {
+						return 0, err
+					}
+					total += n
+					found++
+				}
+			}
+		}
+		if found != 2 {
+			return 0, fmt.Errorf("no HeapInuse/Stack in %s's heap profile", c.PprofURL)
+		}
+		return total, sc.Err()
+	case c.JVM:
+		pid := strconv.Itoa(c.PID)
+		if out, err := exec.CommandContext(ctx, "jcmd", pid, "GC.run").CombinedOutput(); err != nil {
+			return 0, fmt.Errorf("jcmd GC.run: %v: %s", err, out)
+		}
+		out, err := exec.CommandContext(ctx, "jcmd", pid, "GC.heap_info").CombinedOutput()
+		if err != nil {
+			return 0, fmt.Errorf("jcmd GC.heap_info: %v: %s", err, out)
+		}
+		m := jvmUsed.FindSubmatch(out)
+		if m == nil {
+			return 0, fmt.Errorf("no used heap in jcmd GC.heap_info: %s", out)
+		}
+		kb, err := strconv.ParseInt(string(m[1]), 10, 64)
+		return kb << 10, err
+	}
+	return 0, nil
+}
+
+// jvmUsed finds the heap in use in jcmd GC.heap_info's first line, as
+// " garbage-first heap   total 262144K, used 120000K [...".
+var jvmUsed = regexp.MustCompile(`heap\s+total \d+K, used (\d+)K`)
 
 // Scale runs a scale run.
 func Scale(ctx context.Context, c ScaleConfig) (ScaleResult, error) {
@@ -184,6 +262,15 @@ func Scale(ctx context.Context, c ScaleConfig) (ScaleResult, error) {
 	if r.RSSLoaded, err = RSS(c.PID); err != nil {
 		return r, err
 	}
+	if r.RSSAnonLoaded, err = procStatus(c.PID, "RssAnon"); err != nil {
+		return r, err
+	}
+	if r.RSSFileLoaded, err = procStatus(c.PID, "RssFile"); err != nil {
+		return r, err
+	}
+	if r.LiveLoaded, err = liveMemory(ctx, c); err != nil {
+		return r, err
+	}
 
 	// getChildren of root/big: the first call, then the median of 21.
 	var took []time.Duration
@@ -209,6 +296,10 @@ func Scale(ctx context.Context, c ScaleConfig) (ScaleResult, error) {
 	if err != nil {
 		return r, err
 	}
+	liveBefore, err := liveMemory(ctx, c)
+	if err != nil {
+		return r, err
+	}
 	sctx, stop := context.WithCancel(ctx)
 	var sessions sync.WaitGroup
 	t0 := time.Now()
@@ -223,15 +314,28 @@ func Scale(ctx context.Context, c ScaleConfig) (ScaleResult, error) {
 		stop()
 		return r, err
 	}
+	liveSessions, err := liveMemory(ctx, c)
+	if err != nil {
+		stop()
+		return r, err
+	}
 	if c.Sessions > 0 {
 		r.BytesPerSession = float64(r.RSSSessions-before) / float64(c.Sessions)
+		r.LivePerSession = float64(liveSessions-liveBefore) / float64(c.Sessions)
 	}
-	logf("%d sessions in %.1f s, %.0f bytes of RSS each", c.Sessions, r.SessionsSeconds, r.BytesPerSession)
-	stop()
-	sessions.Wait()
+	logf("%d sessions in %.1f s, %.0f bytes of RSS, %.0f live bytes each", c.Sessions, r.SessionsSeconds, r.BytesPerSession, r.LivePerSession)
+	// The sessions stay open while watches are measured: closed, they
+	// would be freed meanwhile (when they expire) and offset the watches.
+	defer func() {
+		stop()
+		sessions.Wait()
+	}()
 
 	// Watches: exists watches on distinct znodes, from 100 sessions.
 	if before, err = RSS(c.PID); err != nil {
+		return r, err
+	}
+	if liveBefore, err = liveMemory(ctx, c); err != nil {
 		return r, err
 	}
 	var targets []string
@@ -270,11 +374,16 @@ func Scale(ctx context.Context, c ScaleConfig) (ScaleResult, error) {
 	if r.RSSWatches, err = RSS(c.PID); err != nil {
 		return r, err
 	}
+	liveWatches, err := liveMemory(ctx, c)
+	if err != nil {
+		return r, err
+	}
 	r.Watches = len(targets)
 	if len(targets) > 0 {
 		r.BytesPerWatch = float64(r.RSSWatches-before) / float64(len(targets))
+		r.LivePerWatch = float64(liveWatches-liveBefore) / float64(len(targets))
 	}
-	logf("%d watches, %.0f bytes of RSS each", len(targets), r.BytesPerWatch)
+	logf("%d watches, %.0f bytes of RSS, %.0f live bytes each", len(targets), r.BytesPerWatch, r.LivePerWatch)
 	return r, nil
 }
 
@@ -408,13 +517,18 @@ func PrintScale(w io.Writer, res []ScaleResult) error {
 	row("load rate (znodes/s)", func(r ScaleResult) float64 { return r.LoadPerSec }, num)
 	row("RSS at start", func(r ScaleResult) float64 { return float64(r.RSSStart) }, func(f float64) string { return mib(int64(f)) })
 	row("RSS loaded", func(r ScaleResult) float64 { return float64(r.RSSLoaded) }, func(f float64) string { return mib(int64(f)) })
+	row("  of which anonymous", func(r ScaleResult) float64 { return float64(r.RSSAnonLoaded) }, func(f float64) string { return mib(int64(f)) })
+	row("  of which file pages", func(r ScaleResult) float64 { return float64(r.RSSFileLoaded) }, func(f float64) string { return mib(int64(f)) })
+	row("live heap loaded (after GC)", func(r ScaleResult) float64 { return float64(r.LiveLoaded) }, func(f float64) string { return mib(int64(f)) })
 	row("getChildren, first", func(r ScaleResult) float64 { return float64(r.GetChildrenFirst) }, func(f float64) string { return time.Duration(f).Round(time.Microsecond).String() })
 	row("getChildren, median", func(r ScaleResult) float64 { return float64(r.GetChildrenMedian) }, func(f float64) string { return time.Duration(f).Round(time.Microsecond).String() })
 	row("sessions opened", func(r ScaleResult) float64 { return float64(r.Sessions) }, num)
 	row("sessions opened in (s)", func(r ScaleResult) float64 { return r.SessionsSeconds }, func(f float64) string { return fmt.Sprintf("%.1f", f) })
 	row("RSS bytes per session", func(r ScaleResult) float64 { return r.BytesPerSession }, num)
+	row("live bytes per session", func(r ScaleResult) float64 { return r.LivePerSession }, num)
 	row("watches set", func(r ScaleResult) float64 { return float64(r.Watches) }, num)
 	row("RSS bytes per watch", func(r ScaleResult) float64 { return r.BytesPerWatch }, num)
+	row("live bytes per watch", func(r ScaleResult) float64 { return r.LivePerWatch }, num)
 	return tw.Flush()
 }
 
