@@ -30,14 +30,14 @@ import (
 // memory (of process PID), getChildren of a parent of Big children, Sessions
 // concurrent sessions and Watches watches.
 type ScaleConfig struct {
-	ZK        []string
-	Label     string
-	PID       int
+	ZK    []string
+	Label string
+	PID   int
 	// Live memory (after a full GC): of a Go server through its pprof
 	// listener (PprofURL, zkgate serve --pprof-listen), or of a JVM
 	// through jcmd (JVM). Without either, only RSS is measured.
-	PprofURL string
-	JVM      bool
+	PprofURL  string
+	JVM       bool
 	Znodes    int
 	Big       int // children of root/big, part of Znodes
 	Sessions  int
