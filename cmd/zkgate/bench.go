@@ -139,16 +139,16 @@ func newBenchScaleCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "scale --zk HOST:PORT --pid PID",
 		Short: "Load a large tree into a server and measure its memory, getChildren, sessions and watches",
-		Long: `zkgate bench scale loads --znodes znodes of --value-size bytes through the
-ZooKeeper protocol (--big of them under one parent, the rest 1,000 per
-parent), then measures, on the server whose process is --pid (resident
-memory from /proc):
+		Long: `zkgate bench scale measures a ZooKeeper-protocol server whose process is
+--pid (resident memory from /proc) at scale, in this order:
 
-  the load rate and the RSS once loaded;
+  --sessions concurrent sessions on the fresh server (raw handshakes kept
+    alive with pings, then closed): RSS bytes per session;
+  a load of --znodes znodes of --value-size bytes (--big of them under one
+    parent, the rest 1,000 per parent): the load rate and the RSS once
+    loaded;
   getChildren of the parent of --big children (first call, then median);
-  --sessions concurrent sessions (raw handshakes kept alive with pings):
-    RSS bytes per session;
-  --watches exists watches on distinct znodes from 100 sessions:
+  --watches exists watches on distinct loaded znodes from 100 sessions:
     RSS bytes per watch.
 
 RSS of a garbage-collected server moves with its collector as much as with

@@ -188,6 +188,46 @@ func Scale(ctx context.Context, c ScaleConfig) (ScaleResult, error) {
 		conns = append(conns, conn)
 	}
 
+	// Sessions first, on the fresh server: after a large load, etcd's
+	// snapshot and log compaction (set off by the sessions' own entries)
+	// would free more than the sessions take. Raw handshakes, kept alive
+	// with pings.
+	before, err := RSS(c.PID)
+	if err != nil {
+		return r, err
+	}
+	liveBefore, err := liveMemory(ctx, c)
+	if err != nil {
+		return r, err
+	}
+	sctx, stop := context.WithCancel(ctx)
+	var sessions sync.WaitGroup
+	t0 := time.Now()
+	opened, err := openSessions(sctx, c.ZK[0], c.Sessions, &sessions)
+	r.SessionsSeconds = time.Since(t0).Seconds()
+	if err != nil {
+		stop()
+		sessions.Wait()
+		return r, fmt.Errorf("%d sessions open: %w", opened, err)
+	}
+	if r.RSSSessions, err = RSS(c.PID); err != nil {
+		stop()
+		return r, err
+	}
+	liveSessions, err := liveMemory(ctx, c)
+	if err != nil {
+		stop()
+		return r, err
+	}
+	if c.Sessions > 0 {
+		r.BytesPerSession = float64(r.RSSSessions-before) / float64(c.Sessions)
+		r.LivePerSession = float64(liveSessions-liveBefore) / float64(c.Sessions)
+	}
+	logf("%d sessions in %.1f s, %.0f bytes of RSS, %.0f live bytes each", c.Sessions, r.SessionsSeconds, r.BytesPerSession, r.LivePerSession)
+	// Closed (closeSession), so they hold nothing during the load.
+	stop()
+	sessions.Wait()
+
 	// Load: root/big/k<i> for Big children, the rest as root/p<j>/k<i>,
 	// 1,000 per parent.
 	const perParent = 1000
@@ -290,46 +330,6 @@ func Scale(ctx context.Context, c ScaleConfig) (ScaleResult, error) {
 	slices.Sort(rest21)
 	r.GetChildrenMedian = int64(rest21[len(rest21)/2])
 	logf("getChildren of %d children: first %v, median %v", c.Big, took[0].Round(time.Microsecond), rest21[len(rest21)/2].Round(time.Microsecond))
-
-	// Sessions: raw handshakes, kept alive with pings.
-	before, err := RSS(c.PID)
-	if err != nil {
-		return r, err
-	}
-	liveBefore, err := liveMemory(ctx, c)
-	if err != nil {
-		return r, err
-	}
-	sctx, stop := context.WithCancel(ctx)
-	var sessions sync.WaitGroup
-	t0 := time.Now()
-	opened, err := openSessions(sctx, c.ZK[0], c.Sessions, &sessions)
-	r.SessionsSeconds = time.Since(t0).Seconds()
-	if err != nil {
-		stop()
-		sessions.Wait()
-		return r, fmt.Errorf("%d sessions open: %w", opened, err)
-	}
-	if r.RSSSessions, err = RSS(c.PID); err != nil {
-		stop()
-		return r, err
-	}
-	liveSessions, err := liveMemory(ctx, c)
-	if err != nil {
-		stop()
-		return r, err
-	}
-	if c.Sessions > 0 {
-		r.BytesPerSession = float64(r.RSSSessions-before) / float64(c.Sessions)
-		r.LivePerSession = float64(liveSessions-liveBefore) / float64(c.Sessions)
-	}
-	logf("%d sessions in %.1f s, %.0f bytes of RSS, %.0f live bytes each", c.Sessions, r.SessionsSeconds, r.BytesPerSession, r.LivePerSession)
-	// The sessions stay open while watches are measured: closed, they
-	// would be freed meanwhile (when they expire) and offset the watches.
-	defer func() {
-		stop()
-		sessions.Wait()
-	}()
 
 	// Watches: exists watches on distinct znodes, from 100 sessions.
 	if before, err = RSS(c.PID); err != nil {
@@ -449,10 +449,20 @@ func handshake(ctx context.Context, addr string, timeout time.Duration) (net.Con
 }
 
 // keepPinging pings every interval and discards the replies until ctx
-// ends, then closes the connection (the session expires on its own).
+// ends, then closes the session and the connection.
 func keepPinging(ctx context.Context, c net.Conn, interval time.Duration) {
-	defer c.Close()
-	go func() { _, _ = io.Copy(io.Discard, c) }()
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		_, _ = io.Copy(io.Discard, c)
+	}()
+	defer func() {
+		// closeSession; the server closes the connection once done.
+		_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+		_, _ = c.Write(jute.AppendPacket(nil, &jute.RequestHeader{Xid: 1, Type: jute.OpCloseSession}))
+		<-read
+		c.Close()
+	}()
 	ping := jute.AppendPacket(nil, &jute.RequestHeader{Xid: jute.XidPing, Type: jute.OpPing})
 	t := time.NewTicker(interval)
 	defer t.Stop()

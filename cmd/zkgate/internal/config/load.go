@@ -120,6 +120,7 @@ var Options = []Option{
 	millis("heartbeat-interval", "Raft heartbeat interval in milliseconds.", func(c *Config) *time.Duration { return &c.HeartbeatInterval }),
 	millis("election-timeout", "Raft election timeout in milliseconds (at least 5 heartbeats).", func(c *Config) *time.Duration { return &c.ElectionTimeout }),
 	uintOpt("snapshot-count", "count", "Applied entries between two snapshots of the member's state.", func(c *Config) *uint64 { return &c.SnapshotCount }),
+	uintOpt("snapshot-catchup-entries", "count", "Raft entries a snapshot leaves for slow followers to catch up from (further behind, they get the snapshot).", func(c *Config) *uint64 { return &c.SnapshotCatchUpEntries }),
 	str("auto-compaction-mode", "periodic|revision", "periodic (retention is a duration) or revision (retention is a count).", func(c *Config) *string { return &c.AutoCompactionMode }),
 	str("auto-compaction-retention", "retention", "History to keep: 5m, 1h, ... or a revision count; 0 disables compaction.", func(c *Config) *string { return &c.AutoCompactionRetention }),
 	uintOpt("quota-backend-bytes", "bytes", "Database size that raises a NOSPACE alarm and stops writes.", func(c *Config) *int64 { return &c.QuotaBackendBytes }),

@@ -156,6 +156,7 @@ func (n *Node) embedConfig() (*embed.Config, error) {
 	e.TickMs = uint(c.HeartbeatInterval.Milliseconds())
 	e.ElectionMs = uint(c.ElectionTimeout.Milliseconds())
 	e.SnapshotCount = c.SnapshotCount
+	e.SnapshotCatchUpEntries = c.SnapshotCatchUpEntries
 	e.AutoCompactionMode = c.AutoCompactionMode
 	e.AutoCompactionRetention = c.AutoCompactionRetention
 	e.QuotaBackendBytes = c.QuotaBackendBytes
