@@ -47,7 +47,8 @@ type conn struct {
 
 	mu      sync.Mutex
 	queue   [][]byte
-	queued  int // bytes in queue and being written
+	queued  int  // bytes in queue and being written
+	writing bool // someone (writeLoop or sendReply) is writing to nc
 	closing bool
 	wake    chan struct{}
 	drained chan struct{} // signalled when writeLoop has written a batch
@@ -82,6 +83,45 @@ func (c *conn) send(pkt []byte) {
 		c.queued += len(pkt)
 	}
 	c.mu.Unlock()
+	c.wakeWriter()
+}
+
+// sendReply writes a reply at once, from the calling goroutine, when
+// nothing is queued or being written: the reply a waiting client needs
+// goes out without waking writeLoop. Otherwise it queues the reply behind
+// what is there, as send. Watch events always go through send (the hub
+// must never wait for a socket), so an event queued before a reply still
+// leaves first.
+func (c *conn) sendReply(pkt []byte) {
+	c.mu.Lock()
+	if c.closing || c.writing || len(c.queue) > 0 {
+		if !c.closing {
+			c.queue = append(c.queue, pkt)
+			c.queued += len(pkt)
+		}
+		c.mu.Unlock()
+		c.wakeWriter()
+		return
+	}
+	c.writing = true
+	c.mu.Unlock()
+	_ = c.nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+	if _, err := c.nc.Write(pkt); err != nil {
+		c.nc.Close()
+	} else {
+		c.sent.Add(1)
+		c.s.stats.sent.Add(1)
+	}
+	c.mu.Lock()
+	c.writing = false
+	more := len(c.queue) > 0 || c.closing
+	c.mu.Unlock()
+	if more {
+		c.wakeWriter()
+	}
+}
+
+func (c *conn) wakeWriter() {
 	select {
 	case c.wake <- struct{}{}:
 	default:
@@ -89,14 +129,21 @@ func (c *conn) send(pkt []byte) {
 }
 
 // writeLoop writes queued packets until the connection closes; after a
-// close request it writes what was queued, then ends.
+// close request it writes what was queued, then ends. While sendReply
+// writes, it waits to be woken.
 func (c *conn) writeLoop() {
 	defer close(c.done)
 	for {
 		c.mu.Lock()
+		if c.writing {
+			c.mu.Unlock()
+			<-c.wake
+			continue
+		}
 		q := c.queue
 		c.queue = nil
 		closing := c.closing
+		c.writing = len(q) > 0
 		c.mu.Unlock()
 		n := 0
 		for _, pkt := range q {
@@ -116,6 +163,7 @@ func (c *conn) writeLoop() {
 		if n > 0 {
 			c.mu.Lock()
 			c.queued -= n
+			c.writing = false
 			c.mu.Unlock()
 			select {
 			case c.drained <- struct{}{}:

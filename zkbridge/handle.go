@@ -343,11 +343,11 @@ func (c *conn) reply(xid int32, zxid int64, err error, body ...jute.Encodable) {
 		if hdr.Err == schema.CodeSystemError {
 			c.s.lg.Warn("ZooKeeper request failed", zap.Int32("xid", xid), zap.Error(err))
 		}
-		c.send(jute.AppendPacket(nil, &hdr))
+		c.sendReply(jute.AppendPacket(nil, &hdr))
 		return
 	}
 	recs := append([]jute.Encodable{&hdr}, body...)
-	c.send(jute.AppendPacket(nil, recs...))
+	c.sendReply(jute.AppendPacket(nil, recs...))
 }
 
 // replyXid answers auth and setWatches: ZooKeeper echoes the request's
@@ -355,7 +355,7 @@ func (c *conn) reply(xid int32, zxid int64, err error, body ...jute.Encodable) {
 // leaves the session's zxid alone.
 func (c *conn) replyXid(xid int32, zxid int64, err error) {
 	hdr := jute.ReplyHeader{Xid: xid, Zxid: zxid, Err: schema.CodeOf(err)}
-	c.send(jute.AppendPacket(nil, &hdr))
+	c.sendReply(jute.AppendPacket(nil, &hdr))
 }
 
 // whoAmI lists the connection's identities as ZooKeeper's whoAmI does:

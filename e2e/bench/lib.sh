@@ -82,4 +82,8 @@ stop() {
 	while kill -0 "$1" 2>/dev/null; do sleep 0.1; done
 }
 
-rss_mib() { awk '/VmRSS/ {printf "%.0f MiB", $2/1024}' "/proc/$1/status"; }
+# rss_mib PID: resident memory, and how much of it is anonymous and how
+# much file pages (page cache the kernel can reclaim: bbolt's mmap).
+rss_mib() {
+	awk '/VmRSS/ {r=$2} /RssAnon/ {a=$2} /RssFile/ {f=$2} END {printf "%.0f MiB (anonymous %.0f, file %.0f)", r/1024, a/1024, f/1024}' "/proc/$1/status"
+}
