@@ -157,13 +157,13 @@ func TestChildren_CacheBoundedAndDisabled(t *testing.T) {
 		t.Fatal(err)
 	}
 	before, _ := small.ChildCacheStats()
-	var rev int64
 	for _, n := range names {
-		if rev, err = small.Delete(ctx, anyone, "/p9/"+n, -1); err != nil {
+		if _, err := small.Delete(ctx, anyone, "/p9/"+n, -1); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if rev, err = small.Delete(ctx, anyone, "/p9", -1); err != nil {
+	rev, err := small.Delete(ctx, anyone, "/p9", -1)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if _, ok, _, _ := small.Exists(ctx, anyone, "/p9", rev); ok {
