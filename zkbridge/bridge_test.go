@@ -20,8 +20,18 @@ import (
 // cl and returns its address.
 func startBridge(t testing.TB, cl *gatewaytest.Cluster, i int, cfg gateway.Config) string {
 	t.Helper()
+	return startBridgeWith(t, cl, i, cfg, nil)
+}
+
+// startBridgeWith is startBridge with the bridge's Config adjusted by set.
+func startBridgeWith(t testing.TB, cl *gatewaytest.Cluster, i int, cfg gateway.Config, set func(*zkbridge.Config)) string {
+	t.Helper()
 	e := gatewaytest.NewEngine(t, cl.Client(i), cfg)
-	s, err := zkbridge.New(zkbridge.Config{Engine: e, MaxPacket: 4096, HandshakeTimeout: time.Second})
+	bc := zkbridge.Config{Engine: e, MaxPacket: 4096, HandshakeTimeout: time.Second}
+	if set != nil {
+		set(&bc)
+	}
+	s, err := zkbridge.New(bc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,9 +50,12 @@ type conn struct {
 	queued  int  // bytes in queue and being written
 	writing bool // someone (writeLoop or sendReply) is writing to nc
 	closing bool
-	wake    chan struct{}
-	drained chan struct{} // signalled when writeLoop has written a batch
-	done    chan struct{} // closed when writeLoop ends
+	// overflowed is set when the client stopped reading (see
+	// enqueueLocked): nothing more is queued.
+	overflowed bool
+	wake       chan struct{}
+	drained    chan struct{} // signalled when writeLoop has written a batch
+	done       chan struct{} // closed when writeLoop ends
 
 	opened   time.Time
 	received atomic.Int64
@@ -78,12 +81,33 @@ func (c *conn) Notify(ev gateway.Event) {
 // send queues a packet for writeLoop.
 func (c *conn) send(pkt []byte) {
 	c.mu.Lock()
-	if !c.closing {
-		c.queue = append(c.queue, pkt)
-		c.queued += len(pkt)
-	}
+	c.enqueueLocked(pkt)
 	c.mu.Unlock()
 	c.wakeWriter()
+}
+
+// enqueueLocked queues pkt unless the connection is closing. A client
+// with more than MaxQueuedBytes waiting is not reading: its connection is
+// closed, and what it has not read is dropped. c.mu must be held.
+func (c *conn) enqueueLocked(pkt []byte) {
+	if c.closing || c.overflowed {
+		return
+	}
+	if c.queued+len(pkt) > c.s.cfg.MaxQueuedBytes {
+		c.overflowed = true
+		for _, q := range c.queue {
+			c.queued -= len(q)
+		}
+		c.queue = nil
+		c.s.lg.Warn("closing a ZooKeeper connection whose client does not read", zap.String("remote", c.nc.RemoteAddr().String()),
+			zap.Int("queued-bytes-limit", c.s.cfg.MaxQueuedBytes))
+		// Closing the socket ends the reader and the writer; never
+		// block here (the hub calls send).
+		_ = c.nc.Close()
+		return
+	}
+	c.queue = append(c.queue, pkt)
+	c.queued += len(pkt)
 }
 
 // sendReply writes a reply at once, from the calling goroutine, when
@@ -94,11 +118,8 @@ func (c *conn) send(pkt []byte) {
 // leaves first.
 func (c *conn) sendReply(pkt []byte) {
 	c.mu.Lock()
-	if c.closing || c.writing || len(c.queue) > 0 {
-		if !c.closing {
-			c.queue = append(c.queue, pkt)
-			c.queued += len(pkt)
-		}
+	if c.closing || c.overflowed || c.writing || len(c.queue) > 0 {
+		c.enqueueLocked(pkt)
 		c.mu.Unlock()
 		c.wakeWriter()
 		return

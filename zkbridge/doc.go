@@ -56,6 +56,12 @@ closes that connection only, with a log line, in its turn: the requests
 before it are answered, none after it is started. A panic in a handler
 ends only its connection.
 
+A client that stops reading stops being read once 4 MiB of replies wait
+for it; watch events, which the hub must never wait to deliver, are
+bounded by Config.MaxQueuedBytes (64 MiB): beyond it the connection is
+closed with a log line, and the client resumes its session and re-arms
+its watches (SetWatches) as after any disconnection.
+
 An idle connection with its session costs two goroutines, about 12 KB of
 heap (of the in-process etcd too: the session's leases and record) and
 6 KB of stacks (BenchmarkIdleConnections). The handshake and pings run on

@@ -20,6 +20,11 @@ type Config struct {
 	// MaxPacket is the largest request accepted, as ZooKeeper's
 	// jute.maxbuffer (default 0xfffff). A larger one closes the connection.
 	MaxPacket int
+	// MaxQueuedBytes bounds the replies and watch events waiting for one
+	// client to read them (default 64 MiB): beyond it the client is not
+	// reading, and its connection is closed (reading its requests
+	// already pauses at 4 MiB of replies; events have no such brake).
+	MaxQueuedBytes int
 	// HandshakeTimeout drops a connection that has not sent its
 	// ConnectRequest (or four-letter word) in time. Default 10 s.
 	HandshakeTimeout time.Duration
@@ -113,6 +118,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.HandshakeTimeout == 0 {
 		cfg.HandshakeTimeout = 10 * time.Second
+	}
+	if cfg.MaxQueuedBytes == 0 {
+		cfg.MaxQueuedBytes = 64 << 20
 	}
 	if cfg.FourLetterWords == nil {
 		cfg.FourLetterWords = DefaultFourLetterWords
