@@ -1,0 +1,243 @@
+package migrate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+	"google.golang.org/grpc"
+
+	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/schema"
+	"github.com/zkgate/zkgate/schema/zkgatepb"
+)
+
+// ACL is one ACL entry, as ZooKeeper lists it.
+type ACL struct {
+	Perms  int32
+	Scheme string
+	ID     string
+}
+
+// Kind is a znode's kind, from its Stat's ephemeralOwner.
+type Kind string
+
+const (
+	Persistent Kind = "persistent"
+	Ephemeral  Kind = "ephemeral"
+	Container  Kind = "container"
+	TTL        Kind = "ttl"
+)
+
+// kindOf decodes ephemeralOwner: 0 persistent, 0x8000000000000000 a
+// container, a top byte of 0xff a TTL node, anything else a session.
+func kindOf(owner int64) Kind {
+	switch {
+	case owner == 0:
+		return Persistent
+	case uint64(owner) == 1<<63:
+		return Container
+	case uint64(owner)>>56 == 0xff:
+		return TTL
+	}
+	return Ephemeral
+}
+
+// ErrNoAuth is a read its ACL refused: the reader needs the right auth.
+var ErrNoAuth = errors.New("not readable with the auth given (NoAuth)")
+
+// Node is what Diff compares of a znode.
+type Node struct {
+	Data []byte
+	ACL  []ACL
+	Kind Kind
+}
+
+// Tree reads a ZooKeeper-style tree. A missing znode is (nil, nil) from
+// Node and (nil, nil) from Children: it may go between two reads. A znode
+// its ACL does not let the reader read is ErrNoAuth.
+type Tree interface {
+	Node(ctx context.Context, p string) (*Node, error)
+	Children(ctx context.Context, p string) ([]string, error)
+}
+
+// ZooKeeper is a Tree read through the ZooKeeper protocol, under an
+// optional chroot.
+type ZooKeeper struct {
+	conn   *zk.Conn
+	chroot string
+}
+
+// DialZooKeeper connects to "host:port[,host:port...][/chroot]" and adds
+// each auth ("scheme:credentials", such as "digest:user:password").
+func DialZooKeeper(ctx context.Context, connect string, auth []string) (*ZooKeeper, error) {
+	hosts, chroot := connect, ""
+	if i := strings.IndexByte(connect, '/'); i >= 0 {
+		hosts, chroot = connect[:i], strings.TrimSuffix(connect[i:], "/")
+	}
+	conn, events, err := zk.Connect(strings.Split(hosts, ","), 30*time.Second, zk.WithLogInfo(false), zk.WithLogger(quiet{}))
+	if err != nil {
+		return nil, err
+	}
+	timeout := time.After(30 * time.Second)
+	for connected := false; !connected; {
+		select {
+		case ev := <-events:
+			connected = ev.State == zk.StateHasSession
+		case <-timeout:
+			conn.Close()
+			return nil, fmt.Errorf("no session from %s within 30 s", hosts)
+		case <-ctx.Done():
+			conn.Close()
+			return nil, ctx.Err()
+		}
+	}
+	go func() {
+		for range events {
+		}
+	}()
+	for _, a := range auth {
+		scheme, cred, ok := strings.Cut(a, ":")
+		if !ok {
+			conn.Close()
+			return nil, fmt.Errorf("auth %q: must be scheme:credentials", a)
+		}
+		if err := conn.AddAuth(scheme, []byte(cred)); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("auth %s: %w", scheme, err)
+		}
+	}
+	return &ZooKeeper{conn: conn, chroot: chroot}, nil
+}
+
+type quiet struct{}
+
+func (quiet) Printf(string, ...any) {}
+
+// Close ends the session.
+func (z *ZooKeeper) Close() { z.conn.Close() }
+
+func (z *ZooKeeper) abs(p string) string {
+	if z.chroot == "" {
+		return p
+	}
+	if p == "/" {
+		return z.chroot
+	}
+	return z.chroot + p
+}
+
+// Node implements Tree.
+func (z *ZooKeeper) Node(_ context.Context, p string) (*Node, error) {
+	data, st, err := z.conn.Get(z.abs(p))
+	if errors.Is(err, zk.ErrNoNode) {
+		return nil, nil
+	}
+	if errors.Is(err, zk.ErrNoAuth) {
+		return nil, ErrNoAuth
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", p, err)
+	}
+	acl, _, err := z.conn.GetACL(z.abs(p))
+	if errors.Is(err, zk.ErrNoNode) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the ACL of %s: %w", p, err)
+	}
+	n := &Node{Data: data, Kind: kindOf(st.EphemeralOwner)}
+	for _, a := range acl {
+		n.ACL = append(n.ACL, ACL{Perms: a.Perms, Scheme: a.Scheme, ID: a.ID})
+	}
+	return n, nil
+}
+
+// Children implements Tree.
+func (z *ZooKeeper) Children(_ context.Context, p string) ([]string, error) {
+	kids, _, err := z.conn.Children(z.abs(p))
+	if errors.Is(err, zk.ErrNoNode) {
+		return nil, nil
+	}
+	if errors.Is(err, zk.ErrNoAuth) {
+		return nil, ErrNoAuth
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listing %s: %w", p, err)
+	}
+	return kids, nil
+}
+
+// Zkgate is a Tree read through zkgate's namespace gRPC API.
+type Zkgate struct {
+	ns zkgatepb.NamespaceClient
+	rc *zkgatepb.RequestContext
+}
+
+// NewZkgate reads through conn with the given auths ("scheme:credentials").
+func NewZkgate(conn grpc.ClientConnInterface, auth []string) (*Zkgate, error) {
+	rc := &zkgatepb.RequestContext{}
+	for _, a := range auth {
+		scheme, cred, ok := strings.Cut(a, ":")
+		if !ok {
+			return nil, fmt.Errorf("auth %q: must be scheme:credentials", a)
+		}
+		rc.Auth = append(rc.Auth, &zkgatepb.AuthInfo{Scheme: scheme, Credentials: []byte(cred)})
+	}
+	return &Zkgate{ns: zkgatepb.NewNamespaceClient(conn), rc: rc}, nil
+}
+
+func noNode(err error) bool {
+	return schema.CodeOf(gateway.ErrorFromStatus(err)) == schema.CodeNoNode
+}
+
+func noAuth(err error) bool {
+	return schema.CodeOf(gateway.ErrorFromStatus(err)) == schema.CodeNoAuth
+}
+
+// Node implements Tree.
+func (g *Zkgate) Node(ctx context.Context, p string) (*Node, error) {
+	d, err := g.ns.GetData(ctx, &zkgatepb.GetDataRequest{Ctx: g.rc, Path: p})
+	if noNode(err) {
+		return nil, nil
+	}
+	if noAuth(err) {
+		return nil, ErrNoAuth
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", p, gateway.ErrorFromStatus(err))
+	}
+	a, err := g.ns.GetACL(ctx, &zkgatepb.GetACLRequest{Ctx: g.rc, Path: p})
+	if noNode(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the ACL of %s: %w", p, gateway.ErrorFromStatus(err))
+	}
+	n := &Node{Data: d.GetData(), Kind: kindOf(d.GetStat().GetEphemeralOwner())}
+	for _, e := range a.GetAcl() {
+		n.ACL = append(n.ACL, ACL{Perms: e.GetPerms(), Scheme: e.GetScheme(), ID: e.GetId()})
+	}
+	return n, nil
+}
+
+// Children implements Tree.
+func (g *Zkgate) Children(ctx context.Context, p string) ([]string, error) {
+	r, err := g.ns.GetChildren(ctx, &zkgatepb.GetChildrenRequest{Ctx: g.rc, Path: p})
+	if noNode(err) {
+		return nil, nil
+	}
+	if noAuth(err) {
+		return nil, ErrNoAuth
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listing %s: %w", p, gateway.ErrorFromStatus(err))
+	}
+	return r.GetChildren(), nil
+}
+
+func join(parent, name string) string { return path.Join(parent, name) }

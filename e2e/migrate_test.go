@@ -1,0 +1,126 @@
+package e2e
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/zkgate/zkgate/e2e/harness"
+)
+
+// buildTree creates the same small tree through any ZooKeeper-protocol
+// server: empty, binary and near-1 MB data, a digest ACL, a container, a
+// TTL node, deep paths and sequentially named nodes.
+func buildTree(t *testing.T, c *zk.Conn) {
+	t.Helper()
+	must := func(p string, data []byte, flags int32, acl []zk.ACL) {
+		t.Helper()
+		if _, err := c.Create(p, data, flags, acl); err != nil {
+			t.Fatalf("create %s: %v", p, err)
+		}
+	}
+	open := zk.WorldACL(zk.PermAll)
+	must("/app", []byte("root"), 0, open)
+	must("/app/empty", nil, 0, open)
+	must("/app/binary", []byte{0, 1, 2, 0xff, 0xfe}, 0, open)
+	must("/app/big", []byte(strings.Repeat("z", 1000000)), 0, open)
+	must("/app/secret", []byte("s"), 0, zk.DigestACL(zk.PermRead, "admin", "pw"))
+	if _, err := c.CreateContainer("/app/box", nil, zk.FlagContainer, open); err != nil {
+		t.Fatal(err)
+	}
+	must("/app/box/item", []byte("i"), 0, open)
+	if _, err := c.CreateTTL("/app/ttl", []byte("t"), zk.FlagTTL, open, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	p := "/app"
+	for _, part := range []string{"a", "b", "c", "d", "e"} {
+		p += "/" + part
+		must(p, []byte(part), 0, open)
+	}
+	for range 3 {
+		if _, err := c.Create("/app/seq-", nil, zk.FlagSequence, open); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestDiff_ZooKeeperAgainstZkgate: the same tree built in a real
+// ZooKeeper and in zkgate has no differences; a changed data, a changed
+// ACL, a node only on one side and an ephemeral against a persistent node
+// are each reported, with exit status 1; an unreachable end is 2.
+func TestDiff_ZooKeeperAgainstZkgate(t *testing.T) {
+	t.Parallel()
+	ref := harness.StartZooKeeper(t)
+	n := harness.StartNode(t, harness.NodeOptions{})
+	src, _ := zkConnect(t, ref.Addr)
+	dst, _ := zkConnect(t, n.ZKAddr)
+	buildTree(t, src)
+	buildTree(t, dst)
+
+	diff := func(args ...string) harness.Result {
+		return harness.RunZkgate(t, 60*time.Second, nil, append([]string{"diff", "--from", ref.Addr, "--to", n.ClientURL}, args...)...)
+	}
+	// Without auth the protected node cannot be compared: status 2.
+	r := diff("--path", "/app")
+	if r.ExitCode != 2 || !strings.Contains(r.Stdout, "! /app/secret: the source's ACL refuses to read it") {
+		t.Fatalf("a protected node without auth: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	r = diff("--path", "/app", "--from-auth", "digest:admin:pw", "--to-auth", "digest:admin:pw")
+	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "no differences: 16 znodes compared") {
+		t.Fatalf("same trees: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	// From /: the root too, and /zookeeper (each server's own) skipped.
+	r = diff("--path", "/", "--from-auth", "digest:admin:pw", "--to-auth", "digest:admin:pw")
+	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "no differences: 17 znodes compared") {
+		t.Fatalf("same trees from /: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+
+	if _, err := dst.Set("/app/a/b", []byte("changed"), -1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.SetACL("/app/empty", zk.WorldACL(zk.PermRead), -1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.Create("/app/a/b/c/only-src", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dst.Create("/app/only-dst", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.Create("/app/eph", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dst.Create("/app/eph", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	r = diff("--path", "/app", "--from-auth", "digest:admin:pw", "--to-auth", "digest:admin:pw")
+	got := strings.Split(strings.TrimSpace(r.Stdout), "\n")
+	for i := range got {
+		got[i], _, _ = strings.Cut(got[i], " (")
+	}
+	slices.Sort(got)
+	want := []string{
+		"+ /app/only-dst",
+		"- /app/a/b/c/only-src",
+		"~ /app/a/b: data differs",
+		"~ /app/empty: acl differs",
+		"~ /app/eph: kind differs",
+	}
+	if r.ExitCode != 1 || !slices.Equal(got, want) || !strings.Contains(r.Stderr, "5 differences") {
+		t.Fatalf("status %d, differences:\n%s\nwant %q; stderr %s", r.ExitCode, r.Stdout, want, r.Stderr)
+	}
+
+	// A subtree without changes.
+	r = diff("--path", "/app/box")
+	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "no differences: 2 znodes compared") {
+		t.Fatalf("a subtree: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+
+	r = harness.RunZkgate(t, 60*time.Second, nil, "diff", "--from", ref.Addr, "--to", "not a url")
+	if r.ExitCode != 2 {
+		t.Fatalf("a bad --to: status %d, want 2; %s", r.ExitCode, r.Stderr)
+	}
+}
