@@ -27,7 +27,7 @@ func buildTree(t *testing.T, c *zk.Conn) {
 	must("/app/empty", nil, 0, open)
 	must("/app/binary", []byte{0, 1, 2, 0xff, 0xfe}, 0, open)
 	must("/app/big", []byte(strings.Repeat("z", 1000000)), 0, open)
-	must("/app/secret", []byte("s"), 0, zk.DigestACL(zk.PermRead, "admin", "pw"))
+	must("/app/secret", []byte("s"), 0, zk.DigestACL(zk.PermRead|zk.PermAdmin, "admin", "pw"))
 	if _, err := c.CreateContainer("/app/box", nil, zk.FlagContainer, open); err != nil {
 		t.Fatal(err)
 	}
@@ -122,5 +122,74 @@ func TestDiff_ZooKeeperAgainstZkgate(t *testing.T) {
 	r = harness.RunZkgate(t, 60*time.Second, nil, "diff", "--from", ref.Addr, "--to", "not a url")
 	if r.ExitCode != 2 {
 		t.Fatalf("a bad --to: status %d, want 2; %s", r.ExitCode, r.Stderr)
+	}
+}
+
+// TestMigrate_CopyResumeDiff: zkgate migrate copies a real ZooKeeper's
+// tree (data of every shape, a digest ACL, a container, a TTL node, deep
+// and sequentially named nodes) so that zkgate diff finds no difference
+// but the ephemeral, which is listed and not copied; run again it changes
+// nothing; after changes in the source it brings them over.
+func TestMigrate_CopyResumeDiff(t *testing.T) {
+	t.Parallel()
+	ref := harness.StartZooKeeper(t)
+	n := harness.StartNode(t, harness.NodeOptions{})
+	src, _ := zkConnect(t, ref.Addr)
+	buildTree(t, src)
+	if _, err := src.Create("/app/eph", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	ends := []string{"--from", ref.Addr, "--to", n.ClientURL, "--path", "/app", "--from-auth", "digest:admin:pw", "--to-auth", "digest:admin:pw"}
+	migrate := func() harness.Result {
+		return harness.RunZkgate(t, 120*time.Second, nil, append([]string{"migrate"}, ends...)...)
+	}
+	diff := func() harness.Result {
+		return harness.RunZkgate(t, 60*time.Second, nil, append([]string{"diff"}, ends...)...)
+	}
+	onlyEph := func(r harness.Result) {
+		t.Helper()
+		if r.ExitCode != 1 || strings.TrimSpace(r.Stdout) != "- /app/eph (only in the source)" {
+			t.Fatalf("diff after migrate: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+		}
+	}
+
+	r := migrate()
+	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "16 znodes created, 0 updated, 0 already equal") || !strings.Contains(r.Stdout, "ephemeral, not copied: /app/eph") {
+		t.Fatalf("migrate: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	onlyEph(diff())
+
+	r = migrate()
+	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "0 znodes created, 0 updated, 16 already equal") {
+		t.Fatalf("migrate again: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+
+	if _, err := src.Set("/app/a/b", []byte("new"), -1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.SetACL("/app/empty", zk.WorldACL(zk.PermRead), -1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.Create("/app/a/later", []byte("l"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	r = migrate()
+	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "1 znodes created, 2 updated, 14 already equal") {
+		t.Fatalf("migrate after changes: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	onlyEph(diff())
+
+	// Without ADMIN on a znode its digest ACL reads masked ("admin:x"):
+	// migrate does not copy a wrong ACL, it reports the znode (status 2).
+	if _, err := src.Create("/app/masked", nil, 0, zk.DigestACL(zk.PermRead, "admin", "pw")); err != nil {
+		t.Fatal(err)
+	}
+	r = migrate()
+	if r.ExitCode != 2 || !strings.Contains(r.Stdout, "not copied: /app/masked (ACL masked") {
+		t.Fatalf("a masked ACL: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	dst, _ := zkConnect(t, n.ZKAddr)
+	if ok, _, err := dst.Exists("/app/masked"); err != nil || ok {
+		t.Fatalf("/app/masked was copied (%v, %v)", ok, err)
 	}
 }

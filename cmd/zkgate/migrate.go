@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"time"
 
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
@@ -63,6 +64,74 @@ func (m *migrateEnds) open(ctx context.Context) (*migrate.ZooKeeper, *migrate.Zk
 		return nil, nil, nil, err
 	}
 	return src, dst, func() { src.Close(); conn.Close() }, nil
+}
+
+func newMigrateCommand() *cobra.Command {
+	var m migrateEnds
+	cmd := &cobra.Command{
+		Use:   "migrate --from HOST:PORT[/chroot] --to URL [--path /sub]",
+		Short: "Copy a live ZooKeeper tree into zkgate",
+		Long: `zkgate migrate copies the tree under --path from a live ZooKeeper (--from)
+into zkgate (--to) through the ZooKeeper protocol and zkgate's API: every
+znode with its data and ACL exactly, persistent, container and TTL nodes as
+such, sequentially named nodes under their names, parents before children
+(and --path's ancestors first, if zkgate lacks them).
+
+Ephemeral znodes are not copied: their owners recreate them once they
+connect to zkgate. They are listed at the end.
+
+A znode that zkgate already has gets the source's data and ACL if they
+differ, so an interrupted migration is resumed by running it again; a
+znode of another kind (say, ephemeral in zkgate) is left alone and listed
+as a conflict. Protected trees need the right auth on both ends, with
+ADMIN permission on the source (without it ZooKeeper shows digest ACLs
+masked, and such a znode is not copied); for ACLs that refuse the copier
+itself, use a super user (zkgate serve
+--super-digest, --to-auth digest:super:PASSWORD, and ZooKeeper's own super
+digest with --from-auth). Check the result with 'zkgate diff'.
+
+Progress goes to stderr every second, the report to stdout. The exit
+status is 0 when everything readable was copied, 1 if there were
+conflicts, 2 if znodes could not be read or the copy failed.`,
+		Example: `  zkgate migrate --from 10.0.0.5:2181 --to http://127.0.0.1:2379
+  zkgate migrate --from zk1:2181,zk2:2181/app --to http://127.0.0.1:2379 --path /config --from-auth digest:admin:secret`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			src, dst, closeAll, err := m.open(ctx)
+			if err != nil {
+				return exitError{err.Error(), 2}
+			}
+			defer closeAll()
+			start := time.Now()
+			errOut, out := cmd.ErrOrStderr(), cmd.OutOrStdout()
+			res, err := migrate.Copy(ctx, src, dst, m.path, func(r migrate.CopyResult) {
+				done := r.Created + r.Updated + r.Unchanged
+				fmt.Fprintf(errOut, "%d znodes done (%d created, %d updated), %.0f/s\n", done, r.Created, r.Updated, float64(done)/time.Since(start).Seconds())
+			})
+			fmt.Fprintf(out, "%d znodes created, %d updated, %d already equal in %.1f s\n", res.Created, res.Updated, res.Unchanged, time.Since(start).Seconds())
+			for _, p := range res.Ephemerals {
+				fmt.Fprintf(out, "ephemeral, not copied: %s\n", p)
+			}
+			for _, c := range res.Conflicts {
+				fmt.Fprintf(out, "conflict, left alone: %s\n", c)
+			}
+			for _, p := range res.Unreadable {
+				fmt.Fprintf(out, "not readable with the --from-auth given, not copied: %s\n", p)
+			}
+			switch {
+			case err != nil:
+				return exitError{err.Error(), 2}
+			case len(res.Unreadable) > 0:
+				return exitError{fmt.Sprintf("%d znodes could not be read", len(res.Unreadable)), 2}
+			case len(res.Conflicts) > 0:
+				return exitError{fmt.Sprintf("%d conflicts", len(res.Conflicts)), 1}
+			}
+			return nil
+		},
+	}
+	m.flags(cmd)
+	return cmd
 }
 
 func newDiffCommand() *cobra.Command {

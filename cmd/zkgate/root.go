@@ -30,6 +30,6 @@ then talk to it with any etcd client:
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%s: %w (see '%s --help')", c.CommandPath(), err, c.CommandPath())
 	})
-	root.AddCommand(newServeCommand(), newCtlCommand(), newLockCommand(), newElectCommand(), newBenchCommand(), newDiffCommand(), newVersionCommand())
+	root.AddCommand(newServeCommand(), newCtlCommand(), newLockCommand(), newElectCommand(), newBenchCommand(), newMigrateCommand(), newDiffCommand(), newVersionCommand())
 	return root
 }

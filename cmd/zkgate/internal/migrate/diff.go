@@ -81,11 +81,19 @@ func Diff(ctx context.Context, src, dst Tree, root string, report func(Differenc
 			add(Difference{Path: p, What: "only in destination"})
 			continue
 		}
+		if a.Masked() || b.Masked() {
+			side := "source"
+			if !a.Masked() {
+				side = "destination"
+			}
+			res.Unreadable++
+			add(Difference{Path: p, What: "unreadable", Detail: "its ACL is masked in the " + side + ": needs ADMIN on it, or a super user"})
+		}
 		res.Compared++
 		if !bytes.Equal(a.Data, b.Data) {
 			add(Difference{Path: p, What: "data", Detail: fmt.Sprintf("%d bytes in the source, %d in the destination", len(a.Data), len(b.Data))})
 		}
-		if !slices.Equal(a.ACL, b.ACL) {
+		if !a.Masked() && !b.Masked() && !slices.Equal(a.ACL, b.ACL) {
 			add(Difference{Path: p, What: "acl", Detail: fmt.Sprintf("%v in the source, %v in the destination", a.ACL, b.ACL)})
 		}
 		if a.Kind != b.Kind {

@@ -9,5 +9,14 @@
 // reports every path present on one side only and every znode whose data,
 // ACL or kind differs; /zookeeper, the servers' own subtree, is skipped.
 //
-// The copy and follow steps of a migration build on the same Trees.
+// Copy (copy.go) walks the source the same way and makes each znode of
+// the destination what the source's is: created with its data, ACL and
+// kind (a TTL node with the TTL its ephemeralOwner carries), or, when it
+// exists, given the source's data and ACL: so a copy that was interrupted
+// is resumed by running it again. Ephemerals are listed, not copied. A
+// digest ACL read without ADMIN permission comes back masked ("user:x"):
+// such a znode is reported, never copied with a wrong ACL.
+//
+// Still to come: following the source after the copy (watches), carrying
+// parents' sequence counters over, and copying in parallel.
 package migrate

@@ -50,11 +50,31 @@ func kindOf(owner int64) Kind {
 // ErrNoAuth is a read its ACL refused: the reader needs the right auth.
 var ErrNoAuth = errors.New("not readable with the auth given (NoAuth)")
 
-// Node is what Diff compares of a znode.
+// Node is what Diff compares, and Copy copies, of a znode.
 type Node struct {
 	Data []byte
 	ACL  []ACL
 	Kind Kind
+	// Owner is the Stat's ephemeralOwner: a session, or for a TTL node
+	// the TTL in its low 40 bits.
+	Owner int64
+}
+
+// Masked reports whether the ACL's digest ids were masked ("user:x"), as
+// ZooKeeper and zkgate show them to a reader without ADMIN permission: the
+// real ACL is unknown.
+func (n *Node) Masked() bool {
+	for _, a := range n.ACL {
+		if _, hash, _ := strings.Cut(a.ID, ":"); a.Scheme == "digest" && hash == "x" {
+			return true
+		}
+	}
+	return false
+}
+
+// TTL is a TTL node's time to live.
+func (n *Node) TTL() time.Duration {
+	return time.Duration(n.Owner&(1<<40-1)) * time.Millisecond
 }
 
 // Tree reads a ZooKeeper-style tree. A missing znode is (nil, nil) from
@@ -150,7 +170,7 @@ func (z *ZooKeeper) Node(_ context.Context, p string) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the ACL of %s: %w", p, err)
 	}
-	n := &Node{Data: data, Kind: kindOf(st.EphemeralOwner)}
+	n := &Node{Data: data, Kind: kindOf(st.EphemeralOwner), Owner: st.EphemeralOwner}
 	for _, a := range acl {
 		n.ACL = append(n.ACL, ACL{Perms: a.Perms, Scheme: a.Scheme, ID: a.ID})
 	}
@@ -218,7 +238,7 @@ func (g *Zkgate) Node(ctx context.Context, p string) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the ACL of %s: %w", p, gateway.ErrorFromStatus(err))
 	}
-	n := &Node{Data: d.GetData(), Kind: kindOf(d.GetStat().GetEphemeralOwner())}
+	n := &Node{Data: d.GetData(), Kind: kindOf(d.GetStat().GetEphemeralOwner()), Owner: d.GetStat().GetEphemeralOwner()}
 	for _, e := range a.GetAcl() {
 		n.ACL = append(n.ACL, ACL{Perms: e.GetPerms(), Scheme: e.GetScheme(), ID: e.GetId()})
 	}

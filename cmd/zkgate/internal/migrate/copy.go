@@ -1,0 +1,174 @@
+package migrate
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/schema"
+	"github.com/zkgate/zkgate/schema/zkgatepb"
+)
+
+// CopyResult is what Copy did.
+type CopyResult struct {
+	Created    int      // znodes created in the destination
+	Updated    int      // existing ones whose data or ACL was set to the source's
+	Unchanged  int      // existing ones already equal
+	Ephemerals []string // ephemerals in the source, not copied
+	Conflicts  []string // destination znodes of another kind, left alone
+	Unreadable []string // source znodes an ACL kept from being read, or whose ACL is masked
+}
+
+// Copy copies the source tree under root into the destination,
+// breadth-first so that parents come first: each znode with its data,
+// ACL and kind (persistent, container, TTL with its TTL); a sequentially
+// named znode keeps its name. Ephemerals are not copied (their owners
+// recreate them) and are listed. The ancestors of root are copied first
+// if the destination lacks them. A znode that
+// already exists in the destination gets the source's data and ACL if
+// they differ, so an interrupted copy can simply be run again. A znode
+// whose ACL refuses the destination's auth to create children stops the
+// copy: run it with a super user on both ends (zkgate serve
+// --super-digest). progress, if not nil, is called every second or so.
+func Copy(ctx context.Context, src Tree, dst *Zkgate, root string, progress func(CopyResult)) (CopyResult, error) {
+	var res CopyResult
+	// root's ancestors, top down.
+	var ancestors []string
+	for a := parentOf(root); a != "/"; a = parentOf(a) {
+		ancestors = append([]string{a}, ancestors...)
+	}
+	for _, a := range ancestors {
+		n, err := src.Node(ctx, a)
+		if err != nil {
+			return res, fmt.Errorf("source: %w", err)
+		}
+		if n == nil {
+			return res, fmt.Errorf("source: %s does not exist", a)
+		}
+		if err := dst.put(ctx, a, n, &res); err != nil {
+			return res, err
+		}
+	}
+	last := time.Now()
+	queue := []string{root}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		if p == "/zookeeper" {
+			continue
+		}
+		n, err := src.Node(ctx, p)
+		if errors.Is(err, ErrNoAuth) {
+			res.Unreadable = append(res.Unreadable, p)
+			continue
+		}
+		if err != nil {
+			return res, fmt.Errorf("source: %w", err)
+		}
+		if n == nil {
+			continue // deleted meanwhile
+		}
+		if n.Kind == Ephemeral {
+			res.Ephemerals = append(res.Ephemerals, p)
+			continue
+		}
+		if n.Masked() {
+			// Without ADMIN on it the ACL's digests read as "user:x":
+			// copied, it would lock its users out.
+			res.Unreadable = append(res.Unreadable, p+" (ACL masked: needs ADMIN on it, or a super user)")
+			continue
+		}
+		if err := dst.put(ctx, p, n, &res); err != nil {
+			return res, err
+		}
+		kids, err := src.Children(ctx, p)
+		if err != nil {
+			return res, fmt.Errorf("source: %w", err)
+		}
+		slices.Sort(kids)
+		for _, k := range kids {
+			queue = append(queue, join(p, k))
+		}
+		if progress != nil && time.Since(last) >= time.Second {
+			progress(res)
+			last = time.Now()
+		}
+	}
+	return res, nil
+}
+
+func parentOf(p string) string {
+	i := strings.LastIndexByte(p, '/')
+	if i <= 0 {
+		return "/"
+	}
+	return p[:i]
+}
+
+// put makes the destination's znode at p what n is.
+func (g *Zkgate) put(ctx context.Context, p string, n *Node, res *CopyResult) error {
+	acl := make([]*zkgatepb.ACL, 0, len(n.ACL))
+	for _, a := range n.ACL {
+		acl = append(acl, &zkgatepb.ACL{Perms: a.Perms, Scheme: a.Scheme, Id: a.ID})
+	}
+	if p != "/" {
+		req := &zkgatepb.CreateRequest{Ctx: g.rc, Path: p, Data: n.Data, Acl: acl, Mode: zkgatepb.CreateMode_CREATE_MODE_PERSISTENT}
+		switch n.Kind {
+		case Container:
+			req.Mode = zkgatepb.CreateMode_CREATE_MODE_CONTAINER
+		case TTL:
+			req.Mode = zkgatepb.CreateMode_CREATE_MODE_PERSISTENT_WITH_TTL
+			req.TtlMs = n.TTL().Milliseconds()
+		}
+		_, err := g.ns.Create(ctx, req)
+		if err == nil {
+			res.Created++
+			return nil
+		}
+		if code := schema.CodeOf(gateway.ErrorFromStatus(err)); code != schema.CodeNodeExists {
+			if code == schema.CodeNoAuth {
+				return fmt.Errorf("creating %s: the ACL of its parent refuses it: copy as a super user (zkgate serve --super-digest, --to-auth digest:super:PASSWORD)", p)
+			}
+			return fmt.Errorf("creating %s: %w", p, gateway.ErrorFromStatus(err))
+		}
+	}
+	// It exists: make data and ACL the source's.
+	have, err := g.Node(ctx, p)
+	if errors.Is(err, ErrNoAuth) {
+		return fmt.Errorf("destination: %s exists and is %w: give --to-auth", p, err)
+	}
+	if err != nil {
+		return fmt.Errorf("destination: %w", err)
+	}
+	if have == nil {
+		return fmt.Errorf("destination: %s vanished while being copied", p)
+	}
+	if have.Kind != n.Kind {
+		res.Conflicts = append(res.Conflicts, fmt.Sprintf("%s: %s in the source, %s in the destination", p, n.Kind, have.Kind))
+		return nil
+	}
+	changed := false
+	if !bytes.Equal(have.Data, n.Data) {
+		if _, err := g.ns.SetData(ctx, &zkgatepb.SetDataRequest{Ctx: g.rc, Path: p, Data: n.Data}); err != nil {
+			return fmt.Errorf("setting the data of %s: %w", p, gateway.ErrorFromStatus(err))
+		}
+		changed = true
+	}
+	if !slices.Equal(have.ACL, n.ACL) {
+		if _, err := g.ns.SetACL(ctx, &zkgatepb.SetACLRequest{Ctx: g.rc, Path: p, Acl: acl}); err != nil {
+			return fmt.Errorf("setting the ACL of %s: %w", p, gateway.ErrorFromStatus(err))
+		}
+		changed = true
+	}
+	if changed {
+		res.Updated++
+	} else {
+		res.Unchanged++
+	}
+	return nil
+}
