@@ -139,6 +139,21 @@ func TestMigrate_CopyResumeDiff(t *testing.T) {
 	if _, err := src.Create("/app/eph", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
 	}
+	// A queue whose sequence counter (5) is ahead of its children (2).
+	if _, err := src.Create("/app/q", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		p, err := src.Create("/app/q/n-", nil, zk.FlagSequence, zk.WorldACL(zk.PermAll))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i < 3 {
+			if err := src.Delete(p, -1); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	ends := []string{"--from", ref.Addr, "--to", n.ClientURL, "--path", "/app", "--from-auth", "digest:admin:pw", "--to-auth", "digest:admin:pw"}
 	migrate := func() harness.Result {
 		return harness.RunZkgate(t, 120*time.Second, nil, append([]string{"migrate"}, ends...)...)
@@ -154,13 +169,14 @@ func TestMigrate_CopyResumeDiff(t *testing.T) {
 	}
 
 	r := migrate()
-	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "16 znodes created, 0 updated, 0 already equal") || !strings.Contains(r.Stdout, "ephemeral, not copied: /app/eph") {
+	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "19 znodes created, 0 updated, 0 already equal") ||
+		!strings.Contains(r.Stdout, "; 2 sequence counters carried over") || !strings.Contains(r.Stdout, "ephemeral, not copied: /app/eph") {
 		t.Fatalf("migrate: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
 	}
 	onlyEph(diff())
 
 	r = migrate()
-	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "0 znodes created, 0 updated, 16 already equal") {
+	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "0 znodes created, 0 updated, 19 already equal") || !strings.Contains(r.Stdout, "; 0 sequence counters") {
 		t.Fatalf("migrate again: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
 	}
 
@@ -174,10 +190,33 @@ func TestMigrate_CopyResumeDiff(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = migrate()
-	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "1 znodes created, 2 updated, 14 already equal") {
+	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "1 znodes created, 2 updated, 17 already equal") {
 		t.Fatalf("migrate after changes: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
 	}
 	onlyEph(diff())
+
+	// The queue's counter came over: the next sequential child gets the
+	// same number in zkgate as it would in ZooKeeper, and cversion agrees.
+	dst, _ := zkConnect(t, n.ZKAddr)
+	_, srcStat, err := src.Get("/app/q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, dstStat, err := dst.Get("/app/q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srcStat.Cversion != dstStat.Cversion || srcStat.NumChildren != dstStat.NumChildren {
+		t.Fatalf("/app/q cversion/numChildren: source %d/%d, zkgate %d/%d", srcStat.Cversion, srcStat.NumChildren, dstStat.Cversion, dstStat.NumChildren)
+	}
+	a, err := src.Create("/app/q/n-", nil, zk.FlagSequence, zk.WorldACL(zk.PermAll))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := dst.Create("/app/q/n-", nil, zk.FlagSequence, zk.WorldACL(zk.PermAll))
+	if err != nil || a != b || a != "/app/q/n-0000000005" {
+		t.Fatalf("next sequential child: ZooKeeper %s, zkgate %s (%v)", a, b, err)
+	}
 
 	// Without ADMIN on a znode its digest ACL reads masked ("admin:x"):
 	// migrate does not copy a wrong ACL, it reports the znode (status 2).
@@ -188,7 +227,6 @@ func TestMigrate_CopyResumeDiff(t *testing.T) {
 	if r.ExitCode != 2 || !strings.Contains(r.Stdout, "not copied: /app/masked (ACL masked") {
 		t.Fatalf("a masked ACL: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
 	}
-	dst, _ := zkConnect(t, n.ZKAddr)
 	if ok, _, err := dst.Exists("/app/masked"); err != nil || ok {
 		t.Fatalf("/app/masked was copied (%v, %v)", ok, err)
 	}

@@ -284,6 +284,19 @@ func (s *Server) SetACL(ctx context.Context, req *zkgatepb.SetACLRequest) (*zkga
 	return &zkgatepb.SetACLResponse{Stat: statPB(st), Zxid: zxid}, nil
 }
 
+// RaiseSequence raises a znode's next sequence number (Engine.RaiseSequence).
+func (s *Server) RaiseSequence(ctx context.Context, req *zkgatepb.RaiseSequenceRequest) (*zkgatepb.RaiseSequenceResponse, error) {
+	e, c, err := s.begin(ctx, req.GetCtx())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	st, zxid, err := e.RaiseSequence(ctx, c, req.GetPath(), req.GetNextSequence())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &zkgatepb.RaiseSequenceResponse{Stat: statPB(st), Zxid: zxid}, nil
+}
+
 // Reads.
 
 // Exists returns a znode's Stat or found false (Engine.Exists).

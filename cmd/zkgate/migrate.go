@@ -75,7 +75,9 @@ func newMigrateCommand() *cobra.Command {
 into zkgate (--to) through the ZooKeeper protocol and zkgate's API: every
 znode with its data and ACL exactly, persistent, container and TTL nodes as
 such, sequentially named nodes under their names, parents before children
-(and --path's ancestors first, if zkgate lacks them).
+(and --path's ancestors first, if zkgate lacks them). Last, each parent's
+sequence counter is carried over, so that a sequential create in zkgate
+never reuses a number ZooKeeper issued.
 
 Ephemeral znodes are not copied: their owners recreate them once they
 connect to zkgate. They are listed at the end.
@@ -109,7 +111,7 @@ conflicts, 2 if znodes could not be read or the copy failed.`,
 				done := r.Created + r.Updated + r.Unchanged
 				fmt.Fprintf(errOut, "%d znodes done (%d created, %d updated), %.0f/s\n", done, r.Created, r.Updated, float64(done)/time.Since(start).Seconds())
 			})
-			fmt.Fprintf(out, "%d znodes created, %d updated, %d already equal in %.1f s\n", res.Created, res.Updated, res.Unchanged, time.Since(start).Seconds())
+			fmt.Fprintf(out, "%d znodes created, %d updated, %d already equal in %.1f s; %d sequence counters carried over\n", res.Created, res.Updated, res.Unchanged, time.Since(start).Seconds(), res.Sequences)
 			for _, p := range res.Ephemerals {
 				fmt.Fprintf(out, "ephemeral, not copied: %s\n", p)
 			}

@@ -1775,6 +1775,118 @@ func (x *SetACLResponse) GetZxid() int64 {
 	return 0
 }
 
+type RaiseSequenceRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ctx           *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
+	Path          string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	NextSequence  int32                  `protobuf:"varint,3,opt,name=next_sequence,json=nextSequence,proto3" json:"next_sequence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RaiseSequenceRequest) Reset() {
+	*x = RaiseSequenceRequest{}
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RaiseSequenceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RaiseSequenceRequest) ProtoMessage() {}
+
+func (x *RaiseSequenceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RaiseSequenceRequest.ProtoReflect.Descriptor instead.
+func (*RaiseSequenceRequest) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *RaiseSequenceRequest) GetCtx() *RequestContext {
+	if x != nil {
+		return x.Ctx
+	}
+	return nil
+}
+
+func (x *RaiseSequenceRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *RaiseSequenceRequest) GetNextSequence() int32 {
+	if x != nil {
+		return x.NextSequence
+	}
+	return 0
+}
+
+type RaiseSequenceResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Stat          *Stat                  `protobuf:"bytes,1,opt,name=stat,proto3" json:"stat,omitempty"`
+	Zxid          int64                  `protobuf:"varint,2,opt,name=zxid,proto3" json:"zxid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RaiseSequenceResponse) Reset() {
+	*x = RaiseSequenceResponse{}
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RaiseSequenceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RaiseSequenceResponse) ProtoMessage() {}
+
+func (x *RaiseSequenceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RaiseSequenceResponse.ProtoReflect.Descriptor instead.
+func (*RaiseSequenceResponse) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *RaiseSequenceResponse) GetStat() *Stat {
+	if x != nil {
+		return x.Stat
+	}
+	return nil
+}
+
+func (x *RaiseSequenceResponse) GetZxid() int64 {
+	if x != nil {
+		return x.Zxid
+	}
+	return 0
+}
+
 type MultiRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Ctx           *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
@@ -1785,7 +1897,7 @@ type MultiRequest struct {
 
 func (x *MultiRequest) Reset() {
 	*x = MultiRequest{}
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[30]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1797,7 +1909,7 @@ func (x *MultiRequest) String() string {
 func (*MultiRequest) ProtoMessage() {}
 
 func (x *MultiRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[30]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1810,7 +1922,7 @@ func (x *MultiRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MultiRequest.ProtoReflect.Descriptor instead.
 func (*MultiRequest) Descriptor() ([]byte, []int) {
-	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{30}
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *MultiRequest) GetCtx() *RequestContext {
@@ -1843,7 +1955,7 @@ type Op struct {
 
 func (x *Op) Reset() {
 	*x = Op{}
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[31]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1855,7 +1967,7 @@ func (x *Op) String() string {
 func (*Op) ProtoMessage() {}
 
 func (x *Op) ProtoReflect() protoreflect.Message {
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[31]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1868,7 +1980,7 @@ func (x *Op) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Op.ProtoReflect.Descriptor instead.
 func (*Op) Descriptor() ([]byte, []int) {
-	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{31}
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *Op) GetOp() isOp_Op {
@@ -1956,7 +2068,7 @@ type CreateOp struct {
 
 func (x *CreateOp) Reset() {
 	*x = CreateOp{}
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[32]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1968,7 +2080,7 @@ func (x *CreateOp) String() string {
 func (*CreateOp) ProtoMessage() {}
 
 func (x *CreateOp) ProtoReflect() protoreflect.Message {
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[32]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1981,7 +2093,7 @@ func (x *CreateOp) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOp.ProtoReflect.Descriptor instead.
 func (*CreateOp) Descriptor() ([]byte, []int) {
-	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{32}
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *CreateOp) GetPath() string {
@@ -2029,7 +2141,7 @@ type DeleteOp struct {
 
 func (x *DeleteOp) Reset() {
 	*x = DeleteOp{}
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[33]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2041,7 +2153,7 @@ func (x *DeleteOp) String() string {
 func (*DeleteOp) ProtoMessage() {}
 
 func (x *DeleteOp) ProtoReflect() protoreflect.Message {
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[33]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2054,7 +2166,7 @@ func (x *DeleteOp) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteOp.ProtoReflect.Descriptor instead.
 func (*DeleteOp) Descriptor() ([]byte, []int) {
-	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{33}
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *DeleteOp) GetPath() string {
@@ -2082,7 +2194,7 @@ type SetDataOp struct {
 
 func (x *SetDataOp) Reset() {
 	*x = SetDataOp{}
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[34]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2094,7 +2206,7 @@ func (x *SetDataOp) String() string {
 func (*SetDataOp) ProtoMessage() {}
 
 func (x *SetDataOp) ProtoReflect() protoreflect.Message {
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[34]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2107,7 +2219,7 @@ func (x *SetDataOp) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetDataOp.ProtoReflect.Descriptor instead.
 func (*SetDataOp) Descriptor() ([]byte, []int) {
-	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{34}
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *SetDataOp) GetPath() string {
@@ -2143,7 +2255,7 @@ type CheckOp struct {
 
 func (x *CheckOp) Reset() {
 	*x = CheckOp{}
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[35]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2155,7 +2267,7 @@ func (x *CheckOp) String() string {
 func (*CheckOp) ProtoMessage() {}
 
 func (x *CheckOp) ProtoReflect() protoreflect.Message {
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[35]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2168,7 +2280,7 @@ func (x *CheckOp) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckOp.ProtoReflect.Descriptor instead.
 func (*CheckOp) Descriptor() ([]byte, []int) {
-	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{35}
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *CheckOp) GetPath() string {
@@ -2201,7 +2313,7 @@ type MultiResponse struct {
 
 func (x *MultiResponse) Reset() {
 	*x = MultiResponse{}
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[36]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2213,7 +2325,7 @@ func (x *MultiResponse) String() string {
 func (*MultiResponse) ProtoMessage() {}
 
 func (x *MultiResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[36]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2226,7 +2338,7 @@ func (x *MultiResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MultiResponse.ProtoReflect.Descriptor instead.
 func (*MultiResponse) Descriptor() ([]byte, []int) {
-	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{36}
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *MultiResponse) GetResults() []*OpResult {
@@ -2275,7 +2387,7 @@ type OpResult struct {
 
 func (x *OpResult) Reset() {
 	*x = OpResult{}
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[37]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2287,7 +2399,7 @@ func (x *OpResult) String() string {
 func (*OpResult) ProtoMessage() {}
 
 func (x *OpResult) ProtoReflect() protoreflect.Message {
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[37]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2300,7 +2412,7 @@ func (x *OpResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpResult.ProtoReflect.Descriptor instead.
 func (*OpResult) Descriptor() ([]byte, []int) {
-	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{37}
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *OpResult) GetResult() isOpResult_Result {
@@ -2399,7 +2511,7 @@ type CreateResult struct {
 
 func (x *CreateResult) Reset() {
 	*x = CreateResult{}
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[38]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2411,7 +2523,7 @@ func (x *CreateResult) String() string {
 func (*CreateResult) ProtoMessage() {}
 
 func (x *CreateResult) ProtoReflect() protoreflect.Message {
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[38]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2424,7 +2536,7 @@ func (x *CreateResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateResult.ProtoReflect.Descriptor instead.
 func (*CreateResult) Descriptor() ([]byte, []int) {
-	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{38}
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *CreateResult) GetPath() string {
@@ -2449,7 +2561,7 @@ type DeleteResult struct {
 
 func (x *DeleteResult) Reset() {
 	*x = DeleteResult{}
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[39]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2461,7 +2573,7 @@ func (x *DeleteResult) String() string {
 func (*DeleteResult) ProtoMessage() {}
 
 func (x *DeleteResult) ProtoReflect() protoreflect.Message {
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[39]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2474,7 +2586,7 @@ func (x *DeleteResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteResult.ProtoReflect.Descriptor instead.
 func (*DeleteResult) Descriptor() ([]byte, []int) {
-	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{39}
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{41}
 }
 
 type SetDataResult struct {
@@ -2486,7 +2598,7 @@ type SetDataResult struct {
 
 func (x *SetDataResult) Reset() {
 	*x = SetDataResult{}
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[40]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2498,7 +2610,7 @@ func (x *SetDataResult) String() string {
 func (*SetDataResult) ProtoMessage() {}
 
 func (x *SetDataResult) ProtoReflect() protoreflect.Message {
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[40]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2511,7 +2623,7 @@ func (x *SetDataResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetDataResult.ProtoReflect.Descriptor instead.
 func (*SetDataResult) Descriptor() ([]byte, []int) {
-	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{40}
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *SetDataResult) GetStat() *Stat {
@@ -2529,7 +2641,7 @@ type CheckResult struct {
 
 func (x *CheckResult) Reset() {
 	*x = CheckResult{}
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[41]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2541,7 +2653,7 @@ func (x *CheckResult) String() string {
 func (*CheckResult) ProtoMessage() {}
 
 func (x *CheckResult) ProtoReflect() protoreflect.Message {
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[41]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2554,7 +2666,7 @@ func (x *CheckResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckResult.ProtoReflect.Descriptor instead.
 func (*CheckResult) Descriptor() ([]byte, []int) {
-	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{41}
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{43}
 }
 
 type WatchRequest struct {
@@ -2568,7 +2680,7 @@ type WatchRequest struct {
 
 func (x *WatchRequest) Reset() {
 	*x = WatchRequest{}
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[42]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2580,7 +2692,7 @@ func (x *WatchRequest) String() string {
 func (*WatchRequest) ProtoMessage() {}
 
 func (x *WatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[42]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2593,7 +2705,7 @@ func (x *WatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchRequest.ProtoReflect.Descriptor instead.
 func (*WatchRequest) Descriptor() ([]byte, []int) {
-	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{42}
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *WatchRequest) GetCtx() *RequestContext {
@@ -2630,7 +2742,7 @@ type WatchResponse struct {
 
 func (x *WatchResponse) Reset() {
 	*x = WatchResponse{}
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[43]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2642,7 +2754,7 @@ func (x *WatchResponse) String() string {
 func (*WatchResponse) ProtoMessage() {}
 
 func (x *WatchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[43]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2655,7 +2767,7 @@ func (x *WatchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchResponse.ProtoReflect.Descriptor instead.
 func (*WatchResponse) Descriptor() ([]byte, []int) {
-	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{43}
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *WatchResponse) GetEvent() *WatchEvent {
@@ -2683,7 +2795,7 @@ type WatchEvent struct {
 
 func (x *WatchEvent) Reset() {
 	*x = WatchEvent{}
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[44]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2695,7 +2807,7 @@ func (x *WatchEvent) String() string {
 func (*WatchEvent) ProtoMessage() {}
 
 func (x *WatchEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_zkgate_v1_namespace_proto_msgTypes[44]
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2708,7 +2820,7 @@ func (x *WatchEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEvent.ProtoReflect.Descriptor instead.
 func (*WatchEvent) Descriptor() ([]byte, []int) {
-	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{44}
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *WatchEvent) GetType() EventType {
@@ -2840,6 +2952,13 @@ const file_zkgate_v1_namespace_proto_rawDesc = "" +
 	"\t_aversion\"I\n" +
 	"\x0eSetACLResponse\x12#\n" +
 	"\x04stat\x18\x01 \x01(\v2\x0f.zkgate.v1.StatR\x04stat\x12\x12\n" +
+	"\x04zxid\x18\x02 \x01(\x03R\x04zxid\"|\n" +
+	"\x14RaiseSequenceRequest\x12+\n" +
+	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12#\n" +
+	"\rnext_sequence\x18\x03 \x01(\x05R\fnextSequence\"P\n" +
+	"\x15RaiseSequenceResponse\x12#\n" +
+	"\x04stat\x18\x01 \x01(\v2\x0f.zkgate.v1.StatR\x04stat\x12\x12\n" +
 	"\x04zxid\x18\x02 \x01(\x03R\x04zxid\"\\\n" +
 	"\fMultiRequest\x12+\n" +
 	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x1f\n" +
@@ -2910,7 +3029,7 @@ const file_zkgate_v1_namespace_proto_rawDesc = "" +
 	"\x17EVENT_TYPE_NODE_CREATED\x10\x01\x12\x1b\n" +
 	"\x17EVENT_TYPE_NODE_DELETED\x10\x02\x12 \n" +
 	"\x1cEVENT_TYPE_NODE_DATA_CHANGED\x10\x03\x12$\n" +
-	" EVENT_TYPE_NODE_CHILDREN_CHANGED\x10\x042\x9b\x0e\n" +
+	" EVENT_TYPE_NODE_CHILDREN_CHANGED\x10\x042\x90\x0f\n" +
 	"\tNamespace\x12n\n" +
 	"\rCreateSession\x12\x1f.zkgate.v1.CreateSessionRequest\x1a .zkgate.v1.CreateSessionResponse\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/zk/v1/sessions\x12\x82\x01\n" +
 	"\rResumeSession\x12\x1f.zkgate.v1.ResumeSessionRequest\x1a .zkgate.v1.ResumeSessionResponse\".\x82\xd3\xe4\x93\x02(:\x01*\"#/zk/v1/sessions/{session_id}/resume\x12y\n" +
@@ -2929,7 +3048,8 @@ const file_zkgate_v1_namespace_proto_rawDesc = "" +
 	"\x06GetACL\x12\x18.zkgate.v1.GetACLRequest\x1a\x19.zkgate.v1.GetACLResponse\"#\x82\xd3\xe4\x93\x02\x1dZ\x0f:\x01*\"\n" +
 	"/zk/v1/acl\x12\n" +
 	"/zk/v1/acl\x12W\n" +
-	"\x06SetACL\x12\x18.zkgate.v1.SetACLRequest\x1a\x19.zkgate.v1.SetACLResponse\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/zk/v1/setacl\x12S\n" +
+	"\x06SetACL\x12\x18.zkgate.v1.SetACLRequest\x1a\x19.zkgate.v1.SetACLResponse\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/zk/v1/setacl\x12s\n" +
+	"\rRaiseSequence\x12\x1f.zkgate.v1.RaiseSequenceRequest\x1a .zkgate.v1.RaiseSequenceResponse\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/zk/v1/raisesequence\x12S\n" +
 	"\x05Multi\x12\x17.zkgate.v1.MultiRequest\x1a\x18.zkgate.v1.MultiResponse\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/zk/v1/multi\x12R\n" +
 	"\x05Watch\x12\x17.zkgate.v1.WatchRequest\x1a\x18.zkgate.v1.WatchResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/zk/v1/watch0\x01B3Z1github.com/zkgate/zkgate/schema/zkgatepb;zkgatepbb\x06proto3"
 
@@ -2946,7 +3066,7 @@ func file_zkgate_v1_namespace_proto_rawDescGZIP() []byte {
 }
 
 var file_zkgate_v1_namespace_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_zkgate_v1_namespace_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
+var file_zkgate_v1_namespace_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
 var file_zkgate_v1_namespace_proto_goTypes = []any{
 	(WatchMode)(0),                       // 0: zkgate.v1.WatchMode
 	(EventType)(0),                       // 1: zkgate.v1.EventType
@@ -2980,110 +3100,116 @@ var file_zkgate_v1_namespace_proto_goTypes = []any{
 	(*GetACLResponse)(nil),               // 29: zkgate.v1.GetACLResponse
 	(*SetACLRequest)(nil),                // 30: zkgate.v1.SetACLRequest
 	(*SetACLResponse)(nil),               // 31: zkgate.v1.SetACLResponse
-	(*MultiRequest)(nil),                 // 32: zkgate.v1.MultiRequest
-	(*Op)(nil),                           // 33: zkgate.v1.Op
-	(*CreateOp)(nil),                     // 34: zkgate.v1.CreateOp
-	(*DeleteOp)(nil),                     // 35: zkgate.v1.DeleteOp
-	(*SetDataOp)(nil),                    // 36: zkgate.v1.SetDataOp
-	(*CheckOp)(nil),                      // 37: zkgate.v1.CheckOp
-	(*MultiResponse)(nil),                // 38: zkgate.v1.MultiResponse
-	(*OpResult)(nil),                     // 39: zkgate.v1.OpResult
-	(*CreateResult)(nil),                 // 40: zkgate.v1.CreateResult
-	(*DeleteResult)(nil),                 // 41: zkgate.v1.DeleteResult
-	(*SetDataResult)(nil),                // 42: zkgate.v1.SetDataResult
-	(*CheckResult)(nil),                  // 43: zkgate.v1.CheckResult
-	(*WatchRequest)(nil),                 // 44: zkgate.v1.WatchRequest
-	(*WatchResponse)(nil),                // 45: zkgate.v1.WatchResponse
-	(*WatchEvent)(nil),                   // 46: zkgate.v1.WatchEvent
-	(*RequestContext)(nil),               // 47: zkgate.v1.RequestContext
-	(*ACL)(nil),                          // 48: zkgate.v1.ACL
-	(CreateMode)(0),                      // 49: zkgate.v1.CreateMode
-	(*Stat)(nil),                         // 50: zkgate.v1.Stat
-	(*KeeperError)(nil),                  // 51: zkgate.v1.KeeperError
+	(*RaiseSequenceRequest)(nil),         // 32: zkgate.v1.RaiseSequenceRequest
+	(*RaiseSequenceResponse)(nil),        // 33: zkgate.v1.RaiseSequenceResponse
+	(*MultiRequest)(nil),                 // 34: zkgate.v1.MultiRequest
+	(*Op)(nil),                           // 35: zkgate.v1.Op
+	(*CreateOp)(nil),                     // 36: zkgate.v1.CreateOp
+	(*DeleteOp)(nil),                     // 37: zkgate.v1.DeleteOp
+	(*SetDataOp)(nil),                    // 38: zkgate.v1.SetDataOp
+	(*CheckOp)(nil),                      // 39: zkgate.v1.CheckOp
+	(*MultiResponse)(nil),                // 40: zkgate.v1.MultiResponse
+	(*OpResult)(nil),                     // 41: zkgate.v1.OpResult
+	(*CreateResult)(nil),                 // 42: zkgate.v1.CreateResult
+	(*DeleteResult)(nil),                 // 43: zkgate.v1.DeleteResult
+	(*SetDataResult)(nil),                // 44: zkgate.v1.SetDataResult
+	(*CheckResult)(nil),                  // 45: zkgate.v1.CheckResult
+	(*WatchRequest)(nil),                 // 46: zkgate.v1.WatchRequest
+	(*WatchResponse)(nil),                // 47: zkgate.v1.WatchResponse
+	(*WatchEvent)(nil),                   // 48: zkgate.v1.WatchEvent
+	(*RequestContext)(nil),               // 49: zkgate.v1.RequestContext
+	(*ACL)(nil),                          // 50: zkgate.v1.ACL
+	(CreateMode)(0),                      // 51: zkgate.v1.CreateMode
+	(*Stat)(nil),                         // 52: zkgate.v1.Stat
+	(*KeeperError)(nil),                  // 53: zkgate.v1.KeeperError
 }
 var file_zkgate_v1_namespace_proto_depIdxs = []int32{
-	47, // 0: zkgate.v1.CreateRequest.ctx:type_name -> zkgate.v1.RequestContext
-	48, // 1: zkgate.v1.CreateRequest.acl:type_name -> zkgate.v1.ACL
-	49, // 2: zkgate.v1.CreateRequest.mode:type_name -> zkgate.v1.CreateMode
-	50, // 3: zkgate.v1.CreateResponse.stat:type_name -> zkgate.v1.Stat
-	47, // 4: zkgate.v1.DeleteRequest.ctx:type_name -> zkgate.v1.RequestContext
-	47, // 5: zkgate.v1.ExistsRequest.ctx:type_name -> zkgate.v1.RequestContext
-	50, // 6: zkgate.v1.ExistsResponse.stat:type_name -> zkgate.v1.Stat
-	47, // 7: zkgate.v1.GetDataRequest.ctx:type_name -> zkgate.v1.RequestContext
-	50, // 8: zkgate.v1.GetDataResponse.stat:type_name -> zkgate.v1.Stat
-	47, // 9: zkgate.v1.SetDataRequest.ctx:type_name -> zkgate.v1.RequestContext
-	50, // 10: zkgate.v1.SetDataResponse.stat:type_name -> zkgate.v1.Stat
-	47, // 11: zkgate.v1.GetChildrenRequest.ctx:type_name -> zkgate.v1.RequestContext
-	50, // 12: zkgate.v1.GetChildrenResponse.stat:type_name -> zkgate.v1.Stat
-	47, // 13: zkgate.v1.GetAllChildrenNumberRequest.ctx:type_name -> zkgate.v1.RequestContext
-	47, // 14: zkgate.v1.GetEphemeralsRequest.ctx:type_name -> zkgate.v1.RequestContext
-	47, // 15: zkgate.v1.SyncRequest.ctx:type_name -> zkgate.v1.RequestContext
-	47, // 16: zkgate.v1.GetACLRequest.ctx:type_name -> zkgate.v1.RequestContext
-	48, // 17: zkgate.v1.GetACLResponse.acl:type_name -> zkgate.v1.ACL
-	50, // 18: zkgate.v1.GetACLResponse.stat:type_name -> zkgate.v1.Stat
-	47, // 19: zkgate.v1.SetACLRequest.ctx:type_name -> zkgate.v1.RequestContext
-	48, // 20: zkgate.v1.SetACLRequest.acl:type_name -> zkgate.v1.ACL
-	50, // 21: zkgate.v1.SetACLResponse.stat:type_name -> zkgate.v1.Stat
-	47, // 22: zkgate.v1.MultiRequest.ctx:type_name -> zkgate.v1.RequestContext
-	33, // 23: zkgate.v1.MultiRequest.ops:type_name -> zkgate.v1.Op
-	34, // 24: zkgate.v1.Op.create:type_name -> zkgate.v1.CreateOp
-	35, // 25: zkgate.v1.Op.delete:type_name -> zkgate.v1.DeleteOp
-	36, // 26: zkgate.v1.Op.set_data:type_name -> zkgate.v1.SetDataOp
-	37, // 27: zkgate.v1.Op.check:type_name -> zkgate.v1.CheckOp
-	48, // 28: zkgate.v1.CreateOp.acl:type_name -> zkgate.v1.ACL
-	49, // 29: zkgate.v1.CreateOp.mode:type_name -> zkgate.v1.CreateMode
-	39, // 30: zkgate.v1.MultiResponse.results:type_name -> zkgate.v1.OpResult
-	51, // 31: zkgate.v1.MultiResponse.error:type_name -> zkgate.v1.KeeperError
-	40, // 32: zkgate.v1.OpResult.create:type_name -> zkgate.v1.CreateResult
-	41, // 33: zkgate.v1.OpResult.delete:type_name -> zkgate.v1.DeleteResult
-	42, // 34: zkgate.v1.OpResult.set_data:type_name -> zkgate.v1.SetDataResult
-	43, // 35: zkgate.v1.OpResult.check:type_name -> zkgate.v1.CheckResult
-	51, // 36: zkgate.v1.OpResult.error:type_name -> zkgate.v1.KeeperError
-	50, // 37: zkgate.v1.CreateResult.stat:type_name -> zkgate.v1.Stat
-	50, // 38: zkgate.v1.SetDataResult.stat:type_name -> zkgate.v1.Stat
-	47, // 39: zkgate.v1.WatchRequest.ctx:type_name -> zkgate.v1.RequestContext
-	0,  // 40: zkgate.v1.WatchRequest.mode:type_name -> zkgate.v1.WatchMode
-	46, // 41: zkgate.v1.WatchResponse.event:type_name -> zkgate.v1.WatchEvent
-	1,  // 42: zkgate.v1.WatchEvent.type:type_name -> zkgate.v1.EventType
-	2,  // 43: zkgate.v1.Namespace.CreateSession:input_type -> zkgate.v1.CreateSessionRequest
-	4,  // 44: zkgate.v1.Namespace.ResumeSession:input_type -> zkgate.v1.ResumeSessionRequest
-	6,  // 45: zkgate.v1.Namespace.KeepAlive:input_type -> zkgate.v1.KeepAliveRequest
-	8,  // 46: zkgate.v1.Namespace.CloseSession:input_type -> zkgate.v1.CloseSessionRequest
-	10, // 47: zkgate.v1.Namespace.Create:input_type -> zkgate.v1.CreateRequest
-	12, // 48: zkgate.v1.Namespace.Delete:input_type -> zkgate.v1.DeleteRequest
-	14, // 49: zkgate.v1.Namespace.Exists:input_type -> zkgate.v1.ExistsRequest
-	16, // 50: zkgate.v1.Namespace.GetData:input_type -> zkgate.v1.GetDataRequest
-	18, // 51: zkgate.v1.Namespace.SetData:input_type -> zkgate.v1.SetDataRequest
-	20, // 52: zkgate.v1.Namespace.GetChildren:input_type -> zkgate.v1.GetChildrenRequest
-	22, // 53: zkgate.v1.Namespace.GetAllChildrenNumber:input_type -> zkgate.v1.GetAllChildrenNumberRequest
-	24, // 54: zkgate.v1.Namespace.GetEphemerals:input_type -> zkgate.v1.GetEphemeralsRequest
-	26, // 55: zkgate.v1.Namespace.Sync:input_type -> zkgate.v1.SyncRequest
-	28, // 56: zkgate.v1.Namespace.GetACL:input_type -> zkgate.v1.GetACLRequest
-	30, // 57: zkgate.v1.Namespace.SetACL:input_type -> zkgate.v1.SetACLRequest
-	32, // 58: zkgate.v1.Namespace.Multi:input_type -> zkgate.v1.MultiRequest
-	44, // 59: zkgate.v1.Namespace.Watch:input_type -> zkgate.v1.WatchRequest
-	3,  // 60: zkgate.v1.Namespace.CreateSession:output_type -> zkgate.v1.CreateSessionResponse
-	5,  // 61: zkgate.v1.Namespace.ResumeSession:output_type -> zkgate.v1.ResumeSessionResponse
-	7,  // 62: zkgate.v1.Namespace.KeepAlive:output_type -> zkgate.v1.KeepAliveResponse
-	9,  // 63: zkgate.v1.Namespace.CloseSession:output_type -> zkgate.v1.CloseSessionResponse
-	11, // 64: zkgate.v1.Namespace.Create:output_type -> zkgate.v1.CreateResponse
-	13, // 65: zkgate.v1.Namespace.Delete:output_type -> zkgate.v1.DeleteResponse
-	15, // 66: zkgate.v1.Namespace.Exists:output_type -> zkgate.v1.ExistsResponse
-	17, // 67: zkgate.v1.Namespace.GetData:output_type -> zkgate.v1.GetDataResponse
-	19, // 68: zkgate.v1.Namespace.SetData:output_type -> zkgate.v1.SetDataResponse
-	21, // 69: zkgate.v1.Namespace.GetChildren:output_type -> zkgate.v1.GetChildrenResponse
-	23, // 70: zkgate.v1.Namespace.GetAllChildrenNumber:output_type -> zkgate.v1.GetAllChildrenNumberResponse
-	25, // 71: zkgate.v1.Namespace.GetEphemerals:output_type -> zkgate.v1.GetEphemeralsResponse
-	27, // 72: zkgate.v1.Namespace.Sync:output_type -> zkgate.v1.SyncResponse
-	29, // 73: zkgate.v1.Namespace.GetACL:output_type -> zkgate.v1.GetACLResponse
-	31, // 74: zkgate.v1.Namespace.SetACL:output_type -> zkgate.v1.SetACLResponse
-	38, // 75: zkgate.v1.Namespace.Multi:output_type -> zkgate.v1.MultiResponse
-	45, // 76: zkgate.v1.Namespace.Watch:output_type -> zkgate.v1.WatchResponse
-	60, // [60:77] is the sub-list for method output_type
-	43, // [43:60] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	49, // 0: zkgate.v1.CreateRequest.ctx:type_name -> zkgate.v1.RequestContext
+	50, // 1: zkgate.v1.CreateRequest.acl:type_name -> zkgate.v1.ACL
+	51, // 2: zkgate.v1.CreateRequest.mode:type_name -> zkgate.v1.CreateMode
+	52, // 3: zkgate.v1.CreateResponse.stat:type_name -> zkgate.v1.Stat
+	49, // 4: zkgate.v1.DeleteRequest.ctx:type_name -> zkgate.v1.RequestContext
+	49, // 5: zkgate.v1.ExistsRequest.ctx:type_name -> zkgate.v1.RequestContext
+	52, // 6: zkgate.v1.ExistsResponse.stat:type_name -> zkgate.v1.Stat
+	49, // 7: zkgate.v1.GetDataRequest.ctx:type_name -> zkgate.v1.RequestContext
+	52, // 8: zkgate.v1.GetDataResponse.stat:type_name -> zkgate.v1.Stat
+	49, // 9: zkgate.v1.SetDataRequest.ctx:type_name -> zkgate.v1.RequestContext
+	52, // 10: zkgate.v1.SetDataResponse.stat:type_name -> zkgate.v1.Stat
+	49, // 11: zkgate.v1.GetChildrenRequest.ctx:type_name -> zkgate.v1.RequestContext
+	52, // 12: zkgate.v1.GetChildrenResponse.stat:type_name -> zkgate.v1.Stat
+	49, // 13: zkgate.v1.GetAllChildrenNumberRequest.ctx:type_name -> zkgate.v1.RequestContext
+	49, // 14: zkgate.v1.GetEphemeralsRequest.ctx:type_name -> zkgate.v1.RequestContext
+	49, // 15: zkgate.v1.SyncRequest.ctx:type_name -> zkgate.v1.RequestContext
+	49, // 16: zkgate.v1.GetACLRequest.ctx:type_name -> zkgate.v1.RequestContext
+	50, // 17: zkgate.v1.GetACLResponse.acl:type_name -> zkgate.v1.ACL
+	52, // 18: zkgate.v1.GetACLResponse.stat:type_name -> zkgate.v1.Stat
+	49, // 19: zkgate.v1.SetACLRequest.ctx:type_name -> zkgate.v1.RequestContext
+	50, // 20: zkgate.v1.SetACLRequest.acl:type_name -> zkgate.v1.ACL
+	52, // 21: zkgate.v1.SetACLResponse.stat:type_name -> zkgate.v1.Stat
+	49, // 22: zkgate.v1.RaiseSequenceRequest.ctx:type_name -> zkgate.v1.RequestContext
+	52, // 23: zkgate.v1.RaiseSequenceResponse.stat:type_name -> zkgate.v1.Stat
+	49, // 24: zkgate.v1.MultiRequest.ctx:type_name -> zkgate.v1.RequestContext
+	35, // 25: zkgate.v1.MultiRequest.ops:type_name -> zkgate.v1.Op
+	36, // 26: zkgate.v1.Op.create:type_name -> zkgate.v1.CreateOp
+	37, // 27: zkgate.v1.Op.delete:type_name -> zkgate.v1.DeleteOp
+	38, // 28: zkgate.v1.Op.set_data:type_name -> zkgate.v1.SetDataOp
+	39, // 29: zkgate.v1.Op.check:type_name -> zkgate.v1.CheckOp
+	50, // 30: zkgate.v1.CreateOp.acl:type_name -> zkgate.v1.ACL
+	51, // 31: zkgate.v1.CreateOp.mode:type_name -> zkgate.v1.CreateMode
+	41, // 32: zkgate.v1.MultiResponse.results:type_name -> zkgate.v1.OpResult
+	53, // 33: zkgate.v1.MultiResponse.error:type_name -> zkgate.v1.KeeperError
+	42, // 34: zkgate.v1.OpResult.create:type_name -> zkgate.v1.CreateResult
+	43, // 35: zkgate.v1.OpResult.delete:type_name -> zkgate.v1.DeleteResult
+	44, // 36: zkgate.v1.OpResult.set_data:type_name -> zkgate.v1.SetDataResult
+	45, // 37: zkgate.v1.OpResult.check:type_name -> zkgate.v1.CheckResult
+	53, // 38: zkgate.v1.OpResult.error:type_name -> zkgate.v1.KeeperError
+	52, // 39: zkgate.v1.CreateResult.stat:type_name -> zkgate.v1.Stat
+	52, // 40: zkgate.v1.SetDataResult.stat:type_name -> zkgate.v1.Stat
+	49, // 41: zkgate.v1.WatchRequest.ctx:type_name -> zkgate.v1.RequestContext
+	0,  // 42: zkgate.v1.WatchRequest.mode:type_name -> zkgate.v1.WatchMode
+	48, // 43: zkgate.v1.WatchResponse.event:type_name -> zkgate.v1.WatchEvent
+	1,  // 44: zkgate.v1.WatchEvent.type:type_name -> zkgate.v1.EventType
+	2,  // 45: zkgate.v1.Namespace.CreateSession:input_type -> zkgate.v1.CreateSessionRequest
+	4,  // 46: zkgate.v1.Namespace.ResumeSession:input_type -> zkgate.v1.ResumeSessionRequest
+	6,  // 47: zkgate.v1.Namespace.KeepAlive:input_type -> zkgate.v1.KeepAliveRequest
+	8,  // 48: zkgate.v1.Namespace.CloseSession:input_type -> zkgate.v1.CloseSessionRequest
+	10, // 49: zkgate.v1.Namespace.Create:input_type -> zkgate.v1.CreateRequest
+	12, // 50: zkgate.v1.Namespace.Delete:input_type -> zkgate.v1.DeleteRequest
+	14, // 51: zkgate.v1.Namespace.Exists:input_type -> zkgate.v1.ExistsRequest
+	16, // 52: zkgate.v1.Namespace.GetData:input_type -> zkgate.v1.GetDataRequest
+	18, // 53: zkgate.v1.Namespace.SetData:input_type -> zkgate.v1.SetDataRequest
+	20, // 54: zkgate.v1.Namespace.GetChildren:input_type -> zkgate.v1.GetChildrenRequest
+	22, // 55: zkgate.v1.Namespace.GetAllChildrenNumber:input_type -> zkgate.v1.GetAllChildrenNumberRequest
+	24, // 56: zkgate.v1.Namespace.GetEphemerals:input_type -> zkgate.v1.GetEphemeralsRequest
+	26, // 57: zkgate.v1.Namespace.Sync:input_type -> zkgate.v1.SyncRequest
+	28, // 58: zkgate.v1.Namespace.GetACL:input_type -> zkgate.v1.GetACLRequest
+	30, // 59: zkgate.v1.Namespace.SetACL:input_type -> zkgate.v1.SetACLRequest
+	32, // 60: zkgate.v1.Namespace.RaiseSequence:input_type -> zkgate.v1.RaiseSequenceRequest
+	34, // 61: zkgate.v1.Namespace.Multi:input_type -> zkgate.v1.MultiRequest
+	46, // 62: zkgate.v1.Namespace.Watch:input_type -> zkgate.v1.WatchRequest
+	3,  // 63: zkgate.v1.Namespace.CreateSession:output_type -> zkgate.v1.CreateSessionResponse
+	5,  // 64: zkgate.v1.Namespace.ResumeSession:output_type -> zkgate.v1.ResumeSessionResponse
+	7,  // 65: zkgate.v1.Namespace.KeepAlive:output_type -> zkgate.v1.KeepAliveResponse
+	9,  // 66: zkgate.v1.Namespace.CloseSession:output_type -> zkgate.v1.CloseSessionResponse
+	11, // 67: zkgate.v1.Namespace.Create:output_type -> zkgate.v1.CreateResponse
+	13, // 68: zkgate.v1.Namespace.Delete:output_type -> zkgate.v1.DeleteResponse
+	15, // 69: zkgate.v1.Namespace.Exists:output_type -> zkgate.v1.ExistsResponse
+	17, // 70: zkgate.v1.Namespace.GetData:output_type -> zkgate.v1.GetDataResponse
+	19, // 71: zkgate.v1.Namespace.SetData:output_type -> zkgate.v1.SetDataResponse
+	21, // 72: zkgate.v1.Namespace.GetChildren:output_type -> zkgate.v1.GetChildrenResponse
+	23, // 73: zkgate.v1.Namespace.GetAllChildrenNumber:output_type -> zkgate.v1.GetAllChildrenNumberResponse
+	25, // 74: zkgate.v1.Namespace.GetEphemerals:output_type -> zkgate.v1.GetEphemeralsResponse
+	27, // 75: zkgate.v1.Namespace.Sync:output_type -> zkgate.v1.SyncResponse
+	29, // 76: zkgate.v1.Namespace.GetACL:output_type -> zkgate.v1.GetACLResponse
+	31, // 77: zkgate.v1.Namespace.SetACL:output_type -> zkgate.v1.SetACLResponse
+	33, // 78: zkgate.v1.Namespace.RaiseSequence:output_type -> zkgate.v1.RaiseSequenceResponse
+	40, // 79: zkgate.v1.Namespace.Multi:output_type -> zkgate.v1.MultiResponse
+	47, // 80: zkgate.v1.Namespace.Watch:output_type -> zkgate.v1.WatchResponse
+	63, // [63:81] is the sub-list for method output_type
+	45, // [45:63] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_zkgate_v1_namespace_proto_init() }
@@ -3095,16 +3221,16 @@ func file_zkgate_v1_namespace_proto_init() {
 	file_zkgate_v1_namespace_proto_msgTypes[10].OneofWrappers = []any{}
 	file_zkgate_v1_namespace_proto_msgTypes[16].OneofWrappers = []any{}
 	file_zkgate_v1_namespace_proto_msgTypes[28].OneofWrappers = []any{}
-	file_zkgate_v1_namespace_proto_msgTypes[31].OneofWrappers = []any{
+	file_zkgate_v1_namespace_proto_msgTypes[33].OneofWrappers = []any{
 		(*Op_Create)(nil),
 		(*Op_Delete)(nil),
 		(*Op_SetData)(nil),
 		(*Op_Check)(nil),
 	}
-	file_zkgate_v1_namespace_proto_msgTypes[33].OneofWrappers = []any{}
-	file_zkgate_v1_namespace_proto_msgTypes[34].OneofWrappers = []any{}
 	file_zkgate_v1_namespace_proto_msgTypes[35].OneofWrappers = []any{}
-	file_zkgate_v1_namespace_proto_msgTypes[37].OneofWrappers = []any{
+	file_zkgate_v1_namespace_proto_msgTypes[36].OneofWrappers = []any{}
+	file_zkgate_v1_namespace_proto_msgTypes[37].OneofWrappers = []any{}
+	file_zkgate_v1_namespace_proto_msgTypes[39].OneofWrappers = []any{
 		(*OpResult_Create)(nil),
 		(*OpResult_Delete)(nil),
 		(*OpResult_SetData)(nil),
@@ -3117,7 +3243,7 @@ func file_zkgate_v1_namespace_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_zkgate_v1_namespace_proto_rawDesc), len(file_zkgate_v1_namespace_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   45,
+			NumMessages:   47,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

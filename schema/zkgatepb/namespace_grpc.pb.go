@@ -34,6 +34,7 @@ const (
 	Namespace_Sync_FullMethodName                 = "/zkgate.v1.Namespace/Sync"
 	Namespace_GetACL_FullMethodName               = "/zkgate.v1.Namespace/GetACL"
 	Namespace_SetACL_FullMethodName               = "/zkgate.v1.Namespace/SetACL"
+	Namespace_RaiseSequence_FullMethodName        = "/zkgate.v1.Namespace/RaiseSequence"
 	Namespace_Multi_FullMethodName                = "/zkgate.v1.Namespace/Multi"
 	Namespace_Watch_FullMethodName                = "/zkgate.v1.Namespace/Watch"
 )
@@ -137,6 +138,13 @@ type NamespaceClient interface {
 	GetACL(ctx context.Context, in *GetACLRequest, opts ...grpc.CallOption) (*GetACLResponse, error)
 	// SetACL replaces a znode's ACL. Needs ADMIN.
 	SetACL(ctx context.Context, in *SetACLRequest, opts ...grpc.CallOption) (*SetACLResponse, error)
+	// RaiseSequence raises the number the next sequential child of a znode
+	// gets to at least next_sequence, as if that many children had been
+	// created under it (its cversion follows); it never lowers it. zkgate
+	// migrate carries a parent's sequence counter over from ZooKeeper with
+	// it, so no number the source issued is issued again. Needs ADMIN on
+	// the znode. Errors: NoNode, NoAuth, BadArguments.
+	RaiseSequence(ctx context.Context, in *RaiseSequenceRequest, opts ...grpc.CallOption) (*RaiseSequenceResponse, error)
 	// Multi applies ops atomically: all or none. A multi that fails because
 	// of one of its ops is NOT a gRPC error: the response lists one result
 	// per op as ZooKeeper reports them (error code 0 for the ops before the
@@ -314,6 +322,16 @@ func (c *namespaceClient) SetACL(ctx context.Context, in *SetACLRequest, opts ..
 	return out, nil
 }
 
+func (c *namespaceClient) RaiseSequence(ctx context.Context, in *RaiseSequenceRequest, opts ...grpc.CallOption) (*RaiseSequenceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RaiseSequenceResponse)
+	err := c.cc.Invoke(ctx, Namespace_RaiseSequence_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *namespaceClient) Multi(ctx context.Context, in *MultiRequest, opts ...grpc.CallOption) (*MultiResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(MultiResponse)
@@ -442,6 +460,13 @@ type NamespaceServer interface {
 	GetACL(context.Context, *GetACLRequest) (*GetACLResponse, error)
 	// SetACL replaces a znode's ACL. Needs ADMIN.
 	SetACL(context.Context, *SetACLRequest) (*SetACLResponse, error)
+	// RaiseSequence raises the number the next sequential child of a znode
+	// gets to at least next_sequence, as if that many children had been
+	// created under it (its cversion follows); it never lowers it. zkgate
+	// migrate carries a parent's sequence counter over from ZooKeeper with
+	// it, so no number the source issued is issued again. Needs ADMIN on
+	// the znode. Errors: NoNode, NoAuth, BadArguments.
+	RaiseSequence(context.Context, *RaiseSequenceRequest) (*RaiseSequenceResponse, error)
 	// Multi applies ops atomically: all or none. A multi that fails because
 	// of one of its ops is NOT a gRPC error: the response lists one result
 	// per op as ZooKeeper reports them (error code 0 for the ops before the
@@ -513,6 +538,9 @@ func (UnimplementedNamespaceServer) GetACL(context.Context, *GetACLRequest) (*Ge
 }
 func (UnimplementedNamespaceServer) SetACL(context.Context, *SetACLRequest) (*SetACLResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetACL not implemented")
+}
+func (UnimplementedNamespaceServer) RaiseSequence(context.Context, *RaiseSequenceRequest) (*RaiseSequenceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RaiseSequence not implemented")
 }
 func (UnimplementedNamespaceServer) Multi(context.Context, *MultiRequest) (*MultiResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Multi not implemented")
@@ -811,6 +839,24 @@ func _Namespace_SetACL_Handler(srv interface{}, ctx context.Context, dec func(in
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Namespace_RaiseSequence_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RaiseSequenceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NamespaceServer).RaiseSequence(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Namespace_RaiseSequence_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NamespaceServer).RaiseSequence(ctx, req.(*RaiseSequenceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Namespace_Multi_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(MultiRequest)
 	if err := dec(in); err != nil {
@@ -906,6 +952,10 @@ var Namespace_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SetACL",
 			Handler:    _Namespace_SetACL_Handler,
+		},
+		{
+			MethodName: "RaiseSequence",
+			Handler:    _Namespace_RaiseSequence_Handler,
 		},
 		{
 			MethodName: "Multi",

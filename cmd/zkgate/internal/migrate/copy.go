@@ -17,6 +17,7 @@ import (
 // CopyResult is what Copy did.
 type CopyResult struct {
 	Created    int      // znodes created in the destination
+	Sequences  int      // parents whose sequence counter was raised to the source's
 	Updated    int      // existing ones whose data or ACL was set to the source's
 	Unchanged  int      // existing ones already equal
 	Ephemerals []string // ephemerals in the source, not copied
@@ -34,7 +35,10 @@ type CopyResult struct {
 // they differ, so an interrupted copy can simply be run again. A znode
 // whose ACL refuses the destination's auth to create children stops the
 // copy: run it with a super user on both ends (zkgate serve
-// --super-digest). progress, if not nil, is called every second or so.
+// --super-digest). Last, each parent's sequence counter is raised to the
+// source's, so that a sequential create in zkgate never reuses a number
+// the source issued (and its cversion matches the source's). progress, if
+// not nil, is called every second or so.
 func Copy(ctx context.Context, src Tree, dst *Zkgate, root string, progress func(CopyResult)) (CopyResult, error) {
 	var res CopyResult
 	// root's ancestors, top down.
@@ -55,6 +59,11 @@ func Copy(ctx context.Context, src Tree, dst *Zkgate, root string, progress func
 		}
 	}
 	last := time.Now()
+	type raise struct {
+		path string
+		next int32
+	}
+	var raises []raise
 	queue := []string{root}
 	for len(queue) > 0 {
 		p := queue[0]
@@ -86,6 +95,9 @@ func Copy(ctx context.Context, src Tree, dst *Zkgate, root string, progress func
 		if err := dst.put(ctx, p, n, &res); err != nil {
 			return res, err
 		}
+		if n.NextSequence() > 0 {
+			raises = append(raises, raise{p, n.NextSequence()})
+		}
 		kids, err := src.Children(ctx, p)
 		if err != nil {
 			return res, fmt.Errorf("source: %w", err)
@@ -99,7 +111,34 @@ func Copy(ctx context.Context, src Tree, dst *Zkgate, root string, progress func
 			last = time.Now()
 		}
 	}
+	// After the children, whose creation counted too: the counter never
+	// goes down, so the source's number is the floor.
+	for _, r := range raises {
+		changed, err := dst.raiseSequence(ctx, r.path, r.next)
+		if err != nil {
+			return res, err
+		}
+		if changed {
+			res.Sequences++
+		}
+	}
 	return res, nil
+}
+
+// raiseSequence raises p's sequence counter to at least next and reports
+// whether it moved.
+func (g *Zkgate) raiseSequence(ctx context.Context, p string, next int32) (bool, error) {
+	before, err := g.Node(ctx, p)
+	if err != nil || before == nil {
+		return false, fmt.Errorf("destination: reading %s: %v", p, err)
+	}
+	if before.NextSequence() >= next {
+		return false, nil
+	}
+	if _, err := g.ns.RaiseSequence(ctx, &zkgatepb.RaiseSequenceRequest{Ctx: g.rc, Path: p, NextSequence: next}); err != nil {
+		return false, fmt.Errorf("raising the sequence counter of %s: %w", p, gateway.ErrorFromStatus(err))
+	}
+	return true, nil
 }
 
 func parentOf(p string) string {

@@ -17,6 +17,11 @@
 // digest ACL read without ADMIN permission comes back masked ("user:x"):
 // such a znode is reported, never copied with a wrong ACL.
 //
-// Still to come: following the source after the copy (watches), carrying
-// parents' sequence counters over, and copying in parallel.
+// Last, each parent's sequence counter (the half-sum of its cversion and
+// numChildren in the source) is carried over with zkgate's RaiseSequence,
+// so that a sequential create in zkgate never reuses a number the source
+// issued, and the parent's cversion matches the source's.
+//
+// Still to come: following the source after the copy (watches), copying
+// in parallel, a progress bar on a terminal.
 package migrate

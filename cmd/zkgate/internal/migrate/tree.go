@@ -58,7 +58,15 @@ type Node struct {
 	// Owner is the Stat's ephemeralOwner: a session, or for a TTL node
 	// the TTL in its low 40 bits.
 	Owner int64
+	// Cversion and NumChildren are the Stat's: a parent's sequence
+	// counter, the number its next sequential child gets, is their
+	// half-sum (one cversion per child created and one per child deleted).
+	Cversion    int32
+	NumChildren int32
 }
+
+// NextSequence is the suffix the znode's next sequential child gets.
+func (n *Node) NextSequence() int32 { return (n.Cversion + n.NumChildren) / 2 }
 
 // Masked reports whether the ACL's digest ids were masked ("user:x"), as
 // ZooKeeper and zkgate show them to a reader without ADMIN permission: the
@@ -170,7 +178,7 @@ func (z *ZooKeeper) Node(_ context.Context, p string) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the ACL of %s: %w", p, err)
 	}
-	n := &Node{Data: data, Kind: kindOf(st.EphemeralOwner), Owner: st.EphemeralOwner}
+	n := &Node{Data: data, Kind: kindOf(st.EphemeralOwner), Owner: st.EphemeralOwner, Cversion: st.Cversion, NumChildren: st.NumChildren}
 	for _, a := range acl {
 		n.ACL = append(n.ACL, ACL{Perms: a.Perms, Scheme: a.Scheme, ID: a.ID})
 	}
@@ -238,7 +246,8 @@ func (g *Zkgate) Node(ctx context.Context, p string) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the ACL of %s: %w", p, gateway.ErrorFromStatus(err))
 	}
-	n := &Node{Data: d.GetData(), Kind: kindOf(d.GetStat().GetEphemeralOwner()), Owner: d.GetStat().GetEphemeralOwner()}
+	st := d.GetStat()
+	n := &Node{Data: d.GetData(), Kind: kindOf(st.GetEphemeralOwner()), Owner: st.GetEphemeralOwner(), Cversion: st.GetCversion(), NumChildren: st.GetNumChildren()}
 	for _, e := range a.GetAcl() {
 		n.ACL = append(n.ACL, ACL{Perms: e.GetPerms(), Scheme: e.GetScheme(), ID: e.GetId()})
 	}
