@@ -1,8 +1,13 @@
 package e2e
 
 import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os/exec"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -229,5 +234,102 @@ func TestMigrate_CopyResumeDiff(t *testing.T) {
 	}
 	if ok, _, err := dst.Exists("/app/masked"); err != nil || ok {
 		t.Fatalf("/app/masked was copied (%v, %v)", ok, err)
+	}
+}
+
+// TestMigrate_FollowKeepsUp: while a writer creates, changes and deletes
+// znodes (sequential ones among them) in a real ZooKeeper, from before
+// zkgate migrate --follow starts until after its copy is done, zkgate
+// follows: once the writer stops, zkgate diff finds no difference, the
+// next sequential child gets the same number on both sides, and an
+// interrupt ends migrate with status 0.
+func TestMigrate_FollowKeepsUp(t *testing.T) {
+	t.Parallel()
+	ref := harness.StartZooKeeper(t)
+	n := harness.StartNode(t, harness.NodeOptions{})
+	src, _ := zkConnect(t, ref.Addr)
+	open := zk.WorldACL(zk.PermAll)
+	for _, p := range []string{"/f", "/f/seq", "/f/data"} {
+		if _, err := src.Create(p, nil, 0, open); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 200 {
+		if _, err := src.Create(fmt.Sprintf("/f/data/k%03d", i), []byte("v0"), 0, open); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	copied := make(chan struct{})
+	writerDone := make(chan error, 1)
+	go func() {
+		r := rand.New(rand.NewPCG(1, 2))
+		for ops := 0; ; ops++ {
+			select {
+			case <-copied:
+				if ops >= 400 {
+					writerDone <- nil
+					return
+				}
+			default:
+			}
+			k := fmt.Sprintf("/f/data/k%03d", r.IntN(250))
+			var err error
+			switch r.IntN(4) {
+			case 0:
+				_, err = src.Set(k, []byte(fmt.Sprint("v", ops)), -1)
+			case 1:
+				_, err = src.Create(k, []byte("new"), 0, open)
+			case 2:
+				err = src.Delete(k, -1)
+			case 3:
+				var p string
+				if p, err = src.Create("/f/seq/n-", nil, zk.FlagSequence, open); err == nil && ops%2 == 0 {
+					err = src.Delete(p, -1)
+				}
+			}
+			if err != nil && !errors.Is(err, zk.ErrNoNode) && !errors.Is(err, zk.ErrNodeExists) {
+				writerDone <- err
+				return
+			}
+		}
+	}()
+
+	ends := []string{"--from", ref.Addr, "--to", n.ClientURL, "--path", "/f"}
+	m := startProc(t, exec.Command(harness.Zkgate(t), append([]string{"migrate", "--follow"}, ends...)...))
+	if l := m.line(60 * time.Second); !strings.HasPrefix(l, "copied: ") {
+		t.Fatalf("migrate --follow printed %q", l)
+	}
+	close(copied)
+	if err := <-writerDone; err != nil {
+		t.Fatal(err)
+	}
+
+	// The writer has stopped: zkgate catches up.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		r := harness.RunZkgate(t, 60*time.Second, nil, append([]string{"diff"}, ends...)...)
+		if r.ExitCode == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("zkgate did not catch up with the source: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+		}
+		time.Sleep(200 * time.Millisecond) // polling a converging copy: no event to await
+	}
+	dst, _ := zkConnect(t, n.ZKAddr)
+	a, err := src.Create("/f/seq/n-", nil, zk.FlagSequence, open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := dst.Create("/f/seq/n-", nil, zk.FlagSequence, open)
+	if err != nil || a != b {
+		t.Fatalf("next sequential child: ZooKeeper %s, zkgate %s (%v)", a, b, err)
+	}
+
+	_ = m.cmd.Process.Signal(syscall.SIGINT)
+	<-m.done
+	if code := m.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("interrupted migrate --follow exited with %d", code)
 	}
 }

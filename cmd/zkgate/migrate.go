@@ -67,7 +67,10 @@ func (m *migrateEnds) open(ctx context.Context) (*migrate.ZooKeeper, *migrate.Zk
 }
 
 func newMigrateCommand() *cobra.Command {
-	var m migrateEnds
+	var (
+		m      migrateEnds
+		follow bool
+	)
 	cmd := &cobra.Command{
 		Use:   "migrate --from HOST:PORT[/chroot] --to URL [--path /sub]",
 		Short: "Copy a live ZooKeeper tree into zkgate",
@@ -92,6 +95,13 @@ itself, use a super user (zkgate serve
 --super-digest, --to-auth digest:super:PASSWORD, and ZooKeeper's own super
 digest with --from-auth). Check the result with 'zkgate diff'.
 
+With --follow, every znode is read with a watch, and after the copy
+zkgate migrate keeps following the source until interrupted (SIGINT or
+SIGTERM): creations, data changes and deletions, made during the copy or
+after, are brought over, and parents' sequence counters with them. Point
+the clients at zkgate, then stop it. ACL changes fire no watch in
+ZooKeeper: a last run without --follow, or zkgate diff, catches them.
+
 Progress goes to stderr every second, the report to stdout. The exit
 status is 0 when everything readable was copied, 1 if there were
 conflicts, 2 if znodes could not be read or the copy failed.`,
@@ -107,10 +117,20 @@ conflicts, 2 if znodes could not be read or the copy failed.`,
 			defer closeAll()
 			start := time.Now()
 			errOut, out := cmd.ErrOrStderr(), cmd.OutOrStdout()
-			res, err := migrate.Copy(ctx, src, dst, m.path, func(r migrate.CopyResult) {
-				done := r.Created + r.Updated + r.Unchanged
-				fmt.Fprintf(errOut, "%d znodes done (%d created, %d updated), %.0f/s\n", done, r.Created, r.Updated, float64(done)/time.Since(start).Seconds())
-			})
+			var res migrate.CopyResult
+			fctx, stop := interrupted(ctx)
+			defer stop()
+			if follow {
+				res, err = migrate.Follow(fctx, src, dst, m.path, func(r migrate.CopyResult) {
+					fmt.Fprintf(out, "copied: %d znodes created, %d updated, %d already equal in %.1f s; following changes until interrupted\n",
+						r.Created, r.Updated, r.Unchanged, time.Since(start).Seconds())
+				})
+			} else {
+				res, err = migrate.Copy(ctx, src, dst, m.path, func(r migrate.CopyResult) {
+					done := r.Created + r.Updated + r.Unchanged
+					fmt.Fprintf(errOut, "%d znodes done (%d created, %d updated), %.0f/s\n", done, r.Created, r.Updated, float64(done)/time.Since(start).Seconds())
+				})
+			}
 			fmt.Fprintf(out, "%d znodes created, %d updated, %d already equal in %.1f s; %d sequence counters carried over\n", res.Created, res.Updated, res.Unchanged, time.Since(start).Seconds(), res.Sequences)
 			for _, p := range res.Ephemerals {
 				fmt.Fprintf(out, "ephemeral, not copied: %s\n", p)
@@ -120,6 +140,9 @@ conflicts, 2 if znodes could not be read or the copy failed.`,
 			}
 			for _, p := range res.Unreadable {
 				fmt.Fprintf(out, "not readable with the --from-auth given, not copied: %s\n", p)
+			}
+			if follow && fctx.Err() != nil && ctx.Err() == nil {
+				err = nil // interrupted: the way --follow ends
 			}
 			switch {
 			case err != nil:
@@ -133,6 +156,7 @@ conflicts, 2 if znodes could not be read or the copy failed.`,
 		},
 	}
 	m.flags(cmd)
+	cmd.Flags().BoolVar(&follow, "follow", false, "After the copy, keep following the source's changes until interrupted")
 	return cmd
 }
 

@@ -98,6 +98,7 @@ type Tree interface {
 type ZooKeeper struct {
 	conn   *zk.Conn
 	chroot string
+	events *eventQueue // watch events, for Follow
 }
 
 // DialZooKeeper connects to "host:port[,host:port...][/chroot]" and adds
@@ -107,7 +108,9 @@ func DialZooKeeper(ctx context.Context, connect string, auth []string) (*ZooKeep
 	if i := strings.IndexByte(connect, '/'); i >= 0 {
 		hosts, chroot = connect[:i], strings.TrimSuffix(connect[i:], "/")
 	}
-	conn, events, err := zk.Connect(strings.Split(hosts, ","), 30*time.Second, zk.WithLogInfo(false), zk.WithLogger(quiet{}))
+	q := newEventQueue()
+	conn, events, err := zk.Connect(strings.Split(hosts, ","), 30*time.Second, zk.WithLogInfo(false), zk.WithLogger(quiet{}),
+		zk.WithEventCallback(q.push))
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +142,7 @@ func DialZooKeeper(ctx context.Context, connect string, auth []string) (*ZooKeep
 			return nil, fmt.Errorf("auth %s: %w", scheme, err)
 		}
 	}
-	return &ZooKeeper{conn: conn, chroot: chroot}, nil
+	return &ZooKeeper{conn: conn, chroot: chroot, events: q}, nil
 }
 
 type quiet struct{}
