@@ -333,3 +333,121 @@ func TestMigrate_FollowKeepsUp(t *testing.T) {
 		t.Fatalf("interrupted migrate --follow exited with %d", code)
 	}
 }
+
+// TestMigrate_TenThousandKilledAndRerun: a tree of 10,000 znodes (empty,
+// binary and 1 MB data, digest ACLs, paths 8 deep) is copied by a
+// migrate that is killed (SIGKILL) halfway; run again, it finishes, and
+// zkgate diff finds no difference.
+func TestMigrate_TenThousandKilledAndRerun(t *testing.T) {
+	t.Parallel()
+	ref := harness.StartZooKeeper(t)
+	n := harness.StartNode(t, harness.NodeOptions{})
+	src, _ := zkConnect(t, ref.Addr)
+	open := zk.WorldACL(zk.PermAll)
+	guarded := append(zk.DigestACL(zk.PermAll, "admin", "pw"), zk.WorldACL(zk.PermRead)...)
+	if err := src.AddAuth("digest", []byte("admin:pw")); err != nil {
+		t.Fatal(err)
+	}
+	big := []byte(strings.Repeat("b", 1000000))
+	// 10 top nodes, 10 under each, a chain 8 deep, and 99 leaves under
+	// each of the 100 (9,900).
+	var paths []string
+	for i := range 10 {
+		paths = append(paths, fmt.Sprintf("/t/d%d", i))
+		for j := range 10 {
+			paths = append(paths, fmt.Sprintf("/t/d%d/e%d", i, j))
+		}
+	}
+	deep := "/t"
+	for i := range 8 {
+		deep += fmt.Sprintf("/x%d", i)
+		paths = append(paths, deep)
+	}
+	parents := len(paths)
+	for i := range 10 {
+		for j := range 10 {
+			for k := range 99 {
+				paths = append(paths, fmt.Sprintf("/t/d%d/e%d/f%02d", i, j, k))
+			}
+		}
+	}
+	if _, err := src.Create("/t", nil, 0, open); err != nil {
+		t.Fatal(err)
+	}
+	// Parents first, then the rest 32 at a time.
+	create := func(i int, p string) error {
+		var data []byte
+		acl := open
+		switch i % 5 {
+		case 1:
+			data = []byte{0, 0xff, byte(i), byte(i >> 8)}
+		case 2:
+			data = []byte(fmt.Sprint("value ", i))
+		case 3:
+			acl = guarded
+		}
+		if i == 5000 {
+			data = big
+		}
+		_, err := src.Create(p, data, 0, acl)
+		return err
+	}
+	for i, p := range paths[:parents] {
+		if err := create(i, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	errc := make(chan error, 32)
+	sem := make(chan struct{}, 32)
+	for i, p := range paths[parents:] {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			if err := create(i+parents, p); err != nil {
+				errc <- fmt.Errorf("%s: %w", p, err)
+			}
+		}()
+	}
+	for range cap(sem) {
+		sem <- struct{}{}
+	}
+	close(errc)
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	total := len(paths) + 1
+	if total < 10000 {
+		t.Fatalf("only %d znodes", total)
+	}
+
+	ends := []string{"--from", ref.Addr, "--to", n.ClientURL, "--path", "/t", "--from-auth", "digest:admin:pw", "--to-auth", "digest:admin:pw"}
+	m := startProc(t, exec.Command(harness.Zkgate(t), append([]string{"migrate"}, ends...)...))
+	// Wait until about half the tree is there (breadth-first, the
+	// leaves come last, d4/e9 about halfway through them), then kill it.
+	dst, _ := zkConnect(t, n.ZKAddr)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if ok, _, _ := dst.Exists("/t/d4/e9/f50"); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("migrate did not copy half the tree in two minutes")
+		}
+		time.Sleep(50 * time.Millisecond) // polling the destination: no event to await
+	}
+	m.kill()
+	if m.cmd.ProcessState.Success() {
+		t.Fatal("migrate finished before it could be killed halfway")
+	}
+	r := harness.RunZkgate(t, 5*time.Minute, nil, append([]string{"migrate"}, ends...)...)
+	var created, updated, equal int
+	if _, err := fmt.Sscanf(r.Stdout, "%d znodes created, %d updated, %d already equal", &created, &updated, &equal); err != nil ||
+		r.ExitCode != 0 || created < 1000 || equal < 1000 || created+updated+equal != total {
+		t.Fatalf("migrate after the kill (it should find about half done): status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	t.Logf("rerun after the kill: %d created, %d updated, %d already equal", created, updated, equal)
+	r = harness.RunZkgate(t, 5*time.Minute, nil, append([]string{"diff"}, ends...)...)
+	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, fmt.Sprintf("no differences: %d znodes compared", total)) {
+		t.Fatalf("diff: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+}
