@@ -11,7 +11,7 @@ UNIT_PKGS = $(shell $(GO) list ./... | grep -v /e2e)
 PEER_PKGS := zookeeper zookeeper-bin python3-kazoo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help build run test unit e2e peers bench bench-scale bench-go lint fmt clean proto
+.PHONY: help build run test unit e2e peers bench bench-scale bench-migrate bench-go lint fmt clean proto
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ bench: build peers ## zkgate and a real ZooKeeper side by side (e2e/bench/run.sh
 
 bench-scale: build peers ## zkgate and ZooKeeper at scale: 1M znodes, RSS, restart, 10k sessions, 100k watches (e2e/bench/scale.sh; SCALE_ARGS=...)
 	e2e/bench/scale.sh
+
+bench-migrate: build peers ## zkgate migrate at scale: 1M znodes from a real ZooKeeper, copied and diffed, timed (e2e/bench/migrate-scale.sh; ZNODES=...)
+	e2e/bench/migrate-scale.sh
 
 bench-go: ## the Go benchmarks (go test -bench)
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -68,8 +68,9 @@ func (m *migrateEnds) open(ctx context.Context) (*migrate.ZooKeeper, *migrate.Zk
 
 func newMigrateCommand() *cobra.Command {
 	var (
-		m      migrateEnds
-		follow bool
+		m        migrateEnds
+		follow   bool
+		parallel int
 	)
 	cmd := &cobra.Command{
 		Use:   "migrate --from HOST:PORT[/chroot] --to URL [--path /sub]",
@@ -126,7 +127,7 @@ conflicts, 2 if znodes could not be read or the copy failed.`,
 						r.Created, r.Updated, r.Unchanged, time.Since(start).Seconds())
 				})
 			} else {
-				res, err = migrate.Copy(ctx, src, dst, m.path, func(r migrate.CopyResult) {
+				res, err = migrate.Copy(ctx, src, dst, m.path, parallel, func(r migrate.CopyResult) {
 					done := r.Created + r.Updated + r.Unchanged
 					fmt.Fprintf(errOut, "%d znodes done (%d created, %d updated), %.0f/s\n", done, r.Created, r.Updated, float64(done)/time.Since(start).Seconds())
 				})
@@ -157,11 +158,15 @@ conflicts, 2 if znodes could not be read or the copy failed.`,
 	}
 	m.flags(cmd)
 	cmd.Flags().BoolVar(&follow, "follow", false, "After the copy, keep following the source's changes until interrupted")
+	cmd.Flags().IntVar(&parallel, "parallel", 32, "Znodes copied side by side (without --follow)")
 	return cmd
 }
 
 func newDiffCommand() *cobra.Command {
-	var m migrateEnds
+	var (
+		m        migrateEnds
+		parallel int
+	)
 	cmd := &cobra.Command{
 		Use:   "diff --from HOST:PORT[/chroot] --to URL [--path /sub]",
 		Short: "Compare a ZooKeeper tree with zkgate's: paths, data, ACLs and kinds",
@@ -187,7 +192,7 @@ are the same, 1 if they differ, 2 if they could not all be compared.`,
 			}
 			defer closeAll()
 			out := cmd.OutOrStdout()
-			res, err := migrate.Diff(ctx, src, dst, m.path, func(d migrate.Difference) { fmt.Fprintln(out, d) })
+			res, err := migrate.Diff(ctx, src, dst, m.path, parallel, func(d migrate.Difference) { fmt.Fprintln(out, d) })
 			if err != nil {
 				return exitError{err.Error(), 2}
 			}
@@ -202,5 +207,6 @@ are the same, 1 if they differ, 2 if they could not all be compared.`,
 		},
 	}
 	m.flags(cmd)
+	cmd.Flags().IntVar(&parallel, "parallel", 32, "Znodes compared side by side")
 	return cmd
 }

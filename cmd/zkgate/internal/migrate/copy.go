@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/schema"
@@ -37,10 +40,14 @@ type CopyResult struct {
 // copy: run it with a super user on both ends (zkgate serve
 // --super-digest). Last, each parent's sequence counter is raised to the
 // source's, so that a sequential create in zkgate never reuses a number
-// the source issued (and its cversion matches the source's). progress, if
-// not nil, is called every second or so.
-func Copy(ctx context.Context, src Tree, dst *Zkgate, root string, progress func(CopyResult)) (CopyResult, error) {
-	var res CopyResult
+// the source issued (and its cversion matches the source's). workers
+// znodes of a level are copied side by side. progress, if not nil, is
+// called every second or so, from another goroutine.
+func Copy(ctx context.Context, src Tree, dst *Zkgate, root string, workers int, progress func(CopyResult)) (CopyResult, error) {
+	var (
+		mu  sync.Mutex
+		res CopyResult
+	)
 	// root's ancestors, top down.
 	var ancestors []string
 	for a := parentOf(root); a != "/"; a = parentOf(a) {
@@ -58,58 +65,90 @@ func Copy(ctx context.Context, src Tree, dst *Zkgate, root string, progress func
 			return res, err
 		}
 	}
-	last := time.Now()
+	if progress != nil {
+		tick := time.NewTicker(time.Second)
+		done := make(chan struct{})
+		defer func() { tick.Stop(); close(done) }()
+		go func() {
+			for {
+				select {
+				case <-tick.C:
+					mu.Lock()
+					r := res
+					mu.Unlock()
+					progress(r)
+				case <-done:
+					return
+				}
+			}
+		}()
+	}
 	type raise struct {
 		path string
 		next int32
 	}
 	var raises []raise
-	queue := []string{root}
-	for len(queue) > 0 {
-		p := queue[0]
-		queue = queue[1:]
-		if p == "/zookeeper" {
-			continue
+	// One level of the tree at a time, its znodes side by side: every
+	// parent is in before its children.
+	level := []string{root}
+	for len(level) > 0 {
+		var next []string
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(max(1, workers))
+		for _, p := range level {
+			if p == "/zookeeper" {
+				continue
+			}
+			g.Go(func() error {
+				n, err := src.Node(gctx, p)
+				switch {
+				case errors.Is(err, ErrNoAuth):
+					mu.Lock()
+					res.Unreadable = append(res.Unreadable, p)
+					mu.Unlock()
+					return nil
+				case err != nil:
+					return fmt.Errorf("source: %w", err)
+				case n == nil:
+					return nil // deleted meanwhile
+				case n.Kind == Ephemeral:
+					mu.Lock()
+					res.Ephemerals = append(res.Ephemerals, p)
+					mu.Unlock()
+					return nil
+				case n.Masked():
+					// Without ADMIN on it the ACL's digests read as
+					// "user:x": copied, it would lock its users out.
+					mu.Lock()
+					res.Unreadable = append(res.Unreadable, p+" (ACL masked: needs ADMIN on it, or a super user)")
+					mu.Unlock()
+					return nil
+				}
+				var one CopyResult
+				if err := dst.put(gctx, p, n, &one); err != nil {
+					return err
+				}
+				kids, err := src.Children(gctx, p)
+				if err != nil {
+					return fmt.Errorf("source: %w", err)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				res.add(one)
+				if n.NextSequence() > 0 {
+					raises = append(raises, raise{p, n.NextSequence()})
+				}
+				for _, k := range kids {
+					next = append(next, join(p, k))
+				}
+				return nil
+			})
 		}
-		n, err := src.Node(ctx, p)
-		if errors.Is(err, ErrNoAuth) {
-			res.Unreadable = append(res.Unreadable, p)
-			continue
-		}
-		if err != nil {
-			return res, fmt.Errorf("source: %w", err)
-		}
-		if n == nil {
-			continue // deleted meanwhile
-		}
-		if n.Kind == Ephemeral {
-			res.Ephemerals = append(res.Ephemerals, p)
-			continue
-		}
-		if n.Masked() {
-			// Without ADMIN on it the ACL's digests read as "user:x":
-			// copied, it would lock its users out.
-			res.Unreadable = append(res.Unreadable, p+" (ACL masked: needs ADMIN on it, or a super user)")
-			continue
-		}
-		if err := dst.put(ctx, p, n, &res); err != nil {
+		if err := g.Wait(); err != nil {
 			return res, err
 		}
-		if n.NextSequence() > 0 {
-			raises = append(raises, raise{p, n.NextSequence()})
-		}
-		kids, err := src.Children(ctx, p)
-		if err != nil {
-			return res, fmt.Errorf("source: %w", err)
-		}
-		slices.Sort(kids)
-		for _, k := range kids {
-			queue = append(queue, join(p, k))
-		}
-		if progress != nil && time.Since(last) >= time.Second {
-			progress(res)
-			last = time.Now()
-		}
+		slices.Sort(next)
+		level = next
 	}
 	// After the children, whose creation counted too: the counter never
 	// goes down, so the source's number is the floor.
@@ -122,7 +161,18 @@ func Copy(ctx context.Context, src Tree, dst *Zkgate, root string, progress func
 			res.Sequences++
 		}
 	}
+	slices.Sort(res.Ephemerals)
+	slices.Sort(res.Unreadable)
+	slices.Sort(res.Conflicts)
 	return res, nil
+}
+
+// add counts what one put did into r.
+func (r *CopyResult) add(one CopyResult) {
+	r.Created += one.Created
+	r.Updated += one.Updated
+	r.Unchanged += one.Unchanged
+	r.Conflicts = append(r.Conflicts, one.Conflicts...)
 }
 
 // raiseSequence raises p's sequence counter to at least next and reports

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // Difference is one way the two trees differ at Path.
@@ -36,83 +38,116 @@ type DiffResult struct {
 }
 
 // Diff compares the trees under root (breadth-first, children in sorted
-// order) and calls report for each difference as it is found; a subtree
-// present on one side only is reported at its top. /zookeeper is skipped.
-func Diff(ctx context.Context, src, dst Tree, root string, report func(Difference)) (DiffResult, error) {
+// order, workers znodes of a level side by side) and calls report for
+// each difference, in that order; a subtree present on one side only is
+// reported at its top. /zookeeper is skipped.
+func Diff(ctx context.Context, src, dst Tree, root string, workers int, report func(Difference)) (DiffResult, error) {
 	var res DiffResult
-	add := func(d Difference) {
-		res.Differences = append(res.Differences, d)
-		if report != nil {
-			report(d)
-		}
-	}
-	queue := []string{root}
-	for len(queue) > 0 {
-		p := queue[0]
-		queue = queue[1:]
-		if p == "/zookeeper" {
-			continue
-		}
-		a, err := src.Node(ctx, p)
-		if errors.Is(err, ErrNoAuth) {
-			res.Unreadable++
-			add(Difference{Path: p, What: "unreadable", Detail: "the source's ACL refuses to read it: give --from-auth"})
-			continue
-		}
-		if err != nil {
-			return res, fmt.Errorf("source: %w", err)
-		}
-		b, err := dst.Node(ctx, p)
-		if errors.Is(err, ErrNoAuth) {
-			res.Unreadable++
-			add(Difference{Path: p, What: "unreadable", Detail: "the destination's ACL refuses to read it: give --to-auth"})
-			continue
-		}
-		if err != nil {
-			return res, fmt.Errorf("destination: %w", err)
-		}
-		switch {
-		case a == nil && b == nil:
-			continue
-		case b == nil:
-			add(Difference{Path: p, What: "only in source"})
-			continue
-		case a == nil:
-			add(Difference{Path: p, What: "only in destination"})
-			continue
-		}
-		if a.Masked() || b.Masked() {
-			side := "source"
-			if !a.Masked() {
-				side = "destination"
+	// One level at a time, its znodes side by side; differences are
+	// reported in level order, each level's paths in order.
+	level := []string{root}
+	for len(level) > 0 {
+		found := make([]diffOne, len(level))
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(max(1, workers))
+		for i, p := range level {
+			if p == "/zookeeper" {
+				continue
 			}
-			res.Unreadable++
-			add(Difference{Path: p, What: "unreadable", Detail: "its ACL is masked in the " + side + ": needs ADMIN on it, or a super user"})
+			g.Go(func() (err error) {
+				found[i], err = diffNode(gctx, src, dst, p)
+				return err
+			})
 		}
-		res.Compared++
-		if !bytes.Equal(a.Data, b.Data) {
-			add(Difference{Path: p, What: "data", Detail: fmt.Sprintf("%d bytes in the source, %d in the destination", len(a.Data), len(b.Data))})
+		if err := g.Wait(); err != nil {
+			return res, err
 		}
-		if !a.Masked() && !b.Masked() && !slices.Equal(a.ACL, b.ACL) {
-			add(Difference{Path: p, What: "acl", Detail: fmt.Sprintf("%v in the source, %v in the destination", a.ACL, b.ACL)})
+		var next []string
+		for _, f := range found {
+			for _, d := range f.diffs {
+				res.Differences = append(res.Differences, d)
+				if report != nil {
+					report(d)
+				}
+			}
+			res.Compared += f.compared
+			res.Unreadable += f.unreadable
+			next = append(next, f.kids...)
 		}
-		if a.Kind != b.Kind {
-			add(Difference{Path: p, What: "kind", Detail: fmt.Sprintf("%s in the source, %s in the destination", a.Kind, b.Kind)})
-		}
-		// Node read the data, so READ is granted: listing needs no more.
-		ka, err := src.Children(ctx, p)
-		if err != nil {
-			return res, fmt.Errorf("source: %w", err)
-		}
-		kb, err := dst.Children(ctx, p)
-		if err != nil {
-			return res, fmt.Errorf("destination: %w", err)
-		}
-		names := append(slices.Clone(ka), kb...)
-		slices.Sort(names)
-		for _, n := range slices.Compact(names) {
-			queue = append(queue, join(p, n))
-		}
+		level = next
 	}
 	return res, nil
+}
+
+// diffOne is what comparing one path found.
+type diffOne struct {
+	diffs                []Difference
+	compared, unreadable int
+	kids                 []string // paths to compare next, sorted
+}
+
+func diffNode(ctx context.Context, src, dst Tree, p string) (diffOne, error) {
+	var out diffOne
+	add := func(d Difference) { out.diffs = append(out.diffs, d) }
+	a, err := src.Node(ctx, p)
+	if errors.Is(err, ErrNoAuth) {
+		out.unreadable++
+		add(Difference{Path: p, What: "unreadable", Detail: "the source's ACL refuses to read it: give --from-auth"})
+		return out, nil
+	}
+	if err != nil {
+		return out, fmt.Errorf("source: %w", err)
+	}
+	b, err := dst.Node(ctx, p)
+	if errors.Is(err, ErrNoAuth) {
+		out.unreadable++
+		add(Difference{Path: p, What: "unreadable", Detail: "the destination's ACL refuses to read it: give --to-auth"})
+		return out, nil
+	}
+	if err != nil {
+		return out, fmt.Errorf("destination: %w", err)
+	}
+	switch {
+	case a == nil && b == nil:
+		return out, nil
+	case b == nil:
+		add(Difference{Path: p, What: "only in source"})
+		return out, nil
+	case a == nil:
+		add(Difference{Path: p, What: "only in destination"})
+		return out, nil
+	}
+	if a.Masked() || b.Masked() {
+		side := "source"
+		if !a.Masked() {
+			side = "destination"
+		}
+		out.unreadable++
+		add(Difference{Path: p, What: "unreadable", Detail: "its ACL is masked in the " + side + ": needs ADMIN on it, or a super user"})
+	}
+	out.compared++
+	if !bytes.Equal(a.Data, b.Data) {
+		add(Difference{Path: p, What: "data", Detail: fmt.Sprintf("%d bytes in the source, %d in the destination", len(a.Data), len(b.Data))})
+	}
+	if !a.Masked() && !b.Masked() && !slices.Equal(a.ACL, b.ACL) {
+		add(Difference{Path: p, What: "acl", Detail: fmt.Sprintf("%v in the source, %v in the destination", a.ACL, b.ACL)})
+	}
+	if a.Kind != b.Kind {
+		add(Difference{Path: p, What: "kind", Detail: fmt.Sprintf("%s in the source, %s in the destination", a.Kind, b.Kind)})
+	}
+	// Node read the data, so READ is granted: listing needs no more.
+	ka, err := src.Children(ctx, p)
+	if err != nil {
+		return out, fmt.Errorf("source: %w", err)
+	}
+	kb, err := dst.Children(ctx, p)
+	if err != nil {
+		return out, fmt.Errorf("destination: %w", err)
+	}
+	names := append(slices.Clone(ka), kb...)
+	slices.Sort(names)
+	for _, n := range slices.Compact(names) {
+		out.kids = append(out.kids, join(p, n))
+	}
+	return out, nil
 }

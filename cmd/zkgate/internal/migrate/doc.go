@@ -32,6 +32,9 @@
 // an unbounded queue, so its receive loop never waits. ACL changes fire
 // no watch in ZooKeeper; a final copy or diff catches them.
 //
-// Still to come: copying in parallel, a progress bar on a terminal,
-// MIGRATION.md and the 1,000,000-node run.
+// Copy works one tree level at a time, its znodes side by side (--parallel),
+// so a parent is always in before its children.
+//
+// Still to come: a progress bar with an ETA on a terminal, and --follow's
+// first pass in parallel too.
 package migrate
