@@ -175,7 +175,8 @@ func TestMigrate_CopyResumeDiff(t *testing.T) {
 
 	r := migrate()
 	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "19 znodes created, 0 updated, 0 already equal") ||
-		!strings.Contains(r.Stdout, "; 2 sequence counters carried over") || !strings.Contains(r.Stdout, "ephemeral, not copied: /app/eph") {
+		!strings.Contains(r.Stdout, "; 2 sequence counters carried over") || !strings.Contains(r.Stdout, "ephemeral, not copied: /app/eph") ||
+		!strings.Contains(r.Stderr, "copying 20 znodes under /app") {
 		t.Fatalf("migrate: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
 	}
 	onlyEph(diff())

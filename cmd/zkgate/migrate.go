@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -103,7 +105,9 @@ after, are brought over, and parents' sequence counters with them. Point
 the clients at zkgate, then stop it. ACL changes fire no watch in
 ZooKeeper: a last run without --follow, or zkgate diff, catches them.
 
-Progress goes to stderr every second, the report to stdout. The exit
+Progress goes to stderr: on a terminal a line redrawn every second, with
+the share done and an ETA (from ZooKeeper's getAllChildrenNumber, 3.6 and
+later), else a plain line every 5 seconds; the report goes to stdout. The exit
 status is 0 when everything readable was copied, 1 if there were
 conflicts, 2 if znodes could not be read or the copy failed.`,
 		Example: `  zkgate migrate --from 10.0.0.5:2181 --to http://127.0.0.1:2379
@@ -127,10 +131,15 @@ conflicts, 2 if znodes could not be read or the copy failed.`,
 						r.Created, r.Updated, r.Unchanged, time.Since(start).Seconds())
 				})
 			} else {
+				p := newProgress(errOut, start)
+				if total, err := migrate.CountZnodes(ctx, m.from, m.fromAuth, m.path); err == nil {
+					p.total = total
+					fmt.Fprintf(errOut, "copying %d znodes under %s\n", total, m.path)
+				}
 				res, err = migrate.Copy(ctx, src, dst, m.path, parallel, func(r migrate.CopyResult) {
-					done := r.Created + r.Updated + r.Unchanged
-					fmt.Fprintf(errOut, "%d znodes done (%d created, %d updated), %.0f/s\n", done, r.Created, r.Updated, float64(done)/time.Since(start).Seconds())
+					p.show(int64(r.Created + r.Updated + r.Unchanged))
 				})
+				p.end()
 			}
 			fmt.Fprintf(out, "%d znodes created, %d updated, %d already equal in %.1f s; %d sequence counters carried over\n", res.Created, res.Updated, res.Unchanged, time.Since(start).Seconds(), res.Sequences)
 			for _, p := range res.Ephemerals {
@@ -160,6 +169,55 @@ conflicts, 2 if znodes could not be read or the copy failed.`,
 	cmd.Flags().BoolVar(&follow, "follow", false, "After the copy, keep following the source's changes until interrupted")
 	cmd.Flags().IntVar(&parallel, "parallel", 32, "Znodes copied side by side (without --follow)")
 	return cmd
+}
+
+// progress shows a copy's progress on stderr: a line redrawn in place on
+// a terminal, else a plain line every 5 seconds; with the total, the
+// share done and an ETA.
+type progress struct {
+	w       io.Writer
+	tty     bool
+	start   time.Time
+	total   int64
+	printed time.Time
+	drawn   bool
+}
+
+func newProgress(w io.Writer, start time.Time) *progress {
+	p := &progress{w: w, start: start}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	return p
+}
+
+func (p *progress) show(done int64) {
+	if !p.tty && time.Since(p.printed) < 5*time.Second {
+		return
+	}
+	p.printed = time.Now()
+	rate := float64(done) / time.Since(p.start).Seconds()
+	line := fmt.Sprintf("%d znodes copied, %.0f/s", done, rate)
+	if p.total > 0 {
+		left := max(p.total-done, 0)
+		eta := time.Duration(float64(left)/max(rate, 1)) * time.Second
+		line = fmt.Sprintf("%d of %d znodes copied (%.0f%%), %.0f/s, %s to go", done, p.total, 100*float64(done)/float64(p.total), rate, eta.Round(time.Second))
+	}
+	if p.tty {
+		fmt.Fprintf(p.w, "\r\033[K%s", line)
+		p.drawn = true
+	} else {
+		fmt.Fprintln(p.w, line)
+	}
+}
+
+// end finishes a line drawn in place.
+func (p *progress) end() {
+	if p.drawn {
+		fmt.Fprintln(p.w)
+	}
 }
 
 func newDiffCommand() *cobra.Command {
