@@ -11,7 +11,7 @@ UNIT_PKGS = $(shell $(GO) list ./... | grep -v /e2e)
 PEER_PKGS := zookeeper zookeeper-bin python3-kazoo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help build run test unit e2e peers bench bench-scale bench-migrate bench-go lint fmt clean proto
+.PHONY: help build run test unit e2e fuzz peers bench bench-scale bench-migrate bench-go lint fmt clean proto
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -29,6 +29,11 @@ unit: ## unit and integration tests with the race detector
 
 e2e: peers ## end-to-end tests against the real binary and real clients
 	$(GO) test -count=1 -timeout 20m ./e2e/...
+
+fuzz: ## a short run of every fuzz target (FUZZTIME each, default 10s): the jute decoder, the path parser, the HTTP/JSON API
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(or $(FUZZTIME),10s) ./zkbridge/jute
+	$(GO) test -run '^$$' -fuzz '^FuzzValidatePath$$' -fuzztime $(or $(FUZZTIME),10s) ./schema
+	$(GO) test -run '^$$' -fuzz '^FuzzHTTPAPI$$' -fuzztime $(or $(FUZZTIME),10s) ./gateway
 
 peers: ## install the real ZooKeeper clients (zkCli.sh, cli_mt, kazoo) if missing
 	@missing=""; \

@@ -33,7 +33,7 @@ type apiRig struct {
 	baseURL string // the client URL, "http://127.0.0.1:port"
 }
 
-func startAPI(t *testing.T) *apiRig {
+func startAPI(t testing.TB) *apiRig {
 	t.Helper()
 	srv := gateway.NewServer(nil)
 	hctx, cancel := context.WithCancel(context.Background())
@@ -86,7 +86,7 @@ func wantStatus(t *testing.T, err error, code codes.Code, reason string) *schema
 
 func ptr[T any](v T) *T { return &v }
 
-func apiCtx(t *testing.T) context.Context {
+func apiCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	return ctx

@@ -13,7 +13,7 @@ import (
 )
 
 // httpDo sends a request as curl would and decodes the JSON answer.
-func httpDo(t *testing.T, method, u, body string) (int, map[string]any) {
+func httpDo(t testing.TB, method, u, body string) (int, map[string]any) {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
