@@ -120,7 +120,7 @@ func Copy(ctx context.Context, src Tree, dst *Zkgate, root string, workers int, 
 					// Without ADMIN on it the ACL's digests read as
 					// "user:x": copied, it would lock its users out.
 					mu.Lock()
-					res.Unreadable = append(res.Unreadable, p+" (ACL masked: needs ADMIN on it, or a super user)")
+					res.Unreadable = append(res.Unreadable, p+maskedNote)
 					mu.Unlock()
 					return nil
 				}

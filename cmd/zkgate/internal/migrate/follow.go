@@ -119,29 +119,17 @@ func (f *follower) sync(ctx context.Context, p string, children bool) error {
 	if p == "/zookeeper" || strings.HasPrefix(p, "/zookeeper/") {
 		return nil
 	}
-	data, st, _, err := f.src.conn.GetW(f.src.abs(p))
-	if errors.Is(err, zk.ErrNoNode) {
-		return f.remove(ctx, p)
-	}
-	if errors.Is(err, zk.ErrNoAuth) {
+	n, err := f.src.read(p, true)
+	switch {
+	case errors.Is(err, ErrNoAuth):
 		if !slices.Contains(f.res.Unreadable, p) {
 			f.res.Unreadable = append(f.res.Unreadable, p)
 		}
 		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("source: reading %s: %w", p, err)
-	}
-	acl, _, err := f.src.conn.GetACL(f.src.abs(p))
-	if errors.Is(err, zk.ErrNoNode) {
+	case err != nil:
+		return fmt.Errorf("source: %w", err)
+	case n == nil:
 		return f.remove(ctx, p)
-	}
-	if err != nil {
-		return fmt.Errorf("source: reading the ACL of %s: %w", p, err)
-	}
-	n := &Node{Data: data, Kind: kindOf(st.EphemeralOwner), Owner: st.EphemeralOwner, Cversion: st.Cversion, NumChildren: st.NumChildren}
-	for _, a := range acl {
-		n.ACL = append(n.ACL, ACL{Perms: a.Perms, Scheme: a.Scheme, ID: a.ID})
 	}
 	switch {
 	case n.Kind == Ephemeral:
@@ -150,7 +138,7 @@ func (f *follower) sync(ctx context.Context, p string, children bool) error {
 		}
 		return nil
 	case n.Masked():
-		f.res.Unreadable = append(f.res.Unreadable, p+" (ACL masked: needs ADMIN on it, or a super user)")
+		f.res.Unreadable = append(f.res.Unreadable, p+maskedNote)
 		return nil
 	}
 	if err := f.dst.put(ctx, p, n, &f.res); err != nil {

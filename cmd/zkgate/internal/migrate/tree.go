@@ -80,6 +80,9 @@ func (n *Node) Masked() bool {
 	return false
 }
 
+// maskedNote follows the path of a znode not copied for a masked ACL.
+const maskedNote = " (ACL masked: needs ADMIN on it, or a super user)"
+
 // TTL is a TTL node's time to live.
 func (n *Node) TTL() time.Duration {
 	return time.Duration(n.Owner&(1<<40-1)) * time.Millisecond
@@ -163,8 +166,20 @@ func (z *ZooKeeper) abs(p string) string {
 }
 
 // Node implements Tree.
-func (z *ZooKeeper) Node(_ context.Context, p string) (*Node, error) {
-	data, st, err := z.conn.Get(z.abs(p))
+func (z *ZooKeeper) Node(_ context.Context, p string) (*Node, error) { return z.read(p, false) }
+
+// read reads p's data (setting a data watch with watch) and ACL.
+func (z *ZooKeeper) read(p string, watch bool) (*Node, error) {
+	var (
+		data []byte
+		st   *zk.Stat
+		err  error
+	)
+	if watch {
+		data, st, _, err = z.conn.GetW(z.abs(p))
+	} else {
+		data, st, err = z.conn.Get(z.abs(p))
+	}
 	if errors.Is(err, zk.ErrNoNode) {
 		return nil, nil
 	}
