@@ -275,3 +275,38 @@ func TestWatch_SurvivesCompaction(t *testing.T) {
 		t.Fatalf("events across compaction: %v", got)
 	}
 }
+
+// TestFailedWrites_Linearizable: a write that fails is as linearizable as
+// one that succeeds. A znode created through the leader's gateway is
+// there for a setData or a create sent through a follower's gateway the
+// moment the create is acknowledged, even if the follower's store has
+// not applied it yet: the follower must not answer NoNode (or, after a
+// delete, NodeExists) from its own store.
+func TestFailedWrites_Linearizable(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 3)
+	leader := -1
+	for i, m := range cl.Members {
+		if m.Server.Leader() == m.Server.MemberID() {
+			leader = i
+		}
+	}
+	if leader < 0 {
+		t.Fatal("no leader")
+	}
+	l := gatewaytest.NewEngine(t, cl.Client(leader), gateway.Config{})
+	f := gatewaytest.NewEngine(t, cl.Client((leader+1)%3), gateway.Config{})
+	ctx := ctxT(t)
+	for i := range 300 {
+		path := fmt.Sprintf("/x%d", i)
+		mustCreate(t, l, anyone, path, "a", gateway.Persistent)
+		if _, _, err := f.SetData(ctx, anyone, path, []byte("b"), -1); err != nil {
+			t.Fatalf("setData %s through a follower right after its create: %v", path, err)
+		}
+		if _, err := l.Delete(ctx, anyone, path, -1); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := f.Create(ctx, anyone, gateway.CreateOp{Path: path, ACL: schema.OpenACLUnsafe}); err != nil {
+			t.Fatalf("create %s through a follower right after its delete: %v", path, err)
+		}
+	}
+}

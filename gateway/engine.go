@@ -338,7 +338,7 @@ func (e *Engine) commitPrefix(batch []*request) (rest []*request) {
 			e.finish(taken, 0, top.err)
 			return rest
 		}
-		resp, err := e.kv.Txn(ctx).If(b.compares()...).Then(top.ops()...).Commit()
+		resp, err := e.kv.Txn(ctx).If(b.compares()...).Then(commitOps(b, top)...).Commit()
 		if err != nil {
 			e.finish(taken, 0, fmt.Errorf("committing to etcd: %w", err))
 			return rest
@@ -361,6 +361,22 @@ func (e *Engine) commitPrefix(batch []*request) (rest []*request) {
 		e.finish(taken, resp.Header.Revision, nil)
 		return rest
 	}
+}
+
+// commitOps are the writes of a batch's transaction. A batch whose
+// requests all failed writes nothing, and etcd serves a transaction of
+// compares alone from the member's own store, which may lag the leader
+// (it counts it serializable): the failures, read from a possibly stale
+// store, would then be confirmed by that same store. A read that is not
+// serializable makes etcd confirm its state with a quorum first, so the
+// compares hold at a point after every request of the batch was sent,
+// and each failure is as linearizable as a write.
+func commitOps(b *base, top *view) []clientv3.Op {
+	ops := top.ops()
+	if len(ops) == 0 && len(b.order) > 0 {
+		ops = []clientv3.Op{clientv3.OpGet(b.order[0], clientv3.WithCountOnly())}
+	}
+	return ops
 }
 
 // rewritesNode reports whether c writes a znode that top has written.
