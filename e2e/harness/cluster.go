@@ -3,24 +3,43 @@ package harness
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/pkg/v3/proxy"
 	"go.uber.org/zap"
 )
 
 // Cluster is a set of zkgate nodes forming one etcd cluster on loopback.
 type Cluster struct {
 	Nodes []*Node
-	t     testing.TB
+	// Proxies, in a cluster from StartProxiedCluster, stand in front of
+	// each node's peer port: Proxies[i] carries all peer traffic to
+	// Nodes[i], so it can delay or drop it.
+	Proxies []proxy.Server
+	t       testing.TB
 }
 
 // StartCluster starts size nodes named node1..nodeN with one
 // --initial-cluster and waits until every one is healthy. extra arguments
 // go to every node.
 func StartCluster(t testing.TB, size int, extra ...string) *Cluster {
+	t.Helper()
+	return startCluster(t, size, false, extra)
+}
+
+// StartProxiedCluster is StartCluster with a TCP proxy (etcd's
+// pkg/proxy) in front of every member's peer port: members advertise the
+// proxy, so every Raft message to Nodes[i] passes through Proxies[i].
+func StartProxiedCluster(t testing.TB, size int, extra ...string) *Cluster {
+	t.Helper()
+	return startCluster(t, size, true, extra)
+}
+
+func startCluster(t testing.TB, size int, proxied bool, extra []string) *Cluster {
 	t.Helper()
 	c := &Cluster{t: t}
 	opts := make([]NodeOptions, size)
@@ -32,7 +51,35 @@ func StartCluster(t testing.TB, size int, extra ...string) *Cluster {
 			PeerPort:   FreePort(t),
 			Args:       append([]string{"--initial-cluster-token", "e2e-" + t.Name()}, extra...),
 		}
-		members = append(members, fmt.Sprintf("%s=http://127.0.0.1:%d", opts[i].Name, opts[i].PeerPort))
+		advertise := opts[i].PeerPort
+		if proxied {
+			opts[i].AdvertisePeerPort = FreePort(t)
+			advertise = opts[i].AdvertisePeerPort
+			p := proxy.NewServer(proxy.ServerConfig{
+				Logger: zap.NewNop(),
+				From:   url.URL{Scheme: "tcp", Host: fmt.Sprintf("127.0.0.1:%d", advertise)},
+				To:     url.URL{Scheme: "tcp", Host: fmt.Sprintf("127.0.0.1:%d", opts[i].PeerPort)},
+			})
+			select {
+			case <-p.Ready():
+			case err := <-p.Error():
+				t.Fatalf("peer proxy for %s: %v", opts[i].Name, err)
+			}
+			// The proxy blocks once 16 errors (failed dials to a
+			// stopped member) wait to be read.
+			go func() {
+				for {
+					select {
+					case <-p.Error():
+					case <-p.Done():
+						return
+					}
+				}
+			}()
+			t.Cleanup(func() { p.Close() })
+			c.Proxies = append(c.Proxies, p)
+		}
+		members = append(members, fmt.Sprintf("%s=http://127.0.0.1:%d", opts[i].Name, advertise))
 	}
 	for i := range opts {
 		opts[i].InitialCluster = strings.Join(members, ",")

@@ -32,8 +32,11 @@ type Node struct {
 	Name      string
 	DataDir   string
 	ClientURL string // etcd v3 API, /health, /metrics
-	PeerURL   string
-	ZKAddr    string // --zk-listen
+	PeerURL   string // where the member listens for peers
+	// AdvertisePeerURL is where peers reach the member: PeerURL, or a
+	// proxy in front of it.
+	AdvertisePeerURL string
+	ZKAddr           string // --zk-listen
 
 	t    testing.TB
 	args []string
@@ -53,6 +56,9 @@ type NodeOptions struct {
 	Name string
 	// ClientPort, PeerPort and ZKPort default to free ports.
 	ClientPort, PeerPort, ZKPort int
+	// AdvertisePeerPort, when set, is the peer port the member advertises
+	// (a proxy in front of PeerPort); by default it advertises PeerPort.
+	AdvertisePeerPort int
 	// InitialCluster is passed as --initial-cluster when set.
 	InitialCluster string
 	// Args are extra arguments after `serve`.
@@ -91,13 +97,17 @@ func NewNode(t testing.TB, o NodeOptions) *Node {
 		env:       o.Env,
 		log:       &logBuffer{},
 	}
+	n.AdvertisePeerURL = n.PeerURL
+	if o.AdvertisePeerPort != 0 {
+		n.AdvertisePeerURL = fmt.Sprintf("http://127.0.0.1:%d", o.AdvertisePeerPort)
+	}
 	n.args = []string{"serve",
 		"--name", n.Name,
 		"--data-dir", n.DataDir,
 		"--listen-client-urls", n.ClientURL,
 		"--advertise-client-urls", n.ClientURL,
 		"--listen-peer-urls", n.PeerURL,
-		"--initial-advertise-peer-urls", n.PeerURL,
+		"--initial-advertise-peer-urls", n.AdvertisePeerURL,
 		"--zk-listen", n.ZKAddr,
 	}
 	if o.InitialCluster != "" {
