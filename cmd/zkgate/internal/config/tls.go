@@ -82,6 +82,9 @@ func (c *Config) validateTLS() error {
 		if err := checkCAFile("etcd-trusted-ca-file", c.EtcdTrustedCAFile); err != nil {
 			return err
 		}
+		if (c.EtcdCertFile != "" || c.EtcdTrustedCAFile != "") && !anyHTTPS(c.EtcdEndpoints) {
+			return fieldErr("etcd-endpoints", "are not https, so etcd-cert-file and etcd-trusted-ca-file would not be used")
+		}
 	}
 
 	if c.EtcdUser == "" && c.EtcdPassword != "" {

@@ -90,6 +90,7 @@ func TestValidate_TLS(t *testing.T) {
 		{"peer-cert-file", []func(*Config){external, func(c *Config) { c.PeerCertFile = cert }}, "only for an embedded member"},
 		{"etcd-key-file", []func(*Config){external, func(c *Config) { c.EtcdCertFile = cert }}, "must be set when etcd-cert-file is"},
 		{"etcd-trusted-ca-file", []func(*Config){external, func(c *Config) { c.EtcdTrustedCAFile = garbage }}, "holds no PEM certificate"},
+		{"etcd-endpoints", []func(*Config){func(c *Config) { c.EtcdEndpoints, c.EtcdTrustedCAFile = []string{"http://127.0.0.1:2379"}, cert }}, "not https"},
 		{"etcd-password", []func(*Config){func(c *Config) { c.EtcdUser = "zkgate" }}, "must be set when etcd-user is"},
 		{"etcd-user", []func(*Config){func(c *Config) { c.EtcdPassword = "pw" }}, "must be set when etcd-password is"},
 		{"zk-secure-listen", []func(*Config){withCert, func(c *Config) { c.ZKSecureListen = "2281" }}, "host:port"},

@@ -22,6 +22,7 @@ import (
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/logging"
 	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/recipes"
+	"github.com/zkgate/zkgate/schema"
 )
 
 // external is a node in front of an etcd cluster it does not run: the
@@ -77,7 +78,9 @@ func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers
 	}
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if _, err := client.Get(cctx, "health"); err != nil {
+	// The first read is of zkgate's own version key, which --etcd-user
+	// must be allowed to read anyway.
+	if _, err := client.Get(cctx, schema.VersionKey(), clientv3.WithKeysOnly()); err != nil {
 		if ctx.Err() != nil {
 			return fail(ErrInterrupted)
 		}
@@ -99,7 +102,7 @@ func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers
 	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) {
 		hctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
-		if _, err := client.Get(hctx, "health"); err != nil {
+		if _, err := client.Get(hctx, schema.VersionKey(), clientv3.WithKeysOnly()); err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprintf(w, `{"health":"false","reason":%q}`, err.Error())
 			return
