@@ -89,6 +89,21 @@ func TestTLS_ClientPort(t *testing.T) {
 		resp.Body.Close()
 		t.Fatalf("no client certificate: %s", resp.Status)
 	}
+
+	// zkgate ctl takes etcdctl's TLS flags (the namespace gRPC API).
+	tlsCtl := []string{"--cacert", certs.CAFile, "--cert", certs.ClientCert, "--key", certs.ClientKey}
+	if out := ctlOK(t, n, append(tlsCtl, "create", "/tls/ctl", "c")...); out != "Created /tls/ctl\n" {
+		t.Fatalf("ctl create over TLS: %q", out)
+	}
+	if out := ctlOK(t, n, append(tlsCtl, "get", "/tls")...); out != "hello" {
+		t.Fatalf("ctl get over TLS: %q", out)
+	}
+	if r := ctl(t, n, "", "--cacert", certs.CAFile, "--command-timeout", "3s", "create", "/tls/refused"); r.ExitCode == 0 {
+		t.Fatalf("ctl without a client certificate: %q", r.Stdout)
+	}
+	if out := ctlOK(t, n, append(tlsCtl, "ls", "/tls")...); out != "[ctl]\n" {
+		t.Fatalf("after a refused ctl: %q", out)
+	}
 }
 
 // TestTLS_ClusterPeers: three members with https peer URLs and mutual
