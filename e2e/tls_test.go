@@ -107,8 +107,9 @@ func TestTLS_ClientPort(t *testing.T) {
 }
 
 // TestTLS_ClusterPeers: three members with https peer URLs and mutual
-// peer authentication form a cluster and replicate a write to every
-// member.
+// peer authentication form a cluster, replicate a write to every member,
+// elect a new leader when the leader is killed, and refuse a peer
+// connection without a certificate of their CA.
 func TestTLS_ClusterPeers(t *testing.T) {
 	t.Parallel()
 	certs := harness.NewCerts(t)
@@ -130,8 +131,25 @@ func TestTLS_ClusterPeers(t *testing.T) {
 			t.Fatalf("%s: %q", n.Name, got)
 		}
 	}
-	// A peer without a certificate of the CA is refused by every member.
+	// The leader goes: the other two elect one over their TLS links and
+	// go on.
+	leader := c.Leader(30 * time.Second)
+	leader.Kill()
+	var rest []*harness.Node
 	for _, n := range c.Nodes {
+		if n != leader {
+			rest = append(rest, n)
+		}
+	}
+	if c.Leader(30*time.Second) == leader {
+		t.Fatal("the killed leader still leads")
+	}
+	harness.Etcdctl(t, rest[0].ClientURL, append(certs.EtcdctlArgs(true), "put", "after", "failover")...)
+	if got := harness.Etcdctl(t, rest[1].ClientURL, append(certs.EtcdctlArgs(true), "get", "after", "--print-value-only")...); got != "failover\n" {
+		t.Fatalf("after the leader went: %q", got)
+	}
+	// A peer without a certificate of the CA is refused by every member.
+	for _, n := range rest {
 		tc := certs.ClientTLS(false)
 		conn, err := tls.Dial("tcp", strings.TrimPrefix(n.PeerURL, "https://"), tc)
 		if err == nil {
