@@ -118,8 +118,8 @@ type Config struct {
 	ContainerCheckInterval time.Duration
 	// MaxDataBytes is the largest znode data accepted.
 	MaxDataBytes uint
-	// FourLetterWords are the four-letter words answered on ZKListen;
-	// "*" allows every one.
+	// FourLetterWords are the four-letter words answered on ZKListen and
+	// ZKSecureListen; "*" allows every one.
 	FourLetterWords []string
 
 	// PprofListen is host:port of a debug listener serving Go's
