@@ -3,6 +3,7 @@ package config
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"net/url"
 	"os"
@@ -38,6 +39,16 @@ func (c *Config) validateTLS() error {
 		}
 	}
 
+	// The HTTP/JSON APIs (etcd's and the namespace's) call the gRPC
+	// services on the same port presenting the server certificate, as
+	// etcd does: when client certificates are required, it must be
+	// allowed as a client certificate too.
+	if anyHTTPS(c.ListenClientURLs) && c.TrustedCAFile != "" {
+		if err := checkClientUsage("cert-file", c.CertFile, "the HTTP/JSON APIs present it to the gRPC services on the same port, which require client certificates"); err != nil {
+			return err
+		}
+	}
+
 	if c.Embedded() {
 		if err := checkKeyPair("peer-cert-file", "peer-key-file", c.PeerCertFile, c.PeerKeyFile); err != nil {
 			return err
@@ -57,6 +68,11 @@ func (c *Config) validateTLS() error {
 		}
 		if c.PeerClientCertAuth && c.PeerTrustedCAFile == "" {
 			return fieldErr("peer-client-cert-auth", "needs peer-trusted-ca-file to verify peer certificates")
+		}
+		if peerHTTPS && c.PeerTrustedCAFile != "" {
+			if err := checkClientUsage("peer-cert-file", c.PeerCertFile, "members present it to each other, which require peer certificates"); err != nil {
+				return err
+			}
 		}
 		for _, f := range []struct{ name, value string }{
 			{"etcd-cert-file", c.EtcdCertFile}, {"etcd-key-file", c.EtcdKeyFile}, {"etcd-trusted-ca-file", c.EtcdTrustedCAFile},
@@ -126,6 +142,39 @@ func checkKeyPair(certField, keyField, cert, key string) error {
 		return fieldErr(certField, "%q with %s %q is not a PEM certificate and its private key: %v", cert, keyField, key, err)
 	}
 	return nil
+}
+
+// checkClientUsage checks that the certificate in file may serve as a
+// client certificate: it has no extended key usage (any use) or names
+// clientAuth.
+func checkClientUsage(field, file, why string) error {
+	rest, err := os.ReadFile(file)
+	if err != nil {
+		return fieldErr(field, "%q cannot be read: %v", file, errors.Unwrap(err))
+	}
+	var block *pem.Block
+	for {
+		block, rest = pem.Decode(rest)
+		if block == nil || block.Type == "CERTIFICATE" {
+			break
+		}
+	}
+	if block == nil {
+		return fieldErr(field, "%q holds no PEM certificate", file)
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return fieldErr(field, "%q: %v", file, err)
+	}
+	if len(cert.ExtKeyUsage) == 0 {
+		return nil
+	}
+	for _, u := range cert.ExtKeyUsage {
+		if u == x509.ExtKeyUsageClientAuth || u == x509.ExtKeyUsageAny {
+			return nil
+		}
+	}
+	return fieldErr(field, "%q lacks the clientAuth extended key usage: %s", file, why)
 }
 
 // checkCAFile checks that file (when set) holds PEM certificates.

@@ -16,15 +16,23 @@ import (
 	"time"
 )
 
-// testPEM writes a self-signed certificate and its key under dir.
+// testPEM writes a self-signed certificate (for any use) and its key
+// under dir.
 func testPEM(t *testing.T, dir, name string) (cert, key string) {
+	t.Helper()
+	return testPEMUsage(t, dir, name)
+}
+
+// testPEMUsage is testPEM with the given extended key usages.
+func testPEMUsage(t *testing.T, dir, name string, usage ...x509.ExtKeyUsage) (cert, key string) {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+		ExtKeyUsage: usage}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
 	if err != nil {
 		t.Fatal(err)
@@ -47,6 +55,7 @@ func TestValidate_TLS(t *testing.T) {
 	dir := t.TempDir()
 	cert, key := testPEM(t, dir, "server")
 	otherCert, otherKey := testPEM(t, dir, "other")
+	serverOnly, serverOnlyKey := testPEMUsage(t, dir, "server-only", x509.ExtKeyUsageServerAuth)
 	missing := filepath.Join(dir, "missing.pem")
 	garbage := filepath.Join(dir, "garbage.pem")
 	if err := os.WriteFile(garbage, []byte("not PEM\n"), 0o600); err != nil {
@@ -81,6 +90,8 @@ func TestValidate_TLS(t *testing.T) {
 		{"client-cert-auth", []func(*Config){https, withCert, func(c *Config) { c.ClientCertAuth = true }}, "needs trusted-ca-file"},
 		{"client-cert-auth", []func(*Config){withCert, func(c *Config) { c.ClientCertAuth, c.TrustedCAFile = true, otherCert }}, "nothing to guard"},
 		{"advertise-client-urls", []func(*Config){withCert, func(c *Config) { c.AdvertiseClientURLs = []string{"https://127.0.0.1:2379"} }}, "no listen-client-url is"},
+		{"cert-file", []func(*Config){https, func(c *Config) { c.CertFile, c.KeyFile, c.TrustedCAFile = serverOnly, serverOnlyKey, cert }}, "lacks the clientAuth extended key usage"},
+		{"peer-cert-file", []func(*Config){httpsPeers, func(c *Config) { c.PeerCertFile, c.PeerKeyFile, c.PeerTrustedCAFile = serverOnly, serverOnlyKey, cert }}, "lacks the clientAuth extended key usage"},
 		{"peer-cert-file", []func(*Config){httpsPeers}, "to serve https listen-peer-urls"},
 		{"peer-cert-file", []func(*Config){func(c *Config) { c.PeerCertFile, c.PeerKeyFile = cert, key }}, "would not be used"},
 		{"peer-key-file", []func(*Config){httpsPeers, func(c *Config) { c.PeerCertFile = cert }}, "must be set when peer-cert-file is"},
