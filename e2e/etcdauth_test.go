@@ -33,8 +33,8 @@ func grantZkgatePrefix(t *testing.T, clientURL, role string) {
 // keeps serving every ZooKeeper-style face: the ZooKeeper protocol
 // (create, get, an ephemeral kept alive past its session timeout and
 // removed when the session closes, a watch), the namespace gRPC API
-// (ctl) and HTTP/JSON; so does it after a restart with auth already on
-// and after the auth revision moves. Anonymous etcd clients are refused,
+// (ctl) and HTTP/JSON; so does it after the auth revision moves, after
+// etcd drops its token, and after a restart with auth already on. Anonymous etcd clients are refused,
 // and an etcd user cannot read zkgate's keys through the etcd API.
 func TestEtcdAuth_GatewayFaces(t *testing.T) {
 	t.Parallel()
@@ -164,10 +164,15 @@ func TestEtcdAuth_GatewayFaces(t *testing.T) {
 		t.Fatalf("ephemeral of a live session after its timeout: %+v %v", st, err)
 	}
 
-	// The auth revision moves on (a user added): the node's token is
-	// renewed.
+	// The auth revision moves on (a user added), and then etcd drops the
+	// node's token (its user's password is set again, to the same value):
+	// the node authenticates again and goes on.
 	harness.Etcdctl(t, ep, "--user", "root:rootpw", "user", "add", "someone", "--new-user-password=x")
 	check("revision")
+	if r := harness.EtcdctlResult(t, "zkpw\n", ep, "--user", "root:rootpw", "user", "passwd", "zkgate", "--interactive=false"); r.ExitCode != 0 {
+		t.Fatalf("passwd: %s %s", r.Stdout, r.Stderr)
+	}
+	check("token-dropped")
 
 	// Restarted with auth on from the start.
 	n.Stop()
