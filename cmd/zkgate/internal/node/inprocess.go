@@ -10,6 +10,7 @@ import (
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/server/v3/auth"
 	"go.etcd.io/etcd/server/v3/etcdserver"
 	"go.etcd.io/etcd/server/v3/etcdserver/api/v3rpc"
 	"go.etcd.io/etcd/server/v3/proxy/grpcproxy/adapter"
@@ -51,6 +52,11 @@ type identity struct {
 	mu         sync.Mutex
 	token      string
 	warnedAnon bool
+	// failed and failErr hold back authenticating again for a second
+	// after a refusal (a wrong password), so that a burst of requests
+	// does not become a burst of password checks.
+	failed  time.Time
+	failErr error
 }
 
 // anonymousPeer replaces the caller's peer, so that etcd never takes a
@@ -78,6 +84,9 @@ func (id *identity) ctx(ctx context.Context) (context.Context, error) {
 	if err != nil {
 		return nil, err
 	}
+	if tok == "" { // auth was turned off meanwhile
+		return metadata.NewIncomingContext(ctx, metadata.MD{}), nil
+	}
 	return metadata.NewIncomingContext(ctx, metadata.Pairs(rpctypes.TokenFieldNameGRPC, tok)), nil
 }
 
@@ -95,13 +104,27 @@ func (id *identity) validToken(ctx context.Context) (string, error) {
 		}
 	}
 	id.token = ""
-	resp, err := id.s.Authenticate(ctx, &pb.AuthenticateRequest{Name: id.user, Password: id.password})
-	if err != nil {
-		return "", fmt.Errorf("authenticating to etcd as %q: %w", id.user, err)
+	if id.failErr != nil && time.Since(id.failed) < authRetryDelay {
+		return "", id.failErr
 	}
+	resp, err := id.s.Authenticate(ctx, &pb.AuthenticateRequest{Name: id.user, Password: id.password})
+	switch {
+	case errors.Is(err, auth.ErrAuthNotEnabled):
+		return "", nil
+	case err != nil:
+		err = fmt.Errorf("authenticating to etcd as %q: %w", id.user, err)
+		if ctx.Err() == nil {
+			id.failed, id.failErr = time.Now(), err
+		}
+		return "", err
+	}
+	id.failErr = nil
 	id.token = resp.Token
 	return id.token, nil
 }
+
+// authRetryDelay is how long a refused authentication is not tried again.
+const authRetryDelay = time.Second
 
 // forget drops the cached token after the member refused it.
 func (id *identity) forget() {
