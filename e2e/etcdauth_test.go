@@ -9,6 +9,7 @@ import (
 	"github.com/go-zookeeper/zk"
 
 	"github.com/zkgate/zkgate/e2e/harness"
+	"github.com/zkgate/zkgate/zkbridge/jute"
 )
 
 // grantZkgatePrefix gives role readwrite on zkgate's key prefix
@@ -32,7 +33,7 @@ func grantZkgatePrefix(t *testing.T, clientURL, role string) {
 // a reader of one etcd key), the node started with --etcd-user zkgate
 // keeps serving every ZooKeeper-style face: the ZooKeeper protocol
 // (create, get, an ephemeral kept alive past its session timeout and
-// removed when the session closes, a watch), the namespace gRPC API
+// removed when the session closes or expires, a watch), the namespace gRPC API
 // (ctl) and HTTP/JSON; so does it after the auth revision moves, after
 // etcd drops its token, and after a restart with auth already on. Anonymous etcd clients are refused,
 // and an etcd user cannot read zkgate's keys through the etcd API.
@@ -128,6 +129,19 @@ func TestEtcdAuth_GatewayFaces(t *testing.T) {
 		waitGone(t, other, p+"/eph")
 	}
 	check("enabled")
+
+	// A session whose client vanishes expires: its lease runs out and
+	// the node removes its ephemeral as the zkgate user.
+	raw, err := harness.DialZK(n.ZKAddr, harness.ZKConnectOptions{TimeOut: 4000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rh, _, err := raw.Call(jute.OpCreate, &jute.CreateRequest{Path: "/expiring", ACL: worldAll, Flags: jute.ModeEphemeral}); err != nil || rh.Err != 0 {
+		t.Fatalf("ephemeral of a raw session: %+v %v", rh, err)
+	}
+	raw.Drop()
+	watcher, _ := zkConnect(t, n.ZKAddr)
+	waitGone(t, watcher, "/expiring")
 
 	select {
 	case ev := <-earlyWatch:
