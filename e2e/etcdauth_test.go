@@ -32,11 +32,12 @@ func grantZkgatePrefix(t *testing.T, clientURL, role string) {
 // user, a zkgate user whose role has readwrite on zkgate's prefix only,
 // a reader of one etcd key), the node started with --etcd-user zkgate
 // keeps serving every ZooKeeper-style face: the ZooKeeper protocol
-// (create, get, an ephemeral kept alive past its session timeout and
-// removed when the session closes or expires, a watch), the namespace gRPC API
+// (create, get, a watch, an ephemeral kept alive past its session timeout
+// and removed when its session closes or expires), the namespace gRPC API
 // (ctl) and HTTP/JSON; so does it after the auth revision moves, after
-// etcd drops its token, and after a restart with auth already on. Anonymous etcd clients are refused,
-// and an etcd user cannot read zkgate's keys through the etcd API.
+// etcd drops its token, and after a restart with auth already on.
+// Anonymous etcd clients are refused, and an etcd user cannot read
+// zkgate's keys through the etcd API.
 func TestEtcdAuth_GatewayFaces(t *testing.T) {
 	t.Parallel()
 	n := harness.StartNode(t, harness.NodeOptions{
