@@ -53,6 +53,7 @@ func TestCLI_BadInput(t *testing.T) {
 	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	certs := harness.NewCerts(t)
 	cases := []struct {
 		name string
 		args []string
@@ -75,6 +76,13 @@ func TestCLI_BadInput(t *testing.T) {
 		{"missing config file", []string{"serve", "--config", filepath.Join(dir, "nope.yaml")}, []string{"config", "nope.yaml"}},
 		{"data dir under a file", serveArgs(t, filepath.Join(file, "data")), []string{"data-dir", "not a directory"}},
 		{"extra argument", []string{"serve", "now"}, []string{"unknown command \"now\""}},
+		{"https without a certificate", []string{"serve", "--listen-client-urls", "https://127.0.0.1:2379", "--advertise-client-urls", "https://127.0.0.1:2379"}, []string{"cert-file", "https listen-client-urls"}},
+		{"missing certificate file", []string{"serve", "--zk-secure-listen", "127.0.0.1:2281", "--cert-file", filepath.Join(dir, "nope.pem"), "--key-file", file}, []string{"cert-file", "nope.pem", "cannot be read"}},
+		{"certificate that is not PEM", []string{"serve", "--zk-secure-listen", "127.0.0.1:2281", "--cert-file", file, "--key-file", file}, []string{"cert-file", "not a PEM certificate"}},
+		{"client certificates without a CA", []string{"serve", "--zk-secure-listen", "127.0.0.1:2281", "--cert-file", certs.ServerCert, "--key-file", certs.ServerKey, "--client-cert-auth"}, []string{"client-cert-auth", "needs trusted-ca-file"}},
+		{"key of another certificate", []string{"serve", "--zk-secure-listen", "127.0.0.1:2281", "--cert-file", certs.ServerCert, "--key-file", certs.ClientKey}, []string{"cert-file", "not a PEM certificate and its private key"}},
+		{"https peers without a certificate", []string{"serve", "--listen-peer-urls", "https://127.0.0.1:2380", "--initial-advertise-peer-urls", "https://127.0.0.1:2380"}, []string{"peer-cert-file", "https listen-peer-urls"}},
+		{"etcd password without user", []string{"serve", "--etcd-password", "pw"}, []string{"etcd-user", "etcd-password"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

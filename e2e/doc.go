@@ -1,5 +1,6 @@
 // Package e2e holds zkgate's end-to-end tests: each builds the real binary,
 // starts real processes on loopback (see package harness) and drives them
-// with real clients: etcdctl, clientv3 and its concurrency package, and
-// plain HTTP. Run them with `make e2e`.
+// with real clients: etcdctl, clientv3 and its concurrency package, plain
+// HTTP, go-zookeeper, kazoo, zkCli.sh and the C client, over TLS too
+// (certificates made per test). Run them with `make e2e`.
 package e2e

@@ -2,6 +2,7 @@ package zkbridge
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -247,6 +248,14 @@ func (c *conn) serve() {
 	}()
 	var first [4]byte
 	_ = c.nc.SetReadDeadline(time.Now().Add(c.s.cfg.HandshakeTimeout))
+	if tc, ok := c.nc.(*tls.Conn); ok {
+		// A plaintext client, or a certificate the server does not
+		// trust, ends here, within the handshake timeout.
+		if err := tc.Handshake(); err != nil {
+			c.logClose("TLS handshake failed", err)
+			return
+		}
+	}
 	if _, err := io.ReadFull(c.nc, first[:]); err != nil {
 		return
 	}

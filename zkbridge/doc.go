@@ -7,8 +7,13 @@ own; the wire codec is package zkbridge/jute.
 
 # Design
 
-A Server accepts connections on the --zk-listen listener. The first four
-bytes of a connection decide what it is: a four-letter word (answered and
+A Server accepts connections on the --zk-listen listener (Serve) and, for
+ZooKeeper's secureClientPort, on a TLS listener (ServeTLS, --zk-secure-listen):
+there the TLS handshake runs first, on the connection's goroutine and
+within HandshakeTimeout, and a client that fails it (plaintext, or without
+a certificate the server trusts) is closed with a log line; then both
+kinds of connection are served alike. The first four bytes of a
+connection decide what it is: a four-letter word (answered and
 closed, if the whitelist allows it) or the length of a ConnectRequest.
 
 Each connection (conn.go) is a small driver around the engine:

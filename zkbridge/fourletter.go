@@ -3,9 +3,11 @@ package zkbridge
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -88,8 +90,13 @@ func (s *Server) answer(word string) string {
 			fmt.Fprintf(&b, "%s\t%s\n", p[0], p[1])
 		}
 	case "conf":
+		plain, secure := s.addrs()
+		fmt.Fprintf(&b, "clientPort=%d\nsecureClientPort=%d\n", firstPort(plain), firstPort(secure))
+		if len(secure) > 0 {
+			fmt.Fprintf(&b, "secureClientPortAddress=%s\n", strings.Join(secure, ","))
+		}
 		fmt.Fprintf(&b, "clientPortAddress=%s\ndataDir=%s\nminSessionTimeout=%d\nmaxSessionTimeout=%d\nmaxBuffer=%d\nclientURLs=%s\n",
-			s.addr(), s.cfg.DataDir, s.cfg.MinSessionTimeout.Milliseconds(), s.cfg.MaxSessionTimeout.Milliseconds(), s.cfg.MaxPacket, strings.Join(s.cfg.ClientURLs, ","))
+			strings.Join(plain, ","), s.cfg.DataDir, s.cfg.MinSessionTimeout.Milliseconds(), s.cfg.MaxSessionTimeout.Milliseconds(), s.cfg.MaxPacket, strings.Join(s.cfg.ClientURLs, ","))
 	case "envi":
 		host, _ := os.Hostname()
 		fmt.Fprintf(&b, "Environment:\nzookeeper.version=%s\nhost.name=%s\ngo.version=%s\nos.name=%s\nos.arch=%s\nuser.dir=%s\n",
@@ -123,15 +130,38 @@ func (s *Server) answer(word string) string {
 	return b.String()
 }
 
-func (s *Server) addr() string {
+// addrs returns the addresses of the plaintext and of the TLS listeners,
+// each sorted.
+func (s *Server) addrs() (plain, secure []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var a []string
 	for _, l := range s.listeners {
-		a = append(a, l.Addr().String())
+		if s.secure[l] {
+			secure = append(secure, l.Addr().String())
+		} else {
+			plain = append(plain, l.Addr().String())
+		}
 	}
-	sort.Strings(a)
-	return strings.Join(a, ",")
+	sort.Strings(plain)
+	sort.Strings(secure)
+	return plain, secure
+}
+
+// firstPort is the port of the first of addrs, or -1 (ZooKeeper's
+// answer for a port it does not serve).
+func firstPort(addrs []string) int {
+	if len(addrs) == 0 {
+		return -1
+	}
+	_, p, err := net.SplitHostPort(addrs[0])
+	if err != nil {
+		return -1
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 func wd() string {

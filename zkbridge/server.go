@@ -1,6 +1,7 @@
 package zkbridge
 
 import (
+	"crypto/tls"
 	"errors"
 	"net"
 	"sync"
@@ -55,6 +56,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	listeners []net.Listener
+	secure    map[net.Listener]bool // listeners serving TLS (ServeTLS)
 	conns     map[*conn]struct{}
 	closed    bool
 	wg        sync.WaitGroup
@@ -134,6 +136,21 @@ func New(cfg Config) (*Server, error) {
 
 // Serve accepts connections on l until l fails or the Server is closed.
 func (s *Server) Serve(l net.Listener) error {
+	return s.serve(l, false)
+}
+
+// ServeTLS is Serve with TLS on every connection of l, as ZooKeeper's
+// secureClientPort: tc supplies the certificate and decides whether a
+// client certificate is required. The handshake runs on the
+// connection's own goroutine within HandshakeTimeout; a client that does
+// not complete it (a plaintext client, a certificate the server does not
+// trust) has its connection closed. Four-letter words are answered over
+// TLS too.
+func (s *Server) ServeTLS(l net.Listener, tc *tls.Config) error {
+	return s.serve(tls.NewListener(l, tc), true)
+}
+
+func (s *Server) serve(l net.Listener, secure bool) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -141,6 +158,12 @@ func (s *Server) Serve(l net.Listener) error {
 		return net.ErrClosed
 	}
 	s.listeners = append(s.listeners, l)
+	if secure {
+		if s.secure == nil {
+			s.secure = map[net.Listener]bool{}
+		}
+		s.secure[l] = true
+	}
 	s.mu.Unlock()
 	for {
 		nc, err := l.Accept()

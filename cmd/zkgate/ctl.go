@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -10,8 +11,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	"golang.org/x/sys/unix"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/zkgate/zkgate/gateway"
@@ -25,6 +29,37 @@ type ctlOptions struct {
 	output    string
 	auth      []string
 	timeout   time.Duration
+	tls       tlsFlags
+}
+
+// tlsFlags are etcdctl's flags for an https endpoint.
+type tlsFlags struct {
+	cacert, cert, key string
+}
+
+func (t *tlsFlags) add(f *pflag.FlagSet) {
+	f.StringVar(&t.cacert, "cacert", "", "CA certificates (PEM) to verify an https endpoint (default: the system's)")
+	f.StringVar(&t.cert, "cert", "", "Client certificate (PEM) for an https endpoint that requires one")
+	f.StringVar(&t.key, "key", "", "Private key (PEM) of --cert")
+}
+
+// credentials are the transport credentials for an endpoint of scheme:
+// TLS for https, plaintext for http.
+func (t *tlsFlags) credentials(scheme string) (grpc.DialOption, error) {
+	if scheme != "https" {
+		if t.cacert != "" || t.cert != "" || t.key != "" {
+			return nil, errors.New("--cacert, --cert and --key need an https endpoint")
+		}
+		return grpc.WithTransportCredentials(insecure.NewCredentials()), nil
+	}
+	if (t.cert == "") != (t.key == "") {
+		return nil, errors.New("--cert and --key go together")
+	}
+	tc, err := transport.TLSInfo{CertFile: t.cert, KeyFile: t.key, TrustedCAFile: t.cacert}.ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("TLS: %w", err)
+	}
+	return grpc.WithTransportCredentials(credentials.NewTLS(tc)), nil
 }
 
 func newCtlCommand() *cobra.Command {
@@ -70,6 +105,7 @@ removed when ctl exits, as with zkCli.sh when it quits.`,
 	f.StringVarP(&o.output, "output", "o", "text", "Output format: text or json")
 	f.StringArrayVar(&o.auth, "auth", nil, "Credentials as scheme:credentials, e.g. digest:user:password (repeatable), as zkCli's addauth")
 	f.DurationVar(&o.timeout, "command-timeout", 30*time.Second, "Time limit of one command")
+	o.tls.add(f)
 	cmd.AddCommand(
 		ctlLs(o), ctlTree(o), ctlStat(o), ctlGet(o), ctlSet(o), ctlCreate(o),
 		ctlDelete(o), ctlDeleteAll(o), ctlWatch(o), ctlGetACL(o), ctlSetACL(o),
@@ -93,18 +129,23 @@ func (o *ctlOptions) dial(cmd *cobra.Command) (*ctlClient, error) {
 	if o.output != "text" && o.output != "json" {
 		return nil, fmt.Errorf("--output %q: must be text or json", o.output)
 	}
-	var targets []string
+	var targets, schemes []string
 	for _, ep := range o.endpoints {
 		u, err := url.Parse(ep)
-		if err != nil || u.Host == "" {
+		if err != nil || u.Host == "" || u.Scheme != "http" && u.Scheme != "https" {
 			return nil, fmt.Errorf("--endpoints %q: not a URL such as http://127.0.0.1:2379", ep)
 		}
 		targets = append(targets, u.Host)
+		schemes = append(schemes, u.Scheme)
 	}
 	if len(targets) == 0 {
 		return nil, fmt.Errorf("--endpoints: none given")
 	}
-	conn, err := grpc.NewClient(targets[0], grpc.WithTransportCredentials(insecure.NewCredentials()))
+	creds, err := o.tls.credentials(schemes[0])
+	if err != nil {
+		return nil, err
+	}
+	conn, err := grpc.NewClient(targets[0], creds)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s: %w", targets[0], err)
 	}

@@ -12,6 +12,8 @@ main.go only wires things together: each subcommand lives in its own file
 serve reads its configuration through internal/config and hands the work
 to internal/node. Errors reach
 the user as one line on stderr, prefixed "zkgate:", with exit status 1.
+ctl, lock and elect reach an https endpoint with etcdctl's --cacert,
+--cert and --key.
 
 Internal packages:
 
@@ -21,7 +23,9 @@ Internal packages:
   - internal/node: starts and stops the embedded etcd member (or the
     external-etcd gateway), locks the data dir, knows how to stop a member
     that never became ready, and starts the namespace engine, its gRPC and
-    HTTP servers and the ZooKeeper protocol listener on top.
+    HTTP servers and the ZooKeeper protocol listeners (plaintext and TLS)
+    on top; with TLS on the ports and an etcd identity of its own for the
+    namespace when etcd authentication is on.
   - internal/logging: zap loggers, with etcd's routine messages dropped
     below debug level.
 */

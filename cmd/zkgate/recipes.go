@@ -22,6 +22,7 @@ type recipeOptions struct {
 	auth           []string
 	sessionTimeout time.Duration
 	curator        bool
+	tls            tlsFlags
 }
 
 func (o *recipeOptions) flags(cmd *cobra.Command) {
@@ -29,12 +30,13 @@ func (o *recipeOptions) flags(cmd *cobra.Command) {
 	f.StringSliceVar(&o.endpoints, "endpoints", []string{"http://127.0.0.1:2379"}, "zkgate client URLs (the first is used)")
 	f.StringArrayVar(&o.auth, "auth", nil, "Credentials as scheme:credentials, e.g. digest:user:password (repeatable)")
 	f.DurationVar(&o.sessionTimeout, "session-timeout", 10*time.Second, "Session timeout: if this process dies, what it holds is freed this long after")
+	o.tls.add(f)
 	f.BoolVar(&o.curator, "curator", false, "Use Curator's node names and ordering (InterProcessMutex, LeaderLatch) instead of kazoo's")
 }
 
 // session connects and opens a session kept alive until close.
 func (o *recipeOptions) session(cmd *cobra.Command) (*client.Session, func(), error) {
-	c, err := (&ctlOptions{endpoints: o.endpoints, output: "text", auth: o.auth}).dial(cmd)
+	c, err := (&ctlOptions{endpoints: o.endpoints, output: "text", auth: o.auth, tls: o.tls}).dial(cmd)
 	if err != nil {
 		return nil, nil, err
 	}

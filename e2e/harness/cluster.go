@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net/url"
 	"strings"
@@ -134,7 +135,7 @@ func (c *Cluster) leader() *Node {
 		if !n.Running() {
 			continue
 		}
-		st, err := status(n.ClientURL)
+		st, err := status(n.ClientURL, n.tls)
 		if err != nil || st.Leader == 0 || (leaderID != 0 && st.Leader != leaderID) {
 			return nil
 		}
@@ -152,8 +153,8 @@ func (n *Node) Running() bool {
 	return n.cmd != nil && n.state == nil
 }
 
-func status(endpoint string) (*clientv3.StatusResponse, error) {
-	cl, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: time.Second, Logger: zap.NewNop()})
+func status(endpoint string, tc *tls.Config) (*clientv3.StatusResponse, error) {
+	cl, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: time.Second, Logger: zap.NewNop(), TLS: tc})
 	if err != nil {
 		return nil, err
 	}

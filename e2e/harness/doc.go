@@ -16,6 +16,13 @@
 // EtcdctlResult run etcdctl commands, EtcdctlCmd prepares long-running
 // ones (watch, elect, lock), and NewClient gives a clientv3 client.
 //
+// TLS: NewCerts makes a CA, a server certificate for loopback (usable as
+// a client certificate too), a client certificate and one from another CA
+// under t.TempDir(); their ServerArgs, PeerArgs and EtcdctlArgs give the
+// matching options. NodeOptions.TLS makes a node's URLs https and is how
+// the harness reaches it; StartTLSCluster starts a cluster with TLS on the
+// client and peer ports, and NewTLSClient is NewClient over TLS.
+//
 // Nothing here sleeps to synchronise: readiness is polled, output is
 // awaited, and every wait has a generous bound so a hang fails the test
 // instead of stalling the run.

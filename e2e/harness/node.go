@@ -3,6 +3,7 @@ package harness
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -39,6 +40,7 @@ type Node struct {
 	ZKAddr           string // --zk-listen
 
 	t    testing.TB
+	tls  *tls.Config // how the harness reaches an https node
 	args []string
 	env  []string
 	log  *logBuffer
@@ -67,6 +69,10 @@ type NodeOptions struct {
 	Env []string
 	// DataDir defaults to a new directory under t.TempDir().
 	DataDir string
+	// TLS, when set, makes the client and peer URLs https (the
+	// certificate options go in Args) and is how the harness reaches the
+	// node (health checks, Client).
+	TLS *tls.Config
 }
 
 // NewNode prepares a node without starting it.
@@ -87,13 +93,18 @@ func NewNode(t testing.TB, o NodeOptions) *Node {
 	if o.DataDir == "" {
 		o.DataDir = filepath.Join(t.TempDir(), o.Name+"-data")
 	}
+	scheme := "http"
+	if o.TLS != nil {
+		scheme = "https"
+	}
 	n := &Node{
 		Name:      o.Name,
 		DataDir:   o.DataDir,
-		ClientURL: fmt.Sprintf("http://127.0.0.1:%d", o.ClientPort),
-		PeerURL:   fmt.Sprintf("http://127.0.0.1:%d", o.PeerPort),
+		ClientURL: fmt.Sprintf("%s://127.0.0.1:%d", scheme, o.ClientPort),
+		PeerURL:   fmt.Sprintf("%s://127.0.0.1:%d", scheme, o.PeerPort),
 		ZKAddr:    fmt.Sprintf("127.0.0.1:%d", o.ZKPort),
 		t:         t,
+		tls:       o.TLS,
 		env:       o.Env,
 		log:       &logBuffer{},
 	}
@@ -173,7 +184,8 @@ func (n *Node) WaitReady() {
 
 func (n *Node) waitHealthy(timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
-	client := &http.Client{Timeout: 5 * time.Second}
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: n.tls}}
+	defer client.CloseIdleConnections()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -282,6 +294,9 @@ func (n *Node) Restart() {
 // test ends.
 func (n *Node) Client() *clientv3.Client {
 	n.t.Helper()
+	if n.tls != nil {
+		return NewTLSClient(n.t, n.tls, n.ClientURL)
+	}
 	return NewClient(n.t, n.ClientURL)
 }
 

@@ -73,13 +73,38 @@ type Config struct {
 	// MaxTxnOps is the most operations one transaction may hold.
 	MaxTxnOps uint
 
+	// CertFile and KeyFile are the TLS certificate and key served on
+	// https client URLs and on ZKSecureListen (etcd's --cert-file and
+	// --key-file). TrustedCAFile verifies client certificates, which are
+	// required when ClientCertAuth is set (--trusted-ca-file,
+	// --client-cert-auth).
+	CertFile, KeyFile, TrustedCAFile string
+	ClientCertAuth                   bool
+	// PeerCertFile, PeerKeyFile, PeerTrustedCAFile and
+	// PeerClientCertAuth are the same for https peer URLs (etcd's
+	// --peer-cert-file, ...).
+	PeerCertFile, PeerKeyFile, PeerTrustedCAFile string
+	PeerClientCertAuth                           bool
+
 	// EtcdEndpoints, when set, makes zkgate a gateway in front of an
 	// existing etcd cluster instead of embedding a member.
 	EtcdEndpoints []string
+	// EtcdUser and EtcdPassword are the etcd user the namespace acts as
+	// when etcd authentication is enabled, against the embedded member or
+	// EtcdEndpoints. Empty: anonymous.
+	EtcdUser, EtcdPassword string
+	// EtcdCertFile, EtcdKeyFile and EtcdTrustedCAFile are the client
+	// certificate, key and CA bundle used to reach https EtcdEndpoints.
+	EtcdCertFile, EtcdKeyFile, EtcdTrustedCAFile string
 
 	// ZKListen is host:port for the ZooKeeper wire protocol; empty
 	// disables it.
 	ZKListen string
+	// ZKSecureListen is host:port for the ZooKeeper wire protocol over
+	// TLS (ZooKeeper's secureClientPort), with the certificate of
+	// CertFile and, when ClientCertAuth is set, client certificates
+	// verified against TrustedCAFile. Empty disables it.
+	ZKSecureListen string
 
 	// MinSessionTimeout and MaxSessionTimeout clamp the session timeouts
 	// clients ask for (ZooKeeper's minSessionTimeout / maxSessionTimeout).
@@ -93,8 +118,8 @@ type Config struct {
 	ContainerCheckInterval time.Duration
 	// MaxDataBytes is the largest znode data accepted.
 	MaxDataBytes uint
-	// FourLetterWords are the four-letter words answered on ZKListen;
-	// "*" allows every one.
+	// FourLetterWords are the four-letter words answered on ZKListen and
+	// ZKSecureListen; "*" allows every one.
 	FourLetterWords []string
 
 	// PprofListen is host:port of a debug listener serving Go's
@@ -204,6 +229,17 @@ func (c *Config) Validate() error {
 		if err := checkHostPort(c.ZKListen); err != nil {
 			return fieldErr("zk-listen", "%q: %v", c.ZKListen, err)
 		}
+	}
+	if c.ZKSecureListen != "" {
+		if err := checkHostPort(c.ZKSecureListen); err != nil {
+			return fieldErr("zk-secure-listen", "%q: %v", c.ZKSecureListen, err)
+		}
+		if c.ZKSecureListen == c.ZKListen {
+			return fieldErr("zk-secure-listen", "%q is also zk-listen", c.ZKSecureListen)
+		}
+	}
+	if err := c.validateTLS(); err != nil {
+		return err
 	}
 	if c.MinSessionTimeout < time.Second {
 		return fieldErr("zk-min-session-timeout", "must be at least 1000 ms, got %v", c.MinSessionTimeout)
@@ -363,9 +399,6 @@ func checkURLs(field string, urls []string, bind bool) error {
 		}
 		if u.Scheme != "http" && u.Scheme != "https" {
 			return fieldErr(field, "%q: scheme must be http or https", s)
-		}
-		if u.Scheme == "https" {
-			return fieldErr(field, "%q: https is not supported yet (no TLS options)", s)
 		}
 		if u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.Fragment != "" {
 			return fieldErr(field, "%q: must be scheme://host:port with no path", s)

@@ -10,6 +10,10 @@
 // ZKGATE_CONFIG), environment variables, flags given on the command line.
 // Unknown keys in a file are an error. Validate returns a *FieldError that
 // names the option and the reason, which the CLI prints as one line.
+// Validate also reads every certificate, key and CA file named, so that a
+// missing or mismatched file is reported by option before anything
+// starts. Secret options (etcd-password) are shown as "(set)" by
+// Effective; give them by environment or file rather than by flag.
 //
 // Library packages (gateway, zkbridge, ...) never read flags or the
 // environment: they take their own config structs, filled from here.

@@ -24,6 +24,8 @@ type Option struct {
 	Usage string
 	// Kind names the value in --help ("urls", "ms", "bytes", ...).
 	Kind string
+	// Secret options are shown as "(set)" by Effective.
+	Secret bool
 	// get renders the field's value (used for defaults and for printing
 	// the effective configuration); set parses a value into the field.
 	get func(*Config) string
@@ -60,6 +62,27 @@ func list(name, usage string, f func(*Config) *[]string) Option {
 			return nil
 		},
 	}
+}
+
+// boolean is an on/off option; the bare flag means true.
+func boolean(name, usage string, f func(*Config) *bool) Option {
+	return Option{Name: name, Usage: usage, Kind: "bool",
+		get: func(c *Config) string { return strconv.FormatBool(*f(c)) },
+		set: func(c *Config, v *viper.Viper, key string) error {
+			s := strings.TrimSpace(fmt.Sprint(v.Get(key)))
+			b, err := strconv.ParseBool(s)
+			if err != nil {
+				return fieldErr(name, "%q is not true or false", s)
+			}
+			*f(c) = b
+			return nil
+		},
+	}
+}
+
+func secret(o Option) Option {
+	o.Secret = true
+	return o
 }
 
 // words is a list option that is not a URL list.
@@ -126,13 +149,27 @@ var Options = []Option{
 	uintOpt("quota-backend-bytes", "bytes", "Database size that raises a NOSPACE alarm and stops writes.", func(c *Config) *int64 { return &c.QuotaBackendBytes }),
 	uintOpt("max-request-bytes", "bytes", "Largest client request accepted, in bytes (room for 1 MiB znodes).", func(c *Config) *uint { return &c.MaxRequestBytes }),
 	uintOpt("max-txn-ops", "count", "Most operations in one transaction (room for big ZooKeeper multis).", func(c *Config) *uint { return &c.MaxTxnOps }),
+	str("cert-file", "file", "TLS certificate (PEM) for https listen-client-urls and zk-secure-listen.", func(c *Config) *string { return &c.CertFile }),
+	str("key-file", "file", "Private key (PEM) of cert-file.", func(c *Config) *string { return &c.KeyFile }),
+	str("trusted-ca-file", "file", "CA certificates (PEM) client certificates must chain to; once set, TLS clients must present one (as in etcd).", func(c *Config) *string { return &c.TrustedCAFile }),
+	boolean("client-cert-auth", "Require client certificates (signed by trusted-ca-file) on https client URLs and zk-secure-listen; etcd also takes their common name as the etcd user.", func(c *Config) *bool { return &c.ClientCertAuth }),
+	str("peer-cert-file", "file", "TLS certificate (PEM) for https peer URLs, also presented to other members.", func(c *Config) *string { return &c.PeerCertFile }),
+	str("peer-key-file", "file", "Private key (PEM) of peer-cert-file.", func(c *Config) *string { return &c.PeerKeyFile }),
+	str("peer-trusted-ca-file", "file", "CA certificates (PEM) that other members' certificates must chain to.", func(c *Config) *string { return &c.PeerTrustedCAFile }),
+	boolean("peer-client-cert-auth", "Require a certificate signed by peer-trusted-ca-file from other members.", func(c *Config) *bool { return &c.PeerClientCertAuth }),
 	list("etcd-endpoints", "Run as a gateway in front of this external etcd cluster instead of embedding a member.", func(c *Config) *[]string { return &c.EtcdEndpoints }),
+	str("etcd-user", "name", "etcd user the namespace acts as when etcd authentication is enabled (needs readwrite on zkgate's key prefix).", func(c *Config) *string { return &c.EtcdUser }),
+	secret(str("etcd-password", "password", "Password of etcd-user; prefer the environment variable or a config file to the flag.", func(c *Config) *string { return &c.EtcdPassword })),
+	str("etcd-cert-file", "file", "Client certificate (PEM) for https etcd-endpoints.", func(c *Config) *string { return &c.EtcdCertFile }),
+	str("etcd-key-file", "file", "Private key (PEM) of etcd-cert-file.", func(c *Config) *string { return &c.EtcdKeyFile }),
+	str("etcd-trusted-ca-file", "file", "CA certificates (PEM) to verify https etcd-endpoints (default: the system's).", func(c *Config) *string { return &c.EtcdTrustedCAFile }),
 	str("zk-listen", "host:port", "host:port for the ZooKeeper wire protocol; empty disables it.", func(c *Config) *string { return &c.ZKListen }),
+	str("zk-secure-listen", "host:port", "host:port for the ZooKeeper wire protocol over TLS (ZooKeeper's secureClientPort), with cert-file; empty disables it.", func(c *Config) *string { return &c.ZKSecureListen }),
 	millis("zk-min-session-timeout", "Shortest session timeout granted to clients, in milliseconds.", func(c *Config) *time.Duration { return &c.MinSessionTimeout }),
 	millis("zk-max-session-timeout", "Longest session timeout granted to clients, in milliseconds.", func(c *Config) *time.Duration { return &c.MaxSessionTimeout }),
 	str("zk-super-digest", "user:hash", "user:base64(sha1(user:password)) of a super user who passes every ACL check.", func(c *Config) *string { return &c.SuperDigest }),
 	millis("zk-container-check-interval", "How often empty containers and expired TTL nodes are removed, in milliseconds.", func(c *Config) *time.Duration { return &c.ContainerCheckInterval }),
-	words("zk-4lw-whitelist", "Four-letter words answered on zk-listen, comma-separated; * for all.", func(c *Config) *[]string { return &c.FourLetterWords }),
+	words("zk-4lw-whitelist", "Four-letter words answered on zk-listen and zk-secure-listen, comma-separated; * for all.", func(c *Config) *[]string { return &c.FourLetterWords }),
 	uintOpt("zk-max-data-bytes", "bytes", "Largest znode data accepted.", func(c *Config) *uint { return &c.MaxDataBytes }),
 	str("pprof-listen", "host:port", "host:port of a debug listener serving Go profiles at /debug/pprof/; empty disables it.", func(c *Config) *string { return &c.PprofListen }),
 	str("log-level", "level", "Log level: debug (everything, etcd included), info, warn or error.", func(c *Config) *string { return &c.LogLevel }),
@@ -145,6 +182,9 @@ func AddFlags(fs *pflag.FlagSet) {
 	fs.Var(&textValue{kind: "file"}, "config", "YAML file with options (keys as the flag names); env "+EnvPrefix+"_CONFIG.")
 	for _, o := range Options {
 		fs.Var(&textValue{s: o.DefaultValue(), kind: o.Kind}, o.Name, o.Usage+" (env "+o.Env()+")")
+		if o.Kind == "bool" {
+			fs.Lookup(o.Name).NoOptDefVal = "true"
+		}
 	}
 }
 
@@ -226,11 +266,16 @@ func checkFileKeys(file string) error {
 }
 
 // Effective renders c as the YAML a --config file would hold, one option
-// per line, in the order of Options.
+// per line, in the order of Options; a secret (etcd-password) shows as
+// "(set)".
 func Effective(c *Config) string {
 	var b strings.Builder
 	for _, o := range Options {
-		fmt.Fprintf(&b, "%s: %s\n", o.Name, strconv.Quote(o.get(c)))
+		v := o.get(c)
+		if o.Secret && v != "" {
+			v = "(set)"
+		}
+		fmt.Fprintf(&b, "%s: %s\n", o.Name, strconv.Quote(v))
 	}
 	return b.String()
 }

@@ -20,6 +20,29 @@
 // that attempt, so stopping a whole cluster at once can take the last
 // leader a few seconds.
 //
+// TLS: the client and peer certificates map onto etcd's ClientTLSInfo and
+// PeerTLSInfo, so https URLs behave as in etcd. The namespace's HTTP API
+// reaches its gRPC service on the first client URL; on an https URL it
+// does so as etcd's own HTTP gateway does, presenting the server
+// certificate and trusting the local listener. --zk-secure-listen serves
+// the ZooKeeper protocol with the client port's certificate settings
+// (etcd's server TLS configuration, without HTTP/2 negotiation).
+//
+// etcd authentication: the namespace engine talks to the member through an
+// in-process client (newInProcessClient, etcd's v3client with an
+// identity). Every request it makes carries the token of --etcd-user, kept
+// and checked against the member's auth store before use, obtained again
+// when the member no longer accepts it, and a request refused for its
+// token (expired, outdated auth revision, auth turned on meanwhile) is sent
+// once more with a fresh one: etcd refuses those before applying anything.
+// Streams (watch, lease keep-alive) get a valid token each time etcd asks
+// for their context. Whatever identity the namespace caller's context
+// carries (gRPC metadata, a TLS peer) is replaced, so a caller never acts
+// as another etcd user through the namespace. Reads served from the
+// member's MVCC store (gateway.Config.LocalStore) are not checked by etcd
+// at all. In front of an external etcd, clientv3 does the same with
+// Username and Password.
+//
 // Concurrency: Start and Close may be called from any goroutine; Close is
 // idempotent. The node's gRPC server list is guarded by mu.
 package node

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
@@ -19,6 +22,7 @@ import (
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/logging"
 	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/recipes"
+	"github.com/zkgate/zkgate/schema"
 )
 
 // external is a node in front of an etcd cluster it does not run: the
@@ -37,20 +41,33 @@ type external struct {
 // startExternal connects to cfg.EtcdEndpoints and serves the namespace.
 func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers) (*Node, error) {
 	n := &Node{cfg: cfg, logs: logs, start: time.Now()}
-	zkl, err := listenZK(cfg.ZKListen)
-	if err != nil {
+	if err := n.listenZK(); err != nil {
 		return nil, err
 	}
-	n.zkListener = zkl
-	client, err := clientv3.New(clientv3.Config{
+	ccfg := clientv3.Config{
 		Endpoints:          cfg.EtcdEndpoints,
 		DialTimeout:        5 * time.Second,
 		Logger:             logs.Etcd,
 		MaxCallSendMsgSize: int(cfg.MaxRequestBytes),
 		Context:            context.Background(),
-	})
+		Username:           cfg.EtcdUser,
+		Password:           cfg.EtcdPassword,
+	}
+	if strings.Contains(strings.Join(cfg.EtcdEndpoints, ","), "https://") {
+		info := transport.TLSInfo{CertFile: cfg.EtcdCertFile, KeyFile: cfg.EtcdKeyFile, TrustedCAFile: cfg.EtcdTrustedCAFile, Logger: logs.Etcd}
+		tc, err := info.ClientConfig()
+		if err != nil {
+			n.closeZKListener()
+			return nil, &config.FieldError{Field: "etcd-cert-file", Reason: err.Error()}
+		}
+		ccfg.TLS = tc
+	}
+	client, err := clientv3.New(ccfg)
 	if err != nil {
 		n.closeZKListener()
+		if errors.Is(err, rpctypes.ErrAuthFailed) {
+			return nil, &config.FieldError{Field: "etcd-user", Reason: fmt.Sprintf("etcd refused %q: %v", cfg.EtcdUser, err)}
+		}
 		return nil, fmt.Errorf("etcd-endpoints: %w", err)
 	}
 	x := &external{client: client, errc: make(chan error, 1)}
@@ -61,9 +78,14 @@ func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers
 	}
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if _, err := client.Get(cctx, "health"); err != nil {
+	// The first read is of zkgate's own version key, which --etcd-user
+	// must be allowed to read anyway.
+	if _, err := client.Get(cctx, schema.VersionKey(), clientv3.WithKeysOnly()); err != nil {
 		if ctx.Err() != nil {
 			return fail(ErrInterrupted)
+		}
+		if errors.Is(err, rpctypes.ErrAuthFailed) || errors.Is(err, rpctypes.ErrUserEmpty) || errors.Is(err, rpctypes.ErrPermissionDenied) {
+			return fail(&config.FieldError{Field: "etcd-user", Reason: fmt.Sprintf("etcd refused %q: %v", cfg.EtcdUser, err)})
 		}
 		return fail(&config.FieldError{Field: "etcd-endpoints", Reason: fmt.Sprintf("%s: etcd does not answer: %v", strings.Join(cfg.EtcdEndpoints, ","), err)})
 	}
@@ -80,7 +102,7 @@ func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers
 	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) {
 		hctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
-		if _, err := client.Get(hctx, "health"); err != nil {
+		if _, err := client.Get(hctx, schema.VersionKey(), clientv3.WithKeysOnly()); err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprintf(w, `{"health":"false","reason":%q}`, err.Error())
 			return
@@ -93,7 +115,13 @@ func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers
 		if err != nil {
 			return fail(&config.FieldError{Field: "listen-client-urls", Reason: err.Error()})
 		}
-		httpAPI, err := gateway.NewHTTPHandler(context.Background(), dialTarget(*u))
+		tlsInfo := clientTLSInfo(&cfg, logs.Etcd)
+		dopts, err := selfDialOptions(*u, tlsInfo)
+		if err != nil {
+			l.Close()
+			return fail(err)
+		}
+		httpAPI, err := gateway.NewHTTPHandler(context.Background(), dialTarget(*u), dopts...)
 		if err != nil {
 			l.Close()
 			return fail(err)
@@ -101,8 +129,8 @@ func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers
 		m := http.NewServeMux()
 		m.Handle("/zk/", httpAPI)
 		m.Handle("/", mux)
-		// gRPC (HTTP/2 without TLS) and HTTP/1 on one port, as etcd
-		// serves them.
+		// gRPC (HTTP/2) and HTTP/1 on one port, as etcd serves them,
+		// with TLS on an https URL.
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.ProtoMajor == 2 && strings.HasPrefix(r.Header.Get("Content-Type"), "application/grpc") {
 				x.grpc.ServeHTTP(w, r)
@@ -114,8 +142,17 @@ func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers
 		protocols.SetHTTP1(true)
 		protocols.SetUnencryptedHTTP2(true)
 		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, Protocols: &protocols}
+		if u.Scheme == "https" {
+			protocols.SetHTTP2(true)
+			if srv.TLSConfig, err = tlsInfo.ServerConfig(); err != nil {
+				l.Close()
+				return fail(&config.FieldError{Field: "cert-file", Reason: err.Error()})
+			}
+			srv.TLSConfig.NextProtos = []string{"h2", "http/1.1"}
+			l = tls.NewListener(l, srv.TLSConfig)
+		}
 		x.servers = append(x.servers, srv)
-		x.addrs = append(x.addrs, "http://"+l.Addr().String())
+		x.addrs = append(x.addrs, u.Scheme+"://"+l.Addr().String())
 		go func() {
 			if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				select {
@@ -137,6 +174,7 @@ func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers
 func (x *external) faces(cfg config.Config) []zap.Field {
 	return []zap.Field{
 		zap.String("zookeeper", cfg.ZKListen),
+		zap.String("zookeeper-tls", cfg.ZKSecureListen),
 		zap.Strings("etcd-endpoints", cfg.EtcdEndpoints),
 		zap.Strings("namespace-grpc", x.addrs),
 		zap.Strings("namespace-http-json", withPath(x.addrs, "/zk/v1/")),

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -10,9 +11,9 @@ import (
 	"sync"
 	"time"
 
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
-	"go.etcd.io/etcd/server/v3/etcdserver/api/v3client"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 
@@ -60,10 +61,13 @@ type Node struct {
 
 	ext *external // set when running in front of an external etcd
 
-	// The ZooKeeper protocol face: its listener is opened at start (so a
-	// port in use is a start-up error) and served once the engine runs.
-	zkListener net.Listener
-	zk         *zkbridge.Server
+	// The ZooKeeper protocol face: its listeners (plaintext and TLS) are
+	// opened at start (so a port in use is a start-up error) and served
+	// once the engine runs.
+	zkListener       net.Listener
+	zkSecureListener net.Listener
+	zkTLS            *tls.Config
+	zk               *zkbridge.Server
 
 	closeOnce sync.Once
 	closeErr  error
@@ -89,12 +93,10 @@ func Start(ctx context.Context, cfg config.Config, logs *logging.Loggers) (*Node
 		return nil, err
 	}
 	n.lock = lock
-	zkl, err := listenZK(cfg.ZKListen)
-	if err != nil {
+	if err := n.listenZK(); err != nil {
 		lock.release()
 		return nil, err
 	}
-	n.zkListener = zkl
 
 	ecfg, err := n.embedConfig()
 	if err != nil {
@@ -162,6 +164,14 @@ func (n *Node) embedConfig() (*embed.Config, error) {
 	e.QuotaBackendBytes = c.QuotaBackendBytes
 	e.MaxRequestBytes = c.MaxRequestBytes
 	e.MaxTxnOps = c.MaxTxnOps
+	e.ClientTLSInfo = clientTLSInfo(&c, n.logs.Etcd)
+	e.PeerTLSInfo = transport.TLSInfo{
+		CertFile:       c.PeerCertFile,
+		KeyFile:        c.PeerKeyFile,
+		TrustedCAFile:  c.PeerTrustedCAFile,
+		ClientCertAuth: c.PeerClientCertAuth,
+		Logger:         n.logs.Etcd,
+	}
 	e.LogLevel = c.LogLevel
 	e.Logger = "zap"
 	e.ZapLoggerBuilder = embed.NewZapLoggerBuilder(n.logs.Etcd)
@@ -174,7 +184,11 @@ func (n *Node) embedConfig() (*embed.Config, error) {
 		n.ns.Register(s)
 		recipes.NewServer(n.ns).Register(s)
 	}
-	httpAPI, err := gateway.NewHTTPHandler(context.Background(), dialTarget(e.ListenClientUrls[0]))
+	dopts, err := selfDialOptions(e.ListenClientUrls[0], e.ClientTLSInfo)
+	if err != nil {
+		return nil, err
+	}
+	httpAPI, err := gateway.NewHTTPHandler(context.Background(), dialTarget(e.ListenClientUrls[0]), dopts...)
 	if err != nil {
 		return nil, fmt.Errorf("namespace HTTP API: %w", err)
 	}
@@ -220,7 +234,7 @@ func (n *Node) startEngine() {
 	c := &n.cfg
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	client := v3client.New(n.etcd.Server)
+	client := newInProcessClient(n.etcd.Server, c.EtcdUser, c.EtcdPassword, n.logs.Main.Named("etcd-auth"))
 	gcfg := gatewayConfig(c, client, n.logs)
 	gcfg.LocalStore = n.etcd.Server.KV()
 	eng, err := gateway.New(ctx, gcfg)
@@ -294,10 +308,10 @@ func (n *Node) Faces() []zap.Field {
 	}
 	var clients, peers []string
 	for _, l := range n.etcd.Clients {
-		clients = append(clients, "http://"+l.Addr().String())
+		clients = append(clients, schemeOf(l.Addr(), n.cfg.ListenClientURLs)+"://"+l.Addr().String())
 	}
 	for _, p := range n.etcd.Peers {
-		peers = append(peers, "http://"+p.Listener.Addr().String())
+		peers = append(peers, schemeOf(p.Listener.Addr(), n.cfg.ListenPeerURLs)+"://"+p.Listener.Addr().String())
 	}
 	return []zap.Field{
 		zap.Strings("etcd-grpc", clients),
@@ -307,6 +321,7 @@ func (n *Node) Faces() []zap.Field {
 		zap.Strings("namespace-grpc", clients),
 		zap.Strings("namespace-http-json", withPath(clients, "/zk/v1/")),
 		zap.String("zookeeper", n.cfg.ZKListen),
+		zap.String("zookeeper-tls", n.cfg.ZKSecureListen),
 		zap.Strings("peer", peers),
 		zap.String("member-id", n.etcd.Server.MemberID().String()),
 		zap.String("data-dir", n.cfg.DataDir),

@@ -8,22 +8,42 @@ import (
 	"github.com/zkgate/zkgate/zkbridge"
 )
 
-// listenZK opens the ZooKeeper protocol listener (nil when addr is
-// empty).
-func listenZK(addr string) (net.Listener, error) {
+// listenZK opens the ZooKeeper protocol listeners, plaintext and TLS, that
+// the configuration asks for.
+func (n *Node) listenZK() error {
+	var err error
+	if n.zkListener, err = listen("zk-listen", n.cfg.ZKListen); err != nil {
+		return err
+	}
+	if n.cfg.ZKSecureListen == "" {
+		return nil
+	}
+	if n.zkTLS, err = zkTLSConfig(&n.cfg, n.logs.Etcd); err != nil {
+		n.closeZKListener()
+		return err
+	}
+	if n.zkSecureListener, err = listen("zk-secure-listen", n.cfg.ZKSecureListen); err != nil {
+		n.closeZKListener()
+		return err
+	}
+	return nil
+}
+
+// listen opens a TCP listener on addr (nil when addr is empty).
+func listen(field, addr string) (net.Listener, error) {
 	if addr == "" {
 		return nil, nil
 	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, &config.FieldError{Field: "zk-listen", Reason: err.Error()}
+		return nil, &config.FieldError{Field: field, Reason: err.Error()}
 	}
 	return l, nil
 }
 
-// serveZK serves the ZooKeeper protocol on the listener opened at start.
+// serveZK serves the ZooKeeper protocol on the listeners opened at start.
 func (n *Node) serveZK(eng *gateway.Engine, mode func() string) error {
-	if n.zkListener == nil {
+	if n.zkListener == nil && n.zkSecureListener == nil {
 		return nil
 	}
 	c := n.cfg
@@ -44,13 +64,21 @@ func (n *Node) serveZK(eng *gateway.Engine, mode func() string) error {
 	n.mu.Lock()
 	n.zk = srv
 	n.mu.Unlock()
-	go srv.Serve(n.zkListener)
+	if n.zkSecureListener != nil {
+		go srv.ServeTLS(n.zkSecureListener, n.zkTLS)
+	}
+	if n.zkListener != nil {
+		go srv.Serve(n.zkListener)
+	}
 	return nil
 }
 
 func (n *Node) closeZKListener() {
 	if n.zkListener != nil {
 		n.zkListener.Close()
+	}
+	if n.zkSecureListener != nil {
+		n.zkSecureListener.Close()
 	}
 }
 
