@@ -2,7 +2,6 @@ package zkbridge
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -31,25 +30,30 @@ func (c *call) handle(pkt []byte) bool {
 	ctx, cancel := c.context()
 	defer cancel()
 
-	// decode reads the request record; a malformed one closes the
-	// connection, as ZooKeeper does, but for a null string (path), which
-	// ZooKeeper answers with MarshallingError.
+	// decode reads the request record. One that does not decode (cut
+	// short, a negative or oversized length, a null path) is answered
+	// MarshallingError and the connection goes on, as ZooKeeper 3.8 does:
+	// the frame's length keeps the stream in step. Only a malformed auth
+	// packet ends the connection (ZooKeeper closes it without a reply).
+	// Bytes after the record are ignored, as ZooKeeper ignores them.
 	fatal := false // a decode failure that ends the connection
 	decode := func(r jute.Decodable) bool {
 		err := r.Decode(d)
-		if errors.Is(err, jute.ErrNullString) {
-			// A null path: ZooKeeper answers MarshallingError and goes on.
-			c.reply(h.Xid, c.s.cfg.Engine.Zxid(), schema.NewError(schema.CodeMarshallingError, ""))
-			return false
+		if err == nil {
+			return true
 		}
-		if err != nil {
-			// Bytes after the record are ignored, as ZooKeeper ignores
-			// them; a record that does not decode ends the connection.
-			c.logClose(fmt.Sprintf("malformed %v request", h.Type), err)
+		if h.Type == jute.OpAuth {
+			c.logClose("malformed auth packet", err)
 			fatal = true
 			return false
 		}
-		return true
+		c.s.lg.Debug("malformed ZooKeeper request", zap.Stringer("op", h.Type), zap.Error(err))
+		if h.Type == jute.OpSetWatches || h.Type == jute.OpSetWatches2 {
+			c.replyXid(h.Xid, c.s.cfg.Engine.Zxid(), schema.ErrMarshallingError)
+		} else {
+			c.reply(h.Xid, c.s.cfg.Engine.Zxid(), schema.ErrMarshallingError)
+		}
+		return false
 	}
 	e := c.s.cfg.Engine
 	minRev := c.lastZxid.Load()

@@ -37,8 +37,8 @@ import (
 //     closeSession, anything unknown) runs alone once everything before
 //     it has finished, and nothing after it starts before it ends.
 //
-// A call that ends the connection (a malformed request, closeSession, a
-// failed auth) does so in its turn: later calls' replies are dropped, and
+// A call that ends the connection (a request header cut short, an
+// unknown opcode, closeSession, a failed auth) does so in its turn: later calls' replies are dropped, and
 // no later write is started.
 
 // maxInFlight bounds one connection's calls in flight; further requests
