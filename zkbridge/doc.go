@@ -41,7 +41,12 @@ client that has seen a zxid the cluster never reached by closing the
 socket, and answers an unknown or expired session, or a wrong password,
 with ZooKeeper's zero timeout and session id so the client reports
 Expired. A connection silent for the session timeout is closed; its
-session then expires on its own unless the client comes back in time.
+session then expires on its own unless the client comes back in time. A
+session found ended when it is renewed (on a ping, or on a request a
+third of the timeout after the last renewal), because it expired while
+this node could not reach etcd or was closed from another connection,
+ends its connection without an answer, as ZooKeeper closes the
+connection of an expired session; writes meanwhile get SessionExpired.
 
 handle.go maps each opcode to the engine with ZooKeeper 3.8's quirks
 (measured in gateway/testdata/zookeeper-3.8-behaviour.md): createContainer

@@ -2,6 +2,7 @@ package zkbridge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -305,18 +306,26 @@ func (c *call) handle(pkt []byte) bool {
 }
 
 // keepAlive renews the session on pings, and on other requests when a
-// third of the timeout has passed since the last renewal.
-func (c *conn) keepAlive(ping bool) {
+// third of the timeout has passed since the last renewal. It reports
+// whether the session is still open: one that has ended (expired, or
+// closed from another connection) ends the connection, as ZooKeeper
+// closes the connection of an expired session; the client then learns
+// of the expiry when it reconnects. Failing to reach etcd is not an end.
+func (c *conn) keepAlive(ping bool) bool {
 	if !ping && time.Since(c.renewed) < c.sess.Timeout/3 {
-		return
+		return true
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 	defer cancel()
 	if err := c.s.cfg.Engine.KeepAlive(ctx, c.sess.ID); err != nil {
+		if errors.Is(err, schema.ErrSessionExpired) {
+			return false
+		}
 		c.s.lg.Debug("renewing session", zap.Error(err))
-		return
+		return true
 	}
 	c.renewed = time.Now()
+	return true
 }
 
 // watcher is c if the request asks for a watch, else nil.

@@ -189,7 +189,13 @@ func (c *conn) loop() {
 			}
 		}
 		last = kind
-		c.keepAlive(isPing(pkt))
+		if !c.keepAlive(isPing(pkt)) {
+			// The session has ended: this request and any after it go
+			// unanswered, as ZooKeeper drops the requests of a session
+			// it no longer has and closes its connection.
+			c.logClose("session expired", nil)
+			return
+		}
 		cl := &call{conn: c, prev: prev, done: make(chan struct{}), queued: make(chan struct{})}
 		prev = cl.done
 		// A read with nothing in flight and nothing more sent runs here:
