@@ -3,9 +3,12 @@ package zkbridge_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -354,4 +357,264 @@ func TestExpiredSession_RequestsOnItsConnection(t *testing.T) {
 	}
 	n := awaitGoroutines(t, base+goroutineSlack, 20*time.Second)
 	t.Logf("goroutines %d before, %d after", base, n)
+}
+
+// auth sends addauth and returns the reply's error code, or false if the
+// connection was closed without one.
+func (c *client) auth(scheme, cred string) (schema.Code, bool) {
+	c.t.Helper()
+	c.write(jute.AppendPacket(nil, &jute.RequestHeader{Xid: jute.XidAuth, Type: jute.OpAuth},
+		&jute.AuthPacket{Scheme: scheme, Auth: []byte(cred)}))
+	body := c.frame()
+	if body == nil {
+		return 0, false
+	}
+	rh := header(c.t, body)
+	if rh.Xid != jute.XidAuth {
+		c.t.Fatalf("auth reply xid %d", rh.Xid)
+	}
+	return rh.Err, true
+}
+
+// TestACL_WithoutAuth: a session without the identity a node's ACL names
+// (none, or the right user with a wrong password) is refused with NoAuth
+// everything ZooKeeper 3.8 refuses it (reading data and children,
+// counting descendants, getACL without READ or ADMIN, setData even with
+// a wrong version, setACL, creating or deleting a child, even a missing
+// one, a multi touching the node, a multiRead op), gets what ZooKeeper
+// gives without a check (exists, sync, getACL with READ, digests masked),
+// and writes nothing; an auth packet of an unknown scheme (or "world") is
+// answered AuthFailed and the connection closed.
+func TestACL_WithoutAuth(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 1)
+	addr := startBridge(t, cl, 0, gateway.Config{})
+	owner := connect(t, addr, jute.ConnectRequest{})
+	if code, ok := owner.auth("digest", "alice:pw"); !ok || code != schema.CodeOK {
+		t.Fatalf("addauth: %v %v", code, ok)
+	}
+	alice := jute.ID{Scheme: "digest", ID: schema.DigestID("alice", "pw")}
+	onlyAlice := []jute.ACL{{Perms: jute.PermAll, ID: alice}}
+	mk := func(path string, acl []jute.ACL) {
+		rh, _ := owner.call(jute.OpCreate, &jute.CreateRequest{Path: path, Data: []byte("secret"), ACL: acl})
+		if rh.Err != schema.CodeOK {
+			t.Fatalf("create %s: %v", path, rh.Err)
+		}
+	}
+	mk("/acl", openACL)
+	mk("/acl/L", onlyAlice)
+	mk("/acl/L/child", openACL)
+	mk("/acl/read", append([]jute.ACL{{Perms: jute.PermRead, ID: jute.ID{Scheme: "world", ID: "anyone"}}}, onlyAlice...))
+	mk("/acl/admin", append([]jute.ACL{{Perms: jute.PermAdmin, ID: jute.ID{Scheme: "world", ID: "anyone"}}}, onlyAlice...))
+	mk("/acl/write", append([]jute.ACL{{Perms: jute.PermWrite, ID: jute.ID{Scheme: "world", ID: "anyone"}}}, onlyAlice...))
+
+	stranger := connect(t, addr, jute.ConnectRequest{})
+	wrongPw := connect(t, addr, jute.ConnectRequest{})
+	if code, ok := wrongPw.auth("digest", "alice:wrong"); !ok || code != schema.CodeOK {
+		t.Fatalf("addauth with a wrong password (ZooKeeper accepts it): %v %v", code, ok)
+	}
+	base := runtime.NumGoroutine()
+	rev := revision(t, cl)
+
+	multi := func(ops ...jute.MultiOp) jute.Encodable { return &jute.MultiRequest{Ops: ops} }
+	cases := []struct {
+		name string
+		op   jute.OpCode
+		req  jute.Encodable
+		want schema.Code
+	}{
+		{"getData", jute.OpGetData, &jute.GetDataRequest{Path: "/acl/L"}, schema.CodeNoAuth},
+		{"getData with a watch", jute.OpGetData, &jute.GetDataRequest{Path: "/acl/L", Watch: true}, schema.CodeNoAuth},
+		{"getChildren", jute.OpGetChildren, &jute.GetChildrenRequest{Path: "/acl/L"}, schema.CodeNoAuth},
+		{"getChildren2", jute.OpGetChildren2, &jute.GetChildren2Request{Path: "/acl/L"}, schema.CodeNoAuth},
+		{"getAllChildrenNumber", jute.OpGetAllChildrenNumber, &jute.GetAllChildrenNumberRequest{Path: "/acl/L"}, schema.CodeNoAuth},
+		{"getACL without READ or ADMIN", jute.OpGetACL, &jute.GetACLRequest{Path: "/acl/L"}, schema.CodeNoAuth},
+		{"getACL with WRITE only", jute.OpGetACL, &jute.GetACLRequest{Path: "/acl/write"}, schema.CodeNoAuth},
+		{"setData", jute.OpSetData, &jute.SetDataRequest{Path: "/acl/L", Data: []byte("x"), Version: -1}, schema.CodeNoAuth},
+		{"setData with a wrong version", jute.OpSetData, &jute.SetDataRequest{Path: "/acl/L", Data: []byte("x"), Version: 9}, schema.CodeNoAuth},
+		{"setACL", jute.OpSetACL, &jute.SetACLRequest{Path: "/acl/L", ACL: openACL, Version: -1}, schema.CodeNoAuth},
+		{"setACL with a wrong version", jute.OpSetACL, &jute.SetACLRequest{Path: "/acl/L", ACL: openACL, Version: 5}, schema.CodeNoAuth},
+		{"setACL with READ only", jute.OpSetACL, &jute.SetACLRequest{Path: "/acl/read", ACL: openACL, Version: -1}, schema.CodeNoAuth},
+		{"create a child", jute.OpCreate, &jute.CreateRequest{Path: "/acl/L/x", ACL: openACL}, schema.CodeNoAuth},
+		{"create2 an ephemeral child", jute.OpCreate2, &jute.CreateRequest{Path: "/acl/L/x", ACL: openACL, Flags: 1}, schema.CodeNoAuth},
+		{"create a sequential child", jute.OpCreate, &jute.CreateRequest{Path: "/acl/L/s-", ACL: openACL, Flags: 2}, schema.CodeNoAuth},
+		{"delete a child", jute.OpDelete, &jute.DeleteRequest{Path: "/acl/L/child", Version: -1}, schema.CodeNoAuth},
+		{"delete a missing child", jute.OpDelete, &jute.DeleteRequest{Path: "/acl/L/missing", Version: -1}, schema.CodeNoAuth},
+		{"create under a missing child", jute.OpCreate, &jute.CreateRequest{Path: "/acl/L/missing/x", ACL: openACL}, schema.CodeNoNode},
+		{"exists (no check)", jute.OpExists, &jute.ExistsRequest{Path: "/acl/L"}, schema.CodeOK},
+		{"sync (no check)", jute.OpSync, &jute.SyncRequest{Path: "/acl/L"}, schema.CodeOK},
+		{"getACL with READ", jute.OpGetACL, &jute.GetACLRequest{Path: "/acl/read"}, schema.CodeOK},
+		{"getACL with ADMIN", jute.OpGetACL, &jute.GetACLRequest{Path: "/acl/admin"}, schema.CodeOK},
+	}
+	for _, who := range []*client{stranger, wrongPw} {
+		for _, tc := range cases {
+			rh, d := who.call(tc.op, tc.req)
+			if rh.Err != tc.want {
+				t.Fatalf("%s: %v, want %v", tc.name, rh.Err, tc.want)
+			}
+			if tc.op == jute.OpGetACL && rh.Err == schema.CodeOK {
+				var r jute.GetACLResponse
+				if err := r.Decode(d); err != nil {
+					t.Fatal(err)
+				}
+				for _, a := range r.ACL {
+					if a.ID.Scheme == "digest" && tc.name == "getACL with READ" && a.ID.ID != "alice:x" {
+						t.Fatalf("%s: digest shown as %s, want alice:x (masked without ADMIN)", tc.name, a.ID.ID)
+					}
+				}
+			}
+		}
+		// A multi whose second op is refused applies neither.
+		rh, d := who.call(jute.OpMulti, multi(
+			jute.MultiOp{Op: jute.OpCreate, Request: &jute.CreateRequest{Path: "/acl/m", ACL: openACL}},
+			jute.MultiOp{Op: jute.OpSetData, Request: &jute.SetDataRequest{Path: "/acl/L", Data: []byte("x"), Version: -1}}))
+		var mr jute.MultiResponse
+		if err := mr.Decode(d); err != nil || rh.Err != 0 || len(mr.Results) != 2 ||
+			mr.Results[0].Err != schema.CodeOK || mr.Results[1].Err != schema.CodeNoAuth {
+			t.Fatalf("multi [create, setData on /acl/L]: %+v %+v %v", rh, mr.Results, err)
+		}
+		rh, d = who.call(jute.OpMulti, multi(jute.MultiOp{Op: jute.OpCheck, Request: &jute.CheckVersionRequest{Path: "/acl/L", Version: 0}}))
+		mr = jute.MultiResponse{}
+		if err := mr.Decode(d); err != nil || len(mr.Results) != 1 || mr.Results[0].Err != schema.CodeNoAuth {
+			t.Fatalf("multi [check /acl/L]: %+v %+v %v", rh, mr.Results, err)
+		}
+		rh, d = who.call(jute.OpMultiRead, multi(
+			jute.MultiOp{Op: jute.OpGetData, Request: &jute.GetDataRequest{Path: "/acl/L"}},
+			jute.MultiOp{Op: jute.OpGetData, Request: &jute.GetDataRequest{Path: "/acl/read"}}))
+		mr = jute.MultiResponse{}
+		if err := mr.Decode(d); err != nil || len(mr.Results) != 2 || mr.Results[0].Err != schema.CodeNoAuth ||
+			mr.Results[1].Err != schema.CodeOK || string(mr.Results[1].Data) != "secret" {
+			t.Fatalf("multiRead [/acl/L, /acl/read]: %+v %+v %v", rh, mr.Results, err)
+		}
+	}
+	if r := revision(t, cl); r != rev {
+		t.Fatalf("requests refused NoAuth wrote to etcd: revision %d -> %d", rev, r)
+	}
+	// Nothing changed, as the owner sees it.
+	if st, _ := owner.stat("/acl/L"); st.Version != 0 || st.Aversion != 0 || st.NumChildren != 1 {
+		t.Fatalf("/acl/L: %+v", st)
+	}
+	// A refused read set no watch: changing the node sends the stranger
+	// nothing before the reply to its next request.
+	if rh, _ := owner.call(jute.OpSetData, &jute.SetDataRequest{Path: "/acl/L", Data: []byte("v2"), Version: -1}); rh.Err != 0 {
+		t.Fatal(rh.Err)
+	}
+	stranger.xid++
+	stranger.write(jute.AppendPacket(nil, &jute.RequestHeader{Xid: stranger.xid, Type: jute.OpExists}, &jute.ExistsRequest{Path: "/acl"}))
+	if h := header(t, stranger.frame()); h.Xid != stranger.xid {
+		t.Fatalf("a NoAuth getData left a watch behind: got xid %d first", h.Xid)
+	}
+
+	// Bad auth packets: AuthFailed, then the connection is closed.
+	for _, scheme := range []string{"bogus", "world", ""} {
+		c := connect(t, addr, jute.ConnectRequest{})
+		code, ok := c.auth(scheme, "x")
+		if !ok || code != schema.CodeAuthFailed {
+			t.Fatalf("addauth %q: %v (answered: %v), want AuthFailed", scheme, code, ok)
+		}
+		if c.frame() != nil {
+			t.Fatalf("addauth %q: connection open after AuthFailed", scheme)
+		}
+		c.nc.Close()
+	}
+	if _, code := stranger.stat("/acl/L"); code != schema.CodeOK {
+		t.Fatalf("another session after bad auth packets: %v", code)
+	}
+	stranger.nc.Close()
+	wrongPw.nc.Close()
+	n := awaitGoroutines(t, base+goroutineSlack, 20*time.Second)
+	t.Logf("goroutines %d before, %d after", base, n)
+}
+
+// TestSlowReader_RepliesNotBuffered: a client that sends getData after
+// getData of an 8 KiB node and never reads a reply (each request 22
+// bytes, its reply 8 KiB: 100,000 of them would be 800 MiB) is no
+// longer read once a few MiB of replies wait for it: its writes stall,
+// the server has read only a fraction of what it sent, and the server's
+// heap grows by a few MiB, not by what it was asked. Other clients are
+// served meanwhile; once the client goes, its goroutines go too.
+func TestSlowReader_RepliesNotBuffered(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 1)
+	addr := startBridgeWith(t, cl, 0, gateway.Config{}, func(c *zkbridge.Config) { c.MaxPacket = 1 << 20 })
+	other := connect(t, addr, jute.ConnectRequest{})
+	rh, _ := other.call(jute.OpCreate, &jute.CreateRequest{Path: "/big", Data: make([]byte, 8<<10), ACL: openACL})
+	if rh.Err != 0 {
+		t.Fatal(rh.Err)
+	}
+	slow := connect(t, addr, jute.ConnectRequest{TimeOut: 40000})
+	base := runtime.NumGoroutine()
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	heap0 := heap()
+
+	var batch []byte
+	for i := range 1000 {
+		batch = jute.AppendPacket(batch, &jute.RequestHeader{Xid: int32(i + 1), Type: jute.OpGetData}, &jute.GetDataRequest{Path: "/big"})
+	}
+	const most = 1000000 // 22 MB of requests, more than the kernel's buffers hold
+	sent := 0
+	for sent < most {
+		// The server stops reading: the kernel's buffers fill and a write
+		// makes no progress for a second.
+		slow.nc.SetWriteDeadline(time.Now().Add(time.Second))
+		n, err := slow.nc.Write(batch)
+		sent += n / (len(batch) / 1000)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sent%100000 == 0 && heap()-heap0 > 256<<20 {
+			t.Fatalf("the heap grew by %d MiB for a client that reads nothing", (heap()-heap0)>>20)
+		}
+	}
+	if sent >= most {
+		t.Fatalf("the server read %d requests from a client that reads no reply", most)
+	}
+	received := srvrCount(t, addr, "Received")
+	grown := int64(heap()) - int64(heap0)
+	t.Logf("the client sent %d requests before its writes stalled, the server read %d of them (%d MiB of replies); the heap grew by %.1f MiB",
+		sent, received, received*(8<<10)>>20, float64(grown)/(1<<20))
+	if grown > 32<<20 {
+		t.Fatalf("the heap grew by %d MiB for a client that reads nothing", grown>>20)
+	}
+	if received > 10000 {
+		t.Fatalf("the server read %d requests from a client that reads no reply", received)
+	}
+	// Others are served meanwhile.
+	if rh, _ := other.call(jute.OpGetData, &jute.GetDataRequest{Path: "/big"}); rh.Err != 0 {
+		t.Fatalf("getData on another session: %v", rh.Err)
+	}
+	slow.nc.Close()
+	n := awaitGoroutines(t, base+goroutineSlack, 40*time.Second)
+	t.Logf("goroutines %d before, %d after the slow client closed", base, n)
+}
+
+// srvrCount reads a count ("Received", "Sent", ...) from the srvr
+// four-letter word.
+func srvrCount(t testing.TB, addr, name string) int {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	nc.Write([]byte("srvr"))
+	b, _ := io.ReadAll(nc)
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, name+": "); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatalf("srvr has no %s: %q", name, b)
+	return 0
 }
