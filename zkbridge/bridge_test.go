@@ -240,9 +240,11 @@ func TestHandshake_ZxidAheadIsRefused(t *testing.T) {
 	}
 }
 
-// TestBadInput_ClosesOnlyThatConnection: an oversized packet, a malformed
-// one or garbage closes that connection; others go on. An unknown opcode
-// is answered Unimplemented and the connection goes on.
+// TestBadInput_ClosesOnlyThatConnection: an oversized packet, a request
+// header cut short or garbage closes that connection; others go on. A
+// request record cut short is answered MarshallingError and its
+// connection goes on, as ZooKeeper 3.8 answers it. An unknown opcode is
+// answered Unimplemented and the connection is closed.
 func TestBadInput_ClosesOnlyThatConnection(t *testing.T) {
 	cl := gatewaytest.StartCluster(t, 1)
 	addr := startBridge(t, cl, 0, gateway.Config{})
@@ -253,10 +255,24 @@ func TestBadInput_ClosesOnlyThatConnection(t *testing.T) {
 	if big.frame() != nil {
 		t.Fatal("oversized packet did not close the connection")
 	}
+	short := connect(t, addr, jute.ConnectRequest{})
+	short.write(jute.AppendFrame(nil, []byte{0, 0, 0, 1, 0, 0})) // half a request header
+	if short.frame() != nil {
+		t.Fatal("a request header cut short did not close the connection")
+	}
 	bad := connect(t, addr, jute.ConnectRequest{})
 	bad.write(jute.AppendFrame(nil, []byte{0, 0, 0, 1, 0, 0, 0, 4, 0xff, 0xff})) // getData with a broken path
-	if bad.frame() != nil {
-		t.Fatal("malformed request did not close the connection")
+	if body := bad.frame(); body == nil {
+		t.Fatal("a malformed getData closed the connection")
+	} else {
+		var rh jute.ReplyHeader
+		if _, err := jute.DecodePrefix(body, &rh); err != nil || rh.Xid != 1 || rh.Err != schema.CodeMarshallingError {
+			t.Fatalf("malformed getData: %+v %v", rh, err)
+		}
+	}
+	bad.xid = 1
+	if _, code := bad.stat("/"); code != schema.CodeOK {
+		t.Fatalf("exists after a malformed getData: %v", code)
 	}
 	junk, err := net.Dial("tcp", addr)
 	if err != nil {

@@ -46,7 +46,12 @@ client that has seen a zxid the cluster never reached by closing the
 socket, and answers an unknown or expired session, or a wrong password,
 with ZooKeeper's zero timeout and session id so the client reports
 Expired. A connection silent for the session timeout is closed; its
-session then expires on its own unless the client comes back in time.
+session then expires on its own unless the client comes back in time. A
+session found ended when it is renewed (on a ping, or on a request a
+third of the timeout after the last renewal), because it expired while
+this node could not reach etcd or was closed from another connection,
+ends its connection without an answer, as ZooKeeper closes the
+connection of an expired session; writes meanwhile get SessionExpired.
 
 handle.go maps each opcode to the engine with ZooKeeper 3.8's quirks
 (measured in gateway/testdata/zookeeper-3.8-behaviour.md): createContainer
@@ -56,10 +61,15 @@ inside a multi answers with the path alone, auth and setWatches replies
 echo the request's xid, an unknown opcode gets Unimplemented with zxid -1
 and the connection is closed, setWatches stops at a null list with
 MarshallingError, and a session's identities are listed in the order of
-ZooKeeper's hash set (schema.AuthSetOrder). A malformed packet, or one over MaxPacket,
-closes that connection only, with a log line, in its turn: the requests
-before it are answered, none after it is started. A panic in a handler
-ends only its connection.
+ZooKeeper's hash set (schema.AuthSetOrder). A request whose record does
+not decode (cut short, a negative or oversized length, a null path, a
+multi op of no known type) is answered MarshallingError and the
+connection goes on, as ZooKeeper 3.8 answers it: the frame's length keeps
+the stream in step, and nothing is applied. What cannot be answered
+closes that connection only, with a log line, in its turn (the requests
+before it are answered, none after it is started): a packet over
+MaxPacket or with a negative length, a request header cut short, a
+malformed auth packet. A panic in a handler ends only its connection.
 
 A client that stops reading stops being read once 4 MiB of replies wait
 for it; watch events, which the hub must never wait to deliver, are

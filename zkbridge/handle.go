@@ -31,25 +31,30 @@ func (c *call) handle(pkt []byte) bool {
 	ctx, cancel := c.context()
 	defer cancel()
 
-	// decode reads the request record; a malformed one closes the
-	// connection, as ZooKeeper does, but for a null string (path), which
-	// ZooKeeper answers with MarshallingError.
+	// decode reads the request record. One that does not decode (cut
+	// short, a negative or oversized length, a null path) is answered
+	// MarshallingError and the connection goes on, as ZooKeeper 3.8 does:
+	// the frame's length keeps the stream in step. Only a malformed auth
+	// packet ends the connection (ZooKeeper closes it without a reply).
+	// Bytes after the record are ignored, as ZooKeeper ignores them.
 	fatal := false // a decode failure that ends the connection
 	decode := func(r jute.Decodable) bool {
 		err := r.Decode(d)
-		if errors.Is(err, jute.ErrNullString) {
-			// A null path: ZooKeeper answers MarshallingError and goes on.
-			c.reply(h.Xid, c.s.cfg.Engine.Zxid(), schema.NewError(schema.CodeMarshallingError, ""))
-			return false
+		if err == nil {
+			return true
 		}
-		if err != nil {
-			// Bytes after the record are ignored, as ZooKeeper ignores
-			// them; a record that does not decode ends the connection.
-			c.logClose(fmt.Sprintf("malformed %v request", h.Type), err)
+		if h.Type == jute.OpAuth {
+			c.logClose("malformed auth packet", err)
 			fatal = true
 			return false
 		}
-		return true
+		c.s.lg.Debug("malformed ZooKeeper request", zap.Stringer("op", h.Type), zap.Error(err))
+		if h.Type == jute.OpSetWatches || h.Type == jute.OpSetWatches2 {
+			c.replyXid(h.Xid, c.s.cfg.Engine.Zxid(), schema.ErrMarshallingError)
+		} else {
+			c.reply(h.Xid, c.s.cfg.Engine.Zxid(), schema.ErrMarshallingError)
+		}
+		return false
 	}
 	e := c.s.cfg.Engine
 	minRev := c.lastZxid.Load()
@@ -301,18 +306,26 @@ func (c *call) handle(pkt []byte) bool {
 }
 
 // keepAlive renews the session on pings, and on other requests when a
-// third of the timeout has passed since the last renewal.
-func (c *conn) keepAlive(ping bool) {
+// third of the timeout has passed since the last renewal. It reports
+// whether the session is still open: one that has ended (expired, or
+// closed from another connection) ends the connection, as ZooKeeper
+// closes the connection of an expired session; the client then learns
+// of the expiry when it reconnects. Failing to reach etcd is not an end.
+func (c *conn) keepAlive(ping bool) bool {
 	if !ping && time.Since(c.renewed) < c.sess.Timeout/3 {
-		return
+		return true
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 	defer cancel()
 	if err := c.s.cfg.Engine.KeepAlive(ctx, c.sess.ID); err != nil {
+		if errors.Is(err, schema.ErrSessionExpired) {
+			return false
+		}
 		c.s.lg.Debug("renewing session", zap.Error(err))
-		return
+		return true
 	}
 	c.renewed = time.Now()
+	return true
 }
 
 // watcher is c if the request asks for a watch, else nil.

@@ -37,8 +37,8 @@ import (
 //     closeSession, anything unknown) runs alone once everything before
 //     it has finished, and nothing after it starts before it ends.
 //
-// A call that ends the connection (a malformed request, closeSession, a
-// failed auth) does so in its turn: later calls' replies are dropped, and
+// A call that ends the connection (a request header cut short, an
+// unknown opcode, closeSession, a failed auth) does so in its turn: later calls' replies are dropped, and
 // no later write is started.
 
 // maxInFlight bounds one connection's calls in flight; further requests
@@ -189,7 +189,13 @@ func (c *conn) loop() {
 			}
 		}
 		last = kind
-		c.keepAlive(isPing(pkt))
+		if !c.keepAlive(isPing(pkt)) {
+			// The session has ended: this request and any after it go
+			// unanswered, as ZooKeeper drops the requests of a session
+			// it no longer has and closes its connection.
+			c.logClose("session expired", nil)
+			return
+		}
 		cl := &call{conn: c, prev: prev, done: make(chan struct{}), queued: make(chan struct{})}
 		prev = cl.done
 		// A read with nothing in flight and nothing more sent runs here:

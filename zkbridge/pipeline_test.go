@@ -158,10 +158,37 @@ func TestPipeline_WatchEventOrder(t *testing.T) {
 	}
 }
 
-// TestPipeline_StopsAtAFatalRequest: a malformed request in the middle of
-// a pipeline closes the connection in its turn: the writes before it are
-// applied and answered, none after it is applied.
+// TestPipeline_StopsAtAFatalRequest: a request that ends the connection
+// (an unknown opcode) in the middle of a pipeline does so in its turn:
+// the writes before it are applied and answered, it is answered
+// Unimplemented, and none after it is applied.
 func TestPipeline_StopsAtAFatalRequest(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 1)
+	addr := startBridge(t, cl, 0, gateway.Config{})
+	c := connect(t, addr, jute.ConnectRequest{})
+	first := c.xid + 1
+	frames := c.pipe(4,
+		op(jute.OpCreate), &jute.CreateRequest{Path: "/before", ACL: openACL},
+		op(jute.OpGetData), &jute.GetDataRequest{Path: "/before"},
+		op(jute.OpCode(99)), nil,
+		op(jute.OpCreate), &jute.CreateRequest{Path: "/after", ACL: openACL})
+	if len(frames) != 3 || header(t, frames[0]).Xid != first || header(t, frames[1]).Xid != first+1 ||
+		header(t, frames[2]).Err != schema.CodeUnimplemented {
+		t.Fatalf("%d frames before the close, want the two replies before the unknown opcode and its Unimplemented", len(frames))
+	}
+	o := connect(t, addr, jute.ConnectRequest{})
+	if _, code := o.stat("/before"); code != schema.CodeOK {
+		t.Fatalf("/before: %v", code)
+	}
+	if _, code := o.stat("/after"); code != schema.CodeNoNode {
+		t.Fatalf("/after, sent after an unknown opcode: %v, want NoNode", code)
+	}
+}
+
+// TestPipeline_MalformedWriteAnsweredInItsTurn: a create cut short in the
+// middle of a pipeline is answered MarshallingError in its turn, as
+// ZooKeeper does, applies nothing, and the requests after it are served.
+func TestPipeline_MalformedWriteAnsweredInItsTurn(t *testing.T) {
 	cl := gatewaytest.StartCluster(t, 1)
 	addr := startBridge(t, cl, 0, gateway.Config{})
 	c := connect(t, addr, jute.ConnectRequest{})
@@ -171,15 +198,21 @@ func TestPipeline_StopsAtAFatalRequest(t *testing.T) {
 		op(jute.OpGetData), &jute.GetDataRequest{Path: "/before"},
 		op(jute.OpCreate), truncated{}, // a path length with no path
 		op(jute.OpCreate), &jute.CreateRequest{Path: "/after", ACL: openACL})
-	if len(frames) != 2 || header(t, frames[0]).Xid != first || header(t, frames[1]).Xid != first+1 {
-		t.Fatalf("%d frames before the close, want the two replies before the malformed request", len(frames))
+	var got []string
+	for _, f := range frames {
+		h := header(t, f)
+		got = append(got, fmt.Sprintf("%d:%d", h.Xid-first, h.Err))
 	}
-	o := connect(t, addr, jute.ConnectRequest{})
-	if _, code := o.stat("/before"); code != schema.CodeOK {
-		t.Fatalf("/before: %v", code)
+	if want := "[0:0 1:0 2:-5 3:0]"; fmt.Sprint(got) != want {
+		t.Fatalf("replies (xid:err) %v, want %s", got, want)
 	}
-	if _, code := o.stat("/after"); code != schema.CodeNoNode {
-		t.Fatalf("/after, sent after a malformed request: %v, want NoNode", code)
+	for _, p := range []string{"/before", "/after"} {
+		if _, code := c.stat(p); code != schema.CodeOK {
+			t.Fatalf("%s: %v", p, code)
+		}
+	}
+	if st, _ := c.stat("/"); st.NumChildren != 3 { // /zookeeper, /before, /after
+		t.Fatalf("root has %d children, want 3", st.NumChildren)
 	}
 }
 
