@@ -194,12 +194,11 @@ func outcome(err error) output {
 
 // load runs the workers of a scenario until stopped.
 type load struct {
-	h       *history
-	stop    chan struct{}
-	wg      sync.WaitGroup
-	mu      sync.Mutex
-	errs    []string
-	running atomic.Int64
+	h    *history
+	stop chan struct{}
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	errs []string
 }
 
 func (l *load) stopped() bool {
