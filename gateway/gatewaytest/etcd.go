@@ -33,18 +33,30 @@ type Cluster struct {
 	cfgs    []*embed.Config
 }
 
-var portMu sync.Mutex
+var (
+	portMu sync.Mutex
+	given  = map[string]bool{} // addresses handed out in this process
+)
 
+// freeURL is a loopback URL on a free port not handed out before in this
+// process: the kernel may offer a port just closed again.
 func freeURL(t testing.TB) url.URL {
 	portMu.Lock()
 	defer portMu.Unlock()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		if given[addr] {
+			continue
+		}
+		given[addr] = true
+		u, _ := url.Parse("http://" + addr)
+		return *u
 	}
-	defer l.Close()
-	u, _ := url.Parse("http://" + l.Addr().String())
-	return *u
 }
 
 // StartCluster starts size members forming one cluster and waits until
