@@ -56,56 +56,10 @@ var (
 // TestFaults runs every scenario on a fresh cluster and prints a summary.
 func TestFaults(t *testing.T) {
 	scenarios := []scenario{
-		{name: "kill-leader", missed: true, inject: func(t *testing.T, r *run, kill func()) int {
-			victim := r.cluster.Leader(30 * time.Second)
-			r.victim = victim
-			release := r.holdWatcher(victim)
-			victim.Kill()
-			kill()
-			r.changeWatched(t)
-			release()
-			r.afterFault(t, 3*time.Second)
-			victim.Restart()
-			return 1
-		}},
-		{name: "kill-follower", missed: true, inject: func(t *testing.T, r *run, kill func()) int {
-			victim := r.follower(t)
-			r.victim = victim
-			release := r.holdWatcher(victim)
-			victim.Kill()
-			kill()
-			r.changeWatched(t)
-			release()
-			r.afterFault(t, 3*time.Second)
-			victim.Restart()
-			return 1
-		}},
-		{name: "partition-leader", inject: func(t *testing.T, r *run, kill func()) int {
-			victim := r.cluster.Leader(30 * time.Second)
-			r.victim = victim
-			p := r.proxyOf(victim)
-			p.BlackholeTx()
-			p.BlackholeRx()
-			kill()
-			r.changeWatched(t)
-			r.afterFault(t, 6*time.Second)
-			p.UnblackholeTx()
-			p.UnblackholeRx()
-			return 1
-		}},
-		{name: "partition-follower", inject: func(t *testing.T, r *run, kill func()) int {
-			victim := r.follower(t)
-			r.victim = victim
-			p := r.proxyOf(victim)
-			p.BlackholeTx()
-			p.BlackholeRx()
-			kill()
-			r.changeWatched(t)
-			r.afterFault(t, 6*time.Second)
-			p.UnblackholeTx()
-			p.UnblackholeRx()
-			return 1
-		}},
+		{name: "kill-leader", missed: true, inject: killing(leader)},
+		{name: "kill-follower", missed: true, inject: killing(follower)},
+		{name: "partition-leader", inject: cuttingOff(leader)},
+		{name: "partition-follower", inject: cuttingOff(follower)},
 		{name: "peer-latency", inject: func(t *testing.T, r *run, kill func()) int {
 			for _, p := range r.cluster.Proxies {
 				p.DelayTx(100*time.Millisecond, 50*time.Millisecond)
@@ -148,6 +102,44 @@ func TestFaults(t *testing.T) {
 			status = "FAIL"
 		}
 		fmt.Printf("  %-18s %s  %s\n", r.name, status, r.figures)
+	}
+}
+
+// leader and follower pick a victim.
+func leader(t *testing.T, r *run) *harness.Node   { return r.cluster.Leader(30 * time.Second) }
+func follower(t *testing.T, r *run) *harness.Node { return r.follower(t) }
+
+// killing SIGKILLs the victim under load, with its watcher held off until
+// its watched znode changed, and restarts it after 3 s.
+func killing(pick func(*testing.T, *run) *harness.Node) func(*testing.T, *run, func()) int {
+	return func(t *testing.T, r *run, kill func()) int {
+		victim := pick(t, r)
+		r.victim = victim
+		release := r.holdWatcher(victim)
+		victim.Kill()
+		kill()
+		r.changeWatched(t)
+		release()
+		r.afterFault(t, 3*time.Second)
+		victim.Restart()
+		return 1
+	}
+}
+
+// cuttingOff drops all traffic through the victim's peer proxy for 6 s.
+func cuttingOff(pick func(*testing.T, *run) *harness.Node) func(*testing.T, *run, func()) int {
+	return func(t *testing.T, r *run, kill func()) int {
+		victim := pick(t, r)
+		r.victim = victim
+		p := r.proxyOf(victim)
+		p.BlackholeTx()
+		p.BlackholeRx()
+		kill()
+		r.changeWatched(t)
+		r.afterFault(t, 6*time.Second)
+		p.UnblackholeTx()
+		p.UnblackholeRx()
+		return 1
 	}
 }
 
