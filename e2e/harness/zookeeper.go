@@ -123,16 +123,20 @@ func (z *ZooKeeper) waitReady() {
 	z.t.Helper()
 	deadline := time.Now().Add(ZooKeeperReadyTimeout)
 	for {
+		// ruok answers imok as soon as the process listens; srvr
+		// reports a mode only once the server serves requests.
 		if ans, err := z.FourLetterWord("ruok"); err == nil && ans == "imok" {
-			return
+			if st, err := z.FourLetterWord("srvr"); err == nil && strings.Contains(st, "Mode: ") {
+				return
+			}
 		}
 		select {
 		case <-z.exited:
-			z.t.Fatalf("ZooKeeper exited before answering ruok:\n%s", tail(z.log.String(), 100))
+			z.t.Fatalf("ZooKeeper exited before serving:\n%s", tail(z.log.String(), 100))
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			z.t.Fatalf("ZooKeeper did not answer ruok within %v", ZooKeeperReadyTimeout)
+			z.t.Fatalf("ZooKeeper did not serve (ruok, srvr) within %v", ZooKeeperReadyTimeout)
 		}
 	}
 }
