@@ -3,11 +3,16 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -235,4 +240,319 @@ func TestHostile_MalformedRequestsAsZooKeeper(t *testing.T) {
 	writes.check(t, cli)
 	g := awaitGoroutines(t, gate, goroutines+10, 30*time.Second)
 	t.Logf("%d malformed requests on as many connections; go_goroutines %v before, %v after", len(hostileCases()), goroutines, g)
+}
+
+// raiseNoFile makes room for n more open files in this process, raising
+// RLIMIT_NOFILE (the hard limit too, if allowed) when it is short.
+func raiseNoFile(t testing.TB, n uint64) {
+	t.Helper()
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	need := n + 1024
+	if lim.Cur >= need {
+		return
+	}
+	lim.Cur = need
+	lim.Max = max(lim.Max, need)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatalf("this test needs %d open files (RLIMIT_NOFILE): %v", need, err)
+	}
+}
+
+// memFigures are a node's memory figures from /metrics.
+type memFigures struct{ goroutines, heap, stacks, rss float64 }
+
+func memOf(t testing.TB, n *harness.Node) memFigures {
+	return memFigures{
+		goroutines: metric(t, n, "go_goroutines"),
+		heap:       metric(t, n, "go_memstats_heap_inuse_bytes"),
+		stacks:     metric(t, n, "go_memstats_stack_inuse_bytes"),
+		rss:        metric(t, n, "process_resident_memory_bytes"),
+	}
+}
+
+// perConn is the cost of each of n connections opened between a and b.
+func perConn(a, b memFigures, n int) memFigures {
+	d := float64(n)
+	return memFigures{(b.goroutines - a.goroutines) / d, (b.heap - a.heap) / d, (b.stacks - a.stacks) / d, (b.rss - a.rss) / d}
+}
+
+func (m memFigures) String() string {
+	return fmt.Sprintf("%.2f goroutines, %.1f KiB of heap, %.1f KiB of stacks, %.1f KiB of RSS",
+		m.goroutines, m.heap/1024, m.stacks/1024, m.rss/1024)
+}
+
+// dialMany opens n connections to addr, workers at a time, and runs each
+// through f (nil: a bare TCP connection).
+func dialMany(t testing.TB, addr string, n, workers int, f func(net.Conn) error) []net.Conn {
+	t.Helper()
+	conns := make([]net.Conn, n)
+	errs := make(chan error, workers)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				nc, err := net.DialTimeout("tcp", addr, 10*time.Second)
+				if err == nil && f != nil {
+					err = f(nc)
+				}
+				if err != nil {
+					errs <- fmt.Errorf("connection %d: %w", i, err)
+					return
+				}
+				conns[i] = nc
+			}
+		}()
+	}
+	go func() {
+		defer close(next)
+		for i := range n {
+			select {
+			case next <- i:
+			case <-errs:
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	t.Cleanup(func() {
+		for _, nc := range conns {
+			if nc != nil {
+				nc.Close()
+			}
+		}
+	})
+	select {
+	case err := <-errs:
+		t.Fatal(err)
+	default:
+	}
+	for i, nc := range conns {
+		if nc == nil {
+			t.Fatalf("connection %d not opened", i)
+		}
+	}
+	return conns
+}
+
+// handshake opens a session on nc (40 s timeout, so silence does not
+// close it during the test).
+func handshake(nc net.Conn) error {
+	nc.SetDeadline(time.Now().Add(30 * time.Second))
+	if _, err := nc.Write(jute.AppendPacket(nil, &jute.ConnectRequest{TimeOut: 40000, Passwd: make([]byte, 16)})); err != nil {
+		return err
+	}
+	body, err := jute.ReadFrame(nc, nil, 1<<20)
+	if err != nil {
+		return err
+	}
+	var resp jute.ConnectResponse
+	if err := jute.DecodeExact(body, &resp); err != nil {
+		return err
+	}
+	if resp.SessionID == 0 {
+		return errors.New("no session")
+	}
+	nc.SetDeadline(time.Time{})
+	return nil
+}
+
+// TestHostile_IdleConnections: 5,000 sessions that do nothing, then
+// 10,000 TCP connections that never send a byte, on one node: each costs
+// a bounded number of goroutines and bytes (logged), a client connecting
+// meanwhile is served, the 10,000 are closed by the server once the
+// handshake deadline (10 s) passes, and once the sessions' connections
+// close too the node's goroutines are back to where they were.
+func TestHostile_IdleConnections(t *testing.T) {
+	const sessions, bare = 5000, 10000
+	raiseNoFile(t, sessions+bare)
+	gate := harness.StartNode(t, harness.NodeOptions{})
+	// A first session and request warm up what every session shares.
+	c, err := harness.DialZK(gate.ZKAddr, harness.ZKConnectOptions{TimeOut: 40000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rh, _, err := c.Call(jute.OpCreate, &jute.CreateRequest{Path: "/idle", ACL: openACL}); err != nil || rh.Err != 0 {
+		t.Fatalf("create: %v %v", rh.Err, err)
+	}
+	m0 := memOf(t, gate)
+
+	start := time.Now()
+	sess := dialMany(t, gate.ZKAddr, sessions, 32, handshake)
+	m1 := memOf(t, gate)
+	perSession := perConn(m0, m1, sessions)
+	t.Logf("%d idle sessions opened in %v; each costs %v", sessions, time.Since(start).Round(time.Millisecond), perSession)
+
+	start = time.Now()
+	conns := dialMany(t, gate.ZKAddr, bare, 32, nil)
+	opened := time.Since(start)
+	// Wait until the server has taken them all up (srvr counts itself).
+	deadline := time.Now().Add(5 * time.Second)
+	for srvrConnections(t, gate) < 1+sessions+1+bare {
+		if time.Now().After(deadline) {
+			t.Fatalf("srvr: %d connections, want %d", srvrConnections(t, gate), 1+sessions+1+bare)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	m2 := memOf(t, gate)
+	perBare := perConn(m1, m2, bare)
+	t.Logf("%d silent TCP connections opened in %v; each costs %v", bare, opened.Round(time.Millisecond), perBare)
+
+	// A client is served among them all.
+	o, err := harness.DialZK(gate.ZKAddr, harness.ZKConnectOptions{})
+	if err != nil {
+		t.Fatalf("a client connecting among %d idle connections: %v", sessions+bare, err)
+	}
+	if rh, _, err := o.Call(jute.OpCreate, &jute.CreateRequest{Path: "/idle/served", ACL: openACL}); err != nil || rh.Err != 0 {
+		t.Fatalf("create among %d idle connections: %v %v", sessions+bare, rh.Err, err)
+	}
+	if rh, _, err := c.Call(jute.OpExists, &jute.ExistsRequest{Path: "/idle/served"}); err != nil || rh.Err != 0 {
+		t.Fatalf("exists on the first session: %v %v", rh.Err, err)
+	}
+
+	// Bounds, several times what they measure here, far below what a
+	// buffer or a goroutine tree per connection would cost.
+	if perSession.goroutines > 3 || perSession.heap+perSession.stacks > 64<<10 {
+		t.Errorf("an idle session costs %v", perSession)
+	}
+	if perBare.goroutines > 1.5 || perBare.heap+perBare.stacks > 32<<10 {
+		t.Errorf("a silent connection costs %v", perBare)
+	}
+
+	// The server closes every silent connection after the handshake
+	// deadline, without a word.
+	var wg sync.WaitGroup
+	failed := make(chan string, bare)
+	for i, nc := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			nc.SetReadDeadline(time.Now().Add(30 * time.Second))
+			if n, err := nc.Read(make([]byte, 1)); n > 0 || errors.Is(err, os.ErrDeadlineExceeded) {
+				failed <- fmt.Sprintf("silent connection %d: %d bytes, %v", i, n, err)
+			}
+			nc.Close()
+		}()
+	}
+	wg.Wait()
+	close(failed)
+	for f := range failed {
+		t.Fatal(f)
+	}
+	if g := metric(t, gate, "go_goroutines"); g > m1.goroutines+20 {
+		t.Logf("go_goroutines %v with the silent connections gone (%v before them)", g, m1.goroutines)
+	}
+	awaitGoroutines(t, gate, m1.goroutines+20, 30*time.Second)
+
+	// The sessions' connections close: their goroutines go too.
+	for _, nc := range sess {
+		nc.Close()
+	}
+	o.Drop()
+	g := awaitGoroutines(t, gate, m0.goroutines+20, 30*time.Second)
+	t.Logf("all closed: go_goroutines %v (%v before)", g, m0.goroutines)
+}
+
+// srvrConnections is the number of connections the node's srvr
+// four-letter word reports (its own included).
+func srvrConnections(t testing.TB, n *harness.Node) int {
+	t.Helper()
+	nc, err := net.DialTimeout("tcp", n.ZKAddr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := nc.Write([]byte("srvr")); err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Connections: "); ok {
+			c, err := strconv.Atoi(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+	}
+	t.Fatalf("srvr: %q", b)
+	return 0
+}
+
+// createOfSize is a create frame of /path whose body (after the length
+// prefix) is exactly size bytes.
+func createOfSize(path string, size int) []byte {
+	req := &jute.CreateRequest{Path: path, Data: []byte{}, ACL: openACL}
+	hdr := &jute.RequestHeader{Xid: badXid, Type: jute.OpCreate}
+	req.Data = make([]byte, size-len(jute.Append(nil, hdr, req)))
+	return jute.AppendPacket(nil, hdr, req)
+}
+
+// TestHostile_PacketSizeAsZooKeeper: a create whose packet is exactly
+// jute.maxbuffer (1,048,575 bytes) is served by zkgate as by a real
+// ZooKeeper 3.8; one byte more and both close the connection without a
+// reply, and zkgate writes nothing; so do a negative frame length and
+// one of 2^31-1 announced with nothing behind it.
+func TestHostile_PacketSizeAsZooKeeper(t *testing.T) {
+	t.Parallel()
+	var (
+		zk   *harness.ZooKeeper
+		gate *harness.Node
+		wg   sync.WaitGroup
+	)
+	wg.Add(2)
+	go func() { defer wg.Done(); zk = harness.StartZooKeeper(t) }()
+	go func() { defer wg.Done(); gate = harness.StartNode(t, harness.NodeOptions{}) }()
+	wg.Wait()
+	if t.Failed() || zk == nil || gate == nil {
+		t.FailNow()
+	}
+	cases := []struct {
+		name  string
+		bytes []byte
+		want  string
+	}{
+		{"create of exactly 1,048,575 bytes", createOfSize("/max", jute.DefaultMaxBuffer), "err 0 (zxid Z, xid 7), open"},
+		{"create of 1,048,576 bytes", createOfSize("/over", jute.DefaultMaxBuffer+1), "no reply, closed"},
+		{"a negative frame length", []byte{0xff, 0xff, 0xff, 0xfe, 0, 0, 0, badXid}, "no reply, closed"},
+		{"a frame length of 2^31-1", []byte{0x7f, 0xff, 0xff, 0xff, 0, 0, 0, badXid}, "no reply, closed"},
+	}
+	var writes *writeRecorder
+	for i, c := range cases {
+		if i == 1 {
+			writes = recordWrites(t, gate.Client())
+		}
+		for _, srv := range []struct{ name, addr string }{{"ZooKeeper", zk.Addr}, {"zkgate", gate.ZKAddr}} {
+			s, err := dialRaw(srv.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := s.outcome(c.bytes).String(); got != c.want {
+				t.Errorf("%s: %s answers %s, want %s", c.name, srv.name, got, c.want)
+			}
+			s.nc.Close()
+		}
+	}
+	writes.check(t, gate.Client())
+	for _, addr := range []string{zk.Addr, gate.ZKAddr} {
+		c, err := harness.DialZK(addr, harness.ZKConnectOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for p, want := range map[string]schema.Code{"/max": schema.CodeOK, "/over": schema.CodeNoNode} {
+			if rh, _, err := c.Call(jute.OpExists, &jute.ExistsRequest{Path: p}); err != nil || rh.Err != want {
+				t.Errorf("%s: exists %s: %v %v, want %v", addr, p, rh.Err, err, want)
+			}
+		}
+		c.Drop()
+	}
 }

@@ -77,7 +77,11 @@ func TestFuzzRecords_CoverTable(t *testing.T) {
 // FuzzDecode feeds arbitrary bytes to every decoder. It checks that
 // decoding never panics, and that a value that decodes re-encodes to
 // bytes that decode to the same value (and encode to the same bytes).
-// Both exact and prefix decoding are exercised.
+// Both exact and prefix decoding are exercised. Seeds are the encodings
+// of the record tests (added here) and testdata/fuzz/FuzzDecode: the
+// captured encodings of testdata/*.hex and hostile ones (negative, huge
+// and null lengths, records cut short, multis with an unknown op or no
+// end), each behind its selector byte.
 func FuzzDecode(f *testing.F) {
 	for _, c := range recordCases {
 		f.Add(append([]byte{fuzzIndex(c.rec)}, c.want(f)...))
