@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	rpccode "google.golang.org/genproto/googleapis/rpc/code"
@@ -79,8 +80,32 @@ func NewHTTPHandler(ctx context.Context, grpcTarget string, opts ...grpc.DialOpt
 	}()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, MaxHTTPBodyBytes)
+		if err := checkUTF8(r); err != nil {
+			writeHTTPError(r.Context(), mux, nil, w, r, err)
+			return
+		}
 		mux.ServeHTTP(w, r)
 	}), nil
+}
+
+// checkUTF8 refuses a request whose URL path or query parameters, once
+// unescaped, are not valid UTF-8. They fill proto string fields, which
+// gRPC will not marshal otherwise (the JSON body is checked by protojson).
+func checkUTF8(r *http.Request) error {
+	if !utf8.ValidString(r.URL.Path) {
+		return status.Errorf(codes.InvalidArgument, "the URL path %q is not valid UTF-8", r.URL.Path)
+	}
+	for k, vs := range r.URL.Query() {
+		if !utf8.ValidString(k) {
+			return status.Errorf(codes.InvalidArgument, "the query parameter name %q is not valid UTF-8", k)
+		}
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				return status.Errorf(codes.InvalidArgument, "the query parameter %s=%q is not valid UTF-8", k, v)
+			}
+		}
+	}
+	return nil
 }
 
 // MaxHTTPBodyBytes bounds an HTTP request body, which the gateway reads

@@ -157,6 +157,19 @@ func TestHTTP_Curl(t *testing.T) {
 	if code != http.StatusBadRequest || body["zk_error"] != nil {
 		t.Fatalf("oversized body: %d %v", code, body)
 	}
+	// A query parameter that is not UTF-8 is the client's error, not a
+	// failure to marshal it; a JSON body that is not is refused as well.
+	code, body = httpDo(t, http.MethodGet, zk+"data?path=/h%AA", "")
+	if code != http.StatusBadRequest || body["status"] != "INVALID_ARGUMENT" || !strings.Contains(body["message"].(string), "not valid UTF-8") {
+		t.Fatalf("query not UTF-8: %d %v", code, body)
+	}
+	code, body = httpDo(t, http.MethodPost, zk+"create", "{\"path\":\"/h\xaa\"}")
+	if code != http.StatusBadRequest || body["zk_error"] != nil {
+		t.Fatalf("body not UTF-8: %d %v", code, body)
+	}
+	if after := get("stat", url.Values{"path": {"/h\ufffd"}}); after["found"] != false {
+		t.Fatalf("a node was created from a body that is not UTF-8: %v", after)
+	}
 	code, body = httpDo(t, http.MethodGet, zk+"nosuchroute", "")
 	if code != http.StatusNotFound || body["zk_error"] != nil {
 		t.Fatalf("unknown route: %d %v", code, body)
