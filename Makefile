@@ -11,7 +11,7 @@ UNIT_PKGS = $(shell $(GO) list ./... | grep -v /e2e)
 PEER_PKGS := zookeeper zookeeper-bin python3-kazoo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help build run test unit e2e faults fuzz peers bench bench-scale bench-migrate bench-go lint fmt clean proto
+.PHONY: help build run test unit e2e faults soak fuzz peers bench bench-scale bench-migrate bench-go lint fmt clean proto
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -34,6 +34,9 @@ e2e: peers ## end-to-end tests against the real binary and real clients
 
 faults: ## the fault suite: a 3-node cluster killed, cut off, slowed and restarted under load; prints one line per scenario
 	$(GO) test -count=1 -v -timeout 30m -run 'TestFaults|TestModel' ./e2e/faults 2>&1 | grep -v '^        ' | tee faults.log; ! grep -q '^--- FAIL\|^FAIL' faults.log
+
+soak: ## SOAKTIME (default 10m) of mixed load with member kills: memory, goroutines and open files must stay level
+	$(GO) test -count=1 -v -timeout 30m -run 'TestSoak' ./e2e/faults -soak=$(or $(SOAKTIME),10m) 2>&1 | tee soak.log | grep -v '^        '; ! grep -q '^--- FAIL\|^FAIL' soak.log
 
 fuzz: ## a short run of every fuzz target (FUZZTIME each, default 10s): the jute decoder, the path parser, the HTTP/JSON API
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(or $(FUZZTIME),10s) ./zkbridge/jute

@@ -176,6 +176,49 @@ func TestHandshake_LegacyAndCurrentForms(t *testing.T) {
 	}
 }
 
+// TestSession_NoQuorumClosesConnection: a node whose etcd member has lost
+// its quorum cannot renew sessions. As a ZooKeeper server that loses its
+// quorum, it closes its clients' connections, within two thirds of the
+// session timeout of a ping it cannot renew, so that they move to a
+// server that has one; it does not leave the ping hanging.
+func TestSession_NoQuorumClosesConnection(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 3)
+	a := startBridge(t, cl, 0, gateway.Config{MinSessionTimeout: time.Second})
+	const timeout = 3 * time.Second
+	c := connect(t, a, jute.ConnectRequest{TimeOut: int32(timeout.Milliseconds())})
+	if rh, _ := c.call(jute.OpPing, nil); rh.Err != schema.CodeOK {
+		t.Fatalf("ping: %+v", rh)
+	}
+	cl.StopMember(1)
+	cl.StopMember(2)
+	// Pings as a client sends them, a third of the timeout apart. Those
+	// renewed before the member learns it is alone are answered; then
+	// one is not, and the connection ends, well before the 30 s
+	// deadline of the test's connection (requests to etcd are bounded by
+	// 60 s).
+	for pings := 0; ; pings++ {
+		c.xid++
+		c.write(jute.AppendPacket(nil, &jute.RequestHeader{Xid: c.xid, Type: jute.OpPing}))
+		sent := time.Now()
+		body := c.frame()
+		if body == nil {
+			if waited := time.Since(sent); waited > timeout {
+				t.Fatalf("connection closed %v after the unrenewed ping, more than the session timeout", waited)
+			}
+			t.Logf("connection closed after %d answered pings, %v after the last ping", pings, time.Since(sent).Round(time.Millisecond))
+			return
+		}
+		var rh jute.ReplyHeader
+		if err := rh.Decode(jute.NewDecoder(body)); err != nil || rh.Xid != c.xid || rh.Err != schema.CodeOK {
+			t.Fatalf("ping %d answered %+v %v", pings, rh, err)
+		}
+		if pings > 100 {
+			t.Fatal("pings still answered by a member without quorum")
+		}
+		time.Sleep(timeout / 3) // a client's ping interval, not synchronisation
+	}
+}
+
 // TestSession_ResumedOnAnotherNodeAndExpiry: a session opened on one node
 // is resumed on another with its ephemeral; a wrong password reads as an
 // expired session; a session left alone expires and its ephemeral goes,

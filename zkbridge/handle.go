@@ -306,26 +306,33 @@ func (c *call) handle(pkt []byte) bool {
 }
 
 // keepAlive renews the session on pings, and on other requests when a
-// third of the timeout has passed since the last renewal. It reports
-// whether the session is still open: one that has ended (expired, or
-// closed from another connection) ends the connection, as ZooKeeper
-// closes the connection of an expired session; the client then learns
-// of the expiry when it reconnects. Failing to reach etcd is not an end.
-func (c *conn) keepAlive(ping bool) bool {
+// third of the timeout has passed since the last renewal. It returns why
+// the connection must end (and the error behind it), or "" to go on:
+//   - the session has ended (expired, or closed from another connection):
+//     ZooKeeper closes the connection of an expired session, and the
+//     client learns of the expiry when it reconnects;
+//   - the renewal did not succeed within two thirds of the timeout: this
+//     node cannot reach a quorum (or etcd is stalled), so it cannot keep
+//     the session alive, as a ZooKeeper server that has lost its quorum
+//     cannot; and, as that server does, it closes the connection, so the
+//     client moves to a server that can. The session itself lives on
+//     until its lease expires.
+func (c *conn) keepAlive(ping bool) (end string, err error) {
 	if !ping && time.Since(c.renewed) < c.sess.Timeout/3 {
-		return true
+		return "", nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), min(requestTimeout, c.sess.Timeout*2/3))
 	defer cancel()
-	if err := c.s.cfg.Engine.KeepAlive(ctx, c.sess.ID); err != nil {
-		if errors.Is(err, schema.ErrSessionExpired) {
-			return false
-		}
-		c.s.lg.Debug("renewing session", zap.Error(err))
-		return true
+	err = c.s.cfg.Engine.KeepAlive(ctx, c.sess.ID)
+	switch {
+	case err == nil:
+		c.renewed = time.Now()
+		return "", nil
+	case errors.Is(err, schema.ErrSessionExpired):
+		return "session expired", nil
+	default:
+		return "cannot renew the session here: the client is to move to another server", err
 	}
-	c.renewed = time.Now()
-	return true
 }
 
 // watcher is c if the request asks for a watch, else nil.

@@ -189,11 +189,13 @@ func (c *conn) loop() {
 			}
 		}
 		last = kind
-		if !c.keepAlive(isPing(pkt)) {
-			// The session has ended: this request and any after it go
-			// unanswered, as ZooKeeper drops the requests of a session
-			// it no longer has and closes its connection.
-			c.logClose("session expired", nil)
+		if end, err := c.keepAlive(isPing(pkt)); end != "" {
+			// The session has ended, or this node cannot keep it: this
+			// request and any after it go unanswered, as ZooKeeper drops
+			// the requests of a session it no longer has (or of every
+			// session, once it has lost its quorum) and closes the
+			// connection.
+			c.logClose(end, err)
 			return
 		}
 		cl := &call{conn: c, prev: prev, done: make(chan struct{}), queued: make(chan struct{})}

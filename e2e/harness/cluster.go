@@ -29,7 +29,14 @@ type Cluster struct {
 // go to every node.
 func StartCluster(t testing.TB, size int, extra ...string) *Cluster {
 	t.Helper()
-	return startCluster(t, size, false, extra)
+	return startCluster(t, size, false, nil, extra)
+}
+
+// StartClusterEach is StartCluster with arguments of each node's own
+// besides the shared extra ones: perNode(i) are Nodes[i]'s.
+func StartClusterEach(t testing.TB, size int, perNode func(i int) []string, extra ...string) *Cluster {
+	t.Helper()
+	return startCluster(t, size, false, perNode, extra)
 }
 
 // StartProxiedCluster is StartCluster with a TCP proxy (etcd's
@@ -37,10 +44,10 @@ func StartCluster(t testing.TB, size int, extra ...string) *Cluster {
 // proxy, so every Raft message to Nodes[i] passes through Proxies[i].
 func StartProxiedCluster(t testing.TB, size int, extra ...string) *Cluster {
 	t.Helper()
-	return startCluster(t, size, true, extra)
+	return startCluster(t, size, true, nil, extra)
 }
 
-func startCluster(t testing.TB, size int, proxied bool, extra []string) *Cluster {
+func startCluster(t testing.TB, size int, proxied bool, perNode func(int) []string, extra []string) *Cluster {
 	t.Helper()
 	c := &Cluster{t: t}
 	opts := make([]NodeOptions, size)
@@ -51,6 +58,9 @@ func startCluster(t testing.TB, size int, proxied bool, extra []string) *Cluster
 			ClientPort: FreePort(t),
 			PeerPort:   FreePort(t),
 			Args:       append([]string{"--initial-cluster-token", "e2e-" + t.Name()}, extra...),
+		}
+		if perNode != nil {
+			opts[i].Args = append(opts[i].Args, perNode(i)...)
 		}
 		advertise := opts[i].PeerPort
 		if proxied {

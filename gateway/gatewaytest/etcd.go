@@ -132,6 +132,15 @@ var members sync.Map // *clientv3.Client -> *embed.Etcd
 // Client is a client of member i alone.
 func (c *Cluster) Client(i int) *clientv3.Client { return c.clients[i] }
 
+// StopMember stops member i, as if it had crashed; its client stays,
+// failing. The other members go on.
+func (c *Cluster) StopMember(i int) {
+	if m := c.Members[i]; m != nil {
+		m.Close()
+		c.Members[i] = nil
+	}
+}
+
 // Stop closes the clients and stops every member.
 func (c *Cluster) Stop() {
 	for _, cl := range c.clients {
