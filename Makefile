@@ -36,7 +36,7 @@ faults: ## the fault suite: a 3-node cluster killed, cut off, slowed and restart
 	$(GO) test -count=1 -v -timeout 30m -run 'TestFaults|TestModel' ./e2e/faults 2>&1 | grep -v '^        ' | tee faults.log; ! grep -q '^--- FAIL\|^FAIL' faults.log
 
 soak: ## SOAKTIME (default 10m) of mixed load with member kills: memory, goroutines and open files must stay level
-	$(GO) test -count=1 -v -timeout 30m -run 'TestSoak' ./e2e/faults -soak=$(or $(SOAKTIME),10m) 2>&1 | tee soak.log | grep -v '^        '; ! grep -q '^--- FAIL\|^FAIL' soak.log
+	$(GO) test -count=1 -v -timeout 3h -run 'TestSoak' ./e2e/faults -soak=$(or $(SOAKTIME),10m) 2>&1 | tee soak.log | grep -v '^        '; ! grep -q '^--- FAIL\|^FAIL' soak.log
 
 fuzz: ## a short run of every fuzz target (FUZZTIME each, default 10s): the jute decoder, the path parser, the HTTP/JSON API
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(or $(FUZZTIME),10s) ./zkbridge/jute
