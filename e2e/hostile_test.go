@@ -153,17 +153,10 @@ var hostileKnownDifferences = map[string]string{
 	"opcode check outside a multi": "err -6 (zxid -1, xid 7), closed",
 }
 
-// TestHostile_MalformedRequestsAsZooKeeper: every malformed request of
-// hostileCases (each opcode's record cut short or with a negative or huge
-// length, multis with a bad op after a good one, headers cut short,
-// unknown opcodes) gets the answer a real ZooKeeper 3.8 gives it (the
-// reply's error code, and whether the connection goes on), or the one
-// listed in hostileKnownDifferences. And on zkgate: nothing in the
-// namespace changes (a multi's good first op included), another session
-// is served throughout, and once the connections are closed the server's
-// goroutines are back to what they were.
-func TestHostile_MalformedRequestsAsZooKeeper(t *testing.T) {
-	t.Parallel()
+// startZooKeeperAndNode starts a real ZooKeeper and a zkgate node side by
+// side, for tests that send both the same bytes.
+func startZooKeeperAndNode(t *testing.T) (*harness.ZooKeeper, *harness.Node) {
+	t.Helper()
 	var (
 		zk   *harness.ZooKeeper
 		gate *harness.Node
@@ -176,6 +169,21 @@ func TestHostile_MalformedRequestsAsZooKeeper(t *testing.T) {
 	if t.Failed() || zk == nil || gate == nil {
 		t.FailNow()
 	}
+	return zk, gate
+}
+
+// TestHostile_MalformedRequestsAsZooKeeper: every malformed request of
+// hostileCases (each opcode's record cut short or with a negative or huge
+// length, multis with a bad op after a good one, headers cut short,
+// unknown opcodes) gets the answer a real ZooKeeper 3.8 gives it (the
+// reply's error code, and whether the connection goes on), or the one
+// listed in hostileKnownDifferences. And on zkgate: nothing in the
+// namespace changes (a multi's good first op included), another session
+// is served throughout, and once the connections are closed the server's
+// goroutines are back to what they were.
+func TestHostile_MalformedRequestsAsZooKeeper(t *testing.T) {
+	t.Parallel()
+	zk, gate := startZooKeeperAndNode(t)
 	var other *harness.ZKRaw
 	for _, addr := range []string{zk.Addr, gate.ZKAddr} {
 		c, err := harness.DialZK(addr, harness.ZKConnectOptions{TimeOut: 30000})
@@ -504,18 +512,7 @@ func createOfSize(path string, size int) []byte {
 // one of 2^31-1 announced with nothing behind it.
 func TestHostile_PacketSizeAsZooKeeper(t *testing.T) {
 	t.Parallel()
-	var (
-		zk   *harness.ZooKeeper
-		gate *harness.Node
-		wg   sync.WaitGroup
-	)
-	wg.Add(2)
-	go func() { defer wg.Done(); zk = harness.StartZooKeeper(t) }()
-	go func() { defer wg.Done(); gate = harness.StartNode(t, harness.NodeOptions{}) }()
-	wg.Wait()
-	if t.Failed() || zk == nil || gate == nil {
-		t.FailNow()
-	}
+	zk, gate := startZooKeeperAndNode(t)
 	cases := []struct {
 		name  string
 		bytes []byte

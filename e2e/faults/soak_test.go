@@ -60,36 +60,19 @@ type sample struct {
 	goroutines, fds, heap, rss float64
 }
 
-// soak is one TestSoak run.
+// soak is one TestSoak run. Its load (stop, workers, problems) is the
+// fault suite's, without a history.
 type soak struct {
-	t     *testing.T
+	load
 	c     *harness.Cluster
 	pprof []string // each node's --pprof-listen
 	start time.Time
-	stop  chan struct{}
-	wg    sync.WaitGroup
 	http  *http.Client
 
 	ops, failed, churned, watchEvents, kills atomic.Int64
 
-	mu       sync.Mutex
-	problems []string
-	samples  []sample
-}
-
-func (s *soak) stopped() bool {
-	select {
-	case <-s.stop:
-		return true
-	default:
-		return false
-	}
-}
-
-func (s *soak) problem(format string, args ...any) {
-	s.mu.Lock()
-	s.problems = append(s.problems, fmt.Sprintf(format, args...))
-	s.mu.Unlock()
+	samplesMu sync.Mutex
+	samples   []sample
 }
 
 func (s *soak) count(err error) {
@@ -111,7 +94,7 @@ func TestSoak(t *testing.T) {
 	if d, ok := t.Deadline(); ok && time.Until(d) < dur+3*time.Minute {
 		t.Fatalf("-soak %v does not fit in the test's -timeout: give at least %v", dur, dur+3*time.Minute)
 	}
-	s := &soak{t: t, stop: make(chan struct{}), http: &http.Client{Timeout: soakHTTPTimeout}}
+	s := &soak{load: load{stop: make(chan struct{})}, http: &http.Client{Timeout: soakHTTPTimeout}}
 	ports := make([]int, 3)
 	for i := range ports {
 		ports[i] = harness.FreePort(t)
@@ -175,8 +158,8 @@ func TestSoak(t *testing.T) {
 		cli.Close()
 	}
 	s.http.CloseIdleConnections()
-	for _, p := range s.problems {
-		t.Error(p)
+	for _, e := range s.errs {
+		t.Error(e)
 	}
 	if s.ops.Load()-s.failed.Load() == 0 {
 		t.Fatal("no operation succeeded")
@@ -431,7 +414,9 @@ func (s *soak) churn(id int, seed uint64) {
 		path := fmt.Sprintf("/soak/churn/e%d-%d", id, n)
 		rh, _, err := c.Call(jute.OpCreate, &jute.CreateRequest{Path: path, Data: []byte("e"), ACL: worldAll, Flags: jute.ModeEphemeral})
 		s.count(errors.Join(err, errCode(rh)))
-		rh, _, err = c.Call(jute.OpExists, &jute.ExistsRequest{Path: path + "-w", Watch: true})
+		// An exists watch on a znode that never comes (NoNode is the
+		// answer): it lives until the session ends.
+		_, _, err = c.Call(jute.OpExists, &jute.ExistsRequest{Path: path + "-w", Watch: true})
 		s.count(err)
 		if rng.IntN(2) == 0 {
 			_, err = c.CloseSession()
@@ -469,9 +454,9 @@ func (s *soak) sampler(period time.Duration) {
 			}
 			if f, err := s.figures(i); err == nil {
 				f.at = at
-				s.mu.Lock()
+				s.samplesMu.Lock()
 				s.samples = append(s.samples, f)
-				s.mu.Unlock()
+				s.samplesMu.Unlock()
 			}
 		}
 	}
