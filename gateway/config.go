@@ -18,6 +18,12 @@ type Config struct {
 	// Client talks to: serializable reads are served from it directly
 	// (see localRead). Leave it nil against an external etcd.
 	LocalStore mvcc.KV
+	// HasLeader, when set, reports whether the embedded member Client
+	// talks to knows a Raft leader: without one it has lost its quorum
+	// (or an election is under way), and Serving is false at once rather
+	// than after the quorum probe goes stale. Leave it nil against an
+	// external etcd.
+	HasLeader func() bool
 	// Logger defaults to a no-op logger.
 	Logger *zap.Logger
 

@@ -29,6 +29,7 @@ type Engine struct {
 	bootstrapRev int64
 
 	hub      *hub
+	quorum   quorumProbe
 	reqs     chan *request
 	stop     chan struct{}
 	cancel   context.CancelFunc
@@ -70,19 +71,21 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	e.hub.rev = now.Header.Revision
 	bg, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
-	e.wg.Add(4)
+	e.quorum.lastOK.Store(e.now().UnixNano())
+	e.wg.Add(5)
 	go func() { defer e.wg.Done(); e.hub.run(bg, now.Header.Revision) }()
+	go func() { defer e.wg.Done(); e.quorum.run(bg, e.kv, e.now) }()
 	go e.commitLoop()
 	go func() { defer e.wg.Done(); e.runExpiry(bg) }()
 	go func() { defer e.wg.Done(); e.runReaper(bg) }()
 	return e, nil
 }
 
-// Close stops the engine. Requests in flight fail with ErrClosed.
 // SuperDigest returns the configured super user's digest identity
 // ("super:<hash>"), or "".
 func (e *Engine) SuperDigest() string { return e.cfg.SuperDigest }
 
+// Close stops the engine. Requests in flight fail with ErrClosed.
 func (e *Engine) Close() error {
 	e.once.Do(func() {
 		close(e.stop)

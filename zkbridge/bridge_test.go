@@ -180,7 +180,10 @@ func TestHandshake_LegacyAndCurrentForms(t *testing.T) {
 // its quorum cannot renew sessions. As a ZooKeeper server that loses its
 // quorum, it closes its clients' connections, within two thirds of the
 // session timeout of a ping it cannot renew, so that they move to a
-// server that has one; it does not leave the ping hanging.
+// server that has one; it does not leave the ping hanging. And it turns
+// a new connection away at once, as a ZooKeeper server that is not
+// serving does, rather than hold the client until etcd gives up (7 s for
+// a read, 10 s for the handshake), which could outlast the session.
 func TestSession_NoQuorumClosesConnection(t *testing.T) {
 	cl := gatewaytest.StartCluster(t, 3)
 	a := startBridge(t, cl, 0, gateway.Config{MinSessionTimeout: time.Second})
@@ -206,7 +209,7 @@ func TestSession_NoQuorumClosesConnection(t *testing.T) {
 				t.Fatalf("connection closed %v after the unrenewed ping, more than the session timeout", waited)
 			}
 			t.Logf("connection closed after %d answered pings, %v after the last ping", pings, time.Since(sent).Round(time.Millisecond))
-			return
+			break
 		}
 		var rh jute.ReplyHeader
 		if err := rh.Decode(jute.NewDecoder(body)); err != nil || rh.Xid != c.xid || rh.Err != schema.CodeOK {
@@ -216,6 +219,17 @@ func TestSession_NoQuorumClosesConnection(t *testing.T) {
 			t.Fatal("pings still answered by a member without quorum")
 		}
 		time.Sleep(timeout / 3) // a client's ping interval, not synchronisation
+	}
+
+	// The client comes back with its session: closed without an answer,
+	// sooner than etcd would give up on the session's read.
+	start := time.Now()
+	again := dial(t, a, jute.ConnectRequest{SessionID: c.resp.SessionID, Passwd: c.resp.Passwd, TimeOut: int32(timeout.Milliseconds())})
+	if again.frame() != nil {
+		t.Fatal("a node without quorum answered a handshake")
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Fatalf("a node without quorum held a handshake %v before closing it", waited)
 	}
 }
 

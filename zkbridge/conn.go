@@ -302,9 +302,17 @@ func (c *conn) handshake(first [4]byte) bool {
 		c.logClose("malformed connect request", err)
 		return false
 	}
+	e := c.s.cfg.Engine
+	if !e.Serving() {
+		// As a ZooKeeper server that is not serving (it has lost its
+		// quorum): the connection is closed at once, and the client
+		// tries another server, rather than wait here for etcd to give
+		// up, which could outlast its session.
+		c.logClose("no quorum: this node cannot reach a quorum of etcd members", nil)
+		return false
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	e := c.s.cfg.Engine
 	// A client that has seen a zxid this cluster never reached saw
 	// another cluster (or a member that lost data): ZooKeeper refuses it
 	// by closing the socket, and the client tries another server.

@@ -311,15 +311,18 @@ func (c *call) handle(pkt []byte) bool {
 //   - the session has ended (expired, or closed from another connection):
 //     ZooKeeper closes the connection of an expired session, and the
 //     client learns of the expiry when it reconnects;
-//   - the renewal did not succeed within two thirds of the timeout: this
-//     node cannot reach a quorum (or etcd is stalled), so it cannot keep
-//     the session alive, as a ZooKeeper server that has lost its quorum
-//     cannot; and, as that server does, it closes the connection, so the
-//     client moves to a server that can. The session itself lives on
-//     until its lease expires.
+//   - this node cannot reach a quorum (Engine.Serving), or the renewal
+//     did not succeed within two thirds of the timeout (etcd is stalled):
+//     it cannot keep the session alive, as a ZooKeeper server that has
+//     lost its quorum cannot; and, as that server does, it closes the
+//     connection, so the client moves to a server that can. The session
+//     itself lives on until its lease expires.
 func (c *conn) keepAlive(ping bool) (end string, err error) {
 	if !ping && time.Since(c.renewed) < c.sess.Timeout/3 {
 		return "", nil
+	}
+	if !c.s.cfg.Engine.Serving() {
+		return "no quorum: this node cannot reach a quorum of etcd members; the client is to move to another server", nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), min(requestTimeout, c.sess.Timeout*2/3))
 	defer cancel()

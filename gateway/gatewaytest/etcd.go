@@ -161,7 +161,9 @@ func NewEngine(t testing.TB, client *clientv3.Client, cfg gateway.Config) *gatew
 	t.Helper()
 	cfg.Client = client
 	if m, ok := members.Load(client); ok && cfg.LocalStore == nil {
-		cfg.LocalStore = m.(*embed.Etcd).Server.KV()
+		srv := m.(*embed.Etcd).Server
+		cfg.LocalStore = srv.KV()
+		cfg.HasLeader = func() bool { return srv.Leader() != 0 }
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

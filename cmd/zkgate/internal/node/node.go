@@ -237,6 +237,7 @@ func (n *Node) startEngine() {
 	client := newInProcessClient(n.etcd.Server, c.EtcdUser, c.EtcdPassword, n.logs.Main.Named("etcd-auth"))
 	gcfg := gatewayConfig(c, client, n.logs)
 	gcfg.LocalStore = n.etcd.Server.KV()
+	gcfg.HasLeader = func() bool { return n.etcd.Server.Leader() != 0 }
 	eng, err := gateway.New(ctx, gcfg)
 	if err != nil {
 		client.Close()

@@ -1,0 +1,66 @@
+package gateway
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/zkgate/zkgate/schema"
+)
+
+// A ZooKeeper server that loses its quorum stops serving: it closes its
+// clients' connections and refuses new ones, so that they go to a server
+// that has one. An etcd member that cannot reach a quorum does not say
+// so; its linearizable reads and writes wait, and give up after seconds.
+// The engine therefore probes: every quorumProbeEvery it makes a
+// linearizable read (etcd's ReadIndex, which the leader answers only
+// after a quorum has confirmed its leadership), and Serving reports
+// whether one has succeeded within the last quorumStaleAfter. This finds
+// a member that still hears a leader but cannot be heard (an asymmetric
+// partition), which Config.HasLeader alone does not.
+const (
+	quorumProbeEvery = 500 * time.Millisecond
+	quorumProbeLimit = time.Second
+	// quorumStaleAfter is longer than an ordinary election (etcd's
+	// default election timeout is 1 s), so that one does not make a
+	// member look cut off.
+	quorumStaleAfter = 3 * time.Second
+)
+
+// quorumProbe holds when a probe last succeeded.
+type quorumProbe struct {
+	lastOK atomic.Int64 // UnixNano
+}
+
+// run probes until ctx ends.
+func (q *quorumProbe) run(ctx context.Context, kv clientv3.KV, now func() time.Time) {
+	tick := time.NewTicker(quorumProbeEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		pctx, cancel := context.WithTimeout(ctx, quorumProbeLimit)
+		_, err := kv.Get(pctx, schema.VersionKey(), clientv3.WithKeysOnly())
+		cancel()
+		if err == nil {
+			q.lastOK.Store(now().UnixNano())
+		}
+	}
+}
+
+// Serving reports whether the etcd member under the engine can serve:
+// it knows a leader (Config.HasLeader, when set), and a linearizable read
+// has succeeded within the last few seconds. The ZooKeeper port refuses
+// new connections, and closes a connection at its next ping, while it
+// cannot.
+func (e *Engine) Serving() bool {
+	if e.cfg.HasLeader != nil && !e.cfg.HasLeader() {
+		return false
+	}
+	return e.now().Sub(time.Unix(0, e.quorum.lastOK.Load())) < quorumStaleAfter
+}
