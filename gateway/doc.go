@@ -89,6 +89,11 @@ explicit deletes would. If no gateway runs, the ephemeral lease expires
 too and etcd deletes the ephemerals itself; the next gateway to start
 finds them in the ephemeral index and repairs the parents' Stat.
 
+Serving (quorum.go) tells the ZooKeeper port whether this node can keep
+sessions alive: its member knows a leader (Config.HasLeader) and a
+linearizable read, made every 500 ms, has succeeded within 3 s. A member
+that hears its leader but cannot be heard only fails the second check.
+
 # Watches
 
 One etcd watch per gateway node covers all of zkgate's keys; the hub turns

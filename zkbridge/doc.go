@@ -52,10 +52,13 @@ third of the timeout after the last renewal), because it expired while
 this node could not reach etcd or was closed from another connection,
 ends its connection without an answer, as ZooKeeper closes the
 connection of an expired session; writes meanwhile get SessionExpired.
-A renewal that does not succeed within two thirds of the session timeout
-(this node has no quorum, or etcd is stalled) ends the connection too, as
-a ZooKeeper server that loses its quorum closes its clients' connections:
-the client moves to another node, where its session still lives.
+While this node cannot reach a quorum (gateway's Engine.Serving: its
+member knows no leader, or no linearizable read has succeeded for 3 s), a
+handshake is refused at once and a connection is closed at its next ping,
+as a ZooKeeper server that loses its quorum closes its clients'
+connections and refuses new ones; a renewal that does not succeed within
+two thirds of the session timeout (etcd stalled) closes the connection
+too. The client moves to another node, where its session still lives.
 
 handle.go maps each opcode to the engine with ZooKeeper 3.8's quirks
 (measured in gateway/testdata/zookeeper-3.8-behaviour.md): createContainer
