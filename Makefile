@@ -22,7 +22,7 @@ build: ## build bin/zkgate
 run: build ## build and start a single node with the defaults (data in ./zkgate-data)
 	./$(BIN) serve
 
-test: unit e2e ## everything CI runs: unit tests with -race, then e2e
+test: unit e2e ## the test suite: unit tests with -race, then e2e (CI also runs fuzz and faults)
 
 unit: ## unit and integration tests with the race detector
 	$(GO) test -race -count=1 $(UNIT_PKGS)
