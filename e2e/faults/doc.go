@@ -16,10 +16,11 @@
 // TestSoak (soak_test.go, `make soak`) is the long run: ZooKeeper
 // sessions, short-lived sessions opened and dropped, clientv3 clients and
 // HTTP/JSON calls against a three-node cluster for -soak (ten minutes in
-// make soak) while node2 and node3 are killed and restarted in turn. It
-// samples every node's /metrics after a forced GC (through the
-// --pprof-listen heap profile) and fails if node1's live heap or RSS grows
-// from the middle third of the run to the last, or if any node does not
-// return to the goroutines and open files it had before the load. It
-// shares the go-zookeeper client helpers of load_test.go.
+// make soak) while node2 and node3 are killed and restarted in turn, node1
+// kept a follower (MoveLeader). It samples every node's /metrics after a
+// forced GC (through the --pprof-listen heap profile) and fails if node1's
+// live heap or RSS grows from the middle third of the run to the last, or
+// if any node does not return to the goroutines and open files it had
+// before the load. It shares the go-zookeeper client helpers of
+// load_test.go.
 package faults

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -69,7 +70,10 @@ type soak struct {
 	start time.Time
 	http  *http.Client
 
-	ops, failed, churned, watchEvents, kills atomic.Int64
+	node1     *clientv3.Client // node1 alone, to move the leadership
+	memberIDs []uint64         // of each node
+
+	ops, failed, churned, watchEvents, kills, moves atomic.Int64
 
 	samplesMu sync.Mutex
 	samples   []sample
@@ -83,7 +87,8 @@ func (s *soak) count(err error) {
 }
 
 // TestSoak runs mixed load on a three-node cluster for -soak while the
-// two members other than node1 are SIGKILLed and restarted in turn, and
+// two members other than node1 are SIGKILLed and restarted in turn (node1
+// is kept a follower, so that its role does not change its memory), and
 // checks that nothing grows: node1's live heap and resident memory stay
 // level from the middle third of the run to the last, and once the load
 // is gone every node comes back to the goroutines and open files it had
@@ -107,7 +112,15 @@ func TestSoak(t *testing.T) {
 		"--auto-compaction-retention", soakCompaction)
 	for i, n := range s.c.Nodes {
 		t.Logf("node%d: client %s, ZooKeeper %s, profiles %s/debug/pprof/", i+1, n.ClientURL, n.ZKAddr, s.pprof[i])
+		id, err := strconv.ParseUint(n.MemberID(), 16, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.memberIDs = append(s.memberIDs, id)
 	}
+	// Its connection is up before the quiet figures are read.
+	s.node1 = harness.NewClient(t, s.c.Nodes[0].ClientURL)
+	s.keepNode1Follower(t)
 	quiet := s.quietFigures(t)
 	t.Logf("quiet start: %s", formatQuiet(quiet))
 
@@ -141,7 +154,7 @@ func TestSoak(t *testing.T) {
 	}
 	go s.sampler(max(soakSampleMin, dur/30))
 
-	s.killInTurn(dur)
+	s.killInTurn(t, dur)
 	close(s.stop)
 	s.wg.Wait()
 	loadFor := time.Since(s.start)
@@ -172,8 +185,10 @@ func TestSoak(t *testing.T) {
 }
 
 // killInTurn SIGKILLs node2 and node3 in turn, every tenth of dur, each
-// for soakDowntime, until dur has passed. It runs in the test goroutine.
-func (s *soak) killInTurn(dur time.Duration) {
+// for soakDowntime, until dur has passed; when the victim was the leader,
+// the leadership goes to the other, never to node1. It runs in the test
+// goroutine.
+func (s *soak) killInTurn(t *testing.T, dur time.Duration) {
 	deadline := time.After(dur)
 	tick := time.NewTicker(max(soakKillMin, dur/10))
 	defer tick.Stop()
@@ -193,7 +208,31 @@ func (s *soak) killInTurn(dur time.Duration) {
 			return
 		}
 		victim.Restart()
+		s.keepNode1Follower(t)
 	}
+}
+
+// keepNode1Follower moves the leadership away from node1 when a kill has
+// given it to node1, so that the process whose memory is judged keeps one
+// role all along: a leader holds more than a follower (its followers'
+// progress, the leases, the snapshots it sends).
+func (s *soak) keepNode1Follower(t *testing.T) {
+	t.Helper()
+	if s.c.Leader(30*time.Second) != s.c.Nodes[0] {
+		return
+	}
+	var errs []error
+	for _, id := range s.memberIDs[1:] {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := s.node1.MoveLeader(ctx, id)
+		cancel()
+		if err == nil {
+			s.moves.Add(1)
+			return
+		}
+		errs = append(errs, err)
+	}
+	t.Fatalf("moving the leadership away from node1: %v", errors.Join(errs...))
 }
 
 // zkServers are the ZooKeeper addresses, node i first.
@@ -627,8 +666,8 @@ func (s *soak) report(t *testing.T, loadFor time.Duration, quiet, end []sample) 
 	for _, f := range samples {
 		fmt.Fprintf(&b, "%8s %5d %10.0f %5.0f %10s %10s\n", f.at.Round(time.Second), f.node+1, f.goroutines, f.fds, mib(f.heap), mib(f.rss))
 	}
-	fmt.Fprintf(&b, "SOAK %s: %v of load, %d member kills, %d operations (%d failed during kills), %d short-lived sessions, %d watch events\n",
-		map[bool]string{true: "PASS", false: "FAIL"}[!t.Failed()], loadFor.Round(time.Second), s.kills.Load(),
+	fmt.Fprintf(&b, "SOAK %s: %v of load, %d member kills (%d leaderships moved off node1), %d operations (%d failed during kills), %d short-lived sessions, %d watch events\n",
+		map[bool]string{true: "PASS", false: "FAIL"}[!t.Failed()], loadFor.Round(time.Second), s.kills.Load(), s.moves.Load(),
 		s.ops.Load(), s.failed.Load(), s.churned.Load(), s.watchEvents.Load())
 	for i := range quiet {
 		fmt.Fprintf(&b, "SOAK node%d quiet: %.0f → %.0f goroutines, %.0f → %.0f open files, live heap %s → %s\n", i+1,
