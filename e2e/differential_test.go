@@ -772,26 +772,12 @@ var knownDifferences = []knownDifference{}
 
 func TestDifferential(t *testing.T) {
 	scripts := differentialScripts()
-	var (
-		zk   *harness.ZooKeeper
-		gate *harness.Node
-		wg   sync.WaitGroup
-	)
-	wg.Add(2)
-	go func() { defer wg.Done(); zk = harness.StartZooKeeper(t) }()
-	go func() {
-		defer wg.Done()
-		gate = harness.StartNode(t, harness.NodeOptions{Args: []string{
-			"--zk-min-session-timeout", "4000",
-			"--zk-max-session-timeout", "40000",
-			"--zk-container-check-interval", "1000",
-			"--zk-4lw-whitelist", "*",
-		}})
-	}()
-	wg.Wait()
-	if t.Failed() || zk == nil || gate == nil {
-		t.FailNow()
-	}
+	zk, gate := startZooKeeperAndNode(t, harness.NodeOptions{Args: []string{
+		"--zk-min-session-timeout", "4000",
+		"--zk-max-session-timeout", "40000",
+		"--zk-container-check-interval", "1000",
+		"--zk-4lw-whitelist", "*",
+	}})
 	for _, sc := range scripts {
 		t.Run(sc.name, func(t *testing.T) {
 			var zr, gr runResult

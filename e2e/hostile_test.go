@@ -153,9 +153,9 @@ var hostileKnownDifferences = map[string]string{
 	"opcode check outside a multi": "err -6 (zxid -1, xid 7), closed",
 }
 
-// startZooKeeperAndNode starts a real ZooKeeper and a zkgate node side by
-// side, for tests that send both the same bytes.
-func startZooKeeperAndNode(t *testing.T) (*harness.ZooKeeper, *harness.Node) {
+// startZooKeeperAndNode starts a real ZooKeeper and a zkgate node (with
+// o) side by side, for tests that send both the same bytes.
+func startZooKeeperAndNode(t *testing.T, o harness.NodeOptions) (*harness.ZooKeeper, *harness.Node) {
 	t.Helper()
 	var (
 		zk   *harness.ZooKeeper
@@ -164,7 +164,7 @@ func startZooKeeperAndNode(t *testing.T) (*harness.ZooKeeper, *harness.Node) {
 	)
 	wg.Add(2)
 	go func() { defer wg.Done(); zk = harness.StartZooKeeper(t) }()
-	go func() { defer wg.Done(); gate = harness.StartNode(t, harness.NodeOptions{}) }()
+	go func() { defer wg.Done(); gate = harness.StartNode(t, o) }()
 	wg.Wait()
 	if t.Failed() || zk == nil || gate == nil {
 		t.FailNow()
@@ -183,7 +183,7 @@ func startZooKeeperAndNode(t *testing.T) (*harness.ZooKeeper, *harness.Node) {
 // goroutines are back to what they were.
 func TestHostile_MalformedRequestsAsZooKeeper(t *testing.T) {
 	t.Parallel()
-	zk, gate := startZooKeeperAndNode(t)
+	zk, gate := startZooKeeperAndNode(t, harness.NodeOptions{})
 	var other *harness.ZKRaw
 	for _, addr := range []string{zk.Addr, gate.ZKAddr} {
 		c, err := harness.DialZK(addr, harness.ZKConnectOptions{TimeOut: 30000})
@@ -512,7 +512,7 @@ func createOfSize(path string, size int) []byte {
 // one of 2^31-1 announced with nothing behind it.
 func TestHostile_PacketSizeAsZooKeeper(t *testing.T) {
 	t.Parallel()
-	zk, gate := startZooKeeperAndNode(t)
+	zk, gate := startZooKeeperAndNode(t, harness.NodeOptions{})
 	cases := []struct {
 		name  string
 		bytes []byte

@@ -308,7 +308,7 @@ func (c *conn) handshake(first [4]byte) bool {
 		// quorum): the connection is closed at once, and the client
 		// tries another server, rather than wait here for etcd to give
 		// up, which could outlast its session.
-		c.logClose("no quorum: this node cannot reach a quorum of etcd members", nil)
+		c.logClose(noQuorum, nil)
 		return false
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -305,6 +305,10 @@ func (c *call) handle(pkt []byte) bool {
 	return true
 }
 
+// noQuorum is why a connection is refused or closed while the node
+// cannot reach a quorum (Engine.Serving).
+const noQuorum = "no quorum: this node cannot reach a quorum of etcd members; the client is to try another server"
+
 // keepAlive renews the session on pings, and on other requests when a
 // third of the timeout has passed since the last renewal. It returns why
 // the connection must end (and the error behind it), or "" to go on:
@@ -322,7 +326,7 @@ func (c *conn) keepAlive(ping bool) (end string, err error) {
 		return "", nil
 	}
 	if !c.s.cfg.Engine.Serving() {
-		return "no quorum: this node cannot reach a quorum of etcd members; the client is to move to another server", nil
+		return noQuorum, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), min(requestTimeout, c.sess.Timeout*2/3))
 	defer cancel()

@@ -35,28 +35,36 @@ type Cluster struct {
 
 var (
 	portMu sync.Mutex
-	given  = map[string]bool{} // addresses handed out in this process
+	given  = map[int]bool{} // ports handed out in this process
 )
 
-// freeURL is a loopback URL on a free port not handed out before in this
-// process: the kernel may offer a port just closed again.
-func freeURL(t testing.TB) url.URL {
+// FreePort returns a loopback TCP port that was free a moment ago and that
+// this test process has not handed out before: the kernel may offer a
+// port just closed again. The e2e harness hands out its ports here too.
+func FreePort(t testing.TB) int {
+	t.Helper()
 	portMu.Lock()
 	defer portMu.Unlock()
-	for {
+	for range 100 {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("finding a free port: %v", err)
 		}
-		addr := l.Addr().String()
+		p := l.Addr().(*net.TCPAddr).Port
 		l.Close()
-		if given[addr] {
-			continue
+		if !given[p] {
+			given[p] = true
+			return p
 		}
-		given[addr] = true
-		u, _ := url.Parse("http://" + addr)
-		return *u
 	}
+	t.Fatal("no free loopback port found")
+	return 0
+}
+
+// freeURL is a loopback URL on a FreePort.
+func freeURL(t testing.TB) url.URL {
+	t.Helper()
+	return url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", FreePort(t))}
 }
 
 // StartCluster starts size members forming one cluster and waits until
