@@ -16,6 +16,12 @@
 // EtcdctlResult run etcdctl commands, EtcdctlCmd prepares long-running
 // ones (watch, elect, lock), and NewClient gives a clientv3 client.
 //
+// Documentation examples: CodeBlocks reads the fenced code blocks of a
+// Markdown file, ShellCommands splits a shell block into commands with
+// their trailing comments, and RunScript runs one with an interpreter in
+// a directory, killing all it started at a timeout (e2e/readme_test.go
+// runs the README's examples so).
+//
 // TLS: NewCerts makes a CA, a server certificate for loopback (usable as
 // a client certificate too), a client certificate and one from another CA
 // under t.TempDir(); their ServerArgs, PeerArgs and EtcdctlArgs give the
