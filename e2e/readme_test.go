@@ -74,7 +74,7 @@ func newReadmeRunner(t *testing.T, dir string, n *harness.Node) *readmeRunner {
 		node:    n,
 		single: strings.NewReplacer(
 			"http://127.0.0.1:2379", n.ClientURL,
-			"127.0.0.1:2379", hostPort(n.ClientURL),
+			"127.0.0.1:2379", readmeHostPort(n.ClientURL),
 			"127.0.0.1:2181", n.ZKAddr,
 			"127.0.0.1 2181", "127.0.0.1 "+zkPort,
 		),
@@ -83,7 +83,7 @@ func newReadmeRunner(t *testing.T, dir string, n *harness.Node) *readmeRunner {
 	if res.ExitCode != 0 {
 		t.Fatalf("zkgate serve --check-config: exit %d\n%s%s", res.ExitCode, res.Stdout, res.Stderr)
 	}
-	r.defaults = serveAddresses(res.Stdout)
+	r.defaults = readmeServeAddresses(res.Stdout)
 	return r
 }
 
@@ -153,7 +153,7 @@ func (r *readmeRunner) checkServe(text string, serves map[string]string) error {
 	if err := readmeOutcome(res, timedOut, r.timeout, ""); err != nil {
 		return fmt.Errorf("with --check-config: %w", err)
 	}
-	for addr, what := range serveAddresses(res.Stdout) {
+	for addr, what := range readmeServeAddresses(res.Stdout) {
 		if other, ok := serves[addr]; ok {
 			return fmt.Errorf("its %s %s is already the %s of a node started before it", what, addr, other)
 		}
@@ -162,10 +162,10 @@ func (r *readmeRunner) checkServe(text string, serves map[string]string) error {
 	return nil
 }
 
-// serveAddresses reads the effective config `zkgate serve --check-config`
+// readmeServeAddresses reads the effective config `zkgate serve --check-config`
 // prints and returns what the node would hold: listen addresses and its
 // data dir, each mapped to the option that names it.
-func serveAddresses(yaml string) map[string]string {
+func readmeServeAddresses(yaml string) map[string]string {
 	held := map[string]string{}
 	for _, line := range strings.Split(yaml, "\n") {
 		key, val, ok := strings.Cut(line, ": ")
@@ -179,7 +179,7 @@ func serveAddresses(yaml string) map[string]string {
 		switch key {
 		case "listen-client-urls", "listen-peer-urls":
 			for _, u := range strings.Split(val, ",") {
-				held[hostPort(u)] = key
+				held[readmeHostPort(u)] = key
 			}
 		case "zk-listen", "zk-secure-listen", "pprof-listen":
 			held[val] = key
@@ -201,7 +201,7 @@ func (r *readmeRunner) startCluster() *strings.Replacer {
 			p := fmt.Sprint(i + 1)
 			pairs = append(pairs,
 				"http://127.0.0.1:"+p+"2379", n.ClientURL,
-				"127.0.0.1:"+p+"2379", hostPort(n.ClientURL),
+				"127.0.0.1:"+p+"2379", readmeHostPort(n.ClientURL),
 				"127.0.0.1:"+p+"2181", n.ZKAddr)
 		}
 		r.cluster = strings.NewReplacer(pairs...)
@@ -231,7 +231,7 @@ func readmeOutcome(res harness.Result, timedOut bool, timeout time.Duration, wan
 	return nil
 }
 
-func hostPort(u string) string {
+func readmeHostPort(u string) string {
 	if p, err := url.Parse(u); err == nil && p.Host != "" {
 		return p.Host
 	}
