@@ -80,9 +80,11 @@ func askFourLetterWord(addr, word string) (string, time.Duration, error) {
 // and with a half-close (`nc -N`).
 func TestFourLetterWords_Netcat(t *testing.T) {
 	t.Parallel()
-	ncPath, err := exec.LookPath("nc")
+	// OpenBSD's nc by name: Debian's netcat-traditional, also "nc", has
+	// no -N.
+	ncPath, err := exec.LookPath("nc.openbsd")
 	if err != nil {
-		t.Fatalf("nc not found (install Debian's netcat-openbsd: `make peers`): %v", err)
+		t.Fatalf("nc.openbsd not found (Debian package netcat-openbsd; `make peers` installs it): %v", err)
 	}
 	n := harness.StartNode(t, harness.NodeOptions{})
 	host, port, _ := net.SplitHostPort(n.ZKAddr)
