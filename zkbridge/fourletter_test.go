@@ -98,7 +98,7 @@ func TestFourLetterWords_WholeAnswerWithTrailingNewline(t *testing.T) {
 // closes a handshake as soon as it has read its length; once it gets an
 // engine it serves.
 func TestFourLetterWords_NoEngineAnswersAsZooKeeperWithoutQuorum(t *testing.T) {
-	s, err := zkbridge.New(zkbridge.Config{HandshakeTimeout: time.Second})
+	s, err := zkbridge.New(zkbridge.Config{HandshakeTimeout: time.Second, FourLetterWords: []string{"*"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestFourLetterWords_NoEngineAnswersAsZooKeeperWithoutQuorum(t *testing.T) {
 	t.Cleanup(func() { s.Close() })
 	a := l.Addr().String()
 
-	checkNoQuorum(t, a)
+	checkNoQuorum(t, a, append([]string{"crst", "srst"}, zkbridge.DefaultFourLetterWords...))
 
 	cl := gatewaytest.StartCluster(t, 1)
 	s.SetEngine(gatewaytest.NewEngine(t, cl.Client(0), gateway.Config{}))
@@ -134,7 +134,7 @@ func TestFourLetterWords_NoQuorumAnswersAsZooKeeper(t *testing.T) {
 	cl.StopMember(1)
 	cl.StopMember(2)
 	waitAnswer(t, a, "srvr", noQuorumAnswer("srvr"))
-	checkNoQuorum(t, a)
+	checkNoQuorum(t, a, zkbridge.DefaultFourLetterWords)
 }
 
 // waitAnswer asks word until the answer matches want, for at most 20 s.
@@ -153,12 +153,12 @@ func waitAnswer(t *testing.T, addr, word string, want *regexp.Regexp) {
 	}
 }
 
-// checkNoQuorum checks that the server at addr answers every default
-// word within a second as ZooKeeper without a quorum, and closes a
-// handshake (FIN, not a reset) within a second.
-func checkNoQuorum(t *testing.T, addr string) {
+// checkNoQuorum checks that the server at addr answers each of words
+// within a second as ZooKeeper without a quorum, and closes a handshake
+// (FIN, not a reset) within a second.
+func checkNoQuorum(t *testing.T, addr string, words []string) {
 	t.Helper()
-	for _, w := range zkbridge.DefaultFourLetterWords {
+	for _, w := range words {
 		got, took, err := askWord(addr, w)
 		if err != nil {
 			t.Fatalf("%s without quorum: %v (got %q)", w, err, got)
@@ -223,5 +223,39 @@ func TestFourLetterWords_ConfMaxBufferIsThePacketLimit(t *testing.T) {
 	c.write(createOfPacket("/over", limit+1))
 	if body := c.frame(); body != nil {
 		t.Fatalf("create of a %d-byte packet answered %q", limit+1, body)
+	}
+}
+
+// TestFourLetterWords_CrstResetsConnectionStats: crst answers as
+// ZooKeeper 3.8 ("Connection stats reset.") and zeroes each connection's
+// counts, which cons shows.
+func TestFourLetterWords_CrstResetsConnectionStats(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 1)
+	a := startBridgeWith(t, cl, 0, gateway.Config{}, func(c *zkbridge.Config) { c.FourLetterWords = []string{"*"} })
+	c := connect(t, a, jute.ConnectRequest{})
+	c.create("/counted", 0)
+	sid := fmt.Sprintf("sid=0x%x,", uint64(c.resp.SessionID))
+	line := func() string {
+		t.Helper()
+		cons, _, err := askWord(a, "cons")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(cons, "\n") {
+			if strings.Contains(l, sid) {
+				return l
+			}
+		}
+		t.Fatalf("cons lacks the session: %q", cons)
+		return ""
+	}
+	if l := line(); strings.Contains(l, "recved=0,sent=0,") {
+		t.Fatalf("cons before crst: %q", l)
+	}
+	if got, _, err := askWord(a, "crst"); err != nil || got != "Connection stats reset.\n" {
+		t.Fatalf("crst: %q %v", got, err)
+	}
+	if l := line(); !strings.Contains(l, "recved=0,sent=0,") {
+		t.Fatalf("cons after crst: %q", l)
 	}
 }
