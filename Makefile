@@ -43,11 +43,12 @@ fuzz: ## a short run of every fuzz target (FUZZTIME each, default 10s): the jute
 	$(GO) test -run '^$$' -fuzz '^FuzzValidatePath$$' -fuzztime $(or $(FUZZTIME),10s) ./schema
 	$(GO) test -run '^$$' -fuzz '^FuzzHTTPAPI$$' -fuzztime $(or $(FUZZTIME),10s) ./gateway
 
-peers: ## install the real ZooKeeper clients (zkCli.sh, cli_mt, kazoo) if missing
+peers: ## install the real ZooKeeper clients (zkCli.sh, cli_mt, kazoo) and nc if missing
 	@missing=""; \
 	[ -x /usr/share/zookeeper/bin/zkCli.sh ] || missing="$$missing zookeeper"; \
 	[ -x /usr/lib/zookeeper/bin/cli_mt ] || missing="$$missing zookeeper-bin"; \
 	/usr/bin/python3 -c 'import kazoo' 2>/dev/null || missing="$$missing python3-kazoo"; \
+	command -v nc.openbsd >/dev/null || missing="$$missing netcat-openbsd"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \

@@ -33,8 +33,11 @@ type Config struct {
 	MinSessionTimeout time.Duration
 	MaxSessionTimeout time.Duration
 
-	// MaxDataBytes is the largest znode data accepted (default 1 MiB, as
-	// ZooKeeper's jute.maxbuffer allows).
+	// MaxDataBytes is the largest znode data accepted (default 0xfffff,
+	// 1,048,575 bytes: ZooKeeper's default jute.maxbuffer, which its
+	// documentation gives as the largest znode data; a ZooKeeper client
+	// reaches at most a little less, as its whole request packet must
+	// fit in jute.maxbuffer).
 	MaxDataBytes int
 
 	// SuperDigest, "super:<base64 sha1>", lets a session authenticated as
@@ -62,7 +65,7 @@ type Config struct {
 const (
 	DefaultMinSessionTimeout = 4 * time.Second
 	DefaultMaxSessionTimeout = 40 * time.Second
-	DefaultMaxDataBytes      = 1 << 20
+	DefaultMaxDataBytes      = 0xfffff
 	DefaultReaperInterval    = time.Minute
 	DefaultMaxBatchOps       = 4096
 	DefaultMaxBatchBytes     = 3 << 20

@@ -34,6 +34,7 @@ type conn struct {
 	ip string
 
 	// Session state, set by the handshake.
+	e      *gateway.Engine // the engine that opened the session
 	sess   gateway.Session
 	caller gateway.Caller
 	// authAdded is the identities in the order they were added;
@@ -261,6 +262,17 @@ func (c *conn) serve() {
 	}
 	if word, ok := jute.FourLetterWord(first[:]); ok {
 		c.fourLetterWord(word)
+		c.linger()
+		return
+	}
+	if c.s.serving() == nil {
+		// As a ZooKeeper server without a quorum (lost, or not yet
+		// found at start): the connection is closed as soon as the
+		// length of the ConnectRequest is read, and the client tries
+		// another server, rather than wait here for etcd to give up,
+		// which could outlast its session.
+		c.logClose(noQuorum, nil)
+		c.linger()
 		return
 	}
 	go c.writeLoop()
@@ -270,8 +282,32 @@ func (c *conn) serve() {
 	if !ok {
 		return
 	}
-	defer c.s.cfg.Engine.Forget(c)
+	defer c.e.Forget(c)
 	c.loop()
+}
+
+// Lingering on a connection the server has finished with (see linger).
+const (
+	lingerTimeout = time.Second
+	lingerBytes   = 64 << 10
+)
+
+// linger closes the server's side of a connection the server has
+// finished with gracefully: it sends FIN after what was written
+// (CloseWrite), then reads and drops what the client still sends, until
+// the client closes too, for at most lingerTimeout and lingerBytes.
+// Closing a socket with unread input makes the kernel send a reset
+// instead, and a client that has not yet read the answer loses it: `echo
+// ruok | nc` sends "ruok\n", and the "\n" is never read. The deferred
+// Close in serve then finds nothing unread.
+func (c *conn) linger() {
+	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
+		if err := cw.CloseWrite(); err != nil {
+			return
+		}
+	}
+	_ = c.nc.SetReadDeadline(time.Now().Add(lingerTimeout))
+	_, _ = io.CopyN(io.Discard, c.nc, lingerBytes)
 }
 
 func (c *conn) logClose(reason string, err error) {
@@ -302,15 +338,13 @@ func (c *conn) handshake(first [4]byte) bool {
 		c.logClose("malformed connect request", err)
 		return false
 	}
-	e := c.s.cfg.Engine
-	if !e.Serving() {
-		// As a ZooKeeper server that is not serving (it has lost its
-		// quorum): the connection is closed at once, and the client
-		// tries another server, rather than wait here for etcd to give
-		// up, which could outlast its session.
+	e := c.s.serving()
+	if e == nil {
+		// The quorum was lost while the request was read: as in serve.
 		c.logClose(noQuorum, nil)
 		return false
 	}
+	c.e = e
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	// A client that has seen a zxid this cluster never reached saw

@@ -13,8 +13,28 @@ there the TLS handshake runs first, on the connection's goroutine and
 within HandshakeTimeout, and a client that fails it (plaintext, or without
 a certificate the server trusts) is closed with a log line; then both
 kinds of connection are served alike. The first four bytes of a
-connection decide what it is: a four-letter word (answered and
-closed, if the whitelist allows it) or the length of a ConnectRequest.
+connection decide what it is: a four-letter word (answered, if the
+whitelist allows it) or the length of a ConnectRequest.
+
+A four-letter word's connection, and one refused without a quorum, is
+closed gracefully (linger in conn.go): FIN after the answer, then what the
+client still sends is read and dropped until it closes too, for at most
+1 s and 64 KiB. Closing a socket with unread input makes the kernel send a
+reset, and `echo ruok | nc` (whose newline the server never needs) would
+lose its answer.
+
+The Server serves its listeners from the start of a node, before the node
+has an engine (Config.Engine nil; SetEngine gives it later): a member
+waiting for its quorum answers at once, as a ZooKeeper server does. While
+there is no engine, or the engine cannot reach a quorum (gateway's
+Engine.Serving), the port answers as a ZooKeeper 3.8 server without a
+quorum (measured in gateway/testdata/zookeeper-3.8-behaviour.md): ruok
+and envi as always, isro "null", every other word "This ZooKeeper
+instance is not currently serving requests", and a handshake is closed as
+soon as the length of its ConnectRequest is read.
+
+MaxPacket, ZooKeeper's jute.maxbuffer (default 0xfffff), bounds the
+request packet; conf reports it as maxBuffer.
 
 Each connection (conn.go) is a small driver around the engine:
 
@@ -54,7 +74,7 @@ ends its connection without an answer, as ZooKeeper closes the
 connection of an expired session; writes meanwhile get SessionExpired.
 While this node cannot reach a quorum (gateway's Engine.Serving: its
 member knows no leader, or no linearizable read has succeeded for 3 s), a
-handshake is refused at once and a connection is closed at its next ping,
+handshake is refused at once (see above) and a connection is closed at its next ping,
 as a ZooKeeper server that loses its quorum closes its clients'
 connections and refuses new ones; a renewal that does not succeed within
 two thirds of the session timeout (etcd stalled) closes the connection

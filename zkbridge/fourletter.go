@@ -14,8 +14,9 @@ import (
 	"go.uber.org/zap"
 )
 
-// fourLetterWord answers a four-letter word and closes the connection, as
-// ZooKeeper does. Words left out of the whitelist get ZooKeeper's refusal.
+// fourLetterWord answers a four-letter word; the caller then closes the
+// connection gracefully (linger), as ZooKeeper does. Words left out of the
+// whitelist get ZooKeeper's refusal.
 func (c *conn) fourLetterWord(word string) {
 	s := c.s
 	var out string
@@ -41,10 +42,37 @@ func (s *Server) version() string {
 	return "3.8.0-zkgate-" + s.cfg.Version + ", built with " + runtime.Version()
 }
 
+// notServing is ZooKeeper 3.8's answer to a word that needs its
+// database while it has no quorum.
+const notServing = "This ZooKeeper instance is not currently serving requests\n"
+
+// noQuorumAnswer is the answer to word of a ZooKeeper 3.8 server without
+// a quorum (lost, or not yet found at start), as measured (see
+// gateway/testdata/zookeeper-3.8-behaviour.md, "Four-letter words and
+// the ZooKeeper port without a quorum"): ruok and envi answer as
+// always, isro answers "null", every other word that zkgate supports
+// answers notServing. ok is false for the words answered as always.
+func noQuorumAnswer(word string) (answer string, ok bool) {
+	switch word {
+	case "ruok", "envi":
+		return "", false
+	case "isro":
+		return "null", true
+	case "srvr", "stat", "mntr", "conf", "cons", "wchs", "wchc", "wchp", "dirs", "crst", "srst":
+		return notServing, true
+	}
+	return "", false
+}
+
 func (s *Server) answer(word string) string {
+	e := s.serving()
+	if e == nil {
+		if out, ok := noQuorumAnswer(word); ok {
+			return out
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	e := s.cfg.Engine
 	var b strings.Builder
 	switch word {
 	case "ruok":
@@ -119,7 +147,13 @@ func (s *Server) answer(word string) string {
 		fmt.Fprintf(&b, "%d connections watching %d paths\nTotal watches:%d\n", conns, paths, watches)
 	case "dirs":
 		fmt.Fprintf(&b, "datadir_size: %d\nlogdir_size: 0\n", dirSize(s.cfg.DataDir))
-	case "crst", "srst":
+	case "crst":
+		for _, c := range s.connections() {
+			c.received.Store(0)
+			c.sent.Store(0)
+		}
+		return "Connection stats reset.\n"
+	case "srst":
 		s.stats.received.Store(0)
 		s.stats.sent.Store(0)
 		s.stats.latency.reset()

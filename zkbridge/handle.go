@@ -50,13 +50,13 @@ func (c *call) handle(pkt []byte) bool {
 		}
 		c.s.lg.Debug("malformed ZooKeeper request", zap.Stringer("op", h.Type), zap.Error(err))
 		if h.Type == jute.OpSetWatches || h.Type == jute.OpSetWatches2 {
-			c.replyXid(h.Xid, c.s.cfg.Engine.Zxid(), schema.ErrMarshallingError)
+			c.replyXid(h.Xid, c.e.Zxid(), schema.ErrMarshallingError)
 		} else {
-			c.reply(h.Xid, c.s.cfg.Engine.Zxid(), schema.ErrMarshallingError)
+			c.reply(h.Xid, c.e.Zxid(), schema.ErrMarshallingError)
 		}
 		return false
 	}
-	e := c.s.cfg.Engine
+	e := c.e
 	minRev := c.lastZxid.Load()
 
 	switch h.Type {
@@ -325,12 +325,12 @@ func (c *conn) keepAlive(ping bool) (end string, err error) {
 	if !ping && time.Since(c.renewed) < c.sess.Timeout/3 {
 		return "", nil
 	}
-	if !c.s.cfg.Engine.Serving() {
+	if !c.e.Serving() {
 		return noQuorum, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), min(requestTimeout, c.sess.Timeout*2/3))
 	defer cancel()
-	err = c.s.cfg.Engine.KeepAlive(ctx, c.sess.ID)
+	err = c.e.KeepAlive(ctx, c.sess.ID)
 	switch {
 	case err == nil:
 		c.renewed = time.Now()
@@ -355,7 +355,7 @@ func (c *conn) reply(xid int32, zxid int64, err error, body ...jute.Encodable) {
 	if zxid == 0 {
 		// An error found before the engine read anything: ZooKeeper puts
 		// its last zxid in the header.
-		zxid = c.s.cfg.Engine.Zxid()
+		zxid = c.e.Zxid()
 	}
 	if zxid > 0 {
 		for {

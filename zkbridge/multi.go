@@ -11,7 +11,7 @@ import (
 // multi applies a multi (14) atomically. The reply header's err is 0 even
 // when it fails, as ZooKeeper's: the failure is in the per-op results.
 func (c *call) multi(ctx context.Context, xid int32, in []jute.MultiOp) {
-	e := c.s.cfg.Engine
+	e := c.e
 	ops := make([]gateway.Op, len(in))
 	for i, op := range in {
 		switch r := op.Request.(type) {
@@ -88,7 +88,7 @@ func (c *call) multiFailed(xid int32, zxid int64, n, failed int, err error) {
 // multiRead answers each read on its own: one failing does not fail the
 // others, as in ZooKeeper.
 func (c *call) multiRead(ctx context.Context, xid int32, in []jute.MultiOp, minRev int64) {
-	e := c.s.cfg.Engine
+	e := c.e
 	resp := jute.MultiResponse{Results: make([]jute.MultiResult, len(in))}
 	zxid := e.Zxid()
 	for i, op := range in {

@@ -16,10 +16,16 @@ import (
 
 // Config configures a Server.
 type Config struct {
+	// Engine serves the namespace. Nil means not yet: the Server then
+	// answers as a ZooKeeper server waiting for its quorum does (see
+	// SetEngine) until SetEngine gives it one.
 	Engine *gateway.Engine
 	Logger *zap.Logger
 	// MaxPacket is the largest request accepted, as ZooKeeper's
-	// jute.maxbuffer (default 0xfffff). A larger one closes the connection.
+	// jute.maxbuffer (default 0xfffff), and what conf reports as
+	// maxBuffer. A larger one closes the connection. The engine's data
+	// limit (gateway.Config.MaxDataBytes) should not exceed it, as
+	// ZooKeeper documents jute.maxbuffer as the largest znode data.
 	MaxPacket int
 	// MaxQueuedBytes bounds the replies and watch events waiting for one
 	// client to read them (default 64 MiB): beyond it the client is not
@@ -51,6 +57,7 @@ var DefaultFourLetterWords = []string{"ruok", "srvr", "stat", "mntr", "conf", "e
 type Server struct {
 	cfg     Config
 	lg      *zap.Logger
+	engine  atomic.Pointer[gateway.Engine] // nil until there is one
 	words   map[string]bool
 	started time.Time
 
@@ -109,8 +116,8 @@ func (l *latency) read() (minMs, avgMs, maxMs float64) {
 
 // New returns a Server for cfg.
 func New(cfg Config) (*Server, error) {
-	if cfg.Engine == nil {
-		return nil, errors.New("zkbridge: no engine")
+	if cfg.MaxPacket < 0 {
+		return nil, errors.New("zkbridge: MaxPacket must not be negative")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
@@ -131,7 +138,30 @@ func New(cfg Config) (*Server, error) {
 	for _, w := range cfg.FourLetterWords {
 		s.words[w] = true
 	}
+	s.engine.Store(cfg.Engine)
 	return s, nil
+}
+
+// SetEngine gives the Server its engine, once the node has one. Until
+// then the Server answers as a ZooKeeper server that waits for its quorum:
+// a handshake is refused at once (the connection is closed as soon as the
+// length of its ConnectRequest is read), and the four-letter words that
+// need the namespace answer "This ZooKeeper instance is not currently
+// serving requests" (see noQuorumAnswer). A node thus serves its
+// ZooKeeper port from start, and monitoring sees at once why it does not
+// serve. SetEngine may be called once, concurrently with serving.
+func (s *Server) SetEngine(e *gateway.Engine) {
+	s.engine.Store(e)
+}
+
+// serving returns the engine if there is one and it can serve (it
+// reaches a quorum: gateway's Engine.Serving), else nil.
+func (s *Server) serving() *gateway.Engine {
+	e := s.engine.Load()
+	if e == nil || !e.Serving() {
+		return nil
+	}
+	return e
 }
 
 // Serve accepts connections on l until l fails or the Server is closed.

@@ -116,7 +116,9 @@ type Config struct {
 	// ContainerCheckInterval is how often empty containers and expired TTL
 	// nodes are removed.
 	ContainerCheckInterval time.Duration
-	// MaxDataBytes is the largest znode data accepted.
+	// MaxDataBytes is the largest znode data accepted (default 0xfffff,
+	// ZooKeeper's default jute.maxbuffer). The ZooKeeper port accepts
+	// packets of up to this many bytes, and at least 0xfffff.
 	MaxDataBytes uint
 	// FourLetterWords are the four-letter words answered on ZKListen and
 	// ZKSecureListen; "*" allows every one.
@@ -175,7 +177,7 @@ func Default() Config {
 		MinSessionTimeout:        4 * time.Second,
 		MaxSessionTimeout:        40 * time.Second,
 		ContainerCheckInterval:   time.Minute,
-		MaxDataBytes:             1 << 20,
+		MaxDataBytes:             0xfffff,
 		FourLetterWords:          []string{"ruok", "srvr", "stat", "mntr", "conf", "envi", "cons", "wchs", "wchc", "wchp", "isro", "dirs"},
 		LogLevel:                 "info",
 		LogFormat:                "json",

@@ -9,6 +9,12 @@
 // and starts the member. Ready is closed when the member serves clients,
 // which in a cluster needs a quorum.
 //
+// The ZooKeeper port (--zk-listen, --zk-secure-listen) is opened and served
+// by Start, before the member has a quorum: until the engine runs, and
+// whenever it cannot reach a quorum, the port answers four-letter words and
+// refuses handshakes at once, as a ZooKeeper server without a quorum does
+// (zkbridge's doc). startEngine hands the engine to it (setZKEngine).
+//
 // Close is safe before and after readiness. etcd's own Close waits forever
 // when the member never became ready (its client servers wait for
 // readiness before they can be stopped); Close stops Raft first in that

@@ -62,7 +62,9 @@ type Node struct {
 	ext *external // set when running in front of an external etcd
 
 	// The ZooKeeper protocol face: its listeners (plaintext and TLS) are
-	// opened at start (so a port in use is a start-up error) and served
+	// opened and served at start (so a port in use is a start-up error,
+	// and a member waiting for its quorum answers four-letter words and
+	// refuses handshakes at once, as ZooKeeper does); it gets the engine
 	// once the engine runs.
 	zkListener       net.Listener
 	zkSecureListener net.Listener
@@ -97,11 +99,16 @@ func Start(ctx context.Context, cfg config.Config, logs *logging.Loggers) (*Node
 		lock.release()
 		return nil, err
 	}
+	if err := n.serveZK(nil, n.zkMode); err != nil {
+		lock.release()
+		n.closeZKListener()
+		return nil, err
+	}
 
 	ecfg, err := n.embedConfig()
 	if err != nil {
 		lock.release()
-		n.closeZKListener()
+		n.stopZK()
 		return nil, err
 	}
 
@@ -118,7 +125,7 @@ func Start(ctx context.Context, cfg config.Config, logs *logging.Loggers) (*Node
 	case s := <-ch:
 		if s.err != nil {
 			lock.release()
-			n.closeZKListener()
+			n.stopZK()
 			return nil, fmt.Errorf("starting etcd member: %w", s.err)
 		}
 		n.etcd = s.e
@@ -249,17 +256,7 @@ func (n *Node) startEngine() {
 	n.engineClient = client
 	n.mu.Unlock()
 	n.ns.SetEngine(eng)
-	if err := n.serveZK(eng, func() string {
-		if len(n.etcd.Server.Cluster().Members()) == 1 {
-			return "standalone"
-		}
-		if n.etcd.Server.Leader() == n.etcd.Server.MemberID() {
-			return "leader"
-		}
-		return "follower"
-	}); err != nil {
-		n.engineErr = err
-	}
+	n.setZKEngine(eng)
 }
 
 // gatewayConfig is the namespace engine's configuration.

@@ -6,6 +6,7 @@ import (
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/config"
 	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/zkbridge"
+	"github.com/zkgate/zkgate/zkbridge/jute"
 )
 
 // listenZK opens the ZooKeeper protocol listeners, plaintext and TLS, that
@@ -42,6 +43,9 @@ func listen(field, addr string) (net.Listener, error) {
 }
 
 // serveZK serves the ZooKeeper protocol on the listeners opened at start.
+// eng may be nil: an embedded member serves the port from start, before
+// it has a quorum, and gives the engine later (setZKEngine); until then
+// the port answers as a ZooKeeper server waiting for its quorum does.
 func (n *Node) serveZK(eng *gateway.Engine, mode func() string) error {
 	if n.zkListener == nil && n.zkSecureListener == nil {
 		return nil
@@ -56,7 +60,12 @@ func (n *Node) serveZK(eng *gateway.Engine, mode func() string) error {
 		DataDir:           c.DataDir,
 		MinSessionTimeout: c.MinSessionTimeout,
 		MaxSessionTimeout: c.MaxSessionTimeout,
-		Mode:              mode,
+		// jute.maxbuffer bounds both the packet and, as ZooKeeper
+		// documents it, the znode data: a data limit raised above it
+		// raises the packet limit too, so a ZooKeeper client can write
+		// what the namespace API can.
+		MaxPacket: max(jute.DefaultMaxBuffer, int(c.MaxDataBytes)),
+		Mode:      mode,
 	})
 	if err != nil {
 		return err
@@ -71,6 +80,27 @@ func (n *Node) serveZK(eng *gateway.Engine, mode func() string) error {
 		go srv.Serve(n.zkListener)
 	}
 	return nil
+}
+
+// setZKEngine hands the engine to the ZooKeeper face served since start.
+func (n *Node) setZKEngine(eng *gateway.Engine) {
+	n.mu.Lock()
+	srv := n.zk
+	n.mu.Unlock()
+	if srv != nil {
+		srv.SetEngine(eng)
+	}
+}
+
+// zkMode is the server state srvr and mntr report for an embedded member.
+func (n *Node) zkMode() string {
+	if len(n.etcd.Server.Cluster().Members()) == 1 {
+		return "standalone"
+	}
+	if n.etcd.Server.Leader() == n.etcd.Server.MemberID() {
+		return "leader"
+	}
+	return "follower"
 }
 
 func (n *Node) closeZKListener() {
