@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -21,15 +22,77 @@ Start a single node on loopback with data in ./zkgate-data:
 
 then talk to it with any etcd client:
 
-  etcdctl --endpoints http://127.0.0.1:2379 put greeting hello`,
+  etcdctl --endpoints http://127.0.0.1:2379 put greeting hello
+
+Exit status: 0 on success, 1 when the command failed, 2 when the command
+line is wrong (an unknown command, verb or flag, a wrong number of
+arguments): the error then names the command and its usage.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		// no completion command: zkgate has nothing to complete yet
-		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+		Version:       zkgateVersion(),
 	}
+	// --version prints what the version command prints.
+	root.SetVersionTemplate(versionText())
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return fmt.Errorf("%s: %w (see '%s --help')", c.CommandPath(), err, c.CommandPath())
+		return &usageError{cmd: c, err: err}
 	})
-	root.AddCommand(newServeCommand(), newCtlCommand(), newLockCommand(), newElectCommand(), newBenchCommand(), newMigrateCommand(), newDiffCommand(), newVersionCommand())
+	root.AddCommand(newServeCommand(), newCtlCommand(), newLockCommand(), newElectCommand(), newBenchCommand(), newMigrateCommand(), newDiffCommand(), newVersionCommand(), newCompletionCommand())
+	strictArgs(root)
 	return root
+}
+
+// usageError is a command line a command cannot run: an unknown command
+// or verb, a wrong number of arguments, an unknown or malformed flag. Its
+// message names the command and its usage line; zkgate exits with status
+// 2 for it, so a typo in a script is never taken for success.
+type usageError struct {
+	cmd *cobra.Command
+	err error
+}
+
+func (e *usageError) Error() string {
+	msg := fmt.Sprintf("%s (usage: %s; see '%s --help')", e.err, strings.TrimSuffix(e.cmd.UseLine(), " [flags]"), e.cmd.CommandPath())
+	if !e.cmd.HasParent() {
+		return msg // main's "zkgate: " names the root
+	}
+	return strings.TrimPrefix(e.cmd.CommandPath(), e.cmd.Root().Name()+" ") + ": " + msg
+}
+
+func (e *usageError) Unwrap() error { return e.err }
+
+// ExitCode is 2, the status of a usage error.
+func (e *usageError) ExitCode() int { return 2 }
+
+// strictArgs makes every command below c refuse a command line it cannot
+// run with a usageError: a command with subcommands and no action of its
+// own (ctl) refuses an unknown subcommand instead of printing its help
+// and succeeding, and every argument check reports the command's usage.
+func strictArgs(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		strictArgs(sub)
+	}
+	if c.HasSubCommands() && !c.Runnable() {
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			err := fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				err = fmt.Errorf("%w, did you mean %q?", err, s[0])
+			}
+			return &usageError{cmd: cmd, err: err}
+		}
+		c.Args = cobra.ArbitraryArgs
+		return
+	}
+	check := c.Args
+	if check == nil {
+		return
+	}
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return &usageError{cmd: cmd, err: err}
+		}
+		return nil
+	}
 }
