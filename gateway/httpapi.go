@@ -288,7 +288,11 @@ func writeHTTPError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marsha
 	st := status.Convert(err)
 	if httpStatus == 0 && st.Code() == codes.ResourceExhausted && isMessageTooLarge(st) {
 		// The gRPC server's receive limit, not a quota: the body was too large.
-		writeHTTPError(ctx, mux, m, w, r, bodyTooLarge(st.Message()))
+		msg := "request is larger than the server accepts"
+		if i := strings.LastIndex(st.Message(), "("); i >= 0 {
+			msg += " " + st.Message()[i:] // "(6291467 vs. 4718592)"
+		}
+		writeHTTPError(ctx, mux, m, w, r, bodyTooLarge(msg))
 		return
 	}
 	if httpStatus == 0 {

@@ -51,7 +51,11 @@ type usageError struct {
 }
 
 func (e *usageError) Error() string {
-	msg := fmt.Sprintf("%s (usage: %s; see '%s --help')", e.err, strings.TrimSuffix(e.cmd.UseLine(), " [flags]"), e.cmd.CommandPath())
+	use := strings.TrimSuffix(e.cmd.UseLine(), " [flags]")
+	if e.cmd.HasAvailableSubCommands() && !strings.Contains(e.cmd.Use, " ") {
+		use += " COMMAND"
+	}
+	msg := fmt.Sprintf("%s (usage: %s; see '%s --help')", e.err, use, e.cmd.CommandPath())
 	if !e.cmd.HasParent() {
 		return msg // main's "zkgate: " names the root
 	}
@@ -76,7 +80,14 @@ func strictArgs(c *cobra.Command) {
 			if len(args) == 0 {
 				return cmd.Help()
 			}
-			err := fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
+			noun := "command"
+			if strings.Contains(cmd.Use, "VERB") {
+				noun = "verb"
+			}
+			err := fmt.Errorf("unknown %s %q for %q", noun, args[0], cmd.CommandPath())
+			if cmd.SuggestionsMinimumDistance <= 0 {
+				cmd.SuggestionsMinimumDistance = 2 // cobra's own default
+			}
 			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
 				err = fmt.Errorf("%w, did you mean %q?", err, s[0])
 			}
