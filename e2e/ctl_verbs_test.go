@@ -362,3 +362,25 @@ func TestCtl_QuotaAsZooKeeper(t *testing.T) {
 		t.Fatalf("listquota -o json: %+v", q)
 	}
 }
+
+// TestMake_Install: make install puts the binary in $(PREFIX)/bin, and
+// make help lists the target.
+func TestMake_Install(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Fatal("make is not installed: apt-get install make")
+	}
+	dir := t.TempDir()
+	help, err := exec.Command("make", "-C", "..", "help").CombinedOutput()
+	if err != nil || !strings.Contains(string(help), "install ") {
+		t.Fatalf("make help: %v\n%s", err, help)
+	}
+	out, err := exec.Command("make", "-C", "..", "install", "PREFIX="+dir+"/prefix", "BIN="+dir+"/zkgate").CombinedOutput()
+	if err != nil {
+		t.Fatalf("make install: %v\n%s", err, out)
+	}
+	v, err := exec.Command(dir+"/prefix/bin/zkgate", "--version").Output()
+	if err != nil || !strings.HasPrefix(string(v), "zkgate version: ") {
+		t.Fatalf("the installed zkgate --version: %v %q", err, v)
+	}
+}
