@@ -54,6 +54,8 @@ func TestCLI_UsageErrors(t *testing.T) {
 		{[]string{"--nope"}, []string{"unknown flag: --nope", "see 'zkgate --help'"}},
 		{[]string{"completion"}, []string{"completion: accepts 1 arg(s)", "usage: zkgate completion bash|zsh|fish"}},
 		{[]string{"completion", "tcsh"}, []string{`invalid argument "tcsh"`}},
+		{[]string{"help", "nosuch"}, []string{`help: unknown help topic "nosuch"`}},
+		{[]string{"help", "ctl", "nope"}, []string{`unknown help topic "ctl nope"`}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			usageError(t, harness.RunZkgate(t, cliTimeout, nil, tc.args...), tc.want...)

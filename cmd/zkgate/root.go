@@ -38,8 +38,17 @@ arguments): the error then names the command and its usage.`,
 	})
 	root.AddCommand(newServeCommand(), newCtlCommand(), newLockCommand(), newElectCommand(), newBenchCommand(), newMigrateCommand(), newDiffCommand(), newVersionCommand(), newCompletionCommand())
 	strictArgs(root)
+	strictHelp(root)
+	// A command that only dispatches to its subcommands runs (to refuse
+	// an unknown one), but its help shows no usage line of its own.
+	cobra.AddTemplateFunc("dispatchOnly", func(c *cobra.Command) bool { return c.Annotations[dispatchOnly] == "true" })
+	root.SetUsageTemplate(strings.Replace(root.UsageTemplate(), "Usage:{{if .Runnable}}", "Usage:{{if and .Runnable (not (dispatchOnly .))}}", 1))
 	return root
 }
+
+// dispatchOnly is the annotation strictArgs puts on a command that only
+// dispatches to its subcommands.
+const dispatchOnly = "zkgate/dispatch-only"
 
 // usageError is a command line a command cannot run: an unknown command
 // or verb, a wrong number of arguments, an unknown or malformed flag. Its
@@ -76,6 +85,10 @@ func strictArgs(c *cobra.Command) {
 		strictArgs(sub)
 	}
 	if c.HasSubCommands() && !c.Runnable() {
+		if c.Annotations == nil {
+			c.Annotations = map[string]string{}
+		}
+		c.Annotations[dispatchOnly] = "true"
 		c.RunE = func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return cmd.Help()
@@ -104,6 +117,27 @@ func strictArgs(c *cobra.Command) {
 		if err := check(cmd, args); err != nil {
 			return &usageError{cmd: cmd, err: err}
 		}
+		return nil
+	}
+}
+
+// strictHelp makes "zkgate help TOPIC" refuse a topic that is no command
+// (cobra's help command prints the root's help and succeeds).
+func strictHelp(root *cobra.Command) {
+	root.InitDefaultHelpCmd()
+	h, _, err := root.Find([]string{"help"})
+	if err != nil || h == root || h.Run == nil {
+		return
+	}
+	run := h.Run
+	h.Run = nil
+	h.RunE = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			if t, rest, err := root.Find(args); err != nil || t == nil || len(rest) > 0 {
+				return &usageError{cmd: c, err: fmt.Errorf("unknown help topic %q", strings.Join(args, " "))}
+			}
+		}
+		run(c, args)
 		return nil
 	}
 }
