@@ -11,13 +11,20 @@ UNIT_PKGS = $(shell $(GO) list ./... | grep -v /e2e)
 PEER_PKGS := zookeeper zookeeper-bin python3-kazoo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help build run test unit e2e faults soak fuzz peers bench bench-scale bench-migrate bench-go lint fmt clean proto
+# Where `make install` puts bin/zkgate: $(DESTDIR)$(PREFIX)/bin.
+PREFIX  ?= /usr/local
+
+.PHONY: help build install run test unit e2e faults soak fuzz peers bench bench-scale bench-migrate bench-go lint fmt clean proto
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
 
 build: ## build bin/zkgate
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/zkgate
+
+install: build ## install bin/zkgate as $(PREFIX)/bin/zkgate (PREFIX defaults to /usr/local; DESTDIR is honoured)
+	install -d '$(DESTDIR)$(PREFIX)/bin'
+	install -m 0755 $(BIN) '$(DESTDIR)$(PREFIX)/bin/zkgate'
 
 run: build ## build and start a single node with the defaults (data in ./zkgate-data)
 	./$(BIN) serve

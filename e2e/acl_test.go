@@ -103,7 +103,7 @@ func TestACL_EveryFace(t *testing.T) {
 	if code, m := httpJSON(t, n.ClientURL, "POST", "/zk/v1/set", `{`+alice+`"path":"/guarded","data":"`+b64("http")+`","version":2}`); code != 200 {
 		t.Fatalf("HTTP set as alice: %d %v", code, m)
 	}
-	if out := ctlOK(t, n, "--auth", "digest:super:superpw", "get", "/guarded"); out != "http" {
+	if out := ctlOK(t, n, "--auth", "digest:super:superpw", "get", "/guarded"); out != "http\n" {
 		t.Fatalf("super get: %q", out)
 	}
 	data, st, err := owner.Get("/guarded")

@@ -112,7 +112,7 @@ func TestEtcdAuth_GatewayFaces(t *testing.T) {
 		if out := ctlOK(t, n, "create", p+"/grpc", "g"); out != "Created "+p+"/grpc\n" {
 			t.Fatalf("%s: ctl create: %q", step, out)
 		}
-		if out := ctlOK(t, n, "get", p); out != "v2" {
+		if out := ctlOK(t, n, "get", p); out != "v2\n" {
 			t.Fatalf("%s: ctl get: %q", step, out)
 		}
 		code, m := httpJSON(t, ep, "POST", "/zk/v1/create", `{"path":"`+p+`/http","data":"`+b64("h")+`"}`)

@@ -27,7 +27,7 @@ func TestExternalEtcd(t *testing.T) {
 	if out := ctlOK(t, gw, "create", "/via-gateway", "x"); out != "Created /via-gateway\n" {
 		t.Fatalf("create through the gateway: %q", out)
 	}
-	if out := ctlOK(t, etcd, "get", "/via-gateway"); out != "x" {
+	if out := ctlOK(t, etcd, "get", "/via-gateway"); out != "x\n" {
 		t.Fatalf("read through the embedded node: %q", out)
 	}
 	ctlOK(t, etcd, "create", "/via-etcd-node")
@@ -38,7 +38,7 @@ func TestExternalEtcd(t *testing.T) {
 	// same namespace.
 	gw.Stop()
 	gw.Restart()
-	if out := ctlOK(t, gw, "get", "/via-gateway"); out != "x" {
+	if out := ctlOK(t, gw, "get", "/via-gateway"); out != "x\n" {
 		t.Fatalf("after the gateway restarted: %q", out)
 	}
 	// The etcd v3 API is the etcd cluster's own, not the gateway's.

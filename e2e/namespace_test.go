@@ -50,7 +50,7 @@ func TestCtl_Verbs(t *testing.T) {
 	if out := ctlOK(t, n, "tree", "/app"); out != "/app\n  cfg\n    deep\n  job-0000000000\n" {
 		t.Fatalf("tree: %q", out)
 	}
-	if out := ctlOK(t, n, "get", "/app"); out != "v1" {
+	if out := ctlOK(t, n, "get", "/app"); out != "v1\n" {
 		t.Fatalf("get: %q", out)
 	}
 	stat := ctlOK(t, n, "stat", "/app")
@@ -71,7 +71,7 @@ func TestCtl_Verbs(t *testing.T) {
 	if r := ctl(t, n, string(bin), "set", "/app/cfg", "-"); r.ExitCode != 0 {
 		t.Fatalf("set from stdin: %s", r.Stderr)
 	}
-	if out := ctlOK(t, n, "get", "/app/cfg"); !bytes.Equal([]byte(out), bin) {
+	if out := ctlOK(t, n, "get", "/app/cfg"); !bytes.Equal([]byte(out), append(bin, '\n')) {
 		t.Fatalf("binary data came back as %v", []byte(out))
 	}
 
@@ -154,7 +154,7 @@ func TestCtl_NodeKindsAndACL(t *testing.T) {
 		t.Fatalf("set without auth: %q", r.Stderr)
 	}
 	ctlOK(t, n, append(alice, "set", "/secret", "alice's")...)
-	if out := ctlOK(t, n, "get", "/secret"); out != "alice's" {
+	if out := ctlOK(t, n, "get", "/secret"); out != "alice's\n" {
 		t.Fatalf("get: %q", out)
 	}
 	if r := ctl(t, n, "", "setAcl", "/secret", "nonsense"); r.ExitCode == 0 {
@@ -238,7 +238,7 @@ func TestHTTP_NamespaceWithCurl(t *testing.T) {
 		t.Fatalf("stat: %d %v", code, m)
 	}
 	// The same znodes through ctl.
-	if out := ctlOK(t, n, "get", "/web"); out != "hello" {
+	if out := ctlOK(t, n, "get", "/web"); out != "hello\n" {
 		t.Fatalf("ctl get: %q", out)
 	}
 	code, m = call("POST", "/zk/v1/delete", `{"path":"/web"}`)

@@ -95,7 +95,7 @@ func TestTLS_ClientPort(t *testing.T) {
 	if out := ctlOK(t, n, append(tlsCtl, "create", "/tls/ctl", "c")...); out != "Created /tls/ctl\n" {
 		t.Fatalf("ctl create over TLS: %q", out)
 	}
-	if out := ctlOK(t, n, append(tlsCtl, "get", "/tls")...); out != "hello" {
+	if out := ctlOK(t, n, append(tlsCtl, "get", "/tls")...); out != "hello\n" {
 		t.Fatalf("ctl get over TLS: %q", out)
 	}
 	if r := ctl(t, n, "", "--cacert", certs.CAFile, "--command-timeout", "3s", "create", "/tls/refused"); r.ExitCode == 0 {

@@ -1,11 +1,14 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -16,6 +19,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
 
@@ -44,6 +48,13 @@ const HTTPPrefix = "/zk/v1/"
 // where zk_error, zk_code and path are left out when the error is not a
 // ZooKeeper one (a malformed body, an unknown route).
 //
+// Every path of a Namespace request (multi's ops and watch included) is
+// checked as ZooKeeper's client library checks it, reads included, with
+// schema.CheckClientPath: "app", "" and "/a/../b" are BadArguments (400)
+// with ZooKeeper's message, not NoNode. A body over MaxHTTPBodyBytes, or
+// over what the gRPC server accepts in one message, is refused with 413
+// Request Entity Too Large and zk_error BadArguments.
+//
 // Requests reach the gRPC server with an x-forwarded-for header, so they
 // hold no ip identity (see RequestContext.auth in the proto).
 func NewHTTPHandler(ctx context.Context, grpcTarget string, opts ...grpc.DialOption) (http.Handler, error) {
@@ -51,6 +62,8 @@ func NewHTTPHandler(ctx context.Context, grpcTarget string, opts ...grpc.DialOpt
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		// A long child list may well pass gRPC's default 4 MiB.
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxHTTPReplyBytes)),
+		grpc.WithUnaryInterceptor(checkPathsUnary),
+		grpc.WithStreamInterceptor(checkPathsStream),
 	}, opts...)
 	conn, err := grpc.NewClient(grpcTarget, dopts...)
 	if err != nil {
@@ -79,7 +92,10 @@ func NewHTTPHandler(ctx context.Context, grpcTarget string, opts ...grpc.DialOpt
 		conn.Close()
 	}()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, MaxHTTPBodyBytes)
+		if err := readBody(w, r); err != nil {
+			writeHTTPError(r.Context(), mux, nil, w, r, err)
+			return
+		}
 		if err := checkUTF8(r); err != nil {
 			writeHTTPError(r.Context(), mux, nil, w, r, err)
 			return
@@ -109,10 +125,125 @@ func checkUTF8(r *http.Request) error {
 }
 
 // MaxHTTPBodyBytes bounds an HTTP request body, which the gateway reads
-// whole before forwarding it: a larger body is refused (400) as soon as
-// this much has been read. It is well above what the gRPC server accepts
-// in one message (etcd's --max-request-bytes plus 512 KiB).
+// whole before forwarding it: a larger body is refused (413) as soon as
+// this much has been read, or at once when its Content-Length says so. A
+// smaller body can still be over what the gRPC server accepts in one
+// message (etcd's --max-request-bytes plus 512 KiB): that is refused with
+// 413 as well.
 const MaxHTTPBodyBytes = 16 << 20
+
+// readBody reads r's body whole, up to MaxHTTPBodyBytes, and puts it back
+// for the mux; a larger one is a 413 error.
+func readBody(w http.ResponseWriter, r *http.Request) error {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	if r.ContentLength > MaxHTTPBodyBytes {
+		return bodyTooLarge(fmt.Sprintf("request body of %d bytes is over the limit of %d bytes", r.ContentLength, MaxHTTPBodyBytes))
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxHTTPBodyBytes))
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return bodyTooLarge(fmt.Sprintf("request body is over the limit of %d bytes", MaxHTTPBodyBytes))
+	case err != nil:
+		return status.Errorf(codes.InvalidArgument, "reading the request body: %v", err)
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return nil
+}
+
+// bodyTooLarge is the error of a request body over a limit: 413, with
+// zk_error BadArguments (what the engine answers for data over its limit).
+func bodyTooLarge(msg string) error {
+	st, _ := StatusFromError(&schema.Error{Code: schema.CodeBadArguments, Msg: msg})
+	return &runtime.HTTPStatusError{HTTPStatus: http.StatusRequestEntityTooLarge, Err: st.Err()}
+}
+
+// isMessageTooLarge reports whether st is gRPC's refusal of a message over
+// its size limit ("received message larger than max"), a ResourceExhausted
+// without ZooKeeper details (QuotaExceeded carries them).
+func isMessageTooLarge(st *status.Status) bool {
+	_, zk := keeperError(st)
+	return !zk && strings.Contains(st.Message(), "larger than max")
+}
+
+// namespaceMethods is the prefix of the Namespace service's gRPC methods,
+// whose paths checkPaths checks.
+var namespaceMethods = "/" + zkgatepb.Namespace_ServiceDesc.ServiceName + "/"
+
+// checkPaths checks every path of a Namespace request with
+// schema.CheckClientPath, as ZooKeeper's client library does before it
+// sends a request. A session request has no path; getEphemerals has a
+// prefix, not a path.
+func checkPaths(method string, req any) error {
+	if !strings.HasPrefix(method, namespaceMethods) {
+		return nil
+	}
+	check := func(path string, mode zkgatepb.CreateMode) error {
+		seq := mode == zkgatepb.CreateMode_CREATE_MODE_PERSISTENT_SEQUENTIAL ||
+			mode == zkgatepb.CreateMode_CREATE_MODE_EPHEMERAL_SEQUENTIAL ||
+			mode == zkgatepb.CreateMode_CREATE_MODE_PERSISTENT_SEQUENTIAL_WITH_TTL
+		if err := schema.CheckClientPath(path, seq); err != nil {
+			st, _ := StatusFromError(err)
+			return st.Err()
+		}
+		return nil
+	}
+	switch r := req.(type) {
+	case *zkgatepb.CreateRequest:
+		return check(r.GetPath(), r.GetMode())
+	case *zkgatepb.MultiRequest:
+		for _, op := range r.GetOps() {
+			var err error
+			switch {
+			case op.GetCreate() != nil:
+				err = check(op.GetCreate().GetPath(), op.GetCreate().GetMode())
+			case op.GetDelete() != nil:
+				err = check(op.GetDelete().GetPath(), 0)
+			case op.GetSetData() != nil:
+				err = check(op.GetSetData().GetPath(), 0)
+			case op.GetCheck() != nil:
+				err = check(op.GetCheck().GetPath(), 0)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	case interface{ GetPath() string }:
+		return check(r.GetPath(), 0)
+	}
+	return nil
+}
+
+func checkPathsUnary(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	if err := checkPaths(method, req); err != nil {
+		return err
+	}
+	return invoker(ctx, method, req, reply, cc, opts...)
+}
+
+// checkPathsStream checks the path of a watch, the one stream of the
+// Namespace service, as its request is sent.
+func checkPathsStream(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+	cs, err := streamer(ctx, desc, cc, method, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &checkedStream{ClientStream: cs, method: method}, nil
+}
+
+type checkedStream struct {
+	grpc.ClientStream
+	method string
+}
+
+func (s *checkedStream) SendMsg(m any) error {
+	if err := checkPaths(s.method, m); err != nil {
+		return err
+	}
+	return s.ClientStream.SendMsg(m)
+}
 
 // maxHTTPReplyBytes bounds a reply the HTTP gateway takes from the gRPC
 // server.
@@ -148,13 +279,22 @@ type httpError struct {
 
 // writeHTTPError is the mux's error handler: err is the gRPC error of the
 // call, or a routing error of the mux.
-func writeHTTPError(_ context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, _ *http.Request, err error) {
+func writeHTTPError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 	httpStatus := 0
 	var hse *runtime.HTTPStatusError
 	if errors.As(err, &hse) {
 		httpStatus, err = hse.HTTPStatus, hse.Err
 	}
 	st := status.Convert(err)
+	if httpStatus == 0 && st.Code() == codes.ResourceExhausted && isMessageTooLarge(st) {
+		// The gRPC server's receive limit, not a quota: the body was too large.
+		msg := "request is larger than the server accepts"
+		if i := strings.LastIndex(st.Message(), "("); i >= 0 {
+			msg += " " + st.Message()[i:] // "(6291467 vs. 4718592)"
+		}
+		writeHTTPError(ctx, mux, m, w, r, bodyTooLarge(msg))
+		return
+	}
 	if httpStatus == 0 {
 		httpStatus = runtime.HTTPStatusFromCode(st.Code())
 	}

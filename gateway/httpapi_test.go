@@ -154,7 +154,7 @@ func TestHTTP_Curl(t *testing.T) {
 		t.Fatalf("unknown field: %d %v", code, body)
 	}
 	code, body = httpDo(t, http.MethodPost, zk+"create", `{"path":"/big","data":"`+strings.Repeat("A", gateway.MaxHTTPBodyBytes)+`"}`)
-	if code != http.StatusBadRequest || body["zk_error"] != nil {
+	if code != http.StatusRequestEntityTooLarge || body["zk_error"] != "BadArguments" {
 		t.Fatalf("oversized body: %d %v", code, body)
 	}
 	// A query parameter that is not UTF-8 is the client's error, not a
@@ -167,8 +167,11 @@ func TestHTTP_Curl(t *testing.T) {
 	if code != http.StatusBadRequest || body["zk_error"] != nil {
 		t.Fatalf("body not UTF-8: %d %v", code, body)
 	}
-	if after := get("stat", url.Values{"path": {"/h\ufffd"}}); after["found"] != false {
-		t.Fatalf("a node was created from a body that is not UTF-8: %v", after)
+	// U+FFFD, what the invalid byte decodes to, is no character of a path
+	// (so no such node can exist): the path check says so.
+	code, body = httpDo(t, http.MethodGet, zk+"stat?"+url.Values{"path": {"/h\ufffd"}}.Encode(), "")
+	if code != http.StatusBadRequest || body["zk_error"] != "BadArguments" || !strings.Contains(body["message"].(string), "invalid character @2") {
+		t.Fatalf("stat of a path with U+FFFD: %d %v", code, body)
 	}
 	code, body = httpDo(t, http.MethodGet, zk+"nosuchroute", "")
 	if code != http.StatusNotFound || body["zk_error"] != nil {

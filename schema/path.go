@@ -51,8 +51,10 @@ import (
 // end with / character"). A real ZooKeeper server only logs that message
 // and answers BadArguments.
 //
-// As on a real ZooKeeper server, only writes validate paths: a read of
-// "/x//b" simply finds no node.
+// As on a real ZooKeeper server, the engine validates only the paths of
+// writes: a read of "/x//b" simply finds no node. ZooKeeper's client
+// library checks every path before it sends a request, reads included, and
+// zkgate's own clients do the same with CheckClientPath.
 func ValidatePath(path string) error {
 	if msg := validate(path); msg != "" {
 		return &Error{Code: CodeBadArguments, Path: path, Msg: msg}
@@ -72,6 +74,21 @@ func ValidateSequentialPath(path string) error {
 		return &Error{Code: CodeBadArguments, Path: path, Msg: msg}
 	}
 	return nil
+}
+
+// CheckClientPath is the one path check of zkgate's clients (ctl and the
+// HTTP/JSON API), the check ZooKeeper's Java client (and so zkCli.sh) makes
+// on the path of every request before sending it, reads included:
+// ValidateSequentialPath for a sequential create, ValidatePath otherwise.
+// So "app" is refused with "Path must start with / character", "" with
+// "Path length must be > 0" (a read of "" is not the root), and "/a/../b"
+// with `Invalid path string "/a/../b" caused by relative paths not
+// allowed @4`, where a server would only answer NoNode to a read.
+func CheckClientPath(path string, sequential bool) error {
+	if sequential {
+		return ValidateSequentialPath(path)
+	}
+	return ValidatePath(path)
 }
 
 // validate returns "" for a valid path and ZooKeeper's message otherwise.

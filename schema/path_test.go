@@ -356,3 +356,34 @@ func FuzzValidatePath(f *testing.F) {
 		}
 	})
 }
+
+// TestCheckClientPath_Table: the client check refuses for every request
+// what ZooKeeper's Java client refuses, reads included, with its message
+// (measured with zkCli.sh, see the behaviour file, "ctl verbs").
+func TestCheckClientPath_Table(t *testing.T) {
+	for _, tc := range []struct {
+		path string
+		seq  bool
+		want string // "" for valid
+	}{
+		{"/", false, ""},
+		{"/app", false, ""},
+		{"app", false, "Path must start with / character"},
+		{"", false, "Path length must be > 0"},
+		{"", true, "Path must start with / character"},
+		{"/app/../b", false, `Invalid path string "/app/../b" caused by relative paths not allowed @6`},
+		{"/app/.", false, `Invalid path string "/app/." caused by relative paths not allowed @5`},
+		{"/app/./c1", false, `Invalid path string "/app/./c1" caused by relative paths not allowed @5`},
+		{"/app/", false, "Path must not end with / character"},
+		{"/app/", true, ""},
+		{"/app//c1", false, `Invalid path string "/app//c1" caused by empty node name specified @5`},
+	} {
+		err := CheckClientPath(tc.path, tc.seq)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("CheckClientPath(%q, %v) = %v, want nil", tc.path, tc.seq, err)
+		case tc.want != "" && (err == nil || err.(*Error).Msg != tc.want || err.(*Error).Code != CodeBadArguments):
+			t.Errorf("CheckClientPath(%q, %v) = %v, want BadArguments %q", tc.path, tc.seq, err, tc.want)
+		}
+	}
+}

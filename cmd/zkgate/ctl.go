@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"go.etcd.io/etcd/client/pkg/v3/transport"
-	"golang.org/x/sys/unix"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
@@ -70,16 +69,19 @@ func newCtlCommand() *cobra.Command {
 		Long: `zkgate ctl talks to a zkgate node's namespace API (gRPC, on the node's client
 URL) with verbs named and ordered like ZooKeeper's zkCli.sh:
 
-  ls [-R] PATH          children of PATH (-R: the whole subtree)
+  ls [-s] [-w] [-R] PATH
+                        children of PATH (-s: and its Stat; -R: the whole
+                        subtree)
   tree PATH             the subtree of PATH, indented
-  stat PATH             the Stat of PATH
-  get PATH              the data of PATH (raw bytes on stdout)
+  stat [-w] PATH        the Stat of PATH
+  get [-s] [-w] PATH    the data of PATH (raw bytes and a newline on stdout;
+                        -s: and its Stat)
   set [-v V] PATH DATA  replace the data (only at version V)
   create [-e] [-s] [-c] [-t TTL] PATH [DATA]
                         create a znode and print its path; -e ephemeral, -s
                         sequential, -c container, -t TTL in ms
   delete [-v V] PATH    delete a znode (only at version V)
-  deleteall PATH        delete PATH and everything below it
+  deleteall PATH        delete PATH and everything below it (also: rmr)
   watch [-R] PATH       print changes of PATH (-R: of its subtree) until Ctrl-C
   getAcl PATH           the ACL of PATH
   setAcl PATH ACL       replace the ACL, as scheme:id:perms[,...]
@@ -89,10 +91,34 @@ URL) with verbs named and ordered like ZooKeeper's zkCli.sh:
   getEphemerals [PREFIX]
                         ctl's own session's ephemerals (always none)
   multi                 apply operations read from stdin (JSON) atomically
+  setquota -n|-b|-N|-B VAL PATH
+                        set a quota limit: znode count (-n, -N hard) or data
+                        bytes (-b, -B hard) of PATH's subtree
+  listquota PATH        the quota of PATH and its stats
+  delquota [-n|-b|-N|-B] PATH
+                        remove the quota of PATH, or one limit of it
+  whoami                the identities the node holds for ctl (ip, --auth)
+  addauth SCHEME AUTH   check credentials; a ctl command takes them with --auth
+  version               the versions of zkgate, etcd and Go
+
+-w (get, stat, ls) sets a one-shot watch as zkCli.sh does: after the output,
+ctl waits for the change that fires it and prints it as zkCli.sh prints a
+watch event ("WatchedEvent state:SyncConnected type:NodeDataChanged
+path:/app"), then exits; Ctrl-C stops the wait.
+
+Every PATH is checked as ZooKeeper's client checks it, before anything is
+sent: it starts with '/', has no empty, "." or ".." element and does not
+end with '/' ("Path must start with / character"). Quotas are stored where
+and as ZooKeeper 3.8 stores them (/zookeeper/quota/PATH/zookeeper_limits,
+zookeeper_stats) but are not enforced, and the stats are counted once, when
+the quota is created.
 
 DATA may be "-" to read it from stdin (for binary content). Output is for
-people; -o json prints JSON for scripts. Errors are printed in ZooKeeper's
-terms ("KeeperErrorCode = NoNode for /a") on stderr, with exit status 1.
+people, and ends with a newline; -o json prints JSON for scripts. Errors
+are printed in ZooKeeper's terms ("KeeperErrorCode = NoNode for /a") on
+stderr, with exit status 1. An unknown verb, a wrong number of arguments or
+an unknown flag is an error naming the verb and its usage, with exit
+status 2.
 An ephemeral node created by ctl lives as long as ctl's session: it is
 removed when ctl exits, as with zkCli.sh when it quits.`,
 		Example: `  zkgate ctl create /app '{"feature":true}'
@@ -110,7 +136,11 @@ removed when ctl exits, as with zkCli.sh when it quits.`,
 		ctlLs(o), ctlTree(o), ctlStat(o), ctlGet(o), ctlSet(o), ctlCreate(o),
 		ctlDelete(o), ctlDeleteAll(o), ctlWatch(o), ctlGetACL(o), ctlSetACL(o),
 		ctlSync(o), ctlAllChildren(o), ctlEphemerals(o), ctlMulti(o),
+		ctlSetQuota(o), ctlListQuota(o), ctlDelQuota(o), ctlWhoAmI(o), ctlAddAuth(o), ctlVersion(),
 	)
+	for _, v := range cmd.Commands() {
+		v.PreRunE = checkPathArg
+	}
 	return cmd
 }
 
@@ -193,13 +223,6 @@ func readData(cmd *cobra.Command, arg string) ([]byte, error) {
 	return io.ReadAll(cmd.InOrStdin())
 }
 
-func zkPath(p string) string {
-	if p == "" {
-		return "/"
-	}
-	return p
-}
-
 // verb builds a ctl subcommand whose run gets a connected client.
 func verb(o *ctlOptions, use, short string, args cobra.PositionalArgs, run func(cmd *cobra.Command, c *ctlClient, args []string) error) *cobra.Command {
 	return &cobra.Command{
@@ -215,8 +238,4 @@ func verb(o *ctlOptions, use, short string, args cobra.PositionalArgs, run func(
 			return run(cmd, c, args)
 		},
 	}
-}
-
-func unixIoctlIsTerminal(fd uintptr) (*unix.Termios, error) {
-	return unix.IoctlGetTermios(int(fd), unix.TCGETS)
 }

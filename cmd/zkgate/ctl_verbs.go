@@ -18,21 +18,38 @@ import (
 )
 
 func ctlLs(o *ctlOptions) *cobra.Command {
-	var recursive bool
-	cmd := verb(o, "ls [-R] PATH", "List the children of PATH", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
-		root := zkPath(args[0])
+	var recursive, withStat, watch bool
+	cmd := verb(o, "ls [-s] [-w] [-R] PATH", "List the children of PATH (-s: and its Stat; -w: then wait for a change of them)", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		root := args[0]
+		if recursive && (withStat || watch) {
+			return &usageError{cmd: cmd, err: fmt.Errorf("-R cannot be combined with -s or -w")}
+		}
 		if !recursive {
-			ctx, cancel := c.ctx()
-			defer cancel()
-			r, err := c.ns.GetChildren(ctx, &zkgatepb.GetChildrenRequest{Ctx: c.rc, Path: root})
-			if err != nil {
-				return ctlErr(err)
+			read := func() (int64, error) {
+				ctx, cancel := c.ctx()
+				defer cancel()
+				r, err := c.ns.GetChildren(ctx, &zkgatepb.GetChildrenRequest{Ctx: c.rc, Path: root})
+				if err != nil {
+					return 0, ctlErr(err)
+				}
+				if c.o.output == "json" {
+					m := map[string]any{"path": root, "children": nonNil(r.Children)}
+					if withStat {
+						m["stat"] = statJSON(r.Stat)
+					}
+					return r.Zxid, c.json(m)
+				}
+				fmt.Fprintf(c.out, "[%s]\n", strings.Join(r.Children, ", "))
+				if withStat {
+					c.printStatText(r.Stat)
+				}
+				return r.Zxid, nil
 			}
-			if c.o.output == "json" {
-				return c.json(map[string]any{"path": root, "children": nonNil(r.Children)})
+			if watch {
+				return c.readAndWatch(root, childWatchFires, read)
 			}
-			fmt.Fprintf(c.out, "[%s]\n", strings.Join(r.Children, ", "))
-			return nil
+			_, err := read()
+			return err
 		}
 		paths, err := c.walk(root)
 		if err != nil {
@@ -46,7 +63,10 @@ func ctlLs(o *ctlOptions) *cobra.Command {
 		}
 		return nil
 	})
-	cmd.Flags().BoolVarP(&recursive, "recursive", "R", false, "list the whole subtree, one path a line")
+	f := cmd.Flags()
+	f.BoolVarP(&recursive, "recursive", "R", false, "list the whole subtree, one path a line")
+	f.BoolVarP(&withStat, "stat", "s", false, "print the Stat of PATH after its children")
+	f.BoolVarP(&watch, "watch", "w", false, "then wait for the children of PATH to change, or PATH to go, and print that event")
 	return cmd
 }
 
@@ -74,7 +94,7 @@ func (c *ctlClient) walk(root string) ([]string, error) {
 
 func ctlTree(o *ctlOptions) *cobra.Command {
 	return verb(o, "tree PATH", "Print the subtree of PATH, indented", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
-		root := zkPath(args[0])
+		root := args[0]
 		paths, err := c.walk(root)
 		if err != nil {
 			return err
@@ -95,19 +115,29 @@ func ctlTree(o *ctlOptions) *cobra.Command {
 }
 
 func ctlStat(o *ctlOptions) *cobra.Command {
-	return verb(o, "stat PATH", "Print the Stat of PATH", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
-		p := zkPath(args[0])
-		ctx, cancel := c.ctx()
-		defer cancel()
-		r, err := c.ns.Exists(ctx, &zkgatepb.ExistsRequest{Ctx: c.rc, Path: p})
-		if err != nil {
-			return ctlErr(err)
+	var watch bool
+	cmd := verb(o, "stat [-w] PATH", "Print the Stat of PATH (-w: then wait for a change of PATH)", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		p := args[0]
+		read := func() (int64, error) {
+			ctx, cancel := c.ctx()
+			defer cancel()
+			r, err := c.ns.Exists(ctx, &zkgatepb.ExistsRequest{Ctx: c.rc, Path: p})
+			if err != nil {
+				return 0, ctlErr(err)
+			}
+			if !r.Found {
+				return 0, schema.NewError(schema.CodeNoNode, p)
+			}
+			return r.Zxid, c.printStat(p, r.Stat)
 		}
-		if !r.Found {
-			return schema.NewError(schema.CodeNoNode, p)
+		if watch {
+			return c.readAndWatch(p, dataWatchFires, read)
 		}
-		return c.printStat(p, r.Stat)
+		_, err := read()
+		return err
 	})
+	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "then wait for PATH's data to change or PATH to go, and print that event")
+	return cmd
 }
 
 // printStat prints a Stat as zkCli.sh does.
@@ -115,10 +145,15 @@ func (c *ctlClient) printStat(path string, s *zkgatepb.Stat) error {
 	if c.o.output == "json" {
 		return c.json(map[string]any{"path": path, "stat": statJSON(s)})
 	}
+	c.printStatText(s)
+	return nil
+}
+
+// printStatText prints a Stat as zkCli.sh does, one field a line.
+func (c *ctlClient) printStatText(s *zkgatepb.Stat) {
 	ms := func(t int64) string { return time.UnixMilli(t).UTC().Format("Mon Jan 02 15:04:05 UTC 2006") }
 	fmt.Fprintf(c.out, "cZxid = 0x%x\nctime = %s\nmZxid = 0x%x\nmtime = %s\npZxid = 0x%x\ncversion = %d\ndataVersion = %d\naclVersion = %d\nephemeralOwner = 0x%x\ndataLength = %d\nnumChildren = %d\n",
 		s.Czxid, ms(s.Ctime), s.Mzxid, ms(s.Mtime), s.Pzxid, s.Cversion, s.Version, s.Aversion, uint64(s.EphemeralOwner), s.DataLength, s.NumChildren)
-	return nil
 }
 
 func statJSON(s *zkgatepb.Stat) map[string]any {
@@ -131,29 +166,43 @@ func statJSON(s *zkgatepb.Stat) map[string]any {
 }
 
 func ctlGet(o *ctlOptions) *cobra.Command {
-	return verb(o, "get PATH", "Print the data of PATH", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
-		p := zkPath(args[0])
-		ctx, cancel := c.ctx()
-		defer cancel()
-		r, err := c.ns.GetData(ctx, &zkgatepb.GetDataRequest{Ctx: c.rc, Path: p})
-		if err != nil {
-			return ctlErr(err)
-		}
-		if c.o.output == "json" {
-			return c.json(map[string]any{"path": p, "data": r.Data, "stat": statJSON(r.Stat)})
-		}
-		c.out.Write(r.Data)
-		if len(r.Data) > 0 && r.Data[len(r.Data)-1] != '\n' && isTerminal(c.out) {
+	var withStat, watch bool
+	cmd := verb(o, "get [-s] [-w] PATH", "Print the data of PATH and a newline (-s: and its Stat; -w: then wait for a change)", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		p := args[0]
+		read := func() (int64, error) {
+			ctx, cancel := c.ctx()
+			defer cancel()
+			r, err := c.ns.GetData(ctx, &zkgatepb.GetDataRequest{Ctx: c.rc, Path: p})
+			if err != nil {
+				return 0, ctlErr(err)
+			}
+			if c.o.output == "json" {
+				return r.Zxid, c.json(map[string]any{"path": p, "data": r.Data, "stat": statJSON(r.Stat)})
+			}
+			// As zkCli.sh: the data, then a newline, whatever the data ends with.
+			c.out.Write(r.Data)
 			fmt.Fprintln(c.out)
+			if withStat {
+				c.printStatText(r.Stat)
+			}
+			return r.Zxid, nil
 		}
-		return nil
+		if watch {
+			return c.readAndWatch(p, dataWatchFires, read)
+		}
+		_, err := read()
+		return err
 	})
+	f := cmd.Flags()
+	f.BoolVarP(&withStat, "stat", "s", false, "print the Stat of PATH after its data")
+	f.BoolVarP(&watch, "watch", "w", false, "then wait for PATH's data to change or PATH to go, and print that event")
+	return cmd
 }
 
 func ctlSet(o *ctlOptions) *cobra.Command {
 	var version int32
 	cmd := verb(o, "set [-v VERSION] PATH DATA", "Replace the data of PATH", cobra.ExactArgs(2), func(cmd *cobra.Command, c *ctlClient, args []string) error {
-		p := zkPath(args[0])
+		p := args[0]
 		data, err := readData(cmd, args[1])
 		if err != nil {
 			return err
@@ -254,8 +303,8 @@ func ctlDelete(o *ctlOptions) *cobra.Command {
 }
 
 func ctlDeleteAll(o *ctlOptions) *cobra.Command {
-	return verb(o, "deleteall PATH", "Delete PATH and everything below it", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
-		paths, err := c.walk(zkPath(args[0]))
+	cmd := verb(o, "deleteall PATH", "Delete PATH and everything below it (rmr is another name of it)", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		paths, err := c.walk(args[0])
 		if err != nil {
 			return err
 		}
@@ -270,11 +319,14 @@ func ctlDeleteAll(o *ctlOptions) *cobra.Command {
 		}
 		return nil
 	})
+	// zkCli.sh before 3.5 named it rmr.
+	cmd.Aliases = []string{"rmr"}
+	return cmd
 }
 
 func ctlGetACL(o *ctlOptions) *cobra.Command {
 	return verb(o, "getAcl PATH", "Print the ACL of PATH", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
-		p := zkPath(args[0])
+		p := args[0]
 		ctx, cancel := c.ctx()
 		defer cancel()
 		r, err := c.ns.GetACL(ctx, &zkgatepb.GetACLRequest{Ctx: c.rc, Path: p})
@@ -321,7 +373,7 @@ func ctlWatch(o *ctlOptions) *cobra.Command {
 	cmd := verb(o, "watch [-R] PATH", "Print changes of PATH until Ctrl-C", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 		defer stop()
-		return c.watch(ctx, zkPath(args[0]), recursive)
+		return c.watch(ctx, args[0], recursive)
 	})
 	cmd.Flags().BoolVarP(&recursive, "recursive", "R", false, "watch the whole subtree")
 	return cmd
@@ -332,16 +384,6 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-func isTerminal(w io.Writer) bool {
-	type fder interface{ Fd() uintptr }
-	f, ok := w.(fder)
-	if !ok {
-		return false
-	}
-	_, err := unixIoctlIsTerminal(f.Fd())
-	return err == nil
 }
 
 // watch prints the events of a persistent watch until ctx ends. The
@@ -414,7 +456,7 @@ func ctlSync(o *ctlOptions) *cobra.Command {
 
 func ctlAllChildren(o *ctlOptions) *cobra.Command {
 	return verb(o, "getAllChildrenNumber PATH", "Count every znode below PATH", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
-		p := zkPath(args[0])
+		p := args[0]
 		ctx, cancel := c.ctx()
 		defer cancel()
 		r, err := c.ns.GetAllChildrenNumber(ctx, &zkgatepb.GetAllChildrenNumberRequest{Ctx: c.rc, Path: p})
@@ -464,6 +506,9 @@ func ctlMulti(o *ctlOptions) *cobra.Command {
 		req := &zkgatepb.MultiRequest{}
 		if err := protojson.Unmarshal(in, req); err != nil {
 			return fmt.Errorf("reading the operations: %w", err)
+		}
+		if err := checkMultiPaths(req); err != nil {
+			return err
 		}
 		req.Ctx = c.rc
 		ctx, cancel := c.ctx()

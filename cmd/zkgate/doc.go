@@ -4,14 +4,22 @@ Command zkgate runs and operates a zkgate node.
 	zkgate serve     run a node: an embedded etcd member (or a gateway in
 	                 front of external etcd) serving the etcd v3 API, the
 	                 namespace API (gRPC, HTTP/JSON) and ZooKeeper's protocol
-	zkgate ctl       work with znodes, with zkCli.sh's verbs
-	zkgate version   print the zkgate, etcd and Go versions
+	zkgate ctl       work with znodes, with zkCli.sh's verbs (quotas, whoami,
+	                 get/stat/ls -s and -w included)
+	zkgate version   print the zkgate, etcd and Go versions (also --version)
+	zkgate completion bash|zsh|fish
+	                 print a shell completion script
 
 main.go only wires things together: each subcommand lives in its own file
-(serve.go, ctl.go with ctl_verbs.go, version.go) with an options struct;
+(serve.go, ctl.go with ctl_verbs.go, ctl_quota.go, ctl_auth.go and
+ctl_check.go, version.go, completion.go) with an options struct;
 serve reads its configuration through internal/config and hands the work
 to internal/node. Errors reach
-the user as one line on stderr, prefixed "zkgate:", with exit status 1.
+the user as one line on stderr, prefixed "zkgate:", with exit status 1;
+a command line that cannot run (unknown command or ctl verb, wrong number
+of arguments, bad flag) is a usageError (root.go): one line naming the
+command and its usage, exit status 2. ctl checks every path with
+schema.CheckClientPath before sending anything.
 ctl, lock and elect reach an https endpoint with etcdctl's --cacert,
 --cert and --key.
 

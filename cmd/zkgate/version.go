@@ -29,13 +29,15 @@ func newVersionCommand() *cobra.Command {
 		Short: "Print the versions of zkgate, the embedded etcd and Go",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "zkgate version: %s\n", zkgateVersion())
-			fmt.Fprintf(out, "etcd version: %s\n", etcdversion.Version)
-			fmt.Fprintf(out, "etcd API version: %s\n", etcdversion.APIVersion)
-			fmt.Fprintf(out, "Go version: %s\n", runtime.Version())
-			fmt.Fprintf(out, "Go OS/Arch: %s/%s\n", runtime.GOOS, runtime.GOARCH)
-			return nil
+			_, err := fmt.Fprint(cmd.OutOrStdout(), versionText())
+			return err
 		},
 	}
+}
+
+// versionText is what both "zkgate version" and "zkgate --version" print.
+// It holds no template braces, so it serves as cobra's version template.
+func versionText() string {
+	return fmt.Sprintf("zkgate version: %s\netcd version: %s\netcd API version: %s\nGo version: %s\nGo OS/Arch: %s/%s\n",
+		zkgateVersion(), etcdversion.Version, etcdversion.APIVersion, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
