@@ -124,9 +124,9 @@ else a plain line every 5 seconds. The report goes to stdout: what was
 created, updated or already equal, then how the source's znodes under
 --path add up (copied, ephemeral, conflict, unreadable: the same number
 as the first line, unless the source changed meanwhile), then each znode
-not copied and why. The exit
-status is 0 when everything readable was copied, 1 if there were
-conflicts, 2 if znodes could not be read or the copy failed.`,
+not copied and why. The exit status is 0 when everything readable was
+copied, 1 if there were conflicts, 2 if znodes could not be read or the
+copy failed.`,
 		Example: `  zkgate migrate --from 10.0.0.5:2181 --to http://127.0.0.1:2379
   zkgate migrate --from zk1:2181,zk2:2181/app --to http://127.0.0.1:2379 --path /config --from-auth digest:admin:secret`,
 		Args: cobra.NoArgs,
