@@ -62,7 +62,7 @@ func Dial(ctx context.Context, servers []string, o Options) (*zk.Conn, error) {
 	}
 	user := o.EventCallback
 	conn, _, err := zk.Connect(servers, o.SessionTimeout,
-		zk.WithLogger(quiet{}), zk.WithLogInfo(false),
+		zk.WithLogger(w), zk.WithLogInfo(false),
 		zk.WithDialer(w.dial),
 		zk.WithHostProvider(&hosts{HostProvider: zk.NewDNSHostProvider(), w: w}),
 		zk.WithEventCallback(func(ev zk.Event) {
@@ -145,10 +145,6 @@ func redact(a string) string {
 	return "..."
 }
 
-type quiet struct{}
-
-func (quiet) Printf(string, ...any) {}
-
 // watch is what Dial has learned of the attempts so far. Its methods are
 // called from go-zookeeper's connection loop and from Dial.
 type watch struct {
@@ -158,9 +154,27 @@ type watch struct {
 	mu          sync.Mutex
 	causes      map[string]string // the last failure of each address
 	order       []string          // addresses in the order first tried
+	current     string            // the address of the attempt under way
+	failed      bool              // the current attempt's cause is recorded
 	session     bool
 	roundFailed bool
 	done        bool // Dial has returned a session: stop recording
+}
+
+// Printf is go-zookeeper's logger. Of what it logs, one line matters
+// here: a handshake that failed other than by a read error (an answer
+// that is not a ZooKeeper connect response), which it logs as
+// "authentication failed: %s". Nothing is printed.
+func (w *watch) Printf(format string, args ...any) {
+	if format != "authentication failed: %s" || len(args) != 1 {
+		return
+	}
+	w.mu.Lock()
+	addr, failed := w.current, w.failed
+	w.mu.Unlock()
+	if addr != "" && !failed {
+		w.fail(addr, fmt.Sprintf("%s: answered, but not as a ZooKeeper server (%v)", addr, args[0]))
+	}
 }
 
 type watchState struct{ session, roundFailed bool }
@@ -189,6 +203,9 @@ func (w *watch) fail(addr, cause string) {
 		w.order = append(w.order, addr)
 	}
 	w.causes[addr] = cause
+	if addr == w.current {
+		w.failed = true
+	}
 }
 
 func (w *watch) event(ev zk.Event) {
@@ -202,6 +219,9 @@ func (w *watch) event(ev zk.Event) {
 				w.order = append(w.order, ev.Server)
 			}
 			w.causes[ev.Server] = ev.Server + ": session expired"
+			if ev.Server == w.current {
+				w.failed = true
+			}
 		}
 	}
 	w.mu.Unlock()
@@ -225,6 +245,9 @@ func (w *watch) summary(servers []string) string {
 // dial is go-zookeeper's dialer: it dials within the address's share and
 // records the cause of a failure.
 func (w *watch) dial(network, addr string, _ time.Duration) (net.Conn, error) {
+	w.mu.Lock()
+	w.current, w.failed = addr, false
+	w.mu.Unlock()
 	limit := time.Now().Add(w.share)
 	d := net.Dialer{Deadline: limit}
 	nc, err := d.Dial(network, addr)

@@ -2,6 +2,7 @@ package zkdial
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"net"
 	"runtime"
@@ -70,6 +71,17 @@ func TestDial_Causes(t *testing.T) {
 	down := refused(t)
 	silent := listen(t, nil)
 	hangUp := listen(t, func(c net.Conn) { c.Close() })
+	// A connect response without a session (id 0): go-zookeeper's
+	// StateExpired. And a frame too short to be a connect response.
+	expired := listen(t, func(c net.Conn) {
+		resp := binary.BigEndian.AppendUint32(nil, 4+4+8+4+16)
+		resp = binary.BigEndian.AppendUint32(resp, 0)     // protocol version
+		resp = binary.BigEndian.AppendUint32(resp, 10000) // timeout
+		resp = binary.BigEndian.AppendUint64(resp, 0)     // session id
+		resp = binary.BigEndian.AppendUint32(resp, 16)
+		c.Write(append(resp, make([]byte, 16)...))
+	})
+	garbage := listen(t, func(c net.Conn) { c.Write([]byte{0, 0, 0, 4, 'r', 'u', 'o', 'k'}) })
 	cases := []struct {
 		name    string
 		servers []string
@@ -80,6 +92,8 @@ func TestDial_Causes(t *testing.T) {
 		{"refused", []string{down}, 2 * time.Second, []string{"cannot reach " + down + ": connection refused"}, time.Second},
 		{"silent", []string{silent}, 500 * time.Millisecond, []string{silent + ": no answer within 500ms"}, 2 * time.Second},
 		{"hang-up", []string{hangUp}, 2 * time.Second, []string{hangUp + ": closed the connection without a session"}, time.Second},
+		{"expired", []string{expired}, 2 * time.Second, []string{expired + ": session expired"}, time.Second},
+		{"not ZooKeeper", []string{garbage}, 2 * time.Second, []string{garbage + ": answered, but not as a ZooKeeper server (zk: buffer too small)"}, time.Second},
 		{"each its share", []string{down, silent, hangUp}, 900 * time.Millisecond, []string{
 			"cannot reach " + down + ": connection refused",
 			silent + ": no answer within 300ms",

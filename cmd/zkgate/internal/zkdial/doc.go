@@ -16,7 +16,11 @@
 //     then gives up at once, with every address's cause, rather than
 //     wait out the bound;
 //   - its session events (WithEventCallback): StateHasSession ends the
-//     wait; StateExpired is "session expired".
+//     wait; StateExpired (a connect response without a session) is
+//     "session expired";
+//   - its logger (WithLogger): the "authentication failed" line it logs
+//     when a handshake fails other than by a read error, that is when
+//     the answer is not a ZooKeeper connect response. Nothing is printed.
 //
 // Each address gets an equal share of Options.DialTimeout for its dial
 // and handshake; the whole of Dial is bounded by DialTimeout plus the
@@ -29,6 +33,8 @@
 //	cannot reach 127.0.0.1:9: connection refused
 //	127.0.0.1:40123: no answer within 2s
 //	127.0.0.1:40123: closed the connection without a session (EOF)
+//	127.0.0.1:40123: answered, but not as a ZooKeeper server (zk: buffer too small)
+//	127.0.0.1:40123: session expired
 //	127.0.0.1:2181: auth failed (scheme foo): the server refused the credentials
 //
 // several addresses' causes joined with "; ".
