@@ -142,7 +142,8 @@ func TestZooKeeperDial_Unreachable(t *testing.T) {
 // TestMigrate_SkipsAndCounts: against a real ZooKeeper 3.8 whose tree
 // holds a live ephemeral (its session kept open by the test), migrate
 // from / announces as many znodes as its report adds up to, and names
-// what it skipped (the ephemeral, /zookeeper) and why; diff skips the
+// what it skipped (the ephemeral, /zookeeper) and why, and a subtree's
+// ancestors apart; diff skips the
 // same, lists the ephemerals of both sides apart and finds no
 // difference, unless --include-ephemerals; a refused auth scheme and the
 // happy path go through the bounded dial.
@@ -182,6 +183,13 @@ func TestMigrate_SkipsAndCounts(t *testing.T) {
 	}
 	if got := fmt.Sprint(created + updated + equal + 1); announced == nil || announced[1] != got {
 		t.Fatalf("announced %v znodes, the report adds up to %s\n%s%s", announced, got, r.Stdout, r.Stderr)
+	}
+
+	// A subtree: its ancestor is put first and counted apart.
+	r = harness.RunZkgate(t, 60*time.Second, nil, append([]string{"migrate", "--path", "/svc/members"}, ends...)...)
+	if r.ExitCode != 0 || !strings.Contains(r.Stderr, "copying 2 znodes under /svc/members\n") ||
+		!strings.Contains(r.Stdout, "\n2 znodes under /svc/members in the source: 1 copied or already equal, 1 ephemeral (not copied: owners recreate them); 1 ancestor of /svc/members put first\n") {
+		t.Fatalf("migrate a subtree: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
 	}
 
 	// zkgate's own session holds an ephemeral the source lacks.
