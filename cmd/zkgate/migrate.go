@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,6 +14,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/migrate"
+	"github.com/zkgate/zkgate/cmd/zkgate/internal/zkdial"
 )
 
 // exitError is an error with its own exit status.
@@ -30,6 +32,7 @@ type migrateEnds struct {
 	from, to         string
 	fromAuth, toAuth []string
 	path             string
+	dialTimeout      time.Duration // the source's: its session within this
 }
 
 func (m *migrateEnds) flags(cmd *cobra.Command) {
@@ -39,6 +42,7 @@ func (m *migrateEnds) flags(cmd *cobra.Command) {
 	f.StringSliceVar(&m.fromAuth, "from-auth", nil, "Auth on the source, scheme:credentials (digest:user:password); repeatable")
 	f.StringSliceVar(&m.toAuth, "to-auth", nil, "Auth on the destination, scheme:credentials; repeatable")
 	f.StringVar(&m.path, "path", "/", "The subtree to work on")
+	f.DurationVar(&m.dialTimeout, "dial-timeout", zkdial.DefaultDialTimeout, "How long to wait for a session with the source ZooKeeper (--from), its addresses sharing it")
 }
 
 // open connects to both ends.
@@ -50,9 +54,12 @@ func (m *migrateEnds) open(ctx context.Context) (*migrate.ZooKeeper, *migrate.Zk
 	if err != nil || u.Host == "" {
 		return nil, nil, nil, fmt.Errorf("--to %q: not a URL such as http://127.0.0.1:2379", m.to)
 	}
-	src, err := migrate.DialZooKeeper(ctx, m.from, m.fromAuth)
+	if m.dialTimeout <= 0 {
+		return nil, nil, nil, fmt.Errorf("--dial-timeout %s: must be positive", m.dialTimeout)
+	}
+	src, err := migrate.DialZooKeeper(ctx, m.from, m.fromAuth, m.dialTimeout)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("source %s: %w", m.from, err)
+		return nil, nil, nil, fmt.Errorf("source: %w", err)
 	}
 	conn, err := grpc.NewClient(u.Host, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -86,7 +93,8 @@ sequence counter is carried over, so that a sequential create in zkgate
 never reuses a number ZooKeeper issued.
 
 Ephemeral znodes are not copied: their owners recreate them once they
-connect to zkgate. They are listed at the end.
+connect to zkgate. They are listed at the end. /zookeeper, the server's
+own subtree (quotas, config), is skipped too; zkgate diff skips the same.
 
 A znode that zkgate already has gets the source's data and ACL if they
 differ, so an interrupted migration is resumed by running it again; a
@@ -94,9 +102,13 @@ znode of another kind (say, ephemeral in zkgate) is left alone and listed
 as a conflict. Protected trees need the right auth on both ends, with
 ADMIN permission on the source (without it ZooKeeper shows digest ACLs
 masked, and such a znode is not copied); for ACLs that refuse the copier
-itself, use a super user (zkgate serve
---super-digest, --to-auth digest:super:PASSWORD, and ZooKeeper's own super
-digest with --from-auth). Check the result with 'zkgate diff'.
+itself, use a super user (zkgate serve --zk-super-digest,
+--to-auth digest:super:PASSWORD, and ZooKeeper's own super digest with
+--from-auth). Check the result with 'zkgate diff'.
+
+--dial-timeout bounds the wait for a session with the source: an address
+that refuses, or accepts and never answers, is reported in one line with
+its cause (cannot reach 127.0.0.1:2181: connection refused).
 
 With --follow, every znode is read with a watch, and after the copy
 zkgate migrate keeps following the source until interrupted (SIGINT or
@@ -105,11 +117,16 @@ after, are brought over, and parents' sequence counters with them. Point
 the clients at zkgate, then stop it. ACL changes fire no watch in
 ZooKeeper: a last run without --follow, or zkgate diff, catches them.
 
-Progress goes to stderr: on a terminal a line redrawn every second, with
-the share done and an ETA (from ZooKeeper's getAllChildrenNumber, 3.6 and
-later), else a plain line every 5 seconds; the report goes to stdout. The exit
-status is 0 when everything readable was copied, 1 if there were
-conflicts, 2 if znodes could not be read or the copy failed.`,
+Progress goes to stderr: first the number of znodes to go through (from
+ZooKeeper's getAllChildrenNumber, 3.6 and later, less /zookeeper's), then
+on a terminal a line redrawn every second, with the share done and an ETA,
+else a plain line every 5 seconds. The report goes to stdout: what was
+created, updated or already equal, then how the source's znodes under
+--path add up (copied, ephemeral, conflict, unreadable: the same number
+as the first line, unless the source changed meanwhile), then each znode
+not copied and why. The exit status is 0 when everything readable was
+copied, 1 if there were conflicts, 2 if znodes could not be read or the
+copy failed.`,
 		Example: `  zkgate migrate --from 10.0.0.5:2181 --to http://127.0.0.1:2379
   zkgate migrate --from zk1:2181,zk2:2181/app --to http://127.0.0.1:2379 --path /config --from-auth digest:admin:secret`,
 		Args: cobra.NoArgs,
@@ -132,16 +149,23 @@ conflicts, 2 if znodes could not be read or the copy failed.`,
 				})
 			} else {
 				p := newProgress(errOut, start)
-				if total, err := migrate.CountZnodes(ctx, m.from, m.fromAuth, m.path); err == nil {
+				if total, system, ok := m.count(ctx); ok {
 					p.total = total
-					fmt.Fprintf(errOut, "copying %d znodes under %s\n", total, m.path)
+					line := fmt.Sprintf("copying %d znodes under %s", total, m.path)
+					if system > 0 {
+						line += fmt.Sprintf(" (and skipping /zookeeper, the server's own %d)", system)
+					}
+					fmt.Fprintln(errOut, line)
 				}
 				res, err = migrate.Copy(ctx, src, dst, m.path, parallel, func(r migrate.CopyResult) {
-					p.show(int64(r.Created + r.Updated + r.Unchanged))
+					p.show(int64(r.Seen()))
 				})
 				p.end()
 			}
 			fmt.Fprintf(out, "%d znodes created, %d updated, %d already equal in %.1f s; %d sequence counters carried over\n", res.Created, res.Updated, res.Unchanged, time.Since(start).Seconds(), res.Sequences)
+			if !follow {
+				fmt.Fprintln(out, tally(res, m.path))
+			}
 			for _, p := range res.Ephemerals {
 				fmt.Fprintf(out, "ephemeral, not copied: %s\n", p)
 			}
@@ -169,6 +193,52 @@ conflicts, 2 if znodes could not be read or the copy failed.`,
 	cmd.Flags().BoolVar(&follow, "follow", false, "After the copy, keep following the source's changes until interrupted")
 	cmd.Flags().IntVar(&parallel, "parallel", 32, "Znodes copied side by side (without --follow)")
 	return cmd
+}
+
+// count is the number of the source's znodes under --path that migrate
+// goes through, and of those under /zookeeper, which it skips, if the
+// source can tell (getAllChildrenNumber).
+func (m *migrateEnds) count(ctx context.Context) (total, system int64, ok bool) {
+	total, err := migrate.CountZnodes(ctx, m.from, m.fromAuth, m.path, m.dialTimeout)
+	if err != nil {
+		return 0, 0, false
+	}
+	if m.path == "/" || m.path == "/zookeeper" {
+		if n, err := migrate.CountZnodes(ctx, m.from, m.fromAuth, "/zookeeper", m.dialTimeout); err == nil {
+			system = n
+		}
+	}
+	return total - system, system, true
+}
+
+// tally says how the source's znodes under root add up: the same things
+// the "copying N znodes" line counts.
+func tally(r migrate.CopyResult, root string) string {
+	line := fmt.Sprintf("%d znodes under %s in the source: %d copied or already equal", r.Seen(), root, r.Created+r.Updated+r.Unchanged)
+	if n := len(r.Ephemerals); n > 0 {
+		line += fmt.Sprintf(", %d %s (not copied: owners recreate them)", n, plural(n, "ephemeral"))
+	}
+	if n := len(r.Conflicts); n > 0 {
+		line += fmt.Sprintf(", %d in conflict (left alone)", n)
+	}
+	if n := len(r.Unreadable); n > 0 {
+		line += fmt.Sprintf(", %d unreadable (not copied, nor what is under them)", n)
+	}
+	if len(r.System) > 0 {
+		line += "; skipped " + strings.Join(r.System, ", ") + ", the server's own subtree"
+	}
+	if r.Ancestors > 0 {
+		line += fmt.Sprintf("; %d %s of %s put first", r.Ancestors, plural(r.Ancestors, "ancestor"), root)
+	}
+	return line
+}
+
+// plural is word, with an s unless n is 1.
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }
 
 // progress shows a copy's progress on stderr: a line redrawn in place on
@@ -222,8 +292,9 @@ func (p *progress) end() {
 
 func newDiffCommand() *cobra.Command {
 	var (
-		m        migrateEnds
-		parallel int
+		m                 migrateEnds
+		parallel          int
+		includeEphemerals bool
 	)
 	cmd := &cobra.Command{
 		Use:   "diff --from HOST:PORT[/chroot] --to URL [--path /sub]",
@@ -237,8 +308,21 @@ zkgate (--to) and prints every difference, one per line:
   ! PATH: an ACL keeps it from being read (give --from-auth or --to-auth)
 
 where kind is persistent, ephemeral, container or ttl. /zookeeper, each
-server's own subtree, is skipped. The exit status is 0 only if the trees
-are the same, 1 if they differ, 2 if they could not all be compared.`,
+server's own subtree, is skipped.
+
+Ephemerals are skipped as zkgate migrate skips them: they belong to live
+sessions, whose owners recreate them once they connect to zkgate. Each
+ephemeral of the source, and each of zkgate where the source has nothing,
+is listed after the differences and not counted as one:
+
+  ephemeral, not compared: PATH (what the other side has there)
+
+--include-ephemerals compares them as any other znode.
+
+--dial-timeout bounds the wait for a session with the source: an address
+that refuses, or accepts and never answers, is reported in one line with
+its cause. The exit status is 0 only if the trees are the same, 1 if
+they differ, 2 if they could not all be compared.`,
 		Example: `  zkgate diff --from 10.0.0.5:2181 --to http://127.0.0.1:2379
   zkgate diff --from zk1:2181,zk2:2181/app --to http://127.0.0.1:2379 --path /config --from-auth digest:admin:secret`,
 		Args: cobra.NoArgs,
@@ -250,21 +334,29 @@ are the same, 1 if they differ, 2 if they could not all be compared.`,
 			}
 			defer closeAll()
 			out := cmd.OutOrStdout()
-			res, err := migrate.Diff(ctx, src, dst, m.path, parallel, func(d migrate.Difference) { fmt.Fprintln(out, d) })
+			res, err := migrate.Diff(ctx, src, dst, m.path, parallel, includeEphemerals, func(d migrate.Difference) { fmt.Fprintln(out, d) })
 			if err != nil {
 				return exitError{err.Error(), 2}
+			}
+			for _, e := range res.Ephemerals {
+				fmt.Fprintln(out, e)
+			}
+			notCompared := ""
+			if n := len(res.Ephemerals); n > 0 {
+				notCompared = fmt.Sprintf("; %d %s not compared (--include-ephemerals compares them)", n, plural(n, "ephemeral"))
 			}
 			if res.Unreadable > 0 {
 				return exitError{fmt.Sprintf("%d znodes could not be read (see the lines with !), %d differences in all", res.Unreadable, len(res.Differences)), 2}
 			}
 			if n := len(res.Differences); n > 0 {
-				return exitError{fmt.Sprintf("%d differences (%d znodes on both sides compared)", n, res.Compared), 1}
+				return exitError{fmt.Sprintf("%d differences (%d znodes on both sides compared%s)", n, res.Compared, notCompared), 1}
 			}
-			fmt.Fprintf(out, "no differences: %d znodes compared\n", res.Compared)
+			fmt.Fprintf(out, "no differences: %d znodes compared%s\n", res.Compared, notCompared)
 			return nil
 		},
 	}
 	m.flags(cmd)
 	cmd.Flags().IntVar(&parallel, "parallel", 32, "Znodes compared side by side")
+	cmd.Flags().BoolVar(&includeEphemerals, "include-ephemerals", false, "Compare ephemerals too, as any other znode (by default they are listed apart)")
 	return cmd
 }

@@ -55,6 +55,9 @@ type Config struct {
 	Root string
 	// Progress, if set, gets a line every few seconds.
 	Progress io.Writer
+	// DialTimeout bounds each ZooKeeper-protocol session's connection and
+	// handshake (zkdial.DefaultDialTimeout if zero).
+	DialTimeout time.Duration
 }
 
 // Target is where a run sends its load: exactly one field is set.

@@ -177,7 +177,8 @@ func Scale(ctx context.Context, c ScaleConfig) (ScaleResult, error) {
 	if r.RSSStart, err = RSS(c.PID); err != nil {
 		return r, err
 	}
-	d := &zkDriver{cfg: Config{Target: Target{ZK: c.ZK}}}
+	// Sessions open while the server is loaded: the bound of before (30 s).
+	d := &zkDriver{cfg: Config{Target: Target{ZK: c.ZK}, DialTimeout: 30 * time.Second}}
 	defer d.close()
 	var conns []*zk.Conn
 	for range c.Conns {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/zkgate/zkgate/cmd/zkgate/internal/zkdial"
 )
 
 // zkDriver drives a ZooKeeper-protocol server with go-zookeeper, one
@@ -30,41 +32,20 @@ func (quietLogger) Printf(string, ...any) {}
 
 var openACL = zk.WorldACL(zk.PermAll)
 
-// connect opens a session and waits until it is established.
+// connect opens a session and waits until it is established, within
+// the configured dial timeout (zkdial.Dial: its error names the address
+// and the cause).
 func (d *zkDriver) connect(ctx context.Context, keep bool) (*zk.Conn, error) {
-	c, events, err := zk.Connect(d.cfg.Target.ZK, 10*time.Second, zk.WithLogger(quietLogger{}), zk.WithLogInfo(false))
+	c, err := zkdial.Dial(ctx, d.cfg.Target.ZK, zkdial.Options{SessionTimeout: 10 * time.Second, DialTimeout: d.cfg.DialTimeout})
 	if err != nil {
 		return nil, err
 	}
-	timeout := time.NewTimer(30 * time.Second)
-	defer timeout.Stop()
-	for {
-		select {
-		case ev := <-events:
-			if ev.State == zk.StateHasSession {
-				if keep {
-					d.mu.Lock()
-					d.conns = append(d.conns, c)
-					d.mu.Unlock()
-					go func() {
-						for range events {
-						}
-					}()
-				}
-				return c, nil
-			}
-			if ev.State == zk.StateAuthFailed || ev.State == zk.StateExpired {
-				c.Close()
-				return nil, fmt.Errorf("connecting: %v", ev.State)
-			}
-		case <-ctx.Done():
-			c.Close()
-			return nil, ctx.Err()
-		case <-timeout.C:
-			c.Close()
-			return nil, fmt.Errorf("no session from %v within 30 s", d.cfg.Target.ZK)
-		}
+	if keep {
+		d.mu.Lock()
+		d.conns = append(d.conns, c)
+		d.mu.Unlock()
 	}
+	return c, nil
 }
 
 func (d *zkDriver) close() {

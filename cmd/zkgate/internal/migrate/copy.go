@@ -17,7 +17,13 @@ import (
 	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
 
-// CopyResult is what Copy did.
+// CopyResult is what Copy did. Every znode of the source under the root
+// that Copy reached is counted once, in exactly one of Created, Updated,
+// Unchanged, Ephemerals, Conflicts and Unreadable (Seen is their sum), so
+// that it adds up to the source's own count (getAllChildrenNumber) less
+// the skipped System subtrees. The root's ancestors, put first, are
+// counted apart in Ancestors (one of another kind in the destination is
+// listed among the Conflicts).
 type CopyResult struct {
 	Created    int      // znodes created in the destination
 	Sequences  int      // parents whose sequence counter was raised to the source's
@@ -26,6 +32,14 @@ type CopyResult struct {
 	Ephemerals []string // ephemerals in the source, not copied
 	Conflicts  []string // destination znodes of another kind, left alone
 	Unreadable []string // source znodes an ACL kept from being read, or whose ACL is masked
+	Ancestors  int      // ancestors of the root created or updated first (not in the counts above)
+	System     []string // the servers' own subtrees met and skipped (/zookeeper)
+}
+
+// Seen is the number of the source's znodes under the root that Copy
+// reached: the ones it copied, found equal, or did not copy and listed.
+func (r CopyResult) Seen() int {
+	return r.Created + r.Updated + r.Unchanged + len(r.Ephemerals) + len(r.Conflicts) + len(r.Unreadable)
 }
 
 // Copy copies the source tree under root into the destination,
@@ -38,7 +52,7 @@ type CopyResult struct {
 // they differ, so an interrupted copy can simply be run again. A znode
 // whose ACL refuses the destination's auth to create children stops the
 // copy: run it with a super user on both ends (zkgate serve
-// --super-digest). Last, each parent's sequence counter is raised to the
+// --zk-super-digest). Last, each parent's sequence counter is raised to the
 // source's, so that a sequential create in zkgate never reuses a number
 // the source issued (and its cversion matches the source's). workers
 // znodes of a level are copied side by side. progress, if not nil, is
@@ -61,9 +75,15 @@ func Copy(ctx context.Context, src Tree, dst *Zkgate, root string, workers int, 
 		if n == nil {
 			return res, fmt.Errorf("source: %s does not exist", a)
 		}
-		if err := dst.put(ctx, a, n, &res); err != nil {
+		var one CopyResult
+		if err := dst.put(ctx, a, n, &one); err != nil {
 			return res, err
 		}
+		if len(one.Conflicts) > 0 {
+			res.Conflicts = append(res.Conflicts, one.Conflicts...)
+			continue
+		}
+		res.Ancestors++
 	}
 	if progress != nil {
 		tick := time.NewTicker(time.Second)
@@ -97,6 +117,8 @@ func Copy(ctx context.Context, src Tree, dst *Zkgate, root string, workers int, 
 		g.SetLimit(max(1, workers))
 		for _, p := range level {
 			if p == "/zookeeper" {
+				// The server's own (quotas, config): zkgate has its own.
+				res.System = append(res.System, p)
 				continue
 			}
 			g.Go(func() error {
@@ -221,7 +243,7 @@ func (g *Zkgate) put(ctx context.Context, p string, n *Node, res *CopyResult) er
 		}
 		if code := schema.CodeOf(gateway.ErrorFromStatus(err)); code != schema.CodeNodeExists {
 			if code == schema.CodeNoAuth {
-				return fmt.Errorf("creating %s: the ACL of its parent refuses it: copy as a super user (zkgate serve --super-digest, --to-auth digest:super:PASSWORD)", p)
+				return fmt.Errorf("creating %s: the ACL of its parent refuses it: copy as a super user (zkgate serve --zk-super-digest, --to-auth digest:super:PASSWORD)", p)
 			}
 			return fmt.Errorf("creating %s: %w", p, gateway.ErrorFromStatus(err))
 		}

@@ -13,9 +13,10 @@ import (
 // CountZnodes asks the source how many znodes there are under root, root
 // included (getAllChildrenNumber, ZooKeeper 3.6 and later), on a short
 // session of its own with the same auths: go-zookeeper does not send that
-// request. It is for progress and ETA only; callers go on without it when
-// it fails (an older server, a refusing ACL).
-func CountZnodes(ctx context.Context, connect string, auth []string, root string) (int64, error) {
+// request. The TCP dial is bounded by dialTimeout, the rest by 30 s. It
+// is for progress and ETA only; callers go on without it when it fails
+// (an older server, a refusing ACL).
+func CountZnodes(ctx context.Context, connect string, auth []string, root string, dialTimeout time.Duration) (int64, error) {
 	hosts, chroot := connect, ""
 	if i := strings.IndexByte(connect, '/'); i >= 0 {
 		hosts, chroot = connect[:i], strings.TrimSuffix(connect[i:], "/")
@@ -24,7 +25,7 @@ func CountZnodes(ctx context.Context, connect string, auth []string, root string
 	if root == "/" && chroot != "" {
 		p = chroot
 	}
-	var d net.Dialer
+	d := net.Dialer{Timeout: dialTimeout}
 	c, err := d.DialContext(ctx, "tcp", strings.Split(hosts, ",")[0])
 	if err != nil {
 		return 0, err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -13,7 +14,7 @@ import (
 // Difference is one way the two trees differ at Path.
 type Difference struct {
 	Path string
-	What string // "only in source", "only in destination", "data", "acl", "kind", "unreadable"
+	What string // "only in source", "only in destination", "data", "acl", "kind", "unreadable", "ephemeral"
 	// Detail says how, for data, acl and kind.
 	Detail string
 }
@@ -26,6 +27,8 @@ func (d Difference) String() string {
 		return "+ " + d.Path + " (only in the destination)"
 	case "unreadable":
 		return "! " + d.Path + ": " + d.Detail
+	case "ephemeral":
+		return "ephemeral, not compared: " + d.Path + " (" + d.Detail + ")"
 	}
 	return fmt.Sprintf("~ %s: %s differs (%s)", d.Path, d.What, d.Detail)
 }
@@ -35,13 +38,22 @@ type DiffResult struct {
 	Compared    int          // znodes present on both sides and compared
 	Unreadable  int          // znodes an ACL kept from being compared
 	Differences []Difference // including the unreadable
+	// Ephemerals are the paths not compared because they are live
+	// sessions' ephemerals (What "ephemeral", in path order): the
+	// source's, which Copy does not copy either, and the destination's
+	// where the source has nothing. Empty with includeEphemerals.
+	Ephemerals []Difference
 }
 
 // Diff compares the trees under root (breadth-first, children in sorted
 // order, workers znodes of a level side by side) and calls report for
 // each difference, in that order; a subtree present on one side only is
-// reported at its top. /zookeeper is skipped.
-func Diff(ctx context.Context, src, dst Tree, root string, workers int, report func(Difference)) (DiffResult, error) {
+// reported at its top. /zookeeper is skipped. So are ephemerals, as Copy
+// skips them, unless includeEphemerals: an ephemeral of the source, and
+// one of the destination where the source has none, is listed in
+// DiffResult.Ephemerals (with what the other side has there) instead of
+// being compared.
+func Diff(ctx context.Context, src, dst Tree, root string, workers int, includeEphemerals bool, report func(Difference)) (DiffResult, error) {
 	var res DiffResult
 	// One level at a time, its znodes side by side; differences are
 	// reported in level order, each level's paths in order.
@@ -55,7 +67,7 @@ func Diff(ctx context.Context, src, dst Tree, root string, workers int, report f
 				continue
 			}
 			g.Go(func() (err error) {
-				found[i], err = diffNode(gctx, src, dst, p)
+				found[i], err = diffNode(gctx, src, dst, p, includeEphemerals)
 				return err
 			})
 		}
@@ -71,11 +83,15 @@ func Diff(ctx context.Context, src, dst Tree, root string, workers int, report f
 				}
 			}
 			res.Compared += f.compared
+			if f.ephemeral != nil {
+				res.Ephemerals = append(res.Ephemerals, *f.ephemeral)
+			}
 			res.Unreadable += f.unreadable
 			next = append(next, f.kids...)
 		}
 		level = next
 	}
+	slices.SortFunc(res.Ephemerals, func(a, b Difference) int { return strings.Compare(a.Path, b.Path) })
 	return res, nil
 }
 
@@ -83,10 +99,11 @@ func Diff(ctx context.Context, src, dst Tree, root string, workers int, report f
 type diffOne struct {
 	diffs                []Difference
 	compared, unreadable int
-	kids                 []string // paths to compare next, sorted
+	kids                 []string    // paths to compare next, sorted
+	ephemeral            *Difference // an ephemeral not compared
 }
 
-func diffNode(ctx context.Context, src, dst Tree, p string) (diffOne, error) {
+func diffNode(ctx context.Context, src, dst Tree, p string, includeEphemerals bool) (diffOne, error) {
 	var out diffOne
 	add := func(d Difference) { out.diffs = append(out.diffs, d) }
 	a, err := src.Node(ctx, p)
@@ -106,6 +123,12 @@ func diffNode(ctx context.Context, src, dst Tree, p string) (diffOne, error) {
 	}
 	if err != nil {
 		return out, fmt.Errorf("destination: %w", err)
+	}
+	if !includeEphemerals {
+		if e := ephemeralNote(p, a, b); e != nil {
+			out.ephemeral = e
+			return out, nil
+		}
 	}
 	switch {
 	case a == nil && b == nil:
@@ -150,4 +173,26 @@ func diffNode(ctx context.Context, src, dst Tree, p string) (diffOne, error) {
 		out.kids = append(out.kids, join(p, n))
 	}
 	return out, nil
+}
+
+// ephemeralNote says why p is not compared, if it is an ephemeral: the
+// source's (a), whatever the destination has there, or the
+// destination's (b) where the source has nothing. An ephemeral has no
+// children, so nothing under p is missed.
+func ephemeralNote(p string, a, b *Node) *Difference {
+	switch {
+	case a != nil && a.Kind == Ephemeral:
+		d := &Difference{Path: p, What: "ephemeral", Detail: "in the source; its owner recreates it once connected to zkgate"}
+		switch {
+		case b == nil:
+		case b.Kind == Ephemeral:
+			d.Detail = "in the source, and in the destination too"
+		default:
+			d.Detail = fmt.Sprintf("in the source; the destination has a %s znode there, which keeps its owner from recreating it", b.Kind)
+		}
+		return d
+	case a == nil && b != nil && b.Kind == Ephemeral:
+		return &Difference{Path: p, What: "ephemeral", Detail: "in the destination only, a session's of zkgate"}
+	}
+	return nil
 }

@@ -1,6 +1,9 @@
 // Package migrate moves a tree from a live ZooKeeper ensemble into
 // zkgate: it reads the source through the ZooKeeper protocol
 // (go-zookeeper) and the destination through zkgate's namespace gRPC API.
+// The source's session is opened by zkdial within a bound
+// (DialZooKeeper's dialTimeout): an address that refuses, or accepts and
+// never answers, is an error of one line naming it and the cause.
 //
 // Both sides are read as Trees (tree.go): a znode's children, data, ACL
 // and kind (persistent, ephemeral, container, TTL, from its Stat's
@@ -8,14 +11,23 @@
 // walks both trees breadth-first from a path, in sorted order, and
 // reports every path present on one side only and every znode whose data,
 // ACL or kind differs; /zookeeper, the servers' own subtree, is skipped.
+// Ephemerals are skipped too, as Copy skips them: the source's, and the
+// destination's where the source has none, are listed apart in
+// DiffResult.Ephemerals, with what the other side has there, unless Diff
+// is asked to include them.
 //
 // Copy (copy.go) walks the source the same way and makes each znode of
 // the destination what the source's is: created with its data, ACL and
 // kind (a TTL node with the TTL its ephemeralOwner carries), or, when it
 // exists, given the source's data and ACL: so a copy that was interrupted
-// is resumed by running it again. Ephemerals are listed, not copied. A
-// digest ACL read without ADMIN permission comes back masked ("user:x"):
-// such a znode is reported, never copied with a wrong ACL.
+// is resumed by running it again. Ephemerals are listed, not copied, and
+// so is /zookeeper. A digest ACL read without ADMIN permission comes back
+// masked ("user:x"): such a znode is reported, never copied with a wrong
+// ACL. CopyResult counts each znode it reached in exactly one place
+// (CopyResult.Seen adds them up), so that the total matches the source's
+// own count, CountZnodes of the root less that of /zookeeper: the number
+// zkgate migrate announces before the copy. The root's ancestors are
+// counted apart.
 //
 // Last, each parent's sequence counter (the half-sum of its cversion and
 // numChildren in the source) is carried over with zkgate's RaiseSequence,
@@ -35,6 +47,6 @@
 // Copy works one tree level at a time, its znodes side by side (--parallel),
 // so a parent is always in before its children.
 //
-// Still to come: a progress bar with an ETA on a terminal, and --follow's
-// first pass in parallel too.
+// Still to come: --follow's first pass in parallel too. With a chroot,
+// "/zookeeper" under it is skipped as if it were the server's own.
 package migrate

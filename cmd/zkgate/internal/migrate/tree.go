@@ -11,6 +11,7 @@ import (
 	"github.com/go-zookeeper/zk"
 	"google.golang.org/grpc"
 
+	"github.com/zkgate/zkgate/cmd/zkgate/internal/zkdial"
 	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
@@ -104,53 +105,27 @@ type ZooKeeper struct {
 	events *eventQueue // watch events, for Follow
 }
 
-// DialZooKeeper connects to "host:port[,host:port...][/chroot]" and adds
-// each auth ("scheme:credentials", such as "digest:user:password").
-func DialZooKeeper(ctx context.Context, connect string, auth []string) (*ZooKeeper, error) {
+// DialZooKeeper connects to "host:port[,host:port...][/chroot]" within
+// dialTimeout (zkdial.DefaultDialTimeout if zero) and adds each auth
+// ("scheme:credentials", such as "digest:user:password"). Its errors are
+// zkdial.Dial's: one line naming the address and the cause.
+func DialZooKeeper(ctx context.Context, connect string, auth []string, dialTimeout time.Duration) (*ZooKeeper, error) {
 	hosts, chroot := connect, ""
 	if i := strings.IndexByte(connect, '/'); i >= 0 {
 		hosts, chroot = connect[:i], strings.TrimSuffix(connect[i:], "/")
 	}
 	q := newEventQueue()
-	conn, events, err := zk.Connect(strings.Split(hosts, ","), 30*time.Second, zk.WithLogInfo(false), zk.WithLogger(quiet{}),
-		zk.WithEventCallback(q.push))
+	conn, err := zkdial.Dial(ctx, strings.Split(hosts, ","), zkdial.Options{
+		SessionTimeout: 30 * time.Second,
+		DialTimeout:    dialTimeout,
+		Auth:           auth,
+		EventCallback:  q.push,
+	})
 	if err != nil {
 		return nil, err
 	}
-	timeout := time.After(30 * time.Second)
-	for connected := false; !connected; {
-		select {
-		case ev := <-events:
-			connected = ev.State == zk.StateHasSession
-		case <-timeout:
-			conn.Close()
-			return nil, fmt.Errorf("no session from %s within 30 s", hosts)
-		case <-ctx.Done():
-			conn.Close()
-			return nil, ctx.Err()
-		}
-	}
-	go func() {
-		for range events {
-		}
-	}()
-	for _, a := range auth {
-		scheme, cred, ok := strings.Cut(a, ":")
-		if !ok {
-			conn.Close()
-			return nil, fmt.Errorf("auth %q: must be scheme:credentials", a)
-		}
-		if err := conn.AddAuth(scheme, []byte(cred)); err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("auth %s: %w", scheme, err)
-		}
-	}
 	return &ZooKeeper{conn: conn, chroot: chroot, events: q}, nil
 }
-
-type quiet struct{}
-
-func (quiet) Printf(string, ...any) {}
 
 // Close ends the session.
 func (z *ZooKeeper) Close() { z.conn.Close() }
