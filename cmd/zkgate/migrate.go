@@ -4,15 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/migrate"
+	"github.com/zkgate/zkgate/recipes/client"
 )
 
 // exitError is an error with its own exit status.
@@ -46,18 +45,21 @@ func (m *migrateEnds) open(ctx context.Context) (*migrate.ZooKeeper, *migrate.Zk
 	if m.from == "" || m.to == "" {
 		return nil, nil, nil, fmt.Errorf("--from and --to are required")
 	}
-	u, err := url.Parse(m.to)
-	if err != nil || u.Host == "" {
-		return nil, nil, nil, fmt.Errorf("--to %q: not a URL such as http://127.0.0.1:2379", m.to)
+	toEndpoints := strings.Split(m.to, ",")
+	for _, ep := range toEndpoints {
+		if _, _, err := client.ParseEndpoint(ep); err != nil {
+			return nil, nil, nil, fmt.Errorf("--to: %w", err)
+		}
 	}
 	src, err := migrate.DialZooKeeper(ctx, m.from, m.fromAuth)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("source %s: %w", m.from, err)
 	}
-	conn, err := grpc.NewClient(u.Host, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	// Any of the --to endpoints (comma-separated) that answers.
+	conn, err := dialZkgate(ctx, toEndpoints, &tlsFlags{}, defaultDialTimeout)
 	if err != nil {
 		src.Close()
-		return nil, nil, nil, fmt.Errorf("destination %s: %w", m.to, err)
+		return nil, nil, nil, fmt.Errorf("destination: %w", err)
 	}
 	dst, err := migrate.NewZkgate(conn, m.toAuth)
 	if err != nil {
