@@ -202,14 +202,23 @@ const (
 	retryEvery     = 20
 )
 
+// lostAfter is how long after the last successful keepalive was sent
+// the session is lost here: the timeout less a guard of a tenth of it (at
+// most a second), for the holder to hear of the loss and stop, and for
+// the two clocks' rates to differ (package doc).
+func lostAfter(timeout time.Duration) time.Duration {
+	return timeout - min(timeout/10, time.Second)
+}
+
 // keepAlive renews the session every timeout/4, and retries soon after a
 // failure, until Close, expiry, or loss. sent is when the request that
 // created the session was sent: the server's lease started no earlier.
 //
-// The session is lost at lastOK + timeout, lastOK being the time the last
-// successful keepalive was *sent* (not answered): the server renewed
-// the lease at some instant between sending and answering, so it cannot
-// expire the session before lastOK + timeout (package doc).
+// The session is lost at lastOK + lostAfter(timeout), lastOK being the
+// time the last successful keepalive was *sent* (not answered): the
+// server renewed the lease at some instant between sending and
+// answering, so it cannot expire the session before lastOK + timeout
+// (package doc).
 func (s *Session) keepAlive(sent time.Time) {
 	defer close(s.done)
 	type result struct {
@@ -217,6 +226,7 @@ func (s *Session) keepAlive(sent time.Time) {
 		err  error
 	}
 	lastOK := sent
+	lost := lostAfter(s.timeout)
 	interval := s.timeout / keepAliveEvery
 	retry := max(s.timeout/retryEvery, 20*time.Millisecond)
 	results := make(chan result, 1)
@@ -233,7 +243,7 @@ func (s *Session) keepAlive(sent time.Time) {
 	// nextEvent arms eventT for the next state change that the lapse of
 	// time alone makes: Suspended, then Lost.
 	nextEvent := func() {
-		at := lastOK.Add(s.timeout)
+		at := lastOK.Add(lost)
 		if s.State() == Connected {
 			at = lastOK.Add(s.timeout / suspendAfter)
 		}
@@ -253,8 +263,8 @@ func (s *Session) keepAlive(sent time.Time) {
 			}
 			now := time.Now()
 			deadline := now.Add(interval + interval/2)
-			if lost := lastOK.Add(s.timeout); lost.Before(deadline) {
-				deadline = lost
+			if end := lastOK.Add(lost); end.Before(deadline) {
+				deadline = end
 			}
 			ctx, cancel := context.WithDeadline(context.Background(), deadline)
 			inflight = cancel
@@ -281,8 +291,8 @@ func (s *Session) keepAlive(sent time.Time) {
 			sendT.Reset(retry)
 		case <-eventT.C:
 			now := time.Now()
-			if !now.Before(lastOK.Add(s.timeout)) {
-				lose(fmt.Errorf("%w: %w: no keepalive succeeded for the session timeout (%s); the server may have expired it", ErrSessionEnded, ErrSessionLost, s.timeout))
+			if !now.Before(lastOK.Add(lost)) {
+				lose(fmt.Errorf("%w: %w: no keepalive answered for %s of the %s session timeout; the server may expire it", ErrSessionEnded, ErrSessionLost, lost.Round(time.Millisecond), s.timeout))
 				return
 			}
 			if !now.Before(lastOK.Add(s.timeout / suspendAfter)) {
@@ -302,7 +312,13 @@ func (s *Session) Close() error {
 		close(s.stop)
 		<-s.done
 		s.end(fmt.Errorf("%w: closed", ErrSessionEnded))
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// A lost session is closed on the server too, should it still
+		// live there, but briefly: its server was unreachable a moment ago.
+		limit := 5 * time.Second
+		if errors.Is(s.Err(), ErrSessionLost) {
+			limit = time.Second
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), limit)
 		defer cancel()
 		_, err = s.ns.CloseSession(ctx, &zkgatepb.CloseSessionRequest{SessionId: s.id, Password: s.password})
 		err = gateway.ErrorFromStatus(err)
