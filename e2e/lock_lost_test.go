@@ -29,12 +29,17 @@ echo "$1 end $(date +%s%N)" >> "$2"`
 // holderCmd is `zkgate lock` running the holder script as name: the
 // first holder, A, runs for 20 s unless stopped; the others end at once.
 func holderCmd(t *testing.T, endpoints, path, name, file string, extra ...string) *exec.Cmd {
-	ticks := "1"
+	ticks := 1
 	if name == "A" {
-		ticks = "400"
+		ticks = 400
 	}
+	return holderCmdFor(t, endpoints, path, name, file, ticks, extra...)
+}
+
+// holderCmdFor is holderCmd whose command runs for ticks × 50 ms.
+func holderCmdFor(t *testing.T, endpoints, path, name, file string, ticks int, extra ...string) *exec.Cmd {
 	args := append([]string{"lock", "--endpoints", endpoints, "--session-timeout", "3s", "--kill-after", "2s"}, extra...)
-	args = append(args, path, "--", "sh", "-c", holderScript, "holder", name, file, ticks)
+	args = append(args, path, "--", "sh", "-c", holderScript, "holder", name, file, strconv.Itoa(ticks))
 	cmd := exec.Command(harness.Zkgate(t), args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	t.Cleanup(func() {
