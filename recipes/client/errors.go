@@ -236,24 +236,45 @@ func Describe(err error) error {
 	ze := gateway.ErrorFromStatus(err)
 	var sz *schema.Error
 	if errors.As(ze, &sz) && sz.Code == schema.CodeSystemError && noQuorumText(sz.Msg) {
-		return fmt.Errorf("no quorum: the cluster has no leader now (%s)", sz.Msg)
+		return &wrapped{msg: "no quorum: the cluster has no leader now (" + sz.Msg + ")", err: ze}
 	}
 	if errors.As(ze, &sz) {
 		return ze
 	}
 	if st, ok := status.FromError(err); ok {
+		msg := st.Message()
 		switch st.Code() {
 		case codes.DeadlineExceeded:
-			return errors.New("no answer within the command timeout: " + st.Message())
+			msg = "no answer before the deadline (" + msg + ")"
 		case codes.Unavailable:
-			if noQuorumText(st.Message()) {
-				return errors.New("no quorum: " + st.Message())
+			if noQuorumText(msg) {
+				msg = "no quorum: " + msg
+			} else {
+				msg = "unavailable: " + transportCause(msg)
 			}
-			return errors.New("unavailable: " + transportCause(st.Message()))
 		case codes.Canceled:
-			return errors.New("cancelled")
+			msg = "cancelled"
 		}
-		return errors.New(st.Message())
+		return &statusError{msg: msg, st: st}
 	}
 	return err
 }
+
+// wrapped is err described in one line of its own.
+type wrapped struct {
+	msg string
+	err error
+}
+
+func (e *wrapped) Error() string { return e.msg }
+func (e *wrapped) Unwrap() error { return e.err }
+
+// statusError is a gRPC status described in one line: it prints msg and
+// still answers status.Code and status.FromError with the status.
+type statusError struct {
+	msg string
+	st  *status.Status
+}
+
+func (e *statusError) Error() string              { return e.msg }
+func (e *statusError) GRPCStatus() *status.Status { return e.st }
