@@ -282,15 +282,17 @@ func (c *Conn) Invoke(ctx context.Context, method string, args, reply any, opts 
 			}
 		}
 		err := c.eps[i].cc.Invoke(actx, method, args, reply, opts...)
+		// The attempt's own deadline passed, not the caller's.
+		silent := retry && errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
 		cancel()
 		if err == nil {
 			return nil
 		}
 		endpointFault := endpointFailure(err)
-		if endpointFault || retry && actx.Err() != nil && ctx.Err() == nil {
+		if endpointFault || silent {
 			c.failed(i)
 		}
-		if !retry || ctx.Err() != nil || !(endpointFault || betweenLeaders(err) || actx.Err() != nil) {
+		if !retry || ctx.Err() != nil || !(endpointFault || betweenLeaders(err) || silent) {
 			return c.wrap(i, err)
 		}
 		backoff := min(time.Duration(attempt+1)*25*time.Millisecond, 250*time.Millisecond)

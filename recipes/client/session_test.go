@@ -245,3 +245,38 @@ func TestInvoke_RetriesBetweenLeaders(t *testing.T) {
 		t.Fatalf("%d attempts", n)
 	}
 }
+
+// TestInvoke_AnswerIsNotRetried: a retryable request that the server
+// answers with an error (NoNode here) is returned at once, not repeated.
+func TestInvoke_AnswerIsNotRetried(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &noNodeServer{}
+	g := grpc.NewServer()
+	zkgatepb.RegisterNamespaceServer(g, srv)
+	go g.Serve(ln)
+	defer g.Stop()
+	conn, err := Dial(context.Background(), []string{"http://" + ln.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err = zkgatepb.NewNamespaceClient(conn).GetData(ctx, &zkgatepb.GetDataRequest{Path: "/a"})
+	if status.Code(err) != codes.NotFound || srv.calls.Load() != 1 {
+		t.Fatalf("GetData: %v after %d calls, want NotFound after 1", err, srv.calls.Load())
+	}
+}
+
+type noNodeServer struct {
+	zkgatepb.UnimplementedNamespaceServer
+	calls atomic.Int64
+}
+
+func (s *noNodeServer) GetData(context.Context, *zkgatepb.GetDataRequest) (*zkgatepb.GetDataResponse, error) {
+	s.calls.Add(1)
+	return nil, status.Error(codes.NotFound, "KeeperErrorCode = NoNode for /a")
+}
