@@ -282,8 +282,11 @@ func (c *Conn) Invoke(ctx context.Context, method string, args, reply any, opts 
 			}
 		}
 		err := c.eps[i].cc.Invoke(actx, method, args, reply, opts...)
-		// The attempt's own deadline passed, not the caller's.
-		silent := retry && errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
+		// No answer within the attempt's own deadline, the caller's not
+		// passed (the server may reset the stream at the deadline a
+		// moment before the timer here fires: gRPC then says
+		// DeadlineExceeded too).
+		silent := retry && ctx.Err() == nil && (errors.Is(actx.Err(), context.DeadlineExceeded) || status.Code(err) == codes.DeadlineExceeded)
 		cancel()
 		if err == nil {
 			return nil
