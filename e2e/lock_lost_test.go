@@ -135,6 +135,7 @@ func checkHandover(t *testing.T, a *exec.Cmd, aErr *strings.Builder, b *exec.Cmd
 	if bStart <= term {
 		t.Fatalf("two holders at once: B started %s before A got SIGTERM", time.Duration(term-bStart))
 	}
+	t.Logf("first holder said: %s", strings.TrimSpace(aErr.String()))
 	t.Logf("A got SIGTERM %s after it started, %s before B started", time.Duration(term-ev["A start"]), time.Duration(bStart-term))
 }
 
@@ -181,29 +182,10 @@ func TestLockLost_HolderNodePartitioned(t *testing.T) {
 	}
 	others := c.Nodes[0].ClientURL + "," + c.Nodes[1].ClientURL
 	for run := range 3 {
-		port := harness.FreePort(t)
-		p := proxy.NewServer(proxy.ServerConfig{
-			Logger: zap.NewNop(),
-			From:   url.URL{Scheme: "tcp", Host: fmt.Sprintf("127.0.0.1:%d", port)},
-			To:     url.URL{Scheme: "tcp", Host: target.Host},
-		})
-		select {
-		case <-p.Ready():
-		case err := <-p.Error():
-			t.Fatal(err)
-		}
-		go func() {
-			for {
-				select {
-				case <-p.Error():
-				case <-p.Done():
-					return
-				}
-			}
-		}()
+		p, proxied := clientProxy(t, target.Host)
 		file := filepath.Join(t.TempDir(), "holders")
 		path := fmt.Sprintf("/locks/partitioned%d", run)
-		a := holderCmd(t, fmt.Sprintf("http://127.0.0.1:%d", port), path, "A", file)
+		a := holderCmd(t, proxied, path, "A", file)
 		var aErr strings.Builder
 		a.Stderr = &aErr
 		if err := a.Start(); err != nil {
@@ -223,4 +205,92 @@ func TestLockLost_HolderNodePartitioned(t *testing.T) {
 		}
 		p.Close()
 	}
+}
+
+// clientProxy is a TCP proxy (etcd's pkg/proxy) to target; it returns
+// the proxy and its client URL.
+func clientProxy(t *testing.T, target string) (proxy.Server, string) {
+	t.Helper()
+	port := harness.FreePort(t)
+	p := proxy.NewServer(proxy.ServerConfig{
+		Logger: zap.NewNop(),
+		From:   url.URL{Scheme: "tcp", Host: fmt.Sprintf("127.0.0.1:%d", port)},
+		To:     url.URL{Scheme: "tcp", Host: target},
+	})
+	select {
+	case <-p.Ready():
+	case err := <-p.Error():
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			select {
+			case <-p.Error():
+			case <-p.Done():
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() { p.Close() })
+	return p, fmt.Sprintf("http://127.0.0.1:%d", port)
+}
+
+// TestElectLost_NodePartitioned: a leader cut off from the cluster says
+// leadership was lost and exits 1, before another candidate is elected.
+func TestElectLost_NodePartitioned(t *testing.T) {
+	c := harness.StartCluster(t, 3, "--zk-min-session-timeout", "1000")
+	target, err := url.Parse(c.Nodes[2].ClientURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, proxied := clientProxy(t, target.Host)
+	dir := t.TempDir()
+	// elect runs a candidate whose stdout goes to a file.
+	elect := func(name, endpoints string) (*exec.Cmd, *strings.Builder, string) {
+		out := filepath.Join(dir, name)
+		f, err := os.Create(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		cmd := exec.Command(harness.Zkgate(t), "elect", "--endpoints", endpoints, "--session-timeout", "3s", "/election/cut", name)
+		var stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = f, &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if cmd.ProcessState == nil {
+				cmd.Process.Kill()
+				cmd.Wait()
+			}
+		})
+		return cmd, &stderr, out
+	}
+	elected := func(out string, limit time.Duration) bool {
+		for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if b, _ := os.ReadFile(out); strings.HasPrefix(string(b), "/election/cut/") {
+				return true
+			}
+		}
+		return false
+	}
+	a, aErr, aOut := elect("first", proxied)
+	if !elected(aOut, 15*time.Second) {
+		t.Fatal("first candidate not elected")
+	}
+	p.BlackholeTx()
+	p.BlackholeRx()
+	b, _, bOut := elect("second", c.Nodes[0].ClientURL)
+	if code := waitExit(t, a, 15*time.Second); code != 1 || !strings.Contains(aErr.String(), "leadership of /election/cut lost") {
+		t.Fatalf("cut-off leader exited %d, stderr %q", code, aErr.String())
+	}
+	if b, _ := os.ReadFile(bOut); len(b) > 0 {
+		t.Fatalf("second candidate elected before the first said it lost: %q", b)
+	}
+	if !elected(bOut, 15*time.Second) {
+		t.Fatal("second candidate not elected after the first lost")
+	}
+	b.Process.Signal(syscall.SIGTERM)
+	waitExit(t, b, 10*time.Second)
 }

@@ -101,13 +101,13 @@ InterProcessMutex with --curator), then:
 
 The lock belongs to a session this process keeps alive, through any of
 --endpoints that answers: if the process dies, the lock is freed after the
-session timeout. If no keepalive succeeds for the session timeout (every
-endpoint down or cut off, or the session expired), the lock is lost: zkgate
-lock says so on stderr, sends the command SIGTERM (and SIGKILL --kill-after
-later, if it is still running), and exits with status 1. It does so before
-the server can expire the session, so before another holder can get the
-lock. After a third of the timeout without a keepalive it warns that the
-session is suspended.`,
+session timeout. If no keepalive succeeds for nine tenths of the session
+timeout (every endpoint down or cut off; or the session expired), the lock is
+lost: zkgate lock sends the command SIGTERM (and SIGKILL --kill-after later,
+if it still runs), says on stderr that the lock was lost, and exits with
+status 1. It does so before the server can expire the session, so before
+another holder can get the lock. After a third of the timeout without a
+keepalive it warns that the session is suspended.`,
 		Example: `  zkgate lock /locks/backup -- ./backup.sh
   zkgate lock --session-timeout 5s /locks/deploy`,
 		Args: cobra.MinimumNArgs(1),
@@ -178,14 +178,15 @@ session is suspended.`,
 				// Lost: the command must stop before anyone else can hold
 				// the lock.
 				_ = c.Process.Signal(syscall.SIGTERM)
-				fmt.Fprintf(cmd.ErrOrStderr(), "zkgate: lock on %s lost (%v): sent SIGTERM to %s\n", path, s.Err(), command[0])
+				sent := "SIGTERM"
 				select {
 				case <-exited:
 				case <-time.After(killAfter):
 					_ = c.Process.Kill()
+					sent = "SIGTERM, then SIGKILL"
 					<-exited
 				}
-				return exitError{fmt.Sprintf("lock on %s lost while %s ran", path, command[0]), 1}
+				return exitError{fmt.Sprintf("lock on %s lost while %s ran (%v): sent it %s", path, command[0], s.Err(), sent), 1}
 			case <-ctx.Done():
 				// Interrupted: pass it on, wait for the command, release.
 				_ = c.Process.Signal(syscall.SIGTERM)
@@ -225,9 +226,10 @@ at each change of leader or value, until interrupted.
 
 Leadership belongs to a session this process keeps alive, through any of
 --endpoints that answers: if the process dies, another candidate takes over
-after the session timeout. If no keepalive succeeds for the session timeout,
-leadership is lost: zkgate elect says so and exits with status 1, before
-the server can expire the session and elect another candidate.`,
+after the session timeout. If no keepalive succeeds for nine tenths of the
+session timeout, leadership is lost: zkgate elect says so and exits with
+status 1, before the server can expire the session and elect another
+candidate.`,
 		Example: `  zkgate elect /election/scheduler "$(hostname)"
   zkgate elect -l /election/scheduler`,
 		Args: cobra.RangeArgs(1, 2),

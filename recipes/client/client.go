@@ -109,6 +109,14 @@ var ErrSessionEnded = errors.New("zkgate session ended")
 // what it held.
 var ErrSessionLost = errors.New("zkgate session lost")
 
+// lostError is ErrSessionLost (and so ErrSessionEnded) with its reason.
+type lostError struct{ reason string }
+
+func (e *lostError) Error() string { return ErrSessionLost.Error() + ": " + e.reason }
+func (e *lostError) Is(target error) bool {
+	return target == ErrSessionLost || target == ErrSessionEnded
+}
+
 // NewSession opens a session on conn and keeps it alive. conn is
 // usually a *Conn from Dial, which retries session creation while etcd
 // elects a leader and moves the session to another endpoint when its
@@ -292,7 +300,7 @@ func (s *Session) keepAlive(sent time.Time) {
 		case <-eventT.C:
 			now := time.Now()
 			if !now.Before(lastOK.Add(lost)) {
-				lose(fmt.Errorf("%w: %w: no keepalive answered for %s of the %s session timeout; the server may expire it", ErrSessionEnded, ErrSessionLost, lost.Round(time.Millisecond), s.timeout))
+				lose(&lostError{fmt.Sprintf("no keepalive answered for %s of the %s session timeout; the server may expire it", lost.Round(time.Millisecond), s.timeout)})
 				return
 			}
 			if !now.Before(lastOK.Add(s.timeout / suspendAfter)) {
@@ -304,21 +312,21 @@ func (s *Session) keepAlive(sent time.Time) {
 }
 
 // Close closes the session: its locks and candidacies are released. A
-// session that has already ended is closed on the server too, if it
-// still lives there (it was lost here and the server still knows it).
+// lost session is not closed on the server, which no longer answered: it
+// expires there.
 func (s *Session) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		close(s.stop)
 		<-s.done
 		s.end(fmt.Errorf("%w: closed", ErrSessionEnded))
-		// A lost session is closed on the server too, should it still
-		// live there, but briefly: its server was unreachable a moment ago.
-		limit := 5 * time.Second
 		if errors.Is(s.Err(), ErrSessionLost) {
-			limit = time.Second
+			// No server has answered for most of the timeout: the
+			// session expires there soon, and a caller that is told of
+			// the loss should not wait on one more request.
+			return
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), limit)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_, err = s.ns.CloseSession(ctx, &zkgatepb.CloseSessionRequest{SessionId: s.id, Password: s.password})
 		err = gateway.ErrorFromStatus(err)
