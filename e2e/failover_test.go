@@ -162,3 +162,18 @@ func TestDialErrors_OneLine(t *testing.T) {
 		}
 	})
 }
+
+// TestFailover_NoQuorum: a node that has lost its quorum is named, and
+// the cause is "no quorum", not gRPC's text.
+func TestFailover_NoQuorum(t *testing.T) {
+	c := harness.StartCluster(t, 3)
+	c.Nodes[1].Kill()
+	c.Nodes[2].Kill()
+	start := time.Now()
+	r := harness.RunZkgate(t, 30*time.Second, nil, "ctl", "--endpoints", c.Nodes[0].ClientURL, "create", "/nq", "x")
+	t.Logf("after %s: %s", time.Since(start), r.Stderr)
+	oneLineErr(t, r, "no quorum")
+	r = harness.RunZkgate(t, 30*time.Second, nil, "lock", "--endpoints", c.Nodes[0].ClientURL, "/l", "--", "true")
+	t.Logf("after %s: %s", time.Since(start), r.Stderr)
+	oneLineErr(t, r, "no quorum")
+}

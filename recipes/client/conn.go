@@ -325,6 +325,13 @@ func (c *Conn) NewStream(ctx context.Context, desc *grpc.StreamDesc, method stri
 // answered (a status with a zkgate ErrorInfo) are returned as they are.
 func (c *Conn) wrap(i int, err error) error {
 	st, ok := status.FromError(err)
+	if ok && (st.Code() == codes.DeadlineExceeded || betweenLeaders(err)) {
+		// Unanswered in time, or etcd has no leader: a node cut off
+		// from its quorum says so on /health.
+		if cause := healthCause(c.eps[i].url, c.eps[i].tls, min(c.o.dialTimeout, time.Second)); cause != "" {
+			return &EndpointError{Endpoint: c.eps[i].url, Cause: cause, Err: err}
+		}
+	}
 	if !ok || !endpointFailure(err) {
 		return err
 	}

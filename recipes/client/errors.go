@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"syscall"
@@ -215,6 +217,35 @@ func h2Exchange(c net.Conn, fail func(string) error, silent string, timedOut fun
 		return fail("does not speak gRPC (HTTP/2)")
 	}
 	return nil
+}
+
+// healthCause asks ep's /health (etcd's, served on zkgate's client URL)
+// why it did not answer in time: "no quorum: ..." when the node reports
+// no leader or no quorum, "" when it says it is healthy or cannot say.
+func healthCause(ep string, tc *tls.Config, timeout time.Duration) string {
+	scheme, host, err := ParseEndpoint(ep)
+	if err != nil {
+		return ""
+	}
+	tr := &http.Transport{TLSClientConfig: tc}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Timeout: timeout, Transport: tr}
+	resp, err := hc.Get(scheme + "://" + host + "/health")
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	var h struct {
+		Health string `json:"health"`
+		Reason string `json:"reason"`
+	}
+	if json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&h) != nil || h.Health == "true" {
+		return ""
+	}
+	if h.Reason == "" {
+		return "no quorum: the node reports itself unhealthy"
+	}
+	return "no quorum: the node reports " + h.Reason
 }
 
 // Describe turns an error of this package (or of a zkgatepb client on a
