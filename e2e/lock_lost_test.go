@@ -205,6 +205,34 @@ func TestLockLost_HolderNodePartitioned(t *testing.T) {
 		}
 		p.Close()
 	}
+
+	// A command that ignores SIGTERM gets SIGKILL --kill-after later.
+	p, proxied := clientProxy(t, target.Host)
+	file := filepath.Join(t.TempDir(), "started")
+	a := exec.Command(harness.Zkgate(t), "lock", "--endpoints", proxied, "--session-timeout", "3s", "--kill-after", "1s",
+		"/locks/stubborn", "--", "sh", "-c", `trap "" TERM; touch "$1"; i=0; while [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done`, "stubborn", file)
+	var aErr strings.Builder
+	a.Stderr = &aErr
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(file); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("stubborn command never started")
+		}
+	}
+	p.BlackholeTx()
+	p.BlackholeRx()
+	start := time.Now()
+	if code := waitExit(t, a, 15*time.Second); code != 1 || !strings.Contains(aErr.String(), "sent it SIGTERM, then SIGKILL") {
+		t.Fatalf("exit %d, stderr %q; want 1 and SIGKILL after SIGTERM", code, aErr.String())
+	}
+	if d := time.Since(start); d > 6*time.Second {
+		t.Fatalf("a command ignoring SIGTERM ran %s after the partition", d)
+	}
 }
 
 // clientProxy is a TCP proxy (etcd's pkg/proxy) to target; it returns
