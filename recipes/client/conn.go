@@ -157,7 +157,10 @@ func (c *Conn) waitReady(ctx context.Context) int {
 					e.cc.Connect()
 				}
 				if e.cc.WaitForStateChange(wctx, st) {
-					changed <- change{}
+					select { // one wake-up is enough; never block
+					case changed <- change{}:
+					default:
+					}
 				}
 			}(e)
 		}
