@@ -177,3 +177,46 @@ func TestFailover_NoQuorum(t *testing.T) {
 	t.Logf("after %s: %s", time.Since(start), r.Stderr)
 	oneLineErr(t, r, "no quorum")
 }
+
+// TestFailover_WaiterMovesWithItsSession: a lock waiter whose node dies
+// waits on through another listed node, in the same session, and gets
+// the lock when the holder lets go (without its orphaned contender of
+// the broken call blocking it).
+func TestFailover_WaiterMovesWithItsSession(t *testing.T) {
+	c := harness.StartCluster(t, 3, "--zk-min-session-timeout", "1000")
+	n := c.Nodes
+	file := filepath.Join(t.TempDir(), "holders")
+	a := holderCmdFor(t, n[0].ClientURL, "/locks/wait", "A", file, 80)
+	a.Stderr = &strings.Builder{}
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, file, "A start", 15*time.Second)
+	b := holderCmd(t, n[2].ClientURL+","+n[1].ClientURL, "/locks/wait", "B", file)
+	var bErr strings.Builder
+	b.Stderr = &bErr
+	if err := b.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// B waits once its contender is there.
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		r := harness.RunZkgate(t, 10*time.Second, nil, "ctl", "--endpoints", n[0].ClientURL, "ls", "/locks/wait")
+		if len(strings.Fields(r.Stdout)) >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("second contender never queued: %q %s", r.Stdout, r.Stderr)
+		}
+	}
+	n[2].Kill()
+	if code := waitExit(t, a, 20*time.Second); code != 0 {
+		t.Fatalf("holder exited %d: %s", code, a.Stderr)
+	}
+	if code := waitExit(t, b, 30*time.Second); code != 0 {
+		t.Fatalf("waiter exited %d, want 0 (it should wait on through node2): %s", code, bErr.String())
+	}
+	ev := holderEvents(t, file)
+	if ev["B start"] <= ev["A end"] {
+		t.Fatalf("waiter started before the holder ended: %v", ev)
+	}
+}

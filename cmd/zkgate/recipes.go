@@ -14,8 +14,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/zkgate/zkgate/recipes/client"
+	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
 
 // recipeOptions are the flags of lock and elect.
@@ -39,11 +42,11 @@ func (o *recipeOptions) flags(cmd *cobra.Command) {
 	f.BoolVar(&o.curator, "curator", false, "Use Curator's node names and ordering (InterProcessMutex, LeaderLatch) instead of kazoo's")
 }
 
-// session connects and opens a session kept alive until close.
-func (o *recipeOptions) session(cmd *cobra.Command) (*client.Session, func(), error) {
+// sessionConn connects and opens a session kept alive until close.
+func (o *recipeOptions) sessionConn(cmd *cobra.Command) (*client.Session, *client.Conn, func(), error) {
 	c, err := (&ctlOptions{endpoints: o.endpoints, output: "text", auth: o.auth, tls: o.tls, dialWait: o.dialWait, timeout: o.commandTimeout}).dial(cmd)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	opts := []client.Option{client.WithTimeout(o.sessionTimeout)}
 	for _, a := range c.rc.Auth {
@@ -61,9 +64,52 @@ func (o *recipeOptions) session(cmd *cobra.Command) (*client.Session, func(), er
 	s, err := client.NewSession(ctx, c.conn, opts...)
 	if err != nil {
 		c.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return s, func() { s.Close(); c.Close() }, nil
+	return s, c.conn, func() { s.Close(); c.Close() }, nil
+}
+
+// nodeFailed reports whether err is the failure of the node a blocking
+// call went through (it died, or its connection broke), not an answer.
+func nodeFailed(err error) bool {
+	var ee *client.EndpointError
+	return errors.As(err, &ee) || status.Code(err) == codes.Unavailable
+}
+
+// removeOwnContenders deletes the contenders of session s under path.
+// zkgate lock holds one Mutex per session, so after a Lock call broke
+// with its node, any such contender is that call's orphan: left in the
+// queue, the retried call would wait behind it for ever (recipes/client
+// doc, "Which requests are retried").
+func removeOwnContenders(ctx context.Context, s *client.Session, conn *client.Conn, path string, limit time.Duration) error {
+	select { // not a busy loop while no node answers
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.Done():
+		return s.Err()
+	case <-time.After(100 * time.Millisecond):
+	}
+	ns := zkgatepb.NewNamespaceClient(conn)
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	kids, err := ns.GetChildren(ctx, &zkgatepb.GetChildrenRequest{Ctx: s.Context(), Path: path})
+	if err != nil {
+		return client.Describe(err)
+	}
+	for _, k := range kids.GetChildren() {
+		p := strings.TrimSuffix(path, "/") + "/" + k
+		st, err := ns.Exists(ctx, &zkgatepb.ExistsRequest{Ctx: s.Context(), Path: p})
+		if err != nil {
+			continue // gone meanwhile
+		}
+		if st.GetStat().GetEphemeralOwner() != s.ID() {
+			continue
+		}
+		if _, err := ns.Delete(ctx, &zkgatepb.DeleteRequest{Ctx: s.Context(), Path: p}); err != nil && status.Code(err) != codes.NotFound {
+			return fmt.Errorf("removing the orphan contender %s: %w", p, client.Describe(err))
+		}
+	}
+	return nil
 }
 
 func (o *recipeOptions) recipeOpts(extra ...client.RecipeOption) []client.RecipeOption {
@@ -124,7 +170,7 @@ keepalive it warns that the session is suspended.`,
 			ctx, stop := interrupted(cmd.Context())
 			defer stop()
 			o.states = cmd.ErrOrStderr()
-			s, closeSession, err := o.session(cmd)
+			s, conn, closeSession, err := o.sessionConn(cmd)
 			if err != nil {
 				return err
 			}
@@ -134,7 +180,16 @@ keepalive it warns that the session is suspended.`,
 				identifier = host + ":" + strconv.Itoa(os.Getpid())
 			}
 			m := client.NewMutex(s, path, o.recipeOpts(client.Identifier([]byte(identifier)))...)
-			if err := m.Lock(ctx); err != nil {
+			err = m.Lock(ctx)
+			for err != nil && ctx.Err() == nil && s.Err() == nil && nodeFailed(err) {
+				// The node the wait went through failed; the session
+				// lives on through another: wait again there, without
+				// the contender the broken call may have left.
+				if err = removeOwnContenders(ctx, s, conn, path, o.commandTimeout); err == nil {
+					err = m.Lock(ctx)
+				}
+			}
+			if err != nil {
 				if ctx.Err() != nil {
 					return errors.New("lock: interrupted while waiting")
 				}
@@ -244,7 +299,7 @@ candidate.`,
 			ctx, stop := interrupted(cmd.Context())
 			defer stop()
 			o.states = cmd.ErrOrStderr()
-			s, closeSession, err := o.session(cmd)
+			s, conn, closeSession, err := o.sessionConn(cmd)
 			if err != nil {
 				return err
 			}
@@ -260,7 +315,14 @@ candidate.`,
 				}
 				return errors.New("elect: the observation ended")
 			}
-			if err := e.Campaign(ctx, []byte(args[1])); err != nil {
+			err = e.Campaign(ctx, []byte(args[1]))
+			for err != nil && ctx.Err() == nil && s.Err() == nil && nodeFailed(err) {
+				// As lock: campaign again through another node.
+				if err = removeOwnContenders(ctx, s, conn, path, o.commandTimeout); err == nil {
+					err = e.Campaign(ctx, []byte(args[1]))
+				}
+			}
+			if err != nil {
 				if ctx.Err() != nil {
 					return errors.New("elect: interrupted while campaigning")
 				}
