@@ -58,8 +58,13 @@
 //     node name, so a retry after an attempt that was applied would queue
 //     the session behind its own orphan contender, which waits forever.
 //     A server that sees the call's context end deletes its contender,
-//     but a node that dies mid-call cannot. Such a failure is returned
-//     to the caller; closing the session removes the orphan.
+//     but a node that dies mid-call cannot. Such a failure (an
+//     *EndpointError, or Unavailable) is returned to the caller, whose
+//     session lives on: closing the session removes the orphan, or a
+//     caller that knows which contenders under the path are its own can
+//     delete the orphan (the session's ephemeral not held by another of
+//     its Mutexes) and call again. zkgate lock and elect, with one
+//     contender per session, do exactly that.
 //   - Writes (Create, Delete, SetData, SetACL, Multi, the other recipes'
 //     calls): not retried; a sequential create, for one, is not
 //     idempotent.

@@ -75,6 +75,9 @@ func transportCause(msg string) string {
 	case strings.Contains(msg, "x509:"):
 		return "server certificate not trusted (" + msg[strings.Index(msg, "x509:"):] + "): give its CA with --cacert"
 	}
+	if strings.Contains(msg, "error reading from server") || strings.Contains(msg, "transport is closing") {
+		return "connection lost (the node stopped or the connection broke)"
+	}
 	msg = strings.TrimPrefix(msg, "connection error: desc = ")
 	msg = strings.Trim(msg, `"`)
 	msg = strings.TrimPrefix(msg, "transport: ")
