@@ -24,7 +24,7 @@ func benchFlags(cmd *cobra.Command, c *bench.Config) {
 	f.Float64Var(&c.ReadRatio, "read-ratio", 0.9, "Share of reads in mixed")
 	f.IntVar(&c.Children, "children", 1000, "Children of the parent read by children")
 	f.StringVar(&c.Root, "root", "/bench", "Path (etcd: key prefix bench/) under which each run makes a fresh subtree")
-	f.DurationVar(&c.DialTimeout, "dial-timeout", zkdial.DefaultDialTimeout, "How long each ZooKeeper-protocol session may take to connect, its addresses sharing it")
+	f.DurationVar(&c.DialTimeout, "dial-timeout", zkdial.DefaultDialTimeout, "How long each ZooKeeper-protocol session may take to connect (its addresses sharing it), or a --grpc endpoint to answer")
 }
 
 func workloadHelp() string {

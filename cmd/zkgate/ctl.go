@@ -2,22 +2,19 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"go.etcd.io/etcd/client/pkg/v3/transport"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/credentials/insecure"
 
-	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/recipes/client"
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
@@ -28,7 +25,24 @@ type ctlOptions struct {
 	output    string
 	auth      []string
 	timeout   time.Duration
+	dialWait  time.Duration
 	tls       tlsFlags
+}
+
+// Defaults of --dial-timeout and --command-timeout, etcdctl's.
+const (
+	defaultDialTimeout    = 2 * time.Second
+	defaultCommandTimeout = 5 * time.Second
+)
+
+// addDialFlags adds --endpoints, --dial-timeout, --command-timeout and the
+// TLS flags: every client command that dials zkgate has them, with
+// etcdctl's names and defaults.
+func addDialFlags(f *pflag.FlagSet, endpoints *[]string, dialWait, timeout *time.Duration, t *tlsFlags) {
+	f.StringSliceVar(endpoints, "endpoints", []string{"http://127.0.0.1:2379"}, "zkgate client URLs, comma-separated: requests go to one that answers, and move to another when it fails")
+	f.DurationVar(dialWait, "dial-timeout", defaultDialTimeout, "Time to wait for an endpoint to answer")
+	f.DurationVar(timeout, "command-timeout", defaultCommandTimeout, "Time limit of one request, retries on other endpoints included")
+	t.add(f)
 }
 
 // tlsFlags are etcdctl's flags for an https endpoint.
@@ -42,14 +56,22 @@ func (t *tlsFlags) add(f *pflag.FlagSet) {
 	f.StringVar(&t.key, "key", "", "Private key (PEM) of --cert")
 }
 
-// credentials are the transport credentials for an endpoint of scheme:
-// TLS for https, plaintext for http.
-func (t *tlsFlags) credentials(scheme string) (grpc.DialOption, error) {
-	if scheme != "https" {
+// config is the TLS configuration for the https endpoints among
+// endpoints (nil if there are none).
+func (t *tlsFlags) config(endpoints []string) (*tls.Config, error) {
+	https := false
+	for _, ep := range endpoints {
+		scheme, _, err := client.ParseEndpoint(ep)
+		if err != nil {
+			return nil, fmt.Errorf("--endpoints: %w", err)
+		}
+		https = https || scheme == "https"
+	}
+	if !https {
 		if t.cacert != "" || t.cert != "" || t.key != "" {
 			return nil, errors.New("--cacert, --cert and --key need an https endpoint")
 		}
-		return grpc.WithTransportCredentials(insecure.NewCredentials()), nil
+		return nil, nil
 	}
 	if (t.cert == "") != (t.key == "") {
 		return nil, errors.New("--cert and --key go together")
@@ -58,7 +80,27 @@ func (t *tlsFlags) credentials(scheme string) (grpc.DialOption, error) {
 	if err != nil {
 		return nil, fmt.Errorf("TLS: %w", err)
 	}
-	return grpc.WithTransportCredentials(credentials.NewTLS(tc)), nil
+	return tc, nil
+}
+
+// dialZkgate connects to endpoints (client.Dial): the first that answers
+// within dialWait, then any of them.
+func dialZkgate(ctx context.Context, endpoints []string, t *tlsFlags, dialWait time.Duration) (*client.Conn, error) {
+	if len(endpoints) == 0 {
+		return nil, errors.New("--endpoints: none given")
+	}
+	if dialWait <= 0 {
+		return nil, fmt.Errorf("--dial-timeout %s: must be positive", dialWait)
+	}
+	tc, err := t.config(endpoints)
+	if err != nil {
+		return nil, err
+	}
+	opts := []client.DialOption{client.WithDialTimeout(dialWait)}
+	if tc != nil {
+		opts = append(opts, client.WithTLS(tc))
+	}
+	return client.Dial(ctx, endpoints, opts...)
 }
 
 func newCtlCommand() *cobra.Command {
@@ -127,11 +169,9 @@ removed when ctl exits, as with zkCli.sh when it quits.`,
   zkgate ctl -o json stat /app`,
 	}
 	f := cmd.PersistentFlags()
-	f.StringSliceVar(&o.endpoints, "endpoints", []string{"http://127.0.0.1:2379"}, "zkgate client URLs (the first that answers is used)")
+	addDialFlags(f, &o.endpoints, &o.dialWait, &o.timeout, &o.tls)
 	f.StringVarP(&o.output, "output", "o", "text", "Output format: text or json")
 	f.StringArrayVar(&o.auth, "auth", nil, "Credentials as scheme:credentials, e.g. digest:user:password (repeatable), as zkCli's addauth")
-	f.DurationVar(&o.timeout, "command-timeout", 30*time.Second, "Time limit of one command")
-	o.tls.add(f)
 	cmd.AddCommand(
 		ctlLs(o), ctlTree(o), ctlStat(o), ctlGet(o), ctlSet(o), ctlCreate(o),
 		ctlDelete(o), ctlDeleteAll(o), ctlWatch(o), ctlGetACL(o), ctlSetACL(o),
@@ -147,7 +187,7 @@ removed when ctl exits, as with zkCli.sh when it quits.`,
 // ctlClient is one connection to a zkgate node.
 type ctlClient struct {
 	o    *ctlOptions
-	conn *grpc.ClientConn
+	conn *client.Conn
 	ns   zkgatepb.NamespaceClient
 	rc   *zkgatepb.RequestContext
 	out  io.Writer
@@ -159,25 +199,8 @@ func (o *ctlOptions) dial(cmd *cobra.Command) (*ctlClient, error) {
 	if o.output != "text" && o.output != "json" {
 		return nil, fmt.Errorf("--output %q: must be text or json", o.output)
 	}
-	var targets, schemes []string
-	for _, ep := range o.endpoints {
-		u, err := url.Parse(ep)
-		if err != nil || u.Host == "" || u.Scheme != "http" && u.Scheme != "https" {
-			return nil, fmt.Errorf("--endpoints %q: not a URL such as http://127.0.0.1:2379", ep)
-		}
-		targets = append(targets, u.Host)
-		schemes = append(schemes, u.Scheme)
-	}
-	if len(targets) == 0 {
-		return nil, fmt.Errorf("--endpoints: none given")
-	}
-	creds, err := o.tls.credentials(schemes[0])
-	if err != nil {
-		return nil, err
-	}
-	conn, err := grpc.NewClient(targets[0], creds)
-	if err != nil {
-		return nil, fmt.Errorf("connecting to %s: %w", targets[0], err)
+	if o.timeout <= 0 {
+		return nil, fmt.Errorf("--command-timeout %s: must be positive", o.timeout)
 	}
 	rc := &zkgatepb.RequestContext{}
 	for _, a := range o.auth {
@@ -186,6 +209,10 @@ func (o *ctlOptions) dial(cmd *cobra.Command) (*ctlClient, error) {
 			return nil, fmt.Errorf("--auth %q: must be scheme:credentials", a)
 		}
 		rc.Auth = append(rc.Auth, &zkgatepb.AuthInfo{Scheme: scheme, Credentials: []byte(cred)})
+	}
+	conn, err := dialZkgate(cmd.Context(), o.endpoints, &o.tls, o.dialWait)
+	if err != nil {
+		return nil, err
 	}
 	return &ctlClient{o: o, conn: conn, ns: zkgatepb.NewNamespaceClient(conn), rc: rc, out: cmd.OutOrStdout(), errOut: cmd.ErrOrStderr()}, nil
 }
@@ -196,12 +223,11 @@ func (c *ctlClient) ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), c.o.timeout)
 }
 
-// ctlErr turns an RPC error into ZooKeeper's terms.
+// ctlErr turns an RPC error into one line for a person: ZooKeeper's
+// terms for the server's errors, the endpoint and the cause for a
+// transport failure (client.Describe); never gRPC's own text.
 func ctlErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	return gateway.ErrorFromStatus(err)
+	return client.Describe(err)
 }
 
 func (c *ctlClient) json(v any) error {

@@ -23,6 +23,13 @@ schema.CheckClientPath before sending anything.
 ctl, lock and elect reach an https endpoint with etcdctl's --cacert,
 --cert and --key.
 
+Every client command that dials zkgate (ctl, lock, elect, migrate and
+diff --to, bench --grpc) takes several client URLs and uses any that
+answers, through recipes/client.Dial (dialZkgate in ctl.go); ctl, lock and
+elect take etcdctl's --dial-timeout (2s) and --command-timeout (5s). A
+failure to reach an endpoint is one line naming it and the cause
+(client.Describe, via ctlErr).
+
 Internal packages:
 
   - internal/config: the Config struct, its defaults and validation, and

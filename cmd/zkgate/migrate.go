@@ -4,17 +4,15 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/migrate"
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/zkdial"
+	"github.com/zkgate/zkgate/recipes/client"
 )
 
 // exitError is an error with its own exit status.
@@ -42,7 +40,7 @@ func (m *migrateEnds) flags(cmd *cobra.Command) {
 	f.StringSliceVar(&m.fromAuth, "from-auth", nil, "Auth on the source, scheme:credentials (digest:user:password); repeatable")
 	f.StringSliceVar(&m.toAuth, "to-auth", nil, "Auth on the destination, scheme:credentials; repeatable")
 	f.StringVar(&m.path, "path", "/", "The subtree to work on")
-	f.DurationVar(&m.dialTimeout, "dial-timeout", zkdial.DefaultDialTimeout, "How long to wait for a session with the source ZooKeeper (--from), its addresses sharing it")
+	f.DurationVar(&m.dialTimeout, "dial-timeout", zkdial.DefaultDialTimeout, "How long to wait for a session with the source ZooKeeper (--from), its addresses sharing it, and for a node of --to to answer")
 }
 
 // open connects to both ends.
@@ -50,9 +48,11 @@ func (m *migrateEnds) open(ctx context.Context) (*migrate.ZooKeeper, *migrate.Zk
 	if m.from == "" || m.to == "" {
 		return nil, nil, nil, fmt.Errorf("--from and --to are required")
 	}
-	u, err := url.Parse(m.to)
-	if err != nil || u.Host == "" {
-		return nil, nil, nil, fmt.Errorf("--to %q: not a URL such as http://127.0.0.1:2379", m.to)
+	toEndpoints := strings.Split(m.to, ",")
+	for _, ep := range toEndpoints {
+		if _, _, err := client.ParseEndpoint(ep); err != nil {
+			return nil, nil, nil, fmt.Errorf("--to: %w", err)
+		}
 	}
 	if m.dialTimeout <= 0 {
 		return nil, nil, nil, fmt.Errorf("--dial-timeout %s: must be positive", m.dialTimeout)
@@ -61,10 +61,11 @@ func (m *migrateEnds) open(ctx context.Context) (*migrate.ZooKeeper, *migrate.Zk
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("source: %w", err)
 	}
-	conn, err := grpc.NewClient(u.Host, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	// Any of the --to endpoints (comma-separated) that answers.
+	conn, err := dialZkgate(ctx, toEndpoints, &tlsFlags{}, m.dialTimeout)
 	if err != nil {
 		src.Close()
-		return nil, nil, nil, fmt.Errorf("destination %s: %w", m.to, err)
+		return nil, nil, nil, fmt.Errorf("destination: %w", err)
 	}
 	dst, err := migrate.NewZkgate(conn, m.toAuth)
 	if err != nil {
@@ -106,7 +107,8 @@ itself, use a super user (zkgate serve --zk-super-digest,
 --to-auth digest:super:PASSWORD, and ZooKeeper's own super digest with
 --from-auth). Check the result with 'zkgate diff'.
 
---dial-timeout bounds the wait for a session with the source: an address
+--dial-timeout bounds the wait for a session with the source, and for a
+node of --to (a comma-separated list: any that answers is used): an address
 that refuses, or accepts and never answers, is reported in one line with
 its cause (cannot reach 127.0.0.1:2181: connection refused).
 
@@ -319,7 +321,8 @@ is listed after the differences and not counted as one:
 
 --include-ephemerals compares them as any other znode.
 
---dial-timeout bounds the wait for a session with the source: an address
+--dial-timeout bounds the wait for a session with the source, and for a
+node of --to (a comma-separated list: any that answers is used): an address
 that refuses, or accepts and never answers, is reported in one line with
 its cause. The exit status is 0 only if the trees are the same, 1 if
 they differ, 2 if they could not all be compared.`,

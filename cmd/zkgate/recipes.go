@@ -4,16 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/zkgate/zkgate/recipes/client"
+	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
 
 // recipeOptions are the flags of lock and elect.
@@ -21,37 +26,90 @@ type recipeOptions struct {
 	endpoints      []string
 	auth           []string
 	sessionTimeout time.Duration
+	dialWait       time.Duration
+	commandTimeout time.Duration
 	curator        bool
 	tls            tlsFlags
+	// states, when set, gets a line on each session state change.
+	states io.Writer
 }
 
 func (o *recipeOptions) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringSliceVar(&o.endpoints, "endpoints", []string{"http://127.0.0.1:2379"}, "zkgate client URLs (the first is used)")
+	addDialFlags(f, &o.endpoints, &o.dialWait, &o.commandTimeout, &o.tls)
 	f.StringArrayVar(&o.auth, "auth", nil, "Credentials as scheme:credentials, e.g. digest:user:password (repeatable)")
-	f.DurationVar(&o.sessionTimeout, "session-timeout", 10*time.Second, "Session timeout: if this process dies, what it holds is freed this long after")
-	o.tls.add(f)
+	f.DurationVar(&o.sessionTimeout, "session-timeout", 10*time.Second, "Session timeout: if this process dies, what it holds is freed this long after; if no keepalive succeeds for this long, the session is lost")
 	f.BoolVar(&o.curator, "curator", false, "Use Curator's node names and ordering (InterProcessMutex, LeaderLatch) instead of kazoo's")
 }
 
-// session connects and opens a session kept alive until close.
-func (o *recipeOptions) session(cmd *cobra.Command) (*client.Session, func(), error) {
-	c, err := (&ctlOptions{endpoints: o.endpoints, output: "text", auth: o.auth, tls: o.tls}).dial(cmd)
+// sessionConn connects and opens a session kept alive until close.
+func (o *recipeOptions) sessionConn(cmd *cobra.Command) (*client.Session, *client.Conn, func(), error) {
+	c, err := (&ctlOptions{endpoints: o.endpoints, output: "text", auth: o.auth, tls: o.tls, dialWait: o.dialWait, timeout: o.commandTimeout}).dial(cmd)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	opts := []client.Option{client.WithTimeout(o.sessionTimeout)}
 	for _, a := range c.rc.Auth {
 		opts = append(opts, client.WithAuth(a.GetScheme(), string(a.GetCredentials())))
 	}
-	ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
+	if w := o.states; w != nil {
+		opts = append(opts, client.WithStateListener(func(st client.State) {
+			if st == client.Suspended {
+				fmt.Fprintf(w, "zkgate: session suspended: no keepalive answered for a third of the session timeout (%s); retrying on %s\n", o.sessionTimeout, strings.Join(o.endpoints, ","))
+			}
+		}))
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), o.commandTimeout)
 	defer cancel()
 	s, err := client.NewSession(ctx, c.conn, opts...)
 	if err != nil {
 		c.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return s, func() { s.Close(); c.Close() }, nil
+	return s, c.conn, func() { s.Close(); c.Close() }, nil
+}
+
+// nodeFailed reports whether err is the failure of the node a blocking
+// call went through (it died, or its connection broke), not an answer.
+func nodeFailed(err error) bool {
+	var ee *client.EndpointError
+	return errors.As(err, &ee) || status.Code(err) == codes.Unavailable
+}
+
+// removeOwnContenders deletes the contenders of session s under path.
+// zkgate lock holds one Mutex per session, so after a Lock call broke
+// with its node, any such contender is that call's orphan: left in the
+// queue, the retried call would wait behind it for ever (recipes/client
+// doc, "Which requests are retried").
+func removeOwnContenders(ctx context.Context, s *client.Session, conn *client.Conn, path string, limit time.Duration) error {
+	select { // not a busy loop while no node answers
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.Done():
+		return s.Err()
+	case <-time.After(100 * time.Millisecond):
+	}
+	ns := zkgatepb.NewNamespaceClient(conn)
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	kids, err := ns.GetChildren(ctx, &zkgatepb.GetChildrenRequest{Ctx: s.Context(), Path: path})
+	if err != nil {
+		return client.Describe(err)
+	}
+	for _, k := range kids.GetChildren() {
+		p := strings.TrimSuffix(path, "/") + "/" + k
+		st, err := ns.Exists(ctx, &zkgatepb.ExistsRequest{Ctx: s.Context(), Path: p})
+		if err != nil {
+			continue // gone meanwhile
+		}
+		if st.GetStat().GetEphemeralOwner() != s.ID() {
+			continue
+		}
+		if _, err := ns.Delete(ctx, &zkgatepb.DeleteRequest{Ctx: s.Context(), Path: p}); err != nil && status.Code(err) != codes.NotFound {
+			return fmt.Errorf("removing the orphan contender %s: %w", p, client.Describe(err))
+		}
+	}
+	return nil
 }
 
 func (o *recipeOptions) recipeOpts(extra ...client.RecipeOption) []client.RecipeOption {
@@ -68,7 +126,10 @@ func interrupted(parent context.Context) (context.Context, context.CancelFunc) {
 
 func newLockCommand() *cobra.Command {
 	o := &recipeOptions{}
-	var identifier string
+	var (
+		identifier string
+		killAfter  time.Duration
+	)
 	cmd := &cobra.Command{
 		Use:   "lock [flags] PATH [-- COMMAND [ARGS...]]",
 		Short: "Hold a lock on a ZooKeeper path, alone or while a command runs",
@@ -84,9 +145,15 @@ InterProcessMutex with --curator), then:
   - without one, prints the lock's znode and holds the lock until interrupted
     (Ctrl-C or SIGTERM).
 
-The lock belongs to a session this process keeps alive: if the process dies,
-the lock is freed after the session timeout. If the session is lost while a
-command runs, the command gets SIGTERM and zkgate lock exits with status 1.`,
+The lock belongs to a session this process keeps alive, through any of
+--endpoints that answers: if the process dies, the lock is freed after the
+session timeout. If no keepalive succeeds for nine tenths of the session
+timeout (every endpoint down or cut off; or the session expired), the lock is
+lost: zkgate lock sends the command SIGTERM (and SIGKILL --kill-after later,
+if it still runs), says on stderr that the lock was lost, and exits with
+status 1. It does so before the server can expire the session, so before
+another holder can get the lock. After a third of the timeout without a
+keepalive it warns that the session is suspended.`,
 		Example: `  zkgate lock /locks/backup -- ./backup.sh
   zkgate lock --session-timeout 5s /locks/deploy`,
 		Args: cobra.MinimumNArgs(1),
@@ -97,9 +164,13 @@ command runs, the command gets SIGTERM and zkgate lock exits with status 1.`,
 			} else if dash < 0 && len(args) > 1 {
 				return fmt.Errorf("lock: put the command after --: zkgate lock %s -- %s", path, args[1])
 			}
+			if killAfter < 0 {
+				return fmt.Errorf("--kill-after %s: must not be negative", killAfter)
+			}
 			ctx, stop := interrupted(cmd.Context())
 			defer stop()
-			s, closeSession, err := o.session(cmd)
+			o.states = cmd.ErrOrStderr()
+			s, conn, closeSession, err := o.sessionConn(cmd)
 			if err != nil {
 				return err
 			}
@@ -109,14 +180,26 @@ command runs, the command gets SIGTERM and zkgate lock exits with status 1.`,
 				identifier = host + ":" + strconv.Itoa(os.Getpid())
 			}
 			m := client.NewMutex(s, path, o.recipeOpts(client.Identifier([]byte(identifier)))...)
-			if err := m.Lock(ctx); err != nil {
+			err = m.Lock(ctx)
+			for err != nil && ctx.Err() == nil && s.Err() == nil && nodeFailed(err) {
+				// The node the wait went through failed; the session
+				// lives on through another: wait again there, without
+				// the contender the broken call may have left.
+				if err = removeOwnContenders(ctx, s, conn, path, o.commandTimeout); err == nil {
+					err = m.Lock(ctx)
+				}
+			}
+			if err != nil {
 				if ctx.Err() != nil {
 					return errors.New("lock: interrupted while waiting")
+				}
+				if errors.Is(err, client.ErrSessionEnded) {
+					return fmt.Errorf("lock: session lost while waiting for %s: %w", path, s.Err())
 				}
 				return err
 			}
 			release := func() error {
-				rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				rctx, cancel := context.WithTimeout(context.Background(), o.commandTimeout)
 				defer cancel()
 				return m.Unlock(rctx)
 			}
@@ -126,7 +209,7 @@ command runs, the command gets SIGTERM and zkgate lock exits with status 1.`,
 				select {
 				case <-ctx.Done():
 				case <-s.Done():
-					return fmt.Errorf("lock lost: %w", s.Err())
+					return fmt.Errorf("lock on %s lost: %w", path, s.Err())
 				}
 				return release()
 			}
@@ -147,9 +230,18 @@ command runs, the command gets SIGTERM and zkgate lock exits with status 1.`,
 			select {
 			case runErr = <-exited:
 			case <-s.Done():
+				// Lost: the command must stop before anyone else can hold
+				// the lock.
 				_ = c.Process.Signal(syscall.SIGTERM)
-				<-exited
-				return fmt.Errorf("lock lost while %s ran: %w", command[0], s.Err())
+				sent := "SIGTERM"
+				select {
+				case <-exited:
+				case <-time.After(killAfter):
+					_ = c.Process.Kill()
+					sent = "SIGTERM, then SIGKILL"
+					<-exited
+				}
+				return exitError{fmt.Sprintf("lock on %s lost while %s ran (%v): sent it %s", path, command[0], s.Err(), sent), 1}
 			case <-ctx.Done():
 				// Interrupted: pass it on, wait for the command, release.
 				_ = c.Process.Signal(syscall.SIGTERM)
@@ -168,6 +260,7 @@ command runs, the command gets SIGTERM and zkgate lock exits with status 1.`,
 	}
 	o.flags(cmd)
 	cmd.Flags().StringVar(&identifier, "identifier", "", "Identifier stored in the lock's znode (default HOST:PID), shown as the holder")
+	cmd.Flags().DurationVar(&killAfter, "kill-after", 10*time.Second, "When the lock is lost, send SIGKILL this long after SIGTERM if the command still runs")
 	return cmd
 }
 
@@ -186,8 +279,12 @@ resigns.
 With -l it only observes: it prints the leader's znode and value, then again
 at each change of leader or value, until interrupted.
 
-Leadership belongs to a session this process keeps alive: if the process
-dies, another candidate takes over after the session timeout.`,
+Leadership belongs to a session this process keeps alive, through any of
+--endpoints that answers: if the process dies, another candidate takes over
+after the session timeout. If no keepalive succeeds for nine tenths of the
+session timeout, leadership is lost: zkgate elect says so and exits with
+status 1, before the server can expire the session and elect another
+candidate.`,
 		Example: `  zkgate elect /election/scheduler "$(hostname)"
   zkgate elect -l /election/scheduler`,
 		Args: cobra.RangeArgs(1, 2),
@@ -201,7 +298,8 @@ dies, another candidate takes over after the session timeout.`,
 			}
 			ctx, stop := interrupted(cmd.Context())
 			defer stop()
-			s, closeSession, err := o.session(cmd)
+			o.states = cmd.ErrOrStderr()
+			s, conn, closeSession, err := o.sessionConn(cmd)
 			if err != nil {
 				return err
 			}
@@ -217,9 +315,19 @@ dies, another candidate takes over after the session timeout.`,
 				}
 				return errors.New("elect: the observation ended")
 			}
-			if err := e.Campaign(ctx, []byte(args[1])); err != nil {
+			err = e.Campaign(ctx, []byte(args[1]))
+			for err != nil && ctx.Err() == nil && s.Err() == nil && nodeFailed(err) {
+				// As lock: campaign again through another node.
+				if err = removeOwnContenders(ctx, s, conn, path, o.commandTimeout); err == nil {
+					err = e.Campaign(ctx, []byte(args[1]))
+				}
+			}
+			if err != nil {
 				if ctx.Err() != nil {
 					return errors.New("elect: interrupted while campaigning")
+				}
+				if errors.Is(err, client.ErrSessionEnded) {
+					return fmt.Errorf("elect: session lost while campaigning on %s: %w", path, s.Err())
 				}
 				return err
 			}
@@ -227,9 +335,9 @@ dies, another candidate takes over after the session timeout.`,
 			select {
 			case <-ctx.Done():
 			case <-s.Done():
-				return fmt.Errorf("leadership lost: %w", s.Err())
+				return fmt.Errorf("leadership of %s lost: %w", path, s.Err())
 			}
-			rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			rctx, cancel := context.WithTimeout(context.Background(), o.commandTimeout)
 			defer cancel()
 			return e.Resign(rctx)
 		},

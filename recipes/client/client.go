@@ -1,18 +1,3 @@
-// Package client is a small Go client for zkgate's recipe services
-// (package recipes) over gRPC: Mutex (with a read side), Election,
-// Semaphore, Barrier, DoubleBarrier, Queue and Counter.
-//
-// A Session opens a zkgate session and keeps it alive in the background;
-// the locks and elections made from it hold their contenders in it, so
-// when the process dies the session expires and what it held is freed.
-//
-//	conn, _ := grpc.NewClient("127.0.0.1:2379", grpc.WithTransportCredentials(insecure.NewCredentials()))
-//	s, _ := client.NewSession(ctx, conn, client.WithTimeout(10*time.Second))
-//	defer s.Close()
-//	m := client.NewMutex(s, "/locks/job")
-//	if err := m.Lock(ctx); err != nil { ... }
-//	// ... m.Token() fences writes ...
-//	m.Unlock(ctx)
 package client
 
 import (
@@ -30,8 +15,9 @@ import (
 	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
 
-// Session is a zkgate session kept alive until Close or until it ends on
-// the server (expiry).
+// Session is a zkgate session kept alive until Close, until it expires
+// on the server, or until it is lost: no keepalive succeeded for its
+// timeout (see the package doc).
 type Session struct {
 	ns       zkgatepb.NamespaceClient
 	el       zkgatepb.ElectionClient
@@ -46,20 +32,54 @@ type Session struct {
 	timeout  time.Duration
 	auth     []*zkgatepb.AuthInfo
 	zxid     atomic.Int64 // highest zxid seen
+	listener func(State)
 
 	stop      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
 	mu        sync.Mutex
 	err       error
+	state     State
+}
+
+// State is a session's connection state, as Curator's ConnectionState
+// and kazoo's KazooState.
+type State int
+
+const (
+	// Connected: a keepalive succeeded within the last third of the
+	// timeout (also after Suspended, when one succeeds again: Curator's
+	// RECONNECTED).
+	Connected State = iota
+	// Suspended: no keepalive has succeeded for a third of the timeout.
+	// The session may still live, and what it holds with it; a careful
+	// holder pauses work that needs the lock until Connected or Lost.
+	Suspended
+	// Lost: no keepalive succeeded for the whole timeout, or the server
+	// said the session expired. The session has ended (Done is closed)
+	// and everything it held must be taken as gone.
+	Lost
+)
+
+func (s State) String() string {
+	switch s {
+	case Connected:
+		return "connected"
+	case Suspended:
+		return "suspended"
+	case Lost:
+		return "lost"
+	}
+	return fmt.Sprintf("State(%d)", int(s))
 }
 
 // Option configures a Session.
 type Option func(*sessionOptions)
 
 type sessionOptions struct {
-	timeout time.Duration
-	auth    []*zkgatepb.AuthInfo
+	timeout  time.Duration
+	auth     []*zkgatepb.AuthInfo
+	listener func(State)
 }
 
 // WithTimeout asks for a session timeout (the server clamps it to its
@@ -74,19 +94,43 @@ func WithAuth(scheme, credentials string) Option {
 	}
 }
 
-// ErrSessionEnded is returned once the session has ended.
+// WithStateListener calls f at each change of the session's State, in
+// order, from the goroutine that keeps the session alive: f must return
+// quickly. Lost is the last call; Close makes no call.
+func WithStateListener(f func(State)) Option { return func(o *sessionOptions) { o.listener = f } }
+
+// ErrSessionEnded is returned once the session has ended (closed, expired
+// or lost).
 var ErrSessionEnded = errors.New("zkgate session ended")
 
-// NewSession opens a session on conn and keeps it alive.
+// ErrSessionLost is in the chain of Err (with ErrSessionEnded) when the
+// session was ended on this side because no keepalive succeeded for its
+// timeout: the server may have expired it, and another client may hold
+// what it held.
+var ErrSessionLost = errors.New("zkgate session lost")
+
+// lostError is ErrSessionLost (and so ErrSessionEnded) with its reason.
+type lostError struct{ reason string }
+
+func (e *lostError) Error() string { return ErrSessionLost.Error() + ": " + e.reason }
+func (e *lostError) Is(target error) bool {
+	return target == ErrSessionLost || target == ErrSessionEnded
+}
+
+// NewSession opens a session on conn and keeps it alive. conn is
+// usually a *Conn from Dial, which retries session creation while etcd
+// elects a leader and moves the session to another endpoint when its
+// endpoint fails; a plain *grpc.ClientConn works too, with neither.
 func NewSession(ctx context.Context, conn grpc.ClientConnInterface, opts ...Option) (*Session, error) {
 	o := sessionOptions{timeout: 10 * time.Second}
 	for _, f := range opts {
 		f(&o)
 	}
 	ns := zkgatepb.NewNamespaceClient(conn)
+	sent := time.Now()
 	resp, err := ns.CreateSession(ctx, &zkgatepb.CreateSessionRequest{TimeoutMs: int32(o.timeout / time.Millisecond)})
 	if err != nil {
-		return nil, fmt.Errorf("opening a zkgate session: %w", gateway.ErrorFromStatus(err))
+		return nil, fmt.Errorf("opening a zkgate session: %w", Describe(err))
 	}
 	s := &Session{
 		ns: ns, el: zkgatepb.NewElectionClient(conn), lk: zkgatepb.NewLockClient(conn),
@@ -94,9 +138,10 @@ func NewSession(ctx context.Context, conn grpc.ClientConnInterface, opts ...Opti
 		queue: zkgatepb.NewQueueClient(conn), counter: zkgatepb.NewCounterClient(conn),
 		id: resp.GetSessionId(), password: resp.GetPassword(),
 		timeout: time.Duration(resp.GetTimeoutMs()) * time.Millisecond, auth: o.auth,
-		stop: make(chan struct{}), done: make(chan struct{}),
+		listener: o.listener,
+		stop:     make(chan struct{}), done: make(chan struct{}),
 	}
-	go s.keepAlive()
+	go s.keepAlive(sent)
 	return s, nil
 }
 
@@ -106,15 +151,24 @@ func (s *Session) ID() int64 { return s.id }
 // Timeout is the negotiated session timeout.
 func (s *Session) Timeout() time.Duration { return s.timeout }
 
-// Done is closed when the session has ended: closed, or expired on the
-// server (then everything it held has been released).
+// Done is closed when the session has ended: closed, expired on the
+// server, or lost (Err says which). Then everything it held must be taken
+// as released.
 func (s *Session) Done() <-chan struct{} { return s.done }
 
-// Err says why the session ended; nil while it lives.
+// Err says why the session ended; nil while it lives. Always
+// ErrSessionEnded in its chain, and ErrSessionLost when it was lost.
 func (s *Session) Err() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.err
+}
+
+// State is the session's connection state now.
+func (s *Session) State() State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state
 }
 
 // Context is the RequestContext of the session's requests.
@@ -139,42 +193,140 @@ func (s *Session) end(err error) {
 	s.mu.Unlock()
 }
 
-// keepAlive renews the session at a third of its timeout, and retries
-// sooner after a failure, until Close or expiry.
-func (s *Session) keepAlive() {
+func (s *Session) setState(st State) {
+	s.mu.Lock()
+	changed := s.state != st
+	s.state = st
+	s.mu.Unlock()
+	if changed && s.listener != nil {
+		s.listener(st)
+	}
+}
+
+// Keepalive timing, as fractions of the session timeout.
+const (
+	keepAliveEvery = 4 // a keepalive every timeout/4 while they succeed
+	suspendAfter   = 3 // Suspended after timeout/3 without success
+	retryEvery     = 20
+)
+
+// lostAfter is how long after the last successful keepalive was sent
+// the session is lost here: the timeout less a guard of a tenth of it (at
+// most a second), for the holder to hear of the loss and stop, and for
+// the two clocks' rates to differ (package doc).
+func lostAfter(timeout time.Duration) time.Duration {
+	return timeout - min(timeout/10, time.Second)
+}
+
+// keepAlive renews the session every timeout/4, and retries soon after a
+// failure, until Close, expiry, or loss. sent is when the request that
+// created the session was sent: the server's lease started no earlier.
+//
+// The session is lost at lastOK + lostAfter(timeout), lastOK being the
+// time the last successful keepalive was *sent* (not answered): the
+// server renewed the lease at some instant between sending and
+// answering, so it cannot expire the session before lastOK + timeout
+// (package doc).
+func (s *Session) keepAlive(sent time.Time) {
 	defer close(s.done)
-	interval := s.timeout / 3
-	t := time.NewTimer(interval)
-	defer t.Stop()
+	type result struct {
+		sent time.Time
+		err  error
+	}
+	lastOK := sent
+	lost := lostAfter(s.timeout)
+	interval := s.timeout / keepAliveEvery
+	retry := max(s.timeout/retryEvery, 20*time.Millisecond)
+	results := make(chan result, 1)
+	var inflight context.CancelFunc
+	defer func() {
+		if inflight != nil {
+			inflight()
+		}
+	}()
+	sendT := time.NewTimer(time.Until(lastOK.Add(interval)))
+	defer sendT.Stop()
+	eventT := time.NewTimer(time.Until(lastOK.Add(s.timeout / suspendAfter)))
+	defer eventT.Stop()
+	// nextEvent arms eventT for the next state change that the lapse of
+	// time alone makes: Suspended, then Lost.
+	nextEvent := func() {
+		at := lastOK.Add(lost)
+		if s.State() == Connected {
+			at = lastOK.Add(s.timeout / suspendAfter)
+		}
+		eventT.Reset(time.Until(at))
+	}
+	lose := func(err error) {
+		s.end(err)
+		s.setState(Lost)
+	}
 	for {
 		select {
 		case <-s.stop:
 			return
-		case <-t.C:
+		case <-sendT.C:
+			if inflight != nil {
+				continue
+			}
+			now := time.Now()
+			deadline := now.Add(interval + interval/2)
+			if end := lastOK.Add(lost); end.Before(deadline) {
+				deadline = end
+			}
+			ctx, cancel := context.WithDeadline(context.Background(), deadline)
+			inflight = cancel
+			go func() {
+				_, err := s.ns.KeepAlive(ctx, &zkgatepb.KeepAliveRequest{SessionId: s.id, Password: s.password})
+				results <- result{now, err}
+			}()
+		case r := <-results:
+			inflight()
+			inflight = nil
+			if r.err == nil {
+				if r.sent.After(lastOK) {
+					lastOK = r.sent
+				}
+				s.setState(Connected)
+				nextEvent()
+				sendT.Reset(time.Until(lastOK.Add(interval)))
+				continue
+			}
+			if errors.Is(gateway.ErrorFromStatus(r.err), schema.ErrSessionExpired) {
+				lose(fmt.Errorf("%w: expired on the server", ErrSessionEnded))
+				return
+			}
+			sendT.Reset(retry)
+		case <-eventT.C:
+			now := time.Now()
+			if !now.Before(lastOK.Add(lost)) {
+				lose(&lostError{fmt.Sprintf("no keepalive answered for %s of the %s session timeout; the server may expire it", lost.Round(time.Millisecond), s.timeout)})
+				return
+			}
+			if !now.Before(lastOK.Add(s.timeout / suspendAfter)) {
+				s.setState(Suspended)
+			}
+			nextEvent()
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), interval)
-		_, err := s.ns.KeepAlive(ctx, &zkgatepb.KeepAliveRequest{SessionId: s.id, Password: s.password})
-		cancel()
-		if errors.Is(gateway.ErrorFromStatus(err), schema.ErrSessionExpired) {
-			s.end(fmt.Errorf("%w: expired", ErrSessionEnded))
-			return
-		}
-		next := interval
-		if err != nil {
-			next = interval / 4
-		}
-		t.Reset(next)
 	}
 }
 
-// Close closes the session: its locks and candidacies are released.
+// Close closes the session: its locks and candidacies are released. A
+// lost session is not closed on the server, which no longer answered: it
+// expires there.
 func (s *Session) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		close(s.stop)
 		<-s.done
 		s.end(fmt.Errorf("%w: closed", ErrSessionEnded))
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if errors.Is(s.Err(), ErrSessionLost) {
+			// No server has answered for most of the timeout: the
+			// session expires there soon, and a caller that is told of
+			// the loss should not wait on one more request.
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_, err = s.ns.CloseSession(ctx, &zkgatepb.CloseSessionRequest{SessionId: s.id, Password: s.password})
 		err = gateway.ErrorFromStatus(err)
@@ -183,6 +335,31 @@ func (s *Session) Close() error {
 		}
 	})
 	return err
+}
+
+// bind returns a context that ends when ctx ends or the session ends,
+// so that no wait outlives the session.
+func (s *Session) bind(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	go func() {
+		select {
+		case <-s.done:
+			cancel(s.Err())
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { cancel(nil) }
+}
+
+// ended is the session's end as the error of a request made in it, or
+// nil while it lives.
+func (s *Session) ended() error {
+	select {
+	case <-s.done:
+		return s.Err()
+	default:
+		return nil
+	}
 }
 
 // RecipeOption configures a Mutex or an Election.

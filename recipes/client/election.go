@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
 
@@ -35,18 +34,35 @@ func NewElection(s *Session, path string, opts ...RecipeOption) *Election {
 // ErrNotLeader is returned by Proclaim and Resign without leadership.
 var ErrNotLeader = errors.New("not the leader")
 
-// Campaign waits until the caller leads with value, or ctx is done.
+// Campaign waits until the caller leads with value, ctx is done, or the
+// session ends (then the error has the session's Err in its chain).
 func (e *Election) Campaign(ctx context.Context, value []byte) error {
+	if err := e.s.ended(); err != nil {
+		return fmt.Errorf("campaign %s: %w", e.path, err)
+	}
+	ctx, cancel := e.s.bind(ctx)
+	defer cancel()
 	resp, err := e.s.el.Campaign(ctx, &zkgatepb.CampaignRequest{Ctx: e.s.Context(), Path: e.path, Value: value, Layout: e.o.layout})
 	if err != nil {
-		return fmt.Errorf("campaign %s: %w", e.path, gateway.ErrorFromStatus(err))
+		if end := e.s.ended(); end != nil {
+			return fmt.Errorf("campaign %s: %w", e.path, end)
+		}
+		return fmt.Errorf("campaign %s: %w", e.path, Describe(err))
 	}
 	e.s.saw(resp.GetZxid())
+	if end := e.s.ended(); end != nil {
+		return fmt.Errorf("campaign %s: %w", e.path, end)
+	}
 	e.mu.Lock()
 	e.key = resp.GetLeader()
 	e.mu.Unlock()
 	return nil
 }
+
+// Lost is closed when leadership this Election holds, or may hold, is
+// to be taken as lost: the session has ended (see Session.Err). It is the
+// session's Done.
+func (e *Election) Lost() <-chan struct{} { return e.s.Done() }
 
 // Key is the leader's key while the caller leads (nil otherwise).
 func (e *Election) Key() *zkgatepb.RecipeKey {
@@ -63,7 +79,7 @@ func (e *Election) Proclaim(ctx context.Context, value []byte) error {
 	}
 	resp, err := e.s.el.Proclaim(ctx, &zkgatepb.ProclaimRequest{Ctx: e.s.Context(), Leader: key, Value: value})
 	if err != nil {
-		return fmt.Errorf("proclaim %s: %w", e.path, gateway.ErrorFromStatus(err))
+		return fmt.Errorf("proclaim %s: %w", e.path, Describe(err))
 	}
 	e.s.saw(resp.GetZxid())
 	return nil
@@ -77,7 +93,7 @@ func (e *Election) Resign(ctx context.Context) error {
 	}
 	resp, err := e.s.el.Resign(ctx, &zkgatepb.ResignRequest{Ctx: e.s.Context(), Leader: key})
 	if err != nil {
-		return fmt.Errorf("resign %s: %w", e.path, gateway.ErrorFromStatus(err))
+		return fmt.Errorf("resign %s: %w", e.path, Describe(err))
 	}
 	e.s.saw(resp.GetZxid())
 	e.mu.Lock()

@@ -29,13 +29,25 @@ func NewMutex(s *Session, path string, opts ...RecipeOption) *Mutex {
 // ErrNotHeld is returned by Unlock when the Mutex is not held.
 var ErrNotHeld = errors.New("lock not held")
 
-// Lock waits until the lock is held, or ctx is done.
+// Lock waits until the lock is held, ctx is done, or the session ends
+// (then the error has the session's Err in its chain).
 func (m *Mutex) Lock(ctx context.Context) error {
+	if err := m.s.ended(); err != nil {
+		return fmt.Errorf("lock %s: %w", m.path, err)
+	}
+	ctx, cancel := m.s.bind(ctx)
+	defer cancel()
 	resp, err := m.s.lk.Lock(ctx, &zkgatepb.LockRequest{Ctx: m.s.Context(), Path: m.path, Identifier: m.o.identifier, Layout: m.o.layout, Mode: m.o.mode})
 	if err != nil {
-		return fmt.Errorf("lock %s: %w", m.path, gateway.ErrorFromStatus(err))
+		if end := m.s.ended(); end != nil {
+			return fmt.Errorf("lock %s: %w", m.path, end)
+		}
+		return fmt.Errorf("lock %s: %w", m.path, Describe(err))
 	}
 	m.s.saw(resp.GetZxid())
+	if end := m.s.ended(); end != nil {
+		return fmt.Errorf("lock %s: %w", m.path, end)
+	}
 	m.mu.Lock()
 	m.key = resp.GetKey()
 	m.mu.Unlock()
@@ -67,7 +79,7 @@ func (m *Mutex) Unlock(ctx context.Context) error {
 	}
 	resp, err := m.s.lk.Unlock(ctx, &zkgatepb.UnlockRequest{Ctx: m.s.Context(), Key: key})
 	if err != nil {
-		return fmt.Errorf("unlock %s: %w", m.path, gateway.ErrorFromStatus(err))
+		return fmt.Errorf("unlock %s: %w", m.path, Describe(err))
 	}
 	m.s.saw(resp.GetZxid())
 	m.mu.Lock()
@@ -77,6 +89,11 @@ func (m *Mutex) Unlock(ctx context.Context) error {
 	m.mu.Unlock()
 	return nil
 }
+
+// Lost is closed when a lock this Mutex holds, or may hold, is to be
+// taken as lost: the session has ended (closed, expired, or lost: see
+// Session.Err). It is the session's Done.
+func (m *Mutex) Lost() <-chan struct{} { return m.s.Done() }
 
 // Key is the held lock's key (nil when not held).
 func (m *Mutex) Key() *zkgatepb.RecipeKey {

@@ -5,12 +5,8 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
-	"net/url"
 	"strings"
 	"sync"
-
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/recipes/client"
@@ -24,15 +20,18 @@ type grpcDriver struct {
 	cfg   Config
 	root  string
 	val   []byte
-	conns []*grpc.ClientConn
+	conns []*client.Conn
 	mu    sync.Mutex
 	sess  []*client.Session
 }
 
 func newGRPCDriver(cfg Config) (*grpcDriver, error) {
-	host, err := hostOf(cfg.Target.GRPC)
-	if err != nil {
-		return nil, err
+	// Any of the client URLs (comma-separated) that answers.
+	endpoints := strings.Split(cfg.Target.GRPC, ",")
+	for _, ep := range endpoints {
+		if _, _, err := client.ParseEndpoint(ep); err != nil {
+			return nil, err
+		}
 	}
 	n := cfg.Conns
 	if n <= 0 {
@@ -40,7 +39,7 @@ func newGRPCDriver(cfg Config) (*grpcDriver, error) {
 	}
 	d := &grpcDriver{cfg: cfg, root: cfg.Root + "/" + runID(), val: value(cfg.ValueSize)}
 	for range n {
-		c, err := grpc.NewClient(host, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		c, err := client.Dial(context.Background(), endpoints, client.WithDialTimeout(cfg.DialTimeout))
 		if err != nil {
 			d.close()
 			return nil, err
@@ -48,15 +47,6 @@ func newGRPCDriver(cfg Config) (*grpcDriver, error) {
 		d.conns = append(d.conns, c)
 	}
 	return d, nil
-}
-
-// hostOf is the host:port of a client URL.
-func hostOf(u string) (string, error) {
-	p, err := url.Parse(u)
-	if err != nil || p.Host == "" {
-		return "", fmt.Errorf("%q: not a URL such as http://127.0.0.1:2379", u)
-	}
-	return p.Host, nil
 }
 
 func (d *grpcDriver) close() {
@@ -70,7 +60,7 @@ func (d *grpcDriver) close() {
 	}
 }
 
-func (d *grpcDriver) conn(i int) *grpc.ClientConn { return d.conns[i%len(d.conns)] }
+func (d *grpcDriver) conn(i int) *client.Conn { return d.conns[i%len(d.conns)] }
 
 func (d *grpcDriver) session(ctx context.Context, i int) (*client.Session, error) {
 	s, err := client.NewSession(ctx, d.conn(i), client.WithTimeout(10e9))
