@@ -69,6 +69,10 @@ type Node struct {
 	zkTLS            *tls.Config
 	zk               *zkbridge.Server
 
+	// notReady answers on the client listeners while the member waits
+	// for a quorum (noquorum.go).
+	notReady *notReadyServer
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -122,6 +126,15 @@ func Start(ctx context.Context, cfg config.Config, logs *logging.Loggers) (*Node
 			return nil, fmt.Errorf("starting etcd member: %w", s.err)
 		}
 		n.etcd = s.e
+		nr, err := n.serveNotReady()
+		if err != nil {
+			s.e.Server.HardStop()
+			s.e.Close()
+			lock.release()
+			n.closeZKListener()
+			return nil, err
+		}
+		n.notReady = nr
 		n.engineDone = make(chan struct{})
 		go n.startEngine()
 	case <-ctx.Done():
@@ -176,6 +189,7 @@ func (n *Node) embedConfig() (*embed.Config, error) {
 	e.Logger = "zap"
 	e.ZapLoggerBuilder = embed.NewZapLoggerBuilder(n.logs.Etcd)
 	e.EnableGRPCGateway = true
+	e.GRPCAdditionalServerOptions = n.noQuorumInterceptors()
 	n.ns = gateway.NewServer(nil)
 	e.ServiceRegister = func(s *grpc.Server) {
 		n.mu.Lock()
@@ -376,6 +390,7 @@ func (n *Node) close() error {
 			n.etcd.Server.HardStop()
 		}
 		n.etcd.Close()
+		n.notReady.stop()
 	}()
 	select {
 	case <-done:
