@@ -97,6 +97,10 @@ func Start(ctx context.Context, cfg config.Config, logs *logging.Loggers) (*Node
 		return nil, err
 	}
 	n.lock = lock
+	if err := checkDataDirMember(&cfg); err != nil {
+		lock.release()
+		return nil, err
+	}
 	if err := n.listenZK(); err != nil {
 		lock.release()
 		return nil, err
