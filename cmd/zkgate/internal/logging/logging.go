@@ -111,14 +111,24 @@ var noisyWarnings = map[string]bool{
 	"failed to get version":                            true,
 	// A member without a quorum: linearizable reads wait for it, and
 	// the quorum line says why.
-	"waiting for ReadIndex response took too long, retrying": true,
+	"waiting for ReadIndex response took too long, retrying":                                                             true,
+	"timed out waiting for read index response (local node might have slow network)":                                     true,
+	"ignored out-of-date read index response; local node read indexes queueing up and waiting to be in sync with leader": true,
 	// etcd's /health answering 503 logs two warnings per probe; the
 	// quorum line says why once.
-	"serving /health false; no leader": true,
-	"/health error":                    true,
+	"serving /health false; no leader":   true,
+	"serving /health false; Range fails": true,
+	"/health error":                      true,
 	// The etcd client (gateway in front of external etcd) retries on its
 	// own and zkgate reports what finally fails.
 	"retrying of unary invoker failed": true,
+}
+
+// noisyParts are parts of messages that carry ids, noisy as
+// noisyWarnings are.
+var noisyParts = []string{
+	// raft's leader without a quorum: the quorum line says it.
+	"stepped down to follower since quorum is not active",
 }
 
 // keptInfo are messages etcd logs at warn or info level that zkgate shows
@@ -147,11 +157,13 @@ var routineByFields = map[string]func(fields map[string]string) bool{
 	// 300 ms. Lock and election calls wait by design (for the holder, for
 	// the leader to resign).
 	"request stats": func(f map[string]string) bool { return waitingMethods[f["response type"]] },
-	// A linearizable read whose caller gave up: the quorum probe on a
-	// member without a quorum, or any request at shutdown. A slow apply
-	// that completed still shows.
+	// A linearizable read whose caller gave up (a member without a
+	// quorum, or any request at shutdown), or the namespace's quorum
+	// probe (a read of its version key) that waited for a quorum to come
+	// back. Other slow applies still show.
 	"apply request took too long": func(f map[string]string) bool {
-		return f["error"] == "context canceled" || f["error"] == "context deadline exceeded"
+		return f["error"] == "context canceled" || f["error"] == "context deadline exceeded" ||
+			strings.Contains(f["request"], "zkgate/version")
 	},
 }
 
@@ -194,7 +206,7 @@ func (c *quietCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Ch
 	case keptInfo[e.Message]:
 		e.Level = zapcore.InfoLevel
 		return c.Core.Check(e, ce)
-	case e.Level <= zapcore.InfoLevel, noisyWarnings[e.Message]:
+	case e.Level <= zapcore.InfoLevel, noisyWarnings[e.Message], containsAny(e.Message, noisyParts):
 		return ce
 	case c.stopping.Load() && shutdownNoise[e.Message]:
 		return ce
@@ -229,6 +241,15 @@ func fieldStrings(fields []zapcore.Field) map[string]string {
 		}
 	}
 	return out
+}
+
+func containsAny(s string, parts []string) bool {
+	for _, p := range parts {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func contains(list []string, s string) bool {

@@ -1,0 +1,178 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	"github.com/zkgate/zkgate/e2e/harness"
+)
+
+// health is one GET of a node's /health: status, etcd's JSON body, and
+// how long it took.
+type health struct {
+	status int
+	Health string `json:"health"`
+	Reason string `json:"reason"`
+	took   time.Duration
+}
+
+func getHealth(url string) (health, error) {
+	c := &http.Client{Timeout: 5 * time.Second}
+	defer c.CloseIdleConnections()
+	start := time.Now()
+	resp, err := c.Get(url + "/health")
+	if err != nil {
+		return health{}, err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	h := health{status: resp.StatusCode, took: time.Since(start)}
+	if err := json.Unmarshal(b, &h); err != nil {
+		return h, fmt.Errorf("/health answered %d %q: %v", resp.StatusCode, b, err)
+	}
+	return h, nil
+}
+
+// waitUnhealthy polls /health until it answers 503 and returns that
+// answer.
+func waitUnhealthy(t *testing.T, n *harness.Node, timeout time.Duration) health {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		h, err := getHealth(n.ClientURL)
+		if err == nil && h.status == http.StatusServiceUnavailable {
+			return h
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node %s: /health did not answer 503 within %v (last: %+v, %v)", n.Name, timeout, h, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// checkNoQuorumAnswers checks that a node without quorum answers at once:
+// /health 503 with a reason in etcd's JSON within a second, and zkgate
+// ctl failing with "no quorum" well within its own timeouts.
+func checkNoQuorumAnswers(t *testing.T, n *harness.Node, ctlArgs ...string) {
+	t.Helper()
+	h, err := getHealth(n.ClientURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.status != http.StatusServiceUnavailable || h.Health != "false" || h.Reason == "" || h.took > time.Second {
+		t.Fatalf("node %s without quorum: /health answered %d %+v in %v; want 503, health false with a reason, within 1s", n.Name, h.status, h, h.took)
+	}
+	start := time.Now()
+	r := harness.RunZkgate(t, 30*time.Second, nil, append([]string{"ctl", "--endpoints", n.ClientURL}, ctlArgs...)...)
+	if took := time.Since(start); r.ExitCode == 0 || !strings.Contains(r.Stderr, "no quorum") || took > 10*time.Second {
+		t.Fatalf("ctl %v on node %s without quorum: exit %d after %v, stderr %q; want a failure naming no quorum within 10s",
+			ctlArgs, n.Name, r.ExitCode, took, r.Stderr)
+	}
+}
+
+// TestNoQuorum_StartingNodeAnswersAtOnce: a member of a three-node
+// cluster started alone waits for a quorum; meanwhile its client port
+// answers at once (etcd itself would leave connections unanswered):
+// /health with 503, the etcd API and the namespace with Unavailable "no
+// quorum". Once a second member starts, the same port serves normally.
+func TestNoQuorum_StartingNodeAnswersAtOnce(t *testing.T) {
+	t.Parallel()
+	var peers [3]int
+	var members []string
+	for i := range peers {
+		peers[i] = harness.FreePort(t)
+		members = append(members, fmt.Sprintf("node%d=http://127.0.0.1:%d", i+1, peers[i]))
+	}
+	node := func(i int) *harness.Node {
+		return harness.NewNode(t, harness.NodeOptions{Name: fmt.Sprintf("node%d", i+1), PeerPort: peers[i],
+			InitialCluster: strings.Join(members, ","), Args: []string{"--initial-cluster-token", "noquorum-start"}})
+	}
+	n1 := node(0)
+	n1.Start()
+	h := waitUnhealthy(t, n1, 10*time.Second)
+	if h.Reason != "RAFT NO LEADER" {
+		t.Errorf("/health reason %q, want etcd's %q", h.Reason, "RAFT NO LEADER")
+	}
+	checkNoQuorumAnswers(t, n1, "ls", "/")
+
+	// The etcd API: Unavailable at once, which etcd's clients take as
+	// "try another endpoint".
+	conn, err := grpc.NewClient(strings.TrimPrefix(n1.ClientURL, "http://"), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err = pb.NewKVClient(conn).Range(ctx, &pb.RangeRequest{Key: []byte("k")})
+	if st := status.Convert(err); st.Code() != codes.Unavailable || !strings.Contains(st.Message(), "no quorum") || time.Since(start) > time.Second {
+		t.Fatalf("etcd Range on a member waiting for a quorum: %v after %v; want Unavailable naming no quorum within 1s", err, time.Since(start))
+	}
+
+	n2 := node(1)
+	n2.Start()
+	n1.WaitReady()
+	n2.WaitReady()
+	if r := harness.RunZkgate(t, 30*time.Second, nil, "ctl", "--endpoints", n1.ClientURL, "ls", "/"); r.ExitCode != 0 {
+		t.Fatalf("ctl ls after the quorum formed: exit %d: %s", r.ExitCode, r.Stderr)
+	}
+	if _, err := pb.NewKVClient(conn).Range(ctx, &pb.RangeRequest{Key: []byte("k")}); err != nil {
+		t.Fatalf("etcd Range on the connection opened before the quorum formed: %v", err)
+	}
+	if w := warnings(n1.Log()); len(w) > 0 {
+		t.Errorf("node1 logged at warn or error level while it waited for a quorum:\n%s", strings.Join(w, "\n"))
+	}
+}
+
+// TestNoQuorum_RunningNodeLosesQuorum: when two members of three stop,
+// the third answers /health with 503 at once, refuses namespace calls
+// with "no quorum" instead of waiting for etcd's request timeout, and
+// logs exactly one line when it loses its quorum and one when it has it
+// again, and nothing else at warn or error level.
+//
+// The stopped members' data dirs then serve for the data dir check: a
+// node started as another member on one fails at once, naming both.
+func TestNoQuorum_RunningNodeLosesQuorum(t *testing.T) {
+	t.Parallel()
+	c := harness.StartCluster(t, 3)
+	n1, n2, n3 := c.Nodes[0], c.Nodes[1], c.Nodes[2]
+	n2.Stop()
+	n3.Stop()
+	waitUnhealthy(t, n1, 15*time.Second)
+	checkNoQuorumAnswers(t, n1, "create", "/nq")
+	n1.WaitLog("quorum lost", 15*time.Second)
+
+	r := harness.RunZkgate(t, 20*time.Second, nil, "serve", "--name", "node3", "--data-dir", n2.DataDir,
+		"--listen-client-urls", fmt.Sprintf("http://127.0.0.1:%d", harness.FreePort(t)),
+		"--advertise-client-urls", "http://127.0.0.1:1",
+		"--listen-peer-urls", fmt.Sprintf("http://127.0.0.1:%d", harness.FreePort(t)),
+		"--initial-advertise-peer-urls", "http://127.0.0.1:2",
+		"--zk-listen", "")
+	if lines := strings.Split(strings.TrimSpace(r.Stderr), "\n"); r.ExitCode == 0 || len(lines) != 1 ||
+		!strings.Contains(lines[0], "member node2") || !strings.Contains(lines[0], "member node3") || !strings.Contains(lines[0], n2.DataDir) {
+		t.Errorf("serve as node3 on node2's data dir: exit %d, stderr %q; want one line naming both members and the data dir", r.ExitCode, r.Stderr)
+	}
+
+	n2.Restart()
+	n1.WaitLog("quorum regained", 15*time.Second)
+	log := n1.Log()
+	if lost, back := strings.Count(log, "quorum lost"), strings.Count(log, "quorum regained"); lost != 1 || back != 1 {
+		t.Errorf("node1 logged %d quorum losses and %d recoveries, want 1 each", lost, back)
+	}
+	if w := warnings(log, "quorum lost"); len(w) > 0 {
+		t.Errorf("node1 logged at warn or error level beyond its quorum line:\n%s", strings.Join(w, "\n"))
+	}
+}
