@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -28,8 +29,8 @@ type health struct {
 	took   time.Duration
 }
 
-func getHealth(url string) (health, error) {
-	c := &http.Client{Timeout: 5 * time.Second}
+func getHealth(url string, tc *tls.Config) (health, error) {
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: tc}}
 	defer c.CloseIdleConnections()
 	start := time.Now()
 	resp, err := c.Get(url + "/health")
@@ -47,11 +48,11 @@ func getHealth(url string) (health, error) {
 
 // waitUnhealthy polls /health until it answers 503 and returns that
 // answer.
-func waitUnhealthy(t *testing.T, n *harness.Node, timeout time.Duration) health {
+func waitUnhealthy(t *testing.T, n *harness.Node, tc *tls.Config, timeout time.Duration) health {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		h, err := getHealth(n.ClientURL)
+		h, err := getHealth(n.ClientURL, tc)
 		if err == nil && h.status == http.StatusServiceUnavailable {
 			return h
 		}
@@ -64,10 +65,11 @@ func waitUnhealthy(t *testing.T, n *harness.Node, timeout time.Duration) health 
 
 // checkNoQuorumAnswers checks that a node without quorum answers at once:
 // /health 503 with a reason in etcd's JSON within a second, and zkgate
-// ctl failing with "no quorum" well within its own timeouts.
-func checkNoQuorumAnswers(t *testing.T, n *harness.Node, ctlArgs ...string) {
+// ctl failing with "no quorum" well within its own timeouts. tc and
+// ctlTLS are how to reach an https node.
+func checkNoQuorumAnswers(t *testing.T, n *harness.Node, tc *tls.Config, ctlTLS []string, ctlArgs ...string) {
 	t.Helper()
-	h, err := getHealth(n.ClientURL)
+	h, err := getHealth(n.ClientURL, tc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +77,7 @@ func checkNoQuorumAnswers(t *testing.T, n *harness.Node, ctlArgs ...string) {
 		t.Fatalf("node %s without quorum: /health answered %d %+v in %v; want 503, health false with a reason, within 1s", n.Name, h.status, h, h.took)
 	}
 	start := time.Now()
-	r := harness.RunZkgate(t, 30*time.Second, nil, append([]string{"ctl", "--endpoints", n.ClientURL}, ctlArgs...)...)
+	r := harness.RunZkgate(t, 30*time.Second, nil, append(append([]string{"ctl", "--endpoints", n.ClientURL}, ctlTLS...), ctlArgs...)...)
 	if took := time.Since(start); r.ExitCode == 0 || !strings.Contains(r.Stderr, "no quorum") || took > 10*time.Second {
 		t.Fatalf("ctl %v on node %s without quorum: exit %d after %v, stderr %q; want a failure naming no quorum within 10s",
 			ctlArgs, n.Name, r.ExitCode, took, r.Stderr)
@@ -101,11 +103,11 @@ func TestNoQuorum_StartingNodeAnswersAtOnce(t *testing.T) {
 	}
 	n1 := node(0)
 	n1.Start()
-	h := waitUnhealthy(t, n1, 10*time.Second)
+	h := waitUnhealthy(t, n1, nil, 10*time.Second)
 	if h.Reason != "RAFT NO LEADER" {
 		t.Errorf("/health reason %q, want etcd's %q", h.Reason, "RAFT NO LEADER")
 	}
-	checkNoQuorumAnswers(t, n1, "ls", "/")
+	checkNoQuorumAnswers(t, n1, nil, nil, "ls", "/")
 
 	// The etcd API: Unavailable at once, which etcd's clients take as
 	// "try another endpoint".
@@ -137,6 +139,24 @@ func TestNoQuorum_StartingNodeAnswersAtOnce(t *testing.T) {
 	}
 }
 
+// TestNoQuorum_StartingNodeTLS: the same answers on https client URLs
+// requiring client certificates, with the node's certificate settings.
+func TestNoQuorum_StartingNodeTLS(t *testing.T) {
+	t.Parallel()
+	certs := harness.NewCerts(t)
+	p1 := harness.FreePort(t)
+	cluster := fmt.Sprintf("node1=https://127.0.0.1:%d,node2=https://127.0.0.1:%d,node3=https://127.0.0.1:%d", p1, harness.FreePort(t), harness.FreePort(t))
+	tc := certs.ClientTLS(true)
+	n := harness.NewNode(t, harness.NodeOptions{Name: "node1", PeerPort: p1, InitialCluster: cluster, TLS: tc,
+		Args: append(certs.ServerArgs(true), certs.PeerArgs()...)})
+	n.Start()
+	waitUnhealthy(t, n, tc, 10*time.Second)
+	checkNoQuorumAnswers(t, n, tc, []string{"--cacert", certs.CAFile, "--cert", certs.ClientCert, "--key", certs.ClientKey}, "ls", "/")
+	if _, err := getHealth(n.ClientURL, certs.ClientTLS(false)); err == nil {
+		t.Error("/health answered a client without a certificate while client certificates are required")
+	}
+}
+
 // TestNoQuorum_RunningNodeLosesQuorum: when two members of three stop,
 // the third answers /health with 503 at once, refuses namespace calls
 // with "no quorum" instead of waiting for etcd's request timeout, and
@@ -151,8 +171,8 @@ func TestNoQuorum_RunningNodeLosesQuorum(t *testing.T) {
 	n1, n2, n3 := c.Nodes[0], c.Nodes[1], c.Nodes[2]
 	n2.Stop()
 	n3.Stop()
-	waitUnhealthy(t, n1, 15*time.Second)
-	checkNoQuorumAnswers(t, n1, "create", "/nq")
+	waitUnhealthy(t, n1, nil, 15*time.Second)
+	checkNoQuorumAnswers(t, n1, nil, nil, "create", "/nq")
 	n1.WaitLog("quorum lost", 15*time.Second)
 
 	r := harness.RunZkgate(t, 20*time.Second, nil, "serve", "--name", "node3", "--data-dir", n2.DataDir,
