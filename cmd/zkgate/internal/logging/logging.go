@@ -145,6 +145,8 @@ var keptInfo = map[string]bool{
 var shutdownNoise = map[string]bool{
 	"setting up serving from embedded etcd failed.": true,
 	"failed to find remote peer in cluster":         true,
+	// Stopping a member that never had a quorum.
+	"stopped publish because server is stopping": true,
 	// Stopping a whole cluster: the last leader has no peer to hand
 	// leadership to.
 	"leadership transfer failed": true,
