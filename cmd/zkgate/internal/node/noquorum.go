@@ -179,6 +179,7 @@ func closeWrite(c net.Conn) {
 // first), the HTTP server and any relayed connection.
 func (s *notReadyServer) stop() {
 	_ = s.srv.Close()
+	s.grpc.Stop()
 	s.mu.Lock()
 	for c := range s.conns {
 		c.Close()
