@@ -11,8 +11,19 @@ import (
 	"github.com/zkgate/zkgate/e2e/harness"
 )
 
+// slowMachine are etcd's warnings of a member that is too slow (disk or
+// CPU): real faults, which a loaded test machine may cause at any time,
+// so the tests of quiet logs let them pass. (A slow apply that failed,
+// or a slow lock call, is not among them: those are routine and must
+// not show.)
+var slowMachine = []string{
+	"leader failed to send out heartbeat on time",
+	"apply request took too long",
+	"slow fdatasync",
+}
+
 // warnings returns the lines of a node's log (zkgate's JSON format) at
-// warn level or above whose message is not one of allowed.
+// warn level or above whose message is not one of allowed or slowMachine.
 func warnings(log string, allowed ...string) []string {
 	var out []string
 lines:
@@ -20,6 +31,8 @@ lines:
 		var e struct {
 			Level string `json:"level"`
 			Msg   string `json:"msg"`
+			Error string `json:"error"`
+			Type  string `json:"response type"`
 		}
 		if json.Unmarshal([]byte(line), &e) != nil {
 			continue // the harness's own lines, a panic's trace (shown on failure)
@@ -29,6 +42,16 @@ lines:
 		}
 		for _, a := range allowed {
 			if strings.Contains(e.Msg, a) {
+				continue lines
+			}
+		}
+		// A slow call (request stats) of a method that does not wait by
+		// design is a slow machine too.
+		if e.Msg == "request stats" && !strings.HasSuffix(e.Type, "/Lock") && !strings.HasSuffix(e.Type, "/Campaign") {
+			continue
+		}
+		for _, a := range slowMachine {
+			if strings.Contains(e.Msg, a) && e.Error == "" {
 				continue lines
 			}
 		}

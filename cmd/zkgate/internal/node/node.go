@@ -210,7 +210,7 @@ func (n *Node) embedConfig() (*embed.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("namespace HTTP API: %w", err)
 	}
-	e.UserHandlers = map[string]http.Handler{"/zk/": httpAPI}
+	e.UserHandlers = map[string]http.Handler{"/zk/": httpAPI, "/health": n.healthHandler()}
 	if err := e.Validate(); err != nil {
 		return nil, fmt.Errorf("etcd configuration: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	"go.etcd.io/etcd/server/v3/etcdserver/api/etcdhttp"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -26,12 +27,18 @@ import (
 // zkbridge says to ZooKeeper clients.
 const NoQuorum = "no quorum: this node cannot reach a quorum of etcd members"
 
+// healthTimeout bounds etcd's own /health check (a linearizable read,
+// which waits for etcd's request timeout, 7 s, on a member that has just
+// lost its quorum), so that /health answers within a second.
+const healthTimeout = 900 * time.Millisecond
+
 // Reasons of /health while the member waits for a quorum, in etcd's
 // words: etcd's own /health answers "RAFT NO LEADER" on a member that
 // knows no leader (measured on etcd 3.7.3, see gateway/testdata).
 const (
 	healthNoLeader = "RAFT NO LEADER"
 	healthNotReady = "NO QUORUM: waiting for a quorum of the cluster to publish this member"
+	healthNoQuorum = "NO QUORUM: this member cannot reach a quorum of the cluster"
 )
 
 // notReadyServer answers on the member's client listeners while the
@@ -212,29 +219,81 @@ func (s *notReadyServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // ?serializable=true (which asks whether this member's local store
 // serves, not the cluster), a serializable read.
 func (s *notReadyServer) health(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("serializable") != "true" {
+		s.n.writeUnhealthy(w, healthNotReady)
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.n.etcd.Server.AuthStore().WithRoot(r.Context()), time.Second)
+	_, err := s.n.etcd.Server.Range(ctx, &pb.RangeRequest{Key: []byte("health"), KeysOnly: true, Limit: 1, Serializable: true})
+	cancel()
+	if err != nil {
+		writeHealth(w, "RANGE ERROR:"+err.Error())
+		return
+	}
+	writeHealth(w, "")
+}
+
+// writeUnhealthy answers /health with 503: etcd's "RAFT NO LEADER" while
+// the member knows no leader, or else reason.
+func (n *Node) writeUnhealthy(w http.ResponseWriter, reason string) {
+	if n.etcd.Server.Leader() == 0 {
+		reason = healthNoLeader
+	}
+	writeHealth(w, reason)
+}
+
+// writeHealth writes etcd's /health answer: 200 {"health":"true",
+// "reason":""} when reason is empty, else 503 with the reason, written
+// as etcd writes it (http.Error, so text/plain).
+func writeHealth(w http.ResponseWriter, reason string) {
 	h := struct {
 		Health string `json:"health"`
 		Reason string `json:"reason"`
-	}{Health: "false", Reason: healthNotReady}
-	if s.n.etcd.Server.Leader() == 0 {
-		h.Reason = healthNoLeader
-	}
-	if r.URL.Query().Get("serializable") == "true" {
-		ctx, cancel := context.WithTimeout(s.n.etcd.Server.AuthStore().WithRoot(r.Context()), time.Second)
-		_, err := s.n.etcd.Server.Range(ctx, &pb.RangeRequest{Key: []byte("health"), KeysOnly: true, Limit: 1, Serializable: true})
-		cancel()
-		if err == nil {
-			h.Health, h.Reason = "true", ""
-		} else {
-			h.Reason = "RANGE ERROR:" + err.Error()
-		}
+	}{Health: "true", Reason: reason}
+	if reason != "" {
+		h.Health = "false"
 	}
 	b, _ := json.Marshal(h)
-	if h.Health != "true" {
+	if reason != "" {
 		http.Error(w, string(b), http.StatusServiceUnavailable)
 		return
 	}
 	_, _ = w.Write(b)
+}
+
+// healthHandler serves /health once the member serves clients (etcd
+// routes its client port's user handlers before its own): etcd's own
+// handler, except that while the namespace's quorum probe says the
+// member cannot serve (gateway.Engine.Serving) it answers 503 at once.
+// etcd's handler would answer "RAFT NO LEADER" at once only once the
+// member has noticed it has no leader; a member that still hears a
+// leader but cannot reach a quorum (an asymmetric partition, or the
+// election timeout after its peers went away) makes it wait for a
+// linearizable read until etcd's request timeout (7 s by default).
+// etcd's check itself is given healthTimeout. ?serializable=true asks
+// about the local member only and goes to etcd.
+func (n *Node) healthHandler() http.Handler {
+	var once sync.Once
+	var etcdHealth *http.ServeMux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() {
+			etcdHealth = http.NewServeMux()
+			etcdhttp.HandleHealth(n.logs.Etcd, etcdHealth, n.etcd.Server)
+		})
+		n.mu.Lock()
+		eng := n.engine
+		n.mu.Unlock()
+		if r.Method == http.MethodGet && r.URL.Query().Get("serializable") != "true" && eng != nil && !eng.Serving() {
+			n.writeUnhealthy(w, healthNoQuorum)
+			return
+		}
+		// In the moments before the probe notices a lost quorum, etcd's
+		// linearizable read waits: bound it, so that /health answers
+		// within a second either way.
+		ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
+		defer cancel()
+		etcdHealth.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // connQueue is a net.Listener fed by the accept loop.
