@@ -23,11 +23,15 @@
 // zkgate's take as "try another endpoint". Once the member is ready, the
 // connections it served are closed (their clients reconnect to etcd) and
 // the one connection its accept loop may still take is relayed to etcd.
-// A running member that loses its quorum is served by etcd, whose
-// /health then answers 503 "RAFT NO LEADER" at once; zkgate's own gRPC
-// services (namespace, recipes) refuse with the same Unavailable "no
-// quorum" while gateway.Engine.Serving is false, rather than wait for
-// etcd's request timeout. etcd's own API is left as etcd serves it.
+// A running member that loses its quorum is served by etcd. /health is
+// then zkgate's handler in front of etcd's (healthHandler): 503 at once
+// ("RAFT NO LEADER", or "NO QUORUM: ...") while gateway.Engine.Serving
+// is false, else etcd's own check bounded to 900 ms (etcd's linearizable
+// read waits 7 s on a member that has just lost its quorum but still
+// believes in a leader). zkgate's own gRPC services (namespace, recipes)
+// refuse with the same Unavailable "no quorum" while Serving is false,
+// rather than wait for etcd's request timeout. etcd's own API is left as
+// etcd serves it.
 //
 // Close is safe before and after readiness. etcd's own Close waits forever
 // when the member never became ready (its client servers wait for
