@@ -74,7 +74,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	e.quorum.lastOK.Store(e.now().UnixNano())
 	e.wg.Add(5)
 	go func() { defer e.wg.Done(); e.hub.run(bg, now.Header.Revision) }()
-	go func() { defer e.wg.Done(); e.quorum.run(bg, e.kv, e.now) }()
+	go func() { defer e.wg.Done(); e.quorum.run(bg, e.kv, e.now, e.lg) }()
 	go e.commitLoop()
 	go func() { defer e.wg.Done(); e.runExpiry(bg) }()
 	go func() { defer e.wg.Done(); e.runReaper(bg) }()

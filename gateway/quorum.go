@@ -6,6 +6,7 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
 
 	"github.com/zkgate/zkgate/schema"
 )
@@ -34,10 +35,15 @@ type quorumProbe struct {
 	lastOK atomic.Int64 // UnixNano
 }
 
-// run probes until ctx ends.
-func (q *quorumProbe) run(ctx context.Context, kv clientv3.KV, now func() time.Time) {
+// run probes until ctx ends. It logs one line when the member loses its
+// quorum (no probe has succeeded for quorumStaleAfter, so an ordinary
+// election does not count) and one when it has it again, not one per
+// probe: etcd's own warnings while it cannot reach its peers are shown at
+// debug level only (see the node's logging package).
+func (q *quorumProbe) run(ctx context.Context, kv clientv3.KV, now func() time.Time, lg *zap.Logger) {
 	tick := time.NewTicker(quorumProbeEvery)
 	defer tick.Stop()
+	lost := false
 	for {
 		select {
 		case <-ctx.Done():
@@ -47,8 +53,22 @@ func (q *quorumProbe) run(ctx context.Context, kv clientv3.KV, now func() time.T
 		pctx, cancel := context.WithTimeout(ctx, quorumProbeLimit)
 		_, err := kv.Get(pctx, schema.VersionKey(), clientv3.WithKeysOnly())
 		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		t := now()
 		if err == nil {
-			q.lastOK.Store(now().UnixNano())
+			q.lastOK.Store(t.UnixNano())
+			if lost {
+				lost = false
+				lg.Info("quorum regained: serving clients again")
+			}
+			continue
+		}
+		if since := t.Sub(time.Unix(0, q.lastOK.Load())); !lost && since >= quorumStaleAfter {
+			lost = true
+			lg.Warn("quorum lost: this node cannot reach a quorum of etcd members; refusing clients until it can",
+				zap.Duration("last-quorum", since.Round(time.Millisecond)), zap.Error(err))
 		}
 	}
 }

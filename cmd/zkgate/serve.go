@@ -46,6 +46,17 @@ Options come from, lowest precedence first: defaults, a YAML file (--config;
 keys are the flag names), ZKGATE_* environment variables (--data-dir is
 ZKGATE_DATA_DIR), then flags. Lists such as URLs are comma-separated.
 
+A member of a cluster serves clients once a quorum of the cluster runs. Until
+then the client port answers at once: /health with 503 and
+{"health":"false","reason":...} as etcd's /health does, every gRPC call with
+Unavailable "no quorum". A running member that loses its quorum answers
+/health with 503 (etcd's own answer), and zkgate's namespace and recipe calls
+with Unavailable "no quorum"; the etcd API behaves as etcd's. The node logs
+one line when it loses its quorum and one when it has it again.
+
+A data dir holding another member's data (its name and id are in the data
+dir) is refused at start with an error naming both members.
+
 SIGINT or SIGTERM stops the node cleanly; a second signal stops it at once.`,
 		Example: `  # single node with the defaults
   zkgate serve

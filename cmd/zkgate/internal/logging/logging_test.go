@@ -2,6 +2,7 @@ package logging
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 
@@ -77,5 +78,40 @@ func TestNew_BadValues(t *testing.T) {
 	}
 	if _, err := New("info", "xml"); err == nil || !strings.Contains(err.Error(), "log-format") {
 		t.Errorf("bad format: %v", err)
+	}
+}
+
+func TestNew_RoutineByFields(t *testing.T) {
+	var buf bytes.Buffer
+	l, err := NewTo(&buf, "info", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Etcd.Warn("request stats", zap.Duration("time spent", 2), zap.String("response type", "/zkgate.v1.Lock/Lock"))
+	l.Etcd.Warn("request stats", zap.String("response type", "/v3electionpb.Election/Campaign"))
+	l.Etcd.Warn("request stats", zap.String("response type", "/etcdserverpb.KV/Range")) // a slow read: shows
+	l.Etcd.Warn("apply request took too long", zap.Error(errors.New("context canceled")))
+	l.Etcd.Warn("apply request took too long", zap.String("took", "2s")) // a slow apply: shows
+	l.Etcd.Warn("peer became inactive (message send to peer failed)", zap.String("peer-id", "p1"))
+	l.Etcd.Warn("lost TCP streaming connection with remote peer")
+	l.Etcd.Warn("leadership transfer failed") // not stopping: shows
+	l.Stopping()
+	l.Etcd.Warn("leadership transfer failed")
+
+	got := buf.String()
+	if n := strings.Count(got, `"msg":"request stats"`); n != 1 || !strings.Contains(got, "KV/Range") {
+		t.Errorf("request stats: want only the Range one, got\n%s", got)
+	}
+	if n := strings.Count(got, "apply request took too long"); n != 1 || !strings.Contains(got, `"took":"2s"`) {
+		t.Errorf("apply request: want only the completed one, got\n%s", got)
+	}
+	if !strings.Contains(got, `{"level":"info"`) || !strings.Contains(got, "peer became inactive") {
+		t.Errorf("peer became inactive should show at info level:\n%s", got)
+	}
+	if strings.Contains(got, "lost TCP streaming") {
+		t.Errorf("lost TCP streaming connection should be filtered:\n%s", got)
+	}
+	if n := strings.Count(got, "leadership transfer failed"); n != 1 {
+		t.Errorf("leadership transfer failed logged %d times, want once (before Stopping)", n)
 	}
 }

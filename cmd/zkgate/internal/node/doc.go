@@ -6,8 +6,32 @@
 // written, takes an exclusive flock on <data-dir>/zkgate.lock (failing at
 // once if another zkgate holds it, or if another process has the member
 // database open, where etcd itself would wait forever for bbolt's lock),
-// and starts the member. Ready is closed when the member serves clients,
-// which in a cluster needs a quorum.
+// refuses a data dir that holds another member than the one configured
+// (member.go: etcd identifies a restarted member by its WAL and ignores
+// --name, so such a node would pose as the other member and wait for a
+// quorum forever; the error names both members), and starts the member.
+// Ready is closed when the member serves clients, which in a cluster
+// needs a quorum.
+//
+// Without a quorum the node answers at once instead of leaving clients
+// waiting (noquorum.go). etcd serves its client listeners only once the
+// member is ready; until then the node accepts on them itself and
+// answers /health with 503 and etcd's JSON ({"health":"false","reason":
+// "RAFT NO LEADER"}, as etcd's own /health answers on a member without a
+// leader), other HTTP paths with 503, and every gRPC call with
+// Unavailable "no quorum: ..." (NoQuorum), which etcd's clients and
+// zkgate's take as "try another endpoint". Once the member is ready, the
+// connections it served are closed (their clients reconnect to etcd) and
+// the one connection its accept loop may still take is relayed to etcd.
+// A running member that loses its quorum is served by etcd. /health is
+// then zkgate's handler in front of etcd's (healthHandler): 503 at once
+// ("RAFT NO LEADER", or "NO QUORUM: ...") while gateway.Engine.Serving
+// is false, else etcd's own check bounded to 900 ms (etcd's linearizable
+// read waits 7 s on a member that has just lost its quorum but still
+// believes in a leader). zkgate's own gRPC services (namespace, recipes)
+// refuse with the same Unavailable "no quorum" while Serving is false,
+// rather than wait for etcd's request timeout. etcd's own API is left as
+// etcd serves it.
 //
 // The ZooKeeper port (--zk-listen, --zk-secure-listen) is opened and served
 // by Start, before the member has a quorum: until the engine runs, and

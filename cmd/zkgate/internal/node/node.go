@@ -71,6 +71,10 @@ type Node struct {
 	zkTLS            *tls.Config
 	zk               *zkbridge.Server
 
+	// notReady answers on the client listeners while the member waits
+	// for a quorum (noquorum.go).
+	notReady *notReadyServer
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -95,6 +99,10 @@ func Start(ctx context.Context, cfg config.Config, logs *logging.Loggers) (*Node
 		return nil, err
 	}
 	n.lock = lock
+	if err := checkDataDirMember(&cfg); err != nil {
+		lock.release()
+		return nil, err
+	}
 	if err := n.listenZK(); err != nil {
 		lock.release()
 		return nil, err
@@ -129,6 +137,15 @@ func Start(ctx context.Context, cfg config.Config, logs *logging.Loggers) (*Node
 			return nil, fmt.Errorf("starting etcd member: %w", s.err)
 		}
 		n.etcd = s.e
+		nr, err := n.serveNotReady()
+		if err != nil {
+			s.e.Server.HardStop()
+			s.e.Close()
+			lock.release()
+			n.closeZKListener()
+			return nil, err
+		}
+		n.notReady = nr
 		n.engineDone = make(chan struct{})
 		go n.startEngine()
 	case <-ctx.Done():
@@ -183,6 +200,7 @@ func (n *Node) embedConfig() (*embed.Config, error) {
 	e.Logger = "zap"
 	e.ZapLoggerBuilder = embed.NewZapLoggerBuilder(n.logs.Etcd)
 	e.EnableGRPCGateway = true
+	e.GRPCAdditionalServerOptions = n.noQuorumInterceptors()
 	n.ns = gateway.NewServer(nil)
 	e.ServiceRegister = func(s *grpc.Server) {
 		n.mu.Lock()
@@ -199,7 +217,7 @@ func (n *Node) embedConfig() (*embed.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("namespace HTTP API: %w", err)
 	}
-	e.UserHandlers = map[string]http.Handler{"/zk/": httpAPI}
+	e.UserHandlers = map[string]http.Handler{"/zk/": httpAPI, "/health": n.healthHandler()}
 	if err := e.Validate(); err != nil {
 		return nil, fmt.Errorf("etcd configuration: %w", err)
 	}
@@ -373,6 +391,7 @@ func (n *Node) close() error {
 			n.etcd.Server.HardStop()
 		}
 		n.etcd.Close()
+		n.notReady.stop()
 	}()
 	select {
 	case <-done:

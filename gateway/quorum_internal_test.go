@@ -1,0 +1,79 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+)
+
+// probeKV answers the quorum probe's reads, failing while failing is set.
+type probeKV struct {
+	clientv3.KV
+	failing atomic.Bool
+	calls   atomic.Int64
+}
+
+func (k *probeKV) Get(context.Context, string, ...clientv3.OpOption) (*clientv3.GetResponse, error) {
+	k.calls.Add(1)
+	if k.failing.Load() {
+		return nil, errors.New("context deadline exceeded")
+	}
+	return &clientv3.GetResponse{}, nil
+}
+
+// waitProbes waits until kv has answered n more probes.
+func (k *probeKV) waitProbes(t *testing.T, n int64) {
+	t.Helper()
+	want := k.calls.Load() + n
+	deadline := time.Now().Add(10 * time.Second)
+	for k.calls.Load() < want {
+		if time.Now().After(deadline) {
+			t.Fatalf("quorum probe made %d probes, want %d", k.calls.Load(), want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestQuorumProbe_LogsEachTransitionOnce(t *testing.T) {
+	core, logs := observer.New(zap.DebugLevel)
+	kv := &probeKV{}
+	var skew atomic.Int64 // how far the probe's clock runs ahead
+	now := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	var q quorumProbe
+	q.lastOK.Store(now().UnixNano())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); q.run(ctx, kv, now, zap.New(core)) }()
+	defer func() { cancel(); <-done }()
+
+	count := func(msg string) int { return logs.FilterMessageSnippet(msg).Len() }
+
+	kv.waitProbes(t, 2)
+	kv.failing.Store(true)
+	kv.waitProbes(t, 2) // failures shorter than quorumStaleAfter: an election, not a loss
+	if n := count("quorum lost"); n != 0 {
+		t.Fatalf("logged %d losses after failures shorter than %v", n, quorumStaleAfter)
+	}
+	skew.Store(int64(quorumStaleAfter + time.Second))
+	kv.waitProbes(t, 4)
+	if n := count("quorum lost"); n != 1 {
+		t.Fatalf("logged %d quorum losses over several failed probes, want 1: %v", n, logs.All())
+	}
+	kv.failing.Store(false)
+	kv.waitProbes(t, 3)
+	if n := count("quorum regained"); n != 1 {
+		t.Fatalf("logged %d quorum recoveries, want 1: %v", n, logs.All())
+	}
+	if n := count("quorum lost"); n != 1 {
+		t.Fatalf("logged %d quorum losses, want 1", n)
+	}
+	if l := logs.FilterMessageSnippet("quorum lost").All()[0]; l.Level != zap.WarnLevel {
+		t.Errorf("quorum lost logged at %v, want warn", l.Level)
+	}
+}
