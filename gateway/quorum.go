@@ -84,3 +84,13 @@ func (e *Engine) Serving() bool {
 	}
 	return e.now().Sub(time.Unix(0, e.quorum.lastOK.Load())) < quorumStaleAfter
 }
+
+// QuorumLost reports whether no linearizable read has succeeded for the
+// last few seconds: the member has been cut off for longer than an
+// ordinary election takes. Unlike Serving it stays false through an
+// election, so callers that would rather wait for the next leader than
+// fail at once (zkgate's gRPC services, whose requests etcd holds until
+// a leader is elected) refuse only on a lasting loss.
+func (e *Engine) QuorumLost() bool {
+	return e.now().Sub(time.Unix(0, e.quorum.lastOK.Load())) >= quorumStaleAfter
+}

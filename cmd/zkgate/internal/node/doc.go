@@ -29,8 +29,10 @@
 // is false, else etcd's own check bounded to 900 ms (etcd's linearizable
 // read waits 7 s on a member that has just lost its quorum but still
 // believes in a leader). zkgate's own gRPC services (namespace, recipes)
-// refuse with the same Unavailable "no quorum" while Serving is false,
-// rather than wait for etcd's request timeout. etcd's own API is left as
+// refuse with the same Unavailable "no quorum" once the quorum has been
+// lost for longer than an election (gateway.Engine.QuorumLost), rather
+// than wait for etcd's request timeout; during an election they wait for
+// the new leader, as etcd's requests do. etcd's own API is left as
 // etcd serves it.
 //
 // The ZooKeeper port (--zk-listen, --zk-secure-listen) is opened and served

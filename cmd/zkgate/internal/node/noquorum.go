@@ -336,7 +336,9 @@ func (q *connQueue) Addr() net.Addr { return q.addr }
 
 // noQuorumInterceptors fail zkgate's own services (the namespace and the
 // recipes) at once with Unavailable (NoQuorum) while the engine reports
-// that the member cannot serve (gateway.Engine.Serving), as a ZooKeeper
+// that the member has lost its quorum (gateway.Engine.QuorumLost: for
+// longer than an election, during which requests wait for the new
+// leader as etcd's own do), as a ZooKeeper
 // server without a quorum refuses its clients. Without them a write would
 // wait for etcd's request timeout and a read would answer from a member
 // cut off from the cluster. etcd's own API is left as etcd serves it.
@@ -348,7 +350,7 @@ func (n *Node) noQuorumInterceptors() []grpc.ServerOption {
 		n.mu.Lock()
 		eng := n.engine
 		n.mu.Unlock()
-		if eng == nil || eng.Serving() {
+		if eng == nil || !eng.QuorumLost() {
 			return nil
 		}
 		return status.Error(codes.Unavailable, NoQuorum)
