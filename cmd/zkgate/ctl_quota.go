@@ -114,6 +114,15 @@ func oneQuotaFlag(cmd *cobra.Command, required bool) (string, error) {
 	return set[0], nil
 }
 
+// quotaFlagArgs checks the limit flags with the arguments, before ctl
+// dials, so that a usage mistake is one whether or not a node answers.
+func quotaFlagArgs(required bool) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, _ []string) error {
+		_, err := oneQuotaFlag(cmd, required)
+		return err
+	}
+}
+
 func addQuotaFlags(cmd *cobra.Command, set bool, v *quotaTrack, del *[4]bool) {
 	f := cmd.Flags()
 	if set {
@@ -144,7 +153,7 @@ func (q *quotaTrack) field(n string) *int64 {
 
 func ctlSetQuota(o *ctlOptions) *cobra.Command {
 	var v quotaTrack
-	cmd := verb(o, "setquota -n|-b|-N|-B VAL PATH", "Set a quota limit of PATH (stored as ZooKeeper 3.8 does, not enforced)", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+	cmd := verb(o, "setquota -n|-b|-N|-B VAL PATH", "Set a quota limit of PATH (stored as ZooKeeper 3.8 does, not enforced)", cobra.MatchAll(cobra.ExactArgs(1), quotaFlagArgs(true)), func(cmd *cobra.Command, c *ctlClient, args []string) error {
 		p := args[0]
 		which, err := oneQuotaFlag(cmd, true)
 		if err != nil {
@@ -374,7 +383,7 @@ A PATH without a quota is an error (exit status 1).` + quotaHelp
 
 func ctlDelQuota(o *ctlOptions) *cobra.Command {
 	var del [4]bool
-	cmd := verb(o, "delquota [-n|-b|-N|-B] PATH", "Remove the quota of PATH, or one of its limits", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+	cmd := verb(o, "delquota [-n|-b|-N|-B] PATH", "Remove the quota of PATH, or one of its limits", cobra.MatchAll(cobra.ExactArgs(1), quotaFlagArgs(false)), func(cmd *cobra.Command, c *ctlClient, args []string) error {
 		p := args[0]
 		which, err := oneQuotaFlag(cmd, false)
 		if err != nil {

@@ -19,11 +19,14 @@ import (
 
 func ctlLs(o *ctlOptions) *cobra.Command {
 	var recursive, withStat, watch bool
-	cmd := verb(o, "ls [-s] [-w] [-R] PATH", "List the children of PATH (-s: and its Stat; -w: then wait for a change of them)", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
-		root := args[0]
+	noRecursiveWith := func(cmd *cobra.Command, _ []string) error {
 		if recursive && (withStat || watch) {
 			return &usageError{cmd: cmd, err: fmt.Errorf("-R cannot be combined with -s or -w")}
 		}
+		return nil
+	}
+	cmd := verb(o, "ls [-s] [-w] [-R] PATH", "List the children of PATH (-s: and its Stat; -w: then wait for a change of them)", cobra.MatchAll(cobra.ExactArgs(1), noRecursiveWith), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		root := args[0]
 		if !recursive {
 			read := func() (int64, error) {
 				ctx, cancel := c.ctx()

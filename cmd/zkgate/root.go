@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -115,6 +116,10 @@ func strictArgs(c *cobra.Command) {
 	}
 	c.Args = func(cmd *cobra.Command, args []string) error {
 		if err := check(cmd, args); err != nil {
+			var ue *usageError
+			if errors.As(err, &ue) {
+				return err
+			}
 			return &usageError{cmd: cmd, err: err}
 		}
 		return nil
