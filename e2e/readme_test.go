@@ -59,8 +59,9 @@ type readmeRunner struct {
 	single   *strings.Replacer
 	defaults map[string]string // address or dir -> what the default node uses it for
 
-	clusterOnce sync.Once
-	cluster     *strings.Replacer
+	clusterOnce  sync.Once
+	cluster      *strings.Replacer
+	clusterNodes []*harness.Node
 }
 
 func newReadmeRunner(t *testing.T, dir string, n *harness.Node) *readmeRunner {
@@ -196,6 +197,7 @@ func readmeServeAddresses(yaml string) map[string]string {
 func (r *readmeRunner) startCluster() *strings.Replacer {
 	r.clusterOnce.Do(func() {
 		c := harness.StartCluster(r.t, 3)
+		r.clusterNodes = c.Nodes
 		var pairs []string
 		for i, n := range c.Nodes {
 			p := fmt.Sprint(i + 1)
@@ -240,7 +242,8 @@ func readmeHostPort(u string) string {
 
 // TestReadme_ExamplesRun runs every example of README.md in order against
 // a fresh node (and, for the cluster section, a fresh three-node
-// cluster), then checks that a broken example of each kind fails.
+// cluster), checks that none of those nodes logged a warning or an error
+// for it, then checks that a broken example of each kind fails.
 func TestReadme_ExamplesRun(t *testing.T) {
 	t.Parallel()
 	root, err := filepath.Abs("..")
@@ -255,6 +258,14 @@ func TestReadme_ExamplesRun(t *testing.T) {
 	r := newReadmeRunner(t, root, n)
 	if err := r.run("README.md", string(doc)); err != nil {
 		t.Fatal(err)
+	}
+	// Nothing the README does is a fault: at the default log level no
+	// node logs a warning or an error for it (nor for the cluster's
+	// bootstrap).
+	for _, node := range append([]*harness.Node{n}, r.clusterNodes...) {
+		if w := warnings(node.Log()); len(w) > 0 {
+			t.Errorf("%s logged at warn or error level while the README ran:\n%s", node.Name, strings.Join(w, "\n"))
+		}
 	}
 
 	// The same runner must fail on a broken example, naming its line.
