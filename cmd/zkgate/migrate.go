@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/grpc"
 
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/migrate"
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/zkdial"
@@ -31,6 +32,7 @@ type migrateEnds struct {
 	fromAuth, toAuth []string
 	path             string
 	dialTimeout      time.Duration // the source's: its session within this
+	commandTimeout   time.Duration // each request to zkgate within this
 }
 
 func (m *migrateEnds) flags(cmd *cobra.Command) {
@@ -41,6 +43,20 @@ func (m *migrateEnds) flags(cmd *cobra.Command) {
 	f.StringSliceVar(&m.toAuth, "to-auth", nil, "Auth on the destination, scheme:credentials; repeatable")
 	f.StringVar(&m.path, "path", "/", "The subtree to work on")
 	f.DurationVar(&m.dialTimeout, "dial-timeout", zkdial.DefaultDialTimeout, "How long to wait for a session with the source ZooKeeper (--from), its addresses sharing it, and for a node of --to to answer")
+	f.DurationVar(&m.commandTimeout, "command-timeout", defaultCommandTimeout, "Time limit of each request to the destination (--to), retries on other endpoints included")
+}
+
+// requestTimeout bounds each unary request on a connection (streams, such
+// as watches, are left as they are).
+type requestTimeout struct {
+	grpc.ClientConnInterface
+	d time.Duration
+}
+
+func (c requestTimeout) Invoke(ctx context.Context, method string, args, reply any, opts ...grpc.CallOption) error {
+	ctx, cancel := context.WithTimeout(ctx, c.d)
+	defer cancel()
+	return c.ClientConnInterface.Invoke(ctx, method, args, reply, opts...)
 }
 
 // open connects to both ends.
@@ -57,6 +73,9 @@ func (m *migrateEnds) open(ctx context.Context) (*migrate.ZooKeeper, *migrate.Zk
 	if m.dialTimeout <= 0 {
 		return nil, nil, nil, fmt.Errorf("--dial-timeout %s: must be positive", m.dialTimeout)
 	}
+	if m.commandTimeout <= 0 {
+		return nil, nil, nil, fmt.Errorf("--command-timeout %s: must be positive", m.commandTimeout)
+	}
 	src, err := migrate.DialZooKeeper(ctx, m.from, m.fromAuth, m.dialTimeout)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("source: %w", err)
@@ -67,7 +86,7 @@ func (m *migrateEnds) open(ctx context.Context) (*migrate.ZooKeeper, *migrate.Zk
 		src.Close()
 		return nil, nil, nil, fmt.Errorf("destination: %w", err)
 	}
-	dst, err := migrate.NewZkgate(conn, m.toAuth)
+	dst, err := migrate.NewZkgate(requestTimeout{conn, m.commandTimeout}, m.toAuth)
 	if err != nil {
 		src.Close()
 		conn.Close()
