@@ -127,14 +127,4 @@ func localIP(hostport string) (string, error) {
 
 // ctlVersion is zkCli.sh's version: it prints zkgate's versions, as
 // "zkgate version" does, without connecting.
-func ctlVersion() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the versions of zkgate, the embedded etcd and Go",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprint(cmd.OutOrStdout(), versionText())
-			return err
-		},
-	}
-}
+func ctlVersion() *cobra.Command { return newVersionCommand() }
