@@ -233,6 +233,55 @@ func TestLockLost_HolderNodePartitioned(t *testing.T) {
 	if d := time.Since(start); d > 6*time.Second {
 		t.Fatalf("a command ignoring SIGTERM ran %s after the partition", d)
 	}
+
+	p.Close()
+
+	// The command's own children stop with it: a script that the signal
+	// ends leaves no child holding on to the lost lock.
+	p, proxied = clientProxy(t, target.Host)
+	pidFile := filepath.Join(t.TempDir(), "child")
+	a = exec.Command(harness.Zkgate(t), "lock", "--endpoints", proxied, "--session-timeout", "3s", "--kill-after", "1s",
+		"/locks/family", "--", "sh", "-c", `sleep 60 & echo $! > "$1.tmp"; mv "$1.tmp" "$1"; wait`, "family", pidFile)
+	aErr.Reset()
+	a.Stderr = &aErr
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var child int
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if b, err := os.ReadFile(pidFile); err == nil {
+			if child, err = strconv.Atoi(strings.TrimSpace(string(b))); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the command never started its child")
+		}
+	}
+	t.Cleanup(func() { _ = syscall.Kill(child, syscall.SIGKILL) })
+	p.BlackholeTx()
+	p.BlackholeRx()
+	if code := waitExit(t, a, 15*time.Second); code != 1 || !strings.Contains(aErr.String(), "lost") {
+		t.Fatalf("exit %d, stderr %q; want 1 and the lock lost", code, aErr.String())
+	}
+	for deadline := time.Now().Add(5 * time.Second); alive(child); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the command's child %d still runs after the lock was lost", child)
+		}
+	}
+}
+
+// alive reports whether process pid runs (a zombie does not).
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// pid (comm) state ...: the state follows the last ')'.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z'
 }
 
 // clientProxy is a TCP proxy (etcd's pkg/proxy) to target; it returns

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -220,32 +221,57 @@ keepalive it warns that the session is suspended.`,
 				"ZKGATE_LOCK_TOKEN="+strconv.FormatInt(key.GetToken(), 10),
 				"ZKGATE_LOCK_SEQUENCE="+strconv.FormatInt(key.GetSequence(), 10),
 			)
+			// Unless it may read the terminal, the command runs in a
+			// process group of its own, and signals go to the whole
+			// group: a script's children stop with it. (A group that is
+			// not the terminal's foreground one would be stopped by its
+			// first read of the terminal.)
+			group := !isTerminal(os.Stdin)
+			c.SysProcAttr = &syscall.SysProcAttr{Setpgid: group}
 			if err := c.Start(); err != nil {
 				release()
 				return fmt.Errorf("lock: starting %s: %w", command[0], err)
 			}
+			signal := func(sig syscall.Signal) {
+				if group {
+					_ = syscall.Kill(-c.Process.Pid, sig)
+				} else {
+					_ = c.Process.Signal(sig)
+				}
+			}
 			exited := make(chan error, 1)
 			go func() { exited <- c.Wait() }()
-			var runErr error
-			select {
-			case runErr = <-exited:
-			case <-s.Done():
-				// Lost: the command must stop before anyone else can hold
-				// the lock.
-				_ = c.Process.Signal(syscall.SIGTERM)
+			// lost stops the command before anyone else can hold the
+			// lock: SIGTERM, then SIGKILL after --kill-after.
+			lost := func() error {
+				signal(syscall.SIGTERM)
 				sent := "SIGTERM"
 				select {
 				case <-exited:
 				case <-time.After(killAfter):
-					_ = c.Process.Kill()
+					signal(syscall.SIGKILL)
 					sent = "SIGTERM, then SIGKILL"
 					<-exited
 				}
+				if group {
+					signal(syscall.SIGKILL) // what is left of its group
+				}
 				return exitError{fmt.Sprintf("lock on %s lost while %s ran (%v): sent it %s", path, command[0], s.Err(), sent), 1}
+			}
+			var runErr error
+			select {
+			case runErr = <-exited:
+			case <-s.Done():
+				return lost()
 			case <-ctx.Done():
-				// Interrupted: pass it on, wait for the command, release.
-				_ = c.Process.Signal(syscall.SIGTERM)
-				runErr = <-exited
+				// Interrupted: pass it on, wait for the command, release;
+				// unless the lock is lost meanwhile.
+				signal(syscall.SIGTERM)
+				select {
+				case runErr = <-exited:
+				case <-s.Done():
+					return lost()
+				}
 			}
 			if err := release(); err != nil {
 				return err
@@ -345,4 +371,10 @@ candidate.`,
 	o.flags(cmd)
 	cmd.Flags().BoolVarP(&listen, "listen", "l", false, "Only observe the leader")
 	return cmd
+}
+
+// isTerminal reports whether f is a terminal.
+func isTerminal(f *os.File) bool {
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }

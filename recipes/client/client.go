@@ -33,6 +33,8 @@ type Session struct {
 	auth     []*zkgatepb.AuthInfo
 	zxid     atomic.Int64 // highest zxid seen
 	listener func(State)
+	pending  []State       // changes of state the listener has yet to hear (mu)
+	wake     chan struct{} // a change is pending
 
 	stop      chan struct{}
 	done      chan struct{}
@@ -95,8 +97,9 @@ func WithAuth(scheme, credentials string) Option {
 }
 
 // WithStateListener calls f at each change of the session's State, in
-// order, from the goroutine that keeps the session alive: f must return
-// quickly. Lost is the last call; Close makes no call.
+// order, from a goroutine of its own: a slow f (or one that calls Close)
+// never delays the keepalives or the loss of the session. Lost is the
+// last call; Close makes no call.
 func WithStateListener(f func(State)) Option { return func(o *sessionOptions) { o.listener = f } }
 
 // ErrSessionEnded is returned once the session has ended (closed, expired
@@ -140,6 +143,10 @@ func NewSession(ctx context.Context, conn grpc.ClientConnInterface, opts ...Opti
 		timeout: time.Duration(resp.GetTimeoutMs()) * time.Millisecond, auth: o.auth,
 		listener: o.listener,
 		stop:     make(chan struct{}), done: make(chan struct{}),
+		wake: make(chan struct{}, 1),
+	}
+	if s.listener != nil {
+		go s.deliverStates()
 	}
 	go s.keepAlive(sent)
 	return s, nil
@@ -197,9 +204,41 @@ func (s *Session) setState(st State) {
 	s.mu.Lock()
 	changed := s.state != st
 	s.state = st
+	if changed && s.listener != nil {
+		s.pending = append(s.pending, st)
+	}
 	s.mu.Unlock()
 	if changed && s.listener != nil {
-		s.listener(st)
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// deliverStates calls the listener with each change of state, in order,
+// until Lost or the session's end.
+func (s *Session) deliverStates() {
+	for {
+		ended := false
+		select {
+		case <-s.wake:
+		case <-s.done:
+			ended = true
+		}
+		s.mu.Lock()
+		states := s.pending
+		s.pending = nil
+		s.mu.Unlock()
+		for _, st := range states {
+			s.listener(st)
+			if st == Lost {
+				return
+			}
+		}
+		if ended {
+			return
+		}
 	}
 }
 

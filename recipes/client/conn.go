@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/status"
 
 	"github.com/zkgate/zkgate/schema/zkgatepb"
@@ -109,7 +110,14 @@ func Dial(ctx context.Context, endpoints []string, opts ...DialOption) (*Conn, e
 			creds = credentials.NewTLS(e.tls)
 		}
 		e.cc, err = grpc.NewClient(host, grpc.WithTransportCredentials(creds),
-			grpc.WithConnectParams(grpcConnectParams(o.dialTimeout)))
+			grpc.WithConnectParams(grpcConnectParams(o.dialTimeout)),
+			// A request that waits (Lock, Campaign, a watch) on a node
+			// that froze or whose network went silent ends when a ping
+			// goes unanswered, instead of waiting for ever. 10 s is the
+			// shortest interval gRPC allows and above etcd's enforced
+			// minimum (5 s); pings only while requests are open, as
+			// etcd's server permits.
+			grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 10 * time.Second, Timeout: max(o.dialTimeout, time.Second)}))
 		if err != nil {
 			c.Close()
 			return nil, fmt.Errorf("%s: %w", ep, err)
@@ -284,22 +292,26 @@ func (c *Conn) Invoke(ctx context.Context, method string, args, reply any, opts 
 		i := c.pick()
 		actx, cancel := ctx, context.CancelFunc(func() {})
 		if retry {
-			if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > c.o.attempt {
-				actx, cancel = context.WithTimeout(ctx, c.o.attempt)
-			}
+			actx, cancel = context.WithTimeout(ctx, c.attemptTimeout(ctx))
 		}
 		err := c.eps[i].cc.Invoke(actx, method, args, reply, opts...)
-		// No answer within the attempt's own deadline, the caller's not
-		// passed (the server may reset the stream at the deadline a
-		// moment before the timer here fires: gRPC then says
-		// DeadlineExceeded too).
-		silent := retry && ctx.Err() == nil && (errors.Is(actx.Err(), context.DeadlineExceeded) || status.Code(err) == codes.DeadlineExceeded)
+		// No answer within the attempt's deadline (the server may reset
+		// the stream at the deadline a moment before the timer here
+		// fires: gRPC then says DeadlineExceeded too). silent: the
+		// caller's own deadline has not passed, so there is time to ask
+		// another endpoint.
+		timedOut := retry && (errors.Is(actx.Err(), context.DeadlineExceeded) || status.Code(err) == codes.DeadlineExceeded)
+		silent := timedOut && ctx.Err() == nil
 		cancel()
 		if err == nil {
 			return nil
 		}
 		endpointFault := endpointFailure(err)
-		if endpointFault || silent {
+		// A node that does not answer, or answers that it has no leader
+		// or no quorum, is left for the next endpoint: a node cut off
+		// from its cluster keeps its connection ready and answers every
+		// request so.
+		if endpointFault || timedOut || betweenLeaders(err) {
 			c.failed(i)
 		}
 		if !retry || ctx.Err() != nil || !(endpointFault || betweenLeaders(err) || silent) {
@@ -313,6 +325,27 @@ func (c *Conn) Invoke(ctx context.Context, method string, args, reply any, opts 
 		}
 	}
 }
+
+// attemptTimeout is how long one attempt of a retryable request may
+// take: the dial timeout, but at most half of what is left of ctx when
+// there is another endpoint to try, so that a silent node leaves time to
+// ask the next one (a session's keepalive has a third of the session
+// timeout or less).
+func (c *Conn) attemptTimeout(ctx context.Context) time.Duration {
+	a := c.o.attempt
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return a
+	}
+	left := time.Until(dl)
+	if len(c.eps) > 1 && left/2 >= minAttempt {
+		left /= 2
+	}
+	return min(a, left)
+}
+
+// minAttempt is the shortest attempt worth halving the time left for.
+const minAttempt = 100 * time.Millisecond
 
 // NewStream opens a stream on the current endpoint (watches, Observe);
 // streams are not retried: their callers resume them.

@@ -90,11 +90,7 @@ var noisyWarnings = map[string]bool{
 	"cannot detect process memory limit; proceed":                                          true,
 	"set initial cluster version to 3.0 due to invalid cluster version":                    true,
 	"skipped leadership transfer for single voting member cluster":                         true,
-	"stopping insecure grpc server due to error":                                           true,
-	"stopped insecure grpc server due to error":                                            true,
-	"stopping secure grpc server due to error":                                             true,
-	"stopped secure grpc server due to error":                                              true,
-	"serve peer tls failed":                                                                true,
+	"serve peer tls failed": true,
 	// A new cluster: the storage version monitor runs before the
 	// cluster version is agreed and tries again a few seconds later.
 	"Failed to detect schema version":  true,
@@ -150,6 +146,13 @@ var shutdownNoise = map[string]bool{
 	// Stopping a whole cluster: the last leader has no peer to hand
 	// leadership to.
 	"leadership transfer failed": true,
+	// etcd's client gRPC servers end with an error when their listener
+	// is closed; while the node runs, that is a port that stopped
+	// serving.
+	"stopping insecure grpc server due to error": true,
+	"stopped insecure grpc server due to error":  true,
+	"stopping secure grpc server due to error":   true,
+	"stopped secure grpc server due to error":    true,
 }
 
 // routineByFields are warnings that are routine or not depending on

@@ -142,7 +142,7 @@ func Start(ctx context.Context, cfg config.Config, logs *logging.Loggers) (*Node
 			s.e.Server.HardStop()
 			s.e.Close()
 			lock.release()
-			n.closeZKListener()
+			n.stopZK()
 			return nil, err
 		}
 		n.notReady = nr

@@ -100,6 +100,17 @@ func (n *Node) serveNotReady() (*notReadyServer, error) {
 		Protocols:         protocols,
 		ReadHeaderTimeout: 5 * time.Second,
 		ErrorLog:          zap.NewStdLog(zap.NewNop()), // failed handshakes are the client's business
+		// A connection the server takes up just as it is closed (after
+		// the member became ready) goes back too, not left open.
+		ConnState: func(c net.Conn, st http.ConnState) {
+			if st == http.StateNew {
+				select {
+				case <-s.ready:
+					c.Close()
+				default:
+				}
+			}
+		},
 	}
 	for _, l := range n.etcd.Clients {
 		q := newConnQueue(l.Addr())
