@@ -152,8 +152,11 @@ session timeout. If no keepalive succeeds for nine tenths of the session
 timeout (every endpoint down or cut off; or the session expired), the lock is
 lost: zkgate lock sends the command SIGTERM (and SIGKILL --kill-after later,
 if it still runs), says on stderr that the lock was lost, and exits with
-status 1. It does so before the server can expire the session, so before
-another holder can get the lock. After a third of the timeout without a
+status 1. The SIGTERM comes before the server can expire the session, so
+before another holder can get the lock; a command that ignores it runs on
+until the SIGKILL. Unless its standard input is a terminal, the command runs
+in a process group of its own and the signals go to the whole group, so a
+script's children stop with it. After a third of the timeout without a
 keepalive it warns that the session is suspended.`,
 		Example: `  zkgate lock /locks/backup -- ./backup.sh
   zkgate lock --session-timeout 5s /locks/deploy`,
