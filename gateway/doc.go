@@ -93,6 +93,11 @@ Serving (quorum.go) tells the ZooKeeper port whether this node can keep
 sessions alive: its member knows a leader (Config.HasLeader) and a
 linearizable read, made every 500 ms, has succeeded within 3 s. A member
 that hears its leader but cannot be heard only fails the second check.
+QuorumLost is the second check alone: true once the member has been cut
+off for longer than an election, which is when zkgate's gRPC services
+refuse with "no quorum" (during an election they wait for the new
+leader). The probe logs one line when the quorum has been lost for 3 s
+and one when it is back, not one per probe.
 
 # Watches
 
