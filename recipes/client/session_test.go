@@ -87,6 +87,16 @@ func (l *stateLog) add(st State) {
 	l.st = append(l.st, st)
 }
 
+// await returns the states heard once there are n of them (listeners
+// are called from a goroutine of their own, after the change), or what
+// there is after a bound.
+func (l *stateLog) await(n int) []State {
+	for deadline := time.Now().Add(5 * time.Second); len(l.states()) < n && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return l.states()
+}
+
 func (l *stateLog) states() []State {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -136,7 +146,7 @@ func TestSession_LostBeforeServerCanExpire(t *testing.T) {
 			if expiry := f.lastRenewal().Add(timeout); !lostAt.Before(expiry) {
 				t.Fatalf("lost %s after the server could expire the session", lostAt.Sub(expiry))
 			}
-			if got := log.states(); len(got) != 2 || got[0] != Suspended || got[1] != Lost {
+			if got := log.await(2); len(got) != 2 || got[0] != Suspended || got[1] != Lost {
 				t.Fatalf("states %v, want [suspended lost]", got)
 			}
 			if !errors.Is(s.Err(), ErrSessionLost) || !errors.Is(s.Err(), ErrSessionEnded) || s.State() != Lost {
@@ -185,7 +195,7 @@ func TestSession_SuspendedThenConnected(t *testing.T) {
 		t.Fatalf("session ended: %v", s.Err())
 	default:
 	}
-	if got := log.states(); len(got) != 2 || got[0] != Suspended || got[1] != Connected {
+	if got := log.await(2); len(got) != 2 || got[0] != Suspended || got[1] != Connected {
 		t.Fatalf("states %v, want [suspended connected]", got)
 	}
 }
@@ -279,4 +289,40 @@ type noNodeServer struct {
 func (s *noNodeServer) GetData(context.Context, *zkgatepb.GetDataRequest) (*zkgatepb.GetDataResponse, error) {
 	s.calls.Add(1)
 	return nil, status.Error(codes.NotFound, "KeeperErrorCode = NoNode for /a")
+}
+
+// TestSession_ListenerMayClose: a listener that closes its session when
+// it hears Lost (Curator's usual pattern) does not hang the session.
+func TestSession_ListenerMayClose(t *testing.T) {
+	f, ep := serveFake(t)
+	ctx := context.Background()
+	conn, err := Dial(ctx, []string{ep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var s *Session
+	ready := make(chan struct{})
+	closed := make(chan error, 1)
+	s, err = NewSession(ctx, conn, WithTimeout(1200*time.Millisecond), WithStateListener(func(st State) {
+		if st == Lost {
+			<-ready
+			closed <- s.Close()
+		}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(ready)
+	f.failing.Store(true)
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close from the listener did not return")
+	}
+	select {
+	case <-s.Done():
+	default:
+		t.Fatal("session not done after Lost")
+	}
 }
