@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -154,9 +153,8 @@ lost: zkgate lock sends the command SIGTERM (and SIGKILL --kill-after later,
 if it still runs), says on stderr that the lock was lost, and exits with
 status 1. The SIGTERM comes before the server can expire the session, so
 before another holder can get the lock; a command that ignores it runs on
-until the SIGKILL. Unless its standard input is a terminal, the command runs
-in a process group of its own and the signals go to the whole group, so a
-script's children stop with it. After a third of the timeout without a
+until the SIGKILL. The signals go to the command and every process it
+started, so a script's children stop with it. After a third of the timeout without a
 keepalive it warns that the session is suspended.`,
 		Example: `  zkgate lock /locks/backup -- ./backup.sh
   zkgate lock --session-timeout 5s /locks/deploy`,
@@ -224,24 +222,16 @@ keepalive it warns that the session is suspended.`,
 				"ZKGATE_LOCK_TOKEN="+strconv.FormatInt(key.GetToken(), 10),
 				"ZKGATE_LOCK_SEQUENCE="+strconv.FormatInt(key.GetSequence(), 10),
 			)
-			// Unless it may read the terminal, the command runs in a
-			// process group of its own, and signals go to the whole
-			// group: a script's children stop with it. (A group that is
-			// not the terminal's foreground one would be stopped by its
-			// first read of the terminal.)
-			group := !isTerminal(os.Stdin)
-			c.SysProcAttr = &syscall.SysProcAttr{Setpgid: group}
 			if err := c.Start(); err != nil {
 				release()
 				return fmt.Errorf("lock: starting %s: %w", command[0], err)
 			}
-			signal := func(sig syscall.Signal) {
-				if group {
-					_ = syscall.Kill(-c.Process.Pid, sig)
-				} else {
-					_ = c.Process.Signal(sig)
-				}
-			}
+			// Signals go to the command and every process it started (a
+			// script's children stop with it). The command stays in
+			// zkgate's process group, so whatever stops that group (a
+			// terminal's Ctrl-C, a supervisor) stops the command too.
+			tree := &processTree{root: c.Process.Pid}
+			signal := tree.signal
 			exited := make(chan error, 1)
 			go func() { exited <- c.Wait() }()
 			// lost stops the command before anyone else can hold the
@@ -256,9 +246,7 @@ keepalive it warns that the session is suspended.`,
 					sent = "SIGTERM, then SIGKILL"
 					<-exited
 				}
-				if group {
-					signal(syscall.SIGKILL) // what is left of its group
-				}
+				signal(syscall.SIGKILL) // what is left of its children
 				return exitError{fmt.Sprintf("lock on %s lost while %s ran (%v): sent it %s", path, command[0], s.Err(), sent), 1}
 			}
 			var runErr error
@@ -376,8 +364,66 @@ candidate.`,
 	return cmd
 }
 
-// isTerminal reports whether f is a terminal.
-func isTerminal(f *os.File) bool {
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
+// processTree is a command and the processes it started, found through
+// /proc (Linux). Each is known by its pid and its start time, so that a
+// pid reused by another process is never signalled.
+type processTree struct {
+	root  int
+	known map[int]string // pid -> start time (/proc/PID/stat field 22)
+}
+
+// signal sends sig to every process of the tree: those known before and
+// still running, and those below the root now.
+func (t *processTree) signal(sig syscall.Signal) {
+	if t.known == nil {
+		t.known = map[int]string{}
+	}
+	parents := map[int][]int{}
+	starts := map[int]string{}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if ppid, start, ok := procStat(pid); ok {
+			parents[ppid] = append(parents[ppid], pid)
+			starts[pid] = start
+		}
+	}
+	if _, ok := starts[t.root]; ok {
+		for queue := []int{t.root}; len(queue) > 0; queue = queue[1:] {
+			pid := queue[0]
+			if _, seen := t.known[pid]; !seen {
+				t.known[pid] = starts[pid]
+			}
+			queue = append(queue, parents[pid]...)
+		}
+	}
+	for pid, start := range t.known {
+		if starts[pid] == start {
+			_ = syscall.Kill(pid, sig)
+		}
+	}
+}
+
+// procStat reads a process's parent pid and start time from
+// /proc/PID/stat; a zombie counts as gone.
+func procStat(pid int) (ppid int, start string, ok bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, "", false
+	}
+	// "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0, "", false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	// f[0] is field 3 (state), so field n is f[n-3].
+	if len(f) < 20 || f[0] == "Z" {
+		return 0, "", false
+	}
+	ppid, err = strconv.Atoi(f[1])
+	return ppid, f[19], err == nil
 }
