@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"context"
 	"net"
+	"net/url"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -218,5 +221,59 @@ func TestFailover_WaiterMovesWithItsSession(t *testing.T) {
 	ev := holderEvents(t, file)
 	if ev["B start"] <= ev["A end"] {
 		t.Fatalf("waiter started before the holder ended: %v", ev)
+	}
+}
+
+// TestFailover_ObserverMovesToAnotherNode: `zkgate elect -l` with every
+// node listed keeps observing when the node it observes through dies,
+// and prints the next leader once.
+func TestFailover_ObserverMovesToAnotherNode(t *testing.T) {
+	c := harness.StartCluster(t, 3)
+	n1, n2, n3 := c.Nodes[0].ClientURL, c.Nodes[1].ClientURL, c.Nodes[2].ClientURL
+	alpha := startCLI(t, "elect", "--endpoints", n2, "--session-timeout", "4s", "/election/moving", "alpha")
+	if node := alpha.line(30 * time.Second); !strings.HasPrefix(node, "/election/moving/") {
+		t.Fatalf("leader printed %q", node)
+	}
+	alpha.line(5 * time.Second)
+	// The observer lists node1 and, through a proxy that first answers
+	// nothing, node2: it starts on node1.
+	u2, err := url.Parse(n2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, proxied := clientProxy(t, u2.Host)
+	p.BlackholeTx()
+	p.BlackholeRx()
+	obs := startCLI(t, "elect", "-l", "--endpoints", n1+","+proxied, "--session-timeout", "4s", "/election/moving")
+	next := func(want string) {
+		t.Helper()
+		obs.line(30 * time.Second) // the leader's znode
+		if v := obs.line(5 * time.Second); v != want {
+			t.Fatalf("observer saw leader %q, want %q", v, want)
+		}
+	}
+	next("alpha")
+	p.UnblackholeTx()
+	p.UnblackholeRx()
+	c.Nodes[0].Kill()
+	c.Leader(10 * time.Second)
+	beta := startCLI(t, "elect", "--endpoints", n3, "--session-timeout", "4s", "/election/moving", "beta")
+	waitChildren(t, c.Nodes[2], "/election/moving", 2)
+	_ = alpha.cmd.Process.Signal(syscall.SIGINT) // resigns
+	<-alpha.done
+	if beta.line(30*time.Second) == "" {
+		t.Fatal("beta not elected")
+	}
+	next("beta")
+	// No leader printed twice: nothing more comes while beta leads.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if !obs.quiet(ctx) {
+		t.Fatal("observer printed again without a change of leader")
+	}
+	select {
+	case <-obs.done:
+		t.Fatal("observer exited")
+	default:
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -294,7 +295,8 @@ znode and PROPOSAL, and leads until interrupted (Ctrl-C or SIGTERM); then it
 resigns.
 
 With -l it only observes: it prints the leader's znode and value, then again
-at each change of leader or value, until interrupted.
+at each change of leader or value, until interrupted. When the node it
+observes through goes away, it goes on through another of --endpoints.
 
 Leadership belongs to a session this process keeps alive, through any of
 --endpoints that answers: if the process dies, another candidate takes over
@@ -324,13 +326,7 @@ candidate.`,
 			e := client.NewElection(s, path, o.recipeOpts()...)
 			out := cmd.OutOrStdout()
 			if listen {
-				for l := range e.Observe(ctx) {
-					fmt.Fprintf(out, "%s\n%s\n", l.Key.GetNode(), l.Value)
-				}
-				if ctx.Err() != nil {
-					return nil
-				}
-				return errors.New("elect: the observation ended")
+				return observe(ctx, e, s, path, out, o.commandTimeout)
 			}
 			err = e.Campaign(ctx, []byte(args[1]))
 			for err != nil && ctx.Err() == nil && s.Err() == nil && nodeFailed(err) {
@@ -426,4 +422,42 @@ func procStat(pid int) (ppid int, start string, ok bool) {
 	}
 	ppid, err = strconv.Atoi(f[1])
 	return ppid, f[19], err == nil
+}
+
+// observe prints the leader of e's election, then each change of leader
+// or value, until ctx ends. When the observation's node goes away, it
+// observes again through another of the endpoints (printing only what
+// changed meanwhile); it fails on an error of the server's (NoAuth, a
+// bad path), once no observation could be made for retryFor, or when
+// the session is lost.
+func observe(ctx context.Context, e *client.Election, s *client.Session, path string, out io.Writer, retryFor time.Duration) error {
+	var lastNode string
+	var lastValue []byte
+	failingSince := time.Now()
+	for {
+		for l := range e.Observe(ctx) {
+			failingSince = time.Now()
+			if l.Key.GetNode() == lastNode && bytes.Equal(l.Value, lastValue) {
+				continue // seen before the observation moved
+			}
+			lastNode, lastValue = l.Key.GetNode(), l.Value
+			fmt.Fprintf(out, "%s\n%s\n", lastNode, lastValue)
+		}
+		err := e.ObserveErr()
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil && !nodeFailed(err):
+			return fmt.Errorf("elect: %w", client.Describe(err))
+		case s.Err() != nil:
+			return fmt.Errorf("elect: observing %s: %w", path, s.Err())
+		case time.Since(failingSince) > retryFor:
+			return fmt.Errorf("elect: observing %s: no node answered for %s: %w", path, retryFor, client.Describe(err))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }

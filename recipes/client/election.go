@@ -16,8 +16,9 @@ type Election struct {
 	path string
 	o    recipeOptions
 
-	mu  sync.Mutex
-	key *zkgatepb.RecipeKey
+	mu         sync.Mutex
+	key        *zkgatepb.RecipeKey
+	observeErr error // why the last Observe ended
 }
 
 // Leader is an election's leader and its value.
@@ -115,26 +116,48 @@ func (e *Election) Leader(ctx context.Context) (Leader, error) {
 }
 
 // Observe sends the leader, then each change of leader or value, until
-// ctx is done or the stream fails; then the channel is closed.
+// ctx is done or the stream fails; then the channel is closed, and
+// ObserveErr says why.
 func (e *Election) Observe(ctx context.Context) <-chan Leader {
 	ch := make(chan Leader)
 	go func() {
 		defer close(ch)
-		stream, err := e.s.el.Observe(ctx, &zkgatepb.ObserveRequest{Ctx: e.s.Context(), Path: e.path, Layout: e.o.layout})
-		if err != nil {
-			return
+		err := e.observe(ctx, ch)
+		if ctx.Err() != nil {
+			err = nil
 		}
-		for {
-			resp, err := stream.Recv()
-			if err != nil {
-				return
-			}
-			select {
-			case ch <- Leader{Key: resp.GetLeader(), Value: resp.GetValue()}:
-			case <-ctx.Done():
-				return
-			}
-		}
+		e.mu.Lock()
+		e.observeErr = err
+		e.mu.Unlock()
 	}()
 	return ch
+}
+
+func (e *Election) observe(ctx context.Context, ch chan<- Leader) error {
+	stream, err := e.s.el.Observe(ctx, &zkgatepb.ObserveRequest{Ctx: e.s.Context(), Path: e.path, Layout: e.o.layout})
+	if err != nil {
+		return err
+	}
+	for {
+		resp, err := stream.Recv()
+		if err != nil {
+			return err
+		}
+		select {
+		case ch <- Leader{Key: resp.GetLeader(), Value: resp.GetValue()}:
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// ObserveErr is why the channel of the last Observe closed: nil if its
+// context ended (or it has not closed yet), else the stream's error
+// (Describe makes it one line for a person). A
+// node that went away (an EndpointError, or codes.Unavailable) is worth
+// observing again: the next Observe goes to another endpoint.
+func (e *Election) ObserveErr() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.observeErr
 }
