@@ -488,6 +488,13 @@ func ctlEphemerals(o *ctlOptions) *cobra.Command {
 		}
 		defer c.ns.CloseSession(context.Background(), &zkgatepb.CloseSessionRequest{SessionId: s.SessionId, Password: s.Password})
 		rc := &zkgatepb.RequestContext{SessionId: s.SessionId, SessionPassword: s.Password, Auth: c.rc.Auth}
+		// The read is served by the node from what it has applied: it
+		// must not be older than the new session's record.
+		synced, err := c.ns.Sync(ctx, &zkgatepb.SyncRequest{Ctx: rc, Path: "/"})
+		if err != nil {
+			return ctlErr(err)
+		}
+		rc.MinZxid = synced.Zxid
 		r, err := c.ns.GetEphemerals(ctx, &zkgatepb.GetEphemeralsRequest{Ctx: rc, Prefix: prefix})
 		if err != nil {
 			return ctlErr(err)
