@@ -77,6 +77,25 @@ func nodeFailed(err error) bool {
 	return errors.As(err, &ee) || status.Code(err) == codes.Unavailable
 }
 
+// retryWait reports whether a wait for a lock or a leadership that broke
+// (err from Lock, Campaign or removeOwnContenders) is worth making again
+// through another node: its node failed, or a request of the clean-up
+// found no answer in time (a leader election under way). Whether the
+// session lives is the caller's check.
+func retryWait(err error) bool {
+	return nodeFailed(err) || status.Code(err) == codes.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded)
+}
+
+// describedError prints as client.Describe prints err (one line for a
+// person) and unwraps to err, for retryWait.
+type describedError struct {
+	prefix string
+	err    error
+}
+
+func (e describedError) Error() string { return e.prefix + client.Describe(e.err).Error() }
+func (e describedError) Unwrap() error { return e.err }
+
 // removeOwnContenders deletes the contenders of session s under path.
 // zkgate lock holds one Mutex per session, so after a Lock call broke
 // with its node, any such contender is that call's orphan: left in the
@@ -95,7 +114,7 @@ func removeOwnContenders(ctx context.Context, s *client.Session, conn *client.Co
 	defer cancel()
 	kids, err := ns.GetChildren(ctx, &zkgatepb.GetChildrenRequest{Ctx: s.Context(), Path: path})
 	if err != nil {
-		return client.Describe(err)
+		return describedError{"listing the contenders of " + path + ": ", err}
 	}
 	for _, k := range kids.GetChildren() {
 		p := strings.TrimSuffix(path, "/") + "/" + k
@@ -107,7 +126,7 @@ func removeOwnContenders(ctx context.Context, s *client.Session, conn *client.Co
 			continue
 		}
 		if _, err := ns.Delete(ctx, &zkgatepb.DeleteRequest{Ctx: s.Context(), Path: p}); err != nil && status.Code(err) != codes.NotFound {
-			return fmt.Errorf("removing the orphan contender %s: %w", p, client.Describe(err))
+			return describedError{"removing the orphan contender " + p + ": ", err}
 		}
 	}
 	return nil
@@ -184,7 +203,7 @@ keepalive it warns that the session is suspended.`,
 			}
 			m := client.NewMutex(s, path, o.recipeOpts(client.Identifier([]byte(identifier)))...)
 			err = m.Lock(ctx)
-			for err != nil && ctx.Err() == nil && s.Err() == nil && nodeFailed(err) {
+			for err != nil && ctx.Err() == nil && s.Err() == nil && retryWait(err) {
 				// The node the wait went through failed; the session
 				// lives on through another: wait again there, without
 				// the contender the broken call may have left.
@@ -329,7 +348,7 @@ candidate.`,
 				return observe(ctx, e, s, path, out, o.commandTimeout)
 			}
 			err = e.Campaign(ctx, []byte(args[1]))
-			for err != nil && ctx.Err() == nil && s.Err() == nil && nodeFailed(err) {
+			for err != nil && ctx.Err() == nil && s.Err() == nil && retryWait(err) {
 				// As lock: campaign again through another node.
 				if err = removeOwnContenders(ctx, s, conn, path, o.commandTimeout); err == nil {
 					err = e.Campaign(ctx, []byte(args[1]))
