@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"go.etcd.io/etcd/pkg/v3/proxy"
-	"go.uber.org/zap"
 
 	"github.com/zkgate/zkgate/e2e/harness"
 )
@@ -289,26 +288,7 @@ func alive(pid int) bool {
 func clientProxy(t *testing.T, target string) (proxy.Server, string) {
 	t.Helper()
 	port := harness.FreePort(t)
-	p := proxy.NewServer(proxy.ServerConfig{
-		Logger: zap.NewNop(),
-		From:   url.URL{Scheme: "tcp", Host: fmt.Sprintf("127.0.0.1:%d", port)},
-		To:     url.URL{Scheme: "tcp", Host: target},
-	})
-	select {
-	case <-p.Ready():
-	case err := <-p.Error():
-		t.Fatal(err)
-	}
-	go func() {
-		for {
-			select {
-			case <-p.Error():
-			case <-p.Done():
-				return
-			}
-		}
-	}()
-	t.Cleanup(func() { p.Close() })
+	p := harness.StartProxy(t, port, target)
 	return p, fmt.Sprintf("http://127.0.0.1:%d", port)
 }
 

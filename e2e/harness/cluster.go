@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -66,28 +65,7 @@ func startCluster(t testing.TB, size int, proxied bool, perNode func(int) []stri
 		if proxied {
 			opts[i].AdvertisePeerPort = FreePort(t)
 			advertise = opts[i].AdvertisePeerPort
-			p := proxy.NewServer(proxy.ServerConfig{
-				Logger: zap.NewNop(),
-				From:   url.URL{Scheme: "tcp", Host: fmt.Sprintf("127.0.0.1:%d", advertise)},
-				To:     url.URL{Scheme: "tcp", Host: fmt.Sprintf("127.0.0.1:%d", opts[i].PeerPort)},
-			})
-			select {
-			case <-p.Ready():
-			case err := <-p.Error():
-				t.Fatalf("peer proxy for %s: %v", opts[i].Name, err)
-			}
-			// The proxy blocks once 16 errors (failed dials to a
-			// stopped member) wait to be read.
-			go func() {
-				for {
-					select {
-					case <-p.Error():
-					case <-p.Done():
-						return
-					}
-				}
-			}()
-			t.Cleanup(func() { p.Close() })
+			p := StartProxy(t, advertise, fmt.Sprintf("127.0.0.1:%d", opts[i].PeerPort))
 			c.Proxies = append(c.Proxies, p)
 		}
 		members = append(members, fmt.Sprintf("%s=http://127.0.0.1:%d", opts[i].Name, advertise))
