@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -23,26 +24,47 @@ import (
 // partition), which Config.HasLeader alone does not.
 const (
 	quorumProbeEvery = 500 * time.Millisecond
-	quorumProbeLimit = time.Second
 	// quorumStaleAfter is longer than an ordinary election (etcd's
 	// default election timeout is 1 s), so that one does not make a
 	// member look cut off.
 	quorumStaleAfter = 3 * time.Second
+	// quorumProbeLimit bounds one probe. A probe that succeeds proves
+	// the quorum as of when it was sent, and probes overlap (one starts
+	// every quorumProbeEvery whether or not the last has returned), so
+	// a slow network (peers hundreds of milliseconds apart) delays the
+	// answers without making the member look cut off: only a quorum that
+	// answers no probe sent in quorumStaleAfter does.
+	quorumProbeLimit = quorumStaleAfter
 )
 
 // quorumProbe holds when a probe last succeeded.
 type quorumProbe struct {
-	lastOK atomic.Int64 // UnixNano
+	lastOK atomic.Int64 // UnixNano of the sending of the newest probe that succeeded
+}
+
+// ok records that a probe sent at sent succeeded, keeping the newest.
+func (q *quorumProbe) ok(sent time.Time) {
+	t := sent.UnixNano()
+	for {
+		old := q.lastOK.Load()
+		if t <= old || q.lastOK.CompareAndSwap(old, t) {
+			return
+		}
+	}
 }
 
 // run probes until ctx ends. It logs one line when the member loses its
 // quorum (no probe has succeeded for quorumStaleAfter, so an ordinary
 // election does not count) and one when it has it again, not one per
 // probe: etcd's own warnings while it cannot reach its peers are shown at
-// debug level only (see the node's logging package).
+// debug level only (see the node's logging package). At most
+// quorumProbeLimit/quorumProbeEvery probes are in flight.
 func (q *quorumProbe) run(ctx context.Context, kv clientv3.KV, now func() time.Time, lg *zap.Logger) {
 	tick := time.NewTicker(quorumProbeEvery)
 	defer tick.Stop()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	var lastErr atomic.Pointer[error] // of the latest failed probe, for the log line
 	lost := false
 	for {
 		select {
@@ -50,25 +72,32 @@ func (q *quorumProbe) run(ctx context.Context, kv clientv3.KV, now func() time.T
 			return
 		case <-tick.C:
 		}
-		pctx, cancel := context.WithTimeout(ctx, quorumProbeLimit)
-		_, err := kv.Get(pctx, schema.VersionKey(), clientv3.WithKeysOnly())
-		cancel()
-		if ctx.Err() != nil {
-			return
-		}
-		t := now()
-		if err == nil {
-			q.lastOK.Store(t.UnixNano())
-			if lost {
-				lost = false
-				lg.Info("quorum regained: serving clients again")
+		sent := now()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pctx, cancel := context.WithTimeout(ctx, quorumProbeLimit)
+			defer cancel()
+			if _, err := kv.Get(pctx, schema.VersionKey(), clientv3.WithKeysOnly()); err != nil {
+				if ctx.Err() == nil {
+					lastErr.Store(&err)
+				}
+				return
 			}
-			continue
-		}
-		if since := t.Sub(time.Unix(0, q.lastOK.Load())); !lost && since >= quorumStaleAfter {
+			q.ok(sent)
+		}()
+		since := now().Sub(time.Unix(0, q.lastOK.Load()))
+		switch {
+		case lost && since < quorumStaleAfter:
+			lost = false
+			lg.Info("quorum regained: serving clients again")
+		case !lost && since >= quorumStaleAfter:
 			lost = true
-			lg.Warn("quorum lost: this node cannot reach a quorum of etcd members; refusing clients until it can",
-				zap.Duration("last-quorum", since.Round(time.Millisecond)), zap.Error(err))
+			fields := []zap.Field{zap.Duration("last-quorum", since.Round(time.Millisecond))}
+			if err := lastErr.Load(); err != nil {
+				fields = append(fields, zap.Error(*err))
+			}
+			lg.Warn("quorum lost: this node cannot reach a quorum of etcd members; refusing clients until it can", fields...)
 		}
 	}
 }
