@@ -1416,7 +1416,7 @@ func scriptEphemerals() *script {
 	s.create("a", jute.OpCreate2, "/eAB/e3", "", jute.ModeEphemeral)
 	s.create("a", jute.OpCreate, "/e-top", "", jute.ModeEphemeral)
 	s.create("o", jute.OpCreate2, "/eA/other", "", jute.ModeEphemeral)
-	for _, p := range []string{"/eA", "/eA/", "/eA/e", "/e", "/eA/e1", "/nonexist", "e", "x", "/e-top", "/eAB/"} {
+	for _, p := range []string{"/eA", "/eA/", "/eA/e", "/e", "/eA/e1", "/nonexist", "e", "x", "/e-top", "/eAB/", "", "  ", " / ", "\t/\n", " /eA"} {
 		s.call("a", jute.OpGetEphemerals, &jute.GetEphemeralsRequest{PrefixPath: p})
 	}
 	s.call("o", jute.OpGetEphemerals, &jute.GetEphemeralsRequest{PrefixPath: "/eA"})

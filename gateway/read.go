@@ -390,12 +390,15 @@ func (e *Engine) GetAllChildrenNumber(ctx context.Context, c Caller, path string
 }
 
 // GetEphemerals lists the caller's session's ephemeral znodes whose path
-// starts with prefix ("/" for all), sorted.
+// starts with prefix, sorted. As in ZooKeeper, the prefix is a string
+// prefix, not a path ("/a" also matches "/ab"), and one that is empty or
+// "/" once trimmed as Java's String.trim does (of every character up to
+// and including the space) lists them all.
 func (e *Engine) GetEphemerals(ctx context.Context, c Caller, prefix string, minRev int64) ([]string, int64, error) {
 	if c.Session == 0 {
 		return nil, 0, schema.Errorf(schema.CodeBadArguments, prefix, "getEphemerals needs a session")
 	}
-	if prefix == "" {
+	if t := strings.TrimFunc(prefix, func(r rune) bool { return r <= ' ' }); t == "" || t == "/" {
 		prefix = "/"
 	}
 	idx := schema.EphemeralPrefix(c.Session)
