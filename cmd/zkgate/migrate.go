@@ -33,6 +33,7 @@ type migrateEnds struct {
 	path             string
 	dialTimeout      time.Duration // the source's: its session within this
 	commandTimeout   time.Duration // each request to zkgate within this
+	tls              tlsFlags      // for an https --to
 }
 
 func (m *migrateEnds) flags(cmd *cobra.Command) {
@@ -44,6 +45,9 @@ func (m *migrateEnds) flags(cmd *cobra.Command) {
 	f.StringVar(&m.path, "path", "/", "The subtree to work on")
 	f.DurationVar(&m.dialTimeout, "dial-timeout", zkdial.DefaultDialTimeout, "How long to wait for a session with the source ZooKeeper (--from), its addresses sharing it, and for a node of --to to answer")
 	f.DurationVar(&m.commandTimeout, "command-timeout", defaultCommandTimeout, "Time limit of each request to the destination (--to), retries on other endpoints included")
+	f.StringVar(&m.tls.cacert, "cacert", "", "CA certificates (PEM) to verify an https --to (default: the system's)")
+	f.StringVar(&m.tls.cert, "cert", "", "Client certificate (PEM) for an https --to that requires one")
+	f.StringVar(&m.tls.key, "key", "", "Private key (PEM) of --cert")
 }
 
 // requestTimeout bounds each unary request on a connection (streams, such
@@ -81,7 +85,7 @@ func (m *migrateEnds) open(ctx context.Context) (*migrate.ZooKeeper, *migrate.Zk
 		return nil, nil, nil, fmt.Errorf("source: %w", err)
 	}
 	// Any of the --to endpoints (comma-separated) that answers.
-	conn, err := dialZkgate(ctx, toEndpoints, &tlsFlags{}, m.dialTimeout)
+	conn, err := dialZkgate(ctx, toEndpoints, &m.tls, m.dialTimeout)
 	if err != nil {
 		src.Close()
 		return nil, nil, nil, fmt.Errorf("destination: %w", err)
@@ -130,6 +134,10 @@ itself, use a super user (zkgate serve --zk-super-digest,
 node of --to (a comma-separated list: any that answers is used): an address
 that refuses, or accepts and never answers, is reported in one line with
 its cause (cannot reach 127.0.0.1:2181: connection refused).
+
+An https --to is verified with the CA certificates of --cacert (the
+system's otherwise); --cert and --key present a client certificate to a
+node that requires one (serve --client-cert-auth).
 
 With --follow, every znode is read with a watch, and after the copy
 zkgate migrate keeps following the source until interrupted (SIGINT or
@@ -343,8 +351,14 @@ is listed after the differences and not counted as one:
 --dial-timeout bounds the wait for a session with the source, and for a
 node of --to (a comma-separated list: any that answers is used): an address
 that refuses, or accepts and never answers, is reported in one line with
-its cause. The exit status is 0 only if the trees are the same, 1 if
-they differ, 2 if they could not all be compared.`,
+its cause.
+
+An https --to is verified with the CA certificates of --cacert (the
+system's otherwise); --cert and --key present a client certificate to a
+node that requires one (serve --client-cert-auth).
+
+The exit status is 0 only if the trees are the same, 1 if they differ, 2
+if they could not all be compared.`,
 		Example: `  zkgate diff --from 10.0.0.5:2181 --to http://127.0.0.1:2379
   zkgate diff --from zk1:2181,zk2:2181/app --to http://127.0.0.1:2379 --path /config --from-auth digest:admin:secret`,
 		Args: cobra.NoArgs,
