@@ -16,8 +16,8 @@ import (
 type probeKV struct {
 	clientv3.KV
 	failing atomic.Bool
-	calls   atomic.Int64 // answers given
-	started atomic.Int64 // probes received
+	calls   atomic.Int64  // answers given
+	started atomic.Int64  // probes received
 	delay   time.Duration // how long each answer takes
 }
 
