@@ -137,7 +137,7 @@ its cause (cannot reach 127.0.0.1:2181: connection refused).
 
 An https --to is verified with the CA certificates of --cacert (the
 system's otherwise); --cert and --key present a client certificate to a
-node that requires one (serve --client-cert-auth).
+node that requires one (zkgate serve --client-cert-auth).
 
 With --follow, every znode is read with a watch, and after the copy
 zkgate migrate keeps following the source until interrupted (SIGINT or
@@ -355,7 +355,7 @@ its cause.
 
 An https --to is verified with the CA certificates of --cacert (the
 system's otherwise); --cert and --key present a client certificate to a
-node that requires one (serve --client-cert-auth).
+node that requires one (zkgate serve --client-cert-auth).
 
 The exit status is 0 only if the trees are the same, 1 if they differ, 2
 if they could not all be compared.`,
