@@ -907,6 +907,7 @@ func differentialScripts() []*script {
 		scriptExpiry(),
 		scriptContainers(),
 		scriptTTL(),
+		scriptSetWatches(),
 	}
 }
 

@@ -281,11 +281,19 @@ func (h *hub) current() int64 {
 	return h.rev
 }
 
+// aheadError is wait's BadArguments for a revision beyond the cluster's
+// newest. It unwraps to the *schema.Error every face maps; SetWatches
+// tells it apart, because ZooKeeper accepts such a relativeZxid there.
+type aheadError struct{ err *schema.Error }
+
+func (a *aheadError) Error() string { return a.err.Error() }
+func (a *aheadError) Unwrap() error { return a.err }
+
 // wait blocks until every event at or below rev is dispatched. If the
 // watch has nothing to send (rev is beyond the last znode change), it asks
 // etcd for a progress notification, which moves the clock. A rev beyond
-// the cluster's newest revision is BadArguments: it can only come from a
-// client that saw another cluster.
+// the cluster's newest revision is BadArguments (an *aheadError): it can
+// only come from a client that saw another cluster.
 func (h *hub) wait(ctx context.Context, rev int64) error {
 	asked := false
 	for {
@@ -306,7 +314,7 @@ func (h *hub) wait(ctx context.Context, rev int64) error {
 				// Still behind after a progress request: a zxid beyond
 				// the cluster's newest revision will never come.
 				if r, err := h.client.Get(ctx, schema.VersionKey(), clientv3.WithKeysOnly()); err == nil && rev > r.Header.Revision {
-					return schema.Errorf(schema.CodeBadArguments, "", "zxid 0x%x is ahead of the cluster's last zxid 0x%x", rev, r.Header.Revision)
+					return &aheadError{schema.Errorf(schema.CodeBadArguments, "", "zxid 0x%x is ahead of the cluster's last zxid 0x%x", rev, r.Header.Revision)}
 				}
 			}
 			if err := h.client.RequestProgress(ctx); err != nil && ctx.Err() == nil {

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 
 	"github.com/zkgate/zkgate/schema"
 )
@@ -71,7 +72,14 @@ type WatchSet struct {
 // fires at once, the others are set. Persistent watches are set again
 // without firing.
 func (e *Engine) SetWatches(ctx context.Context, c Caller, relZxid int64, ws WatchSet, w Watcher) error {
-	if err := e.hub.wait(ctx, relZxid); err != nil {
+	// A relZxid beyond the cluster's last zxid (a client that saw another
+	// cluster, or a server restored from an older snapshot) is no error
+	// here: ZooKeeper 3.8 compares every node with it as it stands, so
+	// nothing fires for having changed and missing nodes still fire
+	// NodeDeleted (measured, zookeeper-3.8-behaviour.md "setWatches after
+	// a reconnect").
+	var ahead *aheadError
+	if err := e.hub.wait(ctx, relZxid); err != nil && !errors.As(err, &ahead) {
 		return err
 	}
 	// Every watch is registered, pending, at one revision, and the state
@@ -107,7 +115,9 @@ func (e *Engine) SetWatches(ctx context.Context, c Caller, relZxid int64, ws Wat
 		var fire *Event
 		switch r.kind {
 		case "data", "exist", "child":
-			resp, err := e.readAt(ctx, rev, true, readKeys(r.path), nil)
+			// "" names the root in ZooKeeper's DataTree (measured: no
+			// NodeDeleted for it); the watch stays on "", as there.
+			resp, err := e.readAt(ctx, rev, true, readKeys(readPath(r.path)), nil)
 			if err != nil {
 				return err
 			}
