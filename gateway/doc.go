@@ -112,10 +112,23 @@ resumes from the current revision.
 
 # Known differences from ZooKeeper
 
+Each is kept because matching it would cost more than any client gains;
+the reason follows each.
+
   - A failed write consumes no zxid (ZooKeeper logs an error transaction).
+    zxids are etcd revisions, which move only on a committed change; a
+    client sees zxids only as an order (setWatches, a reconnect's last
+    zxid seen), and the order is kept.
   - Children are listed sorted; ZooKeeper lists them in hash order.
-  - Null and empty data are both stored as empty.
+    ZooKeeper promises no order, and clients that need one sort (kazoo,
+    Curator and zkCli.sh's ls all do); sorted is one of the orders a
+    ZooKeeper client must already accept.
   - Session timeouts are rounded up to whole seconds (etcd lease TTLs).
+    The negotiated timeout the client is told is the one it asked for
+    (clamped as ZooKeeper clamps); a session whose client has gone
+    expires at most one second later than ZooKeeper would expire it,
+    which is within ZooKeeper's own tick (2 s by default).
+  - Null and empty data are both stored as empty.
 
 # Lock order
 
