@@ -114,7 +114,6 @@ resumes from the current revision.
 
   - A failed write consumes no zxid (ZooKeeper logs an error transaction).
   - Children are listed sorted; ZooKeeper lists them in hash order.
-  - Null and empty data are both stored as empty.
   - Session timeouts are rounded up to whole seconds (etcd lease TTLs).
 
 # Lock order
