@@ -587,6 +587,9 @@ atomically: all of them or none. For example:
     {"delete": {"path": "/app/old"}}
   ]}
 
+data is standard base64; a create or set_data without data (or with
+"data": null) writes null data, "data": "" empty data.
+
 Each result is printed on its own line; when an operation fails, every
 result is an error as ZooKeeper reports them (Ok for the ones before, the
 failure, RuntimeInconsistency after) and ctl exits with status 1.`
