@@ -197,3 +197,30 @@ func TestHTTP_NullData(t *testing.T) {
 		t.Fatalf("data: %v", out)
 	}
 }
+
+// TestHTTP_ACLForms: over HTTP/JSON an ACL id given as null is "" (JSON
+// cannot send a null string to the server), so auth:null is auth:"" and
+// expands to the request's digest identities; refused forms are
+// InvalidACL (400) as on ZooKeeper 3.8.
+func TestHTTP_ACLForms(t *testing.T) {
+	t.Parallel()
+	r := startAPI(t)
+	zk := r.baseURL + gateway.HTTPPrefix
+	alice := `"ctx":{"auth":[{"scheme":"digest","credentials":"YWxpY2U6cHc="}]}` // alice:pw
+	httpOK(t, http.MethodPost, zk+"create", `{"path":"/c","acl":[{"scheme":"auth","id":null,"perms":31}],`+alice+`}`)
+	acl := httpOK(t, http.MethodPost, zk+"acl", `{"path":"/c",`+alice+`}`)
+	if got := jsonString(t, acl["acl"]); got != `[{"id":"`+schema.DigestID("alice", "pw")+`","perms":31,"scheme":"digest"}]` {
+		t.Fatalf("acl: %s", got)
+	}
+	for _, a := range []string{
+		`[{"scheme":"auth","id":null,"perms":31}]`, // no identity
+		`[{"scheme":"ip","id":"::1","perms":31}]`,
+		`[{"scheme":"world","id":null,"perms":31}]`,
+		`[{"scheme":"digest","id":"alice","perms":31}]`,
+	} {
+		code, body := httpDo(t, http.MethodPost, zk+"create", `{"path":"/bad","acl":`+a+`}`)
+		if code != http.StatusBadRequest || body["zk_error"] != "InvalidACL" {
+			t.Errorf("create with ACL %s: %d %v", a, code, body)
+		}
+	}
+}
