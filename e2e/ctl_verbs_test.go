@@ -157,12 +157,17 @@ func TestCtl_OutputEndsWithNewline(t *testing.T) {
 	t.Parallel()
 	n := harness.StartNode(t, harness.NodeOptions{})
 	ctlOK(t, n, "create", "/g", "v1")
-	ctlOK(t, n, "create", "/g/c")
+	ctlOK(t, n, "create", "/g/c", "")
 	if out := ctlOK(t, n, "get", "/g"); out != "v1\n" {
 		t.Fatalf("get: %q", out)
 	}
 	if out := ctlOK(t, n, "get", "/g/c"); out != "\n" {
 		t.Fatalf("get of empty data: %q", out)
+	}
+	// Null data (create without DATA) prints as zkCli.sh prints it.
+	ctlOK(t, n, "create", "/null")
+	if out := ctlOK(t, n, "get", "/null"); out != "null\n" {
+		t.Fatalf("get of null data: %q", out)
 	}
 	stat := ctlOK(t, n, "stat", "/g")
 	if out := ctlOK(t, n, "get", "-s", "/g"); out != "v1\n"+stat {

@@ -48,8 +48,6 @@ package e2e
 //   - Lists ZooKeeper returns in hash order are sorted: children
 //     (getChildren, getChildren2, multiRead), getEphemerals and whoAmI.
 //     zkgate sorts; ZooKeeper's order is not part of its contract.
-//   - Known difference: null data reads back as empty in zkgate; both are
-//     printed as "".
 //
 // Differences that remain are findings. The ones not fixed yet are listed
 // in knownDifferences with the exact normalized outcome of both sides for
@@ -239,17 +237,18 @@ func describe(op jute.OpCode, req jute.Encodable) string {
 		}
 		return fmt.Sprintf("%v [%s]", op, strings.Join(parts, "; "))
 	case *jute.CreateRequest:
-		return fmt.Sprintf("%v %q data=%s acl=%v flags=%d", op, r.Path, dataText(r.Data, true), r.ACL, r.Flags)
+		return fmt.Sprintf("%v %q data=%s acl=%v flags=%d", op, r.Path, dataText(r.Data), r.ACL, r.Flags)
 	case *jute.CreateTTLRequest:
-		return fmt.Sprintf("%v %q data=%s acl=%v flags=%d ttl=%d", op, r.Path, dataText(r.Data, true), r.ACL, r.Flags, r.TTL)
+		return fmt.Sprintf("%v %q data=%s acl=%v flags=%d ttl=%d", op, r.Path, dataText(r.Data), r.ACL, r.Flags, r.TTL)
 	case *jute.SetDataRequest:
-		return fmt.Sprintf("%v %q data=%s version=%d", op, r.Path, dataText(r.Data, true), r.Version)
+		return fmt.Sprintf("%v %q data=%s version=%d", op, r.Path, dataText(r.Data), r.Version)
 	}
 	return strings.TrimPrefix(fmt.Sprintf("%v %#v", op, req), "&jute.")
 }
 
-func dataText(b []byte, keepNull bool) string {
-	if b == nil && keepNull {
+// dataText prints data quoted, and null data (a nil buffer) as null.
+func dataText(b []byte) string {
+	if b == nil {
 		return "null"
 	}
 	return fmt.Sprintf("%q", b)
@@ -533,7 +532,7 @@ func decodeBody(l *line, op jute.OpCode, d *jute.Decoder) {
 			fail(err)
 			return
 		}
-		l.text("%s ", dataText(r.Data, false))
+		l.text("%s ", dataText(r.Data))
 		l.stat(r.Stat)
 	case jute.OpGetACL:
 		var r jute.GetACLResponse
@@ -612,7 +611,7 @@ func decodeBody(l *line, op jute.OpCode, d *jute.Decoder) {
 				l.text(" ")
 				l.stat(res.Stat)
 			case jute.OpGetData:
-				l.text(" %s ", dataText(res.Data, false))
+				l.text(" %s ", dataText(res.Data))
 				l.stat(res.Stat)
 			case jute.OpGetChildren:
 				l.text(" %q", sorted(res.Children))
@@ -908,6 +907,7 @@ func differentialScripts() []*script {
 		scriptContainers(),
 		scriptTTL(),
 		scriptSetWatches(),
+		scriptNullData(), scriptACLForms(),
 	}
 }
 

@@ -12,7 +12,9 @@ import (
 // of a sequential node), its Stat and the zxid of the write.
 //
 // Errors, in ZooKeeper's order of checks: BadArguments (mode or TTL, a
-// path without '/' or with NUL, data too large), InvalidACL, NoNode (no
+// path without '/' or with NUL, data too large), InvalidACL (or
+// MarshallingError for the null ACL strings schema.FixupACL describes;
+// in a Multi that fails the whole request on ZooKeeper), NoNode (no
 // parent), NoAuth (no CREATE on the parent), BadArguments (the final path
 // is malformed), NodeExists, NoChildrenForEphemerals, SessionExpired (an
 // ephemeral without a live session).
@@ -90,7 +92,9 @@ func (e *Engine) applyCreate(v *view, c Caller, op *CreateOp, now int64) (OpResu
 	acl, err := schema.FixupACL(op.ACL, c.Auth)
 	if err != nil {
 		if !c.internal {
-			return OpResult{}, schema.NewError(schema.CodeInvalidACL, path)
+			// InvalidACL, or MarshallingError where ZooKeeper meets a
+			// null string it cannot handle (see schema.FixupACL).
+			return OpResult{}, schema.NewError(schema.CodeOf(err), path)
 		}
 		acl = op.ACL
 	}

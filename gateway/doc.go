@@ -128,7 +128,6 @@ the reason follows each.
     (clamped as ZooKeeper clamps); a session whose client has gone
     expires at most one second later than ZooKeeper would expire it,
     which is within ZooKeeper's own tick (2 s by default).
-  - Null and empty data are both stored as empty.
 
 # Lock order
 

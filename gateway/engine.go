@@ -110,7 +110,8 @@ func bootstrap(ctx context.Context, kv clientv3.KV) (int64, error) {
 			}
 			return resp.Kvs[0].CreateRevision, nil
 		}
-		empty := schema.Node{}
+		// Their data is empty, not null, as on ZooKeeper.
+		empty := schema.Node{Data: []byte{}}
 		// As a fresh ZooKeeper: the built-in nodes do not count as
 		// creations, so the root's cversion is -1 and /zookeeper's -2.
 		root := &schema.Meta{NumChildren: 1}

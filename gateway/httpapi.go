@@ -38,7 +38,10 @@ const HTTPPrefix = "/zk/v1/"
 // not be up yet, and closed when ctx is done.
 //
 // JSON uses the proto field names and shows fields at their zero value
-// (a Stat shows every field); unknown request fields are rejected. Errors
+// (a Stat shows every field); unknown request fields are rejected. Null
+// data is kept apart from empty data: a create or set (multi's ops too)
+// without "data", or with "data": null, writes null data, and "data": ""
+// empty data; getData answers null data with "data": null. Errors
 // are answered with the HTTP status of their gRPC code (NoNode is 404
 // Not Found) and a body such as
 //
@@ -70,10 +73,10 @@ func NewHTTPHandler(ctx context.Context, grpcTarget string, opts ...grpc.DialOpt
 		return nil, fmt.Errorf("connecting to the namespace service at %s: %w", grpcTarget, err)
 	}
 	mux := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, nullDataMarshaler{&runtime.JSONPb{
 			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-		}),
+		}}),
 		runtime.WithErrorHandler(writeHTTPError),
 		runtime.WithRoutingErrorHandler(writeRoutingError),
 	)

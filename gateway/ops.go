@@ -54,6 +54,8 @@ type Op interface{ opName() string }
 // CreateOp creates a znode.
 type CreateOp struct {
 	Path string
+	// Data is the new znode's data: nil is null data, kept apart from
+	// empty data (a non-nil empty slice), as ZooKeeper keeps them.
 	Data []byte
 	ACL  []schema.ACL
 	Mode CreateMode
@@ -76,7 +78,7 @@ type DeleteOp struct {
 // SetDataOp replaces a znode's data if its version matches.
 type SetDataOp struct {
 	Path    string
-	Data    []byte
+	Data    []byte // nil is null data, as in CreateOp
 	Version int32
 }
 

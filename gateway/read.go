@@ -240,7 +240,9 @@ func readKeys(path string) []string {
 	return []string{schema.NodeKey(path), schema.MetaKey(path), schema.ACLKey(path)}
 }
 
-// GetData returns the data and Stat of the znode at path.
+// GetData returns the data and Stat of the znode at path. The data is nil
+// when it is null (created or set with nil data) and non-nil otherwise,
+// empty included.
 // Errors: NoNode, NoAuth (no READ).
 func (e *Engine) GetData(ctx context.Context, c Caller, path string, minRev int64) ([]byte, schema.Stat, int64, error) {
 	data, st, rev, _, err := e.GetDataWatch(ctx, c, path, minRev, nil)

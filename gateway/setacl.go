@@ -9,7 +9,8 @@ import (
 // SetACL replaces the ACL of the znode at path if aversion is its ACL
 // version (or -1), and returns its Stat and the zxid of the write.
 //
-// Errors: BadArguments (bad path), InvalidACL, NoNode, NoAuth (no ADMIN),
+// Errors: BadArguments (bad path), InvalidACL (or MarshallingError for
+// the null strings schema.FixupACL describes), NoNode, NoAuth (no ADMIN),
 // BadVersion.
 func (e *Engine) SetACL(ctx context.Context, c Caller, path string, acl []schema.ACL, aversion int32) (schema.Stat, int64, error) {
 	var st schema.Stat
@@ -21,7 +22,7 @@ func (e *Engine) SetACL(ctx context.Context, c Caller, path string, acl []schema
 		}
 		fixed, err := schema.FixupACL(acl, c.Auth)
 		if err != nil {
-			r.err = schema.NewError(schema.CodeInvalidACL, path)
+			r.err = schema.NewError(schema.CodeOf(err), path)
 			return
 		}
 		z, ok := v.node(path)

@@ -109,7 +109,7 @@ func (d *doubleBarrierServer) enter(ctx context.Context, req *zkgatepb.DoubleBar
 		return nil, nil, err
 	}
 	node := childPath(path, newUUIDHex())
-	_, st, zxid, err := k.e.Create(ctx, k.c, gateway.CreateOp{Path: node, Data: req.GetIdentifier(), ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral})
+	_, st, zxid, err := k.e.Create(ctx, k.c, gateway.CreateOp{Path: node, Data: nonNull(req.GetIdentifier()), ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -139,7 +139,7 @@ func (d *doubleBarrierServer) enter(ctx context.Context, req *zkgatepb.DoubleBar
 		}
 		if len(kids) >= int(n) {
 			k.e.Forget(w)
-			_, _, zxid, err := k.e.Create(ctx, k.c, gateway.CreateOp{Path: ready, ACL: schema.OpenACLUnsafe})
+			_, _, zxid, err := k.e.Create(ctx, k.c, gateway.CreateOp{Path: ready, Data: []byte{}, ACL: schema.OpenACLUnsafe})
 			if err != nil && !errors.Is(err, schema.ErrNodeExists) {
 				k.leave(node)
 				return nil, nil, err

@@ -42,7 +42,7 @@ func (el *electionServer) Proclaim(ctx context.Context, req *zkgatepb.ProclaimRe
 		if st == nil {
 			return nil, el.s.fail(ctx, status.Errorf(codes.FailedPrecondition, "not the leader: %s is gone", key.GetNode()))
 		}
-		_, zxid, err := k.e.SetData(ctx, k.c, key.GetNode(), req.GetValue(), st.Version)
+		_, zxid, err := k.e.SetData(ctx, k.c, key.GetNode(), nonNull(req.GetValue()), st.Version)
 		if errors.Is(err, schema.ErrBadVersion) {
 			continue // changed since it was read: check again
 		}

@@ -39,7 +39,7 @@ func (q *queueServer) Put(ctx context.Context, req *zkgatepb.QueuePutRequest) (*
 	if err != nil {
 		return nil, q.s.fail(ctx, err)
 	}
-	op := gateway.CreateOp{Path: childPath(req.GetPath(), fmt.Sprintf("%s%03d-", queuePrefix, prio)), Data: req.GetValue(), ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentSequential}
+	op := gateway.CreateOp{Path: childPath(req.GetPath(), fmt.Sprintf("%s%03d-", queuePrefix, prio)), Data: nonNull(req.GetValue()), ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentSequential}
 	for attempt := 0; ; attempt++ {
 		node, _, zxid, err := k.e.Create(ctx, k.c, op)
 		if errors.Is(err, schema.ErrNoNode) && attempt < 3 {

@@ -84,7 +84,7 @@ func (sm *semaphoreServer) acquire(ctx context.Context, req *zkgatepb.SemaphoreA
 		k.saw(zxid)
 		if len(kids) < int(max) {
 			k.e.Forget(w)
-			_, st, zxid, err := k.e.Create(ctx, k.c, gateway.CreateOp{Path: lease, Data: req.GetIdentifier(), ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral})
+			_, st, zxid, err := k.e.Create(ctx, k.c, gateway.CreateOp{Path: lease, Data: nonNull(req.GetIdentifier()), ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral})
 			if err != nil {
 				return nil, err
 			}

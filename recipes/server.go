@@ -110,7 +110,7 @@ func (k *call) ensurePath(ctx context.Context, path string) error {
 		missing = append(missing, p)
 	}
 	for i := len(missing) - 1; i >= 0; i-- {
-		_, _, zxid, err := k.e.Create(ctx, k.c, gateway.CreateOp{Path: missing[i], ACL: schema.OpenACLUnsafe})
+		_, _, zxid, err := k.e.Create(ctx, k.c, gateway.CreateOp{Path: missing[i], Data: []byte{}, ACL: schema.OpenACLUnsafe})
 		if err != nil && !errors.Is(err, schema.ErrNodeExists) {
 			return err
 		}
@@ -127,9 +127,20 @@ func parentOf(p string) string {
 	return p[:i]
 }
 
+// nonNull returns b, or empty data for nil. The recipes write empty data
+// where they have none, as kazoo's and Curator's recipes do: a proto
+// bytes field left empty arrives as nil, which the engine would store as
+// null data.
+func nonNull(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
 // enter creates the caller's contender under path and returns its key.
 func (k *call) enter(ctx context.Context, path string, l layout, data []byte) (*zkgatepb.RecipeKey, error) {
-	op := gateway.CreateOp{Path: childPath(path, l.prefix()), Data: data, ACL: schema.OpenACLUnsafe, Mode: gateway.EphemeralSequential}
+	op := gateway.CreateOp{Path: childPath(path, l.prefix()), Data: nonNull(data), ACL: schema.OpenACLUnsafe, Mode: gateway.EphemeralSequential}
 	for attempt := 0; ; attempt++ {
 		node, st, zxid, err := k.e.Create(ctx, k.c, op)
 		if errors.Is(err, schema.ErrNoNode) && attempt < 3 {

@@ -72,7 +72,22 @@ func ParsePerm(s string) (Perm, error) {
 type ID struct {
 	Scheme string
 	ID     string
+	// Null marks the strings a ZooKeeper client sent as null (jute length
+	// -1) rather than as text; they are "" here. Clients do send them:
+	// kazoo writes every empty string as null, so its Id("auth", "") has
+	// a null id. FixupACL gives null what ZooKeeper's Java code does, and
+	// never lets one into a stored ACL. The zero value is no null.
+	Null NullField
 }
+
+// NullField is a set of the strings of an ID that were sent as null.
+type NullField uint8
+
+// The strings of an ID that may be null.
+const (
+	NullScheme NullField = 1 << iota
+	NullID
+)
 
 // ACL is one ACL entry: the permissions granted to an identity.
 type ACL struct {
@@ -229,18 +244,43 @@ func AuthFromCredentials(scheme string, cred []byte, clientIP string) (AuthID, e
 //   - a "digest" id must split on ':' into exactly two parts the way Java's
 //     String.split does, which drops trailing empty parts: "bob:hash" and
 //     ":hash" and "bob:hash:" pass, "bob", "bob:" and "a:b:c" do not;
-//   - an "ip" id must be an address with an optional "/bits" (see Allowed
-//     for the forms accepted), bits at most the address's length;
+//   - an "ip" id must be an IPv4 address with an optional "/bits" (see
+//     Allowed for the forms accepted), bits at most 32; IPv6 is refused,
+//     as ZooKeeper 3.8 refuses it;
 //   - any other scheme, including "super" and "", is invalid.
 //
-// Permission bits are not checked, as in ZooKeeper: 0 and bits outside
-// PermAll are kept. Errors are *Error with CodeInvalidACL and no path
-// (errors.Is(err, ErrInvalidACL)); the caller sets the path. The result is
-// a new slice; acls is not modified.
+// Entries are checked in order and the first failure decides. Permission
+// bits are not checked, as in ZooKeeper: 0 and bits outside PermAll are
+// kept. Errors are *Error with no path (the caller sets it), of code
+// InvalidACL (errors.Is(err, ErrInvalidACL)), or MarshallingError for the
+// null strings (ID.Null) on which ZooKeeper's Java code throws a
+// NullPointerException, which its server answers with MarshallingError:
+//
+//   - while removing duplicates, an entry is compared with each entry
+//     kept before it, perms first, then scheme, then id, calling equals
+//     on its own strings: a null scheme or id of the entry compared is
+//     MarshallingError once the fields before it are equal (a null scheme
+//     of an entry kept before only makes them differ);
+//   - a null scheme is InvalidACL; a null id of "world", "digest" or "ip"
+//     is MarshallingError; of "auth" it is ignored like any auth id; of
+//     any other scheme the scheme makes it InvalidACL.
+//
+// The result is a new slice with no null strings; acls is not modified.
 func FixupACL(acls []ACL, auth []AuthID) ([]ACL, error) {
 	uniq := make([]ACL, 0, len(acls))
-	for _, a := range acls {
-		if !containsACL(uniq, a) {
+	for i, a := range acls {
+		dup := false
+		for _, b := range uniq {
+			eq, npe := javaACLEquals(a, b)
+			if npe {
+				return nil, Errorf(CodeMarshallingError, "", "ACL entry %d: null string compared while removing duplicates", i+1)
+			}
+			if eq {
+				dup = true
+				break
+			}
+		}
+		if !dup {
 			uniq = append(uniq, a)
 		}
 	}
@@ -249,8 +289,15 @@ func FixupACL(acls []ACL, auth []AuthID) ([]ACL, error) {
 	}
 	out := make([]ACL, 0, len(uniq))
 	for i, a := range uniq {
+		if a.ID.Null&NullScheme != 0 {
+			return nil, Errorf(CodeInvalidACL, "", "ACL entry %d: null scheme", i+1)
+		}
+		nullID := a.ID.Null&NullID != 0
 		switch a.ID.Scheme {
 		case schemeWorld:
+			if nullID {
+				return nil, Errorf(CodeMarshallingError, "", "ACL entry %d: null world id", i+1)
+			}
 			if a.ID.ID != anyone {
 				return nil, Errorf(CodeInvalidACL, "", "ACL entry %d: the world scheme's only id is anyone", i+1)
 			}
@@ -259,19 +306,25 @@ func FixupACL(acls []ACL, auth []AuthID) ([]ACL, error) {
 			n := len(out)
 			for _, id := range auth {
 				if authenticatedScheme(id.Scheme) {
-					out = append(out, ACL{Perms: a.Perms, ID: ID(id)})
+					out = append(out, ACL{Perms: a.Perms, ID: ID{Scheme: id.Scheme, ID: id.ID}})
 				}
 			}
 			if len(out) == n {
 				return nil, Errorf(CodeInvalidACL, "", "ACL entry %d: auth scheme but the session has no authenticated identity", i+1)
 			}
 		case schemeDigest:
+			if nullID {
+				return nil, Errorf(CodeMarshallingError, "", "ACL entry %d: null digest id", i+1)
+			}
 			if !validDigestID(a.ID.ID) {
 				// The id is not quoted: it may hold a password hash.
 				return nil, Errorf(CodeInvalidACL, "", "ACL entry %d: digest id is not of the form user:hash", i+1)
 			}
 			out = append(out, a)
 		case schemeIP:
+			if nullID {
+				return nil, Errorf(CodeMarshallingError, "", "ACL entry %d: null ip id", i+1)
+			}
 			if !validIPID(a.ID.ID) {
 				return nil, Errorf(CodeInvalidACL, "", "ACL entry %d: ip id %q is not an address[/bits]", i+1, a.ID.ID)
 			}
@@ -283,13 +336,27 @@ func FixupACL(acls []ACL, auth []AuthID) ([]ACL, error) {
 	return out, nil
 }
 
-func containsACL(acls []ACL, a ACL) bool {
-	for _, b := range acls {
-		if a == b {
-			return true
-		}
+// javaACLEquals is a.equals(b) of ZooKeeper's generated ACL and Id
+// classes: perms, then scheme, then id, each string compared with
+// a's String.equals. npe reports the NullPointerException that calling
+// equals on a null string of a throws.
+func javaACLEquals(a, b ACL) (eq, npe bool) {
+	if a.Perms != b.Perms {
+		return false, false
 	}
-	return false
+	if a.ID.Null&NullScheme != 0 {
+		return false, true
+	}
+	if b.ID.Null&NullScheme != 0 || a.ID.Scheme != b.ID.Scheme {
+		return false, false
+	}
+	if a.ID.Null&NullID != 0 {
+		return false, true
+	}
+	if b.ID.Null&NullID != 0 || a.ID.ID != b.ID.ID {
+		return false, false
+	}
+	return true, false
 }
 
 // authenticatedScheme reports whether ZooKeeper's provider for scheme says
@@ -344,7 +411,9 @@ func javaSplitNoTrailing(s, sep string) []string {
 // Integer.parseInt does, so a leading '+' or '-' sign and leading zeros
 // are accepted ("010" is ten), but only ASCII digits are (Java also takes
 // other Unicode digits). IPv6 matching follows the ZooKeeper releases that
-// support it; ZooKeeper 3.8 itself matched IPv4 only.
+// support it; ZooKeeper 3.8 itself matches IPv4 only and refuses IPv6
+// entries (FixupACL does too), so only an ACL stored by an earlier zkgate
+// can hold one.
 func Allowed(acls []ACL, need Perm, auth []AuthID, superDigest string) bool {
 	if len(acls) == 0 {
 		return true
@@ -443,10 +512,12 @@ func ipMatches(id, aclExpr string) bool {
 	return string(addr) == string(remote)
 }
 
-// validIPID is IPAuthenticationProvider.isValid.
+// validIPID is IPAuthenticationProvider.isValid of ZooKeeper 3.8, which
+// takes IPv4 only: measured, every IPv6 form ("::1", "::1/128",
+// "fe80::/10", "0:0:0:0:0:0:0:1") is InvalidACL there.
 func validIPID(id string) bool {
-	_, _, ok := parseIPExpr(id)
-	return ok
+	addr, _, ok := parseIPExpr(id)
+	return ok && len(addr) == 4
 }
 
 // parseIPExpr parses "addr" or "addr/bits" (split at the first '/').

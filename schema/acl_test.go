@@ -87,15 +87,15 @@ func TestParseACL_Table(t *testing.T) {
 	}{
 		{"world:anyone:cdrwa", OpenACLUnsafe},
 		{"world:anyone:cdrwa,digest:bob:HASH=:r,ip:10.0.0.0/8:rw", []ACL{
-			{PermAll, ID{"world", "anyone"}},
-			{PermRead, ID{"digest", "bob:HASH="}},
-			{PermRead | PermWrite, ID{"ip", "10.0.0.0/8"}},
+			{PermAll, ID{"world", "anyone", 0}},
+			{PermRead, ID{"digest", "bob:HASH=", 0}},
+			{PermRead | PermWrite, ID{"ip", "10.0.0.0/8", 0}},
 		}},
 		{"auth::cdrwa", CreatorAllACL},
-		{"world:anyone:", []ACL{{0, ID{"world", "anyone"}}}},
-		{"ip:::1:r", []ACL{{PermRead, ID{"ip", "::1"}}}},
-		{"ip:fe80::/10:ra", []ACL{{PermRead | PermAdmin, ID{"ip", "fe80::/10"}}}},
-		{"x509:CN=a:c", []ACL{{PermCreate, ID{"x509", "CN=a"}}}},
+		{"world:anyone:", []ACL{{0, ID{"world", "anyone", 0}}}},
+		{"ip:::1:r", []ACL{{PermRead, ID{"ip", "::1", 0}}}},
+		{"ip:fe80::/10:ra", []ACL{{PermRead | PermAdmin, ID{"ip", "fe80::/10", 0}}}},
+		{"x509:CN=a:c", []ACL{{PermCreate, ID{"x509", "CN=a", 0}}}},
 	} {
 		got, err := ParseACL(tc.s)
 		if err != nil || !reflect.DeepEqual(got, tc.want) {
@@ -126,8 +126,8 @@ func TestFormatACL_RoundTrip(t *testing.T) {
 		OpenACLUnsafe,
 		CreatorAllACL,
 		ReadACLUnsafe,
-		{{PermRead, ID{"digest", "bob:fyVmFCwVbTJYrznoSu1koqYEYF0="}}, {PermAll, ID{"ip", "2001:db8::/32"}}},
-		{{0, ID{"world", "anyone"}}},
+		{{PermRead, ID{"digest", "bob:fyVmFCwVbTJYrznoSu1koqYEYF0=", 0}}, {PermAll, ID{"ip", "2001:db8::/32", 0}}},
+		{{0, ID{"world", "anyone", 0}}},
 	} {
 		s := FormatACL(acls)
 		got, err := ParseACL(s)
@@ -220,8 +220,6 @@ func TestFixupACL_Valid(t *testing.T) {
 		{"ip v4", "ip:10.0.0.1:r", nil, "ip:10.0.0.1:r"},
 		{"ip v4 cidr", "ip:10.0.0.0/8:r,ip:0.0.0.0/0:w,ip:1.2.3.4/32:c", nil, "ip:10.0.0.0/8:r,ip:0.0.0.0/0:w,ip:1.2.3.4/32:c"},
 		{"ip java ints", "ip:+1.2.3.4:r,ip:010.0.0.1/+8:r,ip:-0.0.0.0:r", nil, "ip:+1.2.3.4:r,ip:010.0.0.1/+8:r,ip:-0.0.0.0:r"},
-		{"ip v6", "ip:::1:r,ip:fe80::/10:r,ip:2001:db8::/128:r,ip:1:2:3:4:5:6:7:8:r,ip:::/0:r,ip:1::/16:r,ip:1:2:3:4:5:6:7:::r",
-			nil, "ip:::1:r,ip:fe80::/10:r,ip:2001:db8::/128:r,ip:1:2:3:4:5:6:7:8:r,ip:::/0:r,ip:1::/16:r,ip:1:2:3:4:5:6:7:::r"},
 		{"mixed", "world:anyone:r,auth::cdrwa,ip:10.0.0.0/8:rw", []AuthID{bob},
 			"world:anyone:r,digest:" + bob.ID + ":cdrwa,ip:10.0.0.0/8:rw"},
 	} {
@@ -241,7 +239,7 @@ func TestFixupACL_Valid(t *testing.T) {
 }
 
 func TestFixupACL_PermsNotChecked(t *testing.T) {
-	in := []ACL{{0, ID{"world", "anyone"}}, {64 | PermRead, ID{"ip", "1.2.3.4"}}}
+	in := []ACL{{0, ID{"world", "anyone", 0}}, {64 | PermRead, ID{"ip", "1.2.3.4", 0}}}
 	got, err := FixupACL(in, nil)
 	if err != nil || !slices.Equal(got, in) {
 		t.Fatalf("FixupACL(%v) = %v, %v", in, got, err)
@@ -256,40 +254,45 @@ func TestFixupACL_Invalid(t *testing.T) {
 	}{
 		{"nil", nil, []AuthID{bob}},
 		{"empty", []ACL{}, []AuthID{bob}},
-		{"world other id", []ACL{{PermAll, ID{"world", "someone"}}}, nil},
-		{"world empty id", []ACL{{PermAll, ID{"world", ""}}}, nil},
+		{"world other id", []ACL{{PermAll, ID{"world", "someone", 0}}}, nil},
+		{"world empty id", []ACL{{PermAll, ID{"world", "", 0}}}, nil},
 		{"auth without identities", CreatorAllACL, nil},
 		{"auth with only ip", CreatorAllACL, []AuthID{ipLocal}},
 		{"auth with only super", CreatorAllACL, []AuthID{{"super", ""}}},
-		{"digest no colon", []ACL{{PermRead, ID{"digest", "bob"}}}, nil},
-		{"digest empty hash", []ACL{{PermRead, ID{"digest", "bob:"}}}, nil},
-		{"digest empty", []ACL{{PermRead, ID{"digest", ""}}}, nil},
-		{"digest colon", []ACL{{PermRead, ID{"digest", ":"}}}, nil},
-		{"digest double colon", []ACL{{PermRead, ID{"digest", "bob::"}}}, nil},
-		{"digest three parts", []ACL{{PermRead, ID{"digest", "a:b:c"}}}, nil},
-		{"ip empty", []ACL{{PermRead, ID{"ip", ""}}}, nil},
-		{"ip host name", []ACL{{PermRead, ID{"ip", "localhost"}}}, nil},
-		{"ip short", []ACL{{PermRead, ID{"ip", "10.0.0"}}}, nil},
-		{"ip octet", []ACL{{PermRead, ID{"ip", "10.0.0.256"}}}, nil},
-		{"ip empty octet", []ACL{{PermRead, ID{"ip", "10..0.1"}}}, nil},
-		{"ip bits too many", []ACL{{PermRead, ID{"ip", "10.0.0.0/33"}}}, nil},
-		{"ip bits negative", []ACL{{PermRead, ID{"ip", "10.0.0.0/-1"}}}, nil},
-		{"ip bits empty", []ACL{{PermRead, ID{"ip", "10.0.0.0/"}}}, nil},
-		{"ip bits junk", []ACL{{PermRead, ID{"ip", "10.0.0.0/8/9"}}}, nil},
-		{"ip v6 bits", []ACL{{PermRead, ID{"ip", "::1/129"}}}, nil},
-		{"ip v6 nine groups", []ACL{{PermRead, ID{"ip", "1:2:3:4:5:6:7:8:9"}}}, nil},
-		{"ip v6 seven groups", []ACL{{PermRead, ID{"ip", "1:2:3:4:5:6:7"}}}, nil},
-		{"ip v6 eight groups and ::", []ACL{{PermRead, ID{"ip", "1:2:3:4:5:6:7::8"}}}, nil},
-		{"ip v6 two ::", []ACL{{PermRead, ID{"ip", "1::2::3"}}}, nil},
-		{"ip v6 :::", []ACL{{PermRead, ID{"ip", ":::"}}}, nil},
-		{"ip v6 long group", []ACL{{PermRead, ID{"ip", "12345::"}}}, nil},
-		{"ip v6 not hex", []ACL{{PermRead, ID{"ip", "fg::1"}}}, nil},
-		{"ip v6 embedded v4", []ACL{{PermRead, ID{"ip", "::ffff:1.2.3.4"}}}, nil},
-		{"ip v6 zone", []ACL{{PermRead, ID{"ip", "fe80::1%eth0"}}}, nil},
-		{"unknown scheme", []ACL{{PermRead, ID{"sasl", "bob"}}}, nil},
-		{"super scheme", []ACL{{PermRead, ID{"super", ""}}}, nil},
-		{"empty scheme", []ACL{{PermRead, ID{"", "x"}}}, nil},
-		{"one bad entry", []ACL{OpenACLUnsafe[0], {PermRead, ID{"Digest", "bob:h"}}}, nil},
+		{"digest no colon", []ACL{{PermRead, ID{"digest", "bob", 0}}}, nil},
+		{"digest empty hash", []ACL{{PermRead, ID{"digest", "bob:", 0}}}, nil},
+		{"digest empty", []ACL{{PermRead, ID{"digest", "", 0}}}, nil},
+		{"digest colon", []ACL{{PermRead, ID{"digest", ":", 0}}}, nil},
+		{"digest double colon", []ACL{{PermRead, ID{"digest", "bob::", 0}}}, nil},
+		{"digest three parts", []ACL{{PermRead, ID{"digest", "a:b:c", 0}}}, nil},
+		{"ip empty", []ACL{{PermRead, ID{"ip", "", 0}}}, nil},
+		{"ip host name", []ACL{{PermRead, ID{"ip", "localhost", 0}}}, nil},
+		{"ip short", []ACL{{PermRead, ID{"ip", "10.0.0", 0}}}, nil},
+		{"ip octet", []ACL{{PermRead, ID{"ip", "10.0.0.256", 0}}}, nil},
+		{"ip empty octet", []ACL{{PermRead, ID{"ip", "10..0.1", 0}}}, nil},
+		{"ip bits too many", []ACL{{PermRead, ID{"ip", "10.0.0.0/33", 0}}}, nil},
+		{"ip bits negative", []ACL{{PermRead, ID{"ip", "10.0.0.0/-1", 0}}}, nil},
+		{"ip bits empty", []ACL{{PermRead, ID{"ip", "10.0.0.0/", 0}}}, nil},
+		{"ip bits junk", []ACL{{PermRead, ID{"ip", "10.0.0.0/8/9", 0}}}, nil},
+		// ZooKeeper 3.8 takes no IPv6 entry at all.
+		{"ip v6 loopback", []ACL{{PermRead, ID{"ip", "::1", 0}}}, nil},
+		{"ip v6 full", []ACL{{PermRead, ID{"ip", "1:2:3:4:5:6:7:8", 0}}}, nil},
+		{"ip v6 mask", []ACL{{PermRead, ID{"ip", "fe80::/10", 0}}}, nil},
+		{"ip v6 any", []ACL{{PermRead, ID{"ip", "::/0", 0}}}, nil},
+		{"ip v6 bits", []ACL{{PermRead, ID{"ip", "::1/129", 0}}}, nil},
+		{"ip v6 nine groups", []ACL{{PermRead, ID{"ip", "1:2:3:4:5:6:7:8:9", 0}}}, nil},
+		{"ip v6 seven groups", []ACL{{PermRead, ID{"ip", "1:2:3:4:5:6:7", 0}}}, nil},
+		{"ip v6 eight groups and ::", []ACL{{PermRead, ID{"ip", "1:2:3:4:5:6:7::8", 0}}}, nil},
+		{"ip v6 two ::", []ACL{{PermRead, ID{"ip", "1::2::3", 0}}}, nil},
+		{"ip v6 :::", []ACL{{PermRead, ID{"ip", ":::", 0}}}, nil},
+		{"ip v6 long group", []ACL{{PermRead, ID{"ip", "12345::", 0}}}, nil},
+		{"ip v6 not hex", []ACL{{PermRead, ID{"ip", "fg::1", 0}}}, nil},
+		{"ip v6 embedded v4", []ACL{{PermRead, ID{"ip", "::ffff:1.2.3.4", 0}}}, nil},
+		{"ip v6 zone", []ACL{{PermRead, ID{"ip", "fe80::1%eth0", 0}}}, nil},
+		{"unknown scheme", []ACL{{PermRead, ID{"sasl", "bob", 0}}}, nil},
+		{"super scheme", []ACL{{PermRead, ID{"super", "", 0}}}, nil},
+		{"empty scheme", []ACL{{PermRead, ID{"", "x", 0}}}, nil},
+		{"one bad entry", []ACL{OpenACLUnsafe[0], {PermRead, ID{"Digest", "bob:h", 0}}}, nil},
 	} {
 		got, err := FixupACL(tc.acls, tc.auth)
 		var e *Error
@@ -302,7 +305,7 @@ func TestFixupACL_Invalid(t *testing.T) {
 func TestAllowed_Table(t *testing.T) {
 	const superDigest = "super:D/InIHSb7yEEbrWz8b9l71RjZJU="
 	super := AuthID{"digest", superDigest}
-	digestACL := []ACL{{PermRead | PermWrite, ID{"digest", bob.ID}}}
+	digestACL := []ACL{{PermRead | PermWrite, ID{"digest", bob.ID, 0}}}
 	for _, tc := range []struct {
 		name  string
 		acl   []ACL
@@ -315,7 +318,7 @@ func TestAllowed_Table(t *testing.T) {
 		{"empty slice allows all", []ACL{}, PermDelete, nil, "", true},
 		{"world read", ReadACLUnsafe, PermRead, nil, "", true},
 		{"world read, need write", ReadACLUnsafe, PermWrite, nil, "", false},
-		{"world other id", []ACL{{PermAll, ID{"world", "bob"}}}, PermRead, nil, "", false},
+		{"world other id", []ACL{{PermAll, ID{"world", "bob", 0}}}, PermRead, nil, "", false},
 		{"open", OpenACLUnsafe, PermAdmin, nil, "", true},
 		{"digest match", digestACL, PermRead, []AuthID{ipLocal, bob}, "", true},
 		{"digest match write", digestACL, PermWrite, []AuthID{bob}, "", true},
@@ -331,8 +334,8 @@ func TestAllowed_Table(t *testing.T) {
 		{"empty digest is not super", digestACL, PermAdmin, []AuthID{{"digest", ""}}, "", false},
 		{"super scheme", digestACL, PermAdmin, []AuthID{{"super", ""}}, "", true},
 		{"auth entry matches no one", CreatorAllACL, PermRead, []AuthID{bob}, "", false},
-		{"unknown scheme matches no one", []ACL{{PermAll, ID{"sasl", "bob"}}}, PermRead, []AuthID{{"sasl", "bob"}}, "", false},
-		{"second entry", []ACL{{PermRead, ID{"digest", alice.ID}}, {PermRead, ID{"ip", "127.0.0.1"}}}, PermRead, []AuthID{ipLocal}, "", true},
+		{"unknown scheme matches no one", []ACL{{PermAll, ID{"sasl", "bob", 0}}}, PermRead, []AuthID{{"sasl", "bob"}}, "", false},
+		{"second entry", []ACL{{PermRead, ID{"digest", alice.ID, 0}}, {PermRead, ID{"ip", "127.0.0.1", 0}}}, PermRead, []AuthID{ipLocal}, "", true},
 	} {
 		if got := Allowed(tc.acl, tc.need, tc.auth, tc.super); got != tc.want {
 			t.Errorf("%s: Allowed = %v, want %v", tc.name, got, tc.want)
@@ -378,7 +381,7 @@ func TestAllowed_IP(t *testing.T) {
 		{"10.0.0.1", "bogus", false},
 		{"10.0.0.1", "", false},
 	} {
-		acl := []ACL{{PermRead, ID{"ip", tc.expr}}}
+		acl := []ACL{{PermRead, ID{"ip", tc.expr, 0}}}
 		if got := Allowed(acl, PermRead, []AuthID{{"ip", tc.client}}, ""); got != tc.want {
 			t.Errorf("ip %q vs client %q: Allowed = %v, want %v", tc.expr, tc.client, got, tc.want)
 		}
@@ -387,25 +390,25 @@ func TestAllowed_IP(t *testing.T) {
 
 func TestMaskDigests(t *testing.T) {
 	in := []ACL{
-		{PermRead, ID{"digest", "bob:fyVmFCwVbTJYrznoSu1koqYEYF0="}},
-		{PermAll, ID{"world", "anyone"}},
-		{PermRead, ID{"ip", "fe80::1"}},
-		{PermRead, ID{"digest", "nocolon"}},
-		{PermRead, ID{"digest", "a:b:c"}},
-		{PermRead, ID{"digest", ":hash"}},
-		{PermRead, ID{"digest", "a:b\nc:d"}}, // Java's '.' stops at line terminators
-		{PermRead, ID{"digest", "a:b\u2028c"}},
+		{PermRead, ID{"digest", "bob:fyVmFCwVbTJYrznoSu1koqYEYF0=", 0}},
+		{PermAll, ID{"world", "anyone", 0}},
+		{PermRead, ID{"ip", "fe80::1", 0}},
+		{PermRead, ID{"digest", "nocolon", 0}},
+		{PermRead, ID{"digest", "a:b:c", 0}},
+		{PermRead, ID{"digest", ":hash", 0}},
+		{PermRead, ID{"digest", "a:b\nc:d", 0}}, // Java's '.' stops at line terminators
+		{PermRead, ID{"digest", "a:b\u2028c", 0}},
 	}
 	orig := slices.Clone(in)
 	want := []ACL{
-		{PermRead, ID{"digest", "bob:x"}},
-		{PermAll, ID{"world", "anyone"}},
-		{PermRead, ID{"ip", "fe80::1"}},
-		{PermRead, ID{"digest", "nocolon"}},
-		{PermRead, ID{"digest", "a:x"}},
-		{PermRead, ID{"digest", ":x"}},
-		{PermRead, ID{"digest", "a:x\nc:x"}},
-		{PermRead, ID{"digest", "a:x\u2028c"}},
+		{PermRead, ID{"digest", "bob:x", 0}},
+		{PermAll, ID{"world", "anyone", 0}},
+		{PermRead, ID{"ip", "fe80::1", 0}},
+		{PermRead, ID{"digest", "nocolon", 0}},
+		{PermRead, ID{"digest", "a:x", 0}},
+		{PermRead, ID{"digest", ":x", 0}},
+		{PermRead, ID{"digest", "a:x\nc:x", 0}},
+		{PermRead, ID{"digest", "a:x\u2028c", 0}},
 	}
 	if got := MaskDigests(in); !slices.Equal(got, want) {
 		t.Errorf("MaskDigests = %v, want %v", got, want)
@@ -415,5 +418,61 @@ func TestMaskDigests(t *testing.T) {
 	}
 	if MaskDigests(nil) != nil {
 		t.Error("MaskDigests(nil) != nil")
+	}
+}
+
+// TestFixupACL_NullStrings: the null scheme and id strings kazoo sends for
+// "" give what ZooKeeper 3.8 answered to kazoo (gateway/testdata/
+// zookeeper-3.8-behaviour.md, "Null data and ACL forms").
+func TestFixupACL_NullStrings(t *testing.T) {
+	nullID := func(p Perm, scheme string) ACL { return ACL{p, ID{scheme, "", NullID}} }
+	nullScheme := func(p Perm, id string) ACL { return ACL{p, ID{"", id, NullScheme}} }
+	world := ACL{PermAll, ID{"world", "anyone", 0}}
+	bogus := ACL{PermAll, ID{"bogus", "x", 0}}
+	for _, tc := range []struct {
+		name string
+		acls []ACL
+		auth []AuthID
+		want Code // CodeOK: the ACL below
+		ok   string
+	}{
+		{"auth null id", []ACL{nullID(PermAll, "auth")}, []AuthID{bob}, CodeOK, "digest:" + bob.ID + ":cdrwa"},
+		{"auth null id, no identity", []ACL{nullID(PermAll, "auth")}, nil, CodeInvalidACL, ""},
+		{"auth null id then world", []ACL{nullID(PermAll, "auth"), world}, []AuthID{bob}, CodeOK, "digest:" + bob.ID + ":cdrwa,world:anyone:cdrwa"},
+		{"world null id", []ACL{nullID(PermAll, "world")}, nil, CodeMarshallingError, ""},
+		{"digest null id", []ACL{nullID(PermAll, "digest")}, []AuthID{bob}, CodeMarshallingError, ""},
+		{"ip null id", []ACL{nullID(PermAll, "ip")}, nil, CodeMarshallingError, ""},
+		{"unknown scheme null id", []ACL{nullID(PermAll, "bogus")}, nil, CodeInvalidACL, ""},
+		{"super null id", []ACL{nullID(PermAll, "super")}, nil, CodeInvalidACL, ""},
+		{"null scheme", []ACL{nullScheme(PermAll, "x")}, nil, CodeInvalidACL, ""},
+		{"null scheme and id", []ACL{{PermAll, ID{"", "", NullScheme | NullID}}}, nil, CodeInvalidACL, ""},
+		// Duplicate removal compares each entry with those kept before it.
+		{"null scheme after an entry of equal perms", []ACL{world, nullScheme(PermAll, "x")}, nil, CodeMarshallingError, ""},
+		{"null scheme after an entry of other perms", []ACL{{PermRead, world.ID}, nullScheme(PermAll, "x")}, nil, CodeInvalidACL, ""},
+		{"null scheme first", []ACL{nullScheme(PermAll, "x"), world}, nil, CodeInvalidACL, ""},
+		{"world null id after world", []ACL{world, nullID(PermAll, "world")}, nil, CodeMarshallingError, ""},
+		{"world null id after world of other perms", []ACL{{PermRead, world.ID}, nullID(PermAll, "world")}, nil, CodeMarshallingError, ""},
+		{"digest null id twice", []ACL{nullID(PermAll, "digest"), nullID(PermAll, "digest")}, nil, CodeMarshallingError, ""},
+		{"digest null id after world", []ACL{world, nullID(PermAll, "digest")}, nil, CodeMarshallingError, ""},
+		{"invalid entry before a null id", []ACL{bogus, nullID(PermAll, "digest")}, nil, CodeInvalidACL, ""},
+		{"null id before an invalid entry", []ACL{nullID(PermAll, "digest"), bogus}, nil, CodeMarshallingError, ""},
+		{"auth without identity before a null id", []ACL{nullID(PermAll, "auth"), nullID(PermRead, "world")}, nil, CodeInvalidACL, ""},
+	} {
+		got, err := FixupACL(tc.acls, tc.auth)
+		if tc.want == CodeOK {
+			if err != nil || FormatACL(got) != tc.ok {
+				t.Errorf("%s: FixupACL = %q, %v; want %q", tc.name, FormatACL(got), err, tc.ok)
+			}
+			for _, a := range got {
+				if a.ID.Null != 0 {
+					t.Errorf("%s: a null string in the result: %+v", tc.name, a)
+				}
+			}
+			continue
+		}
+		var e *Error
+		if !errors.As(err, &e) || e.Code != tc.want || e.Path != "" || got != nil {
+			t.Errorf("%s: FixupACL = %v, %v; want %v with no path", tc.name, got, err, tc.want)
+		}
 	}
 }

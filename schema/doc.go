@@ -38,12 +38,16 @@ no grandchildren, and counting all descendants walks one depth at a time.
 
 A persistent znode with the open ACL and no children costs one key: its
 node record, 10 bytes of prefix plus the depth digits and the path, and a
-value of about 17 bytes plus its data (a format byte, the kind, and varints
-for version, ctime, mtime, owner and TTL). A znode that has had children
-adds one meta key (about 4 bytes of value); a non-default ACL adds one
-key; an ephemeral adds its index entry; a container or TTL node its reaper
-mark. etcd itself adds per key about 50 bytes on disk and about 100 bytes
-of memory for its index. Nothing else is stored per znode.
+value of about 17 bytes plus its data (a format byte, the kind, and
+varints for version, ctime, mtime, owner and TTL). Null data, which
+ZooKeeper keeps apart from empty data, is a node record of format 2 with
+no data bytes; records with data (empty included) keep format 1, as every
+record written before null data was kept apart, so those read as they did.
+A znode that has had children adds one meta key (about 4 bytes of value);
+a non-default ACL adds one key; an ephemeral adds its index entry; a
+container or TTL node its reaper mark. etcd itself adds per key about 50
+bytes on disk and about 100 bytes of memory for its index. Nothing else is
+stored per znode.
 
 # The Stat
 

@@ -93,7 +93,8 @@ func TestPrefixEnd(t *testing.T) {
 
 func TestRecords_RoundTrip(t *testing.T) {
 	nodes := []Node{
-		{},
+		{},               // null data
+		{Data: []byte{}}, // empty data
 		{Kind: KindEphemeral, Version: 3, Ctime: 1700000000000, Mtime: 1700000000999, Owner: 0x100002ff1600004, Data: []byte("hello")},
 		{Kind: KindTTL, TTL: MaxTTL, Version: -1, Data: bytes.Repeat([]byte{0, 0xff}, 1000)},
 		{Kind: KindContainer, Owner: -1},
@@ -103,10 +104,7 @@ func TestRecords_RoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(n.Data) == 0 {
-			n.Data = []byte{}
-		}
-		if !reflect.DeepEqual(got, n) {
+		if !reflect.DeepEqual(got, n) || (got.Data == nil) != (n.Data == nil) {
 			t.Errorf("node %+v came back %+v", n, got)
 		}
 	}
@@ -128,8 +126,31 @@ func TestRecords_RoundTrip(t *testing.T) {
 	}
 }
 
+// Node records written before null data was kept apart from empty data
+// (format 1, data last) read as they did: empty data is empty, not null.
+func TestRecords_NodeFormat1StillReads(t *testing.T) {
+	// {persistent, version 0, ctime 2, mtime 2, owner 0, ttl 0}, no data:
+	// what every earlier release wrote for nil and empty data alike.
+	old := []byte{1, 0, 0, 4, 4, 0, 0}
+	n, err := UnmarshalNode(old)
+	if err != nil || n.Data == nil || len(n.Data) != 0 || n.Ctime != 2 || n.Mtime != 2 {
+		t.Fatalf("UnmarshalNode(%v) = %+v (data nil: %v), %v; want empty data", old, n, n.Data == nil, err)
+	}
+	if got := (&Node{Ctime: 2, Mtime: 2, Data: []byte{}}).Marshal(); !bytes.Equal(got, old) {
+		t.Errorf("empty data marshals as %v, want the format 1 record %v", got, old)
+	}
+	if got := (&Node{Ctime: 2, Mtime: 2}).Marshal(); got[0] != 2 || !bytes.Equal(got[1:], old[1:]) {
+		t.Errorf("null data marshals as %v, want format 2 and the same fields %v", got, old[1:])
+	}
+	withData := []byte{1, 1, 2, 4, 4, 0, 0, 'h', 'i'}
+	if n, err := UnmarshalNode(withData); err != nil || string(n.Data) != "hi" || n.Kind != KindEphemeral || n.Version != 1 {
+		t.Errorf("UnmarshalNode(%v) = %+v, %v", withData, n, err)
+	}
+}
+
 func TestRecords_CorruptIsAnError(t *testing.T) {
-	for _, b := range [][]byte{nil, {}, {9}, {1}, {1, 0}, {1, 7, 0, 0, 0, 0, 0}} {
+	// The last: a null-data record (format 2) followed by data bytes.
+	for _, b := range [][]byte{nil, {}, {9}, {1}, {1, 0}, {1, 7, 0, 0, 0, 0, 0}, {3, 0, 0, 0, 0, 0, 0}, {2, 0, 0, 0, 0, 0, 0, 'x'}} {
 		if _, err := UnmarshalNode(b); err == nil {
 			t.Errorf("UnmarshalNode(%v) accepted", b)
 		}

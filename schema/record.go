@@ -41,8 +41,11 @@ type Node struct {
 	// Owner is the owning session of an ephemeral, 0 otherwise.
 	Owner int64
 	// TTL is the time to live of a TTL node in ms, 0 otherwise.
-	TTL  int64
-	Data []byte // nil and empty are both stored as empty
+	TTL int64
+	// Data is the znode's data. nil is null data, which ZooKeeper keeps
+	// apart from empty data (a client that creates a znode with null data
+	// reads null back); a non-nil empty slice is empty data.
+	Data []byte
 }
 
 // Meta is the value of a znode's children meta key.
@@ -77,6 +80,12 @@ type Session struct {
 
 const recordFormat = 1
 
+// nodeFormatNullData is the format byte of a node record whose data is
+// null: the same fields as format 1 and no data bytes after them. Records
+// with data (empty included) keep format 1, so records written before null
+// data was kept apart read as they did: with empty data.
+const nodeFormatNullData = 2
+
 // ErrCorrupt is returned when a stored record cannot be decoded.
 var ErrCorrupt = errors.New("corrupt zkgate record")
 
@@ -84,10 +93,15 @@ var ErrCorrupt = errors.New("corrupt zkgate record")
 // bytes payload last. Unknown trailing fields are an error, so a record of
 // a later format is never silently misread.
 
-// Marshal encodes n.
+// Marshal encodes n: format 1 with the data last, or format 2 (no data
+// bytes) when n.Data is nil.
 func (n *Node) Marshal() []byte {
 	b := make([]byte, 0, 32+len(n.Data))
-	b = append(b, recordFormat, byte(n.Kind))
+	format := byte(recordFormat)
+	if n.Data == nil {
+		format = nodeFormatNullData
+	}
+	b = append(b, format, byte(n.Kind))
 	b = binary.AppendVarint(b, int64(n.Version))
 	b = binary.AppendVarint(b, n.Ctime)
 	b = binary.AppendVarint(b, n.Mtime)
@@ -96,11 +110,13 @@ func (n *Node) Marshal() []byte {
 	return append(b, n.Data...)
 }
 
-// UnmarshalNode decodes a node record.
+// UnmarshalNode decodes a node record. Its Data is nil for null data and
+// a non-nil slice otherwise (empty for empty data).
 func UnmarshalNode(b []byte) (Node, error) {
 	var n Node
 	r := reader{b: b}
-	if r.byte() != recordFormat {
+	format := r.byte()
+	if format != recordFormat && format != nodeFormatNullData {
 		return n, ErrCorrupt
 	}
 	n.Kind = Kind(r.byte())
@@ -111,6 +127,12 @@ func UnmarshalNode(b []byte) (Node, error) {
 	n.TTL = r.varint()
 	if r.err != nil || n.Kind > KindTTL {
 		return Node{}, ErrCorrupt
+	}
+	if format == nodeFormatNullData {
+		if len(r.b) != 0 {
+			return Node{}, ErrCorrupt
+		}
+		return n, nil
 	}
 	n.Data = r.rest()
 	return n, nil

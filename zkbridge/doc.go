@@ -88,15 +88,20 @@ inside a multi answers with the path alone, auth and setWatches replies
 echo the request's xid, an unknown opcode gets Unimplemented with zxid -1
 and the connection is closed, setWatches stops at a null list with
 MarshallingError, and a session's identities are listed in the order of
-ZooKeeper's hash set (schema.AuthSetOrder). A request whose record does
-not decode (cut short, a negative or oversized length, a null path, a
-multi op of no known type) is answered MarshallingError and the
-connection goes on, as ZooKeeper 3.8 answers it: the frame's length keeps
-the stream in step, and nothing is applied. What cannot be answered
-closes that connection only, with a log line, in its turn (the requests
-before it are answered, none after it is started): a packet over
-MaxPacket or with a negative length, a request header cut short, a
-malformed auth packet. A panic in a handler ends only its connection.
+ZooKeeper's hash set (schema.AuthSetOrder). Null data (a buffer of length
+-1) is written and read back as null, apart from empty data. ACL entries
+may carry null strings (kazoo sends Id("auth", "") with a null id):
+schema.FixupACL answers them as ZooKeeper does, and where ZooKeeper's Java
+code trips on one (MarshallingError) inside a multi, the whole multi is
+answered MarshallingError, as ZooKeeper answers it. A request whose record
+does not decode (cut short, a negative or oversized length, a null path, a
+multi op of no known type) is answered MarshallingError and the connection
+goes on, as ZooKeeper 3.8 answers it: the frame's length keeps the stream
+in step, and nothing is applied. What cannot be answered closes that
+connection only, with a log line, in its turn (the requests before it are
+answered, none after it is started): a packet over MaxPacket or with a
+negative length, a request header cut short, a malformed auth packet. A
+panic in a handler ends only its connection.
 
 A client that stops reading stops being read once 4 MiB of replies wait
 for it; watch events, which the hub must never wait to deliver, are

@@ -441,7 +441,7 @@ func statOf(s schema.Stat) jute.Stat { return jute.Stat(s) }
 func aclsIn(in []jute.ACL) []schema.ACL {
 	out := make([]schema.ACL, len(in))
 	for i, a := range in {
-		out[i] = schema.ACL{Perms: schema.Perm(a.Perms), ID: schema.ID{Scheme: a.ID.Scheme, ID: a.ID.ID}}
+		out[i] = schema.ACL{Perms: schema.Perm(a.Perms), ID: schema.ID(a.ID)}
 	}
 	return out
 }
@@ -449,7 +449,7 @@ func aclsIn(in []jute.ACL) []schema.ACL {
 func aclsOut(in []schema.ACL) []jute.ACL {
 	out := make([]jute.ACL, len(in))
 	for i, a := range in {
-		out[i] = jute.ACL{Perms: int32(a.Perms), ID: jute.ID{Scheme: a.ID.Scheme, ID: a.ID.ID}}
+		out[i] = jute.ACL{Perms: int32(a.Perms), ID: jute.ID(a.ID)}
 	}
 	return out
 }

@@ -38,9 +38,12 @@ func (c *call) multi(ctx context.Context, xid int32, in []jute.MultiOp) {
 		}
 	}
 	results, zxid, err := e.Multi(ctx, c.caller, ops)
-	if err != nil && len(results) != len(ops) {
+	if err != nil && (len(results) != len(ops) || schema.CodeOf(err) == schema.CodeMarshallingError) {
 		// Not an op's failure (etcd unreachable, too large): the whole
-		// request fails.
+		// request fails. So does an op whose ACL has a null string
+		// ZooKeeper's Java code trips on (schema.FixupACL): its
+		// NullPointerException escapes the per-op handling of a multi,
+		// and ZooKeeper answers the whole request MarshallingError.
 		c.reply(xid, zxid, err)
 		return
 	}

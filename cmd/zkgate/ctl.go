@@ -116,12 +116,14 @@ URL) with verbs named and ordered like ZooKeeper's zkCli.sh:
                         subtree)
   tree PATH             the subtree of PATH, indented
   stat [-w] PATH        the Stat of PATH
-  get [-s] [-w] PATH    the data of PATH (raw bytes and a newline on stdout;
-                        -s: and its Stat)
+  get [-s] [-w] PATH    the data of PATH (raw bytes and a newline on stdout,
+                        null for null data; -s: and its Stat)
   set [-v V] PATH DATA  replace the data (only at version V)
-  create [-e] [-s] [-c] [-t TTL] PATH [DATA]
+  create [-e] [-s] [-c] [-t TTL] [-a ACL] PATH [DATA [ACL]]
                         create a znode and print its path; -e ephemeral, -s
-                        sequential, -c container, -t TTL in ms
+                        sequential, -c container, -t TTL in ms; no DATA is
+                        null data; ACL as scheme:id:perms[,...] (default
+                        world:anyone:cdrwa; auth::cdrwa is ctl's --auth ids)
   delete [-v V] PATH    delete a znode (only at version V)
   deleteall PATH        delete PATH and everything below it (also: rmr)
   watch [-R] PATH       print changes of PATH (-R: of its subtree) until Ctrl-C

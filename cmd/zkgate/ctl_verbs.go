@@ -170,7 +170,7 @@ func statJSON(s *zkgatepb.Stat) map[string]any {
 
 func ctlGet(o *ctlOptions) *cobra.Command {
 	var withStat, watch bool
-	cmd := verb(o, "get [-s] [-w] PATH", "Print the data of PATH and a newline (-s: and its Stat; -w: then wait for a change)", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+	cmd := verb(o, "get [-s] [-w] PATH", "Print the data of PATH (null for null data) and a newline (-s: and its Stat; -w: then wait for a change)", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
 		p := args[0]
 		read := func() (int64, error) {
 			ctx, cancel := c.ctx()
@@ -182,7 +182,11 @@ func ctlGet(o *ctlOptions) *cobra.Command {
 			if c.o.output == "json" {
 				return r.Zxid, c.json(map[string]any{"path": p, "data": r.Data, "stat": statJSON(r.Stat)})
 			}
-			// As zkCli.sh: the data, then a newline, whatever the data ends with.
+			// As zkCli.sh: the data, then a newline, whatever the data ends
+			// with; null data prints as null (empty data as an empty line).
+			if r.Data == nil {
+				fmt.Fprint(c.out, "null")
+			}
 			c.out.Write(r.Data)
 			fmt.Fprintln(c.out)
 			if withStat {
@@ -228,13 +232,32 @@ func ctlSet(o *ctlOptions) *cobra.Command {
 func ctlCreate(o *ctlOptions) *cobra.Command {
 	var ephemeral, sequential, container bool
 	var ttl int64
-	cmd := verb(o, "create [-e] [-s] [-c] [-t TTL] PATH [DATA]", "Create a znode and print its path", cobra.RangeArgs(1, 2), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+	var aclText string
+	cmd := verb(o, "create [-e] [-s] [-c] [-t TTL] [-a ACL] PATH [DATA [ACL]]", "Create a znode and print its path (no DATA: null data)", cobra.RangeArgs(1, 3), func(cmd *cobra.Command, c *ctlClient, args []string) error {
 		p := args[0]
+		// No DATA is null data, as zkCli.sh's create without data.
 		var data []byte
-		if len(args) == 2 {
+		if len(args) >= 2 {
 			var err error
 			if data, err = readData(cmd, args[1]); err != nil {
 				return err
+			}
+		}
+		if len(args) == 3 {
+			if cmd.Flags().Changed("acl") {
+				return &usageError{cmd: cmd, err: fmt.Errorf("the ACL is given twice: as -a and as the third argument")}
+			}
+			aclText = args[2]
+		}
+		acl := []*zkgatepb.ACL{{Perms: int32(schema.PermAll), Scheme: "world", Id: "anyone"}}
+		if aclText != "" {
+			parsed, err := schema.ParseACL(aclText)
+			if err != nil {
+				return fmt.Errorf("ACL %q: %w", aclText, err)
+			}
+			acl = acl[:0]
+			for _, a := range parsed {
+				acl = append(acl, &zkgatepb.ACL{Perms: int32(a.Perms), Scheme: a.ID.Scheme, Id: a.ID.ID})
 			}
 		}
 		mode, err := createMode(ephemeral, sequential, container, ttl)
@@ -252,7 +275,6 @@ func ctlCreate(o *ctlOptions) *cobra.Command {
 			defer c.ns.CloseSession(context.Background(), &zkgatepb.CloseSessionRequest{SessionId: s.SessionId, Password: s.Password})
 			rc = &zkgatepb.RequestContext{SessionId: s.SessionId, SessionPassword: s.Password, Auth: c.rc.Auth}
 		}
-		acl := []*zkgatepb.ACL{{Perms: int32(schema.PermAll), Scheme: "world", Id: "anyone"}}
 		r, err := c.ns.Create(ctx, &zkgatepb.CreateRequest{Ctx: rc, Path: p, Data: data, Acl: acl, Mode: mode, TtlMs: ttl})
 		if err != nil {
 			return ctlErr(err)
@@ -268,6 +290,7 @@ func ctlCreate(o *ctlOptions) *cobra.Command {
 	f.BoolVarP(&sequential, "sequential", "s", false, "append a sequence number to the name")
 	f.BoolVarP(&container, "container", "c", false, "container: removed once its last child is gone")
 	f.Int64VarP(&ttl, "ttl", "t", 0, "TTL node: removed when unmodified and childless for TTL ms")
+	f.StringVarP(&aclText, "acl", "a", "", "the ACL, as scheme:id:perms[,...] (as zkCli's create PATH DATA ACL; default world:anyone:cdrwa)")
 	return cmd
 }
 
@@ -563,6 +586,9 @@ atomically: all of them or none. For example:
     {"set_data": {"path": "/app", "data": ""}},
     {"delete": {"path": "/app/old"}}
   ]}
+
+data is standard base64; a create or set_data without data (or with
+"data": null) writes null data, "data": "" empty data.
 
 Each result is printed on its own line; when an operation fails, every
 result is an error as ZooKeeper reports them (Ok for the ones before, the

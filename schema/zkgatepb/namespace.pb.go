@@ -521,7 +521,9 @@ type CreateRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Ctx   *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
 	Path  string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
-	Data  []byte                 `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
+	// data of the new znode. Left out (or JSON null) it is null data, as a
+	// ZooKeeper client's create with null; give "" for empty data.
+	Data []byte `protobuf:"bytes,3,opt,name=data,proto3,oneof" json:"data,omitempty"`
 	// acl of the new znode. Left empty it is world:anyone with every
 	// permission (OPEN_ACL_UNSAFE), as zkCli's create without -a.
 	Acl  []*ACL     `protobuf:"bytes,4,rep,name=acl,proto3" json:"acl,omitempty"`
@@ -936,10 +938,12 @@ func (x *GetDataRequest) GetPath() string {
 }
 
 type GetDataResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Data          []byte                 `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
-	Stat          *Stat                  `protobuf:"bytes,2,opt,name=stat,proto3" json:"stat,omitempty"`
-	Zxid          int64                  `protobuf:"varint,3,opt,name=zxid,proto3" json:"zxid,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// data is unset when the znode's data is null (JSON shows null), set
+	// when it is empty or has bytes.
+	Data          []byte `protobuf:"bytes,1,opt,name=data,proto3,oneof" json:"data,omitempty"`
+	Stat          *Stat  `protobuf:"bytes,2,opt,name=stat,proto3" json:"stat,omitempty"`
+	Zxid          int64  `protobuf:"varint,3,opt,name=zxid,proto3" json:"zxid,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -999,7 +1003,8 @@ type SetDataRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Ctx   *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
 	Path  string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
-	Data  []byte                 `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
+	// data replaces the znode's; left out (or JSON null) it is null data.
+	Data []byte `protobuf:"bytes,3,opt,name=data,proto3,oneof" json:"data,omitempty"`
 	// version expected; left out, any version (-1).
 	Version       *int32 `protobuf:"varint,4,opt,name=version,proto3,oneof" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -2058,7 +2063,7 @@ func (*Op_Check) isOp_Op() {}
 type CreateOp struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Path          string                 `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
-	Data          []byte                 `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	Data          []byte                 `protobuf:"bytes,2,opt,name=data,proto3,oneof" json:"data,omitempty"`
 	Acl           []*ACL                 `protobuf:"bytes,3,rep,name=acl,proto3" json:"acl,omitempty"`
 	Mode          CreateMode             `protobuf:"varint,4,opt,name=mode,proto3,enum=zkgate.v1.CreateMode" json:"mode,omitempty"`
 	TtlMs         int64                  `protobuf:"varint,5,opt,name=ttl_ms,json=ttlMs,proto3" json:"ttl_ms,omitempty"`
@@ -2186,7 +2191,7 @@ func (x *DeleteOp) GetVersion() int32 {
 type SetDataOp struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Path          string                 `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
-	Data          []byte                 `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	Data          []byte                 `protobuf:"bytes,2,opt,name=data,proto3,oneof" json:"data,omitempty"`
 	Version       *int32                 `protobuf:"varint,3,opt,name=version,proto3,oneof" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2868,14 +2873,15 @@ const file_zkgate_v1_namespace_proto_rawDesc = "" +
 	"session_id\x18\x01 \x01(\x03R\tsessionId\x12\x1a\n" +
 	"\bpassword\x18\x02 \x01(\fR\bpassword\"*\n" +
 	"\x14CloseSessionResponse\x12\x12\n" +
-	"\x04zxid\x18\x01 \x01(\x03R\x04zxid\"\xc8\x01\n" +
+	"\x04zxid\x18\x01 \x01(\x03R\x04zxid\"\xd6\x01\n" +
 	"\rCreateRequest\x12+\n" +
 	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x12\n" +
-	"\x04path\x18\x02 \x01(\tR\x04path\x12\x12\n" +
-	"\x04data\x18\x03 \x01(\fR\x04data\x12 \n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12\x17\n" +
+	"\x04data\x18\x03 \x01(\fH\x00R\x04data\x88\x01\x01\x12 \n" +
 	"\x03acl\x18\x04 \x03(\v2\x0e.zkgate.v1.ACLR\x03acl\x12)\n" +
 	"\x04mode\x18\x05 \x01(\x0e2\x15.zkgate.v1.CreateModeR\x04mode\x12\x15\n" +
-	"\x06ttl_ms\x18\x06 \x01(\x03R\x05ttlMs\"]\n" +
+	"\x06ttl_ms\x18\x06 \x01(\x03R\x05ttlMsB\a\n" +
+	"\x05_data\"]\n" +
 	"\x0eCreateResponse\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12#\n" +
 	"\x04stat\x18\x02 \x01(\v2\x0f.zkgate.v1.StatR\x04stat\x12\x12\n" +
@@ -2897,16 +2903,18 @@ const file_zkgate_v1_namespace_proto_rawDesc = "" +
 	"\x04zxid\x18\x03 \x01(\x03R\x04zxid\"Q\n" +
 	"\x0eGetDataRequest\x12+\n" +
 	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x12\n" +
-	"\x04path\x18\x02 \x01(\tR\x04path\"^\n" +
-	"\x0fGetDataResponse\x12\x12\n" +
-	"\x04data\x18\x01 \x01(\fR\x04data\x12#\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\"l\n" +
+	"\x0fGetDataResponse\x12\x17\n" +
+	"\x04data\x18\x01 \x01(\fH\x00R\x04data\x88\x01\x01\x12#\n" +
 	"\x04stat\x18\x02 \x01(\v2\x0f.zkgate.v1.StatR\x04stat\x12\x12\n" +
-	"\x04zxid\x18\x03 \x01(\x03R\x04zxid\"\x90\x01\n" +
+	"\x04zxid\x18\x03 \x01(\x03R\x04zxidB\a\n" +
+	"\x05_data\"\x9e\x01\n" +
 	"\x0eSetDataRequest\x12+\n" +
 	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x12\n" +
-	"\x04path\x18\x02 \x01(\tR\x04path\x12\x12\n" +
-	"\x04data\x18\x03 \x01(\fR\x04data\x12\x1d\n" +
-	"\aversion\x18\x04 \x01(\x05H\x00R\aversion\x88\x01\x01B\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12\x17\n" +
+	"\x04data\x18\x03 \x01(\fH\x00R\x04data\x88\x01\x01\x12\x1d\n" +
+	"\aversion\x18\x04 \x01(\x05H\x01R\aversion\x88\x01\x01B\a\n" +
+	"\x05_dataB\n" +
 	"\n" +
 	"\b_version\"J\n" +
 	"\x0fSetDataResponse\x12#\n" +
@@ -2968,22 +2976,24 @@ const file_zkgate_v1_namespace_proto_rawDesc = "" +
 	"\x06delete\x18\x02 \x01(\v2\x13.zkgate.v1.DeleteOpH\x00R\x06delete\x121\n" +
 	"\bset_data\x18\x03 \x01(\v2\x14.zkgate.v1.SetDataOpH\x00R\asetData\x12*\n" +
 	"\x05check\x18\x04 \x01(\v2\x12.zkgate.v1.CheckOpH\x00R\x05checkB\x04\n" +
-	"\x02op\"\x96\x01\n" +
+	"\x02op\"\xa4\x01\n" +
 	"\bCreateOp\x12\x12\n" +
-	"\x04path\x18\x01 \x01(\tR\x04path\x12\x12\n" +
-	"\x04data\x18\x02 \x01(\fR\x04data\x12 \n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\x12\x17\n" +
+	"\x04data\x18\x02 \x01(\fH\x00R\x04data\x88\x01\x01\x12 \n" +
 	"\x03acl\x18\x03 \x03(\v2\x0e.zkgate.v1.ACLR\x03acl\x12)\n" +
 	"\x04mode\x18\x04 \x01(\x0e2\x15.zkgate.v1.CreateModeR\x04mode\x12\x15\n" +
-	"\x06ttl_ms\x18\x05 \x01(\x03R\x05ttlMs\"I\n" +
+	"\x06ttl_ms\x18\x05 \x01(\x03R\x05ttlMsB\a\n" +
+	"\x05_data\"I\n" +
 	"\bDeleteOp\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12\x1d\n" +
 	"\aversion\x18\x02 \x01(\x05H\x00R\aversion\x88\x01\x01B\n" +
 	"\n" +
-	"\b_version\"^\n" +
+	"\b_version\"l\n" +
 	"\tSetDataOp\x12\x12\n" +
-	"\x04path\x18\x01 \x01(\tR\x04path\x12\x12\n" +
-	"\x04data\x18\x02 \x01(\fR\x04data\x12\x1d\n" +
-	"\aversion\x18\x03 \x01(\x05H\x00R\aversion\x88\x01\x01B\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\x12\x17\n" +
+	"\x04data\x18\x02 \x01(\fH\x00R\x04data\x88\x01\x01\x12\x1d\n" +
+	"\aversion\x18\x03 \x01(\x05H\x01R\aversion\x88\x01\x01B\a\n" +
+	"\x05_dataB\n" +
 	"\n" +
 	"\b_version\"H\n" +
 	"\aCheckOp\x12\x12\n" +
@@ -3218,7 +3228,9 @@ func file_zkgate_v1_namespace_proto_init() {
 		return
 	}
 	file_zkgate_v1_types_proto_init()
+	file_zkgate_v1_namespace_proto_msgTypes[8].OneofWrappers = []any{}
 	file_zkgate_v1_namespace_proto_msgTypes[10].OneofWrappers = []any{}
+	file_zkgate_v1_namespace_proto_msgTypes[15].OneofWrappers = []any{}
 	file_zkgate_v1_namespace_proto_msgTypes[16].OneofWrappers = []any{}
 	file_zkgate_v1_namespace_proto_msgTypes[28].OneofWrappers = []any{}
 	file_zkgate_v1_namespace_proto_msgTypes[33].OneofWrappers = []any{
@@ -3227,6 +3239,7 @@ func file_zkgate_v1_namespace_proto_init() {
 		(*Op_SetData)(nil),
 		(*Op_Check)(nil),
 	}
+	file_zkgate_v1_namespace_proto_msgTypes[34].OneofWrappers = []any{}
 	file_zkgate_v1_namespace_proto_msgTypes[35].OneofWrappers = []any{}
 	file_zkgate_v1_namespace_proto_msgTypes[36].OneofWrappers = []any{}
 	file_zkgate_v1_namespace_proto_msgTypes[37].OneofWrappers = []any{}

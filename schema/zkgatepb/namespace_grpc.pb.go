@@ -99,6 +99,12 @@ const (
 //
 // Versions: a version field left out (they are proto3 optional) is -1,
 // "any version", as zkCli's default. Give 0 to require version 0.
+//
+// Data: ZooKeeper keeps null data apart from empty data, and so does
+// zkgate. The data fields are proto3 optional: left out, or null in JSON,
+// they are null data; "" (or an empty, set bytes field) is empty data.
+// GetData answers null data with data unset, which JSON shows as
+// "data": null.
 type NamespaceClient interface {
 	// CreateSession opens a session. Its ephemerals live as long as it does;
 	// call KeepAlive more often than the negotiated timeout.
@@ -421,6 +427,12 @@ type Namespace_WatchClient = grpc.ServerStreamingClient[WatchResponse]
 //
 // Versions: a version field left out (they are proto3 optional) is -1,
 // "any version", as zkCli's default. Give 0 to require version 0.
+//
+// Data: ZooKeeper keeps null data apart from empty data, and so does
+// zkgate. The data fields are proto3 optional: left out, or null in JSON,
+// they are null data; "" (or an empty, set bytes field) is empty data.
+// GetData answers null data with data unset, which JSON shows as
+// "data": null.
 type NamespaceServer interface {
 	// CreateSession opens a session. Its ephemerals live as long as it does;
 	// call KeepAlive more often than the negotiated timeout.

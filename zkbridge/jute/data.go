@@ -1,26 +1,49 @@
 package jute
 
+import "github.com/zkgate/zkgate/schema"
+
 // The records of zookeeper.jute's org.apache.zookeeper.data module that
 // clients see.
 
 // ID is an identity: org.apache.zookeeper.data.Id{ustring scheme;
-// ustring id}. It converts to and from schema.ID (same fields).
+// ustring id}. It converts to and from schema.ID (same fields). Either
+// string may be null in what a client sends (kazoo sends every empty
+// string as null): Null says which, and the string is "" then. ZooKeeper
+// accepts a null id in an "auth" ACL entry and fails other nulls (see
+// schema.FixupACL), so a null here is not a decoding error.
 type ID struct {
 	Scheme string
 	ID     string
+	// Null marks the strings that are null (length -1) rather than "";
+	// Encode writes them as null.
+	Null schema.NullField
 }
 
 // Encode implements Encodable.
 func (r *ID) Encode(e *Encoder) {
-	e.WriteString(r.Scheme)
-	e.WriteString(r.ID)
+	writeStringOrNull(e, r.Scheme, r.Null&schema.NullScheme != 0)
+	writeStringOrNull(e, r.ID, r.Null&schema.NullID != 0)
 }
 
 // Decode implements Decodable.
 func (r *ID) Decode(d *Decoder) error {
-	r.Scheme = d.ReadString()
-	r.ID = d.ReadString()
+	r.Null = 0
+	var null bool
+	if r.Scheme, null = d.ReadStringOrNull(); null {
+		r.Null |= schema.NullScheme
+	}
+	if r.ID, null = d.ReadStringOrNull(); null {
+		r.Null |= schema.NullID
+	}
 	return d.Err()
+}
+
+func writeStringOrNull(e *Encoder, s string, null bool) {
+	if null {
+		e.WriteNullString()
+		return
+	}
+	e.WriteString(s)
 }
 
 // ACL is one ACL entry: org.apache.zookeeper.data.ACL{int perms; Id id}.

@@ -53,7 +53,10 @@ Jute distinguishes null from empty for buffers, strings and vectors. Here:
     into one fails with ErrNullString; ZooKeeper fails such requests (a
     null path) with MarshallingError, which is what the bridge answers for
     any decoding error. Decoder.ReadStringOrNull and
-    Encoder.WriteNullString handle null explicitly.
+    Encoder.WriteNullString handle null explicitly. The one exception is
+    the ID of an ACL entry, whose strings may be null (ID.Null): ZooKeeper
+    takes a null id in an "auth" entry, and kazoo sends Id("auth", "")
+    that way.
   - Vectors in records a client sends (CreateRequest.ACL, SetWatches, ...):
     nil is null, both ways, so a null ACL list can be told from an empty
     one. Vectors in records a server sends (children, ephemerals, ACLs of

@@ -1,7 +1,6 @@
 package migrate
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -264,7 +263,7 @@ func (g *Zkgate) put(ctx context.Context, p string, n *Node, res *CopyResult) er
 		return nil
 	}
 	changed := false
-	if !bytes.Equal(have.Data, n.Data) {
+	if !sameData(have.Data, n.Data) {
 		if _, err := g.ns.SetData(ctx, &zkgatepb.SetDataRequest{Ctx: g.rc, Path: p, Data: n.Data}); err != nil {
 			return fmt.Errorf("setting the data of %s: %w", p, gateway.ErrorFromStatus(err))
 		}

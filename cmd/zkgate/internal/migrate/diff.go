@@ -1,7 +1,6 @@
 package migrate
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -149,8 +148,8 @@ func diffNode(ctx context.Context, src, dst Tree, p string, includeEphemerals bo
 		add(Difference{Path: p, What: "unreadable", Detail: "its ACL is masked in the " + side + ": needs ADMIN on it, or a super user"})
 	}
 	out.compared++
-	if !bytes.Equal(a.Data, b.Data) {
-		add(Difference{Path: p, What: "data", Detail: fmt.Sprintf("%d bytes in the source, %d in the destination", len(a.Data), len(b.Data))})
+	if !sameData(a.Data, b.Data) {
+		add(Difference{Path: p, What: "data", Detail: fmt.Sprintf("%s in the source, %s in the destination", dataSize(a.Data), dataSize(b.Data))})
 	}
 	if !a.Masked() && !b.Masked() && !slices.Equal(a.ACL, b.ACL) {
 		add(Difference{Path: p, What: "acl", Detail: fmt.Sprintf("%v in the source, %v in the destination", a.ACL, b.ACL)})

@@ -10,7 +10,8 @@
 // ephemeralOwner, which ZooKeeper and zkgate encode alike). Diff (diff.go)
 // walks both trees breadth-first from a path, in sorted order, and
 // reports every path present on one side only and every znode whose data,
-// ACL or kind differs; /zookeeper, the servers' own subtree, is skipped.
+// ACL or kind differs (null data differs from empty data, as both servers
+// keep them apart); /zookeeper, the servers' own subtree, is skipped.
 // Ephemerals are skipped too, as Copy skips them: the source's, and the
 // destination's where the source has none, are listed apart in
 // DiffResult.Ephemerals, with what the other side has there, unless Diff

@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -53,6 +54,8 @@ var ErrNoAuth = errors.New("not readable with the auth given (NoAuth)")
 
 // Node is what Diff compares, and Copy copies, of a znode.
 type Node struct {
+	// Data is nil for null data, which ZooKeeper and zkgate keep apart
+	// from empty data (see sameData).
 	Data []byte
 	ACL  []ACL
 	Kind Kind
@@ -263,3 +266,17 @@ func (g *Zkgate) Children(ctx context.Context, p string) ([]string, error) {
 }
 
 func join(parent, name string) string { return path.Join(parent, name) }
+
+// sameData reports whether two znodes' data are the same: the same bytes,
+// and both null or neither.
+func sameData(a, b []byte) bool {
+	return (a == nil) == (b == nil) && bytes.Equal(a, b)
+}
+
+// dataSize describes data for a difference: "null" or "N bytes".
+func dataSize(b []byte) string {
+	if b == nil {
+		return "null"
+	}
+	return fmt.Sprintf("%d bytes", len(b))
+}

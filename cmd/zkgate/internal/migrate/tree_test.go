@@ -34,3 +34,22 @@ func TestNode_Decoding(t *testing.T) {
 		t.Error("a real digest seen as masked")
 	}
 }
+
+// sameData tells null data from empty data, which diff reports and copy
+// carries over.
+func TestSameData_NullIsNotEmpty(t *testing.T) {
+	for _, tc := range []struct {
+		a, b []byte
+		same bool
+	}{
+		{nil, nil, true}, {[]byte{}, []byte{}, true}, {[]byte("x"), []byte("x"), true},
+		{nil, []byte{}, false}, {[]byte{}, nil, false}, {[]byte("x"), []byte("y"), false},
+	} {
+		if got := sameData(tc.a, tc.b); got != tc.same {
+			t.Errorf("sameData(%#v, %#v) = %v", tc.a, tc.b, got)
+		}
+	}
+	if dataSize(nil) != "null" || dataSize([]byte{}) != "0 bytes" {
+		t.Errorf("dataSize: %q %q", dataSize(nil), dataSize([]byte{}))
+	}
+}
