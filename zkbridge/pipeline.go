@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -135,7 +136,11 @@ func (c *call) run(pkt []byte) {
 			goOn = false
 		}
 		c.s.stats.outstanding.Add(-1)
-		c.s.stats.latency.add(time.Since(start))
+		d := time.Since(start)
+		c.s.stats.requestDone(pkt, d)
+		if len(pkt) >= 4 {
+			c.stats.done(int32(binary.BigEndian.Uint32(pkt)), d, time.Since(c.s.started))
+		}
 		if !goOn {
 			c.failed.Store(true)
 		}
@@ -171,6 +176,9 @@ func (c *conn) loop() {
 			return
 		}
 		pkt, err := jute.ReadFrame(in, nil, c.s.cfg.MaxPacket)
+		if errors.Is(err, jute.ErrFrameTooLarge) {
+			c.s.stats.tooLarge.Add(1)
+		}
 		if err != nil {
 			if !c.stopped.Load() && !isClosed(err) {
 				c.logClose("reading request", err)
@@ -179,6 +187,7 @@ func (c *conn) loop() {
 		}
 		c.received.Add(1)
 		c.s.stats.received.Add(1)
+		c.s.stats.bytesReceived.Add(int64(4 + len(pkt)))
 
 		kind := kindOf(pkt)
 		if kind != last || kind == kindAlone {
