@@ -103,8 +103,13 @@ func (n *Node) zkQuorum() (q zkbridge.QuorumStatus, ok bool) {
 		return q, true
 	}
 	q.Voters = len(st.Config.Voters.IDs())
+	// A peer is in contact if the leader replicates to it (or sends it
+	// a snapshot), or heard from it within the election timeout
+	// (RecentActive alone is cleared at every election timeout until
+	// the next heartbeat answer); it is synced if the leader replicates
+	// to it: etcd drops a peer it cannot reach back to probing.
 	for id, pr := range st.Progress {
-		if id == st.ID || !pr.RecentActive {
+		if id == st.ID || (pr.State == tracker.StateProbe && !pr.RecentActive) {
 			continue
 		}
 		q.Learners++
