@@ -124,7 +124,7 @@ func (s *Server) answer(word string, self *conn) string {
 				}
 				fmt.Fprintf(&b, ",sid=0x%x,lop=%s,est=%d,to=%d,lcxid=0x%x,lzxid=0x%x,lresp=%d,llat=%d,minlat=%d,avglat=%d,maxlat=%d",
 					uint64(c.sess.ID), op, c.opened.UnixMilli(), c.sess.Timeout.Milliseconds(), cs.lastXid.Load(), c.lastZxid.Load(),
-					cs.lastResp.Load(), cs.lastLat.Load(), cs.min.Load(), avg, cs.max.Load())
+					cs.lastResp.Load(), cs.lastLat.Load(), cs.min.get(), avg, cs.max.Load())
 			}
 			b.WriteString(")\n")
 		}

@@ -59,18 +59,16 @@ func (s *stats) reset() {
 // sizeGauge is a last/min/max of sizes; -1 until the first one, as
 // ZooKeeper prints it.
 type sizeGauge struct {
-	set            atomic.Bool
-	last, min, max atomic.Int64
+	set       atomic.Bool
+	last, max atomic.Int64
+	min       minimum
 }
 
 func (g *sizeGauge) add(n int64) {
-	if !g.set.Load() && g.set.CompareAndSwap(false, true) {
-		g.min.Store(n)
-		g.max.Store(n)
-	}
 	g.last.Store(n)
-	storeMin(&g.min, n)
+	g.min.add(n)
 	storeMax(&g.max, n)
+	g.set.Store(true)
 }
 
 // read returns last, min and max, or -1 for each when nothing was added.
@@ -78,17 +76,31 @@ func (g *sizeGauge) read() (last, minN, maxN int64) {
 	if !g.set.Load() {
 		return -1, -1, -1
 	}
-	return g.last.Load(), g.min.Load(), g.max.Load()
+	return g.last.Load(), g.min.get(), g.max.Load()
 }
 
-func storeMin(a *atomic.Int64, n int64) {
+// minimum is the least of non-negative samples, 0 before the first
+// (kept plus one, so that the zero value means none yet and concurrent
+// first samples need no special case).
+type minimum struct{ plus1 atomic.Int64 }
+
+func (m *minimum) add(n int64) {
 	for {
-		v := a.Load()
-		if n >= v || a.CompareAndSwap(v, n) {
+		v := m.plus1.Load()
+		if (v != 0 && n+1 >= v) || m.plus1.CompareAndSwap(v, n+1) {
 			return
 		}
 	}
 }
+
+func (m *minimum) get() int64 {
+	if v := m.plus1.Load(); v > 0 {
+		return v - 1
+	}
+	return 0
+}
+
+func (m *minimum) reset() { m.plus1.Store(0) }
 
 func storeMax(a *atomic.Int64, n int64) {
 	for {
@@ -109,7 +121,8 @@ type summary struct {
 	// srvr's average shows sub-millisecond latencies (ZooKeeper's
 	// integer milliseconds would print 0.0 for nearly every request here).
 	sumMicros atomic.Int64
-	min, max  atomic.Int64
+	min       minimum
+	max       atomic.Int64
 	buckets   [exactBuckets + 64]atomic.Int64
 }
 
@@ -146,14 +159,10 @@ func (s *summary) addDuration(d time.Duration) {
 }
 
 func (s *summary) add(v int64) {
-	if s.count.Add(1) == 1 {
-		// The first sample: min and max start from it. A sample racing
-		// with it is folded in by the CAS loops below.
-		s.min.Store(v)
-		s.max.Store(v)
-	}
+	v = max(v, 0)
+	s.count.Add(1)
 	s.sum.Add(v)
-	storeMin(&s.min, v)
+	s.min.add(v)
 	storeMax(&s.max, v)
 	s.buckets[bucketOf(v)].Add(1)
 }
@@ -162,7 +171,7 @@ func (s *summary) reset() {
 	s.count.Store(0)
 	s.sum.Store(0)
 	s.sumMicros.Store(0)
-	s.min.Store(0)
+	s.min.reset()
 	s.max.Store(0)
 	for i := range s.buckets {
 		s.buckets[i].Store(0)
@@ -182,7 +191,7 @@ func (s *summary) read() summaryValues {
 	if n == 0 {
 		return summaryValues{}
 	}
-	v := summaryValues{count: n, sum: s.sum.Load(), min: s.min.Load(), max: s.max.Load()}
+	v := summaryValues{count: n, sum: s.sum.Load(), min: s.min.get(), max: s.max.Load()}
 	v.avg = float64(v.sum) / float64(n)
 	v.avgMicros = float64(s.sumMicros.Load()) / float64(n)
 	var counts [len(s.buckets)]int64
@@ -294,7 +303,8 @@ type connStats struct {
 	lastResp   atomic.Int64 // ms since the server started, when the last reply was made
 	lastLat    atomic.Int64 // ms
 	count, sum atomic.Int64 // ms
-	min, max   atomic.Int64
+	min        minimum
+	max        atomic.Int64
 }
 
 func (cs *connStats) done(xid int32, d time.Duration, at time.Duration) {
@@ -304,12 +314,9 @@ func (cs *connStats) done(xid int32, d time.Duration, at time.Duration) {
 	}
 	cs.lastResp.Store(at.Milliseconds())
 	cs.lastLat.Store(ms)
-	if cs.count.Add(1) == 1 {
-		cs.min.Store(ms)
-		cs.max.Store(ms)
-	}
+	cs.count.Add(1)
 	cs.sum.Add(ms)
-	storeMin(&cs.min, ms)
+	cs.min.add(ms)
 	storeMax(&cs.max, ms)
 }
 
@@ -317,6 +324,6 @@ func (cs *connStats) reset() {
 	cs.lastLat.Store(0)
 	cs.count.Store(0)
 	cs.sum.Store(0)
-	cs.min.Store(0)
+	cs.min.reset()
 	cs.max.Store(0)
 }
