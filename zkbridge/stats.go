@@ -34,20 +34,10 @@ type stats struct {
 	tlsFailed       atomic.Int64 // TLS handshakes that failed (unsuccessful_handshake)
 	pendingSyncs    atomic.Int64 // sync requests in flight (pending_syncs)
 
-	latency    summary // every request, for srvr's Latency and mntr's zk_*_latency
-	readLat    summary // requests that change nothing (readlatency)
-	updateLat  summary // requests that write, sessions opened and closed (updatelatency)
-	watchFired [4]summary
+	latency   summary // every request, for srvr's Latency and mntr's zk_*_latency
+	readLat   summary // requests that change nothing (readlatency)
+	updateLat summary // requests that write, sessions opened and closed (updatelatency)
 }
-
-// Watch trigger summaries, indexed by event kind as ZooKeeper's
-// node_{created,deleted,changed,children}_watch_count.
-const (
-	firedCreated = iota
-	firedDeleted
-	firedChanged
-	firedChildren
-)
 
 // reset clears what srst clears: packet counts and latencies.
 func (s *stats) reset() {
