@@ -74,8 +74,10 @@ ensemble's leader and follower in testdata/zookeeper-3.8-ROLE-WORD.txt
   - The node_{created,deleted,changed,children}_watch_count summaries
     are the watches each event fired on this node (gateway's
     WatchesFired).
-  - Request statistics (stats.go) are atomics, a few uncontended adds per
-    request: readlatency and updatelatency (writes, sessions opened and
+  - Request statistics (stats.go) are atomics, no lock: counting costs a
+    request about 150-200 ns with both cores counting at once
+    (BenchmarkStats_RequestDone), against tens of microseconds for the
+    request itself. They are: readlatency and updatelatency (writes, sessions opened and
     closed, as ZooKeeper's transactions) in whole milliseconds with
     percentiles from a histogram (exact below 256 ms, power-of-two
     buckets above); srvr's and mntr's avg_latency from microseconds, so
