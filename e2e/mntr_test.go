@@ -2,9 +2,12 @@ package e2e
 
 import (
 	"flag"
+	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -206,6 +209,53 @@ func dataSizeGrowth(t *testing.T, addr string, f func()) int64 {
 	return size() - before
 }
 
+// compareConf checks conf's keys against ZooKeeper's in the same role:
+// ZooKeeper's in its order, less electionAlg (ZooKeeper's election
+// algorithm), plus zkgate's own after serverId; and dirs measures the
+// directories conf names (the member's snap and wal dirs, not empty).
+func compareConf(t *testing.T, zkAddr, gateAddr string) map[string]string {
+	t.Helper()
+	keys := func(addr string) ([]string, map[string]string) {
+		out, _, err := askFourLetterWord(addr, "conf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ks []string
+		vs := map[string]string{}
+		for _, l := range strings.Split(out, "\n") {
+			k, v, _ := strings.Cut(l, "=")
+			if l == "" || k == "electionAlg" || k == "clientPortAddress" || k == "secureClientPortAddress" || k == "maxBuffer" || k == "clientURLs" {
+				continue
+			}
+			if strings.HasPrefix(k, "server.") {
+				vs[k] = v
+				k = "server.N"
+			} else {
+				vs[k] = v
+			}
+			ks = append(ks, k)
+		}
+		return ks, vs
+	}
+	zk, _ := keys(zkAddr)
+	gate, values := keys(gateAddr)
+	if !slices.Equal(zk, gate) {
+		t.Errorf("conf keys:\nzkgate:    %v\nZooKeeper: %v", gate, zk)
+	}
+	dirs, _, err := askFourLetterWord(gateAddr, "dirs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`^datadir_size: (\d+)\nlogdir_size: (\d+)\n$`).FindStringSubmatch(dirs)
+	if m == nil || m[1] == "0" || m[2] == "0" || m[1] != values["dataDirSize"] && m[2] != values["dataLogSize"] {
+		t.Errorf("dirs %q with conf's dataDirSize %s, dataLogSize %s", dirs, values["dataDirSize"], values["dataLogSize"])
+	}
+	if !strings.HasSuffix(values["dataDir"], "/member/snap") || !strings.HasSuffix(values["dataLogDir"], "/member/wal") {
+		t.Errorf("dataDir %q, dataLogDir %q: want the member's snap and wal dirs", values["dataDir"], values["dataLogDir"])
+	}
+	return values
+}
+
 // sessionIDs matches session ids in wchc and wchp.
 var sessionIDs = regexp.MustCompile(`0x[0-9a-f]+`)
 
@@ -256,6 +306,9 @@ func TestMntr_StandaloneAgreesWithZooKeeper(t *testing.T) {
 		t.Errorf("zk_server_state %q", v["zk_server_state"])
 	}
 	compareWatchWords(t, z.Addr, n.ZKAddr)
+	if v := compareConf(t, z.Addr, n.ZKAddr); v["serverId"] != "0" {
+		t.Errorf("serverId %q, want 0 (standalone)", v["serverId"])
+	}
 }
 
 // TestMntr_ClusterAgreesWithZooKeeperEnsemble: in a 3-node zkgate cluster
@@ -296,6 +349,22 @@ func TestMntr_ClusterAgreesWithZooKeeperEnsemble(t *testing.T) {
 			t.Errorf("zk_leader_uptime %q", v["zk_leader_uptime"])
 		}
 		compareWatchWords(t, zkLeader.Addr, gateLeader.ZKAddr)
+		conf := compareConf(t, zkLeader.Addr, gateLeader.ZKAddr)
+		// The membership: every member's peer port, as quorum and
+		// election port.
+		for i := 1; i <= 3; i++ {
+			srv := conf[fmt.Sprintf("server.%d", i)]
+			found := false
+			for _, n := range cl.Nodes {
+				u, _ := url.Parse(n.AdvertisePeerURL)
+				if srv == u.Host+":"+u.Port()+":participant" {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("server.%d=%q is no member's peer address", i, srv)
+			}
+		}
 	})
 	t.Run("follower", func(t *testing.T) {
 		v := compareMntr(t, zkFollower.Addr, gateFollower.ZKAddr, append([]string{"zk_peer_state", "zk_quorum_size"}, mntrAgree...), mntrNeeded)
@@ -303,6 +372,7 @@ func TestMntr_ClusterAgreesWithZooKeeperEnsemble(t *testing.T) {
 			t.Error("a follower prints zk_synced_followers")
 		}
 		compareWatchWords(t, zkFollower.Addr, gateFollower.ZKAddr)
+		compareConf(t, zkFollower.Addr, gateFollower.ZKAddr)
 	})
 	// The leader's figures follow Raft: with a follower gone it leads
 	// one synced follower, as a ZooKeeper leader does.
