@@ -129,12 +129,13 @@ func (c *conn) sendReply(pkt []byte) {
 	}
 	c.writing = true
 	c.mu.Unlock()
+	// Counted before the write, as writeLoop counts: a client that has
+	// its reply sees it counted.
+	c.sent.Add(1)
+	c.s.stats.countSent(pkt)
 	_ = c.nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
 	if _, err := c.nc.Write(pkt); err != nil {
 		c.nc.Close()
-	} else {
-		c.sent.Add(1)
-		c.s.stats.countSent(pkt)
 	}
 	c.mu.Lock()
 	c.writing = false
@@ -174,16 +175,17 @@ func (c *conn) writeLoop() {
 			n += len(pkt)
 		}
 		if len(q) > 0 {
+			// Counted before the write (WriteTo consumes q's entries).
+			c.sent.Add(int64(len(q)))
+			for _, pkt := range q {
+				c.s.stats.countSent(pkt)
+			}
 			// One writev for everything queued.
 			_ = c.nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
 			bufs := net.Buffers(q)
 			if _, err := bufs.WriteTo(c.nc); err != nil {
 				c.nc.Close()
 				return
-			}
-			c.sent.Add(int64(len(q)))
-			for _, pkt := range q {
-				c.s.stats.countSent(pkt)
 			}
 		}
 		if n > 0 {

@@ -1,10 +1,12 @@
 package zkbridge_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -330,5 +332,59 @@ func TestFourLetterWords_LinesAsZooKeeper38(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestMntr_CountsTheWorkload: the figures follow what was done: 3
+// creates and a session opened are updates, 2 reads are reads, the
+// watches are counted and listed, an event that fires a child watch and
+// a data watch is summarised, the response sizes and bytes move.
+func TestMntr_CountsTheWorkload(t *testing.T) {
+	a := startRoleBridge(t, "standalone")
+	c := mntrWorkload(t, a)
+	values := func() map[string]string {
+		t.Helper()
+		out, _, err := askWord(a, "mntr")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, v := mntrLines(t, "zkgate", out)
+		return v
+	}
+	v := values()
+	for k, want := range map[string]string{
+		"zk_cnt_updatelatency": "4", "zk_cnt_readlatency": "2", "zk_watch_count": "2", "zk_ephemerals_count": "1",
+		"zk_global_sessions": "1", "zk_local_sessions": "0", "zk_connection_request_count": "1",
+		"zk_cnt_node_children_watch_count": "0", "zk_min_client_response_size": "24", // create /app: header 16, path 4+4
+		// "/" 1, /zookeeper 10, /zookeeper/quota 16, /zookeeper/config 17,
+		// /app 4, /app/p1 7, /app/e1 7; no data.
+		"zk_approximate_data_size": "62", "zk_znode_count": "8",
+	} {
+		if v[k] != want {
+			t.Errorf("%s = %q, want %q", k, v[k], want)
+		}
+	}
+	wchc, _, err := askWord(a, "wchc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("0x%x\n\t/app/p1\n\n", uint64(c.resp.SessionID)); wchc != want {
+		t.Errorf("wchc %q, want %q (data watches only, as ZooKeeper)", wchc, want)
+	}
+	// A child of /app: its child watch fires (one watch for the event).
+	other := connect(t, a, jute.ConnectRequest{})
+	other.create("/app/p2", 0)
+	deadline := time.Now().Add(10 * time.Second)
+	for v = values(); v["zk_cnt_node_children_watch_count"] != "1"; v = values() {
+		if time.Now().After(deadline) {
+			t.Fatalf("node_children_watch_count after a child was created under a watched node: cnt %s", v["zk_cnt_node_children_watch_count"])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if v["zk_sum_node_children_watch_count"] != "1" || v["zk_max_node_children_watch_count"] != "1" || v["zk_watch_count"] != "1" {
+		t.Errorf("after the child watch fired: sum %s, max %s, watch_count %s", v["zk_sum_node_children_watch_count"], v["zk_max_node_children_watch_count"], v["zk_watch_count"])
+	}
+	if n, _ := strconv.Atoi(v["zk_bytes_received_count"]); n == 0 {
+		t.Errorf("zk_bytes_received_count %q", v["zk_bytes_received_count"])
 	}
 }

@@ -94,6 +94,27 @@ type call struct {
 	queuedOnce sync.Once
 	queued     chan struct{} // closed once a write is queued, or the call ends
 	failed     atomic.Bool   // the call ends the connection
+
+	// For the request statistics (counted once, before the reply is
+	// queued, as ZooKeeper counts before it responds: a client that has
+	// its reply sees it counted).
+	pkt     []byte
+	start   time.Time
+	counted bool
+}
+
+// count records the call's statistics once, from the call's goroutine.
+func (c *call) count() {
+	if c.counted {
+		return
+	}
+	c.counted = true
+	d := time.Since(c.start)
+	c.s.stats.outstanding.Add(-1)
+	c.s.stats.requestDone(c.pkt, d)
+	if len(c.pkt) >= 4 {
+		c.stats.done(int32(binary.BigEndian.Uint32(c.pkt)), d, time.Since(c.s.started))
+	}
 }
 
 func (c *call) markQueued() { c.queuedOnce.Do(func() { close(c.queued) }) }
@@ -108,6 +129,7 @@ func (c *call) context() (context.Context, context.CancelFunc) {
 // connection, nothing.
 func (c *call) reply(xid int32, zxid int64, err error, body ...jute.Encodable) {
 	<-c.prev
+	c.count()
 	if c.stopped.Load() {
 		return
 	}
@@ -117,6 +139,7 @@ func (c *call) reply(xid int32, zxid int64, err error, body ...jute.Encodable) {
 // replyXid is reply for auth and setWatches (see conn.replyXid).
 func (c *call) replyXid(xid int32, zxid int64, err error) {
 	<-c.prev
+	c.count()
 	if c.stopped.Load() {
 		return
 	}
@@ -126,7 +149,7 @@ func (c *call) replyXid(xid int32, zxid int64, err error) {
 // run handles the call and finishes it in its turn.
 func (c *call) run(pkt []byte) {
 	goOn := false
-	start := time.Now()
+	c.pkt, c.start = pkt, time.Now()
 	c.s.stats.outstanding.Add(1)
 	defer func() {
 		if r := recover(); r != nil {
@@ -135,12 +158,7 @@ func (c *call) run(pkt []byte) {
 			c.s.lg.Error("ZooKeeper request handler panicked", zap.Any("panic", r), zap.Stack("stack"))
 			goOn = false
 		}
-		c.s.stats.outstanding.Add(-1)
-		d := time.Since(start)
-		c.s.stats.requestDone(pkt, d)
-		if len(pkt) >= 4 {
-			c.stats.done(int32(binary.BigEndian.Uint32(pkt)), d, time.Since(c.s.started))
-		}
+		c.count()
 		if !goOn {
 			c.failed.Store(true)
 		}
