@@ -32,13 +32,15 @@ func wordAnswer(word, mode string) *regexp.Regexp {
 		"ruok": `^imok$`,
 		"isro": `^rw$`,
 		"srvr": `(?s)^Zookeeper version: [^\n]+\nLatency min/avg/max: .*\nMode: ` + mode + `\nNode count: \d+\n$`,
-		"stat": `(?s)^Zookeeper version: [^\n]+\nClients:\n( /\S+\[1\]\([^\n]*\)\n)+\nLatency .*\nMode: ` + mode + `\nNode count: \d+\n$`,
-		"mntr": `(?s)^zk_version\t[^\n]+\nzk_server_state\t` + mode + `\n.*\nzk_uptime\t\d+\n$`,
-		"conf": `(?s)^clientPort=\d+\n.*\nmaxBuffer=\d+\nclientURLs=[^\n]*\n$`,
-		"envi": `(?s)^Environment:\nzookeeper\.version=.*\nuser\.dir=[^\n]*\n$`,
-		"cons": `^( /\S+\[1\]\([^\n]*\)\n)+\n$`,
-		"wchs": watches, "wchc": watches, "wchp": watches,
-		"dirs": `^datadir_size: \d+\nlogdir_size: 0\n$`,
+		"stat": `(?s)^Zookeeper version: [^\n]+\nClients:\n( /\S+\[[01]\]\([^\n]*\)\n)+\nLatency .*\nMode: ` + mode + `\nNode count: \d+\n$`,
+		"mntr": `(?s)^zk_version\t[^\n]+\nzk_server_state\t` + mode + `\n.*\nzk_uptime\t\d+\n.*\nzk_p999_readlatency\t\d+\n$`,
+		"conf": `(?s)^clientPort=\d+\n.*\nmaxBuffer=\d+\nclientURLs=[^\n]*\n(initLimit=.*\nversion=0)?$`,
+		"envi": `(?s)^Environment:\nzookeeper\.version=.*\nuser\.dir=[^\n]*\nos\.memory\.free=\d+MB\nos\.memory\.max=\d+MB\nos\.memory\.total=\d+MB\n$`,
+		"cons": `^( /\S+\[[01]\]\([^\n]*\)\n)+\n$`,
+		"wchs": watches,
+		"wchc": `^(0x[0-9a-f]+\n(\t/\S*\n)+)*\n$`,
+		"wchp": `^(/\S*\n(\t0x[0-9a-f]+\n)+)*\n$`,
+		"dirs": `^datadir_size: \d+\nlogdir_size: \d+\n$`,
 	}[word])
 }
 

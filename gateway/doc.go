@@ -110,6 +110,14 @@ the caller has queued the read's reply (Armed.Arm). If etcd compacts past
 the hub (it fell minutes behind), every one-shot watch fires and the hub
 resumes from the current revision.
 
+For monitoring (ZooKeeper's mntr, wchs, wchc, wchp; stats.go): WatchCount
+counts the node's watches, DataWatches lists those ZooKeeper keeps in its
+data-watch table by path, WatchesFired summarises how many watches each
+event type fired (kept by the hub under its lock as it fires them), and
+ApproximateDataSize sums the length of every znode's path and data, as
+ZooKeeper's approximate_data_size, reading the namespace from the member
+in pages of a thousand znodes.
+
 # Known differences from ZooKeeper
 
 Each is kept because matching it would cost more than any client gains;

@@ -92,6 +92,8 @@ type hub struct {
 	changed chan struct{} // closed when rev moves
 	tables  [4]map[string]map[Watcher]*watchEntry
 	kids    childCache // children of parents read, at rev
+	// fired summarises the watches each event type fired (stats.go).
+	fired map[EventType]WatchFiring
 }
 
 // Watch tables, as ZooKeeper keeps them: one-shot data watches (getData,
@@ -114,7 +116,7 @@ type watchEntry struct {
 }
 
 func newHub(lg *zap.Logger, client *clientv3.Client, childCacheBytes int64) *hub {
-	h := &hub{lg: lg, client: client, changed: make(chan struct{}), kids: newChildCache(childCacheBytes)}
+	h := &hub{lg: lg, client: client, changed: make(chan struct{}), kids: newChildCache(childCacheBytes), fired: map[EventType]WatchFiring{}}
 	for i := range h.tables {
 		h.tables[i] = make(map[string]map[Watcher]*watchEntry)
 	}
@@ -234,6 +236,7 @@ func (h *hub) dispatch(evs []*clientv3.Event, headerRev int64, progress bool) {
 // skip lists Watchers already told of this change.
 func (h *hub) fire(t int, path string, typ EventType, rev int64, skip map[Watcher]bool) map[Watcher]bool {
 	ev := Event{Type: typ, Path: path, Zxid: rev}
+	before := len(skip) // done may be skip itself
 	done := skip
 	if done == nil {
 		done = map[Watcher]bool{}
@@ -251,6 +254,13 @@ func (h *hub) fire(t int, path string, typ EventType, rev int64, skip map[Watche
 	for w, en := range h.tables[tPersistent][path] {
 		send(w, en)
 	}
+	defer func() {
+		if n := len(done) - before; n > 0 {
+			f := h.fired[typ]
+			f.add(n)
+			h.fired[typ] = f
+		}
+	}()
 	if t == tData {
 		// Recursive watches see creations, deletions and data changes of
 		// their node and every descendant, never NodeChildrenChanged.

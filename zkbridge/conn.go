@@ -63,6 +63,7 @@ type conn struct {
 	received atomic.Int64
 	sent     atomic.Int64
 	lastOp   atomic.Value // string
+	stats    connStats
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -128,12 +129,13 @@ func (c *conn) sendReply(pkt []byte) {
 	}
 	c.writing = true
 	c.mu.Unlock()
+	// Counted before the write, as writeLoop counts: a client that has
+	// its reply sees it counted.
+	c.sent.Add(1)
+	c.s.stats.countSent(pkt)
 	_ = c.nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
 	if _, err := c.nc.Write(pkt); err != nil {
 		c.nc.Close()
-	} else {
-		c.sent.Add(1)
-		c.s.stats.sent.Add(1)
 	}
 	c.mu.Lock()
 	c.writing = false
@@ -173,6 +175,11 @@ func (c *conn) writeLoop() {
 			n += len(pkt)
 		}
 		if len(q) > 0 {
+			// Counted before the write (WriteTo consumes q's entries).
+			c.sent.Add(int64(len(q)))
+			for _, pkt := range q {
+				c.s.stats.countSent(pkt)
+			}
 			// One writev for everything queued.
 			_ = c.nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
 			bufs := net.Buffers(q)
@@ -180,8 +187,6 @@ func (c *conn) writeLoop() {
 				c.nc.Close()
 				return
 			}
-			c.sent.Add(int64(len(q)))
-			c.s.stats.sent.Add(int64(len(q)))
 		}
 		if n > 0 {
 			c.mu.Lock()
@@ -252,12 +257,20 @@ func (c *conn) serve() {
 	if tc, ok := c.nc.(*tls.Conn); ok {
 		// A plaintext client, or a certificate the server does not
 		// trust, ends here, within the handshake timeout.
-		if err := tc.Handshake(); err != nil {
+		c.s.stats.tlsHandshakes.Add(1)
+		err := tc.Handshake()
+		c.s.stats.tlsHandshakes.Add(-1)
+		if err != nil {
+			c.s.stats.tlsFailed.Add(1)
 			c.logClose("TLS handshake failed", err)
 			return
 		}
 	}
 	if _, err := io.ReadFull(c.nc, first[:]); err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			c.s.stats.handshakeExpired.Add(1)
+		}
 		return
 	}
 	if word, ok := jute.FourLetterWord(first[:]); ok {
@@ -271,6 +284,7 @@ func (c *conn) serve() {
 		// length of the ConnectRequest is read, and the client tries
 		// another server, rather than wait here for etcd to give up,
 		// which could outlast its session.
+		c.s.stats.refusedNoQuorum.Add(1)
 		c.logClose(noQuorum, nil)
 		c.linger()
 		return
@@ -333,6 +347,8 @@ func (c *conn) handshake(first [4]byte) bool {
 	if err != nil {
 		return false
 	}
+	c.s.stats.bytesReceived.Add(int64(4 + len(body)))
+	c.s.stats.connectRequests.Add(1)
 	var req jute.ConnectRequest
 	if err := jute.DecodeExact(body, &req); err != nil {
 		c.logClose("malformed connect request", err)
@@ -341,6 +357,7 @@ func (c *conn) handshake(first [4]byte) bool {
 	e := c.s.serving()
 	if e == nil {
 		// The quorum was lost while the request was read: as in serve.
+		c.s.stats.refusedNoQuorum.Add(1)
 		c.logClose(noQuorum, nil)
 		return false
 	}
@@ -359,7 +376,12 @@ func (c *conn) handshake(first [4]byte) bool {
 	}
 	var sess gateway.Session
 	if req.SessionID == 0 {
+		// Opening a session is a write, as in ZooKeeper's updatelatency.
+		start := time.Now()
 		sess, err = e.CreateSession(ctx, time.Duration(req.TimeOut)*time.Millisecond)
+		if err == nil {
+			c.s.stats.updateLat.addDuration(time.Since(start))
+		}
 	} else {
 		sess, err = e.ResumeSession(ctx, req.SessionID, req.Passwd)
 	}
@@ -377,6 +399,7 @@ func (c *conn) handshake(first [4]byte) bool {
 	}
 	c.sess = sess
 	c.caller = sess.Caller()
+	c.lastOp.Store("SESS")
 	if c.ip != "" {
 		c.authAdded = []schema.AuthID{{Scheme: "ip", ID: c.ip}}
 		c.caller.Auth = schema.AuthSetOrder(c.authAdded)

@@ -36,6 +36,77 @@ soon as the length of its ConnectRequest is read.
 MaxPacket, ZooKeeper's jute.maxbuffer (default 0xfffff), bounds the
 request packet; conf reports it as maxBuffer.
 
+# Four-letter words
+
+The words answer as ZooKeeper 3.8's do (fourletter.go, mntr.go), checked
+against captures of a real 3.8 standalone server and of a three-member
+ensemble's leader and follower in testdata/zookeeper-3.8-ROLE-WORD.txt
+(e2e's TestFourLetterWords_Capture -update-4lw rewrites them):
+
+  - mntr prints every key of ZooKeeper 3.8's mntr that has a meaning
+    here, in the order a 3.8 server prints them, as KEY<TAB>VALUE, in
+    ZooKeeper's forms: longs, averages as Java doubles rounded to four
+    decimals ("0.0", "3.0909"), summaries as zk_{avg,min,max,cnt,sum}_NAME
+    and, for latencies, zk_{p50,p95,p99,p999}_NAME. The table mntrKeys
+    lists every key ZooKeeper prints, which role prints it (every server;
+    followers and leader; the leader only) and, for each key left out,
+    why: they are about ZooKeeper's internals (its request processor
+    pipeline, its atomic broadcast, throttling, response cache, dead
+    watcher cleaner, JVM, election timers, learner sync), whose zkgate
+    counterparts are etcd's own figures on /metrics. ZooKeeper's keys
+    named after the data (zk_*_NAMESPACE_write_per_namespace, per-learner
+    queues) are left out too (mntrDynamicLeftOut). TestMntr_* compare the
+    table with the captures.
+  - The version line reads "3.8.0-zkgate-VERSION, built on YYYY-MM-DD
+    HH:MM UTC" (the binary's commit time, else the start), so tools that
+    parse ZooKeeper's version read it.
+  - Counts come from etcd: znode_count (ZooKeeper's figure: it counts its
+    root twice, so a fresh server reports 5), ephemerals_count,
+    global_sessions (local_sessions is 0: every session is an etcd lease),
+    approximate_data_size (the paths' and data's length summed over the
+    namespace, read from this member a thousand znodes at a time: about
+    one read of the namespace per mntr).
+  - watch_count, wchs, wchc and wchp are this node's watches (a
+    ZooKeeper server's are its own clients'). As ZooKeeper 3.8 does
+    (measured), wchs, wchc and wchp report the data watches only
+    (getData, exists, persistent), watch_count data and child watches;
+    sessions and paths are listed sorted, where ZooKeeper uses hash order.
+  - The node_{created,deleted,changed,children}_watch_count summaries
+    are the watches each event fired on this node (gateway's
+    WatchesFired).
+  - Request statistics (stats.go) are atomics, no lock: counting costs a
+    request about 150-200 ns with both cores counting at once
+    (BenchmarkStats_RequestDone), against tens of microseconds for the
+    request itself. They are: readlatency and updatelatency (writes, sessions opened and
+    closed, as ZooKeeper's transactions) in whole milliseconds with
+    percentiles from a histogram (exact below 256 ms, power-of-two
+    buckets above); srvr's and mntr's avg_latency from microseconds, so
+    sub-millisecond requests do not all read 0; packets and bytes,
+    response sizes, connection requests, auth failures, oversized
+    packets, handshakes not completed in time, handshakes refused
+    without a quorum (cnxn_closed_without_zk_server_running), TLS
+    handshakes in progress and failed, syncs in flight (pending_syncs).
+    srst clears packets and latencies, crst a connection's figures.
+  - On a member of a cluster the node's Config.Quorum reports the Raft
+    group from etcd's raft status: mntr prints peer_state and quorum_size
+    on every member, and on the member that leads Raft ZooKeeper's leader
+    keys: learners (peers in contact), synced_followers (voters the leader
+    replicates to), synced_non_voting_followers (etcd learners),
+    pending_syncs, leader_uptime. srvr and stat leave out a 3.8 leader's
+    "Proposal sizes" line, as mntr does proposal sizes.
+  - conf prints ZooKeeper's lines in its order: dataDir and dataLogDir are
+    the member's snapshot and WAL directories (dirs measures them),
+    tickTime the Raft heartbeat, initLimit and syncLimit the election
+    timeout in ticks, maxClientCnxns 0 (no limit), the membership with
+    each member's peer port as quorum and election port, and version=0;
+    electionAlg is left out. zkgate's own clientPortAddress,
+    secureClientPortAddress, maxBuffer and clientURLs follow serverId.
+  - envi prints ZooKeeper's lines whose meaning carries over to a Go
+    process (go.version in place of the JVM's java.* lines; os.memory.*
+    of the Go heap).
+  - cons prints ZooKeeper's fields (lop as ZooKeeper's short names, lcxid,
+    lzxid, lresp, llat, min/avg/maxlat); connections are sorted by address.
+
 Each connection (conn.go) is a small driver around the engine:
 
   - loop (pipeline.go) reads frames (each bounded by MaxPacket,

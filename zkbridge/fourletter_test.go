@@ -43,15 +43,15 @@ var servingAnswers = map[string]*regexp.Regexp{
 	"ruok": regexp.MustCompile(`^imok$`),
 	"isro": regexp.MustCompile(`^rw$`),
 	"srvr": regexp.MustCompile(`(?s)^Zookeeper version: [^\n]+\nLatency min/avg/max: .*\nMode: standalone\nNode count: \d+\n$`),
-	"stat": regexp.MustCompile(`(?s)^Zookeeper version: [^\n]+\nClients:\n( /\S+\[1\]\([^\n]*\)\n)+\nLatency .*\nNode count: \d+\n$`),
-	"mntr": regexp.MustCompile(`(?s)^zk_version\t[^\n]+\nzk_server_state\tstandalone\n.*\nzk_uptime\t\d+\n$`),
+	"stat": regexp.MustCompile(`(?s)^Zookeeper version: [^\n]+\nClients:\n( /\S+\[[01]\]\([^\n]*\)\n)+\nLatency .*\nNode count: \d+\n$`),
+	"mntr": regexp.MustCompile(`(?s)^zk_version\t[^\n]+\nzk_server_state\tstandalone\n.*\nzk_uptime\t\d+\n.*\nzk_p999_readlatency\t\d+\n$`),
 	"conf": regexp.MustCompile(`(?s)^clientPort=\d+\n.*\nmaxBuffer=\d+\nclientURLs=[^\n]*\n$`),
-	"envi": regexp.MustCompile(`(?s)^Environment:\nzookeeper\.version=.*\nuser\.dir=[^\n]*\n$`),
-	"cons": regexp.MustCompile(`^( /\S+\[1\]\([^\n]*\)\n)+\n$`),
+	"envi": regexp.MustCompile(`(?s)^Environment:\nzookeeper\.version=.*\nuser\.dir=[^\n]*\nos\.memory\.free=\d+MB\nos\.memory\.max=\d+MB\nos\.memory\.total=\d+MB\n$`),
+	"cons": regexp.MustCompile(`^( /\S+\[[01]\]\([^\n]*\)\n)+\n$`),
 	"wchs": regexp.MustCompile(`^\d+ connections watching \d+ paths\nTotal watches:\d+\n$`),
-	"wchc": regexp.MustCompile(`^\d+ connections watching \d+ paths\nTotal watches:\d+\n$`),
-	"wchp": regexp.MustCompile(`^\d+ connections watching \d+ paths\nTotal watches:\d+\n$`),
-	"dirs": regexp.MustCompile(`^datadir_size: \d+\nlogdir_size: 0\n$`),
+	"wchc": regexp.MustCompile(`^(0x[0-9a-f]+\n(\t/\S*\n)+)*\n$`),
+	"wchp": regexp.MustCompile(`^(/\S*\n(\t0x[0-9a-f]+\n)+)*\n$`),
+	"dirs": regexp.MustCompile(`^datadir_size: \d+\nlogdir_size: \d+\n$`),
 }
 
 // noQuorumAnswers is what a ZooKeeper 3.8 server without a quorum

@@ -27,7 +27,9 @@ func (c *call) handle(pkt []byte) bool {
 		c.logClose("malformed request header", err)
 		return false
 	}
-	c.lastOp.Store(h.Type.String())
+	if op := lopName(h.Type); op != "" {
+		c.lastOp.Store(op)
+	}
 	ctx, cancel := c.context()
 	defer cancel()
 
@@ -177,7 +179,9 @@ func (c *call) handle(pkt []byte) bool {
 		if !decode(&r) {
 			return !fatal
 		}
+		c.s.stats.pendingSyncs.Add(1)
 		zxid, err := e.Sync(ctx, c.caller, r.Path)
+		c.s.stats.pendingSyncs.Add(-1)
 		c.reply(h.Xid, zxid, err, &jute.SyncResponse{Path: r.Path})
 	case jute.OpMulti, jute.OpMultiRead:
 		var r jute.MultiRequest
@@ -212,6 +216,7 @@ func (c *call) handle(pkt []byte) bool {
 		id, err := schema.AuthFromCredentials(r.Scheme, r.Auth, c.ip)
 		if err != nil {
 			// ZooKeeper answers AuthFailed and closes the connection.
+			c.s.stats.authFailed.Add(1)
 			c.replyXid(h.Xid, 0, schema.ErrAuthFailed)
 			c.logClose("authentication failed", err)
 			return false

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -93,6 +94,27 @@ type call struct {
 	queuedOnce sync.Once
 	queued     chan struct{} // closed once a write is queued, or the call ends
 	failed     atomic.Bool   // the call ends the connection
+
+	// For the request statistics (counted once, before the reply is
+	// queued, as ZooKeeper counts before it responds: a client that has
+	// its reply sees it counted).
+	pkt     []byte
+	start   time.Time
+	counted bool
+}
+
+// count records the call's statistics once, from the call's goroutine.
+func (c *call) count() {
+	if c.counted {
+		return
+	}
+	c.counted = true
+	d := time.Since(c.start)
+	c.s.stats.outstanding.Add(-1)
+	c.s.stats.requestDone(c.pkt, d)
+	if len(c.pkt) >= 4 {
+		c.stats.done(int32(binary.BigEndian.Uint32(c.pkt)), d, time.Since(c.s.started))
+	}
 }
 
 func (c *call) markQueued() { c.queuedOnce.Do(func() { close(c.queued) }) }
@@ -107,6 +129,7 @@ func (c *call) context() (context.Context, context.CancelFunc) {
 // connection, nothing.
 func (c *call) reply(xid int32, zxid int64, err error, body ...jute.Encodable) {
 	<-c.prev
+	c.count()
 	if c.stopped.Load() {
 		return
 	}
@@ -116,6 +139,7 @@ func (c *call) reply(xid int32, zxid int64, err error, body ...jute.Encodable) {
 // replyXid is reply for auth and setWatches (see conn.replyXid).
 func (c *call) replyXid(xid int32, zxid int64, err error) {
 	<-c.prev
+	c.count()
 	if c.stopped.Load() {
 		return
 	}
@@ -125,7 +149,7 @@ func (c *call) replyXid(xid int32, zxid int64, err error) {
 // run handles the call and finishes it in its turn.
 func (c *call) run(pkt []byte) {
 	goOn := false
-	start := time.Now()
+	c.pkt, c.start = pkt, time.Now()
 	c.s.stats.outstanding.Add(1)
 	defer func() {
 		if r := recover(); r != nil {
@@ -134,8 +158,7 @@ func (c *call) run(pkt []byte) {
 			c.s.lg.Error("ZooKeeper request handler panicked", zap.Any("panic", r), zap.Stack("stack"))
 			goOn = false
 		}
-		c.s.stats.outstanding.Add(-1)
-		c.s.stats.latency.add(time.Since(start))
+		c.count()
 		if !goOn {
 			c.failed.Store(true)
 		}
@@ -171,6 +194,9 @@ func (c *conn) loop() {
 			return
 		}
 		pkt, err := jute.ReadFrame(in, nil, c.s.cfg.MaxPacket)
+		if errors.Is(err, jute.ErrFrameTooLarge) {
+			c.s.stats.tooLarge.Add(1)
+		}
 		if err != nil {
 			if !c.stopped.Load() && !isClosed(err) {
 				c.logClose("reading request", err)
@@ -179,6 +205,7 @@ func (c *conn) loop() {
 		}
 		c.received.Add(1)
 		c.s.stats.received.Add(1)
+		c.s.stats.bytesReceived.Add(int64(4 + len(pkt)))
 
 		kind := kindOf(pkt)
 		if kind != last || kind == kindAlone {

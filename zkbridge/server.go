@@ -38,16 +38,67 @@ type Config struct {
 	// FourLetterWords lists the four-letter words answered; "*" allows
 	// all. Nil means DefaultFourLetterWords.
 	FourLetterWords []string
-	// Version is reported by srvr, stat, mntr and envi.
+	// Version is reported by srvr, stat, mntr and envi, as
+	// "3.8.0-zkgate-VERSION, built on BuiltOn" so that tools that parse
+	// ZooKeeper's version line read it. BuiltOn is when the binary was
+	// built (or, if not known, when the server started).
 	Version string
-	// ClientURLs and DataDir are reported by conf and dirs.
+	BuiltOn time.Time
+	// ClientURLs are reported by conf.
 	ClientURLs []string
-	DataDir    string
+	// DataDir and DataLogDir are what conf reports as dataDir and
+	// dataLogDir and dirs measures: for an embedded etcd member, its
+	// snapshot and WAL directories. Empty when there are none (a
+	// gateway in front of an external etcd).
+	DataDir, DataLogDir string
+	// TickTime is what conf reports as tickTime: the embedded member's
+	// Raft heartbeat interval, the time unit its election timeout is
+	// counted in, as ZooKeeper's tick. Zero leaves the line out.
+	TickTime time.Duration
+	// ElectionTicks is what conf reports as initLimit and syncLimit:
+	// the election timeout in ticks.
+	ElectionTicks int
 	// MinSessionTimeout and MaxSessionTimeout are reported by conf.
 	MinSessionTimeout, MaxSessionTimeout time.Duration
 	// Mode reports the server state for srvr and mntr: "standalone",
 	// "leader" or "follower". Nil means standalone.
 	Mode func() string
+	// Quorum reports the Raft group of the node's etcd member for
+	// mntr's leader keys and conf's membership; ok is false for a
+	// member alone (standalone). Nil means standalone.
+	Quorum func() (q QuorumStatus, ok bool)
+}
+
+// QuorumStatus is what mntr and conf report of the Raft group of an
+// embedded etcd member, from etcd's raft status.
+type QuorumStatus struct {
+	// ServerID is this member's number in Members (ZooKeeper's myid).
+	ServerID int
+	// Members are the cluster's members, numbered from 1 in the order
+	// of their etcd member IDs.
+	Members []QuorumMember
+	// Voters is the number of voting members (quorum_size).
+	Voters int
+	// Leader reports whether this member leads Raft. The figures
+	// below are known to the leader only.
+	Leader bool
+	// LeaderSince is when this member became leader (leader_uptime).
+	LeaderSince time.Time
+	// Learners is the number of other members the leader is in contact
+	// with (learners: ZooKeeper's learner handlers).
+	Learners int
+	// SyncedFollowers are the voting members, the leader aside, in
+	// contact and replicating the log (synced_followers);
+	// SyncedNonVoting the etcd learners doing so
+	// (synced_non_voting_followers).
+	SyncedFollowers, SyncedNonVoting int
+}
+
+// QuorumMember is one member of the Raft group.
+type QuorumMember struct {
+	ID       int    // 1-based, ZooKeeper's server id
+	PeerAddr string // host:port of its peer URL
+	Learner  bool   // a non-voting etcd learner (a ZooKeeper observer)
 }
 
 // DefaultFourLetterWords are the read-only words monitoring tools use.
@@ -69,49 +120,6 @@ type Server struct {
 	wg        sync.WaitGroup
 
 	stats stats
-}
-
-// stats are the figures srvr, stat and mntr report.
-type stats struct {
-	received, sent atomic.Int64
-	outstanding    atomic.Int64
-	latency        latency
-}
-
-type latency struct {
-	mu                 sync.Mutex
-	count              int64
-	total, min, maxLat time.Duration
-}
-
-func (l *latency) add(d time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.count == 0 || d < l.min {
-		l.min = d
-	}
-	if d > l.maxLat {
-		l.maxLat = d
-	}
-	l.total += d
-	l.count++
-}
-
-func (l *latency) reset() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.count, l.total, l.min, l.maxLat = 0, 0, 0, 0
-}
-
-// read returns min, avg and max latency in ms, as ZooKeeper reports them.
-func (l *latency) read() (minMs, avgMs, maxMs float64) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.count == 0 {
-		return 0, 0, 0
-	}
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	return ms(l.min), ms(l.total) / float64(l.count), ms(l.maxLat)
 }
 
 // New returns a Server for cfg.

@@ -22,6 +22,11 @@
 // a directory, killing all it started at a timeout (e2e/readme_test.go
 // runs the README's examples so).
 //
+// ZooKeeper: StartZooKeeper starts a real ZooKeeper 3.8 standalone server
+// (the Debian package) on a free loopback port, StartZooKeeperEnsemble a
+// three-member (or any size) ensemble; Leader and Follower find a member
+// by the mode srvr reports. They are the oracles of differential tests.
+//
 // TLS: NewCerts makes a CA, a server certificate for loopback (usable as
 // a client certificate too), a client certificate and one from another CA
 // under t.TempDir(); their ServerArgs, PeerArgs and EtcdctlArgs give the

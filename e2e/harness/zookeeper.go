@@ -22,6 +22,7 @@ type ZooKeeper struct {
 	Addr    string // host:port of the client port
 	DataDir string
 
+	dir    string // holds conf/ and data/
 	t      testing.TB
 	cmd    *exec.Cmd
 	log    *logBuffer
@@ -66,6 +67,18 @@ func StartZooKeeper(t testing.TB) *ZooKeeper {
 		}
 	}
 	dir := t.TempDir()
+	port := FreePort(t)
+	z := newZooKeeper(t, dir, port, "")
+	z.start(java)
+	z.waitReady()
+	return z
+}
+
+// newZooKeeper writes the configuration of a ZooKeeper server in dir
+// (conf/zoo.cfg, conf/log4j.properties, data/) serving clients on port;
+// extra are further zoo.cfg lines.
+func newZooKeeper(t testing.TB, dir string, port int, extra string) *ZooKeeper {
+	t.Helper()
 	conf := filepath.Join(dir, "conf")
 	data := filepath.Join(dir, "data")
 	for _, d := range []string{conf, data} {
@@ -73,33 +86,39 @@ func StartZooKeeper(t testing.TB) *ZooKeeper {
 			t.Fatal(err)
 		}
 	}
-	port := FreePort(t)
 	cfg := fmt.Sprintf("tickTime=2000\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\n"+
-		"admin.enableServer=false\n4lw.commands.whitelist=*\n", data, port)
-	cfgPath := filepath.Join(conf, "zoo.cfg")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		"admin.enableServer=false\n4lw.commands.whitelist=*\n", data, port) + extra
+	if err := os.WriteFile(filepath.Join(conf, "zoo.cfg"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	log4j := filepath.Join(conf, "log4j.properties")
-	if err := os.WriteFile(log4j, []byte(zkLog4j), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(conf, "log4j.properties"), []byte(zkLog4j), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	z := &ZooKeeper{
+	return &ZooKeeper{
 		Addr:    fmt.Sprintf("127.0.0.1:%d", port),
 		DataDir: data,
+		dir:     dir,
 		t:       t,
 		log:     &logBuffer{},
 		exited:  make(chan struct{}),
 	}
+}
+
+// start starts the server configured in z.dir; it is killed when the
+// test ends.
+func (z *ZooKeeper) start(java string) {
+	t := z.t
+	t.Helper()
+	conf := filepath.Join(z.dir, "conf")
 	args := []string{
 		"-Dzookeeper.extendedTypesEnabled=true",
 		"-Dznode.container.checkIntervalMs=1000",
-		"-Dlog4j.configuration=file:" + log4j,
+		"-Dlog4j.configuration=file:" + filepath.Join(conf, "log4j.properties"),
 		"-cp", strings.Join(append([]string{conf}, ZooKeeperJars...), ":"),
-		"org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgPath,
+		"org.apache.zookeeper.server.quorum.QuorumPeerMain", filepath.Join(conf, "zoo.cfg"),
 	}
 	cmd := exec.Command(java, args...)
-	cmd.Dir = dir
+	cmd.Dir = z.dir
 	cmd.Env = cleanEnv(nil)
 	cmd.Stdout = z.log
 	cmd.Stderr = z.log
@@ -115,8 +134,6 @@ func StartZooKeeper(t testing.TB) *ZooKeeper {
 		close(z.exited)
 	}()
 	t.Cleanup(z.cleanup)
-	z.waitReady()
-	return z
 }
 
 func (z *ZooKeeper) waitReady() {

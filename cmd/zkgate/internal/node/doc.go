@@ -40,6 +40,13 @@
 // whenever it cannot reach a quorum, the port answers four-letter words and
 // refuses handshakes at once, as a ZooKeeper server without a quorum does
 // (zkbridge's doc). startEngine hands the engine to it (setZKEngine).
+// The ZooKeeper face reports the member's Raft group (quorum.go): the
+// members numbered in member-ID order as ZooKeeper's server ids, and on
+// the leader the progress of each peer from etcd's raft status (which
+// etcd publishes only as the expvar "raft.status"), and since when the
+// member leads (trackLeadership follows etcd's leader changes). conf and
+// dirs report the member's snap and wal directories as ZooKeeper's
+// dataDir and dataLogDir.
 //
 // Close is safe before and after readiness. etcd's own Close waits forever
 // when the member never became ready (its client servers wait for

@@ -162,7 +162,7 @@ func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers
 			}
 		}()
 	}
-	if err := n.serveZK(x.engine, nil); err != nil {
+	if err := n.serveZK(x.engine, nil, nil); err != nil {
 		return fail(err)
 	}
 	n.ext = x

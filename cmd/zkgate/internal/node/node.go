@@ -75,6 +75,9 @@ type Node struct {
 	// for a quorum (noquorum.go).
 	notReady *notReadyServer
 
+	// leader is since when the member leads Raft (quorum.go).
+	leader leadership
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -107,7 +110,7 @@ func Start(ctx context.Context, cfg config.Config, logs *logging.Loggers) (*Node
 		lock.release()
 		return nil, err
 	}
-	if err := n.serveZK(nil, n.zkMode); err != nil {
+	if err := n.serveZK(nil, n.zkMode, n.zkQuorum); err != nil {
 		lock.release()
 		n.closeZKListener()
 		return nil, err
@@ -137,6 +140,7 @@ func Start(ctx context.Context, cfg config.Config, logs *logging.Loggers) (*Node
 			return nil, fmt.Errorf("starting etcd member: %w", s.err)
 		}
 		n.etcd = s.e
+		go n.trackLeadership()
 		nr, err := n.serveNotReady()
 		if err != nil {
 			s.e.Server.HardStop()

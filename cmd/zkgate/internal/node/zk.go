@@ -2,6 +2,9 @@ package node
 
 import (
 	"net"
+	"path/filepath"
+	"runtime/debug"
+	"time"
 
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/config"
 	"github.com/zkgate/zkgate/gateway"
@@ -46,18 +49,18 @@ func listen(field, addr string) (net.Listener, error) {
 // eng may be nil: an embedded member serves the port from start, before
 // it has a quorum, and gives the engine later (setZKEngine); until then
 // the port answers as a ZooKeeper server waiting for its quorum does.
-func (n *Node) serveZK(eng *gateway.Engine, mode func() string) error {
+func (n *Node) serveZK(eng *gateway.Engine, mode func() string, quorum func() (zkbridge.QuorumStatus, bool)) error {
 	if n.zkListener == nil && n.zkSecureListener == nil {
 		return nil
 	}
 	c := n.cfg
-	srv, err := zkbridge.New(zkbridge.Config{
+	zc := zkbridge.Config{
 		Engine:            eng,
 		Logger:            n.logs.Main.Named("zkbridge"),
 		FourLetterWords:   c.FourLetterWords,
 		Version:           Version,
+		BuiltOn:           builtOn(),
 		ClientURLs:        c.AdvertiseClientURLs,
-		DataDir:           c.DataDir,
 		MinSessionTimeout: c.MinSessionTimeout,
 		MaxSessionTimeout: c.MaxSessionTimeout,
 		// jute.maxbuffer bounds both the packet and, as ZooKeeper
@@ -66,7 +69,19 @@ func (n *Node) serveZK(eng *gateway.Engine, mode func() string) error {
 		// what the namespace API can.
 		MaxPacket: max(jute.DefaultMaxBuffer, int(c.MaxDataBytes)),
 		Mode:      mode,
-	})
+		Quorum:    quorum,
+	}
+	if c.Embedded() {
+		// The member's snapshots and WAL, as ZooKeeper's dataDir
+		// (snapshots) and dataLogDir (transaction log).
+		zc.DataDir = filepath.Join(c.DataDir, "member", "snap")
+		zc.DataLogDir = filepath.Join(c.DataDir, "member", "wal")
+		zc.TickTime = c.HeartbeatInterval
+		if c.HeartbeatInterval > 0 {
+			zc.ElectionTicks = int(c.ElectionTimeout / c.HeartbeatInterval)
+		}
+	}
+	srv, err := zkbridge.New(zc)
 	if err != nil {
 		return err
 	}
@@ -123,6 +138,21 @@ func (n *Node) stopZK() {
 	} else {
 		n.closeZKListener()
 	}
+}
+
+// builtOn is when the binary was built: its VCS commit time, as Go
+// records it (zero if not recorded; zkbridge then reports its start).
+func builtOn() time.Time {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.time" {
+				if t, err := time.Parse(time.RFC3339, s.Value); err == nil {
+					return t
+				}
+			}
+		}
+	}
+	return time.Time{}
 }
 
 // Version is the zkgate version reported to ZooKeeper clients; the

@@ -1,0 +1,42 @@
+package zkbridge
+
+// MntrTable is mntr's key table for tests: each family of keys ZooKeeper
+// 3.8 prints, which role prints it, and why zkgate leaves it out ("" if
+// it prints it).
+type MntrTableRow struct {
+	Keys    []string // the zk_* keys of the row, in ZooKeeper's order
+	Role    string   // "standalone" (every server), "follower" (and leader), "leader"
+	LeftOut string
+}
+
+func MntrTable() []MntrTableRow {
+	var rows []MntrTableRow
+	for _, k := range mntrKeys {
+		r := MntrTableRow{Role: []string{"standalone", "follower", "leader"}[k.on], LeftOut: k.leftOut}
+		switch k.form {
+		case formValue:
+			r.Keys = []string{"zk_" + k.name}
+		default:
+			for _, p := range []string{"avg", "min", "max", "cnt", "sum"} {
+				r.Keys = append(r.Keys, "zk_"+p+"_"+k.name)
+			}
+			if k.form == formPercentiles {
+				for _, p := range []string{"p50", "p95", "p99", "p999"} {
+					r.Keys = append(r.Keys, "zk_"+p+"_"+k.name)
+				}
+			}
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// MntrDynamicLeftOut are the suffixes of ZooKeeper's data-named keys,
+// with why zkgate leaves them out.
+func MntrDynamicLeftOut() map[string]string {
+	out := map[string]string{}
+	for _, d := range mntrDynamicLeftOut {
+		out[d.suffix] = d.why
+	}
+	return out
+}
