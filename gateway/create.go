@@ -14,10 +14,11 @@ import (
 // Errors, in ZooKeeper's order of checks: BadArguments (mode or TTL, a
 // path without '/' or with NUL, data too large), InvalidACL, NoNode (no
 // parent), NoAuth (no CREATE on the parent), BadArguments (the final path
-// is malformed), NodeExists, NoChildrenForEphemerals, SessionExpired (an
-// ephemeral without a live session).
+// is malformed), NodeExists, NoChildrenForEphemerals, QuotaExceeded (with
+// Config.EnforceQuota, past a hard limit of the quota governing the path),
+// SessionExpired (an ephemeral without a live session).
 func (e *Engine) Create(ctx context.Context, c Caller, op CreateOp) (string, schema.Stat, int64, error) {
-	r := &request{caller: c, ops: []Op{&op}, keys: createKeys(&op, c)}
+	r := &request{caller: c, ops: []Op{&op}, keys: e.withQuotaKeys(createKeys(&op, c), op.Path)}
 	if err := e.submit(ctx, r); err != nil {
 		return "", schema.Stat{}, 0, err
 	}
@@ -117,6 +118,9 @@ func (e *Engine) applyCreate(v *view, c Caller, op *CreateOp, now int64) (OpResu
 	}
 	if parent.rec.Kind == schema.KindEphemeral {
 		return OpResult{}, schema.NewError(schema.CodeNoChildrenForEphemerals, path)
+	}
+	if err := e.checkQuota(v, path, int64(len(op.Data)), 1); err != nil {
+		return OpResult{}, err
 	}
 
 	z := &znode{path: path, rec: schema.Node{Kind: op.Mode.kind(), Ctime: now, Mtime: now, TTL: ttl, Data: op.Data}}
