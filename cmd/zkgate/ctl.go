@@ -152,8 +152,8 @@ Every PATH is checked as ZooKeeper's client checks it, before anything is
 sent: it starts with '/', has no empty, "." or ".." element and does not
 end with '/' ("Path must start with / character"). Quotas are stored where
 and as ZooKeeper 3.8 stores them (/zookeeper/quota/PATH/zookeeper_limits,
-zookeeper_stats) but are not enforced, and the stats are counted once, when
-the quota is created.
+zookeeper_stats); the stats are what PATH's subtree holds when read, and a
+node started with --zk-enforce-quota refuses writes past a hard limit.
 
 DATA may be "-" to read it from stdin (for binary content). Output is for
 people, and ends with a newline; -o json prints JSON for scripts. Errors
