@@ -52,9 +52,10 @@ log4j.appender.CONSOLE.layout.ConversionPattern=%d{ISO8601} - %-5p [%t:%C{1}@%L]
 // (-Dzookeeper.extendedTypesEnabled=true) and containers checked every
 // second (-Dznode.container.checkIntervalMs=1000, a JVM property: the
 // zoo.cfg key of that name has no effect in 3.8.0), and waits until it
-// answers ruok. It skips nothing: a machine without java or the package
-// fails the test with a hint.
-func StartZooKeeper(t testing.TB) *ZooKeeper {
+// answers ruok. jvmFlags are added to the java command line (for example
+// -Dzookeeper.enforceQuota=true). It skips nothing: a machine without java
+// or the package fails the test with a hint.
+func StartZooKeeper(t testing.TB, jvmFlags ...string) *ZooKeeper {
 	t.Helper()
 	java, err := exec.LookPath("java")
 	if err != nil {
@@ -91,13 +92,15 @@ func StartZooKeeper(t testing.TB) *ZooKeeper {
 		log:     &logBuffer{},
 		exited:  make(chan struct{}),
 	}
-	args := []string{
+	args := append([]string{
 		"-Dzookeeper.extendedTypesEnabled=true",
 		"-Dznode.container.checkIntervalMs=1000",
 		"-Dlog4j.configuration=file:" + log4j,
+	}, jvmFlags...)
+	args = append(args,
 		"-cp", strings.Join(append([]string{conf}, ZooKeeperJars...), ":"),
 		"org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgPath,
-	}
+	)
 	cmd := exec.Command(java, args...)
 	cmd.Dir = dir
 	cmd.Env = cleanEnv(nil)
