@@ -27,15 +27,24 @@ import (
 // quotaPageSize bounds the records one etcd read of a subtree returns.
 const quotaPageSize = 1000
 
-// quotaUsage counts the znodes of root's subtree, root included, and the
-// bytes of their data, at revision rev (0: the newest the member has).
-// serial reads the local member; otherwise etcd confirms with a quorum.
-func (e *Engine) quotaUsage(ctx context.Context, root string, rev int64, serial bool) (schema.StatsTrack, error) {
+// quotaUsage counts the znodes of root's subtree, root included, and,
+// when bytes is set, the bytes of their data (else Bytes is -1), at
+// revision rev (0: the newest the member has). serial reads the local
+// member; otherwise etcd confirms with a quorum. Counting alone reads
+// only etcd's index, one count per depth; the bytes need every record of
+// the subtree, read a page at a time.
+func (e *Engine) quotaUsage(ctx context.Context, root string, rev int64, serial, bytes bool) (schema.StatsTrack, error) {
 	u := schema.StatsTrack{CountHardLimit: -1, ByteHardLimit: -1}
+	if !bytes {
+		u.Bytes = -1
+	}
 	count := func(from, end string) (bool, error) {
 		found := false
 		for {
 			opts := []clientv3.OpOption{clientv3.WithLimit(quotaPageSize)}
+			if !bytes {
+				opts = []clientv3.OpOption{clientv3.WithCountOnly()}
+			}
 			if end != "" {
 				opts = append(opts, clientv3.WithRange(end))
 			}
@@ -55,6 +64,14 @@ func (e *Engine) quotaUsage(ctx context.Context, root string, rev int64, serial 
 			if err != nil {
 				return false, fmt.Errorf("counting the quota of %s: %w", root, err)
 			}
+			if rev == 0 {
+				// Every later read sees the revision of the first.
+				rev = r.Header.Revision
+			}
+			if !bytes {
+				u.Count += r.Count
+				return r.Count > 0, nil
+			}
 			for _, kv := range r.Kvs {
 				n, err := schema.UnmarshalNode(kv.Value)
 				if err != nil {
@@ -68,10 +85,6 @@ func (e *Engine) quotaUsage(ctx context.Context, root string, rev int64, serial 
 				return found, nil
 			}
 			from = string(r.Kvs[len(r.Kvs)-1].Key) + "\x00"
-			if rev == 0 {
-				// Later pages must read the same revision as the first.
-				rev = r.Header.Revision
-			}
 		}
 	}
 	found, err := count(schema.NodeKey(root), "")
@@ -96,7 +109,7 @@ func (e *Engine) withQuotaStats(ctx context.Context, path string, rev int64, n *
 	if !ok || n == nil {
 		return nil
 	}
-	u, err := e.quotaUsage(ctx, root, rev, true)
+	u, err := e.quotaUsage(ctx, root, rev, true, true)
 	if err != nil {
 		return err
 	}
@@ -152,7 +165,7 @@ func (e *Engine) checkQuota(v *view, path string, bytesDiff, countDiff int64) er
 	if !checkCount && !checkBytes {
 		return nil
 	}
-	used, err := v.base.usage(e, v.ctx, root)
+	used, err := v.base.usage(e, v.ctx, root, checkBytes)
 	if err != nil {
 		v.fail(err)
 		return err
@@ -192,12 +205,16 @@ func limitName(what string) string {
 }
 
 // usage is the committed usage of a quota root, counted once per batch
-// attempt.
-func (b *base) usage(e *Engine, ctx context.Context, root string) (schema.StatsTrack, error) {
-	if u, ok := b.quotas[root]; ok {
+// attempt; its bytes only when bytes is set (or they were counted).
+func (b *base) usage(e *Engine, ctx context.Context, root string, bytes bool) (schema.StatsTrack, error) {
+	if u, ok := b.quotas[root]; ok && (u.Bytes >= 0 || !bytes) {
 		return u, nil
 	}
-	u, err := e.quotaUsage(ctx, root, 0, b.serial)
+	// The count is compared by nothing in the batch's transaction: read
+	// it serializably only from the embedded member, which has applied
+	// every write this node committed; through a client, a member behind
+	// would miss them.
+	u, err := e.quotaUsage(ctx, root, 0, b.serial && e.cfg.LocalStore != nil, bytes)
 	if err != nil {
 		return u, err
 	}
