@@ -254,3 +254,20 @@ func TestQuota_NotEnforcedByDefault(t *testing.T) {
 		t.Errorf("logged without enforcement: %v", logs.All())
 	}
 }
+
+// A client's setData of zookeeper_stats is kept as a write (version,
+// mzxid), but reads show the count (a known difference: ZooKeeper shows
+// the written text plus later changes).
+func TestQuota_StatsWrittenByAClientStillReadTheCount(t *testing.T) {
+	e := newEngine(t, gateway.Config{})
+	mustCreate(t, e, anyone, "/w1", "abc", gateway.Persistent)
+	setQuota(t, e, "/w1", "count=5,bytes=-1")
+	st, _, err := e.SetData(ctxT(t), anyone, schema.QuotaStatsPath("/w1"), []byte("count=100,bytes=7"), -1)
+	if err != nil || st.Version != 1 {
+		t.Fatalf("setData of the stats: %+v %v", st, err)
+	}
+	got, rst := statsOf(t, e, "/w1")
+	if got != "count=1,bytes=3" || rst.Version != 1 || rst.Mzxid != st.Mzxid || rst.DataLength != 15 {
+		t.Fatalf("stats %q %+v after a client's write", got, rst)
+	}
+}
