@@ -34,10 +34,11 @@ zkCli.sh and ZooKeeper tools read them: /zookeeper/quota/PATH/zookeeper_limits
 holds "count=N,bytes=B=;byteHardLimit=BH;countHardLimit=NH" (-1: no limit)
 and /zookeeper/quota/PATH/zookeeper_stats "count=N,bytes=B": the znodes of
 PATH's subtree (PATH included) and their data bytes, as they are when read.
-A node started with --zk-enforce-quota refuses creates and setData past a
-hard limit (-N, -B) with QuotaExceeded and logs writes past any limit, as
-ZooKeeper does with zookeeper.enforceQuota=true; otherwise limits are only
-recorded, as in ZooKeeper by default.`
+A node started with quotas enforced (zkgate serve --zk-enforce-quota)
+refuses creates and setData past a hard limit (-N, -B) with QuotaExceeded
+and logs writes past any limit, as ZooKeeper does with
+zookeeper.enforceQuota=true; otherwise limits are only recorded, as in
+ZooKeeper by default.`
 
 // quotaTrack is ZooKeeper's StatsTrack: named counts and limits, -1 for
 // one that is not set.
