@@ -110,6 +110,11 @@ func (e *Engine) withQuotaStats(ctx context.Context, path string, rev int64, n *
 		return nil
 	}
 	u, err := e.quotaUsage(ctx, root, rev, true, true)
+	if errors.Is(err, rpctypes.ErrCompacted) {
+		// etcd compacted past the hub (it fell far behind): count the
+		// newest state, as other reads then do.
+		u, err = e.quotaUsage(ctx, root, 0, false, true)
+	}
 	if err != nil {
 		return err
 	}
