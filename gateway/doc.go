@@ -137,6 +137,14 @@ alone for a count limit, every record for a byte limit. Writes checked
 on different gateway nodes at the same moment do not see each other, as
 pipelined requests do not in ZooKeeper.
 
+Measured with BenchmarkQuota_StatsRead10k and
+BenchmarkQuota_EnforcedCreate10k (one writer, a quota over 10,000
+znodes of 256 bytes, in-process etcd 3.7.3, 2-core machine): a read of
+the stats took about 15 ms; with EnforceQuota a create took 0.64 ms
+without a quota, 1.1 ms under a count limit and 15 ms under a byte
+limit. Byte limits on large subtrees are therefore costly to enforce;
+count limits are not.
+
 # Known differences from ZooKeeper
 
   - A failed write consumes no zxid (ZooKeeper logs an error transaction).

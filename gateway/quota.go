@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/pkg/v3/traceutil"
+	"go.etcd.io/etcd/server/v3/storage/mvcc"
 	"go.uber.org/zap"
 
 	"github.com/zkgate/zkgate/schema"
@@ -30,17 +33,44 @@ const quotaPageSize = 1000
 // quotaUsage counts the znodes of root's subtree, root included, and,
 // when bytes is set, the bytes of their data (else Bytes is -1), at
 // revision rev (0: the newest the member has). serial reads the local
-// member; otherwise etcd confirms with a quorum. Counting alone reads
-// only etcd's index, one count per depth; the bytes need every record of
-// the subtree, read a page at a time.
+// member (straight from its store in zkgate serve, Config.LocalStore);
+// otherwise etcd confirms with a quorum. Counting alone reads only etcd's
+// index, one count per depth; the bytes need every record of the
+// subtree, read a page at a time. Every read sees one revision.
 func (e *Engine) quotaUsage(ctx context.Context, root string, rev int64, serial, bytes bool) (schema.StatsTrack, error) {
 	u := schema.StatsTrack{CountHardLimit: -1, ByteHardLimit: -1}
 	if !bytes {
 		u.Bytes = -1
 	}
-	count := func(from, end string) (bool, error) {
-		found := false
-		for {
+	var read rangeFunc
+	if serial && e.cfg.LocalStore != nil {
+		txn := e.cfg.LocalStore.Read(mvcc.ConcurrentReadTxMode, traceutil.TODO())
+		defer txn.End()
+		if rev == 0 {
+			rev = txn.Rev()
+		}
+		read = func(from, end string) ([]*mvccpb.KeyValue, int64, error) {
+			ro := mvcc.RangeOptions{Rev: rev, Limit: quotaPageSize}
+			if !bytes {
+				ro = mvcc.RangeOptions{Rev: rev, CountOnly: true}
+			}
+			var endKey []byte
+			if end != "" {
+				endKey = []byte(end)
+			}
+			r, err := txn.Range(ctx, []byte(from), endKey, ro)
+			switch {
+			case errors.Is(err, mvcc.ErrCompacted):
+				return nil, 0, rpctypes.ErrCompacted
+			case errors.Is(err, mvcc.ErrFutureRev):
+				return nil, 0, rpctypes.ErrFutureRev
+			case err != nil:
+				return nil, 0, err
+			}
+			return r.KVs, int64(r.Count), nil
+		}
+	} else {
+		read = func(from, end string) ([]*mvccpb.KeyValue, int64, error) {
 			opts := []clientv3.OpOption{clientv3.WithLimit(quotaPageSize)}
 			if !bytes {
 				opts = []clientv3.OpOption{clientv3.WithCountOnly()}
@@ -59,32 +89,41 @@ func (e *Engine) quotaUsage(ctx context.Context, root string, rev int64, serial,
 				// This member is behind the revision asked for: read
 				// through the leader.
 				serial = false
-				continue
+				r, err = e.kv.Get(ctx, from, opts[:len(opts)-1]...)
 			}
+			if err != nil {
+				return nil, 0, err
+			}
+			if rev == 0 {
+				rev = r.Header.Revision
+			}
+			return r.Kvs, r.Count, nil
+		}
+	}
+	count := func(from, end string) (bool, error) {
+		found := false
+		for {
+			kvs, n, err := read(from, end)
 			if err != nil {
 				return false, fmt.Errorf("counting the quota of %s: %w", root, err)
 			}
-			if rev == 0 {
-				// Every later read sees the revision of the first.
-				rev = r.Header.Revision
-			}
 			if !bytes {
-				u.Count += r.Count
-				return r.Count > 0, nil
+				u.Count += n
+				return n > 0, nil
 			}
-			for _, kv := range r.Kvs {
-				n, err := schema.UnmarshalNode(kv.Value)
+			for _, kv := range kvs {
+				rec, err := schema.UnmarshalNode(kv.Value)
 				if err != nil {
 					return false, fmt.Errorf("counting the quota of %s: %w", root, err)
 				}
 				u.Count++
-				u.Bytes += int64(len(n.Data))
+				u.Bytes += int64(len(rec.Data))
 				found = true
 			}
-			if !r.More || end == "" {
+			if len(kvs) < quotaPageSize || end == "" {
 				return found, nil
 			}
-			from = string(r.Kvs[len(r.Kvs)-1].Key) + "\x00"
+			from = string(kvs[len(kvs)-1].Key) + "\x00"
 		}
 	}
 	found, err := count(schema.NodeKey(root), "")
@@ -100,6 +139,10 @@ func (e *Engine) quotaUsage(ctx context.Context, root string, rev int64, serial,
 		}
 	}
 }
+
+// rangeFunc reads the keys in [from, end) (from alone when end is ""):
+// a page of records, or with counting alone their number.
+type rangeFunc func(from, end string) ([]*mvccpb.KeyValue, int64, error)
 
 // withQuotaStats replaces, when path is a quota's stats znode, n's data
 // by the stats of its quota root counted at rev, and n's dataLength by

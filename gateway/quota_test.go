@@ -15,7 +15,7 @@ import (
 
 // setQuota writes a quota's znodes as zkCli.sh's setquota does: the
 // limits, then a stats znode whose data ZooKeeper replaces by its count.
-func setQuota(t *testing.T, e *gateway.Engine, root, limits string) {
+func setQuota(t testing.TB, e *gateway.Engine, root, limits string) {
 	t.Helper()
 	q := schema.QuotaRoot
 	for _, part := range strings.Split(strings.TrimPrefix(root, "/"), "/") {
@@ -28,7 +28,7 @@ func setQuota(t *testing.T, e *gateway.Engine, root, limits string) {
 	mustCreate(t, e, anyone, schema.QuotaStatsPath(root), "count=0,bytes=0", gateway.Persistent)
 }
 
-func statsOf(t *testing.T, e *gateway.Engine, root string) (string, schema.Stat) {
+func statsOf(t testing.TB, e *gateway.Engine, root string) (string, schema.Stat) {
 	t.Helper()
 	data, st, _, err := e.GetData(ctxT(t), anyone, schema.QuotaStatsPath(root), 0)
 	if err != nil {
@@ -269,5 +269,61 @@ func TestQuota_StatsWrittenByAClientStillReadTheCount(t *testing.T) {
 	got, rst := statsOf(t, e, "/w1")
 	if got != "count=1,bytes=3" || rst.Version != 1 || rst.Mzxid != st.Mzxid || rst.DataLength != 15 {
 		t.Fatalf("stats %q %+v after a client's write", got, rst)
+	}
+}
+
+// quotaTree makes root with n children of 256 bytes and a quota on it.
+func quotaTree(b *testing.B, e *gateway.Engine, root string, n int, limits string) {
+	mustCreate(b, e, anyone, root, "", gateway.Persistent)
+	data := make([]byte, 256)
+	var ops []gateway.Op
+	for i := range n {
+		ops = append(ops, &gateway.CreateOp{Path: root + "/n" + strconv.Itoa(i), Data: data, ACL: schema.OpenACLUnsafe})
+		if len(ops) == 500 || i == n-1 {
+			if _, _, err := e.Multi(ctxT(b), anyone, ops); err != nil {
+				b.Fatal(err)
+			}
+			ops = ops[:0]
+		}
+	}
+	setQuota(b, e, root, limits)
+}
+
+// BenchmarkQuota_StatsRead10k reads the stats of a quota over 10,000
+// znodes: each read counts them.
+func BenchmarkQuota_StatsRead10k(b *testing.B) {
+	e := newEngine(b, gateway.Config{})
+	quotaTree(b, e, "/q", 10000, "count=-1,bytes=-1")
+	b.ResetTimer()
+	for b.Loop() {
+		if got, _ := statsOf(b, e, "/q"); got != "count=10001,bytes=2560000" {
+			b.Fatal(got)
+		}
+	}
+}
+
+// BenchmarkQuota_EnforcedCreate10k creates under an enforced quota over
+// 10,000 znodes, with a count limit (counted from etcd's index) and with
+// a byte limit (every record read).
+func BenchmarkQuota_EnforcedCreate10k(b *testing.B) {
+	for _, tc := range []struct{ name, limits string }{
+		{"none", ""},
+		{"count", "count=-1,bytes=-1=;byteHardLimit=-1;countHardLimit=1000000000"},
+		{"bytes", "count=-1,bytes=-1=;byteHardLimit=1000000000000;countHardLimit=-1"},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			e := newEngine(b, gateway.Config{EnforceQuota: true})
+			if tc.limits == "" {
+				mustCreate(b, e, anyone, "/q", "", gateway.Persistent)
+			} else {
+				quotaTree(b, e, "/q", 10000, tc.limits)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				if _, _, _, err := e.Create(ctxT(b), anyone, gateway.CreateOp{Path: "/q/x-", Data: []byte("d"), ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentSequential}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
