@@ -119,6 +119,20 @@ func TestQuota_StatsOfALargeSubtree(t *testing.T) {
 	if want := "count=2502,bytes=2504"; got != want {
 		t.Fatalf("stats %q, want %q", got, want)
 	}
+	// The member's store and etcd's API (linearizable, as against an
+	// external etcd) count alike, with and without the bytes.
+	for _, serial := range []bool{true, false} {
+		for _, bytes := range []bool{true, false} {
+			u, err := e.QuotaUsage(ctxT(t), "/big", serial, bytes)
+			want := schema.StatsTrack{Count: 2502, Bytes: 2504, CountHardLimit: -1, ByteHardLimit: -1}
+			if !bytes {
+				want.Bytes = -1
+			}
+			if err != nil || u != want {
+				t.Errorf("serial %v, bytes %v: %+v %v, want %+v", serial, bytes, u, err, want)
+			}
+		}
+	}
 }
 
 func TestQuota_NestedRootsCountTheirWholeSubtree(t *testing.T) {
