@@ -55,6 +55,14 @@ type Config struct {
 	// below the cluster's --max-request-bytes. Default 3 MiB.
 	MaxBatchBytes int
 
+	// EnforceQuota refuses creates and setData that would take a quota
+	// past its hard limit (setquota -N, -B) with QuotaExceeded, and logs
+	// writes past any limit, as ZooKeeper's zookeeper.enforceQuota (off by
+	// default, as there). It costs each create and setData a read of the
+	// limits of every quota root that could govern it, and a write under
+	// a limited quota a count of the quota's subtree.
+	EnforceQuota bool
+
 	// ChildCacheBytes bounds the memory of the children cache, which
 	// keeps the child names of parents read by getChildren (default 64
 	// MiB; negative disables it).

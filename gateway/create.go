@@ -16,10 +16,11 @@ import (
 // MarshallingError for the null ACL strings schema.FixupACL describes;
 // in a Multi that fails the whole request on ZooKeeper), NoNode (no
 // parent), NoAuth (no CREATE on the parent), BadArguments (the final path
-// is malformed), NodeExists, NoChildrenForEphemerals, SessionExpired (an
-// ephemeral without a live session).
+// is malformed), NodeExists, NoChildrenForEphemerals, QuotaExceeded (with
+// Config.EnforceQuota, past a hard limit of the quota governing the path),
+// SessionExpired (an ephemeral without a live session).
 func (e *Engine) Create(ctx context.Context, c Caller, op CreateOp) (string, schema.Stat, int64, error) {
-	r := &request{caller: c, ops: []Op{&op}, keys: createKeys(&op, c)}
+	r := &request{caller: c, ops: []Op{&op}, keys: e.withQuotaKeys(createKeys(&op, c), op.Path)}
 	if err := e.submit(ctx, r); err != nil {
 		return "", schema.Stat{}, 0, err
 	}
@@ -121,6 +122,9 @@ func (e *Engine) applyCreate(v *view, c Caller, op *CreateOp, now int64) (OpResu
 	}
 	if parent.rec.Kind == schema.KindEphemeral {
 		return OpResult{}, schema.NewError(schema.CodeNoChildrenForEphemerals, path)
+	}
+	if err := e.checkQuota(v, path, int64(len(op.Data)), 1); err != nil {
+		return OpResult{}, err
 	}
 
 	z := &znode{path: path, rec: schema.Node{Kind: op.Mode.kind(), Ctime: now, Mtime: now, TTL: ttl, Data: op.Data}}

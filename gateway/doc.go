@@ -118,6 +118,41 @@ ApproximateDataSize sums the length of every znode's path and data, as
 ZooKeeper's approximate_data_size, reading the namespace from the member
 in pages of a thousand znodes.
 
+# Quotas
+
+A quota on /app is kept where ZooKeeper 3.8 keeps it (quota.go):
+/zookeeper/quota/app/zookeeper_limits holds its limits and
+/zookeeper/quota/app/zookeeper_stats reads "count=N,bytes=B", the znodes of
+/app's subtree (/app included) and their data bytes. ZooKeeper rewrites
+the stats in memory on every write under /app; zkgate writes nothing and
+counts the subtree from etcd when the stats are read (getData, exists,
+getChildren, getACL, multiRead), at the revision the read is served at,
+so a read of the stats costs a read of the subtree's records. Their Stat
+is the stats znode's own (version and mzxid as written, no watch event as
+the counts change) with the computed text's dataLength, as ZooKeeper's.
+
+Config.EnforceQuota (--zk-enforce-quota) is ZooKeeper's
+zookeeper.enforceQuota: a create or setData under a quota with limits is
+checked, after the checks ZooKeeper makes first (NodeExists,
+NoChildrenForEphemerals; for setData NoAuth, and before the version),
+against the deepest quota root above it and that quota's usage as
+committed before the batch, as ZooKeeper checks against its committed
+tree (so the creates of one multi each see the state before the multi).
+Past a limit it logs ZooKeeper's line ("Quota exceeded: /app [current
+count=4, hardCountLimit=3]"); past a hard limit the write fails with
+QuotaExceeded. Each such check counts the quota's subtree: etcd's index
+alone for a count limit, every record for a byte limit. Writes checked
+on different gateway nodes at the same moment do not see each other, as
+pipelined requests do not in ZooKeeper.
+
+Measured with BenchmarkQuota_StatsRead10k and
+BenchmarkQuota_EnforcedCreate10k (one writer, a quota over 10,000
+znodes of 256 bytes, in-process etcd 3.7.3, 2-core machine): a read of
+the stats took about 15 ms; with EnforceQuota a create took 0.64 ms
+without a quota, 1.1 ms under a count limit and 15 ms under a byte
+limit. Byte limits on large subtrees are therefore costly to enforce;
+count limits are not.
+
 # Known differences from ZooKeeper
 
 Each is kept because matching it would cost more than any client gains;
@@ -136,6 +171,18 @@ the reason follows each.
     (clamped as ZooKeeper clamps); a session whose client has gone
     expires at most one second later than ZooKeeper would expire it,
     which is within ZooKeeper's own tick (2 s by default).
+  - zookeeper_stats always reads what its quota's subtree holds. ZooKeeper
+    keeps running totals instead, which drift from the subtree in three
+    cases zkCli.sh never produces: quotas nested by writing
+    /zookeeper/quota directly (ZooKeeper counts each write only in the
+    deepest quota above it, so the outer stats stop counting the inner
+    subtree), a client's setData of zookeeper_stats (ZooKeeper keeps the
+    written text and adds later changes to it, and stops serving at the
+    next write under the quota if it cannot parse the text; zkgate keeps
+    the write, version and all, but reads still show the count), and a
+    stats znode without a limits znode beside it (ZooKeeper counts once,
+    at its creation). Counting on read keeps the stats true whatever
+    wrote them, and costs writes nothing.
 
 # Lock order
 

@@ -5,6 +5,8 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+
+	"github.com/zkgate/zkgate/schema"
 )
 
 // TestHub gives the tests of package gateway_test a hub of their own.
@@ -39,3 +41,9 @@ func (e *Engine) ChildCacheStats() (sets int, bytes int64) { return e.hub.childC
 
 // LocalRead is localRead, for its equivalence test.
 var LocalRead = localRead
+
+// QuotaUsage is quotaUsage at the newest revision, for the test that its
+// two ways of reading agree.
+func (e *Engine) QuotaUsage(ctx context.Context, root string, serial, bytes bool) (schema.StatsTrack, error) {
+	return e.quotaUsage(ctx, root, 0, serial, bytes)
+}

@@ -15,11 +15,11 @@ func (e *Engine) Multi(ctx context.Context, c Caller, ops []Op) ([]OpResult, int
 	for _, op := range ops {
 		switch o := op.(type) {
 		case *CreateOp:
-			r.keys = append(r.keys, createKeys(o, c)...)
+			r.keys = append(r.keys, e.withQuotaKeys(createKeys(o, c), o.Path)...)
 		case *DeleteOp:
 			r.keys = append(r.keys, deleteKeys(o.Path)...)
 		case *SetDataOp:
-			r.keys = append(r.keys, nodeKeys(o.Path)...)
+			r.keys = append(r.keys, e.withQuotaKeys(nodeKeys(o.Path), o.Path)...)
 		case *CheckOp:
 			r.keys = append(r.keys, nodeKeys(o.Path)...)
 		case nil:

@@ -224,6 +224,10 @@ func (e *Engine) ExistsWatch(ctx context.Context, c Caller, path string, minRev 
 	if n == nil {
 		return st, false, rev, a, nil
 	}
+	if err := e.withQuotaStats(ctx, path, rev, n); err != nil {
+		e.unwatch(wr, a)
+		return st, false, rev, nil, err
+	}
 	return n.stat, true, rev, a, nil
 }
 
@@ -259,6 +263,9 @@ func (e *Engine) GetDataWatch(ctx context.Context, c Caller, path string, minRev
 		return nil, schema.Stat{}, 0, nil, err
 	}
 	n, err := e.permitted(resp, c, path, schema.PermRead)
+	if err == nil {
+		err = e.withQuotaStats(ctx, path, rev, n)
+	}
 	if err != nil {
 		e.unwatch(wr, a)
 		return nil, schema.Stat{}, rev, nil, err
@@ -328,6 +335,9 @@ func (e *Engine) GetChildrenWatch(ctx context.Context, c Caller, path string, mi
 			e.hub.abandonChildren(path, load)
 		}
 	}
+	if err == nil {
+		err = e.withQuotaStats(ctx, path, rev, n)
+	}
 	if err != nil {
 		e.unwatch(wr, a)
 		return nil, schema.Stat{}, rev, nil, err
@@ -345,6 +355,9 @@ func (e *Engine) GetACL(ctx context.Context, c Caller, path string, minRev int64
 		return nil, schema.Stat{}, 0, err
 	}
 	n, err := e.permitted(resp, c, path, schema.PermRead|schema.PermAdmin)
+	if err == nil {
+		err = e.withQuotaStats(ctx, path, rev, n)
+	}
 	if err != nil {
 		return nil, schema.Stat{}, rev, err
 	}

@@ -10,9 +10,11 @@ import (
 // version (or -1), and returns its Stat and the zxid of the write.
 //
 // Errors: BadArguments (bad path, data too large), NoNode, NoAuth (no
-// WRITE), BadVersion.
+// WRITE), QuotaExceeded (with Config.EnforceQuota, past a hard limit of
+// the quota governing the path; checked before the version, as ZooKeeper
+// does), BadVersion.
 func (e *Engine) SetData(ctx context.Context, c Caller, path string, data []byte, version int32) (schema.Stat, int64, error) {
-	r := &request{caller: c, ops: []Op{&SetDataOp{Path: path, Data: data, Version: version}}, keys: nodeKeys(path)}
+	r := &request{caller: c, ops: []Op{&SetDataOp{Path: path, Data: data, Version: version}}, keys: e.withQuotaKeys(nodeKeys(path), path)}
 	if err := e.submit(ctx, r); err != nil {
 		return schema.Stat{}, 0, err
 	}
@@ -44,6 +46,9 @@ func (e *Engine) applySetData(v *view, c Caller, op *SetDataOp, now int64) (OpRe
 	}
 	if !e.allowed(c, v.acl(path), schema.PermWrite) {
 		return OpResult{}, schema.NewError(schema.CodeNoAuth, path)
+	}
+	if err := e.checkQuota(v, path, int64(len(op.Data))-int64(len(z.rec.Data)), 0); err != nil {
+		return OpResult{}, err
 	}
 	if err := checkVersion(path, z.rec.Version, op.Version); err != nil {
 		return OpResult{}, err

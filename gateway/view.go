@@ -6,6 +6,8 @@ import (
 	"go.etcd.io/etcd/server/v3/storage/mvcc"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/zkgate/zkgate/schema"
 )
 
 // pendingRev stands for the revision of the transaction being built: the
@@ -31,6 +33,8 @@ type base struct {
 	order   []string // keys in the order they were first read
 	serial  bool     // serializable reads (fast, may be stale: compares catch it)
 	store   mvcc.KV  // the embedded member's store, for serializable reads
+	// quotas caches the committed usage of quota roots (checkQuota).
+	quotas map[string]schema.StatsTrack
 }
 
 func newBase(kv clientv3.KV, store mvcc.KV, serial bool) *base {

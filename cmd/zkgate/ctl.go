@@ -154,8 +154,9 @@ Every PATH is checked as ZooKeeper's client checks it, before anything is
 sent: it starts with '/', has no empty, "." or ".." element and does not
 end with '/' ("Path must start with / character"). Quotas are stored where
 and as ZooKeeper 3.8 stores them (/zookeeper/quota/PATH/zookeeper_limits,
-zookeeper_stats) but are not enforced, and the stats are counted once, when
-the quota is created.
+zookeeper_stats); the stats are what PATH's subtree holds when read, and
+a node refuses writes past a hard limit when started with quotas enforced
+(zkgate serve --zk-enforce-quota).
 
 DATA may be "-" to read it from stdin (for binary content). Output is for
 people, and ends with a newline; -o json prints JSON for scripts. Errors

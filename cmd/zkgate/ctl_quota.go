@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -20,22 +19,26 @@ import (
 //	count=10,bytes=-1=;byteHardLimit=-1;countHardLimit=-1
 //
 // and /zookeeper/quota/app/zookeeper_stats with the subtree's znode count
-// and data bytes as "count=2,bytes=3", -1 meaning no limit. zkgate neither
-// enforces quotas nor keeps zookeeper_stats up to date: the stats are the
-// ones counted when setquota created the quota.
+// and data bytes as "count=2,bytes=3", -1 meaning no limit. The node
+// counts zookeeper_stats whenever it is read, and refuses writes past a
+// hard limit when it runs with --zk-enforce-quota (see gateway/quota.go).
 const (
-	quotaRoot      = "/zookeeper/quota"
-	quotaLimitNode = "zookeeper_limits"
-	quotaStatNode  = "zookeeper_stats"
+	quotaRoot      = schema.QuotaRoot
+	quotaLimitNode = schema.QuotaLimitsNode
+	quotaStatNode  = schema.QuotaStatsNode
 )
 
 const quotaHelp = `
 Quotas are stored exactly where and as ZooKeeper 3.8 stores them, so
 zkCli.sh and ZooKeeper tools read them: /zookeeper/quota/PATH/zookeeper_limits
 holds "count=N,bytes=B=;byteHardLimit=BH;countHardLimit=NH" (-1: no limit)
-and /zookeeper/quota/PATH/zookeeper_stats "count=N,bytes=B". zkgate does not
-enforce quotas, and zookeeper_stats holds the znode count and data bytes of
-PATH's subtree counted when setquota created the quota, not kept up to date.`
+and /zookeeper/quota/PATH/zookeeper_stats "count=N,bytes=B": the znodes of
+PATH's subtree (PATH included) and their data bytes, as they are when read.
+A node started with quotas enforced (zkgate serve --zk-enforce-quota)
+refuses creates and setData past a hard limit (-N, -B) with QuotaExceeded
+and logs writes past any limit, as ZooKeeper does with
+zookeeper.enforceQuota=true; otherwise limits are only recorded, as in
+ZooKeeper by default.`
 
 // quotaTrack is ZooKeeper's StatsTrack: named counts and limits, -1 for
 // one that is not set.
@@ -43,46 +46,24 @@ type quotaTrack struct {
 	count, bytes, countHard, bytesHard int64
 }
 
-// limitsString is the data of a zookeeper_limits node, as StatsTrack's
-// toString writes it (count and bytes first, then the other keys sorted,
-// after an extra "=").
-func (q quotaTrack) limitsString() string {
-	return fmt.Sprintf("count=%d,bytes=%d=;byteHardLimit=%d;countHardLimit=%d", q.count, q.bytes, q.bytesHard, q.countHard)
+func (q quotaTrack) track() schema.StatsTrack {
+	return schema.StatsTrack{Count: q.count, Bytes: q.bytes, CountHardLimit: q.countHard, ByteHardLimit: q.bytesHard}
 }
 
+// limitsString is the data of a zookeeper_limits node.
+func (q quotaTrack) limitsString() string { return q.track().LimitsString() }
+
 // statsString is the data of a zookeeper_stats node.
-func (q quotaTrack) statsString() string {
-	return fmt.Sprintf("count=%d,bytes=%d", q.count, q.bytes)
-}
+func (q quotaTrack) statsString() string { return q.track().StatsString() }
 
 func (q quotaTrack) json() map[string]int64 {
 	return map[string]int64{"count": q.count, "bytes": q.bytes, "count_hard_limit": q.countHard, "byte_hard_limit": q.bytesHard}
 }
 
-// parseQuotaTrack reads StatsTrack's text: the old "count=N,bytes=B" or
-// the new form with ";key=value" pairs after "=". Keys it lacks are -1.
+// parseQuotaTrack reads StatsTrack's text (see schema.ParseStatsTrack).
 func parseQuotaTrack(s string) (quotaTrack, error) {
-	q := quotaTrack{-1, -1, -1, -1}
-	parts := strings.Split(s, ";")
-	kvs := append(strings.Split(strings.TrimSuffix(parts[0], "="), ","), parts[1:]...)
-	for _, kv := range kvs {
-		k, v, ok := strings.Cut(kv, "=")
-		n, err := strconv.ParseInt(v, 10, 64)
-		if !ok || err != nil {
-			return q, fmt.Errorf("%q is not a quota (count=N,bytes=B...)", s)
-		}
-		switch k {
-		case "count":
-			q.count = n
-		case "bytes":
-			q.bytes = n
-		case "countHardLimit":
-			q.countHard = n
-		case "byteHardLimit":
-			q.bytesHard = n
-		}
-	}
-	return q, nil
+	q, err := schema.ParseStatsTrack(s)
+	return quotaTrack{q.Count, q.Bytes, q.CountHardLimit, q.ByteHardLimit}, err
 }
 
 // quotaOf is where the quota of path lives: "/zookeeper/quota/app" for
@@ -153,7 +134,7 @@ func (q *quotaTrack) field(n string) *int64 {
 
 func ctlSetQuota(o *ctlOptions) *cobra.Command {
 	var v quotaTrack
-	cmd := verb(o, "setquota -n|-b|-N|-B VAL PATH", "Set a quota limit of PATH (stored as ZooKeeper 3.8 does, not enforced)", cobra.MatchAll(cobra.ExactArgs(1), quotaFlagArgs(true)), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+	cmd := verb(o, "setquota -n|-b|-N|-B VAL PATH", "Set a quota limit of PATH, as zkCli", cobra.MatchAll(cobra.ExactArgs(1), quotaFlagArgs(true)), func(cmd *cobra.Command, c *ctlClient, args []string) error {
 		p := args[0]
 		which, err := oneQuotaFlag(cmd, true)
 		if err != nil {
@@ -371,8 +352,8 @@ func ctlListQuota(o *ctlOptions) *cobra.Command {
 		}
 		return nil
 	})
-	cmd.Long = `listquota prints the quota of PATH and the stats stored with it, as
-zkCli.sh does:
+	cmd.Long = `listquota prints the quota of PATH and its stats (what PATH's subtree
+holds now), as zkCli.sh does:
 
   Output quota for /app count=10,bytes=-1=;byteHardLimit=-1;countHardLimit=-1
   Output stat for /app count=2,bytes=2

@@ -53,9 +53,10 @@ log4j.appender.CONSOLE.layout.ConversionPattern=%d{ISO8601} - %-5p [%t:%C{1}@%L]
 // (-Dzookeeper.extendedTypesEnabled=true) and containers checked every
 // second (-Dznode.container.checkIntervalMs=1000, a JVM property: the
 // zoo.cfg key of that name has no effect in 3.8.0), and waits until it
-// answers ruok. It skips nothing: a machine without java or the package
-// fails the test with a hint.
-func StartZooKeeper(t testing.TB) *ZooKeeper {
+// answers ruok. jvmFlags are added to the java command line (for example
+// -Dzookeeper.enforceQuota=true). It skips nothing: a machine without java
+// or the package fails the test with a hint.
+func StartZooKeeper(t testing.TB, jvmFlags ...string) *ZooKeeper {
 	t.Helper()
 	java, err := exec.LookPath("java")
 	if err != nil {
@@ -69,7 +70,7 @@ func StartZooKeeper(t testing.TB) *ZooKeeper {
 	dir := t.TempDir()
 	port := FreePort(t)
 	z := newZooKeeper(t, dir, port, "")
-	z.start(java)
+	z.start(java, jvmFlags...)
 	z.waitReady()
 	return z
 }
@@ -104,19 +105,21 @@ func newZooKeeper(t testing.TB, dir string, port int, extra string) *ZooKeeper {
 	}
 }
 
-// start starts the server configured in z.dir; it is killed when the
-// test ends.
-func (z *ZooKeeper) start(java string) {
+// start starts the server configured in z.dir, with jvmFlags added to
+// the java command line; it is killed when the test ends.
+func (z *ZooKeeper) start(java string, jvmFlags ...string) {
 	t := z.t
 	t.Helper()
 	conf := filepath.Join(z.dir, "conf")
-	args := []string{
+	args := append([]string{
 		"-Dzookeeper.extendedTypesEnabled=true",
 		"-Dznode.container.checkIntervalMs=1000",
 		"-Dlog4j.configuration=file:" + filepath.Join(conf, "log4j.properties"),
+	}, jvmFlags...)
+	args = append(args,
 		"-cp", strings.Join(append([]string{conf}, ZooKeeperJars...), ":"),
 		"org.apache.zookeeper.server.quorum.QuorumPeerMain", filepath.Join(conf, "zoo.cfg"),
-	}
+	)
 	cmd := exec.Command(java, args...)
 	cmd.Dir = z.dir
 	cmd.Env = cleanEnv(nil)

@@ -120,6 +120,10 @@ type Config struct {
 	// ZooKeeper's default jute.maxbuffer). The ZooKeeper port accepts
 	// packets of up to this many bytes, and at least 0xfffff.
 	MaxDataBytes uint
+	// EnforceQuota refuses creates and setData that would take a quota
+	// past its hard limit with QuotaExceeded, and logs writes past any
+	// limit (ZooKeeper's zookeeper.enforceQuota; off by default, as there).
+	EnforceQuota bool
 	// FourLetterWords are the four-letter words answered on ZKListen and
 	// ZKSecureListen; "*" allows every one.
 	FourLetterWords []string

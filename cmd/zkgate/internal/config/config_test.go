@@ -230,3 +230,30 @@ func TestREADME_ListsEveryOption(t *testing.T) {
 		}
 	}
 }
+
+// TestLoad_EnforceQuota: off by default, as ZooKeeper's
+// zookeeper.enforceQuota, and set by file, environment or flag.
+func TestLoad_EnforceQuota(t *testing.T) {
+	if d := Default(); d.EnforceQuota {
+		t.Fatal("quotas enforced by default")
+	}
+	file := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(file, []byte("zk-enforce-quota: true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("ZKGATE_CONFIG", file)
+	c, err := load(t)
+	if err != nil || !c.EnforceQuota {
+		t.Fatalf("from the file: %v %v", c.EnforceQuota, err)
+	}
+	t.Setenv("ZKGATE_ZK_ENFORCE_QUOTA", "false")
+	if c, err = load(t); err != nil || c.EnforceQuota {
+		t.Fatalf("env over the file: %v %v", c.EnforceQuota, err)
+	}
+	if c, err = load(t, "--zk-enforce-quota"); err != nil || !c.EnforceQuota {
+		t.Fatalf("flag over env: %v %v", c.EnforceQuota, err)
+	}
+	if !strings.Contains(Effective(&c), `zk-enforce-quota: "true"`) {
+		t.Fatalf("effective config lacks it:\n%s", Effective(&c))
+	}
+}

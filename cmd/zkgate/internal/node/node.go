@@ -291,6 +291,7 @@ func gatewayConfig(c *config.Config, client *clientv3.Client, logs *logging.Logg
 		MaxDataBytes:      int(c.MaxDataBytes),
 		SuperDigest:       c.SuperDigest,
 		ReaperInterval:    c.ContainerCheckInterval,
+		EnforceQuota:      c.EnforceQuota,
 		MaxBatchOps:       int(c.MaxTxnOps) / 2,
 		MaxBatchBytes:     int(c.MaxRequestBytes) - 256<<10,
 	}
