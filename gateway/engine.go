@@ -28,14 +28,13 @@ type Engine struct {
 	// were created; their Stat shows zxid 0 for it, as ZooKeeper's does.
 	bootstrapRev int64
 
-	hub      *hub
-	quorum   quorumProbe
-	reqs     chan *request
-	stop     chan struct{}
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	closeErr error
-	once     sync.Once
+	hub    *hub
+	quorum quorumProbe
+	reqs   chan *request
+	stop   chan struct{}
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	once   sync.Once
 
 	now func() time.Time
 }
@@ -85,14 +84,17 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 // ("super:<hash>"), or "".
 func (e *Engine) SuperDigest() string { return e.cfg.SuperDigest }
 
-// Close stops the engine. Requests in flight fail with ErrClosed.
+// Close stops the engine and waits for its goroutines. Requests in
+// flight fail with ErrClosed. It returns nil (the error is io.Closer's):
+// the engine owns nothing that can fail to close, since its etcd client
+// is the caller's. Closing twice is a no-op.
 func (e *Engine) Close() error {
 	e.once.Do(func() {
 		close(e.stop)
 		e.cancel()
 		e.wg.Wait()
 	})
-	return e.closeErr
+	return nil
 }
 
 // bootstrap writes the layout version, the root and /zookeeper with its

@@ -5,8 +5,8 @@ import "errors"
 // Sentinel errors. Decoding errors are returned wrapped, with the offset
 // and what was being read; compare them with errors.Is. They say nothing
 // about ZooKeeper error codes: ZooKeeper answers a request whose record
-// does not decode with MarshallingError, and the bridge's error table
-// decides that.
+// does not decode with MarshallingError, and zkbridge's request decoding
+// (handle.go) answers so, whichever of these it meets.
 var (
 	// ErrTruncated means the input ended inside a record: a fixed-size
 	// field did not fit, or a buffer, string or vector claimed more bytes
