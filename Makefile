@@ -76,8 +76,10 @@ bench-migrate: build peers ## zkgate migrate at scale: 1M znodes from a real Zoo
 bench-go: ## the Go benchmarks (go test -bench)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-lint: ## gofmt, go vet and staticcheck
+lint: ## gofmt, goimports (standard library, others, then zkgate's own; generated code aside), go vet and staticcheck
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(find . -name '*.go' -not -path './.git/*' | xargs grep -L '^// Code generated .* DO NOT EDIT\.$$' | xargs $(GO) tool goimports -l -local github.com/zkgate/zkgate); \
+	if [ -n "$$out" ]; then echo "imports misgrouped (go tool goimports -w -local github.com/zkgate/zkgate FILE):"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 

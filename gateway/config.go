@@ -3,10 +3,10 @@ package gateway
 import (
 	"errors"
 	"fmt"
-	"go.etcd.io/etcd/server/v3/storage/mvcc"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/server/v3/storage/mvcc"
 	"go.uber.org/zap"
 )
 

@@ -3,9 +3,9 @@ package gateway
 import (
 	"context"
 	"fmt"
-	"go.etcd.io/etcd/server/v3/storage/mvcc"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/server/v3/storage/mvcc"
 
 	"github.com/zkgate/zkgate/schema"
 )
