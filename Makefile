@@ -39,7 +39,7 @@ E2E_PKGS = $(shell $(GO) list ./e2e/... | grep -v -e /e2e/faults -e /e2e/peers)
 e2e: peers ## end-to-end tests against the real binary and real clients
 	$(GO) test -count=1 -timeout 20m $(E2E_PKGS)
 
-e2e-peers: peers ## go-zookeeper v1.0.4's own test suite against zkgate clusters and a real ZooKeeper 3.8 side by side: every test that passes on ZooKeeper must pass on zkgate (about 2 minutes)
+e2e-peers: peers ## go-zookeeper v1.0.4's own test suite against zkgate clusters and a real ZooKeeper 3.8 side by side: every test that passes on ZooKeeper must pass on zkgate (about 3 minutes)
 	$(GO) mod download github.com/go-zookeeper/zk
 	$(GO) test -count=1 -v -timeout 20m -run 'TestGoZookeeperSuite' ./e2e/peers/gozk
 

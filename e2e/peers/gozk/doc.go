@@ -2,7 +2,7 @@
 // v1.0.4, the version go.mod pins; its _test.go files ship in the module)
 // against zkgate, and against a real ZooKeeper 3.8 from Debian as the
 // reference, and checks that every test that passes on ZooKeeper passes on
-// zkgate. Run it with `make e2e-peers` (about two minutes).
+// zkgate. Run it with `make e2e-peers` (about three minutes).
 //
 // The suite runs from a copy of the module (the module cache is read-only
 // and stays untouched), unmodified. Its cluster helper
