@@ -17,8 +17,9 @@
 //     SERVER_JVMFLAGS, as the stock zkServer.sh starts it.
 //
 // Why a relay: the helper waits for its servers by parsing their srvr
-// answer with a pattern written for ZooKeeper 3.4 to 3.6, whose first line
-// reads "Zookeeper version: 3.5.6-<hash>, built on 10/08/2019 20:18 GMT".
+// answer with a pattern for the version line of older releases (the
+// suite's own CI runs ZooKeeper 3.5 and 3.6), such as "Zookeeper version:
+// 3.5.6-<hash>, built on 10/08/2019 20:18 GMT".
 // ZooKeeper 3.8 (Debian's build: "3.8.0-${mvngit.commit.id}, built on
 // 2024-12-29 17:54 UTC") and zkgate do not match it, so no cluster would
 // ever look started. The relay answers a srvr connection with the server's
