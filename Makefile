@@ -14,7 +14,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Where `make install` puts bin/zkgate: $(DESTDIR)$(PREFIX)/bin.
 PREFIX  ?= /usr/local
 
-.PHONY: help build install run test unit e2e faults soak fuzz peers bench bench-scale bench-migrate bench-go lint fmt clean proto
+.PHONY: help build install run test unit e2e e2e-peers faults soak fuzz peers bench bench-scale bench-migrate bench-go lint fmt clean proto
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
@@ -29,15 +29,19 @@ install: build ## install bin/zkgate as $(PREFIX)/bin/zkgate (PREFIX defaults to
 run: build ## build and start a single node with the defaults (data in ./zkgate-data)
 	./$(BIN) serve
 
-test: unit e2e ## the test suite: unit tests with -race, then e2e (CI also runs fuzz and faults)
+test: unit e2e ## the test suite: unit tests with -race, then e2e (CI also runs fuzz, faults and e2e-peers)
 
 unit: ## unit and integration tests with the race detector
 	$(GO) test -race -count=1 $(UNIT_PKGS)
 
-E2E_PKGS = $(shell $(GO) list ./e2e/... | grep -v /e2e/faults)
+E2E_PKGS = $(shell $(GO) list ./e2e/... | grep -v -e /e2e/faults -e /e2e/peers)
 
 e2e: peers ## end-to-end tests against the real binary and real clients
 	$(GO) test -count=1 -timeout 20m $(E2E_PKGS)
+
+e2e-peers: peers ## go-zookeeper v1.0.4's own test suite against zkgate clusters and a real ZooKeeper 3.8 side by side: every test that passes on ZooKeeper must pass on zkgate (about 3 minutes)
+	$(GO) mod download github.com/go-zookeeper/zk
+	$(GO) test -count=1 -v -timeout 20m -run 'TestGoZookeeperSuite' ./e2e/peers/gozk
 
 faults: ## the fault suite: a 3-node cluster killed, cut off, slowed and restarted under load; prints one line per scenario
 	$(GO) test -count=1 -v -timeout 30m -run 'TestFaults|TestModel' ./e2e/faults 2>&1 | grep -v '^        ' | tee faults.log; ! grep -q '^--- FAIL\|^FAIL' faults.log

@@ -3,7 +3,11 @@
 // with real clients: etcdctl, clientv3 and its concurrency package, plain
 // HTTP, go-zookeeper, kazoo, zkCli.sh, the C client and nc (four-letter
 // words as monitoring scripts send them), over TLS too (certificates made
-// per test). readme_test.go runs the examples of README.md as written, in
+// per test). cli_differential_test.go runs every command of zkCli.sh and of
+// cli_mt against a real ZooKeeper 3.8 and against zkgate and compares what
+// they print; its pendingDifferences lists what still differs and why.
+// go-zookeeper's own test suite runs from e2e/peers/gozk (`make
+// e2e-peers`). readme_test.go runs the examples of README.md as written, in
 // order, against a node of its own (how it reads the README's markers is
 // described there). Run them with `make e2e`.
 package e2e

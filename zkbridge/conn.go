@@ -364,6 +364,14 @@ func (c *conn) handshake(first [4]byte) bool {
 	c.e = e
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	// A node that loses its quorum now, before it has answered, closes
+	// the connection as soon as it knows (as a ZooKeeper server that
+	// loses its quorum closes every connection, those in their handshake
+	// too), rather than leave the client waiting on etcd, which holds a
+	// request without a quorum until the 10 s above: longer than a
+	// client with a short session timeout waits before it would have
+	// moved to another server.
+	ctx = whileServing(ctx, e)
 	// A client that has seen a zxid this cluster never reached saw
 	// another cluster (or a member that lost data): ZooKeeper refuses it
 	// by closing the socket, and the client tries another server.
@@ -394,6 +402,10 @@ func (c *conn) handshake(first [4]byte) bool {
 		return false
 	}
 	if err != nil {
+		if !e.Serving() {
+			c.logClose(noQuorum, err)
+			return false
+		}
 		c.logClose("opening session", err)
 		return false
 	}
@@ -414,4 +426,31 @@ func (c *conn) handshake(first [4]byte) bool {
 	}
 	c.send(jute.AppendPacket(nil, &resp))
 	return true
+}
+
+// servingPoll is how often whileServing looks at Engine.Serving, a read of
+// two atomics.
+const servingPoll = 50 * time.Millisecond
+
+// whileServing returns a context that ends with ctx or as soon as e stops
+// serving (Engine.Serving), whichever comes first. Its goroutine ends with
+// ctx, so the caller cancels ctx when done.
+func whileServing(ctx context.Context, e *gateway.Engine) context.Context {
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		tick := time.NewTicker(servingPoll)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if !e.Serving() {
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	return ctx
 }

@@ -31,7 +31,10 @@ Engine.Serving), the port answers as a ZooKeeper 3.8 server without a
 quorum (measured in gateway/testdata/zookeeper-3.8-behaviour.md): ruok
 and envi as always, isro "null", every other word "This ZooKeeper
 instance is not currently serving requests", and a handshake is closed as
-soon as the length of its ConnectRequest is read.
+soon as the length of its ConnectRequest is read. A handshake already
+waiting on etcd for its session when the node loses its quorum is closed
+as soon as the node knows (Engine.Serving, looked at every 50 ms), not
+when etcd gives up on the request seconds later.
 
 MaxPacket, ZooKeeper's jute.maxbuffer (default 0xfffff), bounds the
 request packet; conf reports it as maxBuffer.
