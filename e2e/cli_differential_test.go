@@ -38,14 +38,7 @@ type cliPending struct {
 	reason    string
 }
 
-var pendingDifferences = []cliPending{
-	{"zkCli.sh", regexp.MustCompile(`^get /nodata$`), regexp.MustCompile(`(?m)^null\n`), "",
-		"null data: a node created without data reads back as null on ZooKeeper, empty on zkgate (issue 14, item 1)"},
-	{"zkCli.sh", regexp.MustCompile(`^setquota `), regexp.MustCompile(`(?m)^\[Warning\]: the count quota you create is less than the existing count:\d+\n`), "",
-		"quota stats: zkgate does not yet count a quota root's subtree, so setquota sees nothing to warn about (issue 14, item 3)"},
-	{"zkCli.sh", regexp.MustCompile(`^listquota `), regexp.MustCompile(`(?m)^Output stat for (\S+) count=\d+,bytes=\d+$`), "Output stat for $1 count=0,bytes=0",
-		"quota stats: zookeeper_stats is not yet kept by zkgate (issue 14, item 3)"},
-}
+var pendingDifferences = []cliPending{}
 
 // digestOf is ZooKeeper's digest id of user:password.
 func digestOf(user, password string) string {
