@@ -21,7 +21,7 @@ import (
 // Engine. It is a thin translation: each RPC builds a Caller from the
 // request's RequestContext, calls the Engine method of the same name and
 // converts the result; errors become gRPC statuses through the one table
-// in errmap.go. All its methods are safe for concurrent use.
+// in schema/status.go. All its methods are safe for concurrent use.
 //
 // A Server may be registered before its Engine exists, which is what an
 // embedded etcd needs: embed.Config.ServiceRegister runs while etcd
@@ -86,7 +86,7 @@ func (s *Server) Begin(ctx context.Context, rc *zkgatepb.RequestContext) (*Engin
 }
 
 // Fail converts err to the gRPC status an RPC returns, as the Namespace
-// RPCs do (the table in errmap.go), logging errors that are not the
+// RPCs do (the table in schema/status.go), logging errors that are not the
 // client's doing.
 func (s *Server) Fail(ctx context.Context, err error) error { return s.fail(ctx, err) }
 
@@ -103,7 +103,7 @@ func (s *Server) begin(ctx context.Context, rc *zkgatepb.RequestContext) (*Engin
 // fail converts err to the status the RPC returns, logging the errors
 // that are not the client's doing.
 func (s *Server) fail(ctx context.Context, err error) error {
-	st, unexpected := StatusFromError(err)
+	st, unexpected := schema.StatusFromError(notServing(err))
 	if unexpected {
 		lg := zap.NewNop()
 		if e := s.engine.Load(); e != nil {
@@ -113,6 +113,25 @@ func (s *Server) fail(ctx context.Context, err error) error {
 		lg.Warn("namespace request failed", zap.String("method", method), zap.Stringer("code", st.Code()), zap.Error(err))
 	}
 	return st.Err()
+}
+
+// errNotReady is returned by a Server that has no Engine yet.
+var errNotReady = errors.New("gateway: namespace engine not started")
+
+// notServing gives ErrClosed and errNotReady, which say that this node
+// cannot serve now, the code ConnectionLoss, which schema.StatusFromError
+// maps to Unavailable so that clients retry, on another node if need be.
+// An error that carries a ZooKeeper code or is a context error keeps its
+// own status, and every other error is returned as it is.
+func notServing(err error) error {
+	var ze *schema.Error
+	switch {
+	case errors.As(err, &ze) && ze != nil, errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	case errors.Is(err, ErrClosed), errors.Is(err, errNotReady):
+		return &schema.Error{Code: schema.CodeConnectionLoss, Msg: err.Error()}
+	}
+	return err
 }
 
 // rpcIPScheme is ZooKeeper's ip authentication scheme.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"go.etcd.io/etcd/server/v3/embed"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -74,14 +76,40 @@ func wantStatus(t *testing.T, err error, code codes.Code, reason string) *schema
 		return nil
 	}
 	info := errorInfo(st)
-	if info == nil || info.Domain != gateway.ErrorDomain || info.Reason != reason {
+	if info == nil || info.Domain != schema.ErrorDomain || info.Reason != reason {
 		t.Fatalf("ErrorInfo %v, want reason %s", info, reason)
 	}
 	var ze *schema.Error
-	if !errors.As(gateway.ErrorFromStatus(err), &ze) || ze.Code.String() != reason || ze.Error() != st.Message() {
+	if !errors.As(schema.ErrorFromStatus(err), &ze) || ze.Code.String() != reason || ze.Error() != st.Message() {
 		t.Fatalf("ErrorFromStatus(%v) = %v", err, ze)
 	}
 	return ze
+}
+
+func errorInfo(st *status.Status) *errdetails.ErrorInfo {
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			return info
+		}
+	}
+	return nil
+}
+
+// A Server answers the engine's ErrClosed, wrapped or not, as it answers
+// before it has an Engine: Unavailable with ConnectionLoss, so that
+// clients retry elsewhere. An error that carries its own ZooKeeper code,
+// or a context error, keeps its status.
+func TestGRPC_Fail_EngineClosed(t *testing.T) {
+	srv := gateway.NewServer(nil)
+	ctx := context.Background()
+	for _, err := range []error{gateway.ErrClosed, fmt.Errorf("creating /a: %w", gateway.ErrClosed)} {
+		ze := wantStatus(t, srv.Fail(ctx, err), codes.Unavailable, "ConnectionLoss")
+		if ze.Msg != err.Error() {
+			t.Fatalf("detail %q, want %q", ze.Msg, err.Error())
+		}
+	}
+	wantStatus(t, srv.Fail(ctx, errors.Join(schema.NewError(schema.CodeNoNode, "/a"), gateway.ErrClosed)), codes.NotFound, "NoNode")
+	wantStatus(t, srv.Fail(ctx, errors.Join(context.Canceled, gateway.ErrClosed)), codes.Canceled, "")
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -10,7 +10,6 @@ import (
 
 	"google.golang.org/grpc"
 
-	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
@@ -331,7 +330,7 @@ func (s *Session) keepAlive(sent time.Time) {
 				sendT.Reset(time.Until(lastOK.Add(interval)))
 				continue
 			}
-			if errors.Is(gateway.ErrorFromStatus(r.err), schema.ErrSessionExpired) {
+			if errors.Is(schema.ErrorFromStatus(r.err), schema.ErrSessionExpired) {
 				lose(fmt.Errorf("%w: expired on the server", ErrSessionEnded))
 				return
 			}
@@ -368,7 +367,7 @@ func (s *Session) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_, err = s.ns.CloseSession(ctx, &zkgatepb.CloseSessionRequest{SessionId: s.id, Password: s.password})
-		err = gateway.ErrorFromStatus(err)
+		err = schema.ErrorFromStatus(err)
 		if errors.Is(err, schema.ErrSessionExpired) {
 			err = nil
 		}

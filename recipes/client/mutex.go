@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
 
@@ -58,7 +58,7 @@ func (m *Mutex) Lock(ctx context.Context) error {
 func (m *Mutex) TryLock(ctx context.Context) (bool, error) {
 	resp, err := m.s.lk.TryLock(ctx, &zkgatepb.TryLockRequest{Ctx: m.s.Context(), Path: m.path, Identifier: m.o.identifier, Layout: m.o.layout, Mode: m.o.mode})
 	if err != nil {
-		return false, fmt.Errorf("trylock %s: %w", m.path, gateway.ErrorFromStatus(err))
+		return false, fmt.Errorf("trylock %s: %w", m.path, schema.ErrorFromStatus(err))
 	}
 	m.s.saw(resp.GetZxid())
 	if resp.GetAcquired() {
@@ -108,7 +108,7 @@ func (m *Mutex) Key() *zkgatepb.RecipeKey {
 func (m *Mutex) Token() int64 { return m.Key().GetToken() }
 
 // Holder returns the holder of the lock on path and its identifier;
-// gateway.ErrorFromStatus of a NotFound status (codes.NotFound) if free.
+// schema.ErrorFromStatus of a NotFound status (codes.NotFound) if free.
 func Holder(ctx context.Context, s *Session, path string, opts ...RecipeOption) (*zkgatepb.RecipeKey, []byte, error) {
 	o := recipeOpts(opts)
 	resp, err := s.lk.Holder(ctx, &zkgatepb.HolderRequest{Ctx: s.Context(), Path: path, Layout: o.layout})

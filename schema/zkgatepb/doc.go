@@ -5,6 +5,6 @@
 // *.pb.go and *.pb.gw.go files.
 //
 // The server is gateway.Server; gateway.NewHTTPHandler serves the HTTP/JSON
-// mapping; gateway.ErrorFromStatus turns a status from the server back
+// mapping; schema.ErrorFromStatus turns a status from the server back
 // into a *schema.Error.
 package zkgatepb
