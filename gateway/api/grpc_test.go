@@ -1,4 +1,4 @@
-package gateway_test
+package api_test
 
 import (
 	"bytes"
@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/gateway/api"
 	"github.com/zkgate/zkgate/gateway/gatewaytest"
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
@@ -37,7 +38,7 @@ type apiRig struct {
 
 func startAPI(t testing.TB) *apiRig {
 	t.Helper()
-	srv := gateway.NewServer(nil)
+	srv := api.NewServer(nil)
 	hctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	var target, base string
@@ -46,7 +47,7 @@ func startAPI(t testing.TB) *apiRig {
 		target, base = cfg.ListenClientUrls[0].Host, cfg.AdvertiseClientUrls[0].String()
 		cfg.ServiceRegister = srv.Register
 		var h http.Handler
-		if h, herr = gateway.NewHTTPHandler(hctx, target); herr == nil {
+		if h, herr = api.NewHTTPHandler(hctx, target); herr == nil {
 			cfg.UserHandlers = map[string]http.Handler{"/zk/": h}
 		}
 	})
@@ -100,7 +101,7 @@ func errorInfo(st *status.Status) *errdetails.ErrorInfo {
 // clients retry elsewhere. An error that carries its own ZooKeeper code,
 // or a context error, keeps its status.
 func TestGRPC_Fail_EngineClosed(t *testing.T) {
-	srv := gateway.NewServer(nil)
+	srv := api.NewServer(nil)
 	ctx := context.Background()
 	for _, err := range []error{gateway.ErrClosed, fmt.Errorf("creating /a: %w", gateway.ErrClosed)} {
 		ze := wantStatus(t, srv.Fail(ctx, err), codes.Unavailable, "ConnectionLoss")
@@ -523,7 +524,7 @@ func TestGRPC_NotReady(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := grpc.NewServer()
-	srv := gateway.NewServer(nil)
+	srv := api.NewServer(nil)
 	srv.NotReadyWait = 50 * time.Millisecond
 	srv.Register(g)
 	go g.Serve(l)
