@@ -55,7 +55,7 @@ soak: ## SOAKTIME (default 10m) of mixed load with member kills: memory, gorouti
 fuzz: ## a short run of every fuzz target (about 10 s each; FUZZTIME=30s or FUZZTIME=1000000x for another budget): the jute decoder, the path parser, the HTTP/JSON API
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(or $(FUZZTIME),500000x) ./zkbridge/jute
 	$(GO) test -run '^$$' -fuzz '^FuzzValidatePath$$' -fuzztime $(or $(FUZZTIME),200000x) ./schema
-	$(GO) test -run '^$$' -fuzz '^FuzzHTTPAPI$$' -fuzztime $(or $(FUZZTIME),15000x) ./gateway
+	$(GO) test -run '^$$' -fuzz '^FuzzHTTPAPI$$' -fuzztime $(or $(FUZZTIME),15000x) ./gateway/api
 
 peers: ## install the real ZooKeeper clients (zkCli.sh, cli_mt, kazoo) and nc if missing
 	@missing=""; \

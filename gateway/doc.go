@@ -2,9 +2,14 @@
 Package gateway is the ZooKeeper-style namespace engine over etcd: znode
 operations as etcd transactions, sessions on leases, watches fanned out
 from one etcd watch, and ACL checks. Its semantics follow a real
-ZooKeeper 3.8 (measured facts in testdata/zookeeper-3.8-behaviour.md);
-zkbridge and the recipes are thin faces over it. It depends on schema
-only (and on etcd's client).
+ZooKeeper 3.8 (measured facts in testdata/zookeeper-3.8-behaviour.md).
+It serves nothing itself: zkbridge (the ZooKeeper wire protocol),
+gateway/api (zkgate's gRPC and HTTP/JSON API) and the recipes are thin
+faces over it. Of zkgate it imports schema only; beyond that, etcd's
+client and API packages, etcd's mvcc store and traceutil (for reads
+straight from an embedded member, Config.LocalStore, localread.go), zap
+and a B-tree (children.go). It imports neither gRPC directly nor the
+generated stubs, nor any of its faces.
 
 # Use
 

@@ -84,6 +84,18 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 // ("super:<hash>"), or "".
 func (e *Engine) SuperDigest() string { return e.cfg.SuperDigest }
 
+// Logger is the engine's logger (Config.Logger), for a face that serves
+// the engine to log its own failures with.
+func (e *Engine) Logger() *zap.Logger { return e.lg }
+
+// WaitZxid blocks until the watch events of every change at or below
+// zxid have been dispatched, as each read waits for the caller's last
+// seen zxid first: a face that registers a watch by AddWatch for a client
+// that has seen zxid calls it before, so that the watch's first event
+// follows what the client saw. A zxid beyond the cluster's newest is
+// BadArguments; ctx ending ends the wait with ctx.Err().
+func (e *Engine) WaitZxid(ctx context.Context, zxid int64) error { return e.hub.wait(ctx, zxid) }
+
 // Close stops the engine and waits for its goroutines. Requests in
 // flight fail with ErrClosed. It returns nil (the error is io.Closer's):
 // the engine owns nothing that can fail to close, since its etcd client

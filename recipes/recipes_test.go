@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/gateway/api"
 	"github.com/zkgate/zkgate/gateway/gatewaytest"
 	"github.com/zkgate/zkgate/recipes"
 	"github.com/zkgate/zkgate/recipes/client"
@@ -41,7 +42,7 @@ func start(t *testing.T, cfg gateway.Config) *env {
 	cl := gatewaytest.StartCluster(t, 1)
 	e := gatewaytest.NewEngine(t, cl.Client(0), cfg)
 	g := grpc.NewServer()
-	ns := gateway.NewServer(e)
+	ns := api.NewServer(e)
 	ns.Register(g)
 	recipes.NewServer(ns).Register(g)
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -12,22 +12,23 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/gateway/api"
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
 
 // Server serves the recipe services (Election, Lock, Semaphore,
 // Barrier, DoubleBarrier, Queue, Counter) over the engine of a
-// Namespace server (gateway.Server), whose sessions, callers and error
+// Namespace server (api.Server), whose sessions, callers and error
 // table it shares: a recipe's znodes are ordinary znodes, visible and
 // usable through every face of zkgate.
 type Server struct {
-	ns *gateway.Server
+	ns *api.Server
 }
 
 // NewServer returns a Server using ns's engine (which may be set later:
 // calls wait for it as the Namespace RPCs do).
-func NewServer(ns *gateway.Server) *Server { return &Server{ns: ns} }
+func NewServer(ns *api.Server) *Server { return &Server{ns: ns} }
 
 // Register registers the recipe services on g; it fits
 // embed.Config.ServiceRegister.

@@ -1,9 +1,9 @@
 /*
 Package schema is the data model every zkgate face shares: ZooKeeper's
 path rules and error codes, ACLs and their matching, the znode record and
-its Stat, and how znodes are laid out as etcd keys. It imports no other
-zkgate package. The gRPC API's .proto files live in schema/proto and their
-generated Go in schema/zkgatepb.
+its Stat, how znodes are laid out as etcd keys, and how errors travel as
+gRPC statuses. It imports no other zkgate package. The gRPC API's .proto
+files live in schema/proto and their generated Go in schema/zkgatepb.
 
 # Key layout
 
@@ -70,5 +70,23 @@ characters are refused and the index reported in messages (in UTF-16
 units, as Java counts). Error codes are ZooKeeper's, with its names and
 messages; errors.Is matches an *Error by code, so callers test
 errors.Is(err, ErrNoNode) whatever the path.
+
+# Errors on the wire of zkgate's API
+
+Every face of zkgate's own API and every client of it share one table
+from ZooKeeper codes to gRPC codes (status.go), with the reason for each
+choice that is not obvious. A server answers an error with
+StatusFromError: the gRPC code from that table, the Error's text as the
+message, and a google.rpc.ErrorInfo detail in ErrorDomain that carries
+the ZooKeeper code, path and detail. A client turns the status back with
+ErrorFromStatus, its inverse, and then tests errors.Is(err, ErrNoNode) as
+a server does. So a client of the API (package recipes/client, zkgate ctl,
+migrate and bench) imports schema and the generated stubs, never the
+engine.
+
+For this, schema imports gRPC's status and codes, the ErrorInfo message
+and etcd's rpctypes (to recognise an etcd error that says etcd is
+unavailable or overloaded); these are client-side packages, so nothing
+that imports schema pulls in etcd's server.
 */
 package schema

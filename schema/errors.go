@@ -52,7 +52,7 @@ const (
 	CodeThrottledOp                  Code = -127
 )
 
-// codeInfo is the one table of code names and messages.
+// codeInfo is a code's name and message; codeInfos is the one table of them.
 type codeInfo struct {
 	name string // KeeperException.Code's CamelCase name
 	// msg is what KeeperException.getCodeMessage returns. Empty means the
@@ -61,7 +61,7 @@ type codeInfo struct {
 	msg string
 }
 
-var codes = map[Code]codeInfo{
+var codeInfos = map[Code]codeInfo{
 	CodeOK:                           {"Ok", "ok"},
 	CodeSystemError:                  {"SystemError", "SystemError"},
 	CodeRuntimeInconsistency:         {"RuntimeInconsistency", "RuntimeInconsistency"},
@@ -100,7 +100,7 @@ var codes = map[Code]codeInfo{
 // CamelCase ("NoNode", "BadVersion", "Ok" for 0), or "Code(-999)" for a
 // code ZooKeeper does not define.
 func (c Code) String() string {
-	if info, ok := codes[c]; ok {
+	if info, ok := codeInfos[c]; ok {
 		return info.name
 	}
 	return "Code(" + strconv.Itoa(int(c)) + ")"
@@ -113,7 +113,7 @@ func (c Code) String() string {
 // they here. Codes ZooKeeper does not define print as
 // "Unknown error Code(N)".
 func (c Code) message() string {
-	info, ok := codes[c]
+	info, ok := codeInfos[c]
 	switch {
 	case !ok:
 		return "Unknown error " + c.String()
@@ -128,7 +128,7 @@ func (c Code) message() string {
 // Java enum constants ("NONODE", "SESSIONCLOSEDREQUIRESASLAUTH") are
 // accepted too, and "Code(N)" gives back any code String printed that way.
 func CodeFromName(name string) (Code, bool) {
-	for c, info := range codes {
+	for c, info := range codeInfos {
 		if strings.EqualFold(name, info.name) {
 			return c, true
 		}

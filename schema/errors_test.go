@@ -49,8 +49,8 @@ var allCodes = []struct {
 }
 
 func TestCode_Values(t *testing.T) {
-	if len(allCodes) != len(codes) {
-		t.Fatalf("table has %d codes, package has %d", len(allCodes), len(codes))
+	if len(allCodes) != len(codeInfos) {
+		t.Fatalf("table has %d codes, package has %d", len(allCodes), len(codeInfos))
 	}
 	for _, tc := range allCodes {
 		if int32(tc.code) != tc.value {

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/zkgate/zkgate/recipes/client"
+	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
 
@@ -80,9 +81,16 @@ func nodeFailed(err error) bool {
 // retryWait reports whether a wait for a lock or a leadership that broke
 // (err from Lock, Campaign or removeOwnContenders) is worth making again
 // through another node: its node failed, or a request of the clean-up
-// found no answer in time (a leader election under way). Whether the
-// session lives is the caller's check.
+// found no answer in time (a leader election under way). A ZooKeeper
+// error that Lock or Campaign itself answered (a *schema.Error in the
+// chain, whatever status it still reports) is not: it is the server's
+// answer. Whether the session lives is the caller's check.
 func retryWait(err error) bool {
+	var cleanup describedError
+	var ze *schema.Error
+	if !errors.As(err, &cleanup) && errors.As(err, &ze) {
+		return false
+	}
 	return nodeFailed(err) || status.Code(err) == codes.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded)
 }
 

@@ -10,7 +10,6 @@ import (
 
 	"google.golang.org/grpc"
 
-	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
@@ -129,11 +128,12 @@ func NewSession(ctx context.Context, conn grpc.ClientConnInterface, opts ...Opti
 	for _, f := range opts {
 		f(&o)
 	}
+	conn = converting(conn)
 	ns := zkgatepb.NewNamespaceClient(conn)
 	sent := time.Now()
 	resp, err := ns.CreateSession(ctx, &zkgatepb.CreateSessionRequest{TimeoutMs: int32(o.timeout / time.Millisecond)})
 	if err != nil {
-		return nil, fmt.Errorf("opening a zkgate session: %w", Describe(err))
+		return nil, fmt.Errorf("opening a zkgate session: %w", err)
 	}
 	s := &Session{
 		ns: ns, el: zkgatepb.NewElectionClient(conn), lk: zkgatepb.NewLockClient(conn),
@@ -331,7 +331,7 @@ func (s *Session) keepAlive(sent time.Time) {
 				sendT.Reset(time.Until(lastOK.Add(interval)))
 				continue
 			}
-			if errors.Is(gateway.ErrorFromStatus(r.err), schema.ErrSessionExpired) {
+			if errors.Is(r.err, schema.ErrSessionExpired) {
 				lose(fmt.Errorf("%w: expired on the server", ErrSessionEnded))
 				return
 			}
@@ -368,7 +368,6 @@ func (s *Session) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_, err = s.ns.CloseSession(ctx, &zkgatepb.CloseSessionRequest{SessionId: s.id, Password: s.password})
-		err = gateway.ErrorFromStatus(err)
 		if errors.Is(err, schema.ErrSessionExpired) {
 			err = nil
 		}

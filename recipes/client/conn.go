@@ -286,7 +286,17 @@ func (c *Conn) failed(i int) {
 // timeout, or answers that etcd is between leaders; until ctx ends.
 // Other requests are sent once: a failure that says the endpoint is gone
 // still moves later requests to the next endpoint.
+//
+// Its error is converted once (convertUnary): a ZooKeeper error the
+// server answered is a *schema.Error that keeps its status, any other
+// failure is described in one line (Describe).
 func (c *Conn) Invoke(ctx context.Context, method string, args, reply any, opts ...grpc.CallOption) error {
+	return convertUnary(ctx, method, args, reply, nil, c.invoke, opts...)
+}
+
+// invoke is Invoke before its error is converted: the retries and the
+// choice of endpoint read the status as the server sent it.
+func (c *Conn) invoke(ctx context.Context, method string, args, reply any, _ *grpc.ClientConn, opts ...grpc.CallOption) error {
 	retry := retryable[method]
 	for attempt := 0; ; attempt++ {
 		i := c.pick()
@@ -348,8 +358,14 @@ func (c *Conn) attemptTimeout(ctx context.Context) time.Duration {
 const minAttempt = 100 * time.Millisecond
 
 // NewStream opens a stream on the current endpoint (watches, Observe);
-// streams are not retried: their callers resume them.
+// streams are not retried: their callers resume them. The stream's
+// errors are converted as Invoke's are (convertStream).
 func (c *Conn) NewStream(ctx context.Context, desc *grpc.StreamDesc, method string, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+	return convertStream(ctx, desc, nil, method, c.newStream, opts...)
+}
+
+// newStream is NewStream before its errors are converted.
+func (c *Conn) newStream(ctx context.Context, desc *grpc.StreamDesc, _ *grpc.ClientConn, method string, opts ...grpc.CallOption) (grpc.ClientStream, error) {
 	i := c.pick()
 	s, err := c.eps[i].cc.NewStream(ctx, desc, method, opts...)
 	if err != nil {

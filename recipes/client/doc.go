@@ -122,4 +122,14 @@
 // Describe turns any error of the package into such a line, ZooKeeper
 // errors into ZooKeeper's terms and etcd's lack of a leader into
 // "no quorum: ...".
+//
+// Every call through a Conn, and every call of a Session on any
+// connection, has its error converted so once, by a unary and a stream
+// client interceptor (convert.go), before any method of this package
+// sees it: a ZooKeeper error the server answered is a *schema.Error in
+// the chain (errors.Is(err, schema.ErrNoNode), schema.CodeOf(err)) that
+// still reports the status the server sent (status.Code(err)); any other
+// error is as Describe gives it. The package imports schema for this,
+// never the namespace engine, and so does not depend on etcd's server
+// (deps_test.go keeps it so).
 package client

@@ -48,7 +48,7 @@ func (e *Election) Campaign(ctx context.Context, value []byte) error {
 		if end := e.s.ended(); end != nil {
 			return fmt.Errorf("campaign %s: %w", e.path, end)
 		}
-		return fmt.Errorf("campaign %s: %w", e.path, Describe(err))
+		return fmt.Errorf("campaign %s: %w", e.path, err)
 	}
 	e.s.saw(resp.GetZxid())
 	if end := e.s.ended(); end != nil {
@@ -80,7 +80,7 @@ func (e *Election) Proclaim(ctx context.Context, value []byte) error {
 	}
 	resp, err := e.s.el.Proclaim(ctx, &zkgatepb.ProclaimRequest{Ctx: e.s.Context(), Leader: key, Value: value})
 	if err != nil {
-		return fmt.Errorf("proclaim %s: %w", e.path, Describe(err))
+		return fmt.Errorf("proclaim %s: %w", e.path, err)
 	}
 	e.s.saw(resp.GetZxid())
 	return nil
@@ -94,7 +94,7 @@ func (e *Election) Resign(ctx context.Context) error {
 	}
 	resp, err := e.s.el.Resign(ctx, &zkgatepb.ResignRequest{Ctx: e.s.Context(), Leader: key})
 	if err != nil {
-		return fmt.Errorf("resign %s: %w", e.path, Describe(err))
+		return fmt.Errorf("resign %s: %w", e.path, err)
 	}
 	e.s.saw(resp.GetZxid())
 	e.mu.Lock()
@@ -105,7 +105,8 @@ func (e *Election) Resign(ctx context.Context) error {
 	return nil
 }
 
-// Leader returns the current leader; a NotFound status if there is none.
+// Leader returns the current leader; an error whose status code
+// (status.Code) is NotFound if there is none.
 func (e *Election) Leader(ctx context.Context) (Leader, error) {
 	resp, err := e.s.el.Leader(ctx, &zkgatepb.LeaderRequest{Ctx: e.s.Context(), Path: e.path, Layout: e.o.layout})
 	if err != nil {
@@ -152,10 +153,10 @@ func (e *Election) observe(ctx context.Context, ch chan<- Leader) error {
 }
 
 // ObserveErr is why the channel of the last Observe closed: nil if its
-// context ended (or it has not closed yet), else the stream's error
-// (Describe makes it one line for a person). A
-// node that went away (an EndpointError, or codes.Unavailable) is worth
-// observing again: the next Observe goes to another endpoint.
+// context ended (or it has not closed yet), else the stream's error,
+// converted as every error of a call is (one line for a person, with its
+// status). A node that went away (an EndpointError, or codes.Unavailable)
+// is worth observing again: the next Observe goes to another endpoint.
 func (e *Election) ObserveErr() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()

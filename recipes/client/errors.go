@@ -20,7 +20,6 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/schema"
 )
 
@@ -267,7 +266,7 @@ func Describe(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	ze := gateway.ErrorFromStatus(err)
+	ze := schema.ErrorFromStatus(err)
 	var sz *schema.Error
 	if errors.As(ze, &sz) && sz.Code == schema.CodeSystemError && noQuorumText(sz.Msg) {
 		return &wrapped{msg: "no quorum: the cluster has no leader now (" + sz.Msg + ")", err: ze}

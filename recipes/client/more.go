@@ -25,7 +25,7 @@ func NewSemaphore(s *Session, path string, maxLeases int, opts ...RecipeOption) 
 func (m *Semaphore) acquire(ctx context.Context, try bool) (bool, error) {
 	resp, err := m.s.sem.Acquire(ctx, &zkgatepb.SemaphoreAcquireRequest{Ctx: m.s.Context(), Path: m.path, MaxLeases: m.max, Identifier: m.o.identifier, Try: try})
 	if err != nil {
-		return false, fmt.Errorf("semaphore %s: %w", m.path, Describe(err))
+		return false, fmt.Errorf("semaphore %s: %w", m.path, err)
 	}
 	m.s.saw(resp.GetZxid())
 	if resp.GetAcquired() {
@@ -47,7 +47,7 @@ func (m *Semaphore) Release(ctx context.Context) error {
 	}
 	resp, err := m.s.sem.Release(ctx, &zkgatepb.SemaphoreReleaseRequest{Ctx: m.s.Context(), Key: m.key})
 	if err != nil {
-		return fmt.Errorf("semaphore %s: %w", m.path, Describe(err))
+		return fmt.Errorf("semaphore %s: %w", m.path, err)
 	}
 	m.s.saw(resp.GetZxid())
 	m.key = nil
@@ -58,7 +58,7 @@ func (m *Semaphore) Release(ctx context.Context) error {
 func (m *Semaphore) Holders(ctx context.Context) ([][]byte, error) {
 	resp, err := m.s.sem.Holders(ctx, &zkgatepb.SemaphoreHoldersRequest{Ctx: m.s.Context(), Path: m.path})
 	if err != nil {
-		return nil, fmt.Errorf("semaphore %s: %w", m.path, Describe(err))
+		return nil, fmt.Errorf("semaphore %s: %w", m.path, err)
 	}
 	m.s.saw(resp.GetZxid())
 	return resp.GetIdentifiers(), nil
@@ -77,7 +77,7 @@ func NewBarrier(s *Session, path string) *Barrier { return &Barrier{s: s, path: 
 func (b *Barrier) Set(ctx context.Context) error {
 	resp, err := b.s.bar.Set(ctx, &zkgatepb.BarrierSetRequest{Ctx: b.s.Context(), Path: b.path})
 	if err != nil {
-		return fmt.Errorf("barrier %s: %w", b.path, Describe(err))
+		return fmt.Errorf("barrier %s: %w", b.path, err)
 	}
 	b.s.saw(resp.GetZxid())
 	return nil
@@ -87,7 +87,7 @@ func (b *Barrier) Set(ctx context.Context) error {
 func (b *Barrier) Remove(ctx context.Context) (bool, error) {
 	resp, err := b.s.bar.Remove(ctx, &zkgatepb.BarrierRemoveRequest{Ctx: b.s.Context(), Path: b.path})
 	if err != nil {
-		return false, fmt.Errorf("barrier %s: %w", b.path, Describe(err))
+		return false, fmt.Errorf("barrier %s: %w", b.path, err)
 	}
 	b.s.saw(resp.GetZxid())
 	return resp.GetRemoved(), nil
@@ -97,7 +97,7 @@ func (b *Barrier) Remove(ctx context.Context) (bool, error) {
 func (b *Barrier) Wait(ctx context.Context) error {
 	resp, err := b.s.bar.Wait(ctx, &zkgatepb.BarrierWaitRequest{Ctx: b.s.Context(), Path: b.path})
 	if err != nil {
-		return fmt.Errorf("barrier %s: %w", b.path, Describe(err))
+		return fmt.Errorf("barrier %s: %w", b.path, err)
 	}
 	b.s.saw(resp.GetZxid())
 	return nil
@@ -122,7 +122,7 @@ func NewDoubleBarrier(s *Session, path string, participants int, opts ...RecipeO
 func (d *DoubleBarrier) Enter(ctx context.Context) error {
 	resp, err := d.s.dbar.Enter(ctx, &zkgatepb.DoubleBarrierEnterRequest{Ctx: d.s.Context(), Path: d.path, Participants: d.participants, Identifier: d.o.identifier})
 	if err != nil {
-		return fmt.Errorf("double barrier %s: %w", d.path, Describe(err))
+		return fmt.Errorf("double barrier %s: %w", d.path, err)
 	}
 	d.s.saw(resp.GetZxid())
 	d.key = resp.GetKey()
@@ -136,7 +136,7 @@ func (d *DoubleBarrier) Leave(ctx context.Context) error {
 	}
 	resp, err := d.s.dbar.Leave(ctx, &zkgatepb.DoubleBarrierLeaveRequest{Ctx: d.s.Context(), Key: d.key})
 	if err != nil {
-		return fmt.Errorf("double barrier %s: %w", d.path, Describe(err))
+		return fmt.Errorf("double barrier %s: %w", d.path, err)
 	}
 	d.s.saw(resp.GetZxid())
 	d.key = nil
@@ -157,7 +157,7 @@ func (q *Queue) Put(ctx context.Context, value []byte, priority int) error {
 	p := int32(priority)
 	resp, err := q.s.queue.Put(ctx, &zkgatepb.QueuePutRequest{Ctx: q.s.Context(), Path: q.path, Value: value, Priority: &p})
 	if err != nil {
-		return fmt.Errorf("queue %s: %w", q.path, Describe(err))
+		return fmt.Errorf("queue %s: %w", q.path, err)
 	}
 	q.s.saw(resp.GetZxid())
 	return nil
@@ -175,7 +175,7 @@ func (q *Queue) TryTake(ctx context.Context) ([]byte, bool, error) { return q.ta
 func (q *Queue) take(ctx context.Context, try bool) ([]byte, bool, error) {
 	resp, err := q.s.queue.Take(ctx, &zkgatepb.QueueTakeRequest{Ctx: q.s.Context(), Path: q.path, Try: try})
 	if err != nil {
-		return nil, false, fmt.Errorf("queue %s: %w", q.path, Describe(err))
+		return nil, false, fmt.Errorf("queue %s: %w", q.path, err)
 	}
 	q.s.saw(resp.GetZxid())
 	return resp.GetValue(), resp.GetFound(), nil
@@ -185,7 +185,7 @@ func (q *Queue) take(ctx context.Context, try bool) ([]byte, bool, error) {
 func (q *Queue) Len(ctx context.Context) (int, error) {
 	resp, err := q.s.queue.Len(ctx, &zkgatepb.QueueLenRequest{Ctx: q.s.Context(), Path: q.path})
 	if err != nil {
-		return 0, fmt.Errorf("queue %s: %w", q.path, Describe(err))
+		return 0, fmt.Errorf("queue %s: %w", q.path, err)
 	}
 	q.s.saw(resp.GetZxid())
 	return int(resp.GetLen()), nil
@@ -208,7 +208,7 @@ func NewCounter(s *Session, path string, opts ...RecipeOption) *Counter {
 func (c *Counter) Add(ctx context.Context, delta int64) (int64, error) {
 	resp, err := c.s.counter.Add(ctx, &zkgatepb.CounterAddRequest{Ctx: c.s.Context(), Path: c.path, Delta: delta, Layout: c.o.layout})
 	if err != nil {
-		return 0, fmt.Errorf("counter %s: %w", c.path, Describe(err))
+		return 0, fmt.Errorf("counter %s: %w", c.path, err)
 	}
 	c.s.saw(resp.GetZxid())
 	return resp.GetPostValue(), nil
@@ -218,7 +218,7 @@ func (c *Counter) Add(ctx context.Context, delta int64) (int64, error) {
 func (c *Counter) Value(ctx context.Context) (int64, error) {
 	resp, err := c.s.counter.Get(ctx, &zkgatepb.CounterGetRequest{Ctx: c.s.Context(), Path: c.path, Layout: c.o.layout})
 	if err != nil {
-		return 0, fmt.Errorf("counter %s: %w", c.path, Describe(err))
+		return 0, fmt.Errorf("counter %s: %w", c.path, err)
 	}
 	c.s.saw(resp.GetZxid())
 	return resp.GetValue(), nil

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
 
@@ -42,7 +41,7 @@ func (m *Mutex) Lock(ctx context.Context) error {
 		if end := m.s.ended(); end != nil {
 			return fmt.Errorf("lock %s: %w", m.path, end)
 		}
-		return fmt.Errorf("lock %s: %w", m.path, Describe(err))
+		return fmt.Errorf("lock %s: %w", m.path, err)
 	}
 	m.s.saw(resp.GetZxid())
 	if end := m.s.ended(); end != nil {
@@ -58,7 +57,7 @@ func (m *Mutex) Lock(ctx context.Context) error {
 func (m *Mutex) TryLock(ctx context.Context) (bool, error) {
 	resp, err := m.s.lk.TryLock(ctx, &zkgatepb.TryLockRequest{Ctx: m.s.Context(), Path: m.path, Identifier: m.o.identifier, Layout: m.o.layout, Mode: m.o.mode})
 	if err != nil {
-		return false, fmt.Errorf("trylock %s: %w", m.path, gateway.ErrorFromStatus(err))
+		return false, fmt.Errorf("trylock %s: %w", m.path, err)
 	}
 	m.s.saw(resp.GetZxid())
 	if resp.GetAcquired() {
@@ -79,7 +78,7 @@ func (m *Mutex) Unlock(ctx context.Context) error {
 	}
 	resp, err := m.s.lk.Unlock(ctx, &zkgatepb.UnlockRequest{Ctx: m.s.Context(), Key: key})
 	if err != nil {
-		return fmt.Errorf("unlock %s: %w", m.path, Describe(err))
+		return fmt.Errorf("unlock %s: %w", m.path, err)
 	}
 	m.s.saw(resp.GetZxid())
 	m.mu.Lock()
@@ -107,8 +106,8 @@ func (m *Mutex) Key() *zkgatepb.RecipeKey {
 // write only while holding the lock.
 func (m *Mutex) Token() int64 { return m.Key().GetToken() }
 
-// Holder returns the holder of the lock on path and its identifier;
-// gateway.ErrorFromStatus of a NotFound status (codes.NotFound) if free.
+// Holder returns the holder of the lock on path and its identifier; an
+// error whose status code (status.Code) is NotFound if free.
 func Holder(ctx context.Context, s *Session, path string, opts ...RecipeOption) (*zkgatepb.RecipeKey, []byte, error) {
 	o := recipeOpts(opts)
 	resp, err := s.lk.Holder(ctx, &zkgatepb.HolderRequest{Ctx: s.Context(), Path: path, Layout: o.layout})

@@ -4,7 +4,7 @@
 // HTTP/JSON handlers. Regenerate it with `make proto`; do not edit the
 // *.pb.go and *.pb.gw.go files.
 //
-// The server is gateway.Server; gateway.NewHTTPHandler serves the HTTP/JSON
-// mapping; gateway.ErrorFromStatus turns a status from the server back
+// The server is api.Server (package gateway/api); api.NewHTTPHandler serves the HTTP/JSON
+// mapping; schema.ErrorFromStatus turns a status from the server back
 // into a *schema.Error.
 package zkgatepb

@@ -94,8 +94,8 @@ const (
 //
 // The ZooKeeper error travels in a google.rpc.ErrorInfo status detail
 // (domain "zkgate.io", reason "NoNode", metadata {"code": "-101",
-// "path": "/a"}); gateway.ErrorFromStatus turns it back into a
-// *schema.Error. See gateway/errmap.go for the code table.
+// "path": "/a"}); schema.ErrorFromStatus turns it back into a
+// *schema.Error. See schema/status.go for the code table.
 //
 // Versions: a version field left out (they are proto3 optional) is -1,
 // "any version", as zkCli's default. Give 0 to require version 0.
@@ -422,8 +422,8 @@ type Namespace_WatchClient = grpc.ServerStreamingClient[WatchResponse]
 //
 // The ZooKeeper error travels in a google.rpc.ErrorInfo status detail
 // (domain "zkgate.io", reason "NoNode", metadata {"code": "-101",
-// "path": "/a"}); gateway.ErrorFromStatus turns it back into a
-// *schema.Error. See gateway/errmap.go for the code table.
+// "path": "/a"}); schema.ErrorFromStatus turns it back into a
+// *schema.Error. See schema/status.go for the code table.
 //
 // Versions: a version field left out (they are proto3 optional) is -1,
 // "any version", as zkCli's default. Give 0 to require version 0.

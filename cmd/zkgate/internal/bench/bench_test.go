@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/gateway/api"
 	"github.com/zkgate/zkgate/gateway/gatewaytest"
 	"github.com/zkgate/zkgate/recipes"
 	"github.com/zkgate/zkgate/zkbridge"
@@ -32,7 +33,7 @@ func TestRun_EveryWorkload(t *testing.T) {
 	go zs.Serve(zl)
 	t.Cleanup(func() { zs.Close() })
 	g := grpc.NewServer()
-	ns := gateway.NewServer(e)
+	ns := api.NewServer(e)
 	ns.Register(g)
 	recipes.NewServer(ns).Register(g)
 	gl, err := net.Listen("tcp", "127.0.0.1:0")

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/recipes/client"
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
@@ -78,8 +77,8 @@ func (d *grpcDriver) ensure(ctx context.Context, ns zkgatepb.NamespaceClient, pa
 	for _, part := range splitPath(path) {
 		p += "/" + part
 		_, err := ns.Create(ctx, &zkgatepb.CreateRequest{Path: p})
-		if err != nil && !errors.Is(gateway.ErrorFromStatus(err), schema.ErrNodeExists) {
-			return fmt.Errorf("creating %s: %w", p, gateway.ErrorFromStatus(err))
+		if err != nil && !errors.Is(schema.ErrorFromStatus(err), schema.ErrNodeExists) {
+			return fmt.Errorf("creating %s: %w", p, schema.ErrorFromStatus(err))
 		}
 	}
 	return nil
@@ -93,7 +92,7 @@ func (d *grpcDriver) clients(ctx context.Context) ([]op, error) {
 	kv := d.root + "/kv"
 	create := func(p string, data []byte) error {
 		_, err := ns.Create(ctx, &zkgatepb.CreateRequest{Path: p, Data: data})
-		return gateway.ErrorFromStatus(err)
+		return schema.ErrorFromStatus(err)
 	}
 	switch d.cfg.Workload {
 	case "set", "get", "mixed":

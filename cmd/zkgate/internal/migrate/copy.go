@@ -11,7 +11,6 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
@@ -207,7 +206,7 @@ func (g *Zkgate) raiseSequence(ctx context.Context, p string, next int32) (bool,
 		return false, nil
 	}
 	if _, err := g.ns.RaiseSequence(ctx, &zkgatepb.RaiseSequenceRequest{Ctx: g.rc, Path: p, NextSequence: next}); err != nil {
-		return false, fmt.Errorf("raising the sequence counter of %s: %w", p, gateway.ErrorFromStatus(err))
+		return false, fmt.Errorf("raising the sequence counter of %s: %w", p, schema.ErrorFromStatus(err))
 	}
 	return true, nil
 }
@@ -240,11 +239,11 @@ func (g *Zkgate) put(ctx context.Context, p string, n *Node, res *CopyResult) er
 			res.Created++
 			return nil
 		}
-		if code := schema.CodeOf(gateway.ErrorFromStatus(err)); code != schema.CodeNodeExists {
+		if code := schema.CodeOf(schema.ErrorFromStatus(err)); code != schema.CodeNodeExists {
 			if code == schema.CodeNoAuth {
 				return fmt.Errorf("creating %s: the ACL of its parent refuses it: copy as a super user (zkgate serve --zk-super-digest, --to-auth digest:super:PASSWORD)", p)
 			}
-			return fmt.Errorf("creating %s: %w", p, gateway.ErrorFromStatus(err))
+			return fmt.Errorf("creating %s: %w", p, schema.ErrorFromStatus(err))
 		}
 	}
 	// It exists: make data and ACL the source's.
@@ -265,13 +264,13 @@ func (g *Zkgate) put(ctx context.Context, p string, n *Node, res *CopyResult) er
 	changed := false
 	if !sameData(have.Data, n.Data) {
 		if _, err := g.ns.SetData(ctx, &zkgatepb.SetDataRequest{Ctx: g.rc, Path: p, Data: n.Data}); err != nil {
-			return fmt.Errorf("setting the data of %s: %w", p, gateway.ErrorFromStatus(err))
+			return fmt.Errorf("setting the data of %s: %w", p, schema.ErrorFromStatus(err))
 		}
 		changed = true
 	}
 	if !slices.Equal(have.ACL, n.ACL) {
 		if _, err := g.ns.SetACL(ctx, &zkgatepb.SetACLRequest{Ctx: g.rc, Path: p, Acl: acl}); err != nil {
-			return fmt.Errorf("setting the ACL of %s: %w", p, gateway.ErrorFromStatus(err))
+			return fmt.Errorf("setting the ACL of %s: %w", p, schema.ErrorFromStatus(err))
 		}
 		changed = true
 	}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
-	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
@@ -214,8 +213,8 @@ func (g *Zkgate) deleteTree(ctx context.Context, p string) error {
 		}
 	}
 	_, err = g.ns.Delete(ctx, &zkgatepb.DeleteRequest{Ctx: g.rc, Path: p})
-	if err != nil && schema.CodeOf(gateway.ErrorFromStatus(err)) != schema.CodeNoNode {
-		return fmt.Errorf("deleting %s: %w", p, gateway.ErrorFromStatus(err))
+	if err != nil && schema.CodeOf(schema.ErrorFromStatus(err)) != schema.CodeNoNode {
+		return fmt.Errorf("deleting %s: %w", p, schema.ErrorFromStatus(err))
 	}
 	return nil
 }

@@ -13,7 +13,6 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/zkdial"
-	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
@@ -216,11 +215,11 @@ func NewZkgate(conn grpc.ClientConnInterface, auth []string) (*Zkgate, error) {
 }
 
 func noNode(err error) bool {
-	return schema.CodeOf(gateway.ErrorFromStatus(err)) == schema.CodeNoNode
+	return schema.CodeOf(schema.ErrorFromStatus(err)) == schema.CodeNoNode
 }
 
 func noAuth(err error) bool {
-	return schema.CodeOf(gateway.ErrorFromStatus(err)) == schema.CodeNoAuth
+	return schema.CodeOf(schema.ErrorFromStatus(err)) == schema.CodeNoAuth
 }
 
 // Node implements Tree.
@@ -233,14 +232,14 @@ func (g *Zkgate) Node(ctx context.Context, p string) (*Node, error) {
 		return nil, ErrNoAuth
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", p, gateway.ErrorFromStatus(err))
+		return nil, fmt.Errorf("reading %s: %w", p, schema.ErrorFromStatus(err))
 	}
 	a, err := g.ns.GetACL(ctx, &zkgatepb.GetACLRequest{Ctx: g.rc, Path: p})
 	if noNode(err) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading the ACL of %s: %w", p, gateway.ErrorFromStatus(err))
+		return nil, fmt.Errorf("reading the ACL of %s: %w", p, schema.ErrorFromStatus(err))
 	}
 	st := d.GetStat()
 	n := &Node{Data: d.GetData(), Kind: kindOf(st.GetEphemeralOwner()), Owner: st.GetEphemeralOwner(), Cversion: st.GetCversion(), NumChildren: st.GetNumChildren()}
@@ -260,7 +259,7 @@ func (g *Zkgate) Children(ctx context.Context, p string) ([]string, error) {
 		return nil, ErrNoAuth
 	}
 	if err != nil {
-		return nil, fmt.Errorf("listing %s: %w", p, gateway.ErrorFromStatus(err))
+		return nil, fmt.Errorf("listing %s: %w", p, schema.ErrorFromStatus(err))
 	}
 	return r.GetChildren(), nil
 }

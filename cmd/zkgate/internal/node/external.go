@@ -21,6 +21,7 @@ import (
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/config"
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/logging"
 	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/gateway/api"
 	"github.com/zkgate/zkgate/recipes"
 	"github.com/zkgate/zkgate/schema"
 )
@@ -92,7 +93,7 @@ func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers
 	if x.engine, err = gateway.New(cctx, gatewayConfig(&cfg, client, logs)); err != nil {
 		return fail(fmt.Errorf("starting the namespace: %w", err))
 	}
-	ns := gateway.NewServer(x.engine)
+	ns := api.NewServer(x.engine)
 	x.grpc = grpc.NewServer(grpc.MaxRecvMsgSize(int(cfg.MaxRequestBytes)))
 	ns.Register(x.grpc)
 	recipes.NewServer(ns).Register(x.grpc)
@@ -121,7 +122,7 @@ func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers
 			l.Close()
 			return fail(err)
 		}
-		httpAPI, err := gateway.NewHTTPHandler(context.Background(), dialTarget(*u), dopts...)
+		httpAPI, err := api.NewHTTPHandler(context.Background(), dialTarget(*u), dopts...)
 		if err != nil {
 			l.Close()
 			return fail(err)

@@ -20,6 +20,7 @@ import (
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/config"
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/logging"
 	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/gateway/api"
 	"github.com/zkgate/zkgate/recipes"
 	"github.com/zkgate/zkgate/zkbridge"
 )
@@ -53,7 +54,7 @@ type Node struct {
 
 	// The namespace: its gRPC service is registered on etcd's gRPC
 	// servers at start, and gets its engine once the member is ready.
-	ns           *gateway.Server
+	ns           *api.Server
 	engine       *gateway.Engine
 	engineClient *clientv3.Client
 	engineDone   chan struct{} // closed once startEngine has finished
@@ -205,7 +206,7 @@ func (n *Node) embedConfig() (*embed.Config, error) {
 	e.ZapLoggerBuilder = embed.NewZapLoggerBuilder(n.logs.Etcd)
 	e.EnableGRPCGateway = true
 	e.GRPCAdditionalServerOptions = n.noQuorumInterceptors()
-	n.ns = gateway.NewServer(nil)
+	n.ns = api.NewServer(nil)
 	e.ServiceRegister = func(s *grpc.Server) {
 		n.mu.Lock()
 		n.grpcs = append(n.grpcs, s)
@@ -217,7 +218,7 @@ func (n *Node) embedConfig() (*embed.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	httpAPI, err := gateway.NewHTTPHandler(context.Background(), dialTarget(e.ListenClientUrls[0]), dopts...)
+	httpAPI, err := api.NewHTTPHandler(context.Background(), dialTarget(e.ListenClientUrls[0]), dopts...)
 	if err != nil {
 		return nil, fmt.Errorf("namespace HTTP API: %w", err)
 	}

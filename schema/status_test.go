@@ -1,4 +1,4 @@
-package gateway_test
+package schema_test
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/schema"
 )
 
@@ -41,14 +40,14 @@ func TestStatusFromError_Table(t *testing.T) {
 		{"undefined code", schema.NewError(schema.Code(-999), ""), codes.Unknown, "Code(-999)", "-999", "", true},
 		{"canceled", context.Canceled, codes.Canceled, "", "", "", false},
 		{"deadline", fmt.Errorf("reading from etcd: %w", context.DeadlineExceeded), codes.DeadlineExceeded, "", "", "", false},
-		{"engine closed", gateway.ErrClosed, codes.Unavailable, "ConnectionLoss", "-4", "", false},
+		{"ConnectionLoss", schema.Errorf(schema.CodeConnectionLoss, "", "gateway: engine closed"), codes.Unavailable, "ConnectionLoss", "-4", "", false},
 		{"etcd no leader", fmt.Errorf("reading from etcd: %w", rpctypes.ErrNoLeader), codes.Unavailable, "SystemError", "-1", "", true},
 		{"etcd unavailable status", fmt.Errorf("committing to etcd: %w", status.Error(codes.Unavailable, "connection refused")), codes.Unavailable, "SystemError", "-1", "", true},
 		{"unknown", errors.New("boom"), codes.Internal, "SystemError", "-1", "", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			st, unexpected := gateway.StatusFromError(tc.err)
+			st, unexpected := schema.StatusFromError(tc.err)
 			if st.Code() != tc.code || unexpected != tc.unexpected {
 				t.Fatalf("code %v unexpected %v, want %v %v", st.Code(), unexpected, tc.code, tc.unexpected)
 			}
@@ -57,7 +56,7 @@ func TestStatusFromError_Table(t *testing.T) {
 				if info != nil {
 					t.Fatalf("unexpected ErrorInfo %v", info)
 				}
-				if back := gateway.ErrorFromStatus(st.Err()); status.Code(back) != tc.code {
+				if back := schema.ErrorFromStatus(st.Err()); status.Code(back) != tc.code {
 					t.Fatalf("ErrorFromStatus of a status without detail: %v", back)
 				}
 				return
@@ -65,12 +64,12 @@ func TestStatusFromError_Table(t *testing.T) {
 			if info == nil {
 				t.Fatalf("no ErrorInfo in %v", st)
 			}
-			if info.Domain != gateway.ErrorDomain || info.Reason != tc.reason || info.Metadata["code"] != tc.zkCode || info.Metadata["path"] != tc.path {
+			if info.Domain != schema.ErrorDomain || info.Reason != tc.reason || info.Metadata["code"] != tc.zkCode || info.Metadata["path"] != tc.path {
 				t.Fatalf("ErrorInfo %v, want reason %s code %s path %q", info, tc.reason, tc.zkCode, tc.path)
 			}
 			// The inverse gives back the ZooKeeper error, with the
 			// server's message as its text.
-			back := gateway.ErrorFromStatus(st.Err())
+			back := schema.ErrorFromStatus(st.Err())
 			var ze *schema.Error
 			if !errors.As(back, &ze) {
 				t.Fatalf("ErrorFromStatus: %T %v", back, back)
@@ -92,35 +91,35 @@ func TestStatusFromError_EveryCode(t *testing.T) {
 		if _, ok := schema.CodeFromName(c.String()); !ok || c.String() == fmt.Sprintf("Code(%d)", c) || c == schema.CodeAPIError {
 			continue
 		}
-		st, _ := gateway.StatusFromError(schema.NewError(c, ""))
+		st, _ := schema.StatusFromError(schema.NewError(c, ""))
 		if st.Code() == codes.Unknown || st.Code() == codes.OK {
 			t.Errorf("%v maps to %v", c, st.Code())
 		}
 	}
-	if st, _ := gateway.StatusFromError(nil); st != nil {
+	if st, _ := schema.StatusFromError(nil); st != nil {
 		t.Fatalf("nil error gives %v", st)
 	}
 }
 
 func TestErrorFromStatus_Passthrough(t *testing.T) {
-	if gateway.ErrorFromStatus(nil) != nil {
+	if schema.ErrorFromStatus(nil) != nil {
 		t.Fatal("nil")
 	}
 	plain := errors.New("plain")
-	if gateway.ErrorFromStatus(plain) != plain {
+	if schema.ErrorFromStatus(plain) != plain {
 		t.Fatal("a non-status error must come back unchanged")
 	}
 	bare := status.Error(codes.NotFound, "no route")
-	if gateway.ErrorFromStatus(bare) != bare {
+	if schema.ErrorFromStatus(bare) != bare {
 		t.Fatal("a status without ErrorInfo must come back unchanged")
 	}
 	other, _ := status.New(codes.NotFound, "x").WithDetails(&errdetails.ErrorInfo{Reason: "NoNode", Domain: "example.com"})
-	if otherErr := other.Err(); gateway.ErrorFromStatus(otherErr) != otherErr {
+	if otherErr := other.Err(); schema.ErrorFromStatus(otherErr) != otherErr {
 		t.Fatal("another domain's ErrorInfo must not be read as ours")
 	}
 	// Without a numeric code, the reason names it.
-	named, _ := status.New(codes.NotFound, "x").WithDetails(&errdetails.ErrorInfo{Reason: "NoNode", Domain: gateway.ErrorDomain})
-	if err := gateway.ErrorFromStatus(named.Err()); !errors.Is(err, schema.ErrNoNode) {
+	named, _ := status.New(codes.NotFound, "x").WithDetails(&errdetails.ErrorInfo{Reason: "NoNode", Domain: schema.ErrorDomain})
+	if err := schema.ErrorFromStatus(named.Err()); !errors.Is(err, schema.ErrNoNode) {
 		t.Fatalf("by reason: %v", err)
 	}
 }

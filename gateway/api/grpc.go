@@ -1,4 +1,4 @@
-package gateway
+package api
 
 import (
 	"context"
@@ -13,15 +13,16 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 
+	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
 
-// Server serves the Namespace gRPC service of schema/zkgatepb over an
-// Engine. It is a thin translation: each RPC builds a Caller from the
-// request's RequestContext, calls the Engine method of the same name and
-// converts the result; errors become gRPC statuses through the one table
-// in errmap.go. All its methods are safe for concurrent use.
+// Server serves the Namespace gRPC service of schema/zkgatepb over a
+// gateway.Engine. It is a thin translation: each RPC builds a
+// gateway.Caller from the request's RequestContext, calls the Engine
+// method of the same name and converts the result; errors become gRPC statuses through the one table
+// in schema/status.go. All its methods are safe for concurrent use.
 //
 // A Server may be registered before its Engine exists, which is what an
 // embedded etcd needs: embed.Config.ServiceRegister runs while etcd
@@ -32,16 +33,16 @@ import (
 // Unavailable (ConnectionLoss).
 type Server struct {
 	zkgatepb.UnimplementedNamespaceServer
-	engine atomic.Pointer[Engine]
+	engine atomic.Pointer[gateway.Engine]
 	ready  chan struct{} // closed by the first SetEngine
 	once   sync.Once
 
-	// NotReadyWait bounds how long an RPC waits for the Engine.
+	// NotReadyWait bounds how long an RPC waits for the gateway.Engine.
 	NotReadyWait time.Duration
 }
 
 // NewServer returns a Server over e, which may be nil (see SetEngine).
-func NewServer(e *Engine) *Server {
+func NewServer(e *gateway.Engine) *Server {
 	s := &Server{ready: make(chan struct{}), NotReadyWait: 5 * time.Second}
 	if e != nil {
 		s.SetEngine(e)
@@ -50,13 +51,13 @@ func NewServer(e *Engine) *Server {
 }
 
 // SetEngine sets (or replaces) the Engine the Server serves.
-func (s *Server) SetEngine(e *Engine) {
+func (s *Server) SetEngine(e *gateway.Engine) {
 	s.engine.Store(e)
 	s.once.Do(func() { close(s.ready) })
 }
 
 // engineOrWait returns the Engine, waiting for it a little if need be.
-func (s *Server) engineOrWait(ctx context.Context) *Engine {
+func (s *Server) engineOrWait(ctx context.Context) *gateway.Engine {
 	if e := s.engine.Load(); e != nil {
 		return e
 	}
@@ -81,20 +82,20 @@ var _ zkgatepb.NamespaceServer = (*Server)(nil)
 // Begin returns the Engine and the Caller of a request with context rc,
 // waiting for the Engine as the Namespace RPCs do; an error is for Fail.
 // Services built on the namespace (package recipes) start with it.
-func (s *Server) Begin(ctx context.Context, rc *zkgatepb.RequestContext) (*Engine, Caller, error) {
+func (s *Server) Begin(ctx context.Context, rc *zkgatepb.RequestContext) (*gateway.Engine, gateway.Caller, error) {
 	return s.begin(ctx, rc)
 }
 
 // Fail converts err to the gRPC status an RPC returns, as the Namespace
-// RPCs do (the table in errmap.go), logging errors that are not the
+// RPCs do (the table in schema/status.go), logging errors that are not the
 // client's doing.
 func (s *Server) Fail(ctx context.Context, err error) error { return s.fail(ctx, err) }
 
 // begin returns the Engine and the Caller of a request.
-func (s *Server) begin(ctx context.Context, rc *zkgatepb.RequestContext) (*Engine, Caller, error) {
+func (s *Server) begin(ctx context.Context, rc *zkgatepb.RequestContext) (*gateway.Engine, gateway.Caller, error) {
 	e := s.engineOrWait(ctx)
 	if e == nil {
-		return nil, Caller{}, errNotReady
+		return nil, gateway.Caller{}, errNotReady
 	}
 	c, err := rpcCaller(ctx, rc)
 	return e, c, err
@@ -103,11 +104,11 @@ func (s *Server) begin(ctx context.Context, rc *zkgatepb.RequestContext) (*Engin
 // fail converts err to the status the RPC returns, logging the errors
 // that are not the client's doing.
 func (s *Server) fail(ctx context.Context, err error) error {
-	st, unexpected := StatusFromError(err)
+	st, unexpected := schema.StatusFromError(notServing(err))
 	if unexpected {
 		lg := zap.NewNop()
 		if e := s.engine.Load(); e != nil {
-			lg = e.lg
+			lg = e.Logger()
 		}
 		method, _ := grpc.Method(ctx)
 		lg.Warn("namespace request failed", zap.String("method", method), zap.Stringer("code", st.Code()), zap.Error(err))
@@ -115,26 +116,45 @@ func (s *Server) fail(ctx context.Context, err error) error {
 	return st.Err()
 }
 
+// errNotReady is returned by a Server that has no Engine yet.
+var errNotReady = errors.New("gateway: namespace engine not started")
+
+// notServing gives gateway.ErrClosed and errNotReady, which say that this node
+// cannot serve now, the code ConnectionLoss, which schema.StatusFromError
+// maps to Unavailable so that clients retry, on another node if need be.
+// An error that carries a ZooKeeper code or is a context error keeps its
+// own status, and every other error is returned as it is.
+func notServing(err error) error {
+	var ze *schema.Error
+	switch {
+	case errors.As(err, &ze) && ze != nil, errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	case errors.Is(err, gateway.ErrClosed), errors.Is(err, errNotReady):
+		return &schema.Error{Code: schema.CodeConnectionLoss, Msg: err.Error()}
+	}
+	return err
+}
+
 // rpcIPScheme is ZooKeeper's ip authentication scheme.
 const rpcIPScheme = "ip"
 
-// rpcCaller turns a RequestContext into a Caller: the session, the ip
+// rpcCaller turns a RequestContext into a gateway.Caller: the session, the ip
 // identity of the connection (as every ZooKeeper connection holds) and
 // one identity per AuthInfo, for this request only.
-func rpcCaller(ctx context.Context, rc *zkgatepb.RequestContext) (Caller, error) {
-	c := Caller{Session: rc.GetSessionId(), Password: rc.GetSessionPassword()}
+func rpcCaller(ctx context.Context, rc *zkgatepb.RequestContext) (gateway.Caller, error) {
+	c := gateway.Caller{Session: rc.GetSessionId(), Password: rc.GetSessionPassword()}
 	ip := rpcPeerIP(ctx)
 	if ip != "" {
 		id, err := schema.AuthFromCredentials(rpcIPScheme, nil, ip)
 		if err != nil {
-			return Caller{}, err
+			return gateway.Caller{}, err
 		}
 		c.Auth = append(c.Auth, id)
 	}
 	for _, a := range rc.GetAuth() {
 		id, err := schema.AuthFromCredentials(a.GetScheme(), a.GetCredentials(), ip)
 		if err != nil {
-			return Caller{}, err
+			return gateway.Caller{}, err
 		}
 		c.Auth = append(c.Auth, id)
 	}
@@ -171,7 +191,7 @@ func rpcPeerIP(ctx context.Context) string {
 
 // Sessions.
 
-// CreateSession opens a session (Engine.CreateSession).
+// CreateSession opens a session (gateway.Engine.CreateSession).
 func (s *Server) CreateSession(ctx context.Context, req *zkgatepb.CreateSessionRequest) (*zkgatepb.CreateSessionResponse, error) {
 	e := s.engineOrWait(ctx)
 	if e == nil {
@@ -185,7 +205,7 @@ func (s *Server) CreateSession(ctx context.Context, req *zkgatepb.CreateSessionR
 }
 
 // ResumeSession checks a session's password and renews it
-// (Engine.ResumeSession).
+// (gateway.Engine.ResumeSession).
 func (s *Server) ResumeSession(ctx context.Context, req *zkgatepb.ResumeSessionRequest) (*zkgatepb.ResumeSessionResponse, error) {
 	e := s.engineOrWait(ctx)
 	if e == nil {
@@ -198,7 +218,7 @@ func (s *Server) ResumeSession(ctx context.Context, req *zkgatepb.ResumeSessionR
 	return &zkgatepb.ResumeSessionResponse{TimeoutMs: int32(sess.Timeout.Milliseconds())}, nil
 }
 
-// KeepAlive renews a session (Engine.KeepAlive).
+// KeepAlive renews a session (gateway.Engine.KeepAlive).
 func (s *Server) KeepAlive(ctx context.Context, req *zkgatepb.KeepAliveRequest) (*zkgatepb.KeepAliveResponse, error) {
 	e := s.engineOrWait(ctx)
 	if e == nil {
@@ -213,7 +233,7 @@ func (s *Server) KeepAlive(ctx context.Context, req *zkgatepb.KeepAliveRequest) 
 	return &zkgatepb.KeepAliveResponse{}, nil
 }
 
-// CloseSession ends a session (Engine.CloseSession).
+// CloseSession ends a session (gateway.Engine.CloseSession).
 func (s *Server) CloseSession(ctx context.Context, req *zkgatepb.CloseSessionRequest) (*zkgatepb.CloseSessionResponse, error) {
 	e := s.engineOrWait(ctx)
 	if e == nil {
@@ -231,7 +251,7 @@ func (s *Server) CloseSession(ctx context.Context, req *zkgatepb.CloseSessionReq
 
 // Writes.
 
-// Create creates a znode (Engine.Create).
+// Create creates a znode (gateway.Engine.Create).
 func (s *Server) Create(ctx context.Context, req *zkgatepb.CreateRequest) (*zkgatepb.CreateResponse, error) {
 	e, c, err := s.begin(ctx, req.GetCtx())
 	if err != nil {
@@ -245,7 +265,7 @@ func (s *Server) Create(ctx context.Context, req *zkgatepb.CreateRequest) (*zkga
 	return &zkgatepb.CreateResponse{Path: path, Stat: statPB(st), Zxid: zxid}, nil
 }
 
-// Delete deletes a znode (Engine.Delete).
+// Delete deletes a znode (gateway.Engine.Delete).
 func (s *Server) Delete(ctx context.Context, req *zkgatepb.DeleteRequest) (*zkgatepb.DeleteResponse, error) {
 	e, c, err := s.begin(ctx, req.GetCtx())
 	if err != nil {
@@ -258,7 +278,7 @@ func (s *Server) Delete(ctx context.Context, req *zkgatepb.DeleteRequest) (*zkga
 	return &zkgatepb.DeleteResponse{Zxid: zxid}, nil
 }
 
-// SetData replaces a znode's data (Engine.SetData).
+// SetData replaces a znode's data (gateway.Engine.SetData).
 func (s *Server) SetData(ctx context.Context, req *zkgatepb.SetDataRequest) (*zkgatepb.SetDataResponse, error) {
 	e, c, err := s.begin(ctx, req.GetCtx())
 	if err != nil {
@@ -271,7 +291,7 @@ func (s *Server) SetData(ctx context.Context, req *zkgatepb.SetDataRequest) (*zk
 	return &zkgatepb.SetDataResponse{Stat: statPB(st), Zxid: zxid}, nil
 }
 
-// SetACL replaces a znode's ACL (Engine.SetACL).
+// SetACL replaces a znode's ACL (gateway.Engine.SetACL).
 func (s *Server) SetACL(ctx context.Context, req *zkgatepb.SetACLRequest) (*zkgatepb.SetACLResponse, error) {
 	e, c, err := s.begin(ctx, req.GetCtx())
 	if err != nil {
@@ -284,7 +304,7 @@ func (s *Server) SetACL(ctx context.Context, req *zkgatepb.SetACLRequest) (*zkga
 	return &zkgatepb.SetACLResponse{Stat: statPB(st), Zxid: zxid}, nil
 }
 
-// RaiseSequence raises a znode's next sequence number (Engine.RaiseSequence).
+// RaiseSequence raises a znode's next sequence number (gateway.Engine.RaiseSequence).
 func (s *Server) RaiseSequence(ctx context.Context, req *zkgatepb.RaiseSequenceRequest) (*zkgatepb.RaiseSequenceResponse, error) {
 	e, c, err := s.begin(ctx, req.GetCtx())
 	if err != nil {
@@ -299,7 +319,7 @@ func (s *Server) RaiseSequence(ctx context.Context, req *zkgatepb.RaiseSequenceR
 
 // Reads.
 
-// Exists returns a znode's Stat or found false (Engine.Exists).
+// Exists returns a znode's Stat or found false (gateway.Engine.Exists).
 func (s *Server) Exists(ctx context.Context, req *zkgatepb.ExistsRequest) (*zkgatepb.ExistsResponse, error) {
 	e, c, err := s.begin(ctx, req.GetCtx())
 	if err != nil {
@@ -312,7 +332,7 @@ func (s *Server) Exists(ctx context.Context, req *zkgatepb.ExistsRequest) (*zkga
 	return &zkgatepb.ExistsResponse{Found: found, Stat: statPB(st), Zxid: zxid}, nil
 }
 
-// GetData returns a znode's data and Stat (Engine.GetData).
+// GetData returns a znode's data and Stat (gateway.Engine.GetData).
 func (s *Server) GetData(ctx context.Context, req *zkgatepb.GetDataRequest) (*zkgatepb.GetDataResponse, error) {
 	e, c, err := s.begin(ctx, req.GetCtx())
 	if err != nil {
@@ -325,7 +345,7 @@ func (s *Server) GetData(ctx context.Context, req *zkgatepb.GetDataRequest) (*zk
 	return &zkgatepb.GetDataResponse{Data: data, Stat: statPB(st), Zxid: zxid}, nil
 }
 
-// GetChildren lists a znode's children (Engine.GetChildren).
+// GetChildren lists a znode's children (gateway.Engine.GetChildren).
 func (s *Server) GetChildren(ctx context.Context, req *zkgatepb.GetChildrenRequest) (*zkgatepb.GetChildrenResponse, error) {
 	e, c, err := s.begin(ctx, req.GetCtx())
 	if err != nil {
@@ -339,7 +359,7 @@ func (s *Server) GetChildren(ctx context.Context, req *zkgatepb.GetChildrenReque
 }
 
 // GetAllChildrenNumber counts a znode's descendants
-// (Engine.GetAllChildrenNumber).
+// (gateway.Engine.GetAllChildrenNumber).
 func (s *Server) GetAllChildrenNumber(ctx context.Context, req *zkgatepb.GetAllChildrenNumberRequest) (*zkgatepb.GetAllChildrenNumberResponse, error) {
 	e, c, err := s.begin(ctx, req.GetCtx())
 	if err != nil {
@@ -352,7 +372,7 @@ func (s *Server) GetAllChildrenNumber(ctx context.Context, req *zkgatepb.GetAllC
 	return &zkgatepb.GetAllChildrenNumberResponse{TotalNumber: n, Zxid: zxid}, nil
 }
 
-// GetEphemerals lists the session's ephemerals (Engine.GetEphemerals).
+// GetEphemerals lists the session's ephemerals (gateway.Engine.GetEphemerals).
 func (s *Server) GetEphemerals(ctx context.Context, req *zkgatepb.GetEphemeralsRequest) (*zkgatepb.GetEphemeralsResponse, error) {
 	e, c, err := s.begin(ctx, req.GetCtx())
 	if err != nil {
@@ -365,7 +385,7 @@ func (s *Server) GetEphemerals(ctx context.Context, req *zkgatepb.GetEphemeralsR
 	return &zkgatepb.GetEphemeralsResponse{Paths: paths, Zxid: zxid}, nil
 }
 
-// Sync returns an up-to-date zxid (Engine.Sync).
+// Sync returns an up-to-date zxid (gateway.Engine.Sync).
 func (s *Server) Sync(ctx context.Context, req *zkgatepb.SyncRequest) (*zkgatepb.SyncResponse, error) {
 	e, c, err := s.begin(ctx, req.GetCtx())
 	if err != nil {
@@ -378,7 +398,7 @@ func (s *Server) Sync(ctx context.Context, req *zkgatepb.SyncRequest) (*zkgatepb
 	return &zkgatepb.SyncResponse{Path: req.GetPath(), Zxid: zxid}, nil
 }
 
-// GetACL returns a znode's ACL and Stat (Engine.GetACL).
+// GetACL returns a znode's ACL and Stat (gateway.Engine.GetACL).
 func (s *Server) GetACL(ctx context.Context, req *zkgatepb.GetACLRequest) (*zkgatepb.GetACLResponse, error) {
 	e, c, err := s.begin(ctx, req.GetCtx())
 	if err != nil {
@@ -393,24 +413,24 @@ func (s *Server) GetACL(ctx context.Context, req *zkgatepb.GetACLRequest) (*zkga
 
 // Multi.
 
-// Multi applies ops atomically (Engine.Multi). A failure of one of the
+// Multi applies ops atomically (gateway.Engine.Multi). A failure of one of the
 // ops is reported in the response, not as a gRPC error; see the proto.
 func (s *Server) Multi(ctx context.Context, req *zkgatepb.MultiRequest) (*zkgatepb.MultiResponse, error) {
 	e, c, err := s.begin(ctx, req.GetCtx())
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	ops := make([]Op, len(req.GetOps()))
+	ops := make([]gateway.Op, len(req.GetOps()))
 	for i, o := range req.GetOps() {
 		switch o := o.GetOp().(type) {
 		case *zkgatepb.Op_Create:
 			ops[i] = rpcCreateOp(o.Create.GetPath(), o.Create.GetData(), o.Create.GetAcl(), o.Create.GetMode(), o.Create.GetTtlMs())
 		case *zkgatepb.Op_Delete:
-			ops[i] = &DeleteOp{Path: o.Delete.GetPath(), Version: rpcVersion(o.Delete.Version)}
+			ops[i] = &gateway.DeleteOp{Path: o.Delete.GetPath(), Version: rpcVersion(o.Delete.Version)}
 		case *zkgatepb.Op_SetData:
-			ops[i] = &SetDataOp{Path: o.SetData.GetPath(), Data: o.SetData.GetData(), Version: rpcVersion(o.SetData.Version)}
+			ops[i] = &gateway.SetDataOp{Path: o.SetData.GetPath(), Data: o.SetData.GetData(), Version: rpcVersion(o.SetData.Version)}
 		case *zkgatepb.Op_Check:
-			ops[i] = &CheckOp{Path: o.Check.GetPath(), Version: rpcVersion(o.Check.Version)}
+			ops[i] = &gateway.CheckOp{Path: o.Check.GetPath(), Version: rpcVersion(o.Check.Version)}
 		default:
 			return nil, s.fail(ctx, schema.Errorf(schema.CodeBadArguments, "", "op %d of the multi has no operation set", i))
 		}
@@ -437,13 +457,13 @@ func (s *Server) Multi(ctx context.Context, req *zkgatepb.MultiRequest) (*zkgate
 	for i, r := range results {
 		var out zkgatepb.OpResult
 		switch ops[i].(type) {
-		case *CreateOp:
+		case *gateway.CreateOp:
 			out.Result = &zkgatepb.OpResult_Create{Create: &zkgatepb.CreateResult{Path: r.Path, Stat: statPtrPB(r.Stat)}}
-		case *DeleteOp:
+		case *gateway.DeleteOp:
 			out.Result = &zkgatepb.OpResult_Delete{Delete: &zkgatepb.DeleteResult{}}
-		case *SetDataOp:
+		case *gateway.SetDataOp:
 			out.Result = &zkgatepb.OpResult_SetData{SetData: &zkgatepb.SetDataResult{Stat: statPtrPB(r.Stat)}}
-		case *CheckOp:
+		case *gateway.CheckOp:
 			out.Result = &zkgatepb.OpResult_Check{Check: &zkgatepb.CheckResult{}}
 		}
 		resp.Results[i] = &out
@@ -456,17 +476,17 @@ func (s *Server) Multi(ctx context.Context, req *zkgatepb.MultiRequest) (*zkgate
 // request as a whole. An expired session is the latter, though the Engine
 // reports it against the first op: ZooKeeper answers it for the request
 // (and closes the connection), never in a multi's results.
-func multiOpFailure(err error, results []OpResult, n int) bool {
+func multiOpFailure(err error, results []gateway.OpResult, n int) bool {
 	var ze *schema.Error
 	return n > 0 && len(results) == n && errors.As(err, &ze) && ze.Code != schema.CodeSessionExpired
 }
 
 // Conversions.
 
-// rpcCreateOp builds a CreateOp. An empty ACL is OPEN_ACL_UNSAFE, as zkCli's
+// rpcCreateOp builds a gateway.CreateOp. An empty ACL is OPEN_ACL_UNSAFE, as zkCli's
 // create gives a node without -a.
-func rpcCreateOp(path string, data []byte, acl []*zkgatepb.ACL, mode zkgatepb.CreateMode, ttlMs int64) *CreateOp {
-	op := &CreateOp{Path: path, Data: data, ACL: aclsFromPB(acl), Mode: CreateMode(mode), TTL: rpcTTL(ttlMs)}
+func rpcCreateOp(path string, data []byte, acl []*zkgatepb.ACL, mode zkgatepb.CreateMode, ttlMs int64) *gateway.CreateOp {
+	op := &gateway.CreateOp{Path: path, Data: data, ACL: aclsFromPB(acl), Mode: gateway.CreateMode(mode), TTL: rpcTTL(ttlMs)}
 	if len(op.ACL) == 0 {
 		op.ACL = schema.OpenACLUnsafe
 	}
@@ -474,7 +494,7 @@ func rpcCreateOp(path string, data []byte, acl []*zkgatepb.ACL, mode zkgatepb.Cr
 }
 
 // rpcTTL converts a TTL in ms without overflowing time.Duration: values
-// beyond schema.MaxTTL stay beyond it, and so are rejected by the Engine.
+// beyond schema.MaxTTL stay beyond it, and so are rejected by the gateway.Engine.
 func rpcTTL(ms int64) time.Duration {
 	ms = min(max(ms, -1), schema.MaxTTL+1)
 	return time.Duration(ms) * time.Millisecond
@@ -483,7 +503,7 @@ func rpcTTL(ms int64) time.Duration {
 // rpcVersion is an optional version: absent is AnyVersion.
 func rpcVersion(v *int32) int32 {
 	if v == nil {
-		return AnyVersion
+		return gateway.AnyVersion
 	}
 	return *v
 }

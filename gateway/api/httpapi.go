@@ -1,4 +1,4 @@
-package gateway
+package api
 
 import (
 	"bytes"
@@ -159,7 +159,7 @@ func readBody(w http.ResponseWriter, r *http.Request) error {
 // bodyTooLarge is the error of a request body over a limit: 413, with
 // zk_error BadArguments (what the engine answers for data over its limit).
 func bodyTooLarge(msg string) error {
-	st, _ := StatusFromError(&schema.Error{Code: schema.CodeBadArguments, Msg: msg})
+	st, _ := schema.StatusFromError(&schema.Error{Code: schema.CodeBadArguments, Msg: msg})
 	return &runtime.HTTPStatusError{HTTPStatus: http.StatusRequestEntityTooLarge, Err: st.Err()}
 }
 
@@ -169,6 +169,13 @@ func bodyTooLarge(msg string) error {
 func isMessageTooLarge(st *status.Status) bool {
 	_, zk := keeperError(st)
 	return !zk && strings.Contains(st.Message(), "larger than max")
+}
+
+// keeperError is the ZooKeeper error a status carries, if any.
+func keeperError(st *status.Status) (*schema.Error, bool) {
+	var ze *schema.Error
+	ok := errors.As(schema.ErrorFromStatus(st.Err()), &ze)
+	return ze, ok
 }
 
 // namespaceMethods is the prefix of the Namespace service's gRPC methods,
@@ -188,7 +195,7 @@ func checkPaths(method string, req any) error {
 			mode == zkgatepb.CreateMode_CREATE_MODE_EPHEMERAL_SEQUENTIAL ||
 			mode == zkgatepb.CreateMode_CREATE_MODE_PERSISTENT_SEQUENTIAL_WITH_TTL
 		if err := schema.CheckClientPath(path, seq); err != nil {
-			st, _ := StatusFromError(err)
+			st, _ := schema.StatusFromError(err)
 			return st.Err()
 		}
 		return nil

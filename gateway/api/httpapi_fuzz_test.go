@@ -1,4 +1,4 @@
-package gateway_test
+package api_test
 
 import (
 	"context"

@@ -1,8 +1,9 @@
-package gateway
+package api
 
 import (
 	"sync"
 
+	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
@@ -13,14 +14,14 @@ import (
 // a disconnect.
 type streamWatcher struct {
 	mu       sync.Mutex
-	queue    []Event
+	queue    []gateway.Event
 	overflow bool
 	ready    chan struct{} // has one token when the queue is not empty
 }
 
 const maxQueued = 100000
 
-func (w *streamWatcher) Notify(ev Event) {
+func (w *streamWatcher) Notify(ev gateway.Event) {
 	w.mu.Lock()
 	if len(w.queue) >= maxQueued {
 		w.overflow = true
@@ -34,7 +35,7 @@ func (w *streamWatcher) Notify(ev Event) {
 	}
 }
 
-func (w *streamWatcher) take() ([]Event, bool) {
+func (w *streamWatcher) take() ([]gateway.Event, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	q := w.queue
@@ -43,16 +44,16 @@ func (w *streamWatcher) take() ([]Event, bool) {
 }
 
 // Watch streams a persistent (or persistent recursive) watch's events
-// (Engine.AddWatch) until the client goes away.
+// (gateway.Engine.AddWatch) until the client goes away.
 func (s *Server) Watch(req *zkgatepb.WatchRequest, stream zkgatepb.Namespace_WatchServer) error {
 	ctx := stream.Context()
 	e, c, err := s.begin(ctx, req.GetCtx())
 	if err != nil {
 		return s.fail(ctx, err)
 	}
-	mode := WatchMode(req.GetMode())
+	mode := gateway.WatchMode(req.GetMode())
 	w := &streamWatcher{ready: make(chan struct{}, 1)}
-	if err := e.hub.wait(ctx, req.GetCtx().GetMinZxid()); err != nil {
+	if err := e.WaitZxid(ctx, req.GetCtx().GetMinZxid()); err != nil {
 		return s.fail(ctx, err)
 	}
 	zxid, err := e.AddWatch(ctx, c, req.GetPath(), mode, w)

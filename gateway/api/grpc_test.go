@@ -1,9 +1,10 @@
-package gateway_test
+package api_test
 
 import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"go.etcd.io/etcd/server/v3/embed"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -19,6 +21,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/gateway/api"
 	"github.com/zkgate/zkgate/gateway/gatewaytest"
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
@@ -35,7 +38,7 @@ type apiRig struct {
 
 func startAPI(t testing.TB) *apiRig {
 	t.Helper()
-	srv := gateway.NewServer(nil)
+	srv := api.NewServer(nil)
 	hctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	var target, base string
@@ -44,7 +47,7 @@ func startAPI(t testing.TB) *apiRig {
 		target, base = cfg.ListenClientUrls[0].Host, cfg.AdvertiseClientUrls[0].String()
 		cfg.ServiceRegister = srv.Register
 		var h http.Handler
-		if h, herr = gateway.NewHTTPHandler(hctx, target); herr == nil {
+		if h, herr = api.NewHTTPHandler(hctx, target); herr == nil {
 			cfg.UserHandlers = map[string]http.Handler{"/zk/": h}
 		}
 	})
@@ -74,14 +77,40 @@ func wantStatus(t *testing.T, err error, code codes.Code, reason string) *schema
 		return nil
 	}
 	info := errorInfo(st)
-	if info == nil || info.Domain != gateway.ErrorDomain || info.Reason != reason {
+	if info == nil || info.Domain != schema.ErrorDomain || info.Reason != reason {
 		t.Fatalf("ErrorInfo %v, want reason %s", info, reason)
 	}
 	var ze *schema.Error
-	if !errors.As(gateway.ErrorFromStatus(err), &ze) || ze.Code.String() != reason || ze.Error() != st.Message() {
+	if !errors.As(schema.ErrorFromStatus(err), &ze) || ze.Code.String() != reason || ze.Error() != st.Message() {
 		t.Fatalf("ErrorFromStatus(%v) = %v", err, ze)
 	}
 	return ze
+}
+
+func errorInfo(st *status.Status) *errdetails.ErrorInfo {
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			return info
+		}
+	}
+	return nil
+}
+
+// A Server answers the engine's ErrClosed, wrapped or not, as it answers
+// before it has an Engine: Unavailable with ConnectionLoss, so that
+// clients retry elsewhere. An error that carries its own ZooKeeper code,
+// or a context error, keeps its status.
+func TestGRPC_Fail_EngineClosed(t *testing.T) {
+	srv := api.NewServer(nil)
+	ctx := context.Background()
+	for _, err := range []error{gateway.ErrClosed, fmt.Errorf("creating /a: %w", gateway.ErrClosed)} {
+		ze := wantStatus(t, srv.Fail(ctx, err), codes.Unavailable, "ConnectionLoss")
+		if ze.Msg != err.Error() {
+			t.Fatalf("detail %q, want %q", ze.Msg, err.Error())
+		}
+	}
+	wantStatus(t, srv.Fail(ctx, errors.Join(schema.NewError(schema.CodeNoNode, "/a"), gateway.ErrClosed)), codes.NotFound, "NoNode")
+	wantStatus(t, srv.Fail(ctx, errors.Join(context.Canceled, gateway.ErrClosed)), codes.Canceled, "")
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -495,7 +524,7 @@ func TestGRPC_NotReady(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := grpc.NewServer()
-	srv := gateway.NewServer(nil)
+	srv := api.NewServer(nil)
 	srv.NotReadyWait = 50 * time.Millisecond
 	srv.Register(g)
 	go g.Serve(l)

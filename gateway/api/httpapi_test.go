@@ -1,4 +1,4 @@
-package gateway_test
+package api_test
 
 import (
 	"encoding/base64"
@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/gateway/api"
 )
 
 // httpDo sends a request as curl would and decodes the JSON answer.
@@ -77,7 +77,7 @@ func checkStat(t *testing.T, v any) map[string]any {
 func TestHTTP_Curl(t *testing.T) {
 	t.Parallel()
 	r := startAPI(t)
-	zk := r.baseURL + gateway.HTTPPrefix
+	zk := r.baseURL + api.HTTPPrefix
 	get := func(route string, q url.Values) map[string]any {
 		t.Helper()
 		return httpOK(t, http.MethodGet, zk+route+"?"+q.Encode(), "")
@@ -153,7 +153,7 @@ func TestHTTP_Curl(t *testing.T) {
 	if code != http.StatusBadRequest || body["zk_error"] != nil {
 		t.Fatalf("unknown field: %d %v", code, body)
 	}
-	code, body = httpDo(t, http.MethodPost, zk+"create", `{"path":"/big","data":"`+strings.Repeat("A", gateway.MaxHTTPBodyBytes)+`"}`)
+	code, body = httpDo(t, http.MethodPost, zk+"create", `{"path":"/big","data":"`+strings.Repeat("A", api.MaxHTTPBodyBytes)+`"}`)
 	if code != http.StatusRequestEntityTooLarge || body["zk_error"] != "BadArguments" {
 		t.Fatalf("oversized body: %d %v", code, body)
 	}
@@ -226,7 +226,7 @@ func TestHTTP_Curl(t *testing.T) {
 func TestHTTP_NoIPIdentity(t *testing.T) {
 	t.Parallel()
 	r := startAPI(t)
-	zk := r.baseURL + gateway.HTTPPrefix
+	zk := r.baseURL + api.HTTPPrefix
 	httpOK(t, http.MethodPost, zk+"create", `{"path":"/local","acl":[{"perms":31,"scheme":"ip","id":"127.0.0.1"}]}`)
 	code, body := httpDo(t, http.MethodGet, zk+"data?path=/local", "")
 	if code != http.StatusForbidden || body["zk_error"] != "NoAuth" {

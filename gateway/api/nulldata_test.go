@@ -1,4 +1,4 @@
-package gateway_test
+package api_test
 
 import (
 	"io"
@@ -9,7 +9,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 
-	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/gateway/api"
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
@@ -129,7 +129,7 @@ func TestGRPC_ACLForms(t *testing.T) {
 func TestHTTP_NullData(t *testing.T) {
 	t.Parallel()
 	r := startAPI(t)
-	zk := r.baseURL + gateway.HTTPPrefix
+	zk := r.baseURL + api.HTTPPrefix
 	dataOf := func(path string) (any, bool) {
 		t.Helper()
 		out := httpOK(t, http.MethodGet, zk+"data?path="+path, "")
@@ -205,7 +205,7 @@ func TestHTTP_NullData(t *testing.T) {
 func TestHTTP_ACLForms(t *testing.T) {
 	t.Parallel()
 	r := startAPI(t)
-	zk := r.baseURL + gateway.HTTPPrefix
+	zk := r.baseURL + api.HTTPPrefix
 	alice := `"ctx":{"auth":[{"scheme":"digest","credentials":"YWxpY2U6cHc="}]}` // alice:pw
 	httpOK(t, http.MethodPost, zk+"create", `{"path":"/c","acl":[{"scheme":"auth","id":null,"perms":31}],`+alice+`}`)
 	acl := httpOK(t, http.MethodPost, zk+"acl", `{"path":"/c",`+alice+`}`)

@@ -1,4 +1,4 @@
-package gateway
+package schema
 
 import (
 	"context"
@@ -9,15 +9,13 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-
-	"github.com/zkgate/zkgate/schema"
 )
 
 // ErrorDomain is the domain of the google.rpc.ErrorInfo detail that
 // carries a ZooKeeper error in a gRPC status. Its reason is the code's
 // name ("NoNode") and its metadata holds "code" (the number, "-101"),
 // "path" when the error concerns a znode and "detail" when the error has
-// a detail message (schema.Error.Msg).
+// a detail message (Error.Msg).
 const ErrorDomain = "zkgate.io"
 
 // Metadata keys of the ErrorInfo detail.
@@ -26,9 +24,6 @@ const (
 	errInfoPath   = "path"
 	errInfoDetail = "detail"
 )
-
-// errNotReady is returned by a Server that has no Engine yet.
-var errNotReady = errors.New("gateway: namespace engine not started")
 
 // grpcCodes is the one table from ZooKeeper codes to gRPC codes. The
 // choices that are not obvious:
@@ -50,68 +45,68 @@ var errNotReady = errors.New("gateway: namespace engine not started")
 //
 // A code missing from the table (ZooKeeper defines no others zkgate
 // returns) maps to Unknown.
-var grpcCodes = map[schema.Code]codes.Code{
-	schema.CodeOK:                           codes.OK,
-	schema.CodeSystemError:                  codes.Internal,
-	schema.CodeRuntimeInconsistency:         codes.Internal,
-	schema.CodeDataInconsistency:            codes.DataLoss,
-	schema.CodeConnectionLoss:               codes.Unavailable,
-	schema.CodeMarshallingError:             codes.InvalidArgument,
-	schema.CodeUnimplemented:                codes.Unimplemented,
-	schema.CodeOperationTimeout:             codes.DeadlineExceeded,
-	schema.CodeBadArguments:                 codes.InvalidArgument,
-	schema.CodeUnknownSession:               codes.FailedPrecondition,
-	schema.CodeNewConfigNoQuorum:            codes.Unavailable,
-	schema.CodeReconfigInProgress:           codes.Unavailable,
-	schema.CodeAPIError:                     codes.Unknown,
-	schema.CodeNoNode:                       codes.NotFound,
-	schema.CodeNoAuth:                       codes.PermissionDenied,
-	schema.CodeBadVersion:                   codes.Aborted,
-	schema.CodeNoChildrenForEphemerals:      codes.FailedPrecondition,
-	schema.CodeNodeExists:                   codes.AlreadyExists,
-	schema.CodeNotEmpty:                     codes.FailedPrecondition,
-	schema.CodeSessionExpired:               codes.FailedPrecondition,
-	schema.CodeInvalidCallback:              codes.InvalidArgument,
-	schema.CodeInvalidACL:                   codes.InvalidArgument,
-	schema.CodeAuthFailed:                   codes.Unauthenticated,
-	schema.CodeSessionMoved:                 codes.FailedPrecondition,
-	schema.CodeNotReadOnly:                  codes.FailedPrecondition,
-	schema.CodeEphemeralOnLocalSession:      codes.FailedPrecondition,
-	schema.CodeNoWatcher:                    codes.NotFound,
-	schema.CodeRequestTimeout:               codes.DeadlineExceeded,
-	schema.CodeReconfigDisabled:             codes.Unimplemented,
-	schema.CodeSessionClosedRequireSaslAuth: codes.Unauthenticated,
-	schema.CodeQuotaExceeded:                codes.ResourceExhausted,
-	schema.CodeThrottledOp:                  codes.Unavailable,
+var grpcCodes = map[Code]codes.Code{
+	CodeOK:                           codes.OK,
+	CodeSystemError:                  codes.Internal,
+	CodeRuntimeInconsistency:         codes.Internal,
+	CodeDataInconsistency:            codes.DataLoss,
+	CodeConnectionLoss:               codes.Unavailable,
+	CodeMarshallingError:             codes.InvalidArgument,
+	CodeUnimplemented:                codes.Unimplemented,
+	CodeOperationTimeout:             codes.DeadlineExceeded,
+	CodeBadArguments:                 codes.InvalidArgument,
+	CodeUnknownSession:               codes.FailedPrecondition,
+	CodeNewConfigNoQuorum:            codes.Unavailable,
+	CodeReconfigInProgress:           codes.Unavailable,
+	CodeAPIError:                     codes.Unknown,
+	CodeNoNode:                       codes.NotFound,
+	CodeNoAuth:                       codes.PermissionDenied,
+	CodeBadVersion:                   codes.Aborted,
+	CodeNoChildrenForEphemerals:      codes.FailedPrecondition,
+	CodeNodeExists:                   codes.AlreadyExists,
+	CodeNotEmpty:                     codes.FailedPrecondition,
+	CodeSessionExpired:               codes.FailedPrecondition,
+	CodeInvalidCallback:              codes.InvalidArgument,
+	CodeInvalidACL:                   codes.InvalidArgument,
+	CodeAuthFailed:                   codes.Unauthenticated,
+	CodeSessionMoved:                 codes.FailedPrecondition,
+	CodeNotReadOnly:                  codes.FailedPrecondition,
+	CodeEphemeralOnLocalSession:      codes.FailedPrecondition,
+	CodeNoWatcher:                    codes.NotFound,
+	CodeRequestTimeout:               codes.DeadlineExceeded,
+	CodeReconfigDisabled:             codes.Unimplemented,
+	CodeSessionClosedRequireSaslAuth: codes.Unauthenticated,
+	CodeQuotaExceeded:                codes.ResourceExhausted,
+	CodeThrottledOp:                  codes.Unavailable,
 }
 
-// StatusFromError converts an error of the Engine (or of this package) to
-// the gRPC status zkgate answers with:
+// StatusFromError converts an error of a zkgate server to the gRPC status
+// zkgate answers with:
 //
-//   - a *schema.Error anywhere in err's chain: the code from grpcCodes,
-//     the schema.Error's text as message ("KeeperErrorCode = NoNode for
-//     /a"), and an ErrorInfo detail (see ErrorDomain);
+//   - a *Error anywhere in err's chain: the code from grpcCodes, the
+//     Error's text as message ("KeeperErrorCode = NoNode for /a"), and an
+//     ErrorInfo detail (see ErrorDomain); a server that cannot serve now
+//     (closed, or not started yet) says so with CodeConnectionLoss, which
+//     is Unavailable, so that clients retry, on another node if need be;
 //   - context.Canceled and context.DeadlineExceeded: Canceled and
 //     DeadlineExceeded, with no detail (the caller's own deadline, as a
 //     rule);
-//   - ErrClosed, or a Server without an Engine: Unavailable with
-//     ConnectionLoss, so that clients retry, on another node if need be;
 //   - an etcd error that says etcd is unavailable, overloaded or slow
 //     (no leader, request timed out, too many requests): that gRPC code,
 //     with SystemError;
 //   - anything else: Internal with SystemError.
 //
-// In the last three cases the error's text is the schema.Error's detail
-// (Msg). unexpected is true for the last two and for every Internal or
-// Unknown code: the caller should log the error, which is likely no
-// fault of the client's.
+// In the last two cases the error's text is the Error's detail (Msg).
+// unexpected is true for those two and for every Internal or Unknown
+// code: the caller should log the error, which is likely no fault of the
+// client's.
 //
-// A nil err gives a nil status (OK).
+// A nil err gives a nil status (OK). ErrorFromStatus is the inverse.
 func StatusFromError(err error) (st *status.Status, unexpected bool) {
 	if err == nil {
 		return nil, false
 	}
-	var ze *schema.Error
+	var ze *Error
 	switch {
 	case errors.As(err, &ze) && ze != nil:
 		code, ok := grpcCodes[ze.Code]
@@ -127,16 +122,14 @@ func StatusFromError(err error) (st *status.Status, unexpected bool) {
 		return status.New(codes.Canceled, err.Error()), false
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.New(codes.DeadlineExceeded, err.Error()), false
-	case errors.Is(err, ErrClosed), errors.Is(err, errNotReady):
-		return withInfo(codes.Unavailable, &schema.Error{Code: schema.CodeConnectionLoss, Msg: err.Error()}), false
 	}
 	switch c := etcdCode(err); c {
 	case codes.Canceled:
 		return status.New(c, err.Error()), false
 	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted:
-		return withInfo(c, &schema.Error{Code: schema.CodeSystemError, Msg: err.Error()}), true
+		return withInfo(c, &Error{Code: CodeSystemError, Msg: err.Error()}), true
 	}
-	return withInfo(codes.Internal, &schema.Error{Code: schema.CodeSystemError, Msg: err.Error()}), true
+	return withInfo(codes.Internal, &Error{Code: CodeSystemError, Msg: err.Error()}), true
 }
 
 // etcdCode is the gRPC code of an etcd client error in err's chain, or OK.
@@ -153,7 +146,7 @@ func etcdCode(err error) codes.Code {
 
 // withInfo is a status with ze's text as message and an ErrorInfo detail
 // describing ze.
-func withInfo(code codes.Code, ze *schema.Error) *status.Status {
+func withInfo(code codes.Code, ze *Error) *status.Status {
 	md := map[string]string{errInfoCode: strconv.Itoa(int(ze.Code))}
 	if ze.Path != "" {
 		md[errInfoPath] = ze.Path
@@ -169,30 +162,30 @@ func withInfo(code codes.Code, ze *schema.Error) *status.Status {
 }
 
 // keeperError is the ZooKeeper error a status carries, if any.
-func keeperError(st *status.Status) (*schema.Error, bool) {
+func keeperError(st *status.Status) (*Error, bool) {
 	for _, d := range st.Details() {
 		info, ok := d.(*errdetails.ErrorInfo)
 		if !ok || info.GetDomain() != ErrorDomain {
 			continue
 		}
 		md := info.GetMetadata()
-		code, ok := schema.Code(0), false
+		code, ok := Code(0), false
 		if n, err := strconv.ParseInt(md[errInfoCode], 10, 32); err == nil {
-			code, ok = schema.Code(n), true
+			code, ok = Code(n), true
 		} else {
-			code, ok = schema.CodeFromName(info.GetReason())
+			code, ok = CodeFromName(info.GetReason())
 		}
 		if !ok {
 			continue
 		}
-		return &schema.Error{Code: code, Path: md[errInfoPath], Msg: md[errInfoDetail]}, true
+		return &Error{Code: code, Path: md[errInfoPath], Msg: md[errInfoDetail]}, true
 	}
 	return nil, false
 }
 
 // ErrorFromStatus is the inverse of StatusFromError, for clients: when err
 // is a gRPC status carrying a zkgate ErrorInfo, it returns the
-// *schema.Error it describes (so errors.Is(err, schema.ErrNoNode) works
+// *Error it describes (so errors.Is(err, ErrNoNode) works
 // and Error() prints the server's message); otherwise it returns err
 // unchanged (nil for nil).
 func ErrorFromStatus(err error) error {
