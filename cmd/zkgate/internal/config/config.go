@@ -15,6 +15,8 @@ import (
 	"go.etcd.io/etcd/client/pkg/v3/types"
 
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/logging"
+	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/zkbridge"
 )
 
 // Config is everything `zkgate serve` needs to start. Each field is one
@@ -178,11 +180,11 @@ func Default() Config {
 		MaxRequestBytes:          DefaultMaxRequestBytes,
 		MaxTxnOps:                DefaultMaxTxnOps,
 		ZKListen:                 "127.0.0.1:2181",
-		MinSessionTimeout:        4 * time.Second,
-		MaxSessionTimeout:        40 * time.Second,
-		ContainerCheckInterval:   time.Minute,
-		MaxDataBytes:             0xfffff,
-		FourLetterWords:          []string{"ruok", "srvr", "stat", "mntr", "conf", "envi", "cons", "wchs", "wchc", "wchp", "isro", "dirs"},
+		MinSessionTimeout:        gateway.DefaultMinSessionTimeout,
+		MaxSessionTimeout:        gateway.DefaultMaxSessionTimeout,
+		ContainerCheckInterval:   gateway.DefaultReaperInterval,
+		MaxDataBytes:             gateway.DefaultMaxDataBytes,
+		FourLetterWords:          slices.Clone(zkbridge.DefaultFourLetterWords),
 		LogLevel:                 "info",
 		LogFormat:                "json",
 	}
@@ -247,27 +249,18 @@ func (c *Config) Validate() error {
 	if err := c.validateTLS(); err != nil {
 		return err
 	}
-	if c.MinSessionTimeout < time.Second {
-		return fieldErr("zk-min-session-timeout", "must be at least 1000 ms, got %v", c.MinSessionTimeout)
-	}
-	if c.MaxSessionTimeout < c.MinSessionTimeout {
-		return fieldErr("zk-max-session-timeout", "%v is below zk-min-session-timeout (%v)", c.MaxSessionTimeout, c.MinSessionTimeout)
-	}
-	if c.ContainerCheckInterval < 10*time.Millisecond {
-		return fieldErr("zk-container-check-interval", "must be at least 10 ms, got %v", c.ContainerCheckInterval)
-	}
 	for _, w := range c.FourLetterWords {
 		if w != "*" && !knownWords[w] {
 			return fieldErr("zk-4lw-whitelist", "%q is not a four-letter word (or *)", w)
 		}
 	}
-	if c.MaxDataBytes == 0 {
-		return fieldErr("zk-max-data-bytes", "must be at least 1")
-	}
 	if c.SuperDigest != "" {
 		if user, hash, ok := strings.Cut(c.SuperDigest, ":"); !ok || user == "" || hash == "" {
 			return fieldErr("zk-super-digest", "must be user:base64(sha1(user:password)), as ZooKeeper's superDigest")
 		}
+	}
+	if err := c.validateLimits(); err != nil {
+		return err
 	}
 	if !c.Embedded() {
 		if err := checkURLs("etcd-endpoints", c.EtcdEndpoints, false); err != nil {
@@ -350,16 +343,78 @@ func (c *Config) Validate() error {
 	if c.QuotaBackendBytes < 0 {
 		return fieldErr("quota-backend-bytes", "must not be negative")
 	}
+	return nil
+}
+
+// engineOption names the option behind each field of gateway.Config that
+// Engine sets, so that the engine's verdict names what to change.
+var engineOption = map[string]string{
+	"MinSessionTimeout": "zk-min-session-timeout",
+	"MaxSessionTimeout": "zk-max-session-timeout",
+	"ReaperInterval":    "zk-container-check-interval",
+	"MaxDataBytes":      "zk-max-data-bytes",
+	"MaxBatchOps":       "max-txn-ops",
+	"MaxBatchBytes":     "max-request-bytes",
+}
+
+// validateLimits checks the sizes and intervals, in both modes: first
+// what etcd and the options themselves require, then the namespace
+// engine's own limits, by the engine's own check (gateway.Config's
+// ValidateLimits), so that what passes here starts.
+func (c *Config) validateLimits() error {
 	if c.MaxRequestBytes < 1<<20+4096 {
 		return fieldErr("max-request-bytes", "must be at least %d so that 1 MiB of znode data fits, got %d", 1<<20+4096, c.MaxRequestBytes)
 	}
 	if c.MaxTxnOps < 128 {
 		return fieldErr("max-txn-ops", "must be at least 128 (etcd's default), got %d", c.MaxTxnOps)
 	}
-	if c.MaxDataBytes > c.MaxRequestBytes-64<<10 {
-		return fieldErr("zk-max-data-bytes", "must leave 64 KiB of max-request-bytes (%d) for the record, got %d", c.MaxRequestBytes, c.MaxDataBytes)
+	// Zero would mean the engine's default, not zero, to the engine.
+	if c.MaxDataBytes == 0 {
+		return fieldErr("zk-max-data-bytes", "must be at least 1")
+	}
+	if c.MinSessionTimeout == 0 {
+		return fieldErr("zk-min-session-timeout", "must be at least %v, got 0s", gateway.MinSessionTimeoutFloor)
+	}
+	if c.MaxSessionTimeout == 0 {
+		return fieldErr("zk-max-session-timeout", "0s is below the min session timeout (%v)", c.MinSessionTimeout)
+	}
+	if c.ContainerCheckInterval == 0 {
+		return fieldErr("zk-container-check-interval", "must be at least %v, got 0s", gateway.MinReaperInterval)
+	}
+	e := c.Engine()
+	if err := e.ValidateLimits(); err != nil {
+		var le *gateway.LimitError
+		if !errors.As(err, &le) {
+			return err
+		}
+		field, ok := engineOption[le.Field]
+		if !ok {
+			return err
+		}
+		reason := le.Reason
+		if le.Field == "MaxDataBytes" || le.Field == "MaxBatchBytes" {
+			reason += fmt.Sprintf(" (a batch is max-request-bytes %d less %d)", c.MaxRequestBytes, gateway.RequestRoomBytes)
+		}
+		return fieldErr(field, "%s", reason)
 	}
 	return nil
+}
+
+// Engine returns the namespace engine's settings (all but its Client and
+// Logger), the batch limits derived from MaxTxnOps and MaxRequestBytes
+// by gateway.BatchLimits.
+func (c *Config) Engine() gateway.Config {
+	ops, bytes := gateway.BatchLimits(int(c.MaxTxnOps), int(c.MaxRequestBytes))
+	return gateway.Config{
+		MinSessionTimeout: c.MinSessionTimeout,
+		MaxSessionTimeout: c.MaxSessionTimeout,
+		MaxDataBytes:      int(c.MaxDataBytes),
+		SuperDigest:       c.SuperDigest,
+		ReaperInterval:    c.ContainerCheckInterval,
+		EnforceQuota:      c.EnforceQuota,
+		MaxBatchOps:       ops,
+		MaxBatchBytes:     bytes,
+	}
 }
 
 var knownWords = map[string]bool{"conf": true, "cons": true, "crst": true, "dirs": true, "dump": true, "envi": true,

@@ -12,7 +12,12 @@
 // names the option and the reason, which the CLI prints as one line.
 // Validate also reads every certificate, key and CA file named, so that a
 // missing or mismatched file is reported by option before anything
-// starts. Secret options (etcd-password) are shown as "(set)" by
+// starts. The namespace engine's defaults and limits are not repeated
+// here: Default takes them from gateway (DefaultMinSessionTimeout, ...),
+// Engine translates the options into a gateway.Config, and Validate runs
+// the engine's own ValidateLimits on it and names the option behind the
+// field it refuses, so `serve --check-config` refuses exactly what the
+// engine would once etcd has started. Secret options (etcd-password) are shown as "(set)" by
 // Effective; give them by environment or file rather than by flag.
 //
 // Library packages (gateway, zkbridge, ...) never read flags or the

@@ -283,18 +283,10 @@ func (n *Node) startEngine() {
 
 // gatewayConfig is the namespace engine's configuration.
 func gatewayConfig(c *config.Config, client *clientv3.Client, logs *logging.Loggers) gateway.Config {
-	return gateway.Config{
-		Client:            client,
-		Logger:            logs.Main.Named("gateway"),
-		MinSessionTimeout: c.MinSessionTimeout,
-		MaxSessionTimeout: c.MaxSessionTimeout,
-		MaxDataBytes:      int(c.MaxDataBytes),
-		SuperDigest:       c.SuperDigest,
-		ReaperInterval:    c.ContainerCheckInterval,
-		EnforceQuota:      c.EnforceQuota,
-		MaxBatchOps:       int(c.MaxTxnOps) / 2,
-		MaxBatchBytes:     int(c.MaxRequestBytes) - 256<<10,
-	}
+	g := c.Engine()
+	g.Client = client
+	g.Logger = logs.Main.Named("gateway")
+	return g
 }
 
 // Ready is closed when the member serves clients and the namespace is
