@@ -381,11 +381,11 @@ if they could not all be compared.`,
 			if n := len(res.Ephemerals); n > 0 {
 				notCompared = fmt.Sprintf("; %d %s not compared (--include-ephemerals compares them)", n, plural(n, "ephemeral"))
 			}
-			if res.Unreadable > 0 {
-				return exitError{fmt.Sprintf("%d znodes could not be read (see the lines with !), %d differences in all", res.Unreadable, len(res.Differences)), 2}
-			}
-			if n := len(res.Differences); n > 0 {
-				return exitError{fmt.Sprintf("%d differences (%d znodes on both sides compared%s)", n, res.Compared, notCompared), 1}
+			switch status := res.Status(); status {
+			case 2:
+				return exitError{fmt.Sprintf("%d znodes could not be read (see the lines with !), %d differences in all", res.Unreadable, len(res.Differences)), status}
+			case 1:
+				return exitError{fmt.Sprintf("%d differences (%d znodes on both sides compared%s)", len(res.Differences), res.Compared, notCompared), status}
 			}
 			fmt.Fprintf(out, "no differences: %d znodes compared%s\n", res.Compared, notCompared)
 			return nil
