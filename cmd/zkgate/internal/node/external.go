@@ -30,6 +30,7 @@ import (
 // (gRPC and HTTP/JSON on one port, plus /health and /metrics) on the
 // listen client URLs. It keeps no state of its own.
 type external struct {
+	cfg     config.Config
 	client  *clientv3.Client
 	engine  *gateway.Engine
 	grpc    *grpc.Server
@@ -70,7 +71,7 @@ func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers
 		}
 		return nil, fmt.Errorf("etcd-endpoints: %w", err)
 	}
-	x := &external{client: client, errc: make(chan error, 1)}
+	x := &external{cfg: cfg, client: client, errc: make(chan error, 1)}
 	fail := func(err error) (*Node, error) {
 		n.closeZKListener()
 		x.close()
@@ -165,13 +166,19 @@ func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers
 	if err := n.serveZK(x.engine, nil, nil); err != nil {
 		return fail(err)
 	}
-	n.ext = x
+	n.b = x
 	n.engineDone = make(chan struct{})
 	close(n.engineDone)
 	return n, nil
 }
 
-func (x *external) faces(cfg config.Config) []zap.Field {
+func (x *external) err() <-chan error { return x.errc }
+
+// stopped is nil: the etcd cluster is not this node's to stop.
+func (x *external) stopped() <-chan struct{} { return nil }
+
+func (x *external) faces() []zap.Field {
+	cfg := x.cfg
 	return []zap.Field{
 		zap.String("zookeeper", cfg.ZKListen),
 		zap.String("zookeeper-tls", cfg.ZKSecureListen),

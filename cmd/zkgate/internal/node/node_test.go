@@ -101,7 +101,7 @@ func TestNode_ServesAndRestarts(t *testing.T) {
 
 func TestNode_PassesProductionDefaultsToEtcd(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
-	n := &Node{cfg: cfg, logs: quietLogs(t)}
+	n := &embedded{Node: &Node{cfg: cfg, logs: quietLogs(t)}}
 	e, err := n.embedConfig()
 	if err != nil {
 		t.Fatal(err)

@@ -108,7 +108,7 @@ func (n *Node) setZKEngine(eng *gateway.Engine) {
 }
 
 // zkMode is the server state srvr and mntr report for an embedded member.
-func (n *Node) zkMode() string {
+func (n *embedded) zkMode() string {
 	if len(n.etcd.Server.Cluster().Members()) == 1 {
 		return "standalone"
 	}
