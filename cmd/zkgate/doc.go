@@ -44,11 +44,14 @@ cause (client.Describe, via ctlErr).
 
 Internal packages:
 
-  - internal/config: the Config struct, its defaults and validation, and
-    the one place flags, ZKGATE_* environment variables and YAML files are
-    read (viper).
-  - internal/node: starts and stops the embedded etcd member (or the
-    external-etcd gateway), locks the data dir, knows how to stop a member
+  - internal/config: the one place flags, ZKGATE_* environment variables
+    and YAML files are read (viper), into a Config: the node's Options and
+    the process's own settings (pprof, log format).
+  - internal/node: the composition root. Takes Options (defaults,
+    validation naming the option, the engine's limits checked by the
+    engine's own ValidateLimits) and starts and stops the embedded etcd
+    member or the external-etcd gateway (two backends behind one
+    interface), locks the data dir, knows how to stop a member
     that never became ready, and starts the namespace engine, its gRPC and
     HTTP servers and the ZooKeeper protocol listeners (plaintext and TLS)
     on top; with TLS on the ports and an etcd identity of its own for the

@@ -1,7 +1,17 @@
-// Package node runs one zkgate node, configured from config.Config: the
-// namespace engine and the faces zkgate serves, over an etcd that is
-// either a member embedded in the process (etcd's embed package) or a
-// cluster the node does not run (--etcd-endpoints).
+// Package node runs one zkgate node: the namespace engine and the faces
+// zkgate serves, over an etcd that is either a member embedded in the
+// process (etcd's embed package) or a cluster the node does not run
+// (--etcd-endpoints).
+//
+// Start takes Options (options.go, options_tls.go): a documented struct
+// with DefaultOptions and Validate, each field one option of `zkgate
+// serve`, whose errors are *FieldError naming the option. The node reads
+// no flags, environment or files; the config package does (viper) and
+// embeds Options in its Config. The namespace engine's defaults and
+// limits are the engine's own: DefaultOptions takes them from gateway,
+// Engine translates the options into a gateway.Config, and Validate runs
+// gateway.Config.ValidateLimits on it, so that options that pass Validate
+// start.
 //
 // The two modes are two types behind one interface, backend (node.go):
 // embedded (embedded.go, with noquorum.go and quorum.go) runs the member

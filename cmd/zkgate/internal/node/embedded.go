@@ -14,7 +14,6 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 
-	"github.com/zkgate/zkgate/cmd/zkgate/internal/config"
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/logging"
 	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/recipes"
@@ -48,10 +47,10 @@ type embedded struct {
 
 // startEmbedded locks the data dir, serves the ZooKeeper port and starts
 // the member; the engine follows once the member is ready.
-func startEmbedded(ctx context.Context, cfg config.Config, logs *logging.Loggers) (*Node, error) {
+func startEmbedded(ctx context.Context, cfg Options, logs *logging.Loggers) (*Node, error) {
 	n := &embedded{Node: &Node{cfg: cfg, logs: logs, start: time.Now()}}
 	n.b = n
-	if err := config.CheckDataDir(cfg.DataDir); err != nil {
+	if err := CheckDataDir(cfg.DataDir); err != nil {
 		return nil, err
 	}
 	lock, err := lockDataDir(cfg.DataDir)

@@ -12,7 +12,6 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
-	"github.com/zkgate/zkgate/cmd/zkgate/internal/config"
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/logging"
 	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/zkbridge"
@@ -38,7 +37,7 @@ const (
 // in the process (embedded.go) or a cluster it does not run
 // (external.go); the two are the backend interface.
 type Node struct {
-	cfg   config.Config
+	cfg   Options
 	logs  *logging.Loggers
 	start time.Time
 
@@ -87,7 +86,7 @@ type backend interface {
 // member. It returns once the member runs; Ready reports when it serves
 // clients (that needs a quorum of the cluster). If ctx ends first, Start
 // returns ErrInterrupted.
-func Start(ctx context.Context, cfg config.Config, logs *logging.Loggers) (*Node, error) {
+func Start(ctx context.Context, cfg Options, logs *logging.Loggers) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -98,7 +97,7 @@ func Start(ctx context.Context, cfg config.Config, logs *logging.Loggers) (*Node
 }
 
 // gatewayConfig is the namespace engine's configuration.
-func gatewayConfig(c *config.Config, client *clientv3.Client, logs *logging.Loggers) gateway.Config {
+func gatewayConfig(c *Options, client *clientv3.Client, logs *logging.Loggers) gateway.Config {
 	g := c.Engine()
 	g.Client = client
 	g.Logger = logs.Main.Named("gateway")
@@ -166,7 +165,7 @@ func parseURLs(field string, in []string) ([]url.URL, error) {
 	for _, s := range in {
 		u, err := url.Parse(s)
 		if err != nil {
-			return nil, &config.FieldError{Field: field, Reason: err.Error()}
+			return nil, &FieldError{Field: field, Reason: err.Error()}
 		}
 		out = append(out, *u)
 	}

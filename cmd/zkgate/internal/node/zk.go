@@ -6,7 +6,6 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/zkgate/zkgate/cmd/zkgate/internal/config"
 	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/zkbridge"
 	"github.com/zkgate/zkgate/zkbridge/jute"
@@ -40,7 +39,7 @@ func listen(field, addr string) (net.Listener, error) {
 	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, &config.FieldError{Field: field, Reason: err.Error()}
+		return nil, &FieldError{Field: field, Reason: err.Error()}
 	}
 	return l, nil
 }
