@@ -70,6 +70,7 @@ func TestCLI_BadInput(t *testing.T) {
 		{"bad log level", []string{"serve", "--log-level", "loud"}, []string{"log-level", "loud"}},
 		{"bad number", []string{"serve", "--max-txn-ops", "many"}, []string{"max-txn-ops", "many"}},
 		{"request limit too small", []string{"serve", "--max-request-bytes", "1000"}, []string{"max-request-bytes", "1 MiB"}},
+		{"data past the request limit", []string{"serve", "--check-config", "--max-request-bytes", "2097152", "--zk-max-data-bytes", "2031616"}, []string{"zk-max-data-bytes", "max-request-bytes"}},
 		{"election too short", []string{"serve", "--heartbeat-interval", "100", "--election-timeout", "200"}, []string{"election-timeout"}},
 		{"bad zk address", []string{"serve", "--zk-listen", "2181"}, []string{"zk-listen", "host:port"}},
 		{"bad compaction", []string{"serve", "--auto-compaction-retention", "soon"}, []string{"auto-compaction-retention", "soon"}},

@@ -69,7 +69,7 @@ type Config struct {
 	ChildCacheBytes int64
 }
 
-// Defaults for Config.
+// Defaults for Config, and the limits Validate holds a Config to.
 const (
 	DefaultMinSessionTimeout = 4 * time.Second
 	DefaultMaxSessionTimeout = 40 * time.Second
@@ -78,7 +78,38 @@ const (
 	DefaultMaxBatchOps       = 4096
 	DefaultMaxBatchBytes     = 3 << 20
 	DefaultChildCacheBytes   = 64 << 20
+
+	// MinSessionTimeoutFloor is the lowest MinSessionTimeout accepted.
+	MinSessionTimeoutFloor = time.Second
+	// MinReaperInterval is the shortest ReaperInterval accepted: below
+	// it the reapers would do little but scan.
+	MinReaperInterval = 10 * time.Millisecond
+	// MinBatchOps is the smallest MaxBatchOps accepted: one ZooKeeper
+	// write costs a few etcd operations.
+	MinBatchOps = 16
+	// RecordRoomBytes is what a batch must hold beyond MaxDataBytes for
+	// the rest of one znode's record and its parent's.
+	RecordRoomBytes = 64 << 10
+	// RequestRoomBytes is what an etcd request must hold beyond a
+	// batch's bytes (keys, compares, the txn's framing); see BatchLimits.
+	RequestRoomBytes = 256 << 10
 )
+
+// BatchLimits returns the MaxBatchOps and MaxBatchBytes that fit an etcd
+// cluster whose --max-txn-ops and --max-request-bytes are maxTxnOps and
+// maxRequestBytes: half the operations (a batch's compares count too)
+// and the request size less RequestRoomBytes.
+func BatchLimits(maxTxnOps, maxRequestBytes int) (maxBatchOps, maxBatchBytes int) {
+	return maxTxnOps / 2, maxRequestBytes - RequestRoomBytes
+}
+
+// A LimitError says which Config field is out of range, and why.
+type LimitError struct {
+	Field  string // the Config field, e.g. "MaxDataBytes"
+	Reason string
+}
+
+func (e *LimitError) Error() string { return "gateway: " + e.Field + " " + e.Reason }
 
 func (c *Config) withDefaults() Config {
 	out := *c
@@ -109,20 +140,37 @@ func (c *Config) withDefaults() Config {
 	return out
 }
 
-// Validate checks c.
+// Validate checks c: that it has a Client, and ValidateLimits.
 func (c *Config) Validate() error {
-	d := c.withDefaults()
 	if c.Client == nil {
 		return errors.New("gateway: no etcd client")
 	}
-	if d.MinSessionTimeout < time.Second {
-		return fmt.Errorf("gateway: min session timeout %v is below 1s", d.MinSessionTimeout)
+	return c.ValidateLimits()
+}
+
+// ValidateLimits checks the limits and intervals of c (zero fields taking
+// their defaults) and returns the first out of range as a *LimitError.
+// It needs no Client, so that configuration can be checked before etcd
+// is reached.
+func (c *Config) ValidateLimits() error {
+	d := c.withDefaults()
+	if d.MinSessionTimeout < MinSessionTimeoutFloor {
+		return &LimitError{"MinSessionTimeout", fmt.Sprintf("must be at least %v, got %v", MinSessionTimeoutFloor, d.MinSessionTimeout)}
 	}
 	if d.MaxSessionTimeout < d.MinSessionTimeout {
-		return fmt.Errorf("gateway: max session timeout %v is below the min %v", d.MaxSessionTimeout, d.MinSessionTimeout)
+		return &LimitError{"MaxSessionTimeout", fmt.Sprintf("%v is below the min session timeout (%v)", d.MaxSessionTimeout, d.MinSessionTimeout)}
 	}
-	if d.MaxDataBytes < 0 || d.MaxBatchOps < 16 || d.MaxBatchBytes < d.MaxDataBytes+64<<10 {
-		return errors.New("gateway: batch limits must leave room for one znode of MaxDataBytes")
+	if d.ReaperInterval < MinReaperInterval {
+		return &LimitError{"ReaperInterval", fmt.Sprintf("must be at least %v, got %v", MinReaperInterval, d.ReaperInterval)}
+	}
+	if d.MaxDataBytes < 0 {
+		return &LimitError{"MaxDataBytes", fmt.Sprintf("must not be negative, got %d", d.MaxDataBytes)}
+	}
+	if d.MaxBatchOps < MinBatchOps {
+		return &LimitError{"MaxBatchOps", fmt.Sprintf("must be at least %d, got %d", MinBatchOps, d.MaxBatchOps)}
+	}
+	if d.MaxBatchBytes < d.MaxDataBytes+RecordRoomBytes {
+		return &LimitError{"MaxDataBytes", fmt.Sprintf("%d leaves less than %d bytes of a batch's %d for the record", d.MaxDataBytes, RecordRoomBytes, d.MaxBatchBytes)}
 	}
 	return nil
 }

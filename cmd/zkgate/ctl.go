@@ -2,17 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
-	"go.etcd.io/etcd/client/pkg/v3/transport"
 
 	"github.com/zkgate/zkgate/recipes/client"
 	"github.com/zkgate/zkgate/schema"
@@ -21,86 +15,8 @@ import (
 
 // ctlOptions are the flags every ctl verb shares.
 type ctlOptions struct {
-	endpoints []string
-	output    string
-	auth      []string
-	timeout   time.Duration
-	dialWait  time.Duration
-	tls       tlsFlags
-}
-
-// Defaults of --dial-timeout and --command-timeout, etcdctl's.
-const (
-	defaultDialTimeout    = 2 * time.Second
-	defaultCommandTimeout = 5 * time.Second
-)
-
-// addDialFlags adds --endpoints, --dial-timeout, --command-timeout and the
-// TLS flags: every client command that dials zkgate has them, with
-// etcdctl's names and defaults.
-func addDialFlags(f *pflag.FlagSet, endpoints *[]string, dialWait, timeout *time.Duration, t *tlsFlags) {
-	f.StringSliceVar(endpoints, "endpoints", []string{"http://127.0.0.1:2379"}, "zkgate client URLs, comma-separated: requests go to one that answers, and move to another when it fails")
-	f.DurationVar(dialWait, "dial-timeout", defaultDialTimeout, "Time to wait for an endpoint to answer")
-	f.DurationVar(timeout, "command-timeout", defaultCommandTimeout, "Time limit of one request, retries on other endpoints included")
-	t.add(f)
-}
-
-// tlsFlags are etcdctl's flags for an https endpoint.
-type tlsFlags struct {
-	cacert, cert, key string
-}
-
-func (t *tlsFlags) add(f *pflag.FlagSet) {
-	f.StringVar(&t.cacert, "cacert", "", "CA certificates (PEM) to verify an https endpoint (default: the system's)")
-	f.StringVar(&t.cert, "cert", "", "Client certificate (PEM) for an https endpoint that requires one")
-	f.StringVar(&t.key, "key", "", "Private key (PEM) of --cert")
-}
-
-// config is the TLS configuration for the https endpoints among
-// endpoints (nil if there are none).
-func (t *tlsFlags) config(endpoints []string) (*tls.Config, error) {
-	https := false
-	for _, ep := range endpoints {
-		scheme, _, err := client.ParseEndpoint(ep)
-		if err != nil {
-			return nil, fmt.Errorf("--endpoints: %w", err)
-		}
-		https = https || scheme == "https"
-	}
-	if !https {
-		if t.cacert != "" || t.cert != "" || t.key != "" {
-			return nil, errors.New("--cacert, --cert and --key need an https endpoint")
-		}
-		return nil, nil
-	}
-	if (t.cert == "") != (t.key == "") {
-		return nil, errors.New("--cert and --key go together")
-	}
-	tc, err := transport.TLSInfo{CertFile: t.cert, KeyFile: t.key, TrustedCAFile: t.cacert}.ClientConfig()
-	if err != nil {
-		return nil, fmt.Errorf("TLS: %w", err)
-	}
-	return tc, nil
-}
-
-// dialZkgate connects to endpoints (client.Dial): the first that answers
-// within dialWait, then any of them.
-func dialZkgate(ctx context.Context, endpoints []string, t *tlsFlags, dialWait time.Duration) (*client.Conn, error) {
-	if len(endpoints) == 0 {
-		return nil, errors.New("--endpoints: none given")
-	}
-	if dialWait <= 0 {
-		return nil, fmt.Errorf("--dial-timeout %s: must be positive", dialWait)
-	}
-	tc, err := t.config(endpoints)
-	if err != nil {
-		return nil, err
-	}
-	opts := []client.DialOption{client.WithDialTimeout(dialWait)}
-	if tc != nil {
-		opts = append(opts, client.WithTLS(tc))
-	}
-	return client.Dial(ctx, endpoints, opts...)
+	dialFlags
+	output string
 }
 
 func newCtlCommand() *cobra.Command {
@@ -172,9 +88,8 @@ removed when ctl exits, as with zkCli.sh when it quits.`,
   zkgate ctl -o json stat /app`,
 	}
 	f := cmd.PersistentFlags()
-	addDialFlags(f, &o.endpoints, &o.dialWait, &o.timeout, &o.tls)
+	o.add(f, "Credentials as scheme:credentials, e.g. digest:user:password (repeatable), as zkCli's addauth")
 	f.StringVarP(&o.output, "output", "o", "text", "Output format: text or json")
-	f.StringArrayVar(&o.auth, "auth", nil, "Credentials as scheme:credentials, e.g. digest:user:password (repeatable), as zkCli's addauth")
 	cmd.AddCommand(
 		ctlLs(o), ctlTree(o), ctlStat(o), ctlGet(o), ctlSet(o), ctlCreate(o),
 		ctlDelete(o), ctlDeleteAll(o), ctlWatch(o), ctlGetACL(o), ctlSetACL(o),
@@ -202,18 +117,7 @@ func (o *ctlOptions) dial(cmd *cobra.Command) (*ctlClient, error) {
 	if o.output != "text" && o.output != "json" {
 		return nil, fmt.Errorf("--output %q: must be text or json", o.output)
 	}
-	if o.timeout <= 0 {
-		return nil, fmt.Errorf("--command-timeout %s: must be positive", o.timeout)
-	}
-	rc := &zkgatepb.RequestContext{}
-	for _, a := range o.auth {
-		scheme, cred, ok := strings.Cut(a, ":")
-		if !ok {
-			return nil, fmt.Errorf("--auth %q: must be scheme:credentials", a)
-		}
-		rc.Auth = append(rc.Auth, &zkgatepb.AuthInfo{Scheme: scheme, Credentials: []byte(cred)})
-	}
-	conn, err := dialZkgate(cmd.Context(), o.endpoints, &o.tls, o.dialWait)
+	conn, rc, err := o.dialFlags.dial(cmd.Context())
 	if err != nil {
 		return nil, err
 	}

@@ -26,14 +26,16 @@ func (e exitError) Error() string { return e.msg }
 func (e exitError) ExitCode() int { return e.code }
 
 // migrateEnds are the flags naming the source ZooKeeper and the zkgate
-// destination.
+// destination. The destination is dialed as every client command dials
+// zkgate (dialFlags), its flags named and worded for --to.
 type migrateEnds struct {
-	from, to         string
-	fromAuth, toAuth []string
-	path             string
-	dialTimeout      time.Duration // the source's: its session within this
-	commandTimeout   time.Duration // each request to zkgate within this
-	tls              tlsFlags      // for an https --to
+	from, to string
+	fromAuth []string
+	path     string
+	// dest reaches --to: its dialWait (--dial-timeout) bounds the
+	// source's session too, its timeout (--command-timeout) each request
+	// to zkgate, its auth is --to-auth and its tls is for an https --to.
+	dest dialFlags
 }
 
 func (m *migrateEnds) flags(cmd *cobra.Command) {
@@ -41,13 +43,13 @@ func (m *migrateEnds) flags(cmd *cobra.Command) {
 	f.StringVar(&m.from, "from", "", "The source ZooKeeper: host:port[,host:port...][/chroot]")
 	f.StringVar(&m.to, "to", "", "The destination zkgate's client URL, such as http://127.0.0.1:2379")
 	f.StringSliceVar(&m.fromAuth, "from-auth", nil, "Auth on the source, scheme:credentials (digest:user:password); repeatable")
-	f.StringSliceVar(&m.toAuth, "to-auth", nil, "Auth on the destination, scheme:credentials; repeatable")
+	f.StringSliceVar(&m.dest.auth, "to-auth", nil, "Auth on the destination, scheme:credentials; repeatable")
 	f.StringVar(&m.path, "path", "/", "The subtree to work on")
-	f.DurationVar(&m.dialTimeout, "dial-timeout", zkdial.DefaultDialTimeout, "How long to wait for a session with the source ZooKeeper (--from), its addresses sharing it, and for a node of --to to answer")
-	f.DurationVar(&m.commandTimeout, "command-timeout", defaultCommandTimeout, "Time limit of each request to the destination (--to), retries on other endpoints included")
-	f.StringVar(&m.tls.cacert, "cacert", "", "CA certificates (PEM) to verify an https --to (default: the system's)")
-	f.StringVar(&m.tls.cert, "cert", "", "Client certificate (PEM) for an https --to that requires one")
-	f.StringVar(&m.tls.key, "key", "", "Private key (PEM) of --cert")
+	f.DurationVar(&m.dest.dialWait, "dial-timeout", zkdial.DefaultDialTimeout, "How long to wait for a session with the source ZooKeeper (--from), its addresses sharing it, and for a node of --to to answer")
+	f.DurationVar(&m.dest.timeout, "command-timeout", defaultCommandTimeout, "Time limit of each request to the destination (--to), retries on other endpoints included")
+	f.StringVar(&m.dest.tls.cacert, "cacert", "", "CA certificates (PEM) to verify an https --to (default: the system's)")
+	f.StringVar(&m.dest.tls.cert, "cert", "", "Client certificate (PEM) for an https --to that requires one")
+	f.StringVar(&m.dest.tls.key, "key", "", "Private key (PEM) of --cert")
 }
 
 // requestTimeout bounds each unary request on a connection (streams, such
@@ -68,29 +70,29 @@ func (m *migrateEnds) open(ctx context.Context) (*migrate.ZooKeeper, *migrate.Zk
 	if m.from == "" || m.to == "" {
 		return nil, nil, nil, fmt.Errorf("--from and --to are required")
 	}
-	toEndpoints := strings.Split(m.to, ",")
-	for _, ep := range toEndpoints {
+	// Any of the --to endpoints (comma-separated) that answers.
+	m.dest.endpoints = strings.Split(m.to, ",")
+	for _, ep := range m.dest.endpoints {
 		if _, _, err := client.ParseEndpoint(ep); err != nil {
 			return nil, nil, nil, fmt.Errorf("--to: %w", err)
 		}
 	}
-	if m.dialTimeout <= 0 {
-		return nil, nil, nil, fmt.Errorf("--dial-timeout %s: must be positive", m.dialTimeout)
+	if m.dest.dialWait <= 0 {
+		return nil, nil, nil, fmt.Errorf("--dial-timeout %s: must be positive", m.dest.dialWait)
 	}
-	if m.commandTimeout <= 0 {
-		return nil, nil, nil, fmt.Errorf("--command-timeout %s: must be positive", m.commandTimeout)
+	if m.dest.timeout <= 0 {
+		return nil, nil, nil, fmt.Errorf("--command-timeout %s: must be positive", m.dest.timeout)
 	}
-	src, err := migrate.DialZooKeeper(ctx, m.from, m.fromAuth, m.dialTimeout)
+	src, err := migrate.DialZooKeeper(ctx, m.from, m.fromAuth, m.dest.dialWait)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("source: %w", err)
 	}
-	// Any of the --to endpoints (comma-separated) that answers.
-	conn, err := dialZkgate(ctx, toEndpoints, &m.tls, m.dialTimeout)
+	conn, err := m.dest.connect(ctx)
 	if err != nil {
 		src.Close()
 		return nil, nil, nil, fmt.Errorf("destination: %w", err)
 	}
-	dst, err := migrate.NewZkgate(requestTimeout{conn, m.commandTimeout}, m.toAuth)
+	dst, err := migrate.NewZkgate(requestTimeout{conn, m.dest.timeout}, m.dest.auth)
 	if err != nil {
 		src.Close()
 		conn.Close()
@@ -228,12 +230,12 @@ copy failed.`,
 // goes through, and of those under /zookeeper, which it skips, if the
 // source can tell (getAllChildrenNumber).
 func (m *migrateEnds) count(ctx context.Context) (total, system int64, ok bool) {
-	total, err := migrate.CountZnodes(ctx, m.from, m.fromAuth, m.path, m.dialTimeout)
+	total, err := migrate.CountZnodes(ctx, m.from, m.fromAuth, m.path, m.dest.dialWait)
 	if err != nil {
 		return 0, 0, false
 	}
 	if m.path == "/" || m.path == "/zookeeper" {
-		if n, err := migrate.CountZnodes(ctx, m.from, m.fromAuth, "/zookeeper", m.dialTimeout); err == nil {
+		if n, err := migrate.CountZnodes(ctx, m.from, m.fromAuth, "/zookeeper", m.dest.dialWait); err == nil {
 			system = n
 		}
 	}
@@ -381,11 +383,11 @@ if they could not all be compared.`,
 			if n := len(res.Ephemerals); n > 0 {
 				notCompared = fmt.Sprintf("; %d %s not compared (--include-ephemerals compares them)", n, plural(n, "ephemeral"))
 			}
-			if res.Unreadable > 0 {
-				return exitError{fmt.Sprintf("%d znodes could not be read (see the lines with !), %d differences in all", res.Unreadable, len(res.Differences)), 2}
-			}
-			if n := len(res.Differences); n > 0 {
-				return exitError{fmt.Sprintf("%d differences (%d znodes on both sides compared%s)", n, res.Compared, notCompared), 1}
+			switch status := res.Status(); status {
+			case 2:
+				return exitError{fmt.Sprintf("%d znodes could not be read (see the lines with !), %d differences in all", res.Unreadable, len(res.Differences)), status}
+			case 1:
+				return exitError{fmt.Sprintf("%d differences (%d znodes on both sides compared%s)", len(res.Differences), res.Compared, notCompared), status}
 			}
 			fmt.Fprintf(out, "no differences: %d znodes compared%s\n", res.Compared, notCompared)
 			return nil

@@ -25,33 +25,28 @@ import (
 
 // recipeOptions are the flags of lock and elect.
 type recipeOptions struct {
-	endpoints      []string
-	auth           []string
+	dialFlags
 	sessionTimeout time.Duration
-	dialWait       time.Duration
-	commandTimeout time.Duration
 	curator        bool
-	tls            tlsFlags
 	// states, when set, gets a line on each session state change.
 	states io.Writer
 }
 
 func (o *recipeOptions) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	addDialFlags(f, &o.endpoints, &o.dialWait, &o.commandTimeout, &o.tls)
-	f.StringArrayVar(&o.auth, "auth", nil, "Credentials as scheme:credentials, e.g. digest:user:password (repeatable)")
+	o.add(f, "Credentials as scheme:credentials, e.g. digest:user:password (repeatable)")
 	f.DurationVar(&o.sessionTimeout, "session-timeout", 10*time.Second, "Session timeout: if this process dies, what it holds is freed this long after; if no keepalive succeeds for this long, the session is lost")
 	f.BoolVar(&o.curator, "curator", false, "Use Curator's node names and ordering (InterProcessMutex, LeaderLatch) instead of kazoo's")
 }
 
 // sessionConn connects and opens a session kept alive until close.
 func (o *recipeOptions) sessionConn(cmd *cobra.Command) (*client.Session, *client.Conn, func(), error) {
-	c, err := (&ctlOptions{endpoints: o.endpoints, output: "text", auth: o.auth, tls: o.tls, dialWait: o.dialWait, timeout: o.commandTimeout}).dial(cmd)
+	conn, rc, err := o.dial(cmd.Context())
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	opts := []client.Option{client.WithTimeout(o.sessionTimeout)}
-	for _, a := range c.rc.Auth {
+	for _, a := range rc.Auth {
 		opts = append(opts, client.WithAuth(a.GetScheme(), string(a.GetCredentials())))
 	}
 	if w := o.states; w != nil {
@@ -61,14 +56,14 @@ func (o *recipeOptions) sessionConn(cmd *cobra.Command) (*client.Session, *clien
 			}
 		}))
 	}
-	ctx, cancel := context.WithTimeout(cmd.Context(), o.commandTimeout)
+	ctx, cancel := context.WithTimeout(cmd.Context(), o.timeout)
 	defer cancel()
-	s, err := client.NewSession(ctx, c.conn, opts...)
+	s, err := client.NewSession(ctx, conn, opts...)
 	if err != nil {
-		c.Close()
+		conn.Close()
 		return nil, nil, nil, err
 	}
-	return s, c.conn, func() { s.Close(); c.Close() }, nil
+	return s, conn, func() { s.Close(); conn.Close() }, nil
 }
 
 // nodeFailed reports whether err is the failure of the node a blocking
@@ -215,7 +210,7 @@ keepalive it warns that the session is suspended.`,
 				// The node the wait went through failed; the session
 				// lives on through another: wait again there, without
 				// the contender the broken call may have left.
-				if err = removeOwnContenders(ctx, s, conn, path, o.commandTimeout); err == nil {
+				if err = removeOwnContenders(ctx, s, conn, path, o.timeout); err == nil {
 					err = m.Lock(ctx)
 				}
 			}
@@ -229,7 +224,7 @@ keepalive it warns that the session is suspended.`,
 				return err
 			}
 			release := func() error {
-				rctx, cancel := context.WithTimeout(context.Background(), o.commandTimeout)
+				rctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 				defer cancel()
 				return m.Unlock(rctx)
 			}
@@ -353,12 +348,12 @@ candidate.`,
 			e := client.NewElection(s, path, o.recipeOpts()...)
 			out := cmd.OutOrStdout()
 			if listen {
-				return observe(ctx, e, s, path, out, o.commandTimeout)
+				return observe(ctx, e, s, path, out, o.timeout)
 			}
 			err = e.Campaign(ctx, []byte(args[1]))
 			for err != nil && ctx.Err() == nil && s.Err() == nil && retryWait(err) {
 				// As lock: campaign again through another node.
-				if err = removeOwnContenders(ctx, s, conn, path, o.commandTimeout); err == nil {
+				if err = removeOwnContenders(ctx, s, conn, path, o.timeout); err == nil {
 					err = e.Campaign(ctx, []byte(args[1]))
 				}
 			}
@@ -377,7 +372,7 @@ candidate.`,
 			case <-s.Done():
 				return fmt.Errorf("leadership of %s lost: %w", path, s.Err())
 			}
-			rctx, cancel := context.WithTimeout(context.Background(), o.commandTimeout)
+			rctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 			defer cancel()
 			return e.Resign(rctx)
 		},

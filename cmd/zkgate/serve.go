@@ -105,7 +105,7 @@ func runServe(cmd *cobra.Command, opts serveOptions) error {
 	}
 
 	node.Version = zkgateVersion()
-	n, err := node.Start(ctx, cfg, logs)
+	n, err := node.Start(ctx, cfg.Options, logs)
 	if errors.Is(err, node.ErrInterrupted) {
 		lg.Warn("interrupted before the etcd member started")
 		return nil

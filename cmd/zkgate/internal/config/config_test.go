@@ -159,6 +159,58 @@ func TestValidate_FieldErrors(t *testing.T) {
 	}
 }
 
+// TestValidate_EngineLimits checks that Validate refuses, naming the
+// option, what the namespace engine would refuse once etcd has started,
+// in both modes, and passes what it accepts.
+func TestValidate_EngineLimits(t *testing.T) {
+	external := func(c *Config) { c.EtcdEndpoints = []string{"http://127.0.0.1:2379"} }
+	cases := []struct {
+		name  string
+		edit  func(*Config)
+		field string // "" if valid
+	}{
+		{"data just fits 4 MiB requests", func(c *Config) { c.MaxDataBytes = 4<<20 - 256<<10 - 64<<10 }, ""},
+		{"data past 4 MiB requests", func(c *Config) { c.MaxDataBytes = 4<<20 - 256<<10 - 64<<10 + 1 }, "zk-max-data-bytes"},
+		// The case that passed --check-config and then failed after etcd
+		// had started.
+		{"2MiB-64KiB data in 2MiB requests", func(c *Config) { c.MaxRequestBytes = 2 << 20; c.MaxDataBytes = 2<<20 - 64<<10 }, "zk-max-data-bytes"},
+		{"2MiB-64KiB data in 2MiB requests, external", func(c *Config) {
+			external(c)
+			c.MaxRequestBytes = 2 << 20
+			c.MaxDataBytes = 2<<20 - 64<<10
+		}, "zk-max-data-bytes"},
+		{"request limit too small, external", func(c *Config) { external(c); c.MaxRequestBytes = 1000 }, "max-request-bytes"},
+		{"min session timeout", func(c *Config) { c.MinSessionTimeout = 999 * time.Millisecond }, "zk-min-session-timeout"},
+		{"min session timeout zero", func(c *Config) { c.MinSessionTimeout = 0 }, "zk-min-session-timeout"},
+		{"max below min", func(c *Config) { c.MaxSessionTimeout = 3 * time.Second }, "zk-max-session-timeout"},
+		{"max session timeout zero", func(c *Config) { c.MaxSessionTimeout = 0 }, "zk-max-session-timeout"},
+		{"max below min, external", func(c *Config) { external(c); c.MaxSessionTimeout = 3 * time.Second }, "zk-max-session-timeout"},
+		{"container check interval", func(c *Config) { c.ContainerCheckInterval = 9 * time.Millisecond }, "zk-container-check-interval"},
+		{"container check interval zero", func(c *Config) { c.ContainerCheckInterval = 0 }, "zk-container-check-interval"},
+		{"data zero", func(c *Config) { c.MaxDataBytes = 0 }, "zk-max-data-bytes"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Default()
+			tc.edit(&c)
+			err := c.Validate()
+			// What the engine itself says of the same settings.
+			e := c.Engine()
+			engineErr := e.ValidateLimits()
+			if tc.field == "" {
+				if err != nil || engineErr != nil {
+					t.Fatalf("Validate() = %v, engine = %v, want both nil", err, engineErr)
+				}
+				return
+			}
+			var fe *FieldError
+			if !errors.As(err, &fe) || fe.Field != tc.field {
+				t.Fatalf("Validate() = %v, want a FieldError on %s", err, tc.field)
+			}
+		})
+	}
+}
+
 func TestValidate_GoodVariants(t *testing.T) {
 	for name, edit := range map[string]func(*Config){
 		"revision compaction": func(c *Config) { c.AutoCompactionMode = "revision"; c.AutoCompactionRetention = "10000" },

@@ -44,6 +44,18 @@ type DiffResult struct {
 	Ephemerals []Difference
 }
 
+// Status is zkgate diff's exit status for r: 0 if the trees are the same,
+// 1 if they differ, 2 if an ACL kept some znode from being compared.
+func (r DiffResult) Status() int {
+	switch {
+	case r.Unreadable > 0:
+		return 2
+	case len(r.Differences) > 0:
+		return 1
+	}
+	return 0
+}
+
 // Diff compares the trees under root (breadth-first, children in sorted
 // order, workers znodes of a level side by side) and calls report for
 // each difference, in that order; a subtree present on one side only is

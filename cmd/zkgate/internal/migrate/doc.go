@@ -45,6 +45,21 @@
 // an unbounded queue, so its receive loop never waits. ACL changes fire
 // no watch in ZooKeeper; a final copy or diff catches them.
 //
+// DiffResult.Status is zkgate diff's exit status: 0 for the same trees,
+// 1 if they differ, 2 if an ACL kept a znode from being compared.
+//
+// Caveat: a ZooKeeper 3.8 server, and zkgate which matches it, shows
+// ephemeralOwner 0 to clients for containers and TTL nodes (see
+// gateway/testdata/zookeeper-3.8-behaviour.md), so read through either
+// they are persistent znodes to Diff and Copy, and are copied as such;
+// the container and TTL encodings are decoded for a source that shows
+// them.
+//
+// The tests (migrate_test.go) run Copy, Diff and Follow against real
+// zkgate servers in the test process (gateway/gatewaytest): the source
+// read through its ZooKeeper port, as an ensemble would be, the
+// destination through its namespace gRPC API.
+//
 // Copy works one tree level at a time, its znodes side by side (--parallel),
 // so a parent is always in before its children.
 //

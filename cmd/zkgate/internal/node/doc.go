@@ -1,8 +1,30 @@
-// Package node runs one zkgate node: an embedded etcd member (etcd's embed
-// package) configured from config.Config, with the faces zkgate serves on
-// it.
+// Package node runs one zkgate node: the namespace engine and the faces
+// zkgate serves, over an etcd that is either a member embedded in the
+// process (etcd's embed package) or a cluster the node does not run
+// (--etcd-endpoints).
 //
-// Start validates the configuration, checks that the data dir can be
+// Start takes Options (options.go, options_tls.go): a documented struct
+// with DefaultOptions and Validate, each field one option of `zkgate
+// serve`, whose errors are *FieldError naming the option. The node reads
+// no flags, environment or files; the config package does (viper) and
+// embeds Options in its Config. The namespace engine's defaults and
+// limits are the engine's own: DefaultOptions takes them from gateway,
+// Engine translates the options into a gateway.Config, and Validate runs
+// gateway.Config.ValidateLimits on it, so that options that pass Validate
+// start.
+//
+// The two modes are two types behind one interface, backend (node.go):
+// embedded (embedded.go, with noquorum.go and quorum.go) runs the member
+// and registers the namespace's gRPC service on etcd's servers; external
+// (external.go) dials the cluster and serves the namespace API on the
+// listen client URLs itself. Node holds what both share (configuration,
+// loggers, the ZooKeeper face in zk.go, Ready) and hands Err, Stopped,
+// Faces and Close to its backend. embedded extends its Node (it embeds
+// *Node), so its methods use the configuration and the ZooKeeper face
+// directly.
+//
+// Start validates the configuration and starts one of the two. For an
+// embedded member it checks that the data dir can be
 // written, takes an exclusive flock on <data-dir>/zkgate.lock (failing at
 // once if another zkgate holds it, or if another process has the member
 // database open, where etcd itself would wait forever for bbolt's lock),
@@ -83,5 +105,6 @@
 // Username and Password.
 //
 // Concurrency: Start and Close may be called from any goroutine; Close is
-// idempotent. The node's gRPC server list is guarded by mu.
+// idempotent. Node.mu guards the ZooKeeper server and, for an embedded
+// member, its gRPC server list and its engine.
 package node

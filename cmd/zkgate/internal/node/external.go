@@ -18,7 +18,6 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 
-	"github.com/zkgate/zkgate/cmd/zkgate/internal/config"
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/logging"
 	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/gateway/api"
@@ -31,6 +30,7 @@ import (
 // (gRPC and HTTP/JSON on one port, plus /health and /metrics) on the
 // listen client URLs. It keeps no state of its own.
 type external struct {
+	cfg     Options
 	client  *clientv3.Client
 	engine  *gateway.Engine
 	grpc    *grpc.Server
@@ -40,7 +40,7 @@ type external struct {
 }
 
 // startExternal connects to cfg.EtcdEndpoints and serves the namespace.
-func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers) (*Node, error) {
+func startExternal(ctx context.Context, cfg Options, logs *logging.Loggers) (*Node, error) {
 	n := &Node{cfg: cfg, logs: logs, start: time.Now()}
 	if err := n.listenZK(); err != nil {
 		return nil, err
@@ -59,7 +59,7 @@ func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers
 		tc, err := info.ClientConfig()
 		if err != nil {
 			n.closeZKListener()
-			return nil, &config.FieldError{Field: "etcd-cert-file", Reason: err.Error()}
+			return nil, &FieldError{Field: "etcd-cert-file", Reason: err.Error()}
 		}
 		ccfg.TLS = tc
 	}
@@ -67,11 +67,11 @@ func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers
 	if err != nil {
 		n.closeZKListener()
 		if errors.Is(err, rpctypes.ErrAuthFailed) {
-			return nil, &config.FieldError{Field: "etcd-user", Reason: fmt.Sprintf("etcd refused %q: %v", cfg.EtcdUser, err)}
+			return nil, &FieldError{Field: "etcd-user", Reason: fmt.Sprintf("etcd refused %q: %v", cfg.EtcdUser, err)}
 		}
 		return nil, fmt.Errorf("etcd-endpoints: %w", err)
 	}
-	x := &external{client: client, errc: make(chan error, 1)}
+	x := &external{cfg: cfg, client: client, errc: make(chan error, 1)}
 	fail := func(err error) (*Node, error) {
 		n.closeZKListener()
 		x.close()
@@ -86,9 +86,9 @@ func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers
 			return fail(ErrInterrupted)
 		}
 		if errors.Is(err, rpctypes.ErrAuthFailed) || errors.Is(err, rpctypes.ErrUserEmpty) || errors.Is(err, rpctypes.ErrPermissionDenied) {
-			return fail(&config.FieldError{Field: "etcd-user", Reason: fmt.Sprintf("etcd refused %q: %v", cfg.EtcdUser, err)})
+			return fail(&FieldError{Field: "etcd-user", Reason: fmt.Sprintf("etcd refused %q: %v", cfg.EtcdUser, err)})
 		}
-		return fail(&config.FieldError{Field: "etcd-endpoints", Reason: fmt.Sprintf("%s: etcd does not answer: %v", strings.Join(cfg.EtcdEndpoints, ","), err)})
+		return fail(&FieldError{Field: "etcd-endpoints", Reason: fmt.Sprintf("%s: etcd does not answer: %v", strings.Join(cfg.EtcdEndpoints, ","), err)})
 	}
 	if x.engine, err = gateway.New(cctx, gatewayConfig(&cfg, client, logs)); err != nil {
 		return fail(fmt.Errorf("starting the namespace: %w", err))
@@ -114,7 +114,7 @@ func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers
 		u, _ := url.Parse(s)
 		l, err := net.Listen("tcp", u.Host)
 		if err != nil {
-			return fail(&config.FieldError{Field: "listen-client-urls", Reason: err.Error()})
+			return fail(&FieldError{Field: "listen-client-urls", Reason: err.Error()})
 		}
 		tlsInfo := clientTLSInfo(&cfg, logs.Etcd)
 		dopts, err := selfDialOptions(*u, tlsInfo)
@@ -147,7 +147,7 @@ func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers
 			protocols.SetHTTP2(true)
 			if srv.TLSConfig, err = tlsInfo.ServerConfig(); err != nil {
 				l.Close()
-				return fail(&config.FieldError{Field: "cert-file", Reason: err.Error()})
+				return fail(&FieldError{Field: "cert-file", Reason: err.Error()})
 			}
 			srv.TLSConfig.NextProtos = []string{"h2", "http/1.1"}
 			l = tls.NewListener(l, srv.TLSConfig)
@@ -166,13 +166,19 @@ func startExternal(ctx context.Context, cfg config.Config, logs *logging.Loggers
 	if err := n.serveZK(x.engine, nil, nil); err != nil {
 		return fail(err)
 	}
-	n.ext = x
+	n.b = x
 	n.engineDone = make(chan struct{})
 	close(n.engineDone)
 	return n, nil
 }
 
-func (x *external) faces(cfg config.Config) []zap.Field {
+func (x *external) err() <-chan error { return x.errc }
+
+// stopped is nil: the etcd cluster is not this node's to stop.
+func (x *external) stopped() <-chan struct{} { return nil }
+
+func (x *external) faces() []zap.Field {
+	cfg := x.cfg
 	return []zap.Field{
 		zap.String("zookeeper", cfg.ZKListen),
 		zap.String("zookeeper-tls", cfg.ZKSecureListen),

@@ -9,8 +9,6 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/zkgate/zkgate/cmd/zkgate/internal/config"
 )
 
 // lockFileName is the file in the data dir that a running zkgate holds an
@@ -30,7 +28,7 @@ func lockDataDir(dir string) (*dataDirLock, error) {
 	path := filepath.Join(dir, lockFileName)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, &config.FieldError{Field: "data-dir", Reason: fmt.Sprintf("%q: opening lock file: %v", dir, errors.Unwrap(err))}
+		return nil, &FieldError{Field: "data-dir", Reason: fmt.Sprintf("%q: opening lock file: %v", dir, errors.Unwrap(err))}
 	}
 	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
 		holder := ""
@@ -40,7 +38,7 @@ func lockDataDir(dir string) (*dataDirLock, error) {
 			}
 		}
 		f.Close()
-		return nil, &config.FieldError{Field: "data-dir", Reason: fmt.Sprintf("%q is in use by another zkgate process%s", dir, holder)}
+		return nil, &FieldError{Field: "data-dir", Reason: fmt.Sprintf("%q is in use by another zkgate process%s", dir, holder)}
 	}
 	if err := busyDatabase(dir); err != nil {
 		unix.Flock(int(f.Fd()), unix.LOCK_UN)
@@ -64,7 +62,7 @@ func busyDatabase(dir string) error {
 	}
 	defer f.Close()
 	if err := unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB); err != nil {
-		return &config.FieldError{Field: "data-dir", Reason: fmt.Sprintf("%q: member database is in use by another process", dir)}
+		return &FieldError{Field: "data-dir", Reason: fmt.Sprintf("%q: member database is in use by another process", dir)}
 	}
 	return unix.Flock(int(f.Fd()), unix.LOCK_UN)
 }

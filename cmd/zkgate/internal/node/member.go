@@ -18,8 +18,6 @@ import (
 	"go.etcd.io/etcd/server/v3/storage/wal/walpb"
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
-
-	"github.com/zkgate/zkgate/cmd/zkgate/internal/config"
 )
 
 // dataDirMember is the member a data dir belongs to, as etcd wrote it.
@@ -38,7 +36,7 @@ type dataDirMember struct {
 // A data dir without a WAL (a new member) passes. The WAL's metadata
 // record gives the member id; the database's members bucket gives its
 // name, or else the configured initial cluster does.
-func checkDataDirMember(c *config.Config) error {
+func checkDataDirMember(c *Options) error {
 	m, err := readDataDirMember(c.DataDir)
 	if err != nil || m == nil {
 		return err
@@ -54,7 +52,7 @@ func checkDataDirMember(c *config.Config) error {
 	if id, ok := want.ids[c.Name]; ok && id != m.id {
 		configured += " (id " + id.String() + ")"
 	}
-	return &config.FieldError{Field: "data-dir", Reason: fmt.Sprintf(
+	return &FieldError{Field: "data-dir", Reason: fmt.Sprintf(
 		"%q holds the data of member %s (id %s), but this node is configured as %s (--name); use that member's configuration or a data dir of its own",
 		c.DataDir, m.name, m.id, configured)}
 }
@@ -70,7 +68,7 @@ func readDataDirMember(dir string) (*dataDirMember, error) {
 	sort.Strings(files)
 	id, err := walNodeID(files[len(files)-1])
 	if err != nil {
-		return nil, &config.FieldError{Field: "data-dir", Reason: fmt.Sprintf("%q: reading the member id from %s: %v", dir, filepath.Base(files[len(files)-1]), err)}
+		return nil, &FieldError{Field: "data-dir", Reason: fmt.Sprintf("%q: reading the member id from %s: %v", dir, filepath.Base(files[len(files)-1]), err)}
 	}
 	m := &dataDirMember{id: id}
 	m.name = memberName(filepath.Join(dir, "member", "snap", "db"), id)
@@ -135,7 +133,7 @@ func memberName(path string, id types.ID) string {
 // (the peer URLs and the cluster token) for a new cluster.
 type configuredIDs struct{ ids map[string]types.ID }
 
-func configuredMember(c *config.Config) configuredIDs {
+func configuredMember(c *Options) configuredIDs {
 	out := configuredIDs{ids: map[string]types.ID{}}
 	urls, err := types.NewURLsMap(c.InitialClusterOrSelf())
 	if err != nil {

@@ -14,7 +14,6 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
-	"github.com/zkgate/zkgate/cmd/zkgate/internal/config"
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/logging"
 )
 
@@ -29,8 +28,8 @@ func freePort(t testing.TB) int {
 }
 
 // testConfig is a single-member node on fresh loopback ports.
-func testConfig(t testing.TB, dir string) config.Config {
-	c := config.Default()
+func testConfig(t testing.TB, dir string) Options {
+	c := DefaultOptions()
 	cu := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
 	pu := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
 	c.Name = "test"
@@ -101,7 +100,7 @@ func TestNode_ServesAndRestarts(t *testing.T) {
 
 func TestNode_PassesProductionDefaultsToEtcd(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
-	n := &Node{cfg: cfg, logs: quietLogs(t)}
+	n := &embedded{Node: &Node{cfg: cfg, logs: quietLogs(t)}}
 	e, err := n.embedConfig()
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +108,7 @@ func TestNode_PassesProductionDefaultsToEtcd(t *testing.T) {
 	if e.AutoCompactionMode != "periodic" || e.AutoCompactionRetention != "5m" {
 		t.Errorf("compaction %s/%s", e.AutoCompactionMode, e.AutoCompactionRetention)
 	}
-	if e.MaxRequestBytes != config.DefaultMaxRequestBytes || e.MaxTxnOps != config.DefaultMaxTxnOps || e.QuotaBackendBytes != config.DefaultQuotaBackendBytes {
+	if e.MaxRequestBytes != DefaultMaxRequestBytes || e.MaxTxnOps != DefaultMaxTxnOps || e.QuotaBackendBytes != DefaultQuotaBackendBytes {
 		t.Errorf("limits %d %d %d", e.MaxRequestBytes, e.MaxTxnOps, e.QuotaBackendBytes)
 	}
 	if e.InitialCluster != "test="+cfg.InitialAdvertisePeerURLs[0] || e.ClusterState != "new" {
@@ -128,7 +127,7 @@ func TestNode_DataDirInUse(t *testing.T) {
 	}
 	defer n.Close()
 	_, err = Start(context.Background(), testConfig(t, dir), quietLogs(t))
-	var fe *config.FieldError
+	var fe *FieldError
 	if !errors.As(err, &fe) || fe.Field != "data-dir" || !strings.Contains(fe.Reason, "in use by another zkgate process") {
 		t.Fatalf("second Start on the same dir = %v", err)
 	}
@@ -210,11 +209,11 @@ func TestNode_StartInterrupted(t *testing.T) {
 // TestNode_ExternalEtcdUnreachable: an external etcd that does not answer
 // is a clear error naming the option.
 func TestNode_ExternalEtcdUnreachable(t *testing.T) {
-	cfg := config.Default()
+	cfg := DefaultOptions()
 	cfg.ZKListen = ""
 	cfg.EtcdEndpoints = []string{"http://127.0.0.1:1"}
 	_, err := Start(context.Background(), cfg, quietLogs(t))
-	var fe *config.FieldError
+	var fe *FieldError
 	if !errors.As(err, &fe) || fe.Field != "etcd-endpoints" {
 		t.Fatalf("Start = %v", err)
 	}

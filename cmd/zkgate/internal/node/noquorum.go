@@ -61,7 +61,7 @@ const (
 // and the connections it served are closed so that their clients
 // reconnect to etcd.
 type notReadyServer struct {
-	n      *Node
+	n      *embedded
 	srv    *http.Server
 	grpc   *grpc.Server
 	ready  <-chan struct{}
@@ -74,7 +74,7 @@ type notReadyServer struct {
 
 // serveNotReady starts answering on the client listeners until the member
 // is ready or stop is called.
-func (n *Node) serveNotReady() (*notReadyServer, error) {
+func (n *embedded) serveNotReady() (*notReadyServer, error) {
 	s := &notReadyServer{n: n, ready: n.etcd.Server.ReadyNotify(), conns: map[net.Conn]struct{}{}}
 	s.grpc = grpc.NewServer(grpc.UnknownServiceHandler(func(any, grpc.ServerStream) error {
 		return status.Error(codes.Unavailable, NoQuorum)
@@ -246,7 +246,7 @@ func (s *notReadyServer) health(w http.ResponseWriter, r *http.Request) {
 
 // writeUnhealthy answers /health with 503: etcd's "RAFT NO LEADER" while
 // the member knows no leader, or else reason.
-func (n *Node) writeUnhealthy(w http.ResponseWriter, reason string) {
+func (n *embedded) writeUnhealthy(w http.ResponseWriter, reason string) {
 	if n.etcd.Server.Leader() == 0 {
 		reason = healthNoLeader
 	}
@@ -283,7 +283,7 @@ func writeHealth(w http.ResponseWriter, reason string) {
 // linearizable read until etcd's request timeout (7 s by default).
 // etcd's check itself is given healthTimeout. ?serializable=true asks
 // about the local member only and goes to etcd.
-func (n *Node) healthHandler() http.Handler {
+func (n *embedded) healthHandler() http.Handler {
 	var once sync.Once
 	var etcdHealth *http.ServeMux
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -353,7 +353,7 @@ func (q *connQueue) Addr() net.Addr { return q.addr }
 // server without a quorum refuses its clients. Without them a write would
 // wait for etcd's request timeout and a read would answer from a member
 // cut off from the cluster. etcd's own API is left as etcd serves it.
-func (n *Node) noQuorumInterceptors() []grpc.ServerOption {
+func (n *embedded) noQuorumInterceptors() []grpc.ServerOption {
 	refuse := func(method string) error {
 		if !strings.HasPrefix(method, "/zkgate.") {
 			return nil

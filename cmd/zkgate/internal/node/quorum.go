@@ -21,7 +21,7 @@ type leadership struct {
 }
 
 // trackLeadership follows the member's leader changes until it stops.
-func (n *Node) trackLeadership() {
+func (n *embedded) trackLeadership() {
 	s := n.etcd.Server
 	for {
 		// The channel first: a change after it is taken closes it.
@@ -47,7 +47,7 @@ func (n *Node) trackLeadership() {
 // as the expvar "raft.status" (it has no other exported accessor). ok is
 // false if it is not this member's (another etcd server started later in
 // the same process publishes its own).
-func (n *Node) raftStatus() (st raft.Status, ok bool) {
+func (n *embedded) raftStatus() (st raft.Status, ok bool) {
 	v := expvar.Get("raft.status")
 	if v == nil {
 		return st, false
@@ -62,7 +62,7 @@ func (n *Node) raftStatus() (st raft.Status, ok bool) {
 
 // zkQuorum reports the member's Raft group to the ZooKeeper face (mntr's
 // leader keys, conf's membership); ok is false for a member alone.
-func (n *Node) zkQuorum() (q zkbridge.QuorumStatus, ok bool) {
+func (n *embedded) zkQuorum() (q zkbridge.QuorumStatus, ok bool) {
 	if n.etcd == nil {
 		return q, false
 	}

@@ -9,13 +9,11 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
-
-	"github.com/zkgate/zkgate/cmd/zkgate/internal/config"
 )
 
 // clientTLSInfo is the certificate setting of the client port, shared by
 // the https client URLs (served by etcd) and the ZooKeeper TLS port.
-func clientTLSInfo(c *config.Config, lg *zap.Logger) transport.TLSInfo {
+func clientTLSInfo(c *Options, lg *zap.Logger) transport.TLSInfo {
 	return transport.TLSInfo{
 		CertFile:       c.CertFile,
 		KeyFile:        c.KeyFile,
@@ -30,10 +28,10 @@ func clientTLSInfo(c *config.Config, lg *zap.Logger) transport.TLSInfo {
 // at each handshake, so a renewed file is picked up; a trusted CA makes a
 // client certificate required, as on the client URLs), without the
 // HTTP/2 protocol negotiation, which ZooKeeper clients do not speak.
-func zkTLSConfig(c *config.Config, lg *zap.Logger) (*tls.Config, error) {
+func zkTLSConfig(c *Options, lg *zap.Logger) (*tls.Config, error) {
 	tc, err := clientTLSInfo(c, lg).ServerConfig()
 	if err != nil {
-		return nil, &config.FieldError{Field: "cert-file", Reason: err.Error()}
+		return nil, &FieldError{Field: "cert-file", Reason: err.Error()}
 	}
 	tc.NextProtos = nil
 	return tc, nil
@@ -51,7 +49,7 @@ func selfDialOptions(u url.URL, info transport.TLSInfo) ([]grpc.DialOption, erro
 	}
 	tc, err := info.ServerConfig()
 	if err != nil {
-		return nil, &config.FieldError{Field: "cert-file", Reason: err.Error()}
+		return nil, &FieldError{Field: "cert-file", Reason: err.Error()}
 	}
 	dtls := tc.Clone()
 	dtls.InsecureSkipVerify = true

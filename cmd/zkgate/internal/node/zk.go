@@ -6,7 +6,6 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/zkgate/zkgate/cmd/zkgate/internal/config"
 	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/zkbridge"
 	"github.com/zkgate/zkgate/zkbridge/jute"
@@ -40,7 +39,7 @@ func listen(field, addr string) (net.Listener, error) {
 	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, &config.FieldError{Field: field, Reason: err.Error()}
+		return nil, &FieldError{Field: field, Reason: err.Error()}
 	}
 	return l, nil
 }
@@ -108,7 +107,7 @@ func (n *Node) setZKEngine(eng *gateway.Engine) {
 }
 
 // zkMode is the server state srvr and mntr report for an embedded member.
-func (n *Node) zkMode() string {
+func (n *embedded) zkMode() string {
 	if len(n.etcd.Server.Cluster().Members()) == 1 {
 		return "standalone"
 	}

@@ -1,4 +1,4 @@
-package config
+package node
 
 import (
 	"crypto/tls"
@@ -12,7 +12,7 @@ import (
 // validateTLS checks the certificate options against the URLs and
 // listeners that use them, reading every file named so that a missing or
 // wrong file is reported before anything starts.
-func (c *Config) validateTLS() error {
+func (c *Options) validateTLS() error {
 	if err := checkKeyPair("cert-file", "key-file", c.CertFile, c.KeyFile); err != nil {
 		return err
 	}
