@@ -104,7 +104,7 @@ func runServe(cmd *cobra.Command, opts serveOptions) error {
 		defer stop()
 	}
 
-	node.Version = zkgateVersion()
+	cfg.Options.Version = zkgateVersion()
 	n, err := node.Start(ctx, cfg.Options, logs)
 	if errors.Is(err, node.ErrInterrupted) {
 		lg.Warn("interrupted before the etcd member started")

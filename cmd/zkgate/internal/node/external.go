@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -36,7 +37,11 @@ type external struct {
 	grpc    *grpc.Server
 	servers []*http.Server
 	addrs   []string
+	// errc carries the first failure of a listener; it is closed by
+	// close once every Serve has returned, so a reader never waits on a
+	// stopped node.
 	errc    chan error
+	serving sync.WaitGroup
 }
 
 // startExternal connects to cfg.EtcdEndpoints and serves the namespace.
@@ -154,7 +159,9 @@ func startExternal(ctx context.Context, cfg Options, logs *logging.Loggers) (*No
 		}
 		x.servers = append(x.servers, srv)
 		x.addrs = append(x.addrs, u.Scheme+"://"+l.Addr().String())
+		x.serving.Add(1)
 		go func() {
+			defer x.serving.Done()
 			if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				select {
 				case x.errc <- err:
@@ -203,5 +210,7 @@ func (x *external) close() error {
 	if x.engine != nil {
 		x.engine.Close()
 	}
+	x.serving.Wait()
+	close(x.errc)
 	return x.client.Close()
 }

@@ -254,3 +254,55 @@ func BenchmarkNode_StartReady(b *testing.B) {
 		})
 	}
 }
+
+// In front of an external etcd, the node reports the version it was
+// given, and once closed its error channel is closed too, so whoever
+// waits on Err is released.
+func TestNode_ExternalReportsVersionAndClosesErr(t *testing.T) {
+	member, err := Start(context.Background(), testConfig(t, filepath.Join(t.TempDir(), "data")), quietLogs(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { member.Close() })
+	waitReady(t, member)
+
+	cfg := testConfig(t, "")
+	cfg.DataDir = ""
+	cfg.ListenPeerURLs, cfg.InitialAdvertisePeerURLs = nil, nil
+	cfg.EtcdEndpoints = member.cfg.AdvertiseClientURLs
+	cfg.Version = "1.2.3-test"
+	n, err := Start(context.Background(), cfg, quietLogs(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitReady(t, n)
+
+	conn, err := net.DialTimeout("tcp", cfg.ZKListen, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := conn.Write([]byte("srvr")); err != nil {
+		t.Fatal(err)
+	}
+	out, err := io.ReadAll(conn)
+	conn.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "Zookeeper version: 3.8.0-zkgate-1.2.3-test,") {
+		t.Errorf("srvr does not report the version given:\n%s", out)
+	}
+
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err, ok := <-n.Err():
+		if ok {
+			t.Fatalf("Err delivered %v after Close, want the channel closed", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Err still open 10 s after Close")
+	}
+}

@@ -134,6 +134,11 @@ type Options struct {
 	// LogLevel is debug, info, warn or error: the level of zkgate's log
 	// and of the embedded member's.
 	LogLevel string
+
+	// Version is the zkgate version told to ZooKeeper clients (srvr,
+	// stat, mntr, envi). The binary sets it from its build; it is not an
+	// option. Empty reads as "devel".
+	Version string
 }
 
 // Defaults of the production settings plain etcd leaves off or sets low.

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"net"
 	"path/filepath"
 	"runtime/debug"
@@ -57,7 +58,7 @@ func (n *Node) serveZK(eng *gateway.Engine, mode func() string, quorum func() (z
 		Engine:            eng,
 		Logger:            n.logs.Main.Named("zkbridge"),
 		FourLetterWords:   c.FourLetterWords,
-		Version:           Version,
+		Version:           cmp.Or(c.Version, "devel"),
 		BuiltOn:           builtOn(),
 		ClientURLs:        c.AdvertiseClientURLs,
 		MinSessionTimeout: c.MinSessionTimeout,
@@ -153,7 +154,3 @@ func builtOn() time.Time {
 	}
 	return time.Time{}
 }
-
-// Version is the zkgate version reported to ZooKeeper clients; the
-// binary sets it at start.
-var Version = "devel"
