@@ -41,7 +41,10 @@ type conn struct {
 	// caller.Auth lists them in ZooKeeper's order (schema.AuthSetOrder).
 	authAdded []schema.AuthID
 	lastZxid  atomic.Int64 // highest zxid sent to the client
-	renewed   time.Time    // last session renewal
+	// sessionID is sess.ID once the handshake succeeded, for other
+	// connections' handshakes to read (see closeSessionConns).
+	sessionID atomic.Int64
+	renewed   time.Time // last session renewal
 
 	// stopped is set, in its turn, by a request that ends the
 	// connection (see pipeline.go).
@@ -323,6 +326,12 @@ func (c *conn) logClose(reason string, err error) {
 
 // handshake reads the ConnectRequest and opens or resumes the session.
 // It reports whether the connection goes on.
+//
+// A request to resume a session first closes the session's other
+// connections to this server, as ZooKeeper 3.8's processConnectRequest
+// does before it checks the password: a reconnect with a wrong password
+// or a stale id still ends the connection it names (the session lives
+// on). A client whose lastZxidSeen is ahead is refused before that.
 func (c *conn) handshake(first [4]byte) bool {
 	n, err := jute.FrameLength(first, c.s.cfg.MaxPacket)
 	if err != nil {
@@ -357,6 +366,9 @@ func (c *conn) handshake(first [4]byte) bool {
 			return false
 		}
 	}
+	if req.SessionID != 0 {
+		c.s.closeSessionConns(req.SessionID, c)
+	}
 	var sess gateway.Session
 	if req.SessionID == 0 {
 		sess, err = e.CreateSession(ctx, time.Duration(req.TimeOut)*time.Millisecond)
@@ -376,6 +388,7 @@ func (c *conn) handshake(first [4]byte) bool {
 		return false
 	}
 	c.sess = sess
+	c.sessionID.Store(sess.ID)
 	c.caller = sess.Caller()
 	if c.ip != "" {
 		c.authAdded = []schema.AuthID{{Scheme: "ip", ID: c.ip}}

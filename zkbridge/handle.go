@@ -181,9 +181,11 @@ func (c *call) handle(pkt []byte) bool {
 		c.reply(h.Xid, zxid, err, &jute.SyncResponse{Path: r.Path})
 	case jute.OpMulti, jute.OpMultiRead:
 		var r jute.MultiRequest
-		if err := r.Decode(d); err != nil || d.Finish() != nil {
+		if err := r.Decode(d); err != nil {
 			// A multi that is not a sequence of ops is MarshallingError,
-			// as ZooKeeper answers; the connection goes on.
+			// as ZooKeeper answers; the connection goes on. Bytes after
+			// the done header are ignored, as ZooKeeper ignores them
+			// after every request record.
 			c.reply(h.Xid, e.Zxid(), schema.NewError(schema.CodeMarshallingError, ""))
 			return true
 		}
