@@ -105,7 +105,10 @@ One etcd watch per gateway node covers all of zkgate's keys; the hub turns
 node-key events into ZooKeeper events and fans them out in memory to the
 registered watches (one-shot data and child watches, persistent and
 persistent-recursive), delivering each change at most once per Watcher,
-in the order of the changes. A watch set by a read holds its events until
+in the order of the changes. As ZooKeeper 3.8, a Watcher has at most one
+watch mode per path in each of ZooKeeper's two tables (data, child), the
+last one set: a one-shot watch set over a persistent one turns that
+table's half of it one-shot. A watch set by a read holds its events until
 the caller has queued the read's reply (Armed.Arm). If etcd compacts past
 the hub (it fell minutes behind), every one-shot watch fires and the hub
 resumes from the current revision.
@@ -128,6 +131,11 @@ the reason follows each.
     (clamped as ZooKeeper clamps); a session whose client has gone
     expires at most one second later than ZooKeeper would expire it,
     which is within ZooKeeper's own tick (2 s by default).
+  - A reconnect keeps the session's timeout: ZooKeeper 3.8 negotiates it
+    again from the reconnect's request and answers the new value; a
+    session is an etcd lease, whose TTL etcd cannot change, so zkgate
+    answers the timeout the session has and keeps to it. Clients take
+    the answered value.
 
 # Lock order
 
