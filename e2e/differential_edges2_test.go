@@ -287,6 +287,50 @@ func scriptEdges2() *script {
 	s.c2("a", "/e2/pd/e", "")
 	s.pingStep("b")
 
+	// multiRead's reads take their watch flags.
+	s.c2("a", "/e2/mr", "")
+	s.call("b", jute.OpMultiRead, &jute.MultiRequest{Ops: []jute.MultiOp{
+		mOp(jute.OpGetData, &jute.GetDataRequest{Path: "/e2/mr", Watch: true}),
+		mOp(jute.OpGetChildren, &jute.GetChildrenRequest{Path: "/e2/mr", Watch: true}),
+		mOp(jute.OpGetData, &jute.GetDataRequest{Path: "/e2/mr/none", Watch: true}),
+	}})
+	s.call("b", jute.OpCheckWatches, &jute.CheckWatchesRequest{Path: "/e2/mr", Type: jute.WatcherData})
+	s.call("b", jute.OpCheckWatches, &jute.CheckWatchesRequest{Path: "/e2/mr", Type: jute.WatcherChildren})
+	s.call("b", jute.OpCheckWatches, &jute.CheckWatchesRequest{Path: "/e2/mr/none", Type: jute.WatcherData})
+	s.set("a", "/e2/mr", "x", -1)
+	s.c2("a", "/e2/mr/c", "")
+	s.events("b", 2)
+	// Watches re-armed by setWatches2: a persistent watch is set after
+	// the one-shot watch of the same path, and wins.
+	s.c2("a", "/e2/sw", "")
+	s.connect("c", 30000)
+	s.call("c", jute.OpSetWatches2, &jute.SetWatches2{RelativeZxid: 1 << 62,
+		DataWatches: []string{"/e2/sw"}, ExistWatches: []string{}, ChildWatches: []string{"/e2/sw"},
+		PersistentWatches: []string{"/e2/sw"}, PersistentRecursiveWatches: []string{}})
+	s.set("a", "/e2/sw", "1", -1)
+	s.events("c", 1)
+	s.set("a", "/e2/sw", "2", -1)
+	s.events("c", 1)
+	s.c2("a", "/e2/sw/c", "")
+	s.events("c", 1)
+	s.call("c", jute.OpSetWatches2, &jute.SetWatches2{RelativeZxid: 1 << 62,
+		DataWatches: []string{"/e2/sw"}, ExistWatches: []string{}, ChildWatches: []string{},
+		PersistentWatches: []string{}, PersistentRecursiveWatches: []string{"/e2/sw"}})
+	s.set("a", "/e2/sw", "3", -1)
+	s.c2("a", "/e2/sw/c/d", "")
+	s.events("c", 2)
+	s.set("a", "/e2/sw", "4", -1)
+	s.pingStep("c")
+	// Special xids belong to the opcode, not the other way round.
+	s.add(step{kind: kCall, sess: "c", op: jute.OpPing, xid: 5, desc: "ping with xid 5"})
+	s.add(step{kind: kCall, sess: "c", op: jute.OpExists, xid: jute.XidPing, desc: "exists /e2 with xid -2",
+		req: &jute.ExistsRequest{Path: "/e2"}})
+	s.add(step{kind: kCall, sess: "c", op: jute.OpAuth, xid: 7, desc: "addauth digest with xid 7",
+		req: &jute.AuthPacket{Scheme: "digest", Auth: []byte("carol:pw")}})
+	s.call("c", jute.OpWhoAmI, nil)
+	s.pingStep("c")
+	s.closeSession("c")
+
 	// setACL: versions, and what it changes in the Stat.
 	s.c2("a", "/e2/acl", "")
 	s.c2("a", "/e2/acl/c", "")
@@ -336,6 +380,52 @@ func scriptEdges2() *script {
 		mOp(jute.OpCheck, &jute.CheckVersionRequest{Path: "/e2/d", Version: -1}))
 	s.multi("a", mOp(jute.OpDelete, &jute.DeleteRequest{Path: "/e2/n", Version: -1}), mCreate("/e2/n/c", 0))
 	s.multi("a", mOp(jute.OpSetACL, &jute.SetACLRequest{Path: "/e2/n", ACL: worldAll, Version: -1}))
+	// TTL and container creates in a multi, with odd flags and TTLs.
+	for _, ttl := range []int64{0, -1, 1 << 40} {
+		s.multi("a", mOp(jute.OpCreateTTL, &jute.CreateTTLRequest{Path: fmt.Sprintf("/e2/mt%d", ttl), ACL: worldAll, Flags: jute.ModePersistentWithTTL, TTL: ttl}))
+	}
+	s.multi("a", mOp(jute.OpCreateTTL, &jute.CreateTTLRequest{Path: "/e2/mtf", ACL: worldAll, Flags: 0, TTL: 1000}))
+	s.multi("a", mOp(jute.OpCreateContainer, &jute.CreateRequest{Path: "/e2/mcf", ACL: worldAll, Flags: 0}))
+	s.multi("a", mOp(jute.OpCreateContainer, &jute.CreateRequest{Path: "/e2/mcs", ACL: worldAll, Flags: jute.ModePersistentSequential}))
+	// In a multi the kind of create follows its flags, whatever its
+	// opcode.
+	for _, c := range []struct {
+		op    jute.OpCode
+		path  string
+		flags jute.CreateMode
+	}{
+		{jute.OpCreate, "/e2/mc4", jute.ModeContainer}, {jute.OpCreate2, "/e2/mc4b", jute.ModeContainer},
+		{jute.OpCreate, "/e2/mc5", jute.ModePersistentWithTTL}, {jute.OpCreate2, "/e2/mc6", jute.ModePersistentSequentialWithTTL},
+		{jute.OpCreateContainer, "/e2/mcc5", jute.ModePersistentWithTTL}, {jute.OpCreateContainer, "/e2/mcc1", jute.ModeEphemeral},
+		{jute.OpCreate, "/e2/mc7", 7}, {jute.OpCreateContainer, "/e2/mcc7", 7},
+	} {
+		s.multi("a", mOp(c.op, &jute.CreateRequest{Path: c.path, ACL: worldAll, Flags: c.flags}))
+	}
+	for _, c := range []struct {
+		path  string
+		flags jute.CreateMode
+	}{{"/e2/mt4", jute.ModeContainer}, {"/e2/mt2", jute.ModePersistentSequential}, {"/e2/mt1", jute.ModeEphemeral}, {"/e2/mt7", 7}} {
+		s.multi("a", mOp(jute.OpCreateTTL, &jute.CreateTTLRequest{Path: c.path, ACL: worldAll, Flags: c.flags, TTL: 1000}))
+	}
+	s.c2("a", "/e2/mc4/c", "")
+	s.c2("a", "/e2/mcf/c", "")
+	s.del("a", "/e2/mc4/c", -1)
+	s.del("a", "/e2/mcf/c", -1)
+	s.pollGone("a", "/e2/mc4")
+	s.exists("a", "/e2/mcf", false)
+	s.exists("a", "/e2/mcc1", false)
+	s.exists("a", "/e2/mt1", false)
+	s.exists("a", "/e2/mt4", false)
+	// An op refused for its record fails where it stands: after an
+	// earlier op's failure, or before a later one's.
+	s.multi("a", mCreate("/e2", 0), mOp(jute.OpCreateTTL, &jute.CreateTTLRequest{Path: "/e2/bt", ACL: worldAll, Flags: jute.ModePersistentWithTTL, TTL: 0}))
+	s.multi("a", mOp(jute.OpCreateTTL, &jute.CreateTTLRequest{Path: "/e2/bt", ACL: worldAll, Flags: jute.ModePersistentWithTTL, TTL: 0}), mCreate("/e2", 0))
+	s.multi("a", mCreate("/e2", 0), mOp(jute.OpCreate, &jute.CreateRequest{Path: "/e2/bt", ACL: worldAll, Flags: jute.ModePersistentWithTTL}))
+	s.multi("a", mCreate("/e2/bt", 0), mOp(jute.OpCreate, &jute.CreateRequest{Path: "/e2/bt2", ACL: worldAll, Flags: jute.ModePersistentWithTTL}))
+	s.exists("a", "/e2/bt", false)
+	s.multi("a", mCreate("/e2/ms", 0), mCreate("/e2/ms/s-", jute.ModePersistentSequential), mCreate("/e2/ms/s-", jute.ModeEphemeralSequential),
+		mOp(jute.OpCheck, &jute.CheckVersionRequest{Path: "/e2/ms/s-0000000001", Version: 0}))
+	s.children2("a", "/e2/ms", false)
 	s.children2("a", "/e2", false)
 
 	// Records with bytes after their end.

@@ -492,6 +492,8 @@ func (e *Engine) applyOp(v *view, r *request, op Op, now int64) (OpResult, error
 		return e.applySetData(v, r.caller, o, now)
 	case *CheckOp:
 		return OpResult{}, e.applyCheck(v, r.caller, o)
+	case *FailOp:
+		return OpResult{}, o.Err
 	}
 	return OpResult{}, schema.Errorf(schema.CodeUnimplemented, "", "unknown operation %T", op)
 }

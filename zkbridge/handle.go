@@ -61,7 +61,9 @@ func (c *call) handle(pkt []byte) bool {
 
 	switch h.Type {
 	case jute.OpPing:
-		c.reply(h.Xid, e.Zxid(), nil)
+		// The reply's xid is the ping xid (-2) whatever the request's,
+		// as ZooKeeper's FinalRequestProcessor answers a ping.
+		c.reply(jute.XidPing, e.Zxid(), nil)
 		return true
 
 	case jute.OpCreate, jute.OpCreate2, jute.OpCreateContainer:
@@ -409,6 +411,8 @@ func createOp(op jute.OpCode, path string, data []byte, acl []jute.ACL, flags ju
 	mode := gateway.CreateMode(flags)
 	out := gateway.CreateOp{Path: path, Data: data, ACL: aclsIn(acl)}
 	switch op {
+	case opTTLWithoutTTL:
+		return out, schema.Errorf(schema.CodeMarshallingError, path, "TTL flags %d in a multi's create without a TTL", flags)
 	case jute.OpCreateContainer:
 		if mode < 0 || mode > gateway.Container {
 			return out, schema.Errorf(schema.CodeBadArguments, path, "createContainer with flags %d", flags)
