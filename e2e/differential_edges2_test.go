@@ -220,6 +220,16 @@ func scriptEdges2() *script {
 	s.call("b", jute.OpCheckWatches, &jute.CheckWatchesRequest{Path: "/", Type: jute.WatcherData})
 	s.call("b", jute.OpCheckWatches, &jute.CheckWatchesRequest{Path: "e2", Type: 7})
 	s.call("b", jute.OpRemoveWatches, &jute.RemoveWatchesRequest{Path: "e2", Type: jute.WatcherData})
+	// "" reads the root, but a watch it sets stays on "".
+	s.exists("b", "", true)
+	s.get("b", "", true)
+	s.children("b", "", true)
+	s.set("a", "/", "", -1)
+	s.c2("a", "/e2root", "")
+	s.del("a", "/e2root", -1)
+	s.pingStep("b")
+	s.call("b", jute.OpRemoveWatches, &jute.RemoveWatchesRequest{Path: "", Type: jute.WatcherAny})
+	s.call("b", jute.OpRemoveWatches, &jute.RemoveWatchesRequest{Path: "/", Type: jute.WatcherAny})
 	// System nodes take watches like any other.
 	for _, p := range []string{"/zookeeper/config", "/zookeeper/quota", "/zookeeper"} {
 		s.exists("b", p, true)

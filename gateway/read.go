@@ -218,8 +218,8 @@ func (e *Engine) ExistsWatch(ctx context.Context, c Caller, path string, minRev 
 		// The one check ZooKeeper makes on exists.
 		return st, false, 0, nil, schema.Errorf(schema.CodeBadArguments, path, "null character in path")
 	}
-	path = readPath(path)
 	wr := watchFor(w, tData, path)
+	path = readPath(path)
 	resp, rev, a, err := e.snapshotWatch(ctx, minRev, wr, readKeys(path))
 	if err != nil {
 		return st, false, 0, nil, err
@@ -235,6 +235,9 @@ func (e *Engine) ExistsWatch(ctx context.Context, c Caller, path string, minRev 
 	return n.stat, true, rev, a, nil
 }
 
+// watchFor is the watch a read of path leaves for w (nil for none). It is
+// on path as given: a read of "" reads the root, but its watch stays on
+// "", where no change ever fires it, as ZooKeeper's DataTree keeps it.
 func watchFor(w Watcher, t int, path string) *watchReq {
 	if w == nil {
 		return nil
@@ -260,8 +263,8 @@ func (e *Engine) GetData(ctx context.Context, c Caller, path string, minRev int6
 // GetDataWatch is GetData that, when w is not nil and the read succeeds,
 // leaves a one-shot data watch for w (see ExistsWatch for Arm).
 func (e *Engine) GetDataWatch(ctx context.Context, c Caller, path string, minRev int64, w Watcher) ([]byte, schema.Stat, int64, *Armed, error) {
-	path = readPath(path)
 	wr := watchFor(w, tData, path)
+	path = readPath(path)
 	resp, rev, a, err := e.snapshotWatch(ctx, minRev, wr, readKeys(path))
 	if err != nil {
 		return nil, schema.Stat{}, 0, nil, err
@@ -288,9 +291,9 @@ func (e *Engine) GetChildren(ctx context.Context, c Caller, path string, minRev 
 // the parent's records are read from etcd), else from a range over the
 // children's keys, which loads the cache.
 func (e *Engine) GetChildrenWatch(ctx context.Context, c Caller, path string, minRev int64, w Watcher) ([]string, schema.Stat, int64, *Armed, error) {
+	wr := watchFor(w, tChild, path)
 	path = readPath(path)
 	prefix := schema.ChildrenPrefix(path)
-	wr := watchFor(w, tChild, path)
 	if err := e.hub.wait(ctx, minRev); err != nil {
 		return nil, schema.Stat{}, 0, nil, err
 	}

@@ -12,7 +12,7 @@ import (
 // path, which need not exist. It stays until removed or until w is
 // forgotten. It returns the zxid it counts from. It replaces w's other
 // watches on path, as ZooKeeper 3.8 keeps one mode per connection, path
-// and table (see tPersistent).
+// and table (see tPersistent). A watch on "" never fires, as there.
 func (e *Engine) AddWatch(ctx context.Context, c Caller, path string, mode WatchMode, w Watcher) (int64, error) {
 	var ts []int
 	switch mode {
@@ -29,8 +29,8 @@ func (e *Engine) AddWatch(ctx context.Context, c Caller, path string, mode Watch
 	e.hub.mu.Lock()
 	defer e.hub.mu.Unlock()
 	for _, t := range ts {
-		e.hub.addLocked(t, readPath(path), w, false)
-		e.hub.replaceLocked(t, readPath(path), w)
+		e.hub.addLocked(t, path, w, false)
+		e.hub.replaceLocked(t, path, w)
 	}
 	return e.hub.rev, nil
 }
@@ -66,7 +66,7 @@ func (e *Engine) removeWatches(path string, typ WatcherType, w Watcher, check bo
 		// parent: MarshallingError.
 		return schema.Errorf(schema.CodeMarshallingError, path, "path without '/'")
 	}
-	if !e.hub.remove(readPath(path), w, typ, check) {
+	if !e.hub.remove(path, w, typ, check) {
 		return schema.NewError(schema.CodeNoWatcher, path)
 	}
 	return nil
