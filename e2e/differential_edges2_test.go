@@ -341,6 +341,26 @@ func scriptEdges2() *script {
 	s.pingStep("c")
 	s.closeSession("c")
 
+	// A multi that writes one znode twice fires each op's events.
+	s.c2("a", "/e2/mp", "")
+	s.connect("d", 30000)
+	s.call("d", jute.OpAddWatch, &jute.AddWatchRequest{Path: "/e2/mp", Mode: jute.AddWatchPersistentRecursive})
+	s.call("b", jute.OpAddWatch, &jute.AddWatchRequest{Path: "/e2/mp", Mode: jute.AddWatchPersistent})
+	s.exists("b", "/e2/mp/x", true)
+	s.multi("a", mCreate("/e2/mp/x", 0), mOp(jute.OpDelete, &jute.DeleteRequest{Path: "/e2/mp/x", Version: -1}))
+	s.pingStep("b")
+	s.pingStep("d")
+	s.multi("a", mOp(jute.OpSetData, &jute.SetDataRequest{Path: "/e2/mp", Data: []byte("1"), Version: -1}),
+		mOp(jute.OpSetData, &jute.SetDataRequest{Path: "/e2/mp", Data: []byte("2"), Version: -1}))
+	s.pingStep("b")
+	s.pingStep("d")
+	s.multi("a", mCreate("/e2/mp/y", 0), mOp(jute.OpSetData, &jute.SetDataRequest{Path: "/e2/mp/y", Data: []byte("1"), Version: -1}),
+		mOp(jute.OpDelete, &jute.DeleteRequest{Path: "/e2/mp/y", Version: -1}), mCreate("/e2/mp/y", 0))
+	s.pingStep("b")
+	s.pingStep("d")
+	s.closeSession("d")
+	s.call("b", jute.OpRemoveWatches, &jute.RemoveWatchesRequest{Path: "/e2/mp", Type: jute.WatcherAny})
+
 	// setACL: versions, and what it changes in the Stat.
 	s.c2("a", "/e2/acl", "")
 	s.c2("a", "/e2/acl/c", "")

@@ -136,6 +136,13 @@ the reason follows each.
     session is an etcd lease, whose TTL etcd cannot change, so zkgate
     answers the timeout the session has and keeps to it. Clients take
     the answered value.
+  - A multi that writes one znode more than once (created then deleted,
+    two setData) fires the events of its net change, once; ZooKeeper
+    fires each op's. A multi is one etcd transaction, which holds one
+    write per key, and watches follow etcd's events; the state a client
+    reads after its events is the same. (A znode deleted and created
+    again by one multi is told apart, see schema.Node.Czxid, and fires
+    both.)
 
 # Lock order
 
