@@ -468,5 +468,20 @@ func scriptEdges2() *script {
 	s.call("a", jute.OpSync, withTrailing(&jute.SyncRequest{Path: "/e2"}, 1))
 	s.call("a", jute.OpGetChildren2, withTrailing(&jute.GetChildren2Request{Path: "/e2"}, 1))
 	s.exists("a", "/e2", false)
+
+	// Watches on a node the watcher cannot read: addWatch, setWatches and
+	// exists check no ACL, but an event is delivered only to a session
+	// that may read the node it is about (the parent for
+	// NodeChildrenChanged), as ZooKeeper checks since CVE-2024-23944.
+	s.call("b", jute.OpAddWatch, &jute.AddWatchRequest{Path: "/e2/locked", Mode: jute.AddWatchPersistent})
+	s.call("b", jute.OpSetWatches, &jute.SetWatches{RelativeZxid: 1 << 62, DataWatches: []string{"/e2/locked/c"},
+		ExistWatches: []string{}, ChildWatches: []string{}})
+	s.exists("b", "/e2/locked/c2", true)
+	s.connect("e", 30000)
+	s.auth("e", "digest", "alice:pw")
+	s.set("e", "/e2/locked", "y", -1)
+	s.c2("e", "/e2/locked/c", "")
+	s.c2("e", "/e2/locked/c2", "")
+	s.pingStep("b")
 	return s
 }
