@@ -819,17 +819,7 @@ var knownDifferences = []knownDifference{
 		zk:   "  event NodeCreated SyncConnected \"/e2/mp/y\" zxid=-1\n  event NodeDataChanged SyncConnected \"/e2/mp/y\" zxid=-1\n  event NodeDeleted SyncConnected \"/e2/mp/y\" zxid=-1\n  event NodeCreated SyncConnected \"/e2/mp/y\" zxid=-1\n  -> Ok hz=~Z203",
 		gate: "  event NodeCreated SyncConnected \"/e2/mp/y\" zxid=-1\n  -> Ok hz=~Z203",
 		why:  multiOneWritePerKey},
-	{script: "edges2", step: 293,
-		zk:   "  event NodeCreated SyncConnected \"/e2/locked/c2\" zxid=-1\n  -> Ok hz=~Z292",
-		gate: "  event NodeDataChanged SyncConnected \"/e2/locked\" zxid=-1\n  event NodeChildrenChanged SyncConnected \"/e2/locked\" zxid=-1\n  event NodeCreated SyncConnected \"/e2/locked/c2\" zxid=-1\n  event NodeChildrenChanged SyncConnected \"/e2/locked\" zxid=-1\n  -> Ok hz=~Z292",
-		why:  eventsNotFilteredByACL},
 }
-
-// eventsNotFilteredByACL is why a session gets events of nodes it may not
-// read.
-const eventsNotFilteredByACL = "not fixed yet: zkgate delivers a watch event to every watcher, while ZooKeeper " +
-	"(3.8.4, and Debian's 3.8.0 with the CVE-2024-23944 fix) delivers it only to sessions with READ on the node " +
-	"(on the parent for NodeChildrenChanged); the hub would need each node's ACL at each revision"
 
 // multiOneWritePerKey is why a multi that writes one znode more than once
 // fires fewer events than ZooKeeper.

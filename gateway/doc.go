@@ -108,7 +108,11 @@ persistent-recursive), delivering each change at most once per Watcher,
 in the order of the changes. As ZooKeeper 3.8, a Watcher has at most one
 watch mode per path in each of ZooKeeper's two tables (data, child), the
 last one set: a one-shot watch set over a persistent one turns that
-table's half of it one-shot. A watch set by a read holds its events until
+table's half of it one-shot. A Watcher that tells its identities
+(AuthWatcher: ZooKeeper connections) gets an event only if they may READ
+the node it is about (the parent for NodeChildrenChanged), as ZooKeeper
+delivers events since CVE-2024-23944; the hub keeps every ACL that is not
+world:anyone:cdrwa in memory, from the same etcd watch, to judge. A watch set by a read holds its events until
 the caller has queued the read's reply (Armed.Arm). If etcd compacts past
 the hub (it fell minutes behind), every one-shot watch fires and the hub
 resumes from the current revision.

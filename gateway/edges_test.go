@@ -132,3 +132,59 @@ func TestCheckWatches_AnyConnection(t *testing.T) {
 		t.Fatalf("checkWatches \"\": %v, want NoWatcher", err)
 	}
 }
+
+// authRecorder is a recorder that tells the hub its identities.
+type authRecorder struct {
+	*recorder
+	auth []schema.AuthID
+}
+
+func (r *authRecorder) WatchAuth() []schema.AuthID { return r.auth }
+
+// An event goes only to watchers that may READ the node it is about (the
+// parent for NodeChildrenChanged), as ZooKeeper delivers them since
+// CVE-2024-23944; the watch is used up all the same.
+func TestWatch_EventsOnlyToReaders(t *testing.T) {
+	e := newEngine(t, gateway.Config{})
+	ctx := ctxT(t)
+	alice := digestCaller(t, "alice", "pw")
+	if _, _, _, err := e.Create(ctx, alice, gateway.CreateOp{Path: "/locked", ACL: schema.CreatorAllACL}); err != nil {
+		t.Fatal(err)
+	}
+	stranger := &authRecorder{recorder: newRecorder()}
+	owner := &authRecorder{recorder: newRecorder(), auth: alice.Auth}
+	for _, r := range []*authRecorder{stranger, owner} {
+		if _, err := e.AddWatch(ctx, anyone, "/locked", gateway.WatchPersistent, r); err != nil {
+			t.Fatal(err)
+		}
+		if _, found, _, a, err := e.ExistsWatch(ctx, anyone, "/locked/open", 0, r); err != nil || found {
+			t.Fatalf("exists: %v %v", found, err)
+		} else {
+			a.Arm()
+		}
+	}
+	if _, _, err := e.SetData(ctx, alice, "/locked", []byte("x"), -1); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := e.Create(ctx, alice, gateway.CreateOp{Path: "/locked/open", ACL: schema.OpenACLUnsafe}); err != nil {
+		t.Fatal(err)
+	}
+	expectEvents(t, stranger.recorder, "NodeCreated /locked/open")
+	expectEvents(t, owner.recorder, "NodeDataChanged /locked", "NodeCreated /locked/open", "NodeChildrenChanged /locked")
+	// A node deleted is judged by the ACL it had.
+	if _, _, _, err := e.Create(ctx, alice, gateway.CreateOp{Path: "/locked2", ACL: schema.CreatorAllACL}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*authRecorder{stranger, owner} {
+		if _, found, _, a, err := e.ExistsWatch(ctx, anyone, "/locked2", 0, r); err != nil || !found {
+			t.Fatalf("exists: %v %v", found, err)
+		} else {
+			a.Arm()
+		}
+	}
+	if _, err := e.Delete(ctx, alice, "/locked2", -1); err != nil {
+		t.Fatal(err)
+	}
+	expectEvents(t, stranger.recorder, "NodeCreated /locked/open")
+	expectEvents(t, owner.recorder, "NodeDataChanged /locked", "NodeCreated /locked/open", "NodeChildrenChanged /locked", "NodeDeleted /locked2")
+}

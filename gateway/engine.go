@@ -69,6 +69,10 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e.hub = newHub(e.lg, cfg.Client, cfg.ChildCacheBytes)
 	e.hub.rev = now.Header.Revision
+	e.hub.superDigest = e.cfg.SuperDigest
+	if e.hub.acls, err = readACLs(ctx, e.kv, now.Header.Revision); err != nil {
+		return nil, err
+	}
 	bg, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
 	e.quorum.lastOK.Store(e.now().UnixNano())

@@ -4,6 +4,7 @@ import (
 	"github.com/tidwall/btree"
 
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -92,6 +93,57 @@ type hub struct {
 	changed chan struct{} // closed when rev moves
 	tables  [6]map[string]map[Watcher]*watchEntry
 	kids    childCache // children of parents read, at rev
+	// acls are the ACLs other than world:anyone:cdrwa at rev, by path
+	// (the ACL keys), and superDigest the super user's: an event goes
+	// only to watchers that may read its node (see mayRead).
+	acls        map[string]schema.ACLRecord
+	superDigest string
+}
+
+// AuthWatcher is a Watcher that tells the identities it has
+// authenticated as. The hub delivers it an event only if those may READ
+// the node the event is about (the parent, for NodeChildrenChanged), as
+// ZooKeeper does since CVE-2024-23944; a Watcher that is not an
+// AuthWatcher gets every event. WatchAuth is called with the hub's lock
+// held: it must not block.
+type AuthWatcher interface {
+	Watcher
+	WatchAuth() []schema.AuthID
+}
+
+// mayRead reports whether w may be told of an event about path.
+func (h *hub) mayRead(w Watcher, path string) bool {
+	acl, ok := h.acls[path]
+	if !ok {
+		return true
+	}
+	aw, ok := w.(AuthWatcher)
+	if !ok {
+		return true
+	}
+	return schema.Allowed(acl.ACL, schema.PermRead, aw.WatchAuth(), h.superDigest)
+}
+
+// readACLs reads every ACL record at rev.
+func readACLs(ctx context.Context, kv clientv3.KV, rev int64) (map[string]schema.ACLRecord, error) {
+	start, end := schema.ACLSpace()
+	resp, err := kv.Get(ctx, start, clientv3.WithRange(end), clientv3.WithRev(rev))
+	if err != nil {
+		return nil, fmt.Errorf("reading ACLs: %w", err)
+	}
+	acls := make(map[string]schema.ACLRecord, len(resp.Kvs))
+	for _, kv := range resp.Kvs {
+		path, ok := schema.PathOfACLKey(string(kv.Key))
+		if !ok {
+			continue
+		}
+		a, err := schema.UnmarshalACL(kv.Value)
+		if err != nil {
+			return nil, fmt.Errorf("ACL of %s: %w", path, err)
+		}
+		acls[path] = a
+	}
+	return acls, nil
 }
 
 // Watch tables: one-shot data watches (getData, exists), one-shot child
@@ -155,7 +207,7 @@ type watchEntry struct {
 }
 
 func newHub(lg *zap.Logger, client *clientv3.Client, childCacheBytes int64) *hub {
-	h := &hub{lg: lg, client: client, changed: make(chan struct{}), kids: newChildCache(childCacheBytes)}
+	h := &hub{lg: lg, client: client, changed: make(chan struct{}), kids: newChildCache(childCacheBytes), acls: map[string]schema.ACLRecord{}}
 	for i := range h.tables {
 		h.tables[i] = make(map[string]map[Watcher]*watchEntry)
 	}
@@ -205,9 +257,14 @@ func (h *hub) recoverCompacted(ctx context.Context, compacted int64) {
 		return
 	}
 	rev := resp.Header.Revision
+	acls, err := readACLs(ctx, h.client, rev)
+	if err != nil {
+		return
+	}
 	h.lg.Warn("znode watch met a compacted revision; firing every one-shot watch", zap.Int64("compacted", compacted), zap.Int64("resume", rev))
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.acls = acls
 	for path, ws := range h.tables[tData] {
 		for w, en := range ws {
 			h.deliver(w, en, Event{Type: EventNodeDataChanged, Path: path, Zxid: rev})
@@ -237,7 +294,32 @@ func (h *hub) advance(rev int64) {
 func (h *hub) dispatch(evs []*clientv3.Event, headerRev int64, progress bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, ev := range evs {
+	// ACL changes of a revision apply around its node events: a new ACL
+	// before them (a created node's event follows its ACL), a removed one
+	// after them (a deleted node's event follows the ACL it had).
+	var gone []string
+	for i, ev := range evs {
+		if i == 0 || ev.Kv.ModRevision != evs[i-1].Kv.ModRevision {
+			for _, p := range gone {
+				delete(h.acls, p)
+			}
+			gone = gone[:0]
+			for _, e := range evs[i:] {
+				if e.Kv.ModRevision != ev.Kv.ModRevision {
+					break
+				}
+				p, ok := schema.PathOfACLKey(string(e.Kv.Key))
+				switch {
+				case !ok:
+				case e.Type == mvccpb.DELETE:
+					gone = append(gone, p)
+				default:
+					if a, err := schema.UnmarshalACL(e.Kv.Value); err == nil {
+						h.acls[p] = a
+					}
+				}
+			}
+		}
 		path, ok := schema.PathOfNodeKey(string(ev.Kv.Key))
 		if !ok {
 			continue
@@ -277,6 +359,9 @@ func (h *hub) dispatch(evs []*clientv3.Event, headerRev int64, progress bool) {
 		}
 		h.advance(rev)
 	}
+	for _, p := range gone {
+		delete(h.acls, p)
+	}
 	if progress || len(evs) > 0 {
 		h.advance(headerRev)
 	}
@@ -293,8 +378,12 @@ func (h *hub) fire(t int, path string, typ EventType, rev int64, skip map[Watche
 	}
 	send := func(w Watcher, en *watchEntry) {
 		if !done[w] {
+			// A watcher that may not read path is counted as told: its
+			// one-shot watch is used up, as in ZooKeeper.
 			done[w] = true
-			h.deliver(w, en, ev)
+			if h.mayRead(w, path) {
+				h.deliver(w, en, ev)
+			}
 		}
 	}
 	for w, en := range h.tables[t][path] {

@@ -44,6 +44,9 @@ type conn struct {
 	// sessionID is sess.ID once the handshake succeeded, for other
 	// connections' handshakes to read (see closeSessionConns).
 	sessionID atomic.Int64
+	// watchAuth is caller.Auth for the hub, which reads it from its own
+	// goroutine (WatchAuth).
+	watchAuth atomic.Pointer[[]schema.AuthID]
 	renewed   time.Time // last session renewal
 
 	// stopped is set, in its turn, by a request that ends the
@@ -74,6 +77,23 @@ func newConn(s *Server, nc net.Conn) *conn {
 		ip = a.IP.String()
 	}
 	return &conn{s: s, nc: nc, ip: ip, wake: make(chan struct{}, 1), drained: make(chan struct{}, 1), done: make(chan struct{}), opened: time.Now()}
+}
+
+// WatchAuth tells the hub the connection's identities
+// (gateway.AuthWatcher): it delivers an event only if they may read its
+// node, as ZooKeeper does.
+func (c *conn) WatchAuth() []schema.AuthID {
+	if p := c.watchAuth.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// setWatchAuth publishes caller.Auth to WatchAuth; call it after every
+// change of caller.Auth.
+func (c *conn) setWatchAuth() {
+	auth := c.caller.Auth
+	c.watchAuth.Store(&auth)
 }
 
 // Notify queues a watch event (gateway.Watcher).
@@ -394,6 +414,7 @@ func (c *conn) handshake(first [4]byte) bool {
 		c.authAdded = []schema.AuthID{{Scheme: "ip", ID: c.ip}}
 		c.caller.Auth = schema.AuthSetOrder(c.authAdded)
 	}
+	c.setWatchAuth()
 	c.lastZxid.Store(max(req.LastZxidSeen, 0))
 	c.renewed = time.Now()
 	resp := jute.ConnectResponse{

@@ -228,6 +228,7 @@ func (c *call) handle(pkt []byte) bool {
 		c.authAdded = append(c.authAdded, id)
 		// A session's identities are a set, listed in ZooKeeper's order.
 		c.caller.Auth = schema.AuthSetOrder(c.authAdded)
+		c.setWatchAuth()
 		c.replyXid(h.Xid, 0, nil)
 	case jute.OpSetWatches, jute.OpSetWatches2:
 		var ws gateway.WatchSet
