@@ -12,6 +12,10 @@ import (
 // client must watch again and re-read, as a ZooKeeper client does after
 // a disconnect.
 type streamWatcher struct {
+	// auth is the stream's caller's identities: like a ZooKeeper
+	// connection, a stream gets only events of nodes it may read
+	// (AuthWatcher).
+	auth     []schema.AuthID
 	mu       sync.Mutex
 	queue    []Event
 	overflow bool
@@ -19,6 +23,9 @@ type streamWatcher struct {
 }
 
 const maxQueued = 100000
+
+// WatchAuth implements AuthWatcher.
+func (w *streamWatcher) WatchAuth() []schema.AuthID { return w.auth }
 
 func (w *streamWatcher) Notify(ev Event) {
 	w.mu.Lock()
@@ -51,7 +58,7 @@ func (s *Server) Watch(req *zkgatepb.WatchRequest, stream zkgatepb.Namespace_Wat
 		return s.fail(ctx, err)
 	}
 	mode := WatchMode(req.GetMode())
-	w := &streamWatcher{ready: make(chan struct{}, 1)}
+	w := &streamWatcher{auth: c.Auth, ready: make(chan struct{}, 1)}
 	if err := e.hub.wait(ctx, req.GetCtx().GetMinZxid()); err != nil {
 		return s.fail(ctx, err)
 	}
