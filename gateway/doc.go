@@ -110,7 +110,14 @@ One etcd watch per gateway node covers all of zkgate's keys; the hub turns
 node-key events into ZooKeeper events and fans them out in memory to the
 registered watches (one-shot data and child watches, persistent and
 persistent-recursive), delivering each change at most once per Watcher,
-in the order of the changes. A watch set by a read holds its events until
+in the order of the changes. As ZooKeeper 3.8, a Watcher has at most one
+watch mode per path in each of ZooKeeper's two tables (data, child), the
+last one set: a one-shot watch set over a persistent one turns that
+table's half of it one-shot. A Watcher that tells its identities
+(AuthWatcher: ZooKeeper connections) gets an event only if they may READ
+the node it is about (the parent for NodeChildrenChanged), as ZooKeeper
+delivers events since CVE-2024-23944; the hub keeps every ACL that is not
+world:anyone:cdrwa in memory, from the same etcd watch, to judge. A watch set by a read holds its events until
 the caller has queued the read's reply (Armed.Arm). If etcd compacts past
 the hub (it fell minutes behind), every one-shot watch fires and the hub
 resumes from the current revision.
@@ -188,6 +195,18 @@ the reason follows each.
     stats znode without a limits znode beside it (ZooKeeper counts once,
     at its creation). Counting on read keeps the stats true whatever
     wrote them, and costs writes nothing.
+  - A reconnect keeps the session's timeout: ZooKeeper 3.8 negotiates it
+    again from the reconnect's request and answers the new value; a
+    session is an etcd lease, whose TTL etcd cannot change, so zkgate
+    answers the timeout the session has and keeps to it. Clients take
+    the answered value.
+  - A multi that writes one znode more than once (created then deleted,
+    two setData) fires the events of its net change, once; ZooKeeper
+    fires each op's. A multi is one etcd transaction, which holds one
+    write per key, and watches follow etcd's events; the state a client
+    reads after its events is the same. (A znode deleted and created
+    again by one multi is told apart, see schema.Node.Czxid, and fires
+    both.)
 
 # Lock order
 

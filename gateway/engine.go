@@ -68,6 +68,10 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e.hub = newHub(e.lg, cfg.Client, cfg.ChildCacheBytes)
 	e.hub.rev = now.Header.Revision
+	e.hub.superDigest = e.cfg.SuperDigest
+	if e.hub.acls, err = readACLs(ctx, e.kv, now.Header.Revision); err != nil {
+		return nil, err
+	}
 	bg, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
 	e.quorum.lastOK.Store(e.now().UnixNano())
@@ -506,6 +510,8 @@ func (e *Engine) applyOp(v *view, r *request, op Op, now int64) (OpResult, error
 		return e.applySetData(v, r.caller, o, now)
 	case *CheckOp:
 		return OpResult{}, e.applyCheck(v, r.caller, o)
+	case *FailOp:
+		return OpResult{}, o.Err
 	}
 	return OpResult{}, schema.Errorf(schema.CodeUnimplemented, "", "unknown operation %T", op)
 }

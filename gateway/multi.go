@@ -22,6 +22,10 @@ func (e *Engine) Multi(ctx context.Context, c Caller, ops []Op) ([]OpResult, int
 			r.keys = append(r.keys, e.withQuotaKeys(nodeKeys(o.Path), o.Path)...)
 		case *CheckOp:
 			r.keys = append(r.keys, nodeKeys(o.Path)...)
+		case *FailOp:
+			if o.Err == nil {
+				return nil, 0, schema.Errorf(schema.CodeBadArguments, "", "FailOp without an error")
+			}
 		case nil:
 			return nil, 0, schema.Errorf(schema.CodeBadArguments, "", "nil operation in multi")
 		}

@@ -47,9 +47,18 @@ func (m CreateMode) kind() schema.Kind {
 // AnyVersion matches every version in Delete, SetData, Check and SetACL.
 const AnyVersion int32 = -1
 
-// Op is one operation of a Multi: *CreateOp, *DeleteOp, *SetDataOp or
-// *CheckOp.
+// Op is one operation of a Multi: *CreateOp, *DeleteOp, *SetDataOp,
+// *CheckOp or *FailOp.
 type Op interface{ opName() string }
+
+// FailOp stands for an operation a face refused before the engine (its
+// record asks for something no operation can do): it fails the Multi with
+// Err where it stands, so the operations before it are checked first, as
+// ZooKeeper's PrepRequestProcessor checks a multi's operations in order
+// and stops at the first failure.
+type FailOp struct {
+	Err error
+}
 
 // CreateOp creates a znode.
 type CreateOp struct {
@@ -92,6 +101,7 @@ func (*CreateOp) opName() string  { return "create" }
 func (*DeleteOp) opName() string  { return "delete" }
 func (*SetDataOp) opName() string { return "setData" }
 func (*CheckOp) opName() string   { return "check" }
+func (*FailOp) opName() string    { return "fail" }
 
 // OpResult is the outcome of one operation. In a failed Multi every
 // operation carries an error: ZooKeeper reports the ones before the

@@ -47,12 +47,20 @@ type Armed struct {
 	h  *hub
 	w  Watcher
 	en *watchEntry
+	wr *watchReq
+	// fresh: the read added en; a watch w already had there is not the
+	// read's to drop when it finds no node.
+	fresh bool
 }
 
-// Arm releases the watch set by a read.
+// Arm releases the watch set by a read. The watch replaces w's persistent
+// watch of the same ZooKeeper table on that path (hub.replaceLocked).
 func (a *Armed) Arm() {
 	if a != nil {
 		a.h.arm(a.w, a.en)
+		a.h.mu.Lock()
+		a.h.replaceLocked(a.wr.t, a.wr.path, a.w)
+		a.h.mu.Unlock()
 	}
 }
 
@@ -66,8 +74,9 @@ func (e *Engine) snapshotWatch(ctx context.Context, minRev int64, wr *watchReq, 
 	var rev int64
 	if wr != nil {
 		var en *watchEntry
-		en, rev = e.hub.addAt(wr.t, wr.path, wr.w)
-		a = &Armed{h: e.hub, w: wr.w, en: en}
+		var fresh bool
+		en, rev, fresh = e.hub.addAt(wr.t, wr.path, wr.w)
+		a = &Armed{h: e.hub, w: wr.w, en: en, wr: wr, fresh: fresh}
 	} else {
 		rev = e.hub.current()
 	}
@@ -90,9 +99,7 @@ func (e *Engine) snapshotWatch(ctx context.Context, minRev int64, wr *watchReq, 
 		resp, err = e.readAt(ctx, rev, false, keys, ranges)
 	}
 	if err != nil {
-		if a != nil {
-			e.hub.drop(wr.t, wr.path, wr.w, a.en)
-		}
+		e.unwatch(wr, a)
 		return nil, 0, nil, fmt.Errorf("reading from etcd: %w", err)
 	}
 	return resp, rev, a, nil
@@ -100,9 +107,10 @@ func (e *Engine) snapshotWatch(ctx context.Context, minRev int64, wr *watchReq, 
 
 // unwatch removes the watch a read registered when the read ends up not
 // setting one (ZooKeeper sets no watch on getData or getChildren of a
-// missing node).
+// missing node). A watch w had there before the read (an exists watch on
+// the missing node) stays.
 func (e *Engine) unwatch(wr *watchReq, a *Armed) {
-	if a != nil {
+	if a != nil && a.fresh {
 		e.hub.drop(wr.t, wr.path, wr.w, a.en)
 	}
 }
@@ -164,7 +172,7 @@ func (e *Engine) nodeFrom(resp *clientv3.TxnResponse) (*readNode, error) {
 			return nil, err
 		}
 	}
-	st := schema.MakeStat(&rec, meta, acl.Aversion, schema.Revisions{NodeCreate: nk[0].CreateRevision, NodeMod: nk[0].ModRevision, MetaMod: metaRev})
+	st := schema.MakeStat(&rec, meta, acl.Aversion, schema.Revisions{NodeCreate: czxidOf(&rec, nk[0].CreateRevision, nk[0].ModRevision), NodeMod: nk[0].ModRevision, MetaMod: metaRev})
 	return &readNode{rec: rec, stat: e.present(st), acl: acl}, nil
 }
 
@@ -210,8 +218,8 @@ func (e *Engine) ExistsWatch(ctx context.Context, c Caller, path string, minRev 
 		// The one check ZooKeeper makes on exists.
 		return st, false, 0, nil, schema.Errorf(schema.CodeBadArguments, path, "null character in path")
 	}
-	path = readPath(path)
 	wr := watchFor(w, tData, path)
+	path = readPath(path)
 	resp, rev, a, err := e.snapshotWatch(ctx, minRev, wr, readKeys(path))
 	if err != nil {
 		return st, false, 0, nil, err
@@ -231,6 +239,9 @@ func (e *Engine) ExistsWatch(ctx context.Context, c Caller, path string, minRev 
 	return n.stat, true, rev, a, nil
 }
 
+// watchFor is the watch a read of path leaves for w (nil for none). It is
+// on path as given: a read of "" reads the root, but its watch stays on
+// "", where no change ever fires it, as ZooKeeper's DataTree keeps it.
 func watchFor(w Watcher, t int, path string) *watchReq {
 	if w == nil {
 		return nil
@@ -256,8 +267,8 @@ func (e *Engine) GetData(ctx context.Context, c Caller, path string, minRev int6
 // GetDataWatch is GetData that, when w is not nil and the read succeeds,
 // leaves a one-shot data watch for w (see ExistsWatch for Arm).
 func (e *Engine) GetDataWatch(ctx context.Context, c Caller, path string, minRev int64, w Watcher) ([]byte, schema.Stat, int64, *Armed, error) {
-	path = readPath(path)
 	wr := watchFor(w, tData, path)
+	path = readPath(path)
 	resp, rev, a, err := e.snapshotWatch(ctx, minRev, wr, readKeys(path))
 	if err != nil {
 		return nil, schema.Stat{}, 0, nil, err
@@ -287,16 +298,16 @@ func (e *Engine) GetChildren(ctx context.Context, c Caller, path string, minRev 
 // the parent's records are read from etcd), else from a range over the
 // children's keys, which loads the cache.
 func (e *Engine) GetChildrenWatch(ctx context.Context, c Caller, path string, minRev int64, w Watcher) ([]string, schema.Stat, int64, *Armed, error) {
+	wr := watchFor(w, tChild, path)
 	path = readPath(path)
 	prefix := schema.ChildrenPrefix(path)
-	wr := watchFor(w, tChild, path)
 	if err := e.hub.wait(ctx, minRev); err != nil {
 		return nil, schema.Stat{}, 0, nil, err
 	}
-	en, rev, cached, load := e.hub.childrenAt(wr, path)
+	en, fresh, rev, cached, load := e.hub.childrenAt(wr, path)
 	var a *Armed
 	if en != nil {
-		a = &Armed{h: e.hub, w: wr.w, en: en}
+		a = &Armed{h: e.hub, w: wr.w, en: en, wr: wr, fresh: fresh}
 	}
 	var ranges []clientv3.Op
 	if cached == nil {

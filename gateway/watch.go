@@ -4,6 +4,7 @@ import (
 	"github.com/tidwall/btree"
 
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -90,21 +91,113 @@ type hub struct {
 	mu      sync.Mutex
 	rev     int64         // every event at or below rev is dispatched
 	changed chan struct{} // closed when rev moves
-	tables  [4]map[string]map[Watcher]*watchEntry
+	tables  [6]map[string]map[Watcher]*watchEntry
 	kids    childCache // children of parents read, at rev
 	// fired summarises the watches each event type fired (stats.go).
 	fired map[EventType]WatchFiring
+	// acls are the ACLs other than world:anyone:cdrwa at rev, by path
+	// (the ACL keys), and superDigest the super user's: an event goes
+	// only to watchers that may read its node (see mayRead).
+	acls        map[string]schema.ACLRecord
+	superDigest string
 }
 
-// Watch tables, as ZooKeeper keeps them: one-shot data watches (getData,
-// exists), one-shot child watches (getChildren), persistent and
-// persistent-recursive watches.
+// AuthWatcher is a Watcher that tells the identities it has
+// authenticated as. The hub delivers it an event only if those may READ
+// the node the event is about (the parent, for NodeChildrenChanged), as
+// ZooKeeper does since CVE-2024-23944; a Watcher that is not an
+// AuthWatcher gets every event. WatchAuth is called with the hub's lock
+// held: it must not block.
+type AuthWatcher interface {
+	Watcher
+	WatchAuth() []schema.AuthID
+}
+
+// mayRead reports whether w may be told of an event about path.
+func (h *hub) mayRead(w Watcher, path string) bool {
+	acl, ok := h.acls[path]
+	if !ok {
+		return true
+	}
+	aw, ok := w.(AuthWatcher)
+	if !ok {
+		return true
+	}
+	return schema.Allowed(acl.ACL, schema.PermRead, aw.WatchAuth(), h.superDigest)
+}
+
+// readACLs reads every ACL record at rev.
+func readACLs(ctx context.Context, kv clientv3.KV, rev int64) (map[string]schema.ACLRecord, error) {
+	start, end := schema.ACLSpace()
+	resp, err := kv.Get(ctx, start, clientv3.WithRange(end), clientv3.WithRev(rev))
+	if err != nil {
+		return nil, fmt.Errorf("reading ACLs: %w", err)
+	}
+	acls := make(map[string]schema.ACLRecord, len(resp.Kvs))
+	for _, kv := range resp.Kvs {
+		path, ok := schema.PathOfACLKey(string(kv.Key))
+		if !ok {
+			continue
+		}
+		a, err := schema.UnmarshalACL(kv.Value)
+		if err != nil {
+			return nil, fmt.Errorf("ACL of %s: %w", path, err)
+		}
+		acls[path] = a
+	}
+	return acls, nil
+}
+
+// Watch tables: one-shot data watches (getData, exists), one-shot child
+// watches (getChildren), persistent watches, persistent-recursive
+// watches, and the last two again as ZooKeeper's child table holds them.
+//
+// ZooKeeper 3.8 keeps two tables, data and child, and in each at most one
+// mode per connection and path, the last one set: standard (one-shot),
+// persistent or persistent recursive. addWatch puts its watch in both:
+// tPersistent and tRecursive stand for the data-table half,
+// tPersistentChild and tRecursiveChild for the child-table half, so that
+// a one-shot watch set over one replaces one half only, as there (see
+// replaceLocked). The child half of a recursive watch fires only
+// NodeDeleted (of the node and of every descendant): ZooKeeper's child
+// table sees deletions and NodeChildrenChanged, which recursive watches
+// never get.
 const (
 	tData = iota
 	tChild
 	tPersistent
 	tRecursive
+	tPersistentChild
+	tRecursiveChild
 )
+
+// sameTable lists, for each table, the others that hold a mode of the
+// same ZooKeeper table (data or child): setting a watch in one removes
+// the watcher's watch on that path from these.
+var sameTable = [6][]int{
+	tData:            {tPersistent, tRecursive},
+	tChild:           {tPersistentChild, tRecursiveChild},
+	tPersistent:      {tData, tRecursive},
+	tRecursive:       {tData, tPersistent},
+	tPersistentChild: {tChild, tRecursiveChild},
+	tRecursiveChild:  {tChild, tPersistentChild},
+}
+
+// replaceLocked makes w's watch of table t the only mode w has on path in
+// that ZooKeeper table, as ZooKeeper 3.8's WatchManager keeps one mode per
+// watcher and path: a getData watch over a persistent watch turns the
+// data half one-shot (the child half stays), addWatch turns one-shot
+// watches persistent. h.mu must be held.
+func (h *hub) replaceLocked(t int, path string, w Watcher) {
+	for _, o := range sameTable[t] {
+		if ws := h.tables[o][path]; ws != nil {
+			delete(ws, w)
+			if len(ws) == 0 {
+				delete(h.tables[o], path)
+			}
+		}
+	}
+}
 
 // watchEntry is one watch of one Watcher. A watch set by a read is
 // pending until the read's reply is queued (its arm function runs):
@@ -116,7 +209,7 @@ type watchEntry struct {
 }
 
 func newHub(lg *zap.Logger, client *clientv3.Client, childCacheBytes int64) *hub {
-	h := &hub{lg: lg, client: client, changed: make(chan struct{}), kids: newChildCache(childCacheBytes), fired: map[EventType]WatchFiring{}}
+	h := &hub{lg: lg, client: client, changed: make(chan struct{}), kids: newChildCache(childCacheBytes), fired: map[EventType]WatchFiring{}, acls: map[string]schema.ACLRecord{}}
 	for i := range h.tables {
 		h.tables[i] = make(map[string]map[Watcher]*watchEntry)
 	}
@@ -166,9 +259,14 @@ func (h *hub) recoverCompacted(ctx context.Context, compacted int64) {
 		return
 	}
 	rev := resp.Header.Revision
+	acls, err := readACLs(ctx, h.client, rev)
+	if err != nil {
+		return
+	}
 	h.lg.Warn("znode watch met a compacted revision; firing every one-shot watch", zap.Int64("compacted", compacted), zap.Int64("resume", rev))
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.acls = acls
 	for path, ws := range h.tables[tData] {
 		for w, en := range ws {
 			h.deliver(w, en, Event{Type: EventNodeDataChanged, Path: path, Zxid: rev})
@@ -198,14 +296,43 @@ func (h *hub) advance(rev int64) {
 func (h *hub) dispatch(evs []*clientv3.Event, headerRev int64, progress bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, ev := range evs {
+	// ACL changes of a revision apply around its node events: a new ACL
+	// before them (a created node's event follows its ACL), a removed one
+	// after them (a deleted node's event follows the ACL it had).
+	var gone []string
+	for i, ev := range evs {
+		if i == 0 || ev.Kv.ModRevision != evs[i-1].Kv.ModRevision {
+			for _, p := range gone {
+				delete(h.acls, p)
+			}
+			gone = gone[:0]
+			for _, e := range evs[i:] {
+				if e.Kv.ModRevision != ev.Kv.ModRevision {
+					break
+				}
+				p, ok := schema.PathOfACLKey(string(e.Kv.Key))
+				switch {
+				case !ok:
+				case e.Type == mvccpb.DELETE:
+					gone = append(gone, p)
+				default:
+					if a, err := schema.UnmarshalACL(e.Kv.Value); err == nil {
+						h.acls[p] = a
+					}
+				}
+			}
+		}
 		path, ok := schema.PathOfNodeKey(string(ev.Kv.Key))
 		if !ok {
 			continue
 		}
 		rev := ev.Kv.ModRevision
+		recreated := ev.Type != mvccpb.DELETE && !ev.IsCreate() && schema.NodeCreatedByWrite(ev.Kv.Value)
 		switch {
-		case ev.Type == mvccpb.DELETE:
+		case ev.Type == mvccpb.DELETE, recreated:
+			// A znode deleted and created again by one multi is one put
+			// (schema.Node.Czxid): it fires the delete's events, then the
+			// create's below, as ZooKeeper's two transactions do.
 			done := h.fire(tData, path, EventNodeDeleted, rev, nil)
 			h.fire(tChild, path, EventNodeDeleted, rev, done)
 			h.kids.drop(path)
@@ -213,6 +340,14 @@ func (h *hub) dispatch(evs []*clientv3.Event, headerRev int64, progress bool) {
 				parent := schema.Parent(path)
 				h.kids.change(parent, baseName(parent, path), false)
 				h.fire(tChild, parent, EventNodeChildrenChanged, rev, nil)
+			}
+			if recreated {
+				h.fire(tData, path, EventNodeCreated, rev, nil)
+				if path != "/" {
+					parent := schema.Parent(path)
+					h.kids.change(parent, baseName(parent, path), true)
+					h.fire(tChild, parent, EventNodeChildrenChanged, rev, nil)
+				}
 			}
 		case ev.IsCreate():
 			h.fire(tData, path, EventNodeCreated, rev, nil)
@@ -225,6 +360,9 @@ func (h *hub) dispatch(evs []*clientv3.Event, headerRev int64, progress bool) {
 			h.fire(tData, path, EventNodeDataChanged, rev, nil)
 		}
 		h.advance(rev)
+	}
+	for _, p := range gone {
+		delete(h.acls, p)
 	}
 	if progress || len(evs) > 0 {
 		h.advance(headerRev)
@@ -243,15 +381,23 @@ func (h *hub) fire(t int, path string, typ EventType, rev int64, skip map[Watche
 	}
 	send := func(w Watcher, en *watchEntry) {
 		if !done[w] {
+			// A watcher that may not read path is counted as told: its
+			// one-shot watch is used up, as in ZooKeeper.
 			done[w] = true
-			h.deliver(w, en, ev)
+			if h.mayRead(w, path) {
+				h.deliver(w, en, ev)
+			}
 		}
 	}
 	for w, en := range h.tables[t][path] {
 		send(w, en)
 	}
 	delete(h.tables[t], path)
-	for w, en := range h.tables[tPersistent][path] {
+	pt := tPersistent
+	if t == tChild {
+		pt = tPersistentChild
+	}
+	for w, en := range h.tables[pt][path] {
 		send(w, en)
 	}
 	defer func() {
@@ -261,11 +407,18 @@ func (h *hub) fire(t int, path string, typ EventType, rev int64, skip map[Watche
 			h.fired[typ] = f
 		}
 	}()
-	if t == tData {
+	rt := -1
+	switch {
+	case t == tData:
+		rt = tRecursive
+	case typ == EventNodeDeleted:
+		rt = tRecursiveChild
+	}
+	if rt >= 0 {
 		// Recursive watches see creations, deletions and data changes of
 		// their node and every descendant, never NodeChildrenChanged.
 		for p := path; ; p = schema.Parent(p) {
-			for w, en := range h.tables[tRecursive][p] {
+			for w, en := range h.tables[rt][p] {
 				send(w, en)
 			}
 			if p == "/" {
@@ -357,14 +510,15 @@ func (h *hub) addLocked(t int, path string, w Watcher, pending bool) *watchEntry
 // childrenAt is addAt (when wr is not nil) for a children read, with the
 // cached children at the returned revision, or a load to finish with
 // installChildren or abandonChildren (see childCache.lookup).
-func (h *hub) childrenAt(wr *watchReq, path string) (en *watchEntry, rev int64, names *btree.BTreeG[string], load *childSet) {
+func (h *hub) childrenAt(wr *watchReq, path string) (en *watchEntry, fresh bool, rev int64, names *btree.BTreeG[string], load *childSet) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if wr != nil {
-		en = h.addLocked(wr.t, wr.path, wr.w, true)
+		_, had := h.tables[wr.t][wr.path][wr.w]
+		en, fresh = h.addLocked(wr.t, wr.path, wr.w, true), !had
 	}
 	names, load = h.kids.lookup(path)
-	return en, h.rev, names, load
+	return en, fresh, h.rev, names, load
 }
 
 func (h *hub) installChildren(path string, load *childSet, names []string) {
@@ -395,11 +549,13 @@ func baseName(parent, path string) string {
 }
 
 // addAt registers a pending watch, as add, and returns the revision it
-// counts from: reads that set it must read at exactly that revision.
-func (h *hub) addAt(t int, path string, w Watcher) (*watchEntry, int64) {
+// counts from (reads that set it must read at exactly that revision) and
+// whether the watch is new.
+func (h *hub) addAt(t int, path string, w Watcher) (en *watchEntry, rev int64, fresh bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.addLocked(t, path, w, true), h.rev
+	_, had := h.tables[t][path][w]
+	return h.addLocked(t, path, w, true), h.rev, !had
 }
 
 // arm releases a pending watch, delivering what it held.
@@ -430,31 +586,38 @@ func (h *hub) drop(t int, path string, w Watcher, en *watchEntry) {
 }
 
 // remove deletes w's watches on path of the given type and reports
-// whether there were any (ZooKeeper's removeWatches / checkWatches; with
-// check set nothing is removed).
+// whether there were any (ZooKeeper's removeWatches). With check set
+// nothing is removed and it reports whether anyone watches path so
+// (ZooKeeper's checkWatches, see below).
 func (h *hub) remove(path string, w Watcher, typ WatcherType, check bool) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	// A persistent watch answers to Data and Children as ZooKeeper 3.8
-	// keeps it in both its data and child tables.
+	// As ZooKeeper 3.8's tables: Children is the child table, Data the
+	// data table, each with one-shot, persistent and recursive watches.
 	var tables []int
 	switch typ {
 	case WatcherChildren:
-		tables = []int{tChild, tPersistent, tRecursive}
+		tables = []int{tChild, tPersistentChild, tRecursiveChild}
 	case WatcherData:
 		tables = []int{tData, tPersistent, tRecursive}
 	case WatcherAny:
-		tables = []int{tData, tChild, tPersistent, tRecursive}
+		tables = []int{tData, tChild, tPersistent, tRecursive, tPersistentChild, tRecursiveChild}
 	}
 	found := false
 	for _, t := range tables {
+		if check {
+			// ZooKeeper 3.8's containsWatcher answers true when any
+			// connection watches path in the table, not only this one.
+			if len(h.tables[t][path]) > 0 {
+				found = true
+			}
+			continue
+		}
 		if _, ok := h.tables[t][path][w]; ok {
 			found = true
-			if !check {
-				delete(h.tables[t][path], w)
-				if len(h.tables[t][path]) == 0 {
-					delete(h.tables[t], path)
-				}
+			delete(h.tables[t][path], w)
+			if len(h.tables[t][path]) == 0 {
+				delete(h.tables[t], path)
 			}
 		}
 	}
@@ -480,6 +643,9 @@ func (h *hub) count() (watches, paths int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for t := range h.tables {
+		if t == tPersistentChild || t == tRecursiveChild {
+			continue // the other half of an addWatch watch
+		}
 		paths += len(h.tables[t])
 		for _, ws := range h.tables[t] {
 			watches += len(ws)

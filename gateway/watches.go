@@ -3,20 +3,23 @@ package gateway
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/zkgate/zkgate/schema"
 )
 
 // AddWatch leaves a persistent (or persistent recursive) watch of w on
 // path, which need not exist. It stays until removed or until w is
-// forgotten. It returns the zxid it counts from.
+// forgotten. It returns the zxid it counts from. It replaces w's other
+// watches on path, as ZooKeeper 3.8 keeps one mode per connection, path
+// and table (see tPersistent). A watch on "" never fires, as there.
 func (e *Engine) AddWatch(ctx context.Context, c Caller, path string, mode WatchMode, w Watcher) (int64, error) {
-	var t int
+	var ts []int
 	switch mode {
 	case WatchPersistent:
-		t = tPersistent
+		ts = []int{tPersistent, tPersistentChild}
 	case WatchPersistentRecursive:
-		t = tRecursive
+		ts = []int{tRecursive, tRecursiveChild}
 	default:
 		return 0, schema.Errorf(schema.CodeMarshallingError, path, "unknown watch mode %d", mode)
 	}
@@ -25,7 +28,10 @@ func (e *Engine) AddWatch(ctx context.Context, c Caller, path string, mode Watch
 	}
 	e.hub.mu.Lock()
 	defer e.hub.mu.Unlock()
-	e.hub.addLocked(t, readPath(path), w, false)
+	for _, t := range ts {
+		e.hub.addLocked(t, path, w, false)
+		e.hub.replaceLocked(t, path, w)
+	}
 	return e.hub.rev, nil
 }
 
@@ -36,8 +42,11 @@ func (e *Engine) RemoveWatches(c Caller, path string, typ WatcherType, w Watcher
 	return e.removeWatches(path, typ, w, false)
 }
 
-// CheckWatches reports, as an error, whether w has watches of the given
-// type on path: nil if it has, NoWatcher if not.
+// CheckWatches reports, as an error, whether path has watches of the
+// given type: nil if it has, NoWatcher if not. As ZooKeeper 3.8's
+// checkWatches, it looks for any connection's watch on path, not only
+// w's (its WatchManager.containsWatcher does), "" has none, and another
+// path without a '/' is MarshallingError.
 func (e *Engine) CheckWatches(c Caller, path string, typ WatcherType, w Watcher) error {
 	return e.removeWatches(path, typ, w, true)
 }
@@ -48,7 +57,16 @@ func (e *Engine) removeWatches(path string, typ WatcherType, w Watcher, check bo
 	if typ < WatcherChildren || typ > WatcherAny {
 		return schema.Errorf(schema.CodeMarshallingError, path, "watcher type %d", typ)
 	}
-	if !e.hub.remove(readPath(path), w, typ, check) {
+	if check && path == "" {
+		// ZooKeeper 3.8's checkWatches walks nothing for "".
+		return schema.NewError(schema.CodeNoWatcher, path)
+	}
+	if check && !strings.Contains(path, "/") {
+		// ... and fails on a path without a '/' ("a"), taking its
+		// parent: MarshallingError.
+		return schema.Errorf(schema.CodeMarshallingError, path, "path without '/'")
+	}
+	if !e.hub.remove(path, w, typ, check) {
 		return schema.NewError(schema.CodeNoWatcher, path)
 	}
 	return nil
@@ -103,11 +121,19 @@ func (e *Engine) SetWatches(ctx context.Context, c Caller, relZxid int64, ws Wat
 	for _, p := range ws.Child {
 		regs = append(regs, reg{tChild, p, "child", e.hub.addLocked(tChild, p, w, true)})
 	}
+	// Persistent watches come last and replace one-shot ones on the same
+	// path (see AddWatch), as ZooKeeper sets them after the others.
 	for _, p := range ws.Persistent {
 		regs = append(regs, reg{tPersistent, p, "persistent", e.hub.addLocked(tPersistent, p, w, true)})
+		regs = append(regs, reg{tPersistentChild, p, "persistent", e.hub.addLocked(tPersistentChild, p, w, true)})
+		e.hub.replaceLocked(tPersistent, p, w)
+		e.hub.replaceLocked(tPersistentChild, p, w)
 	}
 	for _, p := range ws.PersistentRecursive {
 		regs = append(regs, reg{tRecursive, p, "recursive", e.hub.addLocked(tRecursive, p, w, true)})
+		regs = append(regs, reg{tRecursiveChild, p, "recursive", e.hub.addLocked(tRecursiveChild, p, w, true)})
+		e.hub.replaceLocked(tRecursive, p, w)
+		e.hub.replaceLocked(tRecursiveChild, p, w)
 	}
 	e.hub.mu.Unlock()
 

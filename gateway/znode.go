@@ -26,7 +26,20 @@ func (v *view) node(path string) (z *znode, ok bool) {
 		v.fail(fmt.Errorf("znode %s: %w", path, err))
 		return nil, false
 	}
-	return &znode{path: path, rec: rec, createRev: e.createRev, modRev: e.modRev, lease: e.lease}, true
+	return &znode{path: path, rec: rec, createRev: czxidOf(&rec, e.createRev, e.modRev), modRev: e.modRev, lease: e.lease}, true
+}
+
+// czxidOf is the czxid of a node record whose key has the given create
+// and mod revisions: the key's create revision unless the record says
+// otherwise (schema.Node.Czxid).
+func czxidOf(rec *schema.Node, createRev, modRev int64) int64 {
+	switch {
+	case rec.Czxid == schema.CzxidThisWrite:
+		return modRev
+	case rec.Czxid != 0:
+		return rec.Czxid
+	}
+	return createRev
 }
 
 // meta reads path's children meta and the revision of its key (0 if it
@@ -63,8 +76,22 @@ func (v *view) fail(err error) {
 	}
 }
 
+// putNode writes z. A znode whose czxid is not its key's etcd create
+// revision (created anew, in this batch, over a key etcd still holds: a
+// multi that deletes it and creates it again) says so in its record
+// (schema.Node.Czxid), and keeps saying so in later writes.
 func (v *view) putNode(z *znode) {
-	v.put(schema.NodeKey(z.path), z.rec.Marshal(), z.lease)
+	key := schema.NodeKey(z.path)
+	czxid := pendingRev
+	if old := v.get(key); old.exists {
+		czxid = z.createRev
+	}
+	rec := z.rec
+	rec.Czxid = 0
+	if b := v.base.entries[key]; b != nil && b.exists && czxid != b.createRev {
+		rec.Czxid = czxid // pendingRev is schema.CzxidThisWrite
+	}
+	v.put(key, rec.Marshal(), z.lease)
 }
 
 func (v *view) putMeta(path string, m schema.Meta) {

@@ -65,6 +65,18 @@ func PathOfNodeKey(key string) (string, bool) {
 	return rest[i:], true
 }
 
+// ACLSpace is the key range holding every ACL record: [start, end).
+func ACLSpace() (start, end string) { return aclSpace + "/", prefixEnd(aclSpace + "/") }
+
+// PathOfACLKey returns the path of an ACL key, or false if key is not one.
+func PathOfACLKey(key string) (string, bool) {
+	rest, ok := strings.CutPrefix(key, aclSpace)
+	if !ok || !strings.HasPrefix(rest, "/") {
+		return "", false
+	}
+	return rest, true
+}
+
 // IsNodeKey reports whether key is a node key.
 func IsNodeKey(key string) bool { return strings.HasPrefix(key, nodeSpace) }
 

@@ -98,6 +98,8 @@ func TestRecords_RoundTrip(t *testing.T) {
 		{Kind: KindEphemeral, Version: 3, Ctime: 1700000000000, Mtime: 1700000000999, Owner: 0x100002ff1600004, Data: []byte("hello")},
 		{Kind: KindTTL, TTL: MaxTTL, Version: -1, Data: bytes.Repeat([]byte{0, 0xff}, 1000)},
 		{Kind: KindContainer, Owner: -1},
+		{Czxid: CzxidThisWrite},                         // created anew by a multi, null data
+		{Czxid: 1 << 40, Version: 2, Data: []byte("x")}, // and written since
 	}
 	for _, n := range nodes {
 		got, err := UnmarshalNode(n.Marshal())
@@ -150,7 +152,9 @@ func TestRecords_NodeFormat1StillReads(t *testing.T) {
 
 func TestRecords_CorruptIsAnError(t *testing.T) {
 	// The last: a null-data record (format 2) followed by data bytes.
-	for _, b := range [][]byte{nil, {}, {9}, {1}, {1, 0}, {1, 7, 0, 0, 0, 0, 0}, {3, 0, 0, 0, 0, 0, 0}, {2, 0, 0, 0, 0, 0, 0, 'x'}} {
+	// Formats 3 and 4 (with a czxid) need one that is not 0 nor below -1.
+	for _, b := range [][]byte{nil, {}, {9}, {1}, {1, 0}, {1, 7, 0, 0, 0, 0, 0}, {3, 0, 0, 0, 0, 0, 0}, {2, 0, 0, 0, 0, 0, 0, 'x'},
+		{4, 0, 0, 0, 0, 0, 0, 0}, {4, 0, 0, 0, 0, 0, 0, 3}, {4, 0, 0, 0, 0, 0, 0, 1, 'x'}, {5, 0, 0, 0, 0, 0, 0, 1}} {
 		if _, err := UnmarshalNode(b); err == nil {
 			t.Errorf("UnmarshalNode(%v) accepted", b)
 		}

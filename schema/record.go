@@ -46,6 +46,28 @@ type Node struct {
 	// apart from empty data (a client that creates a znode with null data
 	// reads null back); a non-nil empty slice is empty data.
 	Data []byte
+	// Czxid, when not 0, overrides the key's etcd create revision as the
+	// znode's czxid; CzxidThisWrite (-1) means the revision this record
+	// was written at. A multi that deletes a znode and creates it again
+	// cannot delete and put one key in one etcd transaction: it writes
+	// the new znode over the old key, which keeps its create revision,
+	// and marks the record so (see NodeCreatedByWrite).
+	Czxid int64
+}
+
+// CzxidThisWrite is Node.Czxid for a record that created its znode
+// anew at the revision it was written.
+const CzxidThisWrite = -1
+
+// NodeCreatedByWrite reports whether the node record b was written by the
+// write that created its znode anew over a key that already held one
+// (Node.Czxid is CzxidThisWrite): a delete and a create, for watches.
+func NodeCreatedByWrite(b []byte) bool {
+	if len(b) == 0 || (b[0] != nodeFormatCzxid && b[0] != nodeFormatCzxidNullData) {
+		return false
+	}
+	n, err := UnmarshalNode(b)
+	return err == nil && n.Czxid == CzxidThisWrite
 }
 
 // Meta is the value of a znode's children meta key.
@@ -86,6 +108,13 @@ const recordFormat = 1
 // data was kept apart read as they did: with empty data.
 const nodeFormatNullData = 2
 
+// nodeFormatCzxid and nodeFormatCzxidNullData are formats 1 and 2 with
+// Node.Czxid after TTL; records without it keep formats 1 and 2.
+const (
+	nodeFormatCzxid         = 3
+	nodeFormatCzxidNullData = 4
+)
+
 // ErrCorrupt is returned when a stored record cannot be decoded.
 var ErrCorrupt = errors.New("corrupt zkgate record")
 
@@ -98,8 +127,13 @@ var ErrCorrupt = errors.New("corrupt zkgate record")
 func (n *Node) Marshal() []byte {
 	b := make([]byte, 0, 32+len(n.Data))
 	format := byte(recordFormat)
-	if n.Data == nil {
+	switch {
+	case n.Data == nil && n.Czxid != 0:
+		format = nodeFormatCzxidNullData
+	case n.Data == nil:
 		format = nodeFormatNullData
+	case n.Czxid != 0:
+		format = nodeFormatCzxid
 	}
 	b = append(b, format, byte(n.Kind))
 	b = binary.AppendVarint(b, int64(n.Version))
@@ -107,6 +141,9 @@ func (n *Node) Marshal() []byte {
 	b = binary.AppendVarint(b, n.Mtime)
 	b = binary.AppendVarint(b, n.Owner)
 	b = binary.AppendVarint(b, n.TTL)
+	if n.Czxid != 0 {
+		b = binary.AppendVarint(b, n.Czxid)
+	}
 	return append(b, n.Data...)
 }
 
@@ -116,7 +153,7 @@ func UnmarshalNode(b []byte) (Node, error) {
 	var n Node
 	r := reader{b: b}
 	format := r.byte()
-	if format != recordFormat && format != nodeFormatNullData {
+	if format < recordFormat || format > nodeFormatCzxidNullData {
 		return n, ErrCorrupt
 	}
 	n.Kind = Kind(r.byte())
@@ -125,10 +162,16 @@ func UnmarshalNode(b []byte) (Node, error) {
 	n.Mtime = r.varint()
 	n.Owner = r.varint()
 	n.TTL = r.varint()
+	if format == nodeFormatCzxid || format == nodeFormatCzxidNullData {
+		n.Czxid = r.varint()
+		if n.Czxid == 0 || n.Czxid < CzxidThisWrite {
+			return Node{}, ErrCorrupt
+		}
+	}
 	if r.err != nil || n.Kind > KindTTL {
 		return Node{}, ErrCorrupt
 	}
-	if format == nodeFormatNullData {
+	if format == nodeFormatNullData || format == nodeFormatCzxidNullData {
 		if len(r.b) != 0 {
 			return Node{}, ErrCorrupt
 		}

@@ -41,7 +41,13 @@ type conn struct {
 	// caller.Auth lists them in ZooKeeper's order (schema.AuthSetOrder).
 	authAdded []schema.AuthID
 	lastZxid  atomic.Int64 // highest zxid sent to the client
-	renewed   time.Time    // last session renewal
+	// sessionID is sess.ID once the handshake succeeded, for other
+	// connections' handshakes to read (see closeSessionConns).
+	sessionID atomic.Int64
+	// watchAuth is caller.Auth for the hub, which reads it from its own
+	// goroutine (WatchAuth).
+	watchAuth atomic.Pointer[[]schema.AuthID]
+	renewed   time.Time // last session renewal
 
 	// stopped is set, in its turn, by a request that ends the
 	// connection (see pipeline.go).
@@ -72,6 +78,23 @@ func newConn(s *Server, nc net.Conn) *conn {
 		ip = a.IP.String()
 	}
 	return &conn{s: s, nc: nc, ip: ip, wake: make(chan struct{}, 1), drained: make(chan struct{}, 1), done: make(chan struct{}), opened: time.Now()}
+}
+
+// WatchAuth tells the hub the connection's identities
+// (gateway.AuthWatcher): it delivers an event only if they may read its
+// node, as ZooKeeper does.
+func (c *conn) WatchAuth() []schema.AuthID {
+	if p := c.watchAuth.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// setWatchAuth publishes caller.Auth to WatchAuth; call it after every
+// change of caller.Auth.
+func (c *conn) setWatchAuth() {
+	auth := c.caller.Auth
+	c.watchAuth.Store(&auth)
 }
 
 // Notify queues a watch event (gateway.Watcher).
@@ -337,6 +360,12 @@ func (c *conn) logClose(reason string, err error) {
 
 // handshake reads the ConnectRequest and opens or resumes the session.
 // It reports whether the connection goes on.
+//
+// A request to resume a session first closes the session's other
+// connections to this server, as ZooKeeper 3.8's processConnectRequest
+// does before it checks the password: a reconnect with a wrong password
+// or a stale id still ends the connection it names (the session lives
+// on). A client whose lastZxidSeen is ahead is refused before that.
 func (c *conn) handshake(first [4]byte) bool {
 	n, err := jute.FrameLength(first, c.s.cfg.MaxPacket)
 	if err != nil {
@@ -382,6 +411,9 @@ func (c *conn) handshake(first [4]byte) bool {
 			return false
 		}
 	}
+	if req.SessionID != 0 {
+		c.s.closeSessionConns(req.SessionID, c)
+	}
 	var sess gateway.Session
 	if req.SessionID == 0 {
 		// Opening a session is a write, as in ZooKeeper's updatelatency.
@@ -410,12 +442,14 @@ func (c *conn) handshake(first [4]byte) bool {
 		return false
 	}
 	c.sess = sess
+	c.sessionID.Store(sess.ID)
 	c.caller = sess.Caller()
 	c.lastOp.Store("SESS")
 	if c.ip != "" {
 		c.authAdded = []schema.AuthID{{Scheme: "ip", ID: c.ip}}
 		c.caller.Auth = schema.AuthSetOrder(c.authAdded)
 	}
+	c.setWatchAuth()
 	c.lastZxid.Store(max(req.LastZxidSeen, 0))
 	c.renewed = time.Now()
 	resp := jute.ConnectResponse{

@@ -139,7 +139,9 @@ and password (the session lives in etcd, so any node will do), refuses a
 client that has seen a zxid the cluster never reached by closing the
 socket, and answers an unknown or expired session, or a wrong password,
 with ZooKeeper's zero timeout and session id so the client reports
-Expired. A connection silent for the session timeout is closed; its
+Expired. A handshake naming a session first closes that session's open
+connection to this node, even when the password then turns out wrong,
+as ZooKeeper's processConnectRequest does. A connection silent for the session timeout is closed; its
 session then expires on its own unless the client comes back in time. A
 session found ended when it is renewed (on a ping, or on a request a
 third of the timeout after the last renewal), because it expired while
@@ -157,9 +159,12 @@ too. The client moves to another node, where its session still lives.
 handle.go maps each opcode to the engine with ZooKeeper 3.8's quirks
 (measured in gateway/testdata/zookeeper-3.8-behaviour.md): createContainer
 ignores its flags, create2 with the container flag makes a persistent
-node, a multi's reply header carries 0 even when the multi failed, create2
-inside a multi answers with the path alone, auth and setWatches replies
-echo the request's xid, an unknown opcode gets Unimplemented with zxid -1
+node, a multi's reply header carries 0 even when the multi failed, the
+kind of a create inside a multi follows its flags rather than its opcode
+(create2 answers with the path alone, a create with the container flag
+makes a container), a multi op refused for its record fails in its
+turn, auth and setWatches replies echo the request's xid while a ping's
+reply carries xid -2, bytes after a request record are ignored, an unknown opcode gets Unimplemented with zxid -1
 and the connection is closed, setWatches stops at a null list with
 MarshallingError, and a session's identities are listed in the order of
 ZooKeeper's hash set (schema.AuthSetOrder). Null data (a buffer of length

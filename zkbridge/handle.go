@@ -63,7 +63,9 @@ func (c *call) handle(pkt []byte) bool {
 
 	switch h.Type {
 	case jute.OpPing:
-		c.reply(h.Xid, e.Zxid(), nil)
+		// The reply's xid is the ping xid (-2) whatever the request's,
+		// as ZooKeeper's FinalRequestProcessor answers a ping.
+		c.reply(jute.XidPing, e.Zxid(), nil)
 		return true
 
 	case jute.OpCreate, jute.OpCreate2, jute.OpCreateContainer:
@@ -185,9 +187,11 @@ func (c *call) handle(pkt []byte) bool {
 		c.reply(h.Xid, zxid, err, &jute.SyncResponse{Path: r.Path})
 	case jute.OpMulti, jute.OpMultiRead:
 		var r jute.MultiRequest
-		if err := r.Decode(d); err != nil || d.Finish() != nil {
+		if err := r.Decode(d); err != nil {
 			// A multi that is not a sequence of ops is MarshallingError,
-			// as ZooKeeper answers; the connection goes on.
+			// as ZooKeeper answers; the connection goes on. Bytes after
+			// the done header are ignored, as ZooKeeper ignores them
+			// after every request record.
 			c.reply(h.Xid, e.Zxid(), schema.NewError(schema.CodeMarshallingError, ""))
 			return true
 		}
@@ -229,6 +233,7 @@ func (c *call) handle(pkt []byte) bool {
 		c.authAdded = append(c.authAdded, id)
 		// A session's identities are a set, listed in ZooKeeper's order.
 		c.caller.Auth = schema.AuthSetOrder(c.authAdded)
+		c.setWatchAuth()
 		c.replyXid(h.Xid, 0, nil)
 	case jute.OpSetWatches, jute.OpSetWatches2:
 		var ws gateway.WatchSet
@@ -412,6 +417,8 @@ func createOp(op jute.OpCode, path string, data []byte, acl []jute.ACL, flags ju
 	mode := gateway.CreateMode(flags)
 	out := gateway.CreateOp{Path: path, Data: data, ACL: aclsIn(acl)}
 	switch op {
+	case opTTLWithoutTTL:
+		return out, schema.Errorf(schema.CodeMarshallingError, path, "TTL flags %d in a multi's create without a TTL", flags)
 	case jute.OpCreateContainer:
 		if mode < 0 || mode > gateway.Container {
 			return out, schema.Errorf(schema.CodeBadArguments, path, "createContainer with flags %d", flags)

@@ -10,23 +10,29 @@ import (
 
 // multi applies a multi (14) atomically. The reply header's err is 0 even
 // when it fails, as ZooKeeper's: the failure is in the per-op results.
+// An op refused here (gateway.FailOp) fails where it stands, after the
+// ops before it are checked, as in ZooKeeper.
 func (c *call) multi(ctx context.Context, xid int32, in []jute.MultiOp) {
 	e := c.e
 	ops := make([]gateway.Op, len(in))
+	kinds := make([]jute.OpCode, len(in))
 	for i, op := range in {
+		kinds[i] = op.Op
 		switch r := op.Request.(type) {
 		case *jute.CreateRequest:
-			o, err := createOp(op.Op, r.Path, r.Data, r.ACL, r.Flags, 0)
+			kinds[i] = multiCreateKind(op.Op, r.Flags)
+			o, err := createOp(kinds[i], r.Path, r.Data, r.ACL, r.Flags, 0)
 			if err != nil {
-				c.multiFailed(xid, e.Zxid(), len(in), i, err)
-				return
+				ops[i] = &gateway.FailOp{Err: err}
+				continue
 			}
 			ops[i] = &o
 		case *jute.CreateTTLRequest:
-			o, err := createOp(op.Op, r.Path, r.Data, r.ACL, r.Flags, r.TTL)
+			kinds[i] = multiCreateKind(op.Op, r.Flags)
+			o, err := createOp(kinds[i], r.Path, r.Data, r.ACL, r.Flags, r.TTL)
 			if err != nil {
-				c.multiFailed(xid, e.Zxid(), len(in), i, err)
-				return
+				ops[i] = &gateway.FailOp{Err: err}
+				continue
 			}
 			ops[i] = &o
 		case *jute.DeleteRequest:
@@ -53,7 +59,7 @@ func (c *call) multi(ctx context.Context, xid int32, in []jute.MultiOp) {
 			resp.Results[i] = jute.ErrorResult(schema.CodeOf(res.Err))
 			continue
 		}
-		switch in[i].Op {
+		switch kinds[i] {
 		case jute.OpCreate, jute.OpCreate2:
 			// create2 in a multi answers with the path alone, as
 			// ZooKeeper's does.
@@ -71,22 +77,31 @@ func (c *call) multi(ctx context.Context, xid int32, in []jute.MultiOp) {
 	c.reply(xid, zxid, nil, &resp)
 }
 
-// multiFailed answers a multi whose op i was refused before reaching the
-// engine.
-func (c *call) multiFailed(xid int32, zxid int64, n, failed int, err error) {
-	resp := jute.MultiResponse{Results: make([]jute.MultiResult, n)}
-	for i := range resp.Results {
-		switch {
-		case i < failed:
-			resp.Results[i] = jute.ErrorResult(schema.CodeOK)
-		case i == failed:
-			resp.Results[i] = jute.ErrorResult(schema.CodeOf(err))
-		default:
-			resp.Results[i] = jute.ErrorResult(schema.CodeRuntimeInconsistency)
-		}
+// multiCreateKind is the kind of create a multi's create op makes.
+// ZooKeeper 3.8's MultiOperationRecord rebuilds each create of a multi
+// with Op.create, whose opcode follows the flags whatever the record's:
+// container flags make a container (answered as createContainer, with a
+// Stat), TTL flags a TTL node (createTTL: only a createTTL record has a
+// TTL; for a create, create2 or createContainer record ZooKeeper's cast
+// fails and the whole request is MarshallingError), any other flags an
+// ordinary create (answered with the path alone: createContainer or
+// createTTL with flag 1 makes an ephemeral). Measured in
+// zookeeper-3.8-behaviour.md, "Edges of request processing".
+func multiCreateKind(op jute.OpCode, flags jute.CreateMode) jute.OpCode {
+	switch mode := gateway.CreateMode(flags); {
+	case mode.TTL() && op == jute.OpCreateTTL:
+		return jute.OpCreateTTL
+	case mode.TTL():
+		return opTTLWithoutTTL
+	case mode == gateway.Container:
+		return jute.OpCreateContainer
 	}
-	c.reply(xid, zxid, nil, &resp)
+	return jute.OpCreate
 }
+
+// opTTLWithoutTTL marks a multi's create whose flags ask for a TTL node
+// and whose record has no TTL: createOp refuses it with MarshallingError.
+const opTTLWithoutTTL jute.OpCode = -1000
 
 // multiRead answers each read on its own: one failing does not fail the
 // others, as in ZooKeeper.

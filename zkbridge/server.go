@@ -3,6 +3,7 @@ package zkbridge
 import (
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -263,4 +264,17 @@ func (s *Server) connections() []*conn {
 		out = append(out, c)
 	}
 	return out
+}
+
+// closeSessionConns closes the connections of session id to this server
+// other than except (see conn.handshake). Their sessions are untouched.
+func (s *Server) closeSessionConns(id int64, except *conn) {
+	for _, c := range s.connections() {
+		if c != except && c.sessionID.Load() == id {
+			s.lg.Info("closing ZooKeeper connection", zap.String("remote", c.nc.RemoteAddr().String()),
+				zap.String("reason", "the session reconnected on another connection"),
+				zap.String("session", fmt.Sprintf("0x%x", uint64(id))))
+			c.nc.Close()
+		}
+	}
 }

@@ -53,6 +53,12 @@ type ZKConnectOptions struct {
 	TimeOut      int32 // ms; 0 means 10000
 	LastZxidSeen int64
 	Legacy       bool // the 44-byte form without readOnly
+	ReadOnly     bool // the client accepts a read-only server
+	// Pipelined is written in the same write as the ConnectRequest,
+	// before the ConnectResponse is read: whole frames (AppendPacket) for
+	// requests sent before the handshake ends. Read their replies with
+	// ReadReply.
+	Pipelined []byte
 }
 
 // ErrZKClosed is returned when the server closed the connection.
@@ -75,6 +81,7 @@ func DialZK(addr string, o ZKConnectOptions) (*ZKRaw, error) {
 		SessionID:    o.SessionID,
 		Passwd:       o.Passwd,
 		Legacy:       o.Legacy,
+		ReadOnly:     o.ReadOnly,
 	}
 	if req.Passwd == nil {
 		req.Passwd = make([]byte, 16)
@@ -82,7 +89,7 @@ func DialZK(addr string, o ZKConnectOptions) (*ZKRaw, error) {
 	if req.TimeOut == 0 {
 		req.TimeOut = 10000
 	}
-	if err := c.write(jute.AppendPacket(nil, &req)); err != nil {
+	if err := c.write(append(jute.AppendPacket(nil, &req), o.Pipelined...)); err != nil {
 		nc.Close()
 		return nil, err
 	}
@@ -193,6 +200,22 @@ func (c *ZKRaw) CallXid(xid int32, op jute.OpCode, req jute.Encodable) (jute.Rep
 		return jute.ReplyHeader{}, nil, err
 	}
 	return c.await(xid)
+}
+
+// WriteRaw writes b to the connection as it is (frames included), for
+// requests no record describes; read the answer with ReadReply.
+func (c *ZKRaw) WriteRaw(b []byte) error { return c.write(b) }
+
+// ReadReply reads the next packet that is not a notification (those are
+// queued) and returns its header and body, whatever its xid.
+func (c *ZKRaw) ReadReply() (jute.ReplyHeader, *jute.Decoder, error) {
+	deadline := time.Now().Add(ZKCallTimeout)
+	for {
+		rh, d, notif, err := c.next(deadline)
+		if err != nil || !notif {
+			return rh, d, err
+		}
+	}
 }
 
 // Auth sends addauth (xid -4) and returns its reply header.

@@ -540,3 +540,48 @@ func TestGRPC_NotReady(t *testing.T) {
 	_, err = zk.CreateSession(apiCtx(t), &zkgatepb.CreateSessionRequest{})
 	wantStatus(t, err, codes.Unavailable, "ConnectionLoss")
 }
+
+// A watch stream gets only the events of nodes its caller may read (the
+// parent for NodeChildrenChanged), as a ZooKeeper connection does.
+func TestGRPC_WatchOnlyWhatTheCallerMayRead(t *testing.T) {
+	t.Parallel()
+	r := startAPI(t)
+	ctx := apiCtx(t)
+	zk := r.zk
+	bob := &zkgatepb.RequestContext{Auth: []*zkgatepb.AuthInfo{digest("bob", "secret")}}
+	authACL := []*zkgatepb.ACL{{Perms: int32(schema.PermAll), Scheme: "auth"}}
+	openACL := []*zkgatepb.ACL{{Perms: int32(schema.PermAll), Scheme: "world", Id: "anyone"}}
+	if _, err := zk.Create(ctx, &zkgatepb.CreateRequest{Ctx: bob, Path: "/w", Acl: openACL}); err != nil {
+		t.Fatal(err)
+	}
+	watch := func(rc *zkgatepb.RequestContext) zkgatepb.Namespace_WatchClient {
+		st, err := zk.Watch(ctx, &zkgatepb.WatchRequest{Ctx: rc, Path: "/w", Mode: zkgatepb.WatchMode_WATCH_MODE_PERSISTENT_RECURSIVE})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Recv(); err != nil { // the first answer: the zxid it counts from
+			t.Fatal(err)
+		}
+		return st
+	}
+	stranger, owner := watch(nil), watch(bob)
+	if _, err := zk.Create(ctx, &zkgatepb.CreateRequest{Ctx: bob, Path: "/w/secret", Acl: authACL}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := zk.Create(ctx, &zkgatepb.CreateRequest{Ctx: bob, Path: "/w/open", Acl: openACL}); err != nil {
+		t.Fatal(err)
+	}
+	next := func(st zkgatepb.Namespace_WatchClient) string {
+		resp, err := st.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.GetEvent().GetType().String() + " " + resp.GetEvent().GetPath()
+	}
+	if a, b := next(owner), next(owner); !strings.HasSuffix(a, " /w/secret") || !strings.HasSuffix(b, " /w/open") {
+		t.Fatalf("owner's events %q, %q", a, b)
+	}
+	if a := next(stranger); !strings.HasSuffix(a, " /w/open") {
+		t.Fatalf("stranger's first event %q, want the one of /w/open", a)
+	}
+}

@@ -13,6 +13,10 @@ import (
 // client must watch again and re-read, as a ZooKeeper client does after
 // a disconnect.
 type streamWatcher struct {
+	// auth is the stream's caller's identities: like a ZooKeeper
+	// connection, a stream gets only events of nodes it may read
+	// (AuthWatcher).
+	auth     []schema.AuthID
 	mu       sync.Mutex
 	queue    []gateway.Event
 	overflow bool
@@ -20,6 +24,9 @@ type streamWatcher struct {
 }
 
 const maxQueued = 100000
+
+// WatchAuth implements gateway.AuthWatcher.
+func (w *streamWatcher) WatchAuth() []schema.AuthID { return w.auth }
 
 func (w *streamWatcher) Notify(ev gateway.Event) {
 	w.mu.Lock()
@@ -52,7 +59,7 @@ func (s *Server) Watch(req *zkgatepb.WatchRequest, stream zkgatepb.Namespace_Wat
 		return s.fail(ctx, err)
 	}
 	mode := gateway.WatchMode(req.GetMode())
-	w := &streamWatcher{ready: make(chan struct{}, 1)}
+	w := &streamWatcher{auth: c.Auth, ready: make(chan struct{}, 1)}
 	if err := e.WaitZxid(ctx, req.GetCtx().GetMinZxid()); err != nil {
 		return s.fail(ctx, err)
 	}
