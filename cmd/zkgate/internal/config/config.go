@@ -15,6 +15,8 @@ import (
 	"go.etcd.io/etcd/client/pkg/v3/types"
 
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/logging"
+	"github.com/zkgate/zkgate/zkbridge"
+	"github.com/zkgate/zkgate/zkbridge/jute"
 )
 
 // Config is everything `zkgate serve` needs to start. Each field is one
@@ -182,7 +184,7 @@ func Default() Config {
 		MaxSessionTimeout:        40 * time.Second,
 		ContainerCheckInterval:   time.Minute,
 		MaxDataBytes:             0xfffff,
-		FourLetterWords:          []string{"ruok", "srvr", "stat", "mntr", "conf", "envi", "cons", "wchs", "wchc", "wchp", "isro", "dirs"},
+		FourLetterWords:          slices.Clone(zkbridge.DefaultFourLetterWords),
 		LogLevel:                 "info",
 		LogFormat:                "json",
 	}
@@ -257,7 +259,7 @@ func (c *Config) Validate() error {
 		return fieldErr("zk-container-check-interval", "must be at least 10 ms, got %v", c.ContainerCheckInterval)
 	}
 	for _, w := range c.FourLetterWords {
-		if w != "*" && !knownWords[w] {
+		if w != "*" && !slices.Contains(jute.FourLetterWords(), w) {
 			return fieldErr("zk-4lw-whitelist", "%q is not a four-letter word (or *)", w)
 		}
 	}
@@ -361,10 +363,6 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
-
-var knownWords = map[string]bool{"conf": true, "cons": true, "crst": true, "dirs": true, "dump": true, "envi": true,
-	"gtmk": true, "hash": true, "isro": true, "mntr": true, "ruok": true, "srst": true, "srvr": true, "stat": true,
-	"stmk": true, "wchc": true, "wchp": true, "wchs": true}
 
 // parseRetention parses a periodic retention: a Go duration, or a bare
 // number of hours as etcd accepts.

@@ -17,4 +17,8 @@
 //
 // Library packages (gateway, zkbridge, ...) never read flags or the
 // environment: they take their own config structs, filled from here.
+// Where a library states a default or a list, config reads it from there
+// rather than writing it again: the default four-letter-word whitelist is
+// zkbridge.DefaultFourLetterWords, and a whitelist may name only the words
+// of jute.FourLetterWords (or *).
 package config
