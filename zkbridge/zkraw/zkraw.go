@@ -23,7 +23,8 @@ type Conn struct {
 	timeout time.Duration
 	xid     int32
 	pending []Event
-	closed  bool
+	closed  bool // by the server, or by Drop
+	dropped bool // by Drop
 	buf     []byte
 }
 
@@ -105,7 +106,7 @@ func Handshake(nc net.Conn, o Options) (*Conn, error) {
 	if err := c.Send(jute.AppendPacket(nil, &req)); err != nil {
 		return nil, err
 	}
-	body, err := c.ReadFrame(time.Now().Add(c.timeout))
+	body, err := c.readFrame(time.Now().Add(c.timeout))
 	if err != nil {
 		return nil, fmt.Errorf("handshake: %w", err)
 	}
@@ -140,10 +141,17 @@ func isClosedErr(err error) bool {
 // holds (a reply, a notification, or bytes no record describes). The
 // body is valid until the next read. A timeout is reported as an error
 // wrapping os.ErrDeadlineExceeded, a closed connection as ErrClosed.
+// Unlike the calls, it reads on after a Send met a closed connection,
+// until the end of the stream: what the server sent before it closed may
+// still be waiting.
 func (c *Conn) ReadFrame(deadline time.Time) ([]byte, error) {
-	if c.closed {
+	if c.dropped {
 		return nil, ErrClosed
 	}
+	return c.readFrame(deadline)
+}
+
+func (c *Conn) readFrame(deadline time.Time) ([]byte, error) {
 	_ = c.nc.SetReadDeadline(deadline)
 	b, err := jute.ReadFrame(c.nc, c.buf[:0], maxFrame)
 	if isClosedErr(err) {
@@ -160,7 +168,10 @@ func (c *Conn) ReadFrame(deadline time.Time) ([]byte, error) {
 // next reads one packet: a notification is queued and reported with
 // notif set; anything else is returned with its header.
 func (c *Conn) next(deadline time.Time) (rh jute.ReplyHeader, d *jute.Decoder, notif bool, err error) {
-	body, err := c.ReadFrame(deadline)
+	if c.closed {
+		return rh, nil, false, ErrClosed
+	}
+	body, err := c.readFrame(deadline)
 	if err != nil {
 		return rh, nil, false, err
 	}
@@ -271,7 +282,7 @@ func (c *Conn) CloseSession() (jute.ReplyHeader, error) {
 
 // Drop closes the TCP connection without ending the session.
 func (c *Conn) Drop() {
-	c.closed = true
+	c.closed, c.dropped = true, true
 	c.nc.Close()
 }
 

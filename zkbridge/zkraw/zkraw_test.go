@@ -155,3 +155,35 @@ func TestConn_WaitEventsTimesOut(t *testing.T) {
 		t.Fatalf("WaitEvents: %v %v, want the one event and an error", evs, err)
 	}
 }
+
+// TestConn_SendAndReadFrame: raw bytes go out as given and frames come
+// back whole, whatever they hold; after the last one, the server's close
+// is ErrClosed.
+func TestConn_SendAndReadFrame(t *testing.T) {
+	cli := server(t, func(read func() (jute.RequestHeader, []byte), write func(...jute.Encodable)) {
+		if h, body := read(); h.Xid != 5 || h.Type != 99 || string(body) != "junk" {
+			t.Errorf("server: got %+v %q, want xid 5, type 99, junk", h, body)
+		}
+		write(&jute.ReplyHeader{Xid: 5, Zxid: 8, Err: -6})
+	})
+	c, err := zkraw.Handshake(cli, zkraw.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Drop()
+	if err := c.Send(jute.AppendFrame(nil, append(jute.Append(nil, &jute.RequestHeader{Xid: 5, Type: 99}), "junk"...))); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	body, err := c.ReadFrame(deadline)
+	var rh jute.ReplyHeader
+	if err == nil {
+		err = jute.DecodeExact(body, &rh)
+	}
+	if err != nil || rh != (jute.ReplyHeader{Xid: 5, Zxid: 8, Err: -6}) {
+		t.Fatalf("ReadFrame: %+v %v", rh, err)
+	}
+	if _, err := c.ReadFrame(deadline); !errors.Is(err, zkraw.ErrClosed) {
+		t.Fatalf("ReadFrame after the server closed: %v, want ErrClosed", err)
+	}
+}
