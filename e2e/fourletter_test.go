@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -256,7 +255,7 @@ func TestFourLetterWords_ConfMaxBuffer(t *testing.T) {
 			if rh, err := zkPacket(t, n.ZKAddr, "/fits", tc.limit); err != nil || rh.Err != schema.CodeOK {
 				t.Fatalf("create in a packet of %d bytes: %+v %v", tc.limit, rh, err)
 			}
-			if rh, err := zkPacket(t, n.ZKAddr, "/too-big", tc.limit+1); !errors.Is(err, io.EOF) && !errors.Is(err, syscall.ECONNRESET) {
+			if rh, err := zkPacket(t, n.ZKAddr, "/too-big", tc.limit+1); !errors.Is(err, harness.ErrZKClosed) {
 				t.Fatalf("create in a packet of %d bytes: %+v %v, want the connection closed", tc.limit+1, rh, err)
 			}
 		})
@@ -265,36 +264,20 @@ func TestFourLetterWords_ConfMaxBuffer(t *testing.T) {
 
 // zkPacket opens a session at addr and sends a create of path whose
 // request packet is size bytes long; it returns the reply header, or the
-// error that ended the connection.
+// error that ended the connection (harness.ErrZKClosed once it closed).
 func zkPacket(t *testing.T, addr, path string, size int) (jute.ReplyHeader, error) {
 	t.Helper()
-	nc, err := net.Dial("tcp", addr)
+	c, err := harness.DialZK(addr, harness.ZKConnectOptions{CallTimeout: 30 * time.Second})
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	_ = nc.SetDeadline(time.Now().Add(30 * time.Second))
-	conn := jute.ConnectRequest{TimeOut: 10000, Passwd: make([]byte, 16)}
-	if _, err := nc.Write(jute.AppendPacket(nil, &conn)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := jute.ReadFrame(nc, nil, 1<<10); err != nil {
 		t.Fatalf("handshake: %v", err)
 	}
-	h := jute.RequestHeader{Xid: 1, Type: jute.OpCreate}
+	defer c.Drop()
+	h := jute.RequestHeader{Xid: 1, Type: jute.OpCreate} // the first call's
 	req := jute.CreateRequest{Path: path, ACL: []jute.ACL{{Perms: 31, ID: jute.ID{Scheme: "world", ID: "anyone"}}}}
 	req.Data = make([]byte, size-(len(jute.AppendPacket(nil, &h, &req))-4))
-	pkt := jute.AppendPacket(nil, &h, &req)
-	if len(pkt)-4 != size {
-		t.Fatalf("packet of %d bytes, want %d", len(pkt)-4, size)
+	if n := len(jute.AppendPacket(nil, &h, &req)) - 4; n != size {
+		t.Fatalf("packet of %d bytes, want %d", n, size)
 	}
-	var rh jute.ReplyHeader
-	if _, err := nc.Write(pkt); err != nil {
-		return rh, err
-	}
-	body, err := jute.ReadFrame(nc, nil, 1<<10)
-	if err != nil {
-		return rh, err
-	}
-	return rh, rh.Decode(jute.NewDecoder(body))
+	rh, _, err := c.Call(jute.OpCreate, &req)
+	return rh, err
 }

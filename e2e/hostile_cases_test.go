@@ -4,11 +4,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/zkgate/zkgate/e2e/harness"
 	"github.com/zkgate/zkgate/zkbridge/jute"
 )
 
@@ -150,33 +150,9 @@ func toStrings(parts [][]byte) []string {
 	return out
 }
 
-// rawSession is a handshaken connection that sends raw bytes.
-type rawSession struct {
-	nc   net.Conn
-	resp jute.ConnectResponse
-}
-
-func dialRaw(addr string) (*rawSession, error) {
-	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		return nil, err
-	}
-	req := jute.ConnectRequest{TimeOut: 30000, Passwd: make([]byte, 16)}
-	nc.SetDeadline(time.Now().Add(15 * time.Second))
-	if _, err := nc.Write(jute.AppendPacket(nil, &req)); err != nil {
-		nc.Close()
-		return nil, err
-	}
-	s := &rawSession{nc: nc}
-	body, err := jute.ReadFrame(nc, nil, 1<<20)
-	if err == nil {
-		err = jute.DecodeExact(body, &s.resp)
-	}
-	if err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("handshake: %w", err)
-	}
-	return s, nil
+// dialRaw opens a session for one malformed request (30 s timeout).
+func dialRaw(addr string) (*harness.ZKRaw, error) {
+	return harness.DialZK(addr, harness.ZKConnectOptions{TimeOut: 30000})
 }
 
 // outcome is what a malformed request got: the reply to it ("err -5
@@ -187,17 +163,18 @@ type outcome struct{ reply, then string }
 
 func (o outcome) String() string { return o.reply + ", " + o.then }
 
-// outcome sends b, then an exists probe, and reads what comes back.
-func (s *rawSession) outcome(b []byte) outcome {
-	s.nc.SetDeadline(time.Now().Add(15 * time.Second))
-	if _, err := s.nc.Write(b); err != nil {
+// sendRaw sends b on a fresh session, then an exists probe, and reads
+// what comes back.
+func sendRaw(c *harness.ZKRaw, b []byte) outcome {
+	deadline := time.Now().Add(15 * time.Second)
+	if err := c.Send(b); err != nil {
 		return outcome{"no reply", "closed"}
 	}
 	// The probe may meet a closed socket: that is an answer too.
-	_, _ = s.nc.Write(frame(probeXid, jute.OpExists, rec(&jute.ExistsRequest{Path: "/h"})))
+	_ = c.Send(frame(probeXid, jute.OpExists, rec(&jute.ExistsRequest{Path: "/h"})))
 	o := outcome{reply: "no reply"}
 	for {
-		body, err := jute.ReadFrame(s.nc, nil, 1<<20)
+		body, err := c.ReadFrame(deadline)
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				o.then = "silence"

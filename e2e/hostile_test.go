@@ -21,6 +21,7 @@ import (
 	"github.com/zkgate/zkgate/e2e/harness"
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/zkbridge/jute"
+	"github.com/zkgate/zkgate/zkbridge/zkraw"
 )
 
 // Hostile input against the real binary: malformed requests compared
@@ -209,8 +210,8 @@ func TestHostile_MalformedRequestsAsZooKeeper(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got[i] = s.outcome(c.bytes)
-			s.nc.Close()
+			got[i] = sendRaw(s, c.bytes)
+			s.Drop()
 		}
 		zkOut, gateOut := got[0], got[1]
 		if want, ok := hostileKnownDifferences[c.name]; ok {
@@ -351,22 +352,13 @@ func dialMany(t testing.TB, addr string, n, workers int, f func(net.Conn) error)
 // handshake opens a session on nc (40 s timeout, so silence does not
 // close it during the test).
 func handshake(nc net.Conn) error {
-	nc.SetDeadline(time.Now().Add(30 * time.Second))
-	if _, err := nc.Write(jute.AppendPacket(nil, &jute.ConnectRequest{TimeOut: 40000, Passwd: make([]byte, 16)})); err != nil {
-		return err
-	}
-	body, err := jute.ReadFrame(nc, nil, 1<<20)
+	c, err := zkraw.Handshake(nc, zkraw.Options{TimeOut: 40000, CallTimeout: 30 * time.Second})
 	if err != nil {
 		return err
 	}
-	var resp jute.ConnectResponse
-	if err := jute.DecodeExact(body, &resp); err != nil {
-		return err
-	}
-	if resp.SessionID == 0 {
+	if c.Resp.SessionID == 0 {
 		return errors.New("no session")
 	}
-	nc.SetDeadline(time.Time{})
 	return nil
 }
 
@@ -533,10 +525,10 @@ func TestHostile_PacketSizeAsZooKeeper(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := s.outcome(c.bytes).String(); got != c.want {
+			if got := sendRaw(s, c.bytes).String(); got != c.want {
 				t.Errorf("%s: %s answers %s, want %s", c.name, srv.name, got, c.want)
 			}
-			s.nc.Close()
+			s.Drop()
 		}
 	}
 	writes.check(t, gate.Client())

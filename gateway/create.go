@@ -47,14 +47,15 @@ func createKeys(op *CreateOp, c Caller) []string {
 	return keys
 }
 
-// parentOf is the parent ZooKeeper looks up for a write: everything before
-// the last '/', and the root for "/x" (or "/").
+// parentOf is the parent ZooKeeper looks up for a write: schema.Parent,
+// except that the root stands for "" (ZooKeeper cuts at the last '/' and
+// its tree keeps the root under ""), so "/" and a path without '/' have
+// the root as parent.
 func parentOf(path string) string {
-	i := strings.LastIndexByte(path, '/')
-	if i <= 0 {
-		return "/"
+	if p := schema.Parent(path); p != "" {
+		return p
 	}
-	return path[:i]
+	return "/"
 }
 
 // cheapPathCheck is the check ZooKeeper makes before anything else on

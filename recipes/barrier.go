@@ -108,14 +108,14 @@ func (d *doubleBarrierServer) enter(ctx context.Context, req *zkgatepb.DoubleBar
 	if err := k.ensurePath(ctx, path); err != nil {
 		return nil, nil, err
 	}
-	node := childPath(path, newUUIDHex())
+	node := schema.Join(path, newUUIDHex())
 	_, st, zxid, err := k.e.Create(ctx, k.c, gateway.CreateOp{Path: node, Data: nonNull(req.GetIdentifier()), ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral})
 	if err != nil {
 		return nil, nil, err
 	}
 	k.saw(zxid)
 	key := newKey(path, node, st)
-	ready := childPath(path, readyNode)
+	ready := schema.Join(path, readyNode)
 	for {
 		w := newSignal()
 		found, err := k.exists(ctx, ready, w)
@@ -176,7 +176,7 @@ func (d *doubleBarrierServer) leave(ctx context.Context, k *call, key *zkgatepb.
 	}
 	path, node := key.GetPath(), key.GetNode()
 	name := node[len(path)+1:]
-	zxid, err := k.e.Delete(ctx, k.c, childPath(path, readyNode), -1)
+	zxid, err := k.e.Delete(ctx, k.c, schema.Join(path, readyNode), -1)
 	if err != nil && !errors.Is(err, schema.ErrNoNode) {
 		return err
 	}
@@ -210,7 +210,7 @@ func (d *doubleBarrierServer) leave(ctx context.Context, k *call, key *zkgatepb.
 			k.saw(zxid)
 		}
 		w := newSignal()
-		found, err := k.exists(ctx, childPath(path, wait), w)
+		found, err := k.exists(ctx, schema.Join(path, wait), w)
 		if err != nil {
 			k.e.Forget(w)
 			return err

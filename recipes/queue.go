@@ -39,7 +39,7 @@ func (q *queueServer) Put(ctx context.Context, req *zkgatepb.QueuePutRequest) (*
 	if err != nil {
 		return nil, q.s.fail(ctx, err)
 	}
-	op := gateway.CreateOp{Path: childPath(req.GetPath(), fmt.Sprintf("%s%03d-", queuePrefix, prio)), Data: nonNull(req.GetValue()), ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentSequential}
+	op := gateway.CreateOp{Path: schema.Join(req.GetPath(), fmt.Sprintf("%s%03d-", queuePrefix, prio)), Data: nonNull(req.GetValue()), ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentSequential}
 	for attempt := 0; ; attempt++ {
 		node, _, zxid, err := k.e.Create(ctx, k.c, op)
 		if errors.Is(err, schema.ErrNoNode) && attempt < 3 {
@@ -84,7 +84,7 @@ func (q *queueServer) Take(ctx context.Context, req *zkgatepb.QueueTakeRequest) 
 		k.saw(zxid)
 		slices.Sort(kids)
 		for _, kid := range kids {
-			node := childPath(path, kid)
+			node := schema.Join(path, kid)
 			data, st, zxid, err := k.e.GetData(ctx, k.c, node, k.minRev)
 			if errors.Is(err, schema.ErrNoNode) {
 				continue

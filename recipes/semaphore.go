@@ -72,7 +72,7 @@ func (sm *semaphoreServer) acquire(ctx context.Context, req *zkgatepb.SemaphoreA
 		return nil, err
 	}
 	// Holding the lock: take a lease when one is free.
-	lease := childPath(path, newUUIDHex())
+	lease := schema.Join(path, newUUIDHex())
 	for {
 		w := newSignal()
 		kids, _, zxid, armed, err := k.e.GetChildrenWatch(ctx, k.c, path, k.minRev, w)
@@ -157,7 +157,7 @@ func (sm *semaphoreServer) Holders(ctx context.Context, req *zkgatepb.SemaphoreH
 	k.saw(zxid)
 	resp := &zkgatepb.SemaphoreHoldersResponse{}
 	for _, kid := range kids {
-		data, _, zxid, err := k.e.GetData(ctx, k.c, childPath(req.GetPath(), kid), k.minRev)
+		data, _, zxid, err := k.e.GetData(ctx, k.c, schema.Join(req.GetPath(), kid), k.minRev)
 		if errors.Is(err, schema.ErrNoNode) {
 			continue
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"strings"
 	"time"
 
 	"google.golang.org/grpc"
@@ -92,14 +91,11 @@ func validRecipePath(p string) error {
 	return nil
 }
 
-// childPath joins a parent path and a child name.
-func childPath(parent, name string) string { return parent + "/" + name }
-
 // ensurePath creates path and its missing ancestors as persistent znodes
 // open to all, as kazoo's ensure_path does.
 func (k *call) ensurePath(ctx context.Context, path string) error {
 	var missing []string
-	for p := path; p != "/"; p = parentOf(p) {
+	for p := path; p != "/"; p = schema.Parent(p) {
 		_, found, zxid, err := k.e.Exists(ctx, k.c, p, k.minRev)
 		if err != nil {
 			return err
@@ -120,14 +116,6 @@ func (k *call) ensurePath(ctx context.Context, path string) error {
 	return nil
 }
 
-func parentOf(p string) string {
-	i := strings.LastIndexByte(p, '/')
-	if i <= 0 {
-		return "/"
-	}
-	return p[:i]
-}
-
 // nonNull returns b, or empty data for nil. The recipes write empty data
 // where they have none, as kazoo's and Curator's recipes do: a proto
 // bytes field left empty arrives as nil, which the engine would store as
@@ -141,7 +129,7 @@ func nonNull(b []byte) []byte {
 
 // enter creates the caller's contender under path and returns its key.
 func (k *call) enter(ctx context.Context, path string, l layout, data []byte) (*zkgatepb.RecipeKey, error) {
-	op := gateway.CreateOp{Path: childPath(path, l.prefix()), Data: nonNull(data), ACL: schema.OpenACLUnsafe, Mode: gateway.EphemeralSequential}
+	op := gateway.CreateOp{Path: schema.Join(path, l.prefix()), Data: nonNull(data), ACL: schema.OpenACLUnsafe, Mode: gateway.EphemeralSequential}
 	for attempt := 0; ; attempt++ {
 		node, st, zxid, err := k.e.Create(ctx, k.c, op)
 		if errors.Is(err, schema.ErrNoNode) && attempt < 3 {
@@ -180,7 +168,7 @@ func (k *call) blocker(ctx context.Context, path, node string, l layout) (pred s
 		return "", false, err
 	}
 	k.saw(zxid)
-	pred, ok := l.blocker(kids, node[strings.LastIndexByte(node, '/')+1:])
+	pred, ok := l.blocker(kids, schema.Base(node))
 	return pred, !ok, nil
 }
 
@@ -200,7 +188,7 @@ func (k *call) waitFirst(ctx context.Context, path, node string, l layout) error
 			return nil
 		}
 		w := newSignal()
-		pred := childPath(path, name)
+		pred := schema.Join(path, name)
 		found, err := k.exists(ctx, pred, w)
 		if err != nil {
 			k.e.Forget(w)
@@ -250,7 +238,7 @@ func (k *call) owned(ctx context.Context, key *zkgatepb.RecipeKey) (*schema.Stat
 	if err := validRecipePath(key.GetPath()); err != nil {
 		return nil, err
 	}
-	if parentOf(key.GetNode()) != key.GetPath() {
+	if schema.Parent(key.GetNode()) != key.GetPath() {
 		return nil, status.Errorf(codes.InvalidArgument, "node %q is not a child of %q", key.GetNode(), key.GetPath())
 	}
 	st, found, zxid, err := k.e.Exists(ctx, k.c, key.GetNode(), k.minRev)
@@ -293,7 +281,7 @@ func (k *call) first(ctx context.Context, path string, l layout, w gateway.Watch
 		if len(order) == 0 {
 			return nil, nil, nil
 		}
-		node := childPath(path, order[0])
+		node := schema.Join(path, order[0])
 		data, st, zxid, armed, err := k.e.GetDataWatch(ctx, k.c, node, k.minRev, w)
 		if errors.Is(err, schema.ErrNoNode) {
 			continue // gone since: read again

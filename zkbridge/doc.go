@@ -3,7 +3,8 @@ Package zkbridge serves the ZooKeeper client protocol, so unmodified
 ZooKeeper clients (Java, kazoo, go-zookeeper, the C client) use zkgate as
 if it were a ZooKeeper ensemble. It translates packets into calls of the
 namespace engine (package gateway) and holds no namespace logic of its
-own; the wire codec is package zkbridge/jute.
+own; the wire codec is package zkbridge/jute, and zkbridge/zkraw is a
+raw client over it (for tests, the scale benchmark and migrate's count).
 
 # Design
 

@@ -26,6 +26,10 @@
 // (the Debian package) on a free loopback port, StartZooKeeperEnsemble a
 // three-member (or any size) ensemble; Leader and Follower find a member
 // by the mode srvr reports. They are the oracles of differential tests.
+// DialZK opens a raw session on either (ZKRaw, the client of
+// zkbridge/zkraw under the e2e tests' names) for requests sent exactly as
+// a test writes them. FreePort hands out loopback ports
+// (gateway/gatewaytest/freeport).
 //
 // TLS: NewCerts makes a CA, a server certificate for loopback (usable as
 // a client certificate too), a client certificate and one from another CA

@@ -4,14 +4,14 @@
 //	cl := gatewaytest.StartCluster(t, 1)
 //	eng := gatewaytest.NewEngine(t, cl.Client(0), gateway.Config{})
 //
-// Members run on free loopback ports with data under t.TempDir() and are
+// Members run on free loopback ports (from freeport, the package below,
+// which the e2e harness uses too) with data under t.TempDir() and are
 // stopped when the test ends.
 package gatewaytest
 
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 	"sync"
@@ -23,6 +23,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/gateway/gatewaytest/freeport"
 )
 
 // Cluster is a set of in-process etcd members.
@@ -33,38 +34,10 @@ type Cluster struct {
 	cfgs    []*embed.Config
 }
 
-var (
-	portMu sync.Mutex
-	given  = map[int]bool{} // ports handed out in this process
-)
-
-// FreePort returns a loopback TCP port that was free a moment ago and that
-// this test process has not handed out before: the kernel may offer a
-// port just closed again. The e2e harness hands out its ports here too.
-func FreePort(t testing.TB) int {
-	t.Helper()
-	portMu.Lock()
-	defer portMu.Unlock()
-	for range 100 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatalf("finding a free port: %v", err)
-		}
-		p := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		if !given[p] {
-			given[p] = true
-			return p
-		}
-	}
-	t.Fatal("no free loopback port found")
-	return 0
-}
-
-// freeURL is a loopback URL on a FreePort.
+// freeURL is a loopback URL on a freeport.Port.
 func freeURL(t testing.TB) url.URL {
 	t.Helper()
-	return url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", FreePort(t))}
+	return url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", freeport.Port(t))}
 }
 
 // StartCluster starts size members forming one cluster and waits until

@@ -95,7 +95,8 @@ negative lengths other than -1 fail with ErrNegativeLength. FuzzDecode
 checks this for every record.
 
 FourLetterWord recognises the four-letter words (ruok, srvr, mntr, ...)
-that may replace the handshake on a fresh connection.
+that may replace the handshake on a fresh connection; FourLetterWords
+lists them all (zkgate's configuration checks its whitelist against it).
 
 # Concurrency
 

@@ -1,15 +1,21 @@
 package jute
 
-// fourLetterWords are ZooKeeper's four-letter words (FourLetterCommands):
-// commands sent as the first 4 bytes of a connection instead of a
-// ConnectRequest's length prefix.
-var fourLetterWords = map[string]string{
-	"conf": "conf", "cons": "cons", "crst": "crst", "dirs": "dirs",
-	"dump": "dump", "envi": "envi", "gtmk": "gtmk", "hash": "hash",
-	"isro": "isro", "mntr": "mntr", "ruok": "ruok", "srst": "srst",
-	"srvr": "srvr", "stat": "stat", "stmk": "stmk", "wchc": "wchc",
-	"wchp": "wchp", "wchs": "wchs",
+import "slices"
+
+// fourLetterWords are ZooKeeper 3.8's four-letter words
+// (FourLetterCommands), sorted: commands sent as the first 4 bytes of a
+// connection instead of a ConnectRequest's length prefix. This is the
+// one list of them: the whitelist check of zkgate's configuration reads
+// it through FourLetterWords.
+var fourLetterWords = []string{
+	"conf", "cons", "crst", "dirs", "dump", "envi", "gtmk", "hash", "isro",
+	"mntr", "ruok", "srst", "srvr", "stat", "stmk", "wchc", "wchp", "wchs",
 }
+
+// FourLetterWords returns ZooKeeper 3.8's four-letter words, sorted: the
+// words FourLetterWord recognises, and so the only ones a whitelist can
+// usefully name. The slice is the caller's.
+func FourLetterWords() []string { return slices.Clone(fourLetterWords) }
 
 // FourLetterWord reports whether the first 4 bytes of a connection are
 // one of ZooKeeper's four-letter words (exact, lower case) and returns
@@ -21,6 +27,8 @@ func FourLetterWord(prefix []byte) (string, bool) {
 	if len(prefix) < 4 {
 		return "", false
 	}
-	w, ok := fourLetterWords[string(prefix[:4])]
-	return w, ok
+	if i, ok := slices.BinarySearch(fourLetterWords, string(prefix[:4])); ok {
+		return fourLetterWords[i], true
+	}
+	return "", false
 }

@@ -2,6 +2,7 @@ package jute
 
 import (
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -19,8 +20,8 @@ func TestFourLetterWord(t *testing.T) {
 			t.Errorf("FrameLength(%q) = %v", w, err)
 		}
 	}
-	if len(fourLetterWords) != len(words) {
-		t.Errorf("%d words known, %d expected", len(fourLetterWords), len(words))
+	if got := FourLetterWords(); len(got) != len(words) || !slices.IsSorted(got) {
+		t.Errorf("FourLetterWords() = %q: want the %d words above, sorted", got, len(words))
 	}
 	for _, in := range [][]byte{
 		{0, 0, 0, 44}, {0, 0, 0, 45}, // ConnectRequest length prefixes

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -22,7 +21,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
-	"github.com/zkgate/zkgate/zkbridge/jute"
+	"github.com/zkgate/zkgate/zkbridge/zkraw"
 )
 
 // ScaleConfig is a scale run against one ZooKeeper-protocol server: load
@@ -423,48 +422,23 @@ func openSessions(ctx context.Context, addr string, n int, wg *sync.WaitGroup) (
 	return int(opened.Load()), nil
 }
 
-func handshake(ctx context.Context, addr string, timeout time.Duration) (net.Conn, error) {
-	var dialer net.Dialer
-	c, err := dialer.DialContext(ctx, "tcp", addr)
+// handshake opens a session of the given timeout on addr with zkraw.
+func handshake(ctx context.Context, addr string, timeout time.Duration) (*zkraw.Conn, error) {
+	c, err := zkraw.Dial(ctx, addr, zkraw.Options{TimeOut: int32(timeout / time.Millisecond), DialTimeout: 30 * time.Second, CallTimeout: 30 * time.Second})
 	if err != nil {
 		return nil, err
 	}
-	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
-	req := &jute.ConnectRequest{TimeOut: int32(timeout / time.Millisecond), Passwd: make([]byte, 16)}
-	if _, err := c.Write(jute.AppendPacket(nil, req)); err != nil {
-		c.Close()
-		return nil, err
+	if c.Resp.SessionID == 0 {
+		c.Drop()
+		return nil, errors.New("handshake refused")
 	}
-	body, err := jute.ReadFrame(c, nil, jute.DefaultMaxBuffer)
-	if err != nil {
-		c.Close()
-		return nil, fmt.Errorf("handshake: %w", err)
-	}
-	var resp jute.ConnectResponse
-	if _, err := jute.DecodePrefix(body, &resp); err != nil || resp.SessionID == 0 {
-		c.Close()
-		return nil, fmt.Errorf("handshake refused (%v)", err)
-	}
-	_ = c.SetDeadline(time.Time{})
 	return c, nil
 }
 
-// keepPinging pings every interval and discards the replies until ctx
-// ends, then closes the session and the connection.
-func keepPinging(ctx context.Context, c net.Conn, interval time.Duration) {
-	read := make(chan struct{})
-	go func() {
-		defer close(read)
-		_, _ = io.Copy(io.Discard, c)
-	}()
-	defer func() {
-		// closeSession; the server closes the connection once done.
-		_ = c.SetDeadline(time.Now().Add(30 * time.Second))
-		_, _ = c.Write(jute.AppendPacket(nil, &jute.RequestHeader{Xid: 1, Type: jute.OpCloseSession}))
-		<-read
-		c.Close()
-	}()
-	ping := jute.AppendPacket(nil, &jute.RequestHeader{Xid: jute.XidPing, Type: jute.OpPing})
+// keepPinging pings every interval until ctx ends, then closes the
+// session and the connection.
+func keepPinging(ctx context.Context, c *zkraw.Conn, interval time.Duration) {
+	defer func() { _, _ = c.CloseSession() }()
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -472,7 +446,7 @@ func keepPinging(ctx context.Context, c net.Conn, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := c.Write(ping); err != nil {
+			if _, err := c.Ping(); err != nil {
 				return
 			}
 		}

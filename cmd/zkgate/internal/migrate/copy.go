@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -62,7 +61,7 @@ func Copy(ctx context.Context, src Tree, dst *Zkgate, root string, workers int, 
 	)
 	// root's ancestors, top down.
 	var ancestors []string
-	for a := parentOf(root); a != "/"; a = parentOf(a) {
+	for a := schema.Parent(root); a != "/" && a != ""; a = schema.Parent(a) {
 		ancestors = append([]string{a}, ancestors...)
 	}
 	for _, a := range ancestors {
@@ -209,14 +208,6 @@ func (g *Zkgate) raiseSequence(ctx context.Context, p string, next int32) (bool,
 		return false, fmt.Errorf("raising the sequence counter of %s: %w", p, schema.ErrorFromStatus(err))
 	}
 	return true, nil
-}
-
-func parentOf(p string) string {
-	i := strings.LastIndexByte(p, '/')
-	if i <= 0 {
-		return "/"
-	}
-	return p[:i]
 }
 
 // put makes the destination's znode at p what n is.

@@ -3,19 +3,20 @@ package migrate
 import (
 	"context"
 	"fmt"
-	"net"
 	"strings"
 	"time"
 
 	"github.com/zkgate/zkgate/zkbridge/jute"
+	"github.com/zkgate/zkgate/zkbridge/zkraw"
 )
 
 // CountZnodes asks the source how many znodes there are under root, root
 // included (getAllChildrenNumber, ZooKeeper 3.6 and later), on a short
-// session of its own with the same auths: go-zookeeper does not send that
-// request. The TCP dial is bounded by dialTimeout, the rest by 30 s. It
-// is for progress and ETA only; callers go on without it when it fails
-// (an older server, a refusing ACL).
+// session of its own with the same auths, over zkbridge/zkraw:
+// go-zookeeper does not send that request. The TCP dial is bounded by
+// dialTimeout, each reply by 30 s. It is for progress and ETA only;
+// callers go on without it when it fails (an older server, a refusing
+// ACL).
 func CountZnodes(ctx context.Context, connect string, auth []string, root string, dialTimeout time.Duration) (int64, error) {
 	hosts, chroot := connect, ""
 	if i := strings.IndexByte(connect, '/'); i >= 0 {
@@ -25,52 +26,31 @@ func CountZnodes(ctx context.Context, connect string, auth []string, root string
 	if root == "/" && chroot != "" {
 		p = chroot
 	}
-	d := net.Dialer{Timeout: dialTimeout}
-	c, err := d.DialContext(ctx, "tcp", strings.Split(hosts, ",")[0])
+	c, err := zkraw.Dial(ctx, strings.Split(hosts, ",")[0], zkraw.Options{DialTimeout: dialTimeout, CallTimeout: 30 * time.Second})
 	if err != nil {
 		return 0, err
 	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
-	send := func(recs ...jute.Encodable) error {
-		_, err := c.Write(jute.AppendPacket(nil, recs...))
-		return err
-	}
-	if err := send(&jute.ConnectRequest{TimeOut: 10000, Passwd: make([]byte, 16)}); err != nil {
-		return 0, err
-	}
-	if _, err := jute.ReadFrame(c, nil, jute.DefaultMaxBuffer); err != nil {
-		return 0, fmt.Errorf("handshake: %w", err)
-	}
+	defer c.Drop()
 	for _, a := range auth {
 		scheme, cred, _ := strings.Cut(a, ":")
-		if err := send(&jute.RequestHeader{Xid: jute.XidAuth, Type: jute.OpAuth}, &jute.AuthPacket{Scheme: scheme, Auth: []byte(cred)}); err != nil {
+		rh, err := c.Auth(scheme, []byte(cred))
+		if err != nil {
 			return 0, err
 		}
+		if rh.Err != 0 {
+			return 0, fmt.Errorf("addauth %s: error %d", scheme, rh.Err)
+		}
 	}
-	if err := send(&jute.RequestHeader{Xid: 1, Type: jute.OpGetAllChildrenNumber}, &jute.GetAllChildrenNumberRequest{Path: p}); err != nil {
+	rh, d, err := c.Call(jute.OpGetAllChildrenNumber, &jute.GetAllChildrenNumberRequest{Path: p})
+	if err != nil {
 		return 0, err
 	}
-	for {
-		body, err := jute.ReadFrame(c, nil, jute.DefaultMaxBuffer)
-		if err != nil {
-			return 0, err
-		}
-		var h jute.ReplyHeader
-		n, err := jute.DecodePrefix(body, &h)
-		if err != nil {
-			return 0, err
-		}
-		if h.Err != 0 {
-			return 0, fmt.Errorf("getAllChildrenNumber %s: error %d", p, h.Err)
-		}
-		if h.Xid != 1 {
-			continue // the auth replies
-		}
-		var r jute.GetAllChildrenNumberResponse
-		if _, err := jute.DecodePrefix(body[n:], &r); err != nil {
-			return 0, err
-		}
-		return int64(r.TotalNumber) + 1, nil
+	if rh.Err != 0 {
+		return 0, fmt.Errorf("getAllChildrenNumber %s: error %d", p, rh.Err)
 	}
+	var r jute.GetAllChildrenNumberResponse
+	if err := r.Decode(d); err != nil {
+		return 0, err
+	}
+	return int64(r.TotalNumber) + 1, nil
 }

@@ -192,8 +192,8 @@ func (f *follower) remove(ctx context.Context, p string) error {
 			delete(f.known, k)
 		}
 	}
-	if parent := parentOf(p); p != "/" {
-		name := p[strings.LastIndexByte(p, '/')+1:]
+	if p != "/" {
+		parent, name := schema.Parent(p), schema.Base(p)
 		if kids := f.known[parent]; kids != nil {
 			f.known[parent] = slices.DeleteFunc(slices.Clone(kids), func(k string) bool { return k == name })
 		}

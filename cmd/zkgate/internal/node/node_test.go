@@ -15,28 +15,19 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/logging"
+	"github.com/zkgate/zkgate/gateway/gatewaytest/freeport"
 )
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 // testConfig is a single-member node on fresh loopback ports.
 func testConfig(t testing.TB, dir string) Options {
 	c := DefaultOptions()
-	cu := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
-	pu := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
+	cu := fmt.Sprintf("http://127.0.0.1:%d", freeport.Port(t))
+	pu := fmt.Sprintf("http://127.0.0.1:%d", freeport.Port(t))
 	c.Name = "test"
 	c.DataDir = dir
 	c.ListenClientURLs, c.AdvertiseClientURLs = []string{cu}, []string{cu}
 	c.ListenPeerURLs, c.InitialAdvertisePeerURLs = []string{pu}, []string{pu}
-	c.ZKListen = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	c.ZKListen = fmt.Sprintf("127.0.0.1:%d", freeport.Port(t))
 	return c
 }
 
@@ -138,7 +129,7 @@ func TestNode_DataDirInUse(t *testing.T) {
 func TestNode_CloseBeforeReady(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
 	cfg.InitialCluster = fmt.Sprintf("test=%s,b=http://127.0.0.1:%d,c=http://127.0.0.1:%d",
-		cfg.InitialAdvertisePeerURLs[0], freePort(t), freePort(t))
+		cfg.InitialAdvertisePeerURLs[0], freeport.Port(t), freeport.Port(t))
 	n, err := Start(context.Background(), cfg, quietLogs(t))
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/logging"
 	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/zkbridge"
+	"github.com/zkgate/zkgate/zkbridge/jute"
 )
 
 // Options are everything a Node needs to start. Each field is one option
@@ -244,7 +245,7 @@ func (c *Options) Validate() error {
 		return err
 	}
 	for _, w := range c.FourLetterWords {
-		if w != "*" && !knownWords[w] {
+		if w != "*" && !slices.Contains(jute.FourLetterWords(), w) {
 			return fieldErr("zk-4lw-whitelist", "%q is not a four-letter word (or *)", w)
 		}
 	}
@@ -410,10 +411,6 @@ func (c *Options) Engine() gateway.Config {
 		MaxBatchBytes:     bytes,
 	}
 }
-
-var knownWords = map[string]bool{"conf": true, "cons": true, "crst": true, "dirs": true, "dump": true, "envi": true,
-	"gtmk": true, "hash": true, "isro": true, "mntr": true, "ruok": true, "srst": true, "srvr": true, "stat": true,
-	"stmk": true, "wchc": true, "wchp": true, "wchs": true}
 
 // parseRetention parses a periodic retention: a Go duration, or a bare
 // number of hours as etcd accepts.

@@ -49,6 +49,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/zkgate/zkgate/gateway/gatewaytest/freeport"
 )
 
 func main() {
@@ -129,7 +131,7 @@ func run(cfgPath string) error {
 	if err != nil {
 		return err
 	}
-	internal, err := freePort()
+	internal, err := freeport.Next()
 	if err != nil {
 		return err
 	}
@@ -167,15 +169,6 @@ func run(cfgPath string) error {
 		}
 	}()
 	return cmd.Wait()
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func zkgateCommand(cfg *config, zkPort int) (*exec.Cmd, error) {
