@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
-	"time"
 
 	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/gateway/gatewaytest"
@@ -33,7 +32,7 @@ func BenchmarkIdleConnections(b *testing.B) {
 		b.ReportMetric(float64(int64(after.StackInuse)-int64(before.StackInuse))/n, "stack-bytes/conn")
 		b.ReportMetric(float64(runtime.NumGoroutine()-g0)/n, "goroutines/conn")
 		for _, c := range conns {
-			c.nc.Close()
+			c.Drop()
 		}
 	}
 }
@@ -46,14 +45,12 @@ func BenchmarkOneSessionCreates(b *testing.B) {
 			cl := gatewaytest.StartCluster(b, 1)
 			addr := startBridge(b, cl, 0, gateway.Config{})
 			c := connect(b, addr, jute.ConnectRequest{TimeOut: 30000})
-			c.nc.SetDeadline(time.Time{})
 			b.ResetTimer()
 			sent, got := 0, 0
 			for got < b.N {
 				var buf []byte
 				for sent < b.N && sent-got < window {
-					c.xid++
-					h := jute.RequestHeader{Xid: c.xid, Type: jute.OpCreate}
+					h := jute.RequestHeader{Xid: c.NextXid(), Type: jute.OpCreate}
 					buf = jute.AppendPacket(buf, &h, &jute.CreateRequest{Path: fmt.Sprintf("/n%d", sent), ACL: openACL})
 					sent++
 				}

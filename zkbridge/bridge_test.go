@@ -2,10 +2,9 @@ package zkbridge_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
-	"io"
 	"net"
-	"syscall"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/zkbridge"
 	"github.com/zkgate/zkgate/zkbridge/jute"
+	"github.com/zkgate/zkgate/zkbridge/zkraw"
 )
 
 // startBridge serves the ZooKeeper protocol over an engine on member i of
@@ -44,100 +44,92 @@ func startBridgeWith(t testing.TB, cl *gatewaytest.Cluster, i int, cfg gateway.C
 	return l.Addr().String()
 }
 
-// client is a raw protocol client: it sends what tests tell it to, byte
-// for byte.
+// client is a raw protocol client over zkraw, failing its test where
+// zkraw returns an error: it sends what tests tell it to, byte for byte.
 type client struct {
-	t    testing.TB
-	nc   net.Conn
-	xid  int32
-	resp jute.ConnectResponse
+	*zkraw.Conn
+	t testing.TB
 }
 
-func dial(t testing.TB, addr string, req jute.ConnectRequest) *client {
+// callTimeout bounds each of a client's handshakes, writes and reads.
+const callTimeout = 30 * time.Second
+
+// connect dials and completes the handshake. An expired answer
+// (SessionID 0) is not a failure: look at Resp.
+func connect(t testing.TB, addr string, req jute.ConnectRequest) *client {
 	t.Helper()
-	nc, err := net.Dial("tcp", addr)
+	c, err := zkraw.Dial(context.Background(), addr, options(req))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { nc.Close() })
-	nc.SetDeadline(time.Now().Add(30 * time.Second))
-	c := &client{t: t, nc: nc}
-	if req.Passwd == nil {
-		req.Passwd = make([]byte, 16)
-	}
-	if req.TimeOut == 0 {
-		req.TimeOut = 10000
-	}
-	c.write(jute.AppendPacket(nil, &req))
-	return c
+	t.Cleanup(c.Drop)
+	return &client{Conn: c, t: t}
 }
 
-// connect dials and completes the handshake.
-func connect(t testing.TB, addr string, req jute.ConnectRequest) *client {
+// options are the zkraw options of a handshake sending req.
+func options(req jute.ConnectRequest) zkraw.Options {
+	return zkraw.Options{SessionID: req.SessionID, Passwd: req.Passwd, TimeOut: req.TimeOut,
+		LastZxidSeen: req.LastZxidSeen, Legacy: req.Legacy, ReadOnly: req.ReadOnly, CallTimeout: callTimeout}
+}
+
+// answered sends a handshake and reports whether the server answered it:
+// false when it closed the connection without an answer. Anything else
+// (no answer and no close within callTimeout) fails the test.
+func answered(t testing.TB, addr string, req jute.ConnectRequest) bool {
 	t.Helper()
-	c := dial(t, addr, req)
-	body := c.frame()
-	if body == nil {
-		t.Fatal("connection closed during the handshake")
+	c, err := zkraw.Dial(context.Background(), addr, options(req))
+	if errors.Is(err, zkraw.ErrClosed) {
+		return false
 	}
-	if err := jute.DecodeExact(body, &c.resp); err != nil {
+	if err != nil {
 		t.Fatal(err)
 	}
-	return c
+	c.Drop()
+	return true
 }
 
+// write sends b as it is (frames included).
 func (c *client) write(b []byte) {
 	c.t.Helper()
-	if _, err := c.nc.Write(b); err != nil {
+	if err := c.Send(b); err != nil {
 		c.t.Fatal(err)
 	}
 }
 
-// frame reads one frame; nil when the server closed the connection.
+// frame reads one frame, whatever it holds; nil when the server closed
+// the connection.
 func (c *client) frame() []byte {
 	c.t.Helper()
-	b, err := jute.ReadFrame(c.nc, nil, 1<<20)
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) {
+	b, err := c.ReadFrame(time.Now().Add(callTimeout))
+	if errors.Is(err, zkraw.ErrClosed) {
 		return nil
 	}
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	return b
+	return append([]byte(nil), b...)
 }
 
-// call sends a request and returns the reply header and body.
+// call sends a request and returns the reply header and body, passing
+// over notifications. A ping is sent with the ping xid (-2), as clients
+// send it and ZooKeeper answers it.
 func (c *client) call(op jute.OpCode, req jute.Encodable) (jute.ReplyHeader, *jute.Decoder) {
 	c.t.Helper()
-	c.xid++
-	xid := c.xid
+	var rh jute.ReplyHeader
+	var d *jute.Decoder
+	var err error
 	if op == jute.OpPing {
-		xid = jute.XidPing // as clients send it, and ZooKeeper answers it
+		rh, d, err = c.CallXid(jute.XidPing, op, req)
+	} else {
+		rh, d, err = c.Call(op, req)
 	}
-	h := jute.RequestHeader{Xid: xid, Type: op}
-	recs := []jute.Encodable{&h}
-	if req != nil {
-		recs = append(recs, req)
+	if errors.Is(err, zkraw.ErrClosed) {
+		c.t.Fatalf("connection closed waiting for the reply to %v", op)
 	}
-	c.write(jute.AppendPacket(nil, recs...))
-	for {
-		body := c.frame()
-		if body == nil {
-			c.t.Fatalf("connection closed waiting for the reply to %v", op)
-		}
-		d := jute.NewDecoder(body)
-		var rh jute.ReplyHeader
-		if err := rh.Decode(d); err != nil {
-			c.t.Fatal(err)
-		}
-		if rh.Xid == jute.XidNotification {
-			continue
-		}
-		if rh.Xid != xid {
-			c.t.Fatalf("reply xid %d, want %d", rh.Xid, xid)
-		}
-		return rh, d
+	if err != nil {
+		c.t.Fatal(err)
 	}
+	return rh, d
 }
 
 func (c *client) create(path string, flags jute.CreateMode) string {
@@ -170,12 +162,12 @@ func TestHandshake_LegacyAndCurrentForms(t *testing.T) {
 	addr := startBridge(t, cl, 0, gateway.Config{})
 	for _, legacy := range []bool{false, true} {
 		c := connect(t, addr, jute.ConnectRequest{TimeOut: 1000, Legacy: legacy})
-		if c.resp.Legacy != legacy {
-			t.Fatalf("legacy request answered with legacy=%v", c.resp.Legacy)
+		if c.Resp.Legacy != legacy {
+			t.Fatalf("legacy request answered with legacy=%v", c.Resp.Legacy)
 		}
 		// The timeout is clamped to the minimum, 4 s.
-		if c.resp.SessionID == 0 || c.resp.TimeOut != 4000 || len(c.resp.Passwd) != 16 {
-			t.Fatalf("connect response %+v", c.resp)
+		if c.Resp.SessionID == 0 || c.Resp.TimeOut != 4000 || len(c.Resp.Passwd) != 16 {
+			t.Fatalf("connect response %+v", c.Resp)
 		}
 	}
 }
@@ -200,8 +192,8 @@ func TestSession_NoQuorumClosesConnection(t *testing.T) {
 	cl.StopMember(2)
 	// Pings as a client sends them, a third of the timeout apart. Those
 	// renewed before the member learns it is alone are answered; then
-	// one is not, and the connection ends, well before the 30 s
-	// deadline of the test's connection (requests to etcd are bounded by
+	// one is not, and the connection ends, well before the 30 s the
+	// test's client waits for a frame (requests to etcd are bounded by
 	// 60 s).
 	for pings := 0; ; pings++ {
 		c.write(jute.AppendPacket(nil, &jute.RequestHeader{Xid: jute.XidPing, Type: jute.OpPing}))
@@ -227,8 +219,7 @@ func TestSession_NoQuorumClosesConnection(t *testing.T) {
 	// The client comes back with its session: closed without an answer,
 	// sooner than etcd would give up on the session's read.
 	start := time.Now()
-	again := dial(t, a, jute.ConnectRequest{SessionID: c.resp.SessionID, Passwd: c.resp.Passwd, TimeOut: int32(timeout.Milliseconds())})
-	if again.frame() != nil {
+	if answered(t, a, jute.ConnectRequest{SessionID: c.Resp.SessionID, Passwd: c.Resp.Passwd, TimeOut: int32(timeout.Milliseconds())}) {
 		t.Fatal("a node without quorum answered a handshake")
 	}
 	if waited := time.Since(start); waited > 5*time.Second {
@@ -252,27 +243,27 @@ func TestSession_ResumedOnAnotherNodeAndExpiry(t *testing.T) {
 	if rh, _ := c.call(jute.OpPing, nil); rh.Err != schema.CodeOK {
 		t.Fatalf("ping: %+v", rh)
 	}
-	c.nc.Close() // no closeSession: the session lives on
+	c.Drop() // no closeSession: the session lives on
 
 	// Wrong password: ZooKeeper's expired answer.
-	bad := connect(t, b, jute.ConnectRequest{SessionID: c.resp.SessionID, Passwd: bytes.Repeat([]byte{1}, 16)})
-	if bad.resp.SessionID != 0 || bad.resp.TimeOut != 0 {
-		t.Fatalf("wrong password answered %+v", bad.resp)
+	bad := connect(t, b, jute.ConnectRequest{SessionID: c.Resp.SessionID, Passwd: bytes.Repeat([]byte{1}, 16)})
+	if bad.Resp.SessionID != 0 || bad.Resp.TimeOut != 0 {
+		t.Fatalf("wrong password answered %+v", bad.Resp)
 	}
 	if bad.frame() != nil {
 		t.Fatal("connection not closed after an expired answer")
 	}
 
 	// Right password on another node: same session, ephemeral kept.
-	r := connect(t, b, jute.ConnectRequest{SessionID: c.resp.SessionID, Passwd: c.resp.Passwd, TimeOut: 2000})
-	if r.resp.SessionID != c.resp.SessionID {
-		t.Fatalf("resumed as %x, want %x", r.resp.SessionID, c.resp.SessionID)
+	r := connect(t, b, jute.ConnectRequest{SessionID: c.Resp.SessionID, Passwd: c.Resp.Passwd, TimeOut: 2000})
+	if r.Resp.SessionID != c.Resp.SessionID {
+		t.Fatalf("resumed as %x, want %x", r.Resp.SessionID, c.Resp.SessionID)
 	}
 	st, code := r.stat("/svc/member")
-	if code != schema.CodeOK || st.EphemeralOwner != c.resp.SessionID {
+	if code != schema.CodeOK || st.EphemeralOwner != c.Resp.SessionID {
 		t.Fatalf("ephemeral after resume: %+v %v", st, code)
 	}
-	r.nc.Close()
+	r.Drop()
 
 	// Nobody keeps it alive: it expires, and the parent counts the delete.
 	w := connect(t, a, jute.ConnectRequest{})
@@ -294,8 +285,7 @@ func TestSession_ResumedOnAnotherNodeAndExpiry(t *testing.T) {
 func TestHandshake_ZxidAheadIsRefused(t *testing.T) {
 	cl := gatewaytest.StartCluster(t, 1)
 	addr := startBridge(t, cl, 0, gateway.Config{})
-	c := dial(t, addr, jute.ConnectRequest{LastZxidSeen: 1 << 40})
-	if c.frame() != nil {
+	if answered(t, addr, jute.ConnectRequest{LastZxidSeen: 1 << 40}) {
 		t.Fatal("a client ahead of the cluster got a session")
 	}
 }
@@ -321,7 +311,10 @@ func TestBadInput_ClosesOnlyThatConnection(t *testing.T) {
 		t.Fatal("a request header cut short did not close the connection")
 	}
 	bad := connect(t, addr, jute.ConnectRequest{})
-	bad.write(jute.AppendFrame(nil, []byte{0, 0, 0, 1, 0, 0, 0, 4, 0xff, 0xff})) // getData with a broken path
+	if xid := bad.NextXid(); xid != 1 {
+		t.Fatalf("first xid %d, want the 1 of the bytes below", xid)
+	}
+	bad.write(jute.AppendFrame(nil, []byte{0, 0, 0, 1, 0, 0, 0, 4, 0xff, 0xff})) // getData (xid 1) with a broken path
 	if body := bad.frame(); body == nil {
 		t.Fatal("a malformed getData closed the connection")
 	} else {
@@ -330,7 +323,6 @@ func TestBadInput_ClosesOnlyThatConnection(t *testing.T) {
 			t.Fatalf("malformed getData: %+v %v", rh, err)
 		}
 	}
-	bad.xid = 1
 	if _, code := bad.stat("/"); code != schema.CodeOK {
 		t.Fatalf("exists after a malformed getData: %v", code)
 	}
@@ -346,8 +338,7 @@ func TestBadInput_ClosesOnlyThatConnection(t *testing.T) {
 	junk.Close()
 
 	// A null path is MarshallingError, and the connection goes on.
-	good.xid++
-	good.write(jute.AppendFrame(nil, append(jute.Append(nil, &jute.RequestHeader{Xid: good.xid, Type: jute.OpGetData}), 0xff, 0xff, 0xff, 0xff, 0)))
+	good.write(jute.AppendFrame(nil, append(jute.Append(nil, &jute.RequestHeader{Xid: good.NextXid(), Type: jute.OpGetData}), 0xff, 0xff, 0xff, 0xff, 0)))
 	if body := good.frame(); body == nil {
 		t.Fatal("null path closed the connection")
 	} else {

@@ -33,17 +33,17 @@ func TestHandshake_ReconnectClosesTheSessionsConnection(t *testing.T) {
 	other := connect(t, addr, jute.ConnectRequest{TimeOut: 10000})
 	old.create("/e", jute.CreateMode(1))
 
-	unknown := connect(t, addr, jute.ConnectRequest{TimeOut: 10000, SessionID: other.resp.SessionID + 1000, Passwd: make([]byte, 16)})
-	if unknown.resp.SessionID != 0 {
-		t.Fatalf("unknown session resumed: %+v", unknown.resp)
+	unknown := connect(t, addr, jute.ConnectRequest{TimeOut: 10000, SessionID: other.Resp.SessionID + 1000, Passwd: make([]byte, 16)})
+	if unknown.Resp.SessionID != 0 {
+		t.Fatalf("unknown session resumed: %+v", unknown.Resp)
 	}
 	if _, code := old.stat("/e"); code != schema.CodeOK {
 		t.Fatalf("exists after an unknown session's connect: %v", code)
 	}
 
-	wrong := connect(t, addr, jute.ConnectRequest{TimeOut: 10000, SessionID: old.resp.SessionID, Passwd: make([]byte, 16)})
-	if wrong.resp.SessionID != 0 || wrong.resp.TimeOut != 0 {
-		t.Fatalf("wrong password answered %+v, want expired", wrong.resp)
+	wrong := connect(t, addr, jute.ConnectRequest{TimeOut: 10000, SessionID: old.Resp.SessionID, Passwd: make([]byte, 16)})
+	if wrong.Resp.SessionID != 0 || wrong.Resp.TimeOut != 0 {
+		t.Fatalf("wrong password answered %+v, want expired", wrong.Resp)
 	}
 	if old.frame() != nil {
 		t.Fatal("the session's connection stayed open after a connect naming its session")
@@ -51,9 +51,9 @@ func TestHandshake_ReconnectClosesTheSessionsConnection(t *testing.T) {
 	if _, code := other.stat("/e"); code != schema.CodeOK {
 		t.Fatalf("the session's ephemeral after a wrong-password connect: %v", code)
 	}
-	resumed := connect(t, addr, jute.ConnectRequest{TimeOut: 10000, SessionID: old.resp.SessionID, Passwd: old.resp.Passwd})
-	if resumed.resp.SessionID != old.resp.SessionID {
-		t.Fatalf("resume answered %+v", resumed.resp)
+	resumed := connect(t, addr, jute.ConnectRequest{TimeOut: 10000, SessionID: old.Resp.SessionID, Passwd: old.Resp.Passwd})
+	if resumed.Resp.SessionID != old.Resp.SessionID {
+		t.Fatalf("resume answered %+v", resumed.Resp)
 	}
 	if _, code := resumed.stat("/e"); code != schema.CodeOK {
 		t.Fatalf("exists on the resumed session: %v", code)

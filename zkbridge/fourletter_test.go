@@ -116,8 +116,8 @@ func TestFourLetterWords_NoEngineAnswersAsZooKeeperWithoutQuorum(t *testing.T) {
 	s.SetEngine(gatewaytest.NewEngine(t, cl.Client(0), gateway.Config{}))
 	waitAnswer(t, a, "srvr", servingAnswers["srvr"])
 	c := connect(t, a, jute.ConnectRequest{})
-	if c.resp.SessionID == 0 {
-		t.Fatalf("handshake after SetEngine answered %+v", c.resp)
+	if c.Resp.SessionID == 0 {
+		t.Fatalf("handshake after SetEngine answered %+v", c.Resp)
 	}
 	c.create("/served", 0)
 }
@@ -234,7 +234,7 @@ func TestFourLetterWords_CrstResetsConnectionStats(t *testing.T) {
 	a := startBridgeWith(t, cl, 0, gateway.Config{}, func(c *zkbridge.Config) { c.FourLetterWords = []string{"*"} })
 	c := connect(t, a, jute.ConnectRequest{})
 	c.create("/counted", 0)
-	sid := fmt.Sprintf("sid=0x%x,", uint64(c.resp.SessionID))
+	sid := fmt.Sprintf("sid=0x%x,", uint64(c.Resp.SessionID))
 	line := func() string {
 		t.Helper()
 		cons, _, err := askWord(a, "cons")

@@ -132,7 +132,7 @@ func TestHandshake_NeverCompletes(t *testing.T) {
 	if _, code := c.stat("/"); code != schema.CodeOK {
 		t.Fatalf("a client connecting among stalled handshakes: %v", code)
 	}
-	c.nc.Close()
+	c.Drop()
 	rev = revision(t, cl) // c opened a session
 
 	for _, nc := range conns {
@@ -192,14 +192,14 @@ func TestBadInput_NothingWritten(t *testing.T) {
 		{"multi without its done header", jute.OpMulti, append(append([]byte(nil), multiCreate...), multiSet...)},
 	}
 	for _, tc := range cases {
-		c.xid++
-		c.write(jute.AppendFrame(nil, append(jute.Append(nil, &jute.RequestHeader{Xid: c.xid, Type: tc.op}), tc.body...)))
+		xid := c.NextXid()
+		c.write(jute.AppendFrame(nil, append(jute.Append(nil, &jute.RequestHeader{Xid: xid, Type: tc.op}), tc.body...)))
 		body := c.frame()
 		if body == nil {
 			t.Fatalf("%s: connection closed", tc.name)
 		}
 		var rh jute.ReplyHeader
-		if _, err := jute.DecodePrefix(body, &rh); err != nil || rh.Xid != c.xid || rh.Err != schema.CodeMarshallingError {
+		if _, err := jute.DecodePrefix(body, &rh); err != nil || rh.Xid != xid || rh.Err != schema.CodeMarshallingError {
 			t.Fatalf("%s: reply %+v %v, want MarshallingError", tc.name, rh, err)
 		}
 		if r := revision(t, cl); r != rev {
@@ -263,9 +263,9 @@ func TestBadInput_FramesCutOff(t *testing.T) {
 		for _, c := range sessions[i*perCut : (i+1)*perCut] {
 			c.write(cut.bytes)
 			if cut.closed {
-				awaitClosed(t, c.nc, 10*time.Second)
+				awaitClosed(t, c.NetConn(), 10*time.Second)
 			} else {
-				c.nc.(*net.TCPConn).CloseWrite()
+				c.NetConn().(*net.TCPConn).CloseWrite()
 			}
 		}
 		if _, code := other.stat("/h"); code != schema.CodeOK {
@@ -275,8 +275,8 @@ func TestBadInput_FramesCutOff(t *testing.T) {
 	// Every connection cut off ends (the server sees the end of the
 	// stream inside a frame and closes).
 	for _, c := range sessions {
-		awaitClosed(t, c.nc, 10*time.Second)
-		c.nc.Close()
+		awaitClosed(t, c.NetConn(), 10*time.Second)
+		c.Drop()
 	}
 	if r := revision(t, cl); r != rev {
 		t.Fatalf("frames cut off wrote to etcd: revision %d -> %d", rev, r)
@@ -308,7 +308,7 @@ func TestExpiredSession_RequestsOnItsConnection(t *testing.T) {
 		t.Run(first+" first", func(t *testing.T) {
 			c := connect(t, addr, jute.ConnectRequest{TimeOut: 30000})
 			c.create("/exp/eph-"+first, jute.CreateMode(1))
-			if _, err := cl.Client(0).Revoke(context.Background(), clientv3.LeaseID(c.resp.SessionID)); err != nil {
+			if _, err := cl.Client(0).Revoke(context.Background(), clientv3.LeaseID(c.Resp.SessionID)); err != nil {
 				t.Fatal(err)
 			}
 			deadline := time.Now().Add(20 * time.Second)
@@ -346,9 +346,9 @@ func TestExpiredSession_RequestsOnItsConnection(t *testing.T) {
 				t.Fatalf("/exp: %+v", st)
 			}
 
-			re := connect(t, addr, jute.ConnectRequest{SessionID: c.resp.SessionID, Passwd: c.resp.Passwd, TimeOut: 30000})
-			if re.resp.SessionID != 0 || re.resp.TimeOut != 0 {
-				t.Fatalf("reconnecting to an ended session: %+v", re.resp)
+			re := connect(t, addr, jute.ConnectRequest{SessionID: c.Resp.SessionID, Passwd: c.Resp.Passwd, TimeOut: 30000})
+			if re.Resp.SessionID != 0 || re.Resp.TimeOut != 0 {
+				t.Fatalf("reconnecting to an ended session: %+v", re.Resp)
 			}
 			if re.frame() != nil {
 				t.Fatal("connection open after the expired answer")
@@ -498,9 +498,9 @@ func TestACL_WithoutAuth(t *testing.T) {
 	if rh, _ := owner.call(jute.OpSetData, &jute.SetDataRequest{Path: "/acl/L", Data: []byte("v2"), Version: -1}); rh.Err != 0 {
 		t.Fatal(rh.Err)
 	}
-	stranger.xid++
-	stranger.write(jute.AppendPacket(nil, &jute.RequestHeader{Xid: stranger.xid, Type: jute.OpExists}, &jute.ExistsRequest{Path: "/acl"}))
-	if h := header(t, stranger.frame()); h.Xid != stranger.xid {
+	xid := stranger.NextXid()
+	stranger.write(jute.AppendPacket(nil, &jute.RequestHeader{Xid: xid, Type: jute.OpExists}, &jute.ExistsRequest{Path: "/acl"}))
+	if h := header(t, stranger.frame()); h.Xid != xid {
 		t.Fatalf("a NoAuth getData left a watch behind: got xid %d first", h.Xid)
 	}
 
@@ -514,13 +514,13 @@ func TestACL_WithoutAuth(t *testing.T) {
 		if c.frame() != nil {
 			t.Fatalf("addauth %q: connection open after AuthFailed", scheme)
 		}
-		c.nc.Close()
+		c.Drop()
 	}
 	if _, code := stranger.stat("/acl/L"); code != schema.CodeOK {
 		t.Fatalf("another session after bad auth packets: %v", code)
 	}
-	stranger.nc.Close()
-	wrongPw.nc.Close()
+	stranger.Drop()
+	wrongPw.Drop()
 	n := awaitGoroutines(t, base+goroutineSlack, 20*time.Second)
 	t.Logf("goroutines %d before, %d after", base, n)
 }
@@ -559,8 +559,8 @@ func TestSlowReader_RepliesNotBuffered(t *testing.T) {
 	for sent < most {
 		// The server stops reading: the kernel's buffers fill and a write
 		// makes no progress for a second.
-		slow.nc.SetWriteDeadline(time.Now().Add(time.Second))
-		n, err := slow.nc.Write(batch)
+		slow.NetConn().SetWriteDeadline(time.Now().Add(time.Second))
+		n, err := slow.NetConn().Write(batch)
 		sent += n / (len(batch) / 1000)
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			break
@@ -589,7 +589,7 @@ func TestSlowReader_RepliesNotBuffered(t *testing.T) {
 	if rh, _ := other.call(jute.OpGetData, &jute.GetDataRequest{Path: "/big"}); rh.Err != 0 {
 		t.Fatalf("getData on another session: %v", rh.Err)
 	}
-	slow.nc.Close()
+	slow.Drop()
 	n := awaitGoroutines(t, base+goroutineSlack, 40*time.Second)
 	t.Logf("goroutines %d before, %d after the slow client closed", base, n)
 }

@@ -293,7 +293,7 @@ func TestFourLetterWords_LinesAsZooKeeper38(t *testing.T) {
 		t.Run(role, func(t *testing.T) {
 			a := startRoleBridge(t, role)
 			w := mntrWorkload(t, a)
-			defer w.nc.Close()
+			defer w.Drop()
 			for word, shape := range wordShapes {
 				re := regexp.MustCompile(shape)
 				if zk := captured(t, role, word); !re.MatchString(zk) {
@@ -368,7 +368,7 @@ func TestMntr_CountsTheWorkload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := fmt.Sprintf("0x%x\n\t/app/p1\n\n", uint64(c.resp.SessionID)); wchc != want {
+	if want := fmt.Sprintf("0x%x\n\t/app/p1\n\n", uint64(c.Resp.SessionID)); wchc != want {
 		t.Errorf("wchc %q, want %q (data watches only, as ZooKeeper)", wchc, want)
 	}
 	// A child of /app: its child watch fires (one watch for the event).

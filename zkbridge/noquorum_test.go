@@ -31,14 +31,13 @@ func TestHandshake_QuorumLostMidHandshakeClosesAtOnce(t *testing.T) {
 			req := jute.ConnectRequest{TimeOut: 4000}
 			if resume {
 				c := connect(t, a, req)
-				req.SessionID, req.Passwd = c.resp.SessionID, c.resp.Passwd
-				c.nc.Close()
+				req.SessionID, req.Passwd = c.Resp.SessionID, c.Resp.Passwd
+				c.Drop()
 			}
 			cl.StopMember(1)
 			cl.StopMember(2)
 			start := time.Now()
-			c := dial(t, a, req)
-			if c.frame() != nil {
+			if answered(t, a, req) {
 				t.Fatal("a node that has lost its quorum answered a handshake")
 			}
 			// The node notices within the quorum probe's stale window (3 s)

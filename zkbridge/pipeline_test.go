@@ -20,9 +20,8 @@ func (c *client) pipe(want int, reqs ...jute.Encodable) [][]byte {
 	c.t.Helper()
 	var buf []byte
 	for i := 0; i < len(reqs); i += 2 {
-		c.xid++
 		h := reqs[i].(*jute.RequestHeader)
-		h.Xid = c.xid
+		h.Xid = c.NextXid()
 		recs := []jute.Encodable{h}
 		if reqs[i+1] != nil {
 			recs = append(recs, reqs[i+1])
@@ -74,7 +73,7 @@ func TestPipeline_OrderAndReadYourWrites(t *testing.T) {
 			op(jute.OpSetData), &jute.SetDataRequest{Path: "/p", Data: []byte(fmt.Sprint(i)), Version: int32(i)},
 			op(jute.OpGetData), &jute.GetDataRequest{Path: "/p"})
 	}
-	first := c.xid + 1
+	first := c.Xid() + 1
 	frames := c.pipe(2*rounds, reqs...)
 	if len(frames) != 2*rounds {
 		t.Fatalf("%d replies, want %d", len(frames), 2*rounds)
@@ -143,7 +142,7 @@ func TestPipeline_WatchEventOrder(t *testing.T) {
 	addr := startBridge(t, cl, 0, gateway.Config{})
 	c := connect(t, addr, jute.ConnectRequest{})
 	c.create("/w", 0)
-	first := c.xid + 1
+	first := c.Xid() + 1
 	frames := c.pipe(3,
 		op(jute.OpGetData), &jute.GetDataRequest{Path: "/w", Watch: true},
 		op(jute.OpSetData), &jute.SetDataRequest{Path: "/w", Data: []byte("x"), Version: -1},
@@ -166,7 +165,7 @@ func TestPipeline_StopsAtAFatalRequest(t *testing.T) {
 	cl := gatewaytest.StartCluster(t, 1)
 	addr := startBridge(t, cl, 0, gateway.Config{})
 	c := connect(t, addr, jute.ConnectRequest{})
-	first := c.xid + 1
+	first := c.Xid() + 1
 	frames := c.pipe(4,
 		op(jute.OpCreate), &jute.CreateRequest{Path: "/before", ACL: openACL},
 		op(jute.OpGetData), &jute.GetDataRequest{Path: "/before"},
@@ -192,7 +191,7 @@ func TestPipeline_MalformedWriteAnsweredInItsTurn(t *testing.T) {
 	cl := gatewaytest.StartCluster(t, 1)
 	addr := startBridge(t, cl, 0, gateway.Config{})
 	c := connect(t, addr, jute.ConnectRequest{})
-	first := c.xid + 1
+	first := c.Xid() + 1
 	frames := c.pipe(4,
 		op(jute.OpCreate), &jute.CreateRequest{Path: "/before", ACL: openACL},
 		op(jute.OpGetData), &jute.GetDataRequest{Path: "/before"},

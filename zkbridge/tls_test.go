@@ -19,6 +19,7 @@ import (
 	"github.com/zkgate/zkgate/gateway/gatewaytest"
 	"github.com/zkgate/zkgate/zkbridge"
 	"github.com/zkgate/zkgate/zkbridge/jute"
+	"github.com/zkgate/zkgate/zkbridge/zkraw"
 )
 
 // selfSigned is a certificate for 127.0.0.1 and a pool trusting it.
@@ -102,12 +103,14 @@ func TestServeTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(30 * time.Second))
-	c := &client{t: t, nc: nc}
-	c.write(jute.AppendPacket(nil, &jute.ConnectRequest{TimeOut: 10000, Passwd: make([]byte, 16)}))
-	if err := jute.DecodeExact(c.frame(), &c.resp); err != nil || c.resp.SessionID == 0 {
-		t.Fatalf("handshake over TLS: %+v %v", c.resp, err)
+	zc, err := zkraw.Handshake(nc, options(jute.ConnectRequest{TimeOut: 10000}))
+	if err != nil {
+		t.Fatalf("handshake over TLS: %v", err)
 	}
+	if zc.Resp.SessionID == 0 {
+		t.Fatalf("handshake over TLS answered %+v", zc.Resp)
+	}
+	c := &client{Conn: zc, t: t}
 	if got := c.create("/over-tls", 0); got != "/over-tls" {
 		t.Fatalf("create over TLS: %q", got)
 	}

@@ -6,7 +6,8 @@
 // It is the one hand-rolled client of the repository, for what a full
 // client (go-zookeeper) cannot do: the e2e tests send malformed or
 // unusual requests and compare the replies byte for byte with
-// ZooKeeper's, the scale benchmark opens thousands of bare sessions, and
+// ZooKeeper's, zkbridge's tests pipeline requests, cut frames short and
+// stop reading, the scale benchmark opens thousands of bare sessions, and
 // migrate asks for getAllChildrenNumber, which go-zookeeper does not send.
 //
 //	c, err := zkraw.Dial(ctx, addr, zkraw.Options{TimeOut: 10000})
@@ -15,9 +16,11 @@
 //	err = r.Decode(d) // when rh.Err == 0
 //	evs := c.TakeEvents() // notifications that arrived before that reply
 //
-// Handshake does the same on a connection the caller has opened; Send
-// and ReadFrame write and read raw bytes for requests no record
-// describes.
+// Handshake does the same on a connection the caller has opened (a TLS
+// one, say); Send and ReadFrame write and read raw bytes for requests no
+// record describes, NextXid numbers such a request in Call's sequence,
+// and NetConn gives the connection itself, to half-close it or write
+// under a deadline of one's own.
 //
 // # Caveats
 //

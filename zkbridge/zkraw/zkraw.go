@@ -237,6 +237,25 @@ func (c *Conn) CallXid(xid int32, op jute.OpCode, req jute.Encodable) (jute.Repl
 	return c.await(xid)
 }
 
+// NextXid takes the next xid of the sequence Call numbers its requests
+// with (1, 2, ...), for a request the caller frames and sends itself
+// (Send): the calls after it go on with the xid after it, as they would
+// on a client that sent all of them.
+func (c *Conn) NextXid() int32 {
+	c.xid++
+	return c.xid
+}
+
+// Xid is the last xid of that sequence used, by Call or NextXid; 0
+// before the first request.
+func (c *Conn) Xid() int32 { return c.xid }
+
+// NetConn is the connection under c, for what a caller does to the
+// transport itself: half-closing it, writing under a deadline of its own,
+// waiting for the server to close it. Bytes read or written there
+// bypass c, which does not know of them.
+func (c *Conn) NetConn() net.Conn { return c.nc }
+
 // WriteRaw writes b to the connection as it is (frames included), for
 // requests no record describes; read the answer with ReadReply. It is
 // Send under the name the e2e tests use.

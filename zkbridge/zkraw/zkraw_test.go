@@ -187,3 +187,49 @@ func TestConn_SendAndReadFrame(t *testing.T) {
 		t.Fatalf("ReadFrame after the server closed: %v, want ErrClosed", err)
 	}
 }
+
+// TestConn_NextXidNumbersRawRequests: a request the caller frames with
+// NextXid takes its place in Call's sequence, so the next call goes on
+// with the xid after it; Xid reports the last one used; NetConn is the
+// connection the Conn was made on.
+func TestConn_NextXidNumbersRawRequests(t *testing.T) {
+	cli := server(t, func(read func() (jute.RequestHeader, []byte), write func(...jute.Encodable)) {
+		if h, _ := read(); h.Xid != 1 || h.Type != jute.OpSync {
+			t.Errorf("server: got %+v, want sync with xid 1", h)
+		}
+		write(&jute.ReplyHeader{Xid: 1, Zxid: 3}, &jute.SyncResponse{Path: "/"})
+		if h, _ := read(); h.Xid != 2 || h.Type != jute.OpExists {
+			t.Errorf("server: got %+v, want exists with xid 2", h)
+		}
+		write(&jute.ReplyHeader{Xid: 2, Zxid: 3, Err: -101})
+	})
+	c, err := zkraw.Handshake(cli, zkraw.Options{CallTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Drop()
+	if c.NetConn() != cli {
+		t.Fatal("NetConn is not the connection given to Handshake")
+	}
+	if x := c.Xid(); x != 0 {
+		t.Fatalf("Xid before any request: %d, want 0", x)
+	}
+	xid := c.NextXid()
+	if xid != 1 || c.Xid() != 1 {
+		t.Fatalf("NextXid %d, Xid %d; want 1, 1", xid, c.Xid())
+	}
+	if err := c.Send(jute.AppendPacket(nil, &jute.RequestHeader{Xid: xid, Type: jute.OpSync}, &jute.SyncRequest{Path: "/"})); err != nil {
+		t.Fatal(err)
+	}
+	rh, _, err := c.ReadReply()
+	if err != nil || rh.Xid != 1 {
+		t.Fatalf("reply to the raw sync: %+v %v", rh, err)
+	}
+	rh, _, err = c.Call(jute.OpExists, &jute.ExistsRequest{Path: "/a"})
+	if err != nil || rh.Xid != 2 || rh.Err != -101 {
+		t.Fatalf("Call after NextXid: %+v %v, want xid 2", rh, err)
+	}
+	if c.Xid() != 2 {
+		t.Fatalf("Xid after the call: %d, want 2", c.Xid())
+	}
+}
