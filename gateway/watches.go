@@ -8,6 +8,81 @@ import (
 	"github.com/zkgate/zkgate/schema"
 )
 
+// EventType is a ZooKeeper watch event type.
+type EventType int32
+
+// Event types, numbered as ZooKeeper's.
+const (
+	EventNodeCreated         EventType = 1
+	EventNodeDeleted         EventType = 2
+	EventNodeDataChanged     EventType = 3
+	EventNodeChildrenChanged EventType = 4
+)
+
+func (t EventType) String() string {
+	switch t {
+	case EventNodeCreated:
+		return "NodeCreated"
+	case EventNodeDeleted:
+		return "NodeDeleted"
+	case EventNodeDataChanged:
+		return "NodeDataChanged"
+	case EventNodeChildrenChanged:
+		return "NodeChildrenChanged"
+	}
+	return "Event(?)"
+}
+
+// Event is a watch notification: what happened to which path, at which
+// zxid.
+type Event struct {
+	Type EventType
+	Path string
+	Zxid int64
+}
+
+// Watcher receives watch events, in the order of the changes. Notify is
+// called from the engine's dispatch goroutine and must not block: a
+// connection queues the event for its writer. One Watcher is one
+// ZooKeeper connection (or watch stream): the engine delivers each change
+// to it at most once, however many of its watches the change triggers.
+type Watcher interface {
+	Notify(Event)
+}
+
+// WatchMode is the mode of AddWatch, numbered as ZooKeeper's AddWatchMode.
+type WatchMode int32
+
+// Watch modes.
+const (
+	WatchPersistent          WatchMode = 0
+	WatchPersistentRecursive WatchMode = 1
+)
+
+// WatcherType selects watches in RemoveWatches and CheckWatches, numbered
+// as ZooKeeper's WatcherType.
+type WatcherType int32
+
+// Watcher types.
+const (
+	WatcherChildren            WatcherType = 1
+	WatcherData                WatcherType = 2
+	WatcherAny                 WatcherType = 3
+	WatcherPersistent          WatcherType = 4
+	WatcherPersistentRecursive WatcherType = 5
+)
+
+// AuthWatcher is a Watcher that tells the identities it has
+// authenticated as. The hub delivers it an event only if those may READ
+// the node the event is about (the parent, for NodeChildrenChanged), as
+// ZooKeeper does since CVE-2024-23944; a Watcher that is not an
+// AuthWatcher gets every event. WatchAuth is called with the hub's lock
+// held: it must not block.
+type AuthWatcher interface {
+	Watcher
+	WatchAuth() []schema.AuthID
+}
+
 // AddWatch leaves a persistent (or persistent recursive) watch of w on
 // path, which need not exist. It stays until removed or until w is
 // forgotten. It returns the zxid it counts from. It replaces w's other
