@@ -211,8 +211,20 @@ the reason follows each.
 
 # Lock order
 
-hub.mu is the only lock held while calling out, and it is held while
-calling Watcher.Notify, which must therefore not block nor call back into
-the engine.
+The engine has one mutex, the watch hub's (hub.mu, hub.go), and only
+hub.go takes it. It guards the watch tables, the clock (the revision
+dispatched), the children cache (children.go) and the ACLs the hub keeps.
+The rest of the package calls the hub's methods, each of which holds
+hub.mu for its own span, never across a call to etcd or a wait (hub.wait
+blocks with it released), and watches registered together (SetWatches,
+AddWatch's two halves) are added under one hold, at one revision. The
+committer is one goroutine fed by a channel (commit.go) and the quorum
+probe keeps atomics, so neither takes a lock.
+
+hub.mu is held while the hub calls out: Watcher.Notify and
+AuthWatcher.WatchAuth. They must therefore not block, nor call back into
+the engine (whose watch methods take hub.mu). So hub.mu comes first: a
+lock a Watcher takes in Notify (a connection's queue lock) is taken after
+hub.mu, and must never be held while calling the engine.
 */
 package gateway

@@ -65,12 +65,12 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the current revision: %w", err)
 	}
-	e.hub = newHub(e.lg, cfg.Client, cfg.ChildCacheBytes)
-	e.hub.rev = now.Header.Revision
-	e.hub.superDigest = e.cfg.SuperDigest
-	if e.hub.acls, err = readACLs(ctx, e.kv, now.Header.Revision); err != nil {
+	acls, err := readACLs(ctx, e.kv, now.Header.Revision)
+	if err != nil {
 		return nil, err
 	}
+	e.hub = newHub(e.lg, cfg.Client, cfg.ChildCacheBytes, e.cfg.SuperDigest)
+	e.hub.seed(now.Header.Revision, acls)
 	bg, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
 	e.quorum.lastOK.Store(e.now().UnixNano())
