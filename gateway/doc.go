@@ -27,7 +27,7 @@ checks.
 
 Each write is one etcd transaction, and nothing is ever half applied.
 All writes of a gateway node go through one committer goroutine
-(engine.go), which does what ZooKeeper's request pipeline does: it takes
+(commit.go), which does what ZooKeeper's request pipeline does: it takes
 the requests waiting, reads every key they need in one round trip,
 validates them in order against that state plus the batch's own earlier
 writes (view.go; a request that would write a znode the batch already
@@ -51,7 +51,7 @@ A real ZooKeeper 3.8 did about 9,500/s on the same kind of machine.
 # Reads and ordering
 
 Reads are served from the local member without a Raft round, at the
-revision the watch hub has dispatched (watch.go), so a reply never
+revision the watch hub has dispatched (hub.go), so a reply never
 reflects a change whose watch events are not yet queued; a write returns
 only once its own events are dispatched. Every read takes the caller's
 last seen zxid (minRev) and waits until the hub has reached it, so a
@@ -107,10 +107,11 @@ and one when it is back, not one per probe.
 # Watches
 
 One etcd watch per gateway node covers all of zkgate's keys; the hub turns
-node-key events into ZooKeeper events and fans them out in memory to the
-registered watches (one-shot data and child watches, persistent and
-persistent-recursive), delivering each change at most once per Watcher,
-in the order of the changes. As ZooKeeper 3.8, a Watcher has at most one
+node-key events into ZooKeeper events (hub.go; the watch API is in
+watches.go) and fans them out in memory to the registered watches
+(one-shot data and child watches, persistent and persistent-recursive),
+delivering each change at most once per Watcher, in the order of the
+changes. As ZooKeeper 3.8, a Watcher has at most one
 watch mode per path in each of ZooKeeper's two tables (data, child), the
 last one set: a one-shot watch set over a persistent one turns that
 table's half of it one-shot. A Watcher that tells its identities
@@ -210,8 +211,20 @@ the reason follows each.
 
 # Lock order
 
-hub.mu is the only lock held while calling out, and it is held while
-calling Watcher.Notify, which must therefore not block nor call back into
-the engine.
+The engine has one mutex, the watch hub's (hub.mu, hub.go), and only
+hub.go takes it. It guards the watch tables, the clock (the revision
+dispatched), the children cache (children.go) and the ACLs the hub keeps.
+The rest of the package calls the hub's methods, each of which holds
+hub.mu for its own span, never across a call to etcd or a wait (hub.wait
+blocks with it released), and watches registered together (SetWatches,
+AddWatch's two halves) are added under one hold, at one revision. The
+committer is one goroutine fed by a channel (commit.go) and the quorum
+probe keeps atomics, so neither takes a lock.
+
+hub.mu is held while the hub calls out: Watcher.Notify and
+AuthWatcher.WatchAuth. They must therefore not block, nor call back into
+the engine (whose watch methods take hub.mu). So hub.mu comes first: a
+lock a Watcher takes in Notify (a connection's queue lock) is taken after
+hub.mu, and must never be held while calling the engine.
 */
 package gateway

@@ -15,13 +15,15 @@ type TestHub struct{ h *hub }
 // StartTestHub runs a hub from revision from, with one-shot data and child
 // watches of w already set.
 func StartTestHub(ctx context.Context, client *clientv3.Client, from int64, w Watcher, data, child []string) *TestHub {
-	h := newHub(zap.NewNop(), client, 0)
+	h := newHub(zap.NewNop(), client, 0, "")
+	var specs []watchSpec
 	for _, p := range data {
-		h.addLocked(tData, p, w, false)
+		specs = append(specs, watchSpec{t: tData, path: p})
 	}
 	for _, p := range child {
-		h.addLocked(tChild, p, w, false)
+		specs = append(specs, watchSpec{t: tChild, path: p})
 	}
+	h.register(w, false, specs)
 	go h.run(ctx, from)
 	return &TestHub{h}
 }
@@ -31,9 +33,7 @@ func (t *TestHub) Wait(ctx context.Context, rev int64) error { return t.h.wait(c
 
 // WatchData sets a one-shot data watch.
 func (t *TestHub) WatchData(path string, w Watcher) {
-	t.h.mu.Lock()
-	defer t.h.mu.Unlock()
-	t.h.addLocked(tData, path, w, false)
+	t.h.register(w, false, []watchSpec{{t: tData, path: path}})
 }
 
 // ChildCacheStats reports the children cache's sets and estimated bytes.

@@ -57,10 +57,7 @@ type Armed struct {
 // watch of the same ZooKeeper table on that path (hub.replaceLocked).
 func (a *Armed) Arm() {
 	if a != nil {
-		a.h.arm(a.w, a.en)
-		a.h.mu.Lock()
-		a.h.replaceLocked(a.wr.t, a.wr.path, a.w)
-		a.h.mu.Unlock()
+		a.h.armRead(a.w, a.en, a.wr.t, a.wr.path)
 	}
 }
 

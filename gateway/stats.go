@@ -34,33 +34,14 @@ func (f *WatchFiring) add(n int) {
 // fired on this node since the engine started (every face's watches).
 // Index it with EventNodeCreated, EventNodeDeleted, EventNodeDataChanged
 // and EventNodeChildrenChanged.
-func (e *Engine) WatchesFired() map[EventType]WatchFiring {
-	h := e.hub
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	out := make(map[EventType]WatchFiring, len(h.fired))
-	for t, f := range h.fired {
-		out[t] = f
-	}
-	return out
-}
+func (e *Engine) WatchesFired() map[EventType]WatchFiring { return e.hub.firings() }
 
 // DataWatches lists the watches of this node that ZooKeeper keeps in its
 // data-watch table (getData and exists watches, persistent and
 // persistent-recursive ones), by path, paths sorted: what ZooKeeper's
 // wchs, wchc and wchp report (they leave child watches out).
 func (e *Engine) DataWatches() (paths []string, watchers [][]Watcher) {
-	h := e.hub
-	h.mu.Lock()
-	byPath := map[string][]Watcher{}
-	for _, t := range []int{tData, tPersistent, tRecursive} {
-		for p, ws := range h.tables[t] {
-			for w := range ws {
-				byPath[p] = append(byPath[p], w)
-			}
-		}
-	}
-	h.mu.Unlock()
+	byPath := e.hub.dataWatchers()
 	for p := range byPath {
 		paths = append(paths, p)
 	}

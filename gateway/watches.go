@@ -8,31 +8,101 @@ import (
 	"github.com/zkgate/zkgate/schema"
 )
 
+// EventType is a ZooKeeper watch event type.
+type EventType int32
+
+// Event types, numbered as ZooKeeper's.
+const (
+	EventNodeCreated         EventType = 1
+	EventNodeDeleted         EventType = 2
+	EventNodeDataChanged     EventType = 3
+	EventNodeChildrenChanged EventType = 4
+)
+
+func (t EventType) String() string {
+	switch t {
+	case EventNodeCreated:
+		return "NodeCreated"
+	case EventNodeDeleted:
+		return "NodeDeleted"
+	case EventNodeDataChanged:
+		return "NodeDataChanged"
+	case EventNodeChildrenChanged:
+		return "NodeChildrenChanged"
+	}
+	return "Event(?)"
+}
+
+// Event is a watch notification: what happened to which path, at which
+// zxid.
+type Event struct {
+	Type EventType
+	Path string
+	Zxid int64
+}
+
+// Watcher receives watch events, in the order of the changes. Notify is
+// called from the engine's dispatch goroutine and must not block: a
+// connection queues the event for its writer. One Watcher is one
+// ZooKeeper connection (or watch stream): the engine delivers each change
+// to it at most once, however many of its watches the change triggers.
+type Watcher interface {
+	Notify(Event)
+}
+
+// WatchMode is the mode of AddWatch, numbered as ZooKeeper's AddWatchMode.
+type WatchMode int32
+
+// Watch modes.
+const (
+	WatchPersistent          WatchMode = 0
+	WatchPersistentRecursive WatchMode = 1
+)
+
+// WatcherType selects watches in RemoveWatches and CheckWatches, numbered
+// as ZooKeeper's WatcherType.
+type WatcherType int32
+
+// Watcher types.
+const (
+	WatcherChildren            WatcherType = 1
+	WatcherData                WatcherType = 2
+	WatcherAny                 WatcherType = 3
+	WatcherPersistent          WatcherType = 4
+	WatcherPersistentRecursive WatcherType = 5
+)
+
+// AuthWatcher is a Watcher that tells the identities it has
+// authenticated as. The hub delivers it an event only if those may READ
+// the node the event is about (the parent, for NodeChildrenChanged), as
+// ZooKeeper does since CVE-2024-23944; a Watcher that is not an
+// AuthWatcher gets every event. WatchAuth is called with the hub's lock
+// held: it must not block.
+type AuthWatcher interface {
+	Watcher
+	WatchAuth() []schema.AuthID
+}
+
 // AddWatch leaves a persistent (or persistent recursive) watch of w on
 // path, which need not exist. It stays until removed or until w is
 // forgotten. It returns the zxid it counts from. It replaces w's other
 // watches on path, as ZooKeeper 3.8 keeps one mode per connection, path
 // and table (see tPersistent). A watch on "" never fires, as there.
 func (e *Engine) AddWatch(ctx context.Context, c Caller, path string, mode WatchMode, w Watcher) (int64, error) {
-	var ts []int
+	var specs []watchSpec
 	switch mode {
 	case WatchPersistent:
-		ts = []int{tPersistent, tPersistentChild}
+		specs = []watchSpec{{tPersistent, path, true}, {tPersistentChild, path, true}}
 	case WatchPersistentRecursive:
-		ts = []int{tRecursive, tRecursiveChild}
+		specs = []watchSpec{{tRecursive, path, true}, {tRecursiveChild, path, true}}
 	default:
 		return 0, schema.Errorf(schema.CodeMarshallingError, path, "unknown watch mode %d", mode)
 	}
 	if err := e.hub.wait(ctx, 0); err != nil {
 		return 0, err
 	}
-	e.hub.mu.Lock()
-	defer e.hub.mu.Unlock()
-	for _, t := range ts {
-		e.hub.addLocked(t, path, w, false)
-		e.hub.replaceLocked(t, path, w)
-	}
-	return e.hub.rev, nil
+	rev, _ := e.hub.register(w, false, specs)
+	return rev, nil
 }
 
 // RemoveWatches removes w's watches of the given type (Children, Data or
@@ -102,44 +172,40 @@ func (e *Engine) SetWatches(ctx context.Context, c Caller, relZxid int64, ws Wat
 	}
 	// Every watch is registered, pending, at one revision, and the state
 	// is read at that revision; those that must fire do so at once, the
-	// rest are armed.
-	type reg struct {
-		t    int
-		path string
-		kind string
-		en   *watchEntry
+	// rest are armed. kinds[i] is what specs[i] was set by.
+	var (
+		specs []watchSpec
+		kinds []string
+	)
+	add := func(kind string, t int, p string, replace bool) {
+		specs = append(specs, watchSpec{t, p, replace})
+		kinds = append(kinds, kind)
 	}
-	var regs []reg
-	e.hub.mu.Lock()
-	rev := e.hub.rev
 	for _, p := range ws.Data {
-		regs = append(regs, reg{tData, p, "data", e.hub.addLocked(tData, p, w, true)})
+		add("data", tData, p, false)
 	}
 	for _, p := range ws.Exist {
-		regs = append(regs, reg{tData, p, "exist", e.hub.addLocked(tData, p, w, true)})
+		add("exist", tData, p, false)
 	}
 	for _, p := range ws.Child {
-		regs = append(regs, reg{tChild, p, "child", e.hub.addLocked(tChild, p, w, true)})
+		add("child", tChild, p, false)
 	}
 	// Persistent watches come last and replace one-shot ones on the same
 	// path (see AddWatch), as ZooKeeper sets them after the others.
 	for _, p := range ws.Persistent {
-		regs = append(regs, reg{tPersistent, p, "persistent", e.hub.addLocked(tPersistent, p, w, true)})
-		regs = append(regs, reg{tPersistentChild, p, "persistent", e.hub.addLocked(tPersistentChild, p, w, true)})
-		e.hub.replaceLocked(tPersistent, p, w)
-		e.hub.replaceLocked(tPersistentChild, p, w)
+		add("persistent", tPersistent, p, true)
+		add("persistent", tPersistentChild, p, true)
 	}
 	for _, p := range ws.PersistentRecursive {
-		regs = append(regs, reg{tRecursive, p, "recursive", e.hub.addLocked(tRecursive, p, w, true)})
-		regs = append(regs, reg{tRecursiveChild, p, "recursive", e.hub.addLocked(tRecursiveChild, p, w, true)})
-		e.hub.replaceLocked(tRecursive, p, w)
-		e.hub.replaceLocked(tRecursiveChild, p, w)
+		add("recursive", tRecursive, p, true)
+		add("recursive", tRecursiveChild, p, true)
 	}
-	e.hub.mu.Unlock()
+	rev, ens := e.hub.register(w, true, specs)
 
-	for _, r := range regs {
+	for i, r := range specs {
+		kind := kinds[i]
 		var fire *Event
-		switch r.kind {
+		switch kind {
 		case "data", "exist", "child":
 			// "" names the root in ZooKeeper's DataTree (measured: no
 			// NodeDeleted for it); the watch stays on "", as there.
@@ -152,22 +218,22 @@ func (e *Engine) SetWatches(ctx context.Context, c Caller, relZxid int64, ws Wat
 				return err
 			}
 			switch {
-			case r.kind == "exist" && n != nil:
+			case kind == "exist" && n != nil:
 				fire = &Event{Type: EventNodeCreated, Path: r.path, Zxid: rev}
-			case r.kind == "data" && n == nil, r.kind == "child" && n == nil:
+			case kind == "data" && n == nil, kind == "child" && n == nil:
 				fire = &Event{Type: EventNodeDeleted, Path: r.path, Zxid: rev}
-			case r.kind == "data" && n.stat.Mzxid > relZxid:
+			case kind == "data" && n.stat.Mzxid > relZxid:
 				fire = &Event{Type: EventNodeDataChanged, Path: r.path, Zxid: rev}
-			case r.kind == "child" && n.stat.Pzxid > relZxid:
+			case kind == "child" && n.stat.Pzxid > relZxid:
 				fire = &Event{Type: EventNodeChildrenChanged, Path: r.path, Zxid: rev}
 			}
 		}
 		if fire != nil {
-			e.hub.drop(r.t, r.path, w, r.en)
+			e.hub.drop(r.t, r.path, w, ens[i])
 			w.Notify(*fire)
 			continue
 		}
-		e.hub.arm(w, r.en)
+		e.hub.arm(w, ens[i])
 	}
 	return nil
 }

@@ -15,78 +15,25 @@ import (
 	"github.com/zkgate/zkgate/schema"
 )
 
-// EventType is a ZooKeeper watch event type.
-type EventType int32
-
-// Event types, numbered as ZooKeeper's.
-const (
-	EventNodeCreated         EventType = 1
-	EventNodeDeleted         EventType = 2
-	EventNodeDataChanged     EventType = 3
-	EventNodeChildrenChanged EventType = 4
-)
-
-func (t EventType) String() string {
-	switch t {
-	case EventNodeCreated:
-		return "NodeCreated"
-	case EventNodeDeleted:
-		return "NodeDeleted"
-	case EventNodeDataChanged:
-		return "NodeDataChanged"
-	case EventNodeChildrenChanged:
-		return "NodeChildrenChanged"
-	}
-	return "Event(?)"
-}
-
-// Event is a watch notification: what happened to which path, at which
-// zxid.
-type Event struct {
-	Type EventType
-	Path string
-	Zxid int64
-}
-
-// Watcher receives watch events, in the order of the changes. Notify is
-// called from the engine's dispatch goroutine and must not block: a
-// connection queues the event for its writer. One Watcher is one
-// ZooKeeper connection (or watch stream): the engine delivers each change
-// to it at most once, however many of its watches the change triggers.
-type Watcher interface {
-	Notify(Event)
-}
-
-// WatchMode is the mode of AddWatch, numbered as ZooKeeper's AddWatchMode.
-type WatchMode int32
-
-// Watch modes.
-const (
-	WatchPersistent          WatchMode = 0
-	WatchPersistentRecursive WatchMode = 1
-)
-
-// WatcherType selects watches in RemoveWatches and CheckWatches, numbered
-// as ZooKeeper's WatcherType.
-type WatcherType int32
-
-// Watcher types.
-const (
-	WatcherChildren            WatcherType = 1
-	WatcherData                WatcherType = 2
-	WatcherAny                 WatcherType = 3
-	WatcherPersistent          WatcherType = 4
-	WatcherPersistentRecursive WatcherType = 5
-)
-
 // The hub turns one etcd watch on the node keys into ZooKeeper events
 // for every watch of this gateway node, in memory. It is also the node's
 // clock for ordering: every read is served at the revision the hub has
 // dispatched (so no reply reflects a change whose events are not yet
 // queued), and every write returns only once its revision is dispatched.
+//
+// Concurrency: mu guards every field below it. Only hub.go takes mu or
+// touches those fields; the rest of the package calls the hub's methods,
+// each of which takes mu itself and is safe from any goroutine, except
+// those named ...Locked, which expect mu held and are hub.go's own.
+// Several watches registered by one method call (register) are added
+// under one hold of mu, so at one revision. The hub calls out with mu
+// held: Watcher.Notify (dispatch, arm, recoverCompacted) and
+// AuthWatcher.WatchAuth (mayRead); neither may block or call back into
+// the engine. run is the hub's one goroutine; wait blocks without mu.
 type hub struct {
-	lg     *zap.Logger
-	client *clientv3.Client
+	lg          *zap.Logger
+	client      *clientv3.Client
+	superDigest string // the super user's digest identity, fixed at newHub
 
 	mu      sync.Mutex
 	rev     int64         // every event at or below rev is dispatched
@@ -96,21 +43,9 @@ type hub struct {
 	// fired summarises the watches each event type fired (stats.go).
 	fired map[EventType]WatchFiring
 	// acls are the ACLs other than world:anyone:cdrwa at rev, by path
-	// (the ACL keys), and superDigest the super user's: an event goes
-	// only to watchers that may read its node (see mayRead).
-	acls        map[string]schema.ACLRecord
-	superDigest string
-}
-
-// AuthWatcher is a Watcher that tells the identities it has
-// authenticated as. The hub delivers it an event only if those may READ
-// the node the event is about (the parent, for NodeChildrenChanged), as
-// ZooKeeper does since CVE-2024-23944; a Watcher that is not an
-// AuthWatcher gets every event. WatchAuth is called with the hub's lock
-// held: it must not block.
-type AuthWatcher interface {
-	Watcher
-	WatchAuth() []schema.AuthID
+	// (the ACL keys): an event goes only to watchers that may read its
+	// node (see mayRead), judged with superDigest too.
+	acls map[string]schema.ACLRecord
 }
 
 // mayRead reports whether w may be told of an event about path.
@@ -208,12 +143,21 @@ type watchEntry struct {
 	held    []Event
 }
 
-func newHub(lg *zap.Logger, client *clientv3.Client, childCacheBytes int64) *hub {
-	h := &hub{lg: lg, client: client, changed: make(chan struct{}), kids: newChildCache(childCacheBytes), fired: map[EventType]WatchFiring{}, acls: map[string]schema.ACLRecord{}}
+func newHub(lg *zap.Logger, client *clientv3.Client, childCacheBytes int64, superDigest string) *hub {
+	h := &hub{lg: lg, client: client, superDigest: superDigest, changed: make(chan struct{}), kids: newChildCache(childCacheBytes), fired: map[EventType]WatchFiring{}, acls: map[string]schema.ACLRecord{}}
 	for i := range h.tables {
 		h.tables[i] = make(map[string]map[Watcher]*watchEntry)
 	}
 	return h
+}
+
+// seed sets the revision the hub starts at and the ACLs (other than
+// world:anyone:cdrwa) at that revision, before run.
+func (h *hub) seed(rev int64, acls map[string]schema.ACLRecord) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.rev = rev
+	h.acls = acls
 }
 
 // run watches the node keys from rev+1 until ctx ends.
@@ -558,6 +502,45 @@ func (h *hub) addAt(t int, path string, w Watcher) (en *watchEntry, rev int64, f
 	return h.addLocked(t, path, w, true), h.rev, !had
 }
 
+// watchSpec is one watch for register: a watch of path in table t. With
+// replace set it becomes the only mode its Watcher has on path in that
+// ZooKeeper table (replaceLocked).
+type watchSpec struct {
+	t       int
+	path    string
+	replace bool
+}
+
+// register adds w's watches of specs, in order, under one hold of the
+// lock, and returns the revision they count from and their entries
+// (ens[i] is specs[i]'s; a watch w already had is kept and returned).
+// With pending set each new watch holds its events until arm releases it
+// (or drop removes it), so that a caller can read the state at rev and
+// decide between the two; without, it fires from the next change on.
+func (h *hub) register(w Watcher, pending bool, specs []watchSpec) (rev int64, ens []*watchEntry) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ens = make([]*watchEntry, len(specs))
+	for i, s := range specs {
+		ens[i] = h.addLocked(s.t, s.path, w, pending)
+		if s.replace {
+			h.replaceLocked(s.t, s.path, w)
+		}
+	}
+	return h.rev, ens
+}
+
+// armRead releases the watch a read set in table t on path (arm), then
+// makes it the only mode w has on path in that ZooKeeper table
+// (replaceLocked): a one-shot watch set over a persistent one replaces
+// its half of it, as in ZooKeeper 3.8.
+func (h *hub) armRead(w Watcher, en *watchEntry, t int, path string) {
+	h.arm(w, en)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.replaceLocked(t, path, w)
+}
+
 // arm releases a pending watch, delivering what it held.
 func (h *hub) arm(w Watcher, en *watchEntry) {
 	h.mu.Lock()
@@ -652,4 +635,33 @@ func (h *hub) count() (watches, paths int) {
 		}
 	}
 	return watches, paths
+}
+
+// firings returns a copy of the summaries of the watches each event
+// type fired (WatchesFired).
+func (h *hub) firings() map[EventType]WatchFiring {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make(map[EventType]WatchFiring, len(h.fired))
+	for t, f := range h.fired {
+		out[t] = f
+	}
+	return out
+}
+
+// dataWatchers returns, by path, the Watchers of the watches ZooKeeper
+// keeps in its data-watch table: one-shot data watches and the data half
+// of persistent and persistent-recursive ones (DataWatches).
+func (h *hub) dataWatchers() map[string][]Watcher {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	byPath := map[string][]Watcher{}
+	for _, t := range []int{tData, tPersistent, tRecursive} {
+		for p, ws := range h.tables[t] {
+			for w := range ws {
+				byPath[p] = append(byPath[p], w)
+			}
+		}
+	}
+	return byPath
 }
