@@ -1,8 +1,6 @@
 package zkbridge
 
 import (
-	"time"
-
 	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/zkbridge/jute"
@@ -69,7 +67,8 @@ func (c *call) setACL(rq *request, r *jute.SetACLRequest) bool {
 // createOp maps a create request to the engine, as ZooKeeper 3.8 treats
 // each opcode's flags: createContainer makes a container whatever its
 // flags (0-4), create and create2 make a plain persistent node for the
-// container flag, and TTL flags need createTTL.
+// container flag, and TTL flags need createTTL: createTTL's flags must
+// name a TTL mode, whose TTL the engine checks.
 func createOp(op jute.OpCode, path string, data []byte, acl []jute.ACL, flags jute.CreateMode, ttl int64) (gateway.CreateOp, error) {
 	mode := gateway.CreateMode(flags)
 	out := gateway.CreateOp{Path: path, Data: data, ACL: aclsIn(acl)}
@@ -87,14 +86,11 @@ func createOp(op jute.OpCode, path string, data []byte, acl []jute.ACL, flags ju
 		if !mode.TTL() {
 			return out, schema.Errorf(schema.CodeBadArguments, path, "createTTL with flags %d", flags)
 		}
-		out.TTL = time.Duration(ttl) * time.Millisecond
-		if ttl <= 0 || ttl > schema.MaxTTL {
-			return out, schema.Errorf(schema.CodeBadArguments, path, "ttl %d out of range", ttl)
-		}
+		// The engine checks the TTL, as it checks the gRPC face's.
+		out.TTL = gateway.TTLMillis(ttl)
 	default:
-		if mode.TTL() {
-			return out, schema.Errorf(schema.CodeBadArguments, path, "TTL flags need createTTL")
-		}
+		// TTL flags without a TTL: the engine answers BadArguments, as
+		// ZooKeeper answers create and create2 with them.
 		if mode == gateway.Container {
 			mode = gateway.Persistent
 		}
