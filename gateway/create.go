@@ -72,6 +72,7 @@ func (e *Engine) applyCreate(v *view, c Caller, op *CreateOp, now int64) (OpResu
 	if op.Mode < 0 || op.Mode > maxCreateMode {
 		return OpResult{}, schema.Errorf(schema.CodeBadArguments, path, "unknown create mode %d", op.Mode)
 	}
+	// The one check of a TTL, whichever face the create came from.
 	var ttl int64
 	if op.Mode.TTL() {
 		ttl = op.TTL.Milliseconds()

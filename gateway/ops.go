@@ -68,12 +68,24 @@ type CreateOp struct {
 	Data []byte
 	ACL  []schema.ACL
 	Mode CreateMode
-	// TTL is the time to live of a TTL node (modes 5 and 6).
+	// TTL is the time to live of a TTL node (modes 5 and 6), from 1 ms to
+	// schema.MaxTTL ms; 0 for any other mode. The engine checks it (see
+	// Engine.Create): a face passes on what its client gave, converted
+	// with TTLMillis.
 	TTL time.Duration
 	// Sequential adds a sequence suffix whatever the mode: ZooKeeper's
 	// createContainer with the sequential flags makes a sequential
 	// container, which no CreateMode names.
 	Sequential bool
+}
+
+// TTLMillis is a TTL given in milliseconds, as ZooKeeper's clients give
+// it, as a CreateOp.TTL. It only converts, without overflowing
+// time.Duration: a value beyond schema.MaxTTL stays beyond it, and one
+// below 1 ms below, so the engine refuses both.
+func TTLMillis(ms int64) time.Duration {
+	ms = min(max(ms, -1), schema.MaxTTL+1)
+	return time.Duration(ms) * time.Millisecond
 }
 
 func (op *CreateOp) sequential() bool { return op.Sequential || op.Mode.Sequential() }

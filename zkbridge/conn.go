@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -460,6 +461,100 @@ func (c *conn) handshake(first [4]byte) bool {
 	}
 	c.send(jute.AppendPacket(nil, &resp))
 	return true
+}
+
+// noQuorum is why a connection is refused or closed while the node
+// cannot reach a quorum (Engine.Serving).
+const noQuorum = "no quorum: this node cannot reach a quorum of etcd members; the client is to try another server"
+
+// keepAlive renews the session on pings, and on other requests when a
+// third of the timeout has passed since the last renewal. It returns why
+// the connection must end (and the error behind it), or "" to go on:
+//   - the session has ended (expired, or closed from another connection):
+//     ZooKeeper closes the connection of an expired session, and the
+//     client learns of the expiry when it reconnects;
+//   - this node cannot reach a quorum (Engine.Serving), or the renewal
+//     did not succeed within two thirds of the timeout (etcd is stalled):
+//     it cannot keep the session alive, as a ZooKeeper server that has
+//     lost its quorum cannot; and, as that server does, it closes the
+//     connection, so the client moves to a server that can. The session
+//     itself lives on until its lease expires.
+func (c *conn) keepAlive(ping bool) (end string, err error) {
+	if !ping && time.Since(c.renewed) < c.sess.Timeout/3 {
+		return "", nil
+	}
+	if !c.e.Serving() {
+		return noQuorum, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), min(requestTimeout, c.sess.Timeout*2/3))
+	defer cancel()
+	err = c.e.KeepAlive(ctx, c.sess.ID)
+	switch {
+	case err == nil:
+		c.renewed = time.Now()
+		return "", nil
+	case errors.Is(err, schema.ErrSessionExpired):
+		return "session expired", nil
+	default:
+		return "cannot renew the session here: the client is to move to another server", err
+	}
+}
+
+// watcher is c if the request asks for a watch, else nil.
+func (c *conn) watcher(watch bool) gateway.Watcher {
+	if watch {
+		return c
+	}
+	return nil
+}
+
+// reply queues a reply: the header, and on success the body.
+func (c *conn) reply(xid int32, zxid int64, err error, body ...jute.Encodable) {
+	if zxid == 0 {
+		// An error found before the engine read anything: ZooKeeper puts
+		// its last zxid in the header.
+		zxid = c.e.Zxid()
+	}
+	if zxid > 0 {
+		for {
+			cur := c.lastZxid.Load()
+			if zxid <= cur || c.lastZxid.CompareAndSwap(cur, zxid) {
+				break
+			}
+		}
+	}
+	hdr := jute.ReplyHeader{Xid: xid, Zxid: zxid, Err: schema.CodeOf(err)}
+	if err != nil {
+		if hdr.Err == schema.CodeSystemError {
+			c.s.lg.Warn("ZooKeeper request failed", zap.Int32("xid", xid), zap.Error(err))
+		}
+		c.sendReply(jute.AppendPacket(nil, &hdr))
+		return
+	}
+	recs := append([]jute.Encodable{&hdr}, body...)
+	c.sendReply(jute.AppendPacket(nil, recs...))
+}
+
+// replyXid answers auth and setWatches: ZooKeeper echoes the request's
+// xid (the Java client sends -4 and -8, go-zookeeper its own counter) and
+// leaves the session's zxid alone.
+func (c *conn) replyXid(xid int32, zxid int64, err error) {
+	hdr := jute.ReplyHeader{Xid: xid, Zxid: zxid, Err: schema.CodeOf(err)}
+	c.sendReply(jute.AppendPacket(nil, &hdr))
+}
+
+// whoAmI lists the connection's identities as ZooKeeper's whoAmI does:
+// the scheme and the user part of each.
+func (c *conn) whoAmI() []jute.ClientInfo {
+	var out []jute.ClientInfo
+	for _, id := range c.caller.Auth {
+		user := id.ID
+		if id.Scheme == "digest" {
+			user, _, _ = strings.Cut(id.ID, ":")
+		}
+		out = append(out, jute.ClientInfo{AuthScheme: id.Scheme, User: user})
+	}
+	return out
 }
 
 // servingPoll is how often whileServing looks at Engine.Serving, a read of

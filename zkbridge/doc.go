@@ -157,8 +157,15 @@ connections and refuses new ones; a renewal that does not succeed within
 two thirds of the session timeout (etcd stalled) closes the connection
 too. The client moves to another node, where its session still lives.
 
-handle.go maps each opcode to the engine with ZooKeeper 3.8's quirks
-(measured in gateway/testdata/zookeeper-3.8-behaviour.md): createContainer
+One table (opTable in handle.go) gives each opcode its kind, which
+decides what may overlap it in the pipeline (kindOf), and its handler;
+an opcode not in it is unknown. The handlers are grouped by what they
+serve: read.go (the reads and sync), write.go (create, delete, setData,
+setACL), multi.go (multi and multiRead), watches.go (setWatches,
+addWatch, checkWatches, removeWatches) and session.go (ping, auth,
+whoAmI, closeSession). They map each opcode to the engine with ZooKeeper
+3.8's quirks (measured in gateway/testdata/zookeeper-3.8-behaviour.md):
+createContainer
 ignores its flags, create2 with the container flag makes a persistent
 node, a multi's reply header carries 0 even when the multi failed, the
 kind of a create inside a multi follows its flags rather than its opcode

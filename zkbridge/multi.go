@@ -8,6 +8,30 @@ import (
 	"github.com/zkgate/zkgate/zkbridge/jute"
 )
 
+// multiRequest answers multi and multiRead. A request that is not a
+// sequence of ops, or holds an op of the other kind, is MarshallingError,
+// as ZooKeeper answers it; the connection goes on. Bytes after the done
+// header are ignored, as ZooKeeper ignores them after every request
+// record.
+func (c *call) multiRequest(rq *request) bool {
+	h := rq.hdr
+	var r jute.MultiRequest
+	if err := r.Decode(rq.d); err != nil {
+		c.reply(h.Xid, c.e.Zxid(), schema.NewError(schema.CodeMarshallingError, ""))
+		return true
+	}
+	if err := r.CheckKind(h.Type); err != nil {
+		c.reply(h.Xid, c.e.Zxid(), schema.NewError(schema.CodeMarshallingError, ""))
+		return true
+	}
+	if h.Type == jute.OpMulti {
+		c.multi(rq.ctx, h.Xid, r.Ops)
+	} else {
+		c.multiRead(rq.ctx, h.Xid, r.Ops, rq.minZxid)
+	}
+	return true
+}
+
 // multi applies a multi (14) atomically. The reply header's err is 0 even
 // when it fails, as ZooKeeper's: the failure is in the per-op results.
 // An op refused here (gateway.FailOp) fails where it stands, after the

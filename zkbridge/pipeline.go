@@ -58,20 +58,13 @@ const (
 	kindWrite
 )
 
-// kindOf classifies a request packet by its opcode (bytes 4..8).
+// kindOf classifies a request packet by its opcode (bytes 4..8), as
+// opTable has it; an opcode not in the table runs alone.
 func kindOf(pkt []byte) callKind {
 	if len(pkt) < 8 {
 		return kindAlone
 	}
-	switch jute.OpCode(int32(binary.BigEndian.Uint32(pkt[4:8]))) {
-	case jute.OpCreate, jute.OpCreate2, jute.OpCreateContainer, jute.OpCreateTTL,
-		jute.OpDelete, jute.OpSetData, jute.OpSetACL, jute.OpMulti:
-		return kindWrite
-	case jute.OpExists, jute.OpGetData, jute.OpGetACL, jute.OpGetChildren, jute.OpGetChildren2,
-		jute.OpGetAllChildrenNumber, jute.OpGetEphemerals, jute.OpMultiRead:
-		return kindRead
-	}
-	return kindAlone
+	return opTable[jute.OpCode(int32(binary.BigEndian.Uint32(pkt[4:8])))].kind
 }
 
 // apart runs f on a goroutine of its own and waits for it: f's stack is

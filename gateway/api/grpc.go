@@ -486,18 +486,11 @@ func multiOpFailure(err error, results []gateway.OpResult, n int) bool {
 // rpcCreateOp builds a gateway.CreateOp. An empty ACL is OPEN_ACL_UNSAFE, as zkCli's
 // create gives a node without -a.
 func rpcCreateOp(path string, data []byte, acl []*zkgatepb.ACL, mode zkgatepb.CreateMode, ttlMs int64) *gateway.CreateOp {
-	op := &gateway.CreateOp{Path: path, Data: data, ACL: aclsFromPB(acl), Mode: gateway.CreateMode(mode), TTL: rpcTTL(ttlMs)}
+	op := &gateway.CreateOp{Path: path, Data: data, ACL: aclsFromPB(acl), Mode: gateway.CreateMode(mode), TTL: gateway.TTLMillis(ttlMs)}
 	if len(op.ACL) == 0 {
 		op.ACL = schema.OpenACLUnsafe
 	}
 	return op
-}
-
-// rpcTTL converts a TTL in ms without overflowing time.Duration: values
-// beyond schema.MaxTTL stay beyond it, and so are rejected by the gateway.Engine.
-func rpcTTL(ms int64) time.Duration {
-	ms = min(max(ms, -1), schema.MaxTTL+1)
-	return time.Duration(ms) * time.Millisecond
 }
 
 // rpcVersion is an optional version: absent is AnyVersion.
