@@ -109,7 +109,7 @@ func TestConcurrent_TwoGatewayNodes(t *testing.T) {
 	}
 	ctx := ctxT(t)
 	mustCreate(t, engines[0], anyone, "/counter", "0", gateway.Persistent)
-	mustCreate(t, engines[0], anyone, "/seq", "", gateway.Persistent)
+	_, _, created := mustCreate(t, engines[0], anyone, "/seq", "", gateway.Persistent)
 	const workers, each = 8, 25
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -124,7 +124,9 @@ func TestConcurrent_TwoGatewayNodes(t *testing.T) {
 			for range each {
 				// Read-modify-write with the version: retry on BadVersion.
 				for {
-					data, st, _, err := e.GetData(ctx, anyone, "/counter", 0)
+					// No older than the creates, as a client that made
+					// them would ask: engine 1's member may be behind.
+					data, st, _, err := e.GetData(ctx, anyone, "/counter", created)
 					if err != nil {
 						errc <- err
 						return
