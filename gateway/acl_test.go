@@ -27,7 +27,8 @@ func TestACL_Denials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acl, _, _, err := e.GetACL(ctx, alice, "/secret", 0)
+	res, err := e.GetACL(ctx, alice, "/secret", gateway.ReadOptions{})
+	acl := res.ACL
 	if err != nil || len(acl) != 1 || acl[0].ID != (schema.ID{Scheme: "digest", ID: schema.DigestID("alice", "pw")}) {
 		t.Fatalf("getACL %v %v", acl, err)
 	}
@@ -36,9 +37,9 @@ func TestACL_Denials(t *testing.T) {
 	wantCode(t, err, schema.CodeInvalidACL)
 
 	// bob may do nothing but see that it exists.
-	_, _, _, err = e.GetData(ctx, bob, "/secret", 0)
+	_, err = e.GetData(ctx, bob, "/secret", gateway.ReadOptions{})
 	wantCode(t, err, schema.CodeNoAuth)
-	_, _, _, err = e.GetChildren(ctx, bob, "/secret", 0)
+	_, err = e.GetChildren(ctx, bob, "/secret", gateway.ReadOptions{})
 	wantCode(t, err, schema.CodeNoAuth)
 	_, _, err = e.SetData(ctx, bob, "/secret", nil, -1)
 	wantCode(t, err, schema.CodeNoAuth)
@@ -46,12 +47,12 @@ func TestACL_Denials(t *testing.T) {
 	wantCode(t, err, schema.CodeNoAuth)
 	_, _, _, err = e.Create(ctx, bob, gateway.CreateOp{Path: "/secret/child", ACL: schema.OpenACLUnsafe})
 	wantCode(t, err, schema.CodeNoAuth)
-	_, _, _, err = e.GetACL(ctx, bob, "/secret", 0)
+	_, err = e.GetACL(ctx, bob, "/secret", gateway.ReadOptions{})
 	wantCode(t, err, schema.CodeNoAuth)
 	_, _, err = e.Multi(ctx, bob, []gateway.Op{&gateway.CheckOp{Path: "/secret", Version: -1}})
 	wantCode(t, err, schema.CodeNoAuth)
-	if _, ok, _, err := e.Exists(ctx, bob, "/secret", 0); err != nil || !ok {
-		t.Fatalf("exists needs no permission: %v %v", ok, err)
+	if res, err := e.Exists(ctx, bob, "/secret", gateway.ReadOptions{}); err != nil || !res.Found {
+		t.Fatalf("exists needs no permission: %v %v", res.Found, err)
 	}
 	// Delete needs DELETE on the parent only: "/" is open.
 	mustCreate(t, e, anyone, "/open", "", gateway.Persistent)
@@ -67,12 +68,13 @@ func TestACL_Denials(t *testing.T) {
 	if _, _, err := e.SetACL(ctx, alice, "/secret", readers, 0); err != nil {
 		t.Fatal(err)
 	}
-	acl, st, _, err := e.GetACL(ctx, bob, "/secret", 0)
+	ar, err := e.GetACL(ctx, bob, "/secret", gateway.ReadOptions{})
+	acl, st := ar.ACL, ar.Stat
 	if err != nil || acl[0].ID.ID != "alice:x" || st.Aversion != 1 {
 		t.Fatalf("masked getACL %v %+v %v", acl, st, err)
 	}
-	if data, _, _, err := e.GetData(ctx, bob, "/secret", 0); err != nil || string(data) != "s" {
-		t.Fatalf("read with world READ: %q %v", data, err)
+	if res, err := e.GetData(ctx, bob, "/secret", gateway.ReadOptions{}); err != nil || string(res.Data) != "s" {
+		t.Fatalf("read with world READ: %q %v", res.Data, err)
 	}
 
 	// The super user passes every check.
@@ -94,31 +96,34 @@ func TestACL_Denials(t *testing.T) {
 	if _, _, _, err := e.Create(ctx, local, gateway.CreateOp{Path: "/loopback-only", ACL: ipACL}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, err := e.GetData(ctx, local, "/loopback-only", 0); err != nil {
+	if _, err := e.GetData(ctx, local, "/loopback-only", gateway.ReadOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	_, _, _, err = e.GetData(ctx, remote, "/loopback-only", 0)
+	_, err = e.GetData(ctx, remote, "/loopback-only", gateway.ReadOptions{})
 	wantCode(t, err, schema.CodeNoAuth)
 }
 
 func TestZookeeperNode_AsZooKeeperShowsIt(t *testing.T) {
 	e := newEngine(t, gateway.Config{})
 	ctx := ctxT(t)
-	kids, root, _, err := e.GetChildren(ctx, anyone, "/", 0)
+	res, err := e.GetChildren(ctx, anyone, "/", gateway.ReadOptions{})
+	kids, root := res.Children, res.Stat
 	if err != nil || len(kids) != 1 || kids[0] != "zookeeper" {
 		t.Fatalf("root children %v %v", kids, err)
 	}
 	if root != (schema.Stat{Cversion: -1, NumChildren: 1}) {
 		t.Fatalf("root Stat %+v", root)
 	}
-	kids, zk, _, err := e.GetChildren(ctx, anyone, "/zookeeper", 0)
+	zr, err := e.GetChildren(ctx, anyone, "/zookeeper", gateway.ReadOptions{})
+	kids, zk := zr.Children, zr.Stat
 	if err != nil || len(kids) != 2 || kids[0] != "config" || kids[1] != "quota" {
 		t.Fatalf("/zookeeper children %v %v", kids, err)
 	}
 	if zk != (schema.Stat{Cversion: -2, NumChildren: 2}) {
 		t.Fatalf("/zookeeper Stat %+v", zk)
 	}
-	acl, cfg, _, err := e.GetACL(ctx, anyone, "/zookeeper/config", 0)
+	ar2, err := e.GetACL(ctx, anyone, "/zookeeper/config", gateway.ReadOptions{})
+	acl, cfg := ar2.ACL, ar2.Stat
 	if err != nil || len(acl) != 1 || acl[0] != schema.ReadACLUnsafe[0] || cfg.Aversion != -1 {
 		t.Fatalf("/zookeeper/config %v %+v %v", acl, cfg, err)
 	}
@@ -131,11 +136,12 @@ func TestZookeeperNode_AsZooKeeperShowsIt(t *testing.T) {
 	if p, _, _ := mustCreate(t, e, anyone, "/", "", gateway.PersistentSequential); p != "/0000000000" {
 		t.Fatalf("first sequential child of / is %s", p)
 	}
-	n, _, err := e.GetAllChildrenNumber(ctx, anyone, "/", 0)
+	cr, err := e.GetAllChildrenNumber(ctx, anyone, "/", gateway.ReadOptions{})
+	n := cr.Count
 	if err != nil || n != 4 {
 		t.Fatalf("getAllChildrenNumber(/) = %d %v", n, err)
 	}
-	if n, _, _ := e.GetAllChildrenNumber(ctx, anyone, "", 0); n != 5 {
-		t.Fatalf(`getAllChildrenNumber("") = %d, want one more than "/"`, n)
+	if res, _ := e.GetAllChildrenNumber(ctx, anyone, "", gateway.ReadOptions{}); res.Count != 5 {
+		t.Fatalf(`getAllChildrenNumber("") = %d, want one more than "/"`, res.Count)
 	}
 }

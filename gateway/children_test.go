@@ -89,7 +89,8 @@ func testChildrenExact(t *testing.T, cacheBytes int64) {
 			defer rwg.Done()
 			for i := range 200 {
 				p := parents[i%len(parents)]
-				names, st, rev, err := reader.GetChildren(ctx, anyone, p, 0)
+				res, err := reader.GetChildren(ctx, anyone, p, gateway.ReadOptions{})
+				names, st, rev := res.Children, res.Stat, res.Zxid
 				if err != nil {
 					errs <- err
 					return
@@ -135,7 +136,8 @@ func TestChildren_CacheBoundedAndDisabled(t *testing.T) {
 	for round := range 3 {
 		for p := range 10 {
 			path := fmt.Sprintf("/p%d", p)
-			names, _, rev, err := small.GetChildren(ctx, anyone, path, 0)
+			res, err := small.GetChildren(ctx, anyone, path, gateway.ReadOptions{})
+			names, rev := res.Children, res.Zxid
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -152,7 +154,8 @@ func TestChildren_CacheBoundedAndDisabled(t *testing.T) {
 	}
 
 	// A deleted parent leaves no set behind.
-	names, _, _, err := small.GetChildren(ctx, anyone, "/p9", 0)
+	res, err := small.GetChildren(ctx, anyone, "/p9", gateway.ReadOptions{})
+	names := res.Children
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +169,7 @@ func TestChildren_CacheBoundedAndDisabled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, _, _ := small.Exists(ctx, anyone, "/p9", rev); ok {
+	if res, _ := small.Exists(ctx, anyone, "/p9", gateway.ReadOptions{MinZxid: rev}); res.Found {
 		t.Fatal("/p9 still exists")
 	}
 	if after, _ := small.ChildCacheStats(); after != before-1 {
@@ -174,7 +177,7 @@ func TestChildren_CacheBoundedAndDisabled(t *testing.T) {
 	}
 
 	for range 2 {
-		if _, _, _, err := off.GetChildren(ctx, anyone, "/p0", 0); err != nil {
+		if _, err := off.GetChildren(ctx, anyone, "/p0", gateway.ReadOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}

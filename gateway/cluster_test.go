@@ -35,11 +35,13 @@ func TestSession_ResumedOnAnotherNode(t *testing.T) {
 		t.Fatalf("resume: %+v %v", got, err)
 	}
 	// Through node b, at the zxid the client saw on a.
-	st, ok, _, err := b.Exists(ctx, c, "/eph", rev)
+	res, err := b.Exists(ctx, c, "/eph", gateway.ReadOptions{MinZxid: rev})
+	st, ok := res.Stat, res.Found
 	if err != nil || !ok || st.EphemeralOwner != s.ID {
 		t.Fatalf("ephemeral via b: %+v %v %v", st, ok, err)
 	}
-	eph, _, err := b.GetEphemerals(ctx, c, "/", rev)
+	er, err := b.GetEphemerals(ctx, c, "/", gateway.ReadOptions{MinZxid: rev})
+	eph := er.Paths
 	if err != nil || len(eph) != 1 {
 		t.Fatalf("getEphemerals via b: %v %v", eph, err)
 	}
@@ -53,7 +55,7 @@ func TestSession_ResumedOnAnotherNode(t *testing.T) {
 	}
 	// Through node a, at the zxid of the close (another member may not
 	// have applied it yet, as another ZooKeeper server may lag).
-	if _, ok, _, _ := a.Exists(ctx, anyone, "/eph", closed); ok {
+	if res, _ := a.Exists(ctx, anyone, "/eph", gateway.ReadOptions{MinZxid: closed}); res.Found {
 		t.Fatal("ephemeral survived its session's close")
 	}
 }
@@ -126,7 +128,8 @@ func TestConcurrent_TwoGatewayNodes(t *testing.T) {
 				for {
 					// No older than the creates, as a client that made
 					// them would ask: engine 1's member may be behind.
-					data, st, _, err := e.GetData(ctx, anyone, "/counter", created)
+					res, err := e.GetData(ctx, anyone, "/counter", gateway.ReadOptions{MinZxid: created})
+					data, st := res.Data, res.Stat
 					if err != nil {
 						errc <- err
 						return
@@ -168,11 +171,13 @@ func TestConcurrent_TwoGatewayNodes(t *testing.T) {
 	}
 	// Read through node 1 no older than the newest write, wherever it was
 	// made, as a ZooKeeper client's session would.
-	data, st, _, err := engines[1].GetData(ctx, anyone, "/counter", last)
+	res, err := engines[1].GetData(ctx, anyone, "/counter", gateway.ReadOptions{MinZxid: last})
+	data, st := res.Data, res.Stat
 	if err != nil || string(data) != fmt.Sprint(2*workers*each) || st.Version != 2*workers*each {
 		t.Fatalf("counter %q version %d: lost updates (%v)", data, st.Version, err)
 	}
-	seq, _, _, err := engines[1].Exists(ctx, anyone, "/seq", last)
+	sr, err := engines[1].Exists(ctx, anyone, "/seq", gateway.ReadOptions{MinZxid: last})
+	seq := sr.Stat
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,17 +205,17 @@ func TestReaper_ContainersAndTTL(t *testing.T) {
 	wantCode(t, err, schema.CodeBadArguments)
 
 	// The TTL node goes once unmodified for its TTL.
-	waitFor(t, 30*time.Second, func() bool { _, ok, _, _ := e.Exists(ctx, anyone, "/t", 0); return !ok })
+	waitFor(t, 30*time.Second, func() bool { res, _ := e.Exists(ctx, anyone, "/t", gateway.ReadOptions{}); return !res.Found })
 	// The container stays while it has a child, and goes after.
-	if _, ok, _, _ := e.Exists(ctx, anyone, "/c", 0); !ok {
+	if res, _ := e.Exists(ctx, anyone, "/c", gateway.ReadOptions{}); !res.Found {
 		t.Fatal("container with a child was removed")
 	}
 	if _, err := e.Delete(ctx, anyone, "/c/child", -1); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 30*time.Second, func() bool { _, ok, _, _ := e.Exists(ctx, anyone, "/c", 0); return !ok })
+	waitFor(t, 30*time.Second, func() bool { res, _ := e.Exists(ctx, anyone, "/c", gateway.ReadOptions{}); return !res.Found })
 	// A container that never had a child is kept.
-	if _, ok, _, _ := e.Exists(ctx, anyone, "/unused", 0); !ok {
+	if res, _ := e.Exists(ctx, anyone, "/unused", gateway.ReadOptions{}); !res.Found {
 		t.Fatal("never-used container was removed")
 	}
 	if root := stat(t, e, "/"); root.NumChildren != 2 { // zookeeper, unused
@@ -256,7 +261,8 @@ func TestWatch_SurvivesCompaction(t *testing.T) {
 	if _, err := e.AddWatch(ctx, anyone, "/w", gateway.WatchPersistentRecursive, r); err != nil {
 		t.Fatal(err)
 	}
-	_, _, _, a, err := e.GetChildrenWatch(ctx, anyone, "/w", 0, r)
+	res, err := e.GetChildren(ctx, anyone, "/w", gateway.ReadOptions{Watcher: r})
+	a := res.Armed
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +275,7 @@ func TestWatch_SurvivesCompaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustCreate(t, e, anyone, "/w/after", "", gateway.Persistent)
-	if _, _, _, err := e.GetData(ctx, anyone, "/w/after", 0); err != nil {
+	if _, err := e.GetData(ctx, anyone, "/w/after", gateway.ReadOptions{}); err != nil {
 		t.Fatalf("read after compaction: %v", err)
 	}
 	got := r.got()

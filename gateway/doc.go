@@ -17,7 +17,8 @@ generated stubs, nor any of its faces.
 	s, err := e.CreateSession(ctx, 10*time.Second)
 	c := gateway.Caller{Session: s.ID, Auth: identities}
 	path, stat, zxid, err := e.Create(ctx, c, gateway.CreateOp{Path: "/app/lock-", ACL: schema.OpenACLUnsafe, Mode: gateway.EphemeralSequential})
-	data, stat, zxid, err := e.GetData(ctx, c, "/app/config", lastZxid)
+	r, err := e.GetData(ctx, c, "/app/config", gateway.ReadOptions{MinZxid: lastZxid})
+	// r.Data, r.Stat, r.Zxid; with ReadOptions.Watcher, r.Armed.Arm() once replied
 
 Every method is safe for concurrent use. Errors are *schema.Error with
 ZooKeeper's codes; each method's doc lists them in ZooKeeper's order of
@@ -54,9 +55,9 @@ Reads are served from the local member without a Raft round, at the
 revision the watch hub has dispatched (hub.go), so a reply never
 reflects a change whose watch events are not yet queued; a write returns
 only once its own events are dispatched. Every read takes the caller's
-last seen zxid (minRev) and waits until the hub has reached it, so a
-session never goes back in time, also after moving to another gateway
-node; Sync returns a zxid covering every write committed before it. Against
+last seen zxid (ReadOptions.MinZxid) and waits until the hub has
+reached it, so a session never goes back in time, also after moving to
+another gateway node; Sync returns a zxid covering every write committed before it. Against
 an external etcd cluster the same holds: the hub watches the member the
 client talks to, and a read that meets a member behind it is retried
 linearizably.
@@ -118,8 +119,8 @@ table's half of it one-shot. A Watcher that tells its identities
 (AuthWatcher: ZooKeeper connections) gets an event only if they may READ
 the node it is about (the parent for NodeChildrenChanged), as ZooKeeper
 delivers events since CVE-2024-23944; the hub keeps every ACL that is not
-world:anyone:cdrwa in memory, from the same etcd watch, to judge. A watch set by a read holds its events until
-the caller has queued the read's reply (Armed.Arm). If etcd compacts past
+world:anyone:cdrwa in memory, from the same etcd watch, to judge. A watch set by a read (ReadOptions.Watcher) holds its events until
+the caller has queued the read's reply (the result's Armed.Arm). If etcd compacts past
 the hub (it fell minutes behind), every one-shot watch fires and the hub
 resumes from the current revision.
 

@@ -20,16 +20,16 @@ func TestMulti_DeleteAndCreateAgain(t *testing.T) {
 	mustCreate(t, e, anyone, "/p", "", gateway.Persistent)
 	_, old, _ := mustCreate(t, e, anyone, "/p/r", "old", gateway.Persistent)
 	data := newRecorder()
-	if _, _, _, a, err := e.GetDataWatch(ctx, anyone, "/p/r", 0, data); err != nil {
+	if res, err := e.GetData(ctx, anyone, "/p/r", gateway.ReadOptions{Watcher: data}); err != nil {
 		t.Fatal(err)
 	} else {
-		a.Arm()
+		res.Armed.Arm()
 	}
 	kids := newRecorder()
-	if _, _, _, a, err := e.GetChildrenWatch(ctx, anyone, "/p", 0, kids); err != nil {
+	if res, err := e.GetChildren(ctx, anyone, "/p", gateway.ReadOptions{Watcher: kids}); err != nil {
 		t.Fatal(err)
 	} else {
-		a.Arm()
+		res.Armed.Arm()
 	}
 	pers := newRecorder()
 	if _, err := e.AddWatch(ctx, anyone, "/p/r", gateway.WatchPersistent, pers); err != nil {
@@ -69,7 +69,8 @@ func TestWatch_OneShotReplacesPersistentDataHalf(t *testing.T) {
 	if _, err := e.AddWatch(ctx, anyone, "/m", gateway.WatchPersistent, r); err != nil {
 		t.Fatal(err)
 	}
-	_, _, _, a, err := e.GetDataWatch(ctx, anyone, "/m", 0, r)
+	res, err := e.GetData(ctx, anyone, "/m", gateway.ReadOptions{Watcher: r})
+	a := res.Armed
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,12 +96,13 @@ func TestWatch_ExistsWatchSurvivesGetDataOfMissingNode(t *testing.T) {
 	e := newEngine(t, gateway.Config{})
 	ctx := ctxT(t)
 	r := newRecorder()
-	_, found, _, a, err := e.ExistsWatch(ctx, anyone, "/later", 0, r)
+	res, err := e.Exists(ctx, anyone, "/later", gateway.ReadOptions{Watcher: r})
+	found, a := res.Found, res.Armed
 	if err != nil || found {
 		t.Fatalf("exists: %v %v", found, err)
 	}
 	a.Arm()
-	if _, _, _, _, err := e.GetDataWatch(ctx, anyone, "/later", 0, r); schema.CodeOf(err) != schema.CodeNoNode {
+	if _, err := e.GetData(ctx, anyone, "/later", gateway.ReadOptions{Watcher: r}); schema.CodeOf(err) != schema.CodeNoNode {
 		t.Fatalf("getData: %v, want NoNode", err)
 	}
 	mustCreate(t, e, anyone, "/later", "", gateway.Persistent)
@@ -114,7 +116,8 @@ func TestCheckWatches_AnyConnection(t *testing.T) {
 	ctx := ctxT(t)
 	mustCreate(t, e, anyone, "/n", "", gateway.Persistent)
 	mine, other := newRecorder(), newRecorder()
-	_, _, _, a, err := e.GetDataWatch(ctx, anyone, "/n", 0, other)
+	res, err := e.GetData(ctx, anyone, "/n", gateway.ReadOptions{Watcher: other})
+	a := res.Armed
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,10 +160,10 @@ func TestWatch_EventsOnlyToReaders(t *testing.T) {
 		if _, err := e.AddWatch(ctx, anyone, "/locked", gateway.WatchPersistent, r); err != nil {
 			t.Fatal(err)
 		}
-		if _, found, _, a, err := e.ExistsWatch(ctx, anyone, "/locked/open", 0, r); err != nil || found {
-			t.Fatalf("exists: %v %v", found, err)
+		if res, err := e.Exists(ctx, anyone, "/locked/open", gateway.ReadOptions{Watcher: r}); err != nil || res.Found {
+			t.Fatalf("exists: %v %v", res.Found, err)
 		} else {
-			a.Arm()
+			res.Armed.Arm()
 		}
 	}
 	if _, _, err := e.SetData(ctx, alice, "/locked", []byte("x"), -1); err != nil {
@@ -176,10 +179,10 @@ func TestWatch_EventsOnlyToReaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range []*authRecorder{stranger, owner} {
-		if _, found, _, a, err := e.ExistsWatch(ctx, anyone, "/locked2", 0, r); err != nil || !found {
-			t.Fatalf("exists: %v %v", found, err)
+		if res, err := e.Exists(ctx, anyone, "/locked2", gateway.ReadOptions{Watcher: r}); err != nil || !res.Found {
+			t.Fatalf("exists: %v %v", res.Found, err)
 		} else {
-			a.Arm()
+			res.Armed.Arm()
 		}
 	}
 	if _, err := e.Delete(ctx, alice, "/locked2", -1); err != nil {

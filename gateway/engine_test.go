@@ -45,7 +45,8 @@ func mustCreate(t testing.TB, e *gateway.Engine, c gateway.Caller, path, data st
 
 func stat(t testing.TB, e *gateway.Engine, path string) schema.Stat {
 	t.Helper()
-	st, ok, _, err := e.Exists(ctxT(t), anyone, path, 0)
+	res, err := e.Exists(ctxT(t), anyone, path, gateway.ReadOptions{})
+	st, ok := res.Stat, res.Found
 	if err != nil || !ok {
 		t.Fatalf("exists %s: %v %v", path, ok, err)
 	}
@@ -94,7 +95,8 @@ func TestCreate_StatArithmetic(t *testing.T) {
 	if got := stat(t, e, "/a"); got.Pzxid != crev {
 		t.Fatalf("child setData moved the parent's pzxid: %+v", got)
 	}
-	data, gst, _, err := e.GetData(ctx, anyone, "/a/b", 0)
+	res, err := e.GetData(ctx, anyone, "/a/b", gateway.ReadOptions{})
+	data, gst := res.Data, res.Stat
 	if err != nil || string(data) != "xyz" || gst != sst {
 		t.Fatalf("getData %q %+v %v", data, gst, err)
 	}
@@ -117,7 +119,7 @@ func TestCreate_StatArithmetic(t *testing.T) {
 	if pst.Cversion != 2 || pst.NumChildren != 0 || pst.Pzxid != drev {
 		t.Fatalf("parent after delete: %+v", pst)
 	}
-	if _, ok, _, _ := e.Exists(ctx, anyone, "/a/b", 0); ok {
+	if res, _ := e.Exists(ctx, anyone, "/a/b", gateway.ReadOptions{}); res.Found {
 		t.Fatal("deleted node exists")
 	}
 }
@@ -173,12 +175,12 @@ func TestErrors_EveryOperation(t *testing.T) {
 	_, _, err = e.SetACL(ctx, anyone, "/p", nil, -1)
 	wantCode(t, err, schema.CodeInvalidACL)
 
-	_, _, _, err = e.GetData(ctx, anyone, "/nope", 0)
+	_, err = e.GetData(ctx, anyone, "/nope", gateway.ReadOptions{})
 	wantCode(t, err, schema.CodeNoNode)
-	_, _, _, err = e.GetChildren(ctx, anyone, "/nope", 0)
+	_, err = e.GetChildren(ctx, anyone, "/nope", gateway.ReadOptions{})
 	wantCode(t, err, schema.CodeNoNode)
 	// Reads do not validate paths: a malformed one is simply not there.
-	_, _, _, err = e.GetData(ctx, anyone, "/p//c", 0)
+	_, err = e.GetData(ctx, anyone, "/p//c", gateway.ReadOptions{})
 	wantCode(t, err, schema.CodeNoNode)
 
 	// Bad input changed nothing.
@@ -282,7 +284,8 @@ func TestSequential_Contention(t *testing.T) {
 	if st.NumChildren != workers*each || st.Cversion != workers*each {
 		t.Fatalf("parent Stat %+v, want %d children", st, workers*each)
 	}
-	kids, _, _, err := e.GetChildren(ctx, anyone, "/q", 0)
+	res, err := e.GetChildren(ctx, anyone, "/q", gateway.ReadOptions{})
+	kids := res.Children
 	if err != nil || len(kids) != workers*each {
 		t.Fatalf("getChildren: %d %v", len(kids), err)
 	}
@@ -322,7 +325,7 @@ func TestMulti_SuccessAndFailure(t *testing.T) {
 	if codes[0] != schema.CodeOK || codes[1] != schema.CodeNotEmpty || codes[2] != schema.CodeRuntimeInconsistency {
 		t.Fatalf("failed multi results %v", codes)
 	}
-	if _, ok, _, _ := e.Exists(ctx, anyone, "/m/new", 0); ok {
+	if res, _ := e.Exists(ctx, anyone, "/m/new", gateway.ReadOptions{}); res.Found {
 		t.Fatal("failed multi half-applied")
 	}
 	if after := stat(t, e, "/m"); after != before {
@@ -344,7 +347,8 @@ func TestSession_CloseRemovesEphemerals(t *testing.T) {
 	if st1.EphemeralOwner != s.ID {
 		t.Fatalf("ephemeralOwner %x, want %x", st1.EphemeralOwner, s.ID)
 	}
-	eph, _, err := e.GetEphemerals(ctx, c, "/locks", 0)
+	res, err := e.GetEphemerals(ctx, c, "/locks", gateway.ReadOptions{})
+	eph := res.Paths
 	if err != nil || len(eph) != 2 || eph[0] != p1 {
 		t.Fatalf("getEphemerals %v %v", eph, err)
 	}
@@ -375,15 +379,15 @@ func TestSession_PasswordRequired(t *testing.T) {
 	for _, thief := range []gateway.Caller{{Session: s.ID}, {Session: s.ID, Password: []byte("0123456789abcdef")}} {
 		_, _, _, err := e.Create(ctx, thief, gateway.CreateOp{Path: "/stolen", ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral})
 		wantCode(t, err, schema.CodeSessionExpired)
-		_, _, err = e.GetEphemerals(ctx, thief, "/", 0)
+		_, err = e.GetEphemerals(ctx, thief, "/", gateway.ReadOptions{})
 		wantCode(t, err, schema.CodeSessionExpired)
 		wantCode(t, e.CheckSession(ctx, s.ID, thief.Password), schema.CodeSessionExpired)
 	}
 	if err := e.CheckSession(ctx, s.ID, s.Password); err != nil {
 		t.Fatal(err)
 	}
-	if eph, _, err := e.GetEphemerals(ctx, s.Caller(), "/", 0); err != nil || len(eph) != 1 {
-		t.Fatalf("owner's getEphemerals: %v %v", eph, err)
+	if res, err := e.GetEphemerals(ctx, s.Caller(), "/", gateway.ReadOptions{}); err != nil || len(res.Paths) != 1 {
+		t.Fatalf("owner's getEphemerals: %v %v", res.Paths, err)
 	}
 }
 
@@ -406,7 +410,8 @@ func TestSession_ExpiryRemovesEphemerals(t *testing.T) {
 	if st.Cversion != 4 {
 		t.Fatalf("parent after expiry: %+v", st)
 	}
-	kids, _, _, _ := e.GetChildren(ctx, anyone, "/svc", 0)
+	res, _ := e.GetChildren(ctx, anyone, "/svc", gateway.ReadOptions{})
+	kids := res.Children
 	if len(kids) != 0 {
 		t.Fatalf("children left: %v", kids)
 	}
@@ -443,9 +448,9 @@ var _ = errors.Is
 func TestRead_ZxidAheadOfCluster(t *testing.T) {
 	e := newEngine(t, gateway.Config{})
 	_, _, rev := mustCreate(t, e, anyone, "/z", "", gateway.Persistent)
-	if _, _, _, err := e.GetData(ctxT(t), anyone, "/z", rev); err != nil {
+	if _, err := e.GetData(ctxT(t), anyone, "/z", gateway.ReadOptions{MinZxid: rev}); err != nil {
 		t.Fatalf("read at the newest zxid: %v", err)
 	}
-	_, _, _, err := e.GetData(ctxT(t), anyone, "/z", rev+1000)
+	_, err := e.GetData(ctxT(t), anyone, "/z", gateway.ReadOptions{MinZxid: rev + 1000})
 	wantCode(t, err, schema.CodeBadArguments)
 }

@@ -20,7 +20,7 @@ func setQuota(t testing.TB, e *gateway.Engine, root, limits string) {
 	q := schema.QuotaRoot
 	for _, part := range strings.Split(strings.TrimPrefix(root, "/"), "/") {
 		q += "/" + part
-		if _, ok, _, _ := e.Exists(ctxT(t), anyone, q, 0); !ok {
+		if res, _ := e.Exists(ctxT(t), anyone, q, gateway.ReadOptions{}); !res.Found {
 			mustCreate(t, e, anyone, q, "", gateway.Persistent)
 		}
 	}
@@ -30,7 +30,8 @@ func setQuota(t testing.TB, e *gateway.Engine, root, limits string) {
 
 func statsOf(t testing.TB, e *gateway.Engine, root string) (string, schema.Stat) {
 	t.Helper()
-	data, st, _, err := e.GetData(ctxT(t), anyone, schema.QuotaStatsPath(root), 0)
+	res, err := e.GetData(ctxT(t), anyone, schema.QuotaStatsPath(root), gateway.ReadOptions{})
+	data, st := res.Data, res.Stat
 	if err != nil {
 		t.Fatalf("stats of %s: %v", root, err)
 	}
@@ -88,11 +89,13 @@ func TestQuota_StatsCountedWhenRead(t *testing.T) {
 	mustCreate(t, e, anyone, "/q1", "z", gateway.Persistent)
 	check("root created again", "count=1,bytes=1")
 	// getChildren and getACL show the same Stat.
-	_, cst, _, err := e.GetChildren(ctx, anyone, schema.QuotaStatsPath("/q1"), 0)
+	res, err := e.GetChildren(ctx, anyone, schema.QuotaStatsPath("/q1"), gateway.ReadOptions{})
+	cst := res.Stat
 	if err != nil || cst.DataLength != int32(len("count=1,bytes=1")) {
 		t.Fatalf("getChildren of the stats: %+v %v", cst, err)
 	}
-	_, ast, _, err := e.GetACL(ctx, anyone, schema.QuotaStatsPath("/q1"), 0)
+	ar, err := e.GetACL(ctx, anyone, schema.QuotaStatsPath("/q1"), gateway.ReadOptions{})
+	ast := ar.Stat
 	if err != nil || ast.DataLength != cst.DataLength {
 		t.Fatalf("getACL of the stats: %+v %v", ast, err)
 	}
@@ -170,7 +173,7 @@ func TestQuota_EnforcedHardLimits(t *testing.T) {
 	if se, ok := err.(*schema.Error); !ok || se.Path != "/e1/c" {
 		t.Errorf("error %#v, want the request's path", err)
 	}
-	if _, ok, _, _ := e.Exists(ctx, anyone, "/e1/c", 0); ok {
+	if res, _ := e.Exists(ctx, anyone, "/e1/c", gateway.ReadOptions{}); res.Found {
 		t.Fatal("a refused create was applied")
 	}
 	if l := logs.FilterMessage("Quota exceeded: /e1 [current count=4, hardCountLimit=3]").Len(); l != 1 {

@@ -18,7 +18,7 @@ import (
 // node's watch hub has dispatched: so a reply never reflects a change
 // whose watch events are not yet queued. A session must never see state
 // older than it has already seen, so every read takes the session's last
-// zxid (minRev) and waits, if need be, until the hub has reached it (also
+// zxid (ReadOptions.MinZxid) and waits, if need be, until the hub has reached it (also
 // on another node, after the session moved). Sync returns a revision at
 // least as new as every write committed before it, so a read given that
 // revision is up to date. The same holds against an external etcd: the
@@ -199,41 +199,110 @@ func readPath(path string) string {
 	return path
 }
 
-// Exists returns the Stat of the znode at path, or found false. It needs
-// no permission, as in ZooKeeper. rev is the zxid the answer reflects.
-func (e *Engine) Exists(ctx context.Context, c Caller, path string, minRev int64) (st schema.Stat, found bool, rev int64, err error) {
-	st, found, rev, _, err = e.ExistsWatch(ctx, c, path, minRev, nil)
-	return st, found, rev, err
+// ReadOptions are the options of a read.
+type ReadOptions struct {
+	// MinZxid is the oldest zxid the read may reflect: the session's last
+	// zxid, so that it never sees state older than it has already seen.
+	// The read waits, if need be, until this node has reached it.
+	MinZxid int64
+	// Watcher, when not nil, asks Exists, GetData or GetChildren to leave
+	// a one-shot watch for it; the result's Armed releases it. The other
+	// reads set no watch and refuse one with BadArguments.
+	Watcher Watcher
 }
 
-// ExistsWatch is Exists that, when w is not nil, also leaves a one-shot
-// watch for w that fires on the node's creation, data change or deletion
-// (whether or not it exists now). Call Arm on the result once the reply
-// is queued; events of the watch wait for it.
-func (e *Engine) ExistsWatch(ctx context.Context, c Caller, path string, minRev int64, w Watcher) (st schema.Stat, found bool, rev int64, a *Armed, err error) {
-	if strings.IndexByte(path, 0) >= 0 {
-		// The one check ZooKeeper makes on exists.
-		return st, false, 0, nil, schema.Errorf(schema.CodeBadArguments, path, "null character in path")
+// ReadResult is what Exists and GetData return.
+type ReadResult struct {
+	// Data is the znode's data (GetData only): nil when it is null
+	// (created or set with nil data), non-nil otherwise, empty included.
+	Data []byte
+	// Stat is the znode's Stat when Found.
+	Stat schema.Stat
+	// Found is false when Exists finds no znode; GetData reports a
+	// missing one as NoNode instead.
+	Found bool
+	// Zxid is the zxid the answer reflects; on an error, the zxid the
+	// failure reflects (0 when the read did not get that far).
+	Zxid int64
+	// Armed is the watch the read left for ReadOptions.Watcher, nil if
+	// none. Its events wait until the caller calls Armed.Arm, which it
+	// does once its reply is queued, so no event overtakes that reply.
+	Armed *Armed
+}
+
+// ChildrenResult is what GetChildren returns.
+type ChildrenResult struct {
+	// Children are the names of the znode's children, sorted.
+	Children []string
+	// Stat is the znode's Stat.
+	Stat schema.Stat
+	// Zxid and Armed are as in ReadResult.
+	Zxid  int64
+	Armed *Armed
+}
+
+// ACLResult is what GetACL returns.
+type ACLResult struct {
+	ACL  []schema.ACL
+	Stat schema.Stat
+	// Zxid is as in ReadResult.
+	Zxid int64
+}
+
+// CountResult is what GetAllChildrenNumber returns.
+type CountResult struct {
+	// Count is the number of the znode's descendants.
+	Count int64
+	// Zxid is as in ReadResult.
+	Zxid int64
+}
+
+// EphemeralsResult is what GetEphemerals returns.
+type EphemeralsResult struct {
+	// Paths are the session's ephemeral znodes, sorted.
+	Paths []string
+	// Zxid is as in ReadResult.
+	Zxid int64
+}
+
+// noWatch refuses a watch asked of a read that sets none.
+func noWatch(o ReadOptions, op, path string) error {
+	if o.Watcher != nil {
+		return schema.Errorf(schema.CodeBadArguments, path, "%s sets no watch", op)
 	}
-	wr := watchFor(w, tData, path)
+	return nil
+}
+
+// Exists returns the Stat of the znode at path, or Found false. It needs
+// no permission, as in ZooKeeper. With o.Watcher, it also leaves a
+// one-shot watch that fires on the node's creation, data change or
+// deletion (whether or not it exists now); call Arm on the result's
+// Armed once the reply is queued.
+// Errors: BadArguments (a null character in path, the one check
+// ZooKeeper makes on exists).
+func (e *Engine) Exists(ctx context.Context, c Caller, path string, o ReadOptions) (ReadResult, error) {
+	if strings.IndexByte(path, 0) >= 0 {
+		return ReadResult{}, schema.Errorf(schema.CodeBadArguments, path, "null character in path")
+	}
+	wr := watchFor(o.Watcher, tData, path)
 	path = readPath(path)
-	resp, rev, a, err := e.snapshotWatch(ctx, minRev, wr, readKeys(path))
+	resp, rev, a, err := e.snapshotWatch(ctx, o.MinZxid, wr, readKeys(path))
 	if err != nil {
-		return st, false, 0, nil, err
+		return ReadResult{}, err
 	}
 	n, err := e.nodeFrom(resp)
 	if err != nil {
 		e.unwatch(wr, a)
-		return st, false, rev, nil, err
+		return ReadResult{Zxid: rev}, err
 	}
 	if n == nil {
-		return st, false, rev, a, nil
+		return ReadResult{Zxid: rev, Armed: a}, nil
 	}
 	if err := e.withQuotaStats(ctx, path, rev, n); err != nil {
 		e.unwatch(wr, a)
-		return st, false, rev, nil, err
+		return ReadResult{Zxid: rev}, err
 	}
-	return n.stat, true, rev, a, nil
+	return ReadResult{Stat: n.stat, Found: true, Zxid: rev, Armed: a}, nil
 }
 
 // watchFor is the watch a read of path leaves for w (nil for none). It is
@@ -252,23 +321,16 @@ func readKeys(path string) []string {
 	return []string{schema.NodeKey(path), schema.MetaKey(path), schema.ACLKey(path)}
 }
 
-// GetData returns the data and Stat of the znode at path. The data is nil
-// when it is null (created or set with nil data) and non-nil otherwise,
-// empty included.
+// GetData returns the data and Stat of the znode at path (Found is true).
+// With o.Watcher, when the read succeeds, it also leaves a one-shot data
+// watch (see Exists for Arm); a failed read leaves none.
 // Errors: NoNode, NoAuth (no READ).
-func (e *Engine) GetData(ctx context.Context, c Caller, path string, minRev int64) ([]byte, schema.Stat, int64, error) {
-	data, st, rev, _, err := e.GetDataWatch(ctx, c, path, minRev, nil)
-	return data, st, rev, err
-}
-
-// GetDataWatch is GetData that, when w is not nil and the read succeeds,
-// leaves a one-shot data watch for w (see ExistsWatch for Arm).
-func (e *Engine) GetDataWatch(ctx context.Context, c Caller, path string, minRev int64, w Watcher) ([]byte, schema.Stat, int64, *Armed, error) {
-	wr := watchFor(w, tData, path)
+func (e *Engine) GetData(ctx context.Context, c Caller, path string, o ReadOptions) (ReadResult, error) {
+	wr := watchFor(o.Watcher, tData, path)
 	path = readPath(path)
-	resp, rev, a, err := e.snapshotWatch(ctx, minRev, wr, readKeys(path))
+	resp, rev, a, err := e.snapshotWatch(ctx, o.MinZxid, wr, readKeys(path))
 	if err != nil {
-		return nil, schema.Stat{}, 0, nil, err
+		return ReadResult{}, err
 	}
 	n, err := e.permitted(resp, c, path, schema.PermRead)
 	if err == nil {
@@ -276,30 +338,24 @@ func (e *Engine) GetDataWatch(ctx context.Context, c Caller, path string, minRev
 	}
 	if err != nil {
 		e.unwatch(wr, a)
-		return nil, schema.Stat{}, rev, nil, err
+		return ReadResult{Zxid: rev}, err
 	}
-	return n.rec.Data, n.stat, rev, a, nil
+	return ReadResult{Data: n.rec.Data, Stat: n.stat, Found: true, Zxid: rev, Armed: a}, nil
 }
 
 // GetChildren returns the names of the children of the znode at path,
-// sorted, and its Stat. Grandchildren are not read.
+// sorted, and its Stat. Grandchildren are not read. With o.Watcher, when
+// the read succeeds, it also leaves a one-shot child watch (see Exists
+// for Arm). The names come from the children cache when it holds path's
+// set (only the parent's records are read from etcd), else from a range
+// over the children's keys, which loads the cache.
 // Errors: NoNode, NoAuth (no READ).
-func (e *Engine) GetChildren(ctx context.Context, c Caller, path string, minRev int64) ([]string, schema.Stat, int64, error) {
-	kids, st, rev, _, err := e.GetChildrenWatch(ctx, c, path, minRev, nil)
-	return kids, st, rev, err
-}
-
-// GetChildrenWatch is GetChildren that, when w is not nil and the read
-// succeeds, leaves a one-shot child watch for w (see ExistsWatch for Arm).
-// The names come from the children cache when it holds path's set (only
-// the parent's records are read from etcd), else from a range over the
-// children's keys, which loads the cache.
-func (e *Engine) GetChildrenWatch(ctx context.Context, c Caller, path string, minRev int64, w Watcher) ([]string, schema.Stat, int64, *Armed, error) {
-	wr := watchFor(w, tChild, path)
+func (e *Engine) GetChildren(ctx context.Context, c Caller, path string, o ReadOptions) (ChildrenResult, error) {
+	wr := watchFor(o.Watcher, tChild, path)
 	path = readPath(path)
 	prefix := schema.ChildrenPrefix(path)
-	if err := e.hub.wait(ctx, minRev); err != nil {
-		return nil, schema.Stat{}, 0, nil, err
+	if err := e.hub.wait(ctx, o.MinZxid); err != nil {
+		return ChildrenResult{}, err
 	}
 	en, fresh, rev, cached, load := e.hub.childrenAt(wr, path)
 	var a *Armed
@@ -317,9 +373,9 @@ func (e *Engine) GetChildrenWatch(ctx context.Context, c Caller, path string, mi
 			e.hub.abandonChildren(path, load)
 		}
 		e.unwatch(wr, a)
-		resp, rev, a, err = e.snapshotWatch(ctx, minRev, wr, readKeys(path), prefixRange(prefix))
+		resp, rev, a, err = e.snapshotWatch(ctx, o.MinZxid, wr, readKeys(path), prefixRange(prefix))
 		if err != nil {
-			return nil, schema.Stat{}, 0, nil, err
+			return ChildrenResult{}, err
 		}
 		cached, load = nil, nil
 	}
@@ -348,36 +404,44 @@ func (e *Engine) GetChildrenWatch(ctx context.Context, c Caller, path string, mi
 	}
 	if err != nil {
 		e.unwatch(wr, a)
-		return nil, schema.Stat{}, rev, nil, err
+		return ChildrenResult{Zxid: rev}, err
 	}
-	return names, n.stat, rev, a, nil
+	return ChildrenResult{Children: names, Stat: n.stat, Zxid: rev, Armed: a}, nil
 }
 
 // GetACL returns the ACL and Stat of the znode at path. It needs READ or
 // ADMIN; without ADMIN, digest ids are shown as "user:x", as ZooKeeper
-// shows them. Errors: NoNode, NoAuth.
-func (e *Engine) GetACL(ctx context.Context, c Caller, path string, minRev int64) ([]schema.ACL, schema.Stat, int64, error) {
+// shows them. It sets no watch.
+// Errors: BadArguments (o.Watcher set), NoNode, NoAuth.
+func (e *Engine) GetACL(ctx context.Context, c Caller, path string, o ReadOptions) (ACLResult, error) {
+	if err := noWatch(o, "getACL", path); err != nil {
+		return ACLResult{}, err
+	}
 	path = readPath(path)
-	resp, rev, err := e.snapshot(ctx, minRev, readKeys(path))
+	resp, rev, err := e.snapshot(ctx, o.MinZxid, readKeys(path))
 	if err != nil {
-		return nil, schema.Stat{}, 0, err
+		return ACLResult{}, err
 	}
 	n, err := e.permitted(resp, c, path, schema.PermRead|schema.PermAdmin)
 	if err == nil {
 		err = e.withQuotaStats(ctx, path, rev, n)
 	}
 	if err != nil {
-		return nil, schema.Stat{}, rev, err
+		return ACLResult{Zxid: rev}, err
 	}
 	if !e.allowed(c, n.acl, schema.PermAdmin) {
-		return schema.MaskDigests(n.acl.ACL), n.stat, rev, nil
+		return ACLResult{ACL: schema.MaskDigests(n.acl.ACL), Stat: n.stat, Zxid: rev}, nil
 	}
-	return n.acl.ACL, n.stat, rev, nil
+	return ACLResult{ACL: n.acl.ACL, Stat: n.stat, Zxid: rev}, nil
 }
 
-// GetAllChildrenNumber counts every descendant of the znode at path.
-// Errors: NoNode, NoAuth (no READ).
-func (e *Engine) GetAllChildrenNumber(ctx context.Context, c Caller, path string, minRev int64) (int64, int64, error) {
+// GetAllChildrenNumber counts every descendant of the znode at path. It
+// sets no watch.
+// Errors: BadArguments (o.Watcher set), NoNode, NoAuth (no READ).
+func (e *Engine) GetAllChildrenNumber(ctx context.Context, c Caller, path string, o ReadOptions) (CountResult, error) {
+	if err := noWatch(o, "getAllChildrenNumber", path); err != nil {
+		return CountResult{}, err
+	}
 	// ZooKeeper counts "" one higher than "/": it keeps the root under
 	// both names.
 	var extra int64
@@ -385,12 +449,12 @@ func (e *Engine) GetAllChildrenNumber(ctx context.Context, c Caller, path string
 		extra = 1
 	}
 	path = readPath(path)
-	resp, rev, err := e.snapshot(ctx, minRev, readKeys(path))
+	resp, rev, err := e.snapshot(ctx, o.MinZxid, readKeys(path))
 	if err != nil {
-		return 0, 0, err
+		return CountResult{}, err
 	}
 	if _, err := e.permitted(resp, c, path, schema.PermRead); err != nil {
-		return 0, rev, err
+		return CountResult{Zxid: rev}, err
 	}
 	// Level by level: a level with no descendant ends the tree.
 	var total int64
@@ -403,10 +467,10 @@ func (e *Engine) GetAllChildrenNumber(ctx context.Context, c Caller, path string
 		prefix := schema.NodeKeyPrefixAtDepth(depth, sub)
 		r, err := e.kv.Get(ctx, prefix, clientv3.WithPrefix(), clientv3.WithCountOnly(), clientv3.WithRev(rev))
 		if err != nil {
-			return 0, rev, fmt.Errorf("counting descendants: %w", err)
+			return CountResult{Zxid: rev}, fmt.Errorf("counting descendants: %w", err)
 		}
 		if r.Count == 0 {
-			return total + extra, rev, nil
+			return CountResult{Count: total + extra, Zxid: rev}, nil
 		}
 		total += r.Count
 	}
@@ -416,21 +480,25 @@ func (e *Engine) GetAllChildrenNumber(ctx context.Context, c Caller, path string
 // starts with prefix, sorted. As in ZooKeeper, the prefix is a string
 // prefix, not a path ("/a" also matches "/ab"), and one that is empty or
 // "/" once trimmed as Java's String.trim does (of every character up to
-// and including the space) lists them all.
-func (e *Engine) GetEphemerals(ctx context.Context, c Caller, prefix string, minRev int64) ([]string, int64, error) {
+// and including the space) lists them all. It sets no watch.
+// Errors: BadArguments (no session, or o.Watcher set), SessionExpired.
+func (e *Engine) GetEphemerals(ctx context.Context, c Caller, prefix string, o ReadOptions) (EphemeralsResult, error) {
 	if c.Session == 0 {
-		return nil, 0, schema.Errorf(schema.CodeBadArguments, prefix, "getEphemerals needs a session")
+		return EphemeralsResult{}, schema.Errorf(schema.CodeBadArguments, prefix, "getEphemerals needs a session")
+	}
+	if err := noWatch(o, "getEphemerals", prefix); err != nil {
+		return EphemeralsResult{}, err
 	}
 	if t := strings.TrimFunc(prefix, func(r rune) bool { return r <= ' ' }); t == "" || t == "/" {
 		prefix = "/"
 	}
 	idx := schema.EphemeralPrefix(c.Session)
-	resp, rev, err := e.snapshot(ctx, minRev, []string{schema.SessionKey(c.Session)}, prefixRange(idx))
+	resp, rev, err := e.snapshot(ctx, o.MinZxid, []string{schema.SessionKey(c.Session)}, prefixRange(idx))
 	if err != nil {
-		return nil, 0, err
+		return EphemeralsResult{}, err
 	}
 	if kvs := resp.Responses[0].GetResponseRange().Kvs; !c.internal && (len(kvs) == 0 || !sessionMatches(&entry{exists: true, value: kvs[0].Value}, c.Password)) {
-		return nil, rev, schema.ErrSessionExpired
+		return EphemeralsResult{Zxid: rev}, schema.ErrSessionExpired
 	}
 	var out []string
 	for _, kv := range resp.Responses[1].GetResponseRange().Kvs {
@@ -439,11 +507,11 @@ func (e *Engine) GetEphemerals(ctx context.Context, c Caller, prefix string, min
 		}
 	}
 	sort.Strings(out)
-	return out, rev, nil
+	return EphemeralsResult{Paths: out, Zxid: rev}, nil
 }
 
 // Sync returns a zxid no older than any write committed before the call;
-// reads given it as minRev see all of them.
+// reads given it as ReadOptions.MinZxid see all of them.
 func (e *Engine) Sync(ctx context.Context, c Caller, path string) (int64, error) {
 	resp, err := e.kv.Get(ctx, schema.VersionKey(), clientv3.WithKeysOnly())
 	if err != nil {

@@ -38,8 +38,10 @@ func TestSession_CloseAfterEphemeralsDeleted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, _, _, _ := e.Exists(ctx, anyone, "/eA", rev)
-	kids, _, _, _ := e.GetChildren(ctx, anyone, "/eA", rev)
+	res, _ := e.Exists(ctx, anyone, "/eA", gateway.ReadOptions{MinZxid: rev})
+	st := res.Stat
+	cr, _ := e.GetChildren(ctx, anyone, "/eA", gateway.ReadOptions{MinZxid: rev})
+	kids := cr.Children
 	// Created: c1 c2 c3 other (4); deleted: c1 c3 c2 (3).
 	if st.NumChildren != 1 || len(kids) != 1 || st.Cversion != 7 {
 		t.Fatalf("parent %+v, children %v", st, kids)
@@ -83,7 +85,8 @@ func TestSession_CloseWithThousandsOfEphemerals(t *testing.T) {
 			if st := stat(t, e, p); st.NumChildren != 0 || st.Cversion != 2*rounds*n/2 {
 				t.Fatalf("%s after %s: %+v", p, when, st)
 			}
-			kids, _, _, err := e.GetChildren(ctx, anyone, p, 0)
+			res, err := e.GetChildren(ctx, anyone, p, gateway.ReadOptions{})
+			kids := res.Children
 			if err != nil || len(kids) != 0 {
 				t.Fatalf("%s after %s: children %d %v", p, when, len(kids), err)
 			}

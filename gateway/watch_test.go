@@ -53,7 +53,8 @@ func TestWatch_OneShotData(t *testing.T) {
 	ctx := ctxT(t)
 	mustCreate(t, e, anyone, "/w", "", gateway.Persistent)
 	r := newRecorder()
-	_, _, _, a, err := e.GetDataWatch(ctx, anyone, "/w", 0, r)
+	res, err := e.GetData(ctx, anyone, "/w", gateway.ReadOptions{Watcher: r})
+	a := res.Armed
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,8 @@ func TestWatch_OneShotData(t *testing.T) {
 	}
 	expectEvents(t, r, "NodeDataChanged /w")
 	// setACL fires nothing.
-	_, _, _, a, _ = e.GetDataWatch(ctx, anyone, "/w", 0, r)
+	res, _ = e.GetData(ctx, anyone, "/w", gateway.ReadOptions{Watcher: r})
+	a = res.Armed
 	a.Arm()
 	if _, _, err := e.SetACL(ctx, anyone, "/w", schema.OpenACLUnsafe, -1); err != nil {
 		t.Fatal(err)
@@ -80,7 +82,8 @@ func TestWatch_ExistsOnMissingNode(t *testing.T) {
 	e := newEngine(t, gateway.Config{})
 	ctx := ctxT(t)
 	r := newRecorder()
-	_, found, _, a, err := e.ExistsWatch(ctx, anyone, "/later", 0, r)
+	res, err := e.Exists(ctx, anyone, "/later", gateway.ReadOptions{Watcher: r})
+	found, a := res.Found, res.Armed
 	if err != nil || found {
 		t.Fatalf("exists: %v %v", found, err)
 	}
@@ -93,7 +96,7 @@ func TestWatch_ExistsOnMissingNode(t *testing.T) {
 
 	// getData on a missing node sets no watch.
 	r2 := newRecorder()
-	_, _, _, _, err = e.GetDataWatch(ctx, anyone, "/later", 0, r2)
+	_, err = e.GetData(ctx, anyone, "/later", gateway.ReadOptions{Watcher: r2})
 	wantCode(t, err, schema.CodeNoNode)
 	mustCreate(t, e, anyone, "/later", "", gateway.Persistent)
 	expectEvents(t, r2)
@@ -112,22 +115,22 @@ func TestWatch_ChildrenAndDeleteDedup(t *testing.T) {
 		}
 		a.Arm()
 	}
-	_, _, _, a, err := e.GetChildrenWatch(ctx, anyone, "/p", 0, r)
-	arm(a, err)
+	cr, err := e.GetChildren(ctx, anyone, "/p", gateway.ReadOptions{Watcher: r})
+	arm(cr.Armed, err)
 	mustCreate(t, e, anyone, "/p/c", "", gateway.Persistent)
 	// A child's data change does not fire a child watch.
 	expectEvents(t, r, "NodeChildrenChanged /p")
 
 	// Data, exists and child watches on one node: its deletion is
 	// reported once, then the parent's child watch fires.
-	_, _, _, a, err = e.GetDataWatch(ctx, anyone, "/p/n", 0, r)
-	arm(a, err)
-	_, _, _, a, err = e.ExistsWatch(ctx, anyone, "/p/n", 0, r)
-	arm(a, err)
-	_, _, _, a, err = e.GetChildrenWatch(ctx, anyone, "/p/n", 0, r)
-	arm(a, err)
-	_, _, _, a, err = e.GetChildrenWatch(ctx, anyone, "/p", 0, r)
-	arm(a, err)
+	dr, err := e.GetData(ctx, anyone, "/p/n", gateway.ReadOptions{Watcher: r})
+	arm(dr.Armed, err)
+	dr, err = e.Exists(ctx, anyone, "/p/n", gateway.ReadOptions{Watcher: r})
+	arm(dr.Armed, err)
+	cr, err = e.GetChildren(ctx, anyone, "/p/n", gateway.ReadOptions{Watcher: r})
+	arm(cr.Armed, err)
+	cr, err = e.GetChildren(ctx, anyone, "/p", gateway.ReadOptions{Watcher: r})
+	arm(cr.Armed, err)
 	if _, err := e.Delete(ctx, anyone, "/p/n", -1); err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +144,8 @@ func TestWatch_HeldUntilArmed(t *testing.T) {
 	ctx := ctxT(t)
 	mustCreate(t, e, anyone, "/h", "", gateway.Persistent)
 	r := newRecorder()
-	_, _, _, a, err := e.GetDataWatch(ctx, anyone, "/h", 0, r)
+	res, err := e.GetData(ctx, anyone, "/h", gateway.ReadOptions{Watcher: r})
+	a := res.Armed
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +216,8 @@ func TestWatch_EphemeralExpiryAndOtherNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := newRecorder()
-	_, _, _, armA, err := a.GetChildrenWatch(ctx, anyone, "/svc", 0, r)
+	res, err := a.GetChildren(ctx, anyone, "/svc", gateway.ReadOptions{Watcher: r})
+	armA := res.Armed
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +225,8 @@ func TestWatch_EphemeralExpiryAndOtherNode(t *testing.T) {
 	_, _, rev := mustCreate(t, b, s.Caller(), "/svc/member", "", gateway.Ephemeral)
 	waitEvent(t, r, "NodeChildrenChanged /svc")
 	// The watch node read at the write's zxid, on the other node, sees it.
-	kids, _, _, armA2, err := a.GetChildrenWatch(ctx, anyone, "/svc", rev, r)
+	cr, err := a.GetChildren(ctx, anyone, "/svc", gateway.ReadOptions{MinZxid: rev, Watcher: r})
+	kids, armA2 := cr.Children, cr.Armed
 	if err != nil || len(kids) != 1 {
 		t.Fatalf("children via node a at zxid %d: %v %v", rev, kids, err)
 	}
@@ -271,5 +277,33 @@ func TestWatch_EveryChangeItsOwnEvent(t *testing.T) {
 	}
 	if st := stat(t, e, "/hot"); st.Version != writers {
 		t.Fatalf("version %d", st.Version)
+	}
+}
+
+// TestWatch_RefusedByReadsThatSetNone: getACL, getAllChildrenNumber and
+// getEphemerals set no watch, so a Watcher given to them is refused with
+// BadArguments and leaves none.
+func TestWatch_RefusedByReadsThatSetNone(t *testing.T) {
+	e := newEngine(t, gateway.Config{})
+	ctx := ctxT(t)
+	s, err := e.CreateSession(ctx, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, e, s.Caller(), "/n", "", gateway.Ephemeral)
+	r := newRecorder()
+	o := gateway.ReadOptions{Watcher: r}
+	_, err = e.GetACL(ctx, anyone, "/n", o)
+	wantCode(t, err, schema.CodeBadArguments)
+	_, err = e.GetAllChildrenNumber(ctx, anyone, "/n", o)
+	wantCode(t, err, schema.CodeBadArguments)
+	_, err = e.GetEphemerals(ctx, s.Caller(), "/", o)
+	wantCode(t, err, schema.CodeBadArguments)
+	if w, _ := e.WatchCount(); w != 0 {
+		t.Fatalf("%d watches left by refused reads", w)
+	}
+	// Without a Watcher the same reads succeed.
+	if res, err := e.GetEphemerals(ctx, s.Caller(), "/", gateway.ReadOptions{}); err != nil || len(res.Paths) != 1 {
+		t.Fatalf("getEphemerals: %v %v", res.Paths, err)
 	}
 }

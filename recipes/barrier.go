@@ -126,7 +126,8 @@ func (d *doubleBarrierServer) enter(ctx context.Context, req *zkgatepb.DoubleBar
 			}
 			return key, k, err
 		}
-		kids, _, zxid, err := k.e.GetChildren(ctx, k.c, path, k.minRev)
+		rd, err := k.e.GetChildren(ctx, k.c, path, k.readOptions(nil))
+		kids, zxid := rd.Children, rd.Zxid
 		if err != nil {
 			k.e.Forget(w)
 			k.leave(node)
@@ -182,7 +183,8 @@ func (d *doubleBarrierServer) leave(ctx context.Context, k *call, key *zkgatepb.
 	}
 	k.saw(zxid)
 	for {
-		kids, _, zxid, err := k.e.GetChildren(ctx, k.c, path, k.minRev)
+		rd, err := k.e.GetChildren(ctx, k.c, path, k.readOptions(nil))
+		kids, zxid := rd.Children, rd.Zxid
 		if err != nil {
 			return err
 		}

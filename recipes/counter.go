@@ -86,7 +86,8 @@ func (cs *counterServer) add(ctx context.Context, req *zkgatepb.CounterAddReques
 	}
 	path := req.GetPath()
 	for {
-		data, st, zxid, err := k.e.GetData(ctx, k.c, path, k.minRev)
+		rd, err := k.e.GetData(ctx, k.c, path, k.readOptions(nil))
+		data, st, zxid := rd.Data, rd.Stat, rd.Zxid
 		if errors.Is(err, schema.ErrNoNode) {
 			if err := k.ensurePath(ctx, path); err != nil {
 				return nil, err
@@ -129,7 +130,8 @@ func (cs *counterServer) Get(ctx context.Context, req *zkgatepb.CounterGetReques
 	if err != nil {
 		return nil, cs.s.fail(ctx, err)
 	}
-	data, _, zxid, err := k.e.GetData(ctx, k.c, req.GetPath(), k.minRev)
+	rd, err := k.e.GetData(ctx, k.c, req.GetPath(), k.readOptions(nil))
+	data, zxid := rd.Data, rd.Zxid
 	if errors.Is(err, schema.ErrNoNode) {
 		return &zkgatepb.CounterGetResponse{Zxid: zxid}, nil
 	}

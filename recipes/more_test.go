@@ -370,7 +370,8 @@ func TestCounter(t *testing.T) {
 	if n, err := c.Add(ctx, -801); err != nil || n != -1 {
 		t.Fatalf("add -801: %d %v", n, err)
 	}
-	data, _, _, err := v.e.GetData(ctx, gateway.Caller{}, "/counter", 0)
+	res, err := v.e.GetData(ctx, gateway.Caller{}, "/counter", gateway.ReadOptions{})
+	data := res.Data
 	if err != nil || string(data) != "-1" {
 		t.Fatalf("kazoo counter data %q %v", data, err)
 	}
@@ -378,7 +379,8 @@ func TestCounter(t *testing.T) {
 	if n, err := cc.Add(ctx, 258); err != nil || n != 258 {
 		t.Fatalf("Curator counter add: %d %v", n, err)
 	}
-	data, _, _, err = v.e.GetData(ctx, gateway.Caller{}, "/shared", 0)
+	res, err = v.e.GetData(ctx, gateway.Caller{}, "/shared", gateway.ReadOptions{})
+	data = res.Data
 	if err != nil || len(data) != 4 || binary.BigEndian.Uint32(data) != 258 {
 		t.Fatalf("Curator counter data %x %v", data, err)
 	}

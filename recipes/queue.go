@@ -65,7 +65,8 @@ func (q *queueServer) Take(ctx context.Context, req *zkgatepb.QueueTakeRequest) 
 	path := req.GetPath()
 	for {
 		w := newSignal()
-		kids, _, zxid, armed, err := k.e.GetChildrenWatch(ctx, k.c, path, k.minRev, w)
+		rd, err := k.e.GetChildren(ctx, k.c, path, k.readOptions(w))
+		kids, zxid, armed := rd.Children, rd.Zxid, rd.Armed
 		if errors.Is(err, schema.ErrNoNode) {
 			k.e.Forget(w)
 			if req.GetTry() {
@@ -85,7 +86,8 @@ func (q *queueServer) Take(ctx context.Context, req *zkgatepb.QueueTakeRequest) 
 		slices.Sort(kids)
 		for _, kid := range kids {
 			node := schema.Join(path, kid)
-			data, st, zxid, err := k.e.GetData(ctx, k.c, node, k.minRev)
+			rd, err := k.e.GetData(ctx, k.c, node, k.readOptions(nil))
+			data, st, zxid := rd.Data, rd.Stat, rd.Zxid
 			if errors.Is(err, schema.ErrNoNode) {
 				continue
 			}
@@ -122,7 +124,8 @@ func (q *queueServer) Len(ctx context.Context, req *zkgatepb.QueueLenRequest) (*
 	if err != nil {
 		return nil, q.s.fail(ctx, err)
 	}
-	kids, _, zxid, err := k.e.GetChildren(ctx, k.c, req.GetPath(), k.minRev)
+	rd, err := k.e.GetChildren(ctx, k.c, req.GetPath(), k.readOptions(nil))
+	kids, zxid := rd.Children, rd.Zxid
 	if errors.Is(err, schema.ErrNoNode) {
 		return &zkgatepb.QueueLenResponse{Zxid: zxid}, nil
 	}

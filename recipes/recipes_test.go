@@ -71,7 +71,8 @@ func (v *env) session(timeout time.Duration) *client.Session {
 
 func (v *env) children(path string) []string {
 	v.t.Helper()
-	kids, _, _, err := v.e.GetChildren(context.Background(), gateway.Caller{}, path, 0)
+	res, err := v.e.GetChildren(context.Background(), gateway.Caller{}, path, gateway.ReadOptions{})
+	kids := res.Children
 	if errors.Is(err, schema.ErrNoNode) {
 		return nil
 	}

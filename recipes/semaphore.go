@@ -75,7 +75,8 @@ func (sm *semaphoreServer) acquire(ctx context.Context, req *zkgatepb.SemaphoreA
 	lease := schema.Join(path, newUUIDHex())
 	for {
 		w := newSignal()
-		kids, _, zxid, armed, err := k.e.GetChildrenWatch(ctx, k.c, path, k.minRev, w)
+		rd, err := k.e.GetChildren(ctx, k.c, path, k.readOptions(w))
+		kids, zxid, armed := rd.Children, rd.Zxid, rd.Armed
 		if err != nil {
 			k.e.Forget(w)
 			return nil, err
@@ -107,7 +108,8 @@ func (sm *semaphoreServer) acquire(ctx context.Context, req *zkgatepb.SemaphoreA
 // records, and records it if there is none yet.
 func (k *call) checkMaxLeases(ctx context.Context, path string, max int32) error {
 	for {
-		data, st, zxid, err := k.e.GetData(ctx, k.c, path, k.minRev)
+		rd, err := k.e.GetData(ctx, k.c, path, k.readOptions(nil))
+		data, st, zxid := rd.Data, rd.Stat, rd.Zxid
 		if err != nil {
 			return err
 		}
@@ -147,7 +149,8 @@ func (sm *semaphoreServer) Holders(ctx context.Context, req *zkgatepb.SemaphoreH
 	if err != nil {
 		return nil, sm.s.fail(ctx, err)
 	}
-	kids, _, zxid, err := k.e.GetChildren(ctx, k.c, req.GetPath(), k.minRev)
+	rd, err := k.e.GetChildren(ctx, k.c, req.GetPath(), k.readOptions(nil))
+	kids, zxid := rd.Children, rd.Zxid
 	if errors.Is(err, schema.ErrNoNode) {
 		return &zkgatepb.SemaphoreHoldersResponse{Zxid: zxid}, nil
 	}
@@ -157,7 +160,8 @@ func (sm *semaphoreServer) Holders(ctx context.Context, req *zkgatepb.SemaphoreH
 	k.saw(zxid)
 	resp := &zkgatepb.SemaphoreHoldersResponse{}
 	for _, kid := range kids {
-		data, _, zxid, err := k.e.GetData(ctx, k.c, schema.Join(req.GetPath(), kid), k.minRev)
+		rd, err := k.e.GetData(ctx, k.c, schema.Join(req.GetPath(), kid), k.readOptions(nil))
+		data, zxid := rd.Data, rd.Zxid
 		if errors.Is(err, schema.ErrNoNode) {
 			continue
 		}

@@ -71,6 +71,12 @@ func (s *Server) begin(ctx context.Context, rc *zkgatepb.RequestContext, needSes
 
 func (k *call) saw(zxid int64) { k.minRev = max(k.minRev, zxid) }
 
+// readOptions are the options of a read by k: no older than what k has
+// seen, and watched by w unless it is nil.
+func (k *call) readOptions(w gateway.Watcher) gateway.ReadOptions {
+	return gateway.ReadOptions{MinZxid: k.minRev, Watcher: w}
+}
+
 // kind is the recipe a contender belongs to; it picks the node name.
 type kind int
 
@@ -96,7 +102,8 @@ func validRecipePath(p string) error {
 func (k *call) ensurePath(ctx context.Context, path string) error {
 	var missing []string
 	for p := path; p != "/"; p = schema.Parent(p) {
-		_, found, zxid, err := k.e.Exists(ctx, k.c, p, k.minRev)
+		rd, err := k.e.Exists(ctx, k.c, p, k.readOptions(nil))
+		found, zxid := rd.Found, rd.Zxid
 		if err != nil {
 			return err
 		}
@@ -163,7 +170,8 @@ func errGone(node string) error {
 // blocker reads the children of path and returns the contender node
 // waits for ("" if none); gone if node is no longer there.
 func (k *call) blocker(ctx context.Context, path, node string, l layout) (pred string, gone bool, err error) {
-	kids, _, zxid, err := k.e.GetChildren(ctx, k.c, path, k.minRev)
+	rd, err := k.e.GetChildren(ctx, k.c, path, k.readOptions(nil))
+	kids, zxid := rd.Children, rd.Zxid
 	if err != nil {
 		return "", false, err
 	}
@@ -219,7 +227,8 @@ func (k *call) waitFirst(ctx context.Context, path, node string, l layout) error
 // exists reads whether path exists and leaves the exists watch w on it,
 // armed.
 func (k *call) exists(ctx context.Context, path string, w gateway.Watcher) (bool, error) {
-	_, found, zxid, armed, err := k.e.ExistsWatch(ctx, k.c, path, k.minRev, w)
+	rd, err := k.e.Exists(ctx, k.c, path, k.readOptions(w))
+	found, zxid, armed := rd.Found, rd.Zxid, rd.Armed
 	if err != nil {
 		return false, err
 	}
@@ -241,7 +250,8 @@ func (k *call) owned(ctx context.Context, key *zkgatepb.RecipeKey) (*schema.Stat
 	if schema.Parent(key.GetNode()) != key.GetPath() {
 		return nil, status.Errorf(codes.InvalidArgument, "node %q is not a child of %q", key.GetNode(), key.GetPath())
 	}
-	st, found, zxid, err := k.e.Exists(ctx, k.c, key.GetNode(), k.minRev)
+	rd, err := k.e.Exists(ctx, k.c, key.GetNode(), k.readOptions(nil))
+	st, found, zxid := rd.Stat, rd.Found, rd.Zxid
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +270,8 @@ func (k *call) owned(ctx context.Context, key *zkgatepb.RecipeKey) (*schema.Stat
 // if there is none.
 func (k *call) first(ctx context.Context, path string, l layout, w gateway.Watcher) (*zkgatepb.RecipeKey, []byte, error) {
 	for {
-		kids, _, zxid, armed, err := k.e.GetChildrenWatch(ctx, k.c, path, k.minRev, w)
+		rd, err := k.e.GetChildren(ctx, k.c, path, k.readOptions(w))
+		kids, zxid, armed := rd.Children, rd.Zxid, rd.Armed
 		if errors.Is(err, schema.ErrNoNode) && w != nil {
 			// Wait for the path to appear.
 			found, err := k.exists(ctx, path, w)
@@ -282,7 +293,8 @@ func (k *call) first(ctx context.Context, path string, l layout, w gateway.Watch
 			return nil, nil, nil
 		}
 		node := schema.Join(path, order[0])
-		data, st, zxid, armed, err := k.e.GetDataWatch(ctx, k.c, node, k.minRev, w)
+		dr, err := k.e.GetData(ctx, k.c, node, k.readOptions(w))
+		data, st, zxid, armed := dr.Data, dr.Stat, dr.Zxid, dr.Armed
 		if errors.Is(err, schema.ErrNoNode) {
 			continue // gone since: read again
 		}

@@ -500,12 +500,14 @@ func (c *conn) keepAlive(ping bool) (end string, err error) {
 	}
 }
 
-// watcher is c if the request asks for a watch, else nil.
-func (c *conn) watcher(watch bool) gateway.Watcher {
+// readOptions are the options of the read rq: no older than the zxid the
+// client has seen, and watched by c if it asks for a watch.
+func (c *conn) readOptions(rq *request, watch bool) gateway.ReadOptions {
+	o := gateway.ReadOptions{MinZxid: rq.minZxid}
 	if watch {
-		return c
+		o.Watcher = c
 	}
-	return nil
+	return o
 }
 
 // reply queues a reply: the header, and on success the body.

@@ -136,21 +136,21 @@ func (c *call) multiRead(ctx context.Context, xid int32, in []jute.MultiOp, minR
 	for i, op := range in {
 		switch r := op.Request.(type) {
 		case *jute.GetDataRequest:
-			data, st, z, err := e.GetData(ctx, c.caller, r.Path, minRev)
+			res, err := e.GetData(ctx, c.caller, r.Path, gateway.ReadOptions{MinZxid: minRev})
 			if err != nil {
 				resp.Results[i] = jute.ErrorResult(schema.CodeOf(err))
 				continue
 			}
-			zxid = max(zxid, z)
-			resp.Results[i] = jute.GetDataResult(data, statOf(st))
+			zxid = max(zxid, res.Zxid)
+			resp.Results[i] = jute.GetDataResult(res.Data, statOf(res.Stat))
 		case *jute.GetChildrenRequest:
-			kids, _, z, err := e.GetChildren(ctx, c.caller, r.Path, minRev)
+			res, err := e.GetChildren(ctx, c.caller, r.Path, gateway.ReadOptions{MinZxid: minRev})
 			if err != nil {
 				resp.Results[i] = jute.ErrorResult(schema.CodeOf(err))
 				continue
 			}
-			zxid = max(zxid, z)
-			resp.Results[i] = jute.GetChildrenResult(kids)
+			zxid = max(zxid, res.Zxid)
+			resp.Results[i] = jute.GetChildrenResult(res.Children)
 		}
 	}
 	c.reply(xid, zxid, nil, &resp)

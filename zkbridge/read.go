@@ -1,6 +1,7 @@
 package zkbridge
 
 import (
+	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/zkbridge/jute"
 )
@@ -12,51 +13,51 @@ import (
 // reply is queued, so no event overtakes the reply that set its watch.
 
 func (c *call) exists(rq *request, r *jute.ExistsRequest) bool {
-	st, found, zxid, armed, err := c.e.ExistsWatch(rq.ctx, c.caller, r.Path, rq.minZxid, c.watcher(r.Watch))
-	if err == nil && !found {
+	res, err := c.e.Exists(rq.ctx, c.caller, r.Path, c.readOptions(rq, r.Watch))
+	if err == nil && !res.Found {
 		err = schema.NewError(schema.CodeNoNode, r.Path)
 	}
-	c.reply(rq.hdr.Xid, zxid, err, &jute.ExistsResponse{Stat: statOf(st)})
-	armed.Arm()
+	c.reply(rq.hdr.Xid, res.Zxid, err, &jute.ExistsResponse{Stat: statOf(res.Stat)})
+	res.Armed.Arm()
 	return true
 }
 
 func (c *call) getData(rq *request, r *jute.GetDataRequest) bool {
-	data, st, zxid, armed, err := c.e.GetDataWatch(rq.ctx, c.caller, r.Path, rq.minZxid, c.watcher(r.Watch))
-	c.reply(rq.hdr.Xid, zxid, err, &jute.GetDataResponse{Data: data, Stat: statOf(st)})
-	armed.Arm()
+	res, err := c.e.GetData(rq.ctx, c.caller, r.Path, c.readOptions(rq, r.Watch))
+	c.reply(rq.hdr.Xid, res.Zxid, err, &jute.GetDataResponse{Data: res.Data, Stat: statOf(res.Stat)})
+	res.Armed.Arm()
 	return true
 }
 
 func (c *call) getACL(rq *request, r *jute.GetACLRequest) bool {
-	acl, st, zxid, err := c.e.GetACL(rq.ctx, c.caller, r.Path, rq.minZxid)
-	c.reply(rq.hdr.Xid, zxid, err, &jute.GetACLResponse{ACL: aclsOut(acl), Stat: statOf(st)})
+	res, err := c.e.GetACL(rq.ctx, c.caller, r.Path, gateway.ReadOptions{MinZxid: rq.minZxid})
+	c.reply(rq.hdr.Xid, res.Zxid, err, &jute.GetACLResponse{ACL: aclsOut(res.ACL), Stat: statOf(res.Stat)})
 	return true
 }
 
 func (c *call) getChildren(rq *request, r *jute.GetChildrenRequest) bool {
-	kids, _, zxid, armed, err := c.e.GetChildrenWatch(rq.ctx, c.caller, r.Path, rq.minZxid, c.watcher(r.Watch))
-	c.reply(rq.hdr.Xid, zxid, err, &jute.GetChildrenResponse{Children: kids})
-	armed.Arm()
+	res, err := c.e.GetChildren(rq.ctx, c.caller, r.Path, c.readOptions(rq, r.Watch))
+	c.reply(rq.hdr.Xid, res.Zxid, err, &jute.GetChildrenResponse{Children: res.Children})
+	res.Armed.Arm()
 	return true
 }
 
 func (c *call) getChildren2(rq *request, r *jute.GetChildren2Request) bool {
-	kids, st, zxid, armed, err := c.e.GetChildrenWatch(rq.ctx, c.caller, r.Path, rq.minZxid, c.watcher(r.Watch))
-	c.reply(rq.hdr.Xid, zxid, err, &jute.GetChildren2Response{Children: kids, Stat: statOf(st)})
-	armed.Arm()
+	res, err := c.e.GetChildren(rq.ctx, c.caller, r.Path, c.readOptions(rq, r.Watch))
+	c.reply(rq.hdr.Xid, res.Zxid, err, &jute.GetChildren2Response{Children: res.Children, Stat: statOf(res.Stat)})
+	res.Armed.Arm()
 	return true
 }
 
 func (c *call) getAllChildrenNumber(rq *request, r *jute.GetAllChildrenNumberRequest) bool {
-	n, zxid, err := c.e.GetAllChildrenNumber(rq.ctx, c.caller, r.Path, rq.minZxid)
-	c.reply(rq.hdr.Xid, zxid, err, &jute.GetAllChildrenNumberResponse{TotalNumber: int32(n)})
+	res, err := c.e.GetAllChildrenNumber(rq.ctx, c.caller, r.Path, gateway.ReadOptions{MinZxid: rq.minZxid})
+	c.reply(rq.hdr.Xid, res.Zxid, err, &jute.GetAllChildrenNumberResponse{TotalNumber: int32(res.Count)})
 	return true
 }
 
 func (c *call) getEphemerals(rq *request, r *jute.GetEphemeralsRequest) bool {
-	paths, zxid, err := c.e.GetEphemerals(rq.ctx, c.caller, r.PrefixPath, rq.minZxid)
-	c.reply(rq.hdr.Xid, zxid, err, &jute.GetEphemeralsResponse{Ephemerals: paths})
+	res, err := c.e.GetEphemerals(rq.ctx, c.caller, r.PrefixPath, gateway.ReadOptions{MinZxid: rq.minZxid})
+	c.reply(rq.hdr.Xid, res.Zxid, err, &jute.GetEphemeralsResponse{Ephemerals: res.Paths})
 	return true
 }
 

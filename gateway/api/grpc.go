@@ -319,17 +319,23 @@ func (s *Server) RaiseSequence(ctx context.Context, req *zkgatepb.RaiseSequenceR
 
 // Reads.
 
+// readOptions are the options of a read asked with rc: no older than the
+// zxid the client has seen. The API sets no read watches (it has Watch).
+func readOptions(rc *zkgatepb.RequestContext) gateway.ReadOptions {
+	return gateway.ReadOptions{MinZxid: rc.GetMinZxid()}
+}
+
 // Exists returns a znode's Stat or found false (gateway.Engine.Exists).
 func (s *Server) Exists(ctx context.Context, req *zkgatepb.ExistsRequest) (*zkgatepb.ExistsResponse, error) {
 	e, c, err := s.begin(ctx, req.GetCtx())
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	st, found, zxid, err := e.Exists(ctx, c, req.GetPath(), req.GetCtx().GetMinZxid())
+	res, err := e.Exists(ctx, c, req.GetPath(), readOptions(req.GetCtx()))
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &zkgatepb.ExistsResponse{Found: found, Stat: statPB(st), Zxid: zxid}, nil
+	return &zkgatepb.ExistsResponse{Found: res.Found, Stat: statPB(res.Stat), Zxid: res.Zxid}, nil
 }
 
 // GetData returns a znode's data and Stat (gateway.Engine.GetData).
@@ -338,11 +344,11 @@ func (s *Server) GetData(ctx context.Context, req *zkgatepb.GetDataRequest) (*zk
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	data, st, zxid, err := e.GetData(ctx, c, req.GetPath(), req.GetCtx().GetMinZxid())
+	res, err := e.GetData(ctx, c, req.GetPath(), readOptions(req.GetCtx()))
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &zkgatepb.GetDataResponse{Data: data, Stat: statPB(st), Zxid: zxid}, nil
+	return &zkgatepb.GetDataResponse{Data: res.Data, Stat: statPB(res.Stat), Zxid: res.Zxid}, nil
 }
 
 // GetChildren lists a znode's children (gateway.Engine.GetChildren).
@@ -351,11 +357,11 @@ func (s *Server) GetChildren(ctx context.Context, req *zkgatepb.GetChildrenReque
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	kids, st, zxid, err := e.GetChildren(ctx, c, req.GetPath(), req.GetCtx().GetMinZxid())
+	res, err := e.GetChildren(ctx, c, req.GetPath(), readOptions(req.GetCtx()))
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &zkgatepb.GetChildrenResponse{Children: kids, Stat: statPB(st), Zxid: zxid}, nil
+	return &zkgatepb.GetChildrenResponse{Children: res.Children, Stat: statPB(res.Stat), Zxid: res.Zxid}, nil
 }
 
 // GetAllChildrenNumber counts a znode's descendants
@@ -365,11 +371,11 @@ func (s *Server) GetAllChildrenNumber(ctx context.Context, req *zkgatepb.GetAllC
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	n, zxid, err := e.GetAllChildrenNumber(ctx, c, req.GetPath(), req.GetCtx().GetMinZxid())
+	res, err := e.GetAllChildrenNumber(ctx, c, req.GetPath(), readOptions(req.GetCtx()))
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &zkgatepb.GetAllChildrenNumberResponse{TotalNumber: n, Zxid: zxid}, nil
+	return &zkgatepb.GetAllChildrenNumberResponse{TotalNumber: res.Count, Zxid: res.Zxid}, nil
 }
 
 // GetEphemerals lists the session's ephemerals (gateway.Engine.GetEphemerals).
@@ -378,11 +384,11 @@ func (s *Server) GetEphemerals(ctx context.Context, req *zkgatepb.GetEphemeralsR
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	paths, zxid, err := e.GetEphemerals(ctx, c, req.GetPrefix(), req.GetCtx().GetMinZxid())
+	res, err := e.GetEphemerals(ctx, c, req.GetPrefix(), readOptions(req.GetCtx()))
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &zkgatepb.GetEphemeralsResponse{Paths: paths, Zxid: zxid}, nil
+	return &zkgatepb.GetEphemeralsResponse{Paths: res.Paths, Zxid: res.Zxid}, nil
 }
 
 // Sync returns an up-to-date zxid (gateway.Engine.Sync).
@@ -404,11 +410,11 @@ func (s *Server) GetACL(ctx context.Context, req *zkgatepb.GetACLRequest) (*zkga
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	acl, st, zxid, err := e.GetACL(ctx, c, req.GetPath(), req.GetCtx().GetMinZxid())
+	res, err := e.GetACL(ctx, c, req.GetPath(), readOptions(req.GetCtx()))
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &zkgatepb.GetACLResponse{Acl: aclsPB(acl), Stat: statPB(st), Zxid: zxid}, nil
+	return &zkgatepb.GetACLResponse{Acl: aclsPB(res.ACL), Stat: statPB(res.Stat), Zxid: res.Zxid}, nil
 }
 
 // Multi.
