@@ -23,7 +23,7 @@ func TestACL_Denials(t *testing.T) {
 	bob := digestCaller(t, "bob", "pw")
 
 	// CREATOR_ALL_ACL becomes alice's digest.
-	_, _, _, err := e.Create(ctx, alice, gateway.CreateOp{Path: "/secret", Data: []byte("s"), ACL: schema.CreatorAllACL})
+	_, err := e.Create(ctx, alice, gateway.CreateOp{Path: "/secret", Data: []byte("s"), ACL: schema.CreatorAllACL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func TestACL_Denials(t *testing.T) {
 		t.Fatalf("getACL %v %v", acl, err)
 	}
 	// Without auth, CREATOR_ALL_ACL is invalid.
-	_, _, _, err = e.Create(ctx, anyone, gateway.CreateOp{Path: "/x", ACL: schema.CreatorAllACL})
+	_, err = e.Create(ctx, anyone, gateway.CreateOp{Path: "/x", ACL: schema.CreatorAllACL})
 	wantCode(t, err, schema.CodeInvalidACL)
 
 	// bob may do nothing but see that it exists.
@@ -41,11 +41,11 @@ func TestACL_Denials(t *testing.T) {
 	wantCode(t, err, schema.CodeNoAuth)
 	_, err = e.GetChildren(ctx, bob, "/secret", gateway.ReadOptions{})
 	wantCode(t, err, schema.CodeNoAuth)
-	_, _, err = e.SetData(ctx, bob, "/secret", nil, -1)
+	_, err = e.SetData(ctx, bob, "/secret", nil, -1)
 	wantCode(t, err, schema.CodeNoAuth)
-	_, _, err = e.SetACL(ctx, bob, "/secret", schema.OpenACLUnsafe, 7) // ADMIN before version
+	_, err = e.SetACL(ctx, bob, "/secret", schema.OpenACLUnsafe, 7) // ADMIN before version
 	wantCode(t, err, schema.CodeNoAuth)
-	_, _, _, err = e.Create(ctx, bob, gateway.CreateOp{Path: "/secret/child", ACL: schema.OpenACLUnsafe})
+	_, err = e.Create(ctx, bob, gateway.CreateOp{Path: "/secret/child", ACL: schema.OpenACLUnsafe})
 	wantCode(t, err, schema.CodeNoAuth)
 	_, err = e.GetACL(ctx, bob, "/secret", gateway.ReadOptions{})
 	wantCode(t, err, schema.CodeNoAuth)
@@ -56,7 +56,7 @@ func TestACL_Denials(t *testing.T) {
 	}
 	// Delete needs DELETE on the parent only: "/" is open.
 	mustCreate(t, e, anyone, "/open", "", gateway.Persistent)
-	if _, _, _, err := e.Create(ctx, alice, gateway.CreateOp{Path: "/open/locked", ACL: schema.CreatorAllACL}); err != nil {
+	if _, err := e.Create(ctx, alice, gateway.CreateOp{Path: "/open/locked", ACL: schema.CreatorAllACL}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Delete(ctx, bob, "/open/locked", -1); err != nil {
@@ -65,7 +65,7 @@ func TestACL_Denials(t *testing.T) {
 
 	// A READ-only reader sees digests masked; alice (ADMIN) sees them.
 	readers := []schema.ACL{{Perms: schema.PermAll, ID: schema.ID{Scheme: "digest", ID: schema.DigestID("alice", "pw")}}, {Perms: schema.PermRead, ID: schema.ID{Scheme: "world", ID: "anyone"}}}
-	if _, _, err := e.SetACL(ctx, alice, "/secret", readers, 0); err != nil {
+	if _, err := e.SetACL(ctx, alice, "/secret", readers, 0); err != nil {
 		t.Fatal(err)
 	}
 	ar, err := e.GetACL(ctx, bob, "/secret", gateway.ReadOptions{})
@@ -79,13 +79,13 @@ func TestACL_Denials(t *testing.T) {
 
 	// The super user passes every check.
 	su := digestCaller(t, "super", "secret")
-	if _, _, err := e.SetData(ctx, su, "/secret", []byte("by super"), -1); err != nil {
+	if _, err := e.SetData(ctx, su, "/secret", []byte("by super"), -1); err != nil {
 		t.Fatalf("super setData: %v", err)
 	}
 	// /zookeeper/config is read-only, as in ZooKeeper, except for super.
-	_, _, err = e.SetData(ctx, anyone, "/zookeeper/config", []byte("x"), -1)
+	_, err = e.SetData(ctx, anyone, "/zookeeper/config", []byte("x"), -1)
 	wantCode(t, err, schema.CodeNoAuth)
-	if _, _, err := e.SetData(ctx, su, "/zookeeper/config", nil, -1); err != nil {
+	if _, err := e.SetData(ctx, su, "/zookeeper/config", nil, -1); err != nil {
 		t.Fatal(err)
 	}
 
@@ -93,7 +93,7 @@ func TestACL_Denials(t *testing.T) {
 	local := gateway.Caller{Auth: []schema.AuthID{{Scheme: "ip", ID: "127.0.0.1"}}}
 	remote := gateway.Caller{Auth: []schema.AuthID{{Scheme: "ip", ID: "10.1.2.3"}}}
 	ipACL := []schema.ACL{{Perms: schema.PermAll, ID: schema.ID{Scheme: "ip", ID: "127.0.0.0/8"}}}
-	if _, _, _, err := e.Create(ctx, local, gateway.CreateOp{Path: "/loopback-only", ACL: ipACL}); err != nil {
+	if _, err := e.Create(ctx, local, gateway.CreateOp{Path: "/loopback-only", ACL: ipACL}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.GetData(ctx, local, "/loopback-only", gateway.ReadOptions{}); err != nil {

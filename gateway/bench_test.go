@@ -32,7 +32,7 @@ func BenchmarkCreate_SequentialOneParent(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		c := sessions[next.Add(1)%32].Caller()
 		for pb.Next() {
-			if _, _, _, err := e.Create(ctx, c, gateway.CreateOp{Path: "/queue/item-", Data: data, ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentSequential}); err != nil {
+			if _, err := e.Create(ctx, c, gateway.CreateOp{Path: "/queue/item-", Data: data, ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentSequential}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -75,7 +75,7 @@ func testChildrenExact(t *testing.T, cacheBytes int64) {
 				default:
 				}
 				p := fmt.Sprintf("%s/n%03d", parents[r.IntN(len(parents))], r.IntN(40))
-				if _, _, _, err := writer.Create(ctx, anyone, gateway.CreateOp{Path: p, ACL: schema.OpenACLUnsafe, Mode: gateway.Persistent}); schema.CodeOf(err) == schema.CodeNodeExists {
+				if _, err := writer.Create(ctx, anyone, gateway.CreateOp{Path: p, ACL: schema.OpenACLUnsafe, Mode: gateway.Persistent}); schema.CodeOf(err) == schema.CodeNodeExists {
 					_, _ = writer.Delete(ctx, anyone, p, -1)
 				}
 			}

@@ -136,7 +136,8 @@ func TestConcurrent_TwoGatewayNodes(t *testing.T) {
 					}
 					var n int
 					fmt.Sscan(string(data), &n)
-					_, rev, err := e.SetData(ctx, anyone, "/counter", []byte(fmt.Sprint(n+1)), st.Version)
+					set, err := e.SetData(ctx, anyone, "/counter", []byte(fmt.Sprint(n+1)), st.Version)
+					rev := set.Zxid
 					if schema.CodeOf(err) == schema.CodeBadVersion {
 						continue
 					}
@@ -149,7 +150,8 @@ func TestConcurrent_TwoGatewayNodes(t *testing.T) {
 					mu.Unlock()
 					break
 				}
-				p, _, rev, err := e.Create(ctx, anyone, gateway.CreateOp{Path: "/seq/n-", ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentSequential})
+				made, err := e.Create(ctx, anyone, gateway.CreateOp{Path: "/seq/n-", ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentSequential})
+				p, rev := made.Path, made.Zxid
 				if err != nil {
 					errc <- err
 					return
@@ -192,16 +194,17 @@ func TestReaper_ContainersAndTTL(t *testing.T) {
 	mustCreate(t, e, anyone, "/c", "", gateway.Container)
 	mustCreate(t, e, anyone, "/unused", "", gateway.Container)
 	mustCreate(t, e, anyone, "/c/child", "", gateway.Persistent)
-	_, st, _, err := e.Create(ctx, anyone, gateway.CreateOp{Path: "/t", ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentWithTTL, TTL: 300 * time.Millisecond})
+	made, err := e.Create(ctx, anyone, gateway.CreateOp{Path: "/t", ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentWithTTL, TTL: 300 * time.Millisecond})
+	st := made.Stat
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st.EphemeralOwner != 0 {
 		t.Fatalf("TTL node shows ephemeralOwner %x, ZooKeeper shows 0", st.EphemeralOwner)
 	}
-	_, _, _, err = e.Create(ctx, anyone, gateway.CreateOp{Path: "/bad", ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentWithTTL})
+	_, err = e.Create(ctx, anyone, gateway.CreateOp{Path: "/bad", ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentWithTTL})
 	wantCode(t, err, schema.CodeBadArguments)
-	_, _, _, err = e.Create(ctx, anyone, gateway.CreateOp{Path: "/bad", ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentWithTTL, TTL: time.Duration(schema.MaxTTL+1) * time.Millisecond})
+	_, err = e.Create(ctx, anyone, gateway.CreateOp{Path: "/bad", ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentWithTTL, TTL: time.Duration(schema.MaxTTL+1) * time.Millisecond})
 	wantCode(t, err, schema.CodeBadArguments)
 
 	// The TTL node goes once unmodified for its TTL.
@@ -307,13 +310,13 @@ func TestFailedWrites_Linearizable(t *testing.T) {
 	for i := range 300 {
 		path := fmt.Sprintf("/x%d", i)
 		mustCreate(t, l, anyone, path, "a", gateway.Persistent)
-		if _, _, err := f.SetData(ctx, anyone, path, []byte("b"), -1); err != nil {
+		if _, err := f.SetData(ctx, anyone, path, []byte("b"), -1); err != nil {
 			t.Fatalf("setData %s through a follower right after its create: %v", path, err)
 		}
 		if _, err := l.Delete(ctx, anyone, path, -1); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, _, err := f.Create(ctx, anyone, gateway.CreateOp{Path: path, ACL: schema.OpenACLUnsafe}); err != nil {
+		if _, err := f.Create(ctx, anyone, gateway.CreateOp{Path: path, ACL: schema.OpenACLUnsafe}); err != nil {
 			t.Fatalf("create %s through a follower right after its delete: %v", path, err)
 		}
 	}

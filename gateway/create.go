@@ -8,8 +8,20 @@ import (
 	"github.com/zkgate/zkgate/schema"
 )
 
-// Create creates a znode and returns its path (with the sequence suffix
-// of a sequential node), its Stat and the zxid of the write.
+// CreateResult is what Create returns.
+type CreateResult struct {
+	// Path is the znode's path, with the sequence suffix of a sequential
+	// node.
+	Path string
+	// Stat is the new znode's Stat.
+	Stat schema.Stat
+	// Zxid is the zxid of the write; on an error, the zxid the failure
+	// reflects (0 when the request was not validated).
+	Zxid int64
+}
+
+// Create creates a znode and returns its path, Stat and the zxid of the
+// write.
 //
 // Errors, in ZooKeeper's order of checks: BadArguments (mode or TTL, a
 // path without '/' or with NUL, data too large), InvalidACL (or
@@ -19,16 +31,16 @@ import (
 // is malformed), NodeExists, NoChildrenForEphemerals, QuotaExceeded (with
 // Config.EnforceQuota, past a hard limit of the quota governing the path),
 // SessionExpired (an ephemeral without a live session).
-func (e *Engine) Create(ctx context.Context, c Caller, op CreateOp) (string, schema.Stat, int64, error) {
+func (e *Engine) Create(ctx context.Context, c Caller, op CreateOp) (CreateResult, error) {
 	r := &request{caller: c, ops: []Op{&op}, keys: e.withQuotaKeys(createKeys(&op, c), op.Path)}
 	if err := e.submit(ctx, r); err != nil {
-		return "", schema.Stat{}, 0, err
+		return CreateResult{}, err
 	}
 	if r.err != nil {
-		return "", schema.Stat{}, r.rev, r.err
+		return CreateResult{Zxid: r.rev}, r.err
 	}
 	res := r.results[0]
-	return res.Path, *res.Stat, r.rev, nil
+	return CreateResult{Path: res.Path, Stat: *res.Stat, Zxid: r.rev}, nil
 }
 
 // createKeys are the keys a create reads.

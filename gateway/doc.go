@@ -16,7 +16,8 @@ generated stubs, nor any of its faces.
 	e, err := gateway.New(ctx, gateway.Config{Client: etcdClient})
 	s, err := e.CreateSession(ctx, 10*time.Second)
 	c := gateway.Caller{Session: s.ID, Auth: identities}
-	path, stat, zxid, err := e.Create(ctx, c, gateway.CreateOp{Path: "/app/lock-", ACL: schema.OpenACLUnsafe, Mode: gateway.EphemeralSequential})
+	cr, err := e.Create(ctx, c, gateway.CreateOp{Path: "/app/lock-", ACL: schema.OpenACLUnsafe, Mode: gateway.EphemeralSequential})
+	// cr.Path (with its sequence suffix), cr.Stat, cr.Zxid
 	r, err := e.GetData(ctx, c, "/app/config", gateway.ReadOptions{MinZxid: lastZxid})
 	// r.Data, r.Stat, r.Zxid; with ReadOptions.Watcher, r.Armed.Arm() once replied
 

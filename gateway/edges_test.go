@@ -49,7 +49,8 @@ func TestMulti_DeleteAndCreateAgain(t *testing.T) {
 	expectEvents(t, data, "NodeDeleted /p/r")
 	expectEvents(t, kids, "NodeChildrenChanged /p")
 	expectEvents(t, pers, "NodeDeleted /p/r", "NodeCreated /p/r")
-	st2, zxid2, err := e.SetData(ctx, anyone, "/p/r", []byte("x"), 0)
+	set, err := e.SetData(ctx, anyone, "/p/r", []byte("x"), 0)
+	st2, zxid2 := set.Stat, set.Zxid
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +77,7 @@ func TestWatch_OneShotReplacesPersistentDataHalf(t *testing.T) {
 	}
 	a.Arm()
 	for _, d := range []string{"1", "2"} {
-		if _, _, err := e.SetData(ctx, anyone, "/m", []byte(d), -1); err != nil {
+		if _, err := e.SetData(ctx, anyone, "/m", []byte(d), -1); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -151,7 +152,7 @@ func TestWatch_EventsOnlyToReaders(t *testing.T) {
 	e := newEngine(t, gateway.Config{})
 	ctx := ctxT(t)
 	alice := digestCaller(t, "alice", "pw")
-	if _, _, _, err := e.Create(ctx, alice, gateway.CreateOp{Path: "/locked", ACL: schema.CreatorAllACL}); err != nil {
+	if _, err := e.Create(ctx, alice, gateway.CreateOp{Path: "/locked", ACL: schema.CreatorAllACL}); err != nil {
 		t.Fatal(err)
 	}
 	stranger := &authRecorder{recorder: newRecorder()}
@@ -166,16 +167,16 @@ func TestWatch_EventsOnlyToReaders(t *testing.T) {
 			res.Armed.Arm()
 		}
 	}
-	if _, _, err := e.SetData(ctx, alice, "/locked", []byte("x"), -1); err != nil {
+	if _, err := e.SetData(ctx, alice, "/locked", []byte("x"), -1); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, err := e.Create(ctx, alice, gateway.CreateOp{Path: "/locked/open", ACL: schema.OpenACLUnsafe}); err != nil {
+	if _, err := e.Create(ctx, alice, gateway.CreateOp{Path: "/locked/open", ACL: schema.OpenACLUnsafe}); err != nil {
 		t.Fatal(err)
 	}
 	expectEvents(t, stranger.recorder, "NodeCreated /locked/open")
 	expectEvents(t, owner.recorder, "NodeDataChanged /locked", "NodeCreated /locked/open", "NodeChildrenChanged /locked")
 	// A node deleted is judged by the ACL it had.
-	if _, _, _, err := e.Create(ctx, alice, gateway.CreateOp{Path: "/locked2", ACL: schema.CreatorAllACL}); err != nil {
+	if _, err := e.Create(ctx, alice, gateway.CreateOp{Path: "/locked2", ACL: schema.CreatorAllACL}); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range []*authRecorder{stranger, owner} {

@@ -36,7 +36,8 @@ var anyone = gateway.Caller{}
 
 func mustCreate(t testing.TB, e *gateway.Engine, c gateway.Caller, path, data string, mode gateway.CreateMode) (string, schema.Stat, int64) {
 	t.Helper()
-	p, st, rev, err := e.Create(ctxT(t), c, gateway.CreateOp{Path: path, Data: []byte(data), ACL: schema.OpenACLUnsafe, Mode: mode})
+	made, err := e.Create(ctxT(t), c, gateway.CreateOp{Path: path, Data: []byte(data), ACL: schema.OpenACLUnsafe, Mode: mode})
+	p, st, rev := made.Path, made.Stat, made.Zxid
 	if err != nil {
 		t.Fatalf("create %s: %v", path, err)
 	}
@@ -85,7 +86,8 @@ func TestCreate_StatArithmetic(t *testing.T) {
 	}
 
 	// setData: version, mzxid, mtime; the parent's pzxid is untouched.
-	sst, srev, err := e.SetData(ctx, anyone, "/a/b", []byte("xyz"), 0)
+	set, err := e.SetData(ctx, anyone, "/a/b", []byte("xyz"), 0)
+	sst, srev := set.Stat, set.Zxid
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +104,8 @@ func TestCreate_StatArithmetic(t *testing.T) {
 	}
 
 	// setACL: aversion moves, mzxid does not.
-	ast, _, err := e.SetACL(ctx, anyone, "/a/b", schema.ReadACLUnsafe, 0)
+	set, err = e.SetACL(ctx, anyone, "/a/b", schema.ReadACLUnsafe, 0)
+	ast := set.Stat
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +140,7 @@ func TestErrors_EveryOperation(t *testing.T) {
 	mustCreate(t, e, sc, "/eph", "", gateway.Ephemeral)
 
 	create := func(path string, mode gateway.CreateMode) error {
-		_, _, _, err := e.Create(ctx, sc, gateway.CreateOp{Path: path, ACL: schema.OpenACLUnsafe, Mode: mode})
+		_, err := e.Create(ctx, sc, gateway.CreateOp{Path: path, ACL: schema.OpenACLUnsafe, Mode: mode})
 		return err
 	}
 	wantCode(t, create("/missing/x", gateway.Persistent), schema.CodeNoNode)
@@ -150,11 +153,11 @@ func TestErrors_EveryOperation(t *testing.T) {
 	// The parent "/p/." does not exist: ZooKeeper looks it up first.
 	wantCode(t, create("/p/./x", gateway.Persistent), schema.CodeNoNode)
 	wantCode(t, create("/p/x", gateway.CreateMode(7)), schema.CodeBadArguments)
-	_, _, _, err = e.Create(ctx, sc, gateway.CreateOp{Path: "/p/x", Mode: gateway.Persistent})
+	_, err = e.Create(ctx, sc, gateway.CreateOp{Path: "/p/x", Mode: gateway.Persistent})
 	wantCode(t, err, schema.CodeInvalidACL)
-	_, _, _, err = e.Create(ctx, anyone, gateway.CreateOp{Path: "/p/x", ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral})
+	_, err = e.Create(ctx, anyone, gateway.CreateOp{Path: "/p/x", ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral})
 	wantCode(t, err, schema.CodeBadArguments)
-	_, _, _, err = e.Create(ctx, sc, gateway.CreateOp{Path: "/p/big", ACL: schema.OpenACLUnsafe, Data: make([]byte, 1<<20+1)})
+	_, err = e.Create(ctx, sc, gateway.CreateOp{Path: "/p/big", ACL: schema.OpenACLUnsafe, Data: make([]byte, 1<<20+1)})
 	wantCode(t, err, schema.CodeBadArguments)
 
 	_, err = e.Delete(ctx, anyone, "/p", -1)
@@ -166,13 +169,13 @@ func TestErrors_EveryOperation(t *testing.T) {
 	_, err = e.Delete(ctx, anyone, "/", -1)
 	wantCode(t, err, schema.CodeBadArguments)
 
-	_, _, err = e.SetData(ctx, anyone, "/p", nil, 3)
+	_, err = e.SetData(ctx, anyone, "/p", nil, 3)
 	wantCode(t, err, schema.CodeBadVersion)
-	_, _, err = e.SetData(ctx, anyone, "/nope", nil, -1)
+	_, err = e.SetData(ctx, anyone, "/nope", nil, -1)
 	wantCode(t, err, schema.CodeNoNode)
-	_, _, err = e.SetACL(ctx, anyone, "/p", schema.OpenACLUnsafe, 4)
+	_, err = e.SetACL(ctx, anyone, "/p", schema.OpenACLUnsafe, 4)
 	wantCode(t, err, schema.CodeBadVersion)
-	_, _, err = e.SetACL(ctx, anyone, "/p", nil, -1)
+	_, err = e.SetACL(ctx, anyone, "/p", nil, -1)
 	wantCode(t, err, schema.CodeInvalidACL)
 
 	_, err = e.GetData(ctx, anyone, "/nope", gateway.ReadOptions{})
@@ -258,7 +261,8 @@ func TestSequential_Contention(t *testing.T) {
 			}
 			c := s.Caller()
 			for range each {
-				p, _, _, err := e.Create(ctx, c, gateway.CreateOp{Path: "/q/item-", ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentSequential})
+				made, err := e.Create(ctx, c, gateway.CreateOp{Path: "/q/item-", ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentSequential})
+				p := made.Path
 				if err != nil {
 					errc <- err
 					return
@@ -360,7 +364,7 @@ func TestSession_CloseRemovesEphemerals(t *testing.T) {
 	if st.NumChildren != 0 || st.Cversion != 4 || st.Pzxid != rev {
 		t.Fatalf("parent after close: %+v (close at %d)", st, rev)
 	}
-	_, _, _, err = e.Create(ctx, c, gateway.CreateOp{Path: "/locks/x", ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral})
+	_, err = e.Create(ctx, c, gateway.CreateOp{Path: "/locks/x", ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral})
 	wantCode(t, err, schema.CodeSessionExpired)
 	_, err = e.ResumeSession(ctx, s.ID, s.Password)
 	wantCode(t, err, schema.CodeSessionExpired)
@@ -377,7 +381,7 @@ func TestSession_PasswordRequired(t *testing.T) {
 	}
 	mustCreate(t, e, s.Caller(), "/mine", "", gateway.Ephemeral)
 	for _, thief := range []gateway.Caller{{Session: s.ID}, {Session: s.ID, Password: []byte("0123456789abcdef")}} {
-		_, _, _, err := e.Create(ctx, thief, gateway.CreateOp{Path: "/stolen", ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral})
+		_, err := e.Create(ctx, thief, gateway.CreateOp{Path: "/stolen", ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral})
 		wantCode(t, err, schema.CodeSessionExpired)
 		_, err = e.GetEphemerals(ctx, thief, "/", gateway.ReadOptions{})
 		wantCode(t, err, schema.CodeSessionExpired)

@@ -27,7 +27,8 @@ func TestHub_RecoversFromCompaction(t *testing.T) {
 	old := e.Zxid()
 	var last int64
 	for range 10 {
-		_, rev, err := e.SetData(ctx, anyone, "/a", []byte("x"), -1)
+		set, err := e.SetData(ctx, anyone, "/a", []byte("x"), -1)
+		rev := set.Zxid
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,7 +58,7 @@ func TestHub_RecoversFromCompaction(t *testing.T) {
 		t.Fatalf("hub did not resume: %v", err)
 	}
 	h.WatchData("/a", w)
-	if _, _, err := e.SetData(ctx, anyone, "/a", []byte("y"), -1); err != nil {
+	if _, err := e.SetData(ctx, anyone, "/a", []byte("y"), -1); err != nil {
 		t.Fatal(err)
 	}
 	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)

@@ -58,7 +58,7 @@ func TestQuota_StatsCountedWhenRead(t *testing.T) {
 	mustCreate(t, e, anyone, "/q1/b", "xyz", gateway.Persistent)
 	mustCreate(t, e, anyone, "/q1/b/c", "0123456789", gateway.Persistent)
 	check("creates", "count=4,bytes=15")
-	if _, _, err := e.SetData(ctx, anyone, "/q1/b", []byte("1234567"), -1); err != nil {
+	if _, err := e.SetData(ctx, anyone, "/q1/b", []byte("1234567"), -1); err != nil {
 		t.Fatal(err)
 	}
 	check("setData", "count=4,bytes=19")
@@ -168,7 +168,7 @@ func TestQuota_EnforcedHardLimits(t *testing.T) {
 	setQuota(t, e, "/e1", "count=-1,bytes=-1=;byteHardLimit=-1;countHardLimit=3")
 	mustCreate(t, e, anyone, "/e1/a", "", gateway.Persistent)
 	mustCreate(t, e, anyone, "/e1/b", "x", gateway.Persistent)
-	_, _, _, err := e.Create(ctx, anyone, gateway.CreateOp{Path: "/e1/c", ACL: schema.OpenACLUnsafe})
+	_, err := e.Create(ctx, anyone, gateway.CreateOp{Path: "/e1/c", ACL: schema.OpenACLUnsafe})
 	wantCode(t, err, schema.CodeQuotaExceeded)
 	if se, ok := err.(*schema.Error); !ok || se.Path != "/e1/c" {
 		t.Errorf("error %#v, want the request's path", err)
@@ -180,12 +180,12 @@ func TestQuota_EnforcedHardLimits(t *testing.T) {
 		t.Errorf("%d log lines for the refused create: %v", l, logs.All())
 	}
 	// Checked after existence, the parent and an ephemeral parent.
-	_, _, _, err = e.Create(ctx, anyone, gateway.CreateOp{Path: "/e1/a", ACL: schema.OpenACLUnsafe})
+	_, err = e.Create(ctx, anyone, gateway.CreateOp{Path: "/e1/a", ACL: schema.OpenACLUnsafe})
 	wantCode(t, err, schema.CodeNodeExists)
-	_, _, _, err = e.Create(ctx, anyone, gateway.CreateOp{Path: "/e1/zz/y", ACL: schema.OpenACLUnsafe})
+	_, err = e.Create(ctx, anyone, gateway.CreateOp{Path: "/e1/zz/y", ACL: schema.OpenACLUnsafe})
 	wantCode(t, err, schema.CodeNoNode)
 	// setData that adds no znode passes the count limit; deletes always pass.
-	if _, _, err := e.SetData(ctx, anyone, "/e1/b", []byte("yyyy"), -1); err != nil {
+	if _, err := e.SetData(ctx, anyone, "/e1/b", []byte("yyyy"), -1); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Delete(ctx, anyone, "/e1/a", -1); err != nil {
@@ -194,21 +194,21 @@ func TestQuota_EnforcedHardLimits(t *testing.T) {
 	mustCreate(t, e, anyone, "/e1/c", "", gateway.Persistent)
 
 	// A byte limit: the quota is checked before the version.
-	if _, _, err := e.SetData(ctx, anyone, schema.QuotaLimitsPath("/e1"), []byte("count=-1,bytes=-1=;byteHardLimit=4;countHardLimit=-1"), -1); err != nil {
+	if _, err := e.SetData(ctx, anyone, schema.QuotaLimitsPath("/e1"), []byte("count=-1,bytes=-1=;byteHardLimit=4;countHardLimit=-1"), -1); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = e.SetData(ctx, anyone, "/e1/b", []byte("yyy"), 99)
+	_, err = e.SetData(ctx, anyone, "/e1/b", []byte("yyy"), 99)
 	wantCode(t, err, schema.CodeQuotaExceeded)
 	// Shrinking to exactly the limit passes, as does a write of the
 	// same size or an empty create.
-	if _, _, err := e.SetData(ctx, anyone, "/e1/b", []byte("yy"), -1); err != nil {
+	if _, err := e.SetData(ctx, anyone, "/e1/b", []byte("yy"), -1); err != nil {
 		t.Fatalf("shrink to the limit: %v", err)
 	}
-	if _, _, err := e.SetData(ctx, anyone, "/e1/b", []byte("zz"), -1); err != nil {
+	if _, err := e.SetData(ctx, anyone, "/e1/b", []byte("zz"), -1); err != nil {
 		t.Fatalf("same size: %v", err)
 	}
 	mustCreate(t, e, anyone, "/e1/d", "", gateway.Persistent)
-	_, _, _, err = e.Create(ctx, anyone, gateway.CreateOp{Path: "/e1/f", Data: []byte("q"), ACL: schema.OpenACLUnsafe})
+	_, err = e.Create(ctx, anyone, gateway.CreateOp{Path: "/e1/f", Data: []byte("q"), ACL: schema.OpenACLUnsafe})
 	wantCode(t, err, schema.CodeQuotaExceeded)
 	if got, _ := statsOf(t, e, "/e1"); got != "count=4,bytes=4" {
 		t.Fatalf("stats %q", got)
@@ -257,7 +257,7 @@ func TestQuota_EnforcedByTheDeepestRoot(t *testing.T) {
 	setQuota(t, e, "/no/in", "count=-1,bytes=-1=;countHardLimit=5")
 	mustCreate(t, e, anyone, "/no/in/a", "", gateway.Persistent)
 	mustCreate(t, e, anyone, "/no/in/b", "", gateway.Persistent)
-	_, _, _, err := e.Create(ctxT(t), anyone, gateway.CreateOp{Path: "/no/x", ACL: schema.OpenACLUnsafe})
+	_, err := e.Create(ctxT(t), anyone, gateway.CreateOp{Path: "/no/x", ACL: schema.OpenACLUnsafe})
 	wantCode(t, err, schema.CodeQuotaExceeded)
 }
 
@@ -279,7 +279,8 @@ func TestQuota_StatsWrittenByAClientStillReadTheCount(t *testing.T) {
 	e := newEngine(t, gateway.Config{})
 	mustCreate(t, e, anyone, "/w1", "abc", gateway.Persistent)
 	setQuota(t, e, "/w1", "count=5,bytes=-1")
-	st, _, err := e.SetData(ctxT(t), anyone, schema.QuotaStatsPath("/w1"), []byte("count=100,bytes=7"), -1)
+	set, err := e.SetData(ctxT(t), anyone, schema.QuotaStatsPath("/w1"), []byte("count=100,bytes=7"), -1)
+	st := set.Stat
 	if err != nil || st.Version != 1 {
 		t.Fatalf("setData of the stats: %+v %v", st, err)
 	}
@@ -337,7 +338,7 @@ func BenchmarkQuota_EnforcedCreate10k(b *testing.B) {
 			}
 			b.ResetTimer()
 			for b.Loop() {
-				if _, _, _, err := e.Create(ctxT(b), anyone, gateway.CreateOp{Path: "/q/x-", Data: []byte("d"), ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentSequential}); err != nil {
+				if _, err := e.Create(ctxT(b), anyone, gateway.CreateOp{Path: "/q/x-", Data: []byte("d"), ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentSequential}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -45,7 +45,7 @@ func TestRaiseSequence(t *testing.T) {
 
 	alice := digestCaller(t, "alice", "pw")
 	acl := []schema.ACL{{Perms: schema.PermAll &^ schema.PermAdmin, ID: schema.ID{Scheme: "world", ID: "anyone"}}, {Perms: schema.PermAll, ID: schema.ID{Scheme: "digest", ID: schema.DigestID("alice", "pw")}}}
-	if _, _, _, err := e.Create(ctx, anyone, gateway.CreateOp{Path: "/guarded", ACL: acl, Mode: gateway.Persistent}); err != nil {
+	if _, err := e.Create(ctx, anyone, gateway.CreateOp{Path: "/guarded", ACL: acl, Mode: gateway.Persistent}); err != nil {
 		t.Fatal(err)
 	}
 	_, _, err = e.RaiseSequence(ctx, anyone, "/guarded", 7)

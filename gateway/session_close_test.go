@@ -30,7 +30,7 @@ func TestSession_CloseAfterEphemeralsDeleted(t *testing.T) {
 	if _, err := e.Delete(ctx, c.Caller(), "/eA/c3", -1); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.SetData(ctx, o.Caller(), "/eA/c2", []byte("x"), -1); err != nil {
+	if _, err := e.SetData(ctx, o.Caller(), "/eA/c2", []byte("x"), -1); err != nil {
 		t.Fatal(err)
 	}
 
@@ -66,7 +66,7 @@ func TestSession_CloseWithThousandsOfEphemerals(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				parent := []string{"/a", "/b"}[i%2]
-				_, _, _, err := e.Create(ctx, c, gateway.CreateOp{Path: fmt.Sprintf("%s/e%d", parent, i), ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral})
+				_, err := e.Create(ctx, c, gateway.CreateOp{Path: fmt.Sprintf("%s/e%d", parent, i), ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral})
 				if err != nil {
 					errs <- err
 				}
@@ -102,7 +102,7 @@ func TestSession_CloseWithThousandsOfEphemerals(t *testing.T) {
 	others := make(chan error, 1)
 	go func() {
 		for i := range 200 {
-			if _, _, _, err := e.Create(ctx, anyone, gateway.CreateOp{Path: fmt.Sprintf("/o%d", i), ACL: schema.OpenACLUnsafe}); err != nil {
+			if _, err := e.Create(ctx, anyone, gateway.CreateOp{Path: fmt.Sprintf("/o%d", i), ACL: schema.OpenACLUnsafe}); err != nil {
 				others <- err
 				return
 			}

@@ -12,7 +12,7 @@ import (
 // Errors: BadArguments (bad path), InvalidACL (or MarshallingError for
 // the null strings schema.FixupACL describes), NoNode, NoAuth (no ADMIN),
 // BadVersion.
-func (e *Engine) SetACL(ctx context.Context, c Caller, path string, acl []schema.ACL, aversion int32) (schema.Stat, int64, error) {
+func (e *Engine) SetACL(ctx context.Context, c Caller, path string, acl []schema.ACL, aversion int32) (SetResult, error) {
 	var st schema.Stat
 	r := &request{caller: c, keys: nodeKeys(path)}
 	r.apply = func(e *Engine, v *view, r *request) {
@@ -45,12 +45,12 @@ func (e *Engine) SetACL(ctx context.Context, c Caller, path string, acl []schema
 		r.stats = []*schema.Stat{&st}
 	}
 	if err := e.submit(ctx, r); err != nil {
-		return schema.Stat{}, 0, err
+		return SetResult{}, err
 	}
 	if r.err != nil {
-		return schema.Stat{}, r.rev, r.err
+		return SetResult{Zxid: r.rev}, r.err
 	}
-	return st, r.rev, nil
+	return SetResult{Stat: st, Zxid: r.rev}, nil
 }
 
 // RaiseSequence raises the suffix the next sequential child of the znode

@@ -6,6 +6,15 @@ import (
 	"github.com/zkgate/zkgate/schema"
 )
 
+// SetResult is what SetData and SetACL return.
+type SetResult struct {
+	// Stat is the znode's Stat after the write.
+	Stat schema.Stat
+	// Zxid is the zxid of the write; on an error, the zxid the failure
+	// reflects (0 when the request was not validated).
+	Zxid int64
+}
+
 // SetData replaces the data of the znode at path if version is its data
 // version (or -1), and returns its Stat and the zxid of the write.
 //
@@ -13,15 +22,15 @@ import (
 // WRITE), QuotaExceeded (with Config.EnforceQuota, past a hard limit of
 // the quota governing the path; checked before the version, as ZooKeeper
 // does), BadVersion.
-func (e *Engine) SetData(ctx context.Context, c Caller, path string, data []byte, version int32) (schema.Stat, int64, error) {
+func (e *Engine) SetData(ctx context.Context, c Caller, path string, data []byte, version int32) (SetResult, error) {
 	r := &request{caller: c, ops: []Op{&SetDataOp{Path: path, Data: data, Version: version}}, keys: e.withQuotaKeys(nodeKeys(path), path)}
 	if err := e.submit(ctx, r); err != nil {
-		return schema.Stat{}, 0, err
+		return SetResult{}, err
 	}
 	if r.err != nil {
-		return schema.Stat{}, r.rev, r.err
+		return SetResult{Zxid: r.rev}, r.err
 	}
-	return *r.results[0].Stat, r.rev, nil
+	return SetResult{Stat: *r.results[0].Stat, Zxid: r.rev}, nil
 }
 
 // nodeKeys are the keys of one znode.

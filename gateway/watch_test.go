@@ -59,12 +59,12 @@ func TestWatch_OneShotData(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.Arm()
-	if _, _, err := e.SetData(ctx, anyone, "/w", []byte("1"), -1); err != nil {
+	if _, err := e.SetData(ctx, anyone, "/w", []byte("1"), -1); err != nil {
 		t.Fatal(err)
 	}
 	expectEvents(t, r, "NodeDataChanged /w")
 	// One-shot: the second change is not reported.
-	if _, _, err := e.SetData(ctx, anyone, "/w", []byte("2"), -1); err != nil {
+	if _, err := e.SetData(ctx, anyone, "/w", []byte("2"), -1); err != nil {
 		t.Fatal(err)
 	}
 	expectEvents(t, r, "NodeDataChanged /w")
@@ -72,7 +72,7 @@ func TestWatch_OneShotData(t *testing.T) {
 	res, _ = e.GetData(ctx, anyone, "/w", gateway.ReadOptions{Watcher: r})
 	a = res.Armed
 	a.Arm()
-	if _, _, err := e.SetACL(ctx, anyone, "/w", schema.OpenACLUnsafe, -1); err != nil {
+	if _, err := e.SetACL(ctx, anyone, "/w", schema.OpenACLUnsafe, -1); err != nil {
 		t.Fatal(err)
 	}
 	expectEvents(t, r, "NodeDataChanged /w")
@@ -149,7 +149,7 @@ func TestWatch_HeldUntilArmed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.SetData(ctx, anyone, "/h", []byte("x"), -1); err != nil {
+	if _, err := e.SetData(ctx, anyone, "/h", []byte("x"), -1); err != nil {
 		t.Fatal(err)
 	}
 	expectEvents(t, r)
@@ -172,7 +172,7 @@ func TestWatch_PersistentAndRecursive(t *testing.T) {
 	mustCreate(t, e, anyone, "/r/a/b", "", gateway.Persistent)
 	mustCreate(t, e, anyone, "/rX", "", gateway.Persistent) // a sibling with the same string prefix
 	for i := range 2 {
-		if _, _, err := e.SetData(ctx, anyone, "/r", []byte(fmt.Sprint(i)), -1); err != nil {
+		if _, err := e.SetData(ctx, anyone, "/r", []byte(fmt.Sprint(i)), -1); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -266,7 +266,7 @@ func TestWatch_EveryChangeItsOwnEvent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, _, err := e.SetData(ctx, anyone, "/hot", []byte(fmt.Sprint(i)), -1); err != nil {
+			if _, err := e.SetData(ctx, anyone, "/hot", []byte(fmt.Sprint(i)), -1); err != nil {
 				t.Error(err)
 			}
 		}()

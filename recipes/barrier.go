@@ -109,7 +109,8 @@ func (d *doubleBarrierServer) enter(ctx context.Context, req *zkgatepb.DoubleBar
 		return nil, nil, err
 	}
 	node := schema.Join(path, newUUIDHex())
-	_, st, zxid, err := k.e.Create(ctx, k.c, gateway.CreateOp{Path: node, Data: nonNull(req.GetIdentifier()), ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral})
+	made, err := k.e.Create(ctx, k.c, gateway.CreateOp{Path: node, Data: nonNull(req.GetIdentifier()), ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral})
+	st, zxid := made.Stat, made.Zxid
 	if err != nil {
 		return nil, nil, err
 	}
@@ -140,7 +141,8 @@ func (d *doubleBarrierServer) enter(ctx context.Context, req *zkgatepb.DoubleBar
 		}
 		if len(kids) >= int(n) {
 			k.e.Forget(w)
-			_, _, zxid, err := k.e.Create(ctx, k.c, gateway.CreateOp{Path: ready, Data: []byte{}, ACL: schema.OpenACLUnsafe})
+			made, err := k.e.Create(ctx, k.c, gateway.CreateOp{Path: ready, Data: []byte{}, ACL: schema.OpenACLUnsafe})
+			zxid := made.Zxid
 			if err != nil && !errors.Is(err, schema.ErrNodeExists) {
 				k.leave(node)
 				return nil, nil, err

@@ -110,7 +110,8 @@ func (cs *counterServer) add(ctx context.Context, req *zkgatepb.CounterAddReques
 		if err != nil {
 			return nil, err
 		}
-		_, zxid, err = k.e.SetData(ctx, k.c, path, out, st.Version)
+		set, err := k.e.SetData(ctx, k.c, path, out, st.Version)
+		zxid = set.Zxid
 		if errors.Is(err, schema.ErrBadVersion) {
 			continue
 		}

@@ -42,7 +42,8 @@ func (el *electionServer) Proclaim(ctx context.Context, req *zkgatepb.ProclaimRe
 		if st == nil {
 			return nil, el.s.fail(ctx, status.Errorf(codes.FailedPrecondition, "not the leader: %s is gone", key.GetNode()))
 		}
-		_, zxid, err := k.e.SetData(ctx, k.c, key.GetNode(), nonNull(req.GetValue()), st.Version)
+		set, err := k.e.SetData(ctx, k.c, key.GetNode(), nonNull(req.GetValue()), st.Version)
+		zxid := set.Zxid
 		if errors.Is(err, schema.ErrBadVersion) {
 			continue // changed since it was read: check again
 		}

@@ -41,7 +41,8 @@ func (q *queueServer) Put(ctx context.Context, req *zkgatepb.QueuePutRequest) (*
 	}
 	op := gateway.CreateOp{Path: schema.Join(req.GetPath(), fmt.Sprintf("%s%03d-", queuePrefix, prio)), Data: nonNull(req.GetValue()), ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentSequential}
 	for attempt := 0; ; attempt++ {
-		node, _, zxid, err := k.e.Create(ctx, k.c, op)
+		made, err := k.e.Create(ctx, k.c, op)
+		node, zxid := made.Path, made.Zxid
 		if errors.Is(err, schema.ErrNoNode) && attempt < 3 {
 			if err := k.ensurePath(ctx, req.GetPath()); err != nil {
 				return nil, q.s.fail(ctx, err)

@@ -428,12 +428,12 @@ func TestLayouts(t *testing.T) {
 	// sequence number with a name that sorts first, and a stranger.
 	var mk func(name string)
 	mk = func(name string) {
-		_, _, _, err := v.e.Create(ctx, gateway.Caller{}, gateway.CreateOp{Path: "/layout/order/" + name, Data: []byte(name), ACL: schema.OpenACLUnsafe})
+		_, err := v.e.Create(ctx, gateway.Caller{}, gateway.CreateOp{Path: "/layout/order/" + name, Data: []byte(name), ACL: schema.OpenACLUnsafe})
 		if err != nil && !errors.Is(err, schema.ErrNoNode) {
 			t.Fatal(err)
 		}
 		if errors.Is(err, schema.ErrNoNode) {
-			if _, _, _, err := v.e.Create(ctx, gateway.Caller{}, gateway.CreateOp{Path: "/layout/order", ACL: schema.OpenACLUnsafe}); err != nil {
+			if _, err := v.e.Create(ctx, gateway.Caller{}, gateway.CreateOp{Path: "/layout/order", ACL: schema.OpenACLUnsafe}); err != nil {
 				t.Fatal(err)
 			}
 			mk(name)

@@ -85,7 +85,8 @@ func (sm *semaphoreServer) acquire(ctx context.Context, req *zkgatepb.SemaphoreA
 		k.saw(zxid)
 		if len(kids) < int(max) {
 			k.e.Forget(w)
-			_, st, zxid, err := k.e.Create(ctx, k.c, gateway.CreateOp{Path: lease, Data: nonNull(req.GetIdentifier()), ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral})
+			made, err := k.e.Create(ctx, k.c, gateway.CreateOp{Path: lease, Data: nonNull(req.GetIdentifier()), ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral})
+			st, zxid := made.Stat, made.Zxid
 			if err != nil {
 				return nil, err
 			}
@@ -124,7 +125,8 @@ func (k *call) checkMaxLeases(ctx context.Context, path string, max int32) error
 			}
 			return nil
 		}
-		_, zxid, err = k.e.SetData(ctx, k.c, path, []byte(strconv.Itoa(int(max))), st.Version)
+		set, err := k.e.SetData(ctx, k.c, path, []byte(strconv.Itoa(int(max))), st.Version)
+		zxid = set.Zxid
 		if errors.Is(err, schema.ErrBadVersion) {
 			continue
 		}

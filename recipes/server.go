@@ -114,7 +114,8 @@ func (k *call) ensurePath(ctx context.Context, path string) error {
 		missing = append(missing, p)
 	}
 	for i := len(missing) - 1; i >= 0; i-- {
-		_, _, zxid, err := k.e.Create(ctx, k.c, gateway.CreateOp{Path: missing[i], Data: []byte{}, ACL: schema.OpenACLUnsafe})
+		made, err := k.e.Create(ctx, k.c, gateway.CreateOp{Path: missing[i], Data: []byte{}, ACL: schema.OpenACLUnsafe})
+		zxid := made.Zxid
 		if err != nil && !errors.Is(err, schema.ErrNodeExists) {
 			return err
 		}
@@ -138,7 +139,8 @@ func nonNull(b []byte) []byte {
 func (k *call) enter(ctx context.Context, path string, l layout, data []byte) (*zkgatepb.RecipeKey, error) {
 	op := gateway.CreateOp{Path: schema.Join(path, l.prefix()), Data: nonNull(data), ACL: schema.OpenACLUnsafe, Mode: gateway.EphemeralSequential}
 	for attempt := 0; ; attempt++ {
-		node, st, zxid, err := k.e.Create(ctx, k.c, op)
+		made, err := k.e.Create(ctx, k.c, op)
+		node, st, zxid := made.Path, made.Stat, made.Zxid
 		if errors.Is(err, schema.ErrNoNode) && attempt < 3 {
 			if err := k.ensurePath(ctx, path); err != nil {
 				return nil, err

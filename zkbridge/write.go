@@ -32,11 +32,11 @@ func (c *call) createNode(rq *request, op gateway.CreateOp, err error) {
 		c.reply(h.Xid, c.e.Zxid(), err)
 		return
 	}
-	path, st, zxid, err := c.e.Create(rq.ctx, c.caller, op)
+	res, err := c.e.Create(rq.ctx, c.caller, op)
 	if h.Type == jute.OpCreate {
-		c.reply(h.Xid, zxid, err, &jute.CreateResponse{Path: path})
+		c.reply(h.Xid, res.Zxid, err, &jute.CreateResponse{Path: res.Path})
 	} else {
-		c.reply(h.Xid, zxid, err, &jute.Create2Response{Path: path, Stat: statOf(st)})
+		c.reply(h.Xid, res.Zxid, err, &jute.Create2Response{Path: res.Path, Stat: statOf(res.Stat)})
 	}
 }
 
@@ -53,14 +53,14 @@ func (c *call) deleteContainer(rq *request) bool {
 }
 
 func (c *call) setData(rq *request, r *jute.SetDataRequest) bool {
-	st, zxid, err := c.e.SetData(rq.ctx, c.caller, r.Path, r.Data, r.Version)
-	c.reply(rq.hdr.Xid, zxid, err, &jute.SetDataResponse{Stat: statOf(st)})
+	res, err := c.e.SetData(rq.ctx, c.caller, r.Path, r.Data, r.Version)
+	c.reply(rq.hdr.Xid, res.Zxid, err, &jute.SetDataResponse{Stat: statOf(res.Stat)})
 	return true
 }
 
 func (c *call) setACL(rq *request, r *jute.SetACLRequest) bool {
-	st, zxid, err := c.e.SetACL(rq.ctx, c.caller, r.Path, aclsIn(r.ACL), r.Version)
-	c.reply(rq.hdr.Xid, zxid, err, &jute.SetACLResponse{Stat: statOf(st)})
+	res, err := c.e.SetACL(rq.ctx, c.caller, r.Path, aclsIn(r.ACL), r.Version)
+	c.reply(rq.hdr.Xid, res.Zxid, err, &jute.SetACLResponse{Stat: statOf(res.Stat)})
 	return true
 }
 

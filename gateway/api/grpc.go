@@ -258,11 +258,11 @@ func (s *Server) Create(ctx context.Context, req *zkgatepb.CreateRequest) (*zkga
 		return nil, s.fail(ctx, err)
 	}
 	op := rpcCreateOp(req.GetPath(), req.GetData(), req.GetAcl(), req.GetMode(), req.GetTtlMs())
-	path, st, zxid, err := e.Create(ctx, c, *op)
+	res, err := e.Create(ctx, c, *op)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &zkgatepb.CreateResponse{Path: path, Stat: statPB(st), Zxid: zxid}, nil
+	return &zkgatepb.CreateResponse{Path: res.Path, Stat: statPB(res.Stat), Zxid: res.Zxid}, nil
 }
 
 // Delete deletes a znode (gateway.Engine.Delete).
@@ -284,11 +284,11 @@ func (s *Server) SetData(ctx context.Context, req *zkgatepb.SetDataRequest) (*zk
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	st, zxid, err := e.SetData(ctx, c, req.GetPath(), req.GetData(), rpcVersion(req.Version))
+	res, err := e.SetData(ctx, c, req.GetPath(), req.GetData(), rpcVersion(req.Version))
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &zkgatepb.SetDataResponse{Stat: statPB(st), Zxid: zxid}, nil
+	return &zkgatepb.SetDataResponse{Stat: statPB(res.Stat), Zxid: res.Zxid}, nil
 }
 
 // SetACL replaces a znode's ACL (gateway.Engine.SetACL).
@@ -297,11 +297,11 @@ func (s *Server) SetACL(ctx context.Context, req *zkgatepb.SetACLRequest) (*zkga
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	st, zxid, err := e.SetACL(ctx, c, req.GetPath(), aclsFromPB(req.GetAcl()), rpcVersion(req.Aversion))
+	res, err := e.SetACL(ctx, c, req.GetPath(), aclsFromPB(req.GetAcl()), rpcVersion(req.Aversion))
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &zkgatepb.SetACLResponse{Stat: statPB(st), Zxid: zxid}, nil
+	return &zkgatepb.SetACLResponse{Stat: statPB(res.Stat), Zxid: res.Zxid}, nil
 }
 
 // RaiseSequence raises a znode's next sequence number (gateway.Engine.RaiseSequence).
