@@ -1,6 +1,9 @@
 package e2e
 
-import "github.com/zkgate/zkgate/zkbridge/jute"
+import (
+	"github.com/zkgate/zkgate/e2e/differential"
+	"github.com/zkgate/zkgate/zkbridge/jute"
+)
 
 // scriptSetWatches: the watches a client sends again after a reconnect
 // (setWatches, and setWatches2 with persistent watches, as ZooKeeper
@@ -10,75 +13,75 @@ import "github.com/zkgate/zkgate/zkbridge/jute"
 // is registered; persistent watches are always registered. relativeZxid
 // 0 (everything changed since) and 1<<62 (nothing did) are the two ends
 // a script can name on both servers.
-func scriptSetWatches() *script {
-	s := &script{name: "setwatches"}
-	s.connect("a", 30000)
-	s.c2("a", "/sw", "")
-	s.c2("a", "/sw/c", "")
-	s.c2("a", "/sw/c/g", "")
+func scriptSetWatches() *differential.Script {
+	s := differential.New("setwatches")
+	s.Connect("a", 30000)
+	s.C2("a", "/sw", "")
+	s.C2("a", "/sw/c", "")
+	s.C2("a", "/sw/c/g", "")
 
 	// Everything changed since zxid 0.
-	s.connect("b", 30000)
-	s.call("b", jute.OpSetWatches2, &jute.SetWatches2{RelativeZxid: 0,
+	s.Connect("b", 30000)
+	s.Call("b", jute.OpSetWatches2, &jute.SetWatches2{RelativeZxid: 0,
 		DataWatches:                []string{"/sw", "/sw/gone", "/", "/zookeeper"},
 		ExistWatches:               []string{"/sw/c", "/sw/later"},
 		ChildWatches:               []string{"/sw", "/sw/gone", "/sw/c/g"},
 		PersistentWatches:          []string{"/sw/p"},
 		PersistentRecursiveWatches: []string{"/sw/r"},
 	})
-	s.call("b", jute.OpCheckWatches, &jute.CheckWatchesRequest{Path: "/sw", Type: jute.WatcherData})
-	s.call("b", jute.OpCheckWatches, &jute.CheckWatchesRequest{Path: "/sw/later", Type: jute.WatcherData})
-	s.call("b", jute.OpCheckWatches, &jute.CheckWatchesRequest{Path: "/sw/c/g", Type: jute.WatcherChildren})
-	s.call("b", jute.OpCheckWatches, &jute.CheckWatchesRequest{Path: "/sw/p", Type: jute.WatcherPersistent})
-	s.call("b", jute.OpCheckWatches, &jute.CheckWatchesRequest{Path: "/sw/r", Type: jute.WatcherPersistentRecursive})
-	s.c2("a", "/sw/later", "")
-	s.events("b", 1)
-	s.c2("a", "/sw/c/g/x", "")
-	s.events("b", 1)
-	s.c2("a", "/sw/p", "")
-	s.events("b", 1)
-	s.c2("a", "/sw/r", "")
-	s.events("b", 1)
-	s.c2("a", "/sw/r/x", "")
-	s.events("b", 1)
-	s.set("a", "/sw/p", "1", -1)
-	s.events("b", 1)
+	s.Call("b", jute.OpCheckWatches, &jute.CheckWatchesRequest{Path: "/sw", Type: jute.WatcherData})
+	s.Call("b", jute.OpCheckWatches, &jute.CheckWatchesRequest{Path: "/sw/later", Type: jute.WatcherData})
+	s.Call("b", jute.OpCheckWatches, &jute.CheckWatchesRequest{Path: "/sw/c/g", Type: jute.WatcherChildren})
+	s.Call("b", jute.OpCheckWatches, &jute.CheckWatchesRequest{Path: "/sw/p", Type: jute.WatcherPersistent})
+	s.Call("b", jute.OpCheckWatches, &jute.CheckWatchesRequest{Path: "/sw/r", Type: jute.WatcherPersistentRecursive})
+	s.C2("a", "/sw/later", "")
+	s.Events("b", 1)
+	s.C2("a", "/sw/c/g/x", "")
+	s.Events("b", 1)
+	s.C2("a", "/sw/p", "")
+	s.Events("b", 1)
+	s.C2("a", "/sw/r", "")
+	s.Events("b", 1)
+	s.C2("a", "/sw/r/x", "")
+	s.Events("b", 1)
+	s.Set("a", "/sw/p", "1", -1)
+	s.Events("b", 1)
 
 	// Nothing changed since: every watch is registered.
-	s.connect("c", 30000)
-	s.call("c", jute.OpSetWatches2, &jute.SetWatches2{RelativeZxid: 1 << 62,
+	s.Connect("c", 30000)
+	s.Call("c", jute.OpSetWatches2, &jute.SetWatches2{RelativeZxid: 1 << 62,
 		DataWatches:                []string{"/sw", "/sw/gone"},
 		ExistWatches:               []string{"/sw/c", "/sw/none"},
 		ChildWatches:               []string{"/sw"},
 		PersistentWatches:          []string{},
 		PersistentRecursiveWatches: []string{},
 	})
-	s.set("a", "/sw", "x", -1)
-	s.events("c", 1)
-	s.del("a", "/sw/c/g/x", -1)
-	s.del("a", "/sw/c/g", -1)
-	s.del("a", "/sw/c", -1)
-	s.events("c", 1)
-	s.c2("a", "/sw/none", "")
-	s.events("c", 1)
-	s.c2("a", "/sw/gone", "")
-	s.events("c", 1)
+	s.Set("a", "/sw", "x", -1)
+	s.Events("c", 1)
+	s.Del("a", "/sw/c/g/x", -1)
+	s.Del("a", "/sw/c/g", -1)
+	s.Del("a", "/sw/c", -1)
+	s.Events("c", 1)
+	s.C2("a", "/sw/none", "")
+	s.Events("c", 1)
+	s.C2("a", "/sw/gone", "")
+	s.Events("c", 1)
 
 	// The same with setWatches (no persistent lists), and one list
 	// naming a path twice.
-	s.connect("d", 30000)
-	s.call("d", jute.OpSetWatches, &jute.SetWatches{RelativeZxid: 0,
+	s.Connect("d", 30000)
+	s.Call("d", jute.OpSetWatches, &jute.SetWatches{RelativeZxid: 0,
 		DataWatches:  []string{"/sw", "/sw", "/sw/nope"},
 		ExistWatches: []string{"/sw/gone", "/sw/nope"},
 		ChildWatches: []string{"/sw"},
 	})
-	s.call("d", jute.OpSetWatches, &jute.SetWatches{RelativeZxid: 1 << 62,
+	s.Call("d", jute.OpSetWatches, &jute.SetWatches{RelativeZxid: 1 << 62,
 		DataWatches:  []string{"/sw/none", "relative", ""},
 		ExistWatches: []string{},
 		ChildWatches: []string{},
 	})
-	s.set("a", "/sw/none", "y", -1)
-	s.events("d", 1)
-	s.closeSession("a")
+	s.Set("a", "/sw/none", "y", -1)
+	s.Events("d", 1)
+	s.CloseSession("a")
 	return s
 }
