@@ -3,11 +3,70 @@
 // harness.ZKRaw, normalizes both transcripts and compares them step by
 // step (TestDifferential in e2e uses it).
 //
-// A Script is built with New and its methods (Connect, C2, Exists,
-// Multi, Events, ..., Custom for a step that needs more than a request).
-// Run runs one script against both servers at once and fails the test
-// on every step whose normalized outcome differs, unless a
-// KnownDifference names that exact difference.
+// A Script is read from text with Parse or ParseFile, or built in Go with
+// New and its methods (Connect, C2, Exists, Multi, Events, ..., Custom
+// for a step that needs more than a request). Run runs one script against
+// both servers at once and fails the test on every step whose normalized
+// outcome differs, unless a KnownDifference names that exact difference.
+// Format writes a script in the text form (and checks that it reads back
+// the same).
+//
+// # Text form
+//
+// One step a line, "SESSION> STEP", the session a name of letters and
+// digits (a session is opened by its connect step and named from then
+// on); blank lines and lines starting with # are skipped:
+//
+//	# a comment
+//	a> connect timeout=30000
+//	a> create2 /sw "" flags=0
+//	b> exists /sw watch
+//	a> setData /sw x version=0
+//	b> events 1
+//	b> setWatches2 rel=0 data=/sw,/sw/gone exist= persistent=/sw/p
+//	a> multi create /m/a m | check /m/x version=1 | delete /m/a
+//
+// Words are separated by blanks. A word is taken as written, or is a
+// double-quoted Go string ("", "a b", "\x00"); KEY=VALUE words are
+// options (VALUE may be quoted too), the others are arguments. Data is a
+// word, or null for a null buffer ("null" for the four letters). A list
+// (setWatches) is comma-separated: absent is a null list, "data=" an
+// empty one, data=a,"" two paths, the second empty. An ACL (acl=)
+// is comma-separated PERMS:SCHEME:ID entries; absent is world:anyone
+// with every permission, "acl=" an empty list, "acl=null" a null one.
+// Versions default to -1 (any).
+//
+// Steps that are not requests:
+//
+//	connect [timeout=MS]          open the session (default 30000)
+//	reconnect FROM                handshake with FROM's session id and password
+//	addauth SCHEME CREDENTIALS    addauth
+//	events N [sorted]             wait for N notifications (sorted: print them sorted)
+//	closeSession                  closeSession
+//	drop                          close the socket, leaving the session to expire
+//	pollGone PATH                 poll exists until PATH is gone (expiry, reaping)
+//
+// Every other step is a request, named as ZooKeeper names its opcode (or
+// by number, sent without a body):
+//
+//	create|create2|createContainer PATH DATA [acl=ACL] [flags=N]
+//	createTTL PATH DATA [acl=ACL] [flags=N] ttl=MS
+//	delete|deleteContainer PATH [version=N]
+//	exists|getData|getChildren|getChildren2 PATH [watch]
+//	setData PATH DATA [version=N]
+//	getACL PATH / setACL PATH [acl=ACL] [version=N]
+//	sync PATH / getAllChildrenNumber PATH / getEphemerals PREFIX
+//	checkWatches|removeWatches PATH type=N / addWatch PATH mode=N
+//	setWatches rel=ZXID [data=LIST] [exist=LIST] [child=LIST]
+//	setWatches2 ... [persistent=LIST] [recursive=LIST]
+//	reconfig [joining=S] [leaving=S] [members=S] [config=N]
+//	multi|multiRead OP | OP | ...   ops as above (check PATH [version=N] too)
+//	whoAmI, ping, 99, ...           no body
+//
+// A request may end with xid=N (sent with that xid instead of the next
+// one) and desc=TEXT (the step's head in the transcript). A script that
+// needs Go (a custom step, a loop worth keeping, data the text form
+// cannot write) is built with New instead.
 //
 // # Transcript
 //

@@ -7,71 +7,9 @@ import (
 	"github.com/zkgate/zkgate/zkbridge/jute"
 )
 
-// Differential scripts for null data and the ACL forms ZooKeeper 3.8
-// accepts and refuses (gateway/testdata/zookeeper-3.8-behaviour.md,
-// "Null data and ACL forms").
-
-// scriptNullData: null data (a buffer of length -1) is kept apart from
-// empty data by every write that carries data (create in each form,
-// setData, and both inside a multi) and read back as null by getData and
-// multiRead; its Stat shows dataLength 0.
-func scriptNullData() *differential.Script {
-	s := differential.New("nulldata")
-	s.Connect("a", 30000)
-	s.Connect("b", 30000)
-	s.C2("a", "/nd", nullData)
-	s.Get("a", "/nd", false)
-	s.Create("a", jute.OpCreate, "/nd/c1", nullData, 0)
-	s.Create("a", jute.OpCreate2, "/nd/e", "", 0)
-	s.Get("a", "/nd/c1", false)
-	s.Get("a", "/nd/e", false)
-	s.Exists("a", "/nd/c1", false)
-	s.Create("a", jute.OpCreate2, "/nd/eph", nullData, jute.ModeEphemeral)
-	s.Create("a", jute.OpCreate2, "/nd/seq-", nullData, jute.ModePersistentSequential)
-	s.Create("a", jute.OpCreateContainer, "/nd/cont", nullData, jute.ModeContainer)
-	s.Call("a", jute.OpCreateTTL, &jute.CreateTTLRequest{Path: "/nd/ttl", ACL: worldAll, Flags: jute.ModePersistentWithTTL, TTL: 100000})
-	for _, p := range []string{"/nd/eph", "/nd/seq-0000000002", "/nd/cont", "/nd/ttl"} {
-		s.Get("a", p, false)
-	}
-	// setData: null, then data, then empty, then null again; a watch
-	// fires for each, whatever the data.
-	s.Get("b", "/nd/e", true)
-	s.Set("a", "/nd/e", nullData, 0)
-	s.Events("b", 1)
-	s.Get("b", "/nd/e", true)
-	s.Set("a", "/nd/e", "x", 1)
-	s.Events("b", 1)
-	s.Get("a", "/nd/e", false)
-	s.Set("a", "/nd/e", "", -1)
-	s.Get("a", "/nd/e", false)
-	s.Set("a", "/nd/e", nullData, -1)
-	s.Get("a", "/nd/e", false)
-	s.Exists("a", "/nd/e", false)
-	// Inside a multi.
-	s.Multi("a",
-		mOp(jute.OpCreate, &jute.CreateRequest{Path: "/nd/m1", ACL: worldAll}),
-		mOp(jute.OpCreate2, &jute.CreateRequest{Path: "/nd/m2", Data: []byte{}, ACL: worldAll}),
-		mOp(jute.OpSetData, &jute.SetDataRequest{Path: "/nd/m2", Version: 0}),
-		mOp(jute.OpCreate, &jute.CreateRequest{Path: "/nd/m3", Data: []byte("m"), ACL: worldAll}),
-		mOp(jute.OpSetData, &jute.SetDataRequest{Path: "/nd/m3", Data: []byte{}, Version: 0}),
-	)
-	s.Call("a", jute.OpMultiRead, &jute.MultiRequest{Ops: []jute.MultiOp{
-		mOp(jute.OpGetData, &jute.GetDataRequest{Path: "/nd/m1"}),
-		mOp(jute.OpGetData, &jute.GetDataRequest{Path: "/nd/m2"}),
-		mOp(jute.OpGetData, &jute.GetDataRequest{Path: "/nd/m3"}),
-		mOp(jute.OpGetData, &jute.GetDataRequest{Path: "/nd/c1"}),
-	}})
-	// A failed multi leaves the data as it was.
-	s.Multi("a",
-		mOp(jute.OpSetData, &jute.SetDataRequest{Path: "/nd/m3", Version: -1}),
-		mOp(jute.OpCheck, &jute.CheckVersionRequest{Path: "/nd/m3", Version: 9}))
-	s.Get("a", "/nd/m3", false)
-	// The built-in nodes have empty data, not null.
-	for _, p := range []string{"/", "/zookeeper", "/zookeeper/quota"} {
-		s.Get("b", p, false)
-	}
-	return s
-}
+// The differential script for the ACL forms ZooKeeper 3.8 accepts and
+// refuses (gateway/testdata/zookeeper-3.8-behaviour.md, "Null data and
+// ACL forms"); its companion "nulldata" is testdata/differential/nulldata.txt.
 
 // scriptACLForms: every form of ACL entry ZooKeeper 3.8 takes or refuses,
 // in create, setACL and multi, with null strings too, and whom the
