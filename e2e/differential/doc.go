@@ -19,7 +19,7 @@
 //
 //	# a comment
 //	a> connect timeout=30000
-//	a> create2 /sw "" flags=0
+//	a> create2 /sw "" flags=ephemeral
 //	b> exists /sw watch
 //	a> setData /sw x version=0
 //	b> events 1
@@ -34,7 +34,9 @@
 // empty one, data=a,"" two paths, the second empty. An ACL (acl=)
 // is comma-separated PERMS:SCHEME:ID entries; absent is world:anyone
 // with every permission, "acl=" an empty list, "acl=null" a null one.
-// Versions default to -1 (any).
+// Versions default to -1 (any). Create flags, watcher types and addWatch
+// modes are named (flags=ephemeral, type=data, mode=persistentRecursive;
+// the names are in text.go) or given as numbers.
 //
 // Steps that are not requests:
 //

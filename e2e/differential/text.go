@@ -209,11 +209,11 @@ func parseRequest(verb string, toks []string, top bool) (jute.OpCode, parsedRequ
 	switch op {
 	case jute.OpCreate, jute.OpCreate2, jute.OpCreateContainer:
 		nPos = 2
-		r.rec = &jute.CreateRequest{Path: a.pos(0, "a path"), Data: a.data(1), ACL: a.acl("acl"), Flags: jute.CreateMode(a.int("flags", 0))}
+		r.rec = &jute.CreateRequest{Path: a.pos(0, "a path"), Data: a.data(1), ACL: a.acl("acl"), Flags: jute.CreateMode(a.named("flags", 0, flagNames))}
 	case jute.OpCreateTTL:
 		nPos = 2
 		r.rec = &jute.CreateTTLRequest{Path: a.pos(0, "a path"), Data: a.data(1), ACL: a.acl("acl"),
-			Flags: jute.CreateMode(a.int("flags", 0)), TTL: a.int("ttl", 0)}
+			Flags: jute.CreateMode(a.named("flags", 0, flagNames)), TTL: a.int("ttl", 0)}
 	case jute.OpDelete, jute.OpDeleteContainer:
 		r.rec = &jute.DeleteRequest{Path: a.pos(0, "a path"), Version: int32(a.int("version", -1))}
 	case jute.OpCheck:
@@ -240,11 +240,11 @@ func parseRequest(verb string, toks []string, top bool) (jute.OpCode, parsedRequ
 	case jute.OpGetEphemerals:
 		r.rec = &jute.GetEphemeralsRequest{PrefixPath: a.pos(0, "a path prefix")}
 	case jute.OpCheckWatches:
-		r.rec = &jute.CheckWatchesRequest{Path: a.pos(0, "a path"), Type: jute.WatcherType(a.int("type", 0))}
+		r.rec = &jute.CheckWatchesRequest{Path: a.pos(0, "a path"), Type: jute.WatcherType(a.named("type", 0, typeNames))}
 	case jute.OpRemoveWatches:
-		r.rec = &jute.RemoveWatchesRequest{Path: a.pos(0, "a path"), Type: jute.WatcherType(a.int("type", 0))}
+		r.rec = &jute.RemoveWatchesRequest{Path: a.pos(0, "a path"), Type: jute.WatcherType(a.named("type", 0, typeNames))}
 	case jute.OpAddWatch:
-		r.rec = &jute.AddWatchRequest{Path: a.pos(0, "a path"), Mode: jute.AddWatchMode(a.int("mode", 0))}
+		r.rec = &jute.AddWatchRequest{Path: a.pos(0, "a path"), Mode: jute.AddWatchMode(a.named("mode", 0, modeNames))}
 	case jute.OpSetWatches:
 		nPos = 0
 		r.rec = &jute.SetWatches{RelativeZxid: a.int("rel", 0),
@@ -408,6 +408,50 @@ func (a *args) int(k string, def int64) int64 {
 		a.fail("%s=%s: not an integer", k, v)
 	}
 	return n
+}
+
+// Names of create flags, watcher types (checkWatches, removeWatches) and
+// addWatch modes; a number may be given instead.
+var (
+	flagNames = map[int64]string{0: "persistent", 1: "ephemeral", 2: "persistentSequential", 3: "ephemeralSequential",
+		4: "container", 5: "persistentWithTTL", 6: "persistentSequentialWithTTL"}
+	typeNames = map[int64]string{1: "children", 2: "data", 3: "any", 4: "persistent", 5: "persistentRecursive"}
+	modeNames = map[int64]string{0: "persistent", 1: "persistentRecursive"}
+)
+
+// named is an integer option that may be given by one of names.
+func (a *args) named(k string, def int64, names map[int64]string) int64 {
+	v, ok := a.opts[k]
+	if !ok {
+		a.used[k] = true
+		return def
+	}
+	for n, name := range names {
+		if v == name {
+			a.used[k] = true
+			return n
+		}
+	}
+	if _, err := strconv.ParseInt(v, 0, 64); err != nil {
+		a.fail("%s=%s: neither an integer nor one of %s", k, v, strings.Join(sortedNames(names), ", "))
+	}
+	return a.int(k, def)
+}
+
+func sortedNames(names map[int64]string) []string {
+	var out []string
+	for _, n := range names {
+		out = append(out, n)
+	}
+	return sorted(out)
+}
+
+// nameOf is v's name in names, or v.
+func nameOf(v int64, names map[int64]string) string {
+	if n, ok := names[v]; ok {
+		return n
+	}
+	return strconv.FormatInt(v, 10)
 }
 
 // list is a comma-separated list; absent is null, an empty value an
@@ -584,6 +628,11 @@ func formatRequest(op jute.OpCode, req jute.Encodable) (string, error) {
 			add(fmt.Sprintf("%s=%d", k, v))
 		}
 	}
+	flags := func(f jute.CreateMode) {
+		if f != 0 {
+			add("flags=" + nameOf(int64(f), flagNames))
+		}
+	}
 	watch := func(w bool) {
 		if w {
 			add("watch")
@@ -604,11 +653,11 @@ func formatRequest(op jute.OpCode, req jute.Encodable) (string, error) {
 	case *jute.CreateRequest:
 		add(word(r.Path), data(r.Data))
 		acl(r.ACL)
-		nonZero("flags", int64(r.Flags), 0)
+		flags(r.Flags)
 	case *jute.CreateTTLRequest:
 		add(word(r.Path), data(r.Data))
 		acl(r.ACL)
-		nonZero("flags", int64(r.Flags), 0)
+		flags(r.Flags)
 		add(fmt.Sprintf("ttl=%d", r.TTL))
 	case *jute.DeleteRequest:
 		add(word(r.Path))
@@ -644,11 +693,11 @@ func formatRequest(op jute.OpCode, req jute.Encodable) (string, error) {
 	case *jute.GetEphemeralsRequest:
 		add(word(r.PrefixPath))
 	case *jute.CheckWatchesRequest:
-		add(word(r.Path), fmt.Sprintf("type=%d", r.Type))
+		add(word(r.Path), "type="+nameOf(int64(r.Type), typeNames))
 	case *jute.RemoveWatchesRequest:
-		add(word(r.Path), fmt.Sprintf("type=%d", r.Type))
+		add(word(r.Path), "type="+nameOf(int64(r.Type), typeNames))
 	case *jute.AddWatchRequest:
-		add(word(r.Path), fmt.Sprintf("mode=%d", r.Mode))
+		add(word(r.Path), "mode="+nameOf(int64(r.Mode), modeNames))
 	case *jute.SetWatches:
 		add(fmt.Sprintf("rel=%d", r.RelativeZxid))
 		list("data", r.DataWatches)

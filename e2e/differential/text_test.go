@@ -50,6 +50,16 @@ func TestParse(t *testing.T) {
 			s.Call("a", jute.OpGetAllChildrenNumber, &jute.GetAllChildrenNumberRequest{Path: ""})
 			s.Call("a", jute.OpGetEphemerals, &jute.GetEphemeralsRequest{PrefixPath: " / "})
 		}},
+		{"a> create2 /e \"\" flags=ephemeralSequential\na> createTTL /t t flags=persistentSequentialWithTTL ttl=9", func(s *Script) {
+			s.Create("a", jute.OpCreate2, "/e", "", jute.ModeEphemeralSequential)
+			s.CreateTTL("a", "/t", jute.ModePersistentSequentialWithTTL, 9)
+		}},
+		{"a> checkWatches /w type=data\na> removeWatches /w type=any\na> addWatch /w mode=persistentRecursive\na> addWatch /w mode=2", func(s *Script) {
+			s.Call("a", jute.OpCheckWatches, &jute.CheckWatchesRequest{Path: "/w", Type: jute.WatcherData})
+			s.Call("a", jute.OpRemoveWatches, &jute.RemoveWatchesRequest{Path: "/w", Type: jute.WatcherAny})
+			s.Call("a", jute.OpAddWatch, &jute.AddWatchRequest{Path: "/w", Mode: jute.AddWatchPersistentRecursive})
+			s.Call("a", jute.OpAddWatch, &jute.AddWatchRequest{Path: "/w", Mode: 2})
+		}},
 		{"a> checkWatches /w type=2\na> removeWatches /w type=3\na> addWatch /w mode=1", func(s *Script) {
 			s.Call("a", jute.OpCheckWatches, &jute.CheckWatchesRequest{Path: "/w", Type: 2})
 			s.Call("a", jute.OpRemoveWatches, &jute.RemoveWatchesRequest{Path: "/w", Type: 3})
@@ -123,6 +133,8 @@ func TestParseErrors(t *testing.T) {
 		{"a> exists /x wach", "x.txt:1: exists: unexpected argument wach"},
 		{"a> exists /x vesion=1", "x.txt:1: exists: unknown option vesion="},
 		{"a> delete /x version=one", "x.txt:1: delete: version=one: not an integer"},
+		{"a> create2 /x d flags=ephemeral2", "x.txt:1: create2: flags=ephemeral2: neither an integer nor one of container, ephemeral, "},
+		{"a> checkWatches /x type=Data", "x.txt:1: checkWatches: type=Data: neither an integer nor one of any, children, data, "},
 		{"a> delete /x version=1 version=2", "x.txt:1: delete: version= given twice"},
 		{`a> create2 "/x x`, "x.txt:1: bad quoted string"},
 		{"a> create2 /x d acl=31:world", "x.txt:1: create2: acl=: entry 31:world is not PERMS:SCHEME:ID"},
