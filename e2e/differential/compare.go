@@ -36,11 +36,12 @@ func Run(t *testing.T, zkAddr, gateAddr string, sc *Script, known []KnownDiffere
 	go func() { defer w.Done(); zr = runScript(zkAddr, sc) }()
 	go func() { defer w.Done(); gr = runScript(gateAddr, sc) }()
 	w.Wait()
-	compareTranscripts(t, sc.Name, normalize(zr), normalize(gr), known)
+	compareTranscripts(t, sc, normalize(zr), normalize(gr), known)
 }
 
-func compareTranscripts(t *testing.T, name string, zk, gate [][]string, knownDifferences []KnownDifference) {
+func compareTranscripts(t *testing.T, sc *Script, zk, gate [][]string, knownDifferences []KnownDifference) {
 	t.Helper()
+	name := sc.Name
 	known := map[int]KnownDifference{}
 	for _, k := range knownDifferences {
 		if k.Script == name {
@@ -85,7 +86,11 @@ func compareTranscripts(t *testing.T, name string, zk, gate [][]string, knownDif
 		return
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d step(s) differ: %v\n", len(diffs), diffs)
+	var where []string
+	for _, i := range diffs {
+		where = append(where, fmt.Sprint(i)+sc.where(i))
+	}
+	fmt.Fprintf(&b, "%d step(s) differ: %s\n", len(diffs), strings.Join(where, ", "))
 	for _, i := range diffs {
 		b.WriteString(sideBySide(at(zk, i), at(gate, i)))
 	}
@@ -138,3 +143,11 @@ func sideBySide(z, g []string) string {
 // Scripts. Each works under its own top-level path with its own sessions,
 // so one ZooKeeper and one zkgate serve them all; "pristine" reads the
 // root and /zookeeper and runs first.
+
+// where is " (file:line)" for a step read from text, else "".
+func (s *Script) where(i int) string {
+	if i < len(s.steps) && s.steps[i].src != "" {
+		return " (" + s.steps[i].src + ")"
+	}
+	return ""
+}

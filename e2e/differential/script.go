@@ -38,6 +38,7 @@ type step struct {
 	path    string // kPollGone
 	xid     int32  // kCall: a special xid instead of the next one
 	sorted  bool   // kEvents: print the events sorted
+	src     string // where the step was read from (file:line), if from text
 	// run (kCustom) performs the step given the open sessions (the named
 	// one may be missing) and prints its outcome; a connection it returns
 	// becomes the named session's.

@@ -29,8 +29,12 @@ func ParseFile(path string) (*Script, error) {
 func Parse(file, text string) (*Script, error) {
 	s := New(strings.TrimSuffix(filepath.Base(file), ".txt"))
 	for i, raw := range strings.Split(text, "\n") {
+		n := len(s.steps)
 		if err := s.parseLine(raw); err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", file, i+1, err)
+		}
+		if len(s.steps) > n {
+			s.steps[n].src = fmt.Sprintf("%s:%d", filepath.Base(file), i+1)
 		}
 	}
 	return s, nil
@@ -553,15 +557,22 @@ func Format(s *Script) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("format of %s does not parse: %w", s.Name, err)
 	}
-	if !reflect.DeepEqual(p.steps, s.steps) {
-		for i := range min(len(p.steps), len(s.steps)) {
-			if !reflect.DeepEqual(p.steps[i], s.steps[i]) {
-				return "", fmt.Errorf("step %d (%s) does not read back the same: %+v", i, s.steps[i].desc, p.steps[i])
-			}
-		}
+	if len(p.steps) != len(s.steps) {
 		return "", fmt.Errorf("%s reads back %d steps, not %d", s.Name, len(p.steps), len(s.steps))
 	}
+	for i := range p.steps {
+		if !sameStep(p.steps[i], s.steps[i]) {
+			return "", fmt.Errorf("step %d (%s) does not read back the same: %+v", i, s.steps[i].desc, p.steps[i])
+		}
+	}
 	return out, nil
+}
+
+// sameStep reports whether a and b are the same step, wherever each was
+// read from.
+func sameStep(a, b step) bool {
+	a.src, b.src = "", ""
+	return reflect.DeepEqual(a, b)
 }
 
 func formatStep(st step) (string, error) {
