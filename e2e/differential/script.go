@@ -55,9 +55,6 @@ type Script struct {
 // New returns an empty script.
 func New(name string) *Script { return &Script{Name: name} }
 
-// Len is the number of steps.
-func (s *Script) Len() int { return len(s.steps) }
-
 func (s *Script) add(st step) { s.steps = append(s.steps, st) }
 
 func (s *Script) Connect(sess string, timeout int32) {

@@ -64,7 +64,7 @@ func (s *Script) parseLine(raw string) error {
 			return err
 		}
 		s.Connect(sess, int32(timeout))
-		return a.err
+		return nil
 	case "reconnect":
 		from := a.pos(0, "the session whose id and password to use")
 		if err := a.done(1); err != nil {
