@@ -6,6 +6,12 @@
 // per test). cli_differential_test.go runs every command of zkCli.sh and of
 // cli_mt against a real ZooKeeper 3.8 and against zkgate and compares what
 // they print; its pendingDifferences lists what still differs and why.
+// TestDifferential (differential_test.go) runs operation scripts over the
+// raw jute protocol against both servers with package differential and
+// compares the normalized transcripts: the scripts of
+// testdata/differential (text, one file each), then those that need Go
+// (differential_*_test.go); its knownDifferences lists what still differs
+// and why.
 // go-zookeeper's own test suite runs from e2e/peers/gozk (`make
 // e2e-peers`). readme_test.go runs the examples of README.md as written, in
 // order, against a node of its own (how it reads the README's markers is
