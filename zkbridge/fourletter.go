@@ -17,7 +17,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/zkgate/zkgate/gateway"
-	"github.com/zkgate/zkgate/zkbridge/jute"
 )
 
 // fourLetterWord answers a four-letter word; the caller then closes the
@@ -373,62 +372,6 @@ func machineMemory() int64 {
 		}
 	}
 	return 0
-}
-
-// lopName is ZooKeeper's short name of an operation, as cons prints it
-// (lop=...); "" for one ZooKeeper does not record (auth).
-func lopName(op jute.OpCode) string {
-	switch op {
-	case jute.OpPing:
-		return "PING"
-	case jute.OpCreateSession:
-		return "SESS"
-	case jute.OpCloseSession:
-		return "CLOS"
-	case jute.OpMulti:
-		return "MULT"
-	case jute.OpMultiRead:
-		return "MLTR"
-	case jute.OpCreate, jute.OpCreate2, jute.OpCreateTTL, jute.OpCreateContainer:
-		return "CREA"
-	case jute.OpDelete, jute.OpDeleteContainer:
-		return "DELE"
-	case jute.OpSetData:
-		return "SETD"
-	case jute.OpReconfig:
-		return "RECO"
-	case jute.OpSetACL:
-		return "SETA"
-	case jute.OpSync:
-		return "SYNC"
-	case jute.OpCheck:
-		return "CHEC"
-	case jute.OpExists:
-		return "EXIS"
-	case jute.OpGetData:
-		return "GETD"
-	case jute.OpSetWatches:
-		return "SETW"
-	case jute.OpSetWatches2:
-		return "STW2"
-	case jute.OpAddWatch:
-		return "ADDW"
-	case jute.OpGetACL:
-		return "GETA"
-	case jute.OpGetChildren, jute.OpGetChildren2:
-		return "GETC"
-	case jute.OpGetAllChildrenNumber:
-		return "GETACN"
-	case jute.OpCheckWatches:
-		return "CHKW"
-	case jute.OpRemoveWatches:
-		return "REMW"
-	case jute.OpGetEphemerals:
-		return "GETE"
-	case jute.OpWhoAmI:
-		return "HOMI"
-	}
-	return ""
 }
 
 // addrs returns the addresses of the plaintext and of the TLS listeners,

@@ -28,40 +28,40 @@ var opTable map[jute.OpCode]opEntry
 func init() {
 	opTable = map[jute.OpCode]opEntry{
 		// Writes.
-		jute.OpCreate:          {kindWrite, record((*call).create)},
-		jute.OpCreate2:         {kindWrite, record((*call).create)},
-		jute.OpCreateContainer: {kindWrite, record((*call).create)},
-		jute.OpCreateTTL:       {kindWrite, record((*call).createTTL)},
-		jute.OpDelete:          {kindWrite, record((*call).delete)},
-		jute.OpSetData:         {kindWrite, record((*call).setData)},
-		jute.OpSetACL:          {kindWrite, record((*call).setACL)},
-		jute.OpMulti:           {kindWrite, (*call).multiRequest},
-		jute.OpDeleteContainer: {kindAlone, (*call).deleteContainer},
+		jute.OpCreate:          {kindWrite, record((*call).create), "CREA"},
+		jute.OpCreate2:         {kindWrite, record((*call).create), "CREA"},
+		jute.OpCreateContainer: {kindWrite, record((*call).create), "CREA"},
+		jute.OpCreateTTL:       {kindWrite, record((*call).createTTL), "CREA"},
+		jute.OpDelete:          {kindWrite, record((*call).delete), "DELE"},
+		jute.OpSetData:         {kindWrite, record((*call).setData), "SETD"},
+		jute.OpSetACL:          {kindWrite, record((*call).setACL), "SETA"},
+		jute.OpMulti:           {kindWrite, (*call).multiRequest, "MULT"},
+		jute.OpDeleteContainer: {kindAlone, (*call).deleteContainer, "DELE"},
 
 		// Reads.
-		jute.OpExists:               {kindRead, record((*call).exists)},
-		jute.OpGetData:              {kindRead, record((*call).getData)},
-		jute.OpGetACL:               {kindRead, record((*call).getACL)},
-		jute.OpGetChildren:          {kindRead, record((*call).getChildren)},
-		jute.OpGetChildren2:         {kindRead, record((*call).getChildren2)},
-		jute.OpGetAllChildrenNumber: {kindRead, record((*call).getAllChildrenNumber)},
-		jute.OpGetEphemerals:        {kindRead, record((*call).getEphemerals)},
-		jute.OpMultiRead:            {kindRead, (*call).multiRequest},
-		jute.OpSync:                 {kindAlone, record((*call).sync)},
+		jute.OpExists:               {kindRead, record((*call).exists), "EXIS"},
+		jute.OpGetData:              {kindRead, record((*call).getData), "GETD"},
+		jute.OpGetACL:               {kindRead, record((*call).getACL), "GETA"},
+		jute.OpGetChildren:          {kindRead, record((*call).getChildren), "GETC"},
+		jute.OpGetChildren2:         {kindRead, record((*call).getChildren2), "GETC"},
+		jute.OpGetAllChildrenNumber: {kindRead, record((*call).getAllChildrenNumber), "GETACN"},
+		jute.OpGetEphemerals:        {kindRead, record((*call).getEphemerals), "GETE"},
+		jute.OpMultiRead:            {kindRead, (*call).multiRequest, "MLTR"},
+		jute.OpSync:                 {kindAlone, record((*call).sync), "SYNC"},
 
 		// Watches.
-		jute.OpSetWatches:    {kindAlone, record((*call).setWatches)},
-		jute.OpSetWatches2:   {kindAlone, record((*call).setWatches2)},
-		jute.OpAddWatch:      {kindAlone, record((*call).addWatch)},
-		jute.OpCheckWatches:  {kindAlone, record((*call).checkWatches)},
-		jute.OpRemoveWatches: {kindAlone, record((*call).removeWatches)},
+		jute.OpSetWatches:    {kindAlone, record((*call).setWatches), "SETW"},
+		jute.OpSetWatches2:   {kindAlone, record((*call).setWatches2), "STW2"},
+		jute.OpAddWatch:      {kindAlone, record((*call).addWatch), "ADDW"},
+		jute.OpCheckWatches:  {kindAlone, record((*call).checkWatches), "CHKW"},
+		jute.OpRemoveWatches: {kindAlone, record((*call).removeWatches), "REMW"},
 
 		// The session.
-		jute.OpPing:         {kindAlone, (*call).ping},
-		jute.OpAuth:         {kindAlone, record((*call).auth)},
-		jute.OpWhoAmI:       {kindAlone, (*call).whoAmIRequest},
-		jute.OpCloseSession: {kindAlone, (*call).closeSession},
-		jute.OpReconfig:     {kindAlone, (*call).reconfig},
+		jute.OpPing:         {kindAlone, (*call).ping, "PING"},
+		jute.OpAuth:         {kindAlone, record((*call).auth), ""},
+		jute.OpWhoAmI:       {kindAlone, (*call).whoAmIRequest, "HOMI"},
+		jute.OpCloseSession: {kindAlone, (*call).closeSession, "CLOS"},
+		jute.OpReconfig:     {kindAlone, (*call).reconfig, "RECO"},
 	}
 }
 
@@ -69,6 +69,10 @@ func init() {
 type opEntry struct {
 	kind   callKind
 	handle handler
+	// lop is ZooKeeper's short name of the operation, as cons prints it
+	// (lop=...); "" for one ZooKeeper does not record (auth). A session's
+	// handshake is "SESS" (conn.go).
+	lop string
 }
 
 // A handler answers one request and reports whether the connection goes
@@ -95,14 +99,14 @@ func (c *call) handle(pkt []byte) bool {
 		c.logClose("malformed request header", err)
 		return false
 	}
-	if op := lopName(h.Type); op != "" {
-		c.lastOp.Store(op)
+	entry, known := opTable[h.Type]
+	if entry.lop != "" {
+		c.lastOp.Store(entry.lop)
 	}
 	ctx, cancel := c.context()
 	defer cancel()
 	rq := &request{ctx: ctx, hdr: h, d: d, minZxid: c.lastZxid.Load()}
-	entry, ok := opTable[h.Type]
-	if !ok {
+	if !known {
 		return c.unknownOp(rq)
 	}
 	return entry.handle(c, rq)
