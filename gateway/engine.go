@@ -28,6 +28,7 @@ type Engine struct {
 	bootstrapRev int64
 
 	hub    *hub
+	leases *leasePool
 	quorum quorumProbe
 	reqs   chan *request
 	stop   chan struct{}
@@ -71,6 +72,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e.hub = newHub(e.lg, cfg.Client, cfg.ChildCacheBytes, e.cfg.SuperDigest)
 	e.hub.seed(now.Header.Revision, acls)
+	e.leases = newLeasePool(cfg.Client, e.lg, e.now)
 	bg, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
 	e.quorum.lastOK.Store(e.now().UnixNano())
@@ -108,6 +110,7 @@ func (e *Engine) Close() error {
 		close(e.stop)
 		e.cancel()
 		e.wg.Wait()
+		e.leases.close()
 	})
 	return nil
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
@@ -47,3 +48,46 @@ var LocalRead = localRead
 func (e *Engine) QuotaUsage(ctx context.Context, root string, serial, bytes bool) (schema.StatsTrack, error) {
 	return e.quotaUsage(ctx, root, 0, serial, bytes)
 }
+
+// WaitLeaseStock waits until the lease pool's stock for ttl seconds holds
+// at least n leases and no grant for it is in flight, and returns the
+// leases in stock.
+func (e *Engine) WaitLeaseStock(ctx context.Context, ttl int64, n int) ([]clientv3.LeaseID, error) {
+	p := e.leases
+	for {
+		p.mu.Lock()
+		s := p.stocks[ttl]
+		ch := p.change
+		if s != nil && len(s.leases) >= n && s.granting == 0 {
+			var ids []clientv3.LeaseID
+			for _, l := range s.leases {
+				ids = append(ids, l.id)
+			}
+			p.mu.Unlock()
+			return ids, nil
+		}
+		p.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// PauseLeaseRefill stops the lease pool from granting ahead of need.
+func (e *Engine) PauseLeaseRefill() {
+	e.leases.mu.Lock()
+	e.leases.paused = true
+	e.leases.mu.Unlock()
+}
+
+// SetLeaseClock replaces the clock the lease pool ages its stock by.
+func (e *Engine) SetLeaseClock(now func() time.Time) {
+	e.leases.mu.Lock()
+	e.leases.now = now
+	e.leases.mu.Unlock()
+}
+
+// LeaseTTL is leaseTTL.
+var LeaseTTL = leaseTTL

@@ -11,7 +11,6 @@ import (
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
 
 	"github.com/zkgate/zkgate/schema"
 )
@@ -53,32 +52,50 @@ func leaseTTL(t time.Duration) int64 {
 }
 
 // CreateSession opens a session with the requested timeout, clamped to
-// [MinSessionTimeout, MaxSessionTimeout].
+// [MinSessionTimeout, MaxSessionTimeout]. Its two leases come from the
+// engine's lease pool (granted ahead of need) and are renewed while its
+// record is written, so the caller waits for one Raft round.
 func (e *Engine) CreateSession(ctx context.Context, timeout time.Duration) (Session, error) {
 	t := e.clampTimeout(timeout)
 	ttl := leaseTTL(t)
-	sl, err := e.cfg.Client.Grant(ctx, ttl)
-	if err != nil {
-		return Session{}, fmt.Errorf("granting session lease: %w", err)
-	}
-	el, err := e.cfg.Client.Grant(ctx, 2*ttl)
-	if err != nil {
-		e.revoke(sl.ID)
-		return Session{}, fmt.Errorf("granting ephemeral lease: %w", err)
-	}
 	pw := make([]byte, 16)
 	if _, err := rand.Read(pw); err != nil {
-		e.revoke(sl.ID)
-		e.revoke(el.ID)
 		return Session{}, err
 	}
-	rec := schema.Session{Password: pw, TimeoutMs: int32(t.Milliseconds()), EphemeralLease: int64(el.ID)}
-	if _, err := e.kv.Put(ctx, schema.SessionKey(int64(sl.ID)), string(rec.Marshal()), clientv3.WithLease(sl.ID)); err != nil {
-		e.revoke(sl.ID)
-		e.revoke(el.ID)
-		return Session{}, fmt.Errorf("writing session: %w", err)
+	for attempt := 1; ; attempt++ {
+		sl, err := e.leases.take(ctx, ttl)
+		if err != nil {
+			return Session{}, fmt.Errorf("granting session lease: %w", err)
+		}
+		el, err := e.leases.take(ctx, 2*ttl)
+		if err != nil {
+			e.leases.revokeLater(sl)
+			return Session{}, fmt.Errorf("granting ephemeral lease: %w", err)
+		}
+		rec := schema.Session{Password: pw, TimeoutMs: int32(t.Milliseconds()), EphemeralLease: int64(el)}
+		// The record and both renewals go out together: a renewal is no
+		// Raft round, so the record's write is what the caller waits for.
+		var wg sync.WaitGroup
+		var errS, errE error
+		wg.Add(2)
+		go func() { defer wg.Done(); errS = e.leases.renew(ctx, sl) }()
+		go func() { defer wg.Done(); errE = e.leases.renew(ctx, el) }()
+		_, errP := e.kv.Put(ctx, schema.SessionKey(int64(sl)), string(rec.Marshal()), clientv3.WithLease(sl))
+		wg.Wait()
+		if err := errors.Join(errP, errS, errE); err != nil {
+			// The record, if written, goes with its lease.
+			e.leases.revokeLater(sl)
+			e.leases.revokeLater(el)
+			gone := (errP == nil || errLeaseGone(errP)) && (errS == nil || errLeaseGone(errS)) && (errE == nil || errLeaseGone(errE))
+			if gone && attempt < 3 {
+				// A lease from the stock expired before it was renewed:
+				// take fresh ones.
+				continue
+			}
+			return Session{}, fmt.Errorf("writing session: %w", err)
+		}
+		return Session{ID: int64(sl), Password: pw, Timeout: t}, nil
 	}
-	return Session{ID: int64(sl.ID), Password: pw, Timeout: t}, nil
 }
 
 // session reads a session record; ErrSessionExpired if there is none.
@@ -104,7 +121,7 @@ func (e *Engine) ResumeSession(ctx context.Context, id int64, password []byte) (
 	if subtle.ConstantTimeCompare(rec.Password, password) != 1 {
 		return Session{}, schema.ErrSessionExpired
 	}
-	if err := e.KeepAlive(ctx, id); err != nil {
+	if err := e.renew(ctx, id, rec); err != nil {
 		return Session{}, err
 	}
 	return Session{ID: id, Password: rec.Password, Timeout: time.Duration(rec.TimeoutMs) * time.Millisecond}, nil
@@ -130,14 +147,29 @@ func (e *Engine) KeepAlive(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	if _, err := e.cfg.Client.KeepAliveOnce(ctx, clientv3.LeaseID(id)); err != nil {
-		if errors.Is(err, rpctypes.ErrLeaseNotFound) {
+	return e.renew(ctx, id, rec)
+}
+
+// renew renews both leases of session id, whose record is rec, together.
+func (e *Engine) renew(ctx context.Context, id int64, rec schema.Session) error {
+	var errE error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := e.leases.renew(ctx, clientv3.LeaseID(rec.EphemeralLease)); err != nil && !errLeaseGone(err) {
+			errE = err
+		}
+	}()
+	errS := e.leases.renew(ctx, clientv3.LeaseID(id))
+	<-done
+	if errS != nil {
+		if errLeaseGone(errS) {
 			return schema.ErrSessionExpired
 		}
-		return fmt.Errorf("renewing session: %w", err)
+		return fmt.Errorf("renewing session: %w", errS)
 	}
-	if _, err := e.cfg.Client.KeepAliveOnce(ctx, clientv3.LeaseID(rec.EphemeralLease)); err != nil && !errors.Is(err, rpctypes.ErrLeaseNotFound) {
-		return fmt.Errorf("renewing session: %w", err)
+	if errE != nil {
+		return fmt.Errorf("renewing session: %w", errE)
 	}
 	return nil
 }
@@ -158,16 +190,11 @@ func (e *Engine) CloseSession(ctx context.Context, id int64) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	e.revoke(clientv3.LeaseID(rec.EphemeralLease))
+	// The ephemeral lease holds nothing now (no ephemeral can be created
+	// for a session without its record): no client needs to wait for it
+	// to go.
+	e.leases.revokeLater(clientv3.LeaseID(rec.EphemeralLease))
 	return rev, nil
-}
-
-func (e *Engine) revoke(id clientv3.LeaseID) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if _, err := e.cfg.Client.Revoke(ctx, id); err != nil && !errors.Is(err, rpctypes.ErrLeaseNotFound) {
-		e.lg.Warn("revoking lease", zap.Int64("lease", int64(id)), zap.Error(err))
-	}
 }
 
 // ephemeralsPerTxn is how many ephemerals one transaction removes: each

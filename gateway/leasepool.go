@@ -1,0 +1,196 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+)
+
+// leasePool keeps etcd leases granted ahead of need, one stock per TTL,
+// so that opening a session waits for one Raft round (writing its
+// record) rather than three (two lease grants and the record).
+//
+// A stock is refilled only when a lease is taken from it, so an idle
+// server grants nothing. Its target size doubles each time it runs dry
+// and halves each time leases grow too old unused, between minStock and
+// maxStock. A lease stays in stock at most half its TTL; older ones are
+// left to expire (they hold no keys). Every lease taken is renewed (a
+// keep-alive, which is no Raft round) before the session it carries is
+// answered, so a session starts with its full TTL, as one whose leases
+// were granted for it.
+type leasePool struct {
+	client *clientv3.Client
+	lg     *zap.Logger
+	now    func() time.Time
+	// ctx ends the background grants and revokes (close).
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu     sync.Mutex
+	stocks map[int64]*leaseStock
+	closed bool
+	paused bool           // no refills (tests)
+	change chan struct{}  // closed and replaced when a grant ends (tests)
+	wg     sync.WaitGroup // background grants
+
+	// revokes queues leases to revoke in the background (revokeLater).
+	revokes chan clientv3.LeaseID
+}
+
+const (
+	minStock = 2
+	maxStock = 256
+	// maxGrantsInFlight bounds the background grants of one stock.
+	maxGrantsInFlight = 32
+)
+
+type leaseStock struct {
+	ttl      int64
+	leases   []pooledLease // oldest first
+	want     int
+	granting int
+}
+
+type pooledLease struct {
+	id clientv3.LeaseID
+	// granted is when the grant was sent: the lease lives at least until
+	// granted plus its TTL, unless renewed.
+	granted time.Time
+}
+
+func newLeasePool(client *clientv3.Client, lg *zap.Logger, now func() time.Time) *leasePool {
+	p := &leasePool{client: client, lg: lg, now: now, stocks: make(map[int64]*leaseStock), change: make(chan struct{}), revokes: make(chan clientv3.LeaseID, 4096)}
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.wg.Add(1)
+	go p.revokeLoop()
+	return p
+}
+
+// close ends the background grants and revokes and waits for them.
+// Leases still in stock are left to expire.
+func (p *leasePool) close() {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	p.cancel()
+	p.wg.Wait()
+}
+
+// revokeLater revokes a lease in the background, where no client waits
+// for it. A lease that cannot be queued (a burst beyond the queue) or
+// revoked is left to expire with its TTL.
+func (p *leasePool) revokeLater(id clientv3.LeaseID) {
+	select {
+	case p.revokes <- id:
+	default:
+	}
+}
+
+func (p *leasePool) revokeLoop() {
+	defer p.wg.Done()
+	for {
+		select {
+		case id := <-p.revokes:
+			ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
+			if _, err := p.client.Revoke(ctx, id); err != nil && !errLeaseGone(err) {
+				p.lg.Debug("revoking a lease in the background", zap.Int64("lease", int64(id)), zap.Error(err))
+			}
+			cancel()
+		case <-p.ctx.Done():
+			return
+		}
+	}
+}
+
+// maxAge is how long a lease of ttl seconds may wait in stock.
+func maxAge(ttl int64) time.Duration { return time.Duration(ttl) * time.Second / 2 }
+
+// take returns a lease of ttl seconds, from stock if it has one, and
+// starts refilling the stock in the background.
+func (p *leasePool) take(ctx context.Context, ttl int64) (clientv3.LeaseID, error) {
+	p.mu.Lock()
+	s := p.stocks[ttl]
+	if s == nil {
+		s = &leaseStock{ttl: ttl, want: minStock}
+		p.stocks[ttl] = s
+	}
+	now := p.now()
+	stale := 0
+	for len(s.leases) > 0 && now.Sub(s.leases[0].granted) > maxAge(ttl) {
+		s.leases = s.leases[1:]
+		stale++
+	}
+	if stale > 0 {
+		s.want = max(minStock, s.want/2)
+	}
+	var id clientv3.LeaseID
+	if len(s.leases) > 0 {
+		id = s.leases[0].id
+		s.leases = s.leases[1:]
+	} else {
+		s.want = min(maxStock, s.want*2)
+	}
+	p.refill(s)
+	p.mu.Unlock()
+	if id != 0 {
+		return id, nil
+	}
+	return p.grant(ctx, ttl)
+}
+
+// refill starts the grants that bring s to its target. p.mu is held.
+func (p *leasePool) refill(s *leaseStock) {
+	if p.closed || p.paused {
+		return
+	}
+	n := min(s.want-len(s.leases)-s.granting, maxGrantsInFlight-s.granting)
+	for range max(n, 0) {
+		s.granting++
+		p.wg.Add(1)
+		go p.grantInto(s)
+	}
+}
+
+func (p *leasePool) grantInto(s *leaseStock) {
+	defer p.wg.Done()
+	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+	defer cancel()
+	p.mu.Lock()
+	start := p.now()
+	p.mu.Unlock()
+	id, err := p.grant(ctx, s.ttl)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s.granting--
+	close(p.change)
+	p.change = make(chan struct{})
+	if err != nil {
+		if p.ctx.Err() == nil {
+			p.lg.Debug("granting a lease ahead of need", zap.Error(err))
+		}
+		return
+	}
+	s.leases = append(s.leases, pooledLease{id: id, granted: start})
+}
+
+func (p *leasePool) grant(ctx context.Context, ttl int64) (clientv3.LeaseID, error) {
+	resp, err := p.client.Grant(ctx, ttl)
+	if err != nil {
+		return 0, err
+	}
+	return resp.ID, nil
+}
+
+// renew resets a lease to its full TTL; ErrLeaseNotFound if it expired.
+func (p *leasePool) renew(ctx context.Context, id clientv3.LeaseID) error {
+	_, err := p.client.KeepAliveOnce(ctx, id)
+	return err
+}
+
+// errLeaseGone reports whether err says a lease no longer exists.
+func errLeaseGone(err error) bool { return errors.Is(err, rpctypes.ErrLeaseNotFound) }
