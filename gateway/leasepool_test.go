@@ -187,4 +187,3 @@ func TestSession_CloseRevokesEphemeralLease(t *testing.T) {
 		}
 	}
 }
-
