@@ -68,7 +68,7 @@ peers: ## install the real ZooKeeper clients (zkCli.sh, cli_mt, kazoo) and nc if
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
 	fi
 
-bench: build peers ## zkgate and a real ZooKeeper side by side (e2e/bench/run.sh; BENCH_ARGS=... to tune)
+bench: build peers ## zkgate and a real ZooKeeper side by side, medians of 3 rounds (e2e/bench/run.sh; BENCH_ROUNDS=N, BENCH_ARGS=... to tune)
 	e2e/bench/run.sh
 
 bench-scale: build peers ## zkgate and ZooKeeper at scale: 1M znodes, RSS, restart, 10k sessions, 100k watches (e2e/bench/scale.sh; SCALE_ARGS=...)
