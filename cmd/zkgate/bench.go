@@ -60,7 +60,8 @@ longer than 5 s print a progress line on stderr. Compare servers in the same
 run on the same machine and quote ratios: absolute figures depend on the
 machine. 'zkgate bench suite' runs every workload against several servers
 in turn and prints the ratios; 'make bench' starts zkgate and a real
-ZooKeeper and runs it.`,
+ZooKeeper and runs it, 'make bench-cluster' a three-node zkgate cluster and
+a three-member ZooKeeper ensemble.`,
 		Example: `  zkgate bench set --zk 127.0.0.1:2181 --clients 32
   zkgate bench mixed --zk 127.0.0.1:2181 --read-ratio 0.9 --json
   zkgate bench put --etcd http://127.0.0.1:2379`,
