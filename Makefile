@@ -14,7 +14,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Where `make install` puts bin/zkgate: $(DESTDIR)$(PREFIX)/bin.
 PREFIX  ?= /usr/local
 
-.PHONY: help build install run test unit e2e e2e-peers faults soak fuzz peers bench bench-scale bench-migrate bench-go lint fmt clean proto
+.PHONY: help build install run test unit e2e e2e-peers faults soak fuzz peers bench bench-cluster bench-scale bench-migrate bench-go lint fmt clean proto
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
@@ -68,8 +68,11 @@ peers: ## install the real ZooKeeper clients (zkCli.sh, cli_mt, kazoo) and nc if
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
 	fi
 
-bench: build peers ## zkgate and a real ZooKeeper side by side (e2e/bench/run.sh; BENCH_ARGS=... to tune)
+bench: build peers ## zkgate and a real ZooKeeper side by side, medians of 3 rounds (e2e/bench/run.sh; BENCH_ROUNDS=N, BENCH_ARGS=... to tune)
 	e2e/bench/run.sh
+
+bench-cluster: build peers ## a 3-node zkgate cluster and a 3-member ZooKeeper ensemble side by side, clients spread over the members, then on a follower; medians of 3 rounds, about 8 minutes (e2e/bench/cluster.sh; CLUSTER_ARGS=..., CLUSTER_JSON=file)
+	e2e/bench/cluster.sh
 
 bench-scale: build peers ## zkgate and ZooKeeper at scale: 1M znodes, RSS, restart, 10k sessions, 100k watches (e2e/bench/scale.sh; SCALE_ARGS=...)
 	e2e/bench/scale.sh

@@ -49,6 +49,7 @@ func newBenchCommand() *cobra.Command {
 target and prints operations per second, errors and latency percentiles:
 
   --zk HOST:PORT,...  any ZooKeeper-protocol server: zkgate or a real ZooKeeper
+                      (several addresses: clients spread over them round-robin)
   --grpc URL          zkgate's namespace gRPC API (its client URL)
   --etcd URL          a raw etcd (clientv3), such as zkgate's own client URL
 
@@ -59,7 +60,8 @@ longer than 5 s print a progress line on stderr. Compare servers in the same
 run on the same machine and quote ratios: absolute figures depend on the
 machine. 'zkgate bench suite' runs every workload against several servers
 in turn and prints the ratios; 'make bench' starts zkgate and a real
-ZooKeeper and runs it.`,
+ZooKeeper and runs it, 'make bench-cluster' a three-node zkgate cluster and
+a three-member ZooKeeper ensemble.`,
 		Example: `  zkgate bench set --zk 127.0.0.1:2181 --clients 32
   zkgate bench mixed --zk 127.0.0.1:2181 --read-ratio 0.9 --json
   zkgate bench put --etcd http://127.0.0.1:2379`,
@@ -86,7 +88,7 @@ ZooKeeper and runs it.`,
 	}
 	benchFlags(cmd, &c)
 	f := cmd.Flags()
-	f.StringVar(&zk, "zk", "", "ZooKeeper-protocol target, host:port[,host:port...]")
+	f.StringVar(&zk, "zk", "", "ZooKeeper-protocol target, host:port[,host:port...]; with several, client i connects to the i-th mod N and stays there")
 	f.StringVar(&c.Target.GRPC, "grpc", "", "zkgate namespace API target, a client URL")
 	f.StringVar(&c.Target.Etcd, "etcd", "", "raw etcd target, a client URL")
 	f.BoolVar(&asJSON, "json", false, "Print JSON instead of a table")
@@ -94,22 +96,40 @@ ZooKeeper and runs it.`,
 	var sc bench.Config
 	var workloads []string
 	var suiteJSON bool
+	var rounds int
 	suite := &cobra.Command{
-		Use:   "suite --zookeeper HOST:PORT --zkgate-zk HOST:PORT --zkgate-grpc URL --etcd URL",
+		Use:   "suite --zookeeper HOST:PORT[,...] --zkgate-zk HOST:PORT[,...] --zkgate-grpc URL --etcd URL",
 		Short: "Run every workload against ZooKeeper and zkgate in turn and print the ratios",
 		Long: `zkgate bench suite runs each workload (--workloads) against each given server
 in turn, one at a time, with the same settings: a real ZooKeeper (the
 reference), zkgate's ZooKeeper-protocol port, zkgate's gRPC API, and raw
 etcd for put and range. It prints every run, then zkgate/ZooKeeper ratios of
 throughput and p99 latency, and the cost of the layer: zkgate's
-ZooKeeper-protocol set over raw etcd put on the same server.`,
+ZooKeeper-protocol set over raw etcd put on the same server.
+
+--rounds N runs each workload N times. A round runs it once on each server,
+and the rounds alternate: round 1 in the order above, round 2 in the reverse
+order, and so on, so that each ratio compares two runs made next to each
+other and no server always runs after the same other one. The table then
+shows for each server the median over the rounds of ops/s, p50, p99 and
+p99.9; each ratio is computed within a round (that round's zkgate over that
+round's ZooKeeper), and the ratio columns are the median of those, with
+every round's ratio beside it. --json carries every round's results.
+
+--zookeeper and --zkgate-zk take several addresses, comma-separated (the
+members of a ZooKeeper ensemble, the nodes of a zkgate cluster): the
+clients are then spread over them round-robin, client i on address i mod
+N, each staying on its own.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if targets.ZooKeeper == "" && targets.ZkgateZK == "" && targets.ZkgateGRPC == "" && targets.Etcd == "" {
+			if len(targets.ZooKeeper) == 0 && len(targets.ZkgateZK) == 0 && targets.ZkgateGRPC == "" && targets.Etcd == "" {
 				return errors.New("suite: give at least one server")
 			}
+			if rounds < 1 {
+				return errors.New("suite: --rounds must be at least 1")
+			}
 			sc.Progress = cmd.ErrOrStderr()
-			cs, err := bench.Suite(cmd.Context(), sc, targets, workloads, cmd.ErrOrStderr())
+			cs, err := bench.Suite(cmd.Context(), sc, targets, workloads, rounds, cmd.ErrOrStderr())
 			if suiteJSON {
 				if jerr := bench.PrintJSON(cmd.OutOrStdout(), cs); jerr != nil {
 					return jerr
@@ -122,12 +142,13 @@ ZooKeeper-protocol set over raw etcd put on the same server.`,
 	}
 	benchFlags(suite, &sc)
 	sf := suite.Flags()
-	sf.StringVar(&targets.ZooKeeper, "zookeeper", "", "A real ZooKeeper, host:port (the reference)")
-	sf.StringVar(&targets.ZkgateZK, "zkgate-zk", "", "zkgate's ZooKeeper-protocol address, host:port")
+	sf.StringSliceVar(&targets.ZooKeeper, "zookeeper", nil, "A real ZooKeeper, host:port (the reference); the members of an ensemble, comma-separated, to spread the clients over them")
+	sf.StringSliceVar(&targets.ZkgateZK, "zkgate-zk", nil, "zkgate's ZooKeeper-protocol address, host:port; several nodes' addresses, comma-separated, to spread the clients over them")
 	sf.StringVar(&targets.ZkgateGRPC, "zkgate-grpc", "", "zkgate's client URL, for the gRPC rows")
 	sf.StringVar(&targets.Etcd, "etcd", "", "An etcd client URL for the put and range rows")
 	sf.StringSliceVar(&workloads, "workloads", []string{"create", "create-ephemeral", "set", "get", "mixed", "children", "watch", "connect", "lock", "put", "range"}, "Workloads to run")
-	sf.BoolVar(&suiteJSON, "json", false, "Print JSON instead of tables")
+	sf.IntVar(&rounds, "rounds", 1, "Run each workload this many times, alternating the servers round by round, and report medians")
+	sf.BoolVar(&suiteJSON, "json", false, "Print JSON instead of tables (with every round)")
 	cmd.AddCommand(suite, newBenchScaleCommand(), newBenchScaleReportCommand(), newBenchReadyCommand())
 	return cmd
 }

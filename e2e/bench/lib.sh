@@ -1,6 +1,8 @@
-# Shared by run.sh and scale.sh: start zkgate and the Debian package's
-# ZooKeeper on free loopback ports, each with its data under $work.
-# The caller sets root, zkgate, work and pids=() and traps cleanup.
+# Shared by run.sh, scale.sh and cluster.sh: start zkgate and the Debian
+# package's ZooKeeper on free loopback ports, each with its data under
+# $work. The caller sets root, zkgate, work and pids=() and traps cleanup.
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # zkgate and work are the caller's
 
 jars=/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-log4j12.jar:/usr/share/java/log4j-1.2.jar
 
@@ -40,30 +42,75 @@ start_zkgate() {
 	pids+=("$zkgate_pid")
 }
 
+# start_zkgate_member NAME CLIENT PEER ZKPORT CLUSTER [FLAG...]: one
+# member of a zkgate cluster bootstrapped with --initial-cluster CLUSTER
+# (name=http://127.0.0.1:PEER,...), its defaults but for the addresses,
+# data in $work/NAME, log in $work/NAME.log.
+start_zkgate_member() {
+	local name=$1 client=$2 peer=$3 zk=$4 cluster=$5
+	shift 5
+	"$zkgate" serve --name "$name" --data-dir "$work/$name" \
+		--listen-client-urls "http://127.0.0.1:$client" --advertise-client-urls "http://127.0.0.1:$client" \
+		--listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+		--initial-cluster "$cluster" --initial-cluster-token bench-cluster \
+		--zk-listen "127.0.0.1:$zk" --log-level warn "$@" >>"$work/$name.log" 2>&1 &
+	pids+=("$!")
+}
+
 # start_zookeeper PORT [CONFIG LINE...]: ZooKeeper standalone with its
 # default settings (forceSync on) plus the lines given, data in $work/zk
 # (kept across restarts); sets zookeeper_pid.
 start_zookeeper() {
-	local p=$1
-	shift
-	mkdir -p "$work/zk/conf" "$work/zk/data"
+	start_zookeeper_in zk "$@"
+}
+
+# start_zookeeper_in DIR PORT [CONFIG LINE...]: start_zookeeper with its
+# data in $work/DIR and its log in $work/DIR.log (with server.N lines and
+# a DIR/data/myid file, a member of an ensemble); sets zookeeper_pid.
+start_zookeeper_in() {
+	local d=$work/$1 p=$2
+	shift 2
+	mkdir -p "$d/conf" "$d/data"
 	{
-		printf '%s\n' "tickTime=2000" "dataDir=$work/zk/data" "clientPort=$p" "clientPortAddress=127.0.0.1" \
+		printf '%s\n' "tickTime=2000" "dataDir=$d/data" "clientPort=$p" "clientPortAddress=127.0.0.1" \
 			"admin.enableServer=false" "4lw.commands.whitelist=ruok,srvr"
 		[ $# -gt 0 ] && printf '%s\n' "$@"
-	} >"$work/zk/conf/zoo.cfg"
-	printf 'log4j.rootLogger=WARN, CONSOLE\nlog4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender\nlog4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout\nlog4j.appender.CONSOLE.layout.ConversionPattern=%%d %%-5p %%m%%n\n' >"$work/zk/conf/log4j.properties"
-	java -Dlog4j.configuration="file:$work/zk/conf/log4j.properties" -cp "$work/zk/conf:$jars" \
-		org.apache.zookeeper.server.quorum.QuorumPeerMain "$work/zk/conf/zoo.cfg" >>"$work/zk.log" 2>&1 &
+	} >"$d/conf/zoo.cfg"
+	printf 'log4j.rootLogger=WARN, CONSOLE\nlog4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender\nlog4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout\nlog4j.appender.CONSOLE.layout.ConversionPattern=%%d %%-5p %%m%%n\n' >"$d/conf/log4j.properties"
+	java -Dlog4j.configuration="file:$d/conf/log4j.properties" -cp "$d/conf:$jars" \
+		org.apache.zookeeper.server.quorum.QuorumPeerMain "$d/conf/zoo.cfg" >>"$d.log" 2>&1 &
 	zookeeper_pid=$!
 	pids+=("$zookeeper_pid")
 }
 
-ruok() { exec 3<>"/dev/tcp/127.0.0.1/$1" && printf ruok >&3 && timeout 2 cat <&3; exec 3<&- 3>&-; }
+# flw PORT WORD: a four-letter word's answer.
+flw() { exec 3<>"/dev/tcp/127.0.0.1/$1" && printf '%s' "$2" >&3 && timeout 2 cat <&3; exec 3<&- 3>&-; }
+
+# mode PORT: leader, follower or standalone, as srvr reports it (empty
+# while the server does not serve).
+mode() { flw "$1" srvr 2>/dev/null | sed -n 's/^Mode: //p'; }
+
+# wait_quorum PORT...: until every server is a leader or a follower (60 s
+# at most).
+wait_quorum() {
+	for _ in $(seq 1 600); do
+		local ok=1
+		for p in "$@"; do
+			case "$(mode "$p")" in leader | follower) ;; *) ok=0 ;; esac
+		done
+		[ "$ok" = 1 ] && return 0
+		sleep 0.1
+	done
+	echo "bench: no quorum; logs:" >&2
+	tail -20 "$work"/*.log >&2
+	exit 1
+}
+
+ruok() { flw "$1" ruok; }
 
 # wait_ruok PORT...: until every server answers imok (60 s at most).
 wait_ruok() {
-	for i in $(seq 1 600); do
+	for _ in $(seq 1 600); do
 		local ok=1
 		for p in "$@"; do
 			[ "$(ruok "$p" 2>/dev/null)" = imok ] || ok=0

@@ -6,13 +6,16 @@
 # in a fresh directory on the same disk, then runs `zkgate bench suite`:
 # every workload against ZooKeeper, zkgate's ZooKeeper port, zkgate's gRPC
 # API, and raw etcd put/range on zkgate's own etcd member, one after the
-# other, and prints the table with zkgate/ZooKeeper ratios.
+# other, BENCH_ROUNDS (default 3) rounds of each, the servers alternated
+# round by round, and prints the medians with zkgate/ZooKeeper ratios (the
+# median of the rounds' ratios).
 #
 # Then the watch workload again with BENCH_WATCHERS (default 1,000)
 # sessions watching one node.
 #
 # Settings go through to the suite: BENCH_ARGS="--duration 20s" make
-# bench. BENCH_JSON=file writes the results as JSON instead.
+# bench. BENCH_JSON=file writes the results as JSON instead, every round
+# included.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,7 +36,8 @@ wait_ruok "$zkport" "$refport"
 suite() {
 	# BENCH_ARGS is split into words on purpose.
 	# shellcheck disable=SC2086
-	"$zkgate" bench suite --zookeeper "127.0.0.1:$refport" --zkgate-zk "127.0.0.1:$zkport" "$@" ${BENCH_ARGS:-}
+	"$zkgate" bench suite --zookeeper "127.0.0.1:$refport" --zkgate-zk "127.0.0.1:$zkport" \
+		--rounds "${BENCH_ROUNDS:-3}" "$@" ${BENCH_ARGS:-}
 }
 
 # Every workload with the suite's defaults (32 clients), then watch with

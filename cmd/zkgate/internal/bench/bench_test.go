@@ -96,3 +96,51 @@ func TestPercentiles(t *testing.T) {
 		t.Fatalf("percentiles %v %v %v", pct(l, 0.5), pct(l, 0.99), pct(l, 0.999))
 	}
 }
+
+// TestZKDriver_ClientsSpreadOverAddresses prepares a workload on two
+// ZooKeeper-protocol listeners of one zkgate engine and checks that
+// client i is connected to address i mod 2, and that the clients work.
+func TestZKDriver_ClientsSpreadOverAddresses(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 1)
+	e := gatewaytest.NewEngine(t, cl.Client(0), gateway.Config{})
+	var addrs []string
+	for range 2 {
+		zs, err := zkbridge.New(zkbridge.Config{Engine: e, MaxPacket: 1 << 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go zs.Serve(l)
+		t.Cleanup(func() { zs.Close() })
+		addrs = append(addrs, l.Addr().String())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cfg := withDefaults(Config{Workload: "get", Target: Target{ZK: addrs}, Clients: 8, Keys: 20, ValueSize: 16})
+	d, err := newZKDriver(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+	ops, err := d.clients(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// d.conns: the driver's own session, then client 0, 1, ...
+	if len(d.conns) != 1+cfg.Clients {
+		t.Fatalf("%d sessions, want %d", len(d.conns), 1+cfg.Clients)
+	}
+	for i, c := range d.conns[1:] {
+		if got, want := c.Server(), addrs[i%2]; got != want {
+			t.Errorf("client %d on %s, want %s", i, got, want)
+		}
+	}
+	for i, o := range ops {
+		if err := o(ctx); err != nil {
+			t.Fatalf("client %d: %v", i, err)
+		}
+	}
+}

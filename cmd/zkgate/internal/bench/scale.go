@@ -181,7 +181,7 @@ func Scale(ctx context.Context, c ScaleConfig) (ScaleResult, error) {
 	defer d.close()
 	var conns []*zk.Conn
 	for range c.Conns {
-		conn, err := d.connect(ctx, true)
+		conn, err := d.connect(ctx, -1, true)
 		if err != nil {
 			return r, err
 		}
@@ -348,7 +348,7 @@ func Scale(ctx context.Context, c ScaleConfig) (ScaleResult, error) {
 	const watchers = 100
 	var wconns []*zk.Conn
 	for range watchers {
-		conn, err := d.connect(ctx, true)
+		conn, err := d.connect(ctx, -1, true)
 		if err != nil {
 			return r, err
 		}

@@ -32,11 +32,11 @@ func (quietLogger) Printf(string, ...any) {}
 
 var openACL = zk.WorldACL(zk.PermAll)
 
-// connect opens a session and waits until it is established, within
-// the configured dial timeout (zkdial.Dial: its error names the address
-// and the cause).
-func (d *zkDriver) connect(ctx context.Context, keep bool) (*zk.Conn, error) {
-	c, err := zkdial.Dial(ctx, d.cfg.Target.ZK, zkdial.Options{SessionTimeout: 10 * time.Second, DialTimeout: d.cfg.DialTimeout})
+// connect opens a session for client i (-1: the driver's own) and waits
+// until it is established, within the configured dial timeout
+// (zkdial.Dial: its error names the address and the cause).
+func (d *zkDriver) connect(ctx context.Context, i int, keep bool) (*zk.Conn, error) {
+	c, err := zkdial.Dial(ctx, clientAddrs(d.cfg.Target.ZK, i), zkdial.Options{SessionTimeout: 10 * time.Second, DialTimeout: d.cfg.DialTimeout})
 	if err != nil {
 		return nil, err
 	}
@@ -46,6 +46,30 @@ func (d *zkDriver) connect(ctx context.Context, keep bool) (*zk.Conn, error) {
 		d.mu.Unlock()
 	}
 	return c, nil
+}
+
+// clientAddrs are the addresses client i connects to: with several, the
+// clients are spread over them round-robin, client i on the i-th mod N
+// only (a ZooKeeper client would pick one at random); the driver's own
+// session (i < 0) may use any.
+func clientAddrs(addrs []string, i int) []string {
+	if i < 0 || len(addrs) <= 1 {
+		return addrs
+	}
+	return addrs[i%len(addrs) : i%len(addrs)+1]
+}
+
+// caughtUp waits until a client's server has seen the driver's own
+// writes (the subtree it prepared through another member of an
+// ensemble), as a ZooKeeper client does with sync.
+func (d *zkDriver) caughtUp(c *zk.Conn) error {
+	if len(d.cfg.Target.ZK) <= 1 {
+		return nil
+	}
+	if _, err := c.Sync(d.root); err != nil {
+		return fmt.Errorf("sync on %s: %w", c.Server(), err)
+	}
+	return nil
 }
 
 func (d *zkDriver) close() {
@@ -102,7 +126,7 @@ func fill(n int, parent string, data []byte, create func(path string, data []byt
 }
 
 func (d *zkDriver) clients(ctx context.Context) ([]op, error) {
-	setup, err := d.connect(ctx, true)
+	setup, err := d.connect(ctx, -1, true)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +161,7 @@ func (d *zkDriver) clients(ctx context.Context) ([]op, error) {
 	for i := range ops {
 		if d.cfg.Workload == "connect" {
 			ops[i] = func(ctx context.Context) error {
-				c, err := d.connect(ctx, false)
+				c, err := d.connect(ctx, i, false)
 				if err != nil {
 					return err
 				}
@@ -146,8 +170,11 @@ func (d *zkDriver) clients(ctx context.Context) ([]op, error) {
 			}
 			continue
 		}
-		c, err := d.connect(ctx, true)
+		c, err := d.connect(ctx, i, true)
 		if err != nil {
+			return nil, err
+		}
+		if err := d.caughtUp(c); err != nil {
 			return nil, err
 		}
 		switch d.cfg.Workload {
@@ -196,7 +223,7 @@ func (d *zkDriver) clients(ctx context.Context) ([]op, error) {
 // the time from the set to its arrival. The next set waits until every
 // watch is armed again.
 func (d *zkDriver) run(ctx context.Context, rec *recorder) error {
-	setup, err := d.connect(ctx, true)
+	setup, err := d.connect(ctx, -1, true)
 	if err != nil {
 		return err
 	}
@@ -205,8 +232,11 @@ func (d *zkDriver) run(ctx context.Context, rec *recorder) error {
 		return err
 	}
 	return watchRounds(ctx, rec, d.cfg.Clients, func(ctx context.Context, i int) (arm func() (<-chan struct{}, error), err error) {
-		c, err := d.connect(ctx, true)
+		c, err := d.connect(ctx, i, true)
 		if err != nil {
+			return nil, err
+		}
+		if err := d.caughtUp(c); err != nil {
 			return nil, err
 		}
 		return func() (<-chan struct{}, error) {

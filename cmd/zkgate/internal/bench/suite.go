@@ -1,0 +1,296 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// SuiteTargets are the servers a suite compares.
+type SuiteTargets struct {
+	// ZooKeeper is a real ZooKeeper (host:port, or the members of an
+	// ensemble), the reference.
+	ZooKeeper []string
+	// ZkgateZK is zkgate's ZooKeeper-protocol port (host:port), or the
+	// ports of several nodes of one cluster.
+	ZkgateZK []string
+	// ZkgateGRPC is zkgate's client URL (namespace API).
+	ZkgateGRPC string
+	// Etcd is an etcd client URL for the raw put/range rows (zkgate's own
+	// client URL serves etcd's API).
+	Etcd string
+}
+
+// Comparison is one workload of a suite: the reference and the others.
+type Comparison struct {
+	Workload string `json:"workload"`
+	// Results has a row per target, in the order ZooKeeper, zkgate's
+	// ZooKeeper protocol, gRPC, etcd. With one round it is that round's
+	// result; with several, the median over the rounds of ops/s, p50,
+	// p99 and p99.9, with ops, errors and elapsed summed and max the
+	// largest.
+	Results []Result `json:"results"`
+	// Rounds is every round, its results in the order they ran.
+	Rounds []Round `json:"rounds"`
+	// Ratio is zkgate/ZooKeeper throughput on the ZooKeeper protocol, and
+	// P99Ratio the same for p99 latency (below 1 is better): the median
+	// of the rounds' ratios; 0 when either side is missing.
+	Ratio    float64 `json:"zkgate_over_zookeeper_ops"`
+	P99Ratio float64 `json:"zkgate_over_zookeeper_p99"`
+	// ZkgateOps is zkgate's throughput on the ZooKeeper protocol, and
+	// EtcdOps raw etcd's (put and range), for the layer's cost: medians
+	// over the rounds.
+	ZkgateOps float64 `json:"zkgate_zk_ops_per_sec,omitempty"`
+	EtcdOps   float64 `json:"etcd_ops_per_sec,omitempty"`
+}
+
+// Round is one round of a workload: each target once.
+type Round struct {
+	// Round counts from 1.
+	Round   int      `json:"round"`
+	Results []Result `json:"results"`
+	// Ratio and P99Ratio are this round's zkgate/ZooKeeper ratios (0
+	// when either side is missing).
+	Ratio    float64 `json:"zkgate_over_zookeeper_ops,omitempty"`
+	P99Ratio float64 `json:"zkgate_over_zookeeper_p99,omitempty"`
+}
+
+// role is what a suite target stands for in the comparison.
+type role int
+
+const (
+	roleZooKeeper role = iota
+	roleZkgateZK
+	roleZkgateGRPC
+	roleEtcd
+)
+
+type suiteTarget struct {
+	role   role
+	target Target
+}
+
+// suiteTargets are the targets of workload w, in the canonical order.
+func suiteTargets(w string, t SuiteTargets) []suiteTarget {
+	var out []suiteTarget
+	switch w {
+	case "put", "range":
+		if t.Etcd != "" {
+			out = append(out, suiteTarget{roleEtcd, Target{Etcd: t.Etcd, Label: "etcd " + t.Etcd}})
+		}
+	default:
+		if len(t.ZooKeeper) > 0 {
+			out = append(out, suiteTarget{roleZooKeeper, Target{ZK: t.ZooKeeper, Label: "ZooKeeper " + strings.Join(t.ZooKeeper, ",")}})
+		}
+		if len(t.ZkgateZK) > 0 {
+			out = append(out, suiteTarget{roleZkgateZK, Target{ZK: t.ZkgateZK, Label: "zkgate zk " + strings.Join(t.ZkgateZK, ",")}})
+		}
+		if t.ZkgateGRPC != "" {
+			out = append(out, suiteTarget{roleZkgateGRPC, Target{GRPC: t.ZkgateGRPC, Label: "zkgate grpc " + t.ZkgateGRPC}})
+		}
+	}
+	return out
+}
+
+// roundOrder is the order in which round (from 0) runs the targets: the
+// canonical order in even rounds, reversed in odd ones, so that no target
+// always runs right after another (on a server still busy with the last
+// run's background work, say) and the pair a ratio compares ran next to
+// each other.
+func roundOrder(ts []suiteTarget, round int) []suiteTarget {
+	out := slices.Clone(ts)
+	if round%2 == 1 {
+		slices.Reverse(out)
+	}
+	return out
+}
+
+// runFunc runs one workload: Run, or a stand-in in tests.
+type runFunc func(ctx context.Context, cfg Config) (Result, error)
+
+// Suite runs each workload rounds times (at least once). A round runs the
+// workload once on each target that has it, one after the other (see
+// roundOrder), and the next round starts when it ends: rounds of one
+// workload alternate the targets instead of running one target's rounds
+// back to back. base holds the shared knobs.
+func Suite(ctx context.Context, base Config, t SuiteTargets, workloads []string, rounds int, progress io.Writer) ([]Comparison, error) {
+	return suite(ctx, base, t, workloads, rounds, progress, Run)
+}
+
+func suite(ctx context.Context, base Config, t SuiteTargets, workloads []string, rounds int, progress io.Writer, run runFunc) ([]Comparison, error) {
+	rounds = max(rounds, 1)
+	var out []Comparison
+	for _, w := range workloads {
+		ts := suiteTargets(w, t)
+		var rs []Round
+		for r := range rounds {
+			rd := Round{Round: r + 1}
+			byRole := map[role]Result{}
+			for _, st := range roundOrder(ts, r) {
+				cfg := base
+				cfg.Workload, cfg.Target = w, st.target
+				if progress != nil {
+					if rounds > 1 {
+						fmt.Fprintf(progress, "%s on %s (round %d of %d) ...\n", w, st.target, r+1, rounds)
+					} else {
+						fmt.Fprintf(progress, "%s on %s ...\n", w, st.target)
+					}
+				}
+				res, err := run(ctx, cfg)
+				if err != nil {
+					return out, fmt.Errorf("%s on %s: %w", w, st.target, err)
+				}
+				rd.Results = append(rd.Results, res)
+				byRole[st.role] = res
+			}
+			rd.Ratio, rd.P99Ratio = ratios(byRole)
+			rs = append(rs, rd)
+		}
+		out = append(out, compare(w, ts, rs))
+	}
+	return out, nil
+}
+
+// ratios are zkgate/ZooKeeper throughput and p99 of one round, 0 when
+// either side is missing or measured nothing.
+func ratios(byRole map[role]Result) (ops, p99 float64) {
+	zk, ok1 := byRole[roleZooKeeper]
+	gate, ok2 := byRole[roleZkgateZK]
+	if !ok1 || !ok2 || zk.OpsPerSec <= 0 || zk.P99 <= 0 {
+		return 0, 0
+	}
+	return gate.OpsPerSec / zk.OpsPerSec, float64(gate.P99) / float64(zk.P99)
+}
+
+// compare sums up the rounds of workload w on targets ts.
+func compare(w string, ts []suiteTarget, rs []Round) Comparison {
+	c := Comparison{Workload: w, Rounds: rs}
+	for _, st := range ts {
+		var per []Result
+		for _, rd := range rs {
+			for _, res := range rd.Results {
+				if res.Target == st.target.String() {
+					per = append(per, res)
+				}
+			}
+		}
+		if len(per) == 0 {
+			continue
+		}
+		m := medianResult(per)
+		c.Results = append(c.Results, m)
+		switch st.role {
+		case roleZkgateZK:
+			c.ZkgateOps = m.OpsPerSec
+		case roleEtcd:
+			c.EtcdOps = m.OpsPerSec
+		}
+	}
+	var ops, p99 []float64
+	for _, rd := range rs {
+		if rd.Ratio > 0 {
+			ops = append(ops, rd.Ratio)
+			p99 = append(p99, rd.P99Ratio)
+		}
+	}
+	c.Ratio, c.P99Ratio = median(ops), median(p99)
+	return c
+}
+
+// medianResult is one target's row over its rounds: the median of ops/s
+// and of each percentile (each figure on its own, so they may come from
+// different rounds), ops, errors and elapsed summed, max the largest,
+// the first error seen.
+func medianResult(per []Result) Result {
+	m := per[0]
+	var ops, p50, p99, p999 []float64
+	m.Ops, m.Errors, m.Elapsed, m.Max = 0, 0, 0, 0
+	for _, r := range per {
+		ops = append(ops, r.OpsPerSec)
+		p50 = append(p50, float64(r.P50))
+		p99 = append(p99, float64(r.P99))
+		p999 = append(p999, float64(r.P999))
+		m.Ops += r.Ops
+		m.Errors += r.Errors
+		m.Elapsed += r.Elapsed
+		m.Max = max(m.Max, r.Max)
+		if m.FirstErr == "" {
+			m.FirstErr = r.FirstErr
+		}
+	}
+	m.OpsPerSec = median(ops)
+	m.P50 = time.Duration(median(p50))
+	m.P99 = time.Duration(median(p99))
+	m.P999 = time.Duration(median(p999))
+	return m
+}
+
+// median of xs: the middle value, or the mean of the two middle ones of
+// an even count; 0 for none.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// PrintSuite writes a suite's results and its ratios.
+func PrintSuite(w io.Writer, cs []Comparison) {
+	var all []Result
+	rounds := 1
+	for _, c := range cs {
+		all = append(all, c.Results...)
+		rounds = max(rounds, len(c.Rounds))
+	}
+	if rounds > 1 {
+		fmt.Fprintf(w, "median of %d rounds (ops, errors: all rounds; max: the largest):\n", rounds)
+	}
+	Print(w, all)
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	if rounds > 1 {
+		fmt.Fprintln(tw, "workload\tzkgate/ZooKeeper ops/s\tzkgate/ZooKeeper p99\tops/s by round\tp99 by round\t")
+	} else {
+		fmt.Fprintln(tw, "workload\tzkgate/ZooKeeper ops/s\tzkgate/ZooKeeper p99\t")
+	}
+	for _, c := range cs {
+		if c.Ratio <= 0 {
+			continue
+		}
+		if rounds > 1 {
+			var ops, p99 []string
+			for _, rd := range c.Rounds {
+				ops = append(ops, fmt.Sprintf("%.2f", rd.Ratio))
+				p99 = append(p99, fmt.Sprintf("%.2f", rd.P99Ratio))
+			}
+			fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t%s\t%s\t\n", c.Workload, c.Ratio, c.P99Ratio, strings.Join(ops, " "), strings.Join(p99, " "))
+		} else {
+			fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t\n", c.Workload, c.Ratio, c.P99Ratio)
+		}
+	}
+	tw.Flush()
+	if rounds > 1 {
+		fmt.Fprintln(w, "(ratios: the median of the rounds' ratios, each round's zkgate over that round's ZooKeeper)")
+	}
+	// The layer's cost: zkgate's ZooKeeper-protocol set against raw
+	// etcd put on the same server, and get against range.
+	ops := map[string]Comparison{}
+	for _, c := range cs {
+		ops[c.Workload] = c
+	}
+	for _, p := range [][2]string{{"set", "put"}, {"get", "range"}} {
+		if z, e := ops[p[0]].ZkgateOps, ops[p[1]].EtcdOps; z > 0 && e > 0 {
+			fmt.Fprintf(w, "zkgate ZooKeeper-protocol %s / raw etcd %s: %.2f\n", p[0], p[1], z/e)
+		}
+	}
+}
