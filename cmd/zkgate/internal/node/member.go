@@ -88,6 +88,13 @@ func walNodeID(path string) (types.ID, error) {
 		if err := dec.Decode(&rec); err != nil {
 			return 0, err
 		}
+		if rec.GetType() == wal.CrcType {
+			// Every segment but the first starts from the checksum
+			// its predecessor ended with: the records after it are
+			// checked against that, as etcd reads them.
+			dec.UpdateCRC(rec.GetCrc())
+			continue
+		}
 		if rec.GetType() != wal.MetadataType {
 			continue
 		}
