@@ -105,7 +105,9 @@ in turn, one at a time, with the same settings: a real ZooKeeper (the
 reference), zkgate's ZooKeeper-protocol port, zkgate's gRPC API, and raw
 etcd for put and range. It prints every run, then zkgate/ZooKeeper ratios of
 throughput and p99 latency, and the cost of the layer: zkgate's
-ZooKeeper-protocol set over raw etcd put on the same server.
+ZooKeeper-protocol set over raw etcd put on the same server. With
+--plain-etcd, put and range also run against a plain etcd member, and their
+ratio is zkgate's member over it: what serving zkgate costs etcd's own API.
 
 --rounds N runs each workload N times. A round runs it once on each server,
 and the rounds alternate: round 1 in the order above, round 2 in the reverse
@@ -122,7 +124,7 @@ clients are then spread over them round-robin, client i on address i mod
 N, each staying on its own.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(targets.ZooKeeper) == 0 && len(targets.ZkgateZK) == 0 && targets.ZkgateGRPC == "" && targets.Etcd == "" {
+			if len(targets.ZooKeeper) == 0 && len(targets.ZkgateZK) == 0 && targets.ZkgateGRPC == "" && targets.Etcd == "" && targets.PlainEtcd == "" {
 				return errors.New("suite: give at least one server")
 			}
 			if rounds < 1 {
@@ -146,6 +148,7 @@ N, each staying on its own.`,
 	sf.StringSliceVar(&targets.ZkgateZK, "zkgate-zk", nil, "zkgate's ZooKeeper-protocol address, host:port; several nodes' addresses, comma-separated, to spread the clients over them")
 	sf.StringVar(&targets.ZkgateGRPC, "zkgate-grpc", "", "zkgate's client URL, for the gRPC rows")
 	sf.StringVar(&targets.Etcd, "etcd", "", "An etcd client URL for the put and range rows")
+	sf.StringVar(&targets.PlainEtcd, "plain-etcd", "", "A plain etcd member's client URL, the reference of the put and range rows (zkgate's member over it)")
 	sf.StringSliceVar(&workloads, "workloads", []string{"create", "create-ephemeral", "set", "get", "mixed", "children", "watch", "connect", "lock", "put", "range"}, "Workloads to run")
 	sf.IntVar(&rounds, "rounds", 1, "Run each workload this many times, alternating the servers round by round, and report medians")
 	sf.BoolVar(&suiteJSON, "json", false, "Print JSON instead of tables (with every round)")

@@ -5,7 +5,8 @@
 # (fsync on, default settings but maxClientCnxns=0, standalone) on loopback, each with its data
 # in a fresh directory on the same disk, then runs `zkgate bench suite`:
 # every workload against ZooKeeper, zkgate's ZooKeeper port, zkgate's gRPC
-# API, and raw etcd put/range on zkgate's own etcd member, one after the
+# API, and raw etcd put/range on zkgate's own etcd member and on a plain etcd
+# member (e2e/bench/plainetcd, etcd's defaults), one after the
 # other, BENCH_ROUNDS (default 3) rounds of each, the servers alternated
 # round by round, and prints the medians with zkgate/ZooKeeper ratios (the
 # median of the rounds' ratios).
@@ -27,10 +28,15 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/zkgate-bench.XXXXXX")
 pids=()
 trap cleanup EXIT
 
-client=$(port); peer=$(port); zkport=$(port); refport=$(port)
+client=$(port); peer=$(port); zkport=$(port); refport=$(port); eclient=$(port); epeer=$(port)
 print_machine
 start_zkgate "$client" "$peer" "$zkport"
 start_zookeeper "$refport" "maxClientCnxns=0" # every session comes from 127.0.0.1
+# A plain etcd member of the etcd modules zkgate embeds, with etcd's
+# defaults: the reference of the put and range rows.
+(cd "$root" && go build -o "$work/plainetcd" ./e2e/bench/plainetcd)
+"$work/plainetcd" --data-dir "$work/etcd" --client "http://127.0.0.1:$eclient" --peer "http://127.0.0.1:$epeer" >>"$work/plainetcd.log" 2>&1 &
+pids+=("$!")
 wait_ruok "$zkport" "$refport"
 
 suite() {
@@ -44,11 +50,11 @@ suite() {
 # BENCH_WATCHERS (1,000) sessions watching one node.
 watchers=${BENCH_WATCHERS:-1000}
 if [ -n "${BENCH_JSON:-}" ]; then
-	suite --zkgate-grpc "http://127.0.0.1:$client" --etcd "http://127.0.0.1:$client" --json >"$BENCH_JSON"
+	suite --zkgate-grpc "http://127.0.0.1:$client" --etcd "http://127.0.0.1:$client" --plain-etcd "http://127.0.0.1:$eclient" --json >"$BENCH_JSON"
 	suite --workloads watch --clients "$watchers" --json >"${BENCH_JSON%.json}-watch$watchers.json"
 	echo "results in $BENCH_JSON and ${BENCH_JSON%.json}-watch$watchers.json"
 else
-	suite --zkgate-grpc "http://127.0.0.1:$client" --etcd "http://127.0.0.1:$client"
+	suite --zkgate-grpc "http://127.0.0.1:$client" --etcd "http://127.0.0.1:$client" --plain-etcd "http://127.0.0.1:$eclient"
 	echo
 	echo "watch with $watchers watchers:"
 	suite --workloads watch --clients "$watchers"

@@ -23,6 +23,10 @@ type SuiteTargets struct {
 	// Etcd is an etcd client URL for the raw put/range rows (zkgate's own
 	// client URL serves etcd's API).
 	Etcd string
+	// PlainEtcd is the client URL of a plain etcd member, the reference
+	// of the put/range rows: their ratio is Etcd (zkgate's member) over
+	// it.
+	PlainEtcd string
 }
 
 // Comparison is one workload of a suite: the reference and the others.
@@ -38,7 +42,8 @@ type Comparison struct {
 	Rounds []Round `json:"rounds"`
 	// Ratio is zkgate/ZooKeeper throughput on the ZooKeeper protocol, and
 	// P99Ratio the same for p99 latency (below 1 is better): the median
-	// of the rounds' ratios; 0 when either side is missing.
+	// of the rounds' ratios; 0 when either side is missing. For put and
+	// range it is zkgate's etcd member over the plain etcd member.
 	Ratio    float64 `json:"zkgate_over_zookeeper_ops"`
 	P99Ratio float64 `json:"zkgate_over_zookeeper_p99"`
 	// ZkgateOps is zkgate's throughput on the ZooKeeper protocol, and
@@ -67,6 +72,7 @@ const (
 	roleZkgateZK
 	roleZkgateGRPC
 	roleEtcd
+	rolePlainEtcd
 )
 
 type suiteTarget struct {
@@ -79,6 +85,9 @@ func suiteTargets(w string, t SuiteTargets) []suiteTarget {
 	var out []suiteTarget
 	switch w {
 	case "put", "range":
+		if t.PlainEtcd != "" {
+			out = append(out, suiteTarget{rolePlainEtcd, Target{Etcd: t.PlainEtcd, Label: "plain etcd " + t.PlainEtcd}})
+		}
 		if t.Etcd != "" {
 			out = append(out, suiteTarget{roleEtcd, Target{Etcd: t.Etcd, Label: "etcd " + t.Etcd}})
 		}
@@ -155,11 +164,16 @@ func suite(ctx context.Context, base Config, t SuiteTargets, workloads []string,
 	return out, nil
 }
 
-// ratios are zkgate/ZooKeeper throughput and p99 of one round, 0 when
-// either side is missing or measured nothing.
+// ratios are zkgate/ZooKeeper throughput and p99 of one round (for put
+// and range, zkgate's etcd member over the plain one), 0 when either side
+// is missing or measured nothing.
 func ratios(byRole map[role]Result) (ops, p99 float64) {
 	zk, ok1 := byRole[roleZooKeeper]
 	gate, ok2 := byRole[roleZkgateZK]
+	if _, ok := byRole[rolePlainEtcd]; ok {
+		zk, ok1 = byRole[rolePlainEtcd]
+		gate, ok2 = byRole[roleEtcd]
+	}
 	if !ok1 || !ok2 || zk.OpsPerSec <= 0 || zk.P99 <= 0 {
 		return 0, 0
 	}
@@ -281,6 +295,12 @@ func PrintSuite(w io.Writer, cs []Comparison) {
 	tw.Flush()
 	if rounds > 1 {
 		fmt.Fprintln(w, "(ratios: the median of the rounds' ratios, each round's zkgate over that round's ZooKeeper)")
+	}
+	for _, c := range cs {
+		if (c.Workload == "put" || c.Workload == "range") && c.Ratio > 0 {
+			fmt.Fprintln(w, "(put and range: zkgate's etcd member over a plain etcd member)")
+			break
+		}
 	}
 	// The layer's cost: zkgate's ZooKeeper-protocol set against raw
 	// etcd put on the same server, and get against range.

@@ -167,3 +167,30 @@ func TestClientAddrs(t *testing.T) {
 		t.Fatal("the driver's own session or a single address")
 	}
 }
+
+// TestSuite_PlainEtcdIsThePutReference: with a plain etcd member, put and
+// range run on both, the plain one first, and their ratio is zkgate's
+// member over the plain one.
+func TestSuite_PlainEtcdIsThePutReference(t *testing.T) {
+	ms := time.Millisecond
+	plain, gate := "plain etcd http://p", "etcd http://e"
+	f := &fakeRuns{seen: map[string]int{}, figures: map[string][]Result{
+		plain: {fig(1000, ms, 10*ms, 20*ms), fig(800, ms, 10*ms, 20*ms)},
+		gate:  {fig(950, ms, 11*ms, 20*ms), fig(840, ms, 9*ms, 20*ms)},
+	}}
+	cs, err := suite(context.Background(), Config{}, SuiteTargets{Etcd: "http://e", PlainEtcd: "http://p"}, []string{"put"}, 2, nil, f.run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"put " + plain, "put " + gate, "put " + gate, "put " + plain}; !slices.Equal(f.order, want) {
+		t.Fatalf("runs %q, want %q", f.order, want)
+	}
+	c := cs[0]
+	// Rounds: 0.95 and 1.05; median 1.0. p99: 1.1 and 0.9.
+	if !near(c.Ratio, 1.0) || !near(c.P99Ratio, 1.0) {
+		t.Fatalf("ratios %v %v, want 1 1", c.Ratio, c.P99Ratio)
+	}
+	if c.EtcdOps != 895 {
+		t.Fatalf("zkgate member's ops/s %v, want the median 895", c.EtcdOps)
+	}
+}
