@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -91,3 +92,28 @@ func (e *Engine) SetLeaseClock(now func() time.Time) {
 
 // LeaseTTL is leaseTTL.
 var LeaseTTL = leaseTTL
+
+// WaitLeaseInStock waits until lease id is in the stock for ttl seconds,
+// and returns the leases in stock.
+func (e *Engine) WaitLeaseInStock(ctx context.Context, ttl int64, id clientv3.LeaseID) ([]clientv3.LeaseID, error) {
+	p := e.leases
+	for {
+		p.mu.Lock()
+		ch := p.change
+		var ids []clientv3.LeaseID
+		if s := p.stocks[ttl]; s != nil {
+			for _, l := range s.leases {
+				ids = append(ids, l.id)
+			}
+		}
+		p.mu.Unlock()
+		if slices.Contains(ids, id) {
+			return ids, nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ids, ctx.Err()
+		}
+	}
+}

@@ -13,7 +13,10 @@ import (
 
 // leasePool keeps etcd leases granted ahead of need, one stock per TTL,
 // so that opening a session waits for one Raft round (writing its
-// record) rather than three (two lease grants and the record).
+// record) rather than three (two lease grants and the record). A closed
+// session's leases, holding nothing, are stocked too (recycle): etcd
+// syncs its database to disk for every lease revoked, which would bound
+// the sessions closed per second by the disk.
 //
 // A stock is refilled only when a lease is taken from it, so an idle
 // server grants nothing. Its target size doubles each time it runs dry
@@ -160,15 +163,12 @@ func (p *leasePool) grantInto(s *leaseStock) {
 	defer p.wg.Done()
 	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
 	defer cancel()
-	p.mu.Lock()
-	start := p.now()
-	p.mu.Unlock()
+	start := p.clock()
 	id, err := p.grant(ctx, s.ttl)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s.granting--
-	close(p.change)
-	p.change = make(chan struct{})
+	p.notify()
 	if err != nil {
 		if p.ctx.Err() == nil {
 			p.lg.Debug("granting a lease ahead of need", zap.Error(err))
@@ -184,6 +184,62 @@ func (p *leasePool) grant(ctx context.Context, ttl int64) (clientv3.LeaseID, err
 		return 0, err
 	}
 	return resp.ID, nil
+}
+
+// put stocks a lease of ttl seconds that holds nothing and was renewed
+// just now, if the stock has room; a lease left out expires on its own.
+func (p *leasePool) put(ttl int64, id clientv3.LeaseID) {
+	p.putAt(ttl, id, p.clock())
+}
+
+func (p *leasePool) putAt(ttl int64, id clientv3.LeaseID, renewed time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.stocks[ttl]
+	if s == nil {
+		s = &leaseStock{ttl: ttl, want: minStock}
+		p.stocks[ttl] = s
+	}
+	if p.closed || len(s.leases) >= maxStock {
+		return
+	}
+	s.leases = append(s.leases, pooledLease{id: id, granted: renewed})
+	p.notify()
+}
+
+// recycle renews a lease of ttl seconds that holds nothing (a closed
+// session's) in the background and stocks it; one that is gone by then
+// is forgotten.
+func (p *leasePool) recycle(ttl int64, id clientv3.LeaseID) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.wg.Add(1)
+	p.mu.Unlock()
+	go func() {
+		defer p.wg.Done()
+		ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
+		defer cancel()
+		start := p.clock()
+		if err := p.renew(ctx, id); err != nil {
+			return
+		}
+		p.putAt(ttl, id, start)
+	}()
+}
+
+func (p *leasePool) clock() time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.now()
+}
+
+// notify wakes WaitLeaseStock (tests). p.mu is held.
+func (p *leasePool) notify() {
+	close(p.change)
+	p.change = make(chan struct{})
 }
 
 // renew resets a lease to its full TTL; ErrLeaseNotFound if it expired.

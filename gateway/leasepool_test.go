@@ -51,18 +51,11 @@ func TestSession_OpensInOneRaftRound(t *testing.T) {
 	if n := raftIndex(t, c) - before; n != 1 {
 		t.Fatalf("opening a session wrote %d Raft entries, want 1", n)
 	}
-	if !slices.Contains(stockS, clientv3.LeaseID(s.ID)) {
-		t.Fatalf("session %x did not come from the stock %v", s.ID, stockS)
-	}
 	// The session works: its record is there, its ephemerals go with it.
 	mustCreate(t, e, s.Caller(), "/pooled", "", gateway.Ephemeral)
-	resp, err := c.Get(ctx, schema.SessionKey(s.ID))
-	if err != nil || len(resp.Kvs) != 1 {
-		t.Fatalf("session record: %v %v", resp, err)
-	}
-	rec, err := schema.UnmarshalSession(resp.Kvs[0].Value)
-	if err != nil {
-		t.Fatal(err)
+	rec := sessionRecord(t, c, s.ID)
+	if !slices.Contains(stockS, clientv3.LeaseID(rec.Lease)) {
+		t.Fatalf("session lease %x did not come from the stock %v", rec.Lease, stockS)
 	}
 	if !slices.Contains(stockE, clientv3.LeaseID(rec.EphemeralLease)) {
 		t.Fatalf("ephemeral lease %x did not come from the stock %v", rec.EphemeralLease, stockE)
@@ -102,7 +95,8 @@ func TestSession_PooledLeaseStartsWithFullTTL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	left, err := c.TimeToLive(ctx, clientv3.LeaseID(s.ID))
+	rec := sessionRecord(t, c, s.ID)
+	left, err := c.TimeToLive(ctx, clientv3.LeaseID(rec.Lease))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,11 +105,6 @@ func TestSession_PooledLeaseStartsWithFullTTL(t *testing.T) {
 	if left.TTL < ttl-1 {
 		t.Fatalf("session lease has %d s of %d left at open", left.TTL, ttl)
 	}
-	resp, err := c.Get(ctx, schema.SessionKey(s.ID))
-	if err != nil || len(resp.Kvs) != 1 {
-		t.Fatalf("session record: %v %v", resp, err)
-	}
-	rec, _ := schema.UnmarshalSession(resp.Kvs[0].Value)
 	left, err = c.TimeToLive(ctx, clientv3.LeaseID(rec.EphemeralLease))
 	if err != nil {
 		t.Fatal(err)
@@ -146,44 +135,90 @@ func TestSession_StaleStockIsNotUsed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if slices.Contains(stock, clientv3.LeaseID(s.ID)) {
-		t.Fatalf("session %x got a lease that waited %d s in stock", s.ID, ttl)
+	if l := sessionRecord(t, engineClient, s.ID).Lease; slices.Contains(stock, clientv3.LeaseID(l)) {
+		t.Fatalf("session %x got lease %x, which waited %d s in stock", s.ID, l, ttl)
 	}
 }
 
-// TestSession_CloseRevokesEphemeralLease: closing a session answers
-// before its ephemeral lease is revoked, but the lease does go, rather
-// than wait out its TTL.
-func TestSession_CloseRevokesEphemeralLease(t *testing.T) {
+// TestSession_CloseHandsLeasesOn: a closed session's leases hold
+// nothing once CloseSession returns (its record and its ephemerals are
+// gone), and the next sessions of the same timeout open on them rather
+// than on new grants; the new sessions' ids are new. Closing and opening
+// thus revoke and grant nothing, which etcd would sync to disk each time.
+func TestSession_CloseHandsLeasesOn(t *testing.T) {
 	e := newEngine(t, gateway.Config{})
 	c := engineClient
 	ctx := ctxT(t)
-	s, err := e.CreateSession(ctx, 20*time.Second)
+	const timeout = 20 * time.Second
+	ttl := gateway.LeaseTTL(timeout)
+	s, err := e.CreateSession(ctx, timeout)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := c.Get(ctx, schema.SessionKey(s.ID))
-	if err != nil || len(resp.Kvs) != 1 {
-		t.Fatalf("session record: %v %v", resp, err)
+	mustCreate(t, e, anyone, "/hand", "", gateway.Persistent)
+	mustCreate(t, e, s.Caller(), "/hand/e1", "", gateway.Ephemeral)
+	mustCreate(t, e, s.Caller(), "/hand/e2", "", gateway.Ephemeral)
+	rec := sessionRecord(t, c, s.ID)
+	// Let the stocks settle, then stop granting: the next sessions can
+	// only open on what is in stock.
+	if _, err := e.WaitLeaseStock(ctx, ttl, 1); err != nil {
+		t.Fatal(err)
 	}
-	rec, _ := schema.UnmarshalSession(resp.Kvs[0].Value)
+	if _, err := e.WaitLeaseStock(ctx, 2*ttl, 1); err != nil {
+		t.Fatal(err)
+	}
+	e.PauseLeaseRefill()
 	if _, err := e.CloseSession(ctx, s.ID); err != nil {
 		t.Fatal(err)
 	}
-	// Await the revocation: a watch cannot see a lease, so ask until
-	// etcd no longer knows it (well within the lease's 40 s TTL).
-	for {
-		left, err := c.TimeToLive(ctx, clientv3.LeaseID(rec.EphemeralLease))
+	for _, l := range []int64{rec.Lease, rec.EphemeralLease} {
+		ttlResp, err := c.TimeToLive(ctx, clientv3.LeaseID(l), clientv3.WithAttachedKeys())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if left.TTL == -1 {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("ephemeral lease still has %d s after close", left.TTL)
-		case <-time.After(10 * time.Millisecond):
+		if ttlResp.TTL <= 0 || len(ttlResp.Keys) != 0 {
+			t.Fatalf("lease %x after close: ttl %d, keys %q; want alive and empty", l, ttlResp.TTL, ttlResp.Keys)
 		}
 	}
+	stockS, err := e.WaitLeaseInStock(ctx, ttl, clientv3.LeaseID(rec.Lease))
+	if err != nil {
+		t.Fatalf("session lease %x not back in stock: %v", rec.Lease, stockS)
+	}
+	if stockE, err := e.WaitLeaseInStock(ctx, 2*ttl, clientv3.LeaseID(rec.EphemeralLease)); err != nil {
+		t.Fatalf("ephemeral lease %x not back in stock: %v", rec.EphemeralLease, stockE)
+	}
+	seen := map[int64]bool{s.ID: true}
+	var leases []int64
+	for range len(stockS) {
+		n, err := e.CreateSession(ctx, timeout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[n.ID] {
+			t.Fatalf("session id %x used twice", n.ID)
+		}
+		seen[n.ID] = true
+		leases = append(leases, sessionRecord(t, c, n.ID).Lease)
+	}
+	if !slices.Contains(leases, rec.Lease) {
+		t.Fatalf("no new session opened on the closed session's lease %x: %x", rec.Lease, leases)
+	}
+	// The old session stays ended: its id and password open nothing.
+	if _, err := e.ResumeSession(ctx, s.ID, s.Password); schema.CodeOf(err) != schema.CodeSessionExpired {
+		t.Fatalf("resuming the closed session: %v, want SessionExpired", err)
+	}
+}
+
+// sessionRecord reads session id's record from etcd.
+func sessionRecord(t *testing.T, c *clientv3.Client, id int64) schema.Session {
+	t.Helper()
+	resp, err := c.Get(ctxT(t), schema.SessionKey(id))
+	if err != nil || len(resp.Kvs) != 1 {
+		t.Fatalf("session 0x%x record: %v %v", id, resp, err)
+	}
+	rec, err := schema.UnmarshalSession(resp.Kvs[0].Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
 }

@@ -4,12 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
 	"time"
 
-	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/zkgate/zkgate/schema"
@@ -18,12 +18,19 @@ import (
 // Sessions are etcd leases. A session holds two:
 //
 //   - the session lease, whose TTL is the negotiated timeout, holds the
-//     session record (id, password, timeout). The session id is this
-//     lease's id, unique in the cluster.
+//     session record (password, timeout, both leases), whose key holds
+//     the session id: a random positive 63-bit number, written only if
+//     no record has it. (Records written before ids were apart from
+//     leases have no lease in them: their session id is their lease's.)
 //   - the ephemeral lease, with twice the TTL, holds the session's
 //     ephemeral znodes.
 //
-// Both are renewed together by KeepAlive. When the session lease expires,
+// Leases come from a pool (leasepool.go): granted ahead of need, or left
+// by a closed session, whose record and ephemerals are deleted by
+// transactions and whose leases then hold nothing. etcd syncs its
+// database for every lease it revokes, so a session that closes hands
+// its leases on rather than revoke them. Both are renewed together by
+// KeepAlive. When the session lease expires,
 // etcd deletes the session record; every gateway node watches for that and
 // deletes the session's ephemerals in one transaction that updates each
 // parent's cversion, numChildren and pzxid exactly as explicit deletes
@@ -53,8 +60,9 @@ func leaseTTL(t time.Duration) int64 {
 
 // CreateSession opens a session with the requested timeout, clamped to
 // [MinSessionTimeout, MaxSessionTimeout]. Its two leases come from the
-// engine's lease pool (granted ahead of need) and are renewed while its
-// record is written, so the caller waits for one Raft round.
+// engine's lease pool (granted ahead of need, or left by a closed
+// session) and are renewed while its record is written, so the caller
+// waits for one Raft round.
 func (e *Engine) CreateSession(ctx context.Context, timeout time.Duration) (Session, error) {
 	t := e.clampTimeout(timeout)
 	ttl := leaseTTL(t)
@@ -63,6 +71,10 @@ func (e *Engine) CreateSession(ctx context.Context, timeout time.Duration) (Sess
 		return Session{}, err
 	}
 	for attempt := 1; ; attempt++ {
+		id, err := newSessionID()
+		if err != nil {
+			return Session{}, err
+		}
 		sl, err := e.leases.take(ctx, ttl)
 		if err != nil {
 			return Session{}, fmt.Errorf("granting session lease: %w", err)
@@ -72,7 +84,8 @@ func (e *Engine) CreateSession(ctx context.Context, timeout time.Duration) (Sess
 			e.leases.revokeLater(sl)
 			return Session{}, fmt.Errorf("granting ephemeral lease: %w", err)
 		}
-		rec := schema.Session{Password: pw, TimeoutMs: int32(t.Milliseconds()), EphemeralLease: int64(el)}
+		rec := schema.Session{Password: pw, TimeoutMs: int32(t.Milliseconds()), EphemeralLease: int64(el), Lease: int64(sl)}
+		key := schema.SessionKey(id)
 		// The record and both renewals go out together: a renewal is no
 		// Raft round, so the record's write is what the caller waits for.
 		var wg sync.WaitGroup
@@ -80,7 +93,8 @@ func (e *Engine) CreateSession(ctx context.Context, timeout time.Duration) (Sess
 		wg.Add(2)
 		go func() { defer wg.Done(); errS = e.leases.renew(ctx, sl) }()
 		go func() { defer wg.Done(); errE = e.leases.renew(ctx, el) }()
-		_, errP := e.kv.Put(ctx, schema.SessionKey(int64(sl)), string(rec.Marshal()), clientv3.WithLease(sl))
+		resp, errP := e.kv.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
+			Then(clientv3.OpPut(key, string(rec.Marshal()), clientv3.WithLease(sl))).Commit()
 		wg.Wait()
 		if err := errors.Join(errP, errS, errE); err != nil {
 			// The record, if written, goes with its lease.
@@ -94,7 +108,29 @@ func (e *Engine) CreateSession(ctx context.Context, timeout time.Duration) (Sess
 			}
 			return Session{}, fmt.Errorf("writing session: %w", err)
 		}
-		return Session{ID: int64(sl), Password: pw, Timeout: t}, nil
+		if !resp.Succeeded {
+			// The id is taken (one chance in 2^63 per session open):
+			// the leases, renewed and holding nothing, go back.
+			e.leases.put(ttl, sl)
+			e.leases.put(2*ttl, el)
+			continue
+		}
+		return Session{ID: id, Password: pw, Timeout: t}, nil
+	}
+}
+
+// newSessionID is a random session id: positive, as ZooKeeper's are, and
+// apart from the ids of the session's leases, so that a closed session's
+// leases can serve another session without its id ever being reused.
+func newSessionID() (int64, error) {
+	var b [8]byte
+	for {
+		if _, err := rand.Read(b[:]); err != nil {
+			return 0, err
+		}
+		if id := int64(binary.BigEndian.Uint64(b[:]) >> 1); id != 0 {
+			return id, nil
+		}
 	}
 }
 
@@ -151,6 +187,7 @@ func (e *Engine) KeepAlive(ctx context.Context, id int64) error {
 }
 
 // renew renews both leases of session id, whose record is rec, together.
+// ErrSessionExpired if the session lease is gone.
 func (e *Engine) renew(ctx context.Context, id int64, rec schema.Session) error {
 	var errE error
 	done := make(chan struct{})
@@ -160,7 +197,7 @@ func (e *Engine) renew(ctx context.Context, id int64, rec schema.Session) error 
 			errE = err
 		}
 	}()
-	errS := e.leases.renew(ctx, clientv3.LeaseID(id))
+	errS := e.leases.renew(ctx, clientv3.LeaseID(rec.LeaseOf(id)))
 	<-done
 	if errS != nil {
 		if errLeaseGone(errS) {
@@ -174,27 +211,46 @@ func (e *Engine) renew(ctx context.Context, id int64, rec schema.Session) error 
 	return nil
 }
 
-// CloseSession ends a session at once: its ephemerals are deleted, with
-// their parents updated, before CloseSession returns.
+// CloseSession ends a session at once: its record is deleted (no write
+// of the session can commit after that), then its ephemerals, with their
+// parents updated, before CloseSession returns. Its leases, holding
+// nothing then, go back to the lease pool for the next sessions: closing
+// and opening sessions revoke and grant no lease, which etcd would have
+// to sync to its database each time.
 func (e *Engine) CloseSession(ctx context.Context, id int64) (int64, error) {
-	rec, err := e.session(ctx, id)
-	if err != nil {
+	key := schema.SessionKey(id)
+	var rec schema.Session
+	r := &request{caller: Caller{internal: true}, keys: []string{key}}
+	r.apply = func(e *Engine, v *view, r *request) {
+		s := v.get(key)
+		if !s.exists {
+			r.err = schema.ErrSessionExpired
+			return
+		}
+		got, err := schema.UnmarshalSession(s.value)
+		if err != nil {
+			r.err = fmt.Errorf("session 0x%x: %w", id, err)
+			return
+		}
+		rec = got
+		v.del(key)
+	}
+	if err := e.submit(ctx, r); err != nil {
 		return 0, err
 	}
-	// Revoking the session lease deletes the record: no new ephemeral can
-	// be created for the session after this point.
-	if _, err := e.cfg.Client.Revoke(ctx, clientv3.LeaseID(id)); err != nil && !errors.Is(err, rpctypes.ErrLeaseNotFound) {
-		return 0, fmt.Errorf("closing session: %w", err)
+	if r.err != nil {
+		return 0, r.err
 	}
+	ttl := leaseTTL(time.Duration(rec.TimeoutMs) * time.Millisecond)
+	e.leases.recycle(ttl, clientv3.LeaseID(rec.LeaseOf(id)))
 	rev, err := e.removeEphemerals(ctx, id)
 	if err != nil {
+		// The ephemeral lease may still hold some: it is left to expire
+		// with them, as an expired session's is.
 		return 0, err
 	}
-	// The ephemeral lease holds nothing now (no ephemeral can be created
-	// for a session without its record): no client needs to wait for it
-	// to go.
-	e.leases.revokeLater(clientv3.LeaseID(rec.EphemeralLease))
-	return rev, nil
+	e.leases.recycle(2*ttl, clientv3.LeaseID(rec.EphemeralLease))
+	return max(rev, r.rev), nil
 }
 
 // ephemeralsPerTxn is how many ephemerals one transaction removes: each

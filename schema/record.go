@@ -98,7 +98,23 @@ type Session struct {
 	// session lease by a grace period, so a gateway normally removes the
 	// ephemerals itself (updating their parents) before etcd would.
 	EphemeralLease int64
+	// Lease is the session lease, which holds this record. 0 in records
+	// of format 1, whose session id is their lease's id (see LeaseOf).
+	Lease int64
 }
+
+// LeaseOf is the session lease of session id, whose record is s.
+func (s Session) LeaseOf(id int64) int64 {
+	if s.Lease != 0 {
+		return s.Lease
+	}
+	return id
+}
+
+// sessionFormatLease is the format byte of a session record that names
+// its session lease (Session.Lease) after the ephemeral lease; records
+// without one keep format 1.
+const sessionFormatLease = 2
 
 const recordFormat = 1
 
@@ -246,9 +262,16 @@ func UnmarshalACL(b []byte) (ACLRecord, error) {
 
 // Marshal encodes s.
 func (s *Session) Marshal() []byte {
-	b := []byte{recordFormat}
+	format := byte(recordFormat)
+	if s.Lease != 0 {
+		format = sessionFormatLease
+	}
+	b := []byte{format}
 	b = binary.AppendVarint(b, int64(s.TimeoutMs))
 	b = binary.AppendVarint(b, s.EphemeralLease)
+	if s.Lease != 0 {
+		b = binary.AppendVarint(b, s.Lease)
+	}
 	return append(b, s.Password...)
 }
 
@@ -256,11 +279,17 @@ func (s *Session) Marshal() []byte {
 func UnmarshalSession(b []byte) (Session, error) {
 	var s Session
 	r := reader{b: b}
-	if r.byte() != recordFormat {
+	format := r.byte()
+	if format != recordFormat && format != sessionFormatLease {
 		return s, ErrCorrupt
 	}
 	s.TimeoutMs = int32(r.varint())
 	s.EphemeralLease = r.varint()
+	if format == sessionFormatLease {
+		if s.Lease = r.varint(); s.Lease == 0 {
+			return Session{}, ErrCorrupt
+		}
+	}
 	if r.err != nil {
 		return Session{}, ErrCorrupt
 	}

@@ -308,7 +308,15 @@ func TestExpiredSession_RequestsOnItsConnection(t *testing.T) {
 		t.Run(first+" first", func(t *testing.T) {
 			c := connect(t, addr, jute.ConnectRequest{TimeOut: 30000})
 			c.create("/exp/eph-"+first, jute.CreateMode(1))
-			if _, err := cl.Client(0).Revoke(context.Background(), clientv3.LeaseID(c.Resp.SessionID)); err != nil {
+			resp, err := cl.Client(0).Get(context.Background(), schema.SessionKey(c.Resp.SessionID))
+			if err != nil || len(resp.Kvs) != 1 {
+				t.Fatalf("session record: %v %v", resp, err)
+			}
+			rec, err := schema.UnmarshalSession(resp.Kvs[0].Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cl.Client(0).Revoke(context.Background(), clientv3.LeaseID(rec.LeaseOf(c.Resp.SessionID))); err != nil {
 				t.Fatal(err)
 			}
 			deadline := time.Now().Add(20 * time.Second)
