@@ -47,3 +47,17 @@ var LocalRead = localRead
 func (e *Engine) QuotaUsage(ctx context.Context, root string, serial, bytes bool) (schema.StatsTrack, error) {
 	return e.quotaUsage(ctx, root, 0, serial, bytes)
 }
+
+// MaxInFlight is the most batches the committer has had in flight at
+// once.
+func (e *Engine) MaxInFlight() int64 { return e.maxInFlight.Load() }
+
+// Redone counts the committer's batches whose compares failed.
+func (e *Engine) Redone() int64 { return e.redone.Load() }
+
+// Overtaken counts the committer's batches that failed for having
+// reached etcd before the batch before them.
+func (e *Engine) Overtaken() int64 { return e.overtaken.Load() }
+
+// Launched counts the committer's batches sent.
+func (e *Engine) Launched() int64 { return e.launched.Load() }
