@@ -516,3 +516,63 @@ func TestPipeline_BatchesInFlight(t *testing.T) {
 		})
 	}
 }
+
+// TestPipeline_DependentWritesOfOneSession: writes a session issues
+// without waiting, each reading what the one before wrote, with batches
+// in flight: a setData after a multi that deleted and created its znode
+// again (whose czxid is that multi's zxid, unknown while it is in flight),
+// a setData after a create, a child created under a parent a batch in
+// flight set. Each answer is the one a sequential run gives.
+func TestPipeline_DependentWritesOfOneSession(t *testing.T) {
+	e := newEngine(t, gateway.Config{CommitDepth: 4})
+	ctx := ctxT(t)
+	mustCreate(t, e, anyone, "/r", "old", gateway.Persistent)
+	s, err := e.CreateSession(ctx, 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.Caller()
+	for round := range 20 {
+		p := &pipeline{ctx: ctx}
+		again := p.issue("delete and create /r", func(ctx context.Context) outcome {
+			res, zxid, err := e.Multi(ctx, c, []gateway.Op{
+				&gateway.DeleteOp{Path: "/r", Version: -1},
+				&gateway.CreateOp{Path: "/r", Data: []byte("new"), ACL: schema.OpenACLUnsafe},
+			})
+			return outcome{zxid: zxid, err: err, results: res}
+		})
+		set := p.issue("setData /r", func(ctx context.Context) outcome {
+			r, err := e.SetData(ctx, c, "/r", []byte("set"), 0)
+			return outcome{zxid: r.Zxid, err: err, stat: r.Stat}
+		})
+		child := fmt.Sprintf("/r/c%d", round)
+		mk := p.issue("create child", func(ctx context.Context) outcome {
+			r, err := e.Create(ctx, c, gateway.CreateOp{Path: child, ACL: schema.OpenACLUnsafe})
+			return outcome{zxid: r.Zxid, err: err, stat: r.Stat}
+		})
+		setChild := p.issue("setData child", func(ctx context.Context) outcome {
+			r, err := e.SetData(ctx, c, child, []byte("x"), 0)
+			return outcome{zxid: r.Zxid, err: err, stat: r.Stat}
+		})
+		rm := p.issue("delete child", func(ctx context.Context) outcome {
+			zxid, err := e.Delete(ctx, c, child, 1)
+			return outcome{zxid: zxid, err: err}
+		})
+		p.wait(t)
+		for _, x := range []*call{again, set, mk, setChild, rm} {
+			if x.out.err != nil {
+				t.Fatalf("round %d, %s: %v", round, x.name, x.out.err)
+			}
+		}
+		if st := set.out.stat; st.Czxid != again.out.zxid || st.Version != 1 || st.Mzxid != set.out.zxid || st.Pzxid != again.out.zxid {
+			t.Fatalf("round %d: setData after the multi at %d: %+v", round, again.out.zxid, st)
+		}
+		if st := setChild.out.stat; st.Czxid != mk.out.zxid || st.Version != 1 || st.Mzxid != setChild.out.zxid {
+			t.Fatalf("round %d: setData after the create at %d: %+v", round, mk.out.zxid, st)
+		}
+		got := stat(t, e, "/r")
+		if got.Czxid != again.out.zxid || got.Pzxid != rm.out.zxid || got.Cversion != 2 || got.NumChildren != 0 {
+			t.Fatalf("round %d: /r %+v", round, got)
+		}
+	}
+}
