@@ -62,3 +62,64 @@ func BenchmarkReference_PlainPuts(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "puts/s")
 }
+
+// BenchmarkPipeline_SequentialOneParent is
+// BenchmarkCreate_SequentialOneParent at each commit depth: 1 is one
+// batch at a time; above, batches are validated over those in flight
+// (each touches the parent's children meta, so every batch depends on
+// the one before it).
+func BenchmarkPipeline_SequentialOneParent(b *testing.B) {
+	for _, depth := range []int{1, 2, 4, 8} {
+		b.Run(fmt.Sprintf("depth=%d", depth), func(b *testing.B) {
+			e := newEngine(b, gateway.Config{CommitDepth: depth})
+			ctx := ctxT(b)
+			mustCreate(b, e, anyone, "/queue", "", gateway.Persistent)
+			data := make([]byte, 256)
+			b.SetParallelism(16) // 16 x GOMAXPROCS(2) = 32 writers
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := e.Create(ctx, anyone, gateway.CreateOp{Path: "/queue/item-", Data: data, ACL: schema.OpenACLUnsafe, Mode: gateway.PersistentSequential}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "creates/s")
+			b.ReportMetric(float64(e.Redone()), "redone")
+			b.ReportMetric(float64(e.Overtaken()), "overtaken")
+			b.ReportMetric(float64(e.Launched()), "batches")
+			b.ReportMetric(float64(e.MaxInFlight()), "inflight")
+		})
+	}
+}
+
+// BenchmarkPipeline_SetDataDistinct: 32 writers each setting its own
+// znode, at each commit depth: batches independent of one another.
+func BenchmarkPipeline_SetDataDistinct(b *testing.B) {
+	for _, depth := range []int{1, 4} {
+		b.Run(fmt.Sprintf("depth=%d", depth), func(b *testing.B) {
+			e := newEngine(b, gateway.Config{CommitDepth: depth})
+			ctx := ctxT(b)
+			for i := range 32 {
+				mustCreate(b, e, anyone, fmt.Sprintf("/n%d", i), "", gateway.Persistent)
+			}
+			data := make([]byte, 256)
+			var next atomic.Int64
+			b.SetParallelism(16)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				path := fmt.Sprintf("/n%d", next.Add(1)%32)
+				for pb.Next() {
+					if _, err := e.SetData(ctx, anyone, path, data, -1); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sets/s")
+			b.ReportMetric(float64(e.Redone()), "redone")
+			b.ReportMetric(float64(e.Overtaken()), "overtaken")
+		})
+	}
+}

@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/subtle"
 	"fmt"
+	"strconv"
 
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
 
 	"github.com/zkgate/zkgate/schema"
 )
@@ -24,7 +27,9 @@ type request struct {
 
 	results []OpResult
 	err     error
-	rev     int64
+	// attempts counts the batches of r that met a concurrent writer.
+	attempts int
+	rev      int64
 	// stats to resolve to the commit revision.
 	stats []*schema.Stat
 	done  chan struct{}
@@ -58,13 +63,17 @@ func (e *Engine) submit(ctx context.Context, r *request) error {
 	}
 	select {
 	case <-r.done:
-		if r.err != nil || r.rev == 0 {
-			// A failed request wrote nothing: answer at the revision
-			// reads are served at.
+		if r.rev == 0 {
+			// A request failed before its batch was committed: answer at
+			// the revision reads are served at.
 			r.rev = e.hub.current()
 			return nil
 		}
-		// The write's events are queued before its reply.
+		// A write's events are queued before its reply; a failed
+		// request in a committed batch is answered at the batch's
+		// revision, which holds the state it was validated against
+		// (with the batches before it), once reads are served there:
+		// so a session's answers never go back in zxid.
 		return e.hub.wait(ctx, r.rev)
 	case <-e.stop:
 		return ErrClosed
@@ -77,59 +86,98 @@ func (e *Engine) submit(ctx context.Context, r *request) error {
 
 const maxBatchRequests = 1024
 
-func (e *Engine) commitLoop() {
-	defer e.wg.Done()
-	var carry []*request
-	for {
-		batch := carry
-		carry = nil
-		if len(batch) == 0 {
-			select {
-			case r := <-e.reqs:
-				batch = append(batch, r)
-			case <-e.stop:
-				return
-			}
-		}
-	drain:
-		for len(batch) < maxBatchRequests {
-			select {
-			case r := <-e.reqs:
-				batch = append(batch, r)
-			default:
-				break drain
-			}
-		}
-		carry = e.commitBatch(batch)
-	}
-}
-
-// maxAttempts bounds the retries of one batch that keeps meeting
-// concurrent writers (other gateway nodes).
+// maxAttempts bounds the times one request is validated again because
+// its batch met concurrent writers (other gateway nodes).
 const maxAttempts = 64
 
-// commitBatch commits the first requests of batch and returns the rest,
-// in order, for the next batch.
-func (e *Engine) commitBatch(batch []*request) []*request {
-	// Read ahead only what one transaction can compare: every key read is
-	// compared, and etcd bounds a transaction's compares too. Requests
-	// beyond the budget wait for the next batch, in order.
-	budget := e.cfg.MaxBatchOps / 2
-	n, keys := 1, len(batch[0].keys)
-	for n < len(batch) && keys+len(batch[n].keys) <= budget {
-		keys += len(batch[n].keys)
-		n++
-	}
-	rest := e.commitPrefix(batch[:n])
-	if n == len(batch) {
-		return rest
-	}
-	return append(append([]*request(nil), rest...), batch[n:]...)
+// The committer pipelines its batches, as ZooKeeper's
+// PrepRequestProcessor validates against its outstanding changes: while
+// batches are in flight (up to Config.CommitDepth), the next one is
+// validated against the state read from etcd plus the writes of every
+// batch in flight (view.go: base.pending), and sent at once.
+//
+// They apply in order through the chain key (schema.ChainKey), which
+// only this committer writes: every batch puts a sequence number never
+// used before into it, and a batch sent while another is in flight
+// compares the chain key to that predecessor's number. So a batch
+// applies only right after its predecessor did: if the predecessor
+// failed, every batch after it fails too, and if etcd is given them out
+// of order, the later one fails and is redone. Answers come in order:
+// when a batch fails, the committer waits for the answers of every batch
+// in flight, then validates their requests again, in order, from a fresh
+// read.
+//
+// A batch validated over a batch in flight compares the keys that batch
+// writes to the state it leaves (base.compares). A key it creates has a
+// create revision no one knows yet: a request that reads it waits for
+// that batch's answer (base.blocked), with every request after it.
+type committer struct {
+	e     *Engine
+	ctx   context.Context
+	depth int
+
+	queue    []*request // waiting, in order
+	inflight []*flight  // sent, oldest first
+	// waitOldest is set when the first request waiting cannot be
+	// validated before the oldest batch in flight is answered.
+	waitOldest bool
+
+	seq int64 // the last sequence number used
+	// chain is the chain key's value once the batches sent so far have
+	// applied, when known ("" for a chain key not yet written); a batch
+	// sent with none in flight compares it, or reads the key when it is
+	// not known.
+	chain      string
+	chainKnown bool
+	// revs are the revisions of committed batches by sequence number,
+	// for Stats built over them (resolveStat).
+	revs map[int64]int64
+
+	// prevOK is set when the last batch answered committed.
+	prevOK bool
+
+	serial bool     // the next batch reads serializably
+	reread []string // keys a failed batch read, to read again
 }
 
-// commitPrefix validates and commits as much of batch as fits in one
-// transaction and returns the requests left for the next one.
-func (e *Engine) commitPrefix(batch []*request) (rest []*request) {
+// flight is a batch sent to etcd, its answer awaited.
+type flight struct {
+	reqs  []*request
+	layer *layer
+	// wrote is set when the batch writes (znodes and the chain key); a
+	// batch that writes nothing is sent with none in flight, and none
+	// follows it until it is answered.
+	wrote bool
+	// floor is the sequence number of the oldest batch in flight when
+	// this one was built: its Stats refer to batches from there on.
+	floor int64
+	keys  []string // the keys it read
+	// cmps and ops are its transaction; prev the chain key's value it
+	// compares to, when it was sent with a batch in flight.
+	cmps   []clientv3.Cmp
+	ops    []*pb.RequestOp
+	prev   string
+	result chan flightResult
+}
+
+type flightResult struct {
+	resp *clientv3.TxnResponse
+	err  error
+}
+
+// depth is the most batches the committer keeps in flight.
+func (e *Engine) depth() int {
+	if e.cfg.EnforceQuota {
+		// checkQuota counts a quota's usage as committed (base.usage),
+		// which does not see the writes of batches in flight: with
+		// quotas enforced, one batch at a time.
+		return 1
+	}
+	return e.cfg.CommitDepth
+}
+
+func (e *Engine) commitLoop() {
+	defer e.wg.Done()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
@@ -139,43 +187,104 @@ func (e *Engine) commitPrefix(batch []*request) (rest []*request) {
 		case <-ctx.Done():
 		}
 	}()
+	c := &committer{e: e, ctx: ctx, depth: e.depth(), chainKnown: true, revs: map[int64]int64{}, serial: true}
+	for {
+		readOnly := len(c.inflight) > 0 && !c.inflight[len(c.inflight)-1].wrote
+		if len(c.queue) > 0 && len(c.inflight) < c.depth && !c.waitOldest && !readOnly {
+			c.send()
+			continue
+		}
+		var in chan *request
+		if len(c.queue) < maxBatchRequests {
+			in = e.reqs
+		}
+		var answer chan flightResult
+		if len(c.inflight) > 0 {
+			answer = c.inflight[0].result
+		}
+		select {
+		case r := <-in:
+			c.queue = append(c.queue, r)
+		drain:
+			for len(c.queue) < maxBatchRequests {
+				select {
+				case r := <-e.reqs:
+					c.queue = append(c.queue, r)
+				default:
+					break drain
+				}
+			}
+		case res := <-answer:
+			c.land(res)
+		case <-e.stop:
+			return
+		}
+	}
+}
 
-	serial := true
-	var reread []string
+// send validates the first requests waiting and sends them as a batch.
+func (c *committer) send() {
+	e := c.e
+	// Read ahead only what one transaction can compare: every key read is
+	// compared, and etcd bounds a transaction's compares too. Requests
+	// beyond the budget wait for the next batch, in order.
+	budget := e.cfg.MaxBatchOps / 2
+	n, nkeys := 1, len(c.queue[0].keys)
+	for n < len(c.queue) && n < maxBatchRequests && nkeys+len(c.queue[n].keys) <= budget {
+		nkeys += len(c.queue[n].keys)
+		n++
+	}
+	batch := c.queue[:n]
+	pending := make([]*layer, len(c.inflight))
+	for i, f := range c.inflight {
+		pending[i] = f.layer
+	}
 	for attempt := 1; ; attempt++ {
-		b := newBase(e.kv, e.cfg.LocalStore, serial)
-		keys := reread
+		c.seq++
+		b := newBase(e.kv, e.cfg.LocalStore, c.serial, c.seq, pending)
+		keys := c.reread
+		if len(c.inflight) == 0 && !c.chainKnown {
+			// Read the chain key with the rest: its compare holds it.
+			keys = append(keys, e.chainKey)
+		}
 		for _, r := range batch {
 			keys = append(keys, r.keys...)
 		}
-		if err := b.fetch(ctx, keys); err != nil {
-			e.finish(batch, 0, err)
-			return nil
+		if err := b.fetch(c.ctx, keys); err != nil {
+			c.finish(batch, 0, err)
+			c.queue = c.queue[n:]
+			return
 		}
-		top := b.newView(ctx)
+		top := b.newView(c.ctx)
 		now := e.now().UnixMilli()
-		taken := batch
-		rest = nil
+		taken, rest := batch, c.queue[n:]
 		writes, size := 0, 0
 		for i, r := range batch {
-			c := top.child()
-			e.validate(c, r, now)
-			if c.err != nil {
-				top.fail(c.err)
+			b.blocked = false
+			v := top.child()
+			e.validate(v, r, now)
+			if v.err != nil {
+				top.fail(v.err)
+				break
+			}
+			if b.blocked {
+				// r read a key a batch in flight creates: it and every
+				// later request wait for that batch's answer.
+				taken, rest = batch[:i], c.queue[i:]
 				break
 			}
 			if r.err != nil {
 				continue
 			}
-			if i > 0 && rewritesNode(top, c) {
+			if i > 0 && rewritesNode(top, v) {
 				// A second write to a znode in one transaction would
 				// merge two changes into one watch event: it waits for
 				// the next batch, with every later request.
-				taken, rest = batch[:i], batch[i:]
+				taken, rest = batch[:i], c.queue[i:]
 				break
 			}
-			w, by := len(c.order), viewBytes(c)
-			if writes+w > e.cfg.MaxBatchOps || len(b.order) > e.cfg.MaxBatchOps || size+by > e.cfg.MaxBatchBytes {
+			w, by := len(v.order), viewBytes(v)
+			if writes+w > e.cfg.MaxBatchOps || b.ncmp > e.cfg.MaxBatchOps || size+by > e.cfg.MaxBatchBytes {
 				if i == 0 {
 					// Too large for any transaction on its own.
 					r.err = schema.Errorf(schema.CodeBadArguments, "", "request needs more than %d etcd operations or %d bytes", e.cfg.MaxBatchOps, e.cfg.MaxBatchBytes)
@@ -187,61 +296,206 @@ func (e *Engine) commitPrefix(batch []*request) (rest []*request) {
 				}
 				// r and every later request go in the next batch, which
 				// keeps each session's requests in order.
-				taken, rest = batch[:i], batch[i:]
+				taken, rest = batch[:i], c.queue[i:]
 				break
 			}
-			c.merge()
+			v.merge()
 			writes += w
 			size += by
 		}
 		if top.err != nil {
 			if attempt < maxAttempts {
-				serial = false
-				reread = b.order
+				c.serial = false
+				c.reread = b.order
 				continue
 			}
-			e.finish(taken, 0, top.err)
-			return rest
+			c.finish(taken, 0, top.err)
+			c.queue = rest
+			return
 		}
-		resp, err := e.kv.Txn(ctx).If(b.compares()...).Then(commitOps(b, top)...).Commit()
-		if err != nil {
-			e.finish(taken, 0, fmt.Errorf("committing to etcd: %w", err))
-			return rest
+		ops := top.ops()
+		if len(taken) == 0 || len(ops) == 0 && len(c.inflight) > 0 {
+			// Nothing can be validated before the oldest batch is
+			// answered; or nothing to write: such a batch is sent with
+			// none in flight, so that it moves no revision (launch).
+			c.waitOldest = true
+			return
 		}
-		if !resp.Succeeded {
-			// Someone else (another gateway node, or a stale local read)
-			// changed a key we read: read again, linearizably, and redo.
-			if attempt >= maxAttempts {
-				e.finish(taken, 0, schema.Errorf(schema.CodeSystemError, "", "too much contention: %d attempts", attempt))
-				return rest
-			}
-			reread = b.order
-			// The embedded member answered after applying up to the
-			// failed transaction's revision: its store is as new as a
-			// linearizable read would be, and as fast as the winner's.
-			// Through a client, read linearizably.
-			serial = e.cfg.LocalStore != nil
-			continue
-		}
-		e.finish(taken, resp.Header.Revision, nil)
-		return rest
+		c.queue = rest
+		c.serial, c.reread = true, nil
+		c.launch(taken, b, top, ops)
+		return
 	}
 }
 
-// commitOps are the writes of a batch's transaction. A batch whose
-// requests all failed writes nothing, and etcd serves a transaction of
-// compares alone from the member's own store, which may lag the leader
-// (it counts it serializable): the failures, read from a possibly stale
-// store, would then be confirmed by that same store. A read that is not
-// serializable makes etcd confirm its state with a quorum first, so the
-// compares hold at a point after every request of the batch was sent,
-// and each failure is as linearizable as a write.
-func commitOps(b *base, top *view) []clientv3.Op {
-	ops := top.ops()
-	if len(ops) == 0 && len(b.order) > 0 {
-		ops = []clientv3.Op{clientv3.OpGet(b.order[0], clientv3.WithCountOnly())}
+// launch sends the batch of taken requests validated in top, whose
+// writes are ops.
+func (c *committer) launch(taken []*request, b *base, top *view, ops []*pb.RequestOp) {
+	e := c.e
+	cmps := b.compares()
+	wrote := len(ops) > 0
+	var prev string
+	switch {
+	case !wrote:
+		// Nothing to write (and nothing in flight, see send): the
+		// compares alone decide, at a revision this batch does not
+		// move (see readOnlyOps); later batches wait for its answer.
+		ops = readOnlyOps(e.chainKey)
+	case len(c.inflight) > 0:
+		prev = strconv.FormatInt(c.inflight[len(c.inflight)-1].layer.seq, 10)
+		cmps = append(cmps, clientv3.Compare(clientv3.Value(e.chainKey), "=", prev))
+	case !c.chainKnown:
+		// Compared as a key read (its mod revision, or absent).
+	case c.chain == "":
+		cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(e.chainKey), "=", 0))
+	default:
+		cmps = append(cmps, clientv3.Compare(clientv3.Value(e.chainKey), "=", c.chain))
 	}
-	return ops
+	if wrote {
+		ops = append(ops, putOp(e.chainKey, []byte(strconv.FormatInt(b.seq, 10)), 0))
+	}
+	f := &flight{reqs: taken, layer: top.seal(), wrote: wrote, floor: b.seq, keys: b.order, cmps: cmps, ops: ops, prev: prev}
+	if len(c.inflight) > 0 {
+		f.floor = c.inflight[0].layer.seq
+	}
+	c.inflight = append(c.inflight, f)
+	e.launched.Add(1)
+	if n := int64(len(c.inflight)); n > e.maxInFlight.Load() {
+		e.maxInFlight.Store(n)
+	}
+	c.start(f)
+}
+
+// start sends f's transaction. When its compares fail, it reads the
+// chain key, to tell a batch that reached etcd before its predecessor
+// (land).
+func (c *committer) start(f *flight) {
+	e := c.e
+	result := make(chan flightResult, 1)
+	f.result = result
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		resp, err := e.kv.Txn(c.ctx).If(f.cmps...).Then(clientOps(f.ops)...).Else(clientv3.OpGet(e.chainKey)).Commit()
+		result <- flightResult{resp, err}
+	}()
+}
+
+// overtook reports whether f, whose compares failed, was evaluated before
+// its predecessor applied: etcd was given the two in the other order
+// (their transactions are sent from goroutines of their own).
+func (c *committer) overtook(f *flight, resp *clientv3.TxnResponse) bool {
+	if f.prev == "" || !c.prevOK || len(resp.Responses) != 1 {
+		return false
+	}
+	kvs := resp.Responses[0].GetResponseRange().GetKvs()
+	return len(kvs) == 0 || string(kvs[0].Value) != f.prev
+}
+
+// land takes the answer of the oldest batch in flight. A batch that
+// failed takes every later one down with it: their answers are awaited,
+// and their requests validated again, in order, before any other.
+func (c *committer) land(res flightResult) {
+	f := c.inflight[0]
+	if res.err == nil && !res.resp.Succeeded && c.overtook(f, res.resp) {
+		// Sent again as it is, f would succeed; but every batch after
+		// it went out before and fails: they are all validated again,
+		// into fewer batches, as after a conflict.
+		c.e.overtaken.Add(1)
+	}
+	c.inflight = c.inflight[1:]
+	c.waitOldest = false
+	if c.settle(f, res, nil) {
+		return
+	}
+	// Every batch after f compares the chain key to a number f (or one
+	// after it) never wrote: they fail.
+	redo := c.redo(f, nil)
+	for len(c.inflight) > 0 {
+		g := c.inflight[0]
+		c.inflight = c.inflight[1:]
+		if !c.settle(g, <-g.result, redo) {
+			redo = c.redo(g, redo)
+		}
+	}
+	c.queue = append(redo, c.queue...)
+}
+
+// settle answers the requests of f if it committed, or if its outcome is
+// unknown (an etcd error), and reports whether it did; a batch whose
+// compares failed is left for redo. redo is what is already to be redone.
+func (c *committer) settle(f *flight, res flightResult, redo []*request) bool {
+	switch {
+	case res.err != nil:
+		c.prevOK = false
+		c.e.lg.Debug("batch failed", zap.Error(res.err))
+		c.finish(f.reqs, 0, fmt.Errorf("committing to etcd: %w", res.err))
+		// Whether it applied is not known: the next batch reads the
+		// chain key.
+		c.chainKnown = false
+		return true
+	case res.resp.Succeeded:
+		c.prevOK = true
+		rev := res.resp.Header.Revision
+		c.revs[f.layer.seq] = rev
+		if f.wrote {
+			c.chain, c.chainKnown = strconv.FormatInt(f.layer.seq, 10), true
+		}
+		c.finish(f.reqs, rev, nil)
+		// Later batches' Stats refer to batches from their floor on.
+		floor := f.layer.seq + 1
+		for _, g := range c.inflight {
+			floor = min(floor, g.floor)
+		}
+		for seq := range c.revs {
+			if seq < floor {
+				delete(c.revs, seq)
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// redo returns redo with the requests of f, whose compares failed,
+// appended in order (those past maxAttempts are answered instead), and
+// prepares the next batch to read again what f read.
+func (c *committer) redo(f *flight, redo []*request) []*request {
+	c.e.redone.Add(1)
+	c.prevOK = false
+	c.chainKnown = false
+	// The embedded member answered after applying up to the failed
+	// transaction's revision: its store is as new as a linearizable read
+	// would be, and as fast as the winner's. Through a client, read
+	// linearizably.
+	c.serial = c.e.cfg.LocalStore != nil
+	if len(redo) == 0 {
+		// The next batch starts with f's requests: it reads what f read
+		// (not what the later ones read, which would only add
+		// comparisons).
+		c.reread = f.keys
+	}
+	for _, r := range f.reqs {
+		r.attempts++
+		if r.attempts >= maxAttempts {
+			c.finish([]*request{r}, 0, schema.Errorf(schema.CodeSystemError, "", "too much contention: %d attempts", r.attempts))
+			continue
+		}
+		redo = append(redo, r)
+	}
+	return redo
+}
+
+// readOnlyOps are the operations of a batch that writes nothing. etcd
+// serves a transaction of compares alone from the member's own store,
+// which may lag the leader (it counts it serializable): the failures,
+// read from a possibly stale store, would then be confirmed by that same
+// store. A read that is not serializable makes etcd confirm its state
+// with a quorum first, so the compares hold at a point after every
+// request of the batch was sent, and each failure is as linearizable as
+// a write.
+func readOnlyOps(key string) []*pb.RequestOp {
+	return []*pb.RequestOp{getOp(key, true)}
 }
 
 // rewritesNode reports whether c writes a znode that top has written.
@@ -263,7 +517,11 @@ func viewBytes(v *view) int {
 }
 
 // finish answers requests: with the commit revision, or with err.
-func (e *Engine) finish(reqs []*request, rev int64, err error) {
+func (c *committer) finish(reqs []*request, rev int64, err error) {
+	revOf := func(m int64) (int64, bool) {
+		r, ok := c.revs[-m]
+		return r, ok
+	}
 	for _, r := range reqs {
 		if err != nil {
 			r.err = err
@@ -271,8 +529,14 @@ func (e *Engine) finish(reqs []*request, rev int64, err error) {
 		} else {
 			r.rev = rev
 			for _, s := range r.stats {
-				resolveStat(s, rev)
-				*s = e.present(*s)
+				if !resolveStat(s, revOf) {
+					// It refers to a batch whose outcome was not known
+					// (an etcd error), yet committed before this one.
+					r.err = schema.Errorf(schema.CodeSystemError, "", "committing to etcd: the zxid of an earlier write is unknown")
+					r.results = nil
+					break
+				}
+				*s = c.e.present(*s)
 			}
 		}
 		close(r.done)

@@ -173,7 +173,7 @@ func (e *Engine) applyCreate(v *view, c Caller, op *CreateOp, now int64) (OpResu
 
 	// A new node has no children meta and its ACL version is 0: its Stat
 	// needs no further reads.
-	st := schema.MakeStat(&z.rec, schema.Meta{}, 0, schema.Revisions{NodeCreate: pendingRev, NodeMod: pendingRev})
+	st := schema.MakeStat(&z.rec, schema.Meta{}, 0, schema.Revisions{NodeCreate: v.base.marker(), NodeMod: v.base.marker()})
 	return OpResult{Path: path, Stat: &st}, nil
 }
 

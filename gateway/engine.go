@@ -2,9 +2,12 @@ package gateway
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -30,11 +33,20 @@ type Engine struct {
 	hub    *hub
 	leases *leasePool
 	quorum quorumProbe
-	reqs   chan *request
-	stop   chan struct{}
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	once   sync.Once
+	// chainKey orders the committer's batches in flight (commit.go).
+	chainKey string
+	// maxInFlight is the most batches the committer has had in flight
+	// at once; redone counts its batches whose compares failed, overtaken
+	// those of them that reached etcd before their predecessor.
+	maxInFlight atomic.Int64
+	redone      atomic.Int64
+	overtaken   atomic.Int64
+	launched    atomic.Int64
+	reqs        chan *request
+	stop        chan struct{}
+	cancel      context.CancelFunc
+	wg          sync.WaitGroup
+	once        sync.Once
 
 	now func() time.Time
 }
@@ -62,6 +74,11 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e.bootstrapRev = rev
+	var id [8]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		return nil, err
+	}
+	e.chainKey = schema.ChainKey(binary.BigEndian.Uint64(id[:]))
 	now, err := e.kv.Get(ctx, schema.VersionKey(), clientv3.WithKeysOnly())
 	if err != nil {
 		return nil, fmt.Errorf("reading the current revision: %w", err)
@@ -111,6 +128,13 @@ func (e *Engine) Close() error {
 		e.cancel()
 		e.wg.Wait()
 		e.leases.close()
+		// The chain key is this engine's alone, and no batch of it is in
+		// flight any more.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if _, err := e.kv.Delete(ctx, e.chainKey); err != nil {
+			e.lg.Debug("deleting the committer's chain key", zap.Error(err))
+		}
 	})
 	return nil
 }

@@ -117,3 +117,17 @@ func (e *Engine) WaitLeaseInStock(ctx context.Context, ttl int64, id clientv3.Le
 		}
 	}
 }
+
+// MaxInFlight is the most batches the committer has had in flight at
+// once.
+func (e *Engine) MaxInFlight() int64 { return e.maxInFlight.Load() }
+
+// Redone counts the committer's batches whose compares failed.
+func (e *Engine) Redone() int64 { return e.redone.Load() }
+
+// Overtaken counts the committer's batches that failed for having
+// reached etcd before the batch before them.
+func (e *Engine) Overtaken() int64 { return e.overtaken.Load() }
+
+// Launched counts the committer's batches sent.
+func (e *Engine) Launched() int64 { return e.launched.Load() }

@@ -4,23 +4,40 @@ import (
 	"context"
 	"fmt"
 
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/storage/mvcc"
 
 	"github.com/zkgate/zkgate/schema"
 )
 
-// pendingRev stands for the revision of the transaction being built: the
-// revision a key written in this batch will have once it commits.
-const pendingRev int64 = -1
+// Revisions not known while a view is built are markers: the negative
+// sequence number of the batch whose transaction will give them (see
+// commit.go). A key written by the batch being built has its own marker,
+// a key written by a batch still in flight that batch's; they are
+// replaced by the committed revisions once known (resolveStat).
+func marker(seq int64) int64 { return -seq }
 
 // entry is one key as a batch sees it.
 type entry struct {
 	exists    bool
 	value     []byte
-	createRev int64 // pendingRev when created in this batch
-	modRev    int64 // pendingRev when written in this batch
+	createRev int64 // a marker when created by a batch not yet committed
+	modRev    int64 // a marker when written by a batch not yet committed
+	version   int64 // etcd's version of the key (puts since its creation)
 	lease     int64
+	// inexact marks a key written by a batch in flight whose state after
+	// that batch no comparison can pin down: its create revision (or the
+	// czxid its record holds) is that batch's revision, still unknown. A
+	// request that reads it waits for that batch (see base.blocked).
+	inexact bool
+}
+
+// layer is the writes of a batch in flight, as etcd will hold them once
+// it commits: a later batch is validated over them.
+type layer struct {
+	seq     int64
+	entries map[string]*entry
 }
 
 // base is the state of the keys a batch has read from etcd. Every key read
@@ -35,10 +52,57 @@ type base struct {
 	store   mvcc.KV  // the embedded member's store, for serializable reads
 	// quotas caches the committed usage of quota roots (checkQuota).
 	quotas map[string]schema.StatsTrack
+
+	// seq is the sequence number of the batch being built (its marker
+	// is marker(seq)).
+	seq int64
+	// pending are the writes of the batches in flight, oldest first: the
+	// batch is validated over them, as if they had committed.
+	pending []*layer
+	// blocked is set when a request reads a key that a batch in flight
+	// wrote inexactly: the request cannot be validated before that batch
+	// commits.
+	blocked bool
+	// ncmp counts the comparisons of the keys read (see compares).
+	ncmp int
 }
 
-func newBase(kv clientv3.KV, store mvcc.KV, serial bool) *base {
-	return &base{kv: kv, store: store, entries: make(map[string]*entry), serial: serial}
+func newBase(kv clientv3.KV, store mvcc.KV, serial bool, seq int64, pending []*layer) *base {
+	return &base{kv: kv, store: store, entries: make(map[string]*entry), serial: serial, seq: seq, pending: pending}
+}
+
+// marker is the marker of the batch being built.
+func (b *base) marker() int64 { return marker(b.seq) }
+
+// fromPending returns key's state as the batches in flight leave it, if
+// any of them writes it.
+func (b *base) fromPending(key string) (*entry, bool) {
+	for i := len(b.pending) - 1; i >= 0; i-- {
+		if e, ok := b.pending[i].entries[key]; ok {
+			return e, true
+		}
+	}
+	return nil, false
+}
+
+// before returns key's state before the batch being built (after the
+// batches in flight), or nil if key was neither read nor written by them.
+func (b *base) before(key string) *entry {
+	if e, ok := b.fromPending(key); ok {
+		return e
+	}
+	return b.entries[key]
+}
+
+// addRead records key as read, with its state e.
+func (b *base) addRead(key string, e *entry) {
+	b.entries[key] = e
+	b.order = append(b.order, key)
+	if p, ok := b.fromPending(key); ok && p.exists && !p.inexact {
+		b.ncmp += 2
+	} else {
+		b.ncmp++
+	}
 }
 
 // fetch reads keys not yet in b in one round trip.
@@ -75,10 +139,9 @@ func (b *base) fetch(ctx context.Context, keys []string) error {
 			e := &entry{}
 			if kvs := r.GetResponseRange().Kvs; len(kvs) == 1 {
 				kv := kvs[0]
-				e = &entry{exists: true, value: kv.Value, createRev: kv.CreateRevision, modRev: kv.ModRevision, lease: kv.Lease}
+				e = &entry{exists: true, value: kv.Value, createRev: kv.CreateRevision, modRev: kv.ModRevision, version: kv.Version, lease: kv.Lease}
 			}
-			b.entries[want[i]] = e
-			b.order = append(b.order, want[i])
+			b.addRead(want[i], e)
 		}
 		ops, want = ops[n:], want[n:]
 	}
@@ -90,20 +153,36 @@ func (b *base) fetch(ctx context.Context, keys []string) error {
 // names of sequential nodes, which almost never exist.
 func (b *base) assumeAbsent(key string) {
 	if _, ok := b.entries[key]; !ok {
-		b.entries[key] = &entry{}
-		b.order = append(b.order, key)
+		b.addRead(key, &entry{})
 	}
 }
 
 // compares guard every key read: unchanged mod revision, or still absent.
+// A key that a batch in flight writes is compared to the state that batch
+// leaves, whose mod revision is not known yet: a key it deletes must be
+// absent; a key it puts, which existed before it, must have the same
+// create revision and etcd's version one more than before (any later put
+// raises the version, a delete and a create again changes the create
+// revision). A key it creates cannot be compared exactly: no request of
+// the batch has read it (base.blocked), so it is not compared.
 func (b *base) compares() []clientv3.Cmp {
-	cmps := make([]clientv3.Cmp, 0, len(b.order))
+	cmps := make([]clientv3.Cmp, 0, b.ncmp)
 	for _, k := range b.order {
-		e := b.entries[k]
-		if e.exists {
-			cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(k), "=", e.modRev))
-		} else {
+		e, pending := b.fromPending(k)
+		switch {
+		case !pending:
+			e = b.entries[k]
+			if e.exists {
+				cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(k), "=", e.modRev))
+			} else {
+				cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(k), "=", 0))
+			}
+		case !e.exists:
 			cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(k), "=", 0))
+		case !e.inexact:
+			cmps = append(cmps,
+				clientv3.Compare(clientv3.CreateRevision(k), "=", e.createRev),
+				clientv3.Compare(clientv3.Version(k), "=", e.version))
 		}
 	}
 	return cmps
@@ -136,6 +215,12 @@ func (v *view) get(key string) *entry {
 			return e
 		}
 	}
+	if e, ok := v.base.fromPending(key); ok {
+		if e.inexact {
+			v.base.blocked = true
+		}
+		return e
+	}
 	if e, ok := v.base.entries[key]; ok {
 		return e
 	}
@@ -150,9 +235,10 @@ func (v *view) get(key string) *entry {
 
 func (v *view) put(key string, value []byte, lease int64) {
 	old := v.get(key)
-	e := &entry{exists: true, value: value, modRev: pendingRev, lease: lease, createRev: old.createRev}
+	m := v.base.marker()
+	e := &entry{exists: true, value: value, modRev: m, lease: lease, createRev: old.createRev}
 	if !old.exists {
-		e.createRev = pendingRev
+		e.createRev = m
 	}
 	v.set(key, e)
 }
@@ -180,30 +266,78 @@ func (c *view) merge() {
 }
 
 // ops turns v's writes (v must be the top view) into etcd operations.
-func (v *view) ops() []clientv3.Op {
-	ops := make([]clientv3.Op, 0, len(v.order))
+func (v *view) ops() []*pb.RequestOp {
+	ops := make([]*pb.RequestOp, 0, len(v.order)+1)
 	for _, k := range v.order {
 		e := v.writes[k]
-		b := v.base.entries[k]
+		b := v.base.before(k)
 		switch {
-		case e.exists && e.lease != 0:
-			ops = append(ops, clientv3.OpPut(k, string(e.value), clientv3.WithLease(clientv3.LeaseID(e.lease))))
 		case e.exists:
-			ops = append(ops, clientv3.OpPut(k, string(e.value)))
+			ops = append(ops, putOp(k, e.value, e.lease))
 		case b == nil || b.exists:
 			// A key deleted without being read (an ephemeral's index
 			// entry, a reaper mark) is deleted unconditionally: deleting
 			// an absent key changes nothing.
-			ops = append(ops, clientv3.OpDelete(k))
+			ops = append(ops, &pb.RequestOp{Request: &pb.RequestOp_RequestDeleteRange{RequestDeleteRange: &pb.DeleteRangeRequest{Key: []byte(k)}}})
 		}
 	}
 	return ops
 }
 
-// resolve replaces pendingRev by the committed revision.
-func resolve(rev, committed int64) int64 {
-	if rev == pendingRev {
-		return committed
+func putOp(key string, value []byte, lease int64) *pb.RequestOp {
+	return &pb.RequestOp{Request: &pb.RequestOp_RequestPut{RequestPut: &pb.PutRequest{Key: []byte(key), Value: value, Lease: lease}}}
+}
+
+func getOp(key string, countOnly bool) *pb.RequestOp {
+	return &pb.RequestOp{Request: &pb.RequestOp_RequestRange{RequestRange: &pb.RangeRequest{Key: []byte(key), CountOnly: countOnly}}}
+}
+
+// clientOps are ops as the etcd client takes them.
+func clientOps(ops []*pb.RequestOp) []clientv3.Op {
+	out := make([]clientv3.Op, len(ops))
+	for i, op := range ops {
+		switch r := op.Request.(type) {
+		case *pb.RequestOp_RequestPut:
+			var opts []clientv3.OpOption
+			if r.RequestPut.Lease != 0 {
+				opts = append(opts, clientv3.WithLease(clientv3.LeaseID(r.RequestPut.Lease)))
+			}
+			out[i] = clientv3.OpPut(string(r.RequestPut.Key), string(r.RequestPut.Value), opts...)
+		case *pb.RequestOp_RequestDeleteRange:
+			out[i] = clientv3.OpDelete(string(r.RequestDeleteRange.Key))
+		case *pb.RequestOp_RequestRange:
+			var opts []clientv3.OpOption
+			if r.RequestRange.CountOnly {
+				opts = append(opts, clientv3.WithCountOnly())
+			}
+			out[i] = clientv3.OpGet(string(r.RequestRange.Key), opts...)
+		}
 	}
-	return rev
+	return out
+}
+
+// seal is the layer of the batch whose top view is v: each key it writes
+// as etcd will hold it once the batch commits. etcd puts a key once per
+// transaction, so a key that existed before the batch keeps its create
+// revision and its version grows by one, however many requests wrote it.
+func (v *view) seal() *layer {
+	b := v.base
+	m := b.marker()
+	l := &layer{seq: b.seq, entries: make(map[string]*entry, len(v.order))}
+	for _, k := range v.order {
+		w := v.writes[k]
+		if !w.exists {
+			l.entries[k] = &entry{}
+			continue
+		}
+		e := &entry{exists: true, value: w.value, modRev: m, lease: w.lease, createRev: m, version: 1, inexact: true}
+		if pre := b.before(k); pre != nil && pre.exists {
+			e.createRev, e.version = pre.createRev, pre.version+1
+			// A record created anew over its key holds its czxid as
+			// this write's revision (schema.CzxidThisWrite).
+			e.inexact = pre.inexact || pre.createRev < 0 || (schema.IsNodeKey(k) && schema.NodeCreatedByWrite(w.value))
+		}
+		l.entries[k] = e
+	}
+	return l
 }

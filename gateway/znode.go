@@ -82,14 +82,24 @@ func (v *view) fail(err error) {
 // (schema.Node.Czxid), and keeps saying so in later writes.
 func (v *view) putNode(z *znode) {
 	key := schema.NodeKey(z.path)
-	czxid := pendingRev
+	m := v.base.marker()
+	czxid := m
 	if old := v.get(key); old.exists {
 		czxid = z.createRev
 	}
 	rec := z.rec
 	rec.Czxid = 0
-	if b := v.base.entries[key]; b != nil && b.exists && czxid != b.createRev {
-		rec.Czxid = czxid // pendingRev is schema.CzxidThisWrite
+	if b := v.base.before(key); b != nil && b.exists && czxid != b.createRev {
+		switch {
+		case czxid == m:
+			rec.Czxid = schema.CzxidThisWrite
+		case czxid < 0:
+			// The czxid of a batch in flight: not known yet (such a
+			// key is read inexactly, so this request waits anyway).
+			v.base.blocked = true
+		default:
+			rec.Czxid = czxid
+		}
 	}
 	v.put(key, rec.Marshal(), z.lease)
 }
@@ -98,18 +108,24 @@ func (v *view) putMeta(path string, m schema.Meta) {
 	v.put(schema.MetaKey(path), m.Marshal(), 0)
 }
 
-// stat computes path's Stat in v; revisions written in this batch are
-// pendingRev until the batch commits (see resolveStat).
+// stat computes path's Stat in v; revisions written by batches not yet
+// committed are markers until they commit (see resolveStat).
 func (v *view) stat(z *znode) schema.Stat {
 	m, metaRev := v.meta(z.path)
 	a := v.acl(z.path)
 	return schema.MakeStat(&z.rec, m, a.Aversion, schema.Revisions{NodeCreate: z.createRev, NodeMod: z.modRev, MetaMod: metaRev})
 }
 
-// resolveStat fills the revision of the commit into a Stat built in a
-// view.
-func resolveStat(s *schema.Stat, rev int64) {
-	s.Czxid = resolve(s.Czxid, rev)
-	s.Mzxid = resolve(s.Mzxid, rev)
-	s.Pzxid = resolve(s.Pzxid, rev)
+// resolveStat replaces the markers in a Stat built in a view by the
+// committed revisions revOf gives; it reports false if one is unknown.
+func resolveStat(s *schema.Stat, revOf func(marker int64) (int64, bool)) bool {
+	ok := true
+	for _, p := range []*int64{&s.Czxid, &s.Mzxid, &s.Pzxid} {
+		if *p < 0 {
+			r, known := revOf(*p)
+			*p = r
+			ok = ok && known
+		}
+	}
+	return ok
 }

@@ -21,6 +21,7 @@ const (
 	sessSpace   = Prefix + "s/" // s/<session id>: the session record
 	ephSpace    = Prefix + "e/" // e/<session id><path>: index of a session's ephemerals
 	reaperSpace = Prefix + "x"  // x<path>: containers and TTL nodes, for the reaper
+	chainSpace  = Prefix + "w/" // w/<committer id>: the last batch a gateway node's committer wrote
 )
 
 // LayoutVersion is the version of this key layout, stored at VersionKey so
@@ -135,6 +136,11 @@ func ParseEphemeralKey(key string) (owner int64, path string, ok bool) {
 	}
 	return int64(u), rest[16:], true
 }
+
+// ChainKey is the key a gateway node's committer writes in each batch it
+// commits, so that the batches it has in flight apply in order: id is
+// chosen at random when the committer starts, and never used again.
+func ChainKey(id uint64) string { return chainSpace + fmt.Sprintf("%016x", id) }
 
 // ReaperKey marks a container or TTL znode for the reaper.
 func ReaperKey(path string) string { return reaperSpace + path }
