@@ -187,6 +187,8 @@ func TestValidate_EngineLimits(t *testing.T) {
 		{"max below min, external", func(c *Config) { external(c); c.MaxSessionTimeout = 3 * time.Second }, "zk-max-session-timeout"},
 		{"container check interval", func(c *Config) { c.ContainerCheckInterval = 9 * time.Millisecond }, "zk-container-check-interval"},
 		{"container check interval zero", func(c *Config) { c.ContainerCheckInterval = 0 }, "zk-container-check-interval"},
+		{"commit depth zero", func(c *Config) { c.CommitDepth = 0 }, "zk-commit-depth"},
+		{"commit depth too deep", func(c *Config) { c.CommitDepth = 65 }, "zk-commit-depth"},
 		{"data zero", func(c *Config) { c.MaxDataBytes = 0 }, "zk-max-data-bytes"},
 	}
 	for _, tc := range cases {

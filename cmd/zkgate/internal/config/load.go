@@ -170,6 +170,7 @@ var Options = []Option{
 	str("zk-super-digest", "user:hash", "user:base64(sha1(user:password)) of a super user who passes every ACL check.", func(c *Config) *string { return &c.SuperDigest }),
 	millis("zk-container-check-interval", "How often empty containers and expired TTL nodes are removed, in milliseconds.", func(c *Config) *time.Duration { return &c.ContainerCheckInterval }),
 	boolean("zk-enforce-quota", "Refuse creates and setData past a hard quota (setquota -N, -B) with QuotaExceeded and log writes past any quota, as ZooKeeper's zookeeper.enforceQuota.", func(c *Config) *bool { return &c.EnforceQuota }),
+	uintOpt("zk-commit-depth", "count", "Batches of writes the committer keeps in flight at once, each validated over those before it (1: one at a time; more pays where a Raft round is long, between distant members). With zk-enforce-quota, 1.", func(c *Config) *uint { return &c.CommitDepth }),
 	words("zk-4lw-whitelist", "Four-letter words answered on zk-listen and zk-secure-listen, comma-separated; * for all.", func(c *Config) *[]string { return &c.FourLetterWords }),
 	uintOpt("zk-max-data-bytes", "bytes", "Largest znode data accepted, as ZooKeeper's jute.maxbuffer (conf reports it as maxBuffer); the ZooKeeper port accepts packets of this size, at least 0xfffff.", func(c *Config) *uint { return &c.MaxDataBytes }),
 	str("pprof-listen", "host:port", "host:port of a debug listener serving Go profiles at /debug/pprof/; empty disables it.", func(c *Config) *string { return &c.PprofListen }),

@@ -128,6 +128,9 @@ type Options struct {
 	// past its hard limit with QuotaExceeded, and logs writes past any
 	// limit (ZooKeeper's zookeeper.enforceQuota; off by default, as there).
 	EnforceQuota bool
+	// CommitDepth is the most batches of writes in flight at once (see
+	// gateway.Config.CommitDepth).
+	CommitDepth uint
 	// FourLetterWords are the four-letter words answered on ZKListen and
 	// ZKSecureListen; "*" allows every one.
 	FourLetterWords []string
@@ -187,6 +190,7 @@ func DefaultOptions() Options {
 		MaxSessionTimeout:        gateway.DefaultMaxSessionTimeout,
 		ContainerCheckInterval:   gateway.DefaultReaperInterval,
 		MaxDataBytes:             gateway.DefaultMaxDataBytes,
+		CommitDepth:              gateway.DefaultCommitDepth,
 		FourLetterWords:          slices.Clone(zkbridge.DefaultFourLetterWords),
 		LogLevel:                 "info",
 	}
@@ -341,6 +345,10 @@ func (c *Options) Validate() error {
 	return nil
 }
 
+// maxCommitDepth bounds zk-commit-depth: batches in flight hold their
+// requests' memory, and past a few the Raft round no longer waits.
+const maxCommitDepth = 64
+
 // engineOption names the option behind each field of gateway.Config that
 // Engine sets, so that the engine's verdict names what to change.
 var engineOption = map[string]string{
@@ -350,6 +358,7 @@ var engineOption = map[string]string{
 	"MaxDataBytes":      "zk-max-data-bytes",
 	"MaxBatchOps":       "max-txn-ops",
 	"MaxBatchBytes":     "max-request-bytes",
+	"CommitDepth":       "zk-commit-depth",
 }
 
 // validateLimits checks the sizes and intervals, in both modes: first
@@ -375,6 +384,9 @@ func (c *Options) validateLimits() error {
 	}
 	if c.ContainerCheckInterval == 0 {
 		return fieldErr("zk-container-check-interval", "must be at least %v, got 0s", gateway.MinReaperInterval)
+	}
+	if c.CommitDepth == 0 || c.CommitDepth > maxCommitDepth {
+		return fieldErr("zk-commit-depth", "must be between 1 and %d, got %d", maxCommitDepth, c.CommitDepth)
 	}
 	e := c.Engine()
 	if err := e.ValidateLimits(); err != nil {
@@ -407,6 +419,7 @@ func (c *Options) Engine() gateway.Config {
 		SuperDigest:       c.SuperDigest,
 		ReaperInterval:    c.ContainerCheckInterval,
 		EnforceQuota:      c.EnforceQuota,
+		CommitDepth:       int(c.CommitDepth),
 		MaxBatchOps:       ops,
 		MaxBatchBytes:     bytes,
 	}
