@@ -133,7 +133,13 @@ Each connection (conn.go) is a small driver around the engine:
     reflects its change, as ZooKeeper guarantees. A read that sets a watch
     arms it only after its reply is queued, so no event overtakes the
     reply that set its watch.
-  - writeLoop drains the queue to the socket.
+  - a reply is written by the call that made it when nothing is queued
+    or being written; otherwise it is queued, as every watch event is
+    (the hub never waits for a socket). A writer goroutine drains the
+    queue to the socket, one writev for what is queued at a moment; it
+    is started when something is queued and nobody writes, and ends when
+    the queue is empty, so an idle connection has none. Reply and event
+    packets are encoded into pooled buffers, returned once written.
 
 The handshake (handshake in conn.go) opens a session or resumes one by id
 and password (the session lives in etcd, so any node will do), refuses a
