@@ -296,6 +296,15 @@ func isClosed(err error) bool {
 func (c *conn) finish() {
 	c.mu.Lock()
 	c.closing = true
+	c.mu.Unlock()
+	c.awaitWritten()
+}
+
+// awaitWritten waits until nobody writes to the connection: what was
+// queued before it was called is written, and no writer goroutine runs,
+// until something more is sent.
+func (c *conn) awaitWritten() {
+	c.mu.Lock()
 	var flushed chan struct{}
 	if c.writing {
 		if c.flushed == nil {

@@ -123,8 +123,10 @@ Each connection (conn.go) is a small driver around the engine:
     request order whatever order the work ends in. At most 256 calls are
     in flight per connection, and no request is read while more than
     4 MiB of replies wait for the client to read them. Requests are read
-    through a 1 KiB buffer; the replies queued at a moment leave in one
-    writev. A read that arrives while nothing is in flight and nothing
+    through a 4 KiB buffer, taken from a pool only while it holds bytes
+    not yet read: a connection waits for its next request with none
+    (frameReader). Each request's body is copied to a pooled buffer of
+    its size, returned when its call ends. A read that arrives while nothing is in flight and nothing
     more is buffered runs on the reading goroutine itself.
   - the engine calls the connection's Notify for watch events. The engine
     dispatches a change's events before the write that made it returns,

@@ -1,7 +1,6 @@
 package zkbridge
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -94,6 +93,8 @@ type call struct {
 	pkt     []byte
 	start   time.Time
 	counted bool
+	// pooled holds pkt, returned to the pool when the call ends.
+	pooled *[]byte
 }
 
 // count records the call's statistics once, from the call's goroutine.
@@ -161,6 +162,12 @@ func (c *call) run(pkt []byte) {
 			// Wake the reader, which may be waiting for the next packet.
 			_ = c.nc.SetReadDeadline(time.Unix(1, 0))
 		}
+		if c.pooled != nil {
+			// Nothing refers to pkt any more: the decoded records are
+			// copies, and the statistics are counted.
+			putBuf(c.pooled)
+			c.pkt, c.pooled = nil, nil
+		}
 		close(c.done)
 	}()
 	goOn = c.handle(pkt)
@@ -177,7 +184,7 @@ func (c *conn) loop() {
 	)
 	close(prev)
 	defer wg.Wait()
-	in := bufio.NewReaderSize(c.nc, readBufferSize)
+	in := newFrameReader(c.nc)
 	for {
 		c.waitQueue()
 		// ZooKeeper closes a connection silent for the session timeout;
@@ -186,7 +193,7 @@ func (c *conn) loop() {
 		if c.stopped.Load() {
 			return
 		}
-		pkt, err := jute.ReadFrame(in, nil, c.s.cfg.MaxPacket)
+		pkt, pooled, err := in.next(c.s.cfg.MaxPacket)
 		if errors.Is(err, jute.ErrFrameTooLarge) {
 			c.s.stats.tooLarge.Add(1)
 		}
@@ -218,12 +225,12 @@ func (c *conn) loop() {
 			c.logClose(end, err)
 			return
 		}
-		cl := &call{conn: c, prev: prev, done: make(chan struct{}), queued: make(chan struct{})}
+		cl := &call{conn: c, prev: prev, done: make(chan struct{}), queued: make(chan struct{}), pooled: pooled}
 		prev = cl.done
 		// A read with nothing in flight and nothing more sent runs here:
 		// the client waits for it, and a goroutine would only add the
 		// cost of growing a fresh stack.
-		idle := kind == kindRead && in.Buffered() == 0 && isClosedChan(cl.prev)
+		idle := kind == kindRead && in.buffered() == 0 && isClosedChan(cl.prev)
 		if kind == kindAlone || idle {
 			if kind == kindAlone {
 				// Pings and the like, what an idle session sends, run
@@ -256,10 +263,6 @@ func (c *conn) loop() {
 		}
 	}
 }
-
-// readBufferSize is the read buffer of a connection: requests are read
-// through it, a few per system call when a client pipelines.
-const readBufferSize = 1024
 
 func isClosedChan(ch <-chan struct{}) bool {
 	select {
