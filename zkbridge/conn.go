@@ -327,7 +327,27 @@ func (c *conn) serve() {
 			c.s.lg.Error("ZooKeeper connection handler panicked", zap.Any("panic", r), zap.Stack("stack"))
 		}
 	}()
-	var first [4]byte
+	first, ok := c.open()
+	if !ok {
+		return
+	}
+	defer c.finish()
+	apart(func() { ok = c.handshake(first) }) // see apart
+	if !ok {
+		return
+	}
+	defer c.e.Forget(c)
+	c.loop()
+}
+
+// open reads the first 4 bytes of a connection, after the TLS handshake
+// if it has one: those of a ZooKeeper client's ConnectRequest, or a
+// four-letter word, which it answers. It reports whether a ZooKeeper
+// client is to be served. It is a function of its own, as the TLS
+// handshake and four-letter words are: serve's frame stays small, and so
+// does the stack its reader waits on while idle (below 2 KiB, the stack
+// a goroutine starts with).
+func (c *conn) open() (first [4]byte, ok bool) {
 	_ = c.nc.SetReadDeadline(time.Now().Add(c.s.cfg.HandshakeTimeout))
 	if tc, ok := c.nc.(*tls.Conn); ok {
 		// A plaintext client, or a certificate the server does not
@@ -338,7 +358,7 @@ func (c *conn) serve() {
 		if err != nil {
 			c.s.stats.tlsFailed.Add(1)
 			c.logClose("TLS handshake failed", err)
-			return
+			return first, false
 		}
 	}
 	if _, err := io.ReadFull(c.nc, first[:]); err != nil {
@@ -346,12 +366,12 @@ func (c *conn) serve() {
 		if errors.As(err, &ne) && ne.Timeout() {
 			c.s.stats.handshakeExpired.Add(1)
 		}
-		return
+		return first, false
 	}
 	if word, ok := jute.FourLetterWord(first[:]); ok {
 		c.fourLetterWord(word)
 		c.linger()
-		return
+		return first, false
 	}
 	if c.s.serving() == nil {
 		// As a ZooKeeper server without a quorum (lost, or not yet
@@ -362,16 +382,9 @@ func (c *conn) serve() {
 		c.s.stats.refusedNoQuorum.Add(1)
 		c.logClose(noQuorum, nil)
 		c.linger()
-		return
+		return first, false
 	}
-	defer c.finish()
-	var ok bool
-	apart(func() { ok = c.handshake(first) }) // see apart
-	if !ok {
-		return
-	}
-	defer c.e.Forget(c)
-	c.loop()
+	return first, true
 }
 
 // Lingering on a connection the server has finished with (see linger).

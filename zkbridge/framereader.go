@@ -22,7 +22,7 @@ type frameReader struct {
 	// and reads it into a pooled buffer it takes only then (see
 	// newWaiter); nil: the frame's length is read straight from nc into
 	// hdr, so nothing is held while waiting either.
-	wait func(fr *frameReader) error
+	wait *waiter
 	buf  *[]byte // the read buffer; nil when empty
 	r, w int     // (*buf)[r:w] is unread
 	hdr  [4]byte
@@ -30,7 +30,7 @@ type frameReader struct {
 
 func newFrameReader(nc net.Conn) *frameReader {
 	fr := &frameReader{nc: nc}
-	fr.wait = newWaiter(nc)
+	fr.wait = newWaiter(nc, fr)
 	return fr
 }
 
@@ -57,16 +57,22 @@ func (fr *frameReader) release() {
 	fr.buf, fr.r, fr.w = nil, 0, 0
 }
 
+// waitInput waits for the connection's next input where it can do so
+// without a buffer (see waiter), and reads what has arrived. The reader
+// calls it, before next, straight from its loop: a shallow stack while
+// it waits is a small one (see conn.open).
+func (fr *frameReader) waitInput() error {
+	if fr.buf != nil || fr.wait == nil {
+		return nil
+	}
+	return fr.wait.wait()
+}
+
 // next reads the next frame, of at most limit bytes (jute.FrameLength).
 // Its body is in pooled (nil for a body beyond maxPooled, which is read
 // as its bytes arrive, as jute.ReadFrameBody reads), to be returned to
 // the pool once the frame is decoded.
 func (fr *frameReader) next(limit int) (body []byte, pooled *[]byte, err error) {
-	if fr.buf == nil && fr.wait != nil {
-		if err := fr.wait(fr); err != nil {
-			return nil, nil, err
-		}
-	}
 	if _, err := io.ReadFull(fr, fr.hdr[:]); err != nil {
 		return nil, nil, err
 	}

@@ -4,6 +4,10 @@ package zkbridge
 
 import "net"
 
-// newWaiter is nil off Unix: the frame's length is read straight from the
-// connection (see frameReader).
-func newWaiter(nc net.Conn) func(*frameReader) error { return nil }
+// waiter is not used off Unix: the frame's length is read straight from
+// the connection (see frameReader).
+type waiter struct{}
+
+func newWaiter(net.Conn, *frameReader) *waiter { return nil }
+
+func (*waiter) wait() error { return nil }

@@ -193,7 +193,12 @@ func (c *conn) loop() {
 		if c.stopped.Load() {
 			return
 		}
-		pkt, pooled, err := in.next(c.s.cfg.MaxPacket)
+		err := in.waitInput()
+		var pkt []byte
+		var pooled *[]byte
+		if err == nil {
+			pkt, pooled, err = in.next(c.s.cfg.MaxPacket)
+		}
 		if errors.Is(err, jute.ErrFrameTooLarge) {
 			c.s.stats.tooLarge.Add(1)
 		}
