@@ -84,8 +84,10 @@ type call struct {
 	done chan struct{}   // closed when this one has
 
 	queuedOnce sync.Once
-	queued     chan struct{} // closed once a write is queued, or the call ends
-	failed     atomic.Bool   // the call ends the connection
+	// queued, for a write only (the reader waits on it), is closed
+	// once the write is queued, or the call ends.
+	queued chan struct{}
+	failed atomic.Bool // the call ends the connection
 
 	// For the request statistics (counted once, before the reply is
 	// queued, as ZooKeeper counts before it responds: a client that has
@@ -111,11 +113,18 @@ func (c *call) count() {
 	}
 }
 
-func (c *call) markQueued() { c.queuedOnce.Do(func() { close(c.queued) }) }
+func (c *call) markQueued() {
+	if c.queued != nil {
+		c.queuedOnce.Do(func() { close(c.queued) })
+	}
+}
 
 // context is the call's request context.
 func (c *call) context() (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	if c.queued == nil {
+		return ctx, cancel
+	}
 	return gateway.WithQueued(ctx, c.markQueued), cancel
 }
 
@@ -230,7 +239,10 @@ func (c *conn) loop() {
 			c.logClose(end, err)
 			return
 		}
-		cl := &call{conn: c, prev: prev, done: make(chan struct{}), queued: make(chan struct{}), pooled: pooled}
+		cl := &call{conn: c, prev: prev, done: make(chan struct{}), pooled: pooled}
+		if kind == kindWrite {
+			cl.queued = make(chan struct{})
+		}
 		prev = cl.done
 		// A read with nothing in flight and nothing more sent runs here:
 		// the client waits for it, and a goroutine would only add the
