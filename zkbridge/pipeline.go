@@ -186,12 +186,13 @@ func (c *call) run(pkt []byte) {
 // it returns once every call has finished.
 func (c *conn) loop() {
 	var (
-		wg    sync.WaitGroup
-		slots = make(chan struct{}, maxInFlight)
-		prev  = make(chan struct{})
+		wg sync.WaitGroup
+		// slots is made for the first call run on a goroutine of its
+		// own: an idle connection has none.
+		slots chan struct{}
+		prev  = closedChan
 		last  = kindAlone
 	)
-	close(prev)
 	defer wg.Wait()
 	in := newFrameReader(c.nc)
 	for {
@@ -263,6 +264,9 @@ func (c *conn) loop() {
 			}
 			continue
 		}
+		if slots == nil {
+			slots = make(chan struct{}, maxInFlight)
+		}
 		slots <- struct{}{}
 		wg.Add(1)
 		go func() {
@@ -280,6 +284,14 @@ func (c *conn) loop() {
 		}
 	}
 }
+
+// closedChan is a closed channel: the previous call of a connection's
+// first call.
+var closedChan = func() chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}()
 
 func isClosedChan(ch <-chan struct{}) bool {
 	select {
