@@ -205,8 +205,8 @@ closed with a log line, and the client resumes its session and re-arms
 its watches (SetWatches) as after any disconnection.
 
 An idle connection costs one goroutine, its reader, on a stack of
-2 KiB, the size a goroutine starts with, and about 1.3 KB of heap in
-this package (the connection's state and its socket); the session's
+2 KiB, the size a goroutine starts with, and about 1 KB of heap in this
+package (the connection's state and its socket); the session's
 leases and record in the in-process etcd come on top
 (BenchmarkIdleConnections). The writer goroutine runs only while
 something is queued; the reader waits for input with no buffer
