@@ -493,7 +493,7 @@ func (c *conn) handshake(first [4]byte) bool {
 		// As ZooKeeper: a zero timeout and session id tell the client its
 		// session has expired.
 		resp := jute.ConnectResponse{Passwd: make([]byte, 16), Legacy: req.Legacy}
-		c.send(encode(&resp))
+		c.sendReply(encode(&resp))
 		c.logClose("session expired", nil)
 		return false
 	}
@@ -522,7 +522,7 @@ func (c *conn) handshake(first [4]byte) bool {
 		Passwd:    sess.Password,
 		Legacy:    req.Legacy,
 	}
-	c.send(encode(&resp))
+	c.sendReply(encode(&resp))
 	return true
 }
 

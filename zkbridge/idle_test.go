@@ -16,9 +16,9 @@ import (
 
 // TestIdleConnection_NoWriterGoroutine: an idle connection keeps one
 // goroutine, its reader. Its writer runs only while something is queued:
-// it is started for the handshake's answer and for a watch event, and
-// ends once they are written. With a writer kept per connection, n idle
-// connections would hold 2n goroutines.
+// it is started for a watch event, and ends once it is written. With a
+// writer kept per connection, n idle connections would hold 2n
+// goroutines.
 func TestIdleConnection_NoWriterGoroutine(t *testing.T) {
 	cl := gatewaytest.StartCluster(t, 1)
 	s, addr := startServer(t, cl, 0, gateway.Config{}, nil)
