@@ -26,6 +26,13 @@ func startBridge(t testing.TB, cl *gatewaytest.Cluster, i int, cfg gateway.Confi
 // startBridgeWith is startBridge with the bridge's Config adjusted by set.
 func startBridgeWith(t testing.TB, cl *gatewaytest.Cluster, i int, cfg gateway.Config, set func(*zkbridge.Config)) string {
 	t.Helper()
+	_, addr := startServer(t, cl, i, cfg, set)
+	return addr
+}
+
+// startServer is startBridgeWith, returning the server too.
+func startServer(t testing.TB, cl *gatewaytest.Cluster, i int, cfg gateway.Config, set func(*zkbridge.Config)) (*zkbridge.Server, string) {
+	t.Helper()
 	e := gatewaytest.NewEngine(t, cl.Client(i), cfg)
 	bc := zkbridge.Config{Engine: e, MaxPacket: 4096, HandshakeTimeout: time.Second}
 	if set != nil {
@@ -41,7 +48,7 @@ func startBridgeWith(t testing.TB, cl *gatewaytest.Cluster, i int, cfg gateway.C
 	}
 	go s.Serve(l)
 	t.Cleanup(func() { s.Close() })
-	return l.Addr().String()
+	return s, l.Addr().String()
 }
 
 // client is a raw protocol client over zkraw, failing its test where

@@ -28,7 +28,10 @@ import (
 //     any read that reflects it, so queueing events and replies on one
 //     queue in call order gives ZooKeeper's ordering: an event precedes
 //     every reply that reflects its change;
-//   - writeLoop writes the queue to the socket.
+//   - a reply is written by its call when nothing is queued or being
+//     written; otherwise it, and every watch event, is queued, and
+//     writeQueue, a goroutine that runs only while the queue is not
+//     empty, writes the queue to the socket.
 type conn struct {
 	s  *Server
 	nc net.Conn
@@ -54,17 +57,18 @@ type conn struct {
 	// connection (see pipeline.go).
 	stopped atomic.Bool
 
-	mu      sync.Mutex
-	queue   [][]byte
-	queued  int  // bytes in queue and being written
-	writing bool // someone (writeLoop or sendReply) is writing to nc
+	mu     sync.Mutex
+	queue  []*[]byte // packets from encode, returned to the pool once written
+	queued int       // bytes in queue and being written
+	// writing is set while someone (writeQueue, or sendReply) writes to
+	// nc; writeQueue runs only then.
+	writing bool
 	closing bool
-	// overflowed is set when the client stopped reading (see
-	// enqueueLocked): nothing more is queued.
-	overflowed bool
-	wake       chan struct{}
-	drained    chan struct{} // signalled when writeLoop has written a batch
-	done       chan struct{} // closed when writeLoop ends
+	// broken is set when the client stopped reading (see enqueueLocked)
+	// or a write failed: nothing more is queued.
+	broken  bool
+	flushed chan struct{} // closed when writing ends, for finish
+	drained chan struct{} // signalled when writeQueue has written a batch
 
 	opened   time.Time
 	received atomic.Int64
@@ -78,7 +82,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 	if a, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
 		ip = a.IP.String()
 	}
-	return &conn{s: s, nc: nc, ip: ip, wake: make(chan struct{}, 1), drained: make(chan struct{}, 1), done: make(chan struct{}), opened: time.Now()}
+	return &conn{s: s, nc: nc, ip: ip, drained: make(chan struct{}, 1), opened: time.Now()}
 }
 
 // WatchAuth tells the hub the connection's identities
@@ -102,138 +106,174 @@ func (c *conn) setWatchAuth() {
 func (c *conn) Notify(ev gateway.Event) {
 	hdr := jute.ReplyHeader{Xid: jute.XidNotification, Zxid: -1}
 	we := jute.WatcherEvent{Type: jute.EventType(ev.Type), State: jute.StateSyncConnected, Path: ev.Path}
-	c.send(jute.AppendPacket(nil, &hdr, &we))
+	c.send(encode(&hdr, &we))
 }
 
-// send queues a packet for writeLoop.
-func (c *conn) send(pkt []byte) {
+// encode encodes a packet into a pooled buffer, which send and sendReply
+// return to the pool once written.
+func encode(recs ...jute.Encodable) *[]byte {
+	p := getBuf(256)
+	*p = jute.AppendPacket(*p, recs...)
+	return p
+}
+
+// send queues a packet, and starts the writer if nobody is writing.
+func (c *conn) send(pkt *[]byte) {
 	c.mu.Lock()
 	c.enqueueLocked(pkt)
+	start := c.startWriterLocked()
 	c.mu.Unlock()
-	c.wakeWriter()
+	if start {
+		go c.writeQueue()
+	}
+}
+
+// startWriterLocked reports whether the caller is to start writeQueue:
+// something is queued and nobody writes. It marks the connection as
+// being written. c.mu must be held.
+func (c *conn) startWriterLocked() bool {
+	if c.writing || len(c.queue) == 0 {
+		return false
+	}
+	c.writing = true
+	return true
 }
 
 // enqueueLocked queues pkt unless the connection is closing. A client
 // with more than MaxQueuedBytes waiting is not reading: its connection is
 // closed, and what it has not read is dropped. c.mu must be held.
-func (c *conn) enqueueLocked(pkt []byte) {
-	if c.closing || c.overflowed {
+func (c *conn) enqueueLocked(pkt *[]byte) {
+	if c.closing || c.broken {
 		return
 	}
-	if c.queued+len(pkt) > c.s.cfg.MaxQueuedBytes {
-		c.overflowed = true
-		for _, q := range c.queue {
-			c.queued -= len(q)
-		}
-		c.queue = nil
+	if c.queued+len(*pkt) > c.s.cfg.MaxQueuedBytes {
+		c.dropQueueLocked()
 		c.s.lg.Warn("closing a ZooKeeper connection whose client does not read", zap.String("remote", c.nc.RemoteAddr().String()),
 			zap.Int("queued-bytes-limit", c.s.cfg.MaxQueuedBytes))
-		// Closing the socket ends the reader and the writer; never
+		// Closing the socket ends the reader and any write; never
 		// block here (the hub calls send).
 		_ = c.nc.Close()
 		return
 	}
 	c.queue = append(c.queue, pkt)
-	c.queued += len(pkt)
+	c.queued += len(*pkt)
+}
+
+// dropQueueLocked drops what is queued, for good: the connection is
+// closed, and nothing more is queued. c.mu must be held.
+func (c *conn) dropQueueLocked() {
+	c.broken = true
+	for _, q := range c.queue {
+		c.queued -= len(*q)
+	}
+	clear(c.queue)
+	c.queue = nil
 }
 
 // sendReply writes a reply at once, from the calling goroutine, when
 // nothing is queued or being written: the reply a waiting client needs
-// goes out without waking writeLoop. Otherwise it queues the reply behind
-// what is there, as send. Watch events always go through send (the hub
-// must never wait for a socket), so an event queued before a reply still
-// leaves first.
-func (c *conn) sendReply(pkt []byte) {
+// goes out without a hand-off to another goroutine. Otherwise it queues
+// the reply behind what is there, as send. Watch events always go
+// through send (the hub must never wait for a socket), so an event queued
+// before a reply still leaves first.
+func (c *conn) sendReply(pkt *[]byte) {
 	c.mu.Lock()
-	if c.closing || c.overflowed || c.writing || len(c.queue) > 0 {
+	if c.closing || c.broken || c.writing || len(c.queue) > 0 {
 		c.enqueueLocked(pkt)
+		start := c.startWriterLocked()
 		c.mu.Unlock()
-		c.wakeWriter()
+		if start {
+			go c.writeQueue()
+		}
 		return
 	}
 	c.writing = true
 	c.mu.Unlock()
-	// Counted before the write, as writeLoop counts: a client that has
+	// Counted before the write, as writeQueue counts: a client that has
 	// its reply sees it counted.
 	c.sent.Add(1)
-	c.s.stats.countSent(pkt)
+	c.s.stats.countSent(*pkt)
 	_ = c.nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
-	if _, err := c.nc.Write(pkt); err != nil {
-		c.nc.Close()
-	}
+	_, err := c.nc.Write(*pkt)
+	putBuf(pkt)
 	c.mu.Lock()
-	c.writing = false
-	more := len(c.queue) > 0 || c.closing
+	if err != nil {
+		c.nc.Close()
+		c.dropQueueLocked()
+	}
+	// What was queued meanwhile (watch events) goes to a writer of its
+	// own: this call has its turn to finish.
+	more := len(c.queue) > 0
+	if !more {
+		c.idleLocked()
+	}
 	c.mu.Unlock()
 	if more {
-		c.wakeWriter()
+		go c.writeQueue()
 	}
 }
 
-func (c *conn) wakeWriter() {
-	select {
-	case c.wake <- struct{}{}:
-	default:
+// idleLocked records that nobody writes, and wakes finish if it waits
+// for that. c.mu must be held.
+func (c *conn) idleLocked() {
+	c.writing = false
+	if c.flushed != nil {
+		close(c.flushed)
+		c.flushed = nil
 	}
 }
 
-// writeLoop writes queued packets until the connection closes; after a
-// close request it writes what was queued, then ends. While sendReply
-// writes, it waits to be woken.
-func (c *conn) writeLoop() {
-	defer close(c.done)
+// writeQueue writes queued packets until the queue is empty, then ends:
+// it runs only while there is something to write (see send), so an idle
+// connection has no writer goroutine.
+func (c *conn) writeQueue() {
+	var bufs net.Buffers
 	for {
 		c.mu.Lock()
-		if c.writing {
-			c.mu.Unlock()
-			<-c.wake
-			continue
-		}
 		q := c.queue
 		c.queue = nil
-		closing := c.closing
-		c.writing = len(q) > 0
+		if len(q) == 0 {
+			c.idleLocked()
+			c.mu.Unlock()
+			return
+		}
 		c.mu.Unlock()
 		n := 0
+		bufs = bufs[:0]
 		for _, pkt := range q {
-			n += len(pkt)
+			n += len(*pkt)
+			bufs = append(bufs, *pkt)
 		}
-		if len(q) > 0 {
-			// Counted before the write (WriteTo consumes q's entries).
-			c.sent.Add(int64(len(q)))
-			for _, pkt := range q {
-				c.s.stats.countSent(pkt)
-			}
-			// One writev for everything queued.
-			_ = c.nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
-			bufs := net.Buffers(q)
-			if _, err := bufs.WriteTo(c.nc); err != nil {
-				c.nc.Close()
-				return
-			}
+		// Counted before the write, as sendReply counts.
+		c.sent.Add(int64(len(q)))
+		for _, pkt := range q {
+			c.s.stats.countSent(*pkt)
 		}
-		if n > 0 {
-			c.mu.Lock()
-			c.queued -= n
-			c.writing = false
-			c.mu.Unlock()
-			select {
-			case c.drained <- struct{}{}:
-			default:
-			}
+		// One writev for everything queued.
+		_ = c.nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+		_, err := bufs.WriteTo(c.nc)
+		for i, pkt := range q {
+			putBuf(pkt)
+			q[i] = nil
 		}
-		if closing {
-			if len(q) == 0 {
-				return
-			}
-			continue // drain what was queued while writing, then end
+		c.mu.Lock()
+		c.queued -= n
+		if err != nil {
+			c.nc.Close()
+			c.dropQueueLocked()
 		}
-		<-c.wake
+		c.mu.Unlock()
+		select {
+		case c.drained <- struct{}{}:
+		default:
+		}
 	}
 }
 
 // waitQueue waits while more than maxQueuedBytes of replies wait for
 // the client to read them: a client that does not read stops being read.
+// A failed write drops the queue, so it does not wait for a connection
+// that is closed.
 func (c *conn) waitQueue() {
 	for {
 		c.mu.Lock()
@@ -242,11 +282,7 @@ func (c *conn) waitQueue() {
 		if n <= maxQueuedBytes {
 			return
 		}
-		select {
-		case <-c.drained:
-		case <-c.done:
-			return
-		}
+		<-c.drained
 	}
 }
 
@@ -255,16 +291,31 @@ func isClosed(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed)
 }
 
-// finish lets writeLoop flush and waits for it.
+// finish stops queueing and waits until what was queued is written (or
+// dropped).
 func (c *conn) finish() {
 	c.mu.Lock()
 	c.closing = true
 	c.mu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
+	c.awaitWritten()
+}
+
+// awaitWritten waits until nobody writes to the connection: what was
+// queued before it was called is written, and no writer goroutine runs,
+// until something more is sent.
+func (c *conn) awaitWritten() {
+	c.mu.Lock()
+	var flushed chan struct{}
+	if c.writing {
+		if c.flushed == nil {
+			c.flushed = make(chan struct{})
+		}
+		flushed = c.flushed
 	}
-	<-c.done
+	c.mu.Unlock()
+	if flushed != nil {
+		<-flushed
+	}
 }
 
 func (c *conn) serve() {
@@ -276,7 +327,27 @@ func (c *conn) serve() {
 			c.s.lg.Error("ZooKeeper connection handler panicked", zap.Any("panic", r), zap.Stack("stack"))
 		}
 	}()
-	var first [4]byte
+	first, ok := c.open()
+	if !ok {
+		return
+	}
+	defer c.finish()
+	apart(func() { ok = c.handshake(first) }) // see apart
+	if !ok {
+		return
+	}
+	defer c.e.Forget(c)
+	c.loop()
+}
+
+// open reads the first 4 bytes of a connection, after the TLS handshake
+// if it has one: those of a ZooKeeper client's ConnectRequest, or a
+// four-letter word, which it answers. It reports whether a ZooKeeper
+// client is to be served. It is a function of its own, as the TLS
+// handshake and four-letter words are: serve's frame stays small, and so
+// does the stack its reader waits on while idle (below 2 KiB, the stack
+// a goroutine starts with).
+func (c *conn) open() (first [4]byte, ok bool) {
 	_ = c.nc.SetReadDeadline(time.Now().Add(c.s.cfg.HandshakeTimeout))
 	if tc, ok := c.nc.(*tls.Conn); ok {
 		// A plaintext client, or a certificate the server does not
@@ -287,7 +358,7 @@ func (c *conn) serve() {
 		if err != nil {
 			c.s.stats.tlsFailed.Add(1)
 			c.logClose("TLS handshake failed", err)
-			return
+			return first, false
 		}
 	}
 	if _, err := io.ReadFull(c.nc, first[:]); err != nil {
@@ -295,12 +366,12 @@ func (c *conn) serve() {
 		if errors.As(err, &ne) && ne.Timeout() {
 			c.s.stats.handshakeExpired.Add(1)
 		}
-		return
+		return first, false
 	}
 	if word, ok := jute.FourLetterWord(first[:]); ok {
 		c.fourLetterWord(word)
 		c.linger()
-		return
+		return first, false
 	}
 	if c.s.serving() == nil {
 		// As a ZooKeeper server without a quorum (lost, or not yet
@@ -311,17 +382,9 @@ func (c *conn) serve() {
 		c.s.stats.refusedNoQuorum.Add(1)
 		c.logClose(noQuorum, nil)
 		c.linger()
-		return
+		return first, false
 	}
-	go c.writeLoop()
-	defer c.finish()
-	var ok bool
-	apart(func() { ok = c.handshake(first) }) // see apart
-	if !ok {
-		return
-	}
-	defer c.e.Forget(c)
-	c.loop()
+	return first, true
 }
 
 // Lingering on a connection the server has finished with (see linger).
@@ -430,7 +493,7 @@ func (c *conn) handshake(first [4]byte) bool {
 		// As ZooKeeper: a zero timeout and session id tell the client its
 		// session has expired.
 		resp := jute.ConnectResponse{Passwd: make([]byte, 16), Legacy: req.Legacy}
-		c.send(jute.AppendPacket(nil, &resp))
+		c.sendReply(encode(&resp))
 		c.logClose("session expired", nil)
 		return false
 	}
@@ -459,7 +522,7 @@ func (c *conn) handshake(first [4]byte) bool {
 		Passwd:    sess.Password,
 		Legacy:    req.Legacy,
 	}
-	c.send(jute.AppendPacket(nil, &resp))
+	c.sendReply(encode(&resp))
 	return true
 }
 
@@ -530,11 +593,11 @@ func (c *conn) reply(xid int32, zxid int64, err error, body ...jute.Encodable) {
 		if hdr.Err == schema.CodeSystemError {
 			c.s.lg.Warn("ZooKeeper request failed", zap.Int32("xid", xid), zap.Error(err))
 		}
-		c.sendReply(jute.AppendPacket(nil, &hdr))
+		c.sendReply(encode(&hdr))
 		return
 	}
 	recs := append([]jute.Encodable{&hdr}, body...)
-	c.sendReply(jute.AppendPacket(nil, recs...))
+	c.sendReply(encode(recs...))
 }
 
 // replyXid answers auth and setWatches: ZooKeeper echoes the request's
@@ -542,7 +605,7 @@ func (c *conn) reply(xid int32, zxid int64, err error, body ...jute.Encodable) {
 // leaves the session's zxid alone.
 func (c *conn) replyXid(xid int32, zxid int64, err error) {
 	hdr := jute.ReplyHeader{Xid: xid, Zxid: zxid, Err: schema.CodeOf(err)}
-	c.sendReply(jute.AppendPacket(nil, &hdr))
+	c.sendReply(encode(&hdr))
 }
 
 // whoAmI lists the connection's identities as ZooKeeper's whoAmI does:

@@ -123,8 +123,10 @@ Each connection (conn.go) is a small driver around the engine:
     request order whatever order the work ends in. At most 256 calls are
     in flight per connection, and no request is read while more than
     4 MiB of replies wait for the client to read them. Requests are read
-    through a 1 KiB buffer; the replies queued at a moment leave in one
-    writev. A read that arrives while nothing is in flight and nothing
+    through a 4 KiB buffer, taken from a pool only while it holds bytes
+    not yet read: a connection waits for its next request with none
+    (frameReader). Each request's body is copied to a pooled buffer of
+    its size, returned when its call ends. A read that arrives while nothing is in flight and nothing
     more is buffered runs on the reading goroutine itself.
   - the engine calls the connection's Notify for watch events. The engine
     dispatches a change's events before the write that made it returns,
@@ -133,7 +135,13 @@ Each connection (conn.go) is a small driver around the engine:
     reflects its change, as ZooKeeper guarantees. A read that sets a watch
     arms it only after its reply is queued, so no event overtakes the
     reply that set its watch.
-  - writeLoop drains the queue to the socket.
+  - a reply is written by the call that made it when nothing is queued
+    or being written; otherwise it is queued, as every watch event is
+    (the hub never waits for a socket). A writer goroutine drains the
+    queue to the socket, one writev for what is queued at a moment; it
+    is started when something is queued and nobody writes, and ends when
+    the queue is empty, so an idle connection has none. Reply and event
+    packets are encoded into pooled buffers, returned once written.
 
 The handshake (handshake in conn.go) opens a session or resumes one by id
 and password (the session lives in etcd, so any node will do), refuses a
@@ -196,10 +204,18 @@ bounded by Config.MaxQueuedBytes (64 MiB): beyond it the connection is
 closed with a log line, and the client resumes its session and re-arms
 its watches (SetWatches) as after any disconnection.
 
-An idle connection with its session costs two goroutines, about 12 KB of
-heap (of the in-process etcd too: the session's leases and record) and
-6 KB of stacks (BenchmarkIdleConnections). The handshake and pings run on
-a goroutine of their own (apart), so their deep calls into etcd do not
-leave the reader's stack grown while it waits: that took 10 KB of stacks.
+An idle connection costs one goroutine, its reader, on a stack of
+2 KiB, the size a goroutine starts with, and about 1 KB of heap in this
+package (the connection's state and its socket); the session's
+leases and record in the in-process etcd come on top
+(BenchmarkIdleConnections). The writer goroutine runs only while
+something is queued; the reader waits for input with no buffer
+(frameReader); the handshake and pings run on a goroutine of their own
+(apart), so their deep calls into etcd do not leave the reader's stack
+grown while it waits: that took 10 KB of stacks. The frames the reader
+waits under are kept few and small (conn.open, frameReader.waitInput):
+a few hundred bytes more and its stack would grow to 4 KiB. A TLS
+connection waits in crypto/tls's Read, deeper, and keeps that
+library's buffers.
 */
 package zkbridge

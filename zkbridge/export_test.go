@@ -40,3 +40,18 @@ func MntrDynamicLeftOut() map[string]string {
 	}
 	return out
 }
+
+// AwaitWritten waits until none of s's connections is being written to:
+// what each had queued is written, and its writer goroutine has ended
+// (or is ending: it holds no lock and writes nothing more).
+func (s *Server) AwaitWritten() {
+	s.mu.Lock()
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.awaitWritten()
+	}
+}

@@ -1,7 +1,6 @@
 package zkbridge
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -85,8 +84,10 @@ type call struct {
 	done chan struct{}   // closed when this one has
 
 	queuedOnce sync.Once
-	queued     chan struct{} // closed once a write is queued, or the call ends
-	failed     atomic.Bool   // the call ends the connection
+	// queued, for a write only (the reader waits on it), is closed
+	// once the write is queued, or the call ends.
+	queued chan struct{}
+	failed atomic.Bool // the call ends the connection
 
 	// For the request statistics (counted once, before the reply is
 	// queued, as ZooKeeper counts before it responds: a client that has
@@ -94,6 +95,8 @@ type call struct {
 	pkt     []byte
 	start   time.Time
 	counted bool
+	// pooled holds pkt, returned to the pool when the call ends.
+	pooled *[]byte
 }
 
 // count records the call's statistics once, from the call's goroutine.
@@ -110,11 +113,18 @@ func (c *call) count() {
 	}
 }
 
-func (c *call) markQueued() { c.queuedOnce.Do(func() { close(c.queued) }) }
+func (c *call) markQueued() {
+	if c.queued != nil {
+		c.queuedOnce.Do(func() { close(c.queued) })
+	}
+}
 
 // context is the call's request context.
 func (c *call) context() (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	if c.queued == nil {
+		return ctx, cancel
+	}
 	return gateway.WithQueued(ctx, c.markQueued), cancel
 }
 
@@ -161,6 +171,12 @@ func (c *call) run(pkt []byte) {
 			// Wake the reader, which may be waiting for the next packet.
 			_ = c.nc.SetReadDeadline(time.Unix(1, 0))
 		}
+		if c.pooled != nil {
+			// Nothing refers to pkt any more: the decoded records are
+			// copies, and the statistics are counted.
+			putBuf(c.pooled)
+			c.pkt, c.pooled = nil, nil
+		}
 		close(c.done)
 	}()
 	goOn = c.handle(pkt)
@@ -170,14 +186,15 @@ func (c *call) run(pkt []byte) {
 // it returns once every call has finished.
 func (c *conn) loop() {
 	var (
-		wg    sync.WaitGroup
-		slots = make(chan struct{}, maxInFlight)
-		prev  = make(chan struct{})
+		wg sync.WaitGroup
+		// slots is made for the first call run on a goroutine of its
+		// own: an idle connection has none.
+		slots chan struct{}
+		prev  = closedChan
 		last  = kindAlone
 	)
-	close(prev)
 	defer wg.Wait()
-	in := bufio.NewReaderSize(c.nc, readBufferSize)
+	in := newFrameReader(c.nc)
 	for {
 		c.waitQueue()
 		// ZooKeeper closes a connection silent for the session timeout;
@@ -186,7 +203,12 @@ func (c *conn) loop() {
 		if c.stopped.Load() {
 			return
 		}
-		pkt, err := jute.ReadFrame(in, nil, c.s.cfg.MaxPacket)
+		err := in.waitInput()
+		var pkt []byte
+		var pooled *[]byte
+		if err == nil {
+			pkt, pooled, err = in.next(c.s.cfg.MaxPacket)
+		}
 		if errors.Is(err, jute.ErrFrameTooLarge) {
 			c.s.stats.tooLarge.Add(1)
 		}
@@ -218,12 +240,15 @@ func (c *conn) loop() {
 			c.logClose(end, err)
 			return
 		}
-		cl := &call{conn: c, prev: prev, done: make(chan struct{}), queued: make(chan struct{})}
+		cl := &call{conn: c, prev: prev, done: make(chan struct{}), pooled: pooled}
+		if kind == kindWrite {
+			cl.queued = make(chan struct{})
+		}
 		prev = cl.done
 		// A read with nothing in flight and nothing more sent runs here:
 		// the client waits for it, and a goroutine would only add the
 		// cost of growing a fresh stack.
-		idle := kind == kindRead && in.Buffered() == 0 && isClosedChan(cl.prev)
+		idle := kind == kindRead && in.buffered() == 0 && isClosedChan(cl.prev)
 		if kind == kindAlone || idle {
 			if kind == kindAlone {
 				// Pings and the like, what an idle session sends, run
@@ -238,6 +263,9 @@ func (c *conn) loop() {
 				return
 			}
 			continue
+		}
+		if slots == nil {
+			slots = make(chan struct{}, maxInFlight)
 		}
 		slots <- struct{}{}
 		wg.Add(1)
@@ -257,9 +285,13 @@ func (c *conn) loop() {
 	}
 }
 
-// readBufferSize is the read buffer of a connection: requests are read
-// through it, a few per system call when a client pipelines.
-const readBufferSize = 1024
+// closedChan is a closed channel: the previous call of a connection's
+// first call.
+var closedChan = func() chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}()
 
 func isClosedChan(ch <-chan struct{}) bool {
 	select {

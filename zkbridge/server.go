@@ -229,12 +229,15 @@ func (s *Server) serve(l net.Listener, secure bool) error {
 		s.conns[c] = struct{}{}
 		s.wg.Add(1)
 		s.mu.Unlock()
+		// Not deferred: serve recovers from panics, and a frame without
+		// defers keeps the stack an idle connection waits on small (see
+		// conn.open).
 		go func() {
-			defer s.wg.Done()
 			c.serve()
 			s.mu.Lock()
 			delete(s.conns, c)
 			s.mu.Unlock()
+			s.wg.Done()
 		}()
 	}
 }
