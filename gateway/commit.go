@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"fmt"
+	"time"
 	"strconv"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
@@ -158,6 +159,9 @@ type flight struct {
 	ops    []*pb.RequestOp
 	prev   string
 	result chan flightResult
+	// entered is closed when its transaction is handed to etcd; done
+	// when etcd has answered it.
+	entered, done chan struct{}
 }
 
 type flightResult struct {
@@ -373,13 +377,40 @@ func (c *committer) start(f *flight) {
 	e := c.e
 	result := make(chan flightResult, 1)
 	f.result = result
+	f.entered, f.done = make(chan struct{}), make(chan struct{})
+	var before *flight
+	if n := len(c.inflight); n > 1 {
+		before = c.inflight[n-2]
+	}
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
+		defer close(f.done)
+		if before != nil {
+			// Give the batch before a head start into etcd: sent from
+			// goroutines of their own, the two could reach Raft in the
+			// other order, and the later one would fail its chain
+			// compare, with every batch after it.
+			select {
+			case <-before.entered:
+			case <-before.done:
+			case <-c.ctx.Done():
+			}
+			select {
+			case <-before.done:
+			case <-time.After(headStart):
+			case <-c.ctx.Done():
+			}
+		}
+		close(f.entered)
 		resp, err := e.kv.Txn(c.ctx).If(f.cmps...).Then(clientOps(f.ops)...).Else(clientv3.OpGet(e.chainKey)).Commit()
 		result <- flightResult{resp, err}
 	}()
 }
+
+// headStart is how long a batch waits after its predecessor was handed to
+// etcd before it is handed over itself.
+var headStart = 200 * time.Microsecond
 
 // overtook reports whether f, whose compares failed, was evaluated before
 // its predecessor applied: etcd was given the two in the other order
