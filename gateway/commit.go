@@ -4,8 +4,8 @@ import (
 	"context"
 	"crypto/subtle"
 	"fmt"
-	"time"
 	"strconv"
+	"time"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
