@@ -34,14 +34,7 @@ func TestSession_OpensInOneRaftRound(t *testing.T) {
 	if _, err := e.CreateSession(ctx, timeout); err != nil {
 		t.Fatal(err)
 	}
-	stockS, err := e.WaitLeaseStock(ctx, ttl, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stockE, err := e.WaitLeaseStock(ctx, 2*ttl, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stockS, stockE := settledStocks(t, e, ttl)
 	e.PauseLeaseRefill()
 	before := raftIndex(t, c)
 	s, err := e.CreateSession(ctx, timeout)
@@ -82,12 +75,7 @@ func TestSession_PooledLeaseStartsWithFullTTL(t *testing.T) {
 	if _, err := e.CreateSession(ctx, timeout); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.WaitLeaseStock(ctx, ttl, 1); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.WaitLeaseStock(ctx, 2*ttl, 1); err != nil {
-		t.Fatal(err)
-	}
+	settledStocks(t, e, ttl)
 	// Let the stock age by more than a second of its TTL (the scenario
 	// itself, not a wait for an event).
 	time.Sleep(1500 * time.Millisecond)
@@ -125,10 +113,7 @@ func TestSession_StaleStockIsNotUsed(t *testing.T) {
 	if _, err := e.CreateSession(ctx, timeout); err != nil {
 		t.Fatal(err)
 	}
-	stock, err := e.WaitLeaseStock(ctx, ttl, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stock, _ := settledStocks(t, e, ttl)
 	later := time.Now().Add(time.Duration(ttl) * time.Second)
 	e.SetLeaseClock(func() time.Time { return later })
 	s, err := e.CreateSession(ctx, timeout)
@@ -161,12 +146,7 @@ func TestSession_CloseHandsLeasesOn(t *testing.T) {
 	rec := sessionRecord(t, c, s.ID)
 	// Let the stocks settle, then stop granting: the next sessions can
 	// only open on what is in stock.
-	if _, err := e.WaitLeaseStock(ctx, ttl, 1); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.WaitLeaseStock(ctx, 2*ttl, 1); err != nil {
-		t.Fatal(err)
-	}
+	settledStocks(t, e, ttl)
 	e.PauseLeaseRefill()
 	if _, err := e.CloseSession(ctx, s.ID); err != nil {
 		t.Fatal(err)
@@ -221,4 +201,21 @@ func sessionRecord(t *testing.T, c *clientv3.Client, id int64) schema.Session {
 		t.Fatal(err)
 	}
 	return rec
+}
+
+// settledStocks waits until the lease pool holds session leases of ttl
+// seconds and ephemeral leases of twice that, with no grant in flight,
+// and returns them.
+func settledStocks(t *testing.T, e *gateway.Engine, ttl int64) (session, ephemeral []clientv3.LeaseID) {
+	t.Helper()
+	ctx := ctxT(t)
+	session, err := e.WaitLeaseStock(ctx, ttl, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ephemeral, err = e.WaitLeaseStock(ctx, 2*ttl, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return session, ephemeral
 }

@@ -92,16 +92,28 @@ mode() { flw "$1" srvr 2>/dev/null | sed -n 's/^Mode: //p'; }
 
 # wait_quorum PORT...: until every server is a leader or a follower (60 s
 # at most).
-wait_quorum() {
+wait_quorum() { wait_all "no quorum" is_member "$@"; }
+
+# is_member PORT: the server there is a leader or a follower.
+is_member() {
+	case "$(mode "$1")" in leader | follower) return 0 ;; esac
+	return 1
+}
+
+# wait_all WHAT CHECK PORT...: until CHECK PORT succeeds for every port
+# (60 s at most); otherwise print WHAT with the logs' tails and exit.
+wait_all() {
+	local what=$1 check=$2
+	shift 2
 	for _ in $(seq 1 600); do
 		local ok=1
 		for p in "$@"; do
-			case "$(mode "$p")" in leader | follower) ;; *) ok=0 ;; esac
+			"$check" "$p" || ok=0
 		done
 		[ "$ok" = 1 ] && return 0
 		sleep 0.1
 	done
-	echo "bench: no quorum; logs:" >&2
+	echo "bench: $what; logs:" >&2
 	tail -20 "$work"/*.log >&2
 	exit 1
 }
@@ -109,19 +121,9 @@ wait_quorum() {
 ruok() { flw "$1" ruok; }
 
 # wait_ruok PORT...: until every server answers imok (60 s at most).
-wait_ruok() {
-	for _ in $(seq 1 600); do
-		local ok=1
-		for p in "$@"; do
-			[ "$(ruok "$p" 2>/dev/null)" = imok ] || ok=0
-		done
-		[ "$ok" = 1 ] && return 0
-		sleep 0.1
-	done
-	echo "bench: servers not ready; logs:" >&2
-	tail -20 "$work"/*.log >&2
-	exit 1
-}
+wait_ruok() { wait_all "servers not ready" is_imok "$@"; }
+
+is_imok() { [ "$(ruok "$1" 2>/dev/null)" = imok ]; }
 
 # stop PID: SIGTERM and wait for the process to end.
 stop() {

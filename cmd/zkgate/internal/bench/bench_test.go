@@ -105,17 +105,7 @@ func TestZKDriver_ClientsSpreadOverAddresses(t *testing.T) {
 	e := gatewaytest.NewEngine(t, cl.Client(0), gateway.Config{})
 	var addrs []string
 	for range 2 {
-		zs, err := zkbridge.New(zkbridge.Config{Engine: e, MaxPacket: 1 << 20})
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		go zs.Serve(l)
-		t.Cleanup(func() { zs.Close() })
-		addrs = append(addrs, l.Addr().String())
+		addrs = append(addrs, serveZK(t, e))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
