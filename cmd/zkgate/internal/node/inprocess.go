@@ -94,12 +94,22 @@ func (id *identity) ctx(ctx context.Context) (context.Context, error) {
 // else authenticates again (one caller at a time; the others wait for
 // its token).
 func (id *identity) validToken(ctx context.Context) (string, error) {
+	if err := ctx.Err(); err != nil {
+		// The caller is gone (a renewal stream that ended asks for its
+		// context once more): it needs no token, and its context cannot
+		// tell a valid token from an invalid one (etcd reports a simple
+		// token invalid when the context it checks it with is done).
+		return "", err
+	}
 	id.mu.Lock()
 	defer id.mu.Unlock()
 	as := id.s.AuthStore()
 	if id.token != "" {
-		tctx := metadata.NewIncomingContext(ctx, metadata.Pairs(rpctypes.TokenFieldNameGRPC, id.token))
-		if ai, err := as.AuthInfoFromCtx(tctx); err == nil && ai != nil && ai.Revision >= as.Revision() {
+		vctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), authTimeout)
+		tctx := metadata.NewIncomingContext(vctx, metadata.Pairs(rpctypes.TokenFieldNameGRPC, id.token))
+		ai, err := as.AuthInfoFromCtx(tctx)
+		cancel()
+		if err == nil && ai != nil && ai.Revision >= as.Revision() {
 			return id.token, nil
 		}
 	}
@@ -107,15 +117,19 @@ func (id *identity) validToken(ctx context.Context) (string, error) {
 	if id.failErr != nil && time.Since(id.failed) < authRetryDelay {
 		return "", id.failErr
 	}
-	resp, err := id.s.Authenticate(ctx, &pb.AuthenticateRequest{Name: id.user, Password: id.password})
+	// The token serves every caller, not only this one: a caller that
+	// gives up (a renewal stream that ends, a probe's short deadline)
+	// must not cancel an authentication the next callers would wait
+	// for again (a password check is slow on purpose).
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), authTimeout)
+	defer cancel()
+	resp, err := id.s.Authenticate(actx, &pb.AuthenticateRequest{Name: id.user, Password: id.password})
 	switch {
 	case errors.Is(err, auth.ErrAuthNotEnabled):
 		return "", nil
 	case err != nil:
 		err = fmt.Errorf("authenticating to etcd as %q: %w", id.user, err)
-		if ctx.Err() == nil {
-			id.failed, id.failErr = time.Now(), err
-		}
+		id.failed, id.failErr = time.Now(), err
 		return "", err
 	}
 	id.failErr = nil
@@ -125,6 +139,9 @@ func (id *identity) validToken(ctx context.Context) (string, error) {
 
 // authRetryDelay is how long a refused authentication is not tried again.
 const authRetryDelay = time.Second
+
+// authTimeout bounds one authentication, whoever asked for it.
+const authTimeout = 10 * time.Second
 
 // forget drops the cached token after the member refused it.
 func (id *identity) forget() {
