@@ -131,3 +131,6 @@ func (e *Engine) Overtaken() int64 { return e.overtaken.Load() }
 
 // Launched counts the committer's batches sent.
 func (e *Engine) Launched() int64 { return e.launched.Load() }
+
+// LeasesGranted counts the leases the lease pool has granted.
+func (e *Engine) LeasesGranted() int64 { return e.leases.granted.Load() }

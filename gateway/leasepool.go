@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -18,10 +19,11 @@ import (
 // syncs its database to disk for every lease revoked, which would bound
 // the sessions closed per second by the disk.
 //
-// A stock is refilled only when a lease is taken from it, so an idle
-// server grants nothing. Its target size doubles each time it runs dry
-// and halves each time leases grow too old unused, between minStock and
-// maxStock. A lease stays in stock at most half its TTL; older ones are
+// A stock is refilled only when a lease taken from it leaves it below
+// half its target, so an idle server grants nothing, and a server whose
+// sessions close as fast as they open grants nothing either: their leases
+// come back. Its target size doubles each time it runs dry and halves
+// each time leases grow too old unused, between minStock and maxStock. A lease stays in stock at most half its TTL; older ones are
 // left to expire (they hold no keys). Every lease taken is renewed (a
 // keep-alive, which is no Raft round) before the session it carries is
 // answered, so a session starts with its full TTL, as one whose leases
@@ -43,6 +45,9 @@ type leasePool struct {
 
 	// revokes queues leases to revoke in the background (revokeLater).
 	revokes chan clientv3.LeaseID
+
+	// granted counts the leases granted (tests).
+	granted atomic.Int64
 }
 
 const (
@@ -138,7 +143,14 @@ func (p *leasePool) take(ctx context.Context, ttl int64) (clientv3.LeaseID, erro
 	} else {
 		s.want = min(maxStock, s.want*2)
 	}
-	p.refill(s)
+	if len(s.leases)+s.granting < (s.want+1)/2 {
+		// Below half its target: closing sessions hand leases back, so
+		// a stock that only dips is left to them. Topping it up at each
+		// take would grant one lease per session opened while as many
+		// come back, and every lease beyond the stock's room would
+		// expire unused: etcd syncs its database for each.
+		p.refill(s)
+	}
 	p.mu.Unlock()
 	if id != 0 {
 		return id, nil
@@ -183,6 +195,7 @@ func (p *leasePool) grant(ctx context.Context, ttl int64) (clientv3.LeaseID, err
 	if err != nil {
 		return 0, err
 	}
+	p.granted.Add(1)
 	return resp.ID, nil
 }
 

@@ -189,6 +189,54 @@ func TestSession_CloseHandsLeasesOn(t *testing.T) {
 	}
 }
 
+// TestSession_SteadyOpenAndCloseGrantsNothing: sessions that close as
+// fast as others open run on the leases they hand back: once the pool's
+// stocks have settled, rounds of 8 sessions opened together and then
+// closed make it grant none. (Topping the stock up at each open, while
+// as many leases came back, granted one lease per session and left every
+// lease beyond the stock's room to expire unused, and etcd syncs its
+// database for each lease it revokes.)
+func TestSession_SteadyOpenAndCloseGrantsNothing(t *testing.T) {
+	e := newEngine(t, gateway.Config{})
+	ctx := ctxT(t)
+	const timeout = 10 * time.Second
+	ttl := gateway.LeaseTTL(timeout)
+	round := func() {
+		var ss []gateway.Session
+		var recs []schema.Session
+		for range 8 {
+			s, err := e.CreateSession(ctx, timeout)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ss = append(ss, s)
+			recs = append(recs, sessionRecord(t, engineClient, s.ID))
+		}
+		for i, s := range ss {
+			if _, err := e.CloseSession(ctx, s.ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.WaitLeaseInStock(ctx, ttl, clientv3.LeaseID(recs[i].Lease)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.WaitLeaseInStock(ctx, 2*ttl, clientv3.LeaseID(recs[i].EphemeralLease)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for range 3 {
+		round()
+	}
+	settledStocks(t, e, ttl)
+	before := e.LeasesGranted()
+	for range 10 {
+		round()
+	}
+	if g := e.LeasesGranted() - before; g != 0 {
+		t.Fatalf("10 rounds of 8 sessions opened and closed made the pool grant %d leases, want 0", g)
+	}
+}
+
 // sessionRecord reads session id's record from etcd.
 func sessionRecord(t *testing.T, c *clientv3.Client, id int64) schema.Session {
 	t.Helper()
