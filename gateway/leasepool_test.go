@@ -30,11 +30,7 @@ func TestSession_OpensInOneRaftRound(t *testing.T) {
 	c := engineClient
 	ctx := ctxT(t)
 	const timeout = 10 * time.Second
-	ttl := gateway.LeaseTTL(timeout)
-	if _, err := e.CreateSession(ctx, timeout); err != nil {
-		t.Fatal(err)
-	}
-	stockS, stockE := settledStocks(t, e, ttl)
+	stockS, stockE := warmStocks(t, e, timeout)
 	e.PauseLeaseRefill()
 	before := raftIndex(t, c)
 	s, err := e.CreateSession(ctx, timeout)
@@ -72,10 +68,7 @@ func TestSession_PooledLeaseStartsWithFullTTL(t *testing.T) {
 	ctx := ctxT(t)
 	const timeout = 4 * time.Second
 	ttl := gateway.LeaseTTL(timeout)
-	if _, err := e.CreateSession(ctx, timeout); err != nil {
-		t.Fatal(err)
-	}
-	settledStocks(t, e, ttl)
+	warmStocks(t, e, timeout)
 	// Let the stock age by more than a second of its TTL (the scenario
 	// itself, not a wait for an event).
 	time.Sleep(1500 * time.Millisecond)
@@ -110,10 +103,7 @@ func TestSession_StaleStockIsNotUsed(t *testing.T) {
 	ctx := ctxT(t)
 	const timeout = 10 * time.Second
 	ttl := gateway.LeaseTTL(timeout)
-	if _, err := e.CreateSession(ctx, timeout); err != nil {
-		t.Fatal(err)
-	}
-	stock, _ := settledStocks(t, e, ttl)
+	stock, _ := warmStocks(t, e, timeout)
 	later := time.Now().Add(time.Duration(ttl) * time.Second)
 	e.SetLeaseClock(func() time.Time { return later })
 	s, err := e.CreateSession(ctx, timeout)
@@ -249,6 +239,16 @@ func sessionRecord(t *testing.T, c *clientv3.Client, id int64) schema.Session {
 		t.Fatal(err)
 	}
 	return rec
+}
+
+// warmStocks opens a session of timeout, so that the lease pool stocks
+// leases of its TTL, and returns the settled stocks (settledStocks).
+func warmStocks(t *testing.T, e *gateway.Engine, timeout time.Duration) (session, ephemeral []clientv3.LeaseID) {
+	t.Helper()
+	if _, err := e.CreateSession(ctxT(t), timeout); err != nil {
+		t.Fatal(err)
+	}
+	return settledStocks(t, e, gateway.LeaseTTL(timeout))
 }
 
 // settledStocks waits until the lease pool holds session leases of ttl
