@@ -146,6 +146,10 @@ var shutdownNoise = map[string]bool{
 	// Stopping a whole cluster: the last leader has no peer to hand
 	// leadership to.
 	"leadership transfer failed": true,
+	// A stopping member cancels its peer streams; a Raft message that
+	// was being handed to its Raft loop then fails with "context
+	// canceled".
+	"failed to process Raft message": true,
 	// etcd's client gRPC servers end with an error when their listener
 	// is closed; while the node runs, that is a port that stopped
 	// serving.

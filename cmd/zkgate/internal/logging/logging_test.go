@@ -94,9 +94,11 @@ func TestNew_RoutineByFields(t *testing.T) {
 	l.Etcd.Warn("apply request took too long", zap.String("took", "2s")) // a slow apply: shows
 	l.Etcd.Warn("peer became inactive (message send to peer failed)", zap.String("peer-id", "p1"))
 	l.Etcd.Warn("lost TCP streaming connection with remote peer")
-	l.Etcd.Warn("leadership transfer failed") // not stopping: shows
+	l.Etcd.Warn("leadership transfer failed")                                             // not stopping: shows
+	l.Etcd.Warn("failed to process Raft message", zap.Error(errors.New("raft: stopped"))) // not stopping: shows
 	l.Stopping()
 	l.Etcd.Warn("leadership transfer failed")
+	l.Etcd.Warn("failed to process Raft message", zap.Error(errors.New("context canceled")))
 
 	got := buf.String()
 	if n := strings.Count(got, `"msg":"request stats"`); n != 1 || !strings.Contains(got, "KV/Range") {
@@ -113,5 +115,8 @@ func TestNew_RoutineByFields(t *testing.T) {
 	}
 	if n := strings.Count(got, "leadership transfer failed"); n != 1 {
 		t.Errorf("leadership transfer failed logged %d times, want once (before Stopping)", n)
+	}
+	if n := strings.Count(got, "failed to process Raft message"); n != 1 || !strings.Contains(got, "raft: stopped") {
+		t.Errorf("failed to process Raft message: want only the one before Stopping, got\n%s", got)
 	}
 }
