@@ -49,6 +49,8 @@ func TestCLI_UsageErrors(t *testing.T) {
 		{[]string{"ctl", "setquota", "-n", "many", "/a"}, []string{"ctl setquota:", "many"}},
 		{[]string{"ctl", "delquota", "-n", "-N", "/a"}, []string{"ctl delquota: one of -n, -b, -N, -B at a time"}},
 		{[]string{"ctl", "ls", "-R", "-w", "/a"}, []string{"ctl ls: -R cannot be combined with -s or -w"}},
+		{[]string{"ctl", "get", "--at", "soon", "/a"}, []string{`ctl get: --at "soon": want a zxid`}},
+		{[]string{"ctl", "set", "--at", "5", "/a", "x"}, []string{"ctl set: unknown flag: --at"}},
 		{[]string{"servee"}, []string{`unknown command "servee" for "zkgate"`, `did you mean "serve"?`}},
 		{[]string{"version", "now"}, []string{"version:", "usage: zkgate version"}},
 		{[]string{"--nope"}, []string{"unknown flag: --nope", "see 'zkgate --help'"}},
@@ -181,6 +183,51 @@ func TestCtl_OutputEndsWithNewline(t *testing.T) {
 			t.Errorf("ctl %v: %q does not end with a newline", args, out)
 		}
 	}
+}
+
+// TestCtl_ReadAt: get, stat, ls, tree and getAcl --at ZXID print the
+// znode as it was at that zxid (zkCli.sh's hex zxids taken as printed);
+// -w with --at is refused, and a zxid before the znode existed is NoNode.
+func TestCtl_ReadAt(t *testing.T) {
+	t.Parallel()
+	n := harness.StartNode(t, harness.NodeOptions{})
+	ctlOK(t, n, "create", "/at", "v1")
+	then := ctlOK(t, n, "stat", "/at")
+	var mzxid string
+	for _, l := range strings.Split(then, "\n") {
+		if v, ok := strings.CutPrefix(l, "mZxid = "); ok {
+			mzxid = v
+		}
+	}
+	if !strings.HasPrefix(mzxid, "0x") {
+		t.Fatalf("no mZxid in %q", then)
+	}
+	ctlOK(t, n, "set", "/at", "v2")
+	ctlOK(t, n, "create", "/at/kid", "")
+	ctlOK(t, n, "setAcl", "/at", "world:anyone:r")
+
+	if out := ctlOK(t, n, "get", "--at", mzxid, "/at"); out != "v1\n" {
+		t.Errorf("get --at %s: %q", mzxid, out)
+	}
+	if out := ctlOK(t, n, "get", "/at"); out != "v2\n" {
+		t.Errorf("get now: %q", out)
+	}
+	if out := ctlOK(t, n, "stat", "--at", mzxid, "/at"); out != then {
+		t.Errorf("stat --at %s:\n%s\nwant\n%s", mzxid, out, then)
+	}
+	if out := ctlOK(t, n, "ls", "--at", mzxid, "/at"); out != "[]\n" {
+		t.Errorf("ls --at %s: %q", mzxid, out)
+	}
+	if out := ctlOK(t, n, "tree", "--at", mzxid, "/at"); out != "/at\n" {
+		t.Errorf("tree --at %s: %q", mzxid, out)
+	}
+	if out := ctlOK(t, n, "getAcl", "--at", mzxid, "/at"); out != "'world,'anyone\n: cdrwa\n" {
+		t.Errorf("getAcl --at %s: %q", mzxid, out)
+	}
+	if r := ctl(t, n, "", "get", "--at", "1", "/at"); r.ExitCode != 1 || !strings.Contains(r.Stderr, "NoNode for /at") {
+		t.Errorf("get --at 1: exit %d, %q", r.ExitCode, r.Stderr)
+	}
+	usageError(t, ctl(t, n, "", "get", "-w", "--at", mzxid, "/at"), "ctl get: --at cannot be combined with -w")
 }
 
 // TestCtl_WatchFlag: get -w, stat -w and ls -w print, then wait for the

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -17,6 +18,33 @@ import (
 type ctlOptions struct {
 	dialFlags
 	output string
+	// at is --at of the reads that take it: a zxid to read at.
+	at string
+}
+
+// addAt adds --at to a read verb.
+func (o *ctlOptions) addAt(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&o.at, "at", "", "read as of this zxid (decimal, or 0x-prefixed hex as zkCli.sh prints zxids): exactly what a read then answered, as long as the cluster still keeps that history")
+}
+
+// parseAt parses --at.
+func parseAt(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	z, err := strconv.ParseInt(s, 0, 64)
+	if err != nil || z <= 0 {
+		return 0, fmt.Errorf("--at %q: want a zxid, a positive number (decimal or 0x hex)", s)
+	}
+	return z, nil
+}
+
+// noWatchAt refuses -w with --at: the past does not change.
+func noWatchAt(cmd *cobra.Command, watch bool, c *ctlClient) error {
+	if watch && c.rc.GetAtZxid() != 0 {
+		return &usageError{cmd: cmd, err: fmt.Errorf("--at cannot be combined with -w")}
+	}
+	return nil
 }
 
 func newCtlCommand() *cobra.Command {
@@ -61,6 +89,12 @@ URL) with verbs named and ordered like ZooKeeper's zkCli.sh:
   addauth SCHEME AUTH   check credentials; a ctl command takes them with --auth
   version               the versions of zkgate, etcd and Go
 
+--at ZXID (get, stat, ls, tree, getAcl) reads the znode as it was at that
+zxid: its data, Stat, children and ACL exactly as a read then answered
+(ls -R and tree walk the whole subtree at that zxid). The cluster keeps
+history back to its last compaction (serve --auto-compaction-retention);
+an older zxid is refused with the oldest one still reachable.
+
 -w (get, stat, ls) sets a one-shot watch as zkCli.sh does: after the output,
 ctl waits for the change that fires it and prints it as zkCli.sh prints a
 watch event ("WatchedEvent state:SyncConnected type:NodeDataChanged
@@ -85,7 +119,8 @@ removed when ctl exits, as with zkCli.sh when it quits.`,
 		Example: `  zkgate ctl create /app '{"feature":true}'
   zkgate ctl ls -R /app
   zkgate ctl --auth digest:alice:secret setAcl /app digest:alice:` + schema.DigestID("alice", "secret")[len("alice:"):] + `:cdrwa
-  zkgate ctl -o json stat /app`,
+  zkgate ctl -o json stat /app
+  zkgate ctl get --at 0x2a /app`,
 	}
 	f := cmd.PersistentFlags()
 	o.add(f, "Credentials as scheme:credentials, e.g. digest:user:password (repeatable), as zkCli's addauth")
@@ -117,10 +152,15 @@ func (o *ctlOptions) dial(cmd *cobra.Command) (*ctlClient, error) {
 	if o.output != "text" && o.output != "json" {
 		return nil, fmt.Errorf("--output %q: must be text or json", o.output)
 	}
+	at, err := parseAt(o.at)
+	if err != nil {
+		return nil, &usageError{cmd: cmd, err: err}
+	}
 	conn, rc, err := o.dialFlags.dial(cmd.Context())
 	if err != nil {
 		return nil, err
 	}
+	rc.AtZxid = at
 	return &ctlClient{o: o, conn: conn, ns: zkgatepb.NewNamespaceClient(conn), rc: rc, out: cmd.OutOrStdout(), errOut: cmd.ErrOrStderr()}, nil
 }
 

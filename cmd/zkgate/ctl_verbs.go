@@ -27,6 +27,9 @@ func ctlLs(o *ctlOptions) *cobra.Command {
 	}
 	cmd := verb(o, "ls [-s] [-w] [-R] PATH", "List the children of PATH (-s: and its Stat; -w: then wait for a change of them)", cobra.MatchAll(cobra.ExactArgs(1), noRecursiveWith), func(cmd *cobra.Command, c *ctlClient, args []string) error {
 		root := args[0]
+		if err := noWatchAt(cmd, watch, c); err != nil {
+			return err
+		}
 		if !recursive {
 			read := func() (int64, error) {
 				ctx, cancel := c.ctx()
@@ -70,6 +73,7 @@ func ctlLs(o *ctlOptions) *cobra.Command {
 	f.BoolVarP(&recursive, "recursive", "R", false, "list the whole subtree, one path a line")
 	f.BoolVarP(&withStat, "stat", "s", false, "print the Stat of PATH after its children")
 	f.BoolVarP(&watch, "watch", "w", false, "then wait for the children of PATH to change, or PATH to go, and print that event")
+	o.addAt(cmd)
 	return cmd
 }
 
@@ -96,7 +100,7 @@ func (c *ctlClient) walk(root string) ([]string, error) {
 }
 
 func ctlTree(o *ctlOptions) *cobra.Command {
-	return verb(o, "tree PATH", "Print the subtree of PATH, indented", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+	cmd := verb(o, "tree PATH", "Print the subtree of PATH, indented", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
 		root := args[0]
 		paths, err := c.walk(root)
 		if err != nil {
@@ -115,12 +119,17 @@ func ctlTree(o *ctlOptions) *cobra.Command {
 		}
 		return nil
 	})
+	o.addAt(cmd)
+	return cmd
 }
 
 func ctlStat(o *ctlOptions) *cobra.Command {
 	var watch bool
 	cmd := verb(o, "stat [-w] PATH", "Print the Stat of PATH (-w: then wait for a change of PATH)", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
 		p := args[0]
+		if err := noWatchAt(cmd, watch, c); err != nil {
+			return err
+		}
 		read := func() (int64, error) {
 			ctx, cancel := c.ctx()
 			defer cancel()
@@ -140,6 +149,7 @@ func ctlStat(o *ctlOptions) *cobra.Command {
 		return err
 	})
 	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "then wait for PATH's data to change or PATH to go, and print that event")
+	o.addAt(cmd)
 	return cmd
 }
 
@@ -172,6 +182,9 @@ func ctlGet(o *ctlOptions) *cobra.Command {
 	var withStat, watch bool
 	cmd := verb(o, "get [-s] [-w] PATH", "Print the data of PATH (null for null data) and a newline (-s: and its Stat; -w: then wait for a change)", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
 		p := args[0]
+		if err := noWatchAt(cmd, watch, c); err != nil {
+			return err
+		}
 		read := func() (int64, error) {
 			ctx, cancel := c.ctx()
 			defer cancel()
@@ -203,6 +216,7 @@ func ctlGet(o *ctlOptions) *cobra.Command {
 	f := cmd.Flags()
 	f.BoolVarP(&withStat, "stat", "s", false, "print the Stat of PATH after its data")
 	f.BoolVarP(&watch, "watch", "w", false, "then wait for PATH's data to change or PATH to go, and print that event")
+	o.addAt(cmd)
 	return cmd
 }
 
@@ -351,7 +365,7 @@ func ctlDeleteAll(o *ctlOptions) *cobra.Command {
 }
 
 func ctlGetACL(o *ctlOptions) *cobra.Command {
-	return verb(o, "getAcl PATH", "Print the ACL of PATH", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+	cmd := verb(o, "getAcl PATH", "Print the ACL of PATH", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
 		p := args[0]
 		ctx, cancel := c.ctx()
 		defer cancel()
@@ -372,6 +386,8 @@ func ctlGetACL(o *ctlOptions) *cobra.Command {
 		}
 		return nil
 	})
+	o.addAt(cmd)
+	return cmd
 }
 
 func ctlSetACL(o *ctlOptions) *cobra.Command {
