@@ -240,11 +240,7 @@ func (e *Engine) readPast(ctx context.Context, zxid int64, keys []string, ranges
 		resp, err = e.readAt(ctx, zxid, false, keys, ranges)
 	}
 	if errors.Is(err, rpctypes.ErrCompacted) {
-		first, ferr := e.OldestZxid(ctx)
-		if ferr != nil {
-			return nil, schema.Errorf(schema.CodeBadArguments, "", "zxid %d is older than the history this cluster keeps", zxid)
-		}
-		return nil, schema.Errorf(schema.CodeBadArguments, "", "zxid %d is older than the history this cluster keeps: the oldest reachable zxid is %d%s", zxid, first, e.retentionNote())
+		return nil, e.compactedError(ctx, zxid)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading from etcd: %w", err)
