@@ -1,6 +1,11 @@
 package gateway
 
 import (
+	"strconv"
+	"sync/atomic"
+
+	"google.golang.org/grpc/metadata"
+
 	"context"
 	"errors"
 	"fmt"
@@ -46,6 +51,9 @@ func (e *Engine) retentionNote() string {
 	}
 	return " (" + e.cfg.History + ")"
 }
+
+// replays numbers the replays, for their watch streams.
+var replays atomic.Uint64
 
 // collect is the Watcher a replay's hub fires: it hands each event to fn,
 // with the identities of the caller the replay is for.
@@ -96,12 +104,13 @@ func (e *Engine) Replay(ctx context.Context, c Caller, path string, mode WatchMo
 	h.seed(since, acls)
 	h.register(&collect{auth: c.Auth, fn: fn}, false, specs)
 
-	// A watcher of its own: its progress requests concern only this
-	// replay's watch.
+	// A watch stream of its own (the client groups watches into streams
+	// by their context's metadata): its progress requests concern only
+	// this replay's watch.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	wr := clientv3.NewWatcher(e.cfg.Client)
-	defer wr.Close()
+	ctx = metadata.AppendToOutgoingContext(ctx, "zkgate-replay", strconv.FormatUint(replays.Add(1), 10))
+	wr := e.cfg.Client
 	start, end := schema.Prefix, schema.PrefixEnd(schema.Prefix)
 	wch := wr.Watch(ctx, start, clientv3.WithRange(end), clientv3.WithRev(since+1), clientv3.WithProgressNotify())
 	tick := time.NewTicker(50 * time.Millisecond)

@@ -28,13 +28,17 @@ func (o *ctlOptions) addAt(cmd *cobra.Command) {
 }
 
 // parseAt parses --at.
-func parseAt(s string) (int64, error) {
+func parseAt(s string) (int64, error) { return parseZxidFlag("at", s) }
+
+// parseZxidFlag parses a zxid given as --name: decimal, or 0x hex as
+// zkCli.sh prints zxids; "" is 0.
+func parseZxidFlag(name, s string) (int64, error) {
 	if s == "" {
 		return 0, nil
 	}
 	z, err := strconv.ParseInt(s, 0, 64)
 	if err != nil || z <= 0 {
-		return 0, fmt.Errorf("--at %q: want a zxid, a positive number (decimal or 0x hex)", s)
+		return 0, fmt.Errorf("--%s %q: want a zxid, a positive number (decimal or 0x hex)", name, s)
 	}
 	return z, nil
 }

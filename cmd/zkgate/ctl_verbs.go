@@ -412,12 +412,18 @@ func ctlSetACL(o *ctlOptions) *cobra.Command {
 
 func ctlWatch(o *ctlOptions) *cobra.Command {
 	var recursive bool
-	cmd := verb(o, "watch [-R] PATH", "Print changes of PATH until Ctrl-C", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+	var since string
+	cmd := verb(o, "watch [-R] [--since ZXID] PATH", "Print changes of PATH until Ctrl-C (--since: first every change after ZXID)", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		from, err := parseZxidFlag("since", since)
+		if err != nil {
+			return &usageError{cmd: cmd, err: err}
+		}
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 		defer stop()
-		return c.watch(ctx, args[0], recursive)
+		return c.watch(ctx, args[0], recursive, from)
 	})
 	cmd.Flags().BoolVarP(&recursive, "recursive", "R", false, "watch the whole subtree")
+	cmd.Flags().StringVar(&since, "since", "", "first print every change after this zxid (decimal, or 0x hex as printed), in order, then go on live without a gap: a consumer that keeps the last zxid it handled resumes from it")
 	return cmd
 }
 
@@ -431,12 +437,12 @@ func nonNil(s []string) []string {
 // watch prints the events of a persistent watch until ctx ends. The
 // watch's start goes to stderr (text) or as a first JSON line, so that a
 // script knows when changes are being followed.
-func (c *ctlClient) watch(ctx context.Context, path string, recursive bool) error {
+func (c *ctlClient) watch(ctx context.Context, path string, recursive bool, since int64) error {
 	mode := zkgatepb.WatchMode_WATCH_MODE_PERSISTENT
 	if recursive {
 		mode = zkgatepb.WatchMode_WATCH_MODE_PERSISTENT_RECURSIVE
 	}
-	stream, err := c.ns.Watch(ctx, &zkgatepb.WatchRequest{Ctx: c.rc, Path: path, Mode: mode})
+	stream, err := c.ns.Watch(ctx, &zkgatepb.WatchRequest{Ctx: c.rc, Path: path, Mode: mode, StartZxid: since})
 	if err != nil {
 		return ctlErr(err)
 	}

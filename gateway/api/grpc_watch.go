@@ -71,6 +71,22 @@ func (s *Server) Watch(req *zkgatepb.WatchRequest, stream zkgatepb.Namespace_Wat
 	if err := stream.Send(&zkgatepb.WatchResponse{Zxid: zxid}); err != nil {
 		return err
 	}
+	if since := req.GetStartZxid(); since != 0 {
+		// The changes up to the watch's zxid, replayed; those after it
+		// wait in w's queue meanwhile.
+		var sendErr error
+		err := e.Replay(ctx, c, req.GetPath(), mode, since, zxid, func(ev gateway.Event) {
+			if sendErr == nil {
+				sendErr = stream.Send(watchResponse(ev))
+			}
+		})
+		if sendErr != nil {
+			return sendErr
+		}
+		if err != nil {
+			return s.fail(ctx, err)
+		}
+	}
 	for {
 		select {
 		case <-w.ready:
@@ -79,15 +95,19 @@ func (s *Server) Watch(req *zkgatepb.WatchRequest, stream zkgatepb.Namespace_Wat
 		}
 		evs, overflow := w.take()
 		for _, ev := range evs {
-			if err := stream.Send(&zkgatepb.WatchResponse{
-				Event: &zkgatepb.WatchEvent{Type: zkgatepb.EventType(ev.Type), Path: ev.Path},
-				Zxid:  ev.Zxid,
-			}); err != nil {
+			if err := stream.Send(watchResponse(ev)); err != nil {
 				return err
 			}
 		}
 		if overflow {
 			return s.fail(ctx, schema.Errorf(schema.CodeConnectionLoss, req.GetPath(), "watch stream fell %d events behind", maxQueued))
 		}
+	}
+}
+
+func watchResponse(ev gateway.Event) *zkgatepb.WatchResponse {
+	return &zkgatepb.WatchResponse{
+		Event: &zkgatepb.WatchEvent{Type: zkgatepb.EventType(ev.Type), Path: ev.Path},
+		Zxid:  ev.Zxid,
 	}
 }

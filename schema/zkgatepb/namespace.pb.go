@@ -2675,10 +2675,18 @@ func (*CheckResult) Descriptor() ([]byte, []int) {
 }
 
 type WatchRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Ctx           *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
-	Path          string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
-	Mode          WatchMode              `protobuf:"varint,3,opt,name=mode,proto3,enum=zkgate.v1.WatchMode" json:"mode,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Ctx   *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
+	Path  string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	Mode  WatchMode              `protobuf:"varint,3,opt,name=mode,proto3,enum=zkgate.v1.WatchMode" json:"mode,omitempty"`
+	// start_zxid, when not 0, makes the stream a change feed: after the
+	// first message it first sends every event the watch would have fired
+	// for the changes after start_zxid (in order, filtered by the ACLs of
+	// the time), then goes on live, without a gap or a duplicate. A
+	// consumer that stores the zxid of the last event it handled resumes
+	// from it after a restart. start_zxid must be within the history the
+	// cluster keeps (BadArguments naming the oldest reachable zxid).
+	StartZxid     int64 `protobuf:"varint,4,opt,name=start_zxid,json=startZxid,proto3" json:"start_zxid,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2732,6 +2740,13 @@ func (x *WatchRequest) GetMode() WatchMode {
 		return x.Mode
 	}
 	return WatchMode_WATCH_MODE_PERSISTENT
+}
+
+func (x *WatchRequest) GetStartZxid() int64 {
+	if x != nil {
+		return x.StartZxid
+	}
+	return 0
 }
 
 type WatchResponse struct {
@@ -3019,11 +3034,13 @@ const file_zkgate_v1_namespace_proto_rawDesc = "" +
 	"\fDeleteResult\"4\n" +
 	"\rSetDataResult\x12#\n" +
 	"\x04stat\x18\x01 \x01(\v2\x0f.zkgate.v1.StatR\x04stat\"\r\n" +
-	"\vCheckResult\"y\n" +
+	"\vCheckResult\"\x98\x01\n" +
 	"\fWatchRequest\x12+\n" +
 	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x12\n" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12(\n" +
-	"\x04mode\x18\x03 \x01(\x0e2\x14.zkgate.v1.WatchModeR\x04mode\"P\n" +
+	"\x04mode\x18\x03 \x01(\x0e2\x14.zkgate.v1.WatchModeR\x04mode\x12\x1d\n" +
+	"\n" +
+	"start_zxid\x18\x04 \x01(\x03R\tstartZxid\"P\n" +
 	"\rWatchResponse\x12+\n" +
 	"\x05event\x18\x01 \x01(\v2\x15.zkgate.v1.WatchEventR\x05event\x12\x12\n" +
 	"\x04zxid\x18\x02 \x01(\x03R\x04zxid\"J\n" +
