@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"fmt"
-	"strconv"
 	"time"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
@@ -160,6 +159,8 @@ type flight struct {
 	cmps []clientv3.Cmp
 	ops  []*pb.RequestOp
 	prev string
+	// value is what the batch writes into the chain key.
+	value string
 	// turn is the turn key's value the batch deletes, when its
 	// committer held the turn (turn.go).
 	turn   string
@@ -352,14 +353,14 @@ func (c *committer) send() {
 		}
 		c.queue = rest
 		c.serial, c.reread = true, nil
-		c.launch(taken, b, top, ops)
+		c.launch(taken, b, top, ops, now)
 		return
 	}
 }
 
 // launch sends the batch of taken requests validated in top, whose
 // writes are ops.
-func (c *committer) launch(taken []*request, b *base, top *view, ops []*pb.RequestOp) {
+func (c *committer) launch(taken []*request, b *base, top *view, ops []*pb.RequestOp, now int64) {
 	e := c.e
 	cmps := b.compares()
 	wrote := len(ops) > 0
@@ -371,7 +372,7 @@ func (c *committer) launch(taken []*request, b *base, top *view, ops []*pb.Reque
 		// move (see readOnlyOps); later batches wait for its answer.
 		ops = readOnlyOps(e.chainKey)
 	case len(c.inflight) > 0:
-		prev = strconv.FormatInt(c.inflight[len(c.inflight)-1].layer.seq, 10)
+		prev = c.inflight[len(c.inflight)-1].value
 		cmps = append(cmps, clientv3.Compare(clientv3.Value(e.chainKey), "=", prev))
 	case !c.chainKnown:
 		// Compared as a key read (its mod revision, or absent).
@@ -380,20 +381,21 @@ func (c *committer) launch(taken []*request, b *base, top *view, ops []*pb.Reque
 	default:
 		cmps = append(cmps, clientv3.Compare(clientv3.Value(e.chainKey), "=", c.chain))
 	}
-	var turn string
+	var turn, value string
 	if wrote {
 		cmps = append(cmps, c.turnCompare())
 		if turn = c.turn.held; turn != "" {
 			c.turn.held = ""
 			ops = append(ops, &pb.RequestOp{Request: &pb.RequestOp_RequestDeleteRange{RequestDeleteRange: &pb.DeleteRangeRequest{Key: []byte(schema.TurnKey())}}})
 		}
-		ops = append(ops, putOp(e.chainKey, []byte(strconv.FormatInt(b.seq, 10)), 0))
+		value = schema.ChainValue(b.seq, now)
+		ops = append(ops, putOp(e.chainKey, []byte(value), 0))
 	} else {
 		// A batch that writes nothing moves no revision: the turn is
 		// given back first.
 		c.giveTurn(c.ctx)
 	}
-	f := &flight{reqs: taken, layer: top.seal(), wrote: wrote, floor: b.seq, keys: b.order, cmps: cmps, ops: ops, prev: prev, turn: turn}
+	f := &flight{reqs: taken, layer: top.seal(), wrote: wrote, floor: b.seq, keys: b.order, cmps: cmps, ops: ops, prev: prev, turn: turn, value: value}
 	if len(c.inflight) > 0 {
 		f.floor = c.inflight[0].layer.seq
 	}
@@ -516,7 +518,7 @@ func (c *committer) settle(f *flight, res flightResult, redo []*request) bool {
 		rev := res.resp.Header.Revision
 		c.revs[f.layer.seq] = rev
 		if f.wrote {
-			c.chain, c.chainKnown = strconv.FormatInt(f.layer.seq, 10), true
+			c.chain, c.chainKnown = f.value, true
 		}
 		c.finish(f.reqs, rev, nil)
 		// Later batches' Stats refer to batches from their floor on.
