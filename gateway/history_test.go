@@ -176,3 +176,116 @@ func mustCreate3(t *testing.T, e *gateway.Engine, path, data string) int64 {
 	_, _, zxid := mustCreate(t, e, anyone, path, data, gateway.Persistent)
 	return zxid
 }
+
+// TestHistory_ListsEveryChange: a znode's history lists its create, data
+// changes, ACL changes and delete (then its re-creation) in order, each
+// at the zxid the write answered, with versions, sizes and times; -R
+// adds its children's; data shows only where the caller could read the
+// znode at the time.
+func TestHistory_ListsEveryChange(t *testing.T) {
+	e := newEngine(t, gateway.Config{})
+	ctx := ctxT(t)
+	alice := digestCaller(t, "alice", "pw")
+	aliceOnly := []schema.ACL{{Perms: schema.PermAll, ID: schema.ID{Scheme: "digest", ID: schema.DigestID("alice", "pw")}}}
+	start := e.Zxid()
+
+	var want []string
+	line := func(zxid int64, typ, path string, version int32, data string) {
+		want = append(want, fmt.Sprintf("%d %s %s v%d %q", zxid, typ, path, version, data))
+	}
+	cr, err := e.Create(ctx, alice, gateway.CreateOp{Path: "/hx", Data: []byte("one"), ACL: schema.OpenACLUnsafe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	line(cr.Zxid, "create", "/hx", 0, "one")
+	kid, err := e.Create(ctx, alice, gateway.CreateOp{Path: "/hx/kid", Data: []byte("k"), ACL: schema.OpenACLUnsafe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kidLine := fmt.Sprintf("%d create /hx/kid v0 %q", kid.Zxid, "k")
+	s1, err := e.SetData(ctx, alice, "/hx", []byte("two"), -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line(s1.Zxid, "setData", "/hx", 1, "two")
+	a1, err := e.SetACL(ctx, alice, "/hx", aliceOnly, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line(a1.Zxid, "setAcl", "/hx", 0, "")
+	s2, err := e.SetData(ctx, alice, "/hx", []byte("three"), -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line(s2.Zxid, "setData", "/hx", 2, "three")
+	d1, err := e.Delete(ctx, alice, "/hx/kid", -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kidDel := fmt.Sprintf("%d delete /hx/kid v0 %q", d1, "k")
+	d2, err := e.Delete(ctx, alice, "/hx", -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line(d2, "delete", "/hx", 2, "three")
+	cr2, err := e.Create(ctx, alice, gateway.CreateOp{Path: "/hx", Data: []byte("again"), ACL: schema.OpenACLUnsafe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	line(cr2.Zxid, "create", "/hx", 0, "again")
+
+	list := func(c gateway.Caller, o gateway.HistoryOptions) ([]string, []gateway.Change) {
+		t.Helper()
+		var got []string
+		var chs []gateway.Change
+		o.Data = true
+		if err := e.History(ctx, c, "/hx", o, func(ch gateway.Change) error {
+			v := ch.Version
+			if ch.Type == gateway.ChangeSetACL {
+				v = 0
+			}
+			got = append(got, fmt.Sprintf("%d %s %s v%d %q", ch.Zxid, ch.Type, ch.Path, v, ch.Data))
+			chs = append(chs, ch)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return got, chs
+	}
+	got, chs := list(alice, gateway.HistoryOptions{From: start + 1})
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("history of /hx:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, ch := range chs {
+		if ch.Time == 0 {
+			t.Errorf("change %d %s has no time", ch.Zxid, ch.Type)
+		}
+		if ch.Type == gateway.ChangeSetACL && (ch.Aversion != 1 || !reflect.DeepEqual(ch.ACL, aliceOnly)) {
+			t.Errorf("setAcl change: aversion %d ACL %v", ch.Aversion, ch.ACL)
+		}
+	}
+
+	// -R: the child's changes too, in zxid order.
+	rgot, _ := list(alice, gateway.HistoryOptions{From: start + 1, Recursive: true})
+	rwant := append([]string{want[0], kidLine}, want[1:4]...)
+	rwant = append(rwant, kidDel)
+	rwant = append(rwant, want[4:]...)
+	if strings.Join(rgot, "\n") != strings.Join(rwant, "\n") {
+		t.Errorf("history -R of /hx:\n%s\nwant\n%s", strings.Join(rgot, "\n"), strings.Join(rwant, "\n"))
+	}
+
+	// Anyone sees every change, but not the data written while only
+	// alice could read it.
+	_, achs := list(anyone, gateway.HistoryOptions{From: start + 1})
+	for _, ch := range achs {
+		hidden := ch.Zxid == s2.Zxid || ch.Zxid == d2
+		if ch.DataHidden != hidden || hidden && ch.Data != nil {
+			t.Errorf("anyone, change %d %s: data %q hidden %v", ch.Zxid, ch.Type, ch.Data, ch.DataHidden)
+		}
+	}
+
+	// A range.
+	if g, _ := list(alice, gateway.HistoryOptions{From: s1.Zxid, To: s2.Zxid}); len(g) != 3 {
+		t.Errorf("history from %d to %d: %v", s1.Zxid, s2.Zxid, g)
+	}
+}
