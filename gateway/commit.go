@@ -364,6 +364,7 @@ func (c *committer) launch(taken []*request, b *base, top *view, ops []*pb.Reque
 	}
 	c.inflight = append(c.inflight, f)
 	e.launched.Add(1)
+	e.batchSizes.add(len(taken))
 	if n := int64(len(c.inflight)); n > e.maxInFlight.Load() {
 		e.maxInFlight.Store(n)
 	}

@@ -42,6 +42,8 @@ type Engine struct {
 	redone      atomic.Int64
 	overtaken   atomic.Int64
 	launched    atomic.Int64
+	batchSizes  sizeHistogram // requests per batch launched
+	localReads  atomic.Int64  // reads served by localRead
 	reqs        chan *request
 	stop        chan struct{}
 	cancel      context.CancelFunc
