@@ -3,6 +3,8 @@ package zkbridge_test
 import (
 	"bufio"
 	"errors"
+	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -201,5 +203,42 @@ func TestMetrics_TwoServersOneRegistry(t *testing.T) {
 	}
 	if _, err := reg.Gather(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+var updateMetrics = flag.Bool("update-metrics", false, "rewrite testdata/zookeeper-3.8-prometheus-zkgate.txt from the code")
+
+// TestMetrics_LeftOutRecorded: testdata/zookeeper-3.8-prometheus-zkgate.txt
+// says, for each of ZooKeeper 3.8's metrics, whether zkgate exports it or
+// why it leaves it out, as the code does (-update-metrics rewrites it).
+func TestMetrics_LeftOutRecorded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("# zkgate and ZooKeeper 3.8's Prometheus metrics (zookeeper-3.8-prometheus.txt):\n" +
+		"# each is exported under ZooKeeper's name and type, or left out for the reason given.\n" +
+		"# Written from zkbridge's tables (metrics.go, mntr.go) by\n" +
+		"# go test ./zkbridge -run TestMetrics_LeftOutRecorded -update-metrics\n")
+	exported, left := 0, 0
+	for _, m := range zookeeperPromMetrics(t) {
+		if why := zkbridge.PromLeftOutReason(m.name); why != "" {
+			fmt.Fprintf(&b, "%s\tleft out: %s\n", m.name, why)
+			left++
+		} else {
+			fmt.Fprintf(&b, "%s\texported\n", m.name)
+			exported++
+		}
+	}
+	fmt.Fprintf(&b, "# %d exported, %d left out\n", exported, left)
+	path := filepath.Join("testdata", "zookeeper-3.8-prometheus-zkgate.txt")
+	if *updateMetrics {
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	have, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(have) != b.String() {
+		t.Fatalf("%s differs from the code's tables; rewrite it with -update-metrics and review the diff", path)
 	}
 }
