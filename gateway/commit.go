@@ -571,6 +571,7 @@ func (c *committer) finish(reqs []*request, rev int64, err error) {
 				*s = c.e.present(*s)
 			}
 		}
+		c.e.quotaExceeded.count(r.err)
 		close(r.done)
 	}
 }

@@ -44,11 +44,13 @@ type Engine struct {
 	launched    atomic.Int64
 	batchSizes  sizeHistogram // requests per batch launched
 	localReads  atomic.Int64  // reads served by localRead
-	reqs        chan *request
-	stop        chan struct{}
-	cancel      context.CancelFunc
-	wg          sync.WaitGroup
-	once        sync.Once
+	// quotaExceeded counts writes refused QuotaExceeded, by namespace.
+	quotaExceeded quotaExceeded
+	reqs          chan *request
+	stop          chan struct{}
+	cancel        context.CancelFunc
+	wg            sync.WaitGroup
+	once          sync.Once
 
 	now func() time.Time
 }

@@ -250,12 +250,17 @@ it beside etcd's own metrics. It has two parts (metrics.go):
     distribution of them), quorum_size on a member of a cluster, and on
     the Raft leader learners, synced_followers,
     synced_non_voting_followers, pending_syncs and leader_uptime. Each
-    comes from the source its mntr key does. The rest of ZooKeeper's 155
-    metrics are left out, each with its reason: in mntrKeys where mntr
-    has the key, else in promLeftOut (per-namespace and per-learner
-    metrics labelled by key; the per-quota-root gauges are not exported
-    yet). TestMetrics_NamesAndTypesAsZooKeeper38 fails on a renamed or
-    retyped metric, and on one neither exported nor left out.
+    comes from the source its mntr key does. The quota gauges
+    quota_{count,bytes}_{limit,usage}_per_namespace and the counter
+    quota_exceeded_error_per_namespace are labelled key, the namespace
+    (the first element of the quota root's path), summed over its quota
+    roots as ZooKeeper sums them (gateway's QuotaFigures and
+    QuotaExceeded). The rest of ZooKeeper's 155 metrics are left out,
+    each with its reason: in mntrKeys where mntr has the key, else in
+    promLeftOut (per-namespace reads and writes, per-learner metrics);
+    testdata/zookeeper-3.8-prometheus-zkgate.txt lists them, written from
+    the tables. TestMetrics_NamesAndTypesAsZooKeeper38 fails on a renamed
+    or retyped metric, and on one neither exported nor left out.
   - zkgate's own, under zkgate_: zkgate_commit_batches_total and the
     histogram zkgate_commit_batch_requests (requests per batch),
     zkgate_commit_redone_total and zkgate_commit_overtaken_total,
@@ -267,8 +272,9 @@ it beside etcd's own metrics. It has two parts (metrics.go):
 
 Every value is read when /metrics is scraped; nothing polls. A scrape
 costs what an mntr does: three counts and a read of the namespace for
-approximate_data_size, plus a linearizable read of the cluster's
-revision for the hub lag, bounded together by 5 s; without a quorum the
+approximate_data_size, plus a read of each quota root's subtree, and a
+linearizable read of the cluster's revision for the hub lag, bounded
+together by 5 s; without a quorum the
 metrics that need the engine are left out of the scrape. Two differences
 from ZooKeeper's: its summaries' quantiles cover the last ten minutes,
 zkgate's every sample since start; and its JVM metrics (jvm_*) have no

@@ -45,6 +45,9 @@ type promMetric struct {
 	value func(*scrape) (v float64, ok bool)
 	// summary gives a summary's figures.
 	summary func(*scrape) (s promSummaryValues, ok bool)
+	// keyed gives the values of a gauge or counter labelled "key" (one
+	// of ZooKeeper's GaugeSets or CounterSets), by key.
+	keyed func(*scrape) (map[string]float64, bool)
 }
 
 // promSummaryValues are a summary's figures; quantiles are in the order
@@ -99,6 +102,10 @@ var promMetrics = []promMetric{
 	{name: "min_client_response_size", value: func(m *scrape) (float64, bool) { _, n, _ := m.s.stats.responseSize.read(); return float64(n), true }},
 	{name: "outstanding_tls_handshake", value: counter(func(s *stats) int64 { return s.tlsHandshakes.Load() })},
 	{name: "auth_failed_count", value: counter(func(s *stats) int64 { return s.authFailed.Load() })},
+	{name: "quota_count_limit_per_namespace", keyed: quotas(func(f gateway.QuotaFigures) (int64, bool) { return f.CountLimit, f.HasLimits })},
+	{name: "quota_bytes_limit_per_namespace", keyed: quotas(func(f gateway.QuotaFigures) (int64, bool) { return f.BytesLimit, f.HasLimits })},
+	{name: "quota_count_usage_per_namespace", keyed: quotas(func(f gateway.QuotaFigures) (int64, bool) { return f.Count, f.HasUsage })},
+	{name: "quota_bytes_usage_per_namespace", keyed: quotas(func(f gateway.QuotaFigures) (int64, bool) { return f.Bytes, f.HasUsage })},
 	{name: "quorum_size", on: onQuorum, value: func(m *scrape) (float64, bool) { return float64(m.q.Voters), true }},
 	{name: "learners", on: onLeader, value: func(m *scrape) (float64, bool) { return float64(m.q.Learners), true }},
 	{name: "synced_followers", on: onLeader, value: func(m *scrape) (float64, bool) { return float64(m.q.SyncedFollowers), true }},
@@ -107,6 +114,16 @@ var promMetrics = []promMetric{
 	{name: "leader_uptime", on: onLeader, value: func(m *scrape) (float64, bool) {
 		return float64(time.Since(m.q.LeaderSince).Milliseconds()), true
 	}},
+	{name: "quota_exceeded_error_per_namespace", kind: promCounter, keyed: func(m *scrape) (map[string]float64, bool) {
+		if m.e == nil {
+			return nil, false
+		}
+		out := map[string]float64{}
+		for ns, n := range m.e.QuotaExceeded() {
+			out[ns] = float64(n)
+		}
+		return out, true
+	}},
 }
 
 // promLeftOut are ZooKeeper 3.8's Prometheus metrics that are not mntr
@@ -114,16 +131,11 @@ var promMetrics = []promMetric{
 // them. Every other metric zkgate leaves out is a key mntr leaves out
 // too, for the reason in mntrKeys.
 var promLeftOut = map[string]string{
-	"write_per_namespace":                "bytes written per top-level znode (a summary labelled by key); as mntr's _write_per_namespace",
-	"read_per_namespace":                 "bytes read per top-level znode (a summary labelled by key); as mntr's _read_per_namespace",
-	"learner_handler_qp_size":            "the queue of each of ZooKeeper's learner handlers (labelled by server id); " + whyLearner,
-	"learner_handler_qp_time_ms":         "as learner_handler_qp_size",
-	"ack_latency":                        "the acknowledgements of each of the leader's followers (labelled by server id); " + whyZab,
-	"quota_count_limit_per_namespace":    "ZooKeeper's per-quota-root gauges (labelled by key) are not exported yet: zkgate enforces quotas (gateway/quota.go), but reading every quota root's limit and usage at each scrape is not done",
-	"quota_bytes_limit_per_namespace":    "as quota_count_limit_per_namespace",
-	"quota_count_usage_per_namespace":    "as quota_count_limit_per_namespace",
-	"quota_bytes_usage_per_namespace":    "as quota_count_limit_per_namespace",
-	"quota_exceeded_error_per_namespace": "as quota_count_limit_per_namespace (a counter labelled by key)",
+	"write_per_namespace":        "bytes written per top-level znode (a summary labelled by key); as mntr's _write_per_namespace",
+	"read_per_namespace":         "bytes read per top-level znode (a summary labelled by key); as mntr's _read_per_namespace",
+	"learner_handler_qp_size":    "the queue of each of ZooKeeper's learner handlers (labelled by server id); " + whyLearner,
+	"learner_handler_qp_time_ms": "as learner_handler_qp_size",
+	"ack_latency":                "the acknowledgements of each of the leader's followers (labelled by server id); " + whyZab,
 }
 
 // promLeftOutReason is why zkgate does not export ZooKeeper's metric
@@ -138,6 +150,23 @@ func promLeftOutReason(name string) string {
 		}
 	}
 	return ""
+}
+
+// quotas is one of the quota_*_per_namespace gauges: f's figure of each
+// namespace that has it, by namespace (the label "key").
+func quotas(f func(gateway.QuotaFigures) (int64, bool)) func(*scrape) (map[string]float64, bool) {
+	return func(m *scrape) (map[string]float64, bool) {
+		if !m.quotasOK {
+			return nil, false
+		}
+		out := map[string]float64{}
+		for ns, q := range m.quotas {
+			if v, ok := f(q); ok {
+				out[ns] = float64(v)
+			}
+		}
+		return out, true
+	}
 }
 
 func counter(f func(*stats) int64) func(*scrape) (float64, bool) {
@@ -193,6 +222,8 @@ type scrape struct {
 	es                           gateway.EngineStats
 	lagOK                        bool
 	lag                          int64
+	quotasOK                     bool
+	quotas                       map[string]gateway.QuotaFigures
 }
 
 // scrapeTimeout bounds the etcd reads of one scrape (counts, data size,
@@ -239,6 +270,11 @@ func (s *Server) gather() *scrape {
 		m.lagOK = true
 	} else {
 		s.lg.Debug("metrics: watch hub lag", zap.Error(err))
+	}
+	if m.quotas, err = m.e.QuotaFigures(ctx); err == nil {
+		m.quotasOK = true
+	} else {
+		s.lg.Debug("metrics: quotas", zap.Error(err))
 	}
 	m.watches, _ = m.e.WatchCount()
 	m.fired = m.e.WatchesFired()
@@ -287,7 +323,11 @@ type collector struct {
 func (s *Server) Collector() prometheus.Collector {
 	c := &collector{s: s, descs: map[string]*prometheus.Desc{}}
 	for _, m := range promMetrics {
-		c.descs[m.name] = prometheus.NewDesc(m.name, m.name, nil, nil)
+		var labels []string
+		if m.keyed != nil {
+			labels = []string{"key"}
+		}
+		c.descs[m.name] = prometheus.NewDesc(m.name, m.name, labels, nil)
 	}
 	return c
 }
@@ -323,13 +363,23 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			}
 			ch <- prometheus.MustNewConstSummary(d, v.count, v.sum, qs)
 		default:
-			v, ok := pm.value(m)
-			if !ok {
-				continue
-			}
 			t := prometheus.GaugeValue
 			if pm.kind == promCounter {
 				t = prometheus.CounterValue
+			}
+			if pm.keyed != nil {
+				vs, ok := pm.keyed(m)
+				if !ok {
+					continue
+				}
+				for key, v := range vs {
+					ch <- prometheus.MustNewConstMetric(d, t, v, key)
+				}
+				continue
+			}
+			v, ok := pm.value(m)
+			if !ok {
+				continue
 			}
 			ch <- prometheus.MustNewConstMetric(d, t, v)
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/gateway/gatewaytest"
+	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/zkbridge"
 	"github.com/zkgate/zkgate/zkbridge/jute"
 )
@@ -85,7 +86,7 @@ func startLeaderServer(t *testing.T) *zkbridge.Server {
 	t.Helper()
 	cl := gatewaytest.StartCluster(t, 1)
 	since := time.Now().Add(-time.Second)
-	s, addr := startServer(t, cl, 0, gateway.Config{}, func(c *zkbridge.Config) {
+	s, addr := startServer(t, cl, 0, gateway.Config{EnforceQuota: true}, func(c *zkbridge.Config) {
 		c.Mode = func() string { return "leader" }
 		c.Quorum = func() (zkbridge.QuorumStatus, bool) {
 			return zkbridge.QuorumStatus{ServerID: 1, Voters: 3, Leader: true, LeaderSince: since, Learners: 2, SyncedFollowers: 2}, true
@@ -95,6 +96,21 @@ func startLeaderServer(t *testing.T) *zkbridge.Server {
 	c.create("/m", 0)
 	if rh, _ := c.call(jute.OpGetData, &jute.GetDataRequest{Path: "/m"}); rh.Err != 0 {
 		t.Fatalf("getData: %v", rh.Err)
+	}
+	// A quota of two znodes on /m, as zkCli's setquota -N 2 writes it,
+	// and a create past it.
+	c.create("/zookeeper/quota/m", 0)
+	for path, data := range map[string]string{
+		"/zookeeper/quota/m/zookeeper_limits": "count=-1,bytes=-1=;byteHardLimit=-1;countHardLimit=2",
+		"/zookeeper/quota/m/zookeeper_stats":  "count=1,bytes=0",
+	} {
+		if rh, _ := c.call(jute.OpCreate, &jute.CreateRequest{Path: path, Data: []byte(data), ACL: []jute.ACL{{Perms: 31, ID: jute.ID{Scheme: "world", ID: "anyone"}}}}); rh.Err != 0 {
+			t.Fatalf("create %s: %v", path, rh.Err)
+		}
+	}
+	c.create("/m/a", 0)
+	if rh, _ := c.call(jute.OpCreate, &jute.CreateRequest{Path: "/m/b", ACL: []jute.ACL{{Perms: 31, ID: jute.ID{Scheme: "world", ID: "anyone"}}}}); rh.Err != schema.CodeQuotaExceeded {
+		t.Fatalf("create past the quota: %v, want QuotaExceeded", rh.Err)
 	}
 	return s
 }
@@ -240,5 +256,45 @@ func TestMetrics_LeftOutRecorded(t *testing.T) {
 	}
 	if string(have) != b.String() {
 		t.Fatalf("%s differs from the code's tables; rewrite it with -update-metrics and review the diff", path)
+	}
+}
+
+// TestMetrics_Quotas: the quota gauges report, under the namespace's
+// name, the hard limit set and the usage counted (the root included, as
+// ZooKeeper counts it), and the counter the write refused past it.
+func TestMetrics_Quotas(t *testing.T) {
+	s := startLeaderServer(t)
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(s.Collector()); err != nil {
+		t.Fatal(err)
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "key" {
+					got[f.GetName()+"{"+l.GetValue()+"}"] = m.GetGauge().GetValue() + m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	want := map[string]float64{
+		"quota_count_limit_per_namespace{m}":    2,
+		"quota_bytes_limit_per_namespace{m}":    -1,
+		"quota_count_usage_per_namespace{m}":    2,
+		"quota_bytes_usage_per_namespace{m}":    0,
+		"quota_exceeded_error_per_namespace{m}": 1,
+	}
+	for k, v := range want {
+		if g, ok := got[k]; !ok || g != v {
+			t.Errorf("%s = %v (exported: %v), want %v", k, g, ok, v)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("keyed metrics %v, want %v", got, want)
 	}
 }
