@@ -357,3 +357,38 @@ func TestMetrics_ExternalEtcd(t *testing.T) {
 		}
 	}
 }
+
+// TestMetrics_ClusterLeader: on a three-member cluster every member
+// exports quorum_size 3, and only the Raft leader ZooKeeper's leader
+// gauges, with both followers in contact and replicating.
+func TestMetrics_ClusterLeader(t *testing.T) {
+	t.Parallel()
+	c := harness.StartCluster(t, 3)
+	leader := c.Leader(30 * time.Second)
+	for _, n := range c.Nodes {
+		s := scrapeMetrics(t, n)
+		if got := s.value(t, "quorum_size"); got != 3 {
+			t.Errorf("%s: quorum_size = %v in a three-member cluster", n.Name, got)
+		}
+		if n != leader && s["learners"] != nil {
+			t.Errorf("%s, a follower, exports learners", n.Name)
+		}
+	}
+	// The leader's view of its followers settles once each has answered
+	// a heartbeat.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s := scrapeMetrics(t, leader)
+		if s["leader_uptime"] == nil {
+			t.Fatalf("%s, the leader, exports no leader_uptime", leader.Name)
+		}
+		l, f := s.value(t, "learners"), s.value(t, "synced_followers")
+		if l == 2 && f == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("leader %s: learners %v, synced_followers %v; want 2 and 2", leader.Name, l, f)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
