@@ -15,3 +15,13 @@ func PromWithoutQuantiles() map[string]bool {
 	}
 	return out
 }
+
+// PromExported lists the ZooKeeper metrics zkgate exports, in its table's
+// order.
+func PromExported() []string {
+	var out []string
+	for _, m := range promMetrics {
+		out = append(out, m.name)
+	}
+	return out
+}

@@ -80,6 +80,16 @@ var promMetrics = []promMetric{
 	{name: "unsuccessful_handshake", kind: promCounter, value: counter(func(s *stats) int64 { return s.tlsFailed.Load() })},
 	{name: "cnxn_closed_without_zk_server_running", kind: promCounter, value: counter(func(s *stats) int64 { return s.refusedNoQuorum.Load() })},
 	{name: "response_bytes", kind: promCounter, value: counter(func(s *stats) int64 { return s.responseBytes.Load() })},
+	{name: "quota_exceeded_error_per_namespace", kind: promCounter, keyed: func(m *scrape) (map[string]float64, bool) {
+		if m.e == nil {
+			return nil, false
+		}
+		out := map[string]float64{}
+		for ns, n := range m.e.QuotaExceeded() {
+			out[ns] = float64(n)
+		}
+		return out, true
+	}},
 	{name: "avg_latency", value: func(m *scrape) (float64, bool) { return round4(m.lat.avgMicros / 1000), true }},
 	{name: "max_latency", value: func(m *scrape) (float64, bool) { return float64(m.lat.max), true }},
 	{name: "min_latency", value: func(m *scrape) (float64, bool) { return float64(m.lat.min), true }},
@@ -113,16 +123,6 @@ var promMetrics = []promMetric{
 	{name: "pending_syncs", on: onLeader, value: counter(func(s *stats) int64 { return s.pendingSyncs.Load() })},
 	{name: "leader_uptime", on: onLeader, value: func(m *scrape) (float64, bool) {
 		return float64(time.Since(m.q.LeaderSince).Milliseconds()), true
-	}},
-	{name: "quota_exceeded_error_per_namespace", kind: promCounter, keyed: func(m *scrape) (map[string]float64, bool) {
-		if m.e == nil {
-			return nil, false
-		}
-		out := map[string]float64{}
-		for ns, n := range m.e.QuotaExceeded() {
-			out[ns] = float64(n)
-		}
-		return out, true
 	}},
 }
 

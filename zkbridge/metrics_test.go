@@ -196,6 +196,18 @@ func TestMetrics_NamesAndTypesAsZooKeeper38(t *testing.T) {
 			t.Errorf("%s is not exported", name)
 		}
 	}
+	// The table keeps the order in which ZooKeeper registers them.
+	at := map[string]int{}
+	for i, w := range want {
+		at[w.name] = i
+	}
+	last := -1
+	for _, name := range zkbridge.PromExported() {
+		if at[name] < last {
+			t.Errorf("%s is out of ZooKeeper's order in promMetrics", name)
+		}
+		last = at[name]
+	}
 	t.Logf("%d of ZooKeeper's %d metrics exported", exported, len(want))
 }
 
