@@ -69,17 +69,17 @@ var promMetrics = []promMetric{
 	{name: "updatelatency", kind: promSummary, quantiles: advancedQuantiles, summary: func(m *scrape) (promSummaryValues, bool) {
 		return latencySummary(&m.s.stats.updateLat), true
 	}},
-	{name: "connection_request_count", kind: promCounter, value: counter(func(s *stats) int64 { return s.connectRequests.Load() })},
-	{name: "bytes_received_count", kind: promCounter, value: counter(func(s *stats) int64 { return s.bytesReceived.Load() })},
+	{name: "connection_request_count", kind: promCounter, value: stat(func(s *stats) int64 { return s.connectRequests.Load() })},
+	{name: "bytes_received_count", kind: promCounter, value: stat(func(s *stats) int64 { return s.bytesReceived.Load() })},
 	{name: "node_created_watch_count", kind: promSummary, summary: fired(gateway.EventNodeCreated)},
 	{name: "node_deleted_watch_count", kind: promSummary, summary: fired(gateway.EventNodeDeleted)},
 	{name: "node_changed_watch_count", kind: promSummary, summary: fired(gateway.EventNodeDataChanged)},
 	{name: "node_children_watch_count", kind: promSummary, summary: fired(gateway.EventNodeChildrenChanged)},
-	{name: "sessionless_connections_expired", kind: promCounter, value: counter(func(s *stats) int64 { return s.handshakeExpired.Load() })},
-	{name: "large_requests_rejected", kind: promCounter, value: counter(func(s *stats) int64 { return s.tooLarge.Load() })},
-	{name: "unsuccessful_handshake", kind: promCounter, value: counter(func(s *stats) int64 { return s.tlsFailed.Load() })},
-	{name: "cnxn_closed_without_zk_server_running", kind: promCounter, value: counter(func(s *stats) int64 { return s.refusedNoQuorum.Load() })},
-	{name: "response_bytes", kind: promCounter, value: counter(func(s *stats) int64 { return s.responseBytes.Load() })},
+	{name: "sessionless_connections_expired", kind: promCounter, value: stat(func(s *stats) int64 { return s.handshakeExpired.Load() })},
+	{name: "large_requests_rejected", kind: promCounter, value: stat(func(s *stats) int64 { return s.tooLarge.Load() })},
+	{name: "unsuccessful_handshake", kind: promCounter, value: stat(func(s *stats) int64 { return s.tlsFailed.Load() })},
+	{name: "cnxn_closed_without_zk_server_running", kind: promCounter, value: stat(func(s *stats) int64 { return s.refusedNoQuorum.Load() })},
+	{name: "response_bytes", kind: promCounter, value: stat(func(s *stats) int64 { return s.responseBytes.Load() })},
 	{name: "quota_exceeded_error_per_namespace", kind: promCounter, keyed: func(m *scrape) (map[string]float64, bool) {
 		if m.e == nil {
 			return nil, false
@@ -93,10 +93,10 @@ var promMetrics = []promMetric{
 	{name: "avg_latency", value: func(m *scrape) (float64, bool) { return round4(m.lat.avgMicros / 1000), true }},
 	{name: "max_latency", value: func(m *scrape) (float64, bool) { return float64(m.lat.max), true }},
 	{name: "min_latency", value: func(m *scrape) (float64, bool) { return float64(m.lat.min), true }},
-	{name: "packets_received", value: counter(func(s *stats) int64 { return s.received.Load() })},
-	{name: "packets_sent", value: counter(func(s *stats) int64 { return s.sent.Load() })},
+	{name: "packets_received", value: stat(func(s *stats) int64 { return s.received.Load() })},
+	{name: "packets_sent", value: stat(func(s *stats) int64 { return s.sent.Load() })},
 	{name: "num_alive_connections", value: func(m *scrape) (float64, bool) { return float64(m.conns), true }},
-	{name: "outstanding_requests", value: counter(func(s *stats) int64 { return s.outstanding.Load() })},
+	{name: "outstanding_requests", value: stat(func(s *stats) int64 { return s.outstanding.Load() })},
 	{name: "uptime", value: func(m *scrape) (float64, bool) { return float64(time.Since(m.s.started).Milliseconds()), true }},
 	{name: "znode_count", value: func(m *scrape) (float64, bool) { return float64(zkNodeCount(m.znodes)), m.countsOK }},
 	{name: "watch_count", value: func(m *scrape) (float64, bool) { return float64(m.watches), m.e != nil }},
@@ -110,8 +110,8 @@ var promMetrics = []promMetric{
 	{name: "last_client_response_size", value: func(m *scrape) (float64, bool) { l, _, _ := m.s.stats.responseSize.read(); return float64(l), true }},
 	{name: "max_client_response_size", value: func(m *scrape) (float64, bool) { _, _, x := m.s.stats.responseSize.read(); return float64(x), true }},
 	{name: "min_client_response_size", value: func(m *scrape) (float64, bool) { _, n, _ := m.s.stats.responseSize.read(); return float64(n), true }},
-	{name: "outstanding_tls_handshake", value: counter(func(s *stats) int64 { return s.tlsHandshakes.Load() })},
-	{name: "auth_failed_count", value: counter(func(s *stats) int64 { return s.authFailed.Load() })},
+	{name: "outstanding_tls_handshake", value: stat(func(s *stats) int64 { return s.tlsHandshakes.Load() })},
+	{name: "auth_failed_count", value: stat(func(s *stats) int64 { return s.authFailed.Load() })},
 	{name: "quota_count_limit_per_namespace", keyed: quotas(func(f gateway.QuotaFigures) (int64, bool) { return f.CountLimit, f.HasLimits })},
 	{name: "quota_bytes_limit_per_namespace", keyed: quotas(func(f gateway.QuotaFigures) (int64, bool) { return f.BytesLimit, f.HasLimits })},
 	{name: "quota_count_usage_per_namespace", keyed: quotas(func(f gateway.QuotaFigures) (int64, bool) { return f.Count, f.HasUsage })},
@@ -120,7 +120,7 @@ var promMetrics = []promMetric{
 	{name: "learners", on: onLeader, value: func(m *scrape) (float64, bool) { return float64(m.q.Learners), true }},
 	{name: "synced_followers", on: onLeader, value: func(m *scrape) (float64, bool) { return float64(m.q.SyncedFollowers), true }},
 	{name: "synced_non_voting_followers", on: onLeader, value: func(m *scrape) (float64, bool) { return float64(m.q.SyncedNonVoting), true }},
-	{name: "pending_syncs", on: onLeader, value: counter(func(s *stats) int64 { return s.pendingSyncs.Load() })},
+	{name: "pending_syncs", on: onLeader, value: stat(func(s *stats) int64 { return s.pendingSyncs.Load() })},
 	{name: "leader_uptime", on: onLeader, value: func(m *scrape) (float64, bool) {
 		return float64(time.Since(m.q.LeaderSince).Milliseconds()), true
 	}},
@@ -169,7 +169,8 @@ func quotas(f func(gateway.QuotaFigures) (int64, bool)) func(*scrape) (map[strin
 	}
 }
 
-func counter(f func(*stats) int64) func(*scrape) (float64, bool) {
+// stat is a gauge's or counter's value read from the server's stats.
+func stat(f func(*stats) int64) func(*scrape) (float64, bool) {
 	return func(m *scrape) (float64, bool) { return float64(f(&m.s.stats)), true }
 }
 
