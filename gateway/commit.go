@@ -401,6 +401,7 @@ func (c *committer) launch(taken []*request, b *base, top *view, ops []*pb.Reque
 	}
 	c.inflight = append(c.inflight, f)
 	e.launched.Add(1)
+	e.batchSizes.add(len(taken))
 	if n := int64(len(c.inflight)); n > e.maxInFlight.Load() {
 		e.maxInFlight.Store(n)
 	}
@@ -621,6 +622,7 @@ func (c *committer) finish(reqs []*request, rev int64, err error) {
 				*s = c.e.present(*s)
 			}
 		}
+		c.e.quotaExceeded.count(r.err)
 		close(r.done)
 	}
 }

@@ -25,6 +25,16 @@ Every method is safe for concurrent use. Errors are *schema.Error with
 ZooKeeper's codes; each method's doc lists them in ZooKeeper's order of
 checks.
 
+For monitoring, Engine.Stats reports the engine's own figures (the
+committer's batches and their sizes, redone and overtaken batches, reads
+served from the local store, the children cache's hits and misses, the
+watch hub's revision), counted with atomics, and HubLag how far the hub
+is behind the cluster; Counts, WatchCount, WatchesFired and
+ApproximateDataSize give what ZooKeeper's mntr reports, QuotaFigures and
+QuotaExceeded what its quota gauges and counter do. The engine
+exports nothing itself: zkbridge's Prometheus collector reads them at
+scrape time (metrics.go).
+
 # Writes
 
 Each write is one etcd transaction, and nothing is ever half applied.

@@ -48,12 +48,16 @@ type Engine struct {
 	turnWaits atomic.Int64
 	// sendDelay, in tests, holds back each batch's transaction: a
 	// committer made slower than the others.
-	sendDelay atomic.Int64
-	reqs      chan *request
-	stop      chan struct{}
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup
-	once      sync.Once
+	sendDelay  atomic.Int64
+	batchSizes sizeHistogram // requests per batch launched
+	localReads atomic.Int64  // reads served by localRead
+	// quotaExceeded counts writes refused QuotaExceeded, by namespace.
+	quotaExceeded quotaExceeded
+	reqs          chan *request
+	stop          chan struct{}
+	cancel        context.CancelFunc
+	wg            sync.WaitGroup
+	once          sync.Once
 
 	now func() time.Time
 }

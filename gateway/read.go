@@ -114,6 +114,7 @@ func (e *Engine) unwatch(wr *watchReq, a *Armed) {
 
 func (e *Engine) readAt(ctx context.Context, rev int64, serial bool, keys []string, ranges []clientv3.Op) (*clientv3.TxnResponse, error) {
 	if serial && e.cfg.LocalStore != nil {
+		e.localReads.Add(1)
 		return localRead(ctx, e.cfg.LocalStore, rev, keys, ranges)
 	}
 	ops := make([]clientv3.Op, 0, len(keys)+len(ranges))

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
@@ -59,6 +60,7 @@ type Node struct {
 	zkSecureListener net.Listener
 	zkTLS            *tls.Config
 	zk               *zkbridge.Server
+	zkMetrics        prometheus.Collector // zk's, if this node registered it (metrics.go)
 
 	closeOnce sync.Once
 	closeErr  error
