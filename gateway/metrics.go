@@ -20,6 +20,10 @@ type EngineStats struct {
 	// were validated again. Overtaken counts those of them that failed
 	// only for reaching etcd before the batch before them.
 	Redone, Overtaken int64
+	// Turns counts the turns the committer took after its requests lost
+	// to other nodes' writes several times in a row, TurnWaits the
+	// turns of other nodes it waited for (turn.go).
+	Turns, TurnWaits int64
 	// LocalReads counts reads served from the embedded member's store
 	// directly (serializable reads, without a gRPC round trip); zero in
 	// front of an external etcd.
@@ -41,6 +45,8 @@ func (e *Engine) Stats() EngineStats {
 		BatchSizes: e.batchSizes.read(),
 		Redone:     e.redone.Load(),
 		Overtaken:  e.overtaken.Load(),
+		Turns:      e.turns.Load(),
+		TurnWaits:  e.turnWaits.Load(),
 		LocalReads: e.localReads.Load(),
 	}
 	s.HubRevision, s.ChildrenHits, s.ChildrenMisses = e.hub.clockAndCache()

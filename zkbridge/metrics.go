@@ -293,6 +293,10 @@ var (
 		"Batches whose compares failed (a conflicting write, or a failed batch before them); their requests were validated again.", nil, nil)
 	descOvertaken = prometheus.NewDesc("zkgate_commit_overtaken_total",
 		"Redone batches that failed only for reaching etcd before the batch before them.", nil, nil)
+	descTurns = prometheus.NewDesc("zkgate_commit_turns_total",
+		"Turns the committer took because its requests lost to other gateway nodes' writes several times in a row.", nil, nil)
+	descTurnWaits = prometheus.NewDesc("zkgate_commit_turn_waits_total",
+		"Turns of other gateway nodes the committer waited for.", nil, nil)
 	descLocalReads = prometheus.NewDesc("zkgate_local_reads_total",
 		"Reads served from the embedded etcd member's store directly (always 0 in front of an external etcd).", nil, nil)
 	descHubLag = prometheus.NewDesc("zkgate_watch_hub_lag_revisions",
@@ -337,7 +341,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, m := range promMetrics {
 		ch <- c.descs[m.name]
 	}
-	for _, d := range []*prometheus.Desc{descBatches, descBatchSize, descRedone, descOvertaken, descLocalReads, descHubLag, descChildrenHits, descChildrenMisses, descSessions, descWords} {
+	for _, d := range []*prometheus.Desc{descBatches, descBatchSize, descRedone, descOvertaken, descTurns, descTurnWaits, descLocalReads, descHubLag, descChildrenHits, descChildrenMisses, descSessions, descWords} {
 		ch <- d
 	}
 }
@@ -403,6 +407,8 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstHistogram(descBatchSize, uint64(es.BatchSizes.Count), float64(es.BatchSizes.Sum), buckets)
 	ch <- prometheus.MustNewConstMetric(descRedone, prometheus.CounterValue, float64(es.Redone))
 	ch <- prometheus.MustNewConstMetric(descOvertaken, prometheus.CounterValue, float64(es.Overtaken))
+	ch <- prometheus.MustNewConstMetric(descTurns, prometheus.CounterValue, float64(es.Turns))
+	ch <- prometheus.MustNewConstMetric(descTurnWaits, prometheus.CounterValue, float64(es.TurnWaits))
 	ch <- prometheus.MustNewConstMetric(descLocalReads, prometheus.CounterValue, float64(es.LocalReads))
 	ch <- prometheus.MustNewConstMetric(descChildrenHits, prometheus.CounterValue, float64(es.ChildrenHits))
 	ch <- prometheus.MustNewConstMetric(descChildrenMisses, prometheus.CounterValue, float64(es.ChildrenMisses))
