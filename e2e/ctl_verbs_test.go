@@ -230,6 +230,58 @@ func TestCtl_ReadAt(t *testing.T) {
 	usageError(t, ctl(t, n, "", "get", "-w", "--at", mzxid, "/at"), "ctl get: --at cannot be combined with -w")
 }
 
+// TestCtl_History: ctl history lists each change of a znode the cluster
+// keeps, oldest first, one line each (zxid, time, kind, path, versions);
+// -p adds the data, --diff a line diff of each data change, -R the
+// children's changes, -o json one object a line.
+func TestCtl_History(t *testing.T) {
+	t.Parallel()
+	n := harness.StartNode(t, harness.NodeOptions{})
+	ctlOK(t, n, "create", "/hi", "alpha\nbeta\n")
+	ctlOK(t, n, "create", "/hi/kid", "k")
+	ctlOK(t, n, "set", "/hi", "alpha\ngamma\n")
+	ctlOK(t, n, "setAcl", "/hi", "world:anyone:cdra")
+	ctlOK(t, n, "delete", "/hi/kid")
+
+	kinds := func(out string) []string {
+		var k []string
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			if f := strings.Split(l, "\t"); len(f) >= 4 && strings.HasPrefix(f[0], "0x") {
+				k = append(k, f[2]+" "+f[3])
+			}
+		}
+		return k
+	}
+	out := ctlOK(t, n, "history", "/hi")
+	if got := strings.Join(kinds(out), ", "); got != "create  /hi, setData /hi, setAcl  /hi" {
+		t.Fatalf("history /hi: %s\n%s", got, out)
+	}
+	if !strings.Contains(out, "dataVersion 1 dataLength 12") || !strings.Contains(out, "aclVersion 1 world:anyone:cdra") {
+		t.Errorf("history /hi lacks versions and sizes:\n%s", out)
+	}
+	if got := strings.Join(kinds(ctlOK(t, n, "history", "-R", "/hi")), ", "); got != "create  /hi, create  /hi/kid, setData /hi, setAcl  /hi, delete  /hi/kid" {
+		t.Errorf("history -R /hi: %s", got)
+	}
+	if d := ctlOK(t, n, "history", "--diff", "/hi"); !strings.Contains(d, "\t-beta") || !strings.Contains(d, "\t+gamma") {
+		t.Errorf("history --diff:\n%s", d)
+	}
+	if p := ctlOK(t, n, "history", "-p", "/hi/kid", "-R"); strings.Count(p, "\tk\n") != 2 {
+		t.Errorf("history -p /hi/kid (created and deleted with data k):\n%s", p)
+	}
+	js := strings.Split(strings.TrimSpace(ctlOK(t, n, "-o", "json", "history", "/hi")), "\n")
+	var first struct {
+		Zxid int64
+		Time int64
+		Type string
+		Path string
+	}
+	mustJSON(t, js[0], &first)
+	if len(js) != 3 || first.Type != "create" || first.Path != "/hi" || first.Zxid == 0 || first.Time == 0 {
+		t.Errorf("history -o json: %v", js)
+	}
+	usageError(t, ctl(t, n, "", "history", "-p", "--diff", "/hi"), "ctl history: -p and --diff cannot be combined")
+}
+
 // TestCtl_WatchFlag: get -w, stat -w and ls -w print, then wait for the
 // one event that fires their watch, print it as zkCli.sh does and exit 0;
 // changes that do not fire it are passed over.

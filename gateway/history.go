@@ -220,7 +220,8 @@ type Change struct {
 	// DataHidden says it could not.
 	Data       []byte
 	DataHidden bool
-	// ACL is the ACL after a create or setAcl.
+	// ACL is the ACL after a create or setAcl, digests masked as getACL
+	// masks them for a caller without ADMIN on it.
 	ACL []schema.ACL
 }
 
@@ -287,6 +288,10 @@ func (e *Engine) History(ctx context.Context, c Caller, path string, o HistoryOp
 	emit := func(ch Change, data []byte, p string) {
 		if stop != nil {
 			return
+		}
+		if ch.ACL != nil && !schema.Allowed(ch.ACL, schema.PermAdmin, c.Auth, e.cfg.SuperDigest) {
+			// As getACL shows them without ADMIN.
+			ch.ACL = schema.MaskDigests(ch.ACL)
 		}
 		if o.Data && ch.Type != ChangeSetACL {
 			if schema.Allowed(aclOf(p).ACL, schema.PermRead, c.Auth, e.cfg.SuperDigest) {

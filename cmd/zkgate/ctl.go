@@ -74,7 +74,14 @@ URL) with verbs named and ordered like ZooKeeper's zkCli.sh:
                         world:anyone:cdrwa; auth::cdrwa is ctl's --auth ids)
   delete [-v V] PATH    delete a znode (only at version V)
   deleteall PATH        delete PATH and everything below it (also: rmr)
-  watch [-R] PATH       print changes of PATH (-R: of its subtree) until Ctrl-C
+  watch [-R] [--since ZXID] PATH
+                        print changes of PATH (-R: of its subtree) until
+                        Ctrl-C; --since: first every change after ZXID
+  history [-R] [-p|--diff] [--from ZXID] [--to ZXID] PATH
+                        every change of PATH (-R: of its subtree) the
+                        cluster still keeps: creates, data and ACL changes,
+                        deletes, with zxid and time (-p: with the data;
+                        --diff: a line diff of each data change)
   getAcl PATH           the ACL of PATH
   setAcl PATH ACL       replace the ACL, as scheme:id:perms[,...]
   sync PATH             catch the node up with every committed write
@@ -131,7 +138,7 @@ removed when ctl exits, as with zkCli.sh when it quits.`,
 	f.StringVarP(&o.output, "output", "o", "text", "Output format: text or json")
 	cmd.AddCommand(
 		ctlLs(o), ctlTree(o), ctlStat(o), ctlGet(o), ctlSet(o), ctlCreate(o),
-		ctlDelete(o), ctlDeleteAll(o), ctlWatch(o), ctlGetACL(o), ctlSetACL(o),
+		ctlDelete(o), ctlDeleteAll(o), ctlWatch(o), ctlHistory(o), ctlGetACL(o), ctlSetACL(o),
 		ctlSync(o), ctlAllChildren(o), ctlEphemerals(o), ctlMulti(o),
 		ctlSetQuota(o), ctlListQuota(o), ctlDelQuota(o), ctlWhoAmI(o), ctlAddAuth(o), ctlVersion(),
 	)

@@ -111,3 +111,34 @@ func watchResponse(ev gateway.Event) *zkgatepb.WatchResponse {
 		Zxid:  ev.Zxid,
 	}
 }
+
+// History streams the changes of a znode or subtree that the cluster
+// still keeps (gateway.Engine.History).
+func (s *Server) History(req *zkgatepb.HistoryRequest, stream zkgatepb.Namespace_HistoryServer) error {
+	ctx := stream.Context()
+	e, c, err := s.begin(ctx, req.GetCtx())
+	if err != nil {
+		return s.fail(ctx, err)
+	}
+	if err := e.WaitZxid(ctx, req.GetCtx().GetMinZxid()); err != nil {
+		return s.fail(ctx, err)
+	}
+	var sendErr error
+	err = e.History(ctx, c, req.GetPath(), gateway.HistoryOptions{
+		Recursive: req.GetRecursive(), From: req.GetFromZxid(), To: req.GetToZxid(), Data: req.GetData(),
+	}, func(ch gateway.Change) error {
+		sendErr = stream.Send(&zkgatepb.HistoryResponse{Change: &zkgatepb.Change{
+			Zxid: ch.Zxid, Time: ch.Time, Type: zkgatepb.ChangeType(ch.Type), Path: ch.Path,
+			Version: ch.Version, Aversion: ch.Aversion, DataLength: ch.DataLength,
+			EphemeralOwner: ch.EphemeralOwner, Data: ch.Data, DataHidden: ch.DataHidden, Acl: aclsPB(ch.ACL),
+		}})
+		return sendErr
+	})
+	if sendErr != nil {
+		return sendErr
+	}
+	if err != nil {
+		return s.fail(ctx, err)
+	}
+	return nil
+}

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"time"
+	"unicode/utf8"
+
+	"github.com/pmezard/go-difflib/difflib"
+	"github.com/spf13/cobra"
+
+	"github.com/zkgate/zkgate/schema"
+	"github.com/zkgate/zkgate/schema/zkgatepb"
+)
+
+func ctlHistory(o *ctlOptions) *cobra.Command {
+	var recursive, print, diff bool
+	var from, to string
+	cmd := verb(o, "history [-R] [-p|--diff] [--from ZXID] [--to ZXID] PATH", "List every change of PATH the cluster still keeps (-R: of its subtree too)", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		if print && diff {
+			return &usageError{cmd: cmd, err: fmt.Errorf("-p and --diff cannot be combined")}
+		}
+		f, err := parseZxidFlag("from", from)
+		if err != nil {
+			return &usageError{cmd: cmd, err: err}
+		}
+		t, err := parseZxidFlag("to", to)
+		if err != nil {
+			return &usageError{cmd: cmd, err: err}
+		}
+		ctx, cancel := c.ctx()
+		defer cancel()
+		stream, err := c.ns.History(ctx, &zkgatepb.HistoryRequest{Ctx: c.rc, Path: args[0], Recursive: recursive, FromZxid: f, ToZxid: t, Data: print || diff})
+		if err != nil {
+			return ctlErr(err)
+		}
+		last := map[string][]byte{} // data before, by path, for --diff
+		for {
+			r, err := stream.Recv()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return ctlErr(err)
+			}
+			ch := r.GetChange()
+			if c.o.output == "json" {
+				m := map[string]any{
+					"zxid": ch.Zxid, "time": ch.Time, "type": changeName(ch.Type), "path": ch.Path,
+					"version": ch.Version, "aversion": ch.Aversion, "data_length": ch.DataLength,
+					"ephemeral_owner": ch.EphemeralOwner,
+				}
+				if print || diff {
+					m["data"] = ch.Data
+					m["data_hidden"] = ch.DataHidden
+				}
+				if ch.Type == zkgatepb.ChangeType_CHANGE_TYPE_CREATE || ch.Type == zkgatepb.ChangeType_CHANGE_TYPE_SET_ACL {
+					m["acl"] = aclText(ch.Acl)
+				}
+				if err := c.jsonLine(m); err != nil {
+					return err
+				}
+				continue
+			}
+			fmt.Fprintf(c.out, "0x%x\t%s\t%-7s\t%s\t%s\n", ch.Zxid, changeTime(ch.Time), changeName(ch.Type), ch.Path, changeDetail(ch))
+			switch {
+			case ch.DataHidden && (print || diff):
+				fmt.Fprintln(c.out, "\t(data not readable with these credentials)")
+			case print && ch.Type != zkgatepb.ChangeType_CHANGE_TYPE_SET_ACL:
+				fmt.Fprintf(c.out, "\t%s\n", ch.Data)
+			case diff && ch.Type == zkgatepb.ChangeType_CHANGE_TYPE_SET_DATA:
+				if before, ok := last[ch.Path]; ok {
+					c.printDiff(before, ch.Data, ch.Zxid)
+				}
+			}
+			switch ch.Type {
+			case zkgatepb.ChangeType_CHANGE_TYPE_CREATE, zkgatepb.ChangeType_CHANGE_TYPE_SET_DATA:
+				if !ch.DataHidden {
+					last[ch.Path] = ch.Data
+				} else {
+					delete(last, ch.Path)
+				}
+			case zkgatepb.ChangeType_CHANGE_TYPE_DELETE:
+				delete(last, ch.Path)
+			}
+		}
+	})
+	fl := cmd.Flags()
+	fl.BoolVarP(&recursive, "recursive", "R", false, "the changes of every znode under PATH too")
+	fl.BoolVarP(&print, "print", "p", false, "print the data of each create, data change and delete")
+	fl.BoolVar(&diff, "diff", false, "print a line diff of each data change against the data before (text data)")
+	fl.StringVar(&from, "from", "", "list changes from this zxid on (default: the oldest the cluster keeps)")
+	fl.StringVar(&to, "to", "", "list changes up to this zxid (default: the newest)")
+	return cmd
+}
+
+func changeName(t zkgatepb.ChangeType) string {
+	switch t {
+	case zkgatepb.ChangeType_CHANGE_TYPE_CREATE:
+		return "create"
+	case zkgatepb.ChangeType_CHANGE_TYPE_SET_DATA:
+		return "setData"
+	case zkgatepb.ChangeType_CHANGE_TYPE_DELETE:
+		return "delete"
+	case zkgatepb.ChangeType_CHANGE_TYPE_SET_ACL:
+		return "setAcl"
+	}
+	return t.String()
+}
+
+func changeTime(ms int64) string {
+	if ms == 0 {
+		return "-"
+	}
+	return time.UnixMilli(ms).Local().Format("2006-01-02 15:04:05.000")
+}
+
+func changeDetail(ch *zkgatepb.Change) string {
+	switch ch.Type {
+	case zkgatepb.ChangeType_CHANGE_TYPE_SET_ACL:
+		return fmt.Sprintf("aclVersion %d %s", ch.Aversion, aclText(ch.Acl))
+	case zkgatepb.ChangeType_CHANGE_TYPE_CREATE:
+		s := fmt.Sprintf("dataVersion %d dataLength %d %s", ch.Version, ch.DataLength, aclText(ch.Acl))
+		if ch.EphemeralOwner != 0 {
+			s += fmt.Sprintf(" ephemeralOwner 0x%x", uint64(ch.EphemeralOwner))
+		}
+		return s
+	}
+	return fmt.Sprintf("dataVersion %d dataLength %d", ch.Version, ch.DataLength)
+}
+
+// aclText is an ACL as setAcl takes it: scheme:id:perms,...
+func aclText(acl []*zkgatepb.ACL) string {
+	s := ""
+	for i, a := range acl {
+		if i > 0 {
+			s += ","
+		}
+		s += a.Scheme + ":" + a.Id + ":" + schema.Perm(a.Perms).String()
+	}
+	return s
+}
+
+// printDiff prints a unified line diff from before to after, or says the
+// data is not text.
+func (c *ctlClient) printDiff(before, after []byte, zxid int64) {
+	if !utf8.Valid(before) || !utf8.Valid(after) {
+		fmt.Fprintf(c.out, "\t(binary data: %d bytes, then %d)\n", len(before), len(after))
+		return
+	}
+	d, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
+		A: difflib.SplitLines(string(before)), B: difflib.SplitLines(string(after)),
+		FromFile: "before", ToFile: fmt.Sprintf("0x%x", zxid), Context: 3,
+	})
+	if err != nil {
+		return
+	}
+	for _, l := range difflib.SplitLines(d) {
+		if l == "\n" {
+			continue
+		}
+		fmt.Fprintf(c.out, "\t%s", l)
+		if l[len(l)-1] != '\n' {
+			fmt.Fprintln(c.out)
+		}
+	}
+}
