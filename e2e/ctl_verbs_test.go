@@ -280,6 +280,23 @@ func TestCtl_History(t *testing.T) {
 		t.Errorf("history -o json: %v", js)
 	}
 	usageError(t, ctl(t, n, "", "history", "-p", "--diff", "/hi"), "ctl history: -p and --diff cannot be combined")
+
+	// changes: the net change of each znode after a zxid, exit 1 if any.
+	since := first.Zxid // /hi's create
+	ctlOK(t, n, "create", "/hi/new", "")
+	ctlOK(t, n, "create", "/hi/gone", "")
+	ctlOK(t, n, "delete", "/hi/gone")
+	r := ctl(t, n, "", "changes", "--from", fmt.Sprint(since), "/hi")
+	if r.ExitCode != 1 || r.Stdout != "~ /hi: data, acl\n+ /hi/new\n" {
+		t.Errorf("changes --from %d /hi: exit %d\n%s%s", since, r.ExitCode, r.Stdout, r.Stderr)
+	}
+	var last struct{ Zxid int64 }
+	hs := strings.Split(strings.TrimSpace(ctlOK(t, n, "-o", "json", "history", "-R", "/hi")), "\n")
+	mustJSON(t, hs[len(hs)-1], &last)
+	if r := ctl(t, n, "", "changes", "--from", fmt.Sprint(last.Zxid), "/hi"); r.ExitCode != 0 || r.Stdout != "" {
+		t.Errorf("changes after the last change: exit %d %q %q", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	usageError(t, ctl(t, n, "", "changes", "/hi"), "ctl changes: --from ZXID is required")
 }
 
 // TestCtl_WatchFlag: get -w, stat -w and ls -w print, then wait for the

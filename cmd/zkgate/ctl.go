@@ -82,6 +82,9 @@ URL) with verbs named and ordered like ZooKeeper's zkCli.sh:
                         cluster still keeps: creates, data and ACL changes,
                         deletes, with zxid and time (-p: with the data;
                         --diff: a line diff of each data change)
+  changes --from ZXID [--to ZXID] [PATH]
+                        every znode under PATH created (+), deleted (-) or
+                        changed (~) after ZXID; exit status 1 if any
   getAcl PATH           the ACL of PATH
   setAcl PATH ACL       replace the ACL, as scheme:id:perms[,...]
   sync PATH             catch the node up with every committed write
@@ -138,7 +141,7 @@ removed when ctl exits, as with zkCli.sh when it quits.`,
 	f.StringVarP(&o.output, "output", "o", "text", "Output format: text or json")
 	cmd.AddCommand(
 		ctlLs(o), ctlTree(o), ctlStat(o), ctlGet(o), ctlSet(o), ctlCreate(o),
-		ctlDelete(o), ctlDeleteAll(o), ctlWatch(o), ctlHistory(o), ctlGetACL(o), ctlSetACL(o),
+		ctlDelete(o), ctlDeleteAll(o), ctlWatch(o), ctlHistory(o), ctlChanges(o), ctlGetACL(o), ctlSetACL(o),
 		ctlSync(o), ctlAllChildren(o), ctlEphemerals(o), ctlMulti(o),
 		ctlSetQuota(o), ctlListQuota(o), ctlDelQuota(o), ctlWhoAmI(o), ctlAddAuth(o), ctlVersion(),
 	)

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"sort"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -164,4 +166,116 @@ func (c *ctlClient) printDiff(before, after []byte, zxid int64) {
 			fmt.Fprintln(c.out)
 		}
 	}
+}
+
+func ctlChanges(o *ctlOptions) *cobra.Command {
+	var from, to string
+	cmd := verb(o, "changes --from ZXID [--to ZXID] [PATH]", "List every znode under PATH created, changed or deleted after a zxid (exit 1 if any)", cobra.RangeArgs(0, 1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		f, err := parseZxidFlag("from", from)
+		if err != nil || f == 0 {
+			if err == nil {
+				err = fmt.Errorf("--from ZXID is required")
+			}
+			return &usageError{cmd: cmd, err: err}
+		}
+		t, err := parseZxidFlag("to", to)
+		if err != nil {
+			return &usageError{cmd: cmd, err: err}
+		}
+		root := "/"
+		if len(args) == 1 {
+			root = args[0]
+		}
+		ctx, cancel := c.ctx()
+		defer cancel()
+		// Changes after --from: the history from the next zxid on.
+		stream, err := c.ns.History(ctx, &zkgatepb.HistoryRequest{Ctx: c.rc, Path: root, Recursive: true, FromZxid: f + 1, ToZxid: t})
+		if err != nil {
+			return ctlErr(err)
+		}
+		type net struct {
+			before, after bool // existed at --from, exists at --to
+			data, acl     bool
+			recreated     bool
+		}
+		nets := map[string]*net{}
+		for {
+			r, err := stream.Recv()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return ctlErr(err)
+			}
+			ch := r.GetChange()
+			n := nets[ch.Path]
+			if n == nil {
+				// Its first change tells whether it existed before.
+				n = &net{before: ch.Type != zkgatepb.ChangeType_CHANGE_TYPE_CREATE}
+				nets[ch.Path] = n
+			}
+			switch ch.Type {
+			case zkgatepb.ChangeType_CHANGE_TYPE_CREATE:
+				n.after = true
+				if n.before {
+					n.recreated = true
+				}
+			case zkgatepb.ChangeType_CHANGE_TYPE_DELETE:
+				n.after = false
+			case zkgatepb.ChangeType_CHANGE_TYPE_SET_DATA:
+				n.after, n.data = true, true
+			case zkgatepb.ChangeType_CHANGE_TYPE_SET_ACL:
+				n.after, n.acl = true, true
+			}
+		}
+		paths := make([]string, 0, len(nets))
+		for p, n := range nets {
+			if n.before || n.after {
+				paths = append(paths, p)
+			}
+		}
+		sort.Strings(paths)
+		for _, p := range paths {
+			n := nets[p]
+			kind, how := "changed", []string{}
+			switch {
+			case !n.before:
+				kind = "created"
+			case !n.after:
+				kind = "deleted"
+			case n.recreated:
+				how = append(how, "recreated")
+			}
+			if kind == "changed" && !n.recreated {
+				if n.data {
+					how = append(how, "data")
+				}
+				if n.acl {
+					how = append(how, "acl")
+				}
+			}
+			if c.o.output == "json" {
+				if err := c.jsonLine(map[string]any{"path": p, "change": kind, "how": how}); err != nil {
+					return err
+				}
+				continue
+			}
+			switch kind {
+			case "created":
+				fmt.Fprintf(c.out, "+ %s\n", p)
+			case "deleted":
+				fmt.Fprintf(c.out, "- %s\n", p)
+			default:
+				fmt.Fprintf(c.out, "~ %s: %s\n", p, strings.Join(how, ", "))
+			}
+		}
+		if len(paths) > 0 {
+			return exitError{fmt.Sprintf("%d znodes changed", len(paths)), 1}
+		}
+		return nil
+	})
+	fl := cmd.Flags()
+	fl.StringVar(&from, "from", "", "the zxid to compare with: changes after it are listed")
+	fl.StringVar(&to, "to", "", "the zxid to compare at (default: the newest)")
+	return cmd
 }
