@@ -299,6 +299,61 @@ func TestCtl_History(t *testing.T) {
 	usageError(t, ctl(t, n, "", "changes", "/hi"), "ctl changes: --from ZXID is required")
 }
 
+// TestCtl_Restore: ctl restore --at ZXID -R puts a subtree back as it
+// was: deleted znodes created again with their data and ACL, data and
+// ACLs put back, znodes made since deleted (with what is below them);
+// --dry-run and a "no" at the prompt change nothing.
+func TestCtl_Restore(t *testing.T) {
+	t.Parallel()
+	n := harness.StartNode(t, harness.NodeOptions{})
+	ctlOK(t, n, "create", "/r", "a")
+	ctlOK(t, n, "create", "/r/k1", "x")
+	ctlOK(t, n, "create", "/r/k2", "y")
+	var st struct {
+		Stat struct{ Czxid int64 } `json:"stat"`
+	}
+	mustJSON(t, ctlOK(t, n, "-o", "json", "stat", "/r/k2"), &st)
+	then := fmt.Sprint(st.Stat.Czxid)
+
+	ctlOK(t, n, "set", "/r", "b")
+	ctlOK(t, n, "delete", "/r/k1")
+	ctlOK(t, n, "setAcl", "/r/k2", "world:anyone:cdra")
+	ctlOK(t, n, "create", "/r/k3", "z")
+	ctlOK(t, n, "create", "/r/k3/deep", "")
+
+	plan := ctlOK(t, n, "restore", "--at", then, "-R", "--dry-run", "/r")
+	for _, want := range []string{"set the data of /r", "create /r/k1", "set the acl of /r/k2", "delete /r/k3 and everything below it"} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("restore --dry-run lacks %q:\n%s", want, plan)
+		}
+	}
+	if r := ctl(t, n, "n\n", "restore", "--at", then, "-R", "/r"); r.ExitCode != 1 || !strings.Contains(r.Stderr, "not restored") {
+		t.Errorf("restore answered no: exit %d %q", r.ExitCode, r.Stderr)
+	}
+	if out := ctlOK(t, n, "get", "/r"); out != "b\n" {
+		t.Fatalf("after --dry-run and no: /r is %q", out)
+	}
+
+	ctlOK(t, n, "restore", "--at", then, "-R", "--yes", "/r")
+	if out := ctlOK(t, n, "get", "/r"); out != "a\n" {
+		t.Errorf("restored /r: %q", out)
+	}
+	if out := ctlOK(t, n, "get", "/r/k1"); out != "x\n" {
+		t.Errorf("restored /r/k1: %q", out)
+	}
+	if out := ctlOK(t, n, "getAcl", "/r/k2"); out != "'world,'anyone\n: cdrwa\n" {
+		t.Errorf("restored ACL of /r/k2: %q", out)
+	}
+	if out := ctlOK(t, n, "ls", "/r"); out != "[k1, k2]\n" {
+		t.Errorf("restored children of /r: %q", out)
+	}
+	// Nothing left to do.
+	if plan := ctlOK(t, n, "restore", "--at", then, "-R", "--dry-run", "/r"); plan != "" {
+		t.Errorf("a second restore would still do:\n%s", plan)
+	}
+	usageError(t, ctl(t, n, "", "restore", "/r"), "ctl restore: --at ZXID is required")
+}
+
 // TestCtl_WatchFlag: get -w, stat -w and ls -w print, then wait for the
 // one event that fires their watch, print it as zkCli.sh does and exit 0;
 // changes that do not fire it are passed over.

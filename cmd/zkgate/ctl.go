@@ -85,6 +85,10 @@ URL) with verbs named and ordered like ZooKeeper's zkCli.sh:
   changes --from ZXID [--to ZXID] [PATH]
                         every znode under PATH created (+), deleted (-) or
                         changed (~) after ZXID; exit status 1 if any
+  restore --at ZXID [-R] [--dry-run|--yes] PATH
+                        write PATH (-R: its subtree) back as it was at ZXID,
+                        as new writes (watches fire, versions move on),
+                        after printing the plan and asking
   getAcl PATH           the ACL of PATH
   setAcl PATH ACL       replace the ACL, as scheme:id:perms[,...]
   sync PATH             catch the node up with every committed write
@@ -141,7 +145,7 @@ removed when ctl exits, as with zkCli.sh when it quits.`,
 	f.StringVarP(&o.output, "output", "o", "text", "Output format: text or json")
 	cmd.AddCommand(
 		ctlLs(o), ctlTree(o), ctlStat(o), ctlGet(o), ctlSet(o), ctlCreate(o),
-		ctlDelete(o), ctlDeleteAll(o), ctlWatch(o), ctlHistory(o), ctlChanges(o), ctlGetACL(o), ctlSetACL(o),
+		ctlDelete(o), ctlDeleteAll(o), ctlWatch(o), ctlHistory(o), ctlChanges(o), ctlRestore(o), ctlGetACL(o), ctlSetACL(o),
 		ctlSync(o), ctlAllChildren(o), ctlEphemerals(o), ctlMulti(o),
 		ctlSetQuota(o), ctlListQuota(o), ctlDelQuota(o), ctlWhoAmI(o), ctlAddAuth(o), ctlVersion(),
 	)

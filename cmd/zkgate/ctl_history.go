@@ -1,16 +1,21 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"fmt"
 	"io"
+	"os/signal"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
 	"github.com/pmezard/go-difflib/difflib"
 	"github.com/spf13/cobra"
 
+	"github.com/zkgate/zkgate/cmd/zkgate/internal/migrate"
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
@@ -277,5 +282,126 @@ func ctlChanges(o *ctlOptions) *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&from, "from", "", "the zxid to compare with: changes after it are listed")
 	fl.StringVar(&to, "to", "", "the zxid to compare at (default: the newest)")
+	return cmd
+}
+
+func ctlRestore(o *ctlOptions) *cobra.Command {
+	var at string
+	var recursive, yes, dryRun bool
+	cmd := verb(o, "restore --at ZXID [-R] [--dry-run|--yes] PATH", "Write PATH (-R: its subtree) back as it was at ZXID, after showing what changes", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		zxid, err := parseZxidFlag("at", at)
+		if err == nil && zxid == 0 {
+			err = fmt.Errorf("--at ZXID is required")
+		}
+		if err == nil && yes && dryRun {
+			err = fmt.Errorf("--dry-run and --yes cannot be combined")
+		}
+		if err != nil {
+			return &usageError{cmd: cmd, err: err}
+		}
+		root := args[0]
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+		defer stop()
+		now, err := migrate.NewZkgate(requestTimeout{c.conn, c.o.timeout}, c.o.auth)
+		if err != nil {
+			return err
+		}
+		then := now.At(zxid)
+
+		// The plan: what differs between then and now.
+		var diffs []migrate.Difference
+		res, err := migrate.Diff(ctx, then, now, root, 8, false, func(d migrate.Difference) {
+			if recursive || d.Path == root {
+				diffs = append(diffs, d)
+			}
+		})
+		if err != nil {
+			return ctlErr(err)
+		}
+		// Diff speaks of a source and a destination: here, then and now.
+		words := strings.NewReplacer("in the source", "then", "in the destination", "now", "the source's", "the past", "the destination's", "the current",
+			"--from-auth", "--auth", "--to-auth", "--auth", "in the source", "then", "in the destination", "now")
+		var creates, deletes, updates int
+		var unreadable []string
+		for _, d := range diffs {
+			d.Detail = words.Replace(d.Detail)
+			switch d.What {
+			case "only in source":
+				fmt.Fprintf(c.out, "create %s%s\n", d.Path, map[bool]string{true: " and everything below it then"}[recursive])
+				creates++
+			case "only in destination":
+				fmt.Fprintf(c.out, "delete %s%s\n", d.Path, map[bool]string{true: " and everything below it"}[recursive])
+				deletes++
+			case "unreadable":
+				fmt.Fprintf(c.out, "cannot restore %s: %s\n", d.Path, d.Detail)
+				unreadable = append(unreadable, d.Path)
+			default:
+				fmt.Fprintf(c.out, "set the %s of %s (%s)\n", d.What, d.Path, d.Detail)
+				updates++
+			}
+		}
+		for _, e := range res.Ephemerals {
+			if recursive || e.Path == root {
+				fmt.Fprintf(c.out, "ephemeral, left alone: %s\n", e.Path)
+			}
+		}
+		if len(unreadable) > 0 {
+			return exitError{fmt.Sprintf("%d znodes cannot be compared with the credentials given (--auth): nothing restored", len(unreadable)), 2}
+		}
+		if creates+deletes+updates == 0 {
+			fmt.Fprintf(c.errOut, "%s is as it was at zxid 0x%x: nothing to do\n", root, zxid)
+			return nil
+		}
+		if dryRun {
+			return nil
+		}
+		if !yes {
+			fmt.Fprintf(c.errOut, "restore %d creates, %d deletes and %d changes as at zxid 0x%x? [y/N] ", creates, deletes, updates, zxid)
+			answer, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+			if a := strings.TrimSpace(strings.ToLower(answer)); a != "y" && a != "yes" {
+				return exitError{"not restored", 1}
+			}
+		}
+
+		// Creates and changes, parents first (and sequence counters raised
+		// to what they were, never lowered); then what did not exist.
+		if recursive {
+			if _, err := migrate.Copy(ctx, then, now, root, 8, nil); err != nil {
+				return ctlErr(err)
+			}
+		} else if n, err := then.Node(ctx, root); err != nil {
+			return ctlErr(err)
+		} else if n != nil {
+			if _, err := now.Put(ctx, root, n); err != nil {
+				return ctlErr(err)
+			}
+		}
+		for _, d := range diffs {
+			if d.What != "only in destination" {
+				continue
+			}
+			paths := []string{d.Path}
+			if recursive {
+				if paths, err = c.walk(d.Path); err != nil {
+					return err
+				}
+			}
+			for i := len(paths) - 1; i >= 0; i-- {
+				dctx, cancel := c.ctx()
+				_, err := c.ns.Delete(dctx, &zkgatepb.DeleteRequest{Ctx: c.rc, Path: paths[i]})
+				cancel()
+				if err != nil && schema.CodeOf(schema.ErrorFromStatus(err)) != schema.CodeNoNode {
+					return ctlErr(err)
+				}
+			}
+		}
+		fmt.Fprintf(c.errOut, "restored %s as at zxid 0x%x\n", root, zxid)
+		return nil
+	})
+	fl := cmd.Flags()
+	fl.StringVar(&at, "at", "", "the zxid to go back to (decimal, or 0x hex as printed)")
+	fl.BoolVarP(&recursive, "recursive", "R", false, "the whole subtree: create what was there, delete what was not, put back data and ACLs")
+	fl.BoolVar(&yes, "yes", false, "do not ask before writing")
+	fl.BoolVar(&dryRun, "dry-run", false, "only print what would be done")
 	return cmd
 }
