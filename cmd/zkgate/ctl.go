@@ -110,7 +110,7 @@ URL) with verbs named and ordered like ZooKeeper's zkCli.sh:
 --at ZXID (get, stat, ls, tree, getAcl) reads the znode as it was at that
 zxid: its data, Stat, children and ACL exactly as a read then answered
 (ls -R and tree walk the whole subtree at that zxid). The cluster keeps
-history back to its last compaction (serve --auto-compaction-retention);
+history back to its last compaction (serve --history-retention);
 an older zxid is refused with the oldest one still reachable.
 
 -w (get, stat, ls) sets a one-shot watch as zkCli.sh does: after the output,

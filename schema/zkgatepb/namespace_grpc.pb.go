@@ -171,7 +171,7 @@ type NamespaceClient interface {
 	Watch(ctx context.Context, in *WatchRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchResponse], error)
 	// History streams every change of a znode (with recursive, of every
 	// znode under it) that the cluster still keeps (etcd keeps each
-	// revision until it compacts it: serve --auto-compaction-retention),
+	// revision until it compacts it: serve --history-retention),
 	// oldest first: creates, data changes, ACL changes and deletes, each at
 	// its zxid, with its time, versions and size; with data, the data of
 	// each create, data change and delete, where the caller could read the
@@ -530,7 +530,7 @@ type NamespaceServer interface {
 	Watch(*WatchRequest, grpc.ServerStreamingServer[WatchResponse]) error
 	// History streams every change of a znode (with recursive, of every
 	// znode under it) that the cluster still keeps (etcd keeps each
-	// revision until it compacts it: serve --auto-compaction-retention),
+	// revision until it compacts it: serve --history-retention),
 	// oldest first: creates, data changes, ACL changes and deletes, each at
 	// its zxid, with its time, versions and size; with data, the data of
 	// each create, data change and delete, where the caller could read the

@@ -437,7 +437,7 @@ func (c *Options) history() string {
 	case c.AutoCompactionMode == "revision":
 		return "this node keeps the last " + c.AutoCompactionRetention + " revisions (--auto-compaction-mode revision, --auto-compaction-retention)"
 	}
-	return "this node keeps " + c.AutoCompactionRetention + " of history (--auto-compaction-retention)"
+	return "this node keeps " + c.AutoCompactionRetention + " of history (--history-retention)"
 }
 
 // parseRetention parses a periodic retention: a Go duration, or a bare
