@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -390,5 +391,31 @@ func TestMetrics_ClusterLeader(t *testing.T) {
 			t.Fatalf("leader %s: learners %v, synced_followers %v; want 2 and 2", leader.Name, l, f)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestMetrics_HistoryOldestZxid: zkgate_history_oldest_zxid is the oldest
+// zxid a read at a past zxid can reach: 1 before any compaction, the
+// compaction's revision after one (etcdctl compaction), which is also
+// what a read before it names.
+func TestMetrics_HistoryOldestZxid(t *testing.T) {
+	t.Parallel()
+	n := harness.StartNode(t, harness.NodeOptions{})
+	if got := scrapeMetrics(t, n).value(t, "zkgate_history_oldest_zxid"); got != 1 {
+		t.Fatalf("zkgate_history_oldest_zxid before a compaction: %v", got)
+	}
+	ctlOK(t, n, "create", "/old", "a")
+	ctlOK(t, n, "set", "/old", "b")
+	var st struct {
+		Stat struct{ Mzxid int64 } `json:"stat"`
+	}
+	mustJSON(t, ctlOK(t, n, "-o", "json", "stat", "/old"), &st)
+	harness.Etcdctl(t, n.ClientURL, "compaction", fmt.Sprint(st.Stat.Mzxid))
+	if got := scrapeMetrics(t, n).value(t, "zkgate_history_oldest_zxid"); got != float64(st.Stat.Mzxid) {
+		t.Errorf("zkgate_history_oldest_zxid after compacting at %d: %v", st.Stat.Mzxid, got)
+	}
+	r := ctl(t, n, "", "get", "--at", fmt.Sprint(st.Stat.Mzxid-1), "/old")
+	if r.ExitCode != 1 || !strings.Contains(r.Stderr, fmt.Sprintf("oldest reachable zxid is %d", st.Stat.Mzxid)) {
+		t.Errorf("a read before the compaction: exit %d %q", r.ExitCode, r.Stderr)
 	}
 }

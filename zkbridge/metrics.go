@@ -223,6 +223,8 @@ type scrape struct {
 	es                           gateway.EngineStats
 	lagOK                        bool
 	lag                          int64
+	oldestOK                     bool
+	oldest                       int64
 	quotasOK                     bool
 	quotas                       map[string]gateway.QuotaFigures
 }
@@ -272,6 +274,11 @@ func (s *Server) gather() *scrape {
 	} else {
 		s.lg.Debug("metrics: watch hub lag", zap.Error(err))
 	}
+	if m.oldest, err = m.e.OldestZxid(ctx); err == nil {
+		m.oldestOK = true
+	} else {
+		s.lg.Debug("metrics: oldest zxid", zap.Error(err))
+	}
 	if m.quotas, err = m.e.QuotaFigures(ctx); err == nil {
 		m.quotasOK = true
 	} else {
@@ -293,6 +300,8 @@ var (
 		"Batches whose compares failed (a conflicting write, or a failed batch before them); their requests were validated again.", nil, nil)
 	descOvertaken = prometheus.NewDesc("zkgate_commit_overtaken_total",
 		"Redone batches that failed only for reaching etcd before the batch before them.", nil, nil)
+	descOldest = prometheus.NewDesc("zkgate_history_oldest_zxid",
+		"The oldest zxid reads at a past zxid, ctl history and watch --since can reach (etcd's last compaction; serve --history-retention).", nil, nil)
 	descTurns = prometheus.NewDesc("zkgate_commit_turns_total",
 		"Turns the committer took because its requests lost to other gateway nodes' writes several times in a row.", nil, nil)
 	descTurnWaits = prometheus.NewDesc("zkgate_commit_turn_waits_total",
@@ -341,7 +350,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, m := range promMetrics {
 		ch <- c.descs[m.name]
 	}
-	for _, d := range []*prometheus.Desc{descBatches, descBatchSize, descRedone, descOvertaken, descTurns, descTurnWaits, descLocalReads, descHubLag, descChildrenHits, descChildrenMisses, descSessions, descWords} {
+	for _, d := range []*prometheus.Desc{descBatches, descBatchSize, descRedone, descOvertaken, descTurns, descTurnWaits, descOldest, descLocalReads, descHubLag, descChildrenHits, descChildrenMisses, descSessions, descWords} {
 		ch <- d
 	}
 }
@@ -414,6 +423,9 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descChildrenMisses, prometheus.CounterValue, float64(es.ChildrenMisses))
 	if m.lagOK {
 		ch <- prometheus.MustNewConstMetric(descHubLag, prometheus.GaugeValue, float64(m.lag))
+	}
+	if m.oldestOK {
+		ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, float64(m.oldest))
 	}
 }
 
