@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -228,6 +229,24 @@ func TestCtl_ReadAt(t *testing.T) {
 		t.Errorf("get --at 1: exit %d, %q", r.ExitCode, r.Stderr)
 	}
 	usageError(t, ctl(t, n, "", "get", "-w", "--at", mzxid, "/at"), "ctl get: --at cannot be combined with -w")
+
+	// A time stands for the last zxid at or before it.
+	ctlOK(t, n, "create", "/tm", "first")
+	made := time.Now()
+	for time.Now().UnixMilli() <= made.UnixMilli() {
+		runtime.Gosched()
+	}
+	ctlOK(t, n, "set", "/tm", "second")
+	r := ctl(t, n, "", "get", "--at", made.UTC().Format(time.RFC3339Nano), "/tm")
+	if r.ExitCode != 0 || r.Stdout != "first\n" || !strings.Contains(r.Stderr, "--at "+made.UTC().Format(time.RFC3339Nano)+": zxid 0x") {
+		t.Errorf("get --at %s: exit %d %q %q", made.UTC().Format(time.RFC3339Nano), r.ExitCode, r.Stdout, r.Stderr)
+	}
+	if r := ctl(t, n, "", "get", "--at", "-1ms", "/tm"); r.ExitCode != 0 || r.Stdout != "second\n" {
+		t.Errorf("get --at -1ms: exit %d %q %q", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	if r := ctl(t, n, "", "get", "--at", "2999-01-01T00:00:00Z", "/tm"); r.ExitCode != 1 || !strings.Contains(r.Stderr, "in the future") {
+		t.Errorf("get --at a future time: exit %d %q", r.ExitCode, r.Stderr)
+	}
 }
 
 // TestCtl_History: ctl history lists each change of a znode the cluster

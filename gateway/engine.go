@@ -90,6 +90,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e.chainKey = schema.ChainKey(binary.BigEndian.Uint64(id[:]))
+	e.dropStaleChainKeys(ctx)
 	now, err := e.kv.Get(ctx, schema.VersionKey(), clientv3.WithKeysOnly())
 	if err != nil {
 		return nil, fmt.Errorf("reading the current revision: %w", err)
@@ -139,13 +140,9 @@ func (e *Engine) Close() error {
 		e.cancel()
 		e.wg.Wait()
 		e.leases.close()
-		// The chain key is this engine's alone, and no batch of it is in
-		// flight any more.
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		if _, err := e.kv.Delete(ctx, e.chainKey); err != nil {
-			e.lg.Debug("deleting the committer's chain key", zap.Error(err))
-		}
+		// The chain key stays: it dates this engine's last batch for
+		// ZxidAt. A later engine deletes it once compaction has passed
+		// it (dropStaleChainKeys).
 	})
 	return nil
 }

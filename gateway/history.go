@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"go.uber.org/zap"
 	"google.golang.org/grpc/metadata"
 
 	"context"
@@ -393,4 +394,101 @@ func (e *Engine) History(ctx context.Context, c Caller, path string, o HistoryOp
 		return stop
 	}
 	return err
+}
+
+// ZxidAt is the last zxid at or before the time ms (milliseconds since the
+// epoch), within the history the cluster keeps, and the time it was made
+// at. Times come from the batches' chain keys (schema.ChainValue): a zxid
+// made by no gateway (a lease's expiry) has the time of the last batch
+// before it. Errors: BadArguments for a time before the oldest zxid kept
+// (naming it and its time) or after the present.
+func (e *Engine) ZxidAt(ctx context.Context, ms int64) (zxid, at int64, err error) {
+	if ms > e.now().UnixMilli() {
+		return 0, 0, schema.Errorf(schema.CodeBadArguments, "", "%s is in the future", time.UnixMilli(ms).UTC().Format(time.RFC3339Nano))
+	}
+	lo, err := e.OldestZxid(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	hi := e.hub.current()
+	timeOf := func(rev int64) (int64, error) {
+		resp, err := e.readAt(ctx, rev, true, nil, []clientv3.Op{clientv3.OpGet(schema.ChainSpace(), clientv3.WithRange(schema.PrefixEnd(schema.ChainSpace())))})
+		if errors.Is(err, rpctypes.ErrCompacted) {
+			return 0, e.compactedError(ctx, rev)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("reading the time of zxid %d: %w", rev, err)
+		}
+		// The ranges of readAt are keys only: read the newest chain key's
+		// value.
+		var newest string
+		var mod int64
+		for _, kv := range resp.Responses[0].GetResponseRange().GetKvs() {
+			if kv.ModRevision > mod {
+				newest, mod = string(kv.Key), kv.ModRevision
+			}
+		}
+		if newest == "" {
+			return 0, nil
+		}
+		v, err := e.readAt(ctx, rev, true, []string{newest}, nil)
+		if err != nil {
+			return 0, fmt.Errorf("reading the time of zxid %d: %w", rev, err)
+		}
+		kvs := v.Responses[0].GetResponseRange().GetKvs()
+		if len(kvs) == 0 {
+			return 0, nil
+		}
+		t, _ := schema.ChainTime(kvs[0].Value)
+		return t, nil
+	}
+	first, err := timeOf(lo)
+	if err != nil {
+		return 0, 0, err
+	}
+	if first > ms {
+		return 0, 0, schema.Errorf(schema.CodeBadArguments, "", "%s is before the history this cluster keeps: the oldest reachable zxid is %d, made at %s%s",
+			time.UnixMilli(ms).UTC().Format(time.RFC3339Nano), lo, time.UnixMilli(first).UTC().Format(time.RFC3339Nano), e.retentionNote())
+	}
+	// The last revision whose time is at or before ms: times grow with
+	// revisions.
+	at = first
+	for lo < hi {
+		mid := lo + (hi-lo+1)/2
+		t, err := timeOf(mid)
+		if err != nil {
+			return 0, 0, err
+		}
+		if t <= ms {
+			lo, at = mid, t
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo, at, nil
+}
+
+// dropStaleChainKeys deletes the chain keys of stopped engines whose last
+// batch is older than the history kept: they date nothing a read can
+// reach any more. Each engine leaves its chain key when it stops (for
+// ZxidAt); this bounds them to the engines of the history kept.
+func (e *Engine) dropStaleChainKeys(ctx context.Context) {
+	oldest, err := e.OldestZxid(ctx)
+	if err != nil || oldest <= 1 {
+		return
+	}
+	resp, err := e.kv.Get(ctx, schema.ChainSpace(), clientv3.WithRange(schema.PrefixEnd(schema.ChainSpace())), clientv3.WithKeysOnly())
+	if err != nil {
+		return
+	}
+	for _, kv := range resp.Kvs {
+		if kv.ModRevision >= oldest {
+			continue
+		}
+		if _, err := e.kv.Txn(ctx).If(clientv3.Compare(clientv3.ModRevision(string(kv.Key)), "=", kv.ModRevision)).
+			Then(clientv3.OpDelete(string(kv.Key))).Commit(); err != nil {
+			e.lg.Debug("deleting a stale chain key", zap.Error(err))
+			return
+		}
+	}
 }

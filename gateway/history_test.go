@@ -3,8 +3,10 @@ package gateway_test
 import (
 	"fmt"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -287,5 +289,56 @@ func TestHistory_ListsEveryChange(t *testing.T) {
 	// A range.
 	if g, _ := list(alice, gateway.HistoryOptions{From: s1.Zxid, To: s2.Zxid}); len(g) != 3 {
 		t.Errorf("history from %d to %d: %v", s1.Zxid, s2.Zxid, g)
+	}
+}
+
+// TestZxidAt_PicksTheLastZxidAtOrBefore: a time picks the last zxid made
+// at or before it (each write's time is its batch's, the znode's mtime);
+// a time in the future, or before the history kept, is BadArguments
+// naming the oldest zxid.
+func TestZxidAt_PicksTheLastZxidAtOrBefore(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 1)
+	e := gatewaytest.NewEngine(t, cl.Client(0), gateway.Config{})
+	ctx := ctxT(t)
+	type write struct{ zxid, before, after int64 }
+	var writes []write
+	for i := range 6 {
+		// Each write in a millisecond of its own.
+		last := int64(0)
+		if len(writes) > 0 {
+			last = writes[len(writes)-1].after
+		}
+		for time.Now().UnixMilli() <= last {
+			runtime.Gosched()
+		}
+		before := time.Now().UnixMilli()
+		made, err := e.Create(ctx, anyone, gateway.CreateOp{Path: fmt.Sprintf("/t%d", i), ACL: schema.OpenACLUnsafe})
+		if err != nil {
+			t.Fatal(err)
+		}
+		writes = append(writes, write{made.Zxid, before, time.Now().UnixMilli()})
+		if made.Stat.Mtime < before || made.Stat.Mtime > writes[i].after {
+			t.Fatalf("mtime %d outside [%d, %d]", made.Stat.Mtime, before, writes[i].after)
+		}
+	}
+	for i, w := range writes {
+		zxid, at, err := e.ZxidAt(ctx, w.after)
+		if err != nil || zxid != w.zxid || at < w.before || at > w.after {
+			t.Errorf("write %d (zxid %d, made in [%d, %d]): ZxidAt(%d) = %d at %d, %v", i, w.zxid, w.before, w.after, w.after, zxid, at, err)
+		}
+	}
+	_, _, err := e.ZxidAt(ctx, time.Now().Add(time.Hour).UnixMilli())
+	wantCode(t, err, schema.CodeBadArguments)
+
+	if _, err := cl.Client(0).Compact(ctx, writes[3].zxid, clientv3.WithCompactPhysical()); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = e.ZxidAt(ctx, writes[1].after)
+	wantCode(t, err, schema.CodeBadArguments)
+	if !strings.Contains(err.Error(), fmt.Sprintf("oldest reachable zxid is %d", writes[3].zxid)) {
+		t.Errorf("a time before the history kept: %v", err)
+	}
+	if zxid, _, err := e.ZxidAt(ctx, writes[4].after); err != nil || zxid != writes[4].zxid {
+		t.Errorf("after the compaction, ZxidAt of write 4: %d %v", zxid, err)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,23 +26,65 @@ type ctlOptions struct {
 
 // addAt adds --at to a read verb.
 func (o *ctlOptions) addAt(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&o.at, "at", "", "read as of this zxid (decimal, or 0x-prefixed hex as zkCli.sh prints zxids): exactly what a read then answered, as long as the cluster still keeps that history")
+	cmd.Flags().StringVar(&o.at, "at", "", "read as of this point, exactly what a read then answered, as long as the cluster still keeps that history: "+pointUsage)
 }
 
-// parseAt parses --at.
-func parseAt(s string) (int64, error) { return parseZxidFlag("at", s) }
+// pointUsage says what a zxid-or-time flag takes.
+const pointUsage = `a zxid (decimal, or 0x hex as zkCli.sh prints zxids) or a time: RFC 3339 ("2026-12-07T10:00:00Z"), local "2026-12-07 10:00:00", or "-10m" for ten minutes ago; a time stands for the last zxid at or before it`
 
-// parseZxidFlag parses a zxid given as --name: decimal, or 0x hex as
-// zkCli.sh prints zxids; "" is 0.
-func parseZxidFlag(name, s string) (int64, error) {
+// point is a zxid-or-time flag's value: a zxid, or a time (ms) to be
+// resolved by the node (ZxidAt).
+type point struct {
+	zxid, ms int64
+	isTime   bool
+}
+
+// parsePoint parses a flag that takes a zxid or a time (pointUsage); ""
+// is the zero point.
+func parsePoint(name, s string, now time.Time) (point, error) {
 	if s == "" {
-		return 0, nil
+		return point{}, nil
 	}
-	z, err := strconv.ParseInt(s, 0, 64)
-	if err != nil || z <= 0 {
-		return 0, fmt.Errorf("--%s %q: want a zxid, a positive number (decimal or 0x hex)", name, s)
+	if z, err := strconv.ParseInt(s, 0, 64); err == nil {
+		if z <= 0 {
+			return point{}, fmt.Errorf("--%s %q: want a zxid, a positive number", name, s)
+		}
+		return point{zxid: z}, nil
 	}
-	return z, nil
+	if d, ok := strings.CutPrefix(s, "-"); ok {
+		if ago, err := time.ParseDuration(d); err == nil && ago > 0 {
+			return point{ms: now.Add(-ago).UnixMilli(), isTime: true}, nil
+		}
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return point{ms: t.UnixMilli(), isTime: true}, nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			return point{ms: t.UnixMilli(), isTime: true}, nil
+		}
+	}
+	return point{}, fmt.Errorf("--%s %q: want %s", name, s, pointUsage)
+}
+
+// resolve turns a zxid-or-time flag into a zxid, asking the node for the
+// zxid of a time; usage errors are *usageError.
+func (c *ctlClient) resolve(cmd *cobra.Command, name, s string) (int64, error) {
+	p, err := parsePoint(name, s, time.Now())
+	if err != nil {
+		return 0, &usageError{cmd: cmd, err: err}
+	}
+	if !p.isTime {
+		return p.zxid, nil
+	}
+	ctx, cancel := c.ctx()
+	defer cancel()
+	r, err := c.ns.ZxidAt(ctx, &zkgatepb.ZxidAtRequest{Ctx: &zkgatepb.RequestContext{Auth: c.rc.GetAuth()}, TimeMs: p.ms})
+	if err != nil {
+		return 0, ctlErr(err)
+	}
+	fmt.Fprintf(c.errOut, "--%s %s: zxid 0x%x, made at %s\n", name, s, r.Zxid, changeTime(r.TimeMs))
+	return r.Zxid, nil
 }
 
 // noWatchAt refuses -w with --at: the past does not change.
@@ -170,16 +214,21 @@ func (o *ctlOptions) dial(cmd *cobra.Command) (*ctlClient, error) {
 	if o.output != "text" && o.output != "json" {
 		return nil, fmt.Errorf("--output %q: must be text or json", o.output)
 	}
-	at, err := parseAt(o.at)
-	if err != nil {
+	if _, err := parsePoint("at", o.at, time.Now()); err != nil {
 		return nil, &usageError{cmd: cmd, err: err}
 	}
 	conn, rc, err := o.dialFlags.dial(cmd.Context())
 	if err != nil {
 		return nil, err
 	}
-	rc.AtZxid = at
-	return &ctlClient{o: o, conn: conn, ns: zkgatepb.NewNamespaceClient(conn), rc: rc, out: cmd.OutOrStdout(), errOut: cmd.ErrOrStderr()}, nil
+	c := &ctlClient{o: o, conn: conn, ns: zkgatepb.NewNamespaceClient(conn), rc: rc, out: cmd.OutOrStdout(), errOut: cmd.ErrOrStderr()}
+	if o.at != "" {
+		if rc.AtZxid, err = c.resolve(cmd, "at", o.at); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
+	return c, nil
 }
 
 func (c *ctlClient) Close() { c.conn.Close() }

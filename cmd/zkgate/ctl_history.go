@@ -27,13 +27,13 @@ func ctlHistory(o *ctlOptions) *cobra.Command {
 		if print && diff {
 			return &usageError{cmd: cmd, err: fmt.Errorf("-p and --diff cannot be combined")}
 		}
-		f, err := parseZxidFlag("from", from)
+		f, err := c.resolve(cmd, "from", from)
 		if err != nil {
-			return &usageError{cmd: cmd, err: err}
+			return err
 		}
-		t, err := parseZxidFlag("to", to)
+		t, err := c.resolve(cmd, "to", to)
 		if err != nil {
-			return &usageError{cmd: cmd, err: err}
+			return err
 		}
 		ctx, cancel := c.ctx()
 		defer cancel()
@@ -96,8 +96,8 @@ func ctlHistory(o *ctlOptions) *cobra.Command {
 	fl.BoolVarP(&recursive, "recursive", "R", false, "the changes of every znode under PATH too")
 	fl.BoolVarP(&print, "print", "p", false, "print the data of each create, data change and delete")
 	fl.BoolVar(&diff, "diff", false, "print a line diff of each data change against the data before (text data)")
-	fl.StringVar(&from, "from", "", "list changes from this zxid on (default: the oldest the cluster keeps)")
-	fl.StringVar(&to, "to", "", "list changes up to this zxid (default: the newest)")
+	fl.StringVar(&from, "from", "", "list changes from this point on (default: the oldest the cluster keeps): "+pointUsage)
+	fl.StringVar(&to, "to", "", "list changes up to this point (default: the newest)")
 	return cmd
 }
 
@@ -176,16 +176,16 @@ func (c *ctlClient) printDiff(before, after []byte, zxid int64) {
 func ctlChanges(o *ctlOptions) *cobra.Command {
 	var from, to string
 	cmd := verb(o, "changes --from ZXID [--to ZXID] [PATH]", "List every znode under PATH created, changed or deleted after a zxid (exit 1 if any)", cobra.RangeArgs(0, 1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
-		f, err := parseZxidFlag("from", from)
-		if err != nil || f == 0 {
-			if err == nil {
-				err = fmt.Errorf("--from ZXID is required")
-			}
-			return &usageError{cmd: cmd, err: err}
+		if from == "" {
+			return &usageError{cmd: cmd, err: fmt.Errorf("--from ZXID is required")}
 		}
-		t, err := parseZxidFlag("to", to)
+		f, err := c.resolve(cmd, "from", from)
 		if err != nil {
-			return &usageError{cmd: cmd, err: err}
+			return err
+		}
+		t, err := c.resolve(cmd, "to", to)
+		if err != nil {
+			return err
 		}
 		root := "/"
 		if len(args) == 1 {
@@ -280,8 +280,8 @@ func ctlChanges(o *ctlOptions) *cobra.Command {
 		return nil
 	})
 	fl := cmd.Flags()
-	fl.StringVar(&from, "from", "", "the zxid to compare with: changes after it are listed")
-	fl.StringVar(&to, "to", "", "the zxid to compare at (default: the newest)")
+	fl.StringVar(&from, "from", "", "the point to compare with, changes after it are listed: "+pointUsage)
+	fl.StringVar(&to, "to", "", "the point to compare at (default: the newest)")
 	return cmd
 }
 
@@ -289,15 +289,15 @@ func ctlRestore(o *ctlOptions) *cobra.Command {
 	var at string
 	var recursive, yes, dryRun bool
 	cmd := verb(o, "restore --at ZXID [-R] [--dry-run|--yes] PATH", "Write PATH (-R: its subtree) back as it was at ZXID, after showing what changes", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
-		zxid, err := parseZxidFlag("at", at)
-		if err == nil && zxid == 0 {
-			err = fmt.Errorf("--at ZXID is required")
+		if at == "" {
+			return &usageError{cmd: cmd, err: fmt.Errorf("--at ZXID is required")}
 		}
-		if err == nil && yes && dryRun {
-			err = fmt.Errorf("--dry-run and --yes cannot be combined")
+		if yes && dryRun {
+			return &usageError{cmd: cmd, err: fmt.Errorf("--dry-run and --yes cannot be combined")}
 		}
+		zxid, err := c.resolve(cmd, "at", at)
 		if err != nil {
-			return &usageError{cmd: cmd, err: err}
+			return err
 		}
 		root := args[0]
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -399,7 +399,7 @@ func ctlRestore(o *ctlOptions) *cobra.Command {
 		return nil
 	})
 	fl := cmd.Flags()
-	fl.StringVar(&at, "at", "", "the zxid to go back to (decimal, or 0x hex as printed)")
+	fl.StringVar(&at, "at", "", "the point to go back to: "+pointUsage)
 	fl.BoolVarP(&recursive, "recursive", "R", false, "the whole subtree: create what was there, delete what was not, put back data and ACLs")
 	fl.BoolVar(&yes, "yes", false, "do not ask before writing")
 	fl.BoolVar(&dryRun, "dry-run", false, "only print what would be done")

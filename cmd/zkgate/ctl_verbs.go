@@ -414,16 +414,16 @@ func ctlWatch(o *ctlOptions) *cobra.Command {
 	var recursive bool
 	var since string
 	cmd := verb(o, "watch [-R] [--since ZXID] PATH", "Print changes of PATH until Ctrl-C (--since: first every change after ZXID)", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
-		from, err := parseZxidFlag("since", since)
+		from, err := c.resolve(cmd, "since", since)
 		if err != nil {
-			return &usageError{cmd: cmd, err: err}
+			return err
 		}
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 		defer stop()
 		return c.watch(ctx, args[0], recursive, from)
 	})
 	cmd.Flags().BoolVarP(&recursive, "recursive", "R", false, "watch the whole subtree")
-	cmd.Flags().StringVar(&since, "since", "", "first print every change after this zxid (decimal, or 0x hex as printed), in order, then go on live without a gap: a consumer that keeps the last zxid it handled resumes from it")
+	cmd.Flags().StringVar(&since, "since", "", "first print every change after this point, in order, then go on live without a gap (a consumer that keeps the last zxid it handled resumes from it): "+pointUsage)
 	return cmd
 }
 

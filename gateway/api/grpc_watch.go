@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"sync"
 
 	"github.com/zkgate/zkgate/gateway"
@@ -141,4 +142,18 @@ func (s *Server) History(req *zkgatepb.HistoryRequest, stream zkgatepb.Namespace
 		return s.fail(ctx, err)
 	}
 	return nil
+}
+
+// ZxidAt returns the last zxid made at or before a time
+// (gateway.Engine.ZxidAt).
+func (s *Server) ZxidAt(ctx context.Context, req *zkgatepb.ZxidAtRequest) (*zkgatepb.ZxidAtResponse, error) {
+	e, _, err := s.begin(ctx, req.GetCtx())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	zxid, at, err := e.ZxidAt(ctx, req.GetTimeMs())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &zkgatepb.ZxidAtResponse{Zxid: zxid, TimeMs: at}, nil
 }

@@ -38,6 +38,7 @@ const (
 	Namespace_Multi_FullMethodName                = "/zkgate.v1.Namespace/Multi"
 	Namespace_Watch_FullMethodName                = "/zkgate.v1.Namespace/Watch"
 	Namespace_History_FullMethodName              = "/zkgate.v1.Namespace/History"
+	Namespace_ZxidAt_FullMethodName               = "/zkgate.v1.Namespace/ZxidAt"
 )
 
 // NamespaceClient is the client API for Namespace service.
@@ -181,6 +182,11 @@ type NamespaceClient interface {
 	// from_zxid before the history kept is BadArguments naming the oldest
 	// reachable zxid.
 	History(ctx context.Context, in *HistoryRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[HistoryResponse], error)
+	// ZxidAt returns the last zxid made at or before a time, within the
+	// history the cluster keeps, and the time it was made at: what a read
+	// "as of" that time uses as its at_zxid. A time in the future, or
+	// before the oldest zxid kept, is BadArguments.
+	ZxidAt(ctx context.Context, in *ZxidAtRequest, opts ...grpc.CallOption) (*ZxidAtResponse, error)
 }
 
 type namespaceClient struct {
@@ -399,6 +405,16 @@ func (c *namespaceClient) History(ctx context.Context, in *HistoryRequest, opts 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Namespace_HistoryClient = grpc.ServerStreamingClient[HistoryResponse]
 
+func (c *namespaceClient) ZxidAt(ctx context.Context, in *ZxidAtRequest, opts ...grpc.CallOption) (*ZxidAtResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ZxidAtResponse)
+	err := c.cc.Invoke(ctx, Namespace_ZxidAt_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // NamespaceServer is the server API for Namespace service.
 // All implementations must embed UnimplementedNamespaceServer
 // for forward compatibility.
@@ -540,6 +556,11 @@ type NamespaceServer interface {
 	// from_zxid before the history kept is BadArguments naming the oldest
 	// reachable zxid.
 	History(*HistoryRequest, grpc.ServerStreamingServer[HistoryResponse]) error
+	// ZxidAt returns the last zxid made at or before a time, within the
+	// history the cluster keeps, and the time it was made at: what a read
+	// "as of" that time uses as its at_zxid. A time in the future, or
+	// before the oldest zxid kept, is BadArguments.
+	ZxidAt(context.Context, *ZxidAtRequest) (*ZxidAtResponse, error)
 	mustEmbedUnimplementedNamespaceServer()
 }
 
@@ -606,6 +627,9 @@ func (UnimplementedNamespaceServer) Watch(*WatchRequest, grpc.ServerStreamingSer
 }
 func (UnimplementedNamespaceServer) History(*HistoryRequest, grpc.ServerStreamingServer[HistoryResponse]) error {
 	return status.Error(codes.Unimplemented, "method History not implemented")
+}
+func (UnimplementedNamespaceServer) ZxidAt(context.Context, *ZxidAtRequest) (*ZxidAtResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ZxidAt not implemented")
 }
 func (UnimplementedNamespaceServer) mustEmbedUnimplementedNamespaceServer() {}
 func (UnimplementedNamespaceServer) testEmbeddedByValue()                   {}
@@ -956,6 +980,24 @@ func _Namespace_History_Handler(srv interface{}, stream grpc.ServerStream) error
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Namespace_HistoryServer = grpc.ServerStreamingServer[HistoryResponse]
 
+func _Namespace_ZxidAt_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ZxidAtRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NamespaceServer).ZxidAt(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Namespace_ZxidAt_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NamespaceServer).ZxidAt(ctx, req.(*ZxidAtRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Namespace_ServiceDesc is the grpc.ServiceDesc for Namespace service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1030,6 +1072,10 @@ var Namespace_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Multi",
 			Handler:    _Namespace_Multi_Handler,
+		},
+		{
+			MethodName: "ZxidAt",
+			Handler:    _Namespace_ZxidAt_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
