@@ -73,6 +73,7 @@ const (
 //	GET     /zk/v1/acl?path=                           GetACL
 //	POST    /zk/v1/setacl                              SetACL
 //	POST    /zk/v1/multi                               Multi
+//	GET     /zk/v1/watch?path=&mode=                   Watch (a stream)
 //
 // For example:
 //
@@ -401,6 +402,7 @@ type Namespace_WatchClient = grpc.ServerStreamingClient[WatchResponse]
 //	GET     /zk/v1/acl?path=                           GetACL
 //	POST    /zk/v1/setacl                              SetACL
 //	POST    /zk/v1/multi                               Multi
+//	GET     /zk/v1/watch?path=&mode=                   Watch (a stream)
 //
 // For example:
 //
