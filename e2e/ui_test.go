@@ -131,3 +131,126 @@ func TestUI_Tree(t *testing.T) {
 		t.Fatalf("exists /refused: %v %v", ok, err)
 	}
 }
+
+// setValue sets a form field's value as typing would, for the page's
+// handlers.
+func setValue(t *testing.T, b *harness.Browser, selector, value string) {
+	t.Helper()
+	b.MustEval(fmt.Sprintf(`(() => { const el = document.querySelector(%q); el.value = %q; el.dispatchEvent(new Event('input', {bubbles: true})); })()`, selector, value), nil)
+}
+
+func click(t *testing.T, b *harness.Browser, selector string) {
+	t.Helper()
+	b.MustEval(fmt.Sprintf(`document.querySelector(%q).click()`, selector), nil)
+}
+
+// TestUI_Writes: with --ui-writes the page sets data with the version it
+// read, creates a child and deletes it, and a ZooKeeper client sees each
+// write; a set over a version changed meanwhile fails with BadVersion.
+func TestUI_Writes(t *testing.T) {
+	t.Parallel()
+	n := harness.StartNode(t, harness.NodeOptions{Args: []string{"--ui-writes"}})
+	c, _ := zkConnect(t, n.ZKAddr)
+	if _, err := c.Create("/w", []byte("v0"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	b := harness.StartBrowser(t)
+	b.Navigate(n.ClientURL + "/ui/?path=/w")
+	b.WaitFor(`document.querySelector("#set")`)
+	setValue(t, b, "#set-data", "written from the page")
+	click(t, b, "#set")
+	b.WaitFor(`document.querySelector("#data-view") && document.querySelector("#data-view").innerText === "written from the page"`)
+	data, st, err := c.Get("/w")
+	if err != nil || string(data) != "written from the page" || st.Version != 1 {
+		t.Fatalf("get /w after the page's set: %q version %d, %v", data, st.Version, err)
+	}
+
+	setValue(t, b, "#create-name", "child")
+	setValue(t, b, "#create-data", "made by the page")
+	click(t, b, "#create")
+	b.WaitFor(`document.querySelector("#write-status").innerText === "created /w/child"`)
+	data, _, err = c.Get("/w/child")
+	if err != nil || string(data) != "made by the page" {
+		t.Fatalf("get /w/child: %q, %v", data, err)
+	}
+	b.WaitFor(fmt.Sprintf(`document.querySelector(%q)`, row("/w/child")))
+	screenshot(t, b, "ui-writes.png")
+
+	// The page's sets carry the version read: a set at version 1 after
+	// a ZooKeeper client has moved /w to version 2 fails with BadVersion,
+	// and /w keeps the client's data.
+	if _, err := c.Set("/w", []byte("from a client"), 1); err != nil {
+		t.Fatal(err)
+	}
+	var answer string
+	b.MustEval(`import('./api.js').then(({ zk }) => zk('set', { path: '/w', data: btoa('late'), version: 1 })).then(() => 'ok', (e) => e.zk)`, &answer)
+	if answer != "BadVersion" {
+		t.Fatalf("a set at an old version answered %q, want BadVersion", answer)
+	}
+	if data, _, err := c.Get("/w"); err != nil || string(data) != "from a client" {
+		t.Fatalf("get /w: %q, %v", data, err)
+	}
+
+	b.Navigate(n.ClientURL + "/ui/?path=/w/child")
+	b.WaitFor(`document.querySelector("#delete")`)
+	click(t, b, "#delete")
+	b.WaitFor(`document.querySelector("#delete").innerText.startsWith("Really delete /w/child")`)
+	click(t, b, "#delete")
+	b.WaitFor(`document.querySelector("#znode-path") && document.querySelector("#znode-path").innerText.startsWith("/w ")`)
+	if ok, _, err := c.Exists("/w/child"); err != nil || ok {
+		t.Fatalf("exists /w/child after the page's delete: %v, %v", ok, err)
+	}
+	noPageErrors(t, b)
+}
+
+// TestUI_DigestLogin: a znode whose ACL grants only a digest identity is
+// not readable from the page until the user logs in with that digest,
+// which the page then sends with each request; logging out takes it
+// away again.
+func TestUI_DigestLogin(t *testing.T) {
+	t.Parallel()
+	n := harness.StartNode(t, harness.NodeOptions{})
+	c, _ := zkConnect(t, n.ZKAddr)
+	if err := c.AddAuth("digest", []byte("alice:wonderland")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create("/secret", []byte("the cake is a lie"), 0, zk.DigestACL(zk.PermAll, "alice", "wonderland")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create("/secret/inner", nil, 0, zk.DigestACL(zk.PermAll, "alice", "wonderland")); err != nil {
+		t.Fatal(err)
+	}
+	b := harness.StartBrowser(t)
+	b.Navigate(n.ClientURL + "/ui/?path=/secret")
+	b.WaitFor(`document.querySelector("#znode-error")`)
+	if got := b.Text("#znode-error"); !strings.HasPrefix(got, "NoAuth") {
+		t.Fatalf("without a login /secret shows %q", got)
+	}
+	if b.Text("#data-view") != "" {
+		t.Fatal("the data of /secret shows without a login")
+	}
+	screenshot(t, b, "ui-noauth.png")
+
+	// A wrong password reads nothing either.
+	setValue(t, b, "#login-cred", "alice:queen")
+	b.MustEval(`document.querySelector("#login").requestSubmit()`, nil)
+	b.WaitFor(`document.querySelector("#whoami").innerText === "digest: alice" && document.querySelector("#znode-error")`)
+
+	b.MustEval(`document.querySelector("#logout").click()`, nil)
+	b.WaitFor(`document.querySelector("#whoami").innerText === "anonymous"`)
+	setValue(t, b, "#login-cred", "alice:wonderland")
+	b.MustEval(`document.querySelector("#login").requestSubmit()`, nil)
+	b.WaitFor(`document.querySelector("#data-view") && document.querySelector("#data-view").innerText === "the cake is a lie"`)
+	if got := b.Text("#acl"); !strings.Contains(got, "digest\talice:") {
+		t.Fatalf("ACL shows %q", got)
+	}
+	b.WaitFor(fmt.Sprintf(`document.querySelector(%q)`, row("/secret/inner")))
+	screenshot(t, b, "ui-login.png")
+
+	// The identity lives in the tab: a reload keeps it, a logout drops it.
+	b.Navigate(n.ClientURL + "/ui/?path=/secret")
+	b.WaitFor(`document.querySelector("#data-view") && document.querySelector("#data-view").innerText === "the cake is a lie"`)
+	b.MustEval(`document.querySelector("#logout").click()`, nil)
+	b.WaitFor(`document.querySelector("#znode-error") && document.querySelector("#znode-error").innerText.startsWith("NoAuth")`)
+	noPageErrors(t, b)
+}
