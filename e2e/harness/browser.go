@@ -360,13 +360,22 @@ func (b *Browser) Errors() []string {
 	return append([]string(nil), b.errs...)
 }
 
-// Screenshot saves a PNG of the page's viewport to file.
+// Screenshot saves a PNG of the whole page to file.
 func (b *Browser) Screenshot(file string) {
 	b.t.Helper()
 	var r struct {
 		Data string `json:"data"`
 	}
-	b.call("Page.captureScreenshot", map[string]any{"format": "png"}, &r)
+	var m struct {
+		Content struct {
+			Width  float64 `json:"width"`
+			Height float64 `json:"height"`
+		} `json:"cssContentSize"`
+	}
+	b.call("Page.getLayoutMetrics", nil, &m)
+	// The whole page, however long, 1400 CSS pixels wide at least.
+	clip := map[string]any{"x": 0, "y": 0, "width": max(m.Content.Width, 1400), "height": max(m.Content.Height, 900), "scale": 1}
+	b.call("Page.captureScreenshot", map[string]any{"format": "png", "clip": clip, "captureBeyondViewport": true}, &r)
 	png, err := base64.StdEncoding.DecodeString(r.Data)
 	if err != nil {
 		b.t.Fatalf("screenshot: %v", err)
