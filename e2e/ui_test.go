@@ -1,9 +1,15 @@
 package e2e
 
 import (
+	"context"
 	"flag"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,6 +19,7 @@ import (
 	"github.com/go-zookeeper/zk"
 
 	"github.com/zkgate/zkgate/e2e/harness"
+	"github.com/zkgate/zkgate/ui"
 )
 
 // uiScreenshots, when set, is where the console tests save their
@@ -297,5 +304,132 @@ func TestUI_Cluster(t *testing.T) {
 	b.WaitFor(`document.querySelector('#chart-ops path[data-name="gRPC calls handled"]')`)
 	b.WaitFor(`document.querySelector('#chart-watches path[data-name="etcd watchers"]')`)
 	screenshot(t, b, "ui-cluster.png")
+	noPageErrors(t, b)
+}
+
+// tableRows reads a two-column table of the page as "key=value,value"
+// rows (the header left out).
+func tableRows(t *testing.T, b *harness.Browser, selector string) []string {
+	t.Helper()
+	var rows []string
+	b.MustEval(fmt.Sprintf(`[...document.querySelectorAll(%q)].filter((tr) => tr.querySelectorAll("td").length === 2).map((tr) => {
+		const [k, v] = tr.querySelectorAll("td");
+		return k.innerText + "=" + [...v.querySelectorAll("div")].map((d) => d.innerText).join(",");
+	})`, selector+" tr"), &rows)
+	return rows
+}
+
+// consoleBeside serves the console (package ui) over a plain HTTP server
+// in the test, with /commands/ forwarded to admin (an AdminServer) and
+// four-letter words sent to zkAddr: the page as it runs on a server
+// whose AdminServer is ZooKeeper 3.8's own.
+func consoleBeside(t *testing.T, admin, zkAddr string) string {
+	t.Helper()
+	target, err := url.Parse(admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/commands/", httputil.NewSingleHostReverseProxy(target))
+	mux.Handle(ui.Prefix, ui.Handler(ui.Options{
+		FourLetter: func(ctx context.Context, word string) (string, error) {
+			var d net.Dialer
+			conn, err := d.DialContext(ctx, "tcp", zkAddr)
+			if err != nil {
+				return "", err
+			}
+			defer conn.Close()
+			if _, err := conn.Write([]byte(word)); err != nil {
+				return "", err
+			}
+			b, err := io.ReadAll(conn)
+			return string(b), err
+		},
+	}))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestUI_SessionsOfZooKeeper: the sessions view reads ZooKeeper 3.8's
+// AdminServer answers as a real ZooKeeper gives them: a client's
+// session with its timeout, address and ephemerals, and its watches by
+// path and by session; and it sends four-letter words.
+func TestUI_SessionsOfZooKeeper(t *testing.T) {
+	t.Parallel()
+	z, admin := harness.StartZooKeeperAdmin(t)
+	c, _ := zkConnect(t, z.Addr)
+	if _, err := c.Create("/eph", []byte("x"), zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create("/watched", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := c.GetW("/watched"); err != nil {
+		t.Fatal(err)
+	}
+	sid := fmt.Sprintf("0x%x", c.SessionID())
+
+	b := harness.StartBrowser(t)
+	b.Navigate(consoleBeside(t, admin, z.Addr) + "/ui/?view=sessions")
+	b.WaitFor(fmt.Sprintf(`document.querySelector('#session-table tr[data-session=%q]')`, sid))
+	sel := fmt.Sprintf(`#session-table tr[data-session=%q]`, sid)
+	if got := b.Text(sel + " .ephemerals"); got != "/eph" {
+		t.Fatalf("the session's ephemerals show %q", got)
+	}
+	if got := b.Text(sel + " .client"); !strings.HasPrefix(got, "127.0.0.1:") {
+		t.Fatalf("the session's client shows %q", got)
+	}
+	if got := b.Text(sel); !strings.Contains(got, "10000 ms") {
+		t.Fatalf("the session's row shows %q, want its timeout of 10000 ms", got)
+	}
+	b.WaitFor(`document.querySelector("#watches-by-path")`)
+	if got, want := tableRows(t, b, "#watches-by-path"), []string{"/watched=" + sid}; !slices.Equal(got, want) {
+		t.Fatalf("watches by path show %q, want %q", got, want)
+	}
+	if got, want := tableRows(t, b, "#watches-by-session"), []string{sid + "=/watched"}; !slices.Equal(got, want) {
+		t.Fatalf("watches by session show %q, want %q", got, want)
+	}
+	if got := b.Text("#watch-summary"); got != "1 watches on 1 paths by 1 connections" {
+		t.Fatalf("watch summary shows %q", got)
+	}
+	setValue(t, b, "#word", "ruok")
+	click(t, b, "#run-word")
+	b.WaitFor(`document.querySelector("#raw-output").innerText === "imok"`)
+	setValue(t, b, "#command", "monitor")
+	click(t, b, "#run-command")
+	b.WaitFor(`document.querySelector("#raw-output").innerText.includes('"server_state": "standalone"')`)
+	screenshot(t, b, "ui-sessions.png")
+	noPageErrors(t, b)
+}
+
+// TestUI_SessionsOfZkgate: on zkgate the sessions view shows what the
+// node's /commands/ answer, or says they are not available on this
+// server where it has none; four-letter words go to its ZooKeeper port.
+func TestUI_SessionsOfZkgate(t *testing.T) {
+	t.Parallel()
+	n := harness.StartNode(t, harness.NodeOptions{Args: []string{"--zk-4lw-whitelist", "*"}})
+	c, _ := zkConnect(t, n.ZKAddr)
+	if _, err := c.Create("/eph", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	b := harness.StartBrowser(t)
+	b.Navigate(n.ClientURL + "/ui/?view=sessions")
+	resp, err := http.Get(n.ClientURL + "/commands/connections")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		b.WaitFor(`document.querySelector("#sessions .unavailable")`)
+		if got := b.Text("#sessions .unavailable"); !strings.Contains(got, "not available on this server") {
+			t.Fatalf("sessions show %q", got)
+		}
+	} else {
+		b.WaitFor(fmt.Sprintf(`document.querySelector('#session-table tr[data-session="0x%x"]')`, c.SessionID()))
+	}
+	setValue(t, b, "#word", "ruok")
+	click(t, b, "#run-word")
+	b.WaitFor(`document.querySelector("#raw-output").innerText === "imok"`)
 	noPageErrors(t, b)
 }
