@@ -433,3 +433,87 @@ func TestUI_SessionsOfZkgate(t *testing.T) {
 	b.WaitFor(`document.querySelector("#raw-output").innerText === "imok"`)
 	noPageErrors(t, b)
 }
+
+// TestUI_OverTLSWithEtcdAuth: on an https client URL, with etcd
+// authentication on (the namespace acting as its etcd user), the console
+// is served on the same listener and shows the tree and a znode, and the
+// cluster view its members.
+func TestUI_OverTLSWithEtcdAuth(t *testing.T) {
+	t.Parallel()
+	certs := harness.NewCerts(t)
+	args := append(append(certs.ServerArgs(false), certs.PeerArgs()...), "--etcd-user", "zkgate")
+	n := harness.StartNode(t, harness.NodeOptions{Args: args, TLS: certs.ClientTLS(false), Env: []string{"ZKGATE_ETCD_PASSWORD=zkpw"}})
+	ep := n.ClientURL
+	etcdctl := func(args ...string) string {
+		return harness.Etcdctl(t, ep, append(certs.EtcdctlArgs(false), args...)...)
+	}
+	etcdctl("user", "add", "root", "--new-user-password=rootpw")
+	etcdctl("user", "add", "zkgate", "--new-user-password=zkpw")
+	etcdctl("role", "add", "zkgate")
+	tlsClient := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: certs.ClientTLS(false)}}
+	resp, err := tlsClient.Post(ep+"/v3/auth/role/grant", "application/json", strings.NewReader(
+		`{"name":"zkgate","perm":{"permType":"READWRITE","key":"AHprZ2F0ZS8=","range_end":"AHprZ2F0ZTA="}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	etcdctl("user", "grant-role", "zkgate", "zkgate")
+	memberID := n.MemberID()
+	if out := etcdctl("auth", "enable"); !strings.Contains(out, "Authentication Enabled") {
+		t.Fatalf("auth enable: %q", out)
+	}
+	c, _ := zkConnect(t, n.ZKAddr)
+	if _, err := c.Create("/over-tls", []byte("served over https"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateContainer("/over-tls/box", nil, zk.FlagContainer, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+
+	// The test's CA is not the browser's: it is told to accept the
+	// certificate, as a user accepts a private CA's.
+	b := harness.StartBrowser(t, "--ignore-certificate-errors")
+	b.Navigate(ep + "/ui/?path=/over-tls")
+	b.WaitFor(`document.querySelector("#data-view") && document.querySelector("#data-view").innerText === "served over https"`)
+	b.WaitFor(fmt.Sprintf(`document.querySelector(%q)`, row("/over-tls/box")+" .tag.container"))
+	// etcd's gateway wants a token: the cluster view asks for an etcd
+	// login and shows the members once given one.
+	b.Navigate(ep + "/ui/?view=cluster")
+	b.WaitFor(`document.querySelector("#etcd-login")`)
+	if got := b.Text("#members"); !strings.Contains(got, "user name is empty") {
+		t.Fatalf("members without an etcd login show %q", got)
+	}
+	setValue(t, b, "#etcd-name", "root")
+	setValue(t, b, "#etcd-password", "rootpw")
+	b.MustEval(`document.querySelector("#etcd-login").requestSubmit()`, nil)
+	b.WaitFor(`document.querySelectorAll("#member-table tr[data-member]").length === 1`)
+	b.WaitFor(`document.querySelector("#alarms").innerText === "none" && document.querySelector("#etcd-user")`)
+	if got, want := b.Text("#leader"), "0x"+memberID; got != want {
+		t.Fatalf("leader shows %q, want %q", got, want)
+	}
+	noPageErrors(t, b)
+}
+
+// TestUI_ExternalEtcd: a node in front of an external etcd serves the
+// console too, over the namespace it runs.
+func TestUI_ExternalEtcd(t *testing.T) {
+	t.Parallel()
+	etcd := harness.StartNode(t, harness.NodeOptions{Name: "etcd"})
+	gw := harness.StartNode(t, harness.NodeOptions{Name: "gateway", Args: []string{"--etcd-endpoints", etcd.ClientURL}})
+	c, _ := zkConnect(t, gw.ZKAddr)
+	if _, err := c.Create("/ext", []byte("through the gateway"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateContainer("/ext/box", nil, zk.FlagContainer, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	b := harness.StartBrowser(t)
+	b.Navigate(gw.ClientURL + "/ui/?path=/ext")
+	b.WaitFor(`document.querySelector("#data-view") && document.querySelector("#data-view").innerText === "through the gateway"`)
+	b.WaitFor(fmt.Sprintf(`document.querySelector(%q)`, row("/ext/box")+" .tag.container"))
+	if _, err := c.Create("/ext/later", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	b.WaitFor(fmt.Sprintf(`document.querySelector(%q)`, row("/ext/later")))
+	noPageErrors(t, b)
+}

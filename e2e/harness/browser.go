@@ -59,16 +59,17 @@ func ChromiumPath(t testing.TB) string {
 	return ""
 }
 
-// StartBrowser starts headless Chromium on a blank page of 1400x900.
-func StartBrowser(t testing.TB) *Browser {
+// StartBrowser starts headless Chromium on a blank page of 1400x900;
+// args are more command-line switches (--ignore-certificate-errors).
+func StartBrowser(t testing.TB, args ...string) *Browser {
 	t.Helper()
 	bin := ChromiumPath(t)
 	dir := t.TempDir()
-	cmd := exec.Command(bin, "--headless=new", "--no-sandbox", "--disable-gpu",
+	cmd := exec.Command(bin, append(append([]string{"--headless=new", "--no-sandbox", "--disable-gpu",
 		"--no-first-run", "--no-default-browser-check", "--disable-extensions",
 		"--disable-background-networking", "--disable-sync", "--metrics-recording-only",
 		"--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-		"--user-data-dir="+dir, "--window-size=1400,900", "--hide-scrollbars", "about:blank")
+		"--user-data-dir=" + dir, "--window-size=1400,900", "--hide-scrollbars"}, args...), "about:blank")...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	var out logBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -17,6 +17,24 @@ export function addIdentity(cred) {
 }
 export function clearIdentities() { sessionStorage.removeItem(AUTH_KEY); }
 
+// The etcd token of a user logged in to etcd (for the /v3/ gateway when
+// etcd authentication is on), kept for this tab only.
+const ETCD_TOKEN_KEY = 'zkgate.console.etcd-token';
+export const etcdToken = () => sessionStorage.getItem(ETCD_TOKEN_KEY) || '';
+export function setEtcdToken(token) {
+  if (token) sessionStorage.setItem(ETCD_TOKEN_KEY, token);
+  else sessionStorage.removeItem(ETCD_TOKEN_KEY);
+}
+
+// etcdLogin authenticates to etcd's gateway and keeps the token.
+export async function etcdLogin(name, password) {
+  const r = await postJSON('/v3/auth/authenticate', { name, password });
+  setEtcdToken(r.token);
+}
+
+// isEtcdAuthError tells the errors of an etcd that wants a (new) token.
+export const isEtcdAuthError = (e) => /user name is empty|invalid auth token/.test(e.message);
+
 export function encodeBytes(bytes) {
   let s = '';
   for (const b of bytes) s += String.fromCharCode(b);
@@ -65,9 +83,12 @@ export async function getJSON(path, init) {
   return answer(await fetch(path.startsWith('/') ? path : url(path), init));
 }
 
-// postJSON posts body to path (etcd's JSON gateway takes POSTs).
+// postJSON posts body to path (etcd's JSON gateway takes POSTs), with the
+// etcd token if there is one.
 export async function postJSON(path, body = {}) {
-  return getJSON(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const headers = { 'Content-Type': 'application/json' };
+  if (path.includes('/v3/') && !path.endsWith('/v3/auth/authenticate') && etcdToken()) headers.Authorization = etcdToken();
+  return getJSON(path, { method: 'POST', headers, body: JSON.stringify(body) });
 }
 
 // watch streams a persistent recursive watch of path, calling onEvent with

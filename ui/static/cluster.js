@@ -1,7 +1,7 @@
 // The cluster view: members, leader, Raft term and index, database size
 // and quota, alarms and each member's health, from etcd's JSON gateway
 // (/v3/) and /health; live charts from the node's sampled metrics.
-import { getJSON, postJSON } from './api.js';
+import { etcdLogin, etcdToken, getJSON, isEtcdAuthError, postJSON, setEtcdToken } from './api.js';
 import { COLORS, draw, gauge, mean, rate } from './chart.js';
 import { bytes, clear, h, hex64 } from './dom.js';
 
@@ -68,6 +68,7 @@ export class ClusterView {
 
   renderSummary(status, alarms, health, series) {
     const rows = [];
+    const authErr = [status, alarms].find((r) => r.error && isEtcdAuthError(r.error));
     if (status.error) rows.push(['status', h('span', { class: 'error' }, status.error.message)]);
     else {
       const used = Number(status.dbSize);
@@ -88,6 +89,31 @@ export class ClusterView {
     rows.push(['this node', health.error ? h('span', { class: 'error' }, health.error.message)
       : h('span', { class: health.health === 'true' ? 'ok' : 'error', id: 'health' }, health.health === 'true' ? 'healthy' : 'unhealthy: ' + health.reason)]);
     clear(this.summary).append(h('h2', {}, 'Cluster'), h('table', { class: 'kv' }, rows.map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v)))));
+    if (authErr || etcdToken()) this.summary.append(this.etcdLoginForm(authErr));
+  }
+
+  // etcdLoginForm logs in to etcd, whose gateway wants a token once etcd
+  // authentication is on; or out again.
+  etcdLoginForm(authErr) {
+    if (etcdToken() && !authErr) {
+      return h('div', { class: 'actions' }, h('span', { class: 'muted', id: 'etcd-user' }, 'logged in to etcd'),
+        h('button', { id: 'etcd-logout', onclick: () => { setEtcdToken(''); this.refresh(); } }, 'Log out of etcd'));
+    }
+    if (etcdToken()) setEtcdToken(''); // refused: the token expired
+    if (this.loginForm) return this.loginForm; // kept as the user types, across refreshes
+    const name = h('input', { id: 'etcd-name', placeholder: 'etcd user', autocomplete: 'off' });
+    const password = h('input', { id: 'etcd-password', type: 'password', placeholder: 'password', autocomplete: 'off' });
+    const status = h('span', { class: 'error', id: 'etcd-login-status' });
+    const form = h('form', { id: 'etcd-login', class: 'actions', onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        await etcdLogin(name.value, password.value);
+        this.loginForm = null;
+        this.refresh();
+      } catch (err) { status.textContent = err.message; }
+    } }, h('span', {}, 'etcd authentication is on: log in to etcd to see the cluster'), name, password, h('button', { type: 'submit' }, 'Log in to etcd'), status);
+    this.loginForm = form;
+    return form;
   }
 
   async renderMembers(status, members) {
