@@ -83,6 +83,12 @@ func TestUI_Tree(t *testing.T) {
 	b.WaitFor(fmt.Sprintf(`document.querySelector(%q).innerText === "(3)"`, row("/app")+" .count"))
 	screenshot(t, b, "ui-tree.png")
 
+	// The path box completes from the children of the path typed so far.
+	setValue(t, b, "#pathbox", "/app/w")
+	b.WaitFor(`[...document.querySelectorAll("#path-completions option")].map((o) => o.value).join() === "/app/workers"`)
+	setValue(t, b, "#pathbox", "/app/workers/")
+	b.WaitFor(`[...document.querySelectorAll("#path-completions option")].map((o) => o.value).join() === "/app/workers/w1"`)
+
 	b.Navigate(n.ClientURL + "/ui/?path=/app/workers/w1")
 	b.WaitFor(`document.querySelector("#owner")`)
 	if got, want := b.Text("#owner"), fmt.Sprintf("ephemeral of session 0x%x", c.SessionID()); got != want {
@@ -185,20 +191,26 @@ func TestUI_Writes(t *testing.T) {
 	b.WaitFor(fmt.Sprintf(`document.querySelector(%q)`, row("/w/child")))
 	screenshot(t, b, "ui-writes.png")
 
-	// The page's sets carry the version read: a set at version 1 after
-	// a ZooKeeper client has moved /w to version 2 fails with BadVersion,
-	// and /w keeps the client's data.
+	// The page's sets carry the version read: while the user edits /w, a
+	// ZooKeeper client sets it; the page says so, keeps the edit, and
+	// its set fails with BadVersion, leaving the client's data.
+	b.WaitFor(`document.querySelector("#set").innerText === "Set (version 1)"`)
+	setValue(t, b, "#set-data", "too late")
 	if _, err := c.Set("/w", []byte("from a client"), 1); err != nil {
 		t.Fatal(err)
 	}
-	var answer string
-	b.MustEval(`import('./api.js').then(({ zk }) => zk('set', { path: '/w', data: btoa('late'), version: 1 })).then(() => 'ok', (e) => e.zk)`, &answer)
-	if answer != "BadVersion" {
-		t.Fatalf("a set at an old version answered %q, want BadVersion", answer)
+	b.WaitFor(`document.querySelector("#changed-note").innerText.startsWith("/w changed since it was read")`)
+	var edit string
+	b.MustEval(`document.querySelector("#set-data").value`, &edit)
+	if edit != "too late" {
+		t.Fatalf("the edit in progress became %q", edit)
 	}
-	if data, _, err := c.Get("/w"); err != nil || string(data) != "from a client" {
-		t.Fatalf("get /w: %q, %v", data, err)
+	click(t, b, "#set")
+	b.WaitFor(`document.querySelector("#write-status").innerText.startsWith("BadVersion")`)
+	if data, st, err := c.Get("/w"); err != nil || string(data) != "from a client" || st.Version != 2 {
+		t.Fatalf("get /w: %q version %d, %v", data, st.Version, err)
 	}
+	b.WaitFor(`document.querySelector("#set").innerText === "Set (version 2)"`)
 
 	b.Navigate(n.ClientURL + "/ui/?path=/w/child")
 	b.WaitFor(`document.querySelector("#delete")`)

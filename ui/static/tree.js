@@ -160,7 +160,8 @@ export class TreeView {
       void n.row.offsetWidth;
       n.row.classList.add('flash');
     }
-    if (path === this.selected) this.znode.show(path);
+    // The open znode's Stat changes with its data and with its children.
+    if (path === this.selected || parent === this.selected) this.znode.show(this.selected, true);
   }
 
   scheduleReload(path) {
@@ -181,7 +182,7 @@ export class TreeView {
 
   reloadAll() {
     for (const n of this.nodes.values()) if (n.open) this.scheduleReload(n.path);
-    if (this.selected) this.znode.show(this.selected);
+    if (this.selected) this.znode.show(this.selected, true);
   }
 
   // complete offers the children of the path box's parent that start as

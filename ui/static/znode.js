@@ -20,7 +20,16 @@ export class ZnodeView {
 
   close() { this.seq++; }
 
-  async show(path) {
+  // show reads path and renders it. live marks a re-read caused by a
+  // change: it does not throw away an edit in progress, but says the znode
+  // changed (a set would then fail with BadVersion).
+  async show(path, live = false) {
+    if (live && path === this.path && this.dirty) {
+      const note = this.el.querySelector('#changed-note');
+      if (note) note.textContent = `${path} changed since it was read: setting it now fails with BadVersion. Reload to see the change.`;
+      return;
+    }
+    if (path !== this.path) this.statusMsg = null;
     const seq = ++this.seq;
     let data, acl;
     try {
@@ -37,6 +46,7 @@ export class ZnodeView {
     }
     if (seq !== this.seq) return;
     this.path = path;
+    this.dirty = false;
     this.data = data.data === null ? null : decodeBytes(data.data);
     this.stat = data.stat;
     this.acl = acl.error ? null : acl.acl;
@@ -95,15 +105,16 @@ export class ZnodeView {
   }
 
   renderWrites() {
-    const status = h('div', { class: 'status', id: 'write-status' });
-    const done = (msg) => { status.className = 'status ok'; status.textContent = msg; };
+    // The last outcome stays shown when the pane is drawn again.
+    const status = h('div', { class: 'status' + (this.statusMsg ? ' ' + this.statusMsg[0] : ''), id: 'write-status' }, this.statusMsg ? this.statusMsg[1] : '');
+    const say = (cls, msg) => { this.statusMsg = [cls, msg]; status.className = 'status ' + cls; status.textContent = msg; };
+    const done = (msg) => say('ok', msg);
     const fail = (e) => {
-      status.className = 'status error';
-      status.textContent = e.zk === 'BadVersion' ? `BadVersion: ${this.path} changed since it was read; it is shown again.` : e.message;
+      say('error', e.zk === 'BadVersion' ? `BadVersion: ${this.path} changed since it was read; it is shown again.` : e.message);
       if (e.zk === 'BadVersion') this.show(this.path);
     };
     const text = this.data === null ? '' : new TextDecoder().decode(this.data);
-    const editor = h('textarea', { id: 'set-data', spellcheck: false }, text);
+    const editor = h('textarea', { id: 'set-data', spellcheck: false, oninput: () => { this.dirty = true; } }, text);
     const set = h('button', { id: 'set', class: 'primary', onclick: async () => {
       try {
         await zk('set', { path: this.path, data: encodeBytes(utf8(editor.value)), version: this.stat.version });
@@ -155,7 +166,8 @@ export class ZnodeView {
     } }, `Set ACL (aclVersion ${this.stat.aversion})`);
 
     return h('div', { id: 'writes' },
-      h('h3', {}, 'Set data'), editor, h('div', { class: 'actions' }, set, this.path !== '/' ? del : null),
+      h('h3', {}, 'Set data'), editor, h('div', { class: 'error', id: 'changed-note' }),
+      h('div', { class: 'actions' }, set, this.path !== '/' ? del : null, h('button', { id: 'reload', onclick: () => { this.dirty = false; this.show(this.path); } }, 'Reload')),
       h('h3', {}, 'Create a child'), h('div', { class: 'actions' }, name, cdata, mode, cacl, create),
       h('h3', {}, 'Set ACL (one scheme:id:perms a line)'), aclText, h('div', { class: 'actions' }, setacl),
       status);
