@@ -8,7 +8,7 @@ LDFLAGS := -X main.version=$(VERSION)
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v /e2e)
 
 # Real ZooKeeper clients the e2e tests drive, from Debian's packages.
-PEER_PKGS := zookeeper zookeeper-bin python3-kazoo chromium
+PEER_PKGS := zookeeper zookeeper-bin python3-kazoo chromium firefox-esr
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Where `make install` puts bin/zkgate: $(DESTDIR)$(PREFIX)/bin.
@@ -57,13 +57,14 @@ fuzz: ## a short run of every fuzz target (about 10 s each; FUZZTIME=30s or FUZZ
 	$(GO) test -run '^$$' -fuzz '^FuzzValidatePath$$' -fuzztime $(or $(FUZZTIME),200000x) ./schema
 	$(GO) test -run '^$$' -fuzz '^FuzzHTTPAPI$$' -fuzztime $(or $(FUZZTIME),15000x) ./gateway/api
 
-peers: ## install the real ZooKeeper clients (zkCli.sh, cli_mt, kazoo), nc and chromium (the web console's tests) if missing
+peers: ## install the real ZooKeeper clients (zkCli.sh, cli_mt, kazoo), nc, chromium and firefox-esr (the web console's tests) if missing
 	@missing=""; \
 	[ -x /usr/share/zookeeper/bin/zkCli.sh ] || missing="$$missing zookeeper"; \
 	[ -x /usr/lib/zookeeper/bin/cli_mt ] || missing="$$missing zookeeper-bin"; \
 	/usr/bin/python3 -c 'import kazoo' 2>/dev/null || missing="$$missing python3-kazoo"; \
 	command -v nc.openbsd >/dev/null || missing="$$missing netcat-openbsd"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v firefox-esr >/dev/null || missing="$$missing firefox-esr"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \

@@ -18,7 +18,8 @@
 // described there). ui_test.go drives the web console (package ui) in
 // headless Chromium over the DevTools protocol (harness.Browser): the tree,
 // a znode's page, writes, digest logins, the cluster view and the sessions
-// view, the last against a real ZooKeeper 3.8's AdminServer too; with
+// view, the last against a real ZooKeeper 3.8's AdminServer too, and
+// TestUI_Firefox runs the main paths in headless Firefox; with
 // -ui-screenshots=DIR (`make ui-screenshots`) they save the screenshots
 // the README shows. Run them with `make e2e`.
 package e2e

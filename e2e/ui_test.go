@@ -529,3 +529,57 @@ func TestUI_ExternalEtcd(t *testing.T) {
 	b.WaitFor(fmt.Sprintf(`document.querySelector(%q)`, row("/ext/later")))
 	noPageErrors(t, b)
 }
+
+// TestUI_Firefox: the console works in Firefox as in Chromium: the tree
+// with its marks and live updates, a znode's data and Stat, a write from
+// the page seen by a ZooKeeper client, a digest login, and the cluster
+// view, without an error of the page's own.
+func TestUI_Firefox(t *testing.T) {
+	t.Parallel()
+	n := harness.StartNode(t, harness.NodeOptions{Args: []string{"--ui-writes"}})
+	c, _ := zkConnect(t, n.ZKAddr)
+	if _, err := c.Create("/ff", []byte(`{"browser":"firefox"}`), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateContainer("/ff/box", nil, zk.FlagContainer, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddAuth("digest", []byte("bob:builder")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create("/ff/secret", []byte("bob's"), 0, zk.DigestACL(zk.PermAll, "bob", "builder")); err != nil {
+		t.Fatal(err)
+	}
+	f := harness.StartFirefox(t)
+	f.Navigate(n.ClientURL + "/ui/?path=/ff")
+	f.WaitFor(`document.querySelector("#data-view") && document.querySelector("#data-view").innerText === '{"browser":"firefox"}'`)
+	f.WaitFor(`document.querySelector('#stat tr[data-field="dataVersion"] td').innerText === "0"`)
+	f.WaitFor(fmt.Sprintf(`document.querySelector(%q)`, row("/ff/box")+" .tag.container"))
+	f.WaitFor(`document.querySelector("#live").innerText.startsWith("●")`)
+	if _, err := c.Create("/ff/later", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	f.WaitFor(fmt.Sprintf(`document.querySelector(%q)`, row("/ff/later")))
+
+	if _, err := f.Eval(`(() => { const e = document.querySelector("#set-data"); e.value = "set in firefox"; e.dispatchEvent(new Event("input")); document.querySelector("#set").click(); })()`); err != nil {
+		t.Fatal(err)
+	}
+	f.WaitFor(`document.querySelector("#data-view").innerText === "set in firefox"`)
+	if data, _, err := c.Get("/ff"); err != nil || string(data) != "set in firefox" {
+		t.Fatalf("get /ff: %q, %v", data, err)
+	}
+
+	f.Navigate(n.ClientURL + "/ui/?path=/ff/secret")
+	f.WaitFor(`document.querySelector("#znode-error") && document.querySelector("#znode-error").innerText.startsWith("NoAuth")`)
+	if _, err := f.Eval(`(() => { document.querySelector("#login-cred").value = "bob:builder"; document.querySelector("#login").requestSubmit(); })()`); err != nil {
+		t.Fatal(err)
+	}
+	f.WaitFor(`document.querySelector("#data-view") && document.querySelector("#data-view").innerText === "bob's"`)
+
+	f.Navigate(n.ClientURL + "/ui/?view=cluster")
+	f.WaitFor(`document.querySelectorAll("#member-table tr[data-member]").length === 1 && document.querySelector("#member-table td.health").innerText === "healthy"`)
+	f.WaitFor(`document.querySelector('#chart-ops path[data-name="gRPC calls handled"]')`)
+	if errs := f.Errors(); len(errs) > 0 {
+		t.Fatalf("the page reported errors in firefox:\n%s", strings.Join(errs, "\n"))
+	}
+}

@@ -42,7 +42,8 @@
 // chromium, which `make peers` installs) and drives one page over the
 // DevTools protocol: Navigate, Eval, WaitFor a condition in the page,
 // Screenshot, and Errors, the page's own errors (exceptions,
-// console.error). StartZooKeeperAdmin starts a real ZooKeeper 3.8 with its
+// console.error). StartFirefox does the same for headless Firefox
+// (firefox-esr) over WebDriver BiDi. StartZooKeeperAdmin starts a real ZooKeeper 3.8 with its
 // AdminServer (/commands/<name>), Jetty from Debian's packages.
 //
 // Nothing here sleeps to synchronise: readiness is polled, output is
