@@ -66,12 +66,18 @@ func TestUI_Tree(t *testing.T) {
 		{"/app/workers", "", zk.FlagContainer},
 		{"/app/workers/w1", "host-1", zk.FlagEphemeral},
 		{"/app/lock", "", 0},
+		{"/app/lease", "", zk.FlagTTL},
 	} {
-		create := c.Create
-		if p.flags == zk.FlagContainer {
-			create = c.CreateContainer
+		var err error
+		switch p.flags {
+		case zk.FlagContainer:
+			_, err = c.CreateContainer(p.path, []byte(p.data), p.flags, acl)
+		case zk.FlagTTL:
+			_, err = c.CreateTTL(p.path, []byte(p.data), p.flags, acl, time.Hour)
+		default:
+			_, err = c.Create(p.path, []byte(p.data), p.flags, acl)
 		}
-		if _, err := create(p.path, []byte(p.data), p.flags, acl); err != nil {
+		if err != nil {
 			t.Fatalf("create %s: %v", p.path, err)
 		}
 	}
@@ -80,7 +86,12 @@ func TestUI_Tree(t *testing.T) {
 	b.Navigate(n.ClientURL + "/ui/?path=/app/workers")
 	b.WaitFor(fmt.Sprintf(`document.querySelector(%q)`, row("/app/workers/w1")+" .tag.ephemeral"))
 	b.WaitFor(fmt.Sprintf(`document.querySelector(%q)`, row("/app/workers")+" .tag.container"))
-	b.WaitFor(fmt.Sprintf(`document.querySelector(%q).innerText === "(3)"`, row("/app")+" .count"))
+	b.WaitFor(fmt.Sprintf(`document.querySelector(%q)`, row("/app/lease")+" .tag.ttl"))
+	b.WaitFor(fmt.Sprintf(`document.querySelector(%q).innerText === "(0)" && document.querySelector(%q).innerText === "(0)"`, row("/app/lock")+" .count", row("/app/config")+" .count"))
+	if b.Text(row("/app/lock")+" .tags") != "" || b.Text(row("/app/config")+" .tags") != "" {
+		t.Fatal("a persistent znode is marked")
+	}
+	b.WaitFor(fmt.Sprintf(`document.querySelector(%q).innerText === "(4)"`, row("/app")+" .count"))
 	screenshot(t, b, "ui-tree.png")
 
 	// The path box completes from the children of the path typed so far.
@@ -130,7 +141,7 @@ func TestUI_Tree(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.WaitFor(fmt.Sprintf(`document.querySelector(%q)`, row("/app/added-later")))
-	b.WaitFor(fmt.Sprintf(`document.querySelector(%q).innerText === "(4)"`, row("/app")+" .count"))
+	b.WaitFor(fmt.Sprintf(`document.querySelector(%q).innerText === "(5)"`, row("/app")+" .count"))
 	noPageErrors(t, b)
 
 	// The console's route refuses writes without --ui-writes.

@@ -67,7 +67,9 @@ every request (POST bodies; the watch too), as the HTTP API takes them;
 several may be given, as with addauth. They live in the tab's
 sessionStorage, never on the server, and the HTTP API holds no ip
 identity, so the page never acts as super unless the user logs in as the
-super user.
+super user. No cookie is involved: a request carries only what the page
+puts in it, so another site's page cannot act with the console's
+identities.
 
 Without Options.Writes (zkgate serve --ui-writes, off by default) the page
 shows no write controls and /ui/api/zk/v1/ refuses every route but the
