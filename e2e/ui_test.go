@@ -223,6 +223,20 @@ func TestUI_Writes(t *testing.T) {
 	}
 	b.WaitFor(`document.querySelector("#set").innerText === "Set (version 2)"`)
 
+	// setAcl with the aclVersion read.
+	b.MustEval(`document.querySelector("#reload").click()`, nil)
+	b.WaitFor(`document.querySelector("#setacl") && document.querySelector("#setacl").innerText === "Set ACL (aclVersion 0)"`)
+	setValue(t, b, "#setacl-text", "world:anyone:cdrwa\ndigest:carol:tZLZ3Cuv7+1DRHdk7j3XqjfgEfU=:r")
+	click(t, b, "#setacl")
+	b.WaitFor(`document.querySelector("#setacl").innerText === "Set ACL (aclVersion 1)"`)
+	gotACL, _, err := c.GetACL("/w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []zk.ACL{{Perms: zk.PermAll, Scheme: "world", ID: "anyone"}, {Perms: zk.PermRead, Scheme: "digest", ID: "carol:tZLZ3Cuv7+1DRHdk7j3XqjfgEfU="}}; !slices.Equal(gotACL, want) {
+		t.Fatalf("ACL of /w after the page's setAcl: %+v, want %+v", gotACL, want)
+	}
+
 	b.Navigate(n.ClientURL + "/ui/?path=/w/child")
 	b.WaitFor(`document.querySelector("#delete")`)
 	click(t, b, "#delete")
