@@ -52,8 +52,8 @@ Handler serves, under Prefix:
 	/ui/api/config       {"writes": bool, "four_letter": bool}
 	/ui/api/zk/v1/ROUTE  the namespace HTTP/JSON API's /zk/v1/ROUTE: reads
 	                     always, the other routes only with Options.Writes
-	/ui/api/kinds?path=  {"kinds": {name: "container"|"ttl"}} of path's
-	                     children
+	/ui/api/kinds        POST {"path": parent, "names": [...]}: {"kinds":
+	                     {name: "container"|"ttl"}} of those children
 	/ui/api/series       the Sampler's samples (Series)
 	/ui/api/4lw?cmd=     a four-letter word's answer from the ZooKeeper port
 
@@ -88,7 +88,7 @@ of counters and interval means of histograms and summaries.
 
 # Dependencies
 
-The Prometheus client and the standard library. The node package
+The Prometheus client, schema (paths) and the standard library. The node package
 (cmd/zkgate/internal/node) mounts Handler on the client URLs and gives it
 the namespace HTTP API, the kinds of znodes (read from the reaper marks and
 node records of package schema) and four-letter words on its ZooKeeper

@@ -4,10 +4,13 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/zkgate/zkgate/schema"
 )
 
 // Prefix is the URL prefix of the console: Handler serves every route
@@ -25,10 +28,10 @@ type Options struct {
 	// Writes offers create, set, delete and setAcl on the page and lets
 	// them through /ui/api/zk/v1/ (zkgate serve --ui-writes).
 	Writes bool
-	// Kinds returns the kind ("container", "ttl") of the children of
-	// parent that are neither persistent nor ephemeral (ephemerals show
-	// in their Stat), by name. Nil: no marks.
-	Kinds func(ctx context.Context, parent string) (map[string]string, error)
+	// Kinds returns the kind ("container", "ttl") of those of parent's
+	// children named that are neither persistent nor ephemeral
+	// (ephemerals show in their Stat), by name. Nil: no marks.
+	Kinds func(ctx context.Context, parent string, names []string) (map[string]string, error)
 	// Sampler serves /ui/api/series; nil answers an empty series.
 	Sampler *Sampler
 	// FourLetter answers a four-letter word as the ZooKeeper port does;
@@ -50,11 +53,39 @@ func Handler(o Options) http.Handler {
 	})
 	mux.Handle(Prefix+"api/zk/v1/", apiProxy(o))
 	mux.HandleFunc(Prefix+"api/kinds", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			writeError(w, http.StatusMethodNotAllowed, "POST {\"path\": parent, \"names\": [children]}")
+			return
+		}
+		var req struct {
+			Path  string   `json:"path"`
+			Names []string `json:"names"`
+		}
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxKindsBody))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			writeError(w, http.StatusBadRequest, "reading the request: "+err.Error())
+			return
+		}
+		if len(req.Names) > maxKindsNames {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("at most %d names at once", maxKindsNames))
+			return
+		}
+		if err := schema.ValidatePath(req.Path); err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		for _, name := range req.Names {
+			if name == "" || strings.Contains(name, "/") {
+				writeError(w, http.StatusBadRequest, fmt.Sprintf("%q is not the name of a child", name))
+				return
+			}
+		}
 		kinds := map[string]string{}
-		if o.Kinds != nil {
+		if o.Kinds != nil && len(req.Names) > 0 {
 			ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 			defer cancel()
-			k, err := o.Kinds(ctx, r.URL.Query().Get("path"))
+			k, err := o.Kinds(ctx, req.Path, req.Names)
 			if err != nil {
 				writeError(w, http.StatusServiceUnavailable, err.Error())
 				return
@@ -88,6 +119,13 @@ func Handler(o Options) http.Handler {
 	})
 	return mux
 }
+
+// Bounds of a /ui/api/kinds request: the page asks about the children it
+// shows, 500 at most.
+const (
+	maxKindsNames = 1000
+	maxKindsBody  = 1 << 20
+)
 
 // noCache makes browsers check the assets again on every load, so that a
 // new binary's page is never mixed with an old one's modules.
@@ -138,6 +176,8 @@ func writeError(w http.ResponseWriter, httpStatus int, msg string) {
 		code, status = 3, "INVALID_ARGUMENT"
 	case http.StatusNotFound:
 		code, status = 5, "NOT_FOUND"
+	case http.StatusMethodNotAllowed:
+		code, status = 12, "UNIMPLEMENTED"
 	}
 	writeJSON(w, httpStatus, map[string]any{"code": code, "status": status, "message": msg})
 }

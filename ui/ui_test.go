@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -112,5 +113,51 @@ func TestHandler_WritesOnlyWithWrites(t *testing.T) {
 			}
 		}
 		srv.Close()
+	}
+}
+
+// TestHandler_KindsChecksItsRequest: /ui/api/kinds takes POST with a
+// valid parent path and child names, and asks Kinds about exactly those.
+func TestHandler_KindsChecksItsRequest(t *testing.T) {
+	var asked []string
+	srv := httptest.NewServer(Handler(Options{Kinds: func(_ context.Context, parent string, names []string) (map[string]string, error) {
+		asked = append(asked, parent+":"+strings.Join(names, ","))
+		return map[string]string{"box": "container"}, nil
+	}}))
+	defer srv.Close()
+	for _, c := range []struct {
+		body string
+		want int
+	}{
+		{`{"path":"/app","names":["box","plain"]}`, http.StatusOK},
+		{`{"path":"app","names":["box"]}`, http.StatusBadRequest},
+		{`{"path":"/app","names":["a/b"]}`, http.StatusBadRequest},
+		{`{"path":"/app","names":[""]}`, http.StatusBadRequest},
+		{`{"path":"/app","nope":1}`, http.StatusBadRequest},
+	} {
+		resp, err := http.Post(srv.URL+"/ui/api/kinds", "application/json", strings.NewReader(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out struct{ Kinds map[string]string }
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("%s: %s, want %d", c.body, resp.Status, c.want)
+		}
+		if c.body == `{"path":"/app","names":["box","plain"]}` && out.Kinds["box"] != "container" {
+			t.Errorf("%s: kinds %v", c.body, out.Kinds)
+		}
+	}
+	if got := strings.Join(asked, " "); got != "/app:box,plain" {
+		t.Errorf("Kinds was asked %q", got)
+	}
+	resp, err := http.Get(srv.URL + "/ui/api/kinds?path=/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("GET: %s", resp.Status)
 	}
 }

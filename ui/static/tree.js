@@ -1,6 +1,6 @@
 // The tree view: the namespace on the left, loaded as znodes are opened,
 // and the selected znode (?path=) on the right.
-import { APIError, getJSON, watch, zk } from './api.js';
+import { APIError, postJSON, watch, zk } from './api.js';
 import { clear, h, join, nameOf, parentOf } from './dom.js';
 import { ZnodeView } from './znode.js';
 
@@ -119,7 +119,7 @@ export class TreeView {
     if (!n.open) return;
     this.setStat(n, res.stat);
     const names = res.children.slice().sort();
-    const kinds = await getJSON('api/kinds?path=' + encodeURIComponent(n.path)).then((k) => k.kinds).catch(() => ({}));
+    const kinds = await postJSON('api/kinds', { path: n.path, names: names.slice(0, SHOWN) }).then((k) => k.kinds).catch(() => ({}));
     const keep = new Map();
     for (const name of names.slice(0, SHOWN)) {
       const path = join(n.path, name);

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -48,12 +49,12 @@ func (n *Node) consoleHandler(httpAPI http.Handler, client func() *clientv3.Clie
 		API:     httpAPI,
 		Writes:  n.cfg.UIWrites,
 		Sampler: processSampler(),
-		Kinds: func(ctx context.Context, parent string) (map[string]string, error) {
+		Kinds: func(ctx context.Context, parent string, names []string) (map[string]string, error) {
 			c := client()
 			if c == nil {
 				return nil, fmt.Errorf("the namespace is not serving yet")
 			}
-			return childKinds(ctx, c, parent)
+			return childKinds(ctx, c, parent, names)
 		},
 	}
 	if addr := n.cfg.ZKListen; addr != "" {
@@ -64,44 +65,69 @@ func (n *Node) consoleHandler(httpAPI http.Handler, client func() *clientv3.Clie
 	return ui.Handler(o)
 }
 
-// childKinds finds the containers and TTL nodes among parent's children:
-// each has a reaper mark, whose node record tells which it is. Like a
-// Stat, which exists answers to anyone in ZooKeeper, a znode's kind needs
-// no permission.
-func childKinds(ctx context.Context, c *clientv3.Client, parent string) (map[string]string, error) {
+// childKinds finds the containers and TTL nodes among names, children
+// of parent: each has a reaper mark, whose node record tells which it is.
+// Only the marks of the names asked about are read (a transaction of Gets
+// per kindsChunk names), so the cost is that of the children shown, not
+// of the subtree. Like a Stat, which exists answers to anyone in
+// ZooKeeper, a znode's kind needs no permission.
+func childKinds(ctx context.Context, c *clientv3.Client, parent string, names []string) (map[string]string, error) {
 	if err := schema.ValidatePath(parent); err != nil {
 		return nil, err
 	}
-	prefix := schema.ReaperKey(parent)
-	if parent != "/" {
-		prefix += "/"
+	child := func(name string) string {
+		if parent == "/" {
+			return "/" + name
+		}
+		return parent + "/" + name
 	}
-	marks, err := c.Get(ctx, prefix, clientv3.WithPrefix(), clientv3.WithKeysOnly())
-	if err != nil {
-		return nil, err
+	var marked []string
+	for chunk := range slices.Chunk(names, kindsChunk) {
+		ops := make([]clientv3.Op, 0, len(chunk))
+		for _, name := range chunk {
+			if name == "" || strings.Contains(name, "/") {
+				return nil, fmt.Errorf("%q is not a child name", name)
+			}
+			ops = append(ops, clientv3.OpGet(schema.ReaperKey(child(name)), clientv3.WithKeysOnly()))
+		}
+		resp, err := c.Txn(ctx).Then(ops...).Commit()
+		if err != nil {
+			return nil, err
+		}
+		for i, r := range resp.Responses {
+			if len(r.GetResponseRange().Kvs) > 0 {
+				marked = append(marked, chunk[i])
+			}
+		}
 	}
 	kinds := map[string]string{}
-	for _, kv := range marks.Kvs {
-		path, ok := schema.PathOfReaperKey(string(kv.Key))
-		name := strings.TrimPrefix(path, prefix[len(schema.ReaperSpace()):])
-		if !ok || name == "" || strings.Contains(name, "/") {
-			continue // a grandchild
+	for chunk := range slices.Chunk(marked, kindsChunk) {
+		ops := make([]clientv3.Op, 0, len(chunk))
+		for _, name := range chunk {
+			ops = append(ops, clientv3.OpGet(schema.NodeKey(child(name))))
 		}
-		rec, err := c.Get(ctx, schema.NodeKey(path))
+		resp, err := c.Txn(ctx).Then(ops...).Commit()
 		if err != nil {
 			return nil, err
 		}
-		if len(rec.Kvs) == 0 {
-			continue // removed since
+		for i, r := range resp.Responses {
+			kvs := r.GetResponseRange().Kvs
+			if len(kvs) == 0 {
+				continue // removed since
+			}
+			node, err := schema.UnmarshalNode(kvs[0].Value)
+			if err != nil {
+				return nil, err
+			}
+			kinds[chunk[i]] = node.Kind.String()
 		}
-		node, err := schema.UnmarshalNode(rec.Kvs[0].Value)
-		if err != nil {
-			return nil, err
-		}
-		kinds[name] = node.Kind.String()
 	}
 	return kinds, nil
 }
+
+// kindsChunk is the most Gets in one transaction: under etcd's default
+// --max-txn-ops of 128, for an external etcd.
+const kindsChunk = 100
 
 // fourLetter sends word to the ZooKeeper port at addr and returns its
 // answer, read until the server closes the connection.
