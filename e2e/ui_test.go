@@ -142,6 +142,20 @@ func TestUI_Tree(t *testing.T) {
 	}
 	b.WaitFor(fmt.Sprintf(`document.querySelector(%q)`, row("/app/added-later")))
 	b.WaitFor(fmt.Sprintf(`document.querySelector(%q).innerText === "(5)"`, row("/app")+" .count"))
+
+	// The keyboard opens and closes a znode, and moves between rows.
+	key := func(path, k string) {
+		t.Helper()
+		b.MustEval(fmt.Sprintf(`document.querySelector(%q).dispatchEvent(new KeyboardEvent("keydown", {key: %q, bubbles: true}))`, row(path), k), nil)
+	}
+	key("/app", "ArrowLeft")
+	b.WaitFor(fmt.Sprintf(`!document.querySelector(%q)`, row("/app/config")))
+	key("/app", "ArrowRight")
+	b.WaitFor(fmt.Sprintf(`document.querySelector(%q)`, row("/app/config")))
+	key("/app", "ArrowDown")
+	b.WaitFor(fmt.Sprintf(`document.activeElement === document.querySelector(%q)`, row("/app/added-later")))
+	key("/app/added-later", "Enter")
+	b.WaitFor(`document.querySelector("#znode-path") && document.querySelector("#znode-path").innerText.startsWith("/app/added-later ")`)
 	noPageErrors(t, b)
 
 	// The console's route refuses writes without --ui-writes.
@@ -607,4 +621,33 @@ func TestUI_Firefox(t *testing.T) {
 	if errs := f.Errors(); len(errs) > 0 {
 		t.Fatalf("the page reported errors in firefox:\n%s", strings.Join(errs, "\n"))
 	}
+}
+
+// TestUI_BinaryData: data that is not UTF-8 shows as hex and is edited as
+// hex bytes, so a set from the page writes exactly the bytes given.
+func TestUI_BinaryData(t *testing.T) {
+	t.Parallel()
+	n := harness.StartNode(t, harness.NodeOptions{Args: []string{"--ui-writes"}})
+	c, _ := zkConnect(t, n.ZKAddr)
+	if _, err := c.Create("/bin", []byte{0x00, 0xff, 0x10, 'a'}, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	b := harness.StartBrowser(t)
+	b.Navigate(n.ClientURL + "/ui/?path=/bin")
+	b.WaitFor(`document.querySelector("#set-data")`)
+	var edit string
+	b.MustEval(`document.querySelector("#set-data").value`, &edit)
+	if edit != "00 ff 10 61" {
+		t.Fatalf("the editor holds %q, want the bytes in hex", edit)
+	}
+	click(t, b, `#data button[data-format="hex"]`)
+	b.WaitFor(`document.querySelector("#data-view").innerText.startsWith("00000000  00 ff 10 61")`)
+	setValue(t, b, "#set-data", "de ad be ef 80")
+	click(t, b, "#set")
+	b.WaitFor(`document.querySelector("#write-status").innerText === "set /bin"`)
+	data, _, err := c.Get("/bin")
+	if err != nil || string(data) != "\xde\xad\xbe\xef\x80" {
+		t.Fatalf("get /bin: %x, %v", data, err)
+	}
+	noPageErrors(t, b)
 }

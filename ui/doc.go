@@ -17,10 +17,15 @@ current Chromium or Firefox (ES modules, fetch streams, TextDecoderStream).
     re-reads its parent's children, a data change re-reads the open
     znode. A watch is answered only for znodes its caller may read, as in
     ZooKeeper; it is watched again, and the tree re-read, after a failure.
+    One stream, not one per open znode: a browser holds few HTTP/1.1
+    connections per server. On a busy namespace the page gets every
+    change's event, and re-reads only what it shows, a parent at most
+    once per 100 ms. The keyboard moves between rows (arrows, Enter).
   - Znode (/ui/?path=/app/config, a link to share): data as text, pretty
     JSON or hex; the Stat with zxids in hex and times in the browser's
     local time; the ACL; the owner session of an ephemeral. With writes on:
-    set (with the version read: a change made meanwhile fails with
+    set (text, or hex bytes for data that is not UTF-8; with the version
+    read: a change made meanwhile fails with
     BadVersion and the znode is read again), create a child (persistent,
     sequential or container; world:anyone or auth ACL), delete (with the
     version read, after a second click) and setAcl (with the aclVersion

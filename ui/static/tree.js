@@ -73,7 +73,19 @@ export class TreeView {
     const li = h('li', {}, row, ul);
     const n = { path, depth, li, row, ul, twisty, count, tags, children: null, stat: null, open: false };
     twisty.addEventListener('click', (e) => { e.stopPropagation(); n.open ? this.collapse(n) : this.expand(n); });
+    row.tabIndex = 0;
     row.addEventListener('click', () => this.open(path));
+    row.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') this.open(path);
+      else if (e.key === 'ArrowRight' && !n.open) this.expand(n);
+      else if (e.key === 'ArrowLeft' && n.open) this.collapse(n);
+      else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        const rows = [...this.tree.querySelectorAll('.row')];
+        const next = rows[rows.indexOf(row) + (e.key === 'ArrowDown' ? 1 : -1)];
+        if (next) next.focus();
+      } else return;
+      e.preventDefault();
+    });
     row.addEventListener('dblclick', () => (n.open ? this.collapse(n) : this.expand(n)));
     return n;
   }

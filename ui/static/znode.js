@@ -113,11 +113,17 @@ export class ZnodeView {
       say('error', e.zk === 'BadVersion' ? `BadVersion: ${this.path} changed since it was read; it is shown again.` : e.message);
       if (e.zk === 'BadVersion') this.show(this.path);
     };
-    const text = this.data === null ? '' : new TextDecoder().decode(this.data);
-    const editor = h('textarea', { id: 'set-data', spellcheck: false, oninput: () => { this.dirty = true; } }, text);
+    // Data that is not UTF-8 text is edited as hex, so that a set does
+    // not mangle the bytes it leaves alone.
+    const data = this.data || new Uint8Array();
+    const binary = !isUTF8(data);
+    const asHex = binary || this.format === 'hex';
+    const editor = h('textarea', { id: 'set-data', spellcheck: false, oninput: () => { this.dirty = true; } },
+      asHex ? [...data].map((x) => x.toString(16).padStart(2, '0')).join(' ') : new TextDecoder().decode(data));
     const set = h('button', { id: 'set', class: 'primary', onclick: async () => {
       try {
-        await zk('set', { path: this.path, data: encodeBytes(utf8(editor.value)), version: this.stat.version });
+        const bytes = asHex ? parseHex(editor.value) : utf8(editor.value);
+        await zk('set', { path: this.path, data: encodeBytes(bytes), version: this.stat.version });
         done(`set ${this.path}`);
         this.show(this.path);
       } catch (e) { fail(e); }
@@ -166,12 +172,24 @@ export class ZnodeView {
     } }, `Set ACL (aclVersion ${this.stat.aversion})`);
 
     return h('div', { id: 'writes' },
-      h('h3', {}, 'Set data'), editor, h('div', { class: 'error', id: 'changed-note' }),
+      h('h3', {}, asHex ? 'Set data (hex bytes' + (binary ? ': the data is not UTF-8 text)' : ')') : 'Set data'), editor, h('div', { class: 'error', id: 'changed-note' }),
       h('div', { class: 'actions' }, set, this.path !== '/' ? del : null, h('button', { id: 'reload', onclick: () => { this.dirty = false; this.show(this.path); } }, 'Reload')),
       h('h3', {}, 'Create a child'), h('div', { class: 'actions' }, name, cdata, mode, cacl, create),
       h('h3', {}, 'Set ACL (one scheme:id:perms a line)'), aclText, h('div', { class: 'actions' }, setacl),
       status);
   }
+}
+
+function isUTF8(b) {
+  try { new TextDecoder('utf-8', { fatal: true }).decode(b); return true; } catch { return false; }
+}
+
+function parseHex(s) {
+  const digits = s.replace(/\s+/g, '');
+  if (!/^([0-9a-fA-F]{2})*$/.test(digits)) throw new Error('hex data wants pairs of hex digits');
+  const out = new Uint8Array(digits.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(digits.slice(2 * i, 2 * i + 2), 16);
+  return out;
 }
 
 function hexdump(b) {
