@@ -53,7 +53,7 @@ function renderIdentity() {
     restart();
   };
   input.addEventListener('keydown', (e) => { if (e.key === 'Enter') submit(); });
-  box.append(h('form', { id: 'login', onsubmit: (e) => { e.preventDefault(); submit(); } }, input, ' ', h('button', { type: 'submit' }, 'Log in')));
+  box.append(h('form', { id: 'login', onsubmit: (e) => { e.preventDefault(); submit(); } }, input, ' ', h('button', { type: 'submit' }, ids.length ? 'Add digest' : 'Log in')));
 }
 
 // restart shows the current view again, with the identities now given.

@@ -81,6 +81,7 @@ export class ZnodeView {
       h('button', { class: f === this.format ? 'on' : '', dataset: { format: f }, onclick: () => { this.format = f; this.render(); } }, f === 'json' ? 'JSON' : f)));
     let body;
     if (this.data === null) body = h('pre', { id: 'data-view', class: 'muted' }, '(null)');
+    else if (this.data.length === 0) body = h('pre', { id: 'data-view', class: 'muted' }, '(empty)');
     else if (this.format === 'hex') body = h('pre', { id: 'data-view' }, hexdump(this.data));
     else {
       const text = new TextDecoder().decode(this.data);
