@@ -8,13 +8,13 @@ LDFLAGS := -X main.version=$(VERSION)
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v /e2e)
 
 # Real ZooKeeper clients the e2e tests drive, from Debian's packages.
-PEER_PKGS := zookeeper zookeeper-bin python3-kazoo
+PEER_PKGS := zookeeper zookeeper-bin python3-kazoo chromium firefox-esr
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Where `make install` puts bin/zkgate: $(DESTDIR)$(PREFIX)/bin.
 PREFIX  ?= /usr/local
 
-.PHONY: help build install run test unit e2e e2e-peers faults soak fuzz peers bench bench-cluster bench-scale bench-migrate bench-go lint fmt clean proto
+.PHONY: help build install run test unit e2e e2e-peers faults soak fuzz peers ui-screenshots bench bench-cluster bench-scale bench-migrate bench-go lint fmt clean proto
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
@@ -57,16 +57,21 @@ fuzz: ## a short run of every fuzz target (about 10 s each; FUZZTIME=30s or FUZZ
 	$(GO) test -run '^$$' -fuzz '^FuzzValidatePath$$' -fuzztime $(or $(FUZZTIME),200000x) ./schema
 	$(GO) test -run '^$$' -fuzz '^FuzzHTTPAPI$$' -fuzztime $(or $(FUZZTIME),15000x) ./gateway/api
 
-peers: ## install the real ZooKeeper clients (zkCli.sh, cli_mt, kazoo) and nc if missing
+peers: ## install the real ZooKeeper clients (zkCli.sh, cli_mt, kazoo), nc, chromium and firefox-esr (the web console's tests) if missing
 	@missing=""; \
 	[ -x /usr/share/zookeeper/bin/zkCli.sh ] || missing="$$missing zookeeper"; \
 	[ -x /usr/lib/zookeeper/bin/cli_mt ] || missing="$$missing zookeeper-bin"; \
 	/usr/bin/python3 -c 'import kazoo' 2>/dev/null || missing="$$missing python3-kazoo"; \
 	command -v nc.openbsd >/dev/null || missing="$$missing netcat-openbsd"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v firefox-esr >/dev/null || missing="$$missing firefox-esr"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
 	fi
+
+ui-screenshots: peers ## take the web console's screenshots again (docs/ui-*.png) with headless chromium
+	$(GO) test -count=1 -timeout 5m -run 'TestUI_' ./e2e -ui-screenshots=$(CURDIR)/docs
 
 bench: build peers ## zkgate and a real ZooKeeper side by side, medians of 3 rounds (e2e/bench/run.sh; BENCH_ROUNDS=N, BENCH_ARGS=... to tune)
 	e2e/bench/run.sh

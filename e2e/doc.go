@@ -15,5 +15,11 @@
 // go-zookeeper's own test suite runs from e2e/peers/gozk (`make
 // e2e-peers`). readme_test.go runs the examples of README.md as written, in
 // order, against a node of its own (how it reads the README's markers is
-// described there). Run them with `make e2e`.
+// described there). ui_test.go drives the web console (package ui) in
+// headless Chromium over the DevTools protocol (harness.Browser): the tree,
+// a znode's page, writes, digest logins, the cluster view and the sessions
+// view, the last against a real ZooKeeper 3.8's AdminServer too, and
+// TestUI_Firefox runs the main paths in headless Firefox; with
+// -ui-screenshots=DIR (`make ui-screenshots`) they save the screenshots
+// the README shows. Run them with `make e2e`.
 package e2e

@@ -38,6 +38,14 @@
 // the harness reaches it; StartTLSCluster starts a cluster with TLS on the
 // client and peer ports, and NewTLSClient is NewClient over TLS.
 //
+// Browsers: StartBrowser starts headless Chromium (Debian package
+// chromium, which `make peers` installs) and drives one page over the
+// DevTools protocol: Navigate, Eval, WaitFor a condition in the page,
+// Screenshot, and Errors, the page's own errors (exceptions,
+// console.error). StartFirefox does the same for headless Firefox
+// (firefox-esr) over WebDriver BiDi. StartZooKeeperAdmin starts a real ZooKeeper 3.8 with its
+// AdminServer (/commands/<name>), Jetty from Debian's packages.
+//
 // Nothing here sleeps to synchronise: readiness is polled, output is
 // awaited, and every wait has a generous bound so a hang fails the test
 // instead of stalling the run.

@@ -22,11 +22,12 @@ type ZooKeeper struct {
 	Addr    string // host:port of the client port
 	DataDir string
 
-	dir    string // holds conf/ and data/
-	t      testing.TB
-	cmd    *exec.Cmd
-	log    *logBuffer
-	exited chan struct{}
+	dir       string   // holds conf/ and data/
+	extraJars []string // class path entries besides ZooKeeperJars
+	t         testing.TB
+	cmd       *exec.Cmd
+	log       *logBuffer
+	exited    chan struct{}
 }
 
 // ZooKeeperJars are the class path entries a real ZooKeeper server needs
@@ -117,7 +118,7 @@ func (z *ZooKeeper) start(java string, jvmFlags ...string) {
 		"-Dlog4j.configuration=file:" + filepath.Join(conf, "log4j.properties"),
 	}, jvmFlags...)
 	args = append(args,
-		"-cp", strings.Join(append([]string{conf}, ZooKeeperJars...), ":"),
+		"-cp", strings.Join(append(append([]string{conf}, ZooKeeperJars...), z.extraJars...), ":"),
 		"org.apache.zookeeper.server.quorum.QuorumPeerMain", filepath.Join(conf, "zoo.cfg"),
 	)
 	cmd := exec.Command(java, args...)

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bufio"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -254,4 +255,73 @@ func jsonString(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// A watch also takes POST with a JSON body, which is how it carries
+// ctx.auth: a stream gets the events of the znodes its caller may read,
+// so the stream with the digest sees the change of a znode only that
+// digest may read, and the stream without it does not.
+func TestHTTP_WatchPostWithAuth(t *testing.T) {
+	t.Parallel()
+	r := startAPI(t)
+	zk := r.baseURL + api.HTTPPrefix
+	alice := `"ctx":{"auth":[{"scheme":"digest","credentials":"` + base64.StdEncoding.EncodeToString([]byte("alice:pw")) + `"}]}`
+	httpOK(t, http.MethodPost, zk+"create", `{"path":"/guarded",`+alice+`,"acl":[{"perms":31,"scheme":"auth","id":""}]}`)
+
+	watch := func(method, body string) *bufio.Scanner {
+		t.Helper()
+		u := zk + "watch"
+		if method == http.MethodGet {
+			u += "?path=/&mode=WATCH_MODE_PERSISTENT_RECURSIVE"
+		}
+		var rd io.Reader
+		if body != "" {
+			rd = strings.NewReader(body)
+		}
+		req, err := http.NewRequestWithContext(apiCtx(t), method, u, rd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s watch: %s", method, resp.Status)
+		}
+		sc := bufio.NewScanner(resp.Body)
+		if !sc.Scan() || !strings.Contains(sc.Text(), `"event":null`) {
+			t.Fatalf("%s watch: first message %q, want the confirmation", method, sc.Text())
+		}
+		return sc
+	}
+	withAuth := watch(http.MethodPost, `{"path":"/","mode":"WATCH_MODE_PERSISTENT_RECURSIVE",`+alice+`}`)
+	without := watch(http.MethodGet, "")
+
+	httpOK(t, http.MethodPost, zk+"set", `{"path":"/guarded","data":"eA==",`+alice+`}`)
+	httpOK(t, http.MethodPost, zk+"create", `{"path":"/open"}`)
+	next := func(sc *bufio.Scanner) string {
+		t.Helper()
+		if !sc.Scan() {
+			t.Fatalf("watch stream ended: %v", sc.Err())
+		}
+		var m struct {
+			Result struct {
+				Event struct{ Type, Path string }
+			}
+		}
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("%v in %s", err, sc.Bytes())
+		}
+		return m.Result.Event.Type + " " + m.Result.Event.Path
+	}
+	for _, want := range []string{"EVENT_TYPE_NODE_DATA_CHANGED /guarded", "EVENT_TYPE_NODE_CREATED /open"} {
+		if got := next(withAuth); got != want {
+			t.Fatalf("the stream with the digest got %s, want %s", got, want)
+		}
+	}
+	if got, want := next(without), "EVENT_TYPE_NODE_CREATED /open"; got != want {
+		t.Fatalf("the stream without the digest got %s, want %s", got, want)
+	}
 }

@@ -75,6 +75,7 @@ const (
 //	GET     /zk/v1/acl?path=                           GetACL
 //	POST    /zk/v1/setacl                              SetACL
 //	POST    /zk/v1/multi                               Multi
+//	GET     /zk/v1/watch?path=&mode=                   Watch (a stream)
 //
 // For example:
 //
@@ -449,6 +450,7 @@ func (c *namespaceClient) ZxidAt(ctx context.Context, in *ZxidAtRequest, opts ..
 //	GET     /zk/v1/acl?path=                           GetACL
 //	POST    /zk/v1/setacl                              SetACL
 //	POST    /zk/v1/multi                               Multi
+//	GET     /zk/v1/watch?path=&mode=                   Watch (a stream)
 //
 // For example:
 //

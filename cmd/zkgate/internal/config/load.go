@@ -174,6 +174,7 @@ var Options = []Option{
 	uintOpt("zk-commit-depth", "count", "Batches of writes the committer keeps in flight at once, each validated over those before it (1: one at a time; more pays where a Raft round is long, between distant members). With zk-enforce-quota, 1.", func(c *Config) *uint { return &c.CommitDepth }),
 	words("zk-4lw-whitelist", "Four-letter words answered on zk-listen and zk-secure-listen, comma-separated; * for all.", func(c *Config) *[]string { return &c.FourLetterWords }),
 	uintOpt("zk-max-data-bytes", "bytes", "Largest znode data accepted, as ZooKeeper's jute.maxbuffer (conf reports it as maxBuffer); the ZooKeeper port accepts packets of this size, at least 0xfffff.", func(c *Config) *uint { return &c.MaxDataBytes }),
+	boolean("ui-writes", "Let the web console at /ui/ on the client URLs create, set, delete and set ACLs (off: it only reads); ZooKeeper ACLs apply either way.", func(c *Config) *bool { return &c.UIWrites }),
 	str("pprof-listen", "host:port", "host:port of a debug listener serving Go profiles at /debug/pprof/; empty disables it.", func(c *Config) *string { return &c.PprofListen }),
 	str("log-level", "level", "Log level: debug (everything, etcd included), info, warn or error.", func(c *Config) *string { return &c.LogLevel }),
 	str("log-format", "json|console", "Log format: json or console.", func(c *Config) *string { return &c.LogFormat }),

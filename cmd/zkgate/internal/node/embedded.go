@@ -18,6 +18,7 @@ import (
 	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/gateway/api"
 	"github.com/zkgate/zkgate/recipes"
+	"github.com/zkgate/zkgate/ui"
 )
 
 // embedded is the backend of a node that runs its own etcd member: the
@@ -178,7 +179,12 @@ func (n *embedded) embedConfig() (*embed.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("namespace HTTP API: %w", err)
 	}
-	e.UserHandlers = map[string]http.Handler{"/zk/": httpAPI, "/health": n.healthHandler()}
+	console := n.consoleHandler(httpAPI, func() *clientv3.Client {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		return n.engineClient
+	})
+	e.UserHandlers = map[string]http.Handler{"/zk/": httpAPI, "/health": n.healthHandler(), ui.Prefix: console}
 	if err := e.Validate(); err != nil {
 		return nil, fmt.Errorf("etcd configuration: %w", err)
 	}
@@ -235,6 +241,7 @@ func (n *embedded) faces() []zap.Field {
 		zap.Strings("metrics", withPath(clients, "/metrics")),
 		zap.Strings("namespace-grpc", clients),
 		zap.Strings("namespace-http-json", withPath(clients, "/zk/v1/")),
+		zap.Strings("console", withPath(clients, ui.Prefix)),
 		zap.String("zookeeper", n.cfg.ZKListen),
 		zap.String("zookeeper-tls", n.cfg.ZKSecureListen),
 		zap.Strings("peer", peers),

@@ -24,6 +24,7 @@ import (
 	"github.com/zkgate/zkgate/gateway/api"
 	"github.com/zkgate/zkgate/recipes"
 	"github.com/zkgate/zkgate/schema"
+	"github.com/zkgate/zkgate/ui"
 )
 
 // external is a node in front of an etcd cluster it does not run: the
@@ -134,6 +135,7 @@ func startExternal(ctx context.Context, cfg Options, logs *logging.Loggers) (*No
 		}
 		m := http.NewServeMux()
 		m.Handle("/zk/", httpAPI)
+		m.Handle(ui.Prefix, n.consoleHandler(httpAPI, func() *clientv3.Client { return client }))
 		m.Handle("/", mux)
 		// gRPC (HTTP/2) and HTTP/1 on one port, as etcd serves them,
 		// with TLS on an https URL.
@@ -192,6 +194,7 @@ func (x *external) faces() []zap.Field {
 		zap.Strings("etcd-endpoints", cfg.EtcdEndpoints),
 		zap.Strings("namespace-grpc", x.addrs),
 		zap.Strings("namespace-http-json", withPath(x.addrs, "/zk/v1/")),
+		zap.Strings("console", withPath(x.addrs, ui.Prefix)),
 		zap.Strings("health", withPath(x.addrs, "/health")),
 		zap.Strings("metrics", withPath(x.addrs, "/metrics")),
 	}

@@ -128,6 +128,9 @@ type Options struct {
 	// past its hard limit with QuotaExceeded, and logs writes past any
 	// limit (ZooKeeper's zookeeper.enforceQuota; off by default, as there).
 	EnforceQuota bool
+	// UIWrites lets the web console at /ui/ create, set, delete and set
+	// ACLs (package ui); off, it only reads.
+	UIWrites bool
 	// CommitDepth is the most batches of writes in flight at once (see
 	// gateway.Config.CommitDepth).
 	CommitDepth uint

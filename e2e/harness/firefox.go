@@ -1,0 +1,271 @@
+package harness
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Firefox is a headless Firefox (Debian package firefox-esr) driven over
+// WebDriver BiDi: one browsing context, its JavaScript errors recorded.
+// It is killed when the test ends.
+type Firefox struct {
+	t    testing.TB
+	cmd  *exec.Cmd
+	conn *websocket.Conn
+	ctx  string // the browsing context
+
+	mu      sync.Mutex
+	nextID  int64
+	pending map[int64]chan bidiReply
+	errs    []string
+
+	writeMu sync.Mutex
+}
+
+type bidiReply struct {
+	Type    string          `json:"type"`
+	Result  json.RawMessage `json:"result"`
+	Error   string          `json:"error"`
+	Message string          `json:"message"`
+}
+
+// FirefoxPath finds Firefox, failing the test if it is missing.
+func FirefoxPath(t testing.TB) string {
+	t.Helper()
+	for _, name := range []string{"firefox-esr", "firefox"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Fatal("firefox is not installed: `make peers` installs it (Debian package firefox-esr)")
+	return ""
+}
+
+// StartFirefox starts headless Firefox with a fresh profile on a blank
+// page of 1400x900.
+func StartFirefox(t testing.TB) *Firefox {
+	t.Helper()
+	bin := FirefoxPath(t)
+	dir := t.TempDir()
+	cmd := exec.Command(bin, "--headless", "--no-remote", "--remote-debugging-port=0",
+		"--profile", dir, "--window-size=1400,900", "about:blank")
+	cmd.Env = cleanEnv([]string{"HOME=" + dir, "MOZ_CRASHREPORTER_DISABLE=1"})
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	var out logBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting firefox: %v", err)
+	}
+	f := &Firefox{t: t, cmd: cmd, pending: map[int64]chan bidiReply{}}
+	t.Cleanup(f.close)
+
+	// Firefox prints "WebDriver BiDi listening on ws://127.0.0.1:PORT"
+	// once it listens.
+	const listening = "WebDriver BiDi listening on "
+	if !out.waitFor(listening, 0, BrowserTimeout) || !out.waitFor("\n", strings.Index(out.String(), listening), BrowserTimeout) {
+		t.Fatalf("firefox did not open its WebDriver BiDi port within %v:\n%s", BrowserTimeout, out.String())
+	}
+	_, rest, _ := strings.Cut(out.String(), listening)
+	ws, _, _ := strings.Cut(rest, "\n")
+	conn, _, err := websocket.DefaultDialer.Dial(strings.TrimSpace(ws)+"/session", nil)
+	if err != nil {
+		t.Fatalf("connecting to firefox: %v", err)
+	}
+	f.conn = conn
+	go f.read()
+	f.call("session.new", map[string]any{"capabilities": map[string]any{}}, nil)
+	var tree struct {
+		Contexts []struct {
+			Context string `json:"context"`
+		} `json:"contexts"`
+	}
+	f.call("browsingContext.getTree", map[string]any{}, &tree)
+	if len(tree.Contexts) == 0 {
+		t.Fatal("firefox has no browsing context")
+	}
+	f.ctx = tree.Contexts[0].Context
+	f.call("session.subscribe", map[string]any{"events": []string{"log.entryAdded"}}, nil)
+	return f
+}
+
+func (f *Firefox) close() {
+	if f.conn != nil {
+		f.conn.Close()
+	}
+	if f.cmd.Process != nil {
+		_ = syscall.Kill(-f.cmd.Process.Pid, syscall.SIGKILL)
+		_ = f.cmd.Wait()
+	}
+}
+
+func (f *Firefox) read() {
+	for {
+		var msg struct {
+			ID     int64           `json:"id"`
+			Method string          `json:"method"`
+			Params json.RawMessage `json:"params"`
+			bidiReply
+		}
+		if err := f.conn.ReadJSON(&msg); err != nil {
+			f.mu.Lock()
+			for id, ch := range f.pending {
+				close(ch)
+				delete(f.pending, id)
+			}
+			f.mu.Unlock()
+			return
+		}
+		if msg.ID != 0 {
+			f.mu.Lock()
+			ch := f.pending[msg.ID]
+			delete(f.pending, msg.ID)
+			f.mu.Unlock()
+			if ch != nil {
+				ch <- msg.bidiReply
+			}
+			continue
+		}
+		if msg.Method == "log.entryAdded" {
+			var e struct {
+				Type   string `json:"type"`
+				Level  string `json:"level"`
+				Text   string `json:"text"`
+				Method string `json:"method"`
+			}
+			_ = json.Unmarshal(msg.Params, &e)
+			// Uncaught exceptions ("javascript") and console.error.
+			if e.Level == "error" && (e.Type == "javascript" || e.Type == "console") {
+				f.mu.Lock()
+				f.errs = append(f.errs, e.Type+": "+e.Text)
+				f.mu.Unlock()
+			}
+		}
+	}
+}
+
+func (f *Firefox) call(method string, params, out any) {
+	f.t.Helper()
+	if err := f.callErr(method, params, out); err != nil {
+		f.t.Fatalf("firefox %s: %v", method, err)
+	}
+}
+
+func (f *Firefox) callErr(method string, params, out any) error {
+	f.mu.Lock()
+	f.nextID++
+	id := f.nextID
+	ch := make(chan bidiReply, 1)
+	f.pending[id] = ch
+	f.mu.Unlock()
+	f.writeMu.Lock()
+	err := f.conn.WriteJSON(map[string]any{"id": id, "method": method, "params": params})
+	f.writeMu.Unlock()
+	if err != nil {
+		return err
+	}
+	select {
+	case r, ok := <-ch:
+		if !ok {
+			return errors.New("connection to firefox lost")
+		}
+		if r.Type == "error" {
+			return fmt.Errorf("%s: %s", r.Error, r.Message)
+		}
+		if out != nil {
+			return json.Unmarshal(r.Result, out)
+		}
+		return nil
+	case <-time.After(BrowserTimeout + 10*time.Second):
+		return fmt.Errorf("no answer within %v", BrowserTimeout)
+	}
+}
+
+// Navigate loads url and waits until the page has loaded.
+func (f *Firefox) Navigate(url string) {
+	f.t.Helper()
+	f.call("browsingContext.navigate", map[string]any{"context": f.ctx, "url": url, "wait": "complete"}, nil)
+}
+
+// Eval evaluates the JavaScript expression js, awaiting it if it is a
+// promise, and returns its value if it is a string, number or boolean.
+func (f *Firefox) Eval(js string) (any, error) {
+	var r struct {
+		Type   string `json:"type"`
+		Result struct {
+			Value any `json:"value"`
+		} `json:"result"`
+		Exception struct {
+			Text string `json:"text"`
+		} `json:"exceptionDetails"`
+	}
+	if err := f.callErr("script.evaluate", map[string]any{"expression": js, "target": map[string]any{"context": f.ctx}, "awaitPromise": true}, &r); err != nil {
+		return nil, err
+	}
+	if r.Type == "exception" {
+		return nil, errors.New(r.Exception.Text)
+	}
+	return r.Result.Value, nil
+}
+
+// WaitFor waits until the JavaScript expression cond is true in the page,
+// failing the test after BrowserTimeout.
+func (f *Firefox) WaitFor(cond string) {
+	f.t.Helper()
+	v, err := f.Eval(fmt.Sprintf(`new Promise((resolve) => {
+		const deadline = Date.now() + %d;
+		const check = () => {
+			let ok = false;
+			try { ok = !!(%s); } catch (e) {}
+			if (ok) resolve(true);
+			else if (Date.now() > deadline) resolve(false);
+			else setTimeout(check, 20);
+		};
+		check();
+	})`, BrowserTimeout.Milliseconds(), cond))
+	if err != nil {
+		f.t.Fatalf("waiting for %s: %v", cond, err)
+	}
+	if v != true {
+		body, _ := f.Eval(`document.body ? document.body.innerText : ""`)
+		f.t.Fatalf("the page did not reach %s within %v; it shows:\n%v", cond, BrowserTimeout, body)
+	}
+}
+
+// Errors returns the page's uncaught exceptions and console.error calls
+// so far.
+func (f *Firefox) Errors() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.errs...)
+}
+
+// Screenshot saves a PNG of the viewport to file.
+func (f *Firefox) Screenshot(file string) {
+	f.t.Helper()
+	var r struct {
+		Data string `json:"data"`
+	}
+	f.call("browsingContext.captureScreenshot", map[string]any{"context": f.ctx}, &r)
+	png, err := base64.StdEncoding.DecodeString(r.Data)
+	if err != nil {
+		f.t.Fatalf("screenshot: %v", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		f.t.Fatal(err)
+	}
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		f.t.Fatal(err)
+	}
+}
