@@ -223,6 +223,33 @@ without a quota, 1.1 ms under a count limit and 15 ms under a byte
 limit. Byte limits on large subtrees are therefore costly to enforce;
 count limits are not.
 
+# History
+
+zxids are etcd revisions, and etcd keeps every revision until it
+compacts it (serve --history-retention), so the engine answers for the
+past (history.go). A read with ReadOptions.AtZxid reads the znode's
+three keys (and its children's, never the children cache) at that
+revision: exactly what a read served there answered, the permission
+checked against the ACL of the time. Replay gives the events a
+persistent watch set at a past zxid would have fired: a hub of its own,
+seeded with the ACLs at that zxid, fed etcd's events from it (an etcd
+watch from that revision, ended by a progress request once it has
+passed the zxid to stop at); the Watch API registers the live watch
+first and replays up to its zxid, so a change feed has no gap and no
+duplicate. History lists a znode's or subtree's changes from the same
+events, read with their previous values: a node key's creation, put or
+deletion is a create, setData or delete (a record created anew by a
+multi is both), an ACL key's change without its node's a setAcl. Every
+batch writes the time it was validated at (the ctime and mtime of its
+znodes) into its committer's chain key, so deletions and ACL changes
+have a time too, and ZxidAt finds the last zxid at or before a time by
+a binary search over the revisions, reading the newest chain key at
+each. A committer leaves its chain key when it stops; an engine that
+starts deletes those whose last batch compaction has passed. A zxid
+before the history kept is BadArguments naming the oldest one reachable
+(OldestZxid: the embedded member's compaction revision, or what a watch
+from revision 1 is told by an external etcd).
+
 # Known differences from ZooKeeper
 
 Each is kept because matching it would cost more than any client gains;

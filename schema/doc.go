@@ -20,6 +20,8 @@ later layout can recognise and migrate this one):
 	\x00zkgate/s/<session id, hex>      session record, on the session lease
 	\x00zkgate/e/<session id, hex><path> ephemeral index entry (empty value)
 	\x00zkgate/x/<path>                 container / TTL mark for the reaper (empty value)
+	\x00zkgate/w/<committer id, hex>    chain key: a committer's last batch, "<seq>@<ms>" (ChainValue)
+	\x00zkgate/turn                     the turn key, while a committer holds the turn (TurnKey)
 
 For example, after `create /app ""`, `create /app/cfg "v=1"` and an
 ephemeral `create -e /app/lock-1` by session 0x1a2b:
