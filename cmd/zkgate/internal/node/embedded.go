@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/etcd/client/pkg/v3/transport"
@@ -30,6 +31,10 @@ type embedded struct {
 	*Node
 	lock *dataDirLock
 	etcd *embed.Etcd
+	// started is etcd once it has started, for the ZooKeeper face's
+	// callbacks (zkMode, zkQuorum), which a scrape of /metrics or a
+	// four-letter word can call from the start on.
+	started atomic.Pointer[embed.Etcd]
 
 	grpcs []*grpc.Server // every gRPC server etcd created, to drain on Close (Node.mu)
 
@@ -98,6 +103,7 @@ func startEmbedded(ctx context.Context, cfg Options, logs *logging.Loggers) (*No
 			return nil, fmt.Errorf("starting etcd member: %w", s.err)
 		}
 		n.etcd = s.e
+		n.started.Store(s.e)
 		go n.trackLeadership()
 		nr, err := n.serveNotReady()
 		if err != nil {

@@ -63,10 +63,11 @@ func (n *embedded) raftStatus() (st raft.Status, ok bool) {
 // zkQuorum reports the member's Raft group to the ZooKeeper face (mntr's
 // leader keys, conf's membership); ok is false for a member alone.
 func (n *embedded) zkQuorum() (q zkbridge.QuorumStatus, ok bool) {
-	if n.etcd == nil {
+	e := n.started.Load()
+	if e == nil {
 		return q, false
 	}
-	s := n.etcd.Server
+	s := e.Server
 	members := s.Cluster().Members()
 	if len(members) <= 1 {
 		return q, false

@@ -110,10 +110,11 @@ func (n *Node) setZKEngine(eng *gateway.Engine) {
 
 // zkMode is the server state srvr and mntr report for an embedded member.
 func (n *embedded) zkMode() string {
-	if len(n.etcd.Server.Cluster().Members()) == 1 {
+	e := n.started.Load()
+	if e == nil || len(e.Server.Cluster().Members()) == 1 {
 		return "standalone"
 	}
-	if n.etcd.Server.Leader() == n.etcd.Server.MemberID() {
+	if e.Server.Leader() == e.Server.MemberID() {
 		return "leader"
 	}
 	return "follower"
