@@ -151,6 +151,9 @@ URL) with verbs named and ordered like ZooKeeper's zkCli.sh:
   addauth SCHEME AUTH   check credentials; a ctl command takes them with --auth
   version               the versions of zkgate, etcd and Go
 
+Each verb's own help says more: zkgate ctl watch --help, zkgate ctl history
+--help, zkgate ctl changes --help, zkgate ctl restore --help, and so on.
+
 --at ZXID (get, stat, ls, tree, getAcl) reads the znode as it was at that
 zxid: its data, Stat, children and ACL exactly as a read then answered
 (ls -R and tree walk the whole subtree at that zxid). The cluster keeps
