@@ -105,6 +105,7 @@ func runServe(cmd *cobra.Command, opts serveOptions) error {
 	}
 
 	cfg.Options.Version = zkgateVersion()
+	cfg.Options.InitialConfiguration = config.Effective(&cfg)
 	n, err := node.Start(ctx, cfg.Options, logs)
 	if errors.Is(err, node.ErrInterrupted) {
 		lg.Warn("interrupted before the etcd member started")
