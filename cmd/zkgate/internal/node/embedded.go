@@ -181,6 +181,7 @@ func (n *embedded) embedConfig() (*embed.Config, error) {
 	}
 	e.UserHandlers = map[string]http.Handler{"/zk/": httpAPI, "/health": n.healthHandler()}
 	maps.Copy(e.UserHandlers, n.adminHandlers())
+	maps.Copy(e.UserHandlers, n.memberHealthz())
 	if err := e.Validate(); err != nil {
 		return nil, fmt.Errorf("etcd configuration: %w", err)
 	}

@@ -110,6 +110,9 @@ func startExternal(ctx context.Context, cfg Options, logs *logging.Loggers) (*No
 	for p, h := range n.adminHandlers() {
 		mux.Handle(p, h)
 	}
+	for p, h := range externalHealthz(logs.Main.Named("health"), client) {
+		mux.Handle(p, h)
+	}
 	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) {
 		hctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
