@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
@@ -126,6 +127,7 @@ wait:
 				return err
 			}
 			lg.Info("zkgate ready", append([]zap.Field{zap.Duration("took", n.SinceStart())}, n.Faces()...)...)
+			notifySystemd(lg, daemon.SdNotifyReady)
 			break wait
 		case <-hint.C:
 			lg.Info("waiting for a quorum of the cluster to serve clients", zap.String("initial-cluster", cfg.InitialClusterOrSelf()))
@@ -173,6 +175,7 @@ func servePprof(addr string, lg *zap.Logger) (stop func(), err error) {
 // second Ctrl-C ends the process at once.
 func closeNode(n *node.Node, lg *zap.Logger, stopSignals func()) error {
 	stopSignals()
+	notifySystemd(lg, daemon.SdNotifyStopping)
 	start := time.Now()
 	if err := n.Close(); err != nil {
 		return err
