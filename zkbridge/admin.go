@@ -356,7 +356,7 @@ func (c *conn) isSecure() bool {
 
 func (c *conn) briefInfo() ConnectionBrief {
 	interest := 1
-	if c.sess.ID == 0 {
+	if c.sessionID.Load() == 0 {
 		interest = 0
 	}
 	return ConnectionBrief{
@@ -375,7 +375,7 @@ func (s *Server) Connections() (Connections, error) {
 	out := Connections{Connections: []Connection{}, SecureConnections: []Connection{}}
 	for _, c := range s.sortedConnections() {
 		info := Connection{ConnectionBrief: c.briefInfo()}
-		if c.sess.ID != 0 {
+		if id := c.sessionID.Load(); id != 0 {
 			cs := &c.stats
 			op, _ := c.lastOp.Load().(string)
 			if op == "" {
@@ -387,7 +387,7 @@ func (s *Server) Connections() (Connections, error) {
 				avg = cs.sum.Load() / n
 			}
 			info.SessionFigures = &SessionFigures{
-				SessionID:        c.sess.ID,
+				SessionID:        id,
 				LastOperation:    op,
 				Established:      c.opened.UnixMilli(),
 				SessionTimeout:   c.sess.Timeout.Milliseconds(),
@@ -500,7 +500,7 @@ func dataWatchers(e *gateway.Engine) (paths []string, ids [][]int64, conns int, 
 			total++
 			distinct[w] = true
 			if c, ok := w.(*conn); ok {
-				sids = append(sids, c.sess.ID)
+				sids = append(sids, c.sessionID.Load())
 			}
 		}
 		sort.Slice(sids, func(a, b int) bool { return uint64(sids[a]) < uint64(sids[b]) })

@@ -111,7 +111,9 @@ func Handler(server func() *zkbridge.Server) http.Handler {
 		body := Answer(ctx, server(), name)
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
-		_, _ = w.Write(body)
+		if r.Method != http.MethodHead {
+			_, _ = w.Write(body)
+		}
 	})
 }
 
