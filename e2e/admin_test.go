@@ -530,3 +530,37 @@ func TestAdmin_TLS(t *testing.T) {
 		t.Errorf("the admin port answered %d to a client without a certificate", resp.StatusCode)
 	}
 }
+
+// TestAdmin_LastSnapshot: last_snapshot reports the member's newest Raft
+// snapshot: before the first, zxid "0" at the start; once etcd has taken
+// one (--snapshot-count 10, then writes), its Raft index in hexadecimal
+// and the time it was written.
+func TestAdmin_LastSnapshot(t *testing.T) {
+	t.Parallel()
+	start := time.Now().Unix()
+	n := harness.StartNode(t, harness.NodeOptions{Args: []string{"--snapshot-count", "10", "--snapshot-catchup-entries", "5"}})
+	hc := &http.Client{Timeout: 10 * time.Second}
+	base := n.ClientURL + admin.Prefix
+	first := adminGet(t, hc, base, "last_snapshot").body
+	if first["zxid"] != "0" || first["timestamp"].(float64) < float64(start) {
+		t.Errorf("last_snapshot before any snapshot: %v, want zxid 0 at the start (>= %d)", first, start)
+	}
+	c, _ := zkConnect(t, n.ZKAddr)
+	var got map[string]any
+	for i := 0; i < 200; i++ {
+		if _, err := c.Create(fmt.Sprintf("/s%d", i), nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatal(err)
+		}
+		if got = adminGet(t, hc, base, "last_snapshot").body; got["zxid"] != "0" {
+			break
+		}
+	}
+	idx, err := strconv.ParseUint(got["zxid"].(string), 16, 64)
+	if err != nil || idx == 0 {
+		t.Fatalf("last_snapshot after 200 writes with --snapshot-count 10: %v", got)
+	}
+	if ts := got["timestamp"].(float64); ts < float64(start) || ts > float64(time.Now().Unix()) {
+		t.Errorf("last_snapshot timestamp %v, want between %d and now", ts, start)
+	}
+	checkAdminShape(t, "last_snapshot", "last_snapshot", got)
+}
