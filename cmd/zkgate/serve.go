@@ -35,8 +35,11 @@ func newServeCommand() *cobra.Command {
 		Use:   "serve",
 		Short: "Run a zkgate node (an embedded etcd member and its faces)",
 		Long: `Run a zkgate node: an embedded etcd member serving the etcd v3 API (gRPC,
-the HTTP/JSON gateway under /v3/, /health and /metrics) on its client URLs and
-Raft on its peer URLs.
+the HTTP/JSON gateway under /v3/, /health, /livez, /readyz and /metrics) on its
+client URLs and Raft on its peer URLs. The client URLs also serve ZooKeeper
+3.8's AdminServer commands as JSON under /commands/NAME (ruok, monitor,
+connections, watches, leader, ...; /commands lists them), as does
+--admin-listen on a port of its own, like ZooKeeper's admin.serverPort.
 
 With no options it runs a single-node cluster on loopback: clients on
 http://127.0.0.1:2379, peers on http://127.0.0.1:2380, data in ./zkgate-data.
