@@ -564,3 +564,30 @@ func TestAdmin_LastSnapshot(t *testing.T) {
 	}
 	checkAdminShape(t, "last_snapshot", "last_snapshot", got)
 }
+
+// TestAdmin_ExternalEtcd: a gateway in front of an external etcd serves
+// the commands on its client URL too, with its own ZooKeeper face's
+// state (no data dir of its own) and the shapes of a standalone server.
+func TestAdmin_ExternalEtcd(t *testing.T) {
+	t.Parallel()
+	etcd := harness.StartNode(t, harness.NodeOptions{Name: "etcd"})
+	gw := harness.StartNode(t, harness.NodeOptions{Name: "gateway", Args: []string{"--etcd-endpoints", etcd.ClientURL}})
+	c, _ := zkConnect(t, gw.ZKAddr)
+	hc := &http.Client{Timeout: 10 * time.Second}
+	base := gw.ClientURL + admin.Prefix
+	for _, name := range []string{"ruok", "monitor", "configuration", "connections", "dirs"} {
+		a := adminGet(t, hc, base, name)
+		if a.status != http.StatusOK || a.body["error"] != nil {
+			t.Errorf("%s/%s: %d %v", base, name, a.status, a.body)
+			continue
+		}
+		checkAdminShape(t, name, name, a.body)
+	}
+	conns := adminGet(t, hc, base, "connections").body["connections"].([]any)
+	if len(conns) != 1 || conns[0].(map[string]any)["session_id"] != float64(c.SessionID()) {
+		t.Errorf("connections: %v, want the one session 0x%x", conns, c.SessionID())
+	}
+	if cf := adminGet(t, hc, base, "configuration").body; cf["data_dir"] != "" || cf["client_port"] != float64(portOf(t, gw.ZKAddr)) {
+		t.Errorf("configuration of a gateway: %v", cf)
+	}
+}
