@@ -503,18 +503,31 @@ func mustAtoi(t *testing.T, s string) int {
 // TestAdmin_TLS: with https client URLs and client certificates
 // required, the commands answer over TLS on the client URL and on
 // --admin-listen to a client with a certificate, and the admin port
-// refuses plain HTTP and a client without a certificate.
+// refuses plain HTTP and a client without a certificate; a session over
+// --zk-secure-listen is listed under secure_connections.
 func TestAdmin_TLS(t *testing.T) {
 	t.Parallel()
 	certs := harness.NewCerts(t)
 	adminAddr := fmt.Sprintf("127.0.0.1:%d", harness.FreePort(t))
-	args := append(append(certs.ServerArgs(true), certs.PeerArgs()...), "--admin-listen", adminAddr)
+	zkTLS := fmt.Sprintf("127.0.0.1:%d", harness.FreePort(t))
+	args := append(append(certs.ServerArgs(true), certs.PeerArgs()...), "--admin-listen", adminAddr, "--zk-secure-listen", zkTLS)
 	n := harness.StartNode(t, harness.NodeOptions{Args: args, TLS: certs.ClientTLS(true)})
+	zc, events, err := zk.Connect([]string{zkTLS}, 10*time.Second, zk.WithLogger(quietLogger{}), zk.WithDialer(tlsDialer(certs.ClientTLS(true))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zc.Close()
+	waitSession(t, events)
 	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: certs.ClientTLS(true)}}
 	for _, base := range []string{n.ClientURL + admin.Prefix, "https://" + adminAddr + admin.Prefix} {
 		ans := adminGet(t, hc, base, "ruok")
 		if ans.status != http.StatusOK || ans.body["error"] != nil {
 			t.Errorf("%s/ruok over TLS: %d %v", base, ans.status, ans.body)
+		}
+		cons := adminGet(t, hc, base, "connections").body
+		plain, secure := anySlice(cons["connections"]), anySlice(cons["secure_connections"])
+		if len(plain) != 0 || len(secure) != 1 || secure[0].(map[string]any)["session_id"] != float64(zc.SessionID()) {
+			t.Errorf("%s/connections: %v, want the TLS session 0x%x under secure_connections alone", base, cons, zc.SessionID())
 		}
 	}
 	plain := &http.Client{Timeout: 5 * time.Second}
