@@ -49,6 +49,8 @@ func TestCLI_UsageErrors(t *testing.T) {
 		{[]string{"ctl", "setquota", "-n", "many", "/a"}, []string{"ctl setquota:", "many"}},
 		{[]string{"ctl", "delquota", "-n", "-N", "/a"}, []string{"ctl delquota: one of -n, -b, -N, -B at a time"}},
 		{[]string{"ctl", "ls", "-R", "-w", "/a"}, []string{"ctl ls: -R cannot be combined with -s or -w"}},
+		{[]string{"ctl", "get", "--at", "soon", "/a"}, []string{`ctl get: --at "soon": want a zxid`}},
+		{[]string{"ctl", "set", "--at", "5", "/a", "x"}, []string{"ctl set: unknown flag: --at"}},
 		{[]string{"servee"}, []string{`unknown command "servee" for "zkgate"`, `did you mean "serve"?`}},
 		{[]string{"version", "now"}, []string{"version:", "usage: zkgate version"}},
 		{[]string{"--nope"}, []string{"unknown flag: --nope", "see 'zkgate --help'"}},
@@ -181,6 +183,175 @@ func TestCtl_OutputEndsWithNewline(t *testing.T) {
 			t.Errorf("ctl %v: %q does not end with a newline", args, out)
 		}
 	}
+}
+
+// TestCtl_ReadAt: get, stat, ls, tree and getAcl --at ZXID print the
+// znode as it was at that zxid (zkCli.sh's hex zxids taken as printed);
+// -w with --at is refused, and a zxid before the znode existed is NoNode.
+func TestCtl_ReadAt(t *testing.T) {
+	t.Parallel()
+	n := harness.StartNode(t, harness.NodeOptions{})
+	ctlOK(t, n, "create", "/at", "v1")
+	then := ctlOK(t, n, "stat", "/at")
+	var mzxid string
+	for _, l := range strings.Split(then, "\n") {
+		if v, ok := strings.CutPrefix(l, "mZxid = "); ok {
+			mzxid = v
+		}
+	}
+	if !strings.HasPrefix(mzxid, "0x") {
+		t.Fatalf("no mZxid in %q", then)
+	}
+	ctlOK(t, n, "set", "/at", "v2")
+	ctlOK(t, n, "create", "/at/kid", "")
+	ctlOK(t, n, "setAcl", "/at", "world:anyone:r")
+
+	if out := ctlOK(t, n, "get", "--at", mzxid, "/at"); out != "v1\n" {
+		t.Errorf("get --at %s: %q", mzxid, out)
+	}
+	if out := ctlOK(t, n, "get", "/at"); out != "v2\n" {
+		t.Errorf("get now: %q", out)
+	}
+	if out := ctlOK(t, n, "stat", "--at", mzxid, "/at"); out != then {
+		t.Errorf("stat --at %s:\n%s\nwant\n%s", mzxid, out, then)
+	}
+	if out := ctlOK(t, n, "ls", "--at", mzxid, "/at"); out != "[]\n" {
+		t.Errorf("ls --at %s: %q", mzxid, out)
+	}
+	if out := ctlOK(t, n, "tree", "--at", mzxid, "/at"); out != "/at\n" {
+		t.Errorf("tree --at %s: %q", mzxid, out)
+	}
+	if out := ctlOK(t, n, "getAcl", "--at", mzxid, "/at"); out != "'world,'anyone\n: cdrwa\n" {
+		t.Errorf("getAcl --at %s: %q", mzxid, out)
+	}
+	if r := ctl(t, n, "", "get", "--at", "1", "/at"); r.ExitCode != 1 || !strings.Contains(r.Stderr, "NoNode for /at") {
+		t.Errorf("get --at 1: exit %d, %q", r.ExitCode, r.Stderr)
+	}
+	usageError(t, ctl(t, n, "", "get", "-w", "--at", mzxid, "/at"), "ctl get: --at cannot be combined with -w")
+}
+
+// TestCtl_History: ctl history lists each change of a znode the cluster
+// keeps, oldest first, one line each (zxid, time, kind, path, versions);
+// -p adds the data, --diff a line diff of each data change, -R the
+// children's changes, -o json one object a line.
+func TestCtl_History(t *testing.T) {
+	t.Parallel()
+	n := harness.StartNode(t, harness.NodeOptions{})
+	ctlOK(t, n, "create", "/hi", "alpha\nbeta\n")
+	ctlOK(t, n, "create", "/hi/kid", "k")
+	ctlOK(t, n, "set", "/hi", "alpha\ngamma\n")
+	ctlOK(t, n, "setAcl", "/hi", "world:anyone:cdra")
+	ctlOK(t, n, "delete", "/hi/kid")
+
+	kinds := func(out string) []string {
+		var k []string
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			if f := strings.Split(l, "\t"); len(f) >= 4 && strings.HasPrefix(f[0], "0x") {
+				k = append(k, f[2]+" "+f[3])
+			}
+		}
+		return k
+	}
+	out := ctlOK(t, n, "history", "/hi")
+	if got := strings.Join(kinds(out), ", "); got != "create  /hi, setData /hi, setAcl  /hi" {
+		t.Fatalf("history /hi: %s\n%s", got, out)
+	}
+	if !strings.Contains(out, "dataVersion 1 dataLength 12") || !strings.Contains(out, "aclVersion 1 world:anyone:cdra") {
+		t.Errorf("history /hi lacks versions and sizes:\n%s", out)
+	}
+	if got := strings.Join(kinds(ctlOK(t, n, "history", "-R", "/hi")), ", "); got != "create  /hi, create  /hi/kid, setData /hi, setAcl  /hi, delete  /hi/kid" {
+		t.Errorf("history -R /hi: %s", got)
+	}
+	if d := ctlOK(t, n, "history", "--diff", "/hi"); !strings.Contains(d, "\t-beta") || !strings.Contains(d, "\t+gamma") {
+		t.Errorf("history --diff:\n%s", d)
+	}
+	if p := ctlOK(t, n, "history", "-p", "/hi/kid", "-R"); strings.Count(p, "\tk\n") != 2 {
+		t.Errorf("history -p /hi/kid (created and deleted with data k):\n%s", p)
+	}
+	js := strings.Split(strings.TrimSpace(ctlOK(t, n, "-o", "json", "history", "/hi")), "\n")
+	var first struct {
+		Zxid int64
+		Time int64
+		Type string
+		Path string
+	}
+	mustJSON(t, js[0], &first)
+	if len(js) != 3 || first.Type != "create" || first.Path != "/hi" || first.Zxid == 0 || first.Time == 0 {
+		t.Errorf("history -o json: %v", js)
+	}
+	usageError(t, ctl(t, n, "", "history", "-p", "--diff", "/hi"), "ctl history: -p and --diff cannot be combined")
+
+	// changes: the net change of each znode after a zxid, exit 1 if any.
+	since := first.Zxid // /hi's create
+	ctlOK(t, n, "create", "/hi/new", "")
+	ctlOK(t, n, "create", "/hi/gone", "")
+	ctlOK(t, n, "delete", "/hi/gone")
+	r := ctl(t, n, "", "changes", "--from", fmt.Sprint(since), "/hi")
+	if r.ExitCode != 1 || r.Stdout != "~ /hi: data, acl\n+ /hi/new\n" {
+		t.Errorf("changes --from %d /hi: exit %d\n%s%s", since, r.ExitCode, r.Stdout, r.Stderr)
+	}
+	var last struct{ Zxid int64 }
+	hs := strings.Split(strings.TrimSpace(ctlOK(t, n, "-o", "json", "history", "-R", "/hi")), "\n")
+	mustJSON(t, hs[len(hs)-1], &last)
+	if r := ctl(t, n, "", "changes", "--from", fmt.Sprint(last.Zxid), "/hi"); r.ExitCode != 0 || r.Stdout != "" {
+		t.Errorf("changes after the last change: exit %d %q %q", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	usageError(t, ctl(t, n, "", "changes", "/hi"), "ctl changes: --from ZXID is required")
+}
+
+// TestCtl_Restore: ctl restore --at ZXID -R puts a subtree back as it
+// was: deleted znodes created again with their data and ACL, data and
+// ACLs put back, znodes made since deleted (with what is below them);
+// --dry-run and a "no" at the prompt change nothing.
+func TestCtl_Restore(t *testing.T) {
+	t.Parallel()
+	n := harness.StartNode(t, harness.NodeOptions{})
+	ctlOK(t, n, "create", "/r", "a")
+	ctlOK(t, n, "create", "/r/k1", "x")
+	ctlOK(t, n, "create", "/r/k2", "y")
+	var st struct {
+		Stat struct{ Czxid int64 } `json:"stat"`
+	}
+	mustJSON(t, ctlOK(t, n, "-o", "json", "stat", "/r/k2"), &st)
+	then := fmt.Sprint(st.Stat.Czxid)
+
+	ctlOK(t, n, "set", "/r", "b")
+	ctlOK(t, n, "delete", "/r/k1")
+	ctlOK(t, n, "setAcl", "/r/k2", "world:anyone:cdra")
+	ctlOK(t, n, "create", "/r/k3", "z")
+	ctlOK(t, n, "create", "/r/k3/deep", "")
+
+	plan := ctlOK(t, n, "restore", "--at", then, "-R", "--dry-run", "/r")
+	for _, want := range []string{"set the data of /r", "create /r/k1", "set the acl of /r/k2", "delete /r/k3 and everything below it"} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("restore --dry-run lacks %q:\n%s", want, plan)
+		}
+	}
+	if r := ctl(t, n, "n\n", "restore", "--at", then, "-R", "/r"); r.ExitCode != 1 || !strings.Contains(r.Stderr, "not restored") {
+		t.Errorf("restore answered no: exit %d %q", r.ExitCode, r.Stderr)
+	}
+	if out := ctlOK(t, n, "get", "/r"); out != "b\n" {
+		t.Fatalf("after --dry-run and no: /r is %q", out)
+	}
+
+	ctlOK(t, n, "restore", "--at", then, "-R", "--yes", "/r")
+	if out := ctlOK(t, n, "get", "/r"); out != "a\n" {
+		t.Errorf("restored /r: %q", out)
+	}
+	if out := ctlOK(t, n, "get", "/r/k1"); out != "x\n" {
+		t.Errorf("restored /r/k1: %q", out)
+	}
+	if out := ctlOK(t, n, "getAcl", "/r/k2"); out != "'world,'anyone\n: cdrwa\n" {
+		t.Errorf("restored ACL of /r/k2: %q", out)
+	}
+	if out := ctlOK(t, n, "ls", "/r"); out != "[k1, k2]\n" {
+		t.Errorf("restored children of /r: %q", out)
+	}
+	// Nothing left to do.
+	if plan := ctlOK(t, n, "restore", "--at", then, "-R", "--dry-run", "/r"); plan != "" {
+		t.Errorf("a second restore would still do:\n%s", plan)
+	}
+	usageError(t, ctl(t, n, "", "restore", "/r"), "ctl restore: --at ZXID is required")
 }
 
 // TestCtl_WatchFlag: get -w, stat -w and ls -w print, then wait for the

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"net/url"
 	"os/exec"
 	"strings"
@@ -210,6 +211,60 @@ func TestCtl_Watch(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("watch after Ctrl-C: %v", err)
 	}
+}
+
+// TestCtl_WatchSince: ctl watch -R --since ZXID first prints every
+// change after ZXID, then the live ones; a consumer restarted with the
+// zxid of the last event it printed goes on from there, each change once.
+func TestCtl_WatchSince(t *testing.T) {
+	t.Parallel()
+	n := harness.StartNode(t, harness.NodeOptions{})
+	ctlOK(t, n, "create", "/cf")
+	var st struct {
+		Stat struct{ Czxid int64 } `json:"stat"`
+	}
+	mustJSON(t, ctlOK(t, n, "-o", "json", "stat", "/cf"), &st)
+	ctlOK(t, n, "create", "/cf/a", "1")
+	ctlOK(t, n, "set", "/cf/a", "2")
+
+	type event struct {
+		Type, Path string
+		Zxid       int64
+	}
+	follow := func(since int64, want []string, then func()) event {
+		t.Helper()
+		cmd := exec.Command(harness.Zkgate(t), "ctl", "--endpoints", n.ClientURL, "-o", "json", "watch", "-R", "--since", fmt.Sprint(since), "/cf")
+		lines := startLines(t, cmd)
+		defer func() {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}()
+		var last event
+		for i, w := range want {
+			if i == 1 && then != nil {
+				then()
+			}
+			select {
+			case l := <-lines:
+				if i == 0 {
+					continue // {"watching": ...}
+				}
+				mustJSON(t, l, &last)
+				if last.Type+" "+last.Path != w {
+					t.Fatalf("event %d: %s %s, want %s", i, last.Type, last.Path, w)
+				}
+			case <-time.After(lineTimeout):
+				t.Fatalf("no line, want %s", w)
+			}
+		}
+		return last
+	}
+	// The history, then a live change.
+	last := follow(st.Stat.Czxid, []string{"watching", "NodeCreated /cf/a", "NodeDataChanged /cf/a", "NodeCreated /cf/b"}, func() { ctlOK(t, n, "create", "/cf/b") })
+	// Changes while no one follows; the consumer resumes from the last
+	// zxid it printed.
+	ctlOK(t, n, "delete", "/cf/a")
+	follow(last.Zxid, []string{"watching", "NodeDeleted /cf/a"}, nil)
 }
 
 // TestHTTP_NamespaceWithCurl drives the path API as curl would.

@@ -24,6 +24,9 @@ type childCache struct {
 	bytes    int64
 	tick     uint64
 	sets     map[string]*childSet
+	// hits counts lookups answered from a set, misses those that were
+	// not (a new load, or one in progress).
+	hits, misses int64
 }
 
 // childSet is the children of one parent, or a load in progress (names
@@ -100,12 +103,15 @@ func (c *childCache) lookup(parent string) (*btree.BTreeG[string], *childSet) {
 	cs := c.sets[parent]
 	switch {
 	case cs == nil:
+		c.misses++
 		cs = &childSet{used: c.tick}
 		c.sets[parent] = cs
 		return nil, cs
 	case cs.names == nil:
+		c.misses++
 		return nil, nil
 	default:
+		c.hits++
 		cs.used = c.tick
 		return cs.names.Copy(), nil
 	}

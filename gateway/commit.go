@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"fmt"
-	"strconv"
 	"time"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
@@ -139,6 +138,8 @@ type committer struct {
 
 	serial bool     // the next batch reads serializably
 	reread []string // keys a failed batch read, to read again
+
+	turn turnState
 }
 
 // flight is a batch sent to etcd, its answer awaited.
@@ -155,9 +156,14 @@ type flight struct {
 	keys  []string // the keys it read
 	// cmps and ops are its transaction; prev the chain key's value it
 	// compares to, when it was sent with a batch in flight.
-	cmps   []clientv3.Cmp
-	ops    []*pb.RequestOp
-	prev   string
+	cmps []clientv3.Cmp
+	ops  []*pb.RequestOp
+	prev string
+	// value is what the batch writes into the chain key.
+	value string
+	// turn is the turn key's value the batch deletes, when its
+	// committer held the turn (turn.go).
+	turn   string
 	result chan flightResult
 	// entered is closed when its transaction is handed to etcd; done
 	// when etcd has answered it.
@@ -192,9 +198,14 @@ func (e *Engine) commitLoop() {
 		}
 	}()
 	c := &committer{e: e, ctx: ctx, depth: e.depth(), chainKnown: true, revs: map[int64]int64{}, serial: true}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		c.giveTurn(ctx)
+	}()
 	for {
 		readOnly := len(c.inflight) > 0 && !c.inflight[len(c.inflight)-1].wrote
-		if len(c.queue) > 0 && len(c.inflight) < c.depth && !c.waitOldest && !readOnly {
+		if len(c.queue) > 0 && len(c.inflight) < c.depth && !c.waitOldest && !readOnly && !c.turn.waiting {
 			c.send()
 			continue
 		}
@@ -205,6 +216,10 @@ func (e *Engine) commitLoop() {
 		var answer chan flightResult
 		if len(c.inflight) > 0 {
 			answer = c.inflight[0].result
+		}
+		var turnCheck <-chan time.Time
+		if c.turn.waiting && len(c.inflight) == 0 {
+			turnCheck = time.After(c.turn.poll)
 		}
 		select {
 		case r := <-in:
@@ -220,6 +235,8 @@ func (e *Engine) commitLoop() {
 			}
 		case res := <-answer:
 			c.land(res)
+		case <-turnCheck:
+			c.checkTurn()
 		case <-e.stop:
 			return
 		}
@@ -229,6 +246,15 @@ func (e *Engine) commitLoop() {
 // send validates the first requests waiting and sends them as a batch.
 func (c *committer) send() {
 	e := c.e
+	if c.turn.held == "" && c.queue[0].attempts >= turnAfter {
+		if len(c.inflight) > 0 {
+			c.waitOldest = true
+			return
+		}
+		if !c.takeTurn() {
+			return
+		}
+	}
 	// Read ahead only what one transaction can compare: every key read is
 	// compared, and etcd bounds a transaction's compares too. Requests
 	// beyond the budget wait for the next batch, in order.
@@ -327,14 +353,14 @@ func (c *committer) send() {
 		}
 		c.queue = rest
 		c.serial, c.reread = true, nil
-		c.launch(taken, b, top, ops)
+		c.launch(taken, b, top, ops, now)
 		return
 	}
 }
 
 // launch sends the batch of taken requests validated in top, whose
 // writes are ops.
-func (c *committer) launch(taken []*request, b *base, top *view, ops []*pb.RequestOp) {
+func (c *committer) launch(taken []*request, b *base, top *view, ops []*pb.RequestOp, now int64) {
 	e := c.e
 	cmps := b.compares()
 	wrote := len(ops) > 0
@@ -346,7 +372,7 @@ func (c *committer) launch(taken []*request, b *base, top *view, ops []*pb.Reque
 		// move (see readOnlyOps); later batches wait for its answer.
 		ops = readOnlyOps(e.chainKey)
 	case len(c.inflight) > 0:
-		prev = strconv.FormatInt(c.inflight[len(c.inflight)-1].layer.seq, 10)
+		prev = c.inflight[len(c.inflight)-1].value
 		cmps = append(cmps, clientv3.Compare(clientv3.Value(e.chainKey), "=", prev))
 	case !c.chainKnown:
 		// Compared as a key read (its mod revision, or absent).
@@ -355,15 +381,27 @@ func (c *committer) launch(taken []*request, b *base, top *view, ops []*pb.Reque
 	default:
 		cmps = append(cmps, clientv3.Compare(clientv3.Value(e.chainKey), "=", c.chain))
 	}
+	var turn, value string
 	if wrote {
-		ops = append(ops, putOp(e.chainKey, []byte(strconv.FormatInt(b.seq, 10)), 0))
+		cmps = append(cmps, c.turnCompare())
+		if turn = c.turn.held; turn != "" {
+			c.turn.held = ""
+			ops = append(ops, &pb.RequestOp{Request: &pb.RequestOp_RequestDeleteRange{RequestDeleteRange: &pb.DeleteRangeRequest{Key: []byte(schema.TurnKey())}}})
+		}
+		value = schema.ChainValue(b.seq, now)
+		ops = append(ops, putOp(e.chainKey, []byte(value), 0))
+	} else {
+		// A batch that writes nothing moves no revision: the turn is
+		// given back first.
+		c.giveTurn(c.ctx)
 	}
-	f := &flight{reqs: taken, layer: top.seal(), wrote: wrote, floor: b.seq, keys: b.order, cmps: cmps, ops: ops, prev: prev}
+	f := &flight{reqs: taken, layer: top.seal(), wrote: wrote, floor: b.seq, keys: b.order, cmps: cmps, ops: ops, prev: prev, turn: turn, value: value}
 	if len(c.inflight) > 0 {
 		f.floor = c.inflight[0].layer.seq
 	}
 	c.inflight = append(c.inflight, f)
 	e.launched.Add(1)
+	e.batchSizes.add(len(taken))
 	if n := int64(len(c.inflight)); n > e.maxInFlight.Load() {
 		e.maxInFlight.Store(n)
 	}
@@ -403,7 +441,13 @@ func (c *committer) start(f *flight) {
 			}
 		}
 		close(f.entered)
-		resp, err := e.kv.Txn(c.ctx).If(f.cmps...).Then(clientOps(f.ops)...).Else(clientv3.OpGet(e.chainKey)).Commit()
+		if d := e.sendDelay.Load(); d > 0 {
+			select {
+			case <-time.After(time.Duration(d)):
+			case <-c.ctx.Done():
+			}
+		}
+		resp, err := e.kv.Txn(c.ctx).If(f.cmps...).Then(clientOps(f.ops)...).Else(clientv3.OpGet(e.chainKey), clientv3.OpGet(schema.TurnKey())).Commit()
 		result <- flightResult{resp, err}
 	}()
 }
@@ -416,7 +460,7 @@ var headStart = 200 * time.Microsecond
 // its predecessor applied: etcd was given the two in the other order
 // (their transactions are sent from goroutines of their own).
 func (c *committer) overtook(f *flight, resp *clientv3.TxnResponse) bool {
-	if f.prev == "" || !c.prevOK || len(resp.Responses) != 1 {
+	if f.prev == "" || !c.prevOK || len(resp.Responses) != 2 {
 		return false
 	}
 	kvs := resp.Responses[0].GetResponseRange().GetKvs()
@@ -464,13 +508,18 @@ func (c *committer) settle(f *flight, res flightResult, redo []*request) bool {
 		// Whether it applied is not known: the next batch reads the
 		// chain key.
 		c.chainKnown = false
+		if f.turn != "" {
+			// Nor whether it deleted the turn key.
+			c.turn.held = f.turn
+			c.giveTurn(c.ctx)
+		}
 		return true
 	case res.resp.Succeeded:
 		c.prevOK = true
 		rev := res.resp.Header.Revision
 		c.revs[f.layer.seq] = rev
 		if f.wrote {
-			c.chain, c.chainKnown = strconv.FormatInt(f.layer.seq, 10), true
+			c.chain, c.chainKnown = f.value, true
 		}
 		c.finish(f.reqs, rev, nil)
 		// Later batches' Stats refer to batches from their floor on.
@@ -484,6 +533,9 @@ func (c *committer) settle(f *flight, res flightResult, redo []*request) bool {
 			}
 		}
 		return true
+	}
+	if len(res.resp.Responses) == 2 {
+		c.sawTurn(res.resp.Responses[1].GetResponseRange().GetKvs(), f.turn)
 	}
 	return false
 }
@@ -570,6 +622,7 @@ func (c *committer) finish(reqs []*request, rev int64, err error) {
 				*s = c.e.present(*s)
 			}
 		}
+		c.e.quotaExceeded.count(r.err)
 		close(r.done)
 	}
 }

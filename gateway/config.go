@@ -70,6 +70,12 @@ type Config struct {
 	// a limited quota a count of the quota's subtree.
 	EnforceQuota bool
 
+	// History describes how far back etcd keeps the changes a read at a
+	// past zxid (ReadOptions.AtZxid) can reach, as the node is configured
+	// (for example "etcd auto-compaction periodic, 5m"); it is quoted in
+	// the error of a read before that history. Empty says nothing.
+	History string
+
 	// ChildCacheBytes bounds the memory of the children cache, which
 	// keeps the child names of parents read by getChildren (default 64
 	// MiB; negative disables it).

@@ -25,6 +25,16 @@ Every method is safe for concurrent use. Errors are *schema.Error with
 ZooKeeper's codes; each method's doc lists them in ZooKeeper's order of
 checks.
 
+For monitoring, Engine.Stats reports the engine's own figures (the
+committer's batches and their sizes, redone and overtaken batches, reads
+served from the local store, the children cache's hits and misses, the
+watch hub's revision), counted with atomics, and HubLag how far the hub
+is behind the cluster; Counts, WatchCount, WatchesFired and
+ApproximateDataSize give what ZooKeeper's mntr reports, QuotaFigures and
+QuotaExceeded what its quota gauges and counter do. The engine
+exports nothing itself: zkbridge's Prometheus collector reads them at
+scrape time (metrics.go).
+
 # Writes
 
 Each write is one etcd transaction, and nothing is ever half applied.
@@ -43,6 +53,19 @@ nodes never lose an update, sequence numbers come from the parent's
 children meta in etcd (never from memory) and are never issued twice, and
 many sessions creating sequential children of one parent cost one Raft
 round per batch, not one per create and no retry storm.
+
+A node whose batches keep losing (a Raft follower's transactions take a
+hop more to reach the leader than the leader's own node, and with every
+node writing under one parent it would lose nearly every time) takes
+turns (turn.go): once its oldest request has lost four times, its
+committer puts the turn key if no one holds it, reads again and sends
+its batch with the key's deletion. Every writing batch compares the
+turn key as absent (its holder: as its own), so while one node holds it
+the others' batches fail, and their committers send nothing until the
+key is gone; the holder commits at the latest on its next attempt. So a
+write is never refused for contention, as on ZooKeeper, whose leader
+orders every write. A turn whose holder went away is deleted by a
+committer that has seen it for a second.
 
 With Config.CommitDepth above 1 the committer pipelines, as ZooKeeper's
 PrepRequestProcessor validates against its outstanding changes: while

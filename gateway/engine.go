@@ -42,11 +42,22 @@ type Engine struct {
 	redone      atomic.Int64
 	overtaken   atomic.Int64
 	launched    atomic.Int64
-	reqs        chan *request
-	stop        chan struct{}
-	cancel      context.CancelFunc
-	wg          sync.WaitGroup
-	once        sync.Once
+	// turns counts the turns this committer took, turnWaits the turns of
+	// others it waited for (turn.go).
+	turns     atomic.Int64
+	turnWaits atomic.Int64
+	// sendDelay, in tests, holds back each batch's transaction: a
+	// committer made slower than the others.
+	sendDelay  atomic.Int64
+	batchSizes sizeHistogram // requests per batch launched
+	localReads atomic.Int64  // reads served by localRead
+	// quotaExceeded counts writes refused QuotaExceeded, by namespace.
+	quotaExceeded quotaExceeded
+	reqs          chan *request
+	stop          chan struct{}
+	cancel        context.CancelFunc
+	wg            sync.WaitGroup
+	once          sync.Once
 
 	now func() time.Time
 }

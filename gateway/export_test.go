@@ -134,3 +134,19 @@ func (e *Engine) Launched() int64 { return e.launched.Load() }
 
 // LeasesGranted counts the leases the lease pool has granted.
 func (e *Engine) LeasesGranted() int64 { return e.leases.granted.Load() }
+
+// SetSendDelay holds back each of the committer's transactions by d, as
+// if its node were farther from the Raft leader than the others.
+func (e *Engine) SetSendDelay(d time.Duration) { e.sendDelay.Store(int64(d)) }
+
+// Turns reports how many turns the committer took, and how many turns of
+// other committers it waited for.
+func (e *Engine) Turns() (taken, waited int64) { return e.turns.Load(), e.turnWaits.Load() }
+
+// SetTurnExpiry sets how long a committer waits for another's turn
+// before it deletes the turn key.
+func SetTurnExpiry(d time.Duration) (restore func()) {
+	old := turnExpiry
+	turnExpiry = d
+	return func() { turnExpiry = old }
+}

@@ -484,6 +484,14 @@ func (h *hub) childCacheStats() (int, int64) {
 	return h.kids.stats()
 }
 
+// clockAndCache reports the hub's revision and the children cache's hits
+// and misses.
+func (h *hub) clockAndCache() (rev, hits, misses int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.rev, h.kids.hits, h.kids.misses
+}
+
 // baseName is the last element of path, a child of parent.
 func baseName(parent, path string) string {
 	if parent == "/" {

@@ -114,6 +114,7 @@ func (e *Engine) unwatch(wr *watchReq, a *Armed) {
 
 func (e *Engine) readAt(ctx context.Context, rev int64, serial bool, keys []string, ranges []clientv3.Op) (*clientv3.TxnResponse, error) {
 	if serial && e.cfg.LocalStore != nil {
+		e.localReads.Add(1)
 		return localRead(ctx, e.cfg.LocalStore, rev, keys, ranges)
 	}
 	ops := make([]clientv3.Op, 0, len(keys)+len(ranges))
@@ -209,6 +210,43 @@ type ReadOptions struct {
 	// a one-shot watch for it; the result's Armed releases it. The other
 	// reads set no watch and refuse one with BadArguments.
 	Watcher Watcher
+	// AtZxid, when not 0, asks Exists, GetData, GetChildren, GetACL and
+	// GetAllChildrenNumber for the znode as it was at that zxid: exactly
+	// what a read served at that zxid answered (data, Stat, children,
+	// ACL, and the permission check against that ACL). It waits for this
+	// node to reach the zxid, as MinZxid does. Such a read sets no watch
+	// (BadArguments with Watcher). A zxid beyond the cluster's newest is
+	// BadArguments; one older than the history etcd keeps (compacted) is
+	// BadArguments naming the oldest zxid still reachable.
+	AtZxid int64
+}
+
+// pastRead checks a read at o.AtZxid: no watch, a zxid no newer than
+// this node can reach.
+func (e *Engine) pastRead(ctx context.Context, o ReadOptions, op, path string) error {
+	if o.AtZxid < 0 {
+		return schema.Errorf(schema.CodeBadArguments, path, "zxid %d to read at is negative", o.AtZxid)
+	}
+	if o.Watcher != nil {
+		return schema.Errorf(schema.CodeBadArguments, path, "%s at a past zxid sets no watch", op)
+	}
+	return e.hub.wait(ctx, max(o.MinZxid, o.AtZxid))
+}
+
+// readPast reads keys and ranges at zxid, for a read with
+// ReadOptions.AtZxid.
+func (e *Engine) readPast(ctx context.Context, zxid int64, keys []string, ranges ...clientv3.Op) (*clientv3.TxnResponse, error) {
+	resp, err := e.readAt(ctx, zxid, true, keys, ranges)
+	if errors.Is(err, rpctypes.ErrFutureRev) {
+		resp, err = e.readAt(ctx, zxid, false, keys, ranges)
+	}
+	if errors.Is(err, rpctypes.ErrCompacted) {
+		return nil, e.compactedError(ctx, zxid)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading from etcd: %w", err)
+	}
+	return resp, nil
 }
 
 // ReadResult is what Exists and GetData return.
@@ -286,7 +324,7 @@ func (e *Engine) Exists(ctx context.Context, c Caller, path string, o ReadOption
 	}
 	wr := watchFor(o.Watcher, tData, path)
 	path = readPath(path)
-	resp, rev, a, err := e.snapshotWatch(ctx, o.MinZxid, wr, readKeys(path))
+	resp, rev, a, err := e.snapshotOrPast(ctx, o, "exists", wr, path)
 	if err != nil {
 		return ReadResult{}, err
 	}
@@ -303,6 +341,47 @@ func (e *Engine) Exists(ctx context.Context, c Caller, path string, o ReadOption
 		return ReadResult{Zxid: rev}, err
 	}
 	return ReadResult{Stat: n.stat, Found: true, Zxid: rev, Armed: a}, nil
+}
+
+// snapshotOrPast reads the znode at path: at o.AtZxid when set, else as
+// snapshotWatch does.
+func (e *Engine) snapshotOrPast(ctx context.Context, o ReadOptions, op string, wr *watchReq, path string) (*clientv3.TxnResponse, int64, *Armed, error) {
+	if o.AtZxid == 0 {
+		return e.snapshotWatch(ctx, o.MinZxid, wr, readKeys(path))
+	}
+	if err := e.pastRead(ctx, o, op, path); err != nil {
+		return nil, 0, nil, err
+	}
+	resp, err := e.readPast(ctx, o.AtZxid, readKeys(path))
+	return resp, o.AtZxid, nil, err
+}
+
+// pastChildren is GetChildren at o.AtZxid: the children's keys as they
+// were, never the children cache (which holds the current set).
+func (e *Engine) pastChildren(ctx context.Context, c Caller, path string, o ReadOptions) (ChildrenResult, error) {
+	if err := e.pastRead(ctx, o, "getChildren", path); err != nil {
+		return ChildrenResult{}, err
+	}
+	prefix := schema.ChildrenPrefix(path)
+	resp, err := e.readPast(ctx, o.AtZxid, readKeys(path), prefixRange(prefix))
+	if err != nil {
+		return ChildrenResult{}, err
+	}
+	rev := o.AtZxid
+	n, err := e.permitted(resp, c, path, schema.PermRead)
+	if err == nil {
+		err = e.withQuotaStats(ctx, path, rev, n)
+	}
+	if err != nil {
+		return ChildrenResult{Zxid: rev}, err
+	}
+	kvs := resp.Responses[3].GetResponseRange().Kvs
+	names := make([]string, 0, len(kvs))
+	for _, kv := range kvs {
+		names = append(names, string(kv.Key[len(prefix):]))
+	}
+	sort.Strings(names)
+	return ChildrenResult{Children: names, Stat: n.stat, Zxid: rev}, nil
 }
 
 // watchFor is the watch a read of path leaves for w (nil for none). It is
@@ -328,7 +407,7 @@ func readKeys(path string) []string {
 func (e *Engine) GetData(ctx context.Context, c Caller, path string, o ReadOptions) (ReadResult, error) {
 	wr := watchFor(o.Watcher, tData, path)
 	path = readPath(path)
-	resp, rev, a, err := e.snapshotWatch(ctx, o.MinZxid, wr, readKeys(path))
+	resp, rev, a, err := e.snapshotOrPast(ctx, o, "getData", wr, path)
 	if err != nil {
 		return ReadResult{}, err
 	}
@@ -354,6 +433,9 @@ func (e *Engine) GetChildren(ctx context.Context, c Caller, path string, o ReadO
 	wr := watchFor(o.Watcher, tChild, path)
 	path = readPath(path)
 	prefix := schema.ChildrenPrefix(path)
+	if o.AtZxid != 0 {
+		return e.pastChildren(ctx, c, path, o)
+	}
 	if err := e.hub.wait(ctx, o.MinZxid); err != nil {
 		return ChildrenResult{}, err
 	}
@@ -418,7 +500,7 @@ func (e *Engine) GetACL(ctx context.Context, c Caller, path string, o ReadOption
 		return ACLResult{}, err
 	}
 	path = readPath(path)
-	resp, rev, err := e.snapshot(ctx, o.MinZxid, readKeys(path))
+	resp, rev, _, err := e.snapshotOrPast(ctx, o, "getACL", nil, path)
 	if err != nil {
 		return ACLResult{}, err
 	}
@@ -449,7 +531,7 @@ func (e *Engine) GetAllChildrenNumber(ctx context.Context, c Caller, path string
 		extra = 1
 	}
 	path = readPath(path)
-	resp, rev, err := e.snapshot(ctx, o.MinZxid, readKeys(path))
+	resp, rev, _, err := e.snapshotOrPast(ctx, o, "getAllChildrenNumber", nil, path)
 	if err != nil {
 		return CountResult{}, err
 	}
@@ -488,6 +570,9 @@ func (e *Engine) GetEphemerals(ctx context.Context, c Caller, prefix string, o R
 	}
 	if err := noWatch(o, "getEphemerals", prefix); err != nil {
 		return EphemeralsResult{}, err
+	}
+	if o.AtZxid != 0 {
+		return EphemeralsResult{}, schema.Errorf(schema.CodeBadArguments, prefix, "getEphemerals reads only the current state")
 	}
 	if t := strings.TrimFunc(prefix, func(r rune) bool { return r <= ' ' }); t == "" || t == "/" {
 		prefix = "/"

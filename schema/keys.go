@@ -15,13 +15,14 @@ const Prefix = "\x00zkgate/"
 // written only when needed (see the package documentation).
 const (
 	versionKey  = Prefix + "version"
-	nodeSpace   = Prefix + "n/" // n/<depth><path>: the znode record
-	metaSpace   = Prefix + "c"  // c<path>: children meta (numChildren, creations)
-	aclSpace    = Prefix + "a"  // a<path>: the ACL, when it is not world:anyone:cdrwa
-	sessSpace   = Prefix + "s/" // s/<session id>: the session record
-	ephSpace    = Prefix + "e/" // e/<session id><path>: index of a session's ephemerals
-	reaperSpace = Prefix + "x"  // x<path>: containers and TTL nodes, for the reaper
-	chainSpace  = Prefix + "w/" // w/<committer id>: the last batch a gateway node's committer wrote
+	nodeSpace   = Prefix + "n/"   // n/<depth><path>: the znode record
+	metaSpace   = Prefix + "c"    // c<path>: children meta (numChildren, creations)
+	aclSpace    = Prefix + "a"    // a<path>: the ACL, when it is not world:anyone:cdrwa
+	sessSpace   = Prefix + "s/"   // s/<session id>: the session record
+	ephSpace    = Prefix + "e/"   // e/<session id><path>: index of a session's ephemerals
+	reaperSpace = Prefix + "x"    // x<path>: containers and TTL nodes, for the reaper
+	chainSpace  = Prefix + "w/"   // w/<committer id>: the last batch a gateway node's committer wrote
+	turnKey     = Prefix + "turn" // the committer whose writes go first, while one starves
 )
 
 // LayoutVersion is the version of this key layout, stored at VersionKey so
@@ -141,6 +142,39 @@ func ParseEphemeralKey(key string) (owner int64, path string, ok bool) {
 // commits, so that the batches it has in flight apply in order: id is
 // chosen at random when the committer starts, and never used again.
 func ChainKey(id uint64) string { return chainSpace + fmt.Sprintf("%016x", id) }
+
+// IsChainKey reports whether key is a committer's chain key.
+func IsChainKey(key string) bool { return strings.HasPrefix(key, chainSpace) }
+
+// ChainSpace is the key prefix of every chain key.
+func ChainSpace() string { return chainSpace }
+
+// ChainValue is what a batch writes into its committer's chain key: its
+// sequence number, never used before by that committer, and the time
+// the batch was validated at (milliseconds since the epoch, the ctime
+// and mtime of the znodes it writes), "<seq>@<ms>". The time dates every
+// change of the batch's revision, deletions and ACL changes included.
+func ChainValue(seq, ms int64) string {
+	return strconv.FormatInt(seq, 10) + "@" + strconv.FormatInt(ms, 10)
+}
+
+// ChainTime is the time of a chain key's value (ChainValue), or false
+// for a value without one (written by an older zkgate: the sequence
+// number alone).
+func ChainTime(value []byte) (int64, bool) {
+	_, ms, ok := strings.Cut(string(value), "@")
+	if !ok {
+		return 0, false
+	}
+	t, err := strconv.ParseInt(ms, 10, 64)
+	return t, err == nil
+}
+
+// TurnKey is held by a gateway node's committer whose requests lost
+// their compares to other nodes' writes several times in a row: while it
+// exists, every other committer's batches fail, and they wait until it
+// is gone. Its holder deletes it with the batch it was taken for.
+func TurnKey() string { return turnKey }
 
 // ReaperKey marks a container or TTL znode for the reaper.
 func ReaperKey(path string) string { return reaperSpace + path }

@@ -223,5 +223,72 @@ waits under are kept few and small (conn.open, frameReader.waitInput):
 a few hundred bytes more and its stack would grow to 4 KiB. A TLS
 connection waits in crypto/tls's Read, deeper, and keeps that
 library's buffers.
+
+# Metrics
+
+Server.Collector is a Prometheus collector of the ZooKeeper face's
+figures; the node registers it on the default registry, so /metrics
+(the embedded etcd's, or promhttp's in front of an external etcd) serves
+it beside etcd's own metrics. It has two parts (metrics.go):
+
+  - ZooKeeper 3.8's metrics under the names, types and labels its
+    PrometheusMetricsProvider gives them, so ZooKeeper's Grafana
+    dashboards and alert rules read zkgate unchanged. The list is
+    measured (testdata/zookeeper-3.8-prometheus.txt: a real 3.8.0
+    standalone server and ensemble recorded every metric they register,
+    with its kind; Debian's package lacks the Prometheus provider). Gauges
+    stay gauges even where the value only grows (packets_received,
+    packets_sent, auth_failed_count, as ZooKeeper registers them);
+    counters have no _total suffix (ZooKeeper 3.8's Prometheus Java client
+    0.9.0 adds none); the request latency summaries readlatency and
+    updatelatency are in milliseconds with quantile="0.5", "0.9" and
+    "0.99". Exported: znode_count, ephemerals_count, watch_count,
+    approximate_data_size, global_sessions, local_sessions (0),
+    num_alive_connections, outstanding_requests, packets_received,
+    packets_sent, avg_latency, min_latency, max_latency, readlatency,
+    updatelatency, uptime, open_file_descriptor_count,
+    max_file_descriptor_count, the client response sizes,
+    outstanding_tls_handshake, auth_failed_count,
+    connection_request_count, bytes_received_count, response_bytes,
+    sessionless_connections_expired, large_requests_rejected,
+    unsuccessful_handshake, cnxn_closed_without_zk_server_running, the
+    node_*_watch_count summaries (count and sum only: the engine keeps no
+    distribution of them), quorum_size on a member of a cluster, and on
+    the Raft leader learners, synced_followers,
+    synced_non_voting_followers, pending_syncs and leader_uptime. Each
+    comes from the source its mntr key does. The quota gauges
+    quota_{count,bytes}_{limit,usage}_per_namespace and the counter
+    quota_exceeded_error_per_namespace are labelled key, the namespace
+    (the first element of the quota root's path), summed over its quota
+    roots as ZooKeeper sums them (gateway's QuotaFigures and
+    QuotaExceeded). The rest of ZooKeeper's 155 metrics are left out,
+    each with its reason: in mntrKeys where mntr has the key, else in
+    promLeftOut (per-namespace reads and writes, per-learner metrics);
+    testdata/zookeeper-3.8-prometheus-zkgate.txt lists them, written from
+    the tables. TestMetrics_NamesAndTypesAsZooKeeper38 fails on a renamed
+    or retyped metric, and on one neither exported nor left out.
+  - zkgate's own, under zkgate_: zkgate_commit_batches_total and the
+    histogram zkgate_commit_batch_requests (requests per batch),
+    zkgate_commit_redone_total and zkgate_commit_overtaken_total,
+    zkgate_local_reads_total, zkgate_watch_hub_lag_revisions,
+    zkgate_children_cache_hits_total and _misses_total, zkgate_sessions
+    (sessions connected to this node) and zkgate_four_letter_words_total
+    by word. The engine's figures come from gateway's Engine.Stats and
+    HubLag: the gateway package has no Prometheus dependency.
+
+Every value is read when /metrics is scraped; nothing polls. A scrape
+costs what an mntr does: three counts and a read of the namespace for
+approximate_data_size, plus a read of each quota root's subtree, and a
+linearizable read of the cluster's revision for the hub lag, bounded
+together by 5 s; without a quorum the
+metrics that need the engine are left out of the scrape. Two differences
+from ZooKeeper's: its summaries' quantiles cover the last ten minutes,
+zkgate's every sample since start; and its JVM metrics (jvm_*) have no
+counterpart, while the process_* ones ZooKeeper's Java client exports
+(process_open_fds, process_max_fds, process_cpu_seconds_total, ...) are
+on /metrics under the same names from the Go client. Collectors of two
+Servers in one process have the same descriptors: a registry takes the
+first and refuses the others with AlreadyRegisteredError, which the node
+takes as "another node of this process exports them".
 */
 package zkbridge

@@ -30,6 +30,7 @@ func (c *conn) fourLetterWord(word string) {
 	} else {
 		c.received.Store(1)
 		s.stats.received.Add(1)
+		s.stats.words.add(word)
 		out = s.answer(word, c)
 	}
 	_ = c.nc.SetWriteDeadline(time.Now().Add(10 * time.Second))

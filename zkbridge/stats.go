@@ -37,6 +37,8 @@ type stats struct {
 	latency   summary // every request, for srvr's Latency and mntr's zk_*_latency
 	readLat   summary // requests that change nothing (readlatency)
 	updateLat summary // requests that write, sessions opened and closed (updatelatency)
+
+	words wordCounts // four-letter words answered (zkgate_four_letter_words_total)
 }
 
 // reset clears what srst clears: packet counts and latencies.
@@ -184,28 +186,44 @@ func (s *summary) read() summaryValues {
 	v := summaryValues{count: n, sum: s.sum.Load(), min: s.min.get(), max: s.max.Load()}
 	v.avg = float64(v.sum) / float64(n)
 	v.avgMicros = float64(s.sumMicros.Load()) / float64(n)
-	var counts [len(s.buckets)]int64
-	var total int64
-	for i := range s.buckets {
-		counts[i] = s.buckets[i].Load()
-		total += counts[i]
-	}
-	pct := func(q float64) int64 {
-		if total == 0 {
-			return 0
-		}
-		rank := int64(math.Ceil(q * float64(total)))
-		var seen int64
-		for i, c := range counts {
-			seen += c
-			if seen >= rank {
-				return min(bucketValue(i), v.max)
-			}
-		}
-		return v.max
-	}
-	v.p50, v.p95, v.p99, v.p999 = pct(0.5), pct(0.95), pct(0.99), pct(0.999)
+	p := s.percentiles(v.max)
+	v.p50, v.p95, v.p99, v.p999 = p.at(0.5), p.at(0.95), p.at(0.99), p.at(0.999)
 	return v
+}
+
+// percentiles is a copy of a summary's histogram, to read percentiles
+// from.
+type percentiles struct {
+	counts [exactBuckets + 64]int64
+	total  int64
+	max    int64 // the summary's max, which no percentile exceeds
+}
+
+func (s *summary) percentiles(maxV int64) *percentiles {
+	p := &percentiles{max: maxV}
+	for i := range s.buckets {
+		p.counts[i] = s.buckets[i].Load()
+		p.total += p.counts[i]
+	}
+	return p
+}
+
+// at is the q-th percentile (0 < q <= 1): the largest value of the
+// bucket the sample of rank ceil(q*total) falls in, at most max; 0
+// without samples.
+func (p *percentiles) at(q float64) int64 {
+	if p.total == 0 {
+		return 0
+	}
+	rank := int64(math.Ceil(q * float64(p.total)))
+	var seen int64
+	for i, c := range p.counts {
+		seen += c
+		if seen >= rank {
+			return min(bucketValue(i), p.max)
+		}
+	}
+	return p.max
 }
 
 // javaDouble formats f as Java's Double.toString does for the values

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -17,6 +18,37 @@ import (
 type ctlOptions struct {
 	dialFlags
 	output string
+	// at is --at of the reads that take it: a zxid to read at.
+	at string
+}
+
+// addAt adds --at to a read verb.
+func (o *ctlOptions) addAt(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&o.at, "at", "", "read as of this zxid (decimal, or 0x-prefixed hex as zkCli.sh prints zxids): exactly what a read then answered, as long as the cluster still keeps that history")
+}
+
+// parseAt parses --at.
+func parseAt(s string) (int64, error) { return parseZxidFlag("at", s) }
+
+// parseZxidFlag parses a zxid given as --name: decimal, or 0x hex as
+// zkCli.sh prints zxids; "" is 0.
+func parseZxidFlag(name, s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	z, err := strconv.ParseInt(s, 0, 64)
+	if err != nil || z <= 0 {
+		return 0, fmt.Errorf("--%s %q: want a zxid, a positive number (decimal or 0x hex)", name, s)
+	}
+	return z, nil
+}
+
+// noWatchAt refuses -w with --at: the past does not change.
+func noWatchAt(cmd *cobra.Command, watch bool, c *ctlClient) error {
+	if watch && c.rc.GetAtZxid() != 0 {
+		return &usageError{cmd: cmd, err: fmt.Errorf("--at cannot be combined with -w")}
+	}
+	return nil
 }
 
 func newCtlCommand() *cobra.Command {
@@ -42,7 +74,21 @@ URL) with verbs named and ordered like ZooKeeper's zkCli.sh:
                         world:anyone:cdrwa; auth::cdrwa is ctl's --auth ids)
   delete [-v V] PATH    delete a znode (only at version V)
   deleteall PATH        delete PATH and everything below it (also: rmr)
-  watch [-R] PATH       print changes of PATH (-R: of its subtree) until Ctrl-C
+  watch [-R] [--since ZXID] PATH
+                        print changes of PATH (-R: of its subtree) until
+                        Ctrl-C; --since: first every change after ZXID
+  history [-R] [-p|--diff] [--from ZXID] [--to ZXID] PATH
+                        every change of PATH (-R: of its subtree) the
+                        cluster still keeps: creates, data and ACL changes,
+                        deletes, with zxid and time (-p: with the data;
+                        --diff: a line diff of each data change)
+  changes --from ZXID [--to ZXID] [PATH]
+                        every znode under PATH created (+), deleted (-) or
+                        changed (~) after ZXID; exit status 1 if any
+  restore --at ZXID [-R] [--dry-run|--yes] PATH
+                        write PATH (-R: its subtree) back as it was at ZXID,
+                        as new writes (watches fire, versions move on),
+                        after printing the plan and asking
   getAcl PATH           the ACL of PATH
   setAcl PATH ACL       replace the ACL, as scheme:id:perms[,...]
   sync PATH             catch the node up with every committed write
@@ -60,6 +106,12 @@ URL) with verbs named and ordered like ZooKeeper's zkCli.sh:
   whoami                the identities the node holds for ctl (ip, --auth)
   addauth SCHEME AUTH   check credentials; a ctl command takes them with --auth
   version               the versions of zkgate, etcd and Go
+
+--at ZXID (get, stat, ls, tree, getAcl) reads the znode as it was at that
+zxid: its data, Stat, children and ACL exactly as a read then answered
+(ls -R and tree walk the whole subtree at that zxid). The cluster keeps
+history back to its last compaction (serve --history-retention);
+an older zxid is refused with the oldest one still reachable.
 
 -w (get, stat, ls) sets a one-shot watch as zkCli.sh does: after the output,
 ctl waits for the change that fires it and prints it as zkCli.sh prints a
@@ -85,14 +137,15 @@ removed when ctl exits, as with zkCli.sh when it quits.`,
 		Example: `  zkgate ctl create /app '{"feature":true}'
   zkgate ctl ls -R /app
   zkgate ctl --auth digest:alice:secret setAcl /app digest:alice:` + schema.DigestID("alice", "secret")[len("alice:"):] + `:cdrwa
-  zkgate ctl -o json stat /app`,
+  zkgate ctl -o json stat /app
+  zkgate ctl get --at 0x2a /app`,
 	}
 	f := cmd.PersistentFlags()
 	o.add(f, "Credentials as scheme:credentials, e.g. digest:user:password (repeatable), as zkCli's addauth")
 	f.StringVarP(&o.output, "output", "o", "text", "Output format: text or json")
 	cmd.AddCommand(
 		ctlLs(o), ctlTree(o), ctlStat(o), ctlGet(o), ctlSet(o), ctlCreate(o),
-		ctlDelete(o), ctlDeleteAll(o), ctlWatch(o), ctlGetACL(o), ctlSetACL(o),
+		ctlDelete(o), ctlDeleteAll(o), ctlWatch(o), ctlHistory(o), ctlChanges(o), ctlRestore(o), ctlGetACL(o), ctlSetACL(o),
 		ctlSync(o), ctlAllChildren(o), ctlEphemerals(o), ctlMulti(o),
 		ctlSetQuota(o), ctlListQuota(o), ctlDelQuota(o), ctlWhoAmI(o), ctlAddAuth(o), ctlVersion(),
 	)
@@ -117,10 +170,15 @@ func (o *ctlOptions) dial(cmd *cobra.Command) (*ctlClient, error) {
 	if o.output != "text" && o.output != "json" {
 		return nil, fmt.Errorf("--output %q: must be text or json", o.output)
 	}
+	at, err := parseAt(o.at)
+	if err != nil {
+		return nil, &usageError{cmd: cmd, err: err}
+	}
 	conn, rc, err := o.dialFlags.dial(cmd.Context())
 	if err != nil {
 		return nil, err
 	}
+	rc.AtZxid = at
 	return &ctlClient{o: o, conn: conn, ns: zkgatepb.NewNamespaceClient(conn), rc: rc, out: cmd.OutOrStdout(), errOut: cmd.ErrOrStderr()}, nil
 }
 

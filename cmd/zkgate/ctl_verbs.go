@@ -27,6 +27,9 @@ func ctlLs(o *ctlOptions) *cobra.Command {
 	}
 	cmd := verb(o, "ls [-s] [-w] [-R] PATH", "List the children of PATH (-s: and its Stat; -w: then wait for a change of them)", cobra.MatchAll(cobra.ExactArgs(1), noRecursiveWith), func(cmd *cobra.Command, c *ctlClient, args []string) error {
 		root := args[0]
+		if err := noWatchAt(cmd, watch, c); err != nil {
+			return err
+		}
 		if !recursive {
 			read := func() (int64, error) {
 				ctx, cancel := c.ctx()
@@ -70,6 +73,7 @@ func ctlLs(o *ctlOptions) *cobra.Command {
 	f.BoolVarP(&recursive, "recursive", "R", false, "list the whole subtree, one path a line")
 	f.BoolVarP(&withStat, "stat", "s", false, "print the Stat of PATH after its children")
 	f.BoolVarP(&watch, "watch", "w", false, "then wait for the children of PATH to change, or PATH to go, and print that event")
+	o.addAt(cmd)
 	return cmd
 }
 
@@ -96,7 +100,7 @@ func (c *ctlClient) walk(root string) ([]string, error) {
 }
 
 func ctlTree(o *ctlOptions) *cobra.Command {
-	return verb(o, "tree PATH", "Print the subtree of PATH, indented", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+	cmd := verb(o, "tree PATH", "Print the subtree of PATH, indented", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
 		root := args[0]
 		paths, err := c.walk(root)
 		if err != nil {
@@ -115,12 +119,17 @@ func ctlTree(o *ctlOptions) *cobra.Command {
 		}
 		return nil
 	})
+	o.addAt(cmd)
+	return cmd
 }
 
 func ctlStat(o *ctlOptions) *cobra.Command {
 	var watch bool
 	cmd := verb(o, "stat [-w] PATH", "Print the Stat of PATH (-w: then wait for a change of PATH)", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
 		p := args[0]
+		if err := noWatchAt(cmd, watch, c); err != nil {
+			return err
+		}
 		read := func() (int64, error) {
 			ctx, cancel := c.ctx()
 			defer cancel()
@@ -140,6 +149,7 @@ func ctlStat(o *ctlOptions) *cobra.Command {
 		return err
 	})
 	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "then wait for PATH's data to change or PATH to go, and print that event")
+	o.addAt(cmd)
 	return cmd
 }
 
@@ -172,6 +182,9 @@ func ctlGet(o *ctlOptions) *cobra.Command {
 	var withStat, watch bool
 	cmd := verb(o, "get [-s] [-w] PATH", "Print the data of PATH (null for null data) and a newline (-s: and its Stat; -w: then wait for a change)", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
 		p := args[0]
+		if err := noWatchAt(cmd, watch, c); err != nil {
+			return err
+		}
 		read := func() (int64, error) {
 			ctx, cancel := c.ctx()
 			defer cancel()
@@ -203,6 +216,7 @@ func ctlGet(o *ctlOptions) *cobra.Command {
 	f := cmd.Flags()
 	f.BoolVarP(&withStat, "stat", "s", false, "print the Stat of PATH after its data")
 	f.BoolVarP(&watch, "watch", "w", false, "then wait for PATH's data to change or PATH to go, and print that event")
+	o.addAt(cmd)
 	return cmd
 }
 
@@ -351,7 +365,7 @@ func ctlDeleteAll(o *ctlOptions) *cobra.Command {
 }
 
 func ctlGetACL(o *ctlOptions) *cobra.Command {
-	return verb(o, "getAcl PATH", "Print the ACL of PATH", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+	cmd := verb(o, "getAcl PATH", "Print the ACL of PATH", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
 		p := args[0]
 		ctx, cancel := c.ctx()
 		defer cancel()
@@ -372,6 +386,8 @@ func ctlGetACL(o *ctlOptions) *cobra.Command {
 		}
 		return nil
 	})
+	o.addAt(cmd)
+	return cmd
 }
 
 func ctlSetACL(o *ctlOptions) *cobra.Command {
@@ -396,12 +412,18 @@ func ctlSetACL(o *ctlOptions) *cobra.Command {
 
 func ctlWatch(o *ctlOptions) *cobra.Command {
 	var recursive bool
-	cmd := verb(o, "watch [-R] PATH", "Print changes of PATH until Ctrl-C", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+	var since string
+	cmd := verb(o, "watch [-R] [--since ZXID] PATH", "Print changes of PATH until Ctrl-C (--since: first every change after ZXID)", cobra.ExactArgs(1), func(cmd *cobra.Command, c *ctlClient, args []string) error {
+		from, err := parseZxidFlag("since", since)
+		if err != nil {
+			return &usageError{cmd: cmd, err: err}
+		}
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 		defer stop()
-		return c.watch(ctx, args[0], recursive)
+		return c.watch(ctx, args[0], recursive, from)
 	})
 	cmd.Flags().BoolVarP(&recursive, "recursive", "R", false, "watch the whole subtree")
+	cmd.Flags().StringVar(&since, "since", "", "first print every change after this zxid (decimal, or 0x hex as printed), in order, then go on live without a gap: a consumer that keeps the last zxid it handled resumes from it")
 	return cmd
 }
 
@@ -415,12 +437,12 @@ func nonNil(s []string) []string {
 // watch prints the events of a persistent watch until ctx ends. The
 // watch's start goes to stderr (text) or as a first JSON line, so that a
 // script knows when changes are being followed.
-func (c *ctlClient) watch(ctx context.Context, path string, recursive bool) error {
+func (c *ctlClient) watch(ctx context.Context, path string, recursive bool, since int64) error {
 	mode := zkgatepb.WatchMode_WATCH_MODE_PERSISTENT
 	if recursive {
 		mode = zkgatepb.WatchMode_WATCH_MODE_PERSISTENT_RECURSIVE
 	}
-	stream, err := c.ns.Watch(ctx, &zkgatepb.WatchRequest{Ctx: c.rc, Path: path, Mode: mode})
+	stream, err := c.ns.Watch(ctx, &zkgatepb.WatchRequest{Ctx: c.rc, Path: path, Mode: mode, StartZxid: since})
 	if err != nil {
 		return ctlErr(err)
 	}

@@ -91,8 +91,19 @@ func (s *Server) Begin(ctx context.Context, rc *zkgatepb.RequestContext) (*gatew
 // client's doing.
 func (s *Server) Fail(ctx context.Context, err error) error { return s.fail(ctx, err) }
 
-// begin returns the Engine and the Caller of a request.
+// begin returns the Engine and the Caller of a request that is not a
+// read of a znode, which cannot be asked at a past zxid.
 func (s *Server) begin(ctx context.Context, rc *zkgatepb.RequestContext) (*gateway.Engine, gateway.Caller, error) {
+	if rc.GetAtZxid() != 0 {
+		method, _ := grpc.Method(ctx)
+		return nil, gateway.Caller{}, schema.Errorf(schema.CodeBadArguments, "", "ctx.at_zxid is for reads of a znode (Exists, GetData, GetChildren, GetACL, GetAllChildrenNumber), not %s", method)
+	}
+	return s.beginRead(ctx, rc)
+}
+
+// beginRead is begin for a read of a znode, which ctx.at_zxid may ask at
+// a past zxid.
+func (s *Server) beginRead(ctx context.Context, rc *zkgatepb.RequestContext) (*gateway.Engine, gateway.Caller, error) {
 	e := s.engineOrWait(ctx)
 	if e == nil {
 		return nil, gateway.Caller{}, errNotReady
@@ -322,12 +333,12 @@ func (s *Server) RaiseSequence(ctx context.Context, req *zkgatepb.RaiseSequenceR
 // readOptions are the options of a read asked with rc: no older than the
 // zxid the client has seen. The API sets no read watches (it has Watch).
 func readOptions(rc *zkgatepb.RequestContext) gateway.ReadOptions {
-	return gateway.ReadOptions{MinZxid: rc.GetMinZxid()}
+	return gateway.ReadOptions{MinZxid: rc.GetMinZxid(), AtZxid: rc.GetAtZxid()}
 }
 
 // Exists returns a znode's Stat or found false (gateway.Engine.Exists).
 func (s *Server) Exists(ctx context.Context, req *zkgatepb.ExistsRequest) (*zkgatepb.ExistsResponse, error) {
-	e, c, err := s.begin(ctx, req.GetCtx())
+	e, c, err := s.beginRead(ctx, req.GetCtx())
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
@@ -340,7 +351,7 @@ func (s *Server) Exists(ctx context.Context, req *zkgatepb.ExistsRequest) (*zkga
 
 // GetData returns a znode's data and Stat (gateway.Engine.GetData).
 func (s *Server) GetData(ctx context.Context, req *zkgatepb.GetDataRequest) (*zkgatepb.GetDataResponse, error) {
-	e, c, err := s.begin(ctx, req.GetCtx())
+	e, c, err := s.beginRead(ctx, req.GetCtx())
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
@@ -353,7 +364,7 @@ func (s *Server) GetData(ctx context.Context, req *zkgatepb.GetDataRequest) (*zk
 
 // GetChildren lists a znode's children (gateway.Engine.GetChildren).
 func (s *Server) GetChildren(ctx context.Context, req *zkgatepb.GetChildrenRequest) (*zkgatepb.GetChildrenResponse, error) {
-	e, c, err := s.begin(ctx, req.GetCtx())
+	e, c, err := s.beginRead(ctx, req.GetCtx())
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
@@ -367,7 +378,7 @@ func (s *Server) GetChildren(ctx context.Context, req *zkgatepb.GetChildrenReque
 // GetAllChildrenNumber counts a znode's descendants
 // (gateway.Engine.GetAllChildrenNumber).
 func (s *Server) GetAllChildrenNumber(ctx context.Context, req *zkgatepb.GetAllChildrenNumberRequest) (*zkgatepb.GetAllChildrenNumberResponse, error) {
-	e, c, err := s.begin(ctx, req.GetCtx())
+	e, c, err := s.beginRead(ctx, req.GetCtx())
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
@@ -406,7 +417,7 @@ func (s *Server) Sync(ctx context.Context, req *zkgatepb.SyncRequest) (*zkgatepb
 
 // GetACL returns a znode's ACL and Stat (gateway.Engine.GetACL).
 func (s *Server) GetACL(ctx context.Context, req *zkgatepb.GetACLRequest) (*zkgatepb.GetACLResponse, error) {
-	e, c, err := s.begin(ctx, req.GetCtx())
+	e, c, err := s.beginRead(ctx, req.GetCtx())
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -34,6 +35,7 @@ import (
 type apiRig struct {
 	zk      zkgatepb.NamespaceClient
 	baseURL string // the client URL, "http://127.0.0.1:port"
+	client  *clientv3.Client
 }
 
 func startAPI(t testing.TB) *apiRig {
@@ -61,7 +63,7 @@ func startAPI(t testing.TB) *apiRig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return &apiRig{zk: zkgatepb.NewNamespaceClient(conn), baseURL: base}
+	return &apiRig{zk: zkgatepb.NewNamespaceClient(conn), baseURL: base, client: cl.Client(0)}
 }
 
 // wantStatus checks that err is a status with code and, when reason is

@@ -71,6 +71,22 @@ func (s *Server) Watch(req *zkgatepb.WatchRequest, stream zkgatepb.Namespace_Wat
 	if err := stream.Send(&zkgatepb.WatchResponse{Zxid: zxid}); err != nil {
 		return err
 	}
+	if since := req.GetStartZxid(); since != 0 {
+		// The changes up to the watch's zxid, replayed; those after it
+		// wait in w's queue meanwhile.
+		var sendErr error
+		err := e.Replay(ctx, c, req.GetPath(), mode, since, zxid, func(ev gateway.Event) {
+			if sendErr == nil {
+				sendErr = stream.Send(watchResponse(ev))
+			}
+		})
+		if sendErr != nil {
+			return sendErr
+		}
+		if err != nil {
+			return s.fail(ctx, err)
+		}
+	}
 	for {
 		select {
 		case <-w.ready:
@@ -79,10 +95,7 @@ func (s *Server) Watch(req *zkgatepb.WatchRequest, stream zkgatepb.Namespace_Wat
 		}
 		evs, overflow := w.take()
 		for _, ev := range evs {
-			if err := stream.Send(&zkgatepb.WatchResponse{
-				Event: &zkgatepb.WatchEvent{Type: zkgatepb.EventType(ev.Type), Path: ev.Path},
-				Zxid:  ev.Zxid,
-			}); err != nil {
+			if err := stream.Send(watchResponse(ev)); err != nil {
 				return err
 			}
 		}
@@ -90,4 +103,42 @@ func (s *Server) Watch(req *zkgatepb.WatchRequest, stream zkgatepb.Namespace_Wat
 			return s.fail(ctx, schema.Errorf(schema.CodeConnectionLoss, req.GetPath(), "watch stream fell %d events behind", maxQueued))
 		}
 	}
+}
+
+func watchResponse(ev gateway.Event) *zkgatepb.WatchResponse {
+	return &zkgatepb.WatchResponse{
+		Event: &zkgatepb.WatchEvent{Type: zkgatepb.EventType(ev.Type), Path: ev.Path},
+		Zxid:  ev.Zxid,
+	}
+}
+
+// History streams the changes of a znode or subtree that the cluster
+// still keeps (gateway.Engine.History).
+func (s *Server) History(req *zkgatepb.HistoryRequest, stream zkgatepb.Namespace_HistoryServer) error {
+	ctx := stream.Context()
+	e, c, err := s.begin(ctx, req.GetCtx())
+	if err != nil {
+		return s.fail(ctx, err)
+	}
+	if err := e.WaitZxid(ctx, req.GetCtx().GetMinZxid()); err != nil {
+		return s.fail(ctx, err)
+	}
+	var sendErr error
+	err = e.History(ctx, c, req.GetPath(), gateway.HistoryOptions{
+		Recursive: req.GetRecursive(), From: req.GetFromZxid(), To: req.GetToZxid(), Data: req.GetData(),
+	}, func(ch gateway.Change) error {
+		sendErr = stream.Send(&zkgatepb.HistoryResponse{Change: &zkgatepb.Change{
+			Zxid: ch.Zxid, Time: ch.Time, Type: zkgatepb.ChangeType(ch.Type), Path: ch.Path,
+			Version: ch.Version, Aversion: ch.Aversion, DataLength: ch.DataLength,
+			EphemeralOwner: ch.EphemeralOwner, Data: ch.Data, DataHidden: ch.DataHidden, Acl: aclsPB(ch.ACL),
+		}})
+		return sendErr
+	})
+	if sendErr != nil {
+		return sendErr
+	}
+	if err != nil {
+		return s.fail(ctx, err)
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -103,6 +104,10 @@ func NewHTTPHandler(ctx context.Context, grpcTarget string, opts ...grpc.DialOpt
 			writeHTTPError(r.Context(), mux, nil, w, r, err)
 			return
 		}
+		if err := atParam(r); err != nil {
+			writeHTTPError(r.Context(), mux, nil, w, r, err)
+			return
+		}
 		mux.ServeHTTP(w, r)
 	}), nil
 }
@@ -124,6 +129,26 @@ func checkUTF8(r *http.Request) error {
 			}
 		}
 	}
+	return nil
+}
+
+// atParam turns ?at=ZXID, a read at a past zxid, into ctx.at_zxid.
+func atParam(r *http.Request) error {
+	q := r.URL.Query()
+	at, ok := q["at"]
+	if !ok {
+		return nil
+	}
+	if len(at) != 1 || q.Has("ctx.at_zxid") {
+		return status.Errorf(codes.InvalidArgument, "give one ?at= (or ctx.at_zxid), not %d", len(at)+len(q["ctx.at_zxid"]))
+	}
+	zxid, err := strconv.ParseInt(at[0], 10, 64)
+	if err != nil || zxid <= 0 {
+		return status.Errorf(codes.InvalidArgument, "?at=%s: want a zxid (a positive number)", at[0])
+	}
+	q.Del("at")
+	q.Set("ctx.at_zxid", strconv.FormatInt(zxid, 10))
+	r.URL.RawQuery = q.Encode()
 	return nil
 }
 

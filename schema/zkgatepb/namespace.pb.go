@@ -125,6 +125,61 @@ func (EventType) EnumDescriptor() ([]byte, []int) {
 	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{1}
 }
 
+type ChangeType int32
+
+const (
+	ChangeType_CHANGE_TYPE_UNSPECIFIED ChangeType = 0
+	ChangeType_CHANGE_TYPE_CREATE      ChangeType = 1
+	ChangeType_CHANGE_TYPE_SET_DATA    ChangeType = 2
+	ChangeType_CHANGE_TYPE_DELETE      ChangeType = 3
+	ChangeType_CHANGE_TYPE_SET_ACL     ChangeType = 4
+)
+
+// Enum value maps for ChangeType.
+var (
+	ChangeType_name = map[int32]string{
+		0: "CHANGE_TYPE_UNSPECIFIED",
+		1: "CHANGE_TYPE_CREATE",
+		2: "CHANGE_TYPE_SET_DATA",
+		3: "CHANGE_TYPE_DELETE",
+		4: "CHANGE_TYPE_SET_ACL",
+	}
+	ChangeType_value = map[string]int32{
+		"CHANGE_TYPE_UNSPECIFIED": 0,
+		"CHANGE_TYPE_CREATE":      1,
+		"CHANGE_TYPE_SET_DATA":    2,
+		"CHANGE_TYPE_DELETE":      3,
+		"CHANGE_TYPE_SET_ACL":     4,
+	}
+)
+
+func (x ChangeType) Enum() *ChangeType {
+	p := new(ChangeType)
+	*p = x
+	return p
+}
+
+func (x ChangeType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ChangeType) Descriptor() protoreflect.EnumDescriptor {
+	return file_zkgate_v1_namespace_proto_enumTypes[2].Descriptor()
+}
+
+func (ChangeType) Type() protoreflect.EnumType {
+	return &file_zkgate_v1_namespace_proto_enumTypes[2]
+}
+
+func (x ChangeType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ChangeType.Descriptor instead.
+func (ChangeType) EnumDescriptor() ([]byte, []int) {
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{2}
+}
+
 type CreateSessionRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// timeout_ms is the session timeout asked for; the server clamps it to
@@ -2675,10 +2730,18 @@ func (*CheckResult) Descriptor() ([]byte, []int) {
 }
 
 type WatchRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Ctx           *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
-	Path          string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
-	Mode          WatchMode              `protobuf:"varint,3,opt,name=mode,proto3,enum=zkgate.v1.WatchMode" json:"mode,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Ctx   *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
+	Path  string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	Mode  WatchMode              `protobuf:"varint,3,opt,name=mode,proto3,enum=zkgate.v1.WatchMode" json:"mode,omitempty"`
+	// start_zxid, when not 0, makes the stream a change feed: after the
+	// first message it first sends every event the watch would have fired
+	// for the changes after start_zxid (in order, filtered by the ACLs of
+	// the time), then goes on live, without a gap or a duplicate. A
+	// consumer that stores the zxid of the last event it handled resumes
+	// from it after a restart. start_zxid must be within the history the
+	// cluster keeps (BadArguments naming the oldest reachable zxid).
+	StartZxid     int64 `protobuf:"varint,4,opt,name=start_zxid,json=startZxid,proto3" json:"start_zxid,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2732,6 +2795,13 @@ func (x *WatchRequest) GetMode() WatchMode {
 		return x.Mode
 	}
 	return WatchMode_WATCH_MODE_PERSISTENT
+}
+
+func (x *WatchRequest) GetStartZxid() int64 {
+	if x != nil {
+		return x.StartZxid
+	}
+	return 0
 }
 
 type WatchResponse struct {
@@ -2840,6 +2910,269 @@ func (x *WatchEvent) GetPath() string {
 		return x.Path
 	}
 	return ""
+}
+
+type HistoryRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Ctx       *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
+	Path      string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	Recursive bool                   `protobuf:"varint,3,opt,name=recursive,proto3" json:"recursive,omitempty"`
+	// from_zxid and to_zxid bound the changes listed (both included);
+	// 0 is the oldest zxid kept, and the zxid the node serves.
+	FromZxid int64 `protobuf:"varint,4,opt,name=from_zxid,json=fromZxid,proto3" json:"from_zxid,omitempty"`
+	ToZxid   int64 `protobuf:"varint,5,opt,name=to_zxid,json=toZxid,proto3" json:"to_zxid,omitempty"`
+	// data asks for the data of each create, data change and delete.
+	Data          bool `protobuf:"varint,6,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HistoryRequest) Reset() {
+	*x = HistoryRequest{}
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HistoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HistoryRequest) ProtoMessage() {}
+
+func (x *HistoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HistoryRequest.ProtoReflect.Descriptor instead.
+func (*HistoryRequest) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *HistoryRequest) GetCtx() *RequestContext {
+	if x != nil {
+		return x.Ctx
+	}
+	return nil
+}
+
+func (x *HistoryRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *HistoryRequest) GetRecursive() bool {
+	if x != nil {
+		return x.Recursive
+	}
+	return false
+}
+
+func (x *HistoryRequest) GetFromZxid() int64 {
+	if x != nil {
+		return x.FromZxid
+	}
+	return 0
+}
+
+func (x *HistoryRequest) GetToZxid() int64 {
+	if x != nil {
+		return x.ToZxid
+	}
+	return 0
+}
+
+func (x *HistoryRequest) GetData() bool {
+	if x != nil {
+		return x.Data
+	}
+	return false
+}
+
+type HistoryResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Change        *Change                `protobuf:"bytes,1,opt,name=change,proto3" json:"change,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HistoryResponse) Reset() {
+	*x = HistoryResponse{}
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HistoryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HistoryResponse) ProtoMessage() {}
+
+func (x *HistoryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HistoryResponse.ProtoReflect.Descriptor instead.
+func (*HistoryResponse) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *HistoryResponse) GetChange() *Change {
+	if x != nil {
+		return x.Change
+	}
+	return nil
+}
+
+// Change is one change of a znode.
+type Change struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Zxid  int64                  `protobuf:"varint,1,opt,name=zxid,proto3" json:"zxid,omitempty"`
+	// time is when the change was made, milliseconds since the epoch (0:
+	// not known, a change etcd made itself, as a session lease's expiry).
+	Time int64      `protobuf:"varint,2,opt,name=time,proto3" json:"time,omitempty"`
+	Type ChangeType `protobuf:"varint,3,opt,name=type,proto3,enum=zkgate.v1.ChangeType" json:"type,omitempty"`
+	Path string     `protobuf:"bytes,4,opt,name=path,proto3" json:"path,omitempty"`
+	// version is the data version after a create or data change, the one
+	// the znode had for a delete; aversion the ACL version after it.
+	Version  int32 `protobuf:"varint,5,opt,name=version,proto3" json:"version,omitempty"`
+	Aversion int32 `protobuf:"varint,6,opt,name=aversion,proto3" json:"aversion,omitempty"`
+	// data_length is the data's length after a create or data change, and
+	// before a delete.
+	DataLength     int32  `protobuf:"varint,7,opt,name=data_length,json=dataLength,proto3" json:"data_length,omitempty"`
+	EphemeralOwner int64  `protobuf:"varint,8,opt,name=ephemeral_owner,json=ephemeralOwner,proto3" json:"ephemeral_owner,omitempty"`
+	Data           []byte `protobuf:"bytes,9,opt,name=data,proto3" json:"data,omitempty"`
+	DataHidden     bool   `protobuf:"varint,10,opt,name=data_hidden,json=dataHidden,proto3" json:"data_hidden,omitempty"`
+	// acl is the ACL after a create or ACL change.
+	Acl           []*ACL `protobuf:"bytes,11,rep,name=acl,proto3" json:"acl,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Change) Reset() {
+	*x = Change{}
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Change) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Change) ProtoMessage() {}
+
+func (x *Change) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Change.ProtoReflect.Descriptor instead.
+func (*Change) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *Change) GetZxid() int64 {
+	if x != nil {
+		return x.Zxid
+	}
+	return 0
+}
+
+func (x *Change) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+func (x *Change) GetType() ChangeType {
+	if x != nil {
+		return x.Type
+	}
+	return ChangeType_CHANGE_TYPE_UNSPECIFIED
+}
+
+func (x *Change) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *Change) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *Change) GetAversion() int32 {
+	if x != nil {
+		return x.Aversion
+	}
+	return 0
+}
+
+func (x *Change) GetDataLength() int32 {
+	if x != nil {
+		return x.DataLength
+	}
+	return 0
+}
+
+func (x *Change) GetEphemeralOwner() int64 {
+	if x != nil {
+		return x.EphemeralOwner
+	}
+	return 0
+}
+
+func (x *Change) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *Change) GetDataHidden() bool {
+	if x != nil {
+		return x.DataHidden
+	}
+	return false
+}
+
+func (x *Change) GetAcl() []*ACL {
+	if x != nil {
+		return x.Acl
+	}
+	return nil
 }
 
 var File_zkgate_v1_namespace_proto protoreflect.FileDescriptor
@@ -3019,18 +3352,44 @@ const file_zkgate_v1_namespace_proto_rawDesc = "" +
 	"\fDeleteResult\"4\n" +
 	"\rSetDataResult\x12#\n" +
 	"\x04stat\x18\x01 \x01(\v2\x0f.zkgate.v1.StatR\x04stat\"\r\n" +
-	"\vCheckResult\"y\n" +
+	"\vCheckResult\"\x98\x01\n" +
 	"\fWatchRequest\x12+\n" +
 	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x12\n" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12(\n" +
-	"\x04mode\x18\x03 \x01(\x0e2\x14.zkgate.v1.WatchModeR\x04mode\"P\n" +
+	"\x04mode\x18\x03 \x01(\x0e2\x14.zkgate.v1.WatchModeR\x04mode\x12\x1d\n" +
+	"\n" +
+	"start_zxid\x18\x04 \x01(\x03R\tstartZxid\"P\n" +
 	"\rWatchResponse\x12+\n" +
 	"\x05event\x18\x01 \x01(\v2\x15.zkgate.v1.WatchEventR\x05event\x12\x12\n" +
 	"\x04zxid\x18\x02 \x01(\x03R\x04zxid\"J\n" +
 	"\n" +
 	"WatchEvent\x12(\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x14.zkgate.v1.EventTypeR\x04type\x12\x12\n" +
-	"\x04path\x18\x02 \x01(\tR\x04path*K\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\"\xb9\x01\n" +
+	"\x0eHistoryRequest\x12+\n" +
+	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12\x1c\n" +
+	"\trecursive\x18\x03 \x01(\bR\trecursive\x12\x1b\n" +
+	"\tfrom_zxid\x18\x04 \x01(\x03R\bfromZxid\x12\x17\n" +
+	"\ato_zxid\x18\x05 \x01(\x03R\x06toZxid\x12\x12\n" +
+	"\x04data\x18\x06 \x01(\bR\x04data\"<\n" +
+	"\x0fHistoryResponse\x12)\n" +
+	"\x06change\x18\x01 \x01(\v2\x11.zkgate.v1.ChangeR\x06change\"\xc6\x02\n" +
+	"\x06Change\x12\x12\n" +
+	"\x04zxid\x18\x01 \x01(\x03R\x04zxid\x12\x12\n" +
+	"\x04time\x18\x02 \x01(\x03R\x04time\x12)\n" +
+	"\x04type\x18\x03 \x01(\x0e2\x15.zkgate.v1.ChangeTypeR\x04type\x12\x12\n" +
+	"\x04path\x18\x04 \x01(\tR\x04path\x12\x18\n" +
+	"\aversion\x18\x05 \x01(\x05R\aversion\x12\x1a\n" +
+	"\baversion\x18\x06 \x01(\x05R\baversion\x12\x1f\n" +
+	"\vdata_length\x18\a \x01(\x05R\n" +
+	"dataLength\x12'\n" +
+	"\x0fephemeral_owner\x18\b \x01(\x03R\x0eephemeralOwner\x12\x12\n" +
+	"\x04data\x18\t \x01(\fR\x04data\x12\x1f\n" +
+	"\vdata_hidden\x18\n" +
+	" \x01(\bR\n" +
+	"dataHidden\x12 \n" +
+	"\x03acl\x18\v \x03(\v2\x0e.zkgate.v1.ACLR\x03acl*K\n" +
 	"\tWatchMode\x12\x19\n" +
 	"\x15WATCH_MODE_PERSISTENT\x10\x00\x12#\n" +
 	"\x1fWATCH_MODE_PERSISTENT_RECURSIVE\x10\x01*\xa2\x01\n" +
@@ -3039,7 +3398,14 @@ const file_zkgate_v1_namespace_proto_rawDesc = "" +
 	"\x17EVENT_TYPE_NODE_CREATED\x10\x01\x12\x1b\n" +
 	"\x17EVENT_TYPE_NODE_DELETED\x10\x02\x12 \n" +
 	"\x1cEVENT_TYPE_NODE_DATA_CHANGED\x10\x03\x12$\n" +
-	" EVENT_TYPE_NODE_CHILDREN_CHANGED\x10\x042\x90\x0f\n" +
+	" EVENT_TYPE_NODE_CHILDREN_CHANGED\x10\x04*\x8c\x01\n" +
+	"\n" +
+	"ChangeType\x12\x1b\n" +
+	"\x17CHANGE_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12CHANGE_TYPE_CREATE\x10\x01\x12\x18\n" +
+	"\x14CHANGE_TYPE_SET_DATA\x10\x02\x12\x16\n" +
+	"\x12CHANGE_TYPE_DELETE\x10\x03\x12\x17\n" +
+	"\x13CHANGE_TYPE_SET_ACL\x10\x042\xec\x0f\n" +
 	"\tNamespace\x12n\n" +
 	"\rCreateSession\x12\x1f.zkgate.v1.CreateSessionRequest\x1a .zkgate.v1.CreateSessionResponse\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/zk/v1/sessions\x12\x82\x01\n" +
 	"\rResumeSession\x12\x1f.zkgate.v1.ResumeSessionRequest\x1a .zkgate.v1.ResumeSessionResponse\".\x82\xd3\xe4\x93\x02(:\x01*\"#/zk/v1/sessions/{session_id}/resume\x12y\n" +
@@ -3061,7 +3427,8 @@ const file_zkgate_v1_namespace_proto_rawDesc = "" +
 	"\x06SetACL\x12\x18.zkgate.v1.SetACLRequest\x1a\x19.zkgate.v1.SetACLResponse\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/zk/v1/setacl\x12s\n" +
 	"\rRaiseSequence\x12\x1f.zkgate.v1.RaiseSequenceRequest\x1a .zkgate.v1.RaiseSequenceResponse\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/zk/v1/raisesequence\x12S\n" +
 	"\x05Multi\x12\x17.zkgate.v1.MultiRequest\x1a\x18.zkgate.v1.MultiResponse\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/zk/v1/multi\x12R\n" +
-	"\x05Watch\x12\x17.zkgate.v1.WatchRequest\x1a\x18.zkgate.v1.WatchResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/zk/v1/watch0\x01B3Z1github.com/zkgate/zkgate/schema/zkgatepb;zkgatepbb\x06proto3"
+	"\x05Watch\x12\x17.zkgate.v1.WatchRequest\x1a\x18.zkgate.v1.WatchResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/zk/v1/watch0\x01\x12Z\n" +
+	"\aHistory\x12\x19.zkgate.v1.HistoryRequest\x1a\x1a.zkgate.v1.HistoryResponse\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/zk/v1/history0\x01B3Z1github.com/zkgate/zkgate/schema/zkgatepb;zkgatepbb\x06proto3"
 
 var (
 	file_zkgate_v1_namespace_proto_rawDescOnce sync.Once
@@ -3075,151 +3442,161 @@ func file_zkgate_v1_namespace_proto_rawDescGZIP() []byte {
 	return file_zkgate_v1_namespace_proto_rawDescData
 }
 
-var file_zkgate_v1_namespace_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_zkgate_v1_namespace_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
+var file_zkgate_v1_namespace_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_zkgate_v1_namespace_proto_msgTypes = make([]protoimpl.MessageInfo, 50)
 var file_zkgate_v1_namespace_proto_goTypes = []any{
 	(WatchMode)(0),                       // 0: zkgate.v1.WatchMode
 	(EventType)(0),                       // 1: zkgate.v1.EventType
-	(*CreateSessionRequest)(nil),         // 2: zkgate.v1.CreateSessionRequest
-	(*CreateSessionResponse)(nil),        // 3: zkgate.v1.CreateSessionResponse
-	(*ResumeSessionRequest)(nil),         // 4: zkgate.v1.ResumeSessionRequest
-	(*ResumeSessionResponse)(nil),        // 5: zkgate.v1.ResumeSessionResponse
-	(*KeepAliveRequest)(nil),             // 6: zkgate.v1.KeepAliveRequest
-	(*KeepAliveResponse)(nil),            // 7: zkgate.v1.KeepAliveResponse
-	(*CloseSessionRequest)(nil),          // 8: zkgate.v1.CloseSessionRequest
-	(*CloseSessionResponse)(nil),         // 9: zkgate.v1.CloseSessionResponse
-	(*CreateRequest)(nil),                // 10: zkgate.v1.CreateRequest
-	(*CreateResponse)(nil),               // 11: zkgate.v1.CreateResponse
-	(*DeleteRequest)(nil),                // 12: zkgate.v1.DeleteRequest
-	(*DeleteResponse)(nil),               // 13: zkgate.v1.DeleteResponse
-	(*ExistsRequest)(nil),                // 14: zkgate.v1.ExistsRequest
-	(*ExistsResponse)(nil),               // 15: zkgate.v1.ExistsResponse
-	(*GetDataRequest)(nil),               // 16: zkgate.v1.GetDataRequest
-	(*GetDataResponse)(nil),              // 17: zkgate.v1.GetDataResponse
-	(*SetDataRequest)(nil),               // 18: zkgate.v1.SetDataRequest
-	(*SetDataResponse)(nil),              // 19: zkgate.v1.SetDataResponse
-	(*GetChildrenRequest)(nil),           // 20: zkgate.v1.GetChildrenRequest
-	(*GetChildrenResponse)(nil),          // 21: zkgate.v1.GetChildrenResponse
-	(*GetAllChildrenNumberRequest)(nil),  // 22: zkgate.v1.GetAllChildrenNumberRequest
-	(*GetAllChildrenNumberResponse)(nil), // 23: zkgate.v1.GetAllChildrenNumberResponse
-	(*GetEphemeralsRequest)(nil),         // 24: zkgate.v1.GetEphemeralsRequest
-	(*GetEphemeralsResponse)(nil),        // 25: zkgate.v1.GetEphemeralsResponse
-	(*SyncRequest)(nil),                  // 26: zkgate.v1.SyncRequest
-	(*SyncResponse)(nil),                 // 27: zkgate.v1.SyncResponse
-	(*GetACLRequest)(nil),                // 28: zkgate.v1.GetACLRequest
-	(*GetACLResponse)(nil),               // 29: zkgate.v1.GetACLResponse
-	(*SetACLRequest)(nil),                // 30: zkgate.v1.SetACLRequest
-	(*SetACLResponse)(nil),               // 31: zkgate.v1.SetACLResponse
-	(*RaiseSequenceRequest)(nil),         // 32: zkgate.v1.RaiseSequenceRequest
-	(*RaiseSequenceResponse)(nil),        // 33: zkgate.v1.RaiseSequenceResponse
-	(*MultiRequest)(nil),                 // 34: zkgate.v1.MultiRequest
-	(*Op)(nil),                           // 35: zkgate.v1.Op
-	(*CreateOp)(nil),                     // 36: zkgate.v1.CreateOp
-	(*DeleteOp)(nil),                     // 37: zkgate.v1.DeleteOp
-	(*SetDataOp)(nil),                    // 38: zkgate.v1.SetDataOp
-	(*CheckOp)(nil),                      // 39: zkgate.v1.CheckOp
-	(*MultiResponse)(nil),                // 40: zkgate.v1.MultiResponse
-	(*OpResult)(nil),                     // 41: zkgate.v1.OpResult
-	(*CreateResult)(nil),                 // 42: zkgate.v1.CreateResult
-	(*DeleteResult)(nil),                 // 43: zkgate.v1.DeleteResult
-	(*SetDataResult)(nil),                // 44: zkgate.v1.SetDataResult
-	(*CheckResult)(nil),                  // 45: zkgate.v1.CheckResult
-	(*WatchRequest)(nil),                 // 46: zkgate.v1.WatchRequest
-	(*WatchResponse)(nil),                // 47: zkgate.v1.WatchResponse
-	(*WatchEvent)(nil),                   // 48: zkgate.v1.WatchEvent
-	(*RequestContext)(nil),               // 49: zkgate.v1.RequestContext
-	(*ACL)(nil),                          // 50: zkgate.v1.ACL
-	(CreateMode)(0),                      // 51: zkgate.v1.CreateMode
-	(*Stat)(nil),                         // 52: zkgate.v1.Stat
-	(*KeeperError)(nil),                  // 53: zkgate.v1.KeeperError
+	(ChangeType)(0),                      // 2: zkgate.v1.ChangeType
+	(*CreateSessionRequest)(nil),         // 3: zkgate.v1.CreateSessionRequest
+	(*CreateSessionResponse)(nil),        // 4: zkgate.v1.CreateSessionResponse
+	(*ResumeSessionRequest)(nil),         // 5: zkgate.v1.ResumeSessionRequest
+	(*ResumeSessionResponse)(nil),        // 6: zkgate.v1.ResumeSessionResponse
+	(*KeepAliveRequest)(nil),             // 7: zkgate.v1.KeepAliveRequest
+	(*KeepAliveResponse)(nil),            // 8: zkgate.v1.KeepAliveResponse
+	(*CloseSessionRequest)(nil),          // 9: zkgate.v1.CloseSessionRequest
+	(*CloseSessionResponse)(nil),         // 10: zkgate.v1.CloseSessionResponse
+	(*CreateRequest)(nil),                // 11: zkgate.v1.CreateRequest
+	(*CreateResponse)(nil),               // 12: zkgate.v1.CreateResponse
+	(*DeleteRequest)(nil),                // 13: zkgate.v1.DeleteRequest
+	(*DeleteResponse)(nil),               // 14: zkgate.v1.DeleteResponse
+	(*ExistsRequest)(nil),                // 15: zkgate.v1.ExistsRequest
+	(*ExistsResponse)(nil),               // 16: zkgate.v1.ExistsResponse
+	(*GetDataRequest)(nil),               // 17: zkgate.v1.GetDataRequest
+	(*GetDataResponse)(nil),              // 18: zkgate.v1.GetDataResponse
+	(*SetDataRequest)(nil),               // 19: zkgate.v1.SetDataRequest
+	(*SetDataResponse)(nil),              // 20: zkgate.v1.SetDataResponse
+	(*GetChildrenRequest)(nil),           // 21: zkgate.v1.GetChildrenRequest
+	(*GetChildrenResponse)(nil),          // 22: zkgate.v1.GetChildrenResponse
+	(*GetAllChildrenNumberRequest)(nil),  // 23: zkgate.v1.GetAllChildrenNumberRequest
+	(*GetAllChildrenNumberResponse)(nil), // 24: zkgate.v1.GetAllChildrenNumberResponse
+	(*GetEphemeralsRequest)(nil),         // 25: zkgate.v1.GetEphemeralsRequest
+	(*GetEphemeralsResponse)(nil),        // 26: zkgate.v1.GetEphemeralsResponse
+	(*SyncRequest)(nil),                  // 27: zkgate.v1.SyncRequest
+	(*SyncResponse)(nil),                 // 28: zkgate.v1.SyncResponse
+	(*GetACLRequest)(nil),                // 29: zkgate.v1.GetACLRequest
+	(*GetACLResponse)(nil),               // 30: zkgate.v1.GetACLResponse
+	(*SetACLRequest)(nil),                // 31: zkgate.v1.SetACLRequest
+	(*SetACLResponse)(nil),               // 32: zkgate.v1.SetACLResponse
+	(*RaiseSequenceRequest)(nil),         // 33: zkgate.v1.RaiseSequenceRequest
+	(*RaiseSequenceResponse)(nil),        // 34: zkgate.v1.RaiseSequenceResponse
+	(*MultiRequest)(nil),                 // 35: zkgate.v1.MultiRequest
+	(*Op)(nil),                           // 36: zkgate.v1.Op
+	(*CreateOp)(nil),                     // 37: zkgate.v1.CreateOp
+	(*DeleteOp)(nil),                     // 38: zkgate.v1.DeleteOp
+	(*SetDataOp)(nil),                    // 39: zkgate.v1.SetDataOp
+	(*CheckOp)(nil),                      // 40: zkgate.v1.CheckOp
+	(*MultiResponse)(nil),                // 41: zkgate.v1.MultiResponse
+	(*OpResult)(nil),                     // 42: zkgate.v1.OpResult
+	(*CreateResult)(nil),                 // 43: zkgate.v1.CreateResult
+	(*DeleteResult)(nil),                 // 44: zkgate.v1.DeleteResult
+	(*SetDataResult)(nil),                // 45: zkgate.v1.SetDataResult
+	(*CheckResult)(nil),                  // 46: zkgate.v1.CheckResult
+	(*WatchRequest)(nil),                 // 47: zkgate.v1.WatchRequest
+	(*WatchResponse)(nil),                // 48: zkgate.v1.WatchResponse
+	(*WatchEvent)(nil),                   // 49: zkgate.v1.WatchEvent
+	(*HistoryRequest)(nil),               // 50: zkgate.v1.HistoryRequest
+	(*HistoryResponse)(nil),              // 51: zkgate.v1.HistoryResponse
+	(*Change)(nil),                       // 52: zkgate.v1.Change
+	(*RequestContext)(nil),               // 53: zkgate.v1.RequestContext
+	(*ACL)(nil),                          // 54: zkgate.v1.ACL
+	(CreateMode)(0),                      // 55: zkgate.v1.CreateMode
+	(*Stat)(nil),                         // 56: zkgate.v1.Stat
+	(*KeeperError)(nil),                  // 57: zkgate.v1.KeeperError
 }
 var file_zkgate_v1_namespace_proto_depIdxs = []int32{
-	49, // 0: zkgate.v1.CreateRequest.ctx:type_name -> zkgate.v1.RequestContext
-	50, // 1: zkgate.v1.CreateRequest.acl:type_name -> zkgate.v1.ACL
-	51, // 2: zkgate.v1.CreateRequest.mode:type_name -> zkgate.v1.CreateMode
-	52, // 3: zkgate.v1.CreateResponse.stat:type_name -> zkgate.v1.Stat
-	49, // 4: zkgate.v1.DeleteRequest.ctx:type_name -> zkgate.v1.RequestContext
-	49, // 5: zkgate.v1.ExistsRequest.ctx:type_name -> zkgate.v1.RequestContext
-	52, // 6: zkgate.v1.ExistsResponse.stat:type_name -> zkgate.v1.Stat
-	49, // 7: zkgate.v1.GetDataRequest.ctx:type_name -> zkgate.v1.RequestContext
-	52, // 8: zkgate.v1.GetDataResponse.stat:type_name -> zkgate.v1.Stat
-	49, // 9: zkgate.v1.SetDataRequest.ctx:type_name -> zkgate.v1.RequestContext
-	52, // 10: zkgate.v1.SetDataResponse.stat:type_name -> zkgate.v1.Stat
-	49, // 11: zkgate.v1.GetChildrenRequest.ctx:type_name -> zkgate.v1.RequestContext
-	52, // 12: zkgate.v1.GetChildrenResponse.stat:type_name -> zkgate.v1.Stat
-	49, // 13: zkgate.v1.GetAllChildrenNumberRequest.ctx:type_name -> zkgate.v1.RequestContext
-	49, // 14: zkgate.v1.GetEphemeralsRequest.ctx:type_name -> zkgate.v1.RequestContext
-	49, // 15: zkgate.v1.SyncRequest.ctx:type_name -> zkgate.v1.RequestContext
-	49, // 16: zkgate.v1.GetACLRequest.ctx:type_name -> zkgate.v1.RequestContext
-	50, // 17: zkgate.v1.GetACLResponse.acl:type_name -> zkgate.v1.ACL
-	52, // 18: zkgate.v1.GetACLResponse.stat:type_name -> zkgate.v1.Stat
-	49, // 19: zkgate.v1.SetACLRequest.ctx:type_name -> zkgate.v1.RequestContext
-	50, // 20: zkgate.v1.SetACLRequest.acl:type_name -> zkgate.v1.ACL
-	52, // 21: zkgate.v1.SetACLResponse.stat:type_name -> zkgate.v1.Stat
-	49, // 22: zkgate.v1.RaiseSequenceRequest.ctx:type_name -> zkgate.v1.RequestContext
-	52, // 23: zkgate.v1.RaiseSequenceResponse.stat:type_name -> zkgate.v1.Stat
-	49, // 24: zkgate.v1.MultiRequest.ctx:type_name -> zkgate.v1.RequestContext
-	35, // 25: zkgate.v1.MultiRequest.ops:type_name -> zkgate.v1.Op
-	36, // 26: zkgate.v1.Op.create:type_name -> zkgate.v1.CreateOp
-	37, // 27: zkgate.v1.Op.delete:type_name -> zkgate.v1.DeleteOp
-	38, // 28: zkgate.v1.Op.set_data:type_name -> zkgate.v1.SetDataOp
-	39, // 29: zkgate.v1.Op.check:type_name -> zkgate.v1.CheckOp
-	50, // 30: zkgate.v1.CreateOp.acl:type_name -> zkgate.v1.ACL
-	51, // 31: zkgate.v1.CreateOp.mode:type_name -> zkgate.v1.CreateMode
-	41, // 32: zkgate.v1.MultiResponse.results:type_name -> zkgate.v1.OpResult
-	53, // 33: zkgate.v1.MultiResponse.error:type_name -> zkgate.v1.KeeperError
-	42, // 34: zkgate.v1.OpResult.create:type_name -> zkgate.v1.CreateResult
-	43, // 35: zkgate.v1.OpResult.delete:type_name -> zkgate.v1.DeleteResult
-	44, // 36: zkgate.v1.OpResult.set_data:type_name -> zkgate.v1.SetDataResult
-	45, // 37: zkgate.v1.OpResult.check:type_name -> zkgate.v1.CheckResult
-	53, // 38: zkgate.v1.OpResult.error:type_name -> zkgate.v1.KeeperError
-	52, // 39: zkgate.v1.CreateResult.stat:type_name -> zkgate.v1.Stat
-	52, // 40: zkgate.v1.SetDataResult.stat:type_name -> zkgate.v1.Stat
-	49, // 41: zkgate.v1.WatchRequest.ctx:type_name -> zkgate.v1.RequestContext
+	53, // 0: zkgate.v1.CreateRequest.ctx:type_name -> zkgate.v1.RequestContext
+	54, // 1: zkgate.v1.CreateRequest.acl:type_name -> zkgate.v1.ACL
+	55, // 2: zkgate.v1.CreateRequest.mode:type_name -> zkgate.v1.CreateMode
+	56, // 3: zkgate.v1.CreateResponse.stat:type_name -> zkgate.v1.Stat
+	53, // 4: zkgate.v1.DeleteRequest.ctx:type_name -> zkgate.v1.RequestContext
+	53, // 5: zkgate.v1.ExistsRequest.ctx:type_name -> zkgate.v1.RequestContext
+	56, // 6: zkgate.v1.ExistsResponse.stat:type_name -> zkgate.v1.Stat
+	53, // 7: zkgate.v1.GetDataRequest.ctx:type_name -> zkgate.v1.RequestContext
+	56, // 8: zkgate.v1.GetDataResponse.stat:type_name -> zkgate.v1.Stat
+	53, // 9: zkgate.v1.SetDataRequest.ctx:type_name -> zkgate.v1.RequestContext
+	56, // 10: zkgate.v1.SetDataResponse.stat:type_name -> zkgate.v1.Stat
+	53, // 11: zkgate.v1.GetChildrenRequest.ctx:type_name -> zkgate.v1.RequestContext
+	56, // 12: zkgate.v1.GetChildrenResponse.stat:type_name -> zkgate.v1.Stat
+	53, // 13: zkgate.v1.GetAllChildrenNumberRequest.ctx:type_name -> zkgate.v1.RequestContext
+	53, // 14: zkgate.v1.GetEphemeralsRequest.ctx:type_name -> zkgate.v1.RequestContext
+	53, // 15: zkgate.v1.SyncRequest.ctx:type_name -> zkgate.v1.RequestContext
+	53, // 16: zkgate.v1.GetACLRequest.ctx:type_name -> zkgate.v1.RequestContext
+	54, // 17: zkgate.v1.GetACLResponse.acl:type_name -> zkgate.v1.ACL
+	56, // 18: zkgate.v1.GetACLResponse.stat:type_name -> zkgate.v1.Stat
+	53, // 19: zkgate.v1.SetACLRequest.ctx:type_name -> zkgate.v1.RequestContext
+	54, // 20: zkgate.v1.SetACLRequest.acl:type_name -> zkgate.v1.ACL
+	56, // 21: zkgate.v1.SetACLResponse.stat:type_name -> zkgate.v1.Stat
+	53, // 22: zkgate.v1.RaiseSequenceRequest.ctx:type_name -> zkgate.v1.RequestContext
+	56, // 23: zkgate.v1.RaiseSequenceResponse.stat:type_name -> zkgate.v1.Stat
+	53, // 24: zkgate.v1.MultiRequest.ctx:type_name -> zkgate.v1.RequestContext
+	36, // 25: zkgate.v1.MultiRequest.ops:type_name -> zkgate.v1.Op
+	37, // 26: zkgate.v1.Op.create:type_name -> zkgate.v1.CreateOp
+	38, // 27: zkgate.v1.Op.delete:type_name -> zkgate.v1.DeleteOp
+	39, // 28: zkgate.v1.Op.set_data:type_name -> zkgate.v1.SetDataOp
+	40, // 29: zkgate.v1.Op.check:type_name -> zkgate.v1.CheckOp
+	54, // 30: zkgate.v1.CreateOp.acl:type_name -> zkgate.v1.ACL
+	55, // 31: zkgate.v1.CreateOp.mode:type_name -> zkgate.v1.CreateMode
+	42, // 32: zkgate.v1.MultiResponse.results:type_name -> zkgate.v1.OpResult
+	57, // 33: zkgate.v1.MultiResponse.error:type_name -> zkgate.v1.KeeperError
+	43, // 34: zkgate.v1.OpResult.create:type_name -> zkgate.v1.CreateResult
+	44, // 35: zkgate.v1.OpResult.delete:type_name -> zkgate.v1.DeleteResult
+	45, // 36: zkgate.v1.OpResult.set_data:type_name -> zkgate.v1.SetDataResult
+	46, // 37: zkgate.v1.OpResult.check:type_name -> zkgate.v1.CheckResult
+	57, // 38: zkgate.v1.OpResult.error:type_name -> zkgate.v1.KeeperError
+	56, // 39: zkgate.v1.CreateResult.stat:type_name -> zkgate.v1.Stat
+	56, // 40: zkgate.v1.SetDataResult.stat:type_name -> zkgate.v1.Stat
+	53, // 41: zkgate.v1.WatchRequest.ctx:type_name -> zkgate.v1.RequestContext
 	0,  // 42: zkgate.v1.WatchRequest.mode:type_name -> zkgate.v1.WatchMode
-	48, // 43: zkgate.v1.WatchResponse.event:type_name -> zkgate.v1.WatchEvent
+	49, // 43: zkgate.v1.WatchResponse.event:type_name -> zkgate.v1.WatchEvent
 	1,  // 44: zkgate.v1.WatchEvent.type:type_name -> zkgate.v1.EventType
-	2,  // 45: zkgate.v1.Namespace.CreateSession:input_type -> zkgate.v1.CreateSessionRequest
-	4,  // 46: zkgate.v1.Namespace.ResumeSession:input_type -> zkgate.v1.ResumeSessionRequest
-	6,  // 47: zkgate.v1.Namespace.KeepAlive:input_type -> zkgate.v1.KeepAliveRequest
-	8,  // 48: zkgate.v1.Namespace.CloseSession:input_type -> zkgate.v1.CloseSessionRequest
-	10, // 49: zkgate.v1.Namespace.Create:input_type -> zkgate.v1.CreateRequest
-	12, // 50: zkgate.v1.Namespace.Delete:input_type -> zkgate.v1.DeleteRequest
-	14, // 51: zkgate.v1.Namespace.Exists:input_type -> zkgate.v1.ExistsRequest
-	16, // 52: zkgate.v1.Namespace.GetData:input_type -> zkgate.v1.GetDataRequest
-	18, // 53: zkgate.v1.Namespace.SetData:input_type -> zkgate.v1.SetDataRequest
-	20, // 54: zkgate.v1.Namespace.GetChildren:input_type -> zkgate.v1.GetChildrenRequest
-	22, // 55: zkgate.v1.Namespace.GetAllChildrenNumber:input_type -> zkgate.v1.GetAllChildrenNumberRequest
-	24, // 56: zkgate.v1.Namespace.GetEphemerals:input_type -> zkgate.v1.GetEphemeralsRequest
-	26, // 57: zkgate.v1.Namespace.Sync:input_type -> zkgate.v1.SyncRequest
-	28, // 58: zkgate.v1.Namespace.GetACL:input_type -> zkgate.v1.GetACLRequest
-	30, // 59: zkgate.v1.Namespace.SetACL:input_type -> zkgate.v1.SetACLRequest
-	32, // 60: zkgate.v1.Namespace.RaiseSequence:input_type -> zkgate.v1.RaiseSequenceRequest
-	34, // 61: zkgate.v1.Namespace.Multi:input_type -> zkgate.v1.MultiRequest
-	46, // 62: zkgate.v1.Namespace.Watch:input_type -> zkgate.v1.WatchRequest
-	3,  // 63: zkgate.v1.Namespace.CreateSession:output_type -> zkgate.v1.CreateSessionResponse
-	5,  // 64: zkgate.v1.Namespace.ResumeSession:output_type -> zkgate.v1.ResumeSessionResponse
-	7,  // 65: zkgate.v1.Namespace.KeepAlive:output_type -> zkgate.v1.KeepAliveResponse
-	9,  // 66: zkgate.v1.Namespace.CloseSession:output_type -> zkgate.v1.CloseSessionResponse
-	11, // 67: zkgate.v1.Namespace.Create:output_type -> zkgate.v1.CreateResponse
-	13, // 68: zkgate.v1.Namespace.Delete:output_type -> zkgate.v1.DeleteResponse
-	15, // 69: zkgate.v1.Namespace.Exists:output_type -> zkgate.v1.ExistsResponse
-	17, // 70: zkgate.v1.Namespace.GetData:output_type -> zkgate.v1.GetDataResponse
-	19, // 71: zkgate.v1.Namespace.SetData:output_type -> zkgate.v1.SetDataResponse
-	21, // 72: zkgate.v1.Namespace.GetChildren:output_type -> zkgate.v1.GetChildrenResponse
-	23, // 73: zkgate.v1.Namespace.GetAllChildrenNumber:output_type -> zkgate.v1.GetAllChildrenNumberResponse
-	25, // 74: zkgate.v1.Namespace.GetEphemerals:output_type -> zkgate.v1.GetEphemeralsResponse
-	27, // 75: zkgate.v1.Namespace.Sync:output_type -> zkgate.v1.SyncResponse
-	29, // 76: zkgate.v1.Namespace.GetACL:output_type -> zkgate.v1.GetACLResponse
-	31, // 77: zkgate.v1.Namespace.SetACL:output_type -> zkgate.v1.SetACLResponse
-	33, // 78: zkgate.v1.Namespace.RaiseSequence:output_type -> zkgate.v1.RaiseSequenceResponse
-	40, // 79: zkgate.v1.Namespace.Multi:output_type -> zkgate.v1.MultiResponse
-	47, // 80: zkgate.v1.Namespace.Watch:output_type -> zkgate.v1.WatchResponse
-	63, // [63:81] is the sub-list for method output_type
-	45, // [45:63] is the sub-list for method input_type
-	45, // [45:45] is the sub-list for extension type_name
-	45, // [45:45] is the sub-list for extension extendee
-	0,  // [0:45] is the sub-list for field type_name
+	53, // 45: zkgate.v1.HistoryRequest.ctx:type_name -> zkgate.v1.RequestContext
+	52, // 46: zkgate.v1.HistoryResponse.change:type_name -> zkgate.v1.Change
+	2,  // 47: zkgate.v1.Change.type:type_name -> zkgate.v1.ChangeType
+	54, // 48: zkgate.v1.Change.acl:type_name -> zkgate.v1.ACL
+	3,  // 49: zkgate.v1.Namespace.CreateSession:input_type -> zkgate.v1.CreateSessionRequest
+	5,  // 50: zkgate.v1.Namespace.ResumeSession:input_type -> zkgate.v1.ResumeSessionRequest
+	7,  // 51: zkgate.v1.Namespace.KeepAlive:input_type -> zkgate.v1.KeepAliveRequest
+	9,  // 52: zkgate.v1.Namespace.CloseSession:input_type -> zkgate.v1.CloseSessionRequest
+	11, // 53: zkgate.v1.Namespace.Create:input_type -> zkgate.v1.CreateRequest
+	13, // 54: zkgate.v1.Namespace.Delete:input_type -> zkgate.v1.DeleteRequest
+	15, // 55: zkgate.v1.Namespace.Exists:input_type -> zkgate.v1.ExistsRequest
+	17, // 56: zkgate.v1.Namespace.GetData:input_type -> zkgate.v1.GetDataRequest
+	19, // 57: zkgate.v1.Namespace.SetData:input_type -> zkgate.v1.SetDataRequest
+	21, // 58: zkgate.v1.Namespace.GetChildren:input_type -> zkgate.v1.GetChildrenRequest
+	23, // 59: zkgate.v1.Namespace.GetAllChildrenNumber:input_type -> zkgate.v1.GetAllChildrenNumberRequest
+	25, // 60: zkgate.v1.Namespace.GetEphemerals:input_type -> zkgate.v1.GetEphemeralsRequest
+	27, // 61: zkgate.v1.Namespace.Sync:input_type -> zkgate.v1.SyncRequest
+	29, // 62: zkgate.v1.Namespace.GetACL:input_type -> zkgate.v1.GetACLRequest
+	31, // 63: zkgate.v1.Namespace.SetACL:input_type -> zkgate.v1.SetACLRequest
+	33, // 64: zkgate.v1.Namespace.RaiseSequence:input_type -> zkgate.v1.RaiseSequenceRequest
+	35, // 65: zkgate.v1.Namespace.Multi:input_type -> zkgate.v1.MultiRequest
+	47, // 66: zkgate.v1.Namespace.Watch:input_type -> zkgate.v1.WatchRequest
+	50, // 67: zkgate.v1.Namespace.History:input_type -> zkgate.v1.HistoryRequest
+	4,  // 68: zkgate.v1.Namespace.CreateSession:output_type -> zkgate.v1.CreateSessionResponse
+	6,  // 69: zkgate.v1.Namespace.ResumeSession:output_type -> zkgate.v1.ResumeSessionResponse
+	8,  // 70: zkgate.v1.Namespace.KeepAlive:output_type -> zkgate.v1.KeepAliveResponse
+	10, // 71: zkgate.v1.Namespace.CloseSession:output_type -> zkgate.v1.CloseSessionResponse
+	12, // 72: zkgate.v1.Namespace.Create:output_type -> zkgate.v1.CreateResponse
+	14, // 73: zkgate.v1.Namespace.Delete:output_type -> zkgate.v1.DeleteResponse
+	16, // 74: zkgate.v1.Namespace.Exists:output_type -> zkgate.v1.ExistsResponse
+	18, // 75: zkgate.v1.Namespace.GetData:output_type -> zkgate.v1.GetDataResponse
+	20, // 76: zkgate.v1.Namespace.SetData:output_type -> zkgate.v1.SetDataResponse
+	22, // 77: zkgate.v1.Namespace.GetChildren:output_type -> zkgate.v1.GetChildrenResponse
+	24, // 78: zkgate.v1.Namespace.GetAllChildrenNumber:output_type -> zkgate.v1.GetAllChildrenNumberResponse
+	26, // 79: zkgate.v1.Namespace.GetEphemerals:output_type -> zkgate.v1.GetEphemeralsResponse
+	28, // 80: zkgate.v1.Namespace.Sync:output_type -> zkgate.v1.SyncResponse
+	30, // 81: zkgate.v1.Namespace.GetACL:output_type -> zkgate.v1.GetACLResponse
+	32, // 82: zkgate.v1.Namespace.SetACL:output_type -> zkgate.v1.SetACLResponse
+	34, // 83: zkgate.v1.Namespace.RaiseSequence:output_type -> zkgate.v1.RaiseSequenceResponse
+	41, // 84: zkgate.v1.Namespace.Multi:output_type -> zkgate.v1.MultiResponse
+	48, // 85: zkgate.v1.Namespace.Watch:output_type -> zkgate.v1.WatchResponse
+	51, // 86: zkgate.v1.Namespace.History:output_type -> zkgate.v1.HistoryResponse
+	68, // [68:87] is the sub-list for method output_type
+	49, // [49:68] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_zkgate_v1_namespace_proto_init() }
@@ -3255,8 +3632,8 @@ func file_zkgate_v1_namespace_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_zkgate_v1_namespace_proto_rawDesc), len(file_zkgate_v1_namespace_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   47,
+			NumEnums:      3,
+			NumMessages:   50,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

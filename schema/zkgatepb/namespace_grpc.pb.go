@@ -37,6 +37,7 @@ const (
 	Namespace_RaiseSequence_FullMethodName        = "/zkgate.v1.Namespace/RaiseSequence"
 	Namespace_Multi_FullMethodName                = "/zkgate.v1.Namespace/Multi"
 	Namespace_Watch_FullMethodName                = "/zkgate.v1.Namespace/Watch"
+	Namespace_History_FullMethodName              = "/zkgate.v1.Namespace/History"
 )
 
 // NamespaceClient is the client API for Namespace service.
@@ -168,6 +169,18 @@ type NamespaceClient interface {
 	// watch counts from; every later one is one event, in the order of the
 	// changes. The stream ends when the client cancels it.
 	Watch(ctx context.Context, in *WatchRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchResponse], error)
+	// History streams every change of a znode (with recursive, of every
+	// znode under it) that the cluster still keeps (etcd keeps each
+	// revision until it compacts it: serve --history-retention),
+	// oldest first: creates, data changes, ACL changes and deletes, each at
+	// its zxid, with its time, versions and size; with data, the data of
+	// each create, data change and delete, where the caller could read the
+	// znode at the time (data_hidden otherwise). A znode deleted and created
+	// again by one multi is a delete then a create. The stream ends after
+	// the last change up to to_zxid (0: the zxid the node serves). A
+	// from_zxid before the history kept is BadArguments naming the oldest
+	// reachable zxid.
+	History(ctx context.Context, in *HistoryRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[HistoryResponse], error)
 }
 
 type namespaceClient struct {
@@ -367,6 +380,25 @@ func (c *namespaceClient) Watch(ctx context.Context, in *WatchRequest, opts ...g
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Namespace_WatchClient = grpc.ServerStreamingClient[WatchResponse]
 
+func (c *namespaceClient) History(ctx context.Context, in *HistoryRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[HistoryResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Namespace_ServiceDesc.Streams[1], Namespace_History_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[HistoryRequest, HistoryResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Namespace_HistoryClient = grpc.ServerStreamingClient[HistoryResponse]
+
 // NamespaceServer is the server API for Namespace service.
 // All implementations must embed UnimplementedNamespaceServer
 // for forward compatibility.
@@ -496,6 +528,18 @@ type NamespaceServer interface {
 	// watch counts from; every later one is one event, in the order of the
 	// changes. The stream ends when the client cancels it.
 	Watch(*WatchRequest, grpc.ServerStreamingServer[WatchResponse]) error
+	// History streams every change of a znode (with recursive, of every
+	// znode under it) that the cluster still keeps (etcd keeps each
+	// revision until it compacts it: serve --history-retention),
+	// oldest first: creates, data changes, ACL changes and deletes, each at
+	// its zxid, with its time, versions and size; with data, the data of
+	// each create, data change and delete, where the caller could read the
+	// znode at the time (data_hidden otherwise). A znode deleted and created
+	// again by one multi is a delete then a create. The stream ends after
+	// the last change up to to_zxid (0: the zxid the node serves). A
+	// from_zxid before the history kept is BadArguments naming the oldest
+	// reachable zxid.
+	History(*HistoryRequest, grpc.ServerStreamingServer[HistoryResponse]) error
 	mustEmbedUnimplementedNamespaceServer()
 }
 
@@ -559,6 +603,9 @@ func (UnimplementedNamespaceServer) Multi(context.Context, *MultiRequest) (*Mult
 }
 func (UnimplementedNamespaceServer) Watch(*WatchRequest, grpc.ServerStreamingServer[WatchResponse]) error {
 	return status.Error(codes.Unimplemented, "method Watch not implemented")
+}
+func (UnimplementedNamespaceServer) History(*HistoryRequest, grpc.ServerStreamingServer[HistoryResponse]) error {
+	return status.Error(codes.Unimplemented, "method History not implemented")
 }
 func (UnimplementedNamespaceServer) mustEmbedUnimplementedNamespaceServer() {}
 func (UnimplementedNamespaceServer) testEmbeddedByValue()                   {}
@@ -898,6 +945,17 @@ func _Namespace_Watch_Handler(srv interface{}, stream grpc.ServerStream) error {
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Namespace_WatchServer = grpc.ServerStreamingServer[WatchResponse]
 
+func _Namespace_History_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(HistoryRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(NamespaceServer).History(m, &grpc.GenericServerStream[HistoryRequest, HistoryResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Namespace_HistoryServer = grpc.ServerStreamingServer[HistoryResponse]
+
 // Namespace_ServiceDesc is the grpc.ServiceDesc for Namespace service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -978,6 +1036,11 @@ var Namespace_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "Watch",
 			Handler:       _Namespace_Watch_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "History",
+			Handler:       _Namespace_History_Handler,
 			ServerStreams: true,
 		},
 	},

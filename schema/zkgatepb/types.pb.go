@@ -116,8 +116,17 @@ type RequestContext struct {
 	// with session_id: a session is only used by whoever opened it. A wrong
 	// password is SessionExpired, as ZooKeeper treats it on reconnect.
 	SessionPassword []byte `protobuf:"bytes,4,opt,name=session_password,json=sessionPassword,proto3" json:"session_password,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// at_zxid, on a read (Exists, GetData, GetChildren, GetACL,
+	// GetAllChildrenNumber), asks for the znode as it was at that zxid:
+	// exactly what a read served at that zxid answered, data, Stat,
+	// children and ACL, the permission checked against the ACL of the time.
+	// 0 reads the current state. A zxid beyond the cluster's newest, or
+	// older than the history the cluster keeps (the error names the oldest
+	// reachable zxid), is BadArguments; so is at_zxid on any other request.
+	// In the HTTP/JSON mapping, ?at=ZXID is the same.
+	AtZxid        int64 `protobuf:"varint,5,opt,name=at_zxid,json=atZxid,proto3" json:"at_zxid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RequestContext) Reset() {
@@ -176,6 +185,13 @@ func (x *RequestContext) GetSessionPassword() []byte {
 		return x.SessionPassword
 	}
 	return nil
+}
+
+func (x *RequestContext) GetAtZxid() int64 {
+	if x != nil {
+		return x.AtZxid
+	}
+	return 0
 }
 
 // AuthInfo is one addAuth: an authentication scheme and its credentials.
@@ -507,13 +523,14 @@ var File_zkgate_v1_types_proto protoreflect.FileDescriptor
 
 const file_zkgate_v1_types_proto_rawDesc = "" +
 	"\n" +
-	"\x15zkgate/v1/types.proto\x12\tzkgate.v1\"\x9e\x01\n" +
+	"\x15zkgate/v1/types.proto\x12\tzkgate.v1\"\xb7\x01\n" +
 	"\x0eRequestContext\x12\x1d\n" +
 	"\n" +
 	"session_id\x18\x01 \x01(\x03R\tsessionId\x12'\n" +
 	"\x04auth\x18\x02 \x03(\v2\x13.zkgate.v1.AuthInfoR\x04auth\x12\x19\n" +
 	"\bmin_zxid\x18\x03 \x01(\x03R\aminZxid\x12)\n" +
-	"\x10session_password\x18\x04 \x01(\fR\x0fsessionPassword\"D\n" +
+	"\x10session_password\x18\x04 \x01(\fR\x0fsessionPassword\x12\x17\n" +
+	"\aat_zxid\x18\x05 \x01(\x03R\x06atZxid\"D\n" +
 	"\bAuthInfo\x12\x16\n" +
 	"\x06scheme\x18\x01 \x01(\tR\x06scheme\x12 \n" +
 	"\vcredentials\x18\x02 \x01(\fR\vcredentials\"\xb3\x02\n" +

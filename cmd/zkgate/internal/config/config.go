@@ -23,7 +23,17 @@ type Config struct {
 	PprofListen string
 	// LogFormat is json or console (node.Options.LogLevel is the level).
 	LogFormat string
+	// HistoryRetention, when set, is how far back history reaches (a
+	// duration): periodic compaction keeping that much. "0" keeps the
+	// least zkgate needs (HistoryFloor). It cannot be given with the
+	// auto-compaction settings it stands for.
+	HistoryRetention string
 }
+
+// HistoryFloor is the history kept with --history-retention 0: enough
+// for the watch hub, which follows etcd's changes, never to fall behind a
+// compaction, and for a client's session to move to another node.
+const HistoryFloor = "1m"
 
 // Default returns the configuration of a working single node on loopback
 // with data in ./zkgate-data, logging JSON.

@@ -312,3 +312,28 @@ func TestLoad_EnforceQuota(t *testing.T) {
 		t.Fatalf("effective config lacks it:\n%s", Effective(&c))
 	}
 }
+
+// TestLoad_HistoryRetention: --history-retention sets periodic compaction
+// keeping that much, 0 the floor; with the auto-compaction options it is
+// refused, and so is a value that is not a duration.
+func TestLoad_HistoryRetention(t *testing.T) {
+	c, err := load(t, "--history-retention", "24h")
+	if err != nil || c.AutoCompactionMode != "periodic" || c.AutoCompactionRetention != "24h" {
+		t.Fatalf("24h: %s/%s %v", c.AutoCompactionMode, c.AutoCompactionRetention, err)
+	}
+	t.Setenv("ZKGATE_HISTORY_RETENTION", "0")
+	c, err = load(t)
+	if err != nil || c.AutoCompactionRetention != HistoryFloor {
+		t.Fatalf("0: %s %v", c.AutoCompactionRetention, err)
+	}
+	for _, args := range [][]string{
+		{"--history-retention", "1h", "--auto-compaction-retention", "2h"},
+		{"--history-retention", "1h", "--auto-compaction-mode", "revision"},
+		{"--history-retention", "a while"},
+		{"--history-retention", "-1h"},
+	} {
+		if _, err := load(t, args...); err == nil || !strings.Contains(err.Error(), "history-retention") {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+}

@@ -146,6 +146,7 @@ var Options = []Option{
 	uintOpt("snapshot-catchup-entries", "count", "Raft entries a snapshot leaves for slow followers to catch up from (further behind, they get the snapshot).", func(c *Config) *uint64 { return &c.SnapshotCatchUpEntries }),
 	str("auto-compaction-mode", "periodic|revision", "periodic (retention is a duration) or revision (retention is a count).", func(c *Config) *string { return &c.AutoCompactionMode }),
 	str("auto-compaction-retention", "retention", "History to keep: 5m, 1h, ... or a revision count; 0 disables compaction.", func(c *Config) *string { return &c.AutoCompactionRetention }),
+	str("history-retention", "duration", "How far back history reaches (ctl history, --at, watch --since): 1h, 24h, ...; 0 keeps the least ZooKeeper semantics need (1m). Sets periodic compaction; cannot be given with the auto-compaction options. Default: the auto-compaction settings (5m).", func(c *Config) *string { return &c.HistoryRetention }),
 	uintOpt("quota-backend-bytes", "bytes", "Database size that raises a NOSPACE alarm and stops writes.", func(c *Config) *int64 { return &c.QuotaBackendBytes }),
 	uintOpt("max-request-bytes", "bytes", "Largest client request accepted, in bytes (room for 1 MiB znodes).", func(c *Config) *uint { return &c.MaxRequestBytes }),
 	uintOpt("max-txn-ops", "count", "Most operations in one transaction (room for big ZooKeeper multis).", func(c *Config) *uint { return &c.MaxTxnOps }),
@@ -239,6 +240,18 @@ func Load(fs *pflag.FlagSet) (Config, error) {
 		if err := o.set(&c, v, o.Name); err != nil {
 			return Config{}, err
 		}
+	}
+	if c.HistoryRetention != "" {
+		if v.IsSet("auto-compaction-mode") || v.IsSet("auto-compaction-retention") {
+			return Config{}, fieldErr("history-retention", "give either it or auto-compaction-mode and auto-compaction-retention, not both")
+		}
+		r := c.HistoryRetention
+		if r == "0" {
+			r = HistoryFloor
+		} else if d, err := time.ParseDuration(r); err != nil || d <= 0 {
+			return Config{}, fieldErr("history-retention", "%q: must be a duration such as 1h or 24h, or 0", c.HistoryRetention)
+		}
+		c.AutoCompactionMode, c.AutoCompactionRetention = "periodic", r
 	}
 	if err := c.Validate(); err != nil {
 		return Config{}, err

@@ -1,6 +1,8 @@
 package migrate
 
 import (
+	"google.golang.org/protobuf/proto"
+
 	"bytes"
 	"context"
 	"errors"
@@ -212,6 +214,22 @@ func NewZkgate(conn grpc.ClientConnInterface, auth []string) (*Zkgate, error) {
 		rc.Auth = append(rc.Auth, &zkgatepb.AuthInfo{Scheme: scheme, Credentials: []byte(cred)})
 	}
 	return &Zkgate{ns: zkgatepb.NewNamespaceClient(conn), rc: rc}, nil
+}
+
+// At is g reading the tree as it was at zxid (zkgate's reads at a past
+// zxid): a source for Copy and Diff that puts a tree back as it was.
+func (g *Zkgate) At(zxid int64) *Zkgate {
+	rc := proto.Clone(g.rc).(*zkgatepb.RequestContext)
+	rc.AtZxid = zxid
+	return &Zkgate{ns: g.ns, rc: rc}
+}
+
+// Put makes the znode at p what n is (created, or given n's data and
+// ACL), as Copy does for each znode, and reports what it did.
+func (g *Zkgate) Put(ctx context.Context, p string, n *Node) (CopyResult, error) {
+	var res CopyResult
+	err := g.put(ctx, p, n, &res)
+	return res, err
 }
 
 func noNode(err error) bool {

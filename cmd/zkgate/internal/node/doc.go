@@ -79,7 +79,11 @@
 // etcd publishes only as the expvar "raft.status"), and since when the
 // member leads (trackLeadership follows etcd's leader changes). conf and
 // dirs report the member's snap and wal directories as ZooKeeper's
-// dataDir and dataLogDir.
+// dataDir and dataLogDir. The ZooKeeper face's Prometheus collector
+// (ZooKeeper 3.8's metric names, and zkgate_'s own; zkbridge's doc) is
+// registered on the default registry when the face starts and taken off
+// when it stops (metrics.go); /metrics serves that registry in both modes.
+// A second node in one process finds it taken and leaves it to the first.
 //
 // Close is safe before and after readiness. etcd's own Close waits forever
 // when the member never became ready (its client servers wait for

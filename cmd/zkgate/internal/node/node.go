@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
@@ -60,6 +61,7 @@ type Node struct {
 	zkSecureListener net.Listener
 	zkTLS            *tls.Config
 	zk               *zkbridge.Server
+	zkMetrics        prometheus.Collector // zk's, if this node registered it (metrics.go)
 
 	// The AdminServer commands' own port (AdminListen), if any, and its
 	// URL for the ready line (guarded by mu).

@@ -435,7 +435,22 @@ func (c *Options) Engine() gateway.Config {
 		CommitDepth:       int(c.CommitDepth),
 		MaxBatchOps:       ops,
 		MaxBatchBytes:     bytes,
+		History:           c.history(),
 	}
+}
+
+// history says how far back the cluster keeps history, for the error of
+// a read at a zxid before it.
+func (c *Options) history() string {
+	switch {
+	case !c.Embedded():
+		return "the external etcd's compaction decides how far back history reaches"
+	case c.AutoCompactionRetention == "0" || c.AutoCompactionRetention == "":
+		return "this node compacts no history (--auto-compaction-retention 0)"
+	case c.AutoCompactionMode == "revision":
+		return "this node keeps the last " + c.AutoCompactionRetention + " revisions (--auto-compaction-mode revision, --auto-compaction-retention)"
+	}
+	return "this node keeps " + c.AutoCompactionRetention + " of history (--history-retention)"
 }
 
 // parseRetention parses a periodic retention: a Go duration, or a bare

@@ -90,6 +90,7 @@ func (n *Node) serveZK(eng *gateway.Engine, mode func() string, quorum func() (z
 	n.mu.Lock()
 	n.zk = srv
 	n.mu.Unlock()
+	n.registerZKMetrics(srv)
 	if n.zkSecureListener != nil {
 		go srv.ServeTLS(n.zkSecureListener, n.zkTLS)
 	}
@@ -136,6 +137,7 @@ func (n *Node) stopZK() {
 	srv := n.zk
 	n.mu.Unlock()
 	if srv != nil {
+		n.unregisterZKMetrics()
 		srv.Close()
 	} else {
 		n.closeZKListener()

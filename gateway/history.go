@@ -1,0 +1,396 @@
+package gateway
+
+import (
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"google.golang.org/grpc/metadata"
+
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.etcd.io/etcd/api/v3/mvccpb"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/pkg/v3/traceutil"
+	"go.etcd.io/etcd/server/v3/storage/mvcc"
+
+	"github.com/zkgate/zkgate/schema"
+)
+
+// OldestZxid is the oldest zxid a read at a past zxid can reach: etcd
+// keeps every revision since its last compaction.
+func (e *Engine) OldestZxid(ctx context.Context) (int64, error) {
+	if e.cfg.LocalStore != nil {
+		txn := e.cfg.LocalStore.Read(mvcc.ConcurrentReadTxMode, traceutil.TODO())
+		first := txn.FirstRev()
+		txn.End()
+		return max(first, 1), nil
+	}
+	// Against an external etcd: a watch from revision 1 is told the
+	// compaction revision, when there was one.
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	resp, ok := <-e.cfg.Client.Watch(clientv3.WithRequireLeader(wctx), schema.VersionKey(), clientv3.WithRev(1))
+	switch {
+	case !ok:
+		return 0, fmt.Errorf("reading the oldest zxid: %w", wctx.Err())
+	case resp.CompactRevision > 0:
+		return resp.CompactRevision, nil
+	case resp.Err() != nil:
+		return 0, resp.Err()
+	}
+	return 1, nil
+}
+
+// retentionNote is Config.History for an error message.
+func (e *Engine) retentionNote() string {
+	if e.cfg.History == "" {
+		return ""
+	}
+	return " (" + e.cfg.History + ")"
+}
+
+// replays numbers the replays, for their watch streams.
+var replays atomic.Uint64
+
+// collect is the Watcher a replay's hub fires: it hands each event to fn,
+// with the identities of the caller the replay is for.
+type collect struct {
+	auth []schema.AuthID
+	fn   func(Event)
+}
+
+func (c *collect) Notify(ev Event)            { c.fn(ev) }
+func (c *collect) WatchAuth() []schema.AuthID { return c.auth }
+
+// Replay calls fn, in order, with every event a persistent watch of mode
+// on path, held by caller c, would have fired for the changes after zxid
+// since up to zxid until: the same events, in the same order, filtered by
+// the ACLs of the time, that a watch set at since would have delivered
+// (AddWatch). A caller that sets a watch with AddWatch, which returns the
+// zxid it counts from, and replays up to that zxid, gets every change
+// after since exactly once. since must be within the history the cluster
+// keeps (BadArguments naming the oldest reachable zxid otherwise), and
+// until no newer than this node has reached.
+func (e *Engine) Replay(ctx context.Context, c Caller, path string, mode WatchMode, since, until int64, fn func(Event)) error {
+	var specs []watchSpec
+	switch mode {
+	case WatchPersistent:
+		specs = []watchSpec{{tPersistent, path, true}, {tPersistentChild, path, true}}
+	case WatchPersistentRecursive:
+		specs = []watchSpec{{tRecursive, path, true}, {tRecursiveChild, path, true}}
+	default:
+		return schema.Errorf(schema.CodeMarshallingError, path, "unknown watch mode %d", mode)
+	}
+	if since < 0 {
+		return schema.Errorf(schema.CodeBadArguments, path, "zxid %d to replay from is negative", since)
+	}
+	if err := e.hub.wait(ctx, max(since, until)); err != nil {
+		return err
+	}
+	if since >= until {
+		return nil
+	}
+	acls, err := readACLs(ctx, e.kv, since)
+	if errors.Is(err, rpctypes.ErrCompacted) {
+		return e.compactedError(ctx, since)
+	}
+	if err != nil {
+		return err
+	}
+	h := newHub(e.lg, e.cfg.Client, -1, e.cfg.SuperDigest)
+	h.seed(since, acls)
+	h.register(&collect{auth: c.Auth, fn: fn}, false, specs)
+
+	return e.scanChanges(ctx, since, until, h.dispatch)
+}
+
+// scanChanges calls fn with etcd's events of zkgate's keys after since up
+// to until, in order, a watch response at a time (as hub.dispatch takes
+// them); a response's header revision is capped at until.
+func (e *Engine) scanChanges(ctx context.Context, since, until int64, fn func(evs []*clientv3.Event, headerRev int64, progress bool), opts ...clientv3.OpOption) error {
+	// A watch stream of its own (the client groups watches into streams
+	// by their context's metadata): its progress requests concern only
+	// this scan's watch.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ctx = metadata.AppendToOutgoingContext(ctx, "zkgate-replay", strconv.FormatUint(replays.Add(1), 10))
+	wr := e.cfg.Client
+	start, end := schema.Prefix, schema.PrefixEnd(schema.Prefix)
+	wch := wr.Watch(ctx, start, append([]clientv3.OpOption{clientv3.WithRange(end), clientv3.WithRev(since + 1), clientv3.WithProgressNotify()}, opts...)...)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case resp, ok := <-wch:
+			if !ok {
+				return fmt.Errorf("reading past changes: %w", ctx.Err())
+			}
+			if resp.CompactRevision != 0 {
+				return e.compactedError(ctx, since)
+			}
+			if err := resp.Err(); err != nil {
+				return fmt.Errorf("reading past changes: %w", err)
+			}
+			evs := resp.Events
+			done := resp.IsProgressNotify() && resp.Header.Revision >= until ||
+				len(evs) > 0 && evs[len(evs)-1].Kv.ModRevision >= until
+			for i, ev := range evs {
+				if ev.Kv.ModRevision > until {
+					evs, done = evs[:i], true
+					break
+				}
+			}
+			fn(evs, min(resp.Header.Revision, until), resp.IsProgressNotify())
+			if done {
+				return nil
+			}
+		case <-tick.C:
+			// Once the watch has sent the history, a progress request
+			// is answered with the store's revision: past until, every
+			// change up to it has been sent.
+			_ = wr.RequestProgress(ctx)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// compactedError is the error of a read or replay from a zxid etcd no
+// longer keeps.
+func (e *Engine) compactedError(ctx context.Context, zxid int64) error {
+	first, err := e.OldestZxid(ctx)
+	if err != nil {
+		return schema.Errorf(schema.CodeBadArguments, "", "zxid %d is older than the history this cluster keeps", zxid)
+	}
+	return schema.Errorf(schema.CodeBadArguments, "", "zxid %d is older than the history this cluster keeps: the oldest reachable zxid is %d%s", zxid, first, e.retentionNote())
+}
+
+// ChangeType is the kind of a znode change in History.
+type ChangeType int
+
+// The kinds of change, as ZooKeeper's transaction log names them.
+const (
+	ChangeCreate ChangeType = iota + 1
+	ChangeSetData
+	ChangeDelete
+	ChangeSetACL
+)
+
+func (t ChangeType) String() string {
+	switch t {
+	case ChangeCreate:
+		return "create"
+	case ChangeSetData:
+		return "setData"
+	case ChangeDelete:
+		return "delete"
+	case ChangeSetACL:
+		return "setAcl"
+	}
+	return fmt.Sprintf("ChangeType(%d)", int(t))
+}
+
+// Change is one change of a znode, as History lists it.
+type Change struct {
+	Zxid int64
+	// Time is when the change was made, in milliseconds since the epoch
+	// (the znode's mtime for a create or setData, the time of the batch
+	// that made it otherwise); 0 when not known (a change made by etcd
+	// itself, as a lease's expiry, or by an older zkgate).
+	Time int64
+	Type ChangeType
+	Path string
+	// Version is the data version after a create or setData, the one
+	// the znode had for a delete; Aversion the ACL version after a
+	// setAcl (and for the other kinds, the one in effect).
+	Version  int32
+	Aversion int32
+	// DataLength is the data's length after a create or setData, before
+	// a delete.
+	DataLength int32
+	// EphemeralOwner is the session owning an ephemeral znode.
+	EphemeralOwner int64
+	// Data is the data after a create or setData (before a delete), with
+	// HistoryOptions.Data, when the caller could read the znode then;
+	// DataHidden says it could not.
+	Data       []byte
+	DataHidden bool
+	// ACL is the ACL after a create or setAcl, digests masked as getACL
+	// masks them for a caller without ADMIN on it.
+	ACL []schema.ACL
+}
+
+// HistoryOptions select what History lists.
+type HistoryOptions struct {
+	// Recursive lists the changes of every znode under the path too.
+	Recursive bool
+	// From and To bound the zxids listed (both included); From 0 is the
+	// oldest zxid the cluster keeps, To 0 the zxid this node serves.
+	From, To int64
+	// Data asks for the data of each create, setData and delete.
+	Data bool
+}
+
+// History calls fn with every change of the znode at path (with
+// o.Recursive, of every znode under it) within the history the cluster
+// keeps, oldest first; fn returning an error stops it. Creates, data
+// changes, deletes and ACL changes are listed, each at its zxid; a znode
+// deleted and created again by one multi is a delete then a create. Data
+// is given as the caller could read it at the time (the ACL then).
+// Errors: BadArguments (From before the history kept, naming the oldest
+// reachable zxid, or To beyond the cluster's newest).
+func (e *Engine) History(ctx context.Context, c Caller, path string, o HistoryOptions, fn func(Change) error) error {
+	if o.From < 0 || o.To < 0 || (o.To != 0 && o.To < o.From) {
+		return schema.Errorf(schema.CodeBadArguments, path, "zxids %d to %d are not a range", o.From, o.To)
+	}
+	if err := e.hub.wait(ctx, o.To); err != nil {
+		return err
+	}
+	until := o.To
+	if until == 0 {
+		until = e.hub.current()
+	}
+	oldest, err := e.OldestZxid(ctx)
+	if err != nil {
+		return err
+	}
+	since := o.From - 1
+	if o.From == 0 {
+		since = oldest
+	} else if since < oldest {
+		return e.compactedError(ctx, o.From)
+	}
+	if since >= until {
+		return nil
+	}
+	acls, err := readACLs(ctx, e.kv, since)
+	if errors.Is(err, rpctypes.ErrCompacted) {
+		return e.compactedError(ctx, since)
+	}
+	if err != nil {
+		return err
+	}
+	under := func(p string) bool {
+		return p == path || o.Recursive && (path == "/" || strings.HasPrefix(p, path+"/"))
+	}
+	aclOf := func(p string) schema.ACLRecord {
+		if a, ok := acls[p]; ok {
+			return a
+		}
+		return schema.ACLRecord{ACL: schema.OpenACLUnsafe}
+	}
+	var stop error
+	emit := func(ch Change, data []byte, p string) {
+		if stop != nil {
+			return
+		}
+		if ch.ACL != nil && !schema.Allowed(ch.ACL, schema.PermAdmin, c.Auth, e.cfg.SuperDigest) {
+			// As getACL shows them without ADMIN.
+			ch.ACL = schema.MaskDigests(ch.ACL)
+		}
+		if o.Data && ch.Type != ChangeSetACL {
+			if schema.Allowed(aclOf(p).ACL, schema.PermRead, c.Auth, e.cfg.SuperDigest) {
+				ch.Data = data
+			} else {
+				ch.DataHidden = true
+			}
+		}
+		stop = fn(ch)
+	}
+	var batch []*clientv3.Event
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		rev := batch[0].Kv.ModRevision
+		var at int64
+		var gone []string
+		acled := map[string]bool{}   // paths whose ACL key changed
+		touched := map[string]bool{} // paths whose node key changed
+		for _, ev := range batch {
+			key := string(ev.Kv.Key)
+			if schema.IsChainKey(key) && ev.Type != mvccpb.DELETE {
+				if t, ok := schema.ChainTime(ev.Kv.Value); ok {
+					at = t
+				}
+			}
+			if p, ok := schema.PathOfNodeKey(key); ok {
+				touched[p] = true
+			}
+			// New ACLs apply before the node events of their revision,
+			// removed ones after (as in hub.dispatch).
+			p, ok := schema.PathOfACLKey(key)
+			switch {
+			case !ok:
+			case ev.Type == mvccpb.DELETE:
+				gone = append(gone, p)
+				acled[p] = true
+			default:
+				if a, err := schema.UnmarshalACL(ev.Kv.Value); err == nil {
+					acls[p] = a
+				}
+				acled[p] = true
+			}
+		}
+		for _, ev := range batch {
+			p, ok := schema.PathOfNodeKey(string(ev.Kv.Key))
+			if !ok || !under(p) {
+				continue
+			}
+			a := aclOf(p)
+			if ev.Type == mvccpb.DELETE || !ev.IsCreate() && schema.NodeCreatedByWrite(ev.Kv.Value) {
+				if ev.PrevKv != nil {
+					if rec, err := schema.UnmarshalNode(ev.PrevKv.Value); err == nil {
+						emit(Change{Zxid: rev, Time: at, Type: ChangeDelete, Path: p, Version: rec.Version, Aversion: a.Aversion,
+							DataLength: int32(len(rec.Data)), EphemeralOwner: rec.Owner}, rec.Data, p)
+					}
+				} else {
+					emit(Change{Zxid: rev, Time: at, Type: ChangeDelete, Path: p, Aversion: a.Aversion}, nil, p)
+				}
+				if ev.Type == mvccpb.DELETE {
+					continue
+				}
+			}
+			rec, err := schema.UnmarshalNode(ev.Kv.Value)
+			if err != nil {
+				continue
+			}
+			ch := Change{Zxid: rev, Time: rec.Mtime, Type: ChangeSetData, Path: p, Version: rec.Version, Aversion: a.Aversion,
+				DataLength: int32(len(rec.Data)), EphemeralOwner: rec.Owner}
+			if ev.IsCreate() || schema.NodeCreatedByWrite(ev.Kv.Value) {
+				ch.Type, ch.ACL = ChangeCreate, a.ACL
+			}
+			emit(ch, rec.Data, p)
+		}
+		for p := range acled {
+			if touched[p] || !under(p) {
+				continue // part of the znode's create or delete
+			}
+			emit(Change{Zxid: rev, Time: at, Type: ChangeSetACL, Path: p, Aversion: aclOf(p).Aversion, ACL: aclOf(p).ACL}, nil, p)
+		}
+		for _, p := range gone {
+			delete(acls, p)
+		}
+		batch = batch[:0]
+	}
+	err = e.scanChanges(ctx, since, until, func(evs []*clientv3.Event, _ int64, _ bool) {
+		for _, ev := range evs {
+			if len(batch) > 0 && ev.Kv.ModRevision != batch[0].Kv.ModRevision {
+				flush()
+			}
+			batch = append(batch, ev)
+		}
+	}, clientv3.WithPrevKV())
+	if err == nil {
+		flush()
+	}
+	if stop != nil {
+		return stop
+	}
+	return err
+}
