@@ -294,7 +294,7 @@ func MonitorLeftOutSuffixes() []string {
 	return out
 }
 
-// figures gathers server_stats's figures; e serves.
+// serverStats gathers server_stats's figures from e, which serves.
 func (s *Server) serverStats(ctx context.Context, e *gateway.Engine) ServerStats {
 	lat := s.stats.latency.read()
 	znodes, _, _, _ := e.Counts(ctx)
