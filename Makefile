@@ -57,7 +57,7 @@ fuzz: ## a short run of every fuzz target (about 10 s each; FUZZTIME=30s or FUZZ
 	$(GO) test -run '^$$' -fuzz '^FuzzValidatePath$$' -fuzztime $(or $(FUZZTIME),200000x) ./schema
 	$(GO) test -run '^$$' -fuzz '^FuzzHTTPAPI$$' -fuzztime $(or $(FUZZTIME),15000x) ./gateway/api
 
-peers: ## install the real ZooKeeper clients (zkCli.sh, cli_mt, kazoo), nc, chromium and firefox-esr (the web console's tests) if missing
+peers: ## install the real ZooKeeper clients (zkCli.sh, cli_mt, kazoo), nc, chromium and firefox-esr (the web console's tests) and systemd-analyze if missing
 	@missing=""; \
 	[ -x /usr/share/zookeeper/bin/zkCli.sh ] || missing="$$missing zookeeper"; \
 	[ -x /usr/lib/zookeeper/bin/cli_mt ] || missing="$$missing zookeeper-bin"; \
@@ -65,6 +65,7 @@ peers: ## install the real ZooKeeper clients (zkCli.sh, cli_mt, kazoo), nc, chro
 	command -v nc.openbsd >/dev/null || missing="$$missing netcat-openbsd"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v firefox-esr >/dev/null || missing="$$missing firefox-esr"; \
+	command -v systemd-analyze >/dev/null || missing="$$missing systemd"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \

@@ -111,6 +111,12 @@ ensemble's leader and follower in testdata/zookeeper-3.8-ROLE-WORD.txt
   - cons prints ZooKeeper's fields (lop as ZooKeeper's short names, lcxid,
     lzxid, lresp, llat, min/avg/maxlat); connections are sorted by address.
 
+The same figures, as structured data in the JSON shapes of ZooKeeper
+3.8's AdminServer commands, come from the exported accessors of admin.go
+(ServerStats, Monitor, Connections, Watches, Leader, VotingView, ...);
+package zkbridge/admin serves them as /commands/NAME. AdminKeysLeftOut
+lists the keys of ZooKeeper's answers they leave out, and why.
+
 Each connection (conn.go) is a small driver around the engine:
 
   - loop (pipeline.go) reads frames (each bounded by MaxPacket,

@@ -119,7 +119,7 @@ var mntrKeys = []mntrKey{
 	{name: "throttled_ops", leftOut: whyThrottle},
 	{name: "stale_requests_dropped", leftOut: whyThrottle},
 	{name: "large_requests_rejected", value: func(m *mntrState) string { return itoa(m.s.stats.tooLarge.Load()) }},
-	{name: "insecure_admin_count", leftOut: "ZooKeeper's AdminServer, which zkgate does not have (its HTTP API is etcd's and the namespace's)"},
+	{name: "insecure_admin_count", leftOut: "requests to ZooKeeper's AdminServer in plain HTTP while it also serves TLS (admin.portUnification); zkgate's admin commands (zkbridge/admin) take the scheme of the client URLs, one or the other"},
 	{name: "connection_rejected", leftOut: whyThrottle + "; and no maxClientCnxns limit"},
 	{name: "cnxn_closed_without_zk_server_running", value: func(m *mntrState) string { return itoa(m.s.stats.refusedNoQuorum.Load()) }},
 	{name: "sessionless_connections_expired", value: func(m *mntrState) string { return itoa(m.s.stats.handshakeExpired.Load()) }},

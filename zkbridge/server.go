@@ -68,6 +68,10 @@ type Config struct {
 	// mntr's leader keys and conf's membership; ok is false for a
 	// member alone (standalone). Nil means standalone.
 	Quorum func() (q QuorumStatus, ok bool)
+	// InitialConfiguration is what the initial_configuration admin
+	// command reports: the configuration the node started with, as its
+	// configuration file would hold it (ZooKeeper answers its zoo.cfg).
+	InitialConfiguration string
 }
 
 // QuorumStatus is what mntr and conf report of the Raft group of an
@@ -80,6 +84,9 @@ type QuorumStatus struct {
 	Members []QuorumMember
 	// Voters is the number of voting members (quorum_size).
 	Voters int
+	// LeaderID is the leading member's ServerID, 0 while there is none
+	// (the leader command's leader_id).
+	LeaderID int
 	// Leader reports whether this member leads Raft. The figures
 	// below are known to the leader only.
 	Leader bool

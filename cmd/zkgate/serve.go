@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
@@ -34,8 +35,11 @@ func newServeCommand() *cobra.Command {
 		Use:   "serve",
 		Short: "Run a zkgate node (an embedded etcd member and its faces)",
 		Long: `Run a zkgate node: an embedded etcd member serving the etcd v3 API (gRPC,
-the HTTP/JSON gateway under /v3/, /health and /metrics) on its client URLs and
-Raft on its peer URLs.
+the HTTP/JSON gateway under /v3/, /health, /livez, /readyz and /metrics) on its
+client URLs and Raft on its peer URLs. The client URLs also serve ZooKeeper
+3.8's AdminServer commands as JSON under /commands/NAME (ruok, monitor,
+connections, watches, leader, ...; /commands lists them), as does
+--admin-listen on a port of its own, like ZooKeeper's admin.serverPort.
 
 With no options it runs a single-node cluster on loopback: clients on
 http://127.0.0.1:2379, peers on http://127.0.0.1:2380, data in ./zkgate-data.
@@ -105,6 +109,7 @@ func runServe(cmd *cobra.Command, opts serveOptions) error {
 	}
 
 	cfg.Options.Version = zkgateVersion()
+	cfg.Options.InitialConfiguration = config.Effective(&cfg)
 	n, err := node.Start(ctx, cfg.Options, logs)
 	if errors.Is(err, node.ErrInterrupted) {
 		lg.Warn("interrupted before the etcd member started")
@@ -125,6 +130,7 @@ wait:
 				return err
 			}
 			lg.Info("zkgate ready", append([]zap.Field{zap.Duration("took", n.SinceStart())}, n.Faces()...)...)
+			notifySystemd(lg, daemon.SdNotifyReady)
 			break wait
 		case <-hint.C:
 			lg.Info("waiting for a quorum of the cluster to serve clients", zap.String("initial-cluster", cfg.InitialClusterOrSelf()))
@@ -172,6 +178,7 @@ func servePprof(addr string, lg *zap.Logger) (stop func(), err error) {
 // second Ctrl-C ends the process at once.
 func closeNode(n *node.Node, lg *zap.Logger, stopSignals func()) error {
 	stopSignals()
+	notifySystemd(lg, daemon.SdNotifyStopping)
 	start := time.Now()
 	if err := n.Close(); err != nil {
 		return err

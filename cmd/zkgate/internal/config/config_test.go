@@ -138,6 +138,7 @@ func TestValidate_FieldErrors(t *testing.T) {
 		{"max-request-bytes", func(c *Config) { c.MaxRequestBytes = 1 << 20 }, "1 MiB"},
 		{"max-txn-ops", func(c *Config) { c.MaxTxnOps = 10 }, "128"},
 		{"zk-listen", func(c *Config) { c.ZKListen = "localhost" }, "host:port"},
+		{"admin-listen", func(c *Config) { c.AdminListen = "localhost" }, "host:port"},
 		{"zk-listen", func(c *Config) { c.ZKListen = ":2181" }, "host is empty"},
 		{"etcd-endpoints", func(c *Config) { c.EtcdEndpoints = []string{"etcd:2379"} }, "scheme"},
 		{"log-level", func(c *Config) { c.LogLevel = "trace" }, "debug, info, warn, error"},

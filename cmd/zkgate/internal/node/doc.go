@@ -40,7 +40,10 @@
 // member is ready; until then the node accepts on them itself and
 // answers /health with 503 and etcd's JSON ({"health":"false","reason":
 // "RAFT NO LEADER"}, as etcd's own /health answers on a member without a
-// leader), other HTTP paths with 503, and every gRPC call with
+// leader), /livez and /readyz as etcd's checks would (healthz.go: readyz
+// 503 with linearizable_read failed), ZooKeeper's AdminServer commands
+// with ZooKeeper's not-serving error (admin.go), other HTTP paths with
+// 503, and every gRPC call with
 // Unavailable "no quorum: ..." (NoQuorum), which etcd's clients and
 // zkgate's take as "try another endpoint". Once the member is ready, the
 // connections it served are closed (their clients reconnect to etcd) and
@@ -55,7 +58,15 @@
 // lost for longer than an election (gateway.Engine.QuorumLost), rather
 // than wait for etcd's request timeout; during an election they wait for
 // the new leader, as etcd's requests do. etcd's own API is left as
-// etcd serves it.
+// etcd serves it. /livez and /readyz are zkgate's (healthz.go) with
+// etcd's checks, names and answers, linearizable_read failing at once
+// without a quorum as /health does.
+//
+// ZooKeeper's AdminServer commands (/commands/NAME, package
+// zkbridge/admin) are served on the client URLs beside etcd's API, and
+// with --admin-listen on a port of their own (ZooKeeper's
+// admin.serverPort), TLS when the client URLs are https; they read the
+// ZooKeeper face's state, and answer an error when it is not served.
 //
 // The ZooKeeper port (--zk-listen, --zk-secure-listen) is opened and served
 // by Start, before the member has a quorum: until the engine runs, and

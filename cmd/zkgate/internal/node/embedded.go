@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -191,6 +192,8 @@ func (n *embedded) embedConfig() (*embed.Config, error) {
 		return n.engineClient
 	})
 	e.UserHandlers = map[string]http.Handler{"/zk/": httpAPI, "/health": n.healthHandler(), ui.Prefix: console}
+	maps.Copy(e.UserHandlers, n.adminHandlers())
+	maps.Copy(e.UserHandlers, n.memberHealthz())
 	if err := e.Validate(); err != nil {
 		return nil, fmt.Errorf("etcd configuration: %w", err)
 	}
@@ -240,7 +243,7 @@ func (n *embedded) faces() []zap.Field {
 	for _, p := range n.etcd.Peers {
 		peers = append(peers, schemeOf(p.Listener.Addr(), n.cfg.ListenPeerURLs)+"://"+p.Listener.Addr().String())
 	}
-	return []zap.Field{
+	return append([]zap.Field{
 		zap.Strings("etcd-grpc", clients),
 		zap.Strings("etcd-http-json", withPath(clients, "/v3/")),
 		zap.Strings("health", withPath(clients, "/health")),
@@ -253,7 +256,7 @@ func (n *embedded) faces() []zap.Field {
 		zap.Strings("peer", peers),
 		zap.String("member-id", n.etcd.Server.MemberID().String()),
 		zap.String("data-dir", n.cfg.DataDir),
-	}
+	}, n.adminFaces(clients)...)
 }
 
 func (n *embedded) close() error {

@@ -43,6 +43,8 @@ type external struct {
 	// stopped node.
 	errc    chan error
 	serving sync.WaitGroup
+	// adminFaces is Node.adminFaces, for the ready line.
+	adminFaces func(clients []string) []zap.Field
 }
 
 // startExternal connects to cfg.EtcdEndpoints and serves the namespace.
@@ -106,6 +108,12 @@ func startExternal(ctx context.Context, cfg Options, logs *logging.Loggers) (*No
 
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.Handler())
+	for p, h := range n.adminHandlers() {
+		mux.Handle(p, h)
+	}
+	for p, h := range externalHealthz(logs.Main.Named("health"), client) {
+		mux.Handle(p, h)
+	}
 	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) {
 		hctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
@@ -175,6 +183,7 @@ func startExternal(ctx context.Context, cfg Options, logs *logging.Loggers) (*No
 	if err := n.serveZK(x.engine, nil, nil); err != nil {
 		return fail(err)
 	}
+	x.adminFaces = n.adminFaces
 	n.b = x
 	n.engineDone = make(chan struct{})
 	close(n.engineDone)
@@ -188,7 +197,7 @@ func (x *external) stopped() <-chan struct{} { return nil }
 
 func (x *external) faces() []zap.Field {
 	cfg := x.cfg
-	return []zap.Field{
+	return append([]zap.Field{
 		zap.String("zookeeper", cfg.ZKListen),
 		zap.String("zookeeper-tls", cfg.ZKSecureListen),
 		zap.Strings("etcd-endpoints", cfg.EtcdEndpoints),
@@ -197,7 +206,7 @@ func (x *external) faces() []zap.Field {
 		zap.Strings("console", withPath(x.addrs, ui.Prefix)),
 		zap.Strings("health", withPath(x.addrs, "/health")),
 		zap.Strings("metrics", withPath(x.addrs, "/metrics")),
-	}
+	}, x.adminFaces(x.addrs)...)
 }
 
 func (x *external) close() error {

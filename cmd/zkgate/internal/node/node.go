@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"net/http"
 	"net/url"
 	"sync"
 	"time"
@@ -62,6 +63,11 @@ type Node struct {
 	zk               *zkbridge.Server
 	zkMetrics        prometheus.Collector // zk's, if this node registered it (metrics.go)
 
+	// The AdminServer commands' own port (AdminListen), if any, and its
+	// URL for the ready line (guarded by mu).
+	admin    *http.Server
+	adminURL string
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -92,10 +98,19 @@ func Start(ctx context.Context, cfg Options, logs *logging.Loggers) (*Node, erro
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	start := startEmbedded
 	if !cfg.Embedded() {
-		return startExternal(ctx, cfg, logs)
+		start = startExternal
 	}
-	return startEmbedded(ctx, cfg, logs)
+	n, err := start(ctx, cfg, logs)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.serveAdmin(); err != nil {
+		_ = n.Close()
+		return nil, err
+	}
+	return n, nil
 }
 
 // gatewayConfig is the namespace engine's configuration.
@@ -148,6 +163,7 @@ func (n *Node) Close() error {
 }
 
 func (n *Node) close() error {
+	n.stopAdmin()
 	n.stopZK()
 	return n.b.close()
 }

@@ -50,7 +50,10 @@ const (
 // client hangs until its own timeout. The node therefore accepts on the
 // same listeners itself while the member is not ready and answers at
 // once: /health with 503 and etcd's JSON ({"health":"false","reason":
-// ...}), any other HTTP path with 503, and every gRPC call with
+// ...}), /livez and /readyz as the ready member does (see healthz.go:
+// readyz 503 with linearizable_read failed), the AdminServer commands
+// (ZooKeeper's not-serving error), any other HTTP path with 503, and
+// every gRPC call with
 // Unavailable (NoQuorum), which etcd's clients take as "try another
 // endpoint".
 //
@@ -61,8 +64,11 @@ const (
 // and the connections it served are closed so that their clients
 // reconnect to etcd.
 type notReadyServer struct {
-	n      *embedded
-	srv    *http.Server
+	n   *embedded
+	srv *http.Server
+	// own serves what the not-ready member answers as when ready:
+	// /livez, /readyz and the AdminServer commands.
+	own    *http.ServeMux
 	grpc   *grpc.Server
 	ready  <-chan struct{}
 	wg     sync.WaitGroup
@@ -75,7 +81,13 @@ type notReadyServer struct {
 // serveNotReady starts answering on the client listeners until the member
 // is ready or stop is called.
 func (n *embedded) serveNotReady() (*notReadyServer, error) {
-	s := &notReadyServer{n: n, ready: n.etcd.Server.ReadyNotify(), conns: map[net.Conn]struct{}{}}
+	s := &notReadyServer{n: n, ready: n.etcd.Server.ReadyNotify(), conns: map[net.Conn]struct{}{}, own: http.NewServeMux()}
+	for p, h := range n.memberHealthz() {
+		s.own.Handle(p, h)
+	}
+	for p, h := range n.adminHandlers() {
+		s.own.Handle(p, h)
+	}
 	s.grpc = grpc.NewServer(grpc.UnknownServiceHandler(func(any, grpc.ServerStream) error {
 		return status.Error(codes.Unavailable, NoQuorum)
 	}))
@@ -215,6 +227,10 @@ func (s *notReadyServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.URL.Path == "/health" && r.Method == http.MethodGet {
 		s.health(w, r)
+		return
+	}
+	if _, pattern := s.own.Handler(r); pattern != "" {
+		s.own.ServeHTTP(w, r)
 		return
 	}
 	// etcd's HTTP/JSON gateway and the namespace's HTTP API answer errors

@@ -109,6 +109,11 @@ type Options struct {
 	// CertFile and, when ClientCertAuth is set, client certificates
 	// verified against TrustedCAFile. Empty disables it.
 	ZKSecureListen string
+	// AdminListen is host:port of a port of its own for ZooKeeper's
+	// AdminServer commands (/commands/...), as ZooKeeper's
+	// admin.serverPort: TLS when the client URLs are https. Empty
+	// disables it; the client URLs serve the commands too.
+	AdminListen string
 
 	// MinSessionTimeout and MaxSessionTimeout clamp the session timeouts
 	// clients ask for (ZooKeeper's minSessionTimeout / maxSessionTimeout).
@@ -146,6 +151,9 @@ type Options struct {
 	// stat, mntr, envi). The binary sets it from its build; it is not an
 	// option. Empty reads as "devel".
 	Version string
+	// InitialConfiguration is what the initial_configuration admin
+	// command reports: the configuration the node started with.
+	InitialConfiguration string
 }
 
 // Defaults of the production settings plain etcd leaves off or sets low.
@@ -238,6 +246,11 @@ func (c *Options) Validate() error {
 	if c.ZKListen != "" {
 		if err := CheckHostPort(c.ZKListen); err != nil {
 			return fieldErr("zk-listen", "%q: %v", c.ZKListen, err)
+		}
+	}
+	if c.AdminListen != "" {
+		if err := CheckHostPort(c.AdminListen); err != nil {
+			return fieldErr("admin-listen", "%q: %v", c.AdminListen, err)
 		}
 	}
 	if c.ZKSecureListen != "" {

@@ -73,7 +73,7 @@ func (n *embedded) zkQuorum() (q zkbridge.QuorumStatus, ok bool) {
 		return q, false
 	}
 	sort.Slice(members, func(i, j int) bool { return members[i].ID < members[j].ID })
-	self := s.MemberID()
+	self, leader := s.MemberID(), s.Leader()
 	for i, m := range members {
 		zm := zkbridge.QuorumMember{ID: i + 1, Learner: m.IsLearner}
 		if len(m.PeerURLs) > 0 {
@@ -83,6 +83,9 @@ func (n *embedded) zkQuorum() (q zkbridge.QuorumStatus, ok bool) {
 		}
 		if m.ID == self {
 			q.ServerID = zm.ID
+		}
+		if m.ID == leader {
+			q.LeaderID = zm.ID
 		}
 		if !m.IsLearner {
 			q.Voters++

@@ -70,6 +70,8 @@ func (n *Node) serveZK(eng *gateway.Engine, mode func() string, quorum func() (z
 		MaxPacket: max(jute.DefaultMaxBuffer, int(c.MaxDataBytes)),
 		Mode:      mode,
 		Quorum:    quorum,
+
+		InitialConfiguration: c.InitialConfiguration,
 	}
 	if c.Embedded() {
 		// The member's snapshots and WAL, as ZooKeeper's dataDir
