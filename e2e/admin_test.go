@@ -35,6 +35,7 @@ var adminCommands = map[string][]string{
 	"watches":               {"wchc"},
 	"watches_by_path":       {"wchp"},
 	"dirs":                  nil,
+	"dump":                  nil,
 	"is_read_only":          {"isro"},
 	"stats":                 {"stat"},
 	"leader":                {"lead"},
@@ -87,7 +88,7 @@ func recordedAdmin(t *testing.T, name string) map[string]any {
 // adminDataKeys are the objects whose keys are data (session ids,
 // paths, server ids) rather than a shape: their values are compared
 // with the first recorded value instead, key by key.
-var adminDataKeys = []string{"session_id_to_watched_paths", "path_to_session_ids", "current_config"}
+var adminDataKeys = []string{"session_id_to_watched_paths", "path_to_session_ids", "current_config", "expiry_time_to_session_ids", "session_id_to_ephemeral_paths"}
 
 // jsonKind is a JSON value's type.
 func jsonKind(v any) string {
@@ -263,6 +264,9 @@ func TestAdmin_Commands(t *testing.T) {
 	if _, _, _, err := a.ChildrenW("/adm"); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := b.Create("/adm/eph", nil, zk.FlagEphemeral, acl); err != nil {
+		t.Fatal(err)
+	}
 	idA, idB := a.SessionID(), b.SessionID()
 
 	answers := map[string]map[string]any{}
@@ -336,9 +340,24 @@ func TestAdmin_Commands(t *testing.T) {
 		t.Errorf("watch_summary: %v, want 2 connections, 2 paths, 3 watches", sum)
 	}
 
+	// dump: both sessions by their expiry, and b's ephemeral.
+	var expiring []int64
+	for _, ids := range answers["dump"]["expiry_time_to_session_ids"].(map[string]any) {
+		for _, id := range anySlice(ids) {
+			expiring = append(expiring, int64(id.(float64)))
+		}
+	}
+	if len(expiring) != 2 {
+		t.Errorf("dump: sessions by expiry %v, want the 2 sessions", answers["dump"]["expiry_time_to_session_ids"])
+	}
+	eph := answers["dump"]["session_id_to_ephemeral_paths"].(map[string]any)
+	if len(eph) != 1 || !slices.Equal(anySlice(eph[strconv.FormatInt(idB, 10)]), []any{"/adm/eph"}) {
+		t.Errorf("dump: ephemerals %v, want session %d's /adm/eph", eph, idB)
+	}
+
 	// monitor: the three znodes created.
-	if got := answers["monitor"]["znode_count"].(float64); got != before+3 {
-		t.Errorf("monitor znode_count %v, want %v (%v before three creates)", got, before+3, before)
+	if got := answers["monitor"]["znode_count"].(float64); got != before+4 {
+		t.Errorf("monitor znode_count %v, want %v (%v before four creates)", got, before+4, before)
 	}
 	if answers["monitor"]["server_state"] != "standalone" || answers["server_stats"]["server_stats"].(map[string]any)["server_state"] != "standalone" {
 		t.Errorf("server state: monitor %v, server_stats %v", answers["monitor"]["server_state"], answers["server_stats"]["server_stats"])

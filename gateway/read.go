@@ -642,3 +642,24 @@ func (e *Engine) Counts(ctx context.Context) (znodes, ephemerals, sessions int64
 	sessions = count(schema.SessionSpace(), schema.PrefixEnd(schema.SessionSpace()))
 	return znodes, ephemerals, sessions, err
 }
+
+// EphemeralsBySession lists every session's ephemeral znodes, sorted, by
+// session id, as this node's member holds them (ZooKeeper's dump
+// command): the whole cluster's, read from the ephemeral index.
+func (e *Engine) EphemeralsBySession(ctx context.Context) (map[int64][]string, error) {
+	idx := schema.EphemeralSpace()
+	resp, err := e.kv.Get(ctx, idx, clientv3.WithRange(schema.PrefixEnd(idx)), clientv3.WithKeysOnly(), clientv3.WithSerializable())
+	if err != nil {
+		return nil, fmt.Errorf("reading the ephemeral index: %w", err)
+	}
+	out := map[int64][]string{}
+	for _, kv := range resp.Kvs {
+		if owner, p, ok := schema.ParseEphemeralKey(string(kv.Key)); ok {
+			out[owner] = append(out[owner], p)
+		}
+	}
+	for _, ps := range out {
+		sort.Strings(ps)
+	}
+	return out, nil
+}

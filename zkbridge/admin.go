@@ -184,6 +184,46 @@ type WatchesByPath struct {
 	PathToSessionIDs map[string][]int64 `json:"path_to_session_ids"`
 }
 
+// Dump is dump: the sessions of this node by the time they expire if
+// not heard from (ms since the server started, rounded up to ZooKeeper's
+// 2 s tick, as its session tracker buckets them), and every session's
+// ephemeral znodes.
+type Dump struct {
+	ExpiryTimeToSessionIDs    map[string][]int64  `json:"expiry_time_to_session_ids"`
+	SessionIDToEphemeralPaths map[string][]string `json:"session_id_to_ephemeral_paths"`
+}
+
+// dumpTick is ZooKeeper's default tickTime, the width of its session
+// tracker's expiry buckets.
+const dumpTick = 2000
+
+// Dump answers dump, or ErrNotServing.
+func (s *Server) Dump(ctx context.Context) (Dump, error) {
+	e := s.serving()
+	if e == nil {
+		return Dump{}, ErrNotServing
+	}
+	eph, err := e.EphemeralsBySession(ctx)
+	if err != nil {
+		return Dump{}, err
+	}
+	out := Dump{ExpiryTimeToSessionIDs: map[string][]int64{}, SessionIDToEphemeralPaths: map[string][]string{}}
+	for id, ps := range eph {
+		out.SessionIDToEphemeralPaths[strconv.FormatInt(id, 10)] = ps
+	}
+	for _, c := range s.sortedConnections() {
+		id := c.sessionID.Load()
+		if id == 0 {
+			continue
+		}
+		heard := max(c.stats.lastResp.Load(), c.opened.Sub(s.started).Milliseconds())
+		expiry := (heard + c.sess.Timeout.Milliseconds() + dumpTick - 1) / dumpTick * dumpTick
+		k := strconv.FormatInt(expiry, 10)
+		out.ExpiryTimeToSessionIDs[k] = append(out.ExpiryTimeToSessionIDs[k], id)
+	}
+	return out, nil
+}
+
 // Dirs is dirs.
 type Dirs struct {
 	DatadirSize int64 `json:"datadir_size"`

@@ -38,6 +38,7 @@ var commands = []command{
 	{name: "watch_summary", aliases: []string{"wchs"}, run: func(_ context.Context, s *zkbridge.Server) (any, error) { return s.WatchSummary() }},
 	{name: "watches", aliases: []string{"wchc"}, run: func(_ context.Context, s *zkbridge.Server) (any, error) { return s.Watches() }},
 	{name: "watches_by_path", aliases: []string{"wchp"}, run: func(_ context.Context, s *zkbridge.Server) (any, error) { return s.WatchesByPath() }},
+	{name: "dump", run: func(ctx context.Context, s *zkbridge.Server) (any, error) { return s.Dump(ctx) }},
 	{name: "dirs", run: func(_ context.Context, s *zkbridge.Server) (any, error) { return s.Dirs() }},
 	{name: "is_read_only", aliases: []string{"isro"}, run: func(_ context.Context, s *zkbridge.Server) (any, error) { return s.IsReadOnly() }},
 	{name: "stats", aliases: []string{"stat"}, run: func(ctx context.Context, s *zkbridge.Server) (any, error) { return s.Stats(ctx) }},
@@ -51,7 +52,7 @@ var commands = []command{
 // aliases): they answer that zkgate does not support them rather than
 // that they are unknown.
 var notImplemented = []string{
-	"connection_stat_reset", "crst", "dump", "get_trace_mask", "gtmk", "hash",
+	"connection_stat_reset", "crst", "get_trace_mask", "gtmk", "hash",
 	"observer_connection_stat_reset", "orst", "observers", "obsr", "set_trace_mask", "stmk",
 	"stat_reset", "srst", "system_properties", "sysp", "zabstate",
 }

@@ -74,7 +74,7 @@ func TestHandler_Routing(t *testing.T) {
 	for path, want := range map[string]string{
 		"/commands/nosuch": "Unknown command: nosuch",
 		"/commands/RUOK":   "Unknown command: RUOK",
-		"/commands/dump":   "dump is not supported by zkgate",
+		"/commands/hash":   "hash is not supported by zkgate",
 	} {
 		_, m, raw := get(t, h, http.MethodGet, path)
 		if m["error"] != want || len(m) != 2 {

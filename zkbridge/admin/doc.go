@@ -26,7 +26,7 @@
 //     the reason), with status 200 and Content-Type application/json;
 //   - an unknown command answers {"command": name, "error": "Unknown
 //     command: name"} with status 200; ZooKeeper's commands that zkgate
-//     does not implement (dump, hash, stat_reset, ...) answer
+//     does not implement (hash, stat_reset, zabstate, ...) answer
 //     "<name> is not supported by zkgate" in the same form;
 //   - without a quorum every command but environment answers the error
 //     "This ZooKeeper instance is not currently serving requests";
