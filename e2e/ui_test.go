@@ -185,8 +185,8 @@ func click(t *testing.T, b *harness.Browser, selector string) {
 }
 
 // TestUI_Writes: with --ui-writes the page sets data with the version it
-// read, creates a child and deletes it, and a ZooKeeper client sees each
-// write; a set over a version changed meanwhile fails with BadVersion.
+// read, creates a child and deletes it, and ZooKeeper clients
+// (go-zookeeper, kazoo) see each write; a set over a version changed meanwhile fails with BadVersion.
 func TestUI_Writes(t *testing.T) {
 	t.Parallel()
 	n := harness.StartNode(t, harness.NodeOptions{Args: []string{"--ui-writes"}})
@@ -204,6 +204,13 @@ func TestUI_Writes(t *testing.T) {
 	if err != nil || string(data) != "written from the page" || st.Version != 1 {
 		t.Fatalf("get /w after the page's set: %q version %d, %v", data, st.Version, err)
 	}
+	// And kazoo, as a Python application would.
+	runKazoo(t, n.ZKAddr, `
+zk = client()
+data, st = zk.get("/w")
+assert data == b"written from the page" and st.version == 1, (data, st)
+print("OK")
+`)
 
 	setValue(t, b, "#create-name", "child")
 	setValue(t, b, "#create-data", "made by the page")
