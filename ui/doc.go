@@ -78,7 +78,8 @@ identities.
 
 Without Options.Writes (zkgate serve --ui-writes, off by default) the page
 shows no write controls and /ui/api/zk/v1/ refuses every route but the
-reads (stat, data, children, count, acl, ephemerals, watch, sync) with 403.
+reads (stat, data, children, count, acl, ephemerals, watch, sync, history,
+zxid) with 403.
 The switch is about the console only: /zk/v1/, the gRPC API and the
 ZooKeeper port stay writable to whoever the ACLs let write.
 
