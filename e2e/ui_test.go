@@ -238,8 +238,10 @@ func TestUI_Writes(t *testing.T) {
 	b.WaitFor(`document.querySelector("#set").innerText === "Set (version 2)"`)
 
 	// setAcl with the aclVersion read.
-	b.MustEval(`document.querySelector("#reload").click()`, nil)
-	b.WaitFor(`document.querySelector("#setacl") && document.querySelector("#setacl").innerText === "Set ACL (aclVersion 0)"`)
+	// The pane drawn before the reload is marked, so as to wait for the
+	// reloaded one.
+	b.MustEval(`document.querySelector("#setacl").dataset.stale = "true"; document.querySelector("#reload").click()`, nil)
+	b.WaitFor(`document.querySelector("#setacl") && !document.querySelector("#setacl").dataset.stale && document.querySelector("#setacl").innerText === "Set ACL (aclVersion 0)"`)
 	setValue(t, b, "#setacl-text", "world:anyone:cdrwa\ndigest:carol:tZLZ3Cuv7+1DRHdk7j3XqjfgEfU=:r")
 	click(t, b, "#setacl")
 	b.WaitFor(`document.querySelector("#setacl").innerText === "Set ACL (aclVersion 1)"`)
