@@ -173,6 +173,20 @@ func TestUI_History(t *testing.T) {
 	b.WaitFor(`document.querySelectorAll("#history tr.change").length === 3`)
 	b.WaitFor(`document.querySelector("#at-banner-time").innerText !== ""`)
 	screenshot(t, b, "ui-history.png")
+
+	// Live, the history tab shows a change as it is made.
+	b.Navigate(n.ClientURL + "/ui/?path=/h")
+	b.WaitFor(`document.querySelector("#live").innerText.startsWith("●") && document.querySelector("#tab-history")`)
+	click(t, b, "#tab-history")
+	b.WaitFor(`document.querySelectorAll("#history tr.change").length === 3`)
+	st4, err := c.Set("/h", []byte("alpha\nBETA\ngamma\ndelta\nepsilon"), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.WaitFor(fmt.Sprintf(`document.querySelectorAll("#history tr.change").length === 4 && document.querySelector("#history tr.change").dataset.zxid === "%d"`, st4.Mzxid))
+	if got := b.Text("#history tr.diff-row"); !strings.HasSuffix(got, "+ epsilon") {
+		t.Fatalf("the diff of the change made live shows %q", got)
+	}
 	noPageErrors(t, b)
 }
 

@@ -90,10 +90,26 @@ export class HistoryPane {
       h('option', { value: 'oldest', selected: !this.newestFirst }, 'oldest first'));
     const rec = h('input', { type: 'checkbox', id: 'hist-recursive', checked: this.recursive, onchange: () => { this.recursive = rec.checked; this.fill(path, box); } });
     const box = h('div', { id: 'history-box' }, h('p', { class: 'muted' }, 'Reading the history…'));
+    this.path = path;
+    this.box = box;
     this.fill(path, box);
     return h('div', { id: 'history-pane' },
       h('div', { class: 'actions' }, order, h('label', {}, rec, ' with the subtree\'s changes')),
       box);
+  }
+
+  // refresh reads the history shown again after a change: at most one
+  // read at a time, and one more after it however many changes came
+  // meanwhile.
+  async refresh() {
+    if (this.busy) { this.again = true; return; }
+    this.busy = true;
+    try {
+      do {
+        this.again = false;
+        await this.fill(this.path, this.box);
+      } while (this.again);
+    } finally { this.busy = false; }
   }
 
   async fill(path, box) {
@@ -171,7 +187,12 @@ export class HistoryPane {
     let body;
     if (c.data_hidden) body = h('span', { class: 'muted hidden-data' }, 'not readable with these credentials');
     else if (prev && prev.hidden) body = h('span', { class: 'muted' }, 'the data before is not readable with these credentials');
-    else {
+    else if (!prev && kind === 'setData') {
+      // The create and the changes before are older than the history kept.
+      const ta = text(data);
+      body = h('div', {}, h('div', { class: 'muted' }, 'the first change kept: the data before it is not kept'),
+        ta === null ? h('span', { class: 'muted' }, `binary data: ${bytes(data.length)}`) : h('pre', { class: 'diff' }, ta));
+    } else {
       const before = prev ? prev.data : new Uint8Array();
       const tb = text(before);
       const ta = text(data);

@@ -33,6 +33,11 @@ export class ZnodeView {
       if (note) note.textContent = `${path} changed since it was read: setting it now fails with BadVersion. Reload to see the change.`;
       return;
     }
+    // A change under the history tab: the history is read again, no more.
+    if (live && path === this.path && this.tab === 'history' && this.el.contains(this.history.box)) {
+      this.history.refresh();
+      return;
+    }
     if (path !== this.path) this.statusMsg = null;
     const seq = ++this.seq;
     let data, acl;
