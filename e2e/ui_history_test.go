@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/zkgate/zkgate/e2e/harness"
 )
@@ -187,6 +188,22 @@ func TestUI_History(t *testing.T) {
 	if got := b.Text("#history tr.diff-row"); !strings.HasSuffix(got, "+ epsilon") {
 		t.Fatalf("the diff of the change made live shows %q", got)
 	}
+
+	// A deleted znode keeps its history.
+	if err := c.Delete("/h/later", 0); err != nil {
+		t.Fatal(err)
+	}
+	_, stRoot, err := c.Get("/h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Navigate(n.ClientURL + "/ui/?path=/h/later")
+	b.WaitFor(`document.querySelector("#znode-error") && document.querySelector("#tab-history")`)
+	click(t, b, "#tab-history")
+	b.WaitFor(`document.querySelectorAll("#history tr.change").length === 2`)
+	if got, want := strings.Join(historyRows(t, b), " "), fmt.Sprintf("delete@%d create@%d", stRoot.Pzxid, stChild.Czxid); got != want {
+		t.Fatalf("the history of the deleted /h/later: %s, want %s", got, want)
+	}
 	noPageErrors(t, b)
 }
 
@@ -226,5 +243,49 @@ func TestUI_HistoryDigest(t *testing.T) {
 	if len(diffs) != 2 || diffs[0] != "- secret v1\n+ secret v2" || diffs[1] != "+ secret v1" {
 		t.Fatalf("logged in, the diffs show %q", diffs)
 	}
+	noPageErrors(t, b)
+}
+
+// TestUI_HistoryCompacted: once etcd has compacted the creation of a
+// znode away, the history tab's first change is a data change, diffed
+// against the data read at the zxid before it (reads reach the
+// compaction's zxid, which the history no longer lists); the slider
+// starts at the oldest zxid kept.
+func TestUI_HistoryCompacted(t *testing.T) {
+	t.Parallel()
+	n := harness.StartNode(t, harness.NodeOptions{})
+	c, _ := zkConnect(t, n.ZKAddr)
+	if _, err := c.Create("/old", []byte("one"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	st2, err := c.Set("/old", []byte("two"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st3, err := c.Set("/old", []byte("three"), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	etcd, err := clientv3.New(clientv3.Config{Endpoints: []string{n.ClientURL}, DialTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer etcd.Close()
+	if _, err := etcd.Compact(testCtx(t), st2.Mzxid, clientv3.WithCompactPhysical()); err != nil {
+		t.Fatalf("compacting at %d: %v", st2.Mzxid, err)
+	}
+
+	b := harness.StartBrowser(t)
+	b.Navigate(n.ClientURL + "/ui/?path=/old")
+	b.WaitFor(`document.querySelector("#tab-history")`)
+	click(t, b, "#tab-history")
+	b.WaitFor(`document.querySelectorAll("#history tr.change").length === 1`)
+	if got, want := strings.Join(historyRows(t, b), " "), fmt.Sprintf("setData@%d", st3.Mzxid); got != want {
+		t.Fatalf("history rows %s, want %s", got, want)
+	}
+	if got := b.Text("#history tr.diff-row"); got != "- two\n+ three" {
+		t.Fatalf("the first change kept shows %q", got)
+	}
+	b.WaitFor(fmt.Sprintf(`!document.querySelector("#at-slider").disabled && document.querySelector("#at-slider").min === "%d"`, st2.Mzxid))
 	noPageErrors(t, b)
 }

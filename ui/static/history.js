@@ -10,8 +10,10 @@ const KINDS = {
   CHANGE_TYPE_DELETE: 'delete',
 };
 
-// Changes listed at most; an older part past that is left out.
+// Changes listed at most; a later part past that is left out.
 const LIMIT = 1000;
+// Paths whose data before their first change kept is read, at most.
+const BEFORE_PATHS = 50;
 // Lines of context kept around a change in a diff.
 const CONTEXT = 2;
 // Diffs of more lines than this (old × new) are not computed.
@@ -69,6 +71,12 @@ function hunks(d) {
   return out;
 }
 
+async function pool(items, width, f) {
+  let i = 0;
+  const worker = async () => { while (i < items.length) await f(items[i++]); };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+}
+
 function text(b) {
   try { return new TextDecoder('utf-8', { fatal: true }).decode(b); } catch { return null; }
 }
@@ -118,6 +126,7 @@ export class HistoryPane {
     try {
       res = await history({ path, recursive: this.recursive, to: atZxid() }, LIMIT);
       await this.readHidden(res.changes);
+      this.before = await this.readBefore(res.changes);
     } catch (e) {
       if (seq === this.seq) clear(box).append(h('p', { class: 'error', id: 'history-error' }, e.message));
       return;
@@ -140,23 +149,38 @@ export class HistoryPane {
   async readHidden(changes) {
     if (!identities().length) return;
     const hidden = changes.filter((c) => c.data_hidden && (c.type === 'CHANGE_TYPE_CREATE' || c.type === 'CHANGE_TYPE_SET_DATA'));
-    let i = 0;
-    const worker = async () => {
-      while (i < hidden.length) {
-        const c = hidden[i++];
-        try {
-          const r = await zk('data', { path: c.path }, Number(c.zxid));
-          if (Number(r.stat.mzxid) === Number(c.zxid)) { c.data = r.data === null ? '' : r.data; c.data_hidden = false; }
-        } catch { /* not readable then */ }
+    await pool(hidden, 4, async (c) => {
+      try {
+        const r = await zk('data', { path: c.path }, Number(c.zxid));
+        if (Number(r.stat.mzxid) === Number(c.zxid)) { c.data = r.data === null ? '' : r.data; c.data_hidden = false; }
+      } catch { /* not readable then */ }
+    });
+  }
+
+  // readBefore reads, for each path whose first change listed is a data
+  // change (its creation is older than the history kept), the data it had
+  // just before, at the zxid before (which reads still reach): path ->
+  // {data, hidden}. At most BEFORE_PATHS paths.
+  async readBefore(changes) {
+    const first = new Map();
+    for (const c of changes) if (!first.has(c.path)) first.set(c.path, c);
+    const todo = [...first.values()].filter((c) => c.type === 'CHANGE_TYPE_SET_DATA').slice(0, BEFORE_PATHS);
+    const out = new Map();
+    await pool(todo, 4, async (c) => {
+      try {
+        const r = await zk('data', { path: c.path }, Number(c.zxid) - 1);
+        out.set(c.path, { data: decodeBytes(r.data === null ? '' : r.data), hidden: false });
+      } catch (e) {
+        if (e.zk === 'NoAuth') out.set(c.path, { data: null, hidden: true });
       }
-    };
-    await Promise.all([worker(), worker(), worker(), worker()]);
+    });
+    return out;
   }
 
   // rows pairs each change with the data before it (of the same path),
   // oldest first.
   rows(changes) {
-    const last = new Map(); // path -> {data: Uint8Array|null (hidden)}
+    const last = new Map(this.before || []); // path -> {data: Uint8Array|null, hidden}
     return changes.map((c) => {
       const kind = KINDS[c.type] || c.type;
       const data = c.data_hidden ? null : decodeBytes(c.data);
