@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -287,5 +288,73 @@ func TestUI_HistoryCompacted(t *testing.T) {
 		t.Fatalf("the first change kept shows %q", got)
 	}
 	b.WaitFor(fmt.Sprintf(`!document.querySelector("#at-slider").disabled && document.querySelector("#at-slider").min === "%d"`, st2.Mzxid))
+	noPageErrors(t, b)
+}
+
+// TestUI_HistoryPages: a history of more than a page (1000 changes) is
+// shown a page at a time, each page ending at a zxid boundary, the later
+// changes on the next page.
+func TestUI_HistoryPages(t *testing.T) {
+	t.Parallel()
+	n := harness.StartNode(t, harness.NodeOptions{})
+	c, _ := zkConnect(t, n.ZKAddr)
+	if _, err := c.Create("/busy", []byte("0"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	// 1001 data changes, pipelined over the one connection.
+	const sets = 1001
+	var wg sync.WaitGroup
+	errs := make(chan error, sets)
+	work := make(chan int)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				if _, err := c.Set("/busy", []byte(fmt.Sprint(i)), -1); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	for i := 1; i <= sets; i++ {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	_, st, err := c.Get("/busy")
+	if err != nil || st.Version != sets {
+		t.Fatalf("get /busy: version %d, %v", st.Version, err)
+	}
+
+	b := harness.StartBrowser(t)
+	b.Navigate(n.ClientURL + "/ui/?path=/busy")
+	b.WaitFor(`document.querySelector("#tab-history")`)
+	click(t, b, "#tab-history")
+	// 1002 changes: the first page holds the first 999 (the 1000th
+	// change's zxid starts the next page), the second the last 3.
+	b.WaitFor(`document.querySelectorAll("#history tr.change").length === 999 && document.querySelector("#hist-later")`)
+	click(t, b, "#hist-later")
+	b.WaitFor(`document.querySelectorAll("#history tr.change").length === 3`)
+	var zxids []int64
+	b.MustEval(`[...document.querySelectorAll("#history tr.change")].map((r) => Number(r.dataset.zxid))`, &zxids)
+	if zxids[0] != st.Mzxid {
+		t.Fatalf("the second page, newest first, starts at zxid %d, want %d", zxids[0], st.Mzxid)
+	}
+	// The page's first change is diffed against the data before it.
+	var lastDiff string
+	b.MustEval(`[...document.querySelectorAll("#history tr.diff-row")].pop().innerText`, &lastDiff)
+	if !strings.HasPrefix(lastDiff, "- ") || !strings.Contains(lastDiff, "\n+ ") {
+		t.Fatalf("the page's first change shows %q", lastDiff)
+	}
+	if b.Text("#hist-later") != "" {
+		t.Fatal("the last page offers later changes")
+	}
+	click(t, b, "#hist-oldest")
+	b.WaitFor(`document.querySelectorAll("#history tr.change").length === 999`)
 	noPageErrors(t, b)
 }

@@ -10,7 +10,7 @@ const KINDS = {
   CHANGE_TYPE_DELETE: 'delete',
 };
 
-// Changes listed at most; a later part past that is left out.
+// Changes listed on a page at most; the later ones are on the next.
 const LIMIT = 1000;
 // Paths whose data before their first change kept is read, at most.
 const BEFORE_PATHS = 50;
@@ -88,6 +88,7 @@ export class HistoryPane {
   constructor() {
     this.newestFirst = true;
     this.recursive = false;
+    this.from = 0; // the page of changes shown starts there (0: the oldest kept)
     this.seq = 0;
   }
 
@@ -96,8 +97,9 @@ export class HistoryPane {
     const order = h('select', { id: 'hist-order', onchange: () => { this.newestFirst = order.value === 'newest'; this.fill(path, box); } },
       h('option', { value: 'newest', selected: this.newestFirst }, 'newest first'),
       h('option', { value: 'oldest', selected: !this.newestFirst }, 'oldest first'));
-    const rec = h('input', { type: 'checkbox', id: 'hist-recursive', checked: this.recursive, onchange: () => { this.recursive = rec.checked; this.fill(path, box); } });
+    const rec = h('input', { type: 'checkbox', id: 'hist-recursive', checked: this.recursive, onchange: () => { this.recursive = rec.checked; this.from = 0; this.fill(path, box); } });
     const box = h('div', { id: 'history-box' }, h('p', { class: 'muted' }, 'Reading the history…'));
+    if (path !== this.path) this.from = 0;
     this.path = path;
     this.box = box;
     this.fill(path, box);
@@ -124,7 +126,15 @@ export class HistoryPane {
     const seq = ++this.seq;
     let res;
     try {
-      res = await history({ path, recursive: this.recursive, to: atZxid() }, LIMIT);
+      res = await history({ path, recursive: this.recursive, from: this.from, to: atZxid() }, LIMIT);
+      // A page ends at a zxid boundary: the next one starts with the
+      // changes of the zxid cut, unless the page holds nothing else.
+      res.next = 0;
+      if (res.truncated) {
+        const last = res.changes[res.changes.length - 1].zxid;
+        if (res.changes[0].zxid !== last) res.changes = res.changes.filter((c) => c.zxid !== last);
+        res.next = res.changes[0].zxid === last ? Number(last) + 1 : Number(last);
+      }
       await this.readHidden(res.changes);
       this.before = await this.readBefore(res.changes);
     } catch (e) {
@@ -136,7 +146,10 @@ export class HistoryPane {
     if (this.newestFirst) rows.reverse();
     const at = atZxid();
     clear(box).append(...[
-      res.truncated ? h('p', { class: 'muted' }, `The oldest ${LIMIT} changes: the later ones are left out.`) : null,
+      res.truncated || this.from ? h('div', { class: 'actions', id: 'hist-pages' },
+        h('span', { class: 'muted' }, `${res.changes.length} changes from ${this.from ? 'zxid ' + hex64(this.from) : 'the oldest kept'}${res.truncated ? ', the later ones on the next page' : ''}.`),
+        this.from ? h('button', { id: 'hist-oldest', onclick: () => { this.from = 0; this.fill(path, box); } }, '⇤ From the oldest') : null,
+        res.truncated ? h('button', { id: 'hist-later', onclick: () => { this.from = res.next; this.fill(path, box); } }, 'Later changes →') : null) : null,
       rows.length === 0 ? h('p', { class: 'muted', id: 'history-empty' }, 'No change kept' + (at ? ` up to zxid ${at}.` : '.')) : h('table', { class: 'list', id: 'history' },
         h('tr', {}, ['zxid', 'time', 'change', this.recursive ? 'path' : null, 'version', 'aclVersion', 'size', ''].filter((x) => x !== null).map((c) => h('th', {}, c))),
         rows.flatMap((r) => this.renderRow(r))),
