@@ -33,9 +33,11 @@ current Chromium or Firefox (ES modules, fetch streams, TextDecoderStream).
   - History (the znode's History tab): every change of the znode the
     cluster keeps (serve --history-retention), from the History stream:
     zxid, local time, create, setData, setAcl or delete, versions and
-    size, newest or oldest first, optionally with the subtree's changes;
-    each create and data change of text data with a line diff (a longest
-    common subsequence of lines) against the data before it, binary data
+    size, newest or oldest first, optionally with the subtree's changes,
+    1000 changes a page (a page ends at a zxid boundary); each create and
+    data change of text data with a line diff (a longest common
+    subsequence of lines) against the data before it (for a page's first
+    change of a znode, the data read at the zxid before), binary data
     with its sizes. The stream's HTTP route is a GET, which carries no
     ctx.auth: with digests logged in, the data it hides is read at each
     change's zxid (ctx.at_zxid), so it shows exactly where the digests
