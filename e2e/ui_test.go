@@ -245,8 +245,10 @@ print("OK")
 	b.WaitFor(`document.querySelector("#set").innerText === "Set (version 2)"`)
 
 	// setAcl with the aclVersion read.
-	b.MustEval(`document.querySelector("#reload").click()`, nil)
-	b.WaitFor(`document.querySelector("#setacl") && document.querySelector("#setacl").innerText === "Set ACL (aclVersion 0)"`)
+	// The pane drawn before the reload is marked, so as to wait for the
+	// reloaded one.
+	b.MustEval(`document.querySelector("#setacl").dataset.stale = "true"; document.querySelector("#reload").click()`, nil)
+	b.WaitFor(`document.querySelector("#setacl") && !document.querySelector("#setacl").dataset.stale && document.querySelector("#setacl").innerText === "Set ACL (aclVersion 0)"`)
 	setValue(t, b, "#setacl-text", "world:anyone:cdrwa\ndigest:carol:tZLZ3Cuv7+1DRHdk7j3XqjfgEfU=:r")
 	click(t, b, "#setacl")
 	b.WaitFor(`document.querySelector("#setacl").innerText === "Set ACL (aclVersion 1)"`)
@@ -604,9 +606,22 @@ func TestUI_Firefox(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.WaitFor(`document.querySelector("#data-view").innerText === "set in firefox"`)
-	if data, _, err := c.Get("/ff"); err != nil || string(data) != "set in firefox" {
+	data, st, err := c.Get("/ff")
+	if err != nil || string(data) != "set in firefox" {
 		t.Fatalf("get /ff: %q, %v", data, err)
 	}
+
+	// As of its creation, with its history.
+	f.Navigate(fmt.Sprintf("%s/ui/?path=/ff&at=%d", n.ClientURL, st.Czxid))
+	f.WaitFor(`document.querySelector("#at-banner") && document.querySelector("#data-view") && document.querySelector("#data-view").innerText === '{"browser":"firefox"}'`)
+	if _, err := f.Eval(`document.querySelector("#leave-at").click()`); err != nil {
+		t.Fatal(err)
+	}
+	f.WaitFor(`!document.querySelector("#at-banner") && document.querySelector("#tab-history")`)
+	if _, err := f.Eval(`document.querySelector("#tab-history").click()`); err != nil {
+		t.Fatal(err)
+	}
+	f.WaitFor(`document.querySelectorAll("#history tr.change").length === 2 && document.querySelector("#history tr.diff-row").innerText === '- {"browser":"firefox"}\n+ set in firefox'`)
 
 	f.Navigate(n.ClientURL + "/ui/?path=/ff/secret")
 	f.WaitFor(`document.querySelector("#znode-error") && document.querySelector("#znode-error").innerText.startsWith("NoAuth")`)

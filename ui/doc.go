@@ -30,6 +30,27 @@ current Chromium or Firefox (ES modules, fetch streams, TextDecoderStream).
     sequential or container; world:anyone or auth ACL), delete (with the
     version read, after a second click) and setAcl (with the aclVersion
     read).
+  - History (the znode's History tab): every change of the znode the
+    cluster keeps (serve --history-retention), from the History stream:
+    zxid, local time, create, setData, setAcl or delete, versions and
+    size, newest or oldest first, optionally with the subtree's changes,
+    1000 changes a page (a page ends at a zxid boundary); each create and
+    data change of text data with a line diff (a longest common
+    subsequence of lines) against the data before it (for a page's first
+    change of a znode, the data read at the zxid before), binary data
+    with its sizes. The stream's HTTP route is a GET, which carries no
+    ctx.auth: with digests logged in, the data it hides is read at each
+    change's zxid (ctx.at_zxid), so it shows exactly where the digests
+    could read the znode then ("not readable with these credentials"
+    otherwise). Each zxid links to the tree as of it.
+  - As of a zxid (/ui/?path=/app&at=1234, a link to share): the tree and
+    the znode as they were at that zxid, every read with ctx.at_zxid; no
+    writes and no watch, a banner naming the zxid and its time, and
+    "Back to live". The time bar above the tree chooses the zxid: a
+    slider from the oldest zxid kept (the metric
+    zkgate_history_oldest_zxid, read from /metrics) to the zxid served,
+    or a box taking a zxid (decimal or 0x hex) or a date-time, which
+    stands for the last zxid at or before it (ZxidAt, /zk/v1/zxid).
   - Cluster (/ui/?view=cluster): members with their role, Raft term and
     index and database size, each member's /health (read from its own
     client URL, which etcd answers for any origin), the leader, the
@@ -78,7 +99,8 @@ identities.
 
 Without Options.Writes (zkgate serve --ui-writes, off by default) the page
 shows no write controls and /ui/api/zk/v1/ refuses every route but the
-reads (stat, data, children, count, acl, ephemerals, watch, sync) with 403.
+reads (stat, data, children, count, acl, ephemerals, watch, sync, history,
+zxid) with 403.
 The switch is about the console only: /zk/v1/, the gRPC API and the
 ZooKeeper port stay writable to whoever the ACLs let write.
 
@@ -102,7 +124,8 @@ port.
 # Tests
 
 ui_test.go checks the Sampler and the write switch; the pages are tested
-in headless Chromium by e2e/ui_test.go, against zkgate and, for the
-sessions view, a real ZooKeeper 3.8's AdminServer.
+in headless Chromium by e2e/ui_test.go and e2e/ui_history_test.go,
+against zkgate and, for the sessions view, a real ZooKeeper 3.8's
+AdminServer, and in Firefox.
 */
 package ui

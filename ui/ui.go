@@ -138,10 +138,12 @@ func noCache(h http.Handler) http.Handler {
 }
 
 // readRoutes are the namespace API's routes that change nothing: the ones
-// /ui/api/zk/v1/ forwards without Options.Writes.
+// /ui/api/zk/v1/ forwards without Options.Writes. history (the History
+// stream) and zxid (ZxidAt) serve the history tab and the "as of" mode.
 var readRoutes = map[string]bool{
 	"stat": true, "data": true, "children": true, "count": true,
 	"acl": true, "ephemerals": true, "watch": true, "sync": true,
+	"history": true, "zxid": true,
 }
 
 // apiProxy forwards /ui/api/zk/v1/ROUTE to the namespace API as

@@ -71,13 +71,13 @@ func TestHandler_WritesOnlyWithWrites(t *testing.T) {
 	for _, writes := range []bool{false, true} {
 		seen = nil
 		srv := httptest.NewServer(Handler(Options{API: api, Writes: writes}))
-		for _, route := range []string{"data", "children", "create", "set", "delete", "setacl", "multi", "sessions"} {
+		for _, route := range []string{"data", "children", "history", "zxid", "create", "set", "delete", "setacl", "multi", "sessions"} {
 			resp, err := http.Post(srv.URL+"/ui/api/zk/v1/"+route, "application/json", strings.NewReader(`{}`))
 			if err != nil {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
-			read := route == "data" || route == "children"
+			read := route == "data" || route == "children" || route == "history" || route == "zxid"
 			if want := http.StatusOK; (writes || read) && resp.StatusCode != want {
 				t.Errorf("writes=%v %s: %s", writes, route, resp.Status)
 			}
@@ -85,7 +85,7 @@ func TestHandler_WritesOnlyWithWrites(t *testing.T) {
 				t.Errorf("writes=%v %s: %s, want 403", writes, route, resp.Status)
 			}
 		}
-		wantSeen := "POST /zk/v1/data,POST /zk/v1/children"
+		wantSeen := "POST /zk/v1/data,POST /zk/v1/children,POST /zk/v1/history,POST /zk/v1/zxid"
 		if writes {
 			wantSeen += ",POST /zk/v1/create,POST /zk/v1/set,POST /zk/v1/delete,POST /zk/v1/setacl,POST /zk/v1/multi,POST /zk/v1/sessions"
 		}

@@ -48,8 +48,18 @@ export function decodeBytes(b64) {
 }
 export const utf8 = (s) => new TextEncoder().encode(s);
 
-function requestContext() {
-  return { auth: identities().map((c) => ({ scheme: 'digest', credentials: encodeBytes(utf8(c)) })) };
+// asOf is the zxid the console shows the namespace as of (?at=), 0 for
+// the present: every read of the routes that take ctx.at_zxid is made at
+// it.
+let asOf = 0;
+export const atZxid = () => asOf;
+export function setAtZxid(zxid) { asOf = zxid || 0; }
+const AT_ROUTES = new Set(['stat', 'data', 'children', 'acl', 'count']);
+
+function requestContext(route, at = asOf) {
+  const ctx = { auth: identities().map((c) => ({ scheme: 'digest', credentials: encodeBytes(utf8(c)) })) };
+  if (at && AT_ROUTES.has(route)) ctx.at_zxid = at;
+  return ctx;
 }
 
 export class APIError extends Error {
@@ -68,14 +78,72 @@ async function answer(res) {
   return body;
 }
 
-// zk calls a namespace route with body, adding the request context.
-export async function zk(route, body = {}) {
+// zk calls a namespace route with body, adding the request context: a
+// read is made at zxid at (the zxid shown, by default; 0: the present).
+export async function zk(route, body = {}, at = asOf) {
   const res = await fetch(url('api/zk/v1/' + route), {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ ctx: requestContext(), ...body }),
+    body: JSON.stringify({ ctx: requestContext(route, at), ...body }),
   });
   return answer(res);
+}
+
+// history reads the History stream of path (oldest change first), at
+// most limit changes: {changes, truncated}. The HTTP route is a GET, which
+// carries no ctx.auth: data a digest could read is read by the caller
+// (readAt).
+export async function history({ path, recursive = false, data = true, from = 0, to = 0 }, limit = 1000) {
+  const q = new URLSearchParams({ path, recursive: String(recursive), data: String(data) });
+  if (from) q.set('from_zxid', String(from));
+  if (to) q.set('to_zxid', String(to));
+  const ctl = new AbortController();
+  const res = await fetch(url('api/zk/v1/history?' + q), { signal: ctl.signal });
+  if (!res.ok) return answer(res);
+  const changes = [];
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = '';
+  const take = (line) => {
+    if (!line.trim()) return;
+    const msg = JSON.parse(line);
+    if (msg.error) throw new APIError(msg.error, 500);
+    if (msg.result && msg.result.change) changes.push(msg.result.change);
+  };
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf += value;
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      take(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+      if (changes.length > limit) {
+        ctl.abort();
+        return { changes: changes.slice(0, limit), truncated: true };
+      }
+    }
+  }
+  take(buf);
+  return { changes, truncated: false };
+}
+
+// zxidAt is the last zxid at or before a time (ms since the epoch):
+// {zxid, time_ms}.
+export async function zxidAt(ms) {
+  const r = await getJSON('api/zk/v1/zxid?time_ms=' + Math.floor(ms));
+  return { zxid: Number(r.zxid), time: Number(r.time_ms) };
+}
+
+// historyRange is the zxids the console can show the namespace as of:
+// from the oldest kept (zkgate_history_oldest_zxid) to the one served.
+export async function historyRange() {
+  const now = Number((await zk('stat', { path: '/' }, 0)).zxid);
+  let oldest = 1;
+  try {
+    const m = /^zkgate_history_oldest_zxid (\d+)/m.exec(await (await fetch('/metrics')).text());
+    if (m) oldest = Math.max(1, Number(m[1]));
+  } catch { /* no metrics here: from the first zxid */ }
+  return { oldest: Math.min(oldest, now), now };
 }
 
 // getJSON fetches a JSON route of the node ("/v3/..." or "api/...").

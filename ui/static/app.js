@@ -1,5 +1,5 @@
 // The console: a router over three views and the login form.
-import { addIdentity, clearIdentities, getJSON, identities } from './api.js';
+import { addIdentity, clearIdentities, getJSON, identities, setAtZxid } from './api.js';
 import { h, clear } from './dom.js';
 import { TreeView } from './tree.js';
 import { ClusterView } from './cluster.js';
@@ -11,7 +11,10 @@ let current = null;
 
 function route() {
   const q = new URLSearchParams(location.search);
-  return { view: q.get('view') || 'tree', path: q.get('path') || '/', q };
+  // ?at=ZXID shows the namespace as of that zxid (decimal, or 0x hex).
+  let at = 0;
+  try { at = /^(0x[0-9a-f]+|\d+)$/i.test(q.get('at') || '') ? Number(BigInt(q.get('at'))) : 0; } catch { at = 0; }
+  return { view: q.get('view') || 'tree', path: q.get('path') || '/', at, q };
 }
 
 // go navigates within the console without reloading the page.
@@ -23,14 +26,15 @@ export function go(search) {
 function render() {
   const r = route();
   for (const a of document.querySelectorAll('header nav a')) a.classList.toggle('active', a.dataset.view === r.view);
-  if (current && current.kind === r.view && current.view.navigate) {
+  if (current && current.kind === r.view && current.at === r.at && current.view.navigate) {
     current.view.navigate(r);
     return;
   }
   if (current) current.view.close();
   clear(main);
+  setAtZxid(r.view === 'tree' ? r.at : 0);
   const View = { tree: TreeView, cluster: ClusterView, sessions: SessionsView }[r.view] || TreeView;
-  current = { kind: r.view, view: new View(main, config, r) };
+  current = { kind: r.view, at: r.at, view: new View(main, config, r) };
 }
 
 function renderIdentity() {

@@ -1,7 +1,8 @@
 // The tree view: the namespace on the left, loaded as znodes are opened,
 // and the selected znode (?path=) on the right.
-import { APIError, postJSON, watch, zk } from './api.js';
-import { clear, h, join, nameOf, parentOf } from './dom.js';
+import { APIError, atZxid, postJSON, watch, zk } from './api.js';
+import { TimeBar } from './history.js';
+import { clear, h, hex64, join, nameOf, parentOf } from './dom.js';
 import { ZnodeView } from './znode.js';
 
 // Children shown per znode; past that a note says how many more.
@@ -16,7 +17,9 @@ export class TreeView {
     this.list = h('datalist', { id: 'path-completions' });
     this.tree = h('ul', { class: 'tree', id: 'tree' });
     this.detail = h('div', { class: 'panel', id: 'znode' });
-    root.append(h('div', { class: 'split' },
+    this.at = atZxid();
+    this.timebar = h('div', { id: 'timebar' });
+    root.append(this.timebar, h('div', { class: 'split' },
       h('div', { class: 'panel' },
         h('form', { class: 'pathbox', onsubmit: (e) => { e.preventDefault(); this.open(this.box.value.trim() || '/'); } },
           this.box, this.list, h('button', { type: 'submit' }, 'Open')),
@@ -27,10 +30,18 @@ export class TreeView {
     this.znode = new ZnodeView(this.detail, config, (path) => this.refreshParentOf(path));
     this.nodes.set('/', this.makeNode('/', 0));
     this.tree.append(this.nodes.get('/').li);
-    this.stopWatch = watch('/', (ev) => this.onEvent(ev), () => this.reloadAll(), (st) => {
-      this.live.textContent = st === 'live' ? '● live: changes show as they happen' : '○ reconnecting…';
-      this.live.className = st === 'live' ? 'ok' : 'error';
-    });
+    new TimeBar(this.timebar, (at) => this.goAt(at));
+    if (this.at) {
+      // The past does not change: no watch.
+      this.stopWatch = () => {};
+      this.live.textContent = `◷ as of zxid ${hex64(this.at)}: not live`;
+      this.live.className = 'muted';
+    } else {
+      this.stopWatch = watch('/', (ev) => this.onEvent(ev), () => this.reloadAll(), (st) => {
+        this.live.textContent = st === 'live' ? '● live: changes show as they happen' : '○ reconnecting…';
+        this.live.className = st === 'live' ? 'ok' : 'error';
+      });
+    }
     this.navigate(r);
   }
 
@@ -60,8 +71,15 @@ export class TreeView {
 
   open(path) {
     if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
-    history.pushState(null, '', '?path=' + encodeURIComponent(path).replaceAll('%2F', '/'));
+    history.pushState(null, '', search(path, this.at));
     this.navigate({ path });
+  }
+
+  // goAt shows the selected znode as of zxid at (0: live), a new page
+  // state.
+  goAt(at) {
+    history.pushState(null, '', search(this.selected || '/', at));
+    window.dispatchEvent(new PopStateEvent('popstate'));
   }
 
   makeNode(path, depth) {
@@ -216,6 +234,11 @@ export class TreeView {
     const opts = names.filter((n) => n.startsWith(prefix)).sort().slice(0, 50);
     clear(this.list).append(...opts.map((n) => h('option', { value: join(parent, n) })));
   }
+}
+
+// search is the query of the tree at path, as of zxid at (0: live).
+export function search(path, at) {
+  return '?path=' + encodeURIComponent(path).replaceAll('%2F', '/') + (at ? '&at=' + at : '');
 }
 
 async function pool(items, width, f) {

@@ -1,6 +1,8 @@
 // The znode pane: data (text, JSON, hex), Stat, ACL, owner session and,
-// with --ui-writes, create, set, delete and setAcl.
-import { decodeBytes, encodeBytes, utf8, zk } from './api.js';
+// with --ui-writes, create, set, delete and setAcl; its history (a tab).
+// As of a past zxid it reads the znode as it was then, without writes.
+import { atZxid, decodeBytes, encodeBytes, utf8, zk } from './api.js';
+import { HistoryPane } from './history.js';
 import { clear, h, hex64, join, localTime, parentOf, parsePerms, perms } from './dom.js';
 
 const MODES = [
@@ -15,6 +17,8 @@ export class ZnodeView {
     this.config = config;
     this.changed = changed;
     this.format = 'text';
+    this.tab = 'znode';
+    this.history = new HistoryPane();
     this.seq = 0;
   }
 
@@ -29,6 +33,11 @@ export class ZnodeView {
       if (note) note.textContent = `${path} changed since it was read: setting it now fails with BadVersion. Reload to see the change.`;
       return;
     }
+    // A change under the history tab: the history is read again, no more.
+    if (live && path === this.path && this.tab === 'history' && this.el.contains(this.history.box)) {
+      this.history.refresh();
+      return;
+    }
     if (path !== this.path) this.statusMsg = null;
     const seq = ++this.seq;
     let data, acl;
@@ -39,9 +48,16 @@ export class ZnodeView {
       ]);
     } catch (e) {
       if (seq !== this.seq) return;
-      clear(this.el).append(h('h2', { class: 'mono' }, path), h('p', { class: 'error', id: 'znode-error' }, e.zk === 'NoAuth'
-        ? `NoAuth: reading ${path} needs READ permission. Log in with a digest (user:password) the znode's ACL grants.`
-        : e.message));
+      const at = atZxid();
+      const msg = e.zk === 'NoAuth'
+        ? `NoAuth: reading ${path} needs READ permission${at ? ' (by its ACL as of then)' : ''}. Log in with a digest (user:password) the znode's ACL grants.`
+        : e.zk === 'NoNode' && at ? `${path} did not exist as of zxid ${hex64(at)} (${at}).` : e.message;
+      // Its history is there still: of a deleted znode, or one not
+      // readable (the changes, without the data).
+      this.path = path;
+      clear(this.el).append(h('h2', { class: 'mono', id: 'znode-path' }, path), this.renderTabs(),
+        this.tab === 'history' ? this.history.render(path) : h('p', { class: 'error', id: 'znode-error' }, msg));
+      this.stat = null;
       return;
     }
     if (seq !== this.seq) return;
@@ -54,12 +70,27 @@ export class ZnodeView {
     this.render();
   }
 
+  renderTabs() {
+    const tab = (id, label) => h('button', { id: 'tab-' + id, class: this.tab === id ? 'on' : '', onclick: () => {
+      this.tab = id;
+      this.dirty = false;
+      this.show(this.path);
+    } }, label);
+    return h('div', { class: 'tabs' }, tab('znode', 'Znode'), tab('history', 'History'));
+  }
+
   render() {
     const { path, stat } = this;
     const link = new URL(location.href);
-    link.search = '?path=' + path;
+    link.search = '?path=' + path + (atZxid() ? '&at=' + atZxid() : '');
+    const head = h('h2', { class: 'mono', id: 'znode-path' }, path, ' ', h('a', { href: link.toString(), title: 'link to this znode', class: 'muted' }, '#'));
+    if (this.tab === 'history') {
+      clear(this.el).append(head, this.renderTabs(), this.history.render(path));
+      return;
+    }
     clear(this.el).append(...[
-      h('h2', { class: 'mono', id: 'znode-path' }, path, ' ', h('a', { href: link.toString(), title: 'link to this znode', class: 'muted' }, '#')),
+      head,
+      this.renderTabs(),
       h('h3', {}, 'Data'),
       this.renderData(),
       h('h3', {}, 'Stat'),
@@ -71,7 +102,7 @@ export class ZnodeView {
         : h('p', { class: 'error' }, this.aclError.message),
       stat.ephemeral_owner !== '0' ? [h('h3', {}, 'Owner session'),
         h('p', { id: 'owner' }, 'ephemeral of session ', h('a', { class: 'mono', href: '?view=sessions&session=' + hex64(stat.ephemeral_owner) }, hex64(stat.ephemeral_owner)))] : null,
-      this.config.writes ? this.renderWrites() : null,
+      this.config.writes && !atZxid() ? this.renderWrites() : null,
     ].flat().filter(Boolean));
   }
 
