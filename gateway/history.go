@@ -260,16 +260,21 @@ func (e *Engine) History(ctx context.Context, c Caller, path string, o HistoryOp
 	if err != nil {
 		return err
 	}
-	since := o.From - 1
-	if o.From == 0 {
-		since = oldest
-	} else if since < oldest {
-		return e.compactedError(ctx, o.From)
+	from := o.From
+	if from == 0 {
+		from = oldest
 	}
+	if from < oldest {
+		return e.compactedError(ctx, from)
+	}
+	since := from - 1
 	if since >= until {
 		return nil
 	}
-	acls, err := readACLs(ctx, e.kv, since)
+	// The ACLs before the first change listed decide whether its data is
+	// shown; at the oldest zxid kept, the state before it is gone: its
+	// own ACLs stand for them.
+	acls, err := readACLs(ctx, e.kv, max(since, oldest))
 	if errors.Is(err, rpctypes.ErrCompacted) {
 		return e.compactedError(ctx, since)
 	}

@@ -290,6 +290,22 @@ func TestHistory_ListsEveryChange(t *testing.T) {
 	if g, _ := list(alice, gateway.HistoryOptions{From: s1.Zxid, To: s2.Zxid}); len(g) != 3 {
 		t.Errorf("history from %d to %d: %v", s1.Zxid, s2.Zxid, g)
 	}
+
+	// After a compaction, the history starts at the oldest zxid kept,
+	// that zxid's change included; before it is BadArguments naming it.
+	if _, err := engineClient.Compact(ctx, s2.Zxid, clientv3.WithCompactPhysical()); err != nil {
+		t.Fatal(err)
+	}
+	for _, from := range []int64{0, s2.Zxid} {
+		if g, _ := list(alice, gateway.HistoryOptions{From: from}); len(g) != 3 || !strings.HasPrefix(g[0], fmt.Sprintf("%d setData /hx", s2.Zxid)) {
+			t.Errorf("history from %d after compacting at %d: %v", from, s2.Zxid, g)
+		}
+	}
+	err = e.History(ctx, alice, "/hx", gateway.HistoryOptions{From: s1.Zxid}, func(gateway.Change) error { return nil })
+	wantCode(t, err, schema.CodeBadArguments)
+	if !strings.Contains(err.Error(), fmt.Sprintf("oldest reachable zxid is %d", s2.Zxid)) {
+		t.Errorf("history from before the compaction: %v", err)
+	}
 }
 
 // TestZxidAt_PicksTheLastZxidAtOrBefore: a time picks the last zxid made

@@ -3517,7 +3517,7 @@ const file_zkgate_v1_namespace_proto_rawDesc = "" +
 	"\x12CHANGE_TYPE_CREATE\x10\x01\x12\x18\n" +
 	"\x14CHANGE_TYPE_SET_DATA\x10\x02\x12\x16\n" +
 	"\x12CHANGE_TYPE_DELETE\x10\x03\x12\x17\n" +
-	"\x13CHANGE_TYPE_SET_ACL\x10\x042\xd3\x10\n" +
+	"\x13CHANGE_TYPE_SET_ACL\x10\x042\xe8\x10\n" +
 	"\tNamespace\x12n\n" +
 	"\rCreateSession\x12\x1f.zkgate.v1.CreateSessionRequest\x1a .zkgate.v1.CreateSessionResponse\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/zk/v1/sessions\x12\x82\x01\n" +
 	"\rResumeSession\x12\x1f.zkgate.v1.ResumeSessionRequest\x1a .zkgate.v1.ResumeSessionResponse\".\x82\xd3\xe4\x93\x02(:\x01*\"#/zk/v1/sessions/{session_id}/resume\x12y\n" +
@@ -3539,8 +3539,8 @@ const file_zkgate_v1_namespace_proto_rawDesc = "" +
 	"\x06SetACL\x12\x18.zkgate.v1.SetACLRequest\x1a\x19.zkgate.v1.SetACLResponse\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/zk/v1/setacl\x12s\n" +
 	"\rRaiseSequence\x12\x1f.zkgate.v1.RaiseSequenceRequest\x1a .zkgate.v1.RaiseSequenceResponse\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/zk/v1/raisesequence\x12S\n" +
 	"\x05Multi\x12\x17.zkgate.v1.MultiRequest\x1a\x18.zkgate.v1.MultiResponse\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/zk/v1/multi\x12e\n" +
-	"\x05Watch\x12\x17.zkgate.v1.WatchRequest\x1a\x18.zkgate.v1.WatchResponse\"'\x82\xd3\xe4\x93\x02!Z\x11:\x01*\"\f/zk/v1/watch\x12\f/zk/v1/watch0\x01\x12Z\n" +
-	"\aHistory\x12\x19.zkgate.v1.HistoryRequest\x1a\x1a.zkgate.v1.HistoryResponse\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/zk/v1/history0\x01\x12R\n" +
+	"\x05Watch\x12\x17.zkgate.v1.WatchRequest\x1a\x18.zkgate.v1.WatchResponse\"'\x82\xd3\xe4\x93\x02!Z\x11:\x01*\"\f/zk/v1/watch\x12\f/zk/v1/watch0\x01\x12o\n" +
+	"\aHistory\x12\x19.zkgate.v1.HistoryRequest\x1a\x1a.zkgate.v1.HistoryResponse\"+\x82\xd3\xe4\x93\x02%Z\x13:\x01*\"\x0e/zk/v1/history\x12\x0e/zk/v1/history0\x01\x12R\n" +
 	"\x06ZxidAt\x12\x18.zkgate.v1.ZxidAtRequest\x1a\x19.zkgate.v1.ZxidAtResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/zk/v1/zxidB3Z1github.com/zkgate/zkgate/schema/zkgatepb;zkgatepbb\x06proto3"
 
 var (
