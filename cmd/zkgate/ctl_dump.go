@@ -64,7 +64,11 @@ func ctlDump(o *ctlOptions) *cobra.Command {
 		for _, p := range res.Unreadable {
 			fmt.Fprintf(c.errOut, "not readable with the --auth given, not in the dump: %s\n", p)
 		}
-		fmt.Fprintf(c.errOut, "dumped %d znodes under %s at zxid 0x%x\n", res.Znodes, root, h.Zxid)
+		line := fmt.Sprintf("dumped %d znodes under %s at zxid 0x%x", res.Znodes, root, h.Zxid)
+		if res.Ancestors > 0 {
+			line += fmt.Sprintf(" (and its %d %s first)", res.Ancestors, plural(res.Ancestors, "ancestor"))
+		}
+		fmt.Fprintln(c.errOut, line)
 		if n := len(res.Unreadable); n > 0 {
 			return exitError{fmt.Sprintf("the dump is incomplete: %d znodes could not be read", n), 2}
 		}

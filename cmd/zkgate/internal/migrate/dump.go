@@ -84,7 +84,8 @@ const noAuthEntry = "NoAuth"
 
 // DumpResult is what WriteDump wrote.
 type DumpResult struct {
-	Znodes int // lines written after the header, ancestors included
+	Znodes    int // znodes of the subtree written
+	Ancestors int // ancestors of the root written before it
 	// Unreadable are the znodes the credentials could not read (their
 	// subtrees are not in the dump) and those whose ACL came back masked
 	// (maskedNote): the dump is incomplete.
@@ -108,7 +109,11 @@ func WriteDump(ctx context.Context, ns zkgatepb.NamespaceClient, rc *zkgatepb.Re
 		return res, err
 	}
 	write := func(e *DumpEntry) error {
-		res.Znodes++
+		if e.Ancestor {
+			res.Ancestors++
+		} else {
+			res.Znodes++
+		}
 		if e.Error != "" {
 			res.Unreadable = append(res.Unreadable, e.Path)
 		} else if n := e.node(); n.Masked() {
