@@ -401,6 +401,7 @@ func newDiffCommand() *cobra.Command {
 		m                 migrateEnds
 		parallel          int
 		includeEphemerals bool
+		at                string
 	)
 	cmd := &cobra.Command{
 		Use:   "diff --from HOST:PORT[/chroot]|FILE --to URL [--path /sub]",
@@ -427,7 +428,9 @@ is listed after the differences and not counted as one:
 
 --from may instead name a dump file (FILE or file://FILE, from 'zkgate
 ctl dump'): the tree as it was at the dump's zxid is compared, under the
-dump's path unless --path says otherwise.
+dump's path unless --path says otherwise. --at compares zkgate (--to) as
+it was at a zxid or a time instead: whether a restore gave back the tree
+as it was, say.
 
 --dial-timeout bounds the wait for a session with the source, and for a
 node of --to (a comma-separated list: any that answers is used): an address
@@ -450,8 +453,22 @@ if they could not all be compared.`,
 				return exitError{err.Error(), 2}
 			}
 			defer closeAll()
+			var to migrate.Tree = dst
+			if at != "" {
+				p, err := parsePoint("at", at, time.Now())
+				if err != nil {
+					return exitError{err.Error(), 2}
+				}
+				zxid := p.zxid
+				if p.isTime {
+					if zxid, err = dst.ZxidAt(ctx, p.ms); err != nil {
+						return exitError{fmt.Sprintf("--at %s: %v", at, err), 2}
+					}
+				}
+				to = dst.At(zxid)
+			}
 			out := cmd.OutOrStdout()
-			res, err := migrate.Diff(ctx, src.tree, dst, m.path, parallel, includeEphemerals, func(d migrate.Difference) { fmt.Fprintln(out, d) })
+			res, err := migrate.Diff(ctx, src.tree, to, m.path, parallel, includeEphemerals, func(d migrate.Difference) { fmt.Fprintln(out, d) })
 			if err != nil {
 				return exitError{err.Error(), 2}
 			}
@@ -475,5 +492,6 @@ if they could not all be compared.`,
 	m.flags(cmd)
 	cmd.Flags().IntVar(&parallel, "parallel", 32, "Znodes compared side by side")
 	cmd.Flags().BoolVar(&includeEphemerals, "include-ephemerals", false, "Compare ephemerals too, as any other znode (by default they are listed apart)")
+	cmd.Flags().StringVar(&at, "at", "", "Compare the destination (--to) as it was at this point, as long as its cluster still keeps that history: "+pointUsage)
 	return cmd
 }
