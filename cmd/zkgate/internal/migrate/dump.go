@@ -246,18 +246,21 @@ type Dump struct {
 // ReadDump parses a whole dump. A malformed one is an error naming the
 // line.
 func ReadDump(r io.Reader) (*Dump, error) {
-	sc := bufio.NewScanner(r)
-	// A znode's data is at most 1 MB; base64 and the rest of the line
-	// come on top.
-	sc.Buffer(make([]byte, 64*1024), 4<<20)
+	br := bufio.NewReader(r)
 	d := &Dump{entries: map[string]*DumpEntry{}, children: map[string][]string{}}
 	line := 0
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("line %d: %s", line, fmt.Sprintf(format, args...))
 	}
-	for sc.Scan() {
+	for {
+		text, err := br.ReadBytes('\n')
+		if err != nil && err != io.EOF {
+			return nil, fmt.Errorf("line %d: %v", line+1, err)
+		}
+		if len(text) == 0 && err == io.EOF {
+			break
+		}
 		line++
-		text := sc.Bytes()
 		if line == 1 {
 			dec := json.NewDecoder(strings.NewReader(string(text)))
 			dec.DisallowUnknownFields()
@@ -307,7 +310,9 @@ func ReadDump(r io.Reader) (*Dump, error) {
 			switch {
 			case parent == nil:
 				return nil, bad("%s comes before its parent", e.Path)
-			case parent.Error != "":
+			case parent.Error != "" && !parent.Ancestor:
+				// An ancestor is only the way to the root: reading a
+				// znode needs no permission on its parent.
 				return nil, bad("%s is under %s, which the dump could not read", e.Path, parent.Path)
 			}
 		}
@@ -345,9 +350,9 @@ func ReadDump(r io.Reader) (*Dump, error) {
 			p := schema.Parent(e.Path)
 			d.children[p] = append(d.children[p], schema.Base(e.Path))
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("line %d: %v", line+1, err)
+		if err == io.EOF {
+			break
+		}
 	}
 	if line == 0 {
 		return nil, fmt.Errorf("line 1: empty, not a zkgate dump")

@@ -51,6 +51,7 @@ func TestDump_IsTheTreeAtItsZxid(t *testing.T) {
 	mustCreate(t, w, "/app/null", nil, 0, open)
 	mustCreate(t, w, "/app/empty", []byte{}, 0, open)
 	mustCreate(t, w, "/app/bin", []byte{0, 0xff, '\n'}, 0, open)
+	mustCreate(t, w, "/app/big", bytes.Repeat([]byte("z"), 1000000), 0, open)
 	mustCreate(t, w, "/app/secret", []byte("s"), 0, zk.DigestACL(zk.PermAll, "admin", "pw"))
 	mustCreate(t, w, "/app/secret/inner", []byte("i"), 0, open)
 	mustCreate(t, w, "/app/eph", []byte("e"), zk.FlagEphemeral, open)
@@ -83,8 +84,8 @@ func TestDump_IsTheTreeAtItsZxid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(diff.Differences) != 0 || diff.Compared != 10 {
-		t.Errorf("dump against the tree at its zxid: %v, %d compared (want 0, 10)", diff.Differences, diff.Compared)
+	if len(diff.Differences) != 0 || diff.Compared != 11 {
+		t.Errorf("dump against the tree at its zxid: %v, %d compared (want 0, 11)", diff.Differences, diff.Compared)
 	}
 	now, err := Diff(ctx(t), d, src, "/app", 4, true, nil)
 	if err != nil {
@@ -184,6 +185,19 @@ func TestDump_Unreadable(t *testing.T) {
 	}
 	if n, err := d.Node(ctx(t), "/a/masked"); err != nil || n == nil || !n.Masked() {
 		t.Errorf("/a/masked read back: %+v, %v; want masked", n, err)
+	}
+
+	// Under an unreadable ancestor: the subtree is readable, the
+	// ancestor is not, and the dump says so.
+	d, res, raw = dumpOf(t, g, "/a/locked/in", servedZxid(t, g))
+	if !slices.Equal(res.Unreadable, []string{"/a/locked"}) || res.Znodes != 1 || res.Ancestors != 3 {
+		t.Errorf("dump under an unreadable ancestor: %+v\n%s", res, raw)
+	}
+	if _, err := d.Node(ctx(t), "/a/locked"); !errors.Is(err, ErrNoAuth) {
+		t.Errorf("/a/locked read back: %v, want ErrNoAuth", err)
+	}
+	if n, err := d.Node(ctx(t), "/a/locked/in"); err != nil || n == nil {
+		t.Errorf("/a/locked/in read back: %+v, %v", n, err)
 	}
 }
 
