@@ -64,9 +64,9 @@ func ctlDump(o *ctlOptions) *cobra.Command {
 		for _, p := range res.Unreadable {
 			fmt.Fprintf(c.errOut, "not readable with the --auth given, not in the dump: %s\n", p)
 		}
-		line := fmt.Sprintf("dumped %d znodes under %s at zxid 0x%x", res.Znodes, root, h.Zxid)
+		line := fmt.Sprintf("dumped %d %s under %s at zxid 0x%x", res.Znodes, plural(res.Znodes, "znode"), root, h.Zxid)
 		if res.Ancestors > 0 {
-			line += fmt.Sprintf(" (and its %d %s first)", res.Ancestors, plural(res.Ancestors, "ancestor"))
+			line += fmt.Sprintf(", and its %d %s", res.Ancestors, plural(res.Ancestors, "ancestor"))
 		}
 		fmt.Fprintln(c.errOut, line)
 		if n := len(res.Unreadable); n > 0 {
