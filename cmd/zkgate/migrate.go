@@ -468,7 +468,12 @@ if they could not all be compared.`,
 				to = dst.At(zxid)
 			}
 			out := cmd.OutOrStdout()
-			res, err := migrate.Diff(ctx, src.tree, to, m.path, parallel, includeEphemerals, func(d migrate.Difference) { fmt.Fprintln(out, d) })
+			res, err := migrate.Diff(ctx, src.tree, to, m.path, parallel, includeEphemerals, func(d migrate.Difference) {
+				if src.dump != nil && d.What == "unreadable" && strings.HasPrefix(d.Detail, "the source's") {
+					d.Detail = "the dump could not read it: take it with the auth it needs (zkgate ctl --auth)"
+				}
+				fmt.Fprintln(out, d)
+			})
 			if err != nil {
 				return exitError{err.Error(), 2}
 			}
