@@ -77,10 +77,11 @@ func TestHelp_NamedFlagsExist(t *testing.T) {
 	t.Logf("%d commands' help read", len(pages))
 
 	for _, p := range pages {
-		// Its own flags, and those of the commands and programs it names.
+		// Its own flags, those of its subcommands (ctl's help describes
+		// each verb), and those of the commands and programs it names.
 		allowed := slices.Clone(p.flags)
 		for _, other := range pages {
-			if other != p && strings.Contains(p.text, other.path) {
+			if other != p && (strings.Contains(p.text, other.path) || strings.HasPrefix(other.path, p.path+" ")) {
 				allowed = append(allowed, other.flags...)
 			}
 		}

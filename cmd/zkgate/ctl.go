@@ -84,6 +84,7 @@ func (c *ctlClient) resolve(cmd *cobra.Command, name, s string) (int64, error) {
 		return 0, ctlErr(err)
 	}
 	fmt.Fprintf(c.errOut, "--%s %s: zxid 0x%x, made at %s\n", name, s, r.Zxid, changeTime(r.TimeMs))
+	c.pointTime = r.TimeMs
 	return r.Zxid, nil
 }
 
@@ -133,6 +134,11 @@ URL) with verbs named and ordered like ZooKeeper's zkCli.sh:
                         write PATH (-R: its subtree) back as it was at ZXID,
                         as new writes (watches fire, versions move on),
                         after printing the plan and asking
+  dump [--at ZXID] [-f FILE] [PATH]
+                        the subtree of PATH (default /) as it was at one
+                        zxid (default: the zxid the node serves), one JSON
+                        line per znode: data, Stat, ACL and kind; a backup
+                        that 'zkgate migrate --from FILE' restores
   getAcl PATH           the ACL of PATH
   setAcl PATH ACL       replace the ACL, as scheme:id:perms[,...]
   sync PATH             catch the node up with every committed write
@@ -154,7 +160,7 @@ URL) with verbs named and ordered like ZooKeeper's zkCli.sh:
 Each verb's own help says more: zkgate ctl watch --help, zkgate ctl history
 --help, zkgate ctl changes --help, zkgate ctl restore --help, and so on.
 
---at ZXID (get, stat, ls, tree, getAcl) reads the znode as it was at that
+--at ZXID (get, stat, ls, tree, getAcl, dump) reads the znode as it was at that
 zxid: its data, Stat, children and ACL exactly as a read then answered
 (ls -R and tree walk the whole subtree at that zxid). The cluster keeps
 history back to its last compaction (serve --history-retention);
@@ -192,7 +198,7 @@ removed when ctl exits, as with zkCli.sh when it quits.`,
 	f.StringVarP(&o.output, "output", "o", "text", "Output format: text or json")
 	cmd.AddCommand(
 		ctlLs(o), ctlTree(o), ctlStat(o), ctlGet(o), ctlSet(o), ctlCreate(o),
-		ctlDelete(o), ctlDeleteAll(o), ctlWatch(o), ctlHistory(o), ctlChanges(o), ctlRestore(o), ctlGetACL(o), ctlSetACL(o),
+		ctlDelete(o), ctlDeleteAll(o), ctlWatch(o), ctlHistory(o), ctlChanges(o), ctlRestore(o), ctlDump(o), ctlGetACL(o), ctlSetACL(o),
 		ctlSync(o), ctlAllChildren(o), ctlEphemerals(o), ctlMulti(o),
 		ctlSetQuota(o), ctlListQuota(o), ctlDelQuota(o), ctlWhoAmI(o), ctlAddAuth(o), ctlVersion(),
 	)
@@ -211,6 +217,9 @@ type ctlClient struct {
 	out  io.Writer
 	// errOut takes progress notes that are not results.
 	errOut io.Writer
+	// pointTime is when the zxid the last time resolve turned into a zxid
+	// was made (ms; 0 if no time was resolved).
+	pointTime int64
 }
 
 func (o *ctlOptions) dial(cmd *cobra.Command) (*ctlClient, error) {

@@ -40,11 +40,11 @@ type migrateEnds struct {
 
 func (m *migrateEnds) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&m.from, "from", "", "The source ZooKeeper: host:port[,host:port...][/chroot]")
+	f.StringVar(&m.from, "from", "", "The source: a ZooKeeper, host:port[,host:port...][/chroot], or a dump file (zkgate ctl dump), FILE or file://FILE")
 	f.StringVar(&m.to, "to", "", "The destination zkgate's client URL, such as http://127.0.0.1:2379")
 	f.StringSliceVar(&m.fromAuth, "from-auth", nil, "Auth on the source, scheme:credentials (digest:user:password); repeatable")
 	f.StringSliceVar(&m.dest.auth, "to-auth", nil, "Auth on the destination, scheme:credentials; repeatable")
-	f.StringVar(&m.path, "path", "/", "The subtree to work on")
+	f.StringVar(&m.path, "path", "/", "The subtree to work on (default for a dump: the dump's path)")
 	f.DurationVar(&m.dest.dialWait, "dial-timeout", zkdial.DefaultDialTimeout, "How long to wait for a session with the source ZooKeeper (--from), its addresses sharing it, and for a node of --to to answer")
 	f.DurationVar(&m.dest.timeout, "command-timeout", defaultCommandTimeout, "Time limit of each request to the destination (--to), retries on other endpoints included")
 	f.StringVar(&m.dest.tls.cacert, "cacert", "", "CA certificates (PEM) to verify an https --to (default: the system's)")
@@ -65,40 +65,92 @@ func (c requestTimeout) Invoke(ctx context.Context, method string, args, reply a
 	return c.ClientConnInterface.Invoke(ctx, method, args, reply, opts...)
 }
 
-// open connects to both ends.
-func (m *migrateEnds) open(ctx context.Context) (*migrate.ZooKeeper, *migrate.Zkgate, func(), error) {
+// source is what --from names: a live ZooKeeper, or a dump file.
+type source struct {
+	tree migrate.Tree
+	zk   *migrate.ZooKeeper // nil for a dump
+	dump *migrate.Dump      // nil for a ZooKeeper
+}
+
+// dumpFile is the file --from names when it names a dump: file://PATH,
+// or an existing file.
+func dumpFile(from string) (string, bool) {
+	if p, ok := strings.CutPrefix(from, "file://"); ok {
+		return p, true
+	}
+	if st, err := os.Stat(from); err == nil && st.Mode().IsRegular() {
+		return from, true
+	}
+	return "", false
+}
+
+// readDump reads the dump file whole: any fault in it is one line,
+// before anything is written.
+func readDump(file string) (*migrate.Dump, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("--from: %w", err)
+	}
+	defer f.Close()
+	d, err := migrate.ReadDump(f)
+	if err != nil {
+		return nil, fmt.Errorf("--from %s: %w", file, err)
+	}
+	return d, nil
+}
+
+// open connects to both ends. pathSet tells whether --path was given: a
+// dump's root is the default path.
+func (m *migrateEnds) open(ctx context.Context, pathSet bool) (source, *migrate.Zkgate, func(), error) {
+	var src source
 	if m.from == "" || m.to == "" {
-		return nil, nil, nil, fmt.Errorf("--from and --to are required")
+		return src, nil, nil, fmt.Errorf("--from and --to are required")
 	}
 	// Any of the --to endpoints (comma-separated) that answers.
 	m.dest.endpoints = strings.Split(m.to, ",")
 	for _, ep := range m.dest.endpoints {
 		if _, _, err := client.ParseEndpoint(ep); err != nil {
-			return nil, nil, nil, fmt.Errorf("--to: %w", err)
+			return src, nil, nil, fmt.Errorf("--to: %w", err)
 		}
 	}
 	if m.dest.dialWait <= 0 {
-		return nil, nil, nil, fmt.Errorf("--dial-timeout %s: must be positive", m.dest.dialWait)
+		return src, nil, nil, fmt.Errorf("--dial-timeout %s: must be positive", m.dest.dialWait)
 	}
 	if m.dest.timeout <= 0 {
-		return nil, nil, nil, fmt.Errorf("--command-timeout %s: must be positive", m.dest.timeout)
+		return src, nil, nil, fmt.Errorf("--command-timeout %s: must be positive", m.dest.timeout)
 	}
-	src, err := migrate.DialZooKeeper(ctx, m.from, m.fromAuth, m.dest.dialWait)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("source: %w", err)
+	closeSrc := func() {}
+	if file, ok := dumpFile(m.from); ok {
+		d, err := readDump(file)
+		if err != nil {
+			return src, nil, nil, err
+		}
+		switch {
+		case !pathSet:
+			m.path = d.Header.Path
+		case !d.Contains(m.path):
+			return src, nil, nil, fmt.Errorf("--path %s: the dump %s holds %s and what is below it", m.path, file, d.Header.Path)
+		}
+		src = source{tree: d, dump: d}
+	} else {
+		z, err := migrate.DialZooKeeper(ctx, m.from, m.fromAuth, m.dest.dialWait)
+		if err != nil {
+			return src, nil, nil, fmt.Errorf("source: %w", err)
+		}
+		src, closeSrc = source{tree: z, zk: z}, z.Close
 	}
 	conn, err := m.dest.connect(ctx)
 	if err != nil {
-		src.Close()
-		return nil, nil, nil, fmt.Errorf("destination: %w", err)
+		closeSrc()
+		return src, nil, nil, fmt.Errorf("destination: %w", err)
 	}
 	dst, err := migrate.NewZkgate(requestTimeout{conn, m.dest.timeout}, m.dest.auth)
 	if err != nil {
-		src.Close()
+		closeSrc()
 		conn.Close()
-		return nil, nil, nil, err
+		return src, nil, nil, err
 	}
-	return src, dst, func() { src.Close(); conn.Close() }, nil
+	return src, dst, func() { closeSrc(); conn.Close() }, nil
 }
 
 func newMigrateCommand() *cobra.Command {
@@ -108,8 +160,8 @@ func newMigrateCommand() *cobra.Command {
 		parallel int
 	)
 	cmd := &cobra.Command{
-		Use:   "migrate --from HOST:PORT[/chroot] --to URL [--path /sub]",
-		Short: "Copy a live ZooKeeper tree into zkgate",
+		Use:   "migrate --from HOST:PORT[/chroot]|FILE --to URL [--path /sub]",
+		Short: "Copy a live ZooKeeper tree, or a dump, into zkgate",
 		Long: `zkgate migrate copies the tree under --path from a live ZooKeeper (--from)
 into zkgate (--to) through the ZooKeeper protocol and zkgate's API: every
 znode with its data and ACL exactly, persistent, container and TTL nodes as
@@ -117,6 +169,15 @@ such, sequentially named nodes under their names, parents before children
 (and --path's ancestors first, if zkgate lacks them). Last, each parent's
 sequence counter is carried over, so that a sequential create in zkgate
 never reuses a number ZooKeeper issued.
+
+--from may instead name a dump file, FILE or file://FILE, written by
+'zkgate ctl dump': the tree as it was at the dump's zxid is copied as a
+live source's would be (sequence counters included), so that a dump is a
+backup that zkgate migrate restores, into the same cluster or another.
+--path defaults to the dump's path and must lie within it. The whole dump
+is read and checked before anything is written: a fault in it is one
+error naming its line. Znodes the dump could not read are reported as
+unreadable, as with a live source.
 
 Ephemeral znodes are not copied: their owners recreate them once they
 connect to zkgate. They are listed at the end. /zookeeper, the server's
@@ -159,11 +220,17 @@ not copied and why. The exit status is 0 when everything readable was
 copied, 1 if there were conflicts, 2 if znodes could not be read or the
 copy failed.`,
 		Example: `  zkgate migrate --from 10.0.0.5:2181 --to http://127.0.0.1:2379
-  zkgate migrate --from zk1:2181,zk2:2181/app --to http://127.0.0.1:2379 --path /config --from-auth digest:admin:secret`,
+  zkgate migrate --from zk1:2181,zk2:2181/app --to http://127.0.0.1:2379 --path /config --from-auth digest:admin:secret
+  zkgate ctl dump -f app.jsonl /app && zkgate migrate --from app.jsonl --to http://127.0.0.1:2379`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			src, dst, closeAll, err := m.open(ctx)
+			if follow {
+				if _, ok := dumpFile(m.from); ok {
+					return exitError{"--follow follows a live ZooKeeper: a dump does not change", 2}
+				}
+			}
+			src, dst, closeAll, err := m.open(ctx, cmd.Flags().Changed("path"))
 			if err != nil {
 				return exitError{err.Error(), 2}
 			}
@@ -174,13 +241,13 @@ copy failed.`,
 			fctx, stop := interrupted(ctx)
 			defer stop()
 			if follow {
-				res, err = migrate.Follow(fctx, src, dst, m.path, func(r migrate.CopyResult) {
+				res, err = migrate.Follow(fctx, src.zk, dst, m.path, func(r migrate.CopyResult) {
 					fmt.Fprintf(out, "copied: %d znodes created, %d updated, %d already equal in %.1f s; following changes until interrupted\n",
 						r.Created, r.Updated, r.Unchanged, time.Since(start).Seconds())
 				})
 			} else {
 				p := newProgress(errOut, start)
-				if total, system, ok := m.count(ctx); ok {
+				if total, system, ok := m.count(ctx, src); ok {
 					p.total = total
 					line := fmt.Sprintf("copying %d znodes under %s", total, m.path)
 					if system > 0 {
@@ -188,7 +255,7 @@ copy failed.`,
 					}
 					fmt.Fprintln(errOut, line)
 				}
-				res, err = migrate.Copy(ctx, src, dst, m.path, parallel, func(r migrate.CopyResult) {
+				res, err = migrate.Copy(ctx, src.tree, dst, m.path, parallel, func(r migrate.CopyResult) {
 					p.show(int64(r.Seen()))
 				})
 				p.end()
@@ -204,6 +271,10 @@ copy failed.`,
 				fmt.Fprintf(out, "conflict, left alone: %s\n", c)
 			}
 			for _, p := range res.Unreadable {
+				if src.dump != nil {
+					fmt.Fprintf(out, "not readable when the dump was taken, not copied: %s\n", p)
+					continue
+				}
 				fmt.Fprintf(out, "not readable with the --from-auth given, not copied: %s\n", p)
 			}
 			if follow && fctx.Err() != nil && ctx.Err() == nil {
@@ -229,7 +300,11 @@ copy failed.`,
 // count is the number of the source's znodes under --path that migrate
 // goes through, and of those under /zookeeper, which it skips, if the
 // source can tell (getAllChildrenNumber).
-func (m *migrateEnds) count(ctx context.Context) (total, system int64, ok bool) {
+func (m *migrateEnds) count(ctx context.Context, src source) (total, system int64, ok bool) {
+	if src.dump != nil {
+		total, system = src.dump.Count(m.path)
+		return total, system, true
+	}
 	total, err := migrate.CountZnodes(ctx, m.from, m.fromAuth, m.path, m.dest.dialWait)
 	if err != nil {
 		return 0, 0, false
@@ -326,10 +401,11 @@ func newDiffCommand() *cobra.Command {
 		m                 migrateEnds
 		parallel          int
 		includeEphemerals bool
+		at                string
 	)
 	cmd := &cobra.Command{
-		Use:   "diff --from HOST:PORT[/chroot] --to URL [--path /sub]",
-		Short: "Compare a ZooKeeper tree with zkgate's: paths, data, ACLs and kinds",
+		Use:   "diff --from HOST:PORT[/chroot]|FILE --to URL [--path /sub]",
+		Short: "Compare a ZooKeeper tree, or a dump, with zkgate's: paths, data, ACLs and kinds",
 		Long: `zkgate diff walks the tree under --path in a live ZooKeeper (--from) and in
 zkgate (--to) and prints every difference, one per line:
 
@@ -350,6 +426,12 @@ is listed after the differences and not counted as one:
 
 --include-ephemerals compares them as any other znode.
 
+--from may instead name a dump file (FILE or file://FILE, from 'zkgate
+ctl dump'): the tree as it was at the dump's zxid is compared, under the
+dump's path unless --path says otherwise. --at compares zkgate (--to) as
+it was at a zxid or a time instead: whether a restore gave back the tree
+as it was, say.
+
 --dial-timeout bounds the wait for a session with the source, and for a
 node of --to (a comma-separated list: any that answers is used): an address
 that refuses, or accepts and never answers, is reported in one line with
@@ -366,13 +448,32 @@ if they could not all be compared.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			src, dst, closeAll, err := m.open(ctx)
+			src, dst, closeAll, err := m.open(ctx, cmd.Flags().Changed("path"))
 			if err != nil {
 				return exitError{err.Error(), 2}
 			}
 			defer closeAll()
+			var to migrate.Tree = dst
+			if at != "" {
+				p, err := parsePoint("at", at, time.Now())
+				if err != nil {
+					return exitError{err.Error(), 2}
+				}
+				zxid := p.zxid
+				if p.isTime {
+					if zxid, err = dst.ZxidAt(ctx, p.ms); err != nil {
+						return exitError{fmt.Sprintf("--at %s: %v", at, err), 2}
+					}
+				}
+				to = dst.At(zxid)
+			}
 			out := cmd.OutOrStdout()
-			res, err := migrate.Diff(ctx, src, dst, m.path, parallel, includeEphemerals, func(d migrate.Difference) { fmt.Fprintln(out, d) })
+			res, err := migrate.Diff(ctx, src.tree, to, m.path, parallel, includeEphemerals, func(d migrate.Difference) {
+				if src.dump != nil && d.What == "unreadable" && strings.HasPrefix(d.Detail, "the source's") {
+					d.Detail = "the dump could not read it: take it with the auth it needs (zkgate ctl --auth)"
+				}
+				fmt.Fprintln(out, d)
+			})
 			if err != nil {
 				return exitError{err.Error(), 2}
 			}
@@ -396,5 +497,6 @@ if they could not all be compared.`,
 	m.flags(cmd)
 	cmd.Flags().IntVar(&parallel, "parallel", 32, "Znodes compared side by side")
 	cmd.Flags().BoolVar(&includeEphemerals, "include-ephemerals", false, "Compare ephemerals too, as any other znode (by default they are listed apart)")
+	cmd.Flags().StringVar(&at, "at", "", "Compare the destination (--to) as it was at this point, as long as its cluster still keeps that history: "+pointUsage)
 	return cmd
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -29,6 +31,31 @@ func TestRequestTimeout_BoundsEachRequest(t *testing.T) {
 		}
 		if d := time.Since(start); d > 5*time.Second {
 			t.Fatalf("request %d took %s, bound 50ms", i, d)
+		}
+	}
+}
+
+// TestDumpFile_FromForms: --from names a dump when it is file://PATH or an
+// existing file, and a ZooKeeper otherwise.
+func TestDumpFile_FromForms(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "app.jsonl")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		from, file string
+		dump       bool
+	}{
+		{file, file, true},
+		{"file://" + file, file, true},
+		{"file:///no/such.jsonl", "/no/such.jsonl", true},
+		{"127.0.0.1:2181", "", false},
+		{"zk1:2181,zk2:2181/app", "", false},
+		{filepath.Dir(file), "", false},
+	} {
+		got, ok := dumpFile(c.from)
+		if ok != c.dump || got != c.file {
+			t.Errorf("%q: (%q, %v), want (%q, %v)", c.from, got, ok, c.file, c.dump)
 		}
 	}
 }

@@ -45,6 +45,16 @@
 // an unbounded queue, so its receive loop never waits. ACL changes fire
 // no watch in ZooKeeper; a final copy or diff catches them.
 //
+// A dump (dump.go) is a subtree read at one zxid (Zkgate's reads at a
+// past zxid), written by WriteDump as JSON lines: a header naming the
+// format, the path and the zxid, then each znode with its data (base64,
+// null kept apart from empty), Stat, ACL and kind, parents before
+// children, the root's ancestors first. ReadDump parses a whole dump, each
+// fault an error naming its line, into a Dump: a Tree, so that Copy
+// restores a dump (sequence counters from its Stats) and Diff compares
+// one, as they do a live source. A znode the dump's credentials could not
+// read is a line of its own and reads back as ErrNoAuth.
+//
 // DiffResult.Status is zkgate diff's exit status: 0 for the same trees,
 // 1 if they differ, 2 if an ACL kept a znode from being compared.
 //

@@ -224,6 +224,16 @@ func (g *Zkgate) At(zxid int64) *Zkgate {
 	return &Zkgate{ns: g.ns, rc: rc}
 }
 
+// ZxidAt is the last zxid made at or before the time ms (milliseconds
+// since the epoch), for At.
+func (g *Zkgate) ZxidAt(ctx context.Context, ms int64) (int64, error) {
+	r, err := g.ns.ZxidAt(ctx, &zkgatepb.ZxidAtRequest{Ctx: &zkgatepb.RequestContext{Auth: g.rc.GetAuth()}, TimeMs: ms})
+	if err != nil {
+		return 0, schema.ErrorFromStatus(err)
+	}
+	return r.GetZxid(), nil
+}
+
 // Put makes the znode at p what n is (created, or given n's data and
 // ACL), as Copy does for each znode, and reports what it did.
 func (g *Zkgate) Put(ctx context.Context, p string, n *Node) (CopyResult, error) {
