@@ -199,6 +199,13 @@ func (e *Engine) commitLoop() {
 	}()
 	c := &committer{e: e, ctx: ctx, depth: e.depth(), chainKnown: true, revs: map[int64]int64{}, serial: true}
 	defer func() {
+		// A batch in flight may carry the turn key's deletion: its
+		// transaction is cancelled with the committer.
+		for _, f := range c.inflight {
+			if f.turn != "" {
+				c.turn.held = f.turn
+			}
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		c.giveTurn(ctx)
@@ -283,6 +290,7 @@ func (c *committer) send() {
 		if err := b.fetch(c.ctx, keys); err != nil {
 			c.finish(batch, 0, err)
 			c.queue = c.queue[n:]
+			c.giveTurn(c.ctx)
 			return
 		}
 		top := b.newView(c.ctx)
@@ -341,6 +349,7 @@ func (c *committer) send() {
 			}
 			c.finish(taken, 0, top.err)
 			c.queue = rest
+			c.giveTurn(c.ctx)
 			return
 		}
 		ops := top.ops()
@@ -535,7 +544,7 @@ func (c *committer) settle(f *flight, res flightResult, redo []*request) bool {
 		return true
 	}
 	if len(res.resp.Responses) == 2 {
-		c.sawTurn(res.resp.Responses[1].GetResponseRange().GetKvs(), f.turn)
+		c.sawTurn(res.resp.Responses[1].GetResponseRange().GetKvs())
 	}
 	return false
 }

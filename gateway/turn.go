@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
@@ -76,7 +77,7 @@ func (c *committer) turnCompare() clientv3.Cmp {
 func (c *committer) takeTurn() bool {
 	e := c.e
 	c.turn.n++
-	mine := e.chainKey[len(schema.Prefix):] + "/" + strconv.FormatInt(c.turn.n, 10)
+	mine := c.turnPrefix() + strconv.FormatInt(c.turn.n, 10)
 	resp, err := e.kv.Txn(c.ctx).
 		If(clientv3.Compare(clientv3.CreateRevision(schema.TurnKey()), "=", 0)).
 		Then(clientv3.OpPut(schema.TurnKey(), mine)).
@@ -87,7 +88,7 @@ func (c *committer) takeTurn() bool {
 		return true
 	}
 	if !resp.Succeeded {
-		c.sawTurn(resp.Responses[0].GetResponseRange().GetKvs(), "")
+		c.sawTurn(resp.Responses[0].GetResponseRange().GetKvs())
 		return !c.turn.waiting
 	}
 	e.turns.Add(1)
@@ -99,16 +100,18 @@ func (c *committer) takeTurn() bool {
 }
 
 // sawTurn notes the turn key as a failed transaction read it: held by
-// another committer (not the value mine this one sent), the committer
-// waits for it to go.
-func (c *committer) sawTurn(kvs []*mvccpb.KeyValue, mine string) {
+// another committer, this one waits for it to go.
+func (c *committer) sawTurn(kvs []*mvccpb.KeyValue) {
 	if len(kvs) == 0 {
 		return
 	}
 	kv := kvs[0]
-	if mine != "" && string(kv.Value) == mine {
-		// Still this committer's: its batch failed on another compare.
-		c.turn.held = mine
+	if strings.HasPrefix(string(kv.Value), c.turnPrefix()) {
+		// Still this committer's (its batch carrying the deletion failed
+		// on another compare, or a batch behind it saw the key, or it
+		// took the turn with an answer lost): it holds it, and never
+		// waits for it.
+		c.turn.held = string(kv.Value)
 		return
 	}
 	if c.turn.waiting && kv.ModRevision == c.turn.seenRev {
@@ -117,6 +120,9 @@ func (c *committer) sawTurn(kvs []*mvccpb.KeyValue, mine string) {
 	c.e.turnWaits.Add(1)
 	c.turn.waiting, c.turn.seenRev, c.turn.seenAt, c.turn.poll = true, kv.ModRevision, c.e.now(), 200*time.Microsecond
 }
+
+// turnPrefix starts the values this committer writes into the turn key.
+func (c *committer) turnPrefix() string { return c.e.chainKey[len(schema.Prefix):] + "/" }
 
 // checkTurn reads the turn key again while waiting for it to go.
 func (c *committer) checkTurn() {

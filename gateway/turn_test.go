@@ -129,3 +129,75 @@ func TestTurn_AbandonedTurnExpires(t *testing.T) {
 		t.Errorf("abandoned turn key still there: %v %v", resp, err)
 	}
 }
+
+// TestTurn_NeverWaitsForItself: with batches pipelined behind the one
+// that carries its turn key's deletion, and that batch failing once more
+// (a foreign write already on its way), a committer sees its own key in
+// the later batches' answers: it holds the turn, never waits for it
+// (which would stall every node's writes until the key expires).
+func TestTurn_NeverWaitsForItself(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 1)
+	e := gatewaytest.NewEngine(t, cl.Client(0), gateway.Config{CommitDepth: 4})
+	ctx := ctxT(t)
+	for i := range 8 {
+		mustCreate(t, e, anyone, fmt.Sprintf("/k%d", i), "", gateway.Persistent)
+	}
+	rec, err := cl.Client(0).Get(ctx, schema.NodeKey("/k0"))
+	if err != nil || len(rec.Kvs) != 1 {
+		t.Fatalf("reading /k0's record: %v %v", rec, err)
+	}
+	e.SetSendDelay(10 * time.Millisecond)
+
+	// A foreign writer rewrites /k0's record (same content) until the
+	// committer has taken its turn and lost once more with it.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		redone := int64(-1)
+		for {
+			if taken, _ := e.Turns(); taken > 0 {
+				if redone < 0 {
+					redone = e.Stats().Redone
+				} else if e.Stats().Redone > redone {
+					return
+				}
+			}
+			if _, err := cl.Client(0).Put(ctx, schema.NodeKey("/k0"), string(rec.Kvs[0].Value)); err != nil {
+				return
+			}
+		}
+	}()
+	// Sets arrive all the time, so that batches follow the one that
+	// carries the turn while it is in flight.
+	var wg sync.WaitGroup
+	errc := make(chan error, 4096)
+	tick := time.NewTicker(500 * time.Microsecond)
+	defer tick.Stop()
+	for i := 0; ; i++ {
+		select {
+		case <-done:
+		case <-tick.C:
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := e.SetData(ctx, anyone, fmt.Sprintf("/k%d", i%8), []byte("x"), -1); err != nil {
+					errc <- err
+				}
+			}()
+			continue
+		}
+		break
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Error(err)
+	}
+	taken, waited := e.Turns()
+	if taken == 0 {
+		t.Fatal("the committer took no turn: the test did not make it lose")
+	}
+	if waited != 0 {
+		t.Errorf("the only committer waited %d times for a turn: its own", waited)
+	}
+}
