@@ -169,7 +169,7 @@ var Options = []Option{
 	str("admin-listen", "host:port", "host:port of a port of its own for ZooKeeper's AdminServer commands (/commands/NAME, also served on the client URLs), as ZooKeeper's admin.serverPort; TLS when the client URLs are https; empty disables it.", func(c *Config) *string { return &c.AdminListen }),
 	millis("zk-min-session-timeout", "Shortest session timeout granted to clients, in milliseconds.", func(c *Config) *time.Duration { return &c.MinSessionTimeout }),
 	millis("zk-max-session-timeout", "Longest session timeout granted to clients, in milliseconds.", func(c *Config) *time.Duration { return &c.MaxSessionTimeout }),
-	str("zk-super-digest", "user:hash", "user:base64(sha1(user:password)) of a super user who passes every ACL check.", func(c *Config) *string { return &c.SuperDigest }),
+	secret(str("zk-super-digest", "user:hash", "user:base64(sha1(user:password)) of a super user who passes every ACL check.", func(c *Config) *string { return &c.SuperDigest })),
 	millis("zk-container-check-interval", "How often empty containers and expired TTL nodes are removed, in milliseconds.", func(c *Config) *time.Duration { return &c.ContainerCheckInterval }),
 	boolean("zk-enforce-quota", "Refuse creates and setData past a hard quota (setquota -N, -B) with QuotaExceeded and log writes past any quota, as ZooKeeper's zookeeper.enforceQuota.", func(c *Config) *bool { return &c.EnforceQuota }),
 	uintOpt("zk-commit-depth", "count", "Batches of writes the committer keeps in flight at once, each validated over those before it (1: one at a time; more pays where a Raft round is long, between distant members). With zk-enforce-quota, 1.", func(c *Config) *uint { return &c.CommitDepth }),

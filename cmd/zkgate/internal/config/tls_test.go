@@ -151,7 +151,7 @@ func TestLoad_BoolFlagAndSecret(t *testing.T) {
 	cert, key := testPEM(t, dir, "server")
 	c, err := load(t, "--listen-client-urls", "https://127.0.0.1:2379", "--advertise-client-urls", "https://127.0.0.1:2379",
 		"--cert-file", cert, "--key-file", key, "--trusted-ca-file", cert, "--client-cert-auth",
-		"--etcd-user", "zkgate", "--etcd-password", "s3cret")
+		"--etcd-user", "zkgate", "--etcd-password", "s3cret", "--zk-super-digest", "super:D/InIHSb7yEEbrWz8b9l71RjZJU=")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,8 @@ func TestLoad_BoolFlagAndSecret(t *testing.T) {
 		t.Fatalf("read %+v", c)
 	}
 	out := Effective(&c)
-	if strings.Contains(out, "s3cret") || !strings.Contains(out, `etcd-password: "(set)"`) || !strings.Contains(out, `client-cert-auth: "true"`) {
+	if strings.Contains(out, "s3cret") || !strings.Contains(out, `etcd-password: "(set)"`) || !strings.Contains(out, `client-cert-auth: "true"`) ||
+		strings.Contains(out, "D/InIHSb7") || !strings.Contains(out, `zk-super-digest: "(set)"`) {
 		t.Fatalf("Effective:\n%s", out)
 	}
 	t.Setenv("ZKGATE_CLIENT_CERT_AUTH", "maybe")
