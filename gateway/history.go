@@ -242,8 +242,11 @@ type HistoryOptions struct {
 // keeps, oldest first; fn returning an error stops it. Creates, data
 // changes, deletes and ACL changes are listed, each at its zxid; a znode
 // deleted and created again by one multi is a delete then a create. Data
-// is given as the caller could read it at the time (the ACL then).
-// Errors: BadArguments (From before the history kept, naming the oldest
+// is given as the caller could read it at the time (the ACL then); a
+// znode below path is listed only where the caller could read its parent
+// then (as getChildren would have listed it), and an ACL only with READ
+// or ADMIN on it (digests masked without ADMIN), as getACL shows it.
+// Errors: BadArguments (From or To before the history kept, naming the oldest
 // reachable zxid, or To beyond the cluster's newest).
 func (e *Engine) History(ctx context.Context, c Caller, path string, o HistoryOptions, fn func(Change) error) error {
 	if o.From < 0 || o.To < 0 || (o.To != 0 && o.To < o.From) {
@@ -266,6 +269,9 @@ func (e *Engine) History(ctx context.Context, c Caller, path string, o HistoryOp
 	}
 	if from < oldest {
 		return e.compactedError(ctx, from)
+	}
+	if o.To != 0 && o.To < oldest {
+		return e.compactedError(ctx, o.To)
 	}
 	since := from - 1
 	if since >= until {
@@ -295,7 +301,17 @@ func (e *Engine) History(ctx context.Context, c Caller, path string, o HistoryOp
 		if stop != nil {
 			return
 		}
-		if ch.ACL != nil && !schema.Allowed(ch.ACL, schema.PermAdmin, c.Auth, e.cfg.SuperDigest) {
+		if p != path && !schema.Allowed(aclOf(schema.Parent(p)).ACL, schema.PermRead, c.Auth, e.cfg.SuperDigest) {
+			// A znode below path is seen as getChildren sees it: only
+			// by whoever could read its parent then.
+			return
+		}
+		switch {
+		case ch.ACL == nil:
+		case !schema.Allowed(ch.ACL, schema.PermRead|schema.PermAdmin, c.Auth, e.cfg.SuperDigest):
+			// As getACL refuses it.
+			ch.ACL = nil
+		case !schema.Allowed(ch.ACL, schema.PermAdmin, c.Auth, e.cfg.SuperDigest):
 			// As getACL shows them without ADMIN.
 			ch.ACL = schema.MaskDigests(ch.ACL)
 		}

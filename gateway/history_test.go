@@ -358,3 +358,44 @@ func TestZxidAt_PicksTheLastZxidAtOrBefore(t *testing.T) {
 		t.Errorf("after the compaction, ZxidAt of write 4: %d %v", zxid, err)
 	}
 }
+
+// TestHistory_HidesWhatACLsHid: a caller's recursive history lists a
+// znode only where it could read its parent then (as getChildren would
+// have listed it), and an ACL only where it could read it (READ or
+// ADMIN); the owner sees all.
+func TestHistory_HidesWhatACLsHid(t *testing.T) {
+	e := newEngine(t, gateway.Config{})
+	ctx := ctxT(t)
+	alice := digestCaller(t, "alice", "pw")
+	aliceOnly := []schema.ACL{{Perms: schema.PermAll, ID: schema.ID{Scheme: "digest", ID: schema.DigestID("alice", "pw")}}}
+	start := e.Zxid()
+	for _, p := range []string{"/secret", "/secret/acme-merger"} {
+		if _, err := e.Create(ctx, alice, gateway.CreateOp{Path: p, Data: []byte("x"), ACL: aliceOnly}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list := func(c gateway.Caller) []gateway.Change {
+		var chs []gateway.Change
+		if err := e.History(ctx, c, "/", gateway.HistoryOptions{From: start + 1, Recursive: true}, func(ch gateway.Change) error {
+			chs = append(chs, ch)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return chs
+	}
+	got := list(anyone)
+	if len(got) != 1 || got[0].Path != "/secret" || got[0].ACL != nil {
+		t.Errorf("anyone's history of /: %+v, want /secret's create alone, without its ACL", got)
+	}
+	if got := list(alice); len(got) != 2 || got[1].Path != "/secret/acme-merger" || len(got[1].ACL) != 1 {
+		t.Errorf("alice's history of /: %+v", got)
+	}
+	// To before the history kept is refused, not an empty history.
+	now := e.Zxid()
+	if _, err := engineClient.Compact(ctx, now, clientv3.WithCompactPhysical()); err != nil {
+		t.Fatal(err)
+	}
+	err := e.History(ctx, alice, "/", gateway.HistoryOptions{To: start}, func(gateway.Change) error { return nil })
+	wantCode(t, err, schema.CodeBadArguments)
+}
