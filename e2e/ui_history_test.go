@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -248,10 +249,10 @@ func TestUI_HistoryDigest(t *testing.T) {
 }
 
 // TestUI_HistoryCompacted: once etcd has compacted the creation of a
-// znode away, the history tab's first change is a data change, diffed
-// against the data read at the zxid before it (reads reach the
-// compaction's zxid, which the history no longer lists); the slider
-// starts at the oldest zxid kept.
+// znode away, the history tab's first change is the data change at the
+// compaction's zxid, shown without a diff (the data before it is not
+// kept), and the next one is diffed against it; the slider starts at
+// the oldest zxid kept.
 func TestUI_HistoryCompacted(t *testing.T) {
 	t.Parallel()
 	n := harness.StartNode(t, harness.NodeOptions{})
@@ -280,12 +281,22 @@ func TestUI_HistoryCompacted(t *testing.T) {
 	b.Navigate(n.ClientURL + "/ui/?path=/old")
 	b.WaitFor(`document.querySelector("#tab-history")`)
 	click(t, b, "#tab-history")
-	b.WaitFor(`document.querySelectorAll("#history tr.change").length === 1`)
-	if got, want := strings.Join(historyRows(t, b), " "), fmt.Sprintf("setData@%d", st3.Mzxid); got != want {
+	b.WaitFor(`document.querySelectorAll("#history tr.change").length === 2`)
+	rows := historyRows(t, b)
+	slices.Sort(rows)
+	if got, want := strings.Join(rows, " "), fmt.Sprintf("setData@%d setData@%d", st2.Mzxid, st3.Mzxid); got != want {
 		t.Fatalf("history rows %s, want %s", got, want)
 	}
-	if got := b.Text("#history tr.diff-row"); got != "- two\n+ three" {
-		t.Fatalf("the first change kept shows %q", got)
+	diffOf := func(zxid int64) string {
+		var s string
+		b.MustEval(fmt.Sprintf(`document.querySelector('#history tr.change[data-zxid="%d"]').nextElementSibling.innerText`, zxid), &s)
+		return s
+	}
+	if got := diffOf(st2.Mzxid); !strings.HasPrefix(got, "the first change kept: the data before it is not kept") || !strings.Contains(got, "two") {
+		t.Errorf("the change at the compaction's zxid shows %q", got)
+	}
+	if got := diffOf(st3.Mzxid); got != "- two\n+ three" {
+		t.Errorf("the change after it shows %q", got)
 	}
 	b.WaitFor(fmt.Sprintf(`!document.querySelector("#at-slider").disabled && document.querySelector("#at-slider").min === "%d"`, st2.Mzxid))
 	noPageErrors(t, b)
