@@ -136,3 +136,53 @@ func TestAPI_WatchFromZxid(t *testing.T) {
 		t.Fatalf("watch from a compacted zxid: %v", err)
 	}
 }
+
+// TestHTTP_RefusesCrossSiteWrites: a write a browser sends for another
+// site (its Origin, or Sec-Fetch-Site: cross-site) is refused with 403
+// and changes nothing; the same write from the same origin, or from a
+// client that is not a browser, is made. ?at= with a body is refused
+// rather than ignored.
+func TestHTTP_RefusesCrossSiteWrites(t *testing.T) {
+	t.Parallel()
+	r := startAPI(t)
+	zk := r.baseURL + api.HTTPPrefix
+	post := func(path string, header map[string]string) int {
+		req, err := http.NewRequestWithContext(apiCtx(t), http.MethodPost, zk+"create", strings.NewReader(`{"path":"`+path+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "text/plain")
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	u, _ := url.Parse(r.baseURL)
+	for _, tc := range []struct {
+		path   string
+		header map[string]string
+		want   int
+	}{
+		{"/evil1", map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden},
+		{"/evil2", map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+		{"/mine", map[string]string{"Origin": "http://" + u.Host, "Sec-Fetch-Site": "same-origin"}, http.StatusOK},
+		{"/curl", nil, http.StatusOK},
+	} {
+		if got := post(tc.path, tc.header); got != tc.want {
+			t.Errorf("create %s with %v: %d, want %d", tc.path, tc.header, got, tc.want)
+		}
+		ex, err := r.zk.Exists(apiCtx(t), &zkgatepb.ExistsRequest{Path: tc.path})
+		if err != nil || ex.Found != (tc.want == http.StatusOK) {
+			t.Errorf("%s exists %v (%v) after a %d", tc.path, ex.GetFound(), err, tc.want)
+		}
+	}
+	code, out := httpDo(t, http.MethodPost, zk+"data?at=2", `{"path":"/mine"}`)
+	if code != http.StatusBadRequest || !strings.Contains(out["message"].(string), "ctx.at_zxid in it") {
+		t.Errorf("POST data?at=2: %d %v", code, out)
+	}
+}

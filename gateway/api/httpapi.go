@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -96,6 +97,10 @@ func NewHTTPHandler(ctx context.Context, grpcTarget string, opts ...grpc.DialOpt
 		conn.Close()
 	}()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := sameSite(r); err != nil {
+			writeHTTPError(r.Context(), mux, nil, w, r, err)
+			return
+		}
 		if err := readBody(w, r); err != nil {
 			writeHTTPError(r.Context(), mux, nil, w, r, err)
 			return
@@ -132,12 +137,36 @@ func checkUTF8(r *http.Request) error {
 	return nil
 }
 
+// sameSite refuses a request a browser sends on behalf of another site
+// (its Origin names another host, or its Sec-Fetch-Site says
+// cross-site), unless it only reads: a page elsewhere must not make an
+// operator's browser write to a zkgate it can reach. Clients other than
+// browsers send neither header.
+func sameSite(r *http.Request) error {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions {
+		return nil
+	}
+	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		return status.Error(codes.PermissionDenied, "refused: a request sent by a browser for another site (Sec-Fetch-Site: cross-site)")
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		u, err := url.Parse(o)
+		if err != nil || u.Host != r.Host {
+			return status.Errorf(codes.PermissionDenied, "refused: a request sent by a browser for another origin (%s)", o)
+		}
+	}
+	return nil
+}
+
 // atParam turns ?at=ZXID, a read at a past zxid, into ctx.at_zxid.
 func atParam(r *http.Request) error {
 	q := r.URL.Query()
 	at, ok := q["at"]
 	if !ok {
 		return nil
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return status.Errorf(codes.InvalidArgument, "?at= is for GET; with a body, give ctx.at_zxid in it")
 	}
 	if len(at) != 1 || q.Has("ctx.at_zxid") {
 		return status.Errorf(codes.InvalidArgument, "give one ?at= (or ctx.at_zxid), not %d", len(at)+len(q["ctx.at_zxid"]))
