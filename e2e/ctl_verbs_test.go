@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
+
 	"github.com/zkgate/zkgate/e2e/harness"
 )
 
@@ -339,6 +341,11 @@ func TestCtl_Restore(t *testing.T) {
 	ctlOK(t, n, "setAcl", "/r/k2", "world:anyone:cdra")
 	ctlOK(t, n, "create", "/r/k3", "z")
 	ctlOK(t, n, "create", "/r/k3/deep", "")
+	// A live session's ephemeral (a lock held) under what did not exist.
+	zc, _ := zkConnect(t, n.ZKAddr)
+	if _, err := zc.Create("/r/k3/lock", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
 
 	plan := ctlOK(t, n, "restore", "--at", then, "-R", "--dry-run", "/r")
 	for _, want := range []string{"set the data of /r", "create /r/k1", "set the acl of /r/k2", "delete /r/k3 and everything below it"} {
@@ -353,6 +360,15 @@ func TestCtl_Restore(t *testing.T) {
 		t.Fatalf("after --dry-run and no: /r is %q", out)
 	}
 
+	r := ctl(t, n, "", "restore", "--at", then, "-R", "--yes", "/r")
+	if r.ExitCode != 0 || !strings.Contains(r.Stderr, "ephemeral, left alone: /r/k3/lock") {
+		t.Fatalf("restore: exit %d %q", r.ExitCode, r.Stderr)
+	}
+	// The ephemeral and the znode above it stay; the rest of /r/k3 went.
+	if out := ctlOK(t, n, "ls", "/r/k3"); out != "[lock]\n" {
+		t.Errorf("/r/k3 after the restore: %q", out)
+	}
+	zc.Close()
 	ctlOK(t, n, "restore", "--at", then, "-R", "--yes", "/r")
 	if out := ctlOK(t, n, "get", "/r"); out != "a\n" {
 		t.Errorf("restored /r: %q", out)

@@ -365,16 +365,23 @@ func ctlRestore(o *ctlOptions) *cobra.Command {
 
 		// Creates and changes, parents first (and sequence counters raised
 		// to what they were, never lowered); then what did not exist.
+		var done migrate.CopyResult
 		if recursive {
-			if _, err := migrate.Copy(ctx, then, now, root, 8, nil); err != nil {
+			if done, err = migrate.Copy(ctx, then, now, root, 8, nil); err != nil {
 				return ctlErr(err)
 			}
 		} else if n, err := then.Node(ctx, root); err != nil {
 			return ctlErr(err)
 		} else if n != nil {
-			if _, err := now.Put(ctx, root, n); err != nil {
+			if done, err = now.Put(ctx, root, n); err != nil {
 				return ctlErr(err)
 			}
+		}
+		if len(done.Conflicts) > 0 {
+			for _, c2 := range done.Conflicts {
+				fmt.Fprintf(c.errOut, "cannot restore: %s\n", words.Replace(c2))
+			}
+			return exitError{fmt.Sprintf("%d znodes could not be restored (left as they are)", len(done.Conflicts)), 1}
 		}
 		for _, d := range diffs {
 			if d.What != "only in destination" {
@@ -386,9 +393,30 @@ func ctlRestore(o *ctlOptions) *cobra.Command {
 					return err
 				}
 			}
+			// Ephemerals belong to live sessions (a lock held, a member
+			// registered): they stay, and so do the znodes above them.
+			keep := map[string]bool{}
 			for i := len(paths) - 1; i >= 0; i-- {
+				p := paths[i]
+				if keep[p] {
+					continue
+				}
 				dctx, cancel := c.ctx()
-				_, err := c.ns.Delete(dctx, &zkgatepb.DeleteRequest{Ctx: c.rc, Path: paths[i]})
+				ex, err := c.ns.Exists(dctx, &zkgatepb.ExistsRequest{Ctx: c.rc, Path: p})
+				cancel()
+				if err != nil {
+					return ctlErr(err)
+				}
+				if ex.Found && ex.Stat.EphemeralOwner != 0 {
+					fmt.Fprintf(c.errOut, "ephemeral, left alone: %s\n", p)
+					for a := p; a != d.Path && a != "/"; {
+						a = schema.Parent(a)
+						keep[a] = true
+					}
+					continue
+				}
+				dctx, cancel = c.ctx()
+				_, err = c.ns.Delete(dctx, &zkgatepb.DeleteRequest{Ctx: c.rc, Path: p})
 				cancel()
 				if err != nil && schema.CodeOf(schema.ErrorFromStatus(err)) != schema.CodeNoNode {
 					return ctlErr(err)
