@@ -76,8 +76,9 @@ func (c *collect) WatchAuth() []schema.AuthID { return c.auth }
 // zxid it counts from, and replays up to that zxid, gets every change
 // after since exactly once. since must be within the history the cluster
 // keeps (BadArguments naming the oldest reachable zxid otherwise), and
-// until no newer than this node has reached.
-func (e *Engine) Replay(ctx context.Context, c Caller, path string, mode WatchMode, since, until int64, fn func(Event)) error {
+// until no newer than this node has reached. An error from fn ends the
+// replay with it.
+func (e *Engine) Replay(ctx context.Context, c Caller, path string, mode WatchMode, since, until int64, fn func(Event) error) error {
 	var specs []watchSpec
 	switch mode {
 	case WatchPersistent:
@@ -105,15 +106,25 @@ func (e *Engine) Replay(ctx context.Context, c Caller, path string, mode WatchMo
 	}
 	h := newHub(e.lg, e.cfg.Client, -1, e.cfg.SuperDigest)
 	h.seed(since, acls)
-	h.register(&collect{auth: c.Auth, fn: fn}, false, specs)
+	var stop error
+	stopped := func() error { return stop }
+	h.register(&collect{auth: c.Auth, fn: func(ev Event) {
+		if stop == nil {
+			stop = fn(ev)
+		}
+	}}, false, specs)
 
-	return e.scanChanges(ctx, since, until, h.dispatch)
+	return e.scanChanges(ctx, since, until, func(evs []*clientv3.Event, rev int64, progress bool) error {
+		h.dispatch(evs, rev, progress)
+		return stopped()
+	})
 }
 
 // scanChanges calls fn with etcd's events of zkgate's keys after since up
 // to until, in order, a watch response at a time (as hub.dispatch takes
-// them); a response's header revision is capped at until.
-func (e *Engine) scanChanges(ctx context.Context, since, until int64, fn func(evs []*clientv3.Event, headerRev int64, progress bool), opts ...clientv3.OpOption) error {
+// them); a response's header revision is capped at until. An error from
+// fn ends the scan with it.
+func (e *Engine) scanChanges(ctx context.Context, since, until int64, fn func(evs []*clientv3.Event, headerRev int64, progress bool) error, opts ...clientv3.OpOption) error {
 	// A watch stream of its own (the client groups watches into streams
 	// by their context's metadata): its progress requests concern only
 	// this scan's watch.
@@ -146,7 +157,9 @@ func (e *Engine) scanChanges(ctx context.Context, since, until int64, fn func(ev
 					break
 				}
 			}
-			fn(evs, min(resp.Header.Revision, until), resp.IsProgressNotify())
+			if err := fn(evs, min(resp.Header.Revision, until), resp.IsProgressNotify()); err != nil {
+				return err
+			}
 			if done {
 				return nil
 			}
@@ -400,13 +413,14 @@ func (e *Engine) History(ctx context.Context, c Caller, path string, o HistoryOp
 		}
 		batch = batch[:0]
 	}
-	err = e.scanChanges(ctx, since, until, func(evs []*clientv3.Event, _ int64, _ bool) {
+	err = e.scanChanges(ctx, since, until, func(evs []*clientv3.Event, _ int64, _ bool) error {
 		for _, ev := range evs {
 			if len(batch) > 0 && ev.Kv.ModRevision != batch[0].Kv.ModRevision {
 				flush()
 			}
 			batch = append(batch, ev)
 		}
+		return stop
 	}, clientv3.WithPrevKV())
 	if err == nil {
 		flush()

@@ -134,7 +134,7 @@ func TestReplay_EqualsLiveWatch(t *testing.T) {
 				}
 			}
 			var replayed []gateway.Event
-			if err := e.Replay(ctx, l.caller, l.path, l.mode, since, until, func(ev gateway.Event) { replayed = append(replayed, ev) }); err != nil {
+			if err := e.Replay(ctx, l.caller, l.path, l.mode, since, until, func(ev gateway.Event) error { replayed = append(replayed, ev); return nil }); err != nil {
 				t.Fatalf("replay from %d: %v", since, err)
 			}
 			if !slices.Equal(replayed, want) {

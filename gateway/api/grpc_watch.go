@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/schema"
@@ -75,14 +76,12 @@ func (s *Server) Watch(req *zkgatepb.WatchRequest, stream zkgatepb.Namespace_Wat
 	if since := req.GetStartZxid(); since != 0 {
 		// The changes up to the watch's zxid, replayed; those after it
 		// wait in w's queue meanwhile.
-		var sendErr error
-		err := e.Replay(ctx, c, req.GetPath(), mode, since, zxid, func(ev gateway.Event) {
-			if sendErr == nil {
-				sendErr = stream.Send(watchResponse(ev))
-			}
+		q := newSendQueue(ctx, func(m any) error { return stream.Send(m.(*zkgatepb.WatchResponse)) })
+		err := e.Replay(ctx, c, req.GetPath(), mode, since, zxid, func(ev gateway.Event) error {
+			return q.put(watchResponse(ev), len(ev.Path)+32)
 		})
-		if sendErr != nil {
-			return sendErr
+		if qerr := q.close(); qerr != nil && err == nil {
+			err = qerr
 		}
 		if err != nil {
 			return s.fail(ctx, err)
@@ -124,24 +123,89 @@ func (s *Server) History(req *zkgatepb.HistoryRequest, stream zkgatepb.Namespace
 	if err := e.WaitZxid(ctx, req.GetCtx().GetMinZxid()); err != nil {
 		return s.fail(ctx, err)
 	}
-	var sendErr error
+	q := newSendQueue(ctx, func(m any) error { return stream.Send(m.(*zkgatepb.HistoryResponse)) })
 	err = e.History(ctx, c, req.GetPath(), gateway.HistoryOptions{
 		Recursive: req.GetRecursive(), From: req.GetFromZxid(), To: req.GetToZxid(), Data: req.GetData(),
 	}, func(ch gateway.Change) error {
-		sendErr = stream.Send(&zkgatepb.HistoryResponse{Change: &zkgatepb.Change{
+		return q.put(&zkgatepb.HistoryResponse{Change: &zkgatepb.Change{
 			Zxid: ch.Zxid, Time: ch.Time, Type: zkgatepb.ChangeType(ch.Type), Path: ch.Path,
 			Version: ch.Version, Aversion: ch.Aversion, DataLength: ch.DataLength,
 			EphemeralOwner: ch.EphemeralOwner, Data: ch.Data, DataHidden: ch.DataHidden, Acl: aclsPB(ch.ACL),
-		}})
-		return sendErr
+		}}, len(ch.Path)+len(ch.Data)+64)
 	})
-	if sendErr != nil {
-		return sendErr
+	if qerr := q.close(); qerr != nil && err == nil {
+		err = qerr
 	}
 	if err != nil {
 		return s.fail(ctx, err)
 	}
 	return nil
+}
+
+// Bounds of a sendQueue: what a stream of past changes may hold in
+// memory ahead of its client.
+const (
+	sendQueueMessages = 10000
+	sendQueueBytes    = 64 << 20
+)
+
+// errTooSlow ends a stream of past changes whose client reads more
+// slowly than etcd delivers them, rather than hold the whole history in
+// memory for it.
+var errTooSlow = schema.Errorf(schema.CodeConnectionLoss, "", "the client read the past changes too slowly (more than %d changes or %d MiB waiting): ask for a narrower range of zxids", sendQueueMessages, sendQueueBytes>>20)
+
+// sendQueue hands a stream's messages to a goroutine of their own, so
+// that the scan of etcd's history is never held up by the client, and
+// refuses more than its bounds allow.
+type sendQueue struct {
+	ch    chan any
+	sizes chan int
+	bytes atomic.Int64
+	done  chan struct{}
+	err   error // of send, once done is closed
+}
+
+func newSendQueue(ctx context.Context, send func(any) error) *sendQueue {
+	q := &sendQueue{ch: make(chan any, sendQueueMessages), sizes: make(chan int, sendQueueMessages), done: make(chan struct{})}
+	go func() {
+		defer close(q.done)
+		for m := range q.ch {
+			n := <-q.sizes
+			if q.err == nil {
+				q.err = send(m)
+			}
+			q.bytes.Add(-int64(n))
+		}
+	}()
+	return q
+}
+
+// put queues m, of about size bytes, or fails: the client is gone, or
+// too slow.
+func (q *sendQueue) put(m any, size int) error {
+	select {
+	case <-q.done:
+		return q.err
+	default:
+	}
+	if q.bytes.Add(int64(size)) > sendQueueBytes {
+		return errTooSlow
+	}
+	select {
+	case q.ch <- m:
+		q.sizes <- size
+		return nil
+	default:
+		return errTooSlow
+	}
+}
+
+// close waits for the queued messages to be sent and returns the error
+// of sending them, if any.
+func (q *sendQueue) close() error {
+	close(q.ch)
+	<-q.done
+	return q.err
 }
 
 // ZxidAt returns the last zxid made at or before a time
