@@ -264,7 +264,7 @@ func (s *Server) gather() *scrape {
 	} else {
 		s.lg.Debug("metrics: counting znodes", zap.Error(err))
 	}
-	if m.dataSize, err = m.e.ApproximateDataSize(ctx); err == nil {
+	if m.dataSize, err = s.dataSize(ctx, m.e); err == nil {
 		m.sizeOK = true
 	} else {
 		s.lg.Debug("metrics: approximate data size", zap.Error(err))
@@ -459,4 +459,33 @@ func (w *wordCounts) read() []wordCount {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].word < out[j].word })
 	return out
+}
+
+// dataSizeTTL is how long a scrape reuses approximate_data_size: it reads
+// every znode's record, too much to do on each scrape (and the console's
+// sampler gathers every 5 s) of a large namespace.
+const dataSizeTTL = 30 * time.Second
+
+// sizeCache is the last approximate data size a scrape computed.
+type sizeCache struct {
+	mu    sync.Mutex
+	at    time.Time
+	bytes int64
+}
+
+// dataSize is e's approximate data size, computed at most once per
+// dataSizeTTL.
+func (s *Server) dataSize(ctx context.Context, e *gateway.Engine) (int64, error) {
+	c := &s.sizes
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.at.IsZero() && time.Since(c.at) < dataSizeTTL {
+		return c.bytes, nil
+	}
+	n, err := e.ApproximateDataSize(ctx)
+	if err != nil {
+		return 0, err
+	}
+	c.at, c.bytes = time.Now(), n
+	return n, nil
 }

@@ -119,6 +119,8 @@ type Server struct {
 	engine  atomic.Pointer[gateway.Engine] // nil until there is one
 	words   map[string]bool
 	started time.Time
+	// sizes caches approximate_data_size for the metrics (metrics.go).
+	sizes sizeCache
 
 	mu        sync.Mutex
 	listeners []net.Listener
