@@ -419,3 +419,30 @@ func TestMetrics_HistoryOldestZxid(t *testing.T) {
 		t.Errorf("a read before the compaction: exit %d %q", r.ExitCode, r.Stderr)
 	}
 }
+
+// TestHistory_ExternalEtcdOldestZxid: in front of an external etcd, the
+// oldest zxid history reaches is found by reading (no watch from
+// revision 1): a read before a compaction names the compaction's
+// revision, and so does zkgate_history_oldest_zxid.
+func TestHistory_ExternalEtcdOldestZxid(t *testing.T) {
+	t.Parallel()
+	etcd := harness.StartNode(t, harness.NodeOptions{Name: "etcd"})
+	gw := harness.StartNode(t, harness.NodeOptions{Name: "gateway", Args: []string{"--etcd-endpoints", etcd.ClientURL}})
+	ctlOK(t, gw, "create", "/old", "a")
+	ctlOK(t, gw, "set", "/old", "b")
+	var st struct {
+		Stat struct{ Mzxid int64 } `json:"stat"`
+	}
+	mustJSON(t, ctlOK(t, gw, "-o", "json", "stat", "/old"), &st)
+	harness.Etcdctl(t, etcd.ClientURL, "compaction", fmt.Sprint(st.Stat.Mzxid))
+	r := ctl(t, gw, "", "get", "--at", fmt.Sprint(st.Stat.Mzxid-1), "/old")
+	if r.ExitCode != 1 || !strings.Contains(r.Stderr, fmt.Sprintf("oldest reachable zxid is %d", st.Stat.Mzxid)) {
+		t.Errorf("a read before the compaction: exit %d %q", r.ExitCode, r.Stderr)
+	}
+	if out := ctlOK(t, gw, "get", "--at", fmt.Sprint(st.Stat.Mzxid), "/old"); out != "b\n" {
+		t.Errorf("a read at the compaction's revision: %q", out)
+	}
+	if got := scrapeMetrics(t, gw).value(t, "zkgate_history_oldest_zxid"); got != float64(st.Stat.Mzxid) {
+		t.Errorf("zkgate_history_oldest_zxid: %v, want %d", got, st.Stat.Mzxid)
+	}
+}

@@ -53,11 +53,15 @@ type Engine struct {
 	localReads atomic.Int64  // reads served by localRead
 	// quotaExceeded counts writes refused QuotaExceeded, by namespace.
 	quotaExceeded quotaExceeded
-	reqs          chan *request
-	stop          chan struct{}
-	cancel        context.CancelFunc
-	wg            sync.WaitGroup
-	once          sync.Once
+	// oldest is OldestZxid against an external etcd, found at oldestAt.
+	oldestMu sync.Mutex
+	oldest   int64
+	oldestAt time.Time
+	reqs     chan *request
+	stop     chan struct{}
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	once     sync.Once
 
 	now func() time.Time
 }

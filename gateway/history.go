@@ -31,21 +31,38 @@ func (e *Engine) OldestZxid(ctx context.Context) (int64, error) {
 		txn.End()
 		return max(first, 1), nil
 	}
-	// Against an external etcd: a watch from revision 1 is told the
-	// compaction revision, when there was one.
-	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	resp, ok := <-e.cfg.Client.Watch(clientv3.WithRequireLeader(wctx), schema.VersionKey(), clientv3.WithRev(1))
-	switch {
-	case !ok:
-		return 0, fmt.Errorf("reading the oldest zxid: %w", wctx.Err())
-	case resp.CompactRevision > 0:
-		return resp.CompactRevision, nil
-	case resp.Err() != nil:
-		return 0, resp.Err()
+	// Against an external etcd: the first revision a read at is not
+	// refused as compacted, by a binary search (a few dozen reads of one
+	// key, counted only).
+	e.oldestMu.Lock()
+	defer e.oldestMu.Unlock()
+	if !e.oldestAt.IsZero() && e.now().Sub(e.oldestAt) < oldestTTL {
+		return e.oldest, nil
 	}
-	return 1, nil
+	now, err := e.kv.Get(ctx, schema.VersionKey(), clientv3.WithCountOnly())
+	if err != nil {
+		return 0, fmt.Errorf("reading the oldest zxid: %w", err)
+	}
+	lo, hi := int64(1), now.Header.Revision
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		_, err := e.kv.Get(ctx, schema.VersionKey(), clientv3.WithRev(mid), clientv3.WithCountOnly(), clientv3.WithSerializable())
+		switch {
+		case errors.Is(err, rpctypes.ErrCompacted):
+			lo = mid + 1
+		case err != nil:
+			return 0, fmt.Errorf("reading the oldest zxid: %w", err)
+		default:
+			hi = mid
+		}
+	}
+	e.oldest, e.oldestAt = lo, e.now()
+	return lo, nil
 }
+
+// oldestTTL is how long OldestZxid reuses what it found against an
+// external etcd.
+const oldestTTL = 10 * time.Second
 
 // retentionNote is Config.History for an error message.
 func (e *Engine) retentionNote() string {
@@ -177,6 +194,10 @@ func (e *Engine) scanChanges(ctx context.Context, since, until int64, fn func(ev
 // compactedError is the error of a read or replay from a zxid etcd no
 // longer keeps.
 func (e *Engine) compactedError(ctx context.Context, zxid int64) error {
+	// A compaction since OldestZxid last looked (external etcd).
+	e.oldestMu.Lock()
+	e.oldestAt = time.Time{}
+	e.oldestMu.Unlock()
 	first, err := e.OldestZxid(ctx)
 	if err != nil {
 		return schema.Errorf(schema.CodeBadArguments, "", "zxid %d is older than the history this cluster keeps", zxid)
