@@ -5,6 +5,9 @@
 import { getJSON, url } from './api.js';
 import { clear, h, hex64, localTime } from './dom.js';
 
+// pathSearch is the console's query of a znode, its path encoded.
+const pathSearch = (p) => '?path=' + encodeURIComponent(p).replaceAll('%2F', '/');
+
 const REFRESH_MS = 5000;
 const WORDS = ['ruok', 'srvr', 'stat', 'cons', 'mntr', 'conf', 'envi', 'wchs', 'wchc', 'wchp', 'dump', 'dirs', 'isro'];
 const COMMANDS = ['monitor', 'connections', 'watch_summary', 'watches', 'watches_by_path', 'dump', 'server_stats',
@@ -77,7 +80,7 @@ export class SessionsView {
         h('td', {}, c.established ? localTime(c.established) : ''),
         h('td', {}, `${c.packets_received ?? ''} / ${c.packets_sent ?? ''}`),
         h('td', {}, c.last_operation || ''),
-        h('td', { class: 'mono ephemerals' }, eph.length ? eph.map((p) => h('div', {}, h('a', { href: '?path=' + p }, p))) : h('span', { class: 'muted' }, 'none')));
+        h('td', { class: 'mono ephemerals' }, eph.length ? eph.map((p) => h('div', {}, h('a', { href: pathSearch(p) }, p))) : h('span', { class: 'muted' }, 'none')));
     });
     box.append(h('table', { class: 'list', id: 'session-table' },
       h('tr', {}, ['session', 'timeout', 'node', 'client', 'connected since', 'packets in / out', 'last op', 'ephemerals'].map((c) => h('th', {}, c))),
@@ -89,7 +92,7 @@ export class SessionsView {
       box.append(h('h3', {}, 'Other sessions holding ephemerals'), h('table', { class: 'list', id: 'other-sessions' },
         h('tr', {}, h('th', {}, 'session'), h('th', {}, 'ephemerals')),
         elsewhere.map(([id, paths]) => h('tr', { dataset: { session: hex64(id) } }, h('td', { class: 'mono' }, hex64(id)),
-          h('td', { class: 'mono' }, paths.map((p) => h('div', {}, h('a', { href: '?path=' + p }, p))))))));
+          h('td', { class: 'mono' }, paths.map((p) => h('div', {}, h('a', { href: pathSearch(p) }, p))))))));
     }
   }
 
@@ -104,7 +107,7 @@ export class SessionsView {
       h('tr', {}, head.map((c) => h('th', {}, c))),
       entries.length ? entries.map(([k, vs]) => h('tr', {}, h('td', { class: 'mono' }, fmtKey(k)), h('td', { class: 'mono' }, vs.map((v) => h('div', {}, fmtVal(v))))))
         : h('tr', {}, h('td', { colspan: 2, class: 'muted' }, 'none')));
-    const pathLink = (p) => h('a', { href: '?path=' + p }, p);
+    const pathLink = (p) => h('a', { href: pathSearch(p) }, p);
     const sess = (id) => hex64(id);
     box.append(h('h3', {}, 'By path (wchp)'), byPath.unavailable ? unavailable('watches_by_path') : byPath.failed ? h('p', { class: 'error' }, byPath.failed)
       : table('watches-by-path', ['path', 'sessions'], Object.entries(byPath.path_to_session_ids || {}).sort(), pathLink, sess));

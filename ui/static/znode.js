@@ -82,7 +82,7 @@ export class ZnodeView {
   render() {
     const { path, stat } = this;
     const link = new URL(location.href);
-    link.search = '?path=' + path + (atZxid() ? '&at=' + atZxid() : '');
+    link.search = '?path=' + encodeURIComponent(path).replaceAll('%2F', '/') + (atZxid() ? '&at=' + atZxid() : '');
     const head = h('h2', { class: 'mono', id: 'znode-path' }, path, ' ', h('a', { href: link.toString(), title: 'link to this znode', class: 'muted' }, '#'));
     if (this.tab === 'history') {
       clear(this.el).append(head, this.renderTabs(), this.history.render(path));
@@ -182,7 +182,7 @@ export class ZnodeView {
         await zk('delete', { path: this.path, version: this.stat.version });
         done(`deleted ${this.path}`);
         this.changed(this.path);
-        history.pushState(null, '', '?path=' + parentOf(this.path));
+        history.pushState(null, '', '?path=' + encodeURIComponent(parentOf(this.path)).replaceAll('%2F', '/'));
         window.dispatchEvent(new PopStateEvent('popstate'));
       } catch (e) { armed = false; fail(e); }
     } }, 'Delete');

@@ -331,6 +331,7 @@ func TestLoad_HistoryRetention(t *testing.T) {
 		{"--history-retention", "1h", "--auto-compaction-mode", "revision"},
 		{"--history-retention", "a while"},
 		{"--history-retention", "-1h"},
+		{"--history-retention", "10s"},
 	} {
 		if _, err := load(t, args...); err == nil || !strings.Contains(err.Error(), "history-retention") {
 			t.Errorf("%v: %v", args, err)

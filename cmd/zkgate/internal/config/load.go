@@ -251,6 +251,8 @@ func Load(fs *pflag.FlagSet) (Config, error) {
 			r = HistoryFloor
 		} else if d, err := time.ParseDuration(r); err != nil || d <= 0 {
 			return Config{}, fieldErr("history-retention", "%q: must be a duration such as 1h or 24h, or 0", c.HistoryRetention)
+		} else if floor, _ := time.ParseDuration(HistoryFloor); d < floor {
+			return Config{}, fieldErr("history-retention", "%q: must be at least %s (0 stands for that least), which the watch hub and sessions moving between nodes need", c.HistoryRetention, HistoryFloor)
 		}
 		c.AutoCompactionMode, c.AutoCompactionRetention = "periodic", r
 	}
