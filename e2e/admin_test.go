@@ -623,3 +623,34 @@ func TestAdmin_ExternalEtcd(t *testing.T) {
 		t.Errorf("configuration of a gateway: %v", cf)
 	}
 }
+
+// TestAdmin_OffClientURLs: with --admin-off-client-urls the commands are
+// served on --admin-listen only: the client URL answers 404 there, and
+// the rest of the client URL (the namespace API, /metrics) is as it was.
+func TestAdmin_OffClientURLs(t *testing.T) {
+	t.Parallel()
+	_, bases := startAdminNode(t, "--admin-off-client-urls")
+	hc := &http.Client{Timeout: 10 * time.Second}
+	resp, err := hc.Get(bases[0] + "/ruok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("%s/ruok: %d, want 404", bases[0], resp.StatusCode)
+	}
+	if ans := adminGet(t, hc, bases[1], "ruok"); ans.status != http.StatusOK || ans.body["error"] != nil {
+		t.Errorf("%s/ruok: %d %v", bases[1], ans.status, ans.body)
+	}
+	client := strings.TrimSuffix(bases[0], admin.Prefix)
+	for _, p := range []string{"/metrics", "/zk/v1/children?path=/"} {
+		resp, err := hc.Get(client + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("%s%s: %d", client, p, resp.StatusCode)
+		}
+	}
+}

@@ -166,6 +166,7 @@ var Options = []Option{
 	str("etcd-trusted-ca-file", "file", "CA certificates (PEM) to verify https etcd-endpoints (default: the system's).", func(c *Config) *string { return &c.EtcdTrustedCAFile }),
 	str("zk-listen", "host:port", "host:port for the ZooKeeper wire protocol; empty disables it.", func(c *Config) *string { return &c.ZKListen }),
 	str("zk-secure-listen", "host:port", "host:port for the ZooKeeper wire protocol over TLS (ZooKeeper's secureClientPort), with cert-file; empty disables it.", func(c *Config) *string { return &c.ZKSecureListen }),
+	boolean("admin-off-client-urls", "Serve ZooKeeper's AdminServer commands only on admin-listen (none at all without it), not at /commands on the client URLs, as ZooKeeper keeps them on a port of their own.", func(c *Config) *bool { return &c.AdminOffClientURLs }),
 	str("admin-listen", "host:port", "host:port of a port of its own for ZooKeeper's AdminServer commands (/commands/NAME, also served on the client URLs), as ZooKeeper's admin.serverPort; TLS when the client URLs are https; empty disables it.", func(c *Config) *string { return &c.AdminListen }),
 	millis("zk-min-session-timeout", "Shortest session timeout granted to clients, in milliseconds.", func(c *Config) *time.Duration { return &c.MinSessionTimeout }),
 	millis("zk-max-session-timeout", "Longest session timeout granted to clients, in milliseconds.", func(c *Config) *time.Duration { return &c.MaxSessionTimeout }),

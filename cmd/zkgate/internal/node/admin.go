@@ -22,10 +22,19 @@ func (n *Node) zkServer() *zkbridge.Server {
 }
 
 // adminHandlers are ZooKeeper's AdminServer commands, by the paths they
-// are served under on the client URLs and the admin port.
+// are served under on the admin port.
 func (n *Node) adminHandlers() map[string]http.Handler {
 	h := admin.Handler(n.zkServer)
 	return map[string]http.Handler{admin.Prefix: h, admin.Prefix + "/": h}
+}
+
+// clientAdminHandlers are adminHandlers on the client URLs, unless
+// Options.AdminOffClientURLs keeps them to the admin port.
+func (n *Node) clientAdminHandlers() map[string]http.Handler {
+	if n.cfg.AdminOffClientURLs {
+		return nil
+	}
+	return n.adminHandlers()
 }
 
 // clientTLS reports whether the client URLs serve TLS (https).

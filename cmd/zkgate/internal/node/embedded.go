@@ -192,7 +192,7 @@ func (n *embedded) embedConfig() (*embed.Config, error) {
 		return n.engineClient
 	})
 	e.UserHandlers = map[string]http.Handler{"/zk/": httpAPI, "/health": n.healthHandler(), ui.Prefix: console}
-	maps.Copy(e.UserHandlers, n.adminHandlers())
+	maps.Copy(e.UserHandlers, n.clientAdminHandlers())
 	maps.Copy(e.UserHandlers, n.memberHealthz())
 	if err := e.Validate(); err != nil {
 		return nil, fmt.Errorf("etcd configuration: %w", err)

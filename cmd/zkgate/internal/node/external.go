@@ -108,7 +108,7 @@ func startExternal(ctx context.Context, cfg Options, logs *logging.Loggers) (*No
 
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.Handler())
-	for p, h := range n.adminHandlers() {
+	for p, h := range n.clientAdminHandlers() {
 		mux.Handle(p, h)
 	}
 	for p, h := range externalHealthz(logs.Main.Named("health"), client) {

@@ -85,7 +85,7 @@ func (n *embedded) serveNotReady() (*notReadyServer, error) {
 	for p, h := range n.memberHealthz() {
 		s.own.Handle(p, h)
 	}
-	for p, h := range n.adminHandlers() {
+	for p, h := range n.clientAdminHandlers() {
 		s.own.Handle(p, h)
 	}
 	s.grpc = grpc.NewServer(grpc.UnknownServiceHandler(func(any, grpc.ServerStream) error {

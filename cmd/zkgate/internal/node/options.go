@@ -114,6 +114,12 @@ type Options struct {
 	// admin.serverPort: TLS when the client URLs are https. Empty
 	// disables it; the client URLs serve the commands too.
 	AdminListen string
+	// AdminOffClientURLs serves the AdminServer commands on AdminListen
+	// only, not on the client URLs, where anyone who reaches the etcd API
+	// can call them (they list sessions, client addresses and watched
+	// paths, and ZooKeeper's four-letter-word whitelist does not apply to
+	// them).
+	AdminOffClientURLs bool
 
 	// MinSessionTimeout and MaxSessionTimeout clamp the session timeouts
 	// clients ask for (ZooKeeper's minSessionTimeout / maxSessionTimeout).
