@@ -456,7 +456,9 @@ func (e *Engine) History(ctx context.Context, c Caller, path string, o HistoryOp
 // epoch), within the history the cluster keeps, and the time it was made
 // at. Times come from the batches' chain keys (schema.ChainValue): a zxid
 // made by no gateway (a lease's expiry) has the time of the last batch
-// before it. Errors: BadArguments for a time before the oldest zxid kept
+// before it. The times are the gateway nodes' clocks: with several
+// nodes, a time picks a zxid as precisely as their clocks agree.
+// Errors: BadArguments for a time before the oldest zxid kept
 // (naming it and its time) or after the present.
 func (e *Engine) ZxidAt(ctx context.Context, ms int64) (zxid, at int64, err error) {
 	if ms > e.now().UnixMilli() {
