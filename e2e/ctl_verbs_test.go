@@ -277,6 +277,10 @@ func TestCtl_History(t *testing.T) {
 	if got := strings.Join(kinds(out), ", "); got != "create  /hi, setData /hi, setAcl  /hi" {
 		t.Fatalf("history /hi: %s\n%s", got, out)
 	}
+	// How far back it reaches, on stderr: nothing compacted yet.
+	if r := ctl(t, n, "", "history", "/hi"); !strings.HasPrefix(r.Stderr, "history kept from zxid 0x1 (") {
+		t.Errorf("history's stderr: %q", r.Stderr)
+	}
 	if !strings.Contains(out, "dataVersion 1 dataLength 12") || !strings.Contains(out, "aclVersion 1 world:anyone:cdra") {
 		t.Errorf("history /hi lacks versions and sizes:\n%s", out)
 	}

@@ -469,38 +469,7 @@ func (e *Engine) ZxidAt(ctx context.Context, ms int64) (zxid, at int64, err erro
 		return 0, 0, err
 	}
 	hi := e.hub.current()
-	timeOf := func(rev int64) (int64, error) {
-		resp, err := e.readAt(ctx, rev, true, nil, []clientv3.Op{clientv3.OpGet(schema.ChainSpace(), clientv3.WithRange(schema.PrefixEnd(schema.ChainSpace())))})
-		if errors.Is(err, rpctypes.ErrCompacted) {
-			return 0, e.compactedError(ctx, rev)
-		}
-		if err != nil {
-			return 0, fmt.Errorf("reading the time of zxid %d: %w", rev, err)
-		}
-		// The ranges of readAt are keys only: read the newest chain key's
-		// value.
-		var newest string
-		var mod int64
-		for _, kv := range resp.Responses[0].GetResponseRange().GetKvs() {
-			if kv.ModRevision > mod {
-				newest, mod = string(kv.Key), kv.ModRevision
-			}
-		}
-		if newest == "" {
-			return 0, nil
-		}
-		v, err := e.readAt(ctx, rev, true, []string{newest}, nil)
-		if err != nil {
-			return 0, fmt.Errorf("reading the time of zxid %d: %w", rev, err)
-		}
-		kvs := v.Responses[0].GetResponseRange().GetKvs()
-		if len(kvs) == 0 {
-			return 0, nil
-		}
-		t, _ := schema.ChainTime(kvs[0].Value)
-		return t, nil
-	}
-	first, err := timeOf(lo)
+	first, err := e.timeOf(ctx, lo)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -513,7 +482,7 @@ func (e *Engine) ZxidAt(ctx context.Context, ms int64) (zxid, at int64, err erro
 	at = first
 	for lo < hi {
 		mid := lo + (hi-lo+1)/2
-		t, err := timeOf(mid)
+		t, err := e.timeOf(ctx, mid)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -549,4 +518,49 @@ func (e *Engine) dropStaleChainKeys(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// HistoryRange is the oldest zxid history reaches (OldestZxid), the time
+// it was made at (0 if not known), and the zxid this node serves.
+func (e *Engine) HistoryRange(ctx context.Context) (oldest, oldestTime, zxid int64, err error) {
+	zxid = e.hub.current()
+	if oldest, err = e.OldestZxid(ctx); err != nil {
+		return 0, 0, 0, err
+	}
+	oldestTime, err = e.timeOf(ctx, oldest)
+	return oldest, oldestTime, zxid, err
+}
+
+// timeOf is the time of the newest batch at or before rev (its chain
+// key's), 0 when none dates it.
+func (e *Engine) timeOf(ctx context.Context, rev int64) (int64, error) {
+	resp, err := e.readAt(ctx, rev, true, nil, []clientv3.Op{clientv3.OpGet(schema.ChainSpace(), clientv3.WithRange(schema.PrefixEnd(schema.ChainSpace())))})
+	if errors.Is(err, rpctypes.ErrCompacted) {
+		return 0, e.compactedError(ctx, rev)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("reading the time of zxid %d: %w", rev, err)
+	}
+	// The ranges of readAt are keys only: read the newest chain key's
+	// value.
+	var newest string
+	var mod int64
+	for _, kv := range resp.Responses[0].GetResponseRange().GetKvs() {
+		if kv.ModRevision > mod {
+			newest, mod = string(kv.Key), kv.ModRevision
+		}
+	}
+	if newest == "" {
+		return 0, nil
+	}
+	v, err := e.readAt(ctx, rev, true, []string{newest}, nil)
+	if err != nil {
+		return 0, fmt.Errorf("reading the time of zxid %d: %w", rev, err)
+	}
+	kvs := v.Responses[0].GetResponseRange().GetKvs()
+	if len(kvs) == 0 {
+		return 0, nil
+	}
+	t, _ := schema.ChainTime(kvs[0].Value)
+	return t, nil
 }

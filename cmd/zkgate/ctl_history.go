@@ -45,6 +45,11 @@ func ctlHistory(o *ctlOptions) *cobra.Command {
 		for {
 			r, err := stream.Recv()
 			if err == io.EOF {
+				// How far back it reached, for whoever wonders why
+				// nothing older is listed.
+				if hr, err := c.ns.HistoryRange(ctx, &zkgatepb.HistoryRangeRequest{Ctx: c.rc}); err == nil {
+					fmt.Fprintf(c.errOut, "history kept from zxid 0x%x (%s) to 0x%x\n", hr.OldestZxid, changeTime(hr.OldestTimeMs), hr.Zxid)
+				}
 				return nil
 			}
 			if err != nil {

@@ -221,3 +221,17 @@ func (s *Server) ZxidAt(ctx context.Context, req *zkgatepb.ZxidAtRequest) (*zkga
 	}
 	return &zkgatepb.ZxidAtResponse{Zxid: zxid, TimeMs: at}, nil
 }
+
+// HistoryRange tells how far back history reaches
+// (gateway.Engine.HistoryRange).
+func (s *Server) HistoryRange(ctx context.Context, req *zkgatepb.HistoryRangeRequest) (*zkgatepb.HistoryRangeResponse, error) {
+	e, _, err := s.begin(ctx, req.GetCtx())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	oldest, at, zxid, err := e.HistoryRange(ctx)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &zkgatepb.HistoryRangeResponse{OldestZxid: oldest, OldestTimeMs: at, Zxid: zxid}, nil
+}

@@ -125,6 +125,9 @@ func TestAPI_WatchFromZxid(t *testing.T) {
 	if _, err := r.client.Compact(ctx, d.Zxid); err != nil {
 		t.Fatal(err)
 	}
+	if hr, err := r.zk.HistoryRange(ctx, &zkgatepb.HistoryRangeRequest{}); err != nil || hr.OldestZxid != d.Zxid || hr.OldestTimeMs == 0 || hr.Zxid < d.Zxid {
+		t.Errorf("HistoryRange after compacting at %d: %v %v", d.Zxid, hr, err)
+	}
 	old, err := r.zk.Watch(ctx, &zkgatepb.WatchRequest{Path: "/feed", StartZxid: first.Zxid})
 	if err == nil {
 		_, err = old.Recv()

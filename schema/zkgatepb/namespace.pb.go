@@ -3281,6 +3281,111 @@ func (x *ZxidAtResponse) GetTimeMs() int64 {
 	return 0
 }
 
+type HistoryRangeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ctx           *RequestContext        `protobuf:"bytes,1,opt,name=ctx,proto3" json:"ctx,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HistoryRangeRequest) Reset() {
+	*x = HistoryRangeRequest{}
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HistoryRangeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HistoryRangeRequest) ProtoMessage() {}
+
+func (x *HistoryRangeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HistoryRangeRequest.ProtoReflect.Descriptor instead.
+func (*HistoryRangeRequest) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *HistoryRangeRequest) GetCtx() *RequestContext {
+	if x != nil {
+		return x.Ctx
+	}
+	return nil
+}
+
+type HistoryRangeResponse struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	OldestZxid int64                  `protobuf:"varint,1,opt,name=oldest_zxid,json=oldestZxid,proto3" json:"oldest_zxid,omitempty"`
+	// oldest_time_ms is when oldest_zxid was made (0: not known).
+	OldestTimeMs  int64 `protobuf:"varint,2,opt,name=oldest_time_ms,json=oldestTimeMs,proto3" json:"oldest_time_ms,omitempty"`
+	Zxid          int64 `protobuf:"varint,3,opt,name=zxid,proto3" json:"zxid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HistoryRangeResponse) Reset() {
+	*x = HistoryRangeResponse{}
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HistoryRangeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HistoryRangeResponse) ProtoMessage() {}
+
+func (x *HistoryRangeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_zkgate_v1_namespace_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HistoryRangeResponse.ProtoReflect.Descriptor instead.
+func (*HistoryRangeResponse) Descriptor() ([]byte, []int) {
+	return file_zkgate_v1_namespace_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *HistoryRangeResponse) GetOldestZxid() int64 {
+	if x != nil {
+		return x.OldestZxid
+	}
+	return 0
+}
+
+func (x *HistoryRangeResponse) GetOldestTimeMs() int64 {
+	if x != nil {
+		return x.OldestTimeMs
+	}
+	return 0
+}
+
+func (x *HistoryRangeResponse) GetZxid() int64 {
+	if x != nil {
+		return x.Zxid
+	}
+	return 0
+}
+
 var File_zkgate_v1_namespace_proto protoreflect.FileDescriptor
 
 const file_zkgate_v1_namespace_proto_rawDesc = "" +
@@ -3501,7 +3606,14 @@ const file_zkgate_v1_namespace_proto_rawDesc = "" +
 	"\atime_ms\x18\x02 \x01(\x03R\x06timeMs\"=\n" +
 	"\x0eZxidAtResponse\x12\x12\n" +
 	"\x04zxid\x18\x01 \x01(\x03R\x04zxid\x12\x17\n" +
-	"\atime_ms\x18\x02 \x01(\x03R\x06timeMs*K\n" +
+	"\atime_ms\x18\x02 \x01(\x03R\x06timeMs\"B\n" +
+	"\x13HistoryRangeRequest\x12+\n" +
+	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\"q\n" +
+	"\x14HistoryRangeResponse\x12\x1f\n" +
+	"\voldest_zxid\x18\x01 \x01(\x03R\n" +
+	"oldestZxid\x12$\n" +
+	"\x0eoldest_time_ms\x18\x02 \x01(\x03R\foldestTimeMs\x12\x12\n" +
+	"\x04zxid\x18\x03 \x01(\x03R\x04zxid*K\n" +
 	"\tWatchMode\x12\x19\n" +
 	"\x15WATCH_MODE_PERSISTENT\x10\x00\x12#\n" +
 	"\x1fWATCH_MODE_PERSISTENT_RECURSIVE\x10\x01*\xa2\x01\n" +
@@ -3517,7 +3629,7 @@ const file_zkgate_v1_namespace_proto_rawDesc = "" +
 	"\x12CHANGE_TYPE_CREATE\x10\x01\x12\x18\n" +
 	"\x14CHANGE_TYPE_SET_DATA\x10\x02\x12\x16\n" +
 	"\x12CHANGE_TYPE_DELETE\x10\x03\x12\x17\n" +
-	"\x13CHANGE_TYPE_SET_ACL\x10\x042\xe8\x10\n" +
+	"\x13CHANGE_TYPE_SET_ACL\x10\x042\xd7\x11\n" +
 	"\tNamespace\x12n\n" +
 	"\rCreateSession\x12\x1f.zkgate.v1.CreateSessionRequest\x1a .zkgate.v1.CreateSessionResponse\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/zk/v1/sessions\x12\x82\x01\n" +
 	"\rResumeSession\x12\x1f.zkgate.v1.ResumeSessionRequest\x1a .zkgate.v1.ResumeSessionResponse\".\x82\xd3\xe4\x93\x02(:\x01*\"#/zk/v1/sessions/{session_id}/resume\x12y\n" +
@@ -3541,7 +3653,8 @@ const file_zkgate_v1_namespace_proto_rawDesc = "" +
 	"\x05Multi\x12\x17.zkgate.v1.MultiRequest\x1a\x18.zkgate.v1.MultiResponse\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/zk/v1/multi\x12e\n" +
 	"\x05Watch\x12\x17.zkgate.v1.WatchRequest\x1a\x18.zkgate.v1.WatchResponse\"'\x82\xd3\xe4\x93\x02!Z\x11:\x01*\"\f/zk/v1/watch\x12\f/zk/v1/watch0\x01\x12o\n" +
 	"\aHistory\x12\x19.zkgate.v1.HistoryRequest\x1a\x1a.zkgate.v1.HistoryResponse\"+\x82\xd3\xe4\x93\x02%Z\x13:\x01*\"\x0e/zk/v1/history\x12\x0e/zk/v1/history0\x01\x12R\n" +
-	"\x06ZxidAt\x12\x18.zkgate.v1.ZxidAtRequest\x1a\x19.zkgate.v1.ZxidAtResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/zk/v1/zxidB3Z1github.com/zkgate/zkgate/schema/zkgatepb;zkgatepbb\x06proto3"
+	"\x06ZxidAt\x12\x18.zkgate.v1.ZxidAtRequest\x1a\x19.zkgate.v1.ZxidAtResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/zk/v1/zxid\x12m\n" +
+	"\fHistoryRange\x12\x1e.zkgate.v1.HistoryRangeRequest\x1a\x1f.zkgate.v1.HistoryRangeResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/zk/v1/history/rangeB3Z1github.com/zkgate/zkgate/schema/zkgatepb;zkgatepbb\x06proto3"
 
 var (
 	file_zkgate_v1_namespace_proto_rawDescOnce sync.Once
@@ -3556,7 +3669,7 @@ func file_zkgate_v1_namespace_proto_rawDescGZIP() []byte {
 }
 
 var file_zkgate_v1_namespace_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_zkgate_v1_namespace_proto_msgTypes = make([]protoimpl.MessageInfo, 52)
+var file_zkgate_v1_namespace_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
 var file_zkgate_v1_namespace_proto_goTypes = []any{
 	(WatchMode)(0),                       // 0: zkgate.v1.WatchMode
 	(EventType)(0),                       // 1: zkgate.v1.EventType
@@ -3613,108 +3726,113 @@ var file_zkgate_v1_namespace_proto_goTypes = []any{
 	(*Change)(nil),                       // 52: zkgate.v1.Change
 	(*ZxidAtRequest)(nil),                // 53: zkgate.v1.ZxidAtRequest
 	(*ZxidAtResponse)(nil),               // 54: zkgate.v1.ZxidAtResponse
-	(*RequestContext)(nil),               // 55: zkgate.v1.RequestContext
-	(*ACL)(nil),                          // 56: zkgate.v1.ACL
-	(CreateMode)(0),                      // 57: zkgate.v1.CreateMode
-	(*Stat)(nil),                         // 58: zkgate.v1.Stat
-	(*KeeperError)(nil),                  // 59: zkgate.v1.KeeperError
+	(*HistoryRangeRequest)(nil),          // 55: zkgate.v1.HistoryRangeRequest
+	(*HistoryRangeResponse)(nil),         // 56: zkgate.v1.HistoryRangeResponse
+	(*RequestContext)(nil),               // 57: zkgate.v1.RequestContext
+	(*ACL)(nil),                          // 58: zkgate.v1.ACL
+	(CreateMode)(0),                      // 59: zkgate.v1.CreateMode
+	(*Stat)(nil),                         // 60: zkgate.v1.Stat
+	(*KeeperError)(nil),                  // 61: zkgate.v1.KeeperError
 }
 var file_zkgate_v1_namespace_proto_depIdxs = []int32{
-	55, // 0: zkgate.v1.CreateRequest.ctx:type_name -> zkgate.v1.RequestContext
-	56, // 1: zkgate.v1.CreateRequest.acl:type_name -> zkgate.v1.ACL
-	57, // 2: zkgate.v1.CreateRequest.mode:type_name -> zkgate.v1.CreateMode
-	58, // 3: zkgate.v1.CreateResponse.stat:type_name -> zkgate.v1.Stat
-	55, // 4: zkgate.v1.DeleteRequest.ctx:type_name -> zkgate.v1.RequestContext
-	55, // 5: zkgate.v1.ExistsRequest.ctx:type_name -> zkgate.v1.RequestContext
-	58, // 6: zkgate.v1.ExistsResponse.stat:type_name -> zkgate.v1.Stat
-	55, // 7: zkgate.v1.GetDataRequest.ctx:type_name -> zkgate.v1.RequestContext
-	58, // 8: zkgate.v1.GetDataResponse.stat:type_name -> zkgate.v1.Stat
-	55, // 9: zkgate.v1.SetDataRequest.ctx:type_name -> zkgate.v1.RequestContext
-	58, // 10: zkgate.v1.SetDataResponse.stat:type_name -> zkgate.v1.Stat
-	55, // 11: zkgate.v1.GetChildrenRequest.ctx:type_name -> zkgate.v1.RequestContext
-	58, // 12: zkgate.v1.GetChildrenResponse.stat:type_name -> zkgate.v1.Stat
-	55, // 13: zkgate.v1.GetAllChildrenNumberRequest.ctx:type_name -> zkgate.v1.RequestContext
-	55, // 14: zkgate.v1.GetEphemeralsRequest.ctx:type_name -> zkgate.v1.RequestContext
-	55, // 15: zkgate.v1.SyncRequest.ctx:type_name -> zkgate.v1.RequestContext
-	55, // 16: zkgate.v1.GetACLRequest.ctx:type_name -> zkgate.v1.RequestContext
-	56, // 17: zkgate.v1.GetACLResponse.acl:type_name -> zkgate.v1.ACL
-	58, // 18: zkgate.v1.GetACLResponse.stat:type_name -> zkgate.v1.Stat
-	55, // 19: zkgate.v1.SetACLRequest.ctx:type_name -> zkgate.v1.RequestContext
-	56, // 20: zkgate.v1.SetACLRequest.acl:type_name -> zkgate.v1.ACL
-	58, // 21: zkgate.v1.SetACLResponse.stat:type_name -> zkgate.v1.Stat
-	55, // 22: zkgate.v1.RaiseSequenceRequest.ctx:type_name -> zkgate.v1.RequestContext
-	58, // 23: zkgate.v1.RaiseSequenceResponse.stat:type_name -> zkgate.v1.Stat
-	55, // 24: zkgate.v1.MultiRequest.ctx:type_name -> zkgate.v1.RequestContext
+	57, // 0: zkgate.v1.CreateRequest.ctx:type_name -> zkgate.v1.RequestContext
+	58, // 1: zkgate.v1.CreateRequest.acl:type_name -> zkgate.v1.ACL
+	59, // 2: zkgate.v1.CreateRequest.mode:type_name -> zkgate.v1.CreateMode
+	60, // 3: zkgate.v1.CreateResponse.stat:type_name -> zkgate.v1.Stat
+	57, // 4: zkgate.v1.DeleteRequest.ctx:type_name -> zkgate.v1.RequestContext
+	57, // 5: zkgate.v1.ExistsRequest.ctx:type_name -> zkgate.v1.RequestContext
+	60, // 6: zkgate.v1.ExistsResponse.stat:type_name -> zkgate.v1.Stat
+	57, // 7: zkgate.v1.GetDataRequest.ctx:type_name -> zkgate.v1.RequestContext
+	60, // 8: zkgate.v1.GetDataResponse.stat:type_name -> zkgate.v1.Stat
+	57, // 9: zkgate.v1.SetDataRequest.ctx:type_name -> zkgate.v1.RequestContext
+	60, // 10: zkgate.v1.SetDataResponse.stat:type_name -> zkgate.v1.Stat
+	57, // 11: zkgate.v1.GetChildrenRequest.ctx:type_name -> zkgate.v1.RequestContext
+	60, // 12: zkgate.v1.GetChildrenResponse.stat:type_name -> zkgate.v1.Stat
+	57, // 13: zkgate.v1.GetAllChildrenNumberRequest.ctx:type_name -> zkgate.v1.RequestContext
+	57, // 14: zkgate.v1.GetEphemeralsRequest.ctx:type_name -> zkgate.v1.RequestContext
+	57, // 15: zkgate.v1.SyncRequest.ctx:type_name -> zkgate.v1.RequestContext
+	57, // 16: zkgate.v1.GetACLRequest.ctx:type_name -> zkgate.v1.RequestContext
+	58, // 17: zkgate.v1.GetACLResponse.acl:type_name -> zkgate.v1.ACL
+	60, // 18: zkgate.v1.GetACLResponse.stat:type_name -> zkgate.v1.Stat
+	57, // 19: zkgate.v1.SetACLRequest.ctx:type_name -> zkgate.v1.RequestContext
+	58, // 20: zkgate.v1.SetACLRequest.acl:type_name -> zkgate.v1.ACL
+	60, // 21: zkgate.v1.SetACLResponse.stat:type_name -> zkgate.v1.Stat
+	57, // 22: zkgate.v1.RaiseSequenceRequest.ctx:type_name -> zkgate.v1.RequestContext
+	60, // 23: zkgate.v1.RaiseSequenceResponse.stat:type_name -> zkgate.v1.Stat
+	57, // 24: zkgate.v1.MultiRequest.ctx:type_name -> zkgate.v1.RequestContext
 	36, // 25: zkgate.v1.MultiRequest.ops:type_name -> zkgate.v1.Op
 	37, // 26: zkgate.v1.Op.create:type_name -> zkgate.v1.CreateOp
 	38, // 27: zkgate.v1.Op.delete:type_name -> zkgate.v1.DeleteOp
 	39, // 28: zkgate.v1.Op.set_data:type_name -> zkgate.v1.SetDataOp
 	40, // 29: zkgate.v1.Op.check:type_name -> zkgate.v1.CheckOp
-	56, // 30: zkgate.v1.CreateOp.acl:type_name -> zkgate.v1.ACL
-	57, // 31: zkgate.v1.CreateOp.mode:type_name -> zkgate.v1.CreateMode
+	58, // 30: zkgate.v1.CreateOp.acl:type_name -> zkgate.v1.ACL
+	59, // 31: zkgate.v1.CreateOp.mode:type_name -> zkgate.v1.CreateMode
 	42, // 32: zkgate.v1.MultiResponse.results:type_name -> zkgate.v1.OpResult
-	59, // 33: zkgate.v1.MultiResponse.error:type_name -> zkgate.v1.KeeperError
+	61, // 33: zkgate.v1.MultiResponse.error:type_name -> zkgate.v1.KeeperError
 	43, // 34: zkgate.v1.OpResult.create:type_name -> zkgate.v1.CreateResult
 	44, // 35: zkgate.v1.OpResult.delete:type_name -> zkgate.v1.DeleteResult
 	45, // 36: zkgate.v1.OpResult.set_data:type_name -> zkgate.v1.SetDataResult
 	46, // 37: zkgate.v1.OpResult.check:type_name -> zkgate.v1.CheckResult
-	59, // 38: zkgate.v1.OpResult.error:type_name -> zkgate.v1.KeeperError
-	58, // 39: zkgate.v1.CreateResult.stat:type_name -> zkgate.v1.Stat
-	58, // 40: zkgate.v1.SetDataResult.stat:type_name -> zkgate.v1.Stat
-	55, // 41: zkgate.v1.WatchRequest.ctx:type_name -> zkgate.v1.RequestContext
+	61, // 38: zkgate.v1.OpResult.error:type_name -> zkgate.v1.KeeperError
+	60, // 39: zkgate.v1.CreateResult.stat:type_name -> zkgate.v1.Stat
+	60, // 40: zkgate.v1.SetDataResult.stat:type_name -> zkgate.v1.Stat
+	57, // 41: zkgate.v1.WatchRequest.ctx:type_name -> zkgate.v1.RequestContext
 	0,  // 42: zkgate.v1.WatchRequest.mode:type_name -> zkgate.v1.WatchMode
 	49, // 43: zkgate.v1.WatchResponse.event:type_name -> zkgate.v1.WatchEvent
 	1,  // 44: zkgate.v1.WatchEvent.type:type_name -> zkgate.v1.EventType
-	55, // 45: zkgate.v1.HistoryRequest.ctx:type_name -> zkgate.v1.RequestContext
+	57, // 45: zkgate.v1.HistoryRequest.ctx:type_name -> zkgate.v1.RequestContext
 	52, // 46: zkgate.v1.HistoryResponse.change:type_name -> zkgate.v1.Change
 	2,  // 47: zkgate.v1.Change.type:type_name -> zkgate.v1.ChangeType
-	56, // 48: zkgate.v1.Change.acl:type_name -> zkgate.v1.ACL
-	55, // 49: zkgate.v1.ZxidAtRequest.ctx:type_name -> zkgate.v1.RequestContext
-	3,  // 50: zkgate.v1.Namespace.CreateSession:input_type -> zkgate.v1.CreateSessionRequest
-	5,  // 51: zkgate.v1.Namespace.ResumeSession:input_type -> zkgate.v1.ResumeSessionRequest
-	7,  // 52: zkgate.v1.Namespace.KeepAlive:input_type -> zkgate.v1.KeepAliveRequest
-	9,  // 53: zkgate.v1.Namespace.CloseSession:input_type -> zkgate.v1.CloseSessionRequest
-	11, // 54: zkgate.v1.Namespace.Create:input_type -> zkgate.v1.CreateRequest
-	13, // 55: zkgate.v1.Namespace.Delete:input_type -> zkgate.v1.DeleteRequest
-	15, // 56: zkgate.v1.Namespace.Exists:input_type -> zkgate.v1.ExistsRequest
-	17, // 57: zkgate.v1.Namespace.GetData:input_type -> zkgate.v1.GetDataRequest
-	19, // 58: zkgate.v1.Namespace.SetData:input_type -> zkgate.v1.SetDataRequest
-	21, // 59: zkgate.v1.Namespace.GetChildren:input_type -> zkgate.v1.GetChildrenRequest
-	23, // 60: zkgate.v1.Namespace.GetAllChildrenNumber:input_type -> zkgate.v1.GetAllChildrenNumberRequest
-	25, // 61: zkgate.v1.Namespace.GetEphemerals:input_type -> zkgate.v1.GetEphemeralsRequest
-	27, // 62: zkgate.v1.Namespace.Sync:input_type -> zkgate.v1.SyncRequest
-	29, // 63: zkgate.v1.Namespace.GetACL:input_type -> zkgate.v1.GetACLRequest
-	31, // 64: zkgate.v1.Namespace.SetACL:input_type -> zkgate.v1.SetACLRequest
-	33, // 65: zkgate.v1.Namespace.RaiseSequence:input_type -> zkgate.v1.RaiseSequenceRequest
-	35, // 66: zkgate.v1.Namespace.Multi:input_type -> zkgate.v1.MultiRequest
-	47, // 67: zkgate.v1.Namespace.Watch:input_type -> zkgate.v1.WatchRequest
-	50, // 68: zkgate.v1.Namespace.History:input_type -> zkgate.v1.HistoryRequest
-	53, // 69: zkgate.v1.Namespace.ZxidAt:input_type -> zkgate.v1.ZxidAtRequest
-	4,  // 70: zkgate.v1.Namespace.CreateSession:output_type -> zkgate.v1.CreateSessionResponse
-	6,  // 71: zkgate.v1.Namespace.ResumeSession:output_type -> zkgate.v1.ResumeSessionResponse
-	8,  // 72: zkgate.v1.Namespace.KeepAlive:output_type -> zkgate.v1.KeepAliveResponse
-	10, // 73: zkgate.v1.Namespace.CloseSession:output_type -> zkgate.v1.CloseSessionResponse
-	12, // 74: zkgate.v1.Namespace.Create:output_type -> zkgate.v1.CreateResponse
-	14, // 75: zkgate.v1.Namespace.Delete:output_type -> zkgate.v1.DeleteResponse
-	16, // 76: zkgate.v1.Namespace.Exists:output_type -> zkgate.v1.ExistsResponse
-	18, // 77: zkgate.v1.Namespace.GetData:output_type -> zkgate.v1.GetDataResponse
-	20, // 78: zkgate.v1.Namespace.SetData:output_type -> zkgate.v1.SetDataResponse
-	22, // 79: zkgate.v1.Namespace.GetChildren:output_type -> zkgate.v1.GetChildrenResponse
-	24, // 80: zkgate.v1.Namespace.GetAllChildrenNumber:output_type -> zkgate.v1.GetAllChildrenNumberResponse
-	26, // 81: zkgate.v1.Namespace.GetEphemerals:output_type -> zkgate.v1.GetEphemeralsResponse
-	28, // 82: zkgate.v1.Namespace.Sync:output_type -> zkgate.v1.SyncResponse
-	30, // 83: zkgate.v1.Namespace.GetACL:output_type -> zkgate.v1.GetACLResponse
-	32, // 84: zkgate.v1.Namespace.SetACL:output_type -> zkgate.v1.SetACLResponse
-	34, // 85: zkgate.v1.Namespace.RaiseSequence:output_type -> zkgate.v1.RaiseSequenceResponse
-	41, // 86: zkgate.v1.Namespace.Multi:output_type -> zkgate.v1.MultiResponse
-	48, // 87: zkgate.v1.Namespace.Watch:output_type -> zkgate.v1.WatchResponse
-	51, // 88: zkgate.v1.Namespace.History:output_type -> zkgate.v1.HistoryResponse
-	54, // 89: zkgate.v1.Namespace.ZxidAt:output_type -> zkgate.v1.ZxidAtResponse
-	70, // [70:90] is the sub-list for method output_type
-	50, // [50:70] is the sub-list for method input_type
-	50, // [50:50] is the sub-list for extension type_name
-	50, // [50:50] is the sub-list for extension extendee
-	0,  // [0:50] is the sub-list for field type_name
+	58, // 48: zkgate.v1.Change.acl:type_name -> zkgate.v1.ACL
+	57, // 49: zkgate.v1.ZxidAtRequest.ctx:type_name -> zkgate.v1.RequestContext
+	57, // 50: zkgate.v1.HistoryRangeRequest.ctx:type_name -> zkgate.v1.RequestContext
+	3,  // 51: zkgate.v1.Namespace.CreateSession:input_type -> zkgate.v1.CreateSessionRequest
+	5,  // 52: zkgate.v1.Namespace.ResumeSession:input_type -> zkgate.v1.ResumeSessionRequest
+	7,  // 53: zkgate.v1.Namespace.KeepAlive:input_type -> zkgate.v1.KeepAliveRequest
+	9,  // 54: zkgate.v1.Namespace.CloseSession:input_type -> zkgate.v1.CloseSessionRequest
+	11, // 55: zkgate.v1.Namespace.Create:input_type -> zkgate.v1.CreateRequest
+	13, // 56: zkgate.v1.Namespace.Delete:input_type -> zkgate.v1.DeleteRequest
+	15, // 57: zkgate.v1.Namespace.Exists:input_type -> zkgate.v1.ExistsRequest
+	17, // 58: zkgate.v1.Namespace.GetData:input_type -> zkgate.v1.GetDataRequest
+	19, // 59: zkgate.v1.Namespace.SetData:input_type -> zkgate.v1.SetDataRequest
+	21, // 60: zkgate.v1.Namespace.GetChildren:input_type -> zkgate.v1.GetChildrenRequest
+	23, // 61: zkgate.v1.Namespace.GetAllChildrenNumber:input_type -> zkgate.v1.GetAllChildrenNumberRequest
+	25, // 62: zkgate.v1.Namespace.GetEphemerals:input_type -> zkgate.v1.GetEphemeralsRequest
+	27, // 63: zkgate.v1.Namespace.Sync:input_type -> zkgate.v1.SyncRequest
+	29, // 64: zkgate.v1.Namespace.GetACL:input_type -> zkgate.v1.GetACLRequest
+	31, // 65: zkgate.v1.Namespace.SetACL:input_type -> zkgate.v1.SetACLRequest
+	33, // 66: zkgate.v1.Namespace.RaiseSequence:input_type -> zkgate.v1.RaiseSequenceRequest
+	35, // 67: zkgate.v1.Namespace.Multi:input_type -> zkgate.v1.MultiRequest
+	47, // 68: zkgate.v1.Namespace.Watch:input_type -> zkgate.v1.WatchRequest
+	50, // 69: zkgate.v1.Namespace.History:input_type -> zkgate.v1.HistoryRequest
+	53, // 70: zkgate.v1.Namespace.ZxidAt:input_type -> zkgate.v1.ZxidAtRequest
+	55, // 71: zkgate.v1.Namespace.HistoryRange:input_type -> zkgate.v1.HistoryRangeRequest
+	4,  // 72: zkgate.v1.Namespace.CreateSession:output_type -> zkgate.v1.CreateSessionResponse
+	6,  // 73: zkgate.v1.Namespace.ResumeSession:output_type -> zkgate.v1.ResumeSessionResponse
+	8,  // 74: zkgate.v1.Namespace.KeepAlive:output_type -> zkgate.v1.KeepAliveResponse
+	10, // 75: zkgate.v1.Namespace.CloseSession:output_type -> zkgate.v1.CloseSessionResponse
+	12, // 76: zkgate.v1.Namespace.Create:output_type -> zkgate.v1.CreateResponse
+	14, // 77: zkgate.v1.Namespace.Delete:output_type -> zkgate.v1.DeleteResponse
+	16, // 78: zkgate.v1.Namespace.Exists:output_type -> zkgate.v1.ExistsResponse
+	18, // 79: zkgate.v1.Namespace.GetData:output_type -> zkgate.v1.GetDataResponse
+	20, // 80: zkgate.v1.Namespace.SetData:output_type -> zkgate.v1.SetDataResponse
+	22, // 81: zkgate.v1.Namespace.GetChildren:output_type -> zkgate.v1.GetChildrenResponse
+	24, // 82: zkgate.v1.Namespace.GetAllChildrenNumber:output_type -> zkgate.v1.GetAllChildrenNumberResponse
+	26, // 83: zkgate.v1.Namespace.GetEphemerals:output_type -> zkgate.v1.GetEphemeralsResponse
+	28, // 84: zkgate.v1.Namespace.Sync:output_type -> zkgate.v1.SyncResponse
+	30, // 85: zkgate.v1.Namespace.GetACL:output_type -> zkgate.v1.GetACLResponse
+	32, // 86: zkgate.v1.Namespace.SetACL:output_type -> zkgate.v1.SetACLResponse
+	34, // 87: zkgate.v1.Namespace.RaiseSequence:output_type -> zkgate.v1.RaiseSequenceResponse
+	41, // 88: zkgate.v1.Namespace.Multi:output_type -> zkgate.v1.MultiResponse
+	48, // 89: zkgate.v1.Namespace.Watch:output_type -> zkgate.v1.WatchResponse
+	51, // 90: zkgate.v1.Namespace.History:output_type -> zkgate.v1.HistoryResponse
+	54, // 91: zkgate.v1.Namespace.ZxidAt:output_type -> zkgate.v1.ZxidAtResponse
+	56, // 92: zkgate.v1.Namespace.HistoryRange:output_type -> zkgate.v1.HistoryRangeResponse
+	72, // [72:93] is the sub-list for method output_type
+	51, // [51:72] is the sub-list for method input_type
+	51, // [51:51] is the sub-list for extension type_name
+	51, // [51:51] is the sub-list for extension extendee
+	0,  // [0:51] is the sub-list for field type_name
 }
 
 func init() { file_zkgate_v1_namespace_proto_init() }
@@ -3751,7 +3869,7 @@ func file_zkgate_v1_namespace_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_zkgate_v1_namespace_proto_rawDesc), len(file_zkgate_v1_namespace_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   52,
+			NumMessages:   54,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -39,6 +39,7 @@ const (
 	Namespace_Watch_FullMethodName                = "/zkgate.v1.Namespace/Watch"
 	Namespace_History_FullMethodName              = "/zkgate.v1.Namespace/History"
 	Namespace_ZxidAt_FullMethodName               = "/zkgate.v1.Namespace/ZxidAt"
+	Namespace_HistoryRange_FullMethodName         = "/zkgate.v1.Namespace/HistoryRange"
 )
 
 // NamespaceClient is the client API for Namespace service.
@@ -188,6 +189,11 @@ type NamespaceClient interface {
 	// "as of" that time uses as its at_zxid. A time in the future, or
 	// before the oldest zxid kept, is BadArguments.
 	ZxidAt(ctx context.Context, in *ZxidAtRequest, opts ...grpc.CallOption) (*ZxidAtResponse, error)
+	// HistoryRange tells how far back history reaches: the oldest zxid a
+	// read, History or a Watch from a zxid can reach (etcd's last
+	// compaction; serve --history-retention) and when it was made, and
+	// the zxid the node serves.
+	HistoryRange(ctx context.Context, in *HistoryRangeRequest, opts ...grpc.CallOption) (*HistoryRangeResponse, error)
 }
 
 type namespaceClient struct {
@@ -416,6 +422,16 @@ func (c *namespaceClient) ZxidAt(ctx context.Context, in *ZxidAtRequest, opts ..
 	return out, nil
 }
 
+func (c *namespaceClient) HistoryRange(ctx context.Context, in *HistoryRangeRequest, opts ...grpc.CallOption) (*HistoryRangeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(HistoryRangeResponse)
+	err := c.cc.Invoke(ctx, Namespace_HistoryRange_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // NamespaceServer is the server API for Namespace service.
 // All implementations must embed UnimplementedNamespaceServer
 // for forward compatibility.
@@ -563,6 +579,11 @@ type NamespaceServer interface {
 	// "as of" that time uses as its at_zxid. A time in the future, or
 	// before the oldest zxid kept, is BadArguments.
 	ZxidAt(context.Context, *ZxidAtRequest) (*ZxidAtResponse, error)
+	// HistoryRange tells how far back history reaches: the oldest zxid a
+	// read, History or a Watch from a zxid can reach (etcd's last
+	// compaction; serve --history-retention) and when it was made, and
+	// the zxid the node serves.
+	HistoryRange(context.Context, *HistoryRangeRequest) (*HistoryRangeResponse, error)
 	mustEmbedUnimplementedNamespaceServer()
 }
 
@@ -632,6 +653,9 @@ func (UnimplementedNamespaceServer) History(*HistoryRequest, grpc.ServerStreamin
 }
 func (UnimplementedNamespaceServer) ZxidAt(context.Context, *ZxidAtRequest) (*ZxidAtResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ZxidAt not implemented")
+}
+func (UnimplementedNamespaceServer) HistoryRange(context.Context, *HistoryRangeRequest) (*HistoryRangeResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method HistoryRange not implemented")
 }
 func (UnimplementedNamespaceServer) mustEmbedUnimplementedNamespaceServer() {}
 func (UnimplementedNamespaceServer) testEmbeddedByValue()                   {}
@@ -1000,6 +1024,24 @@ func _Namespace_ZxidAt_Handler(srv interface{}, ctx context.Context, dec func(in
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Namespace_HistoryRange_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(HistoryRangeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NamespaceServer).HistoryRange(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Namespace_HistoryRange_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NamespaceServer).HistoryRange(ctx, req.(*HistoryRangeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Namespace_ServiceDesc is the grpc.ServiceDesc for Namespace service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1078,6 +1120,10 @@ var Namespace_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ZxidAt",
 			Handler:    _Namespace_ZxidAt_Handler,
+		},
+		{
+			MethodName: "HistoryRange",
+			Handler:    _Namespace_HistoryRange_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
