@@ -407,6 +407,33 @@ func (c *conn) briefInfo() ConnectionBrief {
 	}
 }
 
+// sessionFigures are the figures of c's session id that cons and
+// connections report.
+func (c *conn) sessionFigures(id int64) SessionFigures {
+	cs := &c.stats
+	op, _ := c.lastOp.Load().(string)
+	if op == "" {
+		op = "NA"
+	}
+	avg := int64(0)
+	if n := cs.count.Load(); n > 0 {
+		avg = cs.sum.Load() / n
+	}
+	return SessionFigures{
+		SessionID:        id,
+		LastOperation:    op,
+		Established:      c.opened.UnixMilli(),
+		SessionTimeout:   c.sess.Timeout.Milliseconds(),
+		LastCxid:         cs.lastXid.Load(),
+		LastZxid:         c.lastZxid.Load(),
+		LastResponseTime: cs.lastResp.Load(),
+		LastLatency:      cs.lastLat.Load(),
+		MinLatency:       cs.min.get(),
+		AvgLatency:       avg,
+		MaxLatency:       cs.max.Load(),
+	}
+}
+
 // Connections answers connections (cons), or ErrNotServing.
 func (s *Server) Connections() (Connections, error) {
 	if s.serving() == nil {
@@ -416,29 +443,8 @@ func (s *Server) Connections() (Connections, error) {
 	for _, c := range s.sortedConnections() {
 		info := Connection{ConnectionBrief: c.briefInfo()}
 		if id := c.sessionID.Load(); id != 0 {
-			cs := &c.stats
-			op, _ := c.lastOp.Load().(string)
-			if op == "" {
-				op = "NA"
-			}
-			n := cs.count.Load()
-			avg := int64(0)
-			if n > 0 {
-				avg = cs.sum.Load() / n
-			}
-			info.SessionFigures = &SessionFigures{
-				SessionID:        id,
-				LastOperation:    op,
-				Established:      c.opened.UnixMilli(),
-				SessionTimeout:   c.sess.Timeout.Milliseconds(),
-				LastCxid:         cs.lastXid.Load(),
-				LastZxid:         c.lastZxid.Load(),
-				LastResponseTime: cs.lastResp.Load(),
-				LastLatency:      cs.lastLat.Load(),
-				MinLatency:       cs.min.get(),
-				AvgLatency:       avg,
-				MaxLatency:       cs.max.Load(),
-			}
+			f := c.sessionFigures(id)
+			info.SessionFigures = &f
 		}
 		if c.isSecure() {
 			out.SecureConnections = append(out.SecureConnections, info)

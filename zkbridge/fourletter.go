@@ -112,19 +112,10 @@ func (s *Server) answer(word string, self *conn) string {
 		for _, c := range s.sortedConnections() {
 			b.WriteString(c.brief(self))
 			if c.sess.ID != 0 {
-				cs := &c.stats
-				op, _ := c.lastOp.Load().(string)
-				if op == "" {
-					op = "NA"
-				}
-				n := cs.count.Load()
-				avg := int64(0)
-				if n > 0 {
-					avg = cs.sum.Load() / n
-				}
+				f := c.sessionFigures(c.sess.ID)
 				fmt.Fprintf(&b, ",sid=0x%x,lop=%s,est=%d,to=%d,lcxid=0x%x,lzxid=0x%x,lresp=%d,llat=%d,minlat=%d,avglat=%d,maxlat=%d",
-					uint64(c.sess.ID), op, c.opened.UnixMilli(), c.sess.Timeout.Milliseconds(), cs.lastXid.Load(), c.lastZxid.Load(),
-					cs.lastResp.Load(), cs.lastLat.Load(), cs.min.get(), avg, cs.max.Load())
+					uint64(f.SessionID), f.LastOperation, f.Established, f.SessionTimeout, f.LastCxid, f.LastZxid,
+					f.LastResponseTime, f.LastLatency, f.MinLatency, f.AvgLatency, f.MaxLatency)
 			}
 			b.WriteString(")\n")
 		}
