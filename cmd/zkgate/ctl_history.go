@@ -27,11 +27,7 @@ func ctlHistory(o *ctlOptions) *cobra.Command {
 		if print && diff {
 			return &usageError{cmd: cmd, err: fmt.Errorf("-p and --diff cannot be combined")}
 		}
-		f, err := c.resolve(cmd, "from", from)
-		if err != nil {
-			return err
-		}
-		t, err := c.resolve(cmd, "to", to)
+		f, t, err := c.resolveRange(cmd, from, to)
 		if err != nil {
 			return err
 		}
@@ -184,11 +180,7 @@ func ctlChanges(o *ctlOptions) *cobra.Command {
 		if from == "" {
 			return &usageError{cmd: cmd, err: fmt.Errorf("--from ZXID is required")}
 		}
-		f, err := c.resolve(cmd, "from", from)
-		if err != nil {
-			return err
-		}
-		t, err := c.resolve(cmd, "to", to)
+		f, t, err := c.resolveRange(cmd, from, to)
 		if err != nil {
 			return err
 		}
@@ -437,4 +429,13 @@ func ctlRestore(o *ctlOptions) *cobra.Command {
 	fl.BoolVar(&yes, "yes", false, "do not ask before writing")
 	fl.BoolVar(&dryRun, "dry-run", false, "only print what would be done")
 	return cmd
+}
+
+// resolveRange resolves --from and --to (zxids or times).
+func (c *ctlClient) resolveRange(cmd *cobra.Command, from, to string) (f, t int64, err error) {
+	if f, err = c.resolve(cmd, "from", from); err != nil {
+		return 0, 0, err
+	}
+	t, err = c.resolve(cmd, "to", to)
+	return f, t, err
 }
