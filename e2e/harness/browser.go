@@ -3,7 +3,6 @@ package harness
 import (
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -26,24 +25,12 @@ var BrowserTimeout = 30 * time.Second
 // page, its console errors and uncaught exceptions recorded. It is killed
 // when the test ends.
 type Browser struct {
-	t    testing.TB
-	cmd  *exec.Cmd
-	conn *websocket.Conn
+	t   testing.TB
+	cmd *exec.Cmd
+	rpc *wsRPC
 
-	mu      sync.Mutex
-	nextID  int64
-	pending map[int64]chan cdpReply
-	errs    []string
-	closed  bool
-
-	writeMu sync.Mutex
-}
-
-type cdpReply struct {
-	Result json.RawMessage `json:"result"`
-	Error  *struct {
-		Message string `json:"message"`
-	} `json:"error"`
+	mu   sync.Mutex
+	errs []string
 }
 
 // ChromiumPath finds the chromium binary (Debian's package chromium,
@@ -76,7 +63,7 @@ func StartBrowser(t testing.TB, args ...string) *Browser {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting chromium: %v", err)
 	}
-	b := &Browser{t: t, cmd: cmd, pending: map[int64]chan cdpReply{}}
+	b := &Browser{t: t, cmd: cmd}
 	t.Cleanup(b.close)
 
 	// Chromium prints "DevTools listening on ws://127.0.0.1:PORT/..." once
@@ -115,8 +102,7 @@ func StartBrowser(t testing.TB, args ...string) *Browser {
 	if err != nil {
 		t.Fatalf("connecting to chromium's page: %v", err)
 	}
-	b.conn = conn
-	go b.read()
+	b.rpc = newWSRPC("chromium", conn, cdpResult, b.event)
 	for _, m := range []string{"Runtime.enable", "Page.enable", "Log.enable"} {
 		b.call(m, nil, nil)
 	}
@@ -124,11 +110,8 @@ func StartBrowser(t testing.TB, args ...string) *Browser {
 }
 
 func (b *Browser) close() {
-	b.mu.Lock()
-	b.closed = true
-	b.mu.Unlock()
-	if b.conn != nil {
-		b.conn.Close()
+	if b.rpc != nil {
+		b.rpc.close()
 	}
 	if b.cmd.Process != nil {
 		_ = syscall.Kill(-b.cmd.Process.Pid, syscall.SIGKILL)
@@ -136,40 +119,12 @@ func (b *Browser) close() {
 	}
 }
 
-// read dispatches replies to their callers and records errors reported
-// by the page.
-func (b *Browser) read() {
-	for {
-		var msg struct {
-			ID     int64           `json:"id"`
-			Method string          `json:"method"`
-			Params json.RawMessage `json:"params"`
-			cdpReply
-		}
-		if err := b.conn.ReadJSON(&msg); err != nil {
-			b.mu.Lock()
-			for id, ch := range b.pending {
-				close(ch)
-				delete(b.pending, id)
-			}
-			b.mu.Unlock()
-			return
-		}
-		if msg.ID != 0 {
-			b.mu.Lock()
-			ch := b.pending[msg.ID]
-			delete(b.pending, msg.ID)
-			b.mu.Unlock()
-			if ch != nil {
-				ch <- msg.cdpReply
-			}
-			continue
-		}
-		if e := pageError(msg.Method, msg.Params); e != "" {
-			b.mu.Lock()
-			b.errs = append(b.errs, e)
-			b.mu.Unlock()
-		}
+// event records errors reported by the page.
+func (b *Browser) event(method string, params json.RawMessage) {
+	if e := pageError(method, params); e != "" {
+		b.mu.Lock()
+		b.errs = append(b.errs, e)
+		b.mu.Unlock()
 	}
 }
 
@@ -233,40 +188,10 @@ func (b *Browser) call(method string, params, out any) {
 }
 
 func (b *Browser) callErr(method string, params, out any) error {
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
-		return errors.New("browser closed")
-	}
-	b.nextID++
-	id := b.nextID
-	ch := make(chan cdpReply, 1)
-	b.pending[id] = ch
-	b.mu.Unlock()
 	if params == nil {
 		params = struct{}{}
 	}
-	b.writeMu.Lock()
-	err := b.conn.WriteJSON(map[string]any{"id": id, "method": method, "params": params})
-	b.writeMu.Unlock()
-	if err != nil {
-		return err
-	}
-	select {
-	case r, ok := <-ch:
-		if !ok {
-			return errors.New("connection to chromium lost")
-		}
-		if r.Error != nil {
-			return errors.New(r.Error.Message)
-		}
-		if out != nil {
-			return json.Unmarshal(r.Result, out)
-		}
-		return nil
-	case <-time.After(BrowserTimeout + 10*time.Second):
-		return fmt.Errorf("no answer within %v", BrowserTimeout)
-	}
+	return b.rpc.call(method, params, out)
 }
 
 // Navigate loads url and waits until the page has loaded.

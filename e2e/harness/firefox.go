@@ -12,7 +12,6 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -21,24 +20,13 @@ import (
 // WebDriver BiDi: one browsing context, its JavaScript errors recorded.
 // It is killed when the test ends.
 type Firefox struct {
-	t    testing.TB
-	cmd  *exec.Cmd
-	conn *websocket.Conn
-	ctx  string // the browsing context
+	t   testing.TB
+	cmd *exec.Cmd
+	rpc *wsRPC
+	ctx string // the browsing context
 
-	mu      sync.Mutex
-	nextID  int64
-	pending map[int64]chan bidiReply
-	errs    []string
-
-	writeMu sync.Mutex
-}
-
-type bidiReply struct {
-	Type    string          `json:"type"`
-	Result  json.RawMessage `json:"result"`
-	Error   string          `json:"error"`
-	Message string          `json:"message"`
+	mu   sync.Mutex
+	errs []string
 }
 
 // FirefoxPath finds Firefox, failing the test if it is missing.
@@ -68,7 +56,7 @@ func StartFirefox(t testing.TB) *Firefox {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting firefox: %v", err)
 	}
-	f := &Firefox{t: t, cmd: cmd, pending: map[int64]chan bidiReply{}}
+	f := &Firefox{t: t, cmd: cmd}
 	t.Cleanup(f.close)
 
 	// Firefox prints "WebDriver BiDi listening on ws://127.0.0.1:PORT"
@@ -83,8 +71,7 @@ func StartFirefox(t testing.TB) *Firefox {
 	if err != nil {
 		t.Fatalf("connecting to firefox: %v", err)
 	}
-	f.conn = conn
-	go f.read()
+	f.rpc = newWSRPC("firefox", conn, bidiResult, f.event)
 	f.call("session.new", map[string]any{"capabilities": map[string]any{}}, nil)
 	var tree struct {
 		Contexts []struct {
@@ -101,8 +88,8 @@ func StartFirefox(t testing.TB) *Firefox {
 }
 
 func (f *Firefox) close() {
-	if f.conn != nil {
-		f.conn.Close()
+	if f.rpc != nil {
+		f.rpc.close()
 	}
 	if f.cmd.Process != nil {
 		_ = syscall.Kill(-f.cmd.Process.Pid, syscall.SIGKILL)
@@ -110,48 +97,23 @@ func (f *Firefox) close() {
 	}
 }
 
-func (f *Firefox) read() {
-	for {
-		var msg struct {
-			ID     int64           `json:"id"`
-			Method string          `json:"method"`
-			Params json.RawMessage `json:"params"`
-			bidiReply
-		}
-		if err := f.conn.ReadJSON(&msg); err != nil {
-			f.mu.Lock()
-			for id, ch := range f.pending {
-				close(ch)
-				delete(f.pending, id)
-			}
-			f.mu.Unlock()
-			return
-		}
-		if msg.ID != 0 {
-			f.mu.Lock()
-			ch := f.pending[msg.ID]
-			delete(f.pending, msg.ID)
-			f.mu.Unlock()
-			if ch != nil {
-				ch <- msg.bidiReply
-			}
-			continue
-		}
-		if msg.Method == "log.entryAdded" {
-			var e struct {
-				Type   string `json:"type"`
-				Level  string `json:"level"`
-				Text   string `json:"text"`
-				Method string `json:"method"`
-			}
-			_ = json.Unmarshal(msg.Params, &e)
-			// Uncaught exceptions ("javascript") and console.error.
-			if e.Level == "error" && (e.Type == "javascript" || e.Type == "console") {
-				f.mu.Lock()
-				f.errs = append(f.errs, e.Type+": "+e.Text)
-				f.mu.Unlock()
-			}
-		}
+// event records the page's JavaScript errors: uncaught exceptions and
+// console.error.
+func (f *Firefox) event(method string, params json.RawMessage) {
+	if method != "log.entryAdded" {
+		return
+	}
+	var e struct {
+		Type   string `json:"type"`
+		Level  string `json:"level"`
+		Text   string `json:"text"`
+		Method string `json:"method"`
+	}
+	_ = json.Unmarshal(params, &e)
+	if e.Level == "error" && (e.Type == "javascript" || e.Type == "console") {
+		f.mu.Lock()
+		f.errs = append(f.errs, e.Type+": "+e.Text)
+		f.mu.Unlock()
 	}
 }
 
@@ -163,33 +125,7 @@ func (f *Firefox) call(method string, params, out any) {
 }
 
 func (f *Firefox) callErr(method string, params, out any) error {
-	f.mu.Lock()
-	f.nextID++
-	id := f.nextID
-	ch := make(chan bidiReply, 1)
-	f.pending[id] = ch
-	f.mu.Unlock()
-	f.writeMu.Lock()
-	err := f.conn.WriteJSON(map[string]any{"id": id, "method": method, "params": params})
-	f.writeMu.Unlock()
-	if err != nil {
-		return err
-	}
-	select {
-	case r, ok := <-ch:
-		if !ok {
-			return errors.New("connection to firefox lost")
-		}
-		if r.Type == "error" {
-			return fmt.Errorf("%s: %s", r.Error, r.Message)
-		}
-		if out != nil {
-			return json.Unmarshal(r.Result, out)
-		}
-		return nil
-	case <-time.After(BrowserTimeout + 10*time.Second):
-		return fmt.Errorf("no answer within %v", BrowserTimeout)
-	}
+	return f.rpc.call(method, params, out)
 }
 
 // Navigate loads url and waits until the page has loaded.
