@@ -96,14 +96,9 @@ func (c *collect) WatchAuth() []schema.AuthID { return c.auth }
 // until no newer than this node has reached. An error from fn ends the
 // replay with it.
 func (e *Engine) Replay(ctx context.Context, c Caller, path string, mode WatchMode, since, until int64, fn func(Event) error) error {
-	var specs []watchSpec
-	switch mode {
-	case WatchPersistent:
-		specs = []watchSpec{{tPersistent, path, true}, {tPersistentChild, path, true}}
-	case WatchPersistentRecursive:
-		specs = []watchSpec{{tRecursive, path, true}, {tRecursiveChild, path, true}}
-	default:
-		return schema.Errorf(schema.CodeMarshallingError, path, "unknown watch mode %d", mode)
+	specs, err := persistentSpecs(path, mode)
+	if err != nil {
+		return err
 	}
 	if since < 0 {
 		return schema.Errorf(schema.CodeBadArguments, path, "zxid %d to replay from is negative", since)

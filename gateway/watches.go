@@ -89,14 +89,9 @@ type AuthWatcher interface {
 // watches on path, as ZooKeeper 3.8 keeps one mode per connection, path
 // and table (see tPersistent). A watch on "" never fires, as there.
 func (e *Engine) AddWatch(ctx context.Context, c Caller, path string, mode WatchMode, w Watcher) (int64, error) {
-	var specs []watchSpec
-	switch mode {
-	case WatchPersistent:
-		specs = []watchSpec{{tPersistent, path, true}, {tPersistentChild, path, true}}
-	case WatchPersistentRecursive:
-		specs = []watchSpec{{tRecursive, path, true}, {tRecursiveChild, path, true}}
-	default:
-		return 0, schema.Errorf(schema.CodeMarshallingError, path, "unknown watch mode %d", mode)
+	specs, err := persistentSpecs(path, mode)
+	if err != nil {
+		return 0, err
 	}
 	if err := e.hub.wait(ctx, 0); err != nil {
 		return 0, err
@@ -236,4 +231,15 @@ func (e *Engine) SetWatches(ctx context.Context, c Caller, relZxid int64, ws Wat
 		e.hub.arm(w, ens[i])
 	}
 	return nil
+}
+
+// persistentSpecs are the watches of a persistent watch of mode on path.
+func persistentSpecs(path string, mode WatchMode) ([]watchSpec, error) {
+	switch mode {
+	case WatchPersistent:
+		return []watchSpec{{tPersistent, path, true}, {tPersistentChild, path, true}}, nil
+	case WatchPersistentRecursive:
+		return []watchSpec{{tRecursive, path, true}, {tRecursiveChild, path, true}}, nil
+	}
+	return nil, schema.Errorf(schema.CodeMarshallingError, path, "unknown watch mode %d", mode)
 }

@@ -37,13 +37,7 @@ type Browser struct {
 // which `make peers` installs), failing the test if it is missing.
 func ChromiumPath(t testing.TB) string {
 	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Fatal("chromium is not installed: `make peers` installs it (Debian package chromium)")
-	return ""
+	return lookBrowser(t, "chromium", "chromium", "chromium-browser")
 }
 
 // StartBrowser starts headless Chromium on a blank page of 1400x900;
@@ -57,22 +51,11 @@ func StartBrowser(t testing.TB, args ...string) *Browser {
 		"--disable-background-networking", "--disable-sync", "--metrics-recording-only",
 		"--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
 		"--user-data-dir=" + dir, "--window-size=1400,900", "--hide-scrollbars"}, args...), "about:blank")...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	var out logBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting chromium: %v", err)
-	}
 	b := &Browser{t: t, cmd: cmd}
 	t.Cleanup(b.close)
-
 	// Chromium prints "DevTools listening on ws://127.0.0.1:PORT/..." once
 	// it listens.
-	const listening = "DevTools listening on ws://"
-	if !out.waitFor(listening, 0, BrowserTimeout) || !out.waitFor("\n", strings.Index(out.String(), listening), BrowserTimeout) {
-		t.Fatalf("chromium did not open its DevTools port within %v:\n%s", BrowserTimeout, out.String())
-	}
-	_, rest, _ := strings.Cut(out.String(), listening)
+	rest := startBrowserProcess(t, "chromium", cmd, "DevTools listening on ws://")
 	hostPort, _, _ := strings.Cut(rest, "/")
 	_, port, _ := strings.Cut(hostPort, ":")
 	resp, err := http.Get("http://127.0.0.1:" + port + "/json/list")

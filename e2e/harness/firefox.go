@@ -32,13 +32,7 @@ type Firefox struct {
 // FirefoxPath finds Firefox, failing the test if it is missing.
 func FirefoxPath(t testing.TB) string {
 	t.Helper()
-	for _, name := range []string{"firefox-esr", "firefox"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Fatal("firefox is not installed: `make peers` installs it (Debian package firefox-esr)")
-	return ""
+	return lookBrowser(t, "firefox-esr", "firefox-esr", "firefox")
 }
 
 // StartFirefox starts headless Firefox with a fresh profile on a blank
@@ -50,23 +44,11 @@ func StartFirefox(t testing.TB) *Firefox {
 	cmd := exec.Command(bin, "--headless", "--no-remote", "--remote-debugging-port=0",
 		"--profile", dir, "--window-size=1400,900", "about:blank")
 	cmd.Env = cleanEnv([]string{"HOME=" + dir, "MOZ_CRASHREPORTER_DISABLE=1"})
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	var out logBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting firefox: %v", err)
-	}
 	f := &Firefox{t: t, cmd: cmd}
 	t.Cleanup(f.close)
-
 	// Firefox prints "WebDriver BiDi listening on ws://127.0.0.1:PORT"
 	// once it listens.
-	const listening = "WebDriver BiDi listening on "
-	if !out.waitFor(listening, 0, BrowserTimeout) || !out.waitFor("\n", strings.Index(out.String(), listening), BrowserTimeout) {
-		t.Fatalf("firefox did not open its WebDriver BiDi port within %v:\n%s", BrowserTimeout, out.String())
-	}
-	_, rest, _ := strings.Cut(out.String(), listening)
-	ws, _, _ := strings.Cut(rest, "\n")
+	ws := startBrowserProcess(t, "firefox", cmd, "WebDriver BiDi listening on ")
 	conn, _, err := websocket.DefaultDialer.Dial(strings.TrimSpace(ws)+"/session", nil)
 	if err != nil {
 		t.Fatalf("connecting to firefox: %v", err)

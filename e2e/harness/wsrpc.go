@@ -4,7 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os/exec"
+	"strings"
 	"sync"
+	"syscall"
+	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -148,4 +152,36 @@ func bidiResult(raw []byte) (json.RawMessage, error) {
 		return nil, fmt.Errorf("%s: %s", r.Error, r.Message)
 	}
 	return r.Result, nil
+}
+
+// lookBrowser finds the first of names on PATH, failing the test with how
+// to install it (Debian package pkg, which `make peers` installs).
+func lookBrowser(t testing.TB, pkg string, names ...string) string {
+	t.Helper()
+	for _, name := range names {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Fatalf("%s is not installed: `make peers` installs it (Debian package %s)", names[0], pkg)
+	return ""
+}
+
+// startBrowserProcess starts cmd (a browser, name) in a process group of
+// its own, and waits until its output says listening: it returns what
+// follows on that line (the address it listens at).
+func startBrowserProcess(t testing.TB, name string, cmd *exec.Cmd, listening string) string {
+	t.Helper()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	var out logBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", name, err)
+	}
+	if !out.waitFor(listening, 0, BrowserTimeout) || !out.waitFor("\n", strings.Index(out.String(), listening), BrowserTimeout) {
+		t.Fatalf("%s did not say %q within %v:\n%s", name, listening, BrowserTimeout, out.String())
+	}
+	_, rest, _ := strings.Cut(out.String(), listening)
+	line, _, _ := strings.Cut(rest, "\n")
+	return strings.TrimSpace(line)
 }
