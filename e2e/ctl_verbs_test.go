@@ -364,6 +364,23 @@ func TestCtl_Restore(t *testing.T) {
 		t.Fatalf("after --dry-run and no: /r is %q", out)
 	}
 
+	// A write made while the question waits is not overwritten: the plan
+	// is made again after the answer, and it changed.
+	p := startProc(t, exec.Command(harness.Zkgate(t), "ctl", "--endpoints", n.ClientURL, "restore", "--at", then, "-R", "/r"))
+	for !strings.HasPrefix(p.line(lineTimeout), "delete /r/k3") {
+		// the plan's other lines
+	}
+	ctlOK(t, n, "set", "/r", "c") // as long as the data it replaces
+
+	p.send("y")
+	<-p.done
+	if code := p.cmd.ProcessState.ExitCode(); code != 1 {
+		t.Errorf("restore after a change during its question: exit %d, want 1", code)
+	}
+	if out := ctlOK(t, n, "get", "/r"); out != "c\n" {
+		t.Errorf("/r after the refused restore: %q", out)
+	}
+
 	r := ctl(t, n, "", "restore", "--at", then, "-R", "--yes", "/r")
 	if r.ExitCode != 0 || !strings.Contains(r.Stderr, "ephemeral, left alone: /r/k3/lock") {
 		t.Fatalf("restore: exit %d %q", r.ExitCode, r.Stderr)

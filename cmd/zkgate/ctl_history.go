@@ -305,6 +305,14 @@ func ctlRestore(o *ctlOptions) *cobra.Command {
 		}
 		then := now.At(zxid)
 
+		// The zxid the plan starts from: a change after it, made while
+		// the question waits, would be overwritten unseen.
+		hctx, cancel := c.ctx()
+		hr, err := c.ns.HistoryRange(hctx, &zkgatepb.HistoryRangeRequest{Ctx: c.rc})
+		cancel()
+		if err != nil {
+			return ctlErr(err)
+		}
 		// The plan: what differs between then and now.
 		var diffs []migrate.Difference
 		res, err := migrate.Diff(ctx, then, now, root, 8, false, func(d migrate.Difference) {
@@ -357,6 +365,15 @@ func ctlRestore(o *ctlOptions) *cobra.Command {
 			answer, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
 			if a := strings.TrimSpace(strings.ToLower(answer)); a != "y" && a != "yes" {
 				return exitError{"not restored", 1}
+			}
+			// Whatever changed while the question waited would be
+			// overwritten by a plan that did not show it.
+			changed, err := c.changedSince(root, hr.Zxid)
+			if err != nil {
+				return err
+			}
+			if changed != "" {
+				return exitError{fmt.Sprintf("%s changed (%s) while the plan was shown: nothing restored; run restore again to see the new plan", root, changed), 1}
 			}
 		}
 
@@ -438,4 +455,23 @@ func (c *ctlClient) resolveRange(cmd *cobra.Command, from, to string) (f, t int6
 	}
 	t, err = c.resolve(cmd, "to", to)
 	return f, t, err
+}
+
+// changedSince names the first change under root after zxid, or "".
+func (c *ctlClient) changedSince(root string, zxid int64) (string, error) {
+	ctx, cancel := c.ctx()
+	defer cancel()
+	stream, err := c.ns.History(ctx, &zkgatepb.HistoryRequest{Ctx: c.rc, Path: root, Recursive: true, FromZxid: zxid + 1})
+	if err != nil {
+		return "", ctlErr(err)
+	}
+	r, err := stream.Recv()
+	switch {
+	case err == io.EOF:
+		return "", nil
+	case err != nil:
+		return "", ctlErr(err)
+	}
+	ch := r.GetChange()
+	return fmt.Sprintf("%s %s at zxid 0x%x", changeName(ch.Type), ch.Path, ch.Zxid), nil
 }
