@@ -125,6 +125,49 @@ func historyWorkload(t *testing.T, n *harness.Node, rng *rand.Rand, ops int, cre
 			}
 		}
 	}()
+	// Ephemerals of a session that expires: its connection is cut (no
+	// closeSession), and the node ends it after its 4 s timeout. The
+	// workload waits for the expiry, so that reads see it happen.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		c, err := harness.DialZK(n.ZKAddr, harness.ZKConnectOptions{TimeOut: 4000})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		var first string
+		for range 10 {
+			req := &jute.CreateRequest{Path: "/h/x-", Data: []byte("expires"),
+				ACL: []jute.ACL{{Perms: int32(zk.PermAll), ID: jute.ID{Scheme: "world", ID: "anyone"}}}, Flags: jute.ModeEphemeralSequential}
+			rh, d, err := c.Call(jute.OpCreate, req)
+			if err != nil || rh.Err != 0 {
+				t.Errorf("creating an ephemeral to expire: %v %v", rh.Err, err)
+				return
+			}
+			var resp jute.CreateResponse
+			resp.Decode(d)
+			created(resp.Path)
+			if first == "" {
+				first = resp.Path
+			}
+		}
+		w, _ := zkConnect(t, n.ZKAddr)
+		ok, _, gone, err := w.ExistsW(first)
+		if err != nil || !ok {
+			t.Errorf("exists %s: %v %v", first, ok, err)
+			return
+		}
+		c.Drop()
+		select {
+		case ev := <-gone:
+			if ev.Type != zk.EventNodeDeleted {
+				t.Errorf("%s: %v, want its deletion when its session expired", first, ev)
+			}
+		case <-time.After(30 * time.Second):
+			t.Errorf("%s was not deleted within 30 s of its session's connection being cut", first)
+		}
+	}()
 	wg.Wait()
 }
 
@@ -146,8 +189,10 @@ func keyParent(r *rand.Rand) string {
 }
 
 // TestHistory_ReadsAtAPastZxidAnswerAsThen: while a random workload
-// writes through the ZooKeeper port, readers (one with alice's digest, one
-// without) record every read they make there, getData, exists,
+// writes through the ZooKeeper port (creates, sequential and ephemeral
+// nodes, sets, deletes, multis, setAcl, a session closed and one left to
+// expire), readers (one with alice's digest, one without) record a
+// sample of the reads they make there, getData, exists,
 // getChildren2 and getACL, with the zxid its reply header carries. Asked
 // again afterwards through the gRPC API with ctx.at_zxid at that zxid,
 // every read answers the same: the same error code, data byte for byte
@@ -196,6 +241,8 @@ func TestHistory_ReadsAtAPastZxidAnswerAsThen(t *testing.T) {
 		go func() {
 			defer rwg.Done()
 			var mine []pastRead
+			const reservoir = 2000
+			seen := 0
 			defer func() {
 				mu.Lock()
 				reads = append(reads, mine...)
@@ -222,7 +269,15 @@ func TestHistory_ReadsAtAPastZxidAnswerAsThen(t *testing.T) {
 					return
 				}
 				rec.auth = auth
-				mine = append(mine, rec)
+				// A uniform sample of at most reservoir reads (the
+				// workload runs until a session expires, several seconds
+				// of reads): each is checked again below.
+				seen++
+				if len(mine) < reservoir {
+					mine = append(mine, rec)
+				} else if j := r.IntN(seen); j < reservoir {
+					mine[j] = rec
+				}
 			}
 		}()
 	}
