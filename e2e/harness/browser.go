@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -92,15 +91,7 @@ func StartBrowser(t testing.TB, args ...string) *Browser {
 	return b
 }
 
-func (b *Browser) close() {
-	if b.rpc != nil {
-		b.rpc.close()
-	}
-	if b.cmd.Process != nil {
-		_ = syscall.Kill(-b.cmd.Process.Pid, syscall.SIGKILL)
-		_ = b.cmd.Wait()
-	}
-}
+func (b *Browser) close() { stopBrowser(b.rpc, b.cmd) }
 
 // event records errors reported by the page.
 func (b *Browser) event(method string, params json.RawMessage) {

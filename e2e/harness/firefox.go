@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 
 	"github.com/gorilla/websocket"
@@ -69,15 +68,7 @@ func StartFirefox(t testing.TB) *Firefox {
 	return f
 }
 
-func (f *Firefox) close() {
-	if f.rpc != nil {
-		f.rpc.close()
-	}
-	if f.cmd.Process != nil {
-		_ = syscall.Kill(-f.cmd.Process.Pid, syscall.SIGKILL)
-		_ = f.cmd.Wait()
-	}
-}
+func (f *Firefox) close() { stopBrowser(f.rpc, f.cmd) }
 
 // event records the page's JavaScript errors: uncaught exceptions and
 // console.error.

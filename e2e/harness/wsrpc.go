@@ -185,3 +185,15 @@ func startBrowserProcess(t testing.TB, name string, cmd *exec.Cmd, listening str
 	line, _, _ := strings.Cut(rest, "\n")
 	return strings.TrimSpace(line)
 }
+
+// stopBrowser closes a browser's connection (rpc, nil if it never
+// connected) and kills its process group.
+func stopBrowser(rpc *wsRPC, cmd *exec.Cmd) {
+	if rpc != nil {
+		rpc.close()
+	}
+	if cmd.Process != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+	}
+}
