@@ -139,14 +139,11 @@ func changeDetail(ch *zkgatepb.Change) string {
 
 // aclText is an ACL as setAcl takes it: scheme:id:perms,...
 func aclText(acl []*zkgatepb.ACL) string {
-	s := ""
+	out := make([]schema.ACL, len(acl))
 	for i, a := range acl {
-		if i > 0 {
-			s += ","
-		}
-		s += a.Scheme + ":" + a.Id + ":" + schema.Perm(a.Perms).String()
+		out[i] = schema.ACL{Perms: schema.Perm(a.Perms), ID: schema.ID{Scheme: a.Scheme, ID: a.Id}}
 	}
-	return s
+	return schema.FormatACL(out)
 }
 
 // printDiff prints a unified line diff from before to after, or says the

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,8 +27,7 @@ type Browser struct {
 	cmd *exec.Cmd
 	rpc *wsRPC
 
-	mu   sync.Mutex
-	errs []string
+	pageErrors
 }
 
 // ChromiumPath finds the chromium binary (Debian's package chromium,
@@ -96,9 +94,7 @@ func (b *Browser) close() { stopBrowser(b.rpc, b.cmd) }
 // event records errors reported by the page.
 func (b *Browser) event(method string, params json.RawMessage) {
 	if e := pageError(method, params); e != "" {
-		b.mu.Lock()
-		b.errs = append(b.errs, e)
-		b.mu.Unlock()
+		b.add(e)
 	}
 }
 
@@ -249,15 +245,6 @@ func (b *Browser) Text(selector string) string {
 	var s string
 	b.MustEval(fmt.Sprintf(`(document.querySelector(%q) || {}).innerText || ""`, selector), &s)
 	return s
-}
-
-// Errors returns the errors the page has reported so far: uncaught
-// exceptions, console.error calls and browser log errors other than
-// failed requests.
-func (b *Browser) Errors() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]string(nil), b.errs...)
 }
 
 // Screenshot saves a PNG of the whole page to file.

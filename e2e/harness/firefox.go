@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gorilla/websocket"
@@ -24,8 +23,7 @@ type Firefox struct {
 	rpc *wsRPC
 	ctx string // the browsing context
 
-	mu   sync.Mutex
-	errs []string
+	pageErrors
 }
 
 // FirefoxPath finds Firefox, failing the test if it is missing.
@@ -84,9 +82,7 @@ func (f *Firefox) event(method string, params json.RawMessage) {
 	}
 	_ = json.Unmarshal(params, &e)
 	if e.Level == "error" && (e.Type == "javascript" || e.Type == "console") {
-		f.mu.Lock()
-		f.errs = append(f.errs, e.Type+": "+e.Text)
-		f.mu.Unlock()
+		f.add(e.Type + ": " + e.Text)
 	}
 }
 
@@ -150,14 +146,6 @@ func (f *Firefox) WaitFor(cond string) {
 		body, _ := f.Eval(`document.body ? document.body.innerText : ""`)
 		f.t.Fatalf("the page did not reach %s within %v; it shows:\n%v", cond, BrowserTimeout, body)
 	}
-}
-
-// Errors returns the page's uncaught exceptions and console.error calls
-// so far.
-func (f *Firefox) Errors() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.errs...)
 }
 
 // Screenshot saves a PNG of the viewport to file.

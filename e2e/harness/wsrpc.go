@@ -197,3 +197,23 @@ func stopBrowser(rpc *wsRPC, cmd *exec.Cmd) {
 		_ = cmd.Wait()
 	}
 }
+
+// pageErrors are the errors a page has reported, recorded as its
+// browser's events arrive.
+type pageErrors struct {
+	mu   sync.Mutex
+	errs []string
+}
+
+func (p *pageErrors) add(e string) {
+	p.mu.Lock()
+	p.errs = append(p.errs, e)
+	p.mu.Unlock()
+}
+
+// Errors returns the errors the page has reported so far.
+func (p *pageErrors) Errors() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.errs...)
+}
