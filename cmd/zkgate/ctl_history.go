@@ -56,7 +56,7 @@ func ctlHistory(o *ctlOptions) *cobra.Command {
 				m := map[string]any{
 					"zxid": ch.Zxid, "time": ch.Time, "type": changeName(ch.Type), "path": ch.Path,
 					"version": ch.Version, "aversion": ch.Aversion, "data_length": ch.DataLength,
-					"ephemeral_owner": ch.EphemeralOwner,
+					"ephemeral_owner": ch.EphemeralOwner, "session": ch.Session,
 				}
 				if print || diff {
 					m["data"] = ch.Data
@@ -70,7 +70,7 @@ func ctlHistory(o *ctlOptions) *cobra.Command {
 				}
 				continue
 			}
-			fmt.Fprintf(c.out, "0x%x\t%s\t%-7s\t%s\t%s\n", ch.Zxid, changeTime(ch.Time), changeName(ch.Type), ch.Path, changeDetail(ch))
+			fmt.Fprintf(c.out, "0x%x\t%s\t%s\t%-7s\t%s\t%s\n", ch.Zxid, changeTime(ch.Time), changeSession(ch.Session), changeName(ch.Type), ch.Path, changeDetail(ch))
 			switch {
 			case ch.DataHidden && (print || diff):
 				fmt.Fprintln(c.out, "\t(data not readable with these credentials)")
@@ -121,6 +121,15 @@ func changeTime(ms int64) string {
 		return "-"
 	}
 	return time.UnixMilli(ms).Local().Format("2006-01-02 15:04:05.000")
+}
+
+// changeSession is the session that made a change, as ZooKeeper prints
+// session ids, or "-" for none.
+func changeSession(id int64) string {
+	if id == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("0x%x", uint64(id))
 }
 
 func changeDetail(ch *zkgatepb.Change) string {
