@@ -33,6 +33,13 @@ type request struct {
 	// stats to resolve to the commit revision.
 	stats []*schema.Stat
 	done  chan struct{}
+	// ephLease, of ephTTL seconds, is a lease for the ephemerals of a
+	// session that has none yet (ephlease.go); ephUsed says the request
+	// wrote it into the session record.
+	ephLease   int64
+	ephTTL     int64
+	ephUsed    bool
+	ephPending *ephPending
 }
 
 // queuedKey is the context key of WithQueued.
@@ -640,6 +647,7 @@ func (c *committer) finish(reqs []*request, rev int64, err error) {
 // r. A read failure is left in v.err for the batch to retry.
 func (e *Engine) validate(v *view, r *request, now int64) {
 	r.err, r.results, r.stats = nil, nil, nil
+	r.ephUsed = false
 	v.writer = r.caller.Session
 	if r.caller.Session != 0 && !r.caller.internal {
 		if !sessionMatches(v.get(schema.SessionKey(r.caller.Session)), r.caller.Password) {
@@ -704,7 +712,7 @@ func failedResults(n, failed int, err error) []OpResult {
 func (e *Engine) applyOp(v *view, r *request, op Op, now int64) (OpResult, error) {
 	switch o := op.(type) {
 	case *CreateOp:
-		return e.applyCreate(v, r.caller, o, now)
+		return e.applyCreate(v, r, o, now)
 	case *DeleteOp:
 		return OpResult{}, e.applyDelete(v, r.caller, o)
 	case *SetDataOp:

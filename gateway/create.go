@@ -33,7 +33,10 @@ type CreateResult struct {
 // SessionExpired (an ephemeral without a live session).
 func (e *Engine) Create(ctx context.Context, c Caller, op CreateOp) (CreateResult, error) {
 	r := &request{caller: c, ops: []Op{&op}, keys: e.withQuotaKeys(createKeys(&op, c), op.Path)}
-	if err := e.submit(ctx, r); err != nil {
+	e.takeEphemeralLease(ctx, r)
+	err := e.submit(ctx, r)
+	e.settleEphemeralLease(ctx, r, err)
+	if err != nil {
 		return CreateResult{}, err
 	}
 	if r.err != nil {
@@ -79,7 +82,8 @@ func cheapPathCheck(path string) error {
 	return nil
 }
 
-func (e *Engine) applyCreate(v *view, c Caller, op *CreateOp, now int64) (OpResult, error) {
+func (e *Engine) applyCreate(v *view, r *request, op *CreateOp, now int64) (OpResult, error) {
+	c := r.caller
 	path := op.Path
 	if op.Mode < 0 || op.Mode > maxCreateMode {
 		return OpResult{}, schema.Errorf(schema.CodeBadArguments, path, "unknown create mode %d", op.Mode)
@@ -156,7 +160,9 @@ func (e *Engine) applyCreate(v *view, c Caller, op *CreateOp, now int64) (OpResu
 			return OpResult{}, err
 		}
 		z.rec.Owner = c.Session
-		z.lease = sess.EphemeralLease
+		if z.lease, err = e.useEphemeralLease(v, r, sess); err != nil {
+			return OpResult{}, err
+		}
 		v.put(schema.EphemeralKey(c.Session, path), nil, 0)
 	}
 	v.putNode(z)

@@ -32,7 +32,14 @@ type Engine struct {
 
 	hub    *hub
 	leases *leasePool
-	quorum quorumProbe
+	// ephLeases remembers the sessions that have a lease for their
+	// ephemerals (ephlease.go): session id -> lease id.
+	ephLeases sync.Map
+	// ephPending are the leases taken for sessions' first ephemerals,
+	// not yet settled, by session id.
+	ephMu      sync.Mutex
+	ephPending map[int64]*ephPending
+	quorum     quorumProbe
 	// chainKey orders the committer's batches in flight (commit.go).
 	chainKey string
 	// maxInFlight is the most batches the committer has had in flight
@@ -77,12 +84,13 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	cfg = cfg.withDefaults()
 	e := &Engine{
-		cfg:  cfg,
-		kv:   cfg.Client.KV,
-		lg:   cfg.Logger,
-		reqs: make(chan *request, 4096),
-		stop: make(chan struct{}),
-		now:  time.Now,
+		cfg:        cfg,
+		kv:         cfg.Client.KV,
+		lg:         cfg.Logger,
+		reqs:       make(chan *request, 4096),
+		stop:       make(chan struct{}),
+		ephPending: map[int64]*ephPending{},
+		now:        time.Now,
 	}
 	rev, err := bootstrap(ctx, e.kv)
 	if err != nil {

@@ -53,6 +53,7 @@ func (e *Engine) runExpiry(ctx context.Context) {
 // holding nothing, is left to expire: every gateway node runs this, and
 // revoking it from each would only make etcd log failed revocations.
 func (e *Engine) expire(ctx context.Context, id int64) {
+	e.forgetEphemeralLease(id)
 	if _, err := e.removeEphemerals(ctx, id); err != nil {
 		if ctx.Err() == nil {
 			e.lg.Warn("removing ephemerals of an expired session", zap.String("session", schema.SessionKey(id)[len(schema.SessionSpace()):]), zap.Error(err))

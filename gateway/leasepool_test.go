@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -41,7 +42,13 @@ func TestSession_OpensInOneRaftRound(t *testing.T) {
 		t.Fatalf("opening a session wrote %d Raft entries, want 1", n)
 	}
 	// The session works: its record is there, its ephemerals go with it.
+	// The first one writes the ephemeral lease into the record in the
+	// same write.
+	before = raftIndex(t, c)
 	mustCreate(t, e, s.Caller(), "/pooled", "", gateway.Ephemeral)
+	if n := raftIndex(t, c) - before; n != 1 {
+		t.Fatalf("the session's first ephemeral wrote %d Raft entries, want 1", n)
+	}
 	rec := sessionRecord(t, c, s.ID)
 	if !slices.Contains(stockS, clientv3.LeaseID(rec.Lease)) {
 		t.Fatalf("session lease %x did not come from the stock %v", rec.Lease, stockS)
@@ -76,6 +83,7 @@ func TestSession_PooledLeaseStartsWithFullTTL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mustCreate(t, e, s.Caller(), "/full-ttl", "", gateway.Ephemeral)
 	rec := sessionRecord(t, c, s.ID)
 	left, err := c.TimeToLive(ctx, clientv3.LeaseID(rec.Lease))
 	if err != nil {
@@ -91,7 +99,7 @@ func TestSession_PooledLeaseStartsWithFullTTL(t *testing.T) {
 		t.Fatal(err)
 	}
 	if left.TTL < 2*ttl-1 {
-		t.Fatalf("ephemeral lease has %d s of %d left at open", left.TTL, 2*ttl)
+		t.Fatalf("ephemeral lease has %d s of %d left after the first ephemeral", left.TTL, 2*ttl)
 	}
 }
 
@@ -199,6 +207,7 @@ func TestSession_SteadyOpenAndCloseGrantsNothing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			mustCreate(t, e, s.Caller(), fmt.Sprintf("/steady-%x", s.ID), "", gateway.Ephemeral)
 			ss = append(ss, s)
 			recs = append(recs, sessionRecord(t, engineClient, s.ID))
 		}
@@ -245,9 +254,11 @@ func sessionRecord(t *testing.T, c *clientv3.Client, id int64) schema.Session {
 // leases of its TTL, and returns the settled stocks (settledStocks).
 func warmStocks(t *testing.T, e *gateway.Engine, timeout time.Duration) (session, ephemeral []clientv3.LeaseID) {
 	t.Helper()
-	if _, err := e.CreateSession(ctxT(t), timeout); err != nil {
+	s, err := e.CreateSession(ctxT(t), timeout)
+	if err != nil {
 		t.Fatal(err)
 	}
+	mustCreate(t, e, s.Caller(), fmt.Sprintf("/warm-%x", s.ID), "", gateway.Ephemeral)
 	return settledStocks(t, e, gateway.LeaseTTL(timeout))
 }
 
@@ -266,4 +277,96 @@ func settledStocks(t *testing.T, e *gateway.Engine, ttl int64) (session, ephemer
 		t.Fatal(err)
 	}
 	return session, ephemeral
+}
+
+// TestSession_EphemeralLeaseComesWithTheFirstEphemeral: a session that
+// creates no ephemeral holds one lease (its record names no ephemeral
+// lease, and KeepAlive renews it alone); its first ephemerals, created
+// at once (singly and in a multi), all go on one lease from the pool,
+// written into the record, and the leases the others took go back to the
+// pool; the session's expiry removes them all.
+func TestSession_EphemeralLeaseComesWithTheFirstEphemeral(t *testing.T) {
+	e := newEngine(t, gateway.Config{})
+	c := engineClient
+	ctx := ctxT(t)
+	const timeout = 4 * time.Second
+	ttl := gateway.LeaseTTL(timeout)
+	s, err := e.CreateSession(ctx, timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec := sessionRecord(t, c, s.ID); rec.EphemeralLease != 0 {
+		t.Fatalf("a new session's record names ephemeral lease %x", rec.EphemeralLease)
+	}
+	if err := e.KeepAlive(ctx, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, e, anyone, "/first", "", gateway.Persistent)
+	const n = 8
+	errs := make(chan error, n+1)
+	for i := range n {
+		go func() {
+			_, err := e.Create(ctx, s.Caller(), gateway.CreateOp{Path: fmt.Sprintf("/first/e%d", i), ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral})
+			errs <- err
+		}()
+	}
+	go func() {
+		_, _, err := e.Multi(ctx, s.Caller(), []gateway.Op{
+			&gateway.CreateOp{Path: "/first/m1", ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral},
+			&gateway.CreateOp{Path: "/first/m2", ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral},
+		})
+		errs <- err
+	}()
+	for range n + 1 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Renewed, so that it lives through the checks below.
+	if err := e.KeepAlive(ctx, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	rec := sessionRecord(t, c, s.ID)
+	if rec.EphemeralLease == 0 {
+		t.Fatal("the record names no ephemeral lease after the session's first ephemerals")
+	}
+	held, err := c.TimeToLive(ctx, clientv3.LeaseID(rec.EphemeralLease), clientv3.WithAttachedKeys())
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes := 0
+	for _, k := range held.Keys {
+		if schema.IsNodeKey(string(k)) {
+			nodes++
+		}
+	}
+	if nodes != n+2 {
+		t.Fatalf("the ephemeral lease holds %d znodes, want %d", nodes, n+2)
+	}
+	w := make(chanWatcher, 1)
+	kids, err := e.GetChildren(ctx, anyone, "/first", gateway.ReadOptions{Watcher: w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kids.Armed.Arm()
+	// The other leases taken for the first ephemerals hold nothing.
+	stock, err := e.WaitLeaseStock(ctx, 2*ttl, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range stock {
+		if l == clientv3.LeaseID(rec.EphemeralLease) {
+			t.Fatalf("the session's ephemeral lease %x is in the pool", l)
+		}
+		if r, err := c.TimeToLive(ctx, l, clientv3.WithAttachedKeys()); err == nil && len(r.Keys) != 0 {
+			t.Fatalf("pooled lease %x holds %q", l, r.Keys)
+		}
+	}
+	// Expiry takes them all, in one write.
+	if ev := <-w; ev.Type != gateway.EventNodeChildrenChanged {
+		t.Fatalf("event %+v", ev)
+	}
+	if ch, err := e.GetChildren(ctx, anyone, "/first", gateway.ReadOptions{}); err != nil || len(ch.Children) != 0 {
+		t.Fatalf("children of /first after the session expired: %v %v", ch.Children, err)
+	}
 }

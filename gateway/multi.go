@@ -30,7 +30,10 @@ func (e *Engine) Multi(ctx context.Context, c Caller, ops []Op) ([]OpResult, int
 			return nil, 0, schema.Errorf(schema.CodeBadArguments, "", "nil operation in multi")
 		}
 	}
-	if err := e.submit(ctx, r); err != nil {
+	e.takeEphemeralLease(ctx, r)
+	err := e.submit(ctx, r)
+	e.settleEphemeralLease(ctx, r, err)
+	if err != nil {
 		return nil, 0, err
 	}
 	return r.results, r.rev, r.err

@@ -23,7 +23,9 @@ import (
 //     no record has it. (Records written before ids were apart from
 //     leases have no lease in them: their session id is their lease's.)
 //   - the ephemeral lease, with twice the TTL, holds the session's
-//     ephemeral znodes.
+//     ephemeral znodes. It is taken with the session's first ephemeral
+//     (ephlease.go), which writes it into the record; a session that
+//     creates none holds one lease.
 //
 // Leases come from a pool (leasepool.go): granted ahead of need, or left
 // by a closed session, whose record and ephemerals are deleted by
@@ -59,9 +61,9 @@ func leaseTTL(t time.Duration) int64 {
 }
 
 // CreateSession opens a session with the requested timeout, clamped to
-// [MinSessionTimeout, MaxSessionTimeout]. Its two leases come from the
+// [MinSessionTimeout, MaxSessionTimeout]. Its lease comes from the
 // engine's lease pool (granted ahead of need, or left by a closed
-// session) and are renewed while its record is written, so the caller
+// session) and is renewed while its record is written, so the caller
 // waits for one Raft round.
 func (e *Engine) CreateSession(ctx context.Context, timeout time.Duration) (Session, error) {
 	t := e.clampTimeout(timeout)
@@ -79,28 +81,21 @@ func (e *Engine) CreateSession(ctx context.Context, timeout time.Duration) (Sess
 		if err != nil {
 			return Session{}, fmt.Errorf("granting session lease: %w", err)
 		}
-		el, err := e.leases.take(ctx, 2*ttl)
-		if err != nil {
-			e.leases.revokeLater(sl)
-			return Session{}, fmt.Errorf("granting ephemeral lease: %w", err)
-		}
-		rec := schema.Session{Password: pw, TimeoutMs: int32(t.Milliseconds()), EphemeralLease: int64(el), Lease: int64(sl)}
+		// The ephemeral lease comes with the first ephemeral (ephlease.go).
+		rec := schema.Session{Password: pw, TimeoutMs: int32(t.Milliseconds()), Lease: int64(sl)}
 		key := schema.SessionKey(id)
-		// The record and both renewals go out together: a renewal is no
+		// The record and the renewal go out together: a renewal is no
 		// Raft round, so the record's write is what the caller waits for.
-		var wg sync.WaitGroup
-		var errS, errE error
-		wg.Add(2)
-		go func() { defer wg.Done(); errS = e.leases.renew(ctx, sl) }()
-		go func() { defer wg.Done(); errE = e.leases.renew(ctx, el) }()
+		var errS error
+		renewed := make(chan struct{})
+		go func() { defer close(renewed); errS = e.leases.renew(ctx, sl) }()
 		resp, errP := e.kv.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
 			Then(clientv3.OpPut(key, string(rec.Marshal()), clientv3.WithLease(sl))).Commit()
-		wg.Wait()
-		if err := errors.Join(errP, errS, errE); err != nil {
+		<-renewed
+		if err := errors.Join(errP, errS); err != nil {
 			// The record, if written, goes with its lease.
 			e.leases.revokeLater(sl)
-			e.leases.revokeLater(el)
-			gone := (errP == nil || errLeaseGone(errP)) && (errS == nil || errLeaseGone(errS)) && (errE == nil || errLeaseGone(errE))
+			gone := (errP == nil || errLeaseGone(errP)) && (errS == nil || errLeaseGone(errS))
 			if gone && attempt < 3 {
 				// A lease from the stock expired before it was renewed:
 				// take fresh ones.
@@ -112,7 +107,6 @@ func (e *Engine) CreateSession(ctx context.Context, timeout time.Duration) (Sess
 			// The id is taken (one chance in 2^63 per session open):
 			// the leases, renewed and holding nothing, go back.
 			e.leases.put(ttl, sl)
-			e.leases.put(2*ttl, el)
 			continue
 		}
 		return Session{ID: id, Password: pw, Timeout: t}, nil
@@ -191,12 +185,17 @@ func (e *Engine) KeepAlive(ctx context.Context, id int64) error {
 func (e *Engine) renew(ctx context.Context, id int64, rec schema.Session) error {
 	var errE error
 	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := e.leases.renew(ctx, clientv3.LeaseID(rec.EphemeralLease)); err != nil && !errLeaseGone(err) {
-			errE = err
-		}
-	}()
+	if rec.EphemeralLease == 0 {
+		// No ephemeral yet: no lease for them (ephlease.go).
+		close(done)
+	} else {
+		go func() {
+			defer close(done)
+			if err := e.leases.renew(ctx, clientv3.LeaseID(rec.EphemeralLease)); err != nil && !errLeaseGone(err) {
+				errE = err
+			}
+		}()
+	}
 	errS := e.leases.renew(ctx, clientv3.LeaseID(rec.LeaseOf(id)))
 	<-done
 	if errS != nil {
@@ -249,7 +248,10 @@ func (e *Engine) CloseSession(ctx context.Context, id int64) (int64, error) {
 		// with them, as an expired session's is.
 		return 0, err
 	}
-	e.leases.recycle(2*ttl, clientv3.LeaseID(rec.EphemeralLease))
+	e.forgetEphemeralLease(id)
+	if rec.EphemeralLease != 0 {
+		e.leases.recycle(2*ttl, clientv3.LeaseID(rec.EphemeralLease))
+	}
 	return max(rev, r.rev), nil
 }
 

@@ -104,7 +104,9 @@ type Session struct {
 	TimeoutMs int32  // negotiated timeout
 	// EphemeralLease holds the session's ephemeral znodes. It outlives the
 	// session lease by a grace period, so a gateway normally removes the
-	// ephemerals itself (updating their parents) before etcd would.
+	// ephemerals itself (updating their parents) before etcd would. 0
+	// until the session creates its first ephemeral: the write that does
+	// writes the lease here too.
 	EphemeralLease int64
 	// Lease is the session lease, which holds this record. 0 in records
 	// of format 1, whose session id is their lease's id (see LeaseOf).
