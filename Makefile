@@ -52,10 +52,12 @@ soak: ## SOAKTIME (default 10m) of mixed load with member kills: memory, gorouti
 # The default budgets are counts of inputs, not durations: with a duration,
 # Go 1.26's fuzzing coordinator can fail a clean run at its deadline with a
 # bare "context deadline exceeded" (golang/go#75804, fixed in Go 1.27).
-fuzz: ## a short run of every fuzz target (about 10 s each; FUZZTIME=30s or FUZZTIME=1000000x for another budget): the jute decoder, the path parser, the HTTP/JSON API
+fuzz: ## a short run of every fuzz target (about 10 s each; FUZZTIME=30s or FUZZTIME=1000000x for another budget): the jute decoder, the path parser, the HTTP/JSON API, the SASL DIGEST-MD5 server and JAAS parser
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(or $(FUZZTIME),500000x) ./zkbridge/jute
 	$(GO) test -run '^$$' -fuzz '^FuzzValidatePath$$' -fuzztime $(or $(FUZZTIME),200000x) ./schema
 	$(GO) test -run '^$$' -fuzz '^FuzzHTTPAPI$$' -fuzztime $(or $(FUZZTIME),15000x) ./gateway/api
+	$(GO) test -run '^$$' -fuzz '^FuzzDigestServer$$' -fuzztime $(or $(FUZZTIME),300000x) ./sasl
+	$(GO) test -run '^$$' -fuzz '^FuzzParseJAAS$$' -fuzztime $(or $(FUZZTIME),300000x) ./sasl
 
 peers: ## install the real ZooKeeper clients (zkCli.sh, cli_mt, kazoo), nc, chromium and firefox-esr (the web console's tests) and systemd-analyze if missing
 	@missing=""; \
