@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/sasl"
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/zkbridge/jute"
 )
@@ -44,7 +45,10 @@ type conn struct {
 	// authAdded is the identities in the order they were added;
 	// caller.Auth lists them in ZooKeeper's order (schema.AuthSetOrder).
 	authAdded []schema.AuthID
-	lastZxid  atomic.Int64 // highest zxid sent to the client
+	// saslServer is the connection's SASL exchange, made at its first
+	// sasl request (saslRequest).
+	saslServer sasl.Server
+	lastZxid   atomic.Int64 // highest zxid sent to the client
 	// sessionID is sess.ID once the handshake succeeded, for other
 	// connections' handshakes to read (see closeSessionConns).
 	sessionID atomic.Int64

@@ -1,0 +1,214 @@
+package e2e
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zkgate/zkgate/e2e/harness"
+)
+
+// saslServerJAAS is the Server section a real ZooKeeper and zkgate both
+// read (gateway/testdata/zookeeper-3.8-behaviour.md, SASL).
+const saslServerJAAS = `Server {
+       org.apache.zookeeper.server.auth.DigestLoginModule required
+       user_super="adminsecret"
+       user_bob="bobsecret";
+};
+`
+
+// saslProvider is the zoo.cfg line that turns SASL on in ZooKeeper.
+const saslProvider = "authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider\n"
+
+// writeFile writes text to name in dir and returns its path.
+func writeFile(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// digestClientJAAS is a zkCli.sh Client section for DIGEST-MD5.
+func digestClientJAAS(t *testing.T, user, password string) string {
+	return writeFile(t, t.TempDir(), "client.jaas", fmt.Sprintf(`Client {
+       org.apache.zookeeper.server.auth.DigestLoginModule required
+       username=%q
+       password=%q;
+};
+`, user, password))
+}
+
+// startSASLPair starts a real ZooKeeper 3.8 and a zkgate node configured
+// with the same server JAAS file (and zoo.cfg lines, zkgate flags).
+func startSASLPair(t *testing.T, zooCfg string, args ...string) (zk, gate string) {
+	t.Helper()
+	jaas := writeFile(t, t.TempDir(), "server.jaas", saslServerJAAS)
+	z := harness.StartZooKeeperConfig(t, saslProvider+zooCfg, "-Djava.security.auth.login.config="+jaas)
+	n := harness.StartNode(t, harness.NodeOptions{Args: append([]string{"--zk-jaas-config", jaas}, args...)})
+	return z.Addr, n.ZKAddr
+}
+
+// zkCliAs runs zkCli.sh with one command and the client JAAS file jaas
+// ("" for none), and returns what it printed that is not logging, and its
+// exit status.
+func zkCliAs(t *testing.T, addr, jaas string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command("/usr/share/zookeeper/bin/zkCli.sh", append([]string{"-server", addr}, args...)...)
+	flags := ""
+	if jaas != "" {
+		flags = "-Djava.security.auth.login.config=" + jaas
+	}
+	cmd.Env = append(os.Environ(), "CLIENT_JVMFLAGS="+flags)
+	done := make(chan struct{})
+	var out []byte
+	var err error
+	go func() { out, err = cmd.CombinedOutput(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(90 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("zkCli.sh %v timed out:\n%s", args, out)
+	}
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("zkCli.sh %v: %v", args, err)
+	}
+	return zkCliOutput(string(out)), code
+}
+
+// zkCliNoise matches zkCli.sh's logging, stack traces and banners.
+var zkCliNoise = regexp.MustCompile(`^(SLF4J:|\s+at |Connecting to |WATCHER::$|\d{4}-\d\d-\d\d |\[main|.*(INFO|WARN|ERROR|DEBUG)\b|[a-z]+\.[a-zA-Z.]+(Exception|Error)\b|Caused by:|\s*\.\.\. \d+ more)`)
+
+// zkCliOutput keeps the lines zkCli.sh prints for its user: events and
+// the command's output.
+func zkCliOutput(out string) string {
+	var keep []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.TrimSpace(l) == "" || zkCliNoise.MatchString(l) {
+			continue
+		}
+		keep = append(keep, l)
+	}
+	return strings.Join(keep, "\n")
+}
+
+// sideBySide runs the same zkCli.sh command against a real ZooKeeper and
+// zkgate and fails unless both print the same and exit alike; it returns
+// what they printed.
+func sideBySide(t *testing.T, zk, gate, jaas string, args ...string) (string, int) {
+	t.Helper()
+	want, wantCode := zkCliAs(t, zk, jaas, args...)
+	got, gotCode := zkCliAs(t, gate, jaas, args...)
+	if got != want || gotCode != wantCode {
+		t.Fatalf("zkCli.sh %v:\nZooKeeper (exit %d):\n%s\nzkgate (exit %d):\n%s", args, wantCode, want, gotCode, got)
+	}
+	return got, gotCode
+}
+
+// TestSASL_DigestZkCli: the stock zkCli.sh with a DIGEST-MD5 client JAAS
+// file authenticates to zkgate as to a real ZooKeeper 3.8 configured with
+// the same server JAAS file: it creates a znode with a sasl ACL, whoami
+// shows the identity, a session without SASL gets NoAuth, the sasl super
+// user passes the sasl ACL, and a wrong password or an unknown user fails
+// with AuthFailed, as on ZooKeeper.
+func TestSASL_DigestZkCli(t *testing.T) {
+	t.Parallel()
+	zk, gate := startSASLPair(t, "")
+	bob := digestClientJAAS(t, "bob", "bobsecret")
+
+	out, _ := sideBySide(t, zk, gate, bob, "create", "/s1", "x", "sasl:bob:cdrwa")
+	if !strings.Contains(out, "WatchedEvent state:SaslAuthenticated type:None path:null") || !strings.Contains(out, "Created /s1") {
+		t.Fatalf("create as bob:\n%s", out)
+	}
+	if out, _ := sideBySide(t, zk, gate, bob, "getAcl", "/s1"); !strings.Contains(out, "'sasl,'bob\n: cdrwa") {
+		t.Fatalf("getAcl:\n%s", out)
+	}
+	if out, _ := sideBySide(t, zk, gate, bob, "whoami"); !strings.Contains(out, "Auth scheme: User\nsasl: bob\nip: 127.0.0.1") {
+		t.Fatalf("whoami:\n%s", out)
+	}
+	if out, code := sideBySide(t, zk, gate, "", "get", "/s1"); !strings.Contains(out, "Insufficient permission : /s1") || code != 1 {
+		t.Fatalf("get without SASL (exit %d):\n%s", code, out)
+	}
+	super := digestClientJAAS(t, "super", "adminsecret")
+	if out, _ := sideBySide(t, zk, gate, super, "get", "/s1"); !strings.HasSuffix(out, "\nx") {
+		t.Fatalf("get as the sasl super user:\n%s", out)
+	}
+	for _, bad := range []string{digestClientJAAS(t, "bob", "wrong"), digestClientJAAS(t, "eve", "x")} {
+		out, code := sideBySide(t, zk, gate, bad, "get", "/s1")
+		if !strings.Contains(out, "WatchedEvent state:AuthFailed type:None path:null") || !strings.Contains(out, "KeeperErrorCode = AuthFailed for /s1") || code != 1 {
+			t.Fatalf("get with bad credentials (exit %d):\n%s", code, out)
+		}
+		if out, _ := sideBySide(t, zk, gate, bad, "whoami"); !strings.HasSuffix(out, "Auth scheme: User") {
+			t.Fatalf("whoami with bad credentials:\n%s", out)
+		}
+	}
+	// auth:: expands to the SASL identity; sasl ids KerberosName refuses
+	// are InvalidACL.
+	if out, _ := sideBySide(t, zk, gate, bob, "create", "/s2", "y", "auth::cdrwa"); !strings.Contains(out, "Created /s2") {
+		t.Fatalf("create with auth:::\n%s", out)
+	}
+	if out, _ := sideBySide(t, zk, gate, bob, "getAcl", "/s2"); !strings.Contains(out, "'sasl,'bob\n: cdrwa") {
+		t.Fatalf("getAcl of auth:::\n%s", out)
+	}
+	if out, _ := sideBySide(t, zk, gate, bob, "create", "/s3", "y", "sasl:a@b@c:cdrwa"); !strings.Contains(out, "KeeperErrorCode = InvalidACL for /s3") {
+		t.Fatalf("create with an invalid sasl id:\n%s", out)
+	}
+}
+
+// TestSASL_DigestKazoo: kazoo with sasl_options (pure-sasl's DIGEST-MD5,
+// which sends no charset and no authzid) authenticates to zkgate as to a
+// real ZooKeeper, and a wrong password ends in AuthFailedError on both.
+func TestSASL_DigestKazoo(t *testing.T) {
+	t.Parallel()
+	zk, gate := startSASLPair(t, "")
+	script := `
+from kazoo.security import make_acl
+def sasl_client(user, pw):
+    c = KazooClient(hosts=sys.argv[1], timeout=10, sasl_options={"mechanism": "DIGEST-MD5", "username": user, "password": pw})
+    c.start(timeout=20)
+    return c
+zk = sasl_client("bob", "bobsecret")
+print(zk.create("/k1", b"x", acl=[make_acl("sasl", "bob", all=True)]))
+acl, _ = zk.get_acls("/k1")
+print(acl)
+print(zk.get("/k1")[0])
+zk.stop()
+anon = client()
+try:
+    anon.get("/k1")
+except NoAuthError:
+    print("anonymous: NoAuthError")
+anon.stop()
+bad = KazooClient(hosts=sys.argv[1], timeout=10, sasl_options={"mechanism": "DIGEST-MD5", "username": "bob", "password": "wrong"})
+try:
+    bad.start(timeout=20)
+    bad.get("/k1")
+except AuthFailedError:
+    print("wrong password: AuthFailedError")
+print("state", bad.state)
+bad.stop()
+print("OK")
+`
+	want := runKazoo(t, zk, script)
+	got := runKazoo(t, gate, script)
+	if got != want {
+		t.Fatalf("ZooKeeper:\n%s\nzkgate:\n%s", want, got)
+	}
+	for _, w := range []string{"/k1\n", "Id(scheme='sasl', id='bob')", "b'x'", "anonymous: NoAuthError", "wrong password: AuthFailedError"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("output lacks %q:\n%s", w, got)
+		}
+	}
+}
