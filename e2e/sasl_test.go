@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
+
 	"github.com/zkgate/zkgate/e2e/harness"
 )
 
@@ -209,6 +211,49 @@ print("OK")
 	for _, w := range []string{"/k1\n", "Id(scheme='sasl', id='bob')", "b'x'", "anonymous: NoAuthError", "wrong password: AuthFailedError"} {
 		if !strings.Contains(got, w) {
 			t.Errorf("output lacks %q:\n%s", w, got)
+		}
+	}
+}
+
+// TestSASL_EnforcedAuth: with enforce.auth.schemes=sasl,digest on
+// ZooKeeper and --zk-enforce-auth-schemes sasl,digest on zkgate, an
+// unauthenticated zkCli.sh and go-zookeeper get what ZooKeeper gives them
+// (SessionClosedRequireSaslAuth on the first request), and sessions that
+// authenticated with SASL or addauth digest are served.
+func TestSASL_EnforcedAuth(t *testing.T) {
+	t.Parallel()
+	zkAddr, gate := startSASLPair(t, "enforce.auth.enabled=true\nenforce.auth.schemes=sasl,digest\n", "--zk-enforce-auth-schemes", "sasl,digest")
+	out, code := sideBySide(t, zkAddr, gate, "", "ls", "/")
+	if !strings.Contains(out, "KeeperErrorCode = Session closed because client failed to authenticate for /") || code != 1 {
+		t.Fatalf("unauthenticated ls (exit %d):\n%s", code, out)
+	}
+	if out, _ := sideBySide(t, zkAddr, gate, digestClientJAAS(t, "bob", "bobsecret"), "ls", "/"); !strings.HasSuffix(out, "[zookeeper]") {
+		t.Fatalf("ls after SASL:\n%s", out)
+	}
+
+	goZK := func(addr string, digest bool) string {
+		c, _, err := zk.Connect([]string{addr}, 10*time.Second, zk.WithLogger(quietLogger{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if digest {
+			if err := c.AddAuth("digest", []byte("u:p")); err != nil {
+				return "addauth: " + err.Error()
+			}
+		}
+		kids, _, err := c.Children("/")
+		return fmt.Sprintf("%v %v", kids, err)
+	}
+	for _, digest := range []bool{false, true} {
+		want, got := goZK(zkAddr, digest), goZK(gate, digest)
+		t.Logf("go-zookeeper (addauth digest %v): %q", digest, got)
+		if got != want {
+			t.Fatalf("go-zookeeper (addauth digest %v): ZooKeeper %q, zkgate %q", digest, want, got)
+		}
+		// go-zookeeper 1.0.4 has no name for -124.
+		if digest && got != "[zookeeper] <nil>" || !digest && got != "[] unknown error: -124" {
+			t.Fatalf("go-zookeeper (addauth digest %v): %q", digest, got)
 		}
 	}
 }
