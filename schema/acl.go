@@ -256,8 +256,11 @@ func AuthFromCredentials(scheme string, cred []byte, clientIP string) (AuthID, e
 //   - a "sasl" id, when p.SASL (ZooKeeper's SASLAuthenticationProvider is
 //     configured), must be a name ZooKeeper's KerberosName accepts: no
 //     '@', or service[/host]@realm with no other '/' or '@';
+//   - an "x509" id, when p.X509, must be an X.500 name (see
+//     validX500Name);
 //   - any other scheme, including "super" and "", is invalid, as are
-//     "sasl" without p.SASL (ZooKeeper without the provider refuses it).
+//     "sasl" without p.SASL and "x509" without p.X509 (ZooKeeper without
+//     the provider refuses them).
 //
 // Entries are checked in order and the first failure decides. Permission
 // bits are not checked, as in ZooKeeper: 0 and bits outside PermAll are
@@ -286,6 +289,9 @@ func FixupACL(acls []ACL, auth []AuthID) ([]ACL, error) {
 type Providers struct {
 	// SASL: SASLAuthenticationProvider, the "sasl" scheme.
 	SASL bool
+	// X509: X509AuthenticationProvider, the "x509" scheme (a TLS client
+	// certificate's subject).
+	X509 bool
 }
 
 // FixupACL is the package's FixupACL for a server with the providers p.
@@ -361,6 +367,17 @@ func (p Providers) FixupACL(acls []ACL, auth []AuthID) ([]ACL, error) {
 			}
 			if !validKerberosName(a.ID.ID) {
 				return nil, Errorf(CodeInvalidACL, "", "ACL entry %d: sasl id %q is not a valid Kerberos name", i+1, a.ID.ID)
+			}
+			out = append(out, a)
+		case schemeX509:
+			if !p.X509 {
+				return nil, Errorf(CodeInvalidACL, "", "ACL entry %d: unsupported scheme %q (client certificates are not configured)", i+1, a.ID.Scheme)
+			}
+			if nullID {
+				return nil, Errorf(CodeMarshallingError, "", "ACL entry %d: null x509 id", i+1)
+			}
+			if !validX500Name(a.ID.ID) {
+				return nil, Errorf(CodeInvalidACL, "", "ACL entry %d: x509 id %q is not an X.500 name", i+1, a.ID.ID)
 			}
 			out = append(out, a)
 		default:
@@ -447,7 +464,8 @@ func javaSplitNoTrailing(s, sep string) []string {
 //     scheme: digest ids by exact string equality, ip ids by address
 //     matching (below), sasl ids by exact string equality, the sasl
 //     identity "super" matching every sasl entry (as
-//     SASLAuthenticationProvider.matches). Entries of other schemes match
+//     SASLAuthenticationProvider.matches), x509 ids by exact string
+//     equality. Entries of other schemes match
 //     no one.
 //
 // An ip entry "addr" or "addr/bits" matches a session's ip identity when
@@ -496,6 +514,12 @@ func Allowed(acls []ACL, need Perm, auth []AuthID, superDigest string) bool {
 		case schemeSASL:
 			for _, id := range auth {
 				if id.Scheme == schemeSASL && (id.ID == a.ID.ID || id.ID == saslSuperID) {
+					return true
+				}
+			}
+		case schemeX509:
+			for _, id := range auth {
+				if id.Scheme == schemeX509 && id.ID == a.ID.ID {
 					return true
 				}
 			}

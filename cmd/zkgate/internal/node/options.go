@@ -454,7 +454,7 @@ func (c *Options) Engine() gateway.Config {
 		MaxSessionTimeout: c.MaxSessionTimeout,
 		MaxDataBytes:      int(c.MaxDataBytes),
 		SuperDigest:       c.SuperDigest,
-		Providers:         schema.Providers{SASL: c.JAASConfig != ""},
+		Providers:         schema.Providers{SASL: c.JAASConfig != "", X509: c.ClientCertAuth},
 		ReaperInterval:    c.ContainerCheckInterval,
 		EnforceQuota:      c.EnforceQuota,
 		CommitDepth:       int(c.CommitDepth),
@@ -614,8 +614,12 @@ func (c *Options) validateAuth() error {
 			if c.JAASConfig == "" {
 				return fieldErr("zk-enforce-auth-schemes", "sasl needs zk-jaas-config")
 			}
+		case "x509":
+			if !c.ClientCertAuth {
+				return fieldErr("zk-enforce-auth-schemes", "x509 needs client-cert-auth")
+			}
 		default:
-			return fieldErr("zk-enforce-auth-schemes", "%q is not a scheme with a provider (digest, ip, sasl)", s)
+			return fieldErr("zk-enforce-auth-schemes", "%q is not a scheme with a provider (digest, ip, sasl, x509)", s)
 		}
 	}
 	return nil
