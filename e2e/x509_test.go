@@ -143,6 +143,20 @@ func TestX509_EveryFace(t *testing.T) {
 	if code, body := httpGet(certs.ClientTLS(true), nil); code != 200 || !strings.Contains(body, `"data":"`+b64("secret")+`"`) {
 		t.Fatalf("HTTP get as CN=client: %d %s", code, body)
 	}
+	// ctl with --cert: whoami lists the certificate's subject, and reads
+	// the znode; sasl is refused by name.
+	tlsArgs := []string{"ctl", "--endpoints", n.ClientURL, "--cacert", certs.CAFile, "--cert", certs.ClientCert, "--key", certs.ClientKey}
+	r := harness.RunZkgate(t, cliTimeout, nil, append(tlsArgs, "whoami")...)
+	if r.ExitCode != 0 || !strings.Contains(r.Stdout, "x509: CN=client\n") {
+		t.Fatalf("ctl whoami with --cert: exit %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	if r := harness.RunZkgate(t, cliTimeout, nil, append(tlsArgs, "get", "/x")...); r.ExitCode != 0 || r.Stdout != "secret\n" {
+		t.Fatalf("ctl get with --cert: exit %d %q %s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	if r := harness.RunZkgate(t, cliTimeout, nil, append(tlsArgs, "--auth", "sasl:bob", "get", "/x")...); r.ExitCode == 0 || !strings.Contains(r.Stderr, "sasl is negotiated on the ZooKeeper port") {
+		t.Fatalf("ctl --auth sasl: exit %d %s", r.ExitCode, r.Stderr)
+	}
+
 	forged := map[string]string{"Grpc-Metadata-X-Zkgate-X509": "CN=client", "Grpc-Metadata-X-Zkgate-Relay": "guess"}
 	if code, body := httpGet(other, forged); code != 403 || !strings.Contains(body, "NoAuth") {
 		t.Fatalf("HTTP get as CN=other with forged metadata: %d %s", code, body)
