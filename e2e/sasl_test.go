@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,9 +39,10 @@ func writeFile(t *testing.T, dir, name, text string) string {
 	return p
 }
 
-// digestClientJAAS is a zkCli.sh Client section for DIGEST-MD5.
+// digestClientJAAS is zkCli.sh's CLIENT_JVMFLAGS for a client JAAS file
+// with a DIGEST-MD5 Client section.
 func digestClientJAAS(t *testing.T, user, password string) string {
-	return writeFile(t, t.TempDir(), "client.jaas", fmt.Sprintf(`Client {
+	return "-Djava.security.auth.login.config=" + writeFile(t, t.TempDir(), "client.jaas", fmt.Sprintf(`Client {
        org.apache.zookeeper.server.auth.DigestLoginModule required
        username=%q
        password=%q;
@@ -58,16 +60,12 @@ func startSASLPair(t *testing.T, zooCfg string, args ...string) (zk, gate string
 	return z.Addr, n.ZKAddr
 }
 
-// zkCliAs runs zkCli.sh with one command and the client JAAS file jaas
-// ("" for none), and returns what it printed that is not logging, and its
-// exit status.
-func zkCliAs(t *testing.T, addr, jaas string, args ...string) (string, int) {
+// zkCliAs runs zkCli.sh with one command and CLIENT_JVMFLAGS flags (the
+// client JAAS file: "" for none), and returns what it printed that is not
+// logging, and its exit status.
+func zkCliAs(t *testing.T, addr, flags string, args ...string) (string, int) {
 	t.Helper()
 	cmd := exec.Command("/usr/share/zookeeper/bin/zkCli.sh", append([]string{"-server", addr}, args...)...)
-	flags := ""
-	if jaas != "" {
-		flags = "-Djava.security.auth.login.config=" + jaas
-	}
 	cmd.Env = append(os.Environ(), "CLIENT_JVMFLAGS="+flags)
 	done := make(chan struct{})
 	var out []byte
@@ -107,16 +105,25 @@ func zkCliOutput(out string) string {
 }
 
 // sideBySide runs the same zkCli.sh command against a real ZooKeeper and
-// zkgate and fails unless both print the same and exit alike; it returns
-// what they printed.
-func sideBySide(t *testing.T, zk, gate, jaas string, args ...string) (string, int) {
+// zkgate and fails unless both print the same lines (in any order: zkCli.sh
+// prints events and the command's output from two threads) and exit
+// alike; it returns what zkgate's printed.
+func sideBySide(t *testing.T, zk, gate, flags string, args ...string) (string, int) {
 	t.Helper()
-	want, wantCode := zkCliAs(t, zk, jaas, args...)
-	got, gotCode := zkCliAs(t, gate, jaas, args...)
-	if got != want || gotCode != wantCode {
+	want, wantCode := zkCliAs(t, zk, flags, args...)
+	got, gotCode := zkCliAs(t, gate, flags, args...)
+	if !sameLines(got, want) || gotCode != wantCode {
 		t.Fatalf("zkCli.sh %v:\nZooKeeper (exit %d):\n%s\nzkgate (exit %d):\n%s", args, wantCode, want, gotCode, got)
 	}
 	return got, gotCode
+}
+
+// sameLines reports whether a and b hold the same lines, in any order.
+func sameLines(a, b string) bool {
+	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
+	slices.Sort(la)
+	slices.Sort(lb)
+	return slices.Equal(la, lb)
 }
 
 // TestSASL_DigestZkCli: the stock zkCli.sh with a DIGEST-MD5 client JAAS

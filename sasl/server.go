@@ -47,6 +47,7 @@ type ServerOptions struct {
 type ServerConfig struct {
 	mechanism string
 	users     map[string]string // DIGEST-MD5: user -> password
+	krb       *krbServer        // GSSAPI
 	opts      ServerOptions
 	// defaultRealm plays krb5.conf's default_realm in KerberosName's
 	// DEFAULT rule: the realm of the server's own principal.
@@ -60,9 +61,14 @@ type ServerConfig struct {
 //     user_<name>="<password>" is a DIGEST-MD5 user (other options, such
 //     as the username and password ZooKeeper uses between servers, are
 //     ignored, as ZooKeeper ignores them here);
+//   - com.sun.security.auth.module.Krb5LoginModule with useKeyTab=true,
+//     keyTab=FILE and principal=SERVICE/HOST@REALM makes the mechanism
+//     GSSAPI (Kerberos V5), as ZooKeeper chooses GSSAPI when its login has
+//     a Kerberos principal; the user_ options are then unused;
 //   - any other login module is refused by name.
 //
-// A missing section, or one that gives no user, is an error.
+// A missing section, or one that gives neither a user nor a principal,
+// is an error.
 func NewServerConfig(j JAAS, section string, opts ServerOptions) (*ServerConfig, error) {
 	mods, ok := j[section]
 	if !ok {
@@ -82,11 +88,20 @@ func NewServerConfig(j JAAS, section string, opts ServerOptions) (*ServerConfig,
 					c.users[u] = v
 				}
 			}
+		case Krb5LoginModule:
+			if c.krb != nil {
+				return nil, fmt.Errorf("JAAS %s section: more than one %s", section, Krb5LoginModule)
+			}
+			k, err := newKrbServer(m)
+			if err != nil {
+				return nil, fmt.Errorf("JAAS %s section: %w", section, err)
+			}
+			c.krb, c.mechanism, c.defaultRealm = k, "GSSAPI", k.realm
 		default:
-			return nil, fmt.Errorf("JAAS %s section: login module %s is not supported (%s is)", section, m.Class, DigestLoginModule)
+			return nil, fmt.Errorf("JAAS %s section: login module %s is not supported (%s and %s are)", section, m.Class, DigestLoginModule, Krb5LoginModule)
 		}
 	}
-	if len(c.users) == 0 {
+	if c.krb == nil && len(c.users) == 0 {
 		return nil, fmt.Errorf("JAAS %s section: no user_<name>=\"<password>\" option for DIGEST-MD5", section)
 	}
 	return c, nil
@@ -97,6 +112,9 @@ func (c *ServerConfig) Mechanism() string { return c.mechanism }
 
 // NewServer starts an exchange.
 func (c *ServerConfig) NewServer() Server {
+	if c.krb != nil {
+		return &gssapiServer{srv: c.krb, canon: c.canonical}
+	}
 	return &digestServer{
 		newNonce: randomNonce,
 		users:    func(u string) (string, bool) { p, ok := c.users[u]; return p, ok },

@@ -42,7 +42,7 @@ func (c *call) saslRequest(rq *request) bool {
 	if err != nil {
 		hdr := jute.ReplyHeader{Xid: rq.hdr.Xid, Err: schema.CodeAuthFailed}
 		c.sendReply(encode(&hdr, &jute.SASLResponse{}))
-		c.s.lg.Info("SASL authentication failed", zap.String("remote", c.nc.RemoteAddr().String()),
+		c.s.lg.Warn("SASL authentication failed", zap.String("remote", c.nc.RemoteAddr().String()),
 			zap.String("mechanism", c.saslServer.Mechanism()), zap.Error(err))
 		c.logClose("SASL authentication failed", nil)
 		return false
