@@ -58,6 +58,7 @@ fuzz: ## a short run of every fuzz target (about 10 s each; FUZZTIME=30s or FUZZ
 	$(GO) test -run '^$$' -fuzz '^FuzzHTTPAPI$$' -fuzztime $(or $(FUZZTIME),15000x) ./gateway/api
 	$(GO) test -run '^$$' -fuzz '^FuzzDigestServer$$' -fuzztime $(or $(FUZZTIME),300000x) ./sasl
 	$(GO) test -run '^$$' -fuzz '^FuzzParseJAAS$$' -fuzztime $(or $(FUZZTIME),300000x) ./sasl
+	$(GO) test -run '^$$' -fuzz '^FuzzGSSAPIServer$$' -fuzztime $(or $(FUZZTIME),100000x) ./sasl
 
 peers: ## install the real ZooKeeper clients (zkCli.sh, cli_mt, kazoo with pure-sasl and python3-kerberos), a local MIT Kerberos KDC (krb5-kdc, krb5-admin-server, kinit), nc, chromium and firefox-esr (the web console's tests) and systemd-analyze if missing
 	@missing=""; \

@@ -25,18 +25,24 @@ func kerberosJAAS(section, keytab, principal string) string {
 `, section, keytab, principal)
 }
 
+// kerberosPair shapes startKerberosPair's servers.
+type kerberosPair struct {
+	jvmFlags []string // more for ZooKeeper
+	args     []string // more for zkgate
+}
+
 // startKerberosPair starts a local KDC, then a real ZooKeeper 3.8 and a
 // zkgate node with the same server JAAS file (service principal
 // zookeeper/localhost, from its keytab); it returns the KDC and both
 // addresses as localhost:PORT (the host a Kerberos client names the
 // service by).
-func startKerberosPair(t *testing.T, args ...string) (kdc *harness.KDC, zk, gate string) {
+func startKerberosPair(t *testing.T, p kerberosPair) (kdc *harness.KDC, zk, gate string) {
 	t.Helper()
 	kdc = harness.StartKDC(t)
 	keytab := kdc.AddPrincipal("zookeeper/localhost")
 	jaas := writeFile(t, t.TempDir(), "server.jaas", kerberosJAAS("Server", keytab, "zookeeper/localhost@"+kdc.Realm))
-	z := harness.StartZooKeeperConfig(t, saslProvider, "-Djava.security.auth.login.config="+jaas, "-Djava.security.krb5.conf="+kdc.Krb5Conf)
-	n := harness.StartNode(t, harness.NodeOptions{Args: append([]string{"--zk-jaas-config", jaas}, args...)})
+	z := harness.StartZooKeeperConfig(t, saslProvider, append([]string{"-Djava.security.auth.login.config=" + jaas, "-Djava.security.krb5.conf=" + kdc.Krb5Conf}, p.jvmFlags...)...)
+	n := harness.StartNode(t, harness.NodeOptions{Args: append([]string{"--zk-jaas-config", jaas}, p.args...)})
 	local := func(addr string) string { return "localhost:" + addr[strings.LastIndexByte(addr, ':')+1:] }
 	return kdc, local(z.Addr), local(n.ZKAddr)
 }
@@ -48,7 +54,7 @@ func startKerberosPair(t *testing.T, args ...string) (kdc *harness.KDC, zk, gate
 // a client whose login fails, all alike.
 func TestSASL_KerberosZkCli(t *testing.T) {
 	t.Parallel()
-	kdc, zk, gate := startKerberosPair(t)
+	kdc, zk, gate := startKerberosPair(t, kerberosPair{})
 	clientKeytab := kdc.AddPrincipal("client")
 	krb5 := " -Djava.security.krb5.conf=" + kdc.Krb5Conf
 	client := "-Djava.security.auth.login.config=" + writeFile(t, t.TempDir(), "client.jaas", kerberosJAAS("Client", clientKeytab, "client@"+kdc.Realm)) + krb5
@@ -82,7 +88,7 @@ func TestSASL_KerberosZkCli(t *testing.T) {
 // authenticates to zkgate as to a real ZooKeeper.
 func TestSASL_KerberosKazoo(t *testing.T) {
 	t.Parallel()
-	kdc, zk, gate := startKerberosPair(t)
+	kdc, zk, gate := startKerberosPair(t, kerberosPair{})
 	clientKeytab := kdc.AddPrincipal("client")
 	ccache := filepath.Join(t.TempDir(), "ccache")
 	kinit := exec.Command("kinit", "-kt", clientKeytab, "client@"+kdc.Realm)
@@ -131,5 +137,34 @@ print("OK")
 	}
 	if !strings.Contains(got, "Id(scheme='sasl', id='client@"+kdc.Realm+"')") || !strings.Contains(got, "anonymous: NoAuthError") {
 		t.Fatalf("kazoo:\n%s", got)
+	}
+}
+
+// TestSASL_KerberosOptions: with kerberos.removeHostFromPrincipal and
+// removeRealmFromPrincipal on ZooKeeper and the matching zkgate flags,
+// the principal zkcli/localhost@REALM is the sasl identity zkcli on both;
+// and a ticket for another service is refused alike.
+func TestSASL_KerberosOptions(t *testing.T) {
+	t.Parallel()
+	kdc, zk, gate := startKerberosPair(t, kerberosPair{
+		jvmFlags: []string{"-Dzookeeper.kerberos.removeHostFromPrincipal=true", "-Dzookeeper.kerberos.removeRealmFromPrincipal=true"},
+		args:     []string{"--zk-kerberos-remove-host-from-principal", "--zk-kerberos-remove-realm-from-principal"},
+	})
+	keytab := kdc.AddPrincipal("zkcli/localhost")
+	flags := "-Djava.security.auth.login.config=" + writeFile(t, t.TempDir(), "client.jaas", kerberosJAAS("Client", keytab, "zkcli/localhost@"+kdc.Realm)) +
+		" -Djava.security.krb5.conf=" + kdc.Krb5Conf
+	if out, _ := sideBySide(t, zk, gate, flags, "whoami"); !strings.Contains(out, "sasl: zkcli\n") {
+		t.Fatalf("whoami with the host and realm removed:\n%s", out)
+	}
+
+	// A client that asks for a ticket to another service (which the KDC
+	// knows) sends the servers an AP-REQ their keytab cannot open.
+	kdc.AddPrincipal("other/localhost")
+	client := kdc.AddPrincipal("client")
+	flags2 := "-Djava.security.auth.login.config=" + writeFile(t, t.TempDir(), "client2.jaas", kerberosJAAS("Client", client, "client@"+kdc.Realm)) +
+		" -Djava.security.krb5.conf=" + kdc.Krb5Conf + " -Dzookeeper.sasl.client.username=other"
+	out, code := sideBySide(t, zk, gate, flags2, "ls", "/")
+	if !strings.Contains(out, "WatchedEvent state:AuthFailed type:None path:null") || !strings.Contains(out, "KeeperErrorCode = AuthFailed for /") || code != 1 {
+		t.Fatalf("ls with a ticket for another service (exit %d):\n%s", code, out)
 	}
 }

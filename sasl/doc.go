@@ -16,6 +16,15 @@
 //     options, quality of protection "auth" only (no integrity or
 //     confidentiality layer, as ZooKeeper negotiates it), realm and server
 //     name "zk-sasl-md5". The identity is the user name.
+//   - GSSAPI (RFC 4752 over Kerberos V5, RFC 4121) with Krb5LoginModule's
+//     useKeyTab=true keyTab=FILE principal=SERVICE/HOST@REALM, through
+//     github.com/jcmturner/gokrb5: the client's AP-REQ is checked with the
+//     keytab (no KDC is contacted: unlike ZooKeeper, which logs in to the
+//     KDC at start and refuses to start with a stale keytab, zkgate starts
+//     and refuses the clients), mutual authentication is answered with an
+//     AP-REP, and the security layer negotiation offers no layer, as
+//     ZooKeeper's. RFC 4121 tokens only (AES and newer enctypes; DES and
+//     RC4 tickets are refused). The identity is the client principal.
 //
 // What a session gets is the identity "sasl:<id>", <id> canonicalised as
 // ZooKeeper's SaslServerCallbackHandler does (see ServerOptions). zkgate

@@ -13,3 +13,6 @@ var DigestResponse = digestResponse
 
 // ParseDirectives exposes parseDirectives.
 var ParseDirectives = parseDirectives
+
+// Canonical exposes the identity a config makes of a principal.
+func (c *ServerConfig) Canonical(name string) (string, error) { return c.canonical(name) }

@@ -72,6 +72,17 @@ func gssErr(format string, args ...any) error {
 }
 
 func (s *gssapiServer) Step(token []byte) ([]byte, bool, error) {
+	out, done, err := s.next(token)
+	if err != nil {
+		s.step = gssOver // a failed exchange is over
+	}
+	return out, done, err
+}
+
+// gssOver is the step of an exchange that ended.
+const gssOver = 3
+
+func (s *gssapiServer) next(token []byte) ([]byte, bool, error) {
 	switch s.step {
 	case 0:
 		s.step = 1
@@ -86,7 +97,7 @@ func (s *gssapiServer) Step(token []byte) ([]byte, bool, error) {
 		out, err := s.wrap(offer)
 		return out, false, err
 	case 2:
-		s.step = 3
+		s.step = gssOver
 		msg, err := s.unwrap(token)
 		if err != nil {
 			return nil, false, err

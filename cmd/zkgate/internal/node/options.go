@@ -135,6 +135,13 @@ type Options struct {
 	// -Djava.security.auth.login.config. Empty: no SASL (sasl requests
 	// are an unknown opcode and sasl ACLs are invalid).
 	JAASConfig string
+	// KerberosRemoveHostFromPrincipal and KerberosRemoveRealmFromPrincipal
+	// are ZooKeeper's kerberos.removeHostFromPrincipal and
+	// kerberos.removeRealmFromPrincipal: the sasl identity of
+	// "zkcli/host@REALM" (of the server's realm) loses its host, its
+	// realm, or both.
+	KerberosRemoveHostFromPrincipal  bool
+	KerberosRemoveRealmFromPrincipal bool
 	// EnforceAuthSchemes is ZooKeeper's enforce.auth.schemes (with
 	// enforce.auth.enabled): a session must authenticate with one of
 	// these schemes before any request but auth and sasl. Empty: not
@@ -593,7 +600,10 @@ func (c *Options) saslConfig() (*sasl.ServerConfig, error) {
 	if err != nil {
 		return nil, fieldErr("zk-jaas-config", "%v", err)
 	}
-	sc, err := sasl.NewServerConfig(j, "Server", sasl.ServerOptions{})
+	sc, err := sasl.NewServerConfig(j, "Server", sasl.ServerOptions{
+		RemoveHostFromPrincipal:  c.KerberosRemoveHostFromPrincipal,
+		RemoveRealmFromPrincipal: c.KerberosRemoveRealmFromPrincipal,
+	})
 	if err != nil {
 		return nil, fieldErr("zk-jaas-config", "%s: %v", c.JAASConfig, err)
 	}
