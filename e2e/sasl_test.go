@@ -105,9 +105,8 @@ func zkCliOutput(out string) string {
 }
 
 // sideBySide runs the same zkCli.sh command against a real ZooKeeper and
-// zkgate and fails unless both print the same lines (in any order: zkCli.sh
-// prints events and the command's output from two threads) and exit
-// alike; it returns what zkgate's printed.
+// zkgate and fails unless both print the same (sameLines) and exit alike;
+// it returns what zkgate printed.
 func sideBySide(t *testing.T, zk, gate, flags string, args ...string) (string, int) {
 	t.Helper()
 	want, wantCode := zkCliAs(t, zk, flags, args...)
@@ -118,12 +117,25 @@ func sideBySide(t *testing.T, zk, gate, flags string, args ...string) (string, i
 	return got, gotCode
 }
 
-// sameLines reports whether a and b hold the same lines, in any order.
+// sameLines reports whether zkCli.sh printed the same in a and b: the
+// same command output in the same order, and the same events
+// (WatchedEvent lines, which zkCli.sh prints from another thread) in any
+// order among it.
 func sameLines(a, b string) bool {
-	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
-	slices.Sort(la)
-	slices.Sort(lb)
-	return slices.Equal(la, lb)
+	split := func(s string) (out, events []string) {
+		for _, l := range strings.Split(s, "\n") {
+			if strings.HasPrefix(l, "WatchedEvent ") {
+				events = append(events, l)
+			} else {
+				out = append(out, l)
+			}
+		}
+		slices.Sort(events)
+		return out, events
+	}
+	ao, ae := split(a)
+	bo, be := split(b)
+	return slices.Equal(ao, bo) && slices.Equal(ae, be)
 }
 
 // TestSASL_DigestZkCli: the stock zkCli.sh with a DIGEST-MD5 client JAAS
