@@ -188,6 +188,34 @@ func TestSASL_DigestZkCli(t *testing.T) {
 	}
 }
 
+// TestSASL_SuperUser: with zookeeper.superUser=bob on ZooKeeper and
+// --zk-sasl-super-user bob on zkgate, bob authenticated with SASL also
+// holds super (whoami lists it) and reads a znode whose digest ACL names
+// someone else, ACL unmasked.
+func TestSASL_SuperUser(t *testing.T) {
+	t.Parallel()
+	jaas := writeFile(t, t.TempDir(), "server.jaas", saslServerJAAS)
+	z := harness.StartZooKeeperConfig(t, saslProvider, "-Djava.security.auth.login.config="+jaas, "-Dzookeeper.superUser=bob")
+	n := harness.StartNode(t, harness.NodeOptions{Args: []string{"--zk-jaas-config", jaas, "--zk-sasl-super-user", "bob"}})
+	zk, gate := z.Addr, n.ZKAddr
+	bob := digestClientJAAS(t, "bob", "bobsecret")
+	if out, _ := sideBySide(t, zk, gate, bob, "whoami"); !strings.Contains(out, "sasl: bob\nsuper: \nip: 127.0.0.1") {
+		t.Fatalf("whoami as the super user:\n%s", out)
+	}
+	if out, _ := sideBySide(t, zk, gate, "", "create", "/d", "x", "digest:alice:WRONGHASHxxxxxxxxxxxxxxxxxx=:cdrwa"); !strings.Contains(out, "Created /d") {
+		t.Fatalf("create:\n%s", out)
+	}
+	if out, _ := sideBySide(t, zk, gate, bob, "get", "/d"); !strings.HasSuffix(out, "\nx") {
+		t.Fatalf("get as the super user:\n%s", out)
+	}
+	if out, _ := sideBySide(t, zk, gate, bob, "getAcl", "/d"); !strings.Contains(out, "'digest,'alice:WRONGHASHxxxxxxxxxxxxxxxxxx=\n: cdrwa") {
+		t.Fatalf("getAcl as the super user:\n%s", out)
+	}
+	if out, _ := sideBySide(t, zk, gate, digestClientJAAS(t, "super", "adminsecret"), "get", "/d"); !strings.Contains(out, "Insufficient permission : /d") {
+		t.Fatalf("get as sasl:super, not the super user:\n%s", out)
+	}
+}
+
 // TestSASL_DigestKazoo: kazoo with sasl_options (pure-sasl's DIGEST-MD5,
 // which sends no charset and no authzid) authenticates to zkgate as to a
 // real ZooKeeper, and a wrong password ends in AuthFailedError on both.

@@ -17,7 +17,8 @@ import (
 //   - each token goes to the connection's sasl.Server (made at the first
 //     sasl request); its answer comes back in a SetSASLResponse with the
 //     request's xid and zxid 0; when the exchange completes, the session
-//     gets the identity sasl:<id>;
+//     gets the identity sasl:<id>, and super:"" too if <id> is the
+//     SASLSuperUser;
 //   - a token the server refuses (bad credentials, a malformed token, or
 //     any token after the exchange completed) gets AuthFailed with a
 //     SetSASLResponse holding a null token, and the connection is closed.
@@ -48,7 +49,12 @@ func (c *call) saslRequest(rq *request) bool {
 		return false
 	}
 	if done {
-		c.authAdded = append(c.authAdded, schema.AuthID{Scheme: schema.SchemeSASL, ID: c.saslServer.AuthorizationID()})
+		id := c.saslServer.AuthorizationID()
+		c.authAdded = append(c.authAdded, schema.AuthID{Scheme: schema.SchemeSASL, ID: id})
+		if su := c.s.cfg.SASLSuperUser; su != "" && id == su {
+			// As ZooKeeper's isSaslSuperUser: super:"" after sasl:<id>.
+			c.authAdded = append(c.authAdded, schema.AuthID{Scheme: "super"})
+		}
 		c.caller.Auth = schema.AuthSetOrder(c.authAdded)
 		c.setWatchAuth()
 	}

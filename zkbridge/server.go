@@ -77,6 +77,10 @@ type Config struct {
 	// file's Server section, --zk-jaas-config). Nil answers them as an
 	// unknown opcode.
 	SASL *sasl.ServerConfig
+	// SASLSuperUser is ZooKeeper's zookeeper.superUser: a session that
+	// authenticates with SASL as this identity also gets super:"" and
+	// passes every ACL check. Empty: none.
+	SASLSuperUser string
 	// EnforceAuthSchemes is ZooKeeper's enforce.auth.schemes with
 	// enforce.auth.enabled: when not empty, a session must hold an
 	// identity of one of these schemes before any request but auth and

@@ -50,6 +50,7 @@ func TestLoad_SASL(t *testing.T) {
 		{[]string{"--zk-enforce-auth-schemes", "sasl"}, "zk-enforce-auth-schemes", "sasl needs zk-jaas-config"},
 		{[]string{"--zk-enforce-auth-schemes", "x509"}, "zk-enforce-auth-schemes", "x509 needs client-cert-auth"},
 		{[]string{"--zk-enforce-auth-schemes", "digest,world"}, "zk-enforce-auth-schemes", `"world" is not a scheme`},
+		{[]string{"--zk-sasl-super-user", "bob"}, "zk-sasl-super-user", "needs zk-jaas-config"},
 	} {
 		c, err := load(t, tc.args...) // Load validates
 		if err == nil {

@@ -135,6 +135,9 @@ type Options struct {
 	// -Djava.security.auth.login.config. Empty: no SASL (sasl requests
 	// are an unknown opcode and sasl ACLs are invalid).
 	JAASConfig string
+	// SASLSuperUser is ZooKeeper's zookeeper.superUser: the sasl identity
+	// of a super user, who passes every ACL check. Empty: none.
+	SASLSuperUser string
 	// KerberosRemoveHostFromPrincipal and KerberosRemoveRealmFromPrincipal
 	// are ZooKeeper's kerberos.removeHostFromPrincipal and
 	// kerberos.removeRealmFromPrincipal: the sasl identity of
@@ -616,6 +619,9 @@ func (c *Options) saslConfig() (*sasl.ServerConfig, error) {
 func (c *Options) validateAuth() error {
 	if _, err := c.saslConfig(); err != nil {
 		return err
+	}
+	if c.SASLSuperUser != "" && c.JAASConfig == "" {
+		return fieldErr("zk-sasl-super-user", "needs zk-jaas-config")
 	}
 	for _, s := range c.EnforceAuthSchemes {
 		switch s {

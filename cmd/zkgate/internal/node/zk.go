@@ -73,6 +73,7 @@ func (n *Node) serveZK(eng *gateway.Engine, mode func() string, quorum func() (z
 
 		InitialConfiguration: c.InitialConfiguration,
 		EnforceAuthSchemes:   c.EnforceAuthSchemes,
+		SASLSuperUser:        c.SASLSuperUser,
 	}
 	sc, err := c.saslConfig()
 	if err != nil {
