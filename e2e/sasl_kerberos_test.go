@@ -67,7 +67,7 @@ func TestSASL_KerberosZkCli(t *testing.T) {
 	if out, _ := sideBySide(t, zk, gate, client, "whoami"); !strings.Contains(out, "Auth scheme: User\nsasl: "+principal+"\nip: 127.0.0.1") {
 		t.Fatalf("whoami:\n%s", out)
 	}
-	if out, _ := sideBySide(t, zk, gate, client, "get", "/g1"); !strings.HasSuffix(out, "\nx") {
+	if out, _ := sideBySide(t, zk, gate, client, "get", "/g1"); !hasLine(out, "x") {
 		t.Fatalf("get:\n%s", out)
 	}
 	out, code := sideBySide(t, zk, gate, "", "get", "/g1")
