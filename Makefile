@@ -52,16 +52,24 @@ soak: ## SOAKTIME (default 10m) of mixed load with member kills: memory, gorouti
 # The default budgets are counts of inputs, not durations: with a duration,
 # Go 1.26's fuzzing coordinator can fail a clean run at its deadline with a
 # bare "context deadline exceeded" (golang/go#75804, fixed in Go 1.27).
-fuzz: ## a short run of every fuzz target (about 10 s each; FUZZTIME=30s or FUZZTIME=1000000x for another budget): the jute decoder, the path parser, the HTTP/JSON API
+fuzz: ## a short run of every fuzz target (about 10 s each; FUZZTIME=30s or FUZZTIME=1000000x for another budget): the jute decoder, the path parser, the HTTP/JSON API, the SASL DIGEST-MD5 server and JAAS parser
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(or $(FUZZTIME),500000x) ./zkbridge/jute
 	$(GO) test -run '^$$' -fuzz '^FuzzValidatePath$$' -fuzztime $(or $(FUZZTIME),200000x) ./schema
 	$(GO) test -run '^$$' -fuzz '^FuzzHTTPAPI$$' -fuzztime $(or $(FUZZTIME),15000x) ./gateway/api
+	$(GO) test -run '^$$' -fuzz '^FuzzDigestServer$$' -fuzztime $(or $(FUZZTIME),300000x) ./sasl
+	$(GO) test -run '^$$' -fuzz '^FuzzParseJAAS$$' -fuzztime $(or $(FUZZTIME),300000x) ./sasl
+	$(GO) test -run '^$$' -fuzz '^FuzzGSSAPIServer$$' -fuzztime $(or $(FUZZTIME),100000x) ./sasl
 
-peers: ## install the real ZooKeeper clients (zkCli.sh, cli_mt, kazoo), nc, chromium and firefox-esr (the web console's tests) and systemd-analyze if missing
+peers: ## install the real ZooKeeper clients (zkCli.sh, cli_mt, kazoo with pure-sasl and python3-kerberos), a local MIT Kerberos KDC (krb5-kdc, krb5-admin-server, kinit), nc, chromium and firefox-esr (the web console's tests) and systemd-analyze if missing
 	@missing=""; \
 	[ -x /usr/share/zookeeper/bin/zkCli.sh ] || missing="$$missing zookeeper"; \
 	[ -x /usr/lib/zookeeper/bin/cli_mt ] || missing="$$missing zookeeper-bin"; \
 	/usr/bin/python3 -c 'import kazoo' 2>/dev/null || missing="$$missing python3-kazoo"; \
+	/usr/bin/python3 -c 'import puresasl' 2>/dev/null || missing="$$missing python3-pure-sasl"; \
+	/usr/bin/python3 -c 'import kerberos' 2>/dev/null || missing="$$missing python3-kerberos"; \
+	[ -x /usr/sbin/krb5kdc ] || missing="$$missing krb5-kdc"; \
+	[ -x /usr/sbin/kadmin.local ] || missing="$$missing krb5-admin-server"; \
+	command -v kinit >/dev/null || missing="$$missing krb5-user"; \
 	command -v nc.openbsd >/dev/null || missing="$$missing netcat-openbsd"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v firefox-esr >/dev/null || missing="$$missing firefox-esr"; \

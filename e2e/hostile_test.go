@@ -142,7 +142,9 @@ func (w *writeRecorder) check(t testing.TB, cli *clientv3.Client) {
 //   - createSession inside a session: a ConnectResponse where the reply
 //     should be (a client reads garbage), the connection stays open;
 //   - sasl: OK with an empty body (ZooKeeper without SASL configured);
-//     zkgate has no SASL and says so;
+//     zkgate without --zk-jaas-config has no SASL and says so (with it,
+//     sasl requests are answered as ZooKeeper with SASL answers them:
+//     e2e/sasl_test.go, zkbridge/sasl_test.go);
 //   - check (13) outside a multi: no reply at all (a client would wait
 //     forever), the connection stays open.
 //

@@ -8,6 +8,8 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/storage/mvcc"
 	"go.uber.org/zap"
+
+	"github.com/zkgate/zkgate/schema"
 )
 
 // Config configures an Engine.
@@ -43,6 +45,13 @@ type Config struct {
 	// SuperDigest, "super:<base64 sha1>", lets a session authenticated as
 	// that digest user pass every ACL check. Empty disables it.
 	SuperDigest string
+
+	// Providers are the authentication providers the ZooKeeper port has
+	// besides ip and digest (SASL when it is configured): they decide
+	// which ACL schemes create and setACL accept, on every face, as a
+	// ZooKeeper server's configured providers do. All the nodes of a
+	// cluster should have the same.
+	Providers schema.Providers
 
 	// ReaperInterval is how often containers and TTL nodes are checked for
 	// removal (ZooKeeper's znode.container.checkIntervalMs; default 60 s).

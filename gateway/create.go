@@ -108,7 +108,7 @@ func (e *Engine) applyCreate(v *view, r *request, op *CreateOp, now int64) (OpRe
 	if len(op.Data) > e.cfg.MaxDataBytes {
 		return OpResult{}, schema.Errorf(schema.CodeBadArguments, path, "data of %d bytes is over the limit of %d", len(op.Data), e.cfg.MaxDataBytes)
 	}
-	acl, err := schema.FixupACL(op.ACL, c.Auth)
+	acl, err := e.cfg.Providers.FixupACL(op.ACL, c.Auth)
 	if err != nil {
 		if !c.internal {
 			// InvalidACL, or MarshallingError where ZooKeeper meets a

@@ -20,7 +20,7 @@ func (e *Engine) SetACL(ctx context.Context, c Caller, path string, acl []schema
 			r.err = err
 			return
 		}
-		fixed, err := schema.FixupACL(acl, c.Auth)
+		fixed, err := e.cfg.Providers.FixupACL(acl, c.Auth)
 		if err != nil {
 			r.err = schema.NewError(schema.CodeOf(err), path)
 			return

@@ -104,7 +104,13 @@ const (
 	schemeDigest = "digest"
 	schemeIP     = "ip"
 	schemeSuper  = "super"
+	schemeSASL   = "sasl"
+	schemeX509   = "x509"
 )
+
+// SchemeSASL is the scheme of the identities SASL authentication gives
+// ("sasl:bob", "sasl:zkcli@EXAMPLE.COM").
+const SchemeSASL = schemeSASL
 
 // anyone is the world scheme's only id.
 const anyone = "anyone"
@@ -189,7 +195,7 @@ func generateDigest(idPassword string) string {
 
 // AuthID is an identity a session holds: ip:<client address> from the
 // moment it connects, plus one per successful addAuth (digest
-// "user:hash"). world:anyone is implicit and not listed. A super user is
+// "user:hash") and one for a SASL exchange (sasl "bob"). world:anyone is implicit and not listed. A super user is
 // recognised by its digest (see Allowed); an AuthID with Scheme "super"
 // (what ZooKeeper itself records) is also honoured.
 type AuthID struct {
@@ -247,7 +253,14 @@ func AuthFromCredentials(scheme string, cred []byte, clientIP string) (AuthID, e
 //   - an "ip" id must be an IPv4 address with an optional "/bits" (see
 //     Allowed for the forms accepted), bits at most 32; IPv6 is refused,
 //     as ZooKeeper 3.8 refuses it;
-//   - any other scheme, including "super" and "", is invalid.
+//   - a "sasl" id, when p.SASL (ZooKeeper's SASLAuthenticationProvider is
+//     configured), must be a name ZooKeeper's KerberosName accepts: no
+//     '@', or service[/host]@realm with no other '/' or '@';
+//   - an "x509" id, when p.X509, must be an X.500 name (see
+//     validX500Name);
+//   - any other scheme, including "super" and "", is invalid, as are
+//     "sasl" without p.SASL and "x509" without p.X509 (ZooKeeper without
+//     the provider refuses them).
 //
 // Entries are checked in order and the first failure decides. Permission
 // bits are not checked, as in ZooKeeper: 0 and bits outside PermAll are
@@ -267,6 +280,22 @@ func AuthFromCredentials(scheme string, cred []byte, clientIP string) (AuthID, e
 //
 // The result is a new slice with no null strings; acls is not modified.
 func FixupACL(acls []ACL, auth []AuthID) ([]ACL, error) {
+	return Providers{}.FixupACL(acls, auth)
+}
+
+// Providers are the authentication providers a server has besides ip and
+// digest, which every ZooKeeper has: they decide which ACL schemes
+// FixupACL accepts. The zero value is a ZooKeeper with none.
+type Providers struct {
+	// SASL: SASLAuthenticationProvider, the "sasl" scheme.
+	SASL bool
+	// X509: X509AuthenticationProvider, the "x509" scheme (a TLS client
+	// certificate's subject).
+	X509 bool
+}
+
+// FixupACL is the package's FixupACL for a server with the providers p.
+func (p Providers) FixupACL(acls []ACL, auth []AuthID) ([]ACL, error) {
 	uniq := make([]ACL, 0, len(acls))
 	for i, a := range acls {
 		dup := false
@@ -329,6 +358,28 @@ func FixupACL(acls []ACL, auth []AuthID) ([]ACL, error) {
 				return nil, Errorf(CodeInvalidACL, "", "ACL entry %d: ip id %q is not an address[/bits]", i+1, a.ID.ID)
 			}
 			out = append(out, a)
+		case schemeSASL:
+			if !p.SASL {
+				return nil, Errorf(CodeInvalidACL, "", "ACL entry %d: unsupported scheme %q (SASL is not configured)", i+1, a.ID.Scheme)
+			}
+			if nullID {
+				return nil, Errorf(CodeMarshallingError, "", "ACL entry %d: null sasl id", i+1)
+			}
+			if !validKerberosName(a.ID.ID) {
+				return nil, Errorf(CodeInvalidACL, "", "ACL entry %d: sasl id %q is not a valid Kerberos name", i+1, a.ID.ID)
+			}
+			out = append(out, a)
+		case schemeX509:
+			if !p.X509 {
+				return nil, Errorf(CodeInvalidACL, "", "ACL entry %d: unsupported scheme %q (client certificates are not configured)", i+1, a.ID.Scheme)
+			}
+			if nullID {
+				return nil, Errorf(CodeMarshallingError, "", "ACL entry %d: null x509 id", i+1)
+			}
+			if !validX500Name(a.ID.ID) {
+				return nil, Errorf(CodeInvalidACL, "", "ACL entry %d: x509 id %q is not an X.500 name", i+1, a.ID.ID)
+			}
+			out = append(out, a)
 		default:
 			return nil, Errorf(CodeInvalidACL, "", "ACL entry %d: unsupported scheme %q", i+1, a.ID.Scheme)
 		}
@@ -361,9 +412,21 @@ func javaACLEquals(a, b ACL) (eq, npe bool) {
 
 // authenticatedScheme reports whether ZooKeeper's provider for scheme says
 // isAuthenticated, so that "auth" ACL entries expand to identities of it.
-// Of the providers zkgate has, only digest does (ip does not).
+// Of the providers zkgate has, digest, sasl and x509 do (ip does not).
 func authenticatedScheme(scheme string) bool {
-	return scheme == schemeDigest
+	return scheme == schemeDigest || scheme == schemeSASL || scheme == schemeX509
+}
+
+// validKerberosName is SASLAuthenticationProvider.isValid: new
+// KerberosName(id) does not throw. A name with an '@' must match
+// ([^/@]*)(/([^/@]*))?@([^/@]*); one without is accepted whole.
+func validKerberosName(id string) bool {
+	at := strings.IndexByte(id, '@')
+	if at < 0 {
+		return true
+	}
+	left, realm := id[:at], id[at+1:]
+	return !strings.ContainsAny(realm, "/@") && strings.Count(left, "/") <= 1
 }
 
 // validDigestID is DigestAuthenticationProvider.isValid:
@@ -399,7 +462,11 @@ func javaSplitNoTrailing(s, sep string) []string {
 //     tests perms&need != 0, so need should be a single permission) and be
 //     world:anyone, or match one of the session's identities of the same
 //     scheme: digest ids by exact string equality, ip ids by address
-//     matching (below). Entries of other schemes match no one.
+//     matching (below), sasl ids by exact string equality, the sasl
+//     identity "super" matching every sasl entry (as
+//     SASLAuthenticationProvider.matches), x509 ids by exact string
+//     equality. Entries of other schemes match
+//     no one.
 //
 // An ip entry "addr" or "addr/bits" matches a session's ip identity when
 // both are of the same family and equal in their first bits bits (all of
@@ -444,10 +511,27 @@ func Allowed(acls []ACL, need Perm, auth []AuthID, superDigest string) bool {
 					return true
 				}
 			}
+		case schemeSASL:
+			for _, id := range auth {
+				if id.Scheme == schemeSASL && (id.ID == a.ID.ID || id.ID == saslSuperID) {
+					return true
+				}
+			}
+		case schemeX509:
+			for _, id := range auth {
+				if id.Scheme == schemeX509 && id.ID == a.ID.ID {
+					return true
+				}
+			}
 		}
 	}
 	return false
 }
+
+// saslSuperID is the sasl identity SASLAuthenticationProvider.matches lets
+// through every sasl ACL entry (measured: a session authenticated as
+// sasl:super reads a znode whose ACL is sasl:bob).
+const saslSuperID = "super"
 
 // MaskDigests returns a copy of acls in which every digest id has what
 // follows its first ':' replaced by "x" ("bob:HASH=" becomes "bob:x"), as

@@ -302,6 +302,41 @@ func TestFixupACL_Invalid(t *testing.T) {
 	}
 }
 
+// TestFixupACL_SASL follows the measured validity of sasl ids with the SASL
+// provider configured (zookeeper-3.8-behaviour.md, SASL).
+func TestFixupACL_SASL(t *testing.T) {
+	sasl := Providers{SASL: true}
+	for _, tc := range []struct {
+		id string
+		ok bool
+	}{
+		{"bob", true}, {"a/b@R", true}, {"", true}, {"a/b/c", true}, {"zk@R", true}, {"a/@", true},
+		{"a@b@c", false}, {"a/b/c@d", false}, {"a@b/c", false},
+	} {
+		acl := []ACL{{PermAll, ID{"sasl", tc.id, 0}}}
+		got, err := sasl.FixupACL(acl, nil)
+		if tc.ok && (err != nil || !reflect.DeepEqual(got, acl)) {
+			t.Errorf("sasl:%s: %v, %v", tc.id, got, err)
+		}
+		if !tc.ok && !errors.Is(err, ErrInvalidACL) {
+			t.Errorf("sasl:%s: err = %v, want InvalidACL", tc.id, err)
+		}
+		if _, err := FixupACL(acl, nil); !errors.Is(err, ErrInvalidACL) {
+			t.Errorf("sasl:%s without the provider: err = %v, want InvalidACL", tc.id, err)
+		}
+	}
+	// auth expands to sasl identities, in the session's order.
+	auth := []AuthID{{"sasl", "bob"}, ipLocal, bob}
+	got, err := sasl.FixupACL(CreatorAllACL, auth)
+	want := []ACL{{PermAll, ID{"sasl", "bob", 0}}, {PermAll, ID{"digest", bob.ID, 0}}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("auth with a sasl identity: %v, %v; want %v", got, err, want)
+	}
+	if _, err := sasl.FixupACL([]ACL{{PermAll, ID{"sasl", "", NullID}}}, nil); !errors.Is(err, ErrMarshallingError) {
+		t.Errorf("null sasl id: err = %v, want MarshallingError", err)
+	}
+}
+
 func TestAllowed_Table(t *testing.T) {
 	const superDigest = "super:D/InIHSb7yEEbrWz8b9l71RjZJU="
 	super := AuthID{"digest", superDigest}
@@ -334,7 +369,12 @@ func TestAllowed_Table(t *testing.T) {
 		{"empty digest is not super", digestACL, PermAdmin, []AuthID{{"digest", ""}}, "", false},
 		{"super scheme", digestACL, PermAdmin, []AuthID{{"super", ""}}, "", true},
 		{"auth entry matches no one", CreatorAllACL, PermRead, []AuthID{bob}, "", false},
-		{"unknown scheme matches no one", []ACL{{PermAll, ID{"sasl", "bob", 0}}}, PermRead, []AuthID{{"sasl", "bob"}}, "", false},
+		{"unknown scheme matches no one", []ACL{{PermAll, ID{"key", "bob", 0}}}, PermRead, []AuthID{{"key", "bob"}}, "", false},
+		{"sasl match", []ACL{{PermAll, ID{"sasl", "bob", 0}}}, PermRead, []AuthID{{"sasl", "bob"}}, "", true},
+		{"sasl mismatch", []ACL{{PermAll, ID{"sasl", "bob", 0}}}, PermRead, []AuthID{{"sasl", "Bob"}}, "", false},
+		{"sasl super matches every sasl entry", []ACL{{PermAll, ID{"sasl", "bob", 0}}}, PermAdmin, []AuthID{{"sasl", "super"}}, "", true},
+		{"sasl super is not a super user", digestACL, PermRead, []AuthID{{"sasl", "super"}}, "", false},
+		{"sasl id is not a digest", digestACL, PermRead, []AuthID{{"sasl", bob.ID}}, "", false},
 		{"second entry", []ACL{{PermRead, ID{"digest", alice.ID, 0}}, {PermRead, ID{"ip", "127.0.0.1", 0}}}, PermRead, []AuthID{ipLocal}, "", true},
 	} {
 		if got := Allowed(tc.acl, tc.need, tc.auth, tc.super); got != tc.want {

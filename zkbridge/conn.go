@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/sasl"
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/zkbridge/jute"
 )
@@ -44,7 +45,13 @@ type conn struct {
 	// authAdded is the identities in the order they were added;
 	// caller.Auth lists them in ZooKeeper's order (schema.AuthSetOrder).
 	authAdded []schema.AuthID
-	lastZxid  atomic.Int64 // highest zxid sent to the client
+	// x509 is the subject of the client certificate the TLS handshake
+	// verified (schema.X509ID), "" if none.
+	x509 string
+	// saslServer is the connection's SASL exchange, made at its first
+	// sasl request (saslRequest).
+	saslServer sasl.Server
+	lastZxid   atomic.Int64 // highest zxid sent to the client
 	// sessionID is sess.ID once the handshake succeeded, for other
 	// connections' handshakes to read (see closeSessionConns).
 	sessionID atomic.Int64
@@ -360,6 +367,7 @@ func (c *conn) open() (first [4]byte, ok bool) {
 			c.logClose("TLS handshake failed", err)
 			return first, false
 		}
+		c.x509 = x509Identity(tc.ConnectionState())
 	}
 	if _, err := io.ReadFull(c.nc, first[:]); err != nil {
 		var ne net.Error
@@ -511,6 +519,13 @@ func (c *conn) handshake(first [4]byte) bool {
 	c.lastOp.Store("SESS")
 	if c.ip != "" {
 		c.authAdded = []schema.AuthID{{Scheme: "ip", ID: c.ip}}
+	}
+	// As X509AuthenticationProvider once the TLS handshake verified a
+	// client certificate.
+	if c.x509 != "" {
+		c.authAdded = append(c.authAdded, schema.AuthID{Scheme: schema.SchemeX509, ID: c.x509})
+	}
+	if len(c.authAdded) > 0 {
 		c.caller.Auth = schema.AuthSetOrder(c.authAdded)
 	}
 	c.setWatchAuth()
@@ -620,6 +635,19 @@ func (c *conn) whoAmI() []jute.ClientInfo {
 		out = append(out, jute.ClientInfo{AuthScheme: id.Scheme, User: user})
 	}
 	return out
+}
+
+// x509Identity is the x509 identity of a TLS connection: the subject of
+// the client certificate its handshake verified, "" if none was.
+func x509Identity(st tls.ConnectionState) string {
+	if len(st.VerifiedChains) == 0 || len(st.PeerCertificates) == 0 {
+		return ""
+	}
+	id, err := schema.X509ID(st.PeerCertificates[0].RawSubject)
+	if err != nil {
+		return ""
+	}
+	return id
 }
 
 // servingPoll is how often whileServing looks at Engine.Serving, a read of

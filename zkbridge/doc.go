@@ -176,8 +176,9 @@ decides what may overlap it in the pipeline (kindOf), and its handler;
 an opcode not in it is unknown. The handlers are grouped by what they
 serve: read.go (the reads and sync), write.go (create, delete, setData,
 setACL), multi.go (multi and multiRead), watches.go (setWatches,
-addWatch, checkWatches, removeWatches) and session.go (ping, auth,
-whoAmI, closeSession). They map each opcode to the engine with ZooKeeper
+addWatch, checkWatches, removeWatches), session.go (ping, auth,
+whoAmI, closeSession) and sasl.go (the sasl exchange and enforced
+authentication). They map each opcode to the engine with ZooKeeper
 3.8's quirks (measured in gateway/testdata/zookeeper-3.8-behaviour.md):
 createContainer
 ignores its flags, create2 with the container flag makes a persistent
@@ -201,8 +202,20 @@ goes on, as ZooKeeper 3.8 answers it: the frame's length keeps the stream
 in step, and nothing is applied. What cannot be answered closes that
 connection only, with a log line, in its turn (the requests before it are
 answered, none after it is started): a packet over MaxPacket or with a
-negative length, a request header cut short, a malformed auth packet. A
-panic in a handler ends only its connection.
+negative length, a request header cut short, a malformed auth packet, a
+malformed sasl packet or one with a null token. A panic in a handler ends
+only its connection.
+
+SASL (Config.SASL, from the JAAS file's Server section: package sasl) is
+carried in sasl requests (102) as ZooKeeper 3.8 carries it: each token
+goes to the connection's sasl.Server and its answer comes back with the
+request's xid and zxid 0; on success the session holds sasl:<id>, which
+sasl ACL entries and whoAmI see. A refused token (bad credentials, a
+malformed token, a token after the exchange) gets AuthFailed with a null
+token and the connection is closed, as ZooKeeper does it. With
+Config.EnforceAuthSchemes (ZooKeeper's enforce.auth.schemes), a session
+holding no identity of those schemes gets SessionClosedRequireSaslAuth on
+any request but auth and sasl, and its connection is closed.
 
 A client that stops reading stops being read once 4 MiB of replies wait
 for it; watch events, which the hub must never wait to deliver, are

@@ -59,6 +59,7 @@ func init() {
 		// The session.
 		jute.OpPing:         {kindAlone, (*call).ping, "PING"},
 		jute.OpAuth:         {kindAlone, record((*call).auth), ""},
+		jute.OpSASL:         {kindAlone, (*call).saslRequest, ""},
 		jute.OpWhoAmI:       {kindAlone, (*call).whoAmIRequest, "HOMI"},
 		jute.OpCloseSession: {kindAlone, (*call).closeSession, "CLOS"},
 		jute.OpReconfig:     {kindAlone, (*call).reconfig, "RECO"},
@@ -106,6 +107,9 @@ func (c *call) handle(pkt []byte) bool {
 	ctx, cancel := c.context()
 	defer cancel()
 	rq := &request{ctx: ctx, hdr: h, d: d, minZxid: c.lastZxid.Load()}
+	if !c.enforceAuth(rq) {
+		return false
+	}
 	if !known {
 		return c.unknownOp(rq)
 	}
@@ -150,7 +154,7 @@ func (c *call) malformed(rq *request, err error) bool {
 
 // unknownOp answers an opcode not in opTable as ZooKeeper 3.8 does:
 // Unimplemented with zxid -1, then the connection is closed (sasl
-// included: zkgate has no SASL).
+// included when SASL is not configured).
 func (c *call) unknownOp(rq *request) bool {
 	c.reply(rq.hdr.Xid, -1, schema.ErrUnimplemented)
 	c.logClose(fmt.Sprintf("unknown opcode %d", int32(rq.hdr.Type)), nil)

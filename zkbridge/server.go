@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/sasl"
 	"github.com/zkgate/zkgate/zkbridge/jute"
 )
 
@@ -72,6 +73,19 @@ type Config struct {
 	// command reports: the configuration the node started with, as its
 	// configuration file would hold it (ZooKeeper answers its zoo.cfg).
 	InitialConfiguration string
+	// SASL, when set, answers sasl requests with its mechanism (the JAAS
+	// file's Server section, --zk-jaas-config). Nil answers them as an
+	// unknown opcode.
+	SASL *sasl.ServerConfig
+	// SASLSuperUser is ZooKeeper's zookeeper.superUser: a session that
+	// authenticates with SASL as this identity also gets super:"" and
+	// passes every ACL check. Empty: none.
+	SASLSuperUser string
+	// EnforceAuthSchemes is ZooKeeper's enforce.auth.schemes with
+	// enforce.auth.enabled: when not empty, a session must hold an
+	// identity of one of these schemes before any request but auth and
+	// sasl (see enforceAuth).
+	EnforceAuthSchemes []string
 }
 
 // QuorumStatus is what mntr and conf report of the Raft group of an

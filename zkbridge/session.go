@@ -20,6 +20,14 @@ func (c *call) ping(rq *request) bool {
 // ZooKeeper would refuse get AuthFailed, and the connection is closed.
 func (c *call) auth(rq *request, r *jute.AuthPacket) bool {
 	id, err := schema.AuthFromCredentials(r.Scheme, r.Auth, c.ip)
+	if r.Scheme == schema.SchemeX509 {
+		// X509AuthenticationProvider: the connection's verified client
+		// certificate, whatever the credentials; none is AuthFailed.
+		id, err = schema.AuthID{Scheme: schema.SchemeX509, ID: c.x509}, nil
+		if c.x509 == "" {
+			err = schema.Errorf(schema.CodeAuthFailed, "", "x509 auth without a verified client certificate")
+		}
+	}
 	if err != nil {
 		// ZooKeeper answers AuthFailed and closes the connection.
 		c.s.stats.authFailed.Add(1)

@@ -195,7 +195,7 @@ removed when ctl exits, as with zkCli.sh when it quits.`,
   zkgate ctl get --at 0x2a /app`,
 	}
 	f := cmd.PersistentFlags()
-	o.add(f, "Credentials as scheme:credentials, e.g. digest:user:password (repeatable), as zkCli's addauth")
+	o.add(f, "Credentials as scheme:credentials, e.g. digest:user:password (repeatable), as zkCli's addauth; a client certificate (--cert) is the x509 identity")
 	f.StringVarP(&o.output, "output", "o", "text", "Output format: text or json")
 	cmd.AddCommand(
 		ctlLs(o), ctlTree(o), ctlStat(o), ctlGet(o), ctlSet(o), ctlCreate(o),

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -27,8 +30,10 @@ that command only and are given with --auth SCHEME:AUTH (repeatable):
   zkgate ctl --auth digest:alice:secret get /app
 
 addauth SCHEME AUTH checks the credentials as the server would (digest
-and ip are the schemes zkgate supports) and prints how to pass them
-(without echoing AUTH).`,
+and ip; x509 is the subject of the client certificate given with --cert)
+and prints how to pass them (without echoing AUTH). sasl is negotiated
+on the ZooKeeper port only (zkCli.sh or kazoo with a JAAS file or
+sasl_options): ctl, lock and elect use the namespace API.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 2 {
 				return fmt.Errorf("accepts SCHEME AUTH, received %d arg(s): credentials last for one ctl command, give them with --auth SCHEME:AUTH, e.g. 'zkgate ctl --auth digest:alice:secret get /app'", len(args))
@@ -36,6 +41,13 @@ and ip are the schemes zkgate supports) and prints how to pass them
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := namespaceAuthScheme(args[0], o.tls.cert != ""); err != nil {
+				return err
+			}
+			if args[0] == schema.SchemeX509 {
+				fmt.Fprintln(cmd.OutOrStdout(), "x509 is the subject of --cert, which every ctl command with --cert holds")
+				return nil
+			}
 			if _, err := schema.AuthFromCredentials(args[0], []byte(args[1]), "127.0.0.1"); err != nil {
 				return err
 			}
@@ -49,12 +61,13 @@ and ip are the schemes zkgate supports) and prints how to pass them
 // ctlWhoAmI is zkCli.sh's whoami: the identities the node holds for ctl's
 // requests, in ZooKeeper's order. They are derived the way the node
 // derives them (schema.AuthFromCredentials, schema.AuthSetOrder): the ip
-// identity of the address ctl connects from, then one per --auth. whoami
+// identity of the address ctl connects from, the x509 identity of --cert,
+// then one per --auth. whoami
 // sends nothing: the namespace API has no whoAmI request.
 func ctlWhoAmI(o *ctlOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "whoami",
-		Short: "Print the identities (ip, --auth) the node holds for ctl's requests, as zkCli",
+		Short: "Print the identities (ip, --cert, --auth) the node holds for ctl's requests, as zkCli",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(o.endpoints) == 0 {
@@ -73,10 +86,23 @@ func ctlWhoAmI(o *ctlOptions) *cobra.Command {
 				return err
 			}
 			ids := []schema.AuthID{ipID}
+			if o.tls.cert != "" {
+				id, err := certX509ID(o.tls.cert)
+				if err != nil {
+					return err
+				}
+				ids = append(ids, id)
+			}
 			for _, a := range o.auth {
 				scheme, cred, ok := strings.Cut(a, ":")
 				if !ok {
 					return fmt.Errorf("--auth %q: must be scheme:credentials", a)
+				}
+				if err := namespaceAuthScheme(scheme, o.tls.cert != ""); err != nil {
+					return fmt.Errorf("--auth %s:...: %w", scheme, err)
+				}
+				if scheme == schema.SchemeX509 {
+					continue // the identity of --cert, listed above
 				}
 				id, err := schema.AuthFromCredentials(scheme, []byte(cred), ip)
 				if err != nil {
@@ -101,6 +127,43 @@ func ctlWhoAmI(o *ctlOptions) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// namespaceAuthScheme checks a scheme given to ctl, lock or elect, which
+// use the namespace API: sasl is negotiated on the ZooKeeper port only,
+// and x509 is the subject of a client certificate, so it needs --cert.
+func namespaceAuthScheme(scheme string, hasCert bool) error {
+	switch scheme {
+	case schema.SchemeSASL:
+		return errors.New("sasl is negotiated on the ZooKeeper port (zkCli.sh or kazoo with a JAAS file or sasl_options); the namespace API that ctl, lock and elect use takes digest credentials (--auth digest:USER:PASSWORD) or a client certificate (--cert, the x509 identity)")
+	case schema.SchemeX509:
+		if !hasCert {
+			return errors.New("x509 is the subject of a client certificate: give it with --cert and --key")
+		}
+	}
+	return nil
+}
+
+// certX509ID is the x509 identity a client certificate file gives its
+// holder on the node (schema.X509ID of its subject).
+func certX509ID(file string) (schema.AuthID, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return schema.AuthID{}, fmt.Errorf("--cert: %w", err)
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil || blk.Type != "CERTIFICATE" {
+		return schema.AuthID{}, fmt.Errorf("--cert %s: no PEM certificate", file)
+	}
+	cert, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		return schema.AuthID{}, fmt.Errorf("--cert %s: %w", file, err)
+	}
+	id, err := schema.X509ID(cert.RawSubject)
+	if err != nil {
+		return schema.AuthID{}, fmt.Errorf("--cert %s: %w", file, err)
+	}
+	return schema.AuthID{Scheme: schema.SchemeX509, ID: id}, nil
 }
 
 // whoAmIUser is the user part of an identity as ZooKeeper's whoAmI reports

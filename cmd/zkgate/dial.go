@@ -60,6 +60,9 @@ func (d *dialFlags) dial(ctx context.Context) (*client.Conn, *zkgatepb.RequestCo
 		if !ok {
 			return nil, nil, fmt.Errorf("--auth %q: must be scheme:credentials", a)
 		}
+		if err := namespaceAuthScheme(scheme, d.tls.cert != ""); err != nil {
+			return nil, nil, fmt.Errorf("--auth %s:...: %w", scheme, err)
+		}
 		rc.Auth = append(rc.Auth, &zkgatepb.AuthInfo{Scheme: scheme, Credentials: []byte(cred)})
 	}
 	conn, err := d.connect(ctx)

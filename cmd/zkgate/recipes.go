@@ -34,7 +34,7 @@ type recipeOptions struct {
 
 func (o *recipeOptions) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	o.add(f, "Credentials as scheme:credentials, e.g. digest:user:password (repeatable)")
+	o.add(f, "Credentials as scheme:credentials, e.g. digest:user:password (repeatable); a client certificate (--cert) is the x509 identity")
 	f.DurationVar(&o.sessionTimeout, "session-timeout", 10*time.Second, "Session timeout: if this process dies, what it holds is freed this long after; if no keepalive succeeds for this long, the session is lost")
 	f.BoolVar(&o.curator, "curator", false, "Use Curator's node names and ordering (InterProcessMutex, LeaderLatch) instead of kazoo's")
 }

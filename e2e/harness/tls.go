@@ -54,6 +54,12 @@ func NewCerts(t testing.TB) *Certs {
 	return c
 }
 
+// IssueClient makes another client certificate signed by the test CA,
+// with common name cn, in file.pem and file-key.pem.
+func (c *Certs) IssueClient(file, cn string) (certFile, keyFile string) {
+	return c.issue(file, c.ca, c.caKey, cn, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth})
+}
+
 func (c *Certs) newCA(name string) (*x509.Certificate, *ecdsa.PrivateKey) {
 	key := c.key()
 	tmpl := &x509.Certificate{

@@ -59,6 +59,13 @@ log4j.appender.CONSOLE.layout.ConversionPattern=%d{ISO8601} - %-5p [%t:%C{1}@%L]
 // or the package fails the test with a hint.
 func StartZooKeeper(t testing.TB, jvmFlags ...string) *ZooKeeper {
 	t.Helper()
+	return StartZooKeeperConfig(t, "", jvmFlags...)
+}
+
+// StartZooKeeperConfig is StartZooKeeper with extra zoo.cfg lines (for
+// example authProvider.1=... or enforce.auth.enabled=true).
+func StartZooKeeperConfig(t testing.TB, zooCfg string, jvmFlags ...string) *ZooKeeper {
+	t.Helper()
 	java, err := exec.LookPath("java")
 	if err != nil {
 		t.Fatalf("java not found (run `make peers` to install the zookeeper package): %v", err)
@@ -70,7 +77,7 @@ func StartZooKeeper(t testing.TB, jvmFlags ...string) *ZooKeeper {
 	}
 	dir := t.TempDir()
 	port := FreePort(t)
-	z := newZooKeeper(t, dir, port, "")
+	z := newZooKeeper(t, dir, port, zooCfg)
 	z.start(java, jvmFlags...)
 	z.waitReady()
 	return z

@@ -150,8 +150,9 @@ func notServing(err error) error {
 const rpcIPScheme = "ip"
 
 // rpcCaller turns a RequestContext into a gateway.Caller: the session, the ip
-// identity of the connection (as every ZooKeeper connection holds) and
-// one identity per AuthInfo, for this request only.
+// identity of the connection (as every ZooKeeper connection holds), the
+// x509 identity of a verified client certificate (rpcX509) and one
+// identity per AuthInfo, for this request only.
 func rpcCaller(ctx context.Context, rc *zkgatepb.RequestContext) (gateway.Caller, error) {
 	c := gateway.Caller{Session: rc.GetSessionId(), Password: rc.GetSessionPassword()}
 	ip := rpcPeerIP(ctx)
@@ -162,7 +163,20 @@ func rpcCaller(ctx context.Context, rc *zkgatepb.RequestContext) (gateway.Caller
 		}
 		c.Auth = append(c.Auth, id)
 	}
+	x509 := rpcX509(ctx)
+	if x509 != "" {
+		c.Auth = append(c.Auth, schema.AuthID{Scheme: schema.SchemeX509, ID: x509})
+	}
 	for _, a := range rc.GetAuth() {
+		if a.GetScheme() == schema.SchemeX509 {
+			// As addauth x509 on ZooKeeper's secure port: the
+			// verified client certificate, which the request holds
+			// already; without one, AuthFailed.
+			if x509 == "" {
+				return gateway.Caller{}, schema.Errorf(schema.CodeAuthFailed, "", "x509 auth without a verified client certificate")
+			}
+			continue
+		}
 		id, err := schema.AuthFromCredentials(a.GetScheme(), a.GetCredentials(), ip)
 		if err != nil {
 			return gateway.Caller{}, err

@@ -61,7 +61,9 @@ const HTTPPrefix = "/zk/v1/"
 // Request Entity Too Large and zk_error BadArguments.
 //
 // Requests reach the gRPC server with an x-forwarded-for header, so they
-// hold no ip identity (see RequestContext.auth in the proto).
+// hold no ip identity (see RequestContext.auth in the proto); a client
+// certificate the HTTPS server verified gives them the x509 identity (see
+// x509.go).
 func NewHTTPHandler(ctx context.Context, grpcTarget string, opts ...grpc.DialOption) (http.Handler, error) {
 	dopts := append([]grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
@@ -81,6 +83,7 @@ func NewHTTPHandler(ctx context.Context, grpcTarget string, opts ...grpc.DialOpt
 		}}),
 		runtime.WithErrorHandler(writeHTTPError),
 		runtime.WithRoutingErrorHandler(writeRoutingError),
+		runtime.WithMetadata(httpX509Metadata),
 	)
 	for _, reg := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
 		zkgatepb.RegisterNamespaceHandler, zkgatepb.RegisterElectionHandler, zkgatepb.RegisterLockHandler,
@@ -97,6 +100,7 @@ func NewHTTPHandler(ctx context.Context, grpcTarget string, opts ...grpc.DialOpt
 		conn.Close()
 	}()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		dropRelayHeaders(r)
 		if err := sameSite(r); err != nil {
 			writeHTTPError(r.Context(), mux, nil, w, r, err)
 			return

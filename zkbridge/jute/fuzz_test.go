@@ -56,6 +56,8 @@ var fuzzRecords = []func() Record{
 	func() Record { return &WhoAmIResponse{} },
 	func() Record { return &MultiRequest{} },
 	func() Record { return &MultiResponse{} },
+	func() Record { return &SASLRequest{} },
+	func() Record { return &SASLResponse{} },
 }
 
 // fuzzIndex returns the selector byte for rec's type.

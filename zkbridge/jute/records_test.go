@@ -136,6 +136,13 @@ var recordCases = []recordCase{
 		hex: "00000002 00000002 6970 00000009 3132372e302e302e31 00000006 646967657374 00000005 616c696365"},
 	{name: "WhoAmIResponse/empty", rec: &WhoAmIResponse{ClientInfo: []ClientInfo{}}, hex: "00000000"},
 
+	// SASL (measured: zkCli.sh's first token is empty, the failure reply a null token).
+	{name: "SASLRequest/empty", rec: &SASLRequest{Token: []byte{}}, hex: "00000000"},
+	{name: "SASLRequest", rec: &SASLRequest{Token: []byte("qop=auth")}, hex: "00000008 716f703d61757468"},
+	{name: "SASLRequest/null", rec: &SASLRequest{}, hex: "ffffffff"},
+	{name: "SASLResponse", rec: &SASLResponse{Token: []byte("rspauth=")}, hex: "00000008 727370617574683d"},
+	{name: "SASLResponse/null", rec: &SASLResponse{}, hex: "ffffffff"},
+
 	// Multi envelopes (more in multi_test.go).
 	{name: "MultiRequest/write", file: "multi_request.hex", rec: &MultiRequest{Ops: testMultiOps}},
 	{name: "MultiRequest/read", file: "multiread_request.hex", rec: &MultiRequest{Ops: []MultiOp{

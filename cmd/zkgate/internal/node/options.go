@@ -16,6 +16,8 @@ import (
 
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/logging"
 	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/sasl"
+	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/zkbridge"
 	"github.com/zkgate/zkgate/zkbridge/jute"
 )
@@ -128,6 +130,26 @@ type Options struct {
 	// SuperDigest is "super:<base64 sha1>": a session authenticated as that
 	// digest user passes every ACL check. Empty disables it.
 	SuperDigest string
+	// JAASConfig is the JAAS file whose Server section configures SASL on
+	// the ZooKeeper port, the file ZooKeeper reads with
+	// -Djava.security.auth.login.config. Empty: no SASL (sasl requests
+	// are an unknown opcode and sasl ACLs are invalid).
+	JAASConfig string
+	// SASLSuperUser is ZooKeeper's zookeeper.superUser: the sasl identity
+	// of a super user, who passes every ACL check. Empty: none.
+	SASLSuperUser string
+	// KerberosRemoveHostFromPrincipal and KerberosRemoveRealmFromPrincipal
+	// are ZooKeeper's kerberos.removeHostFromPrincipal and
+	// kerberos.removeRealmFromPrincipal: the sasl identity of
+	// "zkcli/host@REALM" (of the server's realm) loses its host, its
+	// realm, or both.
+	KerberosRemoveHostFromPrincipal  bool
+	KerberosRemoveRealmFromPrincipal bool
+	// EnforceAuthSchemes is ZooKeeper's enforce.auth.schemes (with
+	// enforce.auth.enabled): a session must authenticate with one of
+	// these schemes before any request but auth and sasl. Empty: not
+	// enforced.
+	EnforceAuthSchemes []string
 	// ContainerCheckInterval is how often empty containers and expired TTL
 	// nodes are removed.
 	ContainerCheckInterval time.Duration
@@ -279,6 +301,9 @@ func (c *Options) Validate() error {
 		if user, hash, ok := strings.Cut(c.SuperDigest, ":"); !ok || user == "" || hash == "" {
 			return fieldErr("zk-super-digest", "must be user:base64(sha1(user:password)), as ZooKeeper's superDigest")
 		}
+	}
+	if err := c.validateAuth(); err != nil {
+		return err
 	}
 	if err := c.validateLimits(); err != nil {
 		return err
@@ -439,6 +464,7 @@ func (c *Options) Engine() gateway.Config {
 		MaxSessionTimeout: c.MaxSessionTimeout,
 		MaxDataBytes:      int(c.MaxDataBytes),
 		SuperDigest:       c.SuperDigest,
+		Providers:         schema.Providers{SASL: c.JAASConfig != "", X509: c.ClientCertAuth},
 		ReaperInterval:    c.ContainerCheckInterval,
 		EnforceQuota:      c.EnforceQuota,
 		CommitDepth:       int(c.CommitDepth),
@@ -564,6 +590,53 @@ func CheckDataDir(dir string) error {
 	probe.Close()
 	if err := os.Remove(name); err != nil {
 		return fieldErr("data-dir", "%q: removing %s: %v", dir, filepath.Base(name), err)
+	}
+	return nil
+}
+
+// saslConfig reads JAASConfig's Server section (nil when there is none).
+func (c *Options) saslConfig() (*sasl.ServerConfig, error) {
+	if c.JAASConfig == "" {
+		return nil, nil
+	}
+	j, err := sasl.LoadJAAS(c.JAASConfig)
+	if err != nil {
+		return nil, fieldErr("zk-jaas-config", "%v", err)
+	}
+	sc, err := sasl.NewServerConfig(j, "Server", sasl.ServerOptions{
+		RemoveHostFromPrincipal:  c.KerberosRemoveHostFromPrincipal,
+		RemoveRealmFromPrincipal: c.KerberosRemoveRealmFromPrincipal,
+	})
+	if err != nil {
+		return nil, fieldErr("zk-jaas-config", "%s: %v", c.JAASConfig, err)
+	}
+	return sc, nil
+}
+
+// validateAuth checks the SASL and enforced authentication settings: the
+// JAAS file must configure a mechanism, and each enforced scheme must
+// have a provider (ZooKeeper refuses to start otherwise).
+func (c *Options) validateAuth() error {
+	if _, err := c.saslConfig(); err != nil {
+		return err
+	}
+	if c.SASLSuperUser != "" && c.JAASConfig == "" {
+		return fieldErr("zk-sasl-super-user", "needs zk-jaas-config")
+	}
+	for _, s := range c.EnforceAuthSchemes {
+		switch s {
+		case "digest", "ip":
+		case "sasl":
+			if c.JAASConfig == "" {
+				return fieldErr("zk-enforce-auth-schemes", "sasl needs zk-jaas-config")
+			}
+		case "x509":
+			if !c.ClientCertAuth {
+				return fieldErr("zk-enforce-auth-schemes", "x509 needs client-cert-auth")
+			}
+		default:
+			return fieldErr("zk-enforce-auth-schemes", "%q is not a scheme with a provider (digest, ip, sasl, x509)", s)
+		}
 	}
 	return nil
 }

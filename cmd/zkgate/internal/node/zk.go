@@ -72,7 +72,14 @@ func (n *Node) serveZK(eng *gateway.Engine, mode func() string, quorum func() (z
 		Quorum:    quorum,
 
 		InitialConfiguration: c.InitialConfiguration,
+		EnforceAuthSchemes:   c.EnforceAuthSchemes,
+		SASLSuperUser:        c.SASLSuperUser,
 	}
+	sc, err := c.saslConfig()
+	if err != nil {
+		return err
+	}
+	zc.SASL = sc
 	if c.Embedded() {
 		// The member's snapshots and WAL, as ZooKeeper's dataDir
 		// (snapshots) and dataLogDir (transaction log).
