@@ -44,7 +44,7 @@ var servingAnswers = map[string]*regexp.Regexp{
 	"isro": regexp.MustCompile(`^rw$`),
 	"srvr": regexp.MustCompile(`(?s)^Zookeeper version: [^\n]+\nLatency min/avg/max: .*\nMode: standalone\nNode count: \d+\n$`),
 	"stat": regexp.MustCompile(`(?s)^Zookeeper version: [^\n]+\nClients:\n( /\S+\[[01]\]\([^\n]*\)\n)+\nLatency .*\nNode count: \d+\n$`),
-	"mntr": regexp.MustCompile(`(?s)^zk_version\t[^\n]+\nzk_server_state\tstandalone\n.*\nzk_uptime\t\d+\n.*\nzk_p999_readlatency\t\d+\n$`),
+	"mntr": regexp.MustCompile(`(?s)^zk_version\t[^\n]+\nzk_server_state\tstandalone\n.*\nzk_uptime\t\d+\n.*\nzk_p999_readlatency\t\d+\nzk_history_oldest_zxid\t\d+\n$`),
 	"conf": regexp.MustCompile(`(?s)^clientPort=\d+\n.*\nmaxBuffer=\d+\nclientURLs=[^\n]*\n$`),
 	"envi": regexp.MustCompile(`(?s)^Environment:\nzookeeper\.version=.*\nuser\.dir=[^\n]*\nos\.memory\.free=\d+MB\nos\.memory\.max=\d+MB\nos\.memory\.total=\d+MB\n$`),
 	"cons": regexp.MustCompile(`^( /\S+\[[01]\]\([^\n]*\)\n)+\n$`),
