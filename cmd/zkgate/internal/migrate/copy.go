@@ -11,7 +11,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/zkgate/zkgate/schema"
-	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
 
 // CopyResult is what Copy did. Every znode of the source under the root
@@ -54,33 +53,16 @@ func (r CopyResult) Seen() int {
 // the source issued (and its cversion matches the source's). workers
 // znodes of a level are copied side by side. progress, if not nil, is
 // called every second or so, from another goroutine.
-func Copy(ctx context.Context, src Tree, dst *Zkgate, root string, workers int, progress func(CopyResult)) (CopyResult, error) {
+func Copy(ctx context.Context, src Tree, dst Dest, root string, workers int, progress func(CopyResult)) (CopyResult, error) {
 	var (
 		mu  sync.Mutex
 		res CopyResult
 	)
-	// root's ancestors, top down.
-	var ancestors []string
-	for a := schema.Parent(root); a != "/" && a != ""; a = schema.Parent(a) {
-		ancestors = append([]string{a}, ancestors...)
+	if err := checkTTL(src, dst, root); err != nil {
+		return res, err
 	}
-	for _, a := range ancestors {
-		n, err := src.Node(ctx, a)
-		if err != nil {
-			return res, fmt.Errorf("source: %w", err)
-		}
-		if n == nil {
-			return res, fmt.Errorf("source: %s does not exist", a)
-		}
-		var one CopyResult
-		if err := dst.put(ctx, a, n, &one); err != nil {
-			return res, err
-		}
-		if len(one.Conflicts) > 0 {
-			res.Conflicts = append(res.Conflicts, one.Conflicts...)
-			continue
-		}
-		res.Ancestors++
+	if err := putAncestors(ctx, src, dst, root, &res); err != nil {
+		return res, err
 	}
 	if progress != nil {
 		tick := time.NewTicker(time.Second)
@@ -144,7 +126,7 @@ func Copy(ctx context.Context, src Tree, dst *Zkgate, root string, workers int, 
 					return nil
 				}
 				var one CopyResult
-				if err := dst.put(gctx, p, n, &one); err != nil {
+				if err := put(gctx, dst, p, n, &one); err != nil {
 					return err
 				}
 				kids, err := src.Children(gctx, p)
@@ -172,7 +154,7 @@ func Copy(ctx context.Context, src Tree, dst *Zkgate, root string, workers int, 
 	// After the children, whose creation counted too: the counter never
 	// goes down, so the source's number is the floor.
 	for _, r := range raises {
-		changed, err := dst.raiseSequence(ctx, r.path, r.next)
+		changed, err := raiseSequence(ctx, dst, r.path, r.next)
 		if err != nil {
 			return res, err
 		}
@@ -194,81 +176,66 @@ func (r *CopyResult) add(one CopyResult) {
 	r.Conflicts = append(r.Conflicts, one.Conflicts...)
 }
 
-// raiseSequence raises p's sequence counter to at least next and reports
-// whether it moved.
-func (g *Zkgate) raiseSequence(ctx context.Context, p string, next int32) (bool, error) {
-	before, err := g.Node(ctx, p)
-	if err != nil || before == nil {
-		return false, fmt.Errorf("destination: reading %s: %v", p, err)
-	}
-	if before.NextSequence() >= next {
-		return false, nil
-	}
-	if _, err := g.ns.RaiseSequence(ctx, &zkgatepb.RaiseSequenceRequest{Ctx: g.rc, Path: p, NextSequence: next}); err != nil {
-		return false, fmt.Errorf("raising the sequence counter of %s: %w", p, schema.ErrorFromStatus(err))
-	}
-	return true, nil
+// ttlLister is a source that shows TTL nodes as such (a dump may): a live
+// ZooKeeper or zkgate shows them as persistent (see doc.go).
+type ttlLister interface {
+	TTLNodes(root string) []string
 }
 
-// put makes the destination's znode at p what n is.
-func (g *Zkgate) put(ctx context.Context, p string, n *Node, res *CopyResult) error {
-	acl := make([]*zkgatepb.ACL, 0, len(n.ACL))
-	for _, a := range n.ACL {
-		acl = append(acl, &zkgatepb.ACL{Perms: a.Perms, Scheme: a.Scheme, Id: a.ID})
+// checkTTL stops a copy of TTL nodes into a ZooKeeper ensemble that does
+// not create them, before anything is written.
+func checkTTL(src Tree, dst Dest, root string) error {
+	z, ok := dst.(*ZooKeeper)
+	l, lists := src.(ttlLister)
+	if !ok || !lists {
+		return nil
 	}
-	if p != "/" {
-		req := &zkgatepb.CreateRequest{Ctx: g.rc, Path: p, Data: n.Data, Acl: acl, Mode: zkgatepb.CreateMode_CREATE_MODE_PERSISTENT}
-		switch n.Kind {
-		case Container:
-			req.Mode = zkgatepb.CreateMode_CREATE_MODE_CONTAINER
-		case TTL:
-			req.Mode = zkgatepb.CreateMode_CREATE_MODE_PERSISTENT_WITH_TTL
-			req.TtlMs = n.TTL().Milliseconds()
-		}
-		_, err := g.ns.Create(ctx, req)
-		if err == nil {
-			res.Created++
-			return nil
-		}
-		if code := schema.CodeOf(schema.ErrorFromStatus(err)); code != schema.CodeNodeExists {
-			if code == schema.CodeNoAuth {
-				return fmt.Errorf("creating %s: the ACL of its parent refuses it: copy as a super user (zkgate serve --zk-super-digest, --to-auth digest:super:PASSWORD)", p)
-			}
-			return fmt.Errorf("creating %s: %w", p, schema.ErrorFromStatus(err))
-		}
+	ttls := l.TTLNodes(root)
+	if len(ttls) == 0 {
+		return nil
 	}
-	// It exists: make data and ACL the source's.
-	have, err := g.Node(ctx, p)
-	if errors.Is(err, ErrNoAuth) {
-		return fmt.Errorf("destination: %s exists and is %w: give --to-auth", p, err)
-	}
+	enabled, err := z.TTLEnabled()
 	if err != nil {
 		return fmt.Errorf("destination: %w", err)
 	}
-	if have == nil {
-		return fmt.Errorf("destination: %s vanished while being copied", p)
+	if !enabled {
+		return fmt.Errorf("the source has %d TTL %s (%s first) and the destination ZooKeeper does not create TTL nodes: start it with -Dzookeeper.extendedTypesEnabled=true; nothing was copied", len(ttls), plural(len(ttls), "node"), ttls[0])
 	}
-	if have.Kind != n.Kind {
-		res.Conflicts = append(res.Conflicts, fmt.Sprintf("%s: %s in the source, %s in the destination", p, n.Kind, have.Kind))
-		return nil
+	return nil
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
 	}
-	changed := false
-	if !sameData(have.Data, n.Data) {
-		if _, err := g.ns.SetData(ctx, &zkgatepb.SetDataRequest{Ctx: g.rc, Path: p, Data: n.Data}); err != nil {
-			return fmt.Errorf("setting the data of %s: %w", p, schema.ErrorFromStatus(err))
+	return word + "s"
+}
+
+// putAncestors puts root's ancestors into dst first, top down, counted
+// in res.Ancestors (or among its conflicts).
+func putAncestors(ctx context.Context, src Tree, dst Dest, root string, res *CopyResult) error {
+	// root's ancestors, top down.
+	var ancestors []string
+	for a := schema.Parent(root); a != "/" && a != ""; a = schema.Parent(a) {
+		ancestors = append([]string{a}, ancestors...)
+	}
+	for _, a := range ancestors {
+		n, err := src.Node(ctx, a)
+		if err != nil {
+			return fmt.Errorf("source: %w", err)
 		}
-		changed = true
-	}
-	if !slices.Equal(have.ACL, n.ACL) {
-		if _, err := g.ns.SetACL(ctx, &zkgatepb.SetACLRequest{Ctx: g.rc, Path: p, Acl: acl}); err != nil {
-			return fmt.Errorf("setting the ACL of %s: %w", p, schema.ErrorFromStatus(err))
+		if n == nil {
+			return fmt.Errorf("source: %s does not exist", a)
 		}
-		changed = true
-	}
-	if changed {
-		res.Updated++
-	} else {
-		res.Unchanged++
+		var one CopyResult
+		if err := put(ctx, dst, a, n, &one); err != nil {
+			return err
+		}
+		if len(one.Conflicts) > 0 {
+			res.Conflicts = append(res.Conflicts, one.Conflicts...)
+			continue
+		}
+		res.Ancestors++
 	}
 	return nil
 }

@@ -417,3 +417,15 @@ func (d *Dump) Contains(p string) bool {
 	r := d.Header.Path
 	return p == r || r == "/" || strings.HasPrefix(p, r+"/")
 }
+
+// TTLNodes are the paths of the TTL nodes under root, in order.
+func (d *Dump) TTLNodes(root string) []string {
+	var out []string
+	for p, e := range d.entries {
+		if e.Kind == TTL && (p == root || root == "/" || strings.HasPrefix(p, root+"/")) {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

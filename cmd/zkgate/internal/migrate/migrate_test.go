@@ -507,7 +507,7 @@ func TestFollow_BringsChangesOver(t *testing.T) {
 	var final CopyResult
 	go func() {
 		var err error
-		final, err = Follow(fctx, src, dst, "/f", func(r CopyResult) { firstPass <- r })
+		final, err = Follow(fctx, src, dst, "/f", 4, func(r CopyResult) { firstPass <- r })
 		done <- err
 	}()
 	select {

@@ -234,14 +234,6 @@ func (g *Zkgate) ZxidAt(ctx context.Context, ms int64) (int64, error) {
 	return r.GetZxid(), nil
 }
 
-// Put makes the znode at p what n is (created, or given n's data and
-// ACL), as Copy does for each znode, and reports what it did.
-func (g *Zkgate) Put(ctx context.Context, p string, n *Node) (CopyResult, error) {
-	var res CopyResult
-	err := g.put(ctx, p, n, &res)
-	return res, err
-}
-
 func noNode(err error) bool {
 	return schema.CodeOf(schema.ErrorFromStatus(err)) == schema.CodeNoNode
 }
