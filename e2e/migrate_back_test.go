@@ -1,0 +1,218 @@
+package e2e
+
+import (
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/zkgate/zkgate/e2e/harness"
+)
+
+// raiseBy moves the sequence counter of parent up by n, as n creations
+// would, with multis of a create and a delete of a scratch child.
+func raiseBy(t *testing.T, c *zk.Conn, parent string, n int) {
+	t.Helper()
+	for n > 0 {
+		k := min(n, 1000)
+		ops := make([]any, 0, 2*k)
+		for range k {
+			ops = append(ops, &zk.CreateRequest{Path: parent + "/scratch", Acl: zk.WorldACL(zk.PermAll)}, &zk.DeleteRequest{Path: parent + "/scratch", Version: -1})
+		}
+		if _, err := c.Multi(ops...); err != nil {
+			t.Fatal(err)
+		}
+		n -= k
+	}
+}
+
+// sameCounter checks that p of a and q of b have the same cversion and
+// numChildren, and that their next sequential children get the same name.
+func sameCounter(t *testing.T, a, b *zk.Conn, p, q, wantNext string) {
+	t.Helper()
+	_, sa, err := a.Get(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sb, err := b.Get(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sa.Cversion != sb.Cversion || sa.NumChildren != sb.NumChildren {
+		t.Fatalf("%s and %s cversion/numChildren: %d/%d and %d/%d", p, q, sa.Cversion, sa.NumChildren, sb.Cversion, sb.NumChildren)
+	}
+	na, err := a.Create(p+"/n-", nil, zk.FlagSequence, zk.WorldACL(zk.PermAll))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nb, err := b.Create(q+"/n-", nil, zk.FlagSequence, zk.WorldACL(zk.PermAll))
+	if err != nil || path.Base(na) != path.Base(nb) || !strings.HasSuffix(na, wantNext) {
+		t.Fatalf("next sequential child of %s: %s and %s (%v), want ...%s", p, na, nb, err, wantNext)
+	}
+}
+
+// TestMigrate_BackToZooKeeper: zkgate migrate copies a zkgate tree (data
+// of every shape, a digest ACL, deep and sequentially named nodes, a
+// queue whose counter is 2,503 with 2 children) into a real ZooKeeper 3.8
+// (--to zk://), so that zkgate diff finds no difference in either
+// direction; the queue's counter is raised on ZooKeeper by creating and
+// deleting a scratch child (three multis), so that the next sequential
+// child gets the same name on both sides and cversion agrees; run again,
+// it changes nothing. The same tree then goes from ZooKeeper to another
+// subtree of ZooKeeper (a chroot the copy creates), and from zkgate to
+// another zkgate, each checked by diff.
+func TestMigrate_BackToZooKeeper(t *testing.T) {
+	t.Parallel()
+	ref := harness.StartZooKeeper(t)
+	n := harness.StartNode(t, harness.NodeOptions{})
+	z, _ := zkConnect(t, ref.Addr)
+	g, _ := zkConnect(t, n.ZKAddr)
+	buildTree(t, g)
+	if _, err := g.Create("/app/q", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	raiseBy(t, g, "/app/q", 2501)
+	for range 2 {
+		if _, err := g.Create("/app/q/n-", []byte("x"), zk.FlagSequence, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := g.Create("/app/eph", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	auth := []string{"--from-auth", "digest:admin:pw", "--to-auth", "digest:admin:pw", "--path", "/app"}
+	run := func(verb, from, to string) harness.Result {
+		return harness.RunZkgate(t, 120*time.Second, nil, append([]string{verb, "--from", from, "--to", to}, auth...)...)
+	}
+	back, zkURL := "zk://"+n.ZKAddr, "zk://"+ref.Addr
+
+	r := run("migrate", n.ClientURL, zkURL)
+	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "19 znodes created, 0 updated, 0 already equal") ||
+		!strings.Contains(r.Stdout, "; 2 sequence counters carried over") || !strings.Contains(r.Stdout, "ephemeral, not copied: /app/eph") {
+		t.Fatalf("migrate back: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	// Both ways, and each end through either protocol.
+	for _, ends := range [][2]string{{n.ClientURL, zkURL}, {zkURL, n.ClientURL}, {back, zkURL}, {ref.Addr, back}} {
+		r = run("diff", ends[0], ends[1])
+		if r.ExitCode != 0 || !strings.Contains(r.Stdout, "no differences: 19 znodes compared; 1 ephemeral not compared") {
+			t.Fatalf("diff --from %s --to %s: status %d\n%s%s", ends[0], ends[1], r.ExitCode, r.Stdout, r.Stderr)
+		}
+	}
+	// The data, null kept apart from empty, and the digest ACL, exactly.
+	if d, _, err := z.Get("/app/empty"); err != nil || d != nil {
+		t.Fatalf("/app/empty in ZooKeeper: %q (%v), want null data", d, err)
+	}
+	if err := z.AddAuth("digest", []byte("admin:pw")); err != nil {
+		t.Fatal(err)
+	}
+	if acl, _, err := z.GetACL("/app/secret"); err != nil || len(acl) != 1 || acl[0] != zk.DigestACL(zk.PermRead|zk.PermAdmin, "admin", "pw")[0] {
+		t.Fatalf("/app/secret's ACL in ZooKeeper: %v (%v)", acl, err)
+	}
+	sameCounter(t, g, z, "/app/q", "/app/q", "0000002503")
+
+	r = run("migrate", n.ClientURL, zkURL)
+	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "0 znodes created, 0 updated, 20 already equal") || !strings.Contains(r.Stdout, "; 0 sequence counters") {
+		t.Fatalf("migrate back again: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+
+	// ZooKeeper to ZooKeeper: into a chroot that does not exist yet.
+	copyURL := "zk://" + ref.Addr + "/copy"
+	r = harness.RunZkgate(t, 120*time.Second, nil, "migrate", "--from", zkURL+"/app", "--to", copyURL, "--from-auth", "digest:admin:pw", "--to-auth", "digest:admin:pw")
+	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "20 znodes created, 0 updated, 0 already equal") {
+		t.Fatalf("ZooKeeper to ZooKeeper: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	r = harness.RunZkgate(t, 60*time.Second, nil, "diff", "--from", zkURL+"/app", "--to", copyURL, "--from-auth", "digest:admin:pw", "--to-auth", "digest:admin:pw")
+	if r.ExitCode != 0 || !strings.Contains(r.Stdout, "no differences: 20 znodes compared") {
+		t.Fatalf("diff ZooKeeper to ZooKeeper: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	sameCounter(t, z, z, "/app/q", "/copy/q", "0000002504")
+
+	// zkgate to zkgate.
+	n2 := harness.StartNode(t, harness.NodeOptions{})
+	r = run("migrate", n.ClientURL, n2.ClientURL)
+	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "20 znodes created, 0 updated, 0 already equal") {
+		t.Fatalf("zkgate to zkgate: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	r = run("diff", n.ClientURL, n2.ClientURL)
+	if r.ExitCode != 0 || !strings.Contains(r.Stdout, "no differences: 20 znodes compared") {
+		t.Fatalf("diff zkgate to zkgate: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	g2, _ := zkConnect(t, n2.ZKAddr)
+	sameCounter(t, g, g2, "/app/q", "/app/q", "0000002504")
+}
+
+// TestMigrate_TTLIntoZooKeeperWithoutExtendedTypes: a dump holding a TTL
+// node is not copied into a ZooKeeper that does not create TTL nodes:
+// the error says so and how to start it, before anything is written;
+// into one that does, the TTL node is created as such.
+func TestMigrate_TTLIntoZooKeeperWithoutExtendedTypes(t *testing.T) {
+	t.Parallel()
+	plain := harness.StartZooKeeper(t, "-Dzookeeper.extendedTypesEnabled=false")
+	n := harness.StartNode(t, harness.NodeOptions{})
+	g, _ := zkConnect(t, n.ZKAddr)
+	for _, p := range []string{"/t", "/t/a", "/t/lease"} {
+		if _, err := g.Create(p, []byte("v"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "t.jsonl")
+	if r := harness.RunZkgate(t, 60*time.Second, nil, "ctl", "--endpoints", n.ClientURL, "dump", "-f", file, "/t"); r.ExitCode != 0 {
+		t.Fatalf("ctl dump: %d %s", r.ExitCode, r.Stderr)
+	}
+	// Read through the ZooKeeper protocol a TTL node shows as persistent;
+	// a dump may say what it is.
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(b), "\n")
+	found := false
+	for i, l := range lines {
+		if strings.Contains(l, `"path":"/t/lease"`) {
+			lines[i] = strings.Replace(strings.Replace(l, `"kind":"persistent"`, `"kind":"ttl"`, 1), `"ephemeral_owner":0`, `"ephemeral_owner":-72057594037927836`, 1)
+			found = lines[i] != l
+		}
+	}
+	if !found {
+		t.Fatalf("no /t/lease line to edit in the dump:\n%s", b)
+	}
+	if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	r := harness.RunZkgate(t, 60*time.Second, nil, "migrate", "--from", file, "--to", "zk://"+plain.Addr)
+	if r.ExitCode != 2 || !strings.Contains(r.Stderr, "the source has 1 TTL node (/t/lease first) and the destination ZooKeeper does not create TTL nodes: start it with -Dzookeeper.extendedTypesEnabled=true; nothing was copied") {
+		t.Fatalf("TTL into a ZooKeeper without extended types: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	z, _ := zkConnect(t, plain.Addr)
+	if ok, _, err := z.Exists("/t"); err != nil || ok {
+		t.Fatalf("/t was written (%v, %v)", ok, err)
+	}
+
+	ttl := harness.StartZooKeeper(t)
+	r = harness.RunZkgate(t, 60*time.Second, nil, "migrate", "--from", file, "--to", "zk://"+ttl.Addr)
+	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "3 znodes created") {
+		t.Fatalf("TTL into a ZooKeeper with extended types: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	// A TTL node of 100 ms with no children is reaped by the server: it
+	// was created as one (a persistent znode would stay).
+	zt, _ := zkConnect(t, ttl.Addr)
+	for {
+		ok, _, ev, err := zt.ExistsW("/t/lease")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+		select {
+		case <-ev:
+		case <-time.After(60 * time.Second):
+			t.Fatal("the TTL node was not reaped: not created as a TTL node")
+		}
+	}
+}
