@@ -58,7 +58,8 @@ func sameCounter(t *testing.T, a, b *zk.Conn, p, q, wantNext string) {
 // TestMigrate_BackToZooKeeper: zkgate migrate copies a zkgate tree (data
 // of every shape, a digest ACL, deep and sequentially named nodes, a
 // queue whose counter is 2,503 with 2 children) into a real ZooKeeper 3.8
-// (--to zk://), so that zkgate diff finds no difference in either
+// (--to zk://), the znodes counted first and then tallied as from a
+// ZooKeeper source, so that zkgate diff finds no difference in either
 // direction; the queue's counter is raised on ZooKeeper by creating and
 // deleting a scratch child (three multis), so that the next sequential
 // child gets the same name on both sides and cversion agrees; run again,
@@ -92,7 +93,9 @@ func TestMigrate_BackToZooKeeper(t *testing.T) {
 
 	r := run("migrate", n.ClientURL, zkURL)
 	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "19 znodes created, 0 updated, 0 already equal") ||
-		!strings.Contains(r.Stdout, "; 2 sequence counters carried over") || !strings.Contains(r.Stdout, "ephemeral, not copied: /app/eph") {
+		!strings.Contains(r.Stdout, "; 2 sequence counters carried over") || !strings.Contains(r.Stdout, "ephemeral, not copied: /app/eph") ||
+		!strings.Contains(r.Stderr, "copying 20 znodes under /app\n") ||
+		!strings.Contains(r.Stdout, "\n20 znodes under /app in the source: 19 copied or already equal, 1 ephemeral (not copied") {
 		t.Fatalf("migrate back: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
 	}
 	// Both ways, and each end through either protocol.
@@ -117,6 +120,13 @@ func TestMigrate_BackToZooKeeper(t *testing.T) {
 	r = run("migrate", n.ClientURL, zkURL)
 	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "0 znodes created, 0 updated, 20 already equal") || !strings.Contains(r.Stdout, "; 0 sequence counters") {
 		t.Fatalf("migrate back again: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+
+	// --follow reads its source with watches, through the ZooKeeper
+	// protocol: zkgate's own ZooKeeper port, not its gRPC API.
+	r = harness.RunZkgate(t, 60*time.Second, nil, "migrate", "--follow", "--from", n.ClientURL, "--to", zkURL)
+	if r.ExitCode != 2 || !strings.Contains(r.Stderr, "give zkgate's ZooKeeper port, --from zk://HOST:2181") {
+		t.Fatalf("--follow from a zkgate URL: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
 	}
 
 	// ZooKeeper to ZooKeeper: into a chroot that does not exist yet.

@@ -275,7 +275,7 @@ them. --follow reads the source through the ZooKeeper protocol: to follow
 zkgate (on the way back), give its ZooKeeper port, --from zk://HOST:2181.
 
 Progress goes to stderr: first the number of znodes to go through (from
-a ZooKeeper source's getAllChildrenNumber, 3.6 and later, less
+the source's getAllChildrenNumber, ZooKeeper 3.6 and later, less
 /zookeeper's), then
 on a terminal a line redrawn every second, with the share done and an ETA,
 else a plain line every 5 seconds. The report goes to stdout: what was
@@ -375,15 +375,18 @@ func (m *migrateEnds) count(ctx context.Context, src end) (total, system int64, 
 		total, system = src.dump.Count(m.path)
 		return total, system, true
 	}
-	if src.zk == nil {
-		return 0, 0, false
+	count := func(root string) (int64, error) {
+		if src.zkgate != nil {
+			return src.zkgate.Count(ctx, root)
+		}
+		return migrate.CountZnodes(ctx, src.connect, m.fromAuth, root, m.dest.dialWait)
 	}
-	total, err := migrate.CountZnodes(ctx, src.connect, m.fromAuth, m.path, m.dest.dialWait)
+	total, err := count(m.path)
 	if err != nil {
 		return 0, 0, false
 	}
 	if m.path == "/" || m.path == "/zookeeper" {
-		if n, err := migrate.CountZnodes(ctx, src.connect, m.fromAuth, "/zookeeper", m.dest.dialWait); err == nil {
+		if n, err := count("/zookeeper"); err == nil {
 			system = n
 		}
 	}
