@@ -2,9 +2,11 @@ package migrate
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/gateway/api"
 	"github.com/zkgate/zkgate/gateway/gatewaytest"
+	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/zkbridge"
 )
 
@@ -630,5 +633,65 @@ func TestZooKeeper_Chroot(t *testing.T) {
 	}
 	if ok, _, _ := d.Exists("/outside"); ok {
 		t.Error("/outside, outside the chroot, was copied")
+	}
+}
+
+// gatedDest is a destination whose creations under parent wait until
+// want of them are in flight at once: a copy that creates them one at a
+// time never gets past the first.
+type gatedDest struct {
+	Dest
+	parent string
+	want   int
+	mu     sync.Mutex
+	n      int
+	all    chan struct{}
+}
+
+func (d *gatedDest) Create(ctx context.Context, p string, n *Node) (bool, error) {
+	if schema.Parent(p) == d.parent {
+		d.mu.Lock()
+		if d.n++; d.n == d.want {
+			close(d.all)
+		}
+		d.mu.Unlock()
+		select {
+		case <-d.all:
+		case <-ctx.Done():
+			return false, fmt.Errorf("%s: %d creations in flight at most, want %d", p, d.n, d.want)
+		}
+	}
+	return d.Dest.Create(ctx, p, n)
+}
+
+// TestFollow_FirstPassInParallel: Follow's first pass creates the
+// znodes of a level side by side, workers at a time, as Copy does: with
+// 4 workers, 4 children of one parent are being created at once.
+func TestFollow_FirstPassInParallel(t *testing.T) {
+	from, to := startServer(t), startServer(t)
+	w := from.session(t)
+	mustCreate(t, w, "/p", nil, 0, open)
+	for i := range 8 {
+		mustCreate(t, w, fmt.Sprintf("/p/k%d", i), nil, 0, open)
+	}
+	dst := &gatedDest{Dest: to.destination(t), parent: "/p", want: 4, all: make(chan struct{})}
+	fctx, stop := context.WithTimeout(context.Background(), 30*time.Second)
+	defer stop()
+	copied := make(chan CopyResult, 1)
+	done := make(chan error, 1)
+	go func() {
+		_, err := Follow(fctx, from.source(t), dst, "/p", 4, func(r CopyResult) { copied <- r; stop() })
+		done <- err
+	}()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-copied:
+		if r.Created != 9 {
+			t.Errorf("first pass created %d, want 9", r.Created)
+		}
+	default:
+		t.Fatal("no first pass")
 	}
 }
