@@ -63,7 +63,8 @@ func sameCounter(t *testing.T, a, b *zk.Conn, p, q, wantNext string) {
 // direction; the queue's counter is raised on ZooKeeper by creating and
 // deleting a scratch child (three multis), so that the next sequential
 // child gets the same name on both sides and cversion agrees; run again,
-// it changes nothing. The same tree then goes from ZooKeeper to another
+// it changes nothing; with --delete it deletes what ZooKeeper has more,
+// but a live session's ephemeral. The same tree then goes from ZooKeeper to another
 // subtree of ZooKeeper (a chroot the copy creates), and from zkgate to
 // another zkgate, each checked by diff.
 func TestMigrate_BackToZooKeeper(t *testing.T) {
@@ -121,6 +122,37 @@ func TestMigrate_BackToZooKeeper(t *testing.T) {
 	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "0 znodes created, 0 updated, 20 already equal") || !strings.Contains(r.Stdout, "; 0 sequence counters") {
 		t.Fatalf("migrate back again: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
 	}
+
+	// ZooKeeper holds what zkgate no longer has (a subtree, as if deleted
+	// in zkgate since the move) and an ephemeral of a live session:
+	// without --delete, migrate leaves both and diff shows the subtree;
+	// with it, the subtree goes and the ephemeral stays, listed.
+	for _, p := range []string{"/app/stale", "/app/stale/deep"} {
+		if _, err := z.Create(p, nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	live, _ := zkConnect(t, ref.Addr)
+	if _, err := live.Create("/app/live", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	r = run("diff", n.ClientURL, zkURL)
+	if r.ExitCode != 1 || !strings.HasPrefix(r.Stdout, "+ /app/stale (only in the destination)\n") {
+		t.Fatalf("diff with a stale subtree in ZooKeeper: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	r = harness.RunZkgate(t, 120*time.Second, nil, append([]string{"migrate", "--delete", "--from", n.ClientURL, "--to", zkURL}, auth...)...)
+	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "0 znodes created, 0 updated, 20 already equal") ||
+		!strings.Contains(r.Stdout, "; 0 sequence counters carried over; 2 deleted, not in the source\n") ||
+		!strings.Contains(r.Stdout, "ephemeral of the destination, not in the source, left to its session: /app/live\n") {
+		t.Fatalf("migrate --delete: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	if ok, _, err := z.Exists("/app/stale"); err != nil || ok {
+		t.Fatalf("/app/stale is still in ZooKeeper (%v)", err)
+	}
+	if ok, _, err := z.Exists("/app/live"); err != nil || !ok {
+		t.Fatalf("/app/live, a live session's, was deleted (%v)", err)
+	}
+	live.Close()
 
 	// --follow reads its source with watches, through the ZooKeeper
 	// protocol: zkgate's own ZooKeeper port, not its gRPC API.

@@ -18,7 +18,8 @@ import (
 
 // kazooWorkload is an application's client: an ephemeral member znode and
 // an ephemeral sequential one, a data watch on /app/config and a child
-// watch on /app/q, and two writer threads, each in a loop: a sequential
+// watch on /app/q; it consumes (deletes) the three oldest items it finds,
+// then runs two writer threads, each in a loop: a sequential
 // item under /app/q (every third deleted at once, as a queue's consumer
 // would), then /app/counter incremented under a kazoo Lock, then
 // /app/config set. It prints "ready", then "progress N" every 10
@@ -43,6 +44,10 @@ def on_items(children):
 stop = threading.Event()
 mu = threading.Lock()
 items, deleted, incs = [], [], [0]
+# Consume the three oldest items left by earlier runs.
+for k in sorted(zk.get_children("/app/q"))[:3]:
+    zk.delete("/app/q/" + k)
+    deleted.append("/app/q/" + k)
 lock = Lock(zk, "/app/lock", name)
 def writer(i):
     k = 0
@@ -101,8 +106,10 @@ type workResult struct {
 //     with its session), zkgate catches up (a marker written after it
 //     arrives), diff finds no difference, the follow ends, and the
 //     workload starts on zkgate;
-//  3. zkgate migrate --follow copies zkgate (through its ZooKeeper port)
-//     back into ZooKeeper while the workload writes on zkgate;
+//  3. zkgate migrate --follow --delete copies zkgate (through its
+//     ZooKeeper port) back into ZooKeeper while the workload writes on
+//     zkgate, deleting from ZooKeeper the items consumed in zkgate since
+//     the move;
 //  4. the workload stops on zkgate, ZooKeeper catches up, diff finds no
 //     difference in either direction, and the workload starts on
 //     ZooKeeper again.
@@ -161,9 +168,9 @@ func TestMigrate_KazooThereAndBack(t *testing.T) {
 		<-w.done
 		return r
 	}
-	follow := func(from, to string) *cliProc {
+	follow := func(from, to string, args ...string) *cliProc {
 		t.Helper()
-		m := startProc(t, exec.Command(harness.Zkgate(t), "migrate", "--follow", "--from", from, "--to", to, "--path", "/app"))
+		m := startProc(t, exec.Command(harness.Zkgate(t), append([]string{"migrate", "--follow", "--from", from, "--to", to, "--path", "/app"}, args...)...))
 		if l := m.line(60 * time.Second); !strings.HasPrefix(l, "copied: ") {
 			t.Fatalf("migrate --follow printed %q", l)
 		}
@@ -230,7 +237,7 @@ func TestMigrate_KazooThereAndBack(t *testing.T) {
 	w = start(n.ZKAddr, "w2")
 	progress(w, 2)
 	// 3. zkgate followed back into ZooKeeper under load.
-	m = follow(gateZK, zkURL)
+	m = follow(gateZK, zkURL, "--delete")
 	progress(w, 3)
 	// 4. Clients move back to ZooKeeper.
 	r2 := stop(w)

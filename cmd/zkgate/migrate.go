@@ -207,6 +207,7 @@ func newMigrateCommand() *cobra.Command {
 	var (
 		m        migrateEnds
 		follow   bool
+		del      bool
 		parallel int
 	)
 	cmd := &cobra.Command{
@@ -264,6 +265,13 @@ An https end is verified with the CA certificates of --cacert (the
 system's otherwise); --cert and --key present a client certificate to a
 node that requires one (zkgate serve --client-cert-auth).
 
+With --delete, the destination's znodes under --path that the source does
+not have are deleted too, with what is under them, but for ephemerals (a
+live session's, listed and left alone): the way back into a ZooKeeper that
+still holds the tree as it was before the move, where znodes deleted in
+zkgate since would otherwise come back. Without it nothing is deleted
+(zkgate diff lists such znodes, "+ PATH").
+
 With --follow, every znode is read with a watch, and after the copy
 zkgate migrate keeps following the source until interrupted (SIGINT or
 SIGTERM): creations, data changes and deletions, made during the copy or
@@ -288,7 +296,7 @@ copy failed.`,
 		Example: `  zkgate migrate --from 10.0.0.5:2181 --to http://127.0.0.1:2379
   zkgate migrate --from zk1:2181,zk2:2181/app --to http://127.0.0.1:2379 --path /config --from-auth digest:admin:secret
   zkgate ctl dump -f app.jsonl /app && zkgate migrate --from app.jsonl --to http://127.0.0.1:2379
-  zkgate migrate --follow --from zk://127.0.0.1:2181 --to zk://zk1:2181,zk2:2181   # back, from zkgate's ZooKeeper port`,
+  zkgate migrate --follow --delete --from zk://127.0.0.1:2181 --to zk://zk1:2181,zk2:2181   # back, from zkgate's ZooKeeper port`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -311,7 +319,7 @@ copy failed.`,
 			fctx, stop := interrupted(ctx)
 			defer stop()
 			if follow {
-				res, err = migrate.Follow(fctx, src.zk, dst.dest(), m.path, parallel, func(r migrate.CopyResult) {
+				res, err = migrate.Follow(fctx, src.zk, dst.dest(), m.path, migrate.Options{Workers: parallel, Delete: del}, func(r migrate.CopyResult) {
 					fmt.Fprintf(out, "copied: %d znodes created, %d updated, %d already equal in %.1f s; following changes until interrupted\n",
 						r.Created, r.Updated, r.Unchanged, time.Since(start).Seconds())
 				})
@@ -325,17 +333,24 @@ copy failed.`,
 					}
 					fmt.Fprintln(errOut, line)
 				}
-				res, err = migrate.Copy(ctx, src.tree, dst.dest(), m.path, parallel, func(r migrate.CopyResult) {
+				res, err = migrate.CopyWith(ctx, src.tree, dst.dest(), m.path, migrate.Options{Workers: parallel, Delete: del}, func(r migrate.CopyResult) {
 					p.show(int64(r.Seen()))
 				})
 				p.end()
 			}
-			fmt.Fprintf(out, "%d znodes created, %d updated, %d already equal in %.1f s; %d sequence counters carried over\n", res.Created, res.Updated, res.Unchanged, time.Since(start).Seconds(), res.Sequences)
+			deleted := ""
+			if del || res.Deleted > 0 {
+				deleted = fmt.Sprintf("; %d deleted, not in the source", res.Deleted)
+			}
+			fmt.Fprintf(out, "%d znodes created, %d updated, %d already equal in %.1f s; %d sequence counters carried over%s\n", res.Created, res.Updated, res.Unchanged, time.Since(start).Seconds(), res.Sequences, deleted)
 			if !follow {
 				fmt.Fprintln(out, tally(res, m.path))
 			}
 			for _, p := range res.Ephemerals {
 				fmt.Fprintf(out, "ephemeral, not copied: %s\n", p)
+			}
+			for _, p := range res.Kept {
+				fmt.Fprintf(out, "ephemeral of the destination, not in the source, left to its session: %s\n", p)
 			}
 			for _, c := range res.Conflicts {
 				fmt.Fprintf(out, "conflict, left alone: %s\n", c)
@@ -363,6 +378,7 @@ copy failed.`,
 	}
 	m.flags(cmd)
 	cmd.Flags().BoolVar(&follow, "follow", false, "After the copy, keep following the source's changes until interrupted")
+	cmd.Flags().BoolVar(&del, "delete", false, "Delete what the destination has under --path and the source does not (but its ephemerals): for a tree that was a copy before, such as ZooKeeper's on the way back")
 	cmd.Flags().IntVar(&parallel, "parallel", 32, "Znodes copied side by side (by --follow too, in its first pass)")
 	return cmd
 }

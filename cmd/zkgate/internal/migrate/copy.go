@@ -30,6 +30,20 @@ type CopyResult struct {
 	Unreadable []string // source znodes an ACL kept from being read, or whose ACL is masked
 	Ancestors  int      // ancestors of the root created or updated first (not in the counts above)
 	System     []string // the servers' own subtrees met and skipped (/zookeeper)
+	// With Options.Delete (and in Follow, as the source's znodes go):
+	Deleted int      // destination znodes deleted, the source having none there
+	Kept    []string // destination ephemerals where the source has none, left to their sessions
+}
+
+// Options are how Copy and Follow go about it.
+type Options struct {
+	// Workers is how many znodes of a level are copied side by side.
+	Workers int
+	// Delete deletes, under each znode copied, the destination's
+	// children that the source does not have (and what is under them),
+	// but for its ephemerals: a tree that was the source's before, such
+	// as ZooKeeper's on the way back, is made the source's again.
+	Delete bool
 }
 
 // Seen is the number of the source's znodes under the root that Copy
@@ -54,6 +68,13 @@ func (r CopyResult) Seen() int {
 // znodes of a level are copied side by side. progress, if not nil, is
 // called every second or so, from another goroutine.
 func Copy(ctx context.Context, src Tree, dst Dest, root string, workers int, progress func(CopyResult)) (CopyResult, error) {
+	return CopyWith(ctx, src, dst, root, Options{Workers: workers}, progress)
+}
+
+// CopyWith is Copy with Options: with Delete, the destination's znodes
+// that the source does not have are deleted too.
+func CopyWith(ctx context.Context, src Tree, dst Dest, root string, opts Options, progress func(CopyResult)) (CopyResult, error) {
+	workers := opts.Workers
 	var (
 		mu  sync.Mutex
 		res CopyResult
@@ -133,6 +154,11 @@ func Copy(ctx context.Context, src Tree, dst Dest, root string, workers int, pro
 				if err != nil {
 					return fmt.Errorf("source: %w", err)
 				}
+				if opts.Delete {
+					if err := prune(gctx, dst, p, kids, &one); err != nil {
+						return err
+					}
+				}
 				mu.Lock()
 				defer mu.Unlock()
 				res.add(one)
@@ -165,6 +191,7 @@ func Copy(ctx context.Context, src Tree, dst Dest, root string, workers int, pro
 	slices.Sort(res.Ephemerals)
 	slices.Sort(res.Unreadable)
 	slices.Sort(res.Conflicts)
+	slices.Sort(res.Kept)
 	return res, nil
 }
 
@@ -174,6 +201,8 @@ func (r *CopyResult) add(one CopyResult) {
 	r.Updated += one.Updated
 	r.Unchanged += one.Unchanged
 	r.Conflicts = append(r.Conflicts, one.Conflicts...)
+	r.Deleted += one.Deleted
+	r.Kept = append(r.Kept, one.Kept...)
 }
 
 // ttlLister is a source that shows TTL nodes as such (a dump may): a live

@@ -100,21 +100,62 @@ func raiseSequence(ctx context.Context, dst Dest, p string, next int32) (bool, e
 	return true, nil
 }
 
-// deleteTree deletes p and everything under it from dst.
-func deleteTree(ctx context.Context, dst Dest, p string) error {
+// deleteTree deletes p and everything under it from dst, and reports how
+// many znodes it deleted.
+func deleteTree(ctx context.Context, dst Dest, p string) (int, error) {
+	kids, err := dst.Children(ctx, p)
+	if err != nil {
+		return 0, fmt.Errorf("destination: %w", err)
+	}
+	n := 0
+	for _, k := range kids {
+		d, err := deleteTree(ctx, dst, join(p, k))
+		n += d
+		if err != nil {
+			return n, err
+		}
+	}
+	if p == "/" {
+		return n, nil
+	}
+	if err := dst.Delete(ctx, p); err != nil {
+		return n, err
+	}
+	return n + 1, nil
+}
+
+// prune deletes from dst the children of p that the source does not have
+// (have lists the source's), each with everything under it, counted in
+// res.Deleted. An ephemeral of the destination is left to its session and
+// listed in res.Kept; /zookeeper is the server's own.
+func prune(ctx context.Context, dst Dest, p string, have []string, res *CopyResult) error {
 	kids, err := dst.Children(ctx, p)
 	if err != nil {
 		return fmt.Errorf("destination: %w", err)
 	}
 	for _, k := range kids {
-		if err := deleteTree(ctx, dst, join(p, k)); err != nil {
+		if slices.Contains(have, k) || p == "/" && k == "zookeeper" {
+			continue
+		}
+		c := join(p, k)
+		n, err := dst.Node(ctx, c)
+		if err != nil {
+			return fmt.Errorf("destination: %w", err)
+		}
+		switch {
+		case n == nil:
+			continue
+		case n.Kind == Ephemeral:
+			res.Kept = append(res.Kept, c)
+			continue
+		}
+		d, err := deleteTree(ctx, dst, c)
+		res.Deleted += d
+		if err != nil {
 			return err
 		}
 	}
-	if p == "/" {
-		return nil
-	}
-	return dst.Delete(ctx, p)
+	return nil
 }
 
 // Put makes the znode at p what n is (created, or given n's data and

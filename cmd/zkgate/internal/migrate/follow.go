@@ -58,15 +58,15 @@ func (q *eventQueue) take() []zk.Event {
 //
 // The source is read through the ZooKeeper protocol, a ZooKeeper
 // ensemble's or zkgate's own ZooKeeper port; the destination is either.
-func Follow(ctx context.Context, src *ZooKeeper, dst Dest, root string, workers int, copied func(CopyResult)) (CopyResult, error) {
-	f := &follower{src: src, dst: dst, known: map[string][]string{}}
+func Follow(ctx context.Context, src *ZooKeeper, dst Dest, root string, opts Options, copied func(CopyResult)) (CopyResult, error) {
+	f := &follower{src: src, dst: dst, del: opts.Delete, known: map[string][]string{}}
 	if err := checkTTL(src, dst, root); err != nil {
 		return f.res, err
 	}
 	if err := putAncestors(ctx, src, dst, root, &f.res); err != nil {
 		return f.res, err
 	}
-	if err := f.first(ctx, root, workers); err != nil {
+	if err := f.first(ctx, root, opts.Workers); err != nil {
 		return f.res, err
 	}
 	if copied != nil {
@@ -107,6 +107,7 @@ func Follow(ctx context.Context, src *ZooKeeper, dst Dest, root string, workers 
 type follower struct {
 	src *ZooKeeper
 	dst Dest
+	del bool       // Options.Delete
 	mu  sync.Mutex // res and known, which the first pass shares
 	res CopyResult
 	// known are the children last seen, per followed parent.
@@ -120,6 +121,8 @@ func (f *follower) result() CopyResult {
 	r.Ephemerals = slices.Clone(r.Ephemerals)
 	r.Unreadable = slices.Clone(r.Unreadable)
 	r.Conflicts = slices.Clone(r.Conflicts)
+	r.Kept = slices.Clone(r.Kept)
+	slices.Sort(r.Kept)
 	slices.Sort(r.Ephemerals)
 	slices.Sort(r.Unreadable)
 	slices.Sort(r.Conflicts)
@@ -238,9 +241,20 @@ func (f *follower) visit(ctx context.Context, p string, children bool) (visited,
 	}
 	slices.Sort(kids)
 	f.mu.Lock()
-	old := f.known[p]
+	old, seen := f.known[p]
 	f.known[p] = kids
 	f.mu.Unlock()
+	if f.del && !seen {
+		// The first time p is listed: what the destination has more.
+		var one CopyResult
+		err := prune(ctx, f.dst, p, kids, &one)
+		f.mu.Lock()
+		f.res.add(one)
+		f.mu.Unlock()
+		if err != nil {
+			return v, err
+		}
+	}
 	for _, k := range old {
 		if _, found := slices.BinarySearch(kids, k); !found {
 			v.removed = append(v.removed, k)
@@ -315,5 +329,9 @@ func (f *follower) remove(ctx context.Context, p string) error {
 		}
 	}
 	f.mu.Unlock()
-	return deleteTree(ctx, f.dst, p)
+	n, err := deleteTree(ctx, f.dst, p)
+	f.mu.Lock()
+	f.res.Deleted += n
+	f.mu.Unlock()
+	return err
 }

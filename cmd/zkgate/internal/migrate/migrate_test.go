@@ -510,7 +510,7 @@ func TestFollow_BringsChangesOver(t *testing.T) {
 	var final CopyResult
 	go func() {
 		var err error
-		final, err = Follow(fctx, src, dst, "/f", 4, func(r CopyResult) { firstPass <- r })
+		final, err = Follow(fctx, src, dst, "/f", Options{Workers: 4}, func(r CopyResult) { firstPass <- r })
 		done <- err
 	}()
 	select {
@@ -680,7 +680,7 @@ func TestFollow_FirstPassInParallel(t *testing.T) {
 	copied := make(chan CopyResult, 1)
 	done := make(chan error, 1)
 	go func() {
-		_, err := Follow(fctx, from.source(t), dst, "/p", 4, func(r CopyResult) { copied <- r; stop() })
+		_, err := Follow(fctx, from.source(t), dst, "/p", Options{Workers: 4}, func(r CopyResult) { copied <- r; stop() })
 		done <- err
 	}()
 	if err := <-done; err != nil {
