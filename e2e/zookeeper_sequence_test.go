@@ -18,7 +18,8 @@ import (
 // counter"): the next sequential suffix is the number of children ever
 // created, (cversion + numChildren) / 2; a create and a delete of one
 // scratch child raise it by 1 and cversion by 2; a multi of 1,000 such
-// pairs raises it by 1,000 in one transaction (one zxid); cversion minus
+// pairs raises it by 1,000 in one transaction (one zxid), and fires the
+// parent's child watch; cversion minus
 // numChildren stays even through creations, deletions, sequential
 // creations, multis and an ephemeral's removal at its session's close. A
 // TTL node created under a parent that does not exist is NoNode when TTL
@@ -69,7 +70,12 @@ func TestZooKeeper_SequenceCounterRaisedByMulti(t *testing.T) {
 		t.Fatalf("after a create and a delete: %s, want /m/s-0000000002", p)
 	}
 
-	// A multi of 1,000 creates and deletes of one scratch child.
+	// A multi of 1,000 creates and deletes of one scratch child, which
+	// fires the parent's child watch.
+	_, _, watch, err := c.ChildrenW("/m")
+	if err != nil {
+		t.Fatal(err)
+	}
 	before = stat()
 	ops := make([]any, 0, 2000)
 	for range 1000 {
@@ -77,6 +83,9 @@ func TestZooKeeper_SequenceCounterRaisedByMulti(t *testing.T) {
 	}
 	if _, err := c.Multi(ops...); err != nil {
 		t.Fatal(err)
+	}
+	if ev := <-watch; ev.Type != zk.EventNodeChildrenChanged || ev.Path != "/m" {
+		t.Fatalf("the multi fired %v", ev)
 	}
 	after := stat()
 	if after.Cversion != before.Cversion+2000 || after.NumChildren != before.NumChildren {
