@@ -172,6 +172,16 @@ func TestMigrate_BackToZooKeeper(t *testing.T) {
 		t.Fatalf("diff ZooKeeper to ZooKeeper: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
 	}
 	sameCounter(t, z, z, "/app/q", "/copy/q", "0000002504")
+	// A subtree into a chroot that does not exist: the chroot is created,
+	// then the subtree's ancestors.
+	deepURL := "zk://" + ref.Addr + "/deep"
+	r = harness.RunZkgate(t, 60*time.Second, nil, "migrate", "--from", zkURL, "--to", deepURL, "--path", "/app/a")
+	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "5 znodes created, 0 updated, 0 already equal") || !strings.Contains(r.Stdout, "; 1 ancestor of /app/a put first") {
+		t.Fatalf("a subtree into a new chroot: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	if d, _, err := z.Get("/deep/app/a/b/c/d/e"); err != nil || string(d) != "e" {
+		t.Fatalf("/deep/app/a/b/c/d/e: %q (%v)", d, err)
+	}
 
 	// zkgate to zkgate.
 	n2 := harness.StartNode(t, harness.NodeOptions{})

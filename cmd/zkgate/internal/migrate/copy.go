@@ -243,6 +243,11 @@ func plural(n int, word string) string {
 // putAncestors puts root's ancestors into dst first, top down, counted
 // in res.Ancestors (or among its conflicts).
 func putAncestors(ctx context.Context, src Tree, dst Dest, root string, res *CopyResult) error {
+	if z, ok := dst.(*ZooKeeper); ok && root != "/" {
+		if err := z.ensureChroot(); err != nil {
+			return err
+		}
+	}
 	// root's ancestors, top down.
 	var ancestors []string
 	for a := schema.Parent(root); a != "/" && a != ""; a = schema.Parent(a) {

@@ -272,6 +272,20 @@ func (z *ZooKeeper) Create(_ context.Context, p string, n *Node) (bool, error) {
 	return false, fmt.Errorf("creating %s: %w", p, err)
 }
 
+// ensureChroot creates the chroot, empty and open to all, if it is
+// missing: the root of a copy below it needs it (a copy of / makes it the
+// source's root instead). Its parent must exist.
+func (z *ZooKeeper) ensureChroot() error {
+	if z.chroot == "" {
+		return nil
+	}
+	_, err := z.conn.Create(z.chroot, nil, 0, zk.WorldACL(zk.PermAll))
+	if err != nil && !errors.Is(err, zk.ErrNodeExists) {
+		return fmt.Errorf("destination: creating the chroot %s: %w", z.chroot, err)
+	}
+	return nil
+}
+
 // SetData implements Dest.
 func (z *ZooKeeper) SetData(_ context.Context, p string, data []byte) error {
 	if _, err := z.conn.Set(z.abs(p), data, -1); err != nil {
