@@ -19,13 +19,19 @@
 // is asked to include them.
 //
 // Copy (copy.go) walks the source the same way and makes each znode of
-// the destination, a Dest (dest.go), what the source's is: created with its data, ACL and
-// kind (a TTL node with the TTL its ephemeralOwner carries), or, when it
+// the destination, a Dest (dest.go), what the source's is: created with
+// its data, ACL and kind (a TTL node with the TTL its ephemeralOwner carries), or, when it
 // exists, given the source's data and ACL: so a copy that was interrupted
 // is resumed by running it again. Ephemerals are listed, not copied, and
 // so is /zookeeper. A digest ACL read without ADMIN permission comes back
 // masked ("user:x"): such a znode is reported, never copied with a wrong
-// ACL. CopyResult counts each znode it reached in exactly one place
+// ACL. With Options.Delete (CopyWith, and Follow's first pass) the
+// destination's children that the source lacks are deleted too, with
+// what is under them, but for the destination's ephemerals
+// (CopyResult.Kept): a tree that held the source's before, such as
+// ZooKeeper's on the way back, is made the source's again, and nothing
+// deleted since comes back. CopyResult counts each znode it reached in
+// exactly one place
 // (CopyResult.Seen adds them up), so that the total matches the source's
 // own count, CountZnodes of the root less that of /zookeeper: the number
 // zkgate migrate announces before the copy. The root's ancestors are
