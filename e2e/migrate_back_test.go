@@ -161,6 +161,11 @@ func TestMigrate_BackToZooKeeper(t *testing.T) {
 		t.Fatalf("--follow from a zkgate URL: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
 	}
 
+	r = harness.RunZkgate(t, 60*time.Second, nil, "diff", "--from", n.ClientURL, "--to", zkURL, "--at", "1")
+	if r.ExitCode != 2 || !strings.Contains(r.Stderr, "--at reads a zkgate's history: --to must be a zkgate") {
+		t.Fatalf("diff --at with a ZooKeeper --to: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+
 	// ZooKeeper to ZooKeeper: into a chroot that does not exist yet.
 	copyURL := "zk://" + ref.Addr + "/copy"
 	r = harness.RunZkgate(t, 120*time.Second, nil, "migrate", "--from", zkURL+"/app", "--to", copyURL, "--from-auth", "digest:admin:pw", "--to-auth", "digest:admin:pw")
