@@ -124,6 +124,30 @@ func deleteTree(ctx context.Context, dst Dest, p string) (int, error) {
 	return n + 1, nil
 }
 
+// remove deletes p and what is under it from dst, the source having
+// deleted it, counted in res.Deleted; but an ephemeral of the
+// destination's own sessions is left alone and listed in res.Kept: an
+// owner that moved to the destination recreates its ephemeral there, and
+// its session in the source may end after that.
+func remove(ctx context.Context, dst Dest, p string, res *CopyResult) error {
+	n, err := dst.Node(ctx, p)
+	switch {
+	case errors.Is(err, ErrNoAuth):
+	case err != nil:
+		return fmt.Errorf("destination: %w", err)
+	case n == nil:
+		return nil
+	case n.Kind == Ephemeral:
+		if !slices.Contains(res.Kept, p) {
+			res.Kept = append(res.Kept, p)
+		}
+		return nil
+	}
+	d, err := deleteTree(ctx, dst, p)
+	res.Deleted += d
+	return err
+}
+
 // prune deletes from dst the children of p that the source does not have
 // (have lists the source's), each with everything under it, counted in
 // res.Deleted. An ephemeral of the destination is left to its session and

@@ -53,8 +53,8 @@ func (q *eventQueue) take() []zk.Event {
 // meanwhile wait in the queue and are brought over after it. ACL changes
 // fire no watch in ZooKeeper: a last Copy (zkgate migrate without
 // --follow) or zkgate diff catches them. copied is called once the first
-// pass is done, with what it did. Follow returns when ctx ends (nil) or
-// the source session expires.
+// pass is done, with what it did. Follow returns when ctx ends (nil,
+// after the first pass) or the source session expires.
 //
 // The source is read through the ZooKeeper protocol, a ZooKeeper
 // ensemble's or zkgate's own ZooKeeper port; the destination is either.
@@ -98,6 +98,9 @@ func Follow(ctx context.Context, src *ZooKeeper, dst Dest, root string, opts Opt
 				err = f.sync(ctx, p, true)
 			}
 			if err != nil {
+				if ctx.Err() != nil {
+					return f.result(), nil // ended while bringing a change over
+				}
 				return f.result(), err
 			}
 		}
@@ -312,9 +315,10 @@ func (f *follower) raise(ctx context.Context, p string, next int32) error {
 	return nil
 }
 
-// remove deletes the destination's subtree at p, children first, and
-// forgets it, so that a later creation under the same name is new to
-// its parent's next listing.
+// remove deletes the destination's subtree at p, children first (but an
+// ephemeral of the destination's own at p, see remove), and forgets it,
+// so that a later creation under the same name is new to its parent's
+// next listing.
 func (f *follower) remove(ctx context.Context, p string) error {
 	f.mu.Lock()
 	for k := range f.known {
@@ -329,9 +333,15 @@ func (f *follower) remove(ctx context.Context, p string) error {
 		}
 	}
 	f.mu.Unlock()
-	n, err := deleteTree(ctx, f.dst, p)
+	var one CopyResult
+	err := remove(ctx, f.dst, p, &one)
 	f.mu.Lock()
-	f.res.Deleted += n
+	f.res.Deleted += one.Deleted
+	for _, k := range one.Kept {
+		if !slices.Contains(f.res.Kept, k) {
+			f.res.Kept = append(f.res.Kept, k)
+		}
+	}
 	f.mu.Unlock()
 	return err
 }

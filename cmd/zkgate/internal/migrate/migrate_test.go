@@ -695,3 +695,61 @@ func TestFollow_FirstPassInParallel(t *testing.T) {
 		t.Fatal("no first pass")
 	}
 }
+
+// TestFollow_LeavesTheDestinationsEphemerals: an owner that moved to the
+// destination has recreated its ephemeral there before its session in
+// the source ended; when the source's ephemeral goes, Follow leaves the
+// destination's alone and lists it, and it still deletes what the
+// source deletes otherwise.
+func TestFollow_LeavesTheDestinationsEphemerals(t *testing.T) {
+	from, to := startServer(t), startServer(t)
+	w := from.session(t)
+	mustCreate(t, w, "/m", nil, 0, open)
+	mustCreate(t, w, "/m/gone", nil, 0, open)
+	old := from.session(t)
+	mustCreate(t, old, "/m/member", []byte("old"), zk.FlagEphemeral, open)
+
+	fctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	copied := make(chan struct{})
+	done := make(chan CopyResult, 1)
+	go func() {
+		r, err := Follow(fctx, from.source(t), to.destination(t), "/m", Options{Workers: 2}, func(CopyResult) { close(copied) })
+		if err != nil {
+			t.Error(err)
+		}
+		done <- r
+	}()
+	<-copied
+	moved := to.session(t)
+	mustCreate(t, moved, "/m/member", []byte("new"), zk.FlagEphemeral, open)
+	old.Close()
+	if err := w.Delete("/m/gone", -1); err != nil {
+		t.Fatal(err)
+	}
+	// /m/gone goes after /m/member's removal in the source: once it is
+	// gone from the destination, the member's removal was handled.
+	d := to.session(t)
+	for {
+		ok, _, ev, err := d.ExistsW("/m/gone")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+		select {
+		case <-ev:
+		case <-time.After(30 * time.Second):
+			t.Fatal("/m/gone was not deleted from the destination")
+		}
+	}
+	if data, _ := mustGet(t, d, "/m/member"); string(data) != "new" {
+		t.Fatalf("/m/member in the destination: %q", data)
+	}
+	stop()
+	r := <-done
+	if !slices.Equal(r.Kept, []string{"/m/member"}) {
+		t.Errorf("kept %v, want [/m/member]", r.Kept)
+	}
+}
