@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -64,7 +66,8 @@ func sameCounter(t *testing.T, a, b *zk.Conn, p, q, wantNext string) {
 // deleting a scratch child (three multis), so that the next sequential
 // child gets the same name on both sides and cversion agrees; run again,
 // it changes nothing; with --delete it deletes what ZooKeeper has more,
-// but a live session's ephemeral. The same tree then goes from ZooKeeper to another
+// but a live session's ephemeral; --follow from zkgate's own ZooKeeper
+// port brings a change over. The same tree then goes from ZooKeeper to another
 // subtree of ZooKeeper (a chroot the copy creates), and from zkgate to
 // another zkgate, each checked by diff.
 func TestMigrate_BackToZooKeeper(t *testing.T) {
@@ -154,11 +157,33 @@ func TestMigrate_BackToZooKeeper(t *testing.T) {
 	}
 	live.Close()
 
-	// --follow reads its source with watches, through the ZooKeeper
-	// protocol: zkgate's own ZooKeeper port, not its gRPC API.
-	r = harness.RunZkgate(t, 60*time.Second, nil, "migrate", "--follow", "--from", n.ClientURL, "--to", zkURL)
-	if r.ExitCode != 2 || !strings.Contains(r.Stderr, "give zkgate's ZooKeeper port, --from zk://HOST:2181") {
-		t.Fatalf("--follow from a zkgate URL: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	// --follow from zkgate's own ZooKeeper port into a chroot of
+	// ZooKeeper: the first pass, then a change made in zkgate.
+	m := startProc(t, exec.Command(harness.Zkgate(t), append([]string{"migrate", "--follow", "--from", back, "--to", zkURL + "/followed"}, auth...)...))
+	if l := m.line(60 * time.Second); !strings.HasPrefix(l, "copied: 20 znodes created") {
+		t.Fatalf("migrate --follow from zkgate's ZooKeeper port printed %q", l)
+	}
+	if _, err := g.Create("/app/later", []byte("l"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		ok, _, ev, err := z.ExistsW("/followed/app/later")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			break
+		}
+		select {
+		case <-ev:
+		case <-time.After(60 * time.Second):
+			t.Fatal("a change in zkgate did not reach ZooKeeper")
+		}
+	}
+	_ = m.cmd.Process.Signal(syscall.SIGINT)
+	<-m.done
+	if err := g.Delete("/app/later", -1); err != nil {
+		t.Fatal(err)
 	}
 
 	r = harness.RunZkgate(t, 60*time.Second, nil, "diff", "--from", n.ClientURL, "--to", zkURL, "--at", "1")

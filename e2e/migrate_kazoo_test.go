@@ -106,10 +106,10 @@ type workResult struct {
 //     with its session), zkgate catches up (a marker written after it
 //     arrives), diff finds no difference, the follow ends, and the
 //     workload starts on zkgate;
-//  3. zkgate migrate --follow --delete copies zkgate (through its
-//     ZooKeeper port) back into ZooKeeper while the workload writes on
-//     zkgate, deleting from ZooKeeper the items consumed in zkgate since
-//     the move;
+//  3. zkgate migrate --follow --delete copies zkgate (through its gRPC
+//     API and one recursive watch) back into ZooKeeper while the workload
+//     writes on zkgate, deleting from ZooKeeper the items consumed in
+//     zkgate since the move;
 //  4. the workload stops on zkgate, ZooKeeper catches up, diff finds no
 //     difference in either direction, and the workload starts on
 //     ZooKeeper again.
@@ -237,7 +237,7 @@ func TestMigrate_KazooThereAndBack(t *testing.T) {
 	w = start(n.ZKAddr, "w2")
 	progress(w, 2)
 	// 3. zkgate followed back into ZooKeeper under load.
-	m = follow(gateZK, zkURL, "--delete")
+	m = follow(n.ClientURL, zkURL, "--delete")
 	progress(w, 3)
 	// 4. Clients move back to ZooKeeper.
 	r2 := stop(w)

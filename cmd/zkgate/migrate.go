@@ -279,8 +279,9 @@ after, are brought over, and parents' sequence counters with them. Point
 the clients at the destination, then stop it. The first pass copies
 --parallel znodes side by side, as a plain copy does. ACL changes fire no
 watch in ZooKeeper: a last run without --follow, or zkgate diff, catches
-them. --follow reads the source through the ZooKeeper protocol: to follow
-zkgate (on the way back), give its ZooKeeper port, --from zk://HOST:2181.
+them. A zkgate source (http(s)://) is followed through one persistent
+recursive watch on --path (zkgate's Watch, ZooKeeper's addWatch), opened
+before the copy: every change from then on is brought over, in order.
 
 Progress goes to stderr: first the number of znodes to go through (from
 the source's getAllChildrenNumber, ZooKeeper 3.6 and later, less
@@ -296,16 +297,13 @@ copy failed.`,
 		Example: `  zkgate migrate --from 10.0.0.5:2181 --to http://127.0.0.1:2379
   zkgate migrate --from zk1:2181,zk2:2181/app --to http://127.0.0.1:2379 --path /config --from-auth digest:admin:secret
   zkgate ctl dump -f app.jsonl /app && zkgate migrate --from app.jsonl --to http://127.0.0.1:2379
-  zkgate migrate --follow --delete --from zk://127.0.0.1:2181 --to zk://zk1:2181,zk2:2181   # back, from zkgate's ZooKeeper port`,
+  zkgate migrate --follow --delete --from http://127.0.0.1:2379 --to zk://zk1:2181,zk2:2181   # the way back`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			if follow {
 				if _, ok := dumpFile(m.from); ok {
 					return exitError{"--follow follows a live ZooKeeper: a dump does not change", 2}
-				}
-				if _, ok := zkAddress(m.from, true); !ok {
-					return exitError{"--follow reads the source through the ZooKeeper protocol, with watches: give zkgate's ZooKeeper port, --from zk://HOST:2181", 2}
 				}
 			}
 			src, dst, closeAll, err := m.open(ctx, cmd.Flags().Changed("path"))
@@ -319,10 +317,16 @@ copy failed.`,
 			fctx, stop := interrupted(ctx)
 			defer stop()
 			if follow {
-				res, err = migrate.Follow(fctx, src.zk, dst.dest(), m.path, migrate.Options{Workers: parallel, Delete: del}, func(r migrate.CopyResult) {
+				opts := migrate.Options{Workers: parallel, Delete: del}
+				copied := func(r migrate.CopyResult) {
 					fmt.Fprintf(out, "copied: %d znodes created, %d updated, %d already equal in %.1f s; following changes until interrupted\n",
 						r.Created, r.Updated, r.Unchanged, time.Since(start).Seconds())
-				})
+				}
+				if src.zkgate != nil {
+					res, err = migrate.FollowZkgate(fctx, src.zkgate, dst.dest(), m.path, opts, copied)
+				} else {
+					res, err = migrate.Follow(fctx, src.zk, dst.dest(), m.path, opts, copied)
+				}
 			} else {
 				p := newProgress(errOut, start)
 				if total, system, ok := m.count(ctx, src); ok {

@@ -4,9 +4,9 @@
 # 256 B into ZooKeeper with `zkgate bench scale`, copies them with `zkgate
 # migrate` and checks the result with `zkgate diff`; then the way back:
 # copies zkgate's tree into a second, empty ZooKeeper 3.8 (--to zk://) and
-# diffs it, and runs --follow's first pass the same way back (from
-# zkgate's ZooKeeper port) into an empty chroot of that ZooKeeper; timing
-# each.
+# diffs it, and runs --follow's first pass the same way back into empty
+# chroots of that ZooKeeper, from zkgate's ZooKeeper port and from its
+# client URL; timing each.
 #
 # ZNODES=200000 make bench-migrate for a shorter run; MIGRATE_ARGS go to
 # zkgate migrate (--parallel 64).
@@ -74,3 +74,17 @@ took=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f", e - s}')
 kill "$follow_pid" 2>/dev/null || true
 echo "$line"
 echo "migrate --follow back, first pass: $znodes znodes in $took s, $(awk -v n="$znodes" -v t="$took" 'BEGIN {printf "%.0f", n / t}') znodes/s"
+
+# The same from zkgate's client URL: one recursive watch, then the copy.
+start=$(date +%s.%N)
+fifo=$work/follow-url.out
+mkfifo "$fifo"
+# shellcheck disable=SC2086
+"$zkgate" migrate --follow --from "http://127.0.0.1:$client" --to "zk://127.0.0.1:$backport/follow-url" --path /scale ${MIGRATE_ARGS:-} >"$fifo" 2>/dev/null &
+follow_pid=$!
+pids+=("$follow_pid")
+read -r line <"$fifo"
+took=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f", e - s}')
+kill "$follow_pid" 2>/dev/null || true
+echo "$line"
+echo "migrate --follow back from the client URL, first pass: $znodes znodes in $took s, $(awk -v n="$znodes" -v t="$took" 'BEGIN {printf "%.0f", n / t}') znodes/s"

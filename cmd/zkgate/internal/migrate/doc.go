@@ -58,7 +58,13 @@
 // znode is read again (re-arming its watch) and put, or removed when it
 // is gone. Its first pass goes one level at a time, the znodes of a
 // level side by side, as Copy's; the events that fire meanwhile wait in
-// the queue. A deletion is checked by reading again, since the znode may
+// the queue. FollowZkgate (follow_zkgate.go) follows a zkgate through its
+// gRPC API instead: one persistent recursive watch on the root, opened
+// before a CopyWith, then each event's znode read again and put or
+// removed, and after a creation the parent's counter carried over as it
+// was at the event's zxid (a read at that zxid): the creations still to
+// come add one on both sides. Neither removes an ephemeral of the
+// destination's own sessions (an owner that moved has made it). A deletion is checked by reading again, since the znode may
 // have been created anew meanwhile, which fires nothing else. The
 // source's watch events arrive through go-zookeeper's event callback into
 // an unbounded queue, so its receive loop never waits. ACL changes fire

@@ -495,6 +495,20 @@ func TestDiff_Status(t *testing.T) {
 // destination, until the trees compare equal; ephemerals are listed and
 // not copied; Follow returns nil once its context ends.
 func TestFollow_BringsChangesOver(t *testing.T) {
+	t.Run("ZooKeeper protocol", func(t *testing.T) {
+		testFollowBringsChangesOver(t, func(ctx context.Context, from, to server, copied func(CopyResult)) (CopyResult, error) {
+			return Follow(ctx, from.source(t), to.destination(t), "/f", Options{Workers: 4}, copied)
+		})
+	})
+	// FollowZkgate: the same, the source a zkgate read through gRPC.
+	t.Run("zkgate gRPC", func(t *testing.T) {
+		testFollowBringsChangesOver(t, func(ctx context.Context, from, to server, copied func(CopyResult)) (CopyResult, error) {
+			return FollowZkgate(ctx, from.destination(t), to.destination(t), "/f", Options{Workers: 4}, copied)
+		})
+	})
+}
+
+func testFollowBringsChangesOver(t *testing.T, follow func(ctx context.Context, from, to server, copied func(CopyResult)) (CopyResult, error)) {
 	from, to := startServer(t), startServer(t)
 	w := from.session(t)
 	mustCreate(t, w, "/f", []byte("v1"), 0, open)
@@ -502,7 +516,6 @@ func TestFollow_BringsChangesOver(t *testing.T) {
 	mustCreate(t, w, "/f/old/kid", nil, 0, open)
 	mustCreate(t, w, "/f/again", []byte("first"), 0, open)
 
-	src, dst := from.source(t), to.destination(t)
 	fctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	firstPass := make(chan CopyResult, 1)
@@ -510,7 +523,7 @@ func TestFollow_BringsChangesOver(t *testing.T) {
 	var final CopyResult
 	go func() {
 		var err error
-		final, err = Follow(fctx, src, dst, "/f", Options{Workers: 4}, func(r CopyResult) { firstPass <- r })
+		final, err = follow(fctx, from, to, func(r CopyResult) { firstPass <- r })
 		done <- err
 	}()
 	select {
@@ -539,6 +552,11 @@ func TestFollow_BringsChangesOver(t *testing.T) {
 		}
 	}
 	mustCreate(t, w, "/f/again", []byte("second"), 0, open)
+	// Last, a sequential child created and deleted at once: its number
+	// counts all the same.
+	if err := w.Delete(mustCreate(t, w, "/f/s-", nil, zk.FlagSequence, open), -1); err != nil {
+		t.Fatal(err)
+	}
 
 	// Wait for the destination to match, the sequence counter of /f
 	// included, reading it afresh each time.
