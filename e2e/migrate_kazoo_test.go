@@ -43,13 +43,13 @@ def on_items(children):
     child_events[0] += 1
 stop = threading.Event()
 mu = threading.Lock()
-items, deleted, incs = [], [], [0]
+items, deleted, locks, incs = [], [], [], [0]
 # Consume the three oldest items left by earlier runs.
 for k in sorted(zk.get_children("/app/q"))[:3]:
     zk.delete("/app/q/" + k)
     deleted.append("/app/q/" + k)
-lock = Lock(zk, "/app/lock", name)
 def writer(i):
+    lock = Lock(zk, "/app/lock", "%s-%d" % (name, i))  # a contender each
     k = 0
     while not stop.is_set():
         data = ("%s-%d-%d" % (name, i, k)).encode()
@@ -57,6 +57,8 @@ def writer(i):
         with lock:
             v = int(zk.get("/app/counter")[0])
             zk.set("/app/counter", str(v + 1).encode())
+            with mu:
+                locks.append(int(lock.node[-10:]))
         zk.set("/app/config", data)
         if k % 3 == 2:
             zk.delete(p)  # consumed, as from a queue
@@ -81,7 +83,7 @@ sys.stdin.readline()
 stop.set()
 for t in threads:
     t.join()
-print("result", json.dumps({"items": items, "deleted": deleted, "incs": incs[0], "config_events": config_events[0], "child_events": child_events[0]}), flush=True)
+print("result", json.dumps({"items": items, "deleted": deleted, "locks": locks, "member": int(eseq[-10:]), "incs": incs[0], "config_events": config_events[0], "child_events": child_events[0]}), flush=True)
 zk.stop()
 print("OK", flush=True)
 `
@@ -90,6 +92,8 @@ print("OK", flush=True)
 type workResult struct {
 	Items        [][2]string `json:"items"`   // path, data
 	Deleted      []string    `json:"deleted"` // items deleted after
+	Locks        []int       `json:"locks"`   // the sequence number of each lock node it held
+	Member       int         `json:"member"`  // its ephemeral sequential member's number
 	Incs         int         `json:"incs"`
 	ConfigEvents int         `json:"config_events"`
 	ChildEvents  int         `json:"child_events"`
@@ -115,7 +119,8 @@ type workResult struct {
 //     ZooKeeper again.
 //
 // Nothing is lost: every item written in any phase and not deleted is in
-// ZooKeeper at the end with its data, and no deleted one is, the items' sequence numbers run 0, 1, 2, ... across
+// ZooKeeper at the end with its data, and no deleted one is, no lock node
+// or ephemeral sequential member got a number issued in an earlier phase, the items' sequence numbers run 0, 1, 2, ... across
 // the three phases with none issued twice or skipped, the counter counts
 // every increment made under the lock, the watches fired on each server,
 // and each follow listed the ephemerals it did not copy.
@@ -256,12 +261,25 @@ func TestMigrate_KazooThereAndBack(t *testing.T) {
 	var (
 		all     [][2]string
 		deleted = map[string]bool{}
+		// Ephemeral sequential znodes are never copied: their parents'
+		// counters are, so no number comes back on the other side.
+		locks, members = map[int]bool{}, map[int]bool{}
 	)
 	for i, r := range []workResult{r1, r2, r3} {
 		t.Logf("phase %d: %d items, %d deleted, watches fired %d (data) and %d (children) times", i+1, len(r.Items), len(r.Deleted), r.ConfigEvents, r.ChildEvents)
 		for _, p := range r.Deleted {
 			deleted[p] = true
 		}
+		for _, l := range r.Locks {
+			if locks[l] {
+				t.Errorf("phase %d: lock node number %d was issued before", i+1, l)
+			}
+			locks[l] = true
+		}
+		if members[r.Member] {
+			t.Errorf("phase %d: member number %d was issued before", i+1, r.Member)
+		}
+		members[r.Member] = true
 		if r.ConfigEvents < 2 || r.ChildEvents < 2 {
 			t.Errorf("phase %d: the watches fired %d (data) and %d (children) times", i+1, r.ConfigEvents, r.ChildEvents)
 		}
