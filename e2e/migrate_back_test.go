@@ -298,3 +298,60 @@ func TestMigrate_TTLIntoZooKeeperWithoutExtendedTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrate_FollowZkgateAcrossANodeLoss: migrate --follow from a
+// three-node zkgate (--from its three client URLs) into a real ZooKeeper
+// goes on when the node serving its watch is killed: the watch is opened
+// again on another node from the last zxid brought in, so a change made
+// while it was down, and one made after, both reach ZooKeeper.
+func TestMigrate_FollowZkgateAcrossANodeLoss(t *testing.T) {
+	t.Parallel()
+	ref := harness.StartZooKeeper(t)
+	c := harness.StartCluster(t, 3)
+	g, _ := zkConnect(t, c.Nodes[1].ZKAddr)
+	z, _ := zkConnect(t, ref.Addr)
+	if _, err := g.Create("/app", []byte("a"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	from := strings.Join(c.Endpoints(), ",")
+	m := startProc(t, exec.Command(harness.Zkgate(t), "migrate", "--follow", "--from", from, "--to", "zk://"+ref.Addr, "--path", "/app"))
+	if l := m.line(60 * time.Second); !strings.HasPrefix(l, "copied: 1 znodes created") {
+		t.Fatalf("migrate --follow printed %q", l)
+	}
+	arrives := func(p string) {
+		t.Helper()
+		for {
+			ok, _, ev, err := z.ExistsW(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok {
+				return
+			}
+			select {
+			case <-ev:
+			case <-time.After(60 * time.Second):
+				t.Fatalf("%s never reached ZooKeeper", p)
+			}
+		}
+	}
+	if _, err := g.Create("/app/before", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	arrives("/app/before")
+	// The follow dialed the first URL that answered: node 0.
+	c.Nodes[0].Kill()
+	if _, err := g.Create("/app/during", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	arrives("/app/during")
+	if _, err := g.Create("/app/after", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	arrives("/app/after")
+	_ = m.cmd.Process.Signal(syscall.SIGINT)
+	<-m.done
+	if code := m.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("interrupted migrate --follow exited with %d", code)
+	}
+}

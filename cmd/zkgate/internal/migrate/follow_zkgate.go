@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
@@ -22,26 +22,34 @@ import (
 // for the destination's own ephemerals), and carries the parent's
 // sequence counter over after a creation. The events of the copy's time
 // wait in a queue. A watch fires for no ACL change: a last Copy or diff
-// catches them. copied is called once the copy is done. FollowZkgate
-// returns when ctx ends (nil, after the copy) or the watch ends (the
-// node went away: run it again).
+// catches them. copied is called once the copy is done. When the node
+// serving the watch goes away, the watch is opened again from the zxid of
+// the last event brought in, on any node of src that answers, so that no
+// change is missed (zkgate's Watch from a start zxid). FollowZkgate
+// returns when ctx ends (nil, after the copy) or the watch cannot be
+// opened again within 30 s (run it again).
 func FollowZkgate(ctx context.Context, src *Zkgate, dst Dest, root string, opts Options, copied func(CopyResult)) (CopyResult, error) {
 	var res CopyResult
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stream, err := src.ns.Watch(wctx, &zkgatepb.WatchRequest{Ctx: src.rc, Path: root, Mode: zkgatepb.WatchMode_WATCH_MODE_PERSISTENT_RECURSIVE})
+	stream, from, err := watchFrom(wctx, src, root, 0)
 	if err != nil {
-		return res, fmt.Errorf("source: watching %s: %w", root, schema.ErrorFromStatus(err))
-	}
-	if _, err := stream.Recv(); err != nil {
 		return res, fmt.Errorf("source: watching %s: %w", root, schema.ErrorFromStatus(err))
 	}
 	q := &watchQueue{ready: make(chan struct{}, 1)}
 	go func() {
+		last := from
 		for {
 			r, err := stream.Recv()
-			q.push(r, err)
-			if err != nil {
+			if err == nil {
+				last = r.GetZxid()
+				q.push(r, nil)
+				continue
+			}
+			// The node went away: go on from the last zxid brought in,
+			// on whichever node answers, without a gap.
+			if stream, err = resumeWatch(wctx, src, root, last, err); err != nil {
+				q.push(nil, err)
 				return
 			}
 		}
@@ -71,10 +79,51 @@ func FollowZkgate(ctx context.Context, src *Zkgate, dst Dest, root string, opts 
 			if ctx.Err() != nil {
 				return res, nil
 			}
-			if errors.Is(werr, io.EOF) {
-				werr = errors.New("the node closed it")
-			}
-			return res, fmt.Errorf("the watch on the source ended (%v): run zkgate migrate --follow again", schema.ErrorFromStatus(werr))
+			return res, fmt.Errorf("the watch on the source ended (%v): run zkgate migrate --follow again", werr)
+		}
+	}
+}
+
+// watchFrom opens a persistent recursive watch on root, from the zxid
+// from (0: from now), and returns it with the zxid it counts from.
+func watchFrom(ctx context.Context, src *Zkgate, root string, from int64) (zkgatepb.Namespace_WatchClient, int64, error) {
+	stream, err := src.ns.Watch(ctx, &zkgatepb.WatchRequest{Ctx: src.rc, Path: root, Mode: zkgatepb.WatchMode_WATCH_MODE_PERSISTENT_RECURSIVE, StartZxid: from})
+	if err != nil {
+		return nil, 0, err
+	}
+	first, err := stream.Recv()
+	if err != nil {
+		return nil, 0, err
+	}
+	if from == 0 {
+		from = first.GetZxid()
+	}
+	return stream, from, nil
+}
+
+// resumeWatchFor bounds how long a broken watch is tried again.
+const resumeWatchFor = 30 * time.Second
+
+// resumeWatch opens the watch again from the zxid last, after it ended
+// with cause: the events after last come first, then live ones. It tries
+// for resumeWatchFor, the endpoints taking turns; a zxid no longer in the
+// history kept, or the end of ctx, ends it.
+func resumeWatch(ctx context.Context, src *Zkgate, root string, last int64, cause error) (zkgatepb.Namespace_WatchClient, error) {
+	deadline := time.Now().Add(resumeWatchFor)
+	for {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		stream, _, err := watchFrom(ctx, src, root, last)
+		if err == nil {
+			return stream, nil
+		}
+		if schema.CodeOf(schema.ErrorFromStatus(err)) == schema.CodeBadArguments || time.Now().After(deadline) {
+			return nil, fmt.Errorf("%v; resuming it from zxid %d: %w", schema.ErrorFromStatus(cause), last, schema.ErrorFromStatus(err))
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(200 * time.Millisecond): // the next endpoint's turn
 		}
 	}
 }
