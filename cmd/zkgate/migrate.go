@@ -272,22 +272,24 @@ still holds the tree as it was before the move, where znodes deleted in
 zkgate since would otherwise come back. Without it nothing is deleted
 (zkgate diff lists such znodes, "+ PATH").
 
-With --follow, every znode is read with a watch, and after the copy
-zkgate migrate keeps following the source until interrupted (SIGINT or
-SIGTERM): creations, data changes and deletions, made during the copy or
-after, are brought over, and parents' sequence counters with them. Point
-the clients at the destination, then stop it. The first pass copies
---parallel znodes side by side, as a plain copy does. ACL changes fire no
-watch in ZooKeeper: a last run without --follow, or zkgate diff, catches
-them. A zkgate source (http(s)://) is followed through one persistent
-recursive watch on --path (zkgate's Watch, ZooKeeper's addWatch), opened
-before the copy: every change from then on is brought over, in order.
+With --follow, zkgate migrate keeps following the source after the copy
+until interrupted (SIGINT or SIGTERM): creations, data changes and
+deletions, made during the copy or after, are brought over, and parents'
+sequence counters with them. Point the clients at the destination, then
+stop it. A ZooKeeper source (zk://) has every znode read with a watch; a
+zkgate source (http(s)://) is followed through one persistent recursive
+watch on --path (zkgate's Watch, ZooKeeper's addWatch), opened before the
+copy, and opened again on another node of --from, from the last change
+brought in, if its node goes away. The first pass copies --parallel
+znodes side by side, as a plain copy does. A deletion in the source
+leaves an ephemeral of the destination's own at that path alone (its
+owner moved and made it) and lists it. ACL changes fire no watch in
+ZooKeeper: a last run without --follow, or zkgate diff, catches them.
 
 Progress goes to stderr: first the number of znodes to go through (from
 the source's getAllChildrenNumber, ZooKeeper 3.6 and later, less
-/zookeeper's), then
-on a terminal a line redrawn every second, with the share done and an ETA,
-else a plain line every 5 seconds. The report goes to stdout: what was
+/zookeeper's), then on a terminal a line redrawn every second, with the
+share done and an ETA, else a plain line every 5 seconds. The report goes to stdout: what was
 created, updated or already equal, then how the source's znodes under
 --path add up (copied, ephemeral, conflict, unreadable: the same number
 as the first line, unless the source changed meanwhile), then each znode
