@@ -227,48 +227,41 @@ func TestMigrate_BackToZooKeeper(t *testing.T) {
 	sameCounter(t, g, g2, "/app/q", "/app/q", "0000002504")
 }
 
-// TestMigrate_TTLIntoZooKeeperWithoutExtendedTypes: a dump holding a TTL
-// node is not copied into a ZooKeeper that does not create TTL nodes:
-// the error says so and how to start it, before anything is written;
-// into one that does, the TTL node is created as such.
+// TestMigrate_TTLIntoZooKeeperWithoutExtendedTypes: a zkgate tree, or a
+// dump of it (ctl dump records kind ttl and the TTL), holding a TTL node
+// is not copied into a ZooKeeper that does not create TTL nodes: the
+// error says so and how to start it, before anything is written; into
+// one that does, the TTL node is created as such.
 func TestMigrate_TTLIntoZooKeeperWithoutExtendedTypes(t *testing.T) {
 	t.Parallel()
 	plain := harness.StartZooKeeper(t, "-Dzookeeper.extendedTypesEnabled=false")
 	n := harness.StartNode(t, harness.NodeOptions{})
 	g, _ := zkConnect(t, n.ZKAddr)
-	for _, p := range []string{"/t", "/t/a", "/t/lease"} {
-		if _, err := g.Create(p, []byte("v"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+	open := zk.WorldACL(zk.PermAll)
+	for _, p := range []string{"/t", "/t/a", "/t/a/b"} {
+		if _, err := g.Create(p, []byte("v"), 0, open); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if _, err := g.CreateTTL("/t/a/b/lease", []byte("l"), zk.FlagTTL, open, 100*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Create("/t/a/b/lease/holder", nil, 0, open); err != nil {
+		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), "t.jsonl")
 	if r := harness.RunZkgate(t, 60*time.Second, nil, "ctl", "--endpoints", n.ClientURL, "dump", "-f", file, "/t"); r.ExitCode != 0 {
 		t.Fatalf("ctl dump: %d %s", r.ExitCode, r.Stderr)
 	}
-	// Read through the ZooKeeper protocol a TTL node shows as persistent;
-	// a dump may say what it is.
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(string(b), "\n")
-	found := false
-	for i, l := range lines {
-		if strings.Contains(l, `"path":"/t/lease"`) {
-			lines[i] = strings.Replace(strings.Replace(l, `"kind":"persistent"`, `"kind":"ttl"`, 1), `"ephemeral_owner":0`, `"ephemeral_owner":-72057594037927836`, 1)
-			found = lines[i] != l
-		}
-	}
-	if !found {
-		t.Fatalf("no /t/lease line to edit in the dump:\n%s", b)
-	}
-	if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")), 0o600); err != nil {
-		t.Fatal(err)
+	if b, err := os.ReadFile(file); err != nil || !strings.Contains(string(b), `"kind":"ttl","ttl_ms":100}`) {
+		t.Fatalf("the dump does not say /t/a/b/lease is a TTL node of 100 ms (%v):\n%s", err, b)
 	}
 
-	r := harness.RunZkgate(t, 60*time.Second, nil, "migrate", "--from", file, "--to", "zk://"+plain.Addr)
-	if r.ExitCode != 2 || !strings.Contains(r.Stderr, "the source has 1 TTL node (/t/lease first) and the destination ZooKeeper does not create TTL nodes: start it with -Dzookeeper.extendedTypesEnabled=true; nothing was copied") {
-		t.Fatalf("TTL into a ZooKeeper without extended types: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	for _, from := range []string{file, n.ClientURL} {
+		r := harness.RunZkgate(t, 60*time.Second, nil, "migrate", "--from", from, "--to", "zk://"+plain.Addr, "--path", "/t")
+		if r.ExitCode != 2 || !strings.Contains(r.Stderr, "the source has TTL nodes (/t/a/b/lease first) and the destination ZooKeeper does not create them: start it with -Dzookeeper.extendedTypesEnabled=true; nothing was copied") {
+			t.Fatalf("TTL into a ZooKeeper without extended types, from %s: status %d\n%s%s", from, r.ExitCode, r.Stdout, r.Stderr)
+		}
 	}
 	z, _ := zkConnect(t, plain.Addr)
 	if ok, _, err := z.Exists("/t"); err != nil || ok {
@@ -276,27 +269,17 @@ func TestMigrate_TTLIntoZooKeeperWithoutExtendedTypes(t *testing.T) {
 	}
 
 	ttl := harness.StartZooKeeper(t)
-	r = harness.RunZkgate(t, 60*time.Second, nil, "migrate", "--from", file, "--to", "zk://"+ttl.Addr)
-	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "3 znodes created") {
+	r := harness.RunZkgate(t, 60*time.Second, nil, "migrate", "--from", file, "--to", "zk://"+ttl.Addr)
+	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "5 znodes created") {
 		t.Fatalf("TTL into a ZooKeeper with extended types: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
 	}
-	// A TTL node of 100 ms with no children is reaped by the server: it
+	// A TTL node of 100 ms without children is reaped by the server: it
 	// was created as one (a persistent znode would stay).
 	zt, _ := zkConnect(t, ttl.Addr)
-	for {
-		ok, _, ev, err := zt.ExistsW("/t/lease")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !ok {
-			break
-		}
-		select {
-		case <-ev:
-		case <-time.After(60 * time.Second):
-			t.Fatal("the TTL node was not reaped: not created as a TTL node")
-		}
+	if err := zt.Delete("/t/a/b/lease/holder", -1); err != nil {
+		t.Fatal(err)
 	}
+	gone(t, zt, "/t/a/b/lease")
 }
 
 // TestMigrate_FollowZkgateAcrossANodeLoss: migrate --follow from a
@@ -353,5 +336,100 @@ func TestMigrate_FollowZkgateAcrossANodeLoss(t *testing.T) {
 	<-m.done
 	if code := m.cmd.ProcessState.ExitCode(); code != 0 {
 		t.Fatalf("interrupted migrate --follow exited with %d", code)
+	}
+}
+
+// gone waits until p does not exist on c.
+func gone(t *testing.T, c *zk.Conn, p string) {
+	t.Helper()
+	for {
+		ok, _, ev, err := c.ExistsW(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			return
+		}
+		select {
+		case <-ev:
+		case <-time.After(60 * time.Second):
+			t.Fatalf("%s was not reaped", p)
+		}
+	}
+}
+
+// TestMigrate_ContainersAndTTLNodesBackToZooKeeper: zkgate tells its
+// containers and TTL nodes apart (GetData's mode and ttl_ms, the Stat
+// showing them as persistent as ZooKeeper's does), so zkgate migrate
+// copies them into a real ZooKeeper as such: there, once their last
+// child is deleted, the container and the TTL node (its TTL long past)
+// are reaped, and a persistent znode is not. diff finds no difference
+// either way, and a copy into another zkgate keeps the kinds too (diff
+// between the two compares them).
+func TestMigrate_ContainersAndTTLNodesBackToZooKeeper(t *testing.T) {
+	t.Parallel()
+	ref := harness.StartZooKeeper(t)
+	n := harness.StartNode(t, harness.NodeOptions{})
+	g, _ := zkConnect(t, n.ZKAddr)
+	open := zk.WorldACL(zk.PermAll)
+	if _, err := g.Create("/app", nil, 0, open); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.CreateContainer("/app/box", nil, zk.FlagContainer, open); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.CreateTTL("/app/lease", []byte("l"), zk.FlagTTL, open, 200*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/app/box/c", "/app/lease/c", "/app/plain", "/app/plain/c"} {
+		if _, err := g.Create(p, nil, 0, open); err != nil {
+			t.Fatal(err)
+		}
+	}
+	zkURL := "zk://" + ref.Addr
+	r := harness.RunZkgate(t, 60*time.Second, nil, "migrate", "--from", n.ClientURL, "--to", zkURL, "--path", "/app")
+	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "7 znodes created") {
+		t.Fatalf("migrate back: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	for _, ends := range [][2]string{{n.ClientURL, zkURL}, {zkURL, n.ClientURL}} {
+		r = harness.RunZkgate(t, 60*time.Second, nil, "diff", "--from", ends[0], "--to", ends[1], "--path", "/app")
+		if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "no differences: 7 znodes compared") {
+			t.Fatalf("diff --from %s --to %s: status %d\n%s%s", ends[0], ends[1], r.ExitCode, r.Stdout, r.Stderr)
+		}
+	}
+	n2 := harness.StartNode(t, harness.NodeOptions{})
+	r = harness.RunZkgate(t, 60*time.Second, nil, "migrate", "--from", n.ClientURL, "--to", n2.ClientURL, "--path", "/app")
+	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, "7 znodes created") {
+		t.Fatalf("zkgate to zkgate: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	// A persistent /app/box in the other zkgate is a difference of kind.
+	g2, _ := zkConnect(t, n2.ZKAddr)
+	r = harness.RunZkgate(t, 60*time.Second, nil, "diff", "--from", n.ClientURL, "--to", n2.ClientURL, "--path", "/app")
+	if r.ExitCode != 0 {
+		t.Fatalf("diff zkgate to zkgate: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	for _, p := range []string{"/app/box/c", "/app/box"} {
+		if err := g2.Delete(p, -1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := g2.Create("/app/box", nil, 0, open); err != nil {
+		t.Fatal(err)
+	}
+	r = harness.RunZkgate(t, 60*time.Second, nil, "diff", "--from", n.ClientURL, "--to", n2.ClientURL, "--path", "/app")
+	if r.ExitCode != 1 || !strings.Contains(r.Stdout, "~ /app/box: kind differs (container in the source, persistent in the destination)") {
+		t.Fatalf("diff with a container made persistent: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+
+	z, _ := zkConnect(t, ref.Addr)
+	for _, p := range []string{"/app/box/c", "/app/lease/c", "/app/plain/c"} {
+		if err := z.Delete(p, -1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gone(t, z, "/app/box")
+	gone(t, z, "/app/lease")
+	if ok, _, err := z.Exists("/app/plain"); err != nil || !ok {
+		t.Fatalf("/app/plain, persistent, was reaped (%v)", err)
 	}
 }

@@ -79,7 +79,7 @@ func CopyWith(ctx context.Context, src Tree, dst Dest, root string, opts Options
 		mu  sync.Mutex
 		res CopyResult
 	)
-	if err := checkTTL(src, dst, root); err != nil {
+	if err := checkTTL(ctx, src, dst, root, workers); err != nil {
 		return res, err
 	}
 	if err := putAncestors(ctx, src, dst, root, &res); err != nil {
@@ -212,33 +212,94 @@ type ttlLister interface {
 }
 
 // checkTTL stops a copy of TTL nodes into a ZooKeeper ensemble that does
-// not create them, before anything is written.
-func checkTTL(src Tree, dst Dest, root string) error {
+// not create them, before anything is written: a source that shows TTL
+// nodes (a dump, a zkgate; a ZooKeeper shows them as persistent) is
+// searched for one, a dump's at once, a zkgate's (workers znodes of a
+// level side by side) once the ensemble has answered a probe that it
+// does not create them.
+func checkTTL(ctx context.Context, src Tree, dst Dest, root string, workers int) error {
 	z, ok := dst.(*ZooKeeper)
-	l, lists := src.(ttlLister)
-	if !ok || !lists {
+	if !ok {
 		return nil
 	}
-	ttls := l.TTLNodes(root)
-	if len(ttls) == 0 {
+	switch s := src.(type) {
+	case ttlLister:
+		if len(s.TTLNodes(root)) == 0 {
+			return nil
+		}
+	case *Zkgate:
+	default:
 		return nil
 	}
 	enabled, err := z.TTLEnabled()
 	if err != nil {
 		return fmt.Errorf("destination: %w", err)
 	}
-	if !enabled {
-		return fmt.Errorf("the source has %d TTL %s (%s first) and the destination ZooKeeper does not create TTL nodes: start it with -Dzookeeper.extendedTypesEnabled=true; nothing was copied", len(ttls), plural(len(ttls), "node"), ttls[0])
+	if enabled {
+		return nil
 	}
-	return nil
+	var ttls []string
+	if l, ok := src.(ttlLister); ok {
+		ttls = l.TTLNodes(root)
+	} else if ttls, err = findTTL(ctx, src, root, workers); err != nil {
+		return err
+	}
+	if len(ttls) == 0 {
+		return nil
+	}
+	return fmt.Errorf("the source has TTL nodes (%s first) and the destination ZooKeeper does not create them: start it with -Dzookeeper.extendedTypesEnabled=true; nothing was copied", ttls[0])
 }
 
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
+// findTTL walks src under root one level at a time, workers znodes side
+// by side, and returns the TTL nodes of the first level that has any.
+func findTTL(ctx context.Context, src Tree, root string, workers int) ([]string, error) {
+	level := []string{root}
+	for len(level) > 0 {
+		var (
+			mu         sync.Mutex
+			next, ttls []string
+		)
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(max(1, workers))
+		for _, p := range level {
+			if p == "/zookeeper" {
+				continue
+			}
+			g.Go(func() error {
+				n, err := src.Node(gctx, p)
+				if errors.Is(err, ErrNoAuth) || err == nil && n == nil {
+					return nil
+				}
+				if err != nil {
+					return fmt.Errorf("source: %w", err)
+				}
+				kids, err := src.Children(gctx, p)
+				if err != nil && !errors.Is(err, ErrNoAuth) {
+					return fmt.Errorf("source: %w", err)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if n.Kind == TTL {
+					ttls = append(ttls, p)
+				}
+				for _, k := range kids {
+					next = append(next, join(p, k))
+				}
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		if len(ttls) > 0 {
+			slices.Sort(ttls)
+			return ttls, nil
+		}
+		level = next
 	}
-	return word + "s"
+	return nil, nil
 }
+
 
 // putAncestors puts root's ancestors into dst first, top down, counted
 // in res.Ancestors (or among its conflicts).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -59,7 +60,7 @@ func put(ctx context.Context, dst Dest, p string, n *Node, res *CopyResult) erro
 	if have == nil {
 		return fmt.Errorf("destination: %s vanished while being copied", p)
 	}
-	if have.Kind != n.Kind {
+	if !sameKind(have, n) {
 		res.Conflicts = append(res.Conflicts, fmt.Sprintf("%s: %s in the source, %s in the destination", p, n.Kind, have.Kind))
 		return nil
 	}
@@ -292,6 +293,9 @@ func (z *ZooKeeper) Create(_ context.Context, p string, n *Node) (bool, error) {
 		return false, nil
 	case errors.Is(err, zk.ErrNoAuth):
 		return false, fmt.Errorf("creating %s: the ACL of its parent refuses it: %s", p, superHint)
+	case n.Kind == TTL && strings.Contains(err.Error(), "-6"):
+		// Unimplemented: see TTLEnabled.
+		return false, fmt.Errorf("creating %s, a TTL node: the destination ZooKeeper does not create TTL nodes: start it with -Dzookeeper.extendedTypesEnabled=true", p)
 	}
 	return false, fmt.Errorf("creating %s: %w", p, err)
 }

@@ -60,7 +60,7 @@ func (q *eventQueue) take() []zk.Event {
 // ensemble's or zkgate's own ZooKeeper port; the destination is either.
 func Follow(ctx context.Context, src *ZooKeeper, dst Dest, root string, opts Options, copied func(CopyResult)) (CopyResult, error) {
 	f := &follower{src: src, dst: dst, del: opts.Delete, known: map[string][]string{}}
-	if err := checkTTL(src, dst, root); err != nil {
+	if err := checkTTL(ctx, src, dst, root, opts.Workers); err != nil {
 		return f.res, err
 	}
 	if err := putAncestors(ctx, src, dst, root, &f.res); err != nil {
