@@ -300,7 +300,6 @@ func findTTL(ctx context.Context, src Tree, root string, workers int) ([]string,
 	return nil, nil
 }
 
-
 // putAncestors puts root's ancestors into dst first, top down, counted
 // in res.Ancestors (or among its conflicts).
 func putAncestors(ctx context.Context, src Tree, dst Dest, root string, res *CopyResult) error {
