@@ -230,8 +230,10 @@ creating and deleting a scratch child (zkgate-raise-sequence) as many
 times as it must move, a thousand to a multi: that needs CREATE and
 DELETE on the parent, and fires its child watches. A TTL node needs a
 ZooKeeper started with -Dzookeeper.extendedTypesEnabled=true: a source
-showing TTL nodes (a dump) stops the copy into any other before anything
-is written.
+holding TTL nodes stops the copy into any other before anything is
+written. (ZooKeeper shows its clients containers and TTL nodes as
+persistent znodes: from a ZooKeeper they are copied as such; zkgate and
+its dumps tell them apart.)
 
 --from may instead name a dump file, FILE or file://FILE, written by
 'zkgate ctl dump': the tree as it was at the dump's zxid is copied as a

@@ -85,10 +85,12 @@
 //
 // Caveat: a ZooKeeper 3.8 server, and zkgate which matches it, shows
 // ephemeralOwner 0 to clients for containers and TTL nodes (see
-// gateway/testdata/zookeeper-3.8-behaviour.md), so read through either
-// they are persistent znodes to Diff and Copy, and are copied as such;
-// the container and TTL encodings are decoded for a source that shows
-// them.
+// gateway/testdata/zookeeper-3.8-behaviour.md), so read through the
+// ZooKeeper protocol they are persistent znodes to Diff and Copy, and are
+// copied as such (Node.KindHidden: Diff and Copy then take persistent,
+// container and TTL for one kind). zkgate's GetData says what they are
+// apart (mode, ttl_ms), and so do dumps: from zkgate, or a dump, they are
+// copied as such, into ZooKeeper too.
 //
 // The tests (migrate_test.go) run Copy, Diff and Follow against real
 // zkgate servers in the test process (gateway/gatewaytest): the source
