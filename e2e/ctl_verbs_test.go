@@ -267,8 +267,8 @@ func TestCtl_History(t *testing.T) {
 	kinds := func(out string) []string {
 		var k []string
 		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
-			if f := strings.Split(l, "\t"); len(f) >= 4 && strings.HasPrefix(f[0], "0x") {
-				k = append(k, f[2]+" "+f[3])
+			if f := strings.Split(l, "\t"); len(f) >= 5 && strings.HasPrefix(f[0], "0x") {
+				k = append(k, f[3]+" "+f[4])
 			}
 		}
 		return k

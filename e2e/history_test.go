@@ -578,3 +578,50 @@ func TestCtl_Dump(t *testing.T) {
 		t.Errorf("dump of a missing path: exit %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
 	}
 }
+
+// TestHistory_ShowsTheSessionOfEachChange: ctl history's third column is
+// the session whose request made each change, as zkCli and the four-letter
+// words print session ids: a go-zookeeper client's for its writes, its
+// own again for the removal of its ephemeral when it closes, and "-" for
+// ctl's writes, which have no session; -o json has it as "session".
+func TestHistory_ShowsTheSessionOfEachChange(t *testing.T) {
+	t.Parallel()
+	n := harness.StartNode(t, harness.NodeOptions{})
+	c, _ := zkConnect(t, n.ZKAddr)
+	id := fmt.Sprintf("0x%x", c.SessionID())
+	if _, err := c.Create("/who", []byte("a"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create("/who/e", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Set("/who", []byte("b"), -1); err != nil {
+		t.Fatal(err)
+	}
+	ctlOK(t, n, "set", "/who", "c")
+	watcher, _ := zkConnect(t, n.ZKAddr)
+	_, _, gone, err := watcher.ExistsW("/who/e")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if ev := <-gone; ev.Type != zk.EventNodeDeleted {
+		t.Fatalf("the ephemeral's watch: %+v", ev)
+	}
+
+	var got []string
+	for _, l := range strings.Split(strings.TrimSpace(ctlOK(t, n, "history", "-R", "/who")), "\n") {
+		if f := strings.Split(l, "\t"); len(f) >= 5 {
+			got = append(got, f[2]+" "+strings.TrimSpace(f[3])+" "+f[4])
+		}
+	}
+	want := []string{id + " create /who", id + " create /who/e", id + " setData /who", "- setData /who", id + " delete /who/e"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("history -R /who:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	var first struct{ Session int64 }
+	mustJSON(t, strings.SplitN(ctlOK(t, n, "-o", "json", "history", "/who"), "\n", 2)[0], &first)
+	if first.Session != c.SessionID() {
+		t.Errorf("-o json: session %d, want %d", first.Session, c.SessionID())
+	}
+}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -394,16 +395,15 @@ func TestMetrics_ClusterLeader(t *testing.T) {
 	}
 }
 
-// TestMetrics_HistoryOldestZxid: zkgate_history_oldest_zxid is the oldest
-// zxid a read at a past zxid can reach: 1 before any compaction, the
-// compaction's revision after one (etcdctl compaction), which is also
-// what a read before it names.
+// TestMetrics_HistoryOldestZxid: the oldest zxid a read at a past zxid
+// can reach is shown by /metrics (zkgate_history_oldest_zxid), mntr
+// (zk_history_oldest_zxid) and /health (history_oldest_zxid): 1 before
+// any compaction, the compaction's revision after one (etcdctl
+// compaction), which is also what a read before it names.
 func TestMetrics_HistoryOldestZxid(t *testing.T) {
 	t.Parallel()
-	n := harness.StartNode(t, harness.NodeOptions{})
-	if got := scrapeMetrics(t, n).value(t, "zkgate_history_oldest_zxid"); got != 1 {
-		t.Fatalf("zkgate_history_oldest_zxid before a compaction: %v", got)
-	}
+	n := harness.StartNode(t, harness.NodeOptions{Args: []string{"--zk-4lw-whitelist", "*"}})
+	checkOldestZxid(t, n, 1)
 	ctlOK(t, n, "create", "/old", "a")
 	ctlOK(t, n, "set", "/old", "b")
 	var st struct {
@@ -411,9 +411,7 @@ func TestMetrics_HistoryOldestZxid(t *testing.T) {
 	}
 	mustJSON(t, ctlOK(t, n, "-o", "json", "stat", "/old"), &st)
 	harness.Etcdctl(t, n.ClientURL, "compaction", fmt.Sprint(st.Stat.Mzxid))
-	if got := scrapeMetrics(t, n).value(t, "zkgate_history_oldest_zxid"); got != float64(st.Stat.Mzxid) {
-		t.Errorf("zkgate_history_oldest_zxid after compacting at %d: %v", st.Stat.Mzxid, got)
-	}
+	checkOldestZxid(t, n, st.Stat.Mzxid)
 	r := ctl(t, n, "", "get", "--at", fmt.Sprint(st.Stat.Mzxid-1), "/old")
 	if r.ExitCode != 1 || !strings.Contains(r.Stderr, fmt.Sprintf("oldest reachable zxid is %d", st.Stat.Mzxid)) {
 		t.Errorf("a read before the compaction: exit %d %q", r.ExitCode, r.Stderr)
@@ -423,11 +421,11 @@ func TestMetrics_HistoryOldestZxid(t *testing.T) {
 // TestHistory_ExternalEtcdOldestZxid: in front of an external etcd, the
 // oldest zxid history reaches is found by reading (no watch from
 // revision 1): a read before a compaction names the compaction's
-// revision, and so does zkgate_history_oldest_zxid.
+// revision, and so do /metrics, mntr and /health.
 func TestHistory_ExternalEtcdOldestZxid(t *testing.T) {
 	t.Parallel()
 	etcd := harness.StartNode(t, harness.NodeOptions{Name: "etcd"})
-	gw := harness.StartNode(t, harness.NodeOptions{Name: "gateway", Args: []string{"--etcd-endpoints", etcd.ClientURL}})
+	gw := harness.StartNode(t, harness.NodeOptions{Name: "gateway", Args: []string{"--etcd-endpoints", etcd.ClientURL, "--zk-4lw-whitelist", "*"}})
 	ctlOK(t, gw, "create", "/old", "a")
 	ctlOK(t, gw, "set", "/old", "b")
 	var st struct {
@@ -442,7 +440,27 @@ func TestHistory_ExternalEtcdOldestZxid(t *testing.T) {
 	if out := ctlOK(t, gw, "get", "--at", fmt.Sprint(st.Stat.Mzxid), "/old"); out != "b\n" {
 		t.Errorf("a read at the compaction's revision: %q", out)
 	}
-	if got := scrapeMetrics(t, gw).value(t, "zkgate_history_oldest_zxid"); got != float64(st.Stat.Mzxid) {
-		t.Errorf("zkgate_history_oldest_zxid: %v, want %d", got, st.Stat.Mzxid)
+	checkOldestZxid(t, gw, st.Stat.Mzxid)
+}
+
+// checkOldestZxid checks that /metrics, mntr and /health all show want
+// as the oldest zxid history reaches, /health after etcd's own fields.
+func checkOldestZxid(t *testing.T, n *harness.Node, want int64) {
+	t.Helper()
+	if got := scrapeMetrics(t, n).value(t, "zkgate_history_oldest_zxid"); got != float64(want) {
+		t.Errorf("zkgate_history_oldest_zxid %v, want %d", got, want)
+	}
+	_, mntr := mntrOf(t, n.ZKAddr)
+	if got := mntr["zk_history_oldest_zxid"]; got != fmt.Sprint(want) {
+		t.Errorf("mntr zk_history_oldest_zxid %q, want %d", got, want)
+	}
+	resp, err := http.Get(n.ClientURL + "/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if wantBody := fmt.Sprintf(`{"health":"true","reason":"","history_oldest_zxid":%d}`, want); resp.StatusCode != 200 || strings.TrimSpace(string(b)) != wantBody {
+		t.Errorf("/health: %d %s, want 200 %s", resp.StatusCode, b, wantBody)
 	}
 }

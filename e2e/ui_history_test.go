@@ -75,7 +75,9 @@ func TestUI_History(t *testing.T) {
 	}
 	var cells []string
 	b.MustEval(fmt.Sprintf(`[...document.querySelectorAll('#history tr.change[data-zxid="%d"] td')].map((td) => td.innerText)`, z2), &cells)
-	if len(cells) < 7 || cells[0] != fmt.Sprintf("0x%x", z2) || cells[2] != "setData" || cells[3] != "1" || cells[5] != "16 B" {
+	// zxid, time, session (the go-zookeeper client's), change, version,
+	// aclVersion, size.
+	if len(cells) < 8 || cells[0] != fmt.Sprintf("0x%x", z2) || cells[2] != fmt.Sprintf("0x%x", c.SessionID()) || cells[3] != "setData" || cells[4] != "1" || cells[6] != "16 B" {
 		t.Fatalf("the row of zxid %d shows %q", z2, cells)
 	}
 	var local string

@@ -397,7 +397,7 @@ func (c *committer) launch(taken []*request, b *base, top *view, ops []*pb.Reque
 			c.turn.held = ""
 			ops = append(ops, &pb.RequestOp{Request: &pb.RequestOp_RequestDeleteRange{RequestDeleteRange: &pb.DeleteRangeRequest{Key: []byte(schema.TurnKey())}}})
 		}
-		value = schema.ChainValue(b.seq, now)
+		value = schema.ChainValue(b.seq, now, top.deleters())
 		ops = append(ops, putOp(e.chainKey, []byte(value), 0))
 	} else {
 		// A batch that writes nothing moves no revision: the turn is
@@ -640,6 +640,7 @@ func (c *committer) finish(reqs []*request, rev int64, err error) {
 // r. A read failure is left in v.err for the batch to retry.
 func (e *Engine) validate(v *view, r *request, now int64) {
 	r.err, r.results, r.stats = nil, nil, nil
+	v.writer = r.caller.Session
 	if r.caller.Session != 0 && !r.caller.internal {
 		if !sessionMatches(v.get(schema.SessionKey(r.caller.Session)), r.caller.Password) {
 			r.err = schema.ErrSessionExpired

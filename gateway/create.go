@@ -161,7 +161,7 @@ func (e *Engine) applyCreate(v *view, c Caller, op *CreateOp, now int64) (OpResu
 	}
 	v.putNode(z)
 	if !isOpen(acl) {
-		rec := schema.ACLRecord{ACL: acl}
+		rec := schema.ACLRecord{ACL: acl, Writer: v.writer}
 		v.put(schema.ACLKey(path), rec.Marshal(), z.lease)
 	}
 	if z.rec.Kind == schema.KindContainer || z.rec.Kind == schema.KindTTL {

@@ -242,7 +242,12 @@ deletion is a create, setData or delete (a record created anew by a
 multi is both), an ACL key's change without its node's a setAcl. Every
 batch writes the time it was validated at (the ctime and mtime of its
 znodes) into its committer's chain key, so deletions and ACL changes
-have a time too, and ZxidAt finds the last zxid at or before a time by
+have a time too, and the sessions whose requests deleted znodes, one per
+deletion in the order of their events; node and ACL records name the
+session that wrote them (schema.Node.Writer), so History lists the
+session of each change as ZooKeeper's transaction log keeps it (the
+removal of a closed or expired session's ephemerals is that session's).
+ZxidAt finds the last zxid at or before a time by
 a binary search over the revisions, reading the newest chain key at
 each. A committer leaves its chain key when it stops; an engine that
 starts deletes those whose last batch compaction has passed. A zxid

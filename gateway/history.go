@@ -233,8 +233,15 @@ type Change struct {
 	// that made it otherwise); 0 when not known (a change made by etcd
 	// itself, as a lease's expiry, or by an older zkgate).
 	Time int64
-	Type ChangeType
-	Path string
+	// Session is the session whose request made the change (as
+	// ZooKeeper's transaction log records it): for the removal of an
+	// ephemeral when its session closed or expired, that session; 0 for
+	// a change made without one (the gRPC and HTTP faces without a
+	// session, zkgate's own reaping of containers and TTL nodes) or
+	// written by an older zkgate.
+	Session int64
+	Type    ChangeType
+	Path    string
 	// Version is the data version after a create or setData, the one
 	// the znode had for a delete; Aversion the ACL version after a
 	// setAcl (and for the other kinds, the one in effect).
@@ -360,18 +367,26 @@ func (e *Engine) History(ctx context.Context, c Caller, path string, o HistoryOp
 		}
 		rev := batch[0].Kv.ModRevision
 		var at int64
+		var deleters []int64 // the session of each znode deleted, in order
+		chained := false     // the revision was a gateway's batch
+		nodeDeletes := 0
 		var gone []string
 		acled := map[string]bool{}   // paths whose ACL key changed
 		touched := map[string]bool{} // paths whose node key changed
 		for _, ev := range batch {
 			key := string(ev.Kv.Key)
 			if schema.IsChainKey(key) && ev.Type != mvccpb.DELETE {
+				chained = true
 				if t, ok := schema.ChainTime(ev.Kv.Value); ok {
 					at = t
 				}
+				deleters, _ = schema.ChainDeleters(ev.Kv.Value)
 			}
 			if p, ok := schema.PathOfNodeKey(key); ok {
 				touched[p] = true
+				if ev.Type == mvccpb.DELETE {
+					nodeDeletes++
+				}
 			}
 			// New ACLs apply before the node events of their revision,
 			// removed ones after (as in hub.dispatch).
@@ -388,21 +403,44 @@ func (e *Engine) History(ctx context.Context, c Caller, path string, o HistoryOp
 				acled[p] = true
 			}
 		}
+		if len(deleters) != nodeDeletes {
+			deleters = nil // not this revision's deletions: unknown
+		}
+		deleted := -1
 		for _, ev := range batch {
 			p, ok := schema.PathOfNodeKey(string(ev.Kv.Key))
+			if ok && ev.Type == mvccpb.DELETE {
+				deleted++
+			}
 			if !ok || !under(p) {
 				continue
 			}
 			a := aclOf(p)
 			if ev.Type == mvccpb.DELETE || !ev.IsCreate() && schema.NodeCreatedByWrite(ev.Kv.Value) {
+				ch := Change{Zxid: rev, Time: at, Type: ChangeDelete, Path: p, Aversion: a.Aversion}
+				var data []byte
 				if ev.PrevKv != nil {
-					if rec, err := schema.UnmarshalNode(ev.PrevKv.Value); err == nil {
-						emit(Change{Zxid: rev, Time: at, Type: ChangeDelete, Path: p, Version: rec.Version, Aversion: a.Aversion,
-							DataLength: int32(len(rec.Data)), EphemeralOwner: rec.Owner}, rec.Data, p)
+					rec, err := schema.UnmarshalNode(ev.PrevKv.Value)
+					if err != nil {
+						continue
 					}
-				} else {
-					emit(Change{Zxid: rev, Time: at, Type: ChangeDelete, Path: p, Aversion: a.Aversion}, nil, p)
+					ch.Version, ch.DataLength, ch.EphemeralOwner, data = rec.Version, int32(len(rec.Data)), rec.Owner, rec.Data
+					if !chained && rec.Kind == schema.KindEphemeral {
+						// etcd removed it with its session's lease.
+						ch.Session = rec.Owner
+					}
 				}
+				switch {
+				case ev.Type != mvccpb.DELETE:
+					// A multi's delete and create again: its session
+					// wrote the new record.
+					if rec, err := schema.UnmarshalNode(ev.Kv.Value); err == nil {
+						ch.Session = rec.Writer
+					}
+				case deleters != nil:
+					ch.Session = deleters[deleted]
+				}
+				emit(ch, data, p)
 				if ev.Type == mvccpb.DELETE {
 					continue
 				}
@@ -411,7 +449,7 @@ func (e *Engine) History(ctx context.Context, c Caller, path string, o HistoryOp
 			if err != nil {
 				continue
 			}
-			ch := Change{Zxid: rev, Time: rec.Mtime, Type: ChangeSetData, Path: p, Version: rec.Version, Aversion: a.Aversion,
+			ch := Change{Zxid: rev, Time: rec.Mtime, Session: rec.Writer, Type: ChangeSetData, Path: p, Version: rec.Version, Aversion: a.Aversion,
 				DataLength: int32(len(rec.Data)), EphemeralOwner: rec.Owner}
 			if ev.IsCreate() || schema.NodeCreatedByWrite(ev.Kv.Value) {
 				ch.Type, ch.ACL = ChangeCreate, a.ACL
@@ -422,7 +460,8 @@ func (e *Engine) History(ctx context.Context, c Caller, path string, o HistoryOp
 			if touched[p] || !under(p) {
 				continue // part of the znode's create or delete
 			}
-			emit(Change{Zxid: rev, Time: at, Type: ChangeSetACL, Path: p, Aversion: aclOf(p).Aversion, ACL: aclOf(p).ACL}, nil, p)
+			a := aclOf(p)
+			emit(Change{Zxid: rev, Time: at, Session: a.Writer, Type: ChangeSetACL, Path: p, Aversion: a.Aversion, ACL: a.ACL}, nil, p)
 		}
 		for _, p := range gone {
 			delete(acls, p)

@@ -399,3 +399,97 @@ func TestHistory_HidesWhatACLsHid(t *testing.T) {
 	err := e.History(ctx, alice, "/", gateway.HistoryOptions{To: start}, func(gateway.Change) error { return nil })
 	wantCode(t, err, schema.CodeBadArguments)
 }
+
+// TestHistory_NamesTheSessionOfEachChange: each change is listed with the
+// session whose request made it, as ZooKeeper's transaction log keeps
+// it: creates, data and ACL changes, deletes (also when two sessions'
+// deletions share a batch), a multi's delete and create again, the
+// removal of a closed session's ephemeral (that session), and 0 for a
+// request without a session.
+func TestHistory_NamesTheSessionOfEachChange(t *testing.T) {
+	e := newEngine(t, gateway.Config{})
+	ctx := ctxT(t)
+	sa, err := e.CreateSession(ctx, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := e.CreateSession(ctx, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := sa.Caller(), sb.Caller()
+	start := e.Zxid()
+	want := map[string]int64{} // "type path" -> session
+	mustCreate(t, e, a, "/hs", "", gateway.Persistent)
+	want["create /hs"] = sa.ID
+	if _, err := e.SetData(ctx, b, "/hs", []byte("x"), -1); err != nil {
+		t.Fatal(err)
+	}
+	want["setData /hs"] = sb.ID
+	if _, err := e.SetACL(ctx, b, "/hs", schema.OpenACLUnsafe, -1); err != nil {
+		t.Fatal(err)
+	}
+	want["setAcl /hs"] = sb.ID
+	mustCreate(t, e, a, "/hs/eph", "", gateway.Ephemeral)
+	want["create /hs/eph"] = sa.ID
+	mustCreate(t, e, anyone, "/hs/m", "", gateway.Persistent)
+	want["create /hs/m"] = 0
+	// Deletions by both sessions at once, so that batches hold both.
+	const n = 40
+	for i := range n {
+		mustCreate(t, e, anyone, fmt.Sprintf("/hs/d%02d", i), "", gateway.Persistent)
+		want[fmt.Sprintf("create /hs/d%02d", i)] = 0
+	}
+	errs := make(chan error, n)
+	for i := range n {
+		c, id := a, sa.ID
+		if i%3 != 0 {
+			c, id = b, sb.ID
+		}
+		p := fmt.Sprintf("/hs/d%02d", i)
+		want["delete "+p] = id
+		go func() {
+			_, err := e.Delete(ctx, c, p, -1)
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A multi deletes /hs/m and creates it again: both are b's.
+	if _, _, err := e.Multi(ctx, b, []gateway.Op{&gateway.DeleteOp{Path: "/hs/m", Version: -1}, &gateway.CreateOp{Path: "/hs/m", ACL: schema.OpenACLUnsafe}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.CloseSession(ctx, sa.ID); err != nil {
+		t.Fatal(err)
+	}
+	want["delete /hs/eph"] = sa.ID
+
+	got := map[string][]int64{}
+	if err := e.History(ctx, anyone, "/hs", gateway.HistoryOptions{From: start + 1, Recursive: true}, func(ch gateway.Change) error {
+		k := fmt.Sprintf("%s %s", ch.Type, ch.Path)
+		got[k] = append(got[k], ch.Session)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if s := got["delete /hs/m"]; len(s) != 1 || s[0] != sb.ID {
+		t.Errorf("the multi's delete of /hs/m: sessions %x, want [%x]", s, sb.ID)
+	}
+	if s := got["create /hs/m"]; len(s) != 2 || s[0] != 0 || s[1] != sb.ID {
+		t.Errorf("the creates of /hs/m: sessions %x, want [0 %x]", s, sb.ID)
+	}
+	delete(got, "delete /hs/m")
+	delete(got, "create /hs/m")
+	delete(want, "create /hs/m")
+	if len(got) != len(want) {
+		t.Errorf("%d kinds of change listed, want %d: %v", len(got), len(want), got)
+	}
+	for k, id := range want {
+		if s := got[k]; len(s) != 1 || s[0] != id {
+			t.Errorf("%s: sessions %x, want [%x]", k, s, id)
+		}
+	}
+}

@@ -323,7 +323,9 @@ func (e *Engine) removeEphemeralsRequest(id int64, paths []string) *request {
 		parent := schema.Parent(p)
 		keys = append(keys, schema.EphemeralKey(id, p), schema.NodeKey(p), schema.MetaKey(p), schema.ACLKey(p), schema.NodeKey(parent), schema.MetaKey(parent))
 	}
-	r := &request{caller: Caller{internal: true}, keys: keys}
+	// The session's own ephemerals are removed in its name, as
+	// ZooKeeper's closeSession transaction carries its session.
+	r := &request{caller: Caller{internal: true, Session: id}, keys: keys}
 	r.apply = func(e *Engine, v *view, r *request) {
 		for _, p := range paths {
 			idx := v.get(schema.EphemeralKey(id, p))

@@ -39,7 +39,7 @@ func (e *Engine) SetACL(ctx context.Context, c Caller, path string, acl []schema
 			r.err = err
 			return
 		}
-		rec := schema.ACLRecord{Aversion: cur.Aversion + 1, ACL: fixed}
+		rec := schema.ACLRecord{Aversion: cur.Aversion + 1, ACL: fixed, Writer: v.writer}
 		v.put(schema.ACLKey(path), rec.Marshal(), z.lease)
 		st = v.stat(z)
 		r.stats = []*schema.Stat{&st}

@@ -26,6 +26,9 @@ type entry struct {
 	modRev    int64 // a marker when written by a batch not yet committed
 	version   int64 // etcd's version of the key (puts since its creation)
 	lease     int64
+	// writer is the session whose request wrote the key in this batch
+	// (view.writer).
+	writer int64
 	// inexact marks a key written by a batch in flight whose state after
 	// that batch no comparison can pin down: its create revision (or the
 	// czxid its record holds) is that batch's revision, still unknown. A
@@ -197,6 +200,10 @@ type view struct {
 	order  []string
 	ctx    context.Context
 	err    error // a read failure; the batch is retried
+	// writer is the session whose request writes through v: records
+	// carry it (schema.Node.Writer, schema.ACLRecord.Writer), and so
+	// does the chain key for deletions (deleters).
+	writer int64
 }
 
 func (b *base) newView(ctx context.Context) *view {
@@ -205,7 +212,7 @@ func (b *base) newView(ctx context.Context) *view {
 
 // child starts a layer whose writes reach v only through merge.
 func (v *view) child() *view {
-	return &view{base: v.base, parent: v, writes: make(map[string]*entry), ctx: v.ctx}
+	return &view{base: v.base, parent: v, writes: make(map[string]*entry), ctx: v.ctx, writer: v.writer}
 }
 
 // get returns key's state, reading it from etcd if no one has yet.
@@ -236,7 +243,7 @@ func (v *view) get(key string) *entry {
 func (v *view) put(key string, value []byte, lease int64) {
 	old := v.get(key)
 	m := v.base.marker()
-	e := &entry{exists: true, value: value, modRev: m, lease: lease, createRev: old.createRev}
+	e := &entry{exists: true, value: value, modRev: m, lease: lease, createRev: old.createRev, writer: v.writer}
 	if !old.exists {
 		e.createRev = m
 	}
@@ -244,7 +251,7 @@ func (v *view) put(key string, value []byte, lease int64) {
 }
 
 func (v *view) del(key string) {
-	v.set(key, &entry{})
+	v.set(key, &entry{writer: v.writer})
 }
 
 func (v *view) set(key string, e *entry) {
@@ -282,6 +289,22 @@ func (v *view) ops() []*pb.RequestOp {
 		}
 	}
 	return ops
+}
+
+// deleters are the writers of the znodes ops deletes, in the order it
+// deletes them (schema.ChainValue).
+func (v *view) deleters() []int64 {
+	var out []int64
+	for _, k := range v.order {
+		e := v.writes[k]
+		if e.exists || !schema.IsNodeKey(k) {
+			continue
+		}
+		if b := v.base.before(k); b == nil || b.exists {
+			out = append(out, e.writer)
+		}
+	}
+	return out
 }
 
 func putOp(key string, value []byte, lease int64) *pb.RequestOp {

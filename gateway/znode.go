@@ -88,7 +88,7 @@ func (v *view) putNode(z *znode) {
 		czxid = z.createRev
 	}
 	rec := z.rec
-	rec.Czxid = 0
+	rec.Czxid, rec.Writer = 0, v.writer
 	if b := v.base.before(key); b != nil && b.exists && czxid != b.createRev {
 		switch {
 		case czxid == m:

@@ -20,7 +20,7 @@ later layout can recognise and migrate this one):
 	\x00zkgate/s/<session id, hex>      session record, on the session lease
 	\x00zkgate/e/<session id, hex><path> ephemeral index entry (empty value)
 	\x00zkgate/x/<path>                 container / TTL mark for the reaper (empty value)
-	\x00zkgate/w/<committer id, hex>    chain key: a committer's last batch, "<seq>@<ms>" (ChainValue)
+	\x00zkgate/w/<committer id, hex>    chain key: a committer's last batch, "<seq>@<ms>[/<deleters>]" (ChainValue)
 	\x00zkgate/turn                     the turn key, while a committer holds the turn (TurnKey)
 
 For example, after `create /app ""`, `create /app/cfg "v=1"` and an
@@ -45,6 +45,13 @@ varints for version, ctime, mtime, owner and TTL). Null data, which
 ZooKeeper keeps apart from empty data, is a node record of format 2 with
 no data bytes; records with data (empty included) keep format 1, as every
 record written before null data was kept apart, so those read as they did.
+A record written by a session's request names that session (Node.Writer,
+ACLRecord.Writer: the session ZooKeeper's transaction log keeps with each
+transaction, which history lists): node records of format 5 (a flags byte
+for null data and czxid, then the fields, then the writer) and ACL
+records of format 2, about 9 bytes more; records written without a
+session keep the earlier formats. The session of a deletion is in the
+chain key of the batch that made it.
 A znode that has had children adds one meta key (about 4 bytes of value);
 a non-default ACL adds one key; an ephemeral adds its index entry; a
 container or TTL node its reaper mark. etcd itself adds per key about 50

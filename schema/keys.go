@@ -154,21 +154,75 @@ func ChainSpace() string { return chainSpace }
 // the batch was validated at (milliseconds since the epoch, the ctime
 // and mtime of the znodes it writes), "<seq>@<ms>". The time dates every
 // change of the batch's revision, deletions and ACL changes included.
-func ChainValue(seq, ms int64) string {
-	return strconv.FormatInt(seq, 10) + "@" + strconv.FormatInt(ms, 10)
+// When the batch deletes znodes, deleters are the sessions whose
+// requests deleted them (0 for none), one per znode deleted, in the
+// order of its deletions (the order of their events in the revision):
+// "/<session hex>:<count>,..." follows, a run per session.
+func ChainValue(seq, ms int64, deleters []int64) string {
+	b := strconv.AppendInt(nil, seq, 10)
+	b = append(b, '@')
+	b = strconv.AppendInt(b, ms, 10)
+	for i := 0; i < len(deleters); {
+		j := i + 1
+		for j < len(deleters) && deleters[j] == deleters[i] {
+			j++
+		}
+		if i == 0 {
+			b = append(b, '/')
+		} else {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, deleters[i], 16)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, int64(j-i), 10)
+		i = j
+	}
+	return string(b)
 }
 
 // ChainTime is the time of a chain key's value (ChainValue), or false
 // for a value without one (written by an older zkgate: the sequence
 // number alone).
 func ChainTime(value []byte) (int64, bool) {
-	_, ms, ok := strings.Cut(string(value), "@")
+	_, rest, ok := strings.Cut(string(value), "@")
 	if !ok {
 		return 0, false
 	}
+	ms, _, _ := strings.Cut(rest, "/")
 	t, err := strconv.ParseInt(ms, 10, 64)
 	return t, err == nil
 }
+
+// ChainDeleters are the sessions of a chain key's value (ChainValue), one
+// per znode its batch deleted, in order; false when the value names none
+// (a batch that deleted nothing, or one written by an older zkgate) or
+// cannot be read.
+func ChainDeleters(value []byte) ([]int64, bool) {
+	_, runs, ok := strings.Cut(string(value), "/")
+	if !ok {
+		return nil, false
+	}
+	var out []int64
+	for run := range strings.SplitSeq(runs, ",") {
+		w, n, ok := strings.Cut(run, ":")
+		if !ok {
+			return nil, false
+		}
+		id, err1 := strconv.ParseInt(w, 16, 64)
+		count, err2 := strconv.Atoi(n)
+		if err1 != nil || err2 != nil || count < 1 || len(out)+count > maxChainDeleters {
+			return nil, false
+		}
+		for range count {
+			out = append(out, id)
+		}
+	}
+	return out, true
+}
+
+// maxChainDeleters bounds what ChainDeleters expands: far more znodes
+// than one batch can delete within etcd's request size.
+const maxChainDeleters = 1 << 20
 
 // TurnKey is held by a gateway node's committer whose requests lost
 // their compares to other nodes' writes several times in a row: while it

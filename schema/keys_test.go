@@ -3,6 +3,7 @@ package schema
 import (
 	"bytes"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -101,6 +102,11 @@ func TestRecords_RoundTrip(t *testing.T) {
 		{Czxid: CzxidThisWrite},                         // created anew by a multi, null data
 		{Czxid: 1 << 40, Version: 2, Data: []byte("x")}, // and written since
 	}
+	// Each again as written by a session's request.
+	for _, n := range slices.Clone(nodes) {
+		n.Writer = 0x100002ff1600004
+		nodes = append(nodes, n)
+	}
 	for _, n := range nodes {
 		got, err := UnmarshalNode(n.Marshal())
 		if err != nil {
@@ -116,7 +122,7 @@ func TestRecords_RoundTrip(t *testing.T) {
 			t.Errorf("meta %+v came back %+v %v", m, got, err)
 		}
 	}
-	for _, a := range []ACLRecord{{Aversion: -1, ACL: ReadACLUnsafe}, {Aversion: 5, ACL: []ACL{{Perms: PermAll, ID: ID{Scheme: "digest", ID: "u:p="}}, {Perms: 0, ID: ID{Scheme: "ip", ID: "10.0.0.0/8"}}}}} {
+	for _, a := range []ACLRecord{{Aversion: -1, ACL: ReadACLUnsafe}, {Aversion: 5, ACL: []ACL{{Perms: PermAll, ID: ID{Scheme: "digest", ID: "u:p="}}, {Perms: 0, ID: ID{Scheme: "ip", ID: "10.0.0.0/8"}}}}, {Aversion: 2, ACL: OpenACLUnsafe, Writer: -7}} {
 		got, err := UnmarshalACL(a.Marshal())
 		if err != nil || !reflect.DeepEqual(got, a) {
 			t.Errorf("acl %+v came back %+v %v", a, got, err)
@@ -195,5 +201,79 @@ func TestStat_Arithmetic(t *testing.T) {
 		if got := x.OwnerField(); got != 0 {
 			t.Errorf("%v shows owner %x, ZooKeeper shows 0", k, got)
 		}
+	}
+}
+
+// A record's Writer does not change what it says otherwise: the record
+// written with a Writer reads as the one written without, and only
+// records created anew by a multi's write say so (NodeCreatedByWrite).
+func TestRecords_WriterKeepsTheRest(t *testing.T) {
+	for _, n := range []Node{{}, {Data: []byte("d")}, {Czxid: CzxidThisWrite}, {Czxid: 9, Data: []byte{}}} {
+		w := n
+		w.Writer = 42
+		b := w.Marshal()
+		if b[0] != nodeFormatFlags {
+			t.Fatalf("%+v: format %d", w, b[0])
+		}
+		got, err := UnmarshalNode(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Writer != 42 {
+			t.Errorf("%+v: writer %d", w, got.Writer)
+		}
+		got.Writer = 0
+		if !reflect.DeepEqual(got, n) || (got.Data == nil) != (n.Data == nil) {
+			t.Errorf("%+v came back %+v", w, got)
+		}
+		if NodeCreatedByWrite(b) != (n.Czxid == CzxidThisWrite) || NodeCreatedByWrite(b) != NodeCreatedByWrite(n.Marshal()) {
+			t.Errorf("%+v: NodeCreatedByWrite %v", w, NodeCreatedByWrite(b))
+		}
+	}
+	// A zero writer or an unknown flag is not a record zkgate writes.
+	for _, b := range [][]byte{
+		{nodeFormatFlags, 0, 0, 0, 0, 0, 0, 0, 0},
+		{nodeFormatFlags, 4, 0, 0, 0, 0, 0, 0, 2},
+		{aclFormatWriter, 0, 0, 0},
+	} {
+		_, errN := UnmarshalNode(b)
+		_, errA := UnmarshalACL(b)
+		if errN == nil && errA == nil {
+			t.Errorf("%v read as a record", b)
+		}
+	}
+}
+
+// A chain value carries its batch's time and, when it deleted znodes,
+// the session of each deletion in order; older values (the sequence
+// number alone, or without deleters) read as having none.
+func TestChainValue_TimeAndDeleters(t *testing.T) {
+	for _, c := range []struct {
+		del  []int64
+		want string
+	}{
+		{nil, "7@1700000000000"},
+		{[]int64{0x1a}, "7@1700000000000/1a:1"},
+		{[]int64{5, 5, 0, 5, -2}, "7@1700000000000/5:2,0:1,5:1,-2:1"},
+	} {
+		v := ChainValue(7, 1700000000000, c.del)
+		if v != c.want {
+			t.Errorf("ChainValue(%v) = %q, want %q", c.del, v, c.want)
+		}
+		if ms, ok := ChainTime([]byte(v)); !ok || ms != 1700000000000 {
+			t.Errorf("ChainTime(%q) = %d %v", v, ms, ok)
+		}
+		got, ok := ChainDeleters([]byte(v))
+		if ok != (c.del != nil) || !slices.Equal(got, c.del) {
+			t.Errorf("ChainDeleters(%q) = %v %v, want %v", v, got, ok, c.del)
+		}
+	}
+	for _, v := range []string{"12", "3@", "3@5/", "3@5/x:1", "3@5/1:0", "3@5/1", "3@5/1:99999999999"} {
+		if d, ok := ChainDeleters([]byte(v)); ok {
+			t.Errorf("ChainDeleters(%q) = %v", v, d)
+		}
+	}
+	if _, ok := ChainTime([]byte("12")); ok {
+		t.Error("a sequence number alone has a time")
 	}
 }

@@ -53,6 +53,11 @@ type Node struct {
 	// the new znode over the old key, which keeps its create revision,
 	// and marks the record so (see NodeCreatedByWrite).
 	Czxid int64
+	// Writer is the session whose request wrote this record (0 for
+	// zkgate's own writes and requests without a session), as
+	// ZooKeeper's transaction log keeps the session of each
+	// transaction: History lists it.
+	Writer int64
 }
 
 // CzxidThisWrite is Node.Czxid for a record that created its znode
@@ -63,7 +68,7 @@ const CzxidThisWrite = -1
 // write that created its znode anew over a key that already held one
 // (Node.Czxid is CzxidThisWrite): a delete and a create, for watches.
 func NodeCreatedByWrite(b []byte) bool {
-	if len(b) == 0 || (b[0] != nodeFormatCzxid && b[0] != nodeFormatCzxidNullData) {
+	if len(b) < 2 || (b[0] != nodeFormatCzxid && b[0] != nodeFormatCzxidNullData && (b[0] != nodeFormatFlags || b[1]&nodeFlagCzxid == 0)) {
 		return false
 	}
 	n, err := UnmarshalNode(b)
@@ -88,6 +93,9 @@ func (m Meta) Cversion() int32 { return 2*m.Creations - m.NumChildren }
 type ACLRecord struct {
 	Aversion int32
 	ACL      []ACL
+	// Writer is the session whose request wrote this record (a create
+	// or a setACL), as Node.Writer.
+	Writer int64
 }
 
 // Session is the value of a session key.
@@ -131,6 +139,21 @@ const (
 	nodeFormatCzxidNullData = 4
 )
 
+// nodeFormatFlags is the format of a node record with a Writer: a flags
+// byte (nodeFlagNullData, nodeFlagCzxid) follows the format byte, then
+// the fields of format 1, Czxid when flagged, Writer, and the data bytes
+// unless null. Records without a Writer keep formats 1 to 4.
+const nodeFormatFlags = 5
+
+const (
+	nodeFlagNullData = 1 << iota
+	nodeFlagCzxid
+)
+
+// aclFormatWriter is the format of an ACL record with a Writer, which
+// follows Aversion; records without one keep format 1.
+const aclFormatWriter = 2
+
 // ErrCorrupt is returned when a stored record cannot be decoded.
 var ErrCorrupt = errors.New("corrupt zkgate record")
 
@@ -141,7 +164,27 @@ var ErrCorrupt = errors.New("corrupt zkgate record")
 // Marshal encodes n: format 1 with the data last, or format 2 (no data
 // bytes) when n.Data is nil.
 func (n *Node) Marshal() []byte {
-	b := make([]byte, 0, 32+len(n.Data))
+	b := make([]byte, 0, 40+len(n.Data))
+	if n.Writer != 0 {
+		var flags byte
+		if n.Data == nil {
+			flags |= nodeFlagNullData
+		}
+		if n.Czxid != 0 {
+			flags |= nodeFlagCzxid
+		}
+		b = append(b, nodeFormatFlags, flags, byte(n.Kind))
+		b = binary.AppendVarint(b, int64(n.Version))
+		b = binary.AppendVarint(b, n.Ctime)
+		b = binary.AppendVarint(b, n.Mtime)
+		b = binary.AppendVarint(b, n.Owner)
+		b = binary.AppendVarint(b, n.TTL)
+		if n.Czxid != 0 {
+			b = binary.AppendVarint(b, n.Czxid)
+		}
+		b = binary.AppendVarint(b, n.Writer)
+		return append(b, n.Data...)
+	}
 	format := byte(recordFormat)
 	switch {
 	case n.Data == nil && n.Czxid != 0:
@@ -169,7 +212,22 @@ func UnmarshalNode(b []byte) (Node, error) {
 	var n Node
 	r := reader{b: b}
 	format := r.byte()
-	if format < recordFormat || format > nodeFormatCzxidNullData {
+	var nullData, hasCzxid bool
+	switch format {
+	case recordFormat:
+	case nodeFormatNullData:
+		nullData = true
+	case nodeFormatCzxid:
+		hasCzxid = true
+	case nodeFormatCzxidNullData:
+		nullData, hasCzxid = true, true
+	case nodeFormatFlags:
+		flags := r.byte()
+		if flags&^(nodeFlagNullData|nodeFlagCzxid) != 0 {
+			return n, ErrCorrupt
+		}
+		nullData, hasCzxid = flags&nodeFlagNullData != 0, flags&nodeFlagCzxid != 0
+	default:
 		return n, ErrCorrupt
 	}
 	n.Kind = Kind(r.byte())
@@ -178,16 +236,21 @@ func UnmarshalNode(b []byte) (Node, error) {
 	n.Mtime = r.varint()
 	n.Owner = r.varint()
 	n.TTL = r.varint()
-	if format == nodeFormatCzxid || format == nodeFormatCzxidNullData {
+	if hasCzxid {
 		n.Czxid = r.varint()
 		if n.Czxid == 0 || n.Czxid < CzxidThisWrite {
+			return Node{}, ErrCorrupt
+		}
+	}
+	if format == nodeFormatFlags {
+		if n.Writer = r.varint(); n.Writer == 0 {
 			return Node{}, ErrCorrupt
 		}
 	}
 	if r.err != nil || n.Kind > KindTTL {
 		return Node{}, ErrCorrupt
 	}
-	if format == nodeFormatNullData || format == nodeFormatCzxidNullData {
+	if nullData {
 		if len(r.b) != 0 {
 			return Node{}, ErrCorrupt
 		}
@@ -224,7 +287,13 @@ func UnmarshalMeta(b []byte) (Meta, error) {
 // Marshal encodes a.
 func (a *ACLRecord) Marshal() []byte {
 	b := []byte{recordFormat}
+	if a.Writer != 0 {
+		b[0] = aclFormatWriter
+	}
 	b = binary.AppendVarint(b, int64(a.Aversion))
+	if a.Writer != 0 {
+		b = binary.AppendVarint(b, a.Writer)
+	}
 	b = binary.AppendUvarint(b, uint64(len(a.ACL)))
 	for _, e := range a.ACL {
 		b = binary.AppendVarint(b, int64(e.Perms))
@@ -238,10 +307,16 @@ func (a *ACLRecord) Marshal() []byte {
 func UnmarshalACL(b []byte) (ACLRecord, error) {
 	var a ACLRecord
 	r := reader{b: b}
-	if r.byte() != recordFormat {
+	format := r.byte()
+	if format != recordFormat && format != aclFormatWriter {
 		return a, ErrCorrupt
 	}
 	a.Aversion = int32(r.varint())
+	if format == aclFormatWriter {
+		if a.Writer = r.varint(); a.Writer == 0 {
+			return ACLRecord{}, ErrCorrupt
+		}
+	}
 	n := r.uvarint()
 	if n > uint64(len(b)) {
 		return ACLRecord{}, ErrCorrupt

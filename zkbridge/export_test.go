@@ -55,3 +55,12 @@ func (s *Server) AwaitWritten() {
 		c.awaitWritten()
 	}
 }
+
+// MntrOwnKeys are the keys mntr prints after ZooKeeper's, with "zk_".
+func MntrOwnKeys() []string {
+	var keys []string
+	for _, k := range mntrOwnKeys {
+		keys = append(keys, "zk_"+k.name)
+	}
+	return keys
+}

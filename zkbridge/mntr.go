@@ -308,7 +308,31 @@ func (s *Server) mntr(ctx context.Context, e *gateway.Engine) string {
 			line("p999_"+k.name, itoa(v.p999))
 		}
 	}
+	for _, k := range mntrOwnKeys {
+		if v, ok := k.value(ctx, e); ok {
+			line(k.name, v)
+		}
+	}
 	return b.String()
+}
+
+// mntrOwnKey is a key of zkgate's own, which ZooKeeper does not print.
+type mntrOwnKey struct {
+	name  string // without "zk_"
+	value func(context.Context, *gateway.Engine) (string, bool)
+}
+
+// mntrOwnKeys are printed after ZooKeeper's keys, so that a tool that
+// reads ZooKeeper's keys by name, or in ZooKeeper's order, reads them as
+// before, and one that takes every zk_ line sees these as well.
+var mntrOwnKeys = []mntrOwnKey{
+	// The oldest zxid reads at a past zxid, history and watch --since
+	// reach (etcd's last compaction: serve --history-retention); the
+	// Prometheus gauge zkgate_history_oldest_zxid.
+	{name: "history_oldest_zxid", value: func(ctx context.Context, e *gateway.Engine) (string, bool) {
+		z, err := e.OldestZxid(ctx)
+		return itoa(z), err == nil
+	}},
 }
 
 // zkNodeCount is ZooKeeper's node count for a namespace of n znodes:

@@ -151,6 +151,20 @@ func TestMntr_KeysAsZooKeeper38(t *testing.T) {
 				t.Fatal(err)
 			}
 			gotKeys, gotValues := mntrLines(t, "zkgate", got)
+			// zkgate's own keys come after ZooKeeper's, each a long.
+			own := zkbridge.MntrOwnKeys()
+			if n := len(gotKeys) - len(own); n < 0 || !slices.Equal(gotKeys[n:], own) {
+				t.Fatalf("mntr does not end with zkgate's own keys %v: %v", own, gotKeys)
+			}
+			for _, k := range own {
+				if f := valueForm(k, gotValues[k]); f != "long" {
+					t.Errorf("%s: %q is a %s, want a long", k, gotValues[k], f)
+				}
+			}
+			if z, _ := strconv.ParseInt(gotValues["zk_history_oldest_zxid"], 10, 64); z < 1 {
+				t.Errorf("zk_history_oldest_zxid %q, want a zxid", gotValues["zk_history_oldest_zxid"])
+			}
+			gotKeys = gotKeys[:len(gotKeys)-len(own)]
 			if !slices.Equal(gotKeys, want) {
 				t.Fatalf("keys differ from ZooKeeper 3.8's %s (less the left-out ones):\nzkgate:    %v\nZooKeeper: %v", role, gotKeys, want)
 			}

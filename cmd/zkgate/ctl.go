@@ -133,7 +133,8 @@ URL) with verbs named and ordered like ZooKeeper's zkCli.sh:
   restore --at ZXID [-R] [--dry-run|--yes] PATH
                         write PATH (-R: its subtree) back as it was at ZXID,
                         as new writes (watches fire, versions move on),
-                        after printing the plan and asking
+                        after printing the plan and asking; a znode written
+                        since the plan stops it, never overwritten
   dump [--at ZXID] [-f FILE] [PATH]
                         the subtree of PATH (default /) as it was at one
                         zxid (default: the zxid the node serves), one JSON

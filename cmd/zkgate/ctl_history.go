@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/migrate"
+	"github.com/zkgate/zkgate/cmd/zkgate/internal/restore"
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
@@ -56,7 +57,7 @@ func ctlHistory(o *ctlOptions) *cobra.Command {
 				m := map[string]any{
 					"zxid": ch.Zxid, "time": ch.Time, "type": changeName(ch.Type), "path": ch.Path,
 					"version": ch.Version, "aversion": ch.Aversion, "data_length": ch.DataLength,
-					"ephemeral_owner": ch.EphemeralOwner,
+					"ephemeral_owner": ch.EphemeralOwner, "session": ch.Session,
 				}
 				if print || diff {
 					m["data"] = ch.Data
@@ -70,7 +71,7 @@ func ctlHistory(o *ctlOptions) *cobra.Command {
 				}
 				continue
 			}
-			fmt.Fprintf(c.out, "0x%x\t%s\t%-7s\t%s\t%s\n", ch.Zxid, changeTime(ch.Time), changeName(ch.Type), ch.Path, changeDetail(ch))
+			fmt.Fprintf(c.out, "0x%x\t%s\t%s\t%-7s\t%s\t%s\n", ch.Zxid, changeTime(ch.Time), changeSession(ch.Session), changeName(ch.Type), ch.Path, changeDetail(ch))
 			switch {
 			case ch.DataHidden && (print || diff):
 				fmt.Fprintln(c.out, "\t(data not readable with these credentials)")
@@ -121,6 +122,15 @@ func changeTime(ms int64) string {
 		return "-"
 	}
 	return time.UnixMilli(ms).Local().Format("2006-01-02 15:04:05.000")
+}
+
+// changeSession is the session that made a change, as ZooKeeper prints
+// session ids, or "-" for none.
+func changeSession(id int64) string {
+	if id == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("0x%x", uint64(id))
 }
 
 func changeDetail(ch *zkgatepb.Change) string {
@@ -310,9 +320,10 @@ func ctlRestore(o *ctlOptions) *cobra.Command {
 		if err != nil {
 			return ctlErr(err)
 		}
-		// The plan: what differs between then and now.
+		// The plan: what differs between then and now (as it was at
+		// hr.Zxid, which the writes are checked against).
 		var diffs []migrate.Difference
-		res, err := migrate.Diff(ctx, then, now, root, 8, false, func(d migrate.Difference) {
+		res, err := migrate.Diff(ctx, then, now.At(hr.Zxid), root, 8, false, func(d migrate.Difference) {
 			if recursive || d.Path == root {
 				diffs = append(diffs, d)
 			}
@@ -374,65 +385,23 @@ func ctlRestore(o *ctlOptions) *cobra.Command {
 			}
 		}
 
-		// Creates and changes, parents first (and sequence counters raised
-		// to what they were, never lowered); then what did not exist.
-		var done migrate.CopyResult
-		if recursive {
-			if done, err = migrate.Copy(ctx, then, now, root, 8, nil); err != nil {
-				return ctlErr(err)
-			}
-		} else if n, err := then.Node(ctx, root); err != nil {
+		// Every write is conditional on its znode being as the plan saw
+		// it, at hr.Zxid: a write made since is never overwritten.
+		done, err := restore.Apply(ctx, requestTimeout{c.conn, c.o.timeout}, c.rc, then, hr.Zxid, root, recursive, diffs)
+		for _, p := range done.LeftAlone {
+			fmt.Fprintf(c.errOut, "ephemeral, left alone: %s\n", p)
+		}
+		if restore.IsChanged(err) {
+			return exitError{err.Error(), 1}
+		}
+		if err != nil {
 			return ctlErr(err)
-		} else if n != nil {
-			if done, err = now.Put(ctx, root, n); err != nil {
-				return ctlErr(err)
-			}
 		}
 		if len(done.Conflicts) > 0 {
 			for _, c2 := range done.Conflicts {
 				fmt.Fprintf(c.errOut, "cannot restore: %s\n", words.Replace(c2))
 			}
 			return exitError{fmt.Sprintf("%d znodes could not be restored (left as they are)", len(done.Conflicts)), 1}
-		}
-		for _, d := range diffs {
-			if d.What != "only in destination" {
-				continue
-			}
-			paths := []string{d.Path}
-			if recursive {
-				if paths, err = c.walk(d.Path); err != nil {
-					return err
-				}
-			}
-			// Ephemerals belong to live sessions (a lock held, a member
-			// registered): they stay, and so do the znodes above them.
-			keep := map[string]bool{}
-			for i := len(paths) - 1; i >= 0; i-- {
-				p := paths[i]
-				if keep[p] {
-					continue
-				}
-				dctx, cancel := c.ctx()
-				ex, err := c.ns.Exists(dctx, &zkgatepb.ExistsRequest{Ctx: c.rc, Path: p})
-				cancel()
-				if err != nil {
-					return ctlErr(err)
-				}
-				if ex.Found && ex.Stat.EphemeralOwner != 0 {
-					fmt.Fprintf(c.errOut, "ephemeral, left alone: %s\n", p)
-					for a := p; a != d.Path && a != "/"; {
-						a = schema.Parent(a)
-						keep[a] = true
-					}
-					continue
-				}
-				dctx, cancel = c.ctx()
-				_, err = c.ns.Delete(dctx, &zkgatepb.DeleteRequest{Ctx: c.rc, Path: p})
-				cancel()
-				if err != nil && schema.CodeOf(schema.ErrorFromStatus(err)) != schema.CodeNoNode {
-					return ctlErr(err)
-				}
-			}
 		}
 		fmt.Fprintf(c.errOut, "restored %s as at zxid 0x%x\n", root, zxid)
 		return nil

@@ -128,7 +128,7 @@ func (s *Server) History(req *zkgatepb.HistoryRequest, stream zkgatepb.Namespace
 		Recursive: req.GetRecursive(), From: req.GetFromZxid(), To: req.GetToZxid(), Data: req.GetData(),
 	}, func(ch gateway.Change) error {
 		return q.put(&zkgatepb.HistoryResponse{Change: &zkgatepb.Change{
-			Zxid: ch.Zxid, Time: ch.Time, Type: zkgatepb.ChangeType(ch.Type), Path: ch.Path,
+			Zxid: ch.Zxid, Time: ch.Time, Session: ch.Session, Type: zkgatepb.ChangeType(ch.Type), Path: ch.Path,
 			Version: ch.Version, Aversion: ch.Aversion, DataLength: ch.DataLength,
 			EphemeralOwner: ch.EphemeralOwner, Data: ch.Data, DataHidden: ch.DataHidden, Acl: aclsPB(ch.ACL),
 		}}, len(ch.Path)+len(ch.Data)+64)

@@ -3084,7 +3084,12 @@ type Change struct {
 	Data           []byte `protobuf:"bytes,9,opt,name=data,proto3" json:"data,omitempty"`
 	DataHidden     bool   `protobuf:"varint,10,opt,name=data_hidden,json=dataHidden,proto3" json:"data_hidden,omitempty"`
 	// acl is the ACL after a create or ACL change.
-	Acl           []*ACL `protobuf:"bytes,11,rep,name=acl,proto3" json:"acl,omitempty"`
+	Acl []*ACL `protobuf:"bytes,11,rep,name=acl,proto3" json:"acl,omitempty"`
+	// session is the session whose request made the change; for the
+	// removal of an ephemeral when its session ended, that session; 0 for
+	// a change made without a session (the gRPC and HTTP faces without
+	// one, the reaping of containers and TTL nodes).
+	Session       int64 `protobuf:"varint,12,opt,name=session,proto3" json:"session,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3194,6 +3199,13 @@ func (x *Change) GetAcl() []*ACL {
 		return x.Acl
 	}
 	return nil
+}
+
+func (x *Change) GetSession() int64 {
+	if x != nil {
+		return x.Session
+	}
+	return 0
 }
 
 type ZxidAtRequest struct {
@@ -3610,7 +3622,7 @@ const file_zkgate_v1_namespace_proto_rawDesc = "" +
 	"\ato_zxid\x18\x05 \x01(\x03R\x06toZxid\x12\x12\n" +
 	"\x04data\x18\x06 \x01(\bR\x04data\"<\n" +
 	"\x0fHistoryResponse\x12)\n" +
-	"\x06change\x18\x01 \x01(\v2\x11.zkgate.v1.ChangeR\x06change\"\xc6\x02\n" +
+	"\x06change\x18\x01 \x01(\v2\x11.zkgate.v1.ChangeR\x06change\"\xe0\x02\n" +
 	"\x06Change\x12\x12\n" +
 	"\x04zxid\x18\x01 \x01(\x03R\x04zxid\x12\x12\n" +
 	"\x04time\x18\x02 \x01(\x03R\x04time\x12)\n" +
@@ -3625,7 +3637,8 @@ const file_zkgate_v1_namespace_proto_rawDesc = "" +
 	"\vdata_hidden\x18\n" +
 	" \x01(\bR\n" +
 	"dataHidden\x12 \n" +
-	"\x03acl\x18\v \x03(\v2\x0e.zkgate.v1.ACLR\x03acl\"U\n" +
+	"\x03acl\x18\v \x03(\v2\x0e.zkgate.v1.ACLR\x03acl\x12\x18\n" +
+	"\asession\x18\f \x01(\x03R\asession\"U\n" +
 	"\rZxidAtRequest\x12+\n" +
 	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x17\n" +
 	"\atime_ms\x18\x02 \x01(\x03R\x06timeMs\"=\n" +

@@ -151,7 +151,7 @@ export class HistoryPane {
         this.from ? h('button', { id: 'hist-oldest', onclick: () => { this.from = 0; this.fill(path, box); } }, '⇤ From the oldest') : null,
         res.truncated ? h('button', { id: 'hist-later', onclick: () => { this.from = res.next; this.fill(path, box); } }, 'Later changes →') : null) : null,
       rows.length === 0 ? h('p', { class: 'muted', id: 'history-empty' }, 'No change kept' + (at ? ` up to zxid ${at}.` : '.')) : h('table', { class: 'list', id: 'history' },
-        h('tr', {}, ['zxid', 'time', 'change', this.recursive ? 'path' : null, 'version', 'aclVersion', 'size', ''].filter((x) => x !== null).map((c) => h('th', {}, c))),
+        h('tr', {}, ['zxid', 'time', 'session', 'change', this.recursive ? 'path' : null, 'version', 'aclVersion', 'size', ''].filter((x) => x !== null).map((c) => h('th', {}, c))),
         rows.flatMap((r) => this.renderRow(r))),
     ].filter(Boolean));
   }
@@ -213,6 +213,7 @@ export class HistoryPane {
     const row = h('tr', { class: 'change', dataset: { zxid: c.zxid, kind, path: c.path } },
       h('td', { class: 'mono' }, kind === 'delete' ? hex64(zxid) : h('a', { href: link.pathname + link.search, title: 'the namespace as of this change' }, hex64(zxid))),
       h('td', {}, Number(c.time) ? localTime(c.time) : '—'),
+      h('td', { class: 'mono session' }, c.session && c.session !== '0' ? hex64(c.session) : '—'),
       h('td', { class: 'kind' }, kind),
       this.recursive ? h('td', { class: 'mono' }, c.path) : null,
       h('td', {}, kind === 'setAcl' ? '' : c.version),
@@ -220,7 +221,7 @@ export class HistoryPane {
       h('td', {}, kind === 'setAcl' ? '' : bytes(c.data_length)),
       h('td', {}));
     if (kind !== 'create' && kind !== 'setData') return [row];
-    const cols = this.recursive ? 8 : 7;
+    const cols = this.recursive ? 9 : 8;
     let body;
     if (c.data_hidden) body = h('span', { class: 'muted hidden-data' }, 'not readable with these credentials');
     else if (prev && prev.hidden) body = h('span', { class: 'muted' }, 'the data before is not readable with these credentials');

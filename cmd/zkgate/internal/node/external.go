@@ -122,7 +122,11 @@ func startExternal(ctx context.Context, cfg Options, logs *logging.Loggers) (*No
 			fmt.Fprintf(w, `{"health":"false","reason":%q}`, err.Error())
 			return
 		}
-		fmt.Fprint(w, `{"health":"true","reason":""}`)
+		body := []byte(`{"health":"true","reason":""}`)
+		if oldest, err := x.engine.OldestZxid(hctx); err == nil {
+			body = withOldestZxid(body, oldest)
+		}
+		_, _ = w.Write(body)
 	})
 	for _, s := range cfg.ListenClientURLs {
 		u, _ := url.Parse(s)

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -319,8 +321,48 @@ func (n *embedded) healthHandler() http.Handler {
 		// within a second either way.
 		ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
 		defer cancel()
-		etcdHealth.ServeHTTP(w, r.WithContext(ctx))
+		if eng == nil {
+			etcdHealth.ServeHTTP(w, r.WithContext(ctx))
+			return
+		}
+		rec := &healthRecorder{header: w.Header(), status: http.StatusOK}
+		etcdHealth.ServeHTTP(rec, r.WithContext(ctx))
+		body := rec.body.Bytes()
+		if rec.status == http.StatusOK {
+			if oldest, err := eng.OldestZxid(ctx); err == nil {
+				body = withOldestZxid(body, oldest)
+			}
+		}
+		w.WriteHeader(rec.status)
+		_, _ = w.Write(body)
 	})
+}
+
+// healthRecorder keeps etcd's /health answer so that healthHandler can
+// add the oldest zxid to it.
+type healthRecorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *healthRecorder) Header() http.Header         { return r.header }
+func (r *healthRecorder) WriteHeader(status int)      { r.status = status }
+func (r *healthRecorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+
+// withOldestZxid adds "history_oldest_zxid" (the oldest zxid reads at a
+// past zxid, history and watch --since reach: serve --history-retention)
+// to a healthy /health answer, after etcd's own fields and in their
+// order, so that a client reading etcd's fields reads them as before.
+func withOldestZxid(body []byte, oldest int64) []byte {
+	b := bytes.TrimRight(body, "\n")
+	if len(b) < 2 || b[len(b)-1] != '}' {
+		return body
+	}
+	out := append([]byte{}, b[:len(b)-1]...)
+	out = append(out, `,"history_oldest_zxid":`...)
+	out = strconv.AppendInt(out, oldest, 10)
+	return append(out, '}')
 }
 
 // connQueue is a net.Listener fed by the accept loop.
