@@ -500,10 +500,22 @@ func TestFollow_BringsChangesOver(t *testing.T) {
 			return Follow(ctx, from.source(t), to.destination(t), "/f", Options{Workers: 4}, copied)
 		})
 	})
+	// Into a destination written through the ZooKeeper protocol (as a
+	// ZooKeeper ensemble is): counters raised by scratch creations.
+	t.Run("ZooKeeper protocol into ZooKeeper protocol", func(t *testing.T) {
+		testFollowBringsChangesOver(t, func(ctx context.Context, from, to server, copied func(CopyResult)) (CopyResult, error) {
+			return Follow(ctx, from.source(t), to.source(t), "/f", Options{Workers: 4}, copied)
+		})
+	})
 	// FollowZkgate: the same, the source a zkgate read through gRPC.
 	t.Run("zkgate gRPC", func(t *testing.T) {
 		testFollowBringsChangesOver(t, func(ctx context.Context, from, to server, copied func(CopyResult)) (CopyResult, error) {
 			return FollowZkgate(ctx, from.destination(t), to.destination(t), "/f", Options{Workers: 4}, copied)
+		})
+	})
+	t.Run("zkgate gRPC into ZooKeeper protocol", func(t *testing.T) {
+		testFollowBringsChangesOver(t, func(ctx context.Context, from, to server, copied func(CopyResult)) (CopyResult, error) {
+			return FollowZkgate(ctx, from.destination(t), to.source(t), "/f", Options{Workers: 4}, copied)
 		})
 	})
 }
@@ -769,5 +781,48 @@ func TestFollow_LeavesTheDestinationsEphemerals(t *testing.T) {
 	r := <-done
 	if !slices.Equal(r.Kept, []string{"/m/member"}) {
 		t.Errorf("kept %v, want [/m/member]", r.Kept)
+	}
+}
+
+// TestFollow_DeleteMakesTheDestinationTheSources: with Options.Delete,
+// Follow's first pass deletes what the destination has more (a subtree,
+// under a parent the source has too), but an ephemeral of the
+// destination's own, which it lists, in both kinds of follow.
+func TestFollow_DeleteMakesTheDestinationTheSources(t *testing.T) {
+	for name, follow := range map[string]func(ctx context.Context, from, to server, copied func(CopyResult)) (CopyResult, error){
+		"ZooKeeper protocol": func(ctx context.Context, from, to server, copied func(CopyResult)) (CopyResult, error) {
+			return Follow(ctx, from.source(t), to.destination(t), "/d", Options{Workers: 2, Delete: true}, copied)
+		},
+		"zkgate gRPC": func(ctx context.Context, from, to server, copied func(CopyResult)) (CopyResult, error) {
+			return FollowZkgate(ctx, from.destination(t), to.destination(t), "/d", Options{Workers: 2, Delete: true}, copied)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			from, to := startServer(t), startServer(t)
+			w, d := from.session(t), to.session(t)
+			for _, c := range []*zk.Conn{w, d} {
+				mustCreate(t, c, "/d", nil, 0, open)
+				mustCreate(t, c, "/d/both", nil, 0, open)
+			}
+			mustCreate(t, d, "/d/both/stale", nil, 0, open)
+			mustCreate(t, d, "/d/both/stale/deep", nil, 0, open)
+			mustCreate(t, d, "/d/live", nil, zk.FlagEphemeral, open)
+			fctx, stop := context.WithCancel(context.Background())
+			defer stop()
+			var first CopyResult
+			_, err := follow(fctx, from, to, func(r CopyResult) { first = r; stop() })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first.Deleted != 2 || !slices.Equal(first.Kept, []string{"/d/live"}) {
+				t.Errorf("deleted %d, kept %v; want 2, [/d/live]", first.Deleted, first.Kept)
+			}
+			if ok, _, err := d.Exists("/d/both/stale"); err != nil || ok {
+				t.Errorf("/d/both/stale is still in the destination (%v)", err)
+			}
+			if ok, _, err := d.Exists("/d/live"); err != nil || !ok {
+				t.Errorf("/d/live, the destination's ephemeral, was deleted (%v)", err)
+			}
+		})
 	}
 }
