@@ -91,7 +91,7 @@ bench-cluster: build peers ## a 3-node zkgate cluster and a 3-member ZooKeeper e
 bench-scale: build peers ## zkgate and ZooKeeper at scale: 1M znodes, RSS, restart, 10k sessions, 100k watches (e2e/bench/scale.sh; SCALE_ARGS=...)
 	e2e/bench/scale.sh
 
-bench-migrate: build peers ## zkgate migrate at scale: 1M znodes from a real ZooKeeper, copied and diffed, timed (e2e/bench/migrate-scale.sh; ZNODES=...)
+bench-migrate: build peers ## zkgate migrate at scale, both ways: 1M znodes from a real ZooKeeper into zkgate and back into another, copied and diffed, timed (e2e/bench/migrate-scale.sh; ZNODES=...)
 	e2e/bench/migrate-scale.sh
 
 bench-go: ## the Go benchmarks (go test -bench)

@@ -266,6 +266,11 @@ type ReadResult struct {
 	// none. Its events wait until the caller calls Armed.Arm, which it
 	// does once its reply is queued, so no event overtakes that reply.
 	Armed *Armed
+	// Kind and TTL (ms, a TTL node's) are the znode's kind (GetData
+	// only), which the Stat shows for an ephemeral only: a container
+	// and a TTL node read as persistent there, as in ZooKeeper.
+	Kind schema.Kind
+	TTL  int64
 }
 
 // ChildrenResult is what GetChildren returns.
@@ -419,7 +424,7 @@ func (e *Engine) GetData(ctx context.Context, c Caller, path string, o ReadOptio
 		e.unwatch(wr, a)
 		return ReadResult{Zxid: rev}, err
 	}
-	return ReadResult{Data: n.rec.Data, Stat: n.stat, Found: true, Zxid: rev, Armed: a}, nil
+	return ReadResult{Data: n.rec.Data, Stat: n.stat, Found: true, Zxid: rev, Armed: a, Kind: n.rec.Kind, TTL: n.rec.TTL}, nil
 }
 
 // GetChildren returns the names of the children of the znode at path,

@@ -25,30 +25,32 @@ type exitError struct {
 func (e exitError) Error() string { return e.msg }
 func (e exitError) ExitCode() int { return e.code }
 
-// migrateEnds are the flags naming the source ZooKeeper and the zkgate
-// destination. The destination is dialed as every client command dials
-// zkgate (dialFlags), its flags named and worded for --to.
+// migrateEnds are the flags naming the two ends, each a ZooKeeper
+// (zk://HOST:PORT[,...][/chroot]) or a zkgate (http(s)://HOST:PORT[,...]);
+// --from may also be a dump file. A zkgate end is dialed as every client
+// command dials zkgate (dialFlags), its flags named and worded for both
+// ends.
 type migrateEnds struct {
 	from, to string
 	fromAuth []string
 	path     string
-	// dest reaches --to: its dialWait (--dial-timeout) bounds the
-	// source's session too, its timeout (--command-timeout) each request
-	// to zkgate, its auth is --to-auth and its tls is for an https --to.
+	// dest holds the dial flags: its dialWait (--dial-timeout) bounds
+	// every session, its timeout (--command-timeout) each request to a
+	// zkgate end, its auth is --to-auth and its tls is for an https end.
 	dest dialFlags
 }
 
 func (m *migrateEnds) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&m.from, "from", "", "The source: a ZooKeeper, host:port[,host:port...][/chroot], or a dump file (zkgate ctl dump), FILE or file://FILE")
-	f.StringVar(&m.to, "to", "", "The destination zkgate's client URL, such as http://127.0.0.1:2379")
+	f.StringVar(&m.from, "from", "", "The source: a ZooKeeper, zk://HOST:PORT[,HOST:PORT...][/chroot] (or without zk://), a zkgate, http(s)://HOST:PORT[,...], or a dump file (zkgate ctl dump), FILE or file://FILE")
+	f.StringVar(&m.to, "to", "", "The destination: a zkgate, http(s)://HOST:PORT[,...] (or without http://), or a ZooKeeper, zk://HOST:PORT[,HOST:PORT...][/chroot]")
 	f.StringSliceVar(&m.fromAuth, "from-auth", nil, "Auth on the source, scheme:credentials (digest:user:password); repeatable")
 	f.StringSliceVar(&m.dest.auth, "to-auth", nil, "Auth on the destination, scheme:credentials; repeatable")
 	f.StringVar(&m.path, "path", "/", "The subtree to work on (default for a dump: the dump's path)")
-	f.DurationVar(&m.dest.dialWait, "dial-timeout", zkdial.DefaultDialTimeout, "How long to wait for a session with the source ZooKeeper (--from), its addresses sharing it, and for a node of --to to answer")
-	f.DurationVar(&m.dest.timeout, "command-timeout", defaultCommandTimeout, "Time limit of each request to the destination (--to), retries on other endpoints included")
-	f.StringVar(&m.dest.tls.cacert, "cacert", "", "CA certificates (PEM) to verify an https --to (default: the system's)")
-	f.StringVar(&m.dest.tls.cert, "cert", "", "Client certificate (PEM) for an https --to that requires one")
+	f.DurationVar(&m.dest.dialWait, "dial-timeout", zkdial.DefaultDialTimeout, "How long to wait for a session with a ZooKeeper end, its addresses sharing it, and for a node of a zkgate end to answer")
+	f.DurationVar(&m.dest.timeout, "command-timeout", defaultCommandTimeout, "Time limit of each request to a zkgate end, retries on other endpoints included")
+	f.StringVar(&m.dest.tls.cacert, "cacert", "", "CA certificates (PEM) to verify an https end (default: the system's)")
+	f.StringVar(&m.dest.tls.cert, "cert", "", "Client certificate (PEM) for an https end that requires one")
 	f.StringVar(&m.dest.tls.key, "key", "", "Private key (PEM) of --cert")
 }
 
@@ -65,11 +67,33 @@ func (c requestTimeout) Invoke(ctx context.Context, method string, args, reply a
 	return c.ClientConnInterface.Invoke(ctx, method, args, reply, opts...)
 }
 
-// source is what --from names: a live ZooKeeper, or a dump file.
-type source struct {
-	tree migrate.Tree
-	zk   *migrate.ZooKeeper // nil for a dump
-	dump *migrate.Dump      // nil for a ZooKeeper
+// end is what --from or --to names: a live ZooKeeper, a zkgate, or (for
+// --from) a dump file.
+type end struct {
+	tree   migrate.Tree
+	zk     *migrate.ZooKeeper // a ZooKeeper, else nil
+	zkgate *migrate.Zkgate    // a zkgate, else nil
+	dump   *migrate.Dump      // a dump, else nil
+	// connect is a ZooKeeper's address list, for CountZnodes.
+	connect string
+	close   func()
+}
+
+// dest is the end as Copy and Follow write it.
+func (e end) dest() migrate.Dest {
+	if e.zk != nil {
+		return e.zk
+	}
+	return e.zkgate
+}
+
+// zkAddress is the address list and chroot of a ZooKeeper end:
+// zk://HOST:PORT[,...][/chroot], or for --from the same without zk://.
+func zkAddress(s string, bareIsZK bool) (string, bool) {
+	if rest, ok := strings.CutPrefix(s, "zk://"); ok {
+		return rest, true
+	}
+	return s, bareIsZK && !strings.Contains(s, "://")
 }
 
 // dumpFile is the file --from names when it names a dump: file://PATH,
@@ -101,67 +125,94 @@ func readDump(file string) (*migrate.Dump, error) {
 
 // open connects to both ends. pathSet tells whether --path was given: a
 // dump's root is the default path.
-func (m *migrateEnds) open(ctx context.Context, pathSet bool) (source, *migrate.Zkgate, func(), error) {
-	var src source
+func (m *migrateEnds) open(ctx context.Context, pathSet bool) (src, dst end, closeAll func(), err error) {
 	if m.from == "" || m.to == "" {
-		return src, nil, nil, fmt.Errorf("--from and --to are required")
-	}
-	// Any of the --to endpoints (comma-separated) that answers.
-	m.dest.endpoints = strings.Split(m.to, ",")
-	for _, ep := range m.dest.endpoints {
-		if _, _, err := client.ParseEndpoint(ep); err != nil {
-			return src, nil, nil, fmt.Errorf("--to: %w", err)
-		}
+		return src, dst, nil, fmt.Errorf("--from and --to are required")
 	}
 	if m.dest.dialWait <= 0 {
-		return src, nil, nil, fmt.Errorf("--dial-timeout %s: must be positive", m.dest.dialWait)
+		return src, dst, nil, fmt.Errorf("--dial-timeout %s: must be positive", m.dest.dialWait)
 	}
 	if m.dest.timeout <= 0 {
-		return src, nil, nil, fmt.Errorf("--command-timeout %s: must be positive", m.dest.timeout)
+		return src, dst, nil, fmt.Errorf("--command-timeout %s: must be positive", m.dest.timeout)
 	}
-	closeSrc := func() {}
+	// Check both before dialing either.
+	if _, ok := zkAddress(m.to, false); !ok {
+		if err := checkEndpoints("--to", m.to); err != nil {
+			return src, dst, nil, err
+		}
+	}
+	if _, ok := dumpFile(m.from); !ok {
+		if _, ok := zkAddress(m.from, true); !ok {
+			if err := checkEndpoints("--from", m.from); err != nil {
+				return src, dst, nil, err
+			}
+		}
+	}
 	if file, ok := dumpFile(m.from); ok {
 		d, err := readDump(file)
 		if err != nil {
-			return src, nil, nil, err
+			return src, dst, nil, err
 		}
 		switch {
 		case !pathSet:
 			m.path = d.Header.Path
 		case !d.Contains(m.path):
-			return src, nil, nil, fmt.Errorf("--path %s: the dump %s holds %s and what is below it", m.path, file, d.Header.Path)
+			return src, dst, nil, fmt.Errorf("--path %s: the dump %s holds %s and what is below it", m.path, file, d.Header.Path)
 		}
-		src = source{tree: d, dump: d}
-	} else {
-		z, err := migrate.DialZooKeeper(ctx, m.from, m.fromAuth, m.dest.dialWait)
+		src = end{tree: d, dump: d, close: func() {}}
+	} else if src, err = m.dial(ctx, m.from, true, m.fromAuth); err != nil {
+		return src, dst, nil, fmt.Errorf("source: %w", err)
+	}
+	if dst, err = m.dial(ctx, m.to, false, m.dest.auth); err != nil {
+		src.close()
+		return src, dst, nil, fmt.Errorf("destination: %w", err)
+	}
+	return src, dst, func() { src.close(); dst.close() }, nil
+}
+
+// checkEndpoints checks a comma-separated list of zkgate client URLs.
+func checkEndpoints(flag, list string) error {
+	for _, ep := range strings.Split(list, ",") {
+		if _, _, err := client.ParseEndpoint(ep); err != nil {
+			return fmt.Errorf("%s: %w (or a ZooKeeper: zk://HOST:PORT[,...][/chroot])", flag, err)
+		}
+	}
+	return nil
+}
+
+// dial connects to one end, a ZooKeeper or a zkgate, with auth.
+func (m *migrateEnds) dial(ctx context.Context, addr string, bareIsZK bool, auth []string) (end, error) {
+	if connect, ok := zkAddress(addr, bareIsZK); ok {
+		z, err := migrate.DialZooKeeper(ctx, connect, auth, m.dest.dialWait)
 		if err != nil {
-			return src, nil, nil, fmt.Errorf("source: %w", err)
+			return end{}, err
 		}
-		src, closeSrc = source{tree: z, zk: z}, z.Close
+		return end{tree: z, zk: z, connect: connect, close: z.Close}, nil
 	}
-	conn, err := m.dest.connect(ctx)
+	d := m.dest
+	d.endpoints, d.auth = strings.Split(addr, ","), auth
+	conn, err := d.connect(ctx)
 	if err != nil {
-		closeSrc()
-		return src, nil, nil, fmt.Errorf("destination: %w", err)
+		return end{}, err
 	}
-	dst, err := migrate.NewZkgate(requestTimeout{conn, m.dest.timeout}, m.dest.auth)
+	g, err := migrate.NewZkgate(requestTimeout{conn, m.dest.timeout}, auth)
 	if err != nil {
-		closeSrc()
 		conn.Close()
-		return src, nil, nil, err
+		return end{}, err
 	}
-	return src, dst, func() { closeSrc(); conn.Close() }, nil
+	return end{tree: g, zkgate: g, close: func() { conn.Close() }}, nil
 }
 
 func newMigrateCommand() *cobra.Command {
 	var (
 		m        migrateEnds
 		follow   bool
+		del      bool
 		parallel int
 	)
 	cmd := &cobra.Command{
-		Use:   "migrate --from HOST:PORT[/chroot]|FILE --to URL [--path /sub]",
-		Short: "Copy a live ZooKeeper tree, or a dump, into zkgate",
+		Use:   "migrate --from zk://HOST:PORT[/chroot]|URL|FILE --to URL|zk://HOST:PORT[/chroot] [--path /sub]",
+		Short: "Copy a live ZooKeeper tree, or a dump, into zkgate, or zkgate's back into ZooKeeper",
 		Long: `zkgate migrate copies the tree under --path from a live ZooKeeper (--from)
 into zkgate (--to) through the ZooKeeper protocol and zkgate's API: every
 znode with its data and ACL exactly, persistent, container and TTL nodes as
@@ -169,6 +220,20 @@ such, sequentially named nodes under their names, parents before children
 (and --path's ancestors first, if zkgate lacks them). Last, each parent's
 sequence counter is carried over, so that a sequential create in zkgate
 never reuses a number ZooKeeper issued.
+
+Either end may be a ZooKeeper, zk://HOST:PORT[,HOST:PORT...][/chroot]
+(for --from the zk:// may be left out), or a zkgate, http(s)://HOST:PORT
+[,...]: zkgate to ZooKeeper is the way back, ZooKeeper to ZooKeeper and
+zkgate to zkgate a copy between clusters. Into a ZooKeeper, a parent's
+sequence counter, for which ZooKeeper has no request, is raised by
+creating and deleting a scratch child (zkgate-raise-sequence) as many
+times as it must move, a thousand to a multi: that needs CREATE and
+DELETE on the parent, and fires its child watches. A TTL node needs a
+ZooKeeper started with -Dzookeeper.extendedTypesEnabled=true: a source
+holding TTL nodes stops the copy into any other before anything is
+written. (ZooKeeper shows its clients containers and TTL nodes as
+persistent znodes: from a ZooKeeper they are copied as such; zkgate and
+its dumps tell them apart.)
 
 --from may instead name a dump file, FILE or file://FILE, written by
 'zkgate ctl dump': the tree as it was at the dump's zxid is copied as a
@@ -198,21 +263,35 @@ node of --to (a comma-separated list: any that answers is used): an address
 that refuses, or accepts and never answers, is reported in one line with
 its cause (cannot reach 127.0.0.1:2181: connection refused).
 
-An https --to is verified with the CA certificates of --cacert (the
+An https end is verified with the CA certificates of --cacert (the
 system's otherwise); --cert and --key present a client certificate to a
 node that requires one (zkgate serve --client-cert-auth).
 
-With --follow, every znode is read with a watch, and after the copy
-zkgate migrate keeps following the source until interrupted (SIGINT or
-SIGTERM): creations, data changes and deletions, made during the copy or
-after, are brought over, and parents' sequence counters with them. Point
-the clients at zkgate, then stop it. ACL changes fire no watch in
+With --delete, the destination's znodes under --path that the source does
+not have are deleted too, with what is under them, but for ephemerals (a
+live session's, listed and left alone): the way back into a ZooKeeper that
+still holds the tree as it was before the move, where znodes deleted in
+zkgate since would otherwise come back. Without it nothing is deleted
+(zkgate diff lists such znodes, "+ PATH").
+
+With --follow, zkgate migrate keeps following the source after the copy
+until interrupted (SIGINT or SIGTERM): creations, data changes and
+deletions, made during the copy or after, are brought over, and parents'
+sequence counters with them. Point the clients at the destination, then
+stop it. A ZooKeeper source (zk://) has every znode read with a watch; a
+zkgate source (http(s)://) is followed through one persistent recursive
+watch on --path (zkgate's Watch, ZooKeeper's addWatch), opened before the
+copy, and opened again on another node of --from, from the last change
+brought in, if its node goes away. The first pass copies --parallel
+znodes side by side, as a plain copy does. A deletion in the source
+leaves an ephemeral of the destination's own at that path alone (its
+owner moved and made it) and lists it. ACL changes fire no watch in
 ZooKeeper: a last run without --follow, or zkgate diff, catches them.
 
 Progress goes to stderr: first the number of znodes to go through (from
-ZooKeeper's getAllChildrenNumber, 3.6 and later, less /zookeeper's), then
-on a terminal a line redrawn every second, with the share done and an ETA,
-else a plain line every 5 seconds. The report goes to stdout: what was
+the source's getAllChildrenNumber, ZooKeeper 3.6 and later, less
+/zookeeper's), then on a terminal a line redrawn every second, with the
+share done and an ETA, else a plain line every 5 seconds. The report goes to stdout: what was
 created, updated or already equal, then how the source's znodes under
 --path add up (copied, ephemeral, conflict, unreadable: the same number
 as the first line, unless the source changed meanwhile), then each znode
@@ -221,7 +300,8 @@ copied, 1 if there were conflicts, 2 if znodes could not be read or the
 copy failed.`,
 		Example: `  zkgate migrate --from 10.0.0.5:2181 --to http://127.0.0.1:2379
   zkgate migrate --from zk1:2181,zk2:2181/app --to http://127.0.0.1:2379 --path /config --from-auth digest:admin:secret
-  zkgate ctl dump -f app.jsonl /app && zkgate migrate --from app.jsonl --to http://127.0.0.1:2379`,
+  zkgate ctl dump -f app.jsonl /app && zkgate migrate --from app.jsonl --to http://127.0.0.1:2379
+  zkgate migrate --follow --delete --from http://127.0.0.1:2379 --to zk://zk1:2181,zk2:2181   # the way back`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -241,10 +321,16 @@ copy failed.`,
 			fctx, stop := interrupted(ctx)
 			defer stop()
 			if follow {
-				res, err = migrate.Follow(fctx, src.zk, dst, m.path, func(r migrate.CopyResult) {
+				opts := migrate.Options{Workers: parallel, Delete: del}
+				copied := func(r migrate.CopyResult) {
 					fmt.Fprintf(out, "copied: %d znodes created, %d updated, %d already equal in %.1f s; following changes until interrupted\n",
 						r.Created, r.Updated, r.Unchanged, time.Since(start).Seconds())
-				})
+				}
+				if src.zkgate != nil {
+					res, err = migrate.FollowZkgate(fctx, src.zkgate, dst.dest(), m.path, opts, copied)
+				} else {
+					res, err = migrate.Follow(fctx, src.zk, dst.dest(), m.path, opts, copied)
+				}
 			} else {
 				p := newProgress(errOut, start)
 				if total, system, ok := m.count(ctx, src); ok {
@@ -255,17 +341,24 @@ copy failed.`,
 					}
 					fmt.Fprintln(errOut, line)
 				}
-				res, err = migrate.Copy(ctx, src.tree, dst, m.path, parallel, func(r migrate.CopyResult) {
+				res, err = migrate.CopyWith(ctx, src.tree, dst.dest(), m.path, migrate.Options{Workers: parallel, Delete: del}, func(r migrate.CopyResult) {
 					p.show(int64(r.Seen()))
 				})
 				p.end()
 			}
-			fmt.Fprintf(out, "%d znodes created, %d updated, %d already equal in %.1f s; %d sequence counters carried over\n", res.Created, res.Updated, res.Unchanged, time.Since(start).Seconds(), res.Sequences)
+			deleted := ""
+			if del || res.Deleted > 0 {
+				deleted = fmt.Sprintf("; %d deleted, not in the source", res.Deleted)
+			}
+			fmt.Fprintf(out, "%d znodes created, %d updated, %d already equal in %.1f s; %d sequence counters carried over%s\n", res.Created, res.Updated, res.Unchanged, time.Since(start).Seconds(), res.Sequences, deleted)
 			if !follow {
 				fmt.Fprintln(out, tally(res, m.path))
 			}
 			for _, p := range res.Ephemerals {
 				fmt.Fprintf(out, "ephemeral, not copied: %s\n", p)
+			}
+			for _, p := range res.Kept {
+				fmt.Fprintf(out, "ephemeral of the destination, not in the source, left to its session: %s\n", p)
 			}
 			for _, c := range res.Conflicts {
 				fmt.Fprintf(out, "conflict, left alone: %s\n", c)
@@ -293,24 +386,31 @@ copy failed.`,
 	}
 	m.flags(cmd)
 	cmd.Flags().BoolVar(&follow, "follow", false, "After the copy, keep following the source's changes until interrupted")
-	cmd.Flags().IntVar(&parallel, "parallel", 32, "Znodes copied side by side (without --follow)")
+	cmd.Flags().BoolVar(&del, "delete", false, "Delete what the destination has under --path and the source does not (but its ephemerals): for a tree that was a copy before, such as ZooKeeper's on the way back")
+	cmd.Flags().IntVar(&parallel, "parallel", 32, "Znodes copied side by side (by --follow too, in its first pass)")
 	return cmd
 }
 
 // count is the number of the source's znodes under --path that migrate
 // goes through, and of those under /zookeeper, which it skips, if the
 // source can tell (getAllChildrenNumber).
-func (m *migrateEnds) count(ctx context.Context, src source) (total, system int64, ok bool) {
+func (m *migrateEnds) count(ctx context.Context, src end) (total, system int64, ok bool) {
 	if src.dump != nil {
 		total, system = src.dump.Count(m.path)
 		return total, system, true
 	}
-	total, err := migrate.CountZnodes(ctx, m.from, m.fromAuth, m.path, m.dest.dialWait)
+	count := func(root string) (int64, error) {
+		if src.zkgate != nil {
+			return src.zkgate.Count(ctx, root)
+		}
+		return migrate.CountZnodes(ctx, src.connect, m.fromAuth, root, m.dest.dialWait)
+	}
+	total, err := count(m.path)
 	if err != nil {
 		return 0, 0, false
 	}
 	if m.path == "/" || m.path == "/zookeeper" {
-		if n, err := migrate.CountZnodes(ctx, m.from, m.fromAuth, "/zookeeper", m.dest.dialWait); err == nil {
+		if n, err := count("/zookeeper"); err == nil {
 			system = n
 		}
 	}
@@ -404,8 +504,8 @@ func newDiffCommand() *cobra.Command {
 		at                string
 	)
 	cmd := &cobra.Command{
-		Use:   "diff --from HOST:PORT[/chroot]|FILE --to URL [--path /sub]",
-		Short: "Compare a ZooKeeper tree, or a dump, with zkgate's: paths, data, ACLs and kinds",
+		Use:   "diff --from zk://HOST:PORT[/chroot]|URL|FILE --to URL|zk://HOST:PORT[/chroot] [--path /sub]",
+		Short: "Compare a ZooKeeper tree, or a dump, with zkgate's (or any two): paths, data, ACLs and kinds",
 		Long: `zkgate diff walks the tree under --path in a live ZooKeeper (--from) and in
 zkgate (--to) and prints every difference, one per line:
 
@@ -416,6 +516,11 @@ zkgate (--to) and prints every difference, one per line:
 
 where kind is persistent, ephemeral, container or ttl. /zookeeper, each
 server's own subtree, is skipped.
+
+Either end may be a ZooKeeper, zk://HOST:PORT[,HOST:PORT...][/chroot]
+(for --from the zk:// may be left out), or a zkgate, http(s)://HOST:PORT
+[,...], so that every direction zkgate migrate copies in is checked the
+same way: after the way back, --from is zkgate and --to ZooKeeper.
 
 Ephemerals are skipped as zkgate migrate skips them: they belong to live
 sessions, whose owners recreate them once they connect to zkgate. Each
@@ -437,13 +542,14 @@ node of --to (a comma-separated list: any that answers is used): an address
 that refuses, or accepts and never answers, is reported in one line with
 its cause.
 
-An https --to is verified with the CA certificates of --cacert (the
+An https end is verified with the CA certificates of --cacert (the
 system's otherwise); --cert and --key present a client certificate to a
 node that requires one (zkgate serve --client-cert-auth).
 
 The exit status is 0 only if the trees are the same, 1 if they differ, 2
 if they could not all be compared.`,
 		Example: `  zkgate diff --from 10.0.0.5:2181 --to http://127.0.0.1:2379
+  zkgate diff --from http://127.0.0.1:2379 --to zk://10.0.0.5:2181   # after the way back
   zkgate diff --from zk1:2181,zk2:2181/app --to http://127.0.0.1:2379 --path /config --from-auth digest:admin:secret`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -453,19 +559,22 @@ if they could not all be compared.`,
 				return exitError{err.Error(), 2}
 			}
 			defer closeAll()
-			var to migrate.Tree = dst
+			to := dst.tree
 			if at != "" {
+				if dst.zkgate == nil {
+					return exitError{"--at reads a zkgate's history: --to must be a zkgate, http(s)://HOST:PORT", 2}
+				}
 				p, err := parsePoint("at", at, time.Now())
 				if err != nil {
 					return exitError{err.Error(), 2}
 				}
 				zxid := p.zxid
 				if p.isTime {
-					if zxid, err = dst.ZxidAt(ctx, p.ms); err != nil {
+					if zxid, err = dst.zkgate.ZxidAt(ctx, p.ms); err != nil {
 						return exitError{fmt.Sprintf("--at %s: %v", at, err), 2}
 					}
 				}
-				to = dst.At(zxid)
+				to = dst.zkgate.At(zxid)
 			}
 			out := cmd.OutOrStdout()
 			res, err := migrate.Diff(ctx, src.tree, to, m.path, parallel, includeEphemerals, func(d migrate.Difference) {

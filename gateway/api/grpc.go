@@ -373,7 +373,14 @@ func (s *Server) GetData(ctx context.Context, req *zkgatepb.GetDataRequest) (*zk
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &zkgatepb.GetDataResponse{Data: res.Data, Stat: statPB(res.Stat), Zxid: res.Zxid}, nil
+	out := &zkgatepb.GetDataResponse{Data: res.Data, Stat: statPB(res.Stat), Zxid: res.Zxid}
+	switch res.Kind {
+	case schema.KindContainer:
+		out.Mode = zkgatepb.CreateMode_CREATE_MODE_CONTAINER.Enum()
+	case schema.KindTTL:
+		out.Mode, out.TtlMs = zkgatepb.CreateMode_CREATE_MODE_PERSISTENT_WITH_TTL.Enum(), &res.TTL
+	}
+	return out, nil
 }
 
 // GetChildren lists a znode's children (gateway.Engine.GetChildren).

@@ -180,6 +180,28 @@ func TestGRPC_EveryRPC(t *testing.T) {
 	if err != nil || ttl.Path != "/ttl" {
 		t.Fatalf("TTL Create: %v %v", ttl, err)
 	}
+	// GetData tells a TTL node and a container apart, which the Stat
+	// shows as persistent, as ZooKeeper's does; a persistent or an
+	// ephemeral znode has no mode.
+	if _, err := zk.Create(ctx, &zkgatepb.CreateRequest{Path: "/box", Mode: zkgatepb.CreateMode_CREATE_MODE_CONTAINER}); err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]struct {
+		mode *zkgatepb.CreateMode
+		ttl  *int64
+	}{
+		"/ttl": {zkgatepb.CreateMode_CREATE_MODE_PERSISTENT_WITH_TTL.Enum(), proto.Int64(60000)},
+		"/box": {zkgatepb.CreateMode_CREATE_MODE_CONTAINER.Enum(), nil},
+		"/a":   {},
+		"/a/e": {},
+	} {
+		gd, err := zk.GetData(ctx, &zkgatepb.GetDataRequest{Path: p})
+		if err != nil || gd.Stat.EphemeralOwner != 0 && p != "/a/e" ||
+			(gd.Mode == nil) != (want.mode == nil) || want.mode != nil && *gd.Mode != *want.mode ||
+			(gd.TtlMs == nil) != (want.ttl == nil) || want.ttl != nil && *gd.TtlMs != *want.ttl {
+			t.Fatalf("GetData %s: mode %v, ttl_ms %v, ephemeral_owner %d (%v); want %v, %v", p, gd.GetMode(), gd.GetTtlMs(), gd.GetStat().GetEphemeralOwner(), err, want.mode, want.ttl)
+		}
+	}
 	// A TTL that would overflow a time.Duration is still out of range.
 	_, err = zk.Create(ctx, &zkgatepb.CreateRequest{Path: "/ttl2", Mode: zkgatepb.CreateMode_CREATE_MODE_PERSISTENT_WITH_TTL, TtlMs: 1 << 62})
 	wantStatus(t, err, codes.InvalidArgument, "BadArguments")

@@ -996,9 +996,16 @@ type GetDataResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// data is unset when the znode's data is null (JSON shows null), set
 	// when it is empty or has bytes.
-	Data          []byte `protobuf:"bytes,1,opt,name=data,proto3,oneof" json:"data,omitempty"`
-	Stat          *Stat  `protobuf:"bytes,2,opt,name=stat,proto3" json:"stat,omitempty"`
-	Zxid          int64  `protobuf:"varint,3,opt,name=zxid,proto3" json:"zxid,omitempty"`
+	Data []byte `protobuf:"bytes,1,opt,name=data,proto3,oneof" json:"data,omitempty"`
+	Stat *Stat  `protobuf:"bytes,2,opt,name=stat,proto3" json:"stat,omitempty"`
+	Zxid int64  `protobuf:"varint,3,opt,name=zxid,proto3" json:"zxid,omitempty"`
+	// mode is CREATE_MODE_CONTAINER for a container and
+	// CREATE_MODE_PERSISTENT_WITH_TTL for a TTL node (its TTL in ttl_ms),
+	// which stat shows as persistent (ephemeral_owner 0), as ZooKeeper
+	// does; both are unset (absent from JSON) for any other znode. zkgate
+	// migrate copies containers and TTL nodes as such by it.
+	Mode          *CreateMode `protobuf:"varint,4,opt,name=mode,proto3,enum=zkgate.v1.CreateMode,oneof" json:"mode,omitempty"`
+	TtlMs         *int64      `protobuf:"varint,5,opt,name=ttl_ms,json=ttlMs,proto3,oneof" json:"ttl_ms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1050,6 +1057,20 @@ func (x *GetDataResponse) GetStat() *Stat {
 func (x *GetDataResponse) GetZxid() int64 {
 	if x != nil {
 		return x.Zxid
+	}
+	return 0
+}
+
+func (x *GetDataResponse) GetMode() CreateMode {
+	if x != nil && x.Mode != nil {
+		return *x.Mode
+	}
+	return CreateMode_CREATE_MODE_PERSISTENT
+}
+
+func (x *GetDataResponse) GetTtlMs() int64 {
+	if x != nil && x.TtlMs != nil {
+		return *x.TtlMs
 	}
 	return 0
 }
@@ -3459,12 +3480,16 @@ const file_zkgate_v1_namespace_proto_rawDesc = "" +
 	"\x04zxid\x18\x03 \x01(\x03R\x04zxid\"Q\n" +
 	"\x0eGetDataRequest\x12+\n" +
 	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x12\n" +
-	"\x04path\x18\x02 \x01(\tR\x04path\"l\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\"\xcc\x01\n" +
 	"\x0fGetDataResponse\x12\x17\n" +
 	"\x04data\x18\x01 \x01(\fH\x00R\x04data\x88\x01\x01\x12#\n" +
 	"\x04stat\x18\x02 \x01(\v2\x0f.zkgate.v1.StatR\x04stat\x12\x12\n" +
-	"\x04zxid\x18\x03 \x01(\x03R\x04zxidB\a\n" +
-	"\x05_data\"\x9e\x01\n" +
+	"\x04zxid\x18\x03 \x01(\x03R\x04zxid\x12.\n" +
+	"\x04mode\x18\x04 \x01(\x0e2\x15.zkgate.v1.CreateModeH\x01R\x04mode\x88\x01\x01\x12\x1a\n" +
+	"\x06ttl_ms\x18\x05 \x01(\x03H\x02R\x05ttlMs\x88\x01\x01B\a\n" +
+	"\x05_dataB\a\n" +
+	"\x05_modeB\t\n" +
+	"\a_ttl_ms\"\x9e\x01\n" +
 	"\x0eSetDataRequest\x12+\n" +
 	"\x03ctx\x18\x01 \x01(\v2\x19.zkgate.v1.RequestContextR\x03ctx\x12\x12\n" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x17\n" +
@@ -3757,95 +3782,96 @@ var file_zkgate_v1_namespace_proto_depIdxs = []int32{
 	60, // 6: zkgate.v1.ExistsResponse.stat:type_name -> zkgate.v1.Stat
 	57, // 7: zkgate.v1.GetDataRequest.ctx:type_name -> zkgate.v1.RequestContext
 	60, // 8: zkgate.v1.GetDataResponse.stat:type_name -> zkgate.v1.Stat
-	57, // 9: zkgate.v1.SetDataRequest.ctx:type_name -> zkgate.v1.RequestContext
-	60, // 10: zkgate.v1.SetDataResponse.stat:type_name -> zkgate.v1.Stat
-	57, // 11: zkgate.v1.GetChildrenRequest.ctx:type_name -> zkgate.v1.RequestContext
-	60, // 12: zkgate.v1.GetChildrenResponse.stat:type_name -> zkgate.v1.Stat
-	57, // 13: zkgate.v1.GetAllChildrenNumberRequest.ctx:type_name -> zkgate.v1.RequestContext
-	57, // 14: zkgate.v1.GetEphemeralsRequest.ctx:type_name -> zkgate.v1.RequestContext
-	57, // 15: zkgate.v1.SyncRequest.ctx:type_name -> zkgate.v1.RequestContext
-	57, // 16: zkgate.v1.GetACLRequest.ctx:type_name -> zkgate.v1.RequestContext
-	58, // 17: zkgate.v1.GetACLResponse.acl:type_name -> zkgate.v1.ACL
-	60, // 18: zkgate.v1.GetACLResponse.stat:type_name -> zkgate.v1.Stat
-	57, // 19: zkgate.v1.SetACLRequest.ctx:type_name -> zkgate.v1.RequestContext
-	58, // 20: zkgate.v1.SetACLRequest.acl:type_name -> zkgate.v1.ACL
-	60, // 21: zkgate.v1.SetACLResponse.stat:type_name -> zkgate.v1.Stat
-	57, // 22: zkgate.v1.RaiseSequenceRequest.ctx:type_name -> zkgate.v1.RequestContext
-	60, // 23: zkgate.v1.RaiseSequenceResponse.stat:type_name -> zkgate.v1.Stat
-	57, // 24: zkgate.v1.MultiRequest.ctx:type_name -> zkgate.v1.RequestContext
-	36, // 25: zkgate.v1.MultiRequest.ops:type_name -> zkgate.v1.Op
-	37, // 26: zkgate.v1.Op.create:type_name -> zkgate.v1.CreateOp
-	38, // 27: zkgate.v1.Op.delete:type_name -> zkgate.v1.DeleteOp
-	39, // 28: zkgate.v1.Op.set_data:type_name -> zkgate.v1.SetDataOp
-	40, // 29: zkgate.v1.Op.check:type_name -> zkgate.v1.CheckOp
-	58, // 30: zkgate.v1.CreateOp.acl:type_name -> zkgate.v1.ACL
-	59, // 31: zkgate.v1.CreateOp.mode:type_name -> zkgate.v1.CreateMode
-	42, // 32: zkgate.v1.MultiResponse.results:type_name -> zkgate.v1.OpResult
-	61, // 33: zkgate.v1.MultiResponse.error:type_name -> zkgate.v1.KeeperError
-	43, // 34: zkgate.v1.OpResult.create:type_name -> zkgate.v1.CreateResult
-	44, // 35: zkgate.v1.OpResult.delete:type_name -> zkgate.v1.DeleteResult
-	45, // 36: zkgate.v1.OpResult.set_data:type_name -> zkgate.v1.SetDataResult
-	46, // 37: zkgate.v1.OpResult.check:type_name -> zkgate.v1.CheckResult
-	61, // 38: zkgate.v1.OpResult.error:type_name -> zkgate.v1.KeeperError
-	60, // 39: zkgate.v1.CreateResult.stat:type_name -> zkgate.v1.Stat
-	60, // 40: zkgate.v1.SetDataResult.stat:type_name -> zkgate.v1.Stat
-	57, // 41: zkgate.v1.WatchRequest.ctx:type_name -> zkgate.v1.RequestContext
-	0,  // 42: zkgate.v1.WatchRequest.mode:type_name -> zkgate.v1.WatchMode
-	49, // 43: zkgate.v1.WatchResponse.event:type_name -> zkgate.v1.WatchEvent
-	1,  // 44: zkgate.v1.WatchEvent.type:type_name -> zkgate.v1.EventType
-	57, // 45: zkgate.v1.HistoryRequest.ctx:type_name -> zkgate.v1.RequestContext
-	52, // 46: zkgate.v1.HistoryResponse.change:type_name -> zkgate.v1.Change
-	2,  // 47: zkgate.v1.Change.type:type_name -> zkgate.v1.ChangeType
-	58, // 48: zkgate.v1.Change.acl:type_name -> zkgate.v1.ACL
-	57, // 49: zkgate.v1.ZxidAtRequest.ctx:type_name -> zkgate.v1.RequestContext
-	57, // 50: zkgate.v1.HistoryRangeRequest.ctx:type_name -> zkgate.v1.RequestContext
-	3,  // 51: zkgate.v1.Namespace.CreateSession:input_type -> zkgate.v1.CreateSessionRequest
-	5,  // 52: zkgate.v1.Namespace.ResumeSession:input_type -> zkgate.v1.ResumeSessionRequest
-	7,  // 53: zkgate.v1.Namespace.KeepAlive:input_type -> zkgate.v1.KeepAliveRequest
-	9,  // 54: zkgate.v1.Namespace.CloseSession:input_type -> zkgate.v1.CloseSessionRequest
-	11, // 55: zkgate.v1.Namespace.Create:input_type -> zkgate.v1.CreateRequest
-	13, // 56: zkgate.v1.Namespace.Delete:input_type -> zkgate.v1.DeleteRequest
-	15, // 57: zkgate.v1.Namespace.Exists:input_type -> zkgate.v1.ExistsRequest
-	17, // 58: zkgate.v1.Namespace.GetData:input_type -> zkgate.v1.GetDataRequest
-	19, // 59: zkgate.v1.Namespace.SetData:input_type -> zkgate.v1.SetDataRequest
-	21, // 60: zkgate.v1.Namespace.GetChildren:input_type -> zkgate.v1.GetChildrenRequest
-	23, // 61: zkgate.v1.Namespace.GetAllChildrenNumber:input_type -> zkgate.v1.GetAllChildrenNumberRequest
-	25, // 62: zkgate.v1.Namespace.GetEphemerals:input_type -> zkgate.v1.GetEphemeralsRequest
-	27, // 63: zkgate.v1.Namespace.Sync:input_type -> zkgate.v1.SyncRequest
-	29, // 64: zkgate.v1.Namespace.GetACL:input_type -> zkgate.v1.GetACLRequest
-	31, // 65: zkgate.v1.Namespace.SetACL:input_type -> zkgate.v1.SetACLRequest
-	33, // 66: zkgate.v1.Namespace.RaiseSequence:input_type -> zkgate.v1.RaiseSequenceRequest
-	35, // 67: zkgate.v1.Namespace.Multi:input_type -> zkgate.v1.MultiRequest
-	47, // 68: zkgate.v1.Namespace.Watch:input_type -> zkgate.v1.WatchRequest
-	50, // 69: zkgate.v1.Namespace.History:input_type -> zkgate.v1.HistoryRequest
-	53, // 70: zkgate.v1.Namespace.ZxidAt:input_type -> zkgate.v1.ZxidAtRequest
-	55, // 71: zkgate.v1.Namespace.HistoryRange:input_type -> zkgate.v1.HistoryRangeRequest
-	4,  // 72: zkgate.v1.Namespace.CreateSession:output_type -> zkgate.v1.CreateSessionResponse
-	6,  // 73: zkgate.v1.Namespace.ResumeSession:output_type -> zkgate.v1.ResumeSessionResponse
-	8,  // 74: zkgate.v1.Namespace.KeepAlive:output_type -> zkgate.v1.KeepAliveResponse
-	10, // 75: zkgate.v1.Namespace.CloseSession:output_type -> zkgate.v1.CloseSessionResponse
-	12, // 76: zkgate.v1.Namespace.Create:output_type -> zkgate.v1.CreateResponse
-	14, // 77: zkgate.v1.Namespace.Delete:output_type -> zkgate.v1.DeleteResponse
-	16, // 78: zkgate.v1.Namespace.Exists:output_type -> zkgate.v1.ExistsResponse
-	18, // 79: zkgate.v1.Namespace.GetData:output_type -> zkgate.v1.GetDataResponse
-	20, // 80: zkgate.v1.Namespace.SetData:output_type -> zkgate.v1.SetDataResponse
-	22, // 81: zkgate.v1.Namespace.GetChildren:output_type -> zkgate.v1.GetChildrenResponse
-	24, // 82: zkgate.v1.Namespace.GetAllChildrenNumber:output_type -> zkgate.v1.GetAllChildrenNumberResponse
-	26, // 83: zkgate.v1.Namespace.GetEphemerals:output_type -> zkgate.v1.GetEphemeralsResponse
-	28, // 84: zkgate.v1.Namespace.Sync:output_type -> zkgate.v1.SyncResponse
-	30, // 85: zkgate.v1.Namespace.GetACL:output_type -> zkgate.v1.GetACLResponse
-	32, // 86: zkgate.v1.Namespace.SetACL:output_type -> zkgate.v1.SetACLResponse
-	34, // 87: zkgate.v1.Namespace.RaiseSequence:output_type -> zkgate.v1.RaiseSequenceResponse
-	41, // 88: zkgate.v1.Namespace.Multi:output_type -> zkgate.v1.MultiResponse
-	48, // 89: zkgate.v1.Namespace.Watch:output_type -> zkgate.v1.WatchResponse
-	51, // 90: zkgate.v1.Namespace.History:output_type -> zkgate.v1.HistoryResponse
-	54, // 91: zkgate.v1.Namespace.ZxidAt:output_type -> zkgate.v1.ZxidAtResponse
-	56, // 92: zkgate.v1.Namespace.HistoryRange:output_type -> zkgate.v1.HistoryRangeResponse
-	72, // [72:93] is the sub-list for method output_type
-	51, // [51:72] is the sub-list for method input_type
-	51, // [51:51] is the sub-list for extension type_name
-	51, // [51:51] is the sub-list for extension extendee
-	0,  // [0:51] is the sub-list for field type_name
+	59, // 9: zkgate.v1.GetDataResponse.mode:type_name -> zkgate.v1.CreateMode
+	57, // 10: zkgate.v1.SetDataRequest.ctx:type_name -> zkgate.v1.RequestContext
+	60, // 11: zkgate.v1.SetDataResponse.stat:type_name -> zkgate.v1.Stat
+	57, // 12: zkgate.v1.GetChildrenRequest.ctx:type_name -> zkgate.v1.RequestContext
+	60, // 13: zkgate.v1.GetChildrenResponse.stat:type_name -> zkgate.v1.Stat
+	57, // 14: zkgate.v1.GetAllChildrenNumberRequest.ctx:type_name -> zkgate.v1.RequestContext
+	57, // 15: zkgate.v1.GetEphemeralsRequest.ctx:type_name -> zkgate.v1.RequestContext
+	57, // 16: zkgate.v1.SyncRequest.ctx:type_name -> zkgate.v1.RequestContext
+	57, // 17: zkgate.v1.GetACLRequest.ctx:type_name -> zkgate.v1.RequestContext
+	58, // 18: zkgate.v1.GetACLResponse.acl:type_name -> zkgate.v1.ACL
+	60, // 19: zkgate.v1.GetACLResponse.stat:type_name -> zkgate.v1.Stat
+	57, // 20: zkgate.v1.SetACLRequest.ctx:type_name -> zkgate.v1.RequestContext
+	58, // 21: zkgate.v1.SetACLRequest.acl:type_name -> zkgate.v1.ACL
+	60, // 22: zkgate.v1.SetACLResponse.stat:type_name -> zkgate.v1.Stat
+	57, // 23: zkgate.v1.RaiseSequenceRequest.ctx:type_name -> zkgate.v1.RequestContext
+	60, // 24: zkgate.v1.RaiseSequenceResponse.stat:type_name -> zkgate.v1.Stat
+	57, // 25: zkgate.v1.MultiRequest.ctx:type_name -> zkgate.v1.RequestContext
+	36, // 26: zkgate.v1.MultiRequest.ops:type_name -> zkgate.v1.Op
+	37, // 27: zkgate.v1.Op.create:type_name -> zkgate.v1.CreateOp
+	38, // 28: zkgate.v1.Op.delete:type_name -> zkgate.v1.DeleteOp
+	39, // 29: zkgate.v1.Op.set_data:type_name -> zkgate.v1.SetDataOp
+	40, // 30: zkgate.v1.Op.check:type_name -> zkgate.v1.CheckOp
+	58, // 31: zkgate.v1.CreateOp.acl:type_name -> zkgate.v1.ACL
+	59, // 32: zkgate.v1.CreateOp.mode:type_name -> zkgate.v1.CreateMode
+	42, // 33: zkgate.v1.MultiResponse.results:type_name -> zkgate.v1.OpResult
+	61, // 34: zkgate.v1.MultiResponse.error:type_name -> zkgate.v1.KeeperError
+	43, // 35: zkgate.v1.OpResult.create:type_name -> zkgate.v1.CreateResult
+	44, // 36: zkgate.v1.OpResult.delete:type_name -> zkgate.v1.DeleteResult
+	45, // 37: zkgate.v1.OpResult.set_data:type_name -> zkgate.v1.SetDataResult
+	46, // 38: zkgate.v1.OpResult.check:type_name -> zkgate.v1.CheckResult
+	61, // 39: zkgate.v1.OpResult.error:type_name -> zkgate.v1.KeeperError
+	60, // 40: zkgate.v1.CreateResult.stat:type_name -> zkgate.v1.Stat
+	60, // 41: zkgate.v1.SetDataResult.stat:type_name -> zkgate.v1.Stat
+	57, // 42: zkgate.v1.WatchRequest.ctx:type_name -> zkgate.v1.RequestContext
+	0,  // 43: zkgate.v1.WatchRequest.mode:type_name -> zkgate.v1.WatchMode
+	49, // 44: zkgate.v1.WatchResponse.event:type_name -> zkgate.v1.WatchEvent
+	1,  // 45: zkgate.v1.WatchEvent.type:type_name -> zkgate.v1.EventType
+	57, // 46: zkgate.v1.HistoryRequest.ctx:type_name -> zkgate.v1.RequestContext
+	52, // 47: zkgate.v1.HistoryResponse.change:type_name -> zkgate.v1.Change
+	2,  // 48: zkgate.v1.Change.type:type_name -> zkgate.v1.ChangeType
+	58, // 49: zkgate.v1.Change.acl:type_name -> zkgate.v1.ACL
+	57, // 50: zkgate.v1.ZxidAtRequest.ctx:type_name -> zkgate.v1.RequestContext
+	57, // 51: zkgate.v1.HistoryRangeRequest.ctx:type_name -> zkgate.v1.RequestContext
+	3,  // 52: zkgate.v1.Namespace.CreateSession:input_type -> zkgate.v1.CreateSessionRequest
+	5,  // 53: zkgate.v1.Namespace.ResumeSession:input_type -> zkgate.v1.ResumeSessionRequest
+	7,  // 54: zkgate.v1.Namespace.KeepAlive:input_type -> zkgate.v1.KeepAliveRequest
+	9,  // 55: zkgate.v1.Namespace.CloseSession:input_type -> zkgate.v1.CloseSessionRequest
+	11, // 56: zkgate.v1.Namespace.Create:input_type -> zkgate.v1.CreateRequest
+	13, // 57: zkgate.v1.Namespace.Delete:input_type -> zkgate.v1.DeleteRequest
+	15, // 58: zkgate.v1.Namespace.Exists:input_type -> zkgate.v1.ExistsRequest
+	17, // 59: zkgate.v1.Namespace.GetData:input_type -> zkgate.v1.GetDataRequest
+	19, // 60: zkgate.v1.Namespace.SetData:input_type -> zkgate.v1.SetDataRequest
+	21, // 61: zkgate.v1.Namespace.GetChildren:input_type -> zkgate.v1.GetChildrenRequest
+	23, // 62: zkgate.v1.Namespace.GetAllChildrenNumber:input_type -> zkgate.v1.GetAllChildrenNumberRequest
+	25, // 63: zkgate.v1.Namespace.GetEphemerals:input_type -> zkgate.v1.GetEphemeralsRequest
+	27, // 64: zkgate.v1.Namespace.Sync:input_type -> zkgate.v1.SyncRequest
+	29, // 65: zkgate.v1.Namespace.GetACL:input_type -> zkgate.v1.GetACLRequest
+	31, // 66: zkgate.v1.Namespace.SetACL:input_type -> zkgate.v1.SetACLRequest
+	33, // 67: zkgate.v1.Namespace.RaiseSequence:input_type -> zkgate.v1.RaiseSequenceRequest
+	35, // 68: zkgate.v1.Namespace.Multi:input_type -> zkgate.v1.MultiRequest
+	47, // 69: zkgate.v1.Namespace.Watch:input_type -> zkgate.v1.WatchRequest
+	50, // 70: zkgate.v1.Namespace.History:input_type -> zkgate.v1.HistoryRequest
+	53, // 71: zkgate.v1.Namespace.ZxidAt:input_type -> zkgate.v1.ZxidAtRequest
+	55, // 72: zkgate.v1.Namespace.HistoryRange:input_type -> zkgate.v1.HistoryRangeRequest
+	4,  // 73: zkgate.v1.Namespace.CreateSession:output_type -> zkgate.v1.CreateSessionResponse
+	6,  // 74: zkgate.v1.Namespace.ResumeSession:output_type -> zkgate.v1.ResumeSessionResponse
+	8,  // 75: zkgate.v1.Namespace.KeepAlive:output_type -> zkgate.v1.KeepAliveResponse
+	10, // 76: zkgate.v1.Namespace.CloseSession:output_type -> zkgate.v1.CloseSessionResponse
+	12, // 77: zkgate.v1.Namespace.Create:output_type -> zkgate.v1.CreateResponse
+	14, // 78: zkgate.v1.Namespace.Delete:output_type -> zkgate.v1.DeleteResponse
+	16, // 79: zkgate.v1.Namespace.Exists:output_type -> zkgate.v1.ExistsResponse
+	18, // 80: zkgate.v1.Namespace.GetData:output_type -> zkgate.v1.GetDataResponse
+	20, // 81: zkgate.v1.Namespace.SetData:output_type -> zkgate.v1.SetDataResponse
+	22, // 82: zkgate.v1.Namespace.GetChildren:output_type -> zkgate.v1.GetChildrenResponse
+	24, // 83: zkgate.v1.Namespace.GetAllChildrenNumber:output_type -> zkgate.v1.GetAllChildrenNumberResponse
+	26, // 84: zkgate.v1.Namespace.GetEphemerals:output_type -> zkgate.v1.GetEphemeralsResponse
+	28, // 85: zkgate.v1.Namespace.Sync:output_type -> zkgate.v1.SyncResponse
+	30, // 86: zkgate.v1.Namespace.GetACL:output_type -> zkgate.v1.GetACLResponse
+	32, // 87: zkgate.v1.Namespace.SetACL:output_type -> zkgate.v1.SetACLResponse
+	34, // 88: zkgate.v1.Namespace.RaiseSequence:output_type -> zkgate.v1.RaiseSequenceResponse
+	41, // 89: zkgate.v1.Namespace.Multi:output_type -> zkgate.v1.MultiResponse
+	48, // 90: zkgate.v1.Namespace.Watch:output_type -> zkgate.v1.WatchResponse
+	51, // 91: zkgate.v1.Namespace.History:output_type -> zkgate.v1.HistoryResponse
+	54, // 92: zkgate.v1.Namespace.ZxidAt:output_type -> zkgate.v1.ZxidAtResponse
+	56, // 93: zkgate.v1.Namespace.HistoryRange:output_type -> zkgate.v1.HistoryRangeResponse
+	73, // [73:94] is the sub-list for method output_type
+	52, // [52:73] is the sub-list for method input_type
+	52, // [52:52] is the sub-list for extension type_name
+	52, // [52:52] is the sub-list for extension extendee
+	0,  // [0:52] is the sub-list for field type_name
 }
 
 func init() { file_zkgate_v1_namespace_proto_init() }

@@ -11,7 +11,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/zkgate/zkgate/schema"
-	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
 
 // CopyResult is what Copy did. Every znode of the source under the root
@@ -31,6 +30,20 @@ type CopyResult struct {
 	Unreadable []string // source znodes an ACL kept from being read, or whose ACL is masked
 	Ancestors  int      // ancestors of the root created or updated first (not in the counts above)
 	System     []string // the servers' own subtrees met and skipped (/zookeeper)
+	// With Options.Delete (and in Follow, as the source's znodes go):
+	Deleted int      // destination znodes deleted, the source having none there
+	Kept    []string // destination ephemerals where the source has none, left to their sessions
+}
+
+// Options are how Copy and Follow go about it.
+type Options struct {
+	// Workers is how many znodes of a level are copied side by side.
+	Workers int
+	// Delete deletes, under each znode copied, the destination's
+	// children that the source does not have (and what is under them),
+	// but for its ephemerals: a tree that was the source's before, such
+	// as ZooKeeper's on the way back, is made the source's again.
+	Delete bool
 }
 
 // Seen is the number of the source's znodes under the root that Copy
@@ -54,33 +67,23 @@ func (r CopyResult) Seen() int {
 // the source issued (and its cversion matches the source's). workers
 // znodes of a level are copied side by side. progress, if not nil, is
 // called every second or so, from another goroutine.
-func Copy(ctx context.Context, src Tree, dst *Zkgate, root string, workers int, progress func(CopyResult)) (CopyResult, error) {
+func Copy(ctx context.Context, src Tree, dst Dest, root string, workers int, progress func(CopyResult)) (CopyResult, error) {
+	return CopyWith(ctx, src, dst, root, Options{Workers: workers}, progress)
+}
+
+// CopyWith is Copy with Options: with Delete, the destination's znodes
+// that the source does not have are deleted too.
+func CopyWith(ctx context.Context, src Tree, dst Dest, root string, opts Options, progress func(CopyResult)) (CopyResult, error) {
+	workers := opts.Workers
 	var (
 		mu  sync.Mutex
 		res CopyResult
 	)
-	// root's ancestors, top down.
-	var ancestors []string
-	for a := schema.Parent(root); a != "/" && a != ""; a = schema.Parent(a) {
-		ancestors = append([]string{a}, ancestors...)
+	if err := checkTTL(ctx, src, dst, root, workers); err != nil {
+		return res, err
 	}
-	for _, a := range ancestors {
-		n, err := src.Node(ctx, a)
-		if err != nil {
-			return res, fmt.Errorf("source: %w", err)
-		}
-		if n == nil {
-			return res, fmt.Errorf("source: %s does not exist", a)
-		}
-		var one CopyResult
-		if err := dst.put(ctx, a, n, &one); err != nil {
-			return res, err
-		}
-		if len(one.Conflicts) > 0 {
-			res.Conflicts = append(res.Conflicts, one.Conflicts...)
-			continue
-		}
-		res.Ancestors++
+	if err := putAncestors(ctx, src, dst, root, &res); err != nil {
+		return res, err
 	}
 	if progress != nil {
 		tick := time.NewTicker(time.Second)
@@ -144,12 +147,17 @@ func Copy(ctx context.Context, src Tree, dst *Zkgate, root string, workers int, 
 					return nil
 				}
 				var one CopyResult
-				if err := dst.put(gctx, p, n, &one); err != nil {
+				if err := put(gctx, dst, p, n, &one); err != nil {
 					return err
 				}
 				kids, err := src.Children(gctx, p)
 				if err != nil {
 					return fmt.Errorf("source: %w", err)
+				}
+				if opts.Delete {
+					if err := prune(gctx, dst, p, kids, &one); err != nil {
+						return err
+					}
 				}
 				mu.Lock()
 				defer mu.Unlock()
@@ -172,7 +180,7 @@ func Copy(ctx context.Context, src Tree, dst *Zkgate, root string, workers int, 
 	// After the children, whose creation counted too: the counter never
 	// goes down, so the source's number is the floor.
 	for _, r := range raises {
-		changed, err := dst.raiseSequence(ctx, r.path, r.next)
+		changed, err := raiseSequence(ctx, dst, r.path, r.next)
 		if err != nil {
 			return res, err
 		}
@@ -183,6 +191,7 @@ func Copy(ctx context.Context, src Tree, dst *Zkgate, root string, workers int, 
 	slices.Sort(res.Ephemerals)
 	slices.Sort(res.Unreadable)
 	slices.Sort(res.Conflicts)
+	slices.Sort(res.Kept)
 	return res, nil
 }
 
@@ -192,83 +201,135 @@ func (r *CopyResult) add(one CopyResult) {
 	r.Updated += one.Updated
 	r.Unchanged += one.Unchanged
 	r.Conflicts = append(r.Conflicts, one.Conflicts...)
+	r.Deleted += one.Deleted
+	r.Kept = append(r.Kept, one.Kept...)
 }
 
-// raiseSequence raises p's sequence counter to at least next and reports
-// whether it moved.
-func (g *Zkgate) raiseSequence(ctx context.Context, p string, next int32) (bool, error) {
-	before, err := g.Node(ctx, p)
-	if err != nil || before == nil {
-		return false, fmt.Errorf("destination: reading %s: %v", p, err)
-	}
-	if before.NextSequence() >= next {
-		return false, nil
-	}
-	if _, err := g.ns.RaiseSequence(ctx, &zkgatepb.RaiseSequenceRequest{Ctx: g.rc, Path: p, NextSequence: next}); err != nil {
-		return false, fmt.Errorf("raising the sequence counter of %s: %w", p, schema.ErrorFromStatus(err))
-	}
-	return true, nil
+// ttlLister is a source that shows TTL nodes as such (a dump may): a live
+// ZooKeeper or zkgate shows them as persistent (see doc.go).
+type ttlLister interface {
+	TTLNodes(root string) []string
 }
 
-// put makes the destination's znode at p what n is.
-func (g *Zkgate) put(ctx context.Context, p string, n *Node, res *CopyResult) error {
-	acl := make([]*zkgatepb.ACL, 0, len(n.ACL))
-	for _, a := range n.ACL {
-		acl = append(acl, &zkgatepb.ACL{Perms: a.Perms, Scheme: a.Scheme, Id: a.ID})
+// checkTTL stops a copy of TTL nodes into a ZooKeeper ensemble that does
+// not create them, before anything is written: a source that shows TTL
+// nodes (a dump, a zkgate; a ZooKeeper shows them as persistent) is
+// searched for one, a dump's at once, a zkgate's (workers znodes of a
+// level side by side) once the ensemble has answered a probe that it
+// does not create them.
+func checkTTL(ctx context.Context, src Tree, dst Dest, root string, workers int) error {
+	z, ok := dst.(*ZooKeeper)
+	if !ok {
+		return nil
 	}
-	if p != "/" {
-		req := &zkgatepb.CreateRequest{Ctx: g.rc, Path: p, Data: n.Data, Acl: acl, Mode: zkgatepb.CreateMode_CREATE_MODE_PERSISTENT}
-		switch n.Kind {
-		case Container:
-			req.Mode = zkgatepb.CreateMode_CREATE_MODE_CONTAINER
-		case TTL:
-			req.Mode = zkgatepb.CreateMode_CREATE_MODE_PERSISTENT_WITH_TTL
-			req.TtlMs = n.TTL().Milliseconds()
-		}
-		_, err := g.ns.Create(ctx, req)
-		if err == nil {
-			res.Created++
+	switch s := src.(type) {
+	case ttlLister:
+		if len(s.TTLNodes(root)) == 0 {
 			return nil
 		}
-		if code := schema.CodeOf(schema.ErrorFromStatus(err)); code != schema.CodeNodeExists {
-			if code == schema.CodeNoAuth {
-				return fmt.Errorf("creating %s: the ACL of its parent refuses it: copy as a super user (zkgate serve --zk-super-digest, --to-auth digest:super:PASSWORD)", p)
-			}
-			return fmt.Errorf("creating %s: %w", p, schema.ErrorFromStatus(err))
-		}
+	case *Zkgate:
+	default:
+		return nil
 	}
-	// It exists: make data and ACL the source's.
-	have, err := g.Node(ctx, p)
-	if errors.Is(err, ErrNoAuth) {
-		return fmt.Errorf("destination: %s exists and is %w: give --to-auth", p, err)
-	}
+	enabled, err := z.TTLEnabled()
 	if err != nil {
 		return fmt.Errorf("destination: %w", err)
 	}
-	if have == nil {
-		return fmt.Errorf("destination: %s vanished while being copied", p)
-	}
-	if have.Kind != n.Kind {
-		res.Conflicts = append(res.Conflicts, fmt.Sprintf("%s: %s in the source, %s in the destination", p, n.Kind, have.Kind))
+	if enabled {
 		return nil
 	}
-	changed := false
-	if !sameData(have.Data, n.Data) {
-		if _, err := g.ns.SetData(ctx, &zkgatepb.SetDataRequest{Ctx: g.rc, Path: p, Data: n.Data}); err != nil {
-			return fmt.Errorf("setting the data of %s: %w", p, schema.ErrorFromStatus(err))
-		}
-		changed = true
+	var ttls []string
+	if l, ok := src.(ttlLister); ok {
+		ttls = l.TTLNodes(root)
+	} else if ttls, err = findTTL(ctx, src, root, workers); err != nil {
+		return err
 	}
-	if !slices.Equal(have.ACL, n.ACL) {
-		if _, err := g.ns.SetACL(ctx, &zkgatepb.SetACLRequest{Ctx: g.rc, Path: p, Acl: acl}); err != nil {
-			return fmt.Errorf("setting the ACL of %s: %w", p, schema.ErrorFromStatus(err))
-		}
-		changed = true
+	if len(ttls) == 0 {
+		return nil
 	}
-	if changed {
-		res.Updated++
-	} else {
-		res.Unchanged++
+	return fmt.Errorf("the source has TTL nodes (%s first) and the destination ZooKeeper does not create them: start it with -Dzookeeper.extendedTypesEnabled=true; nothing was copied", ttls[0])
+}
+
+// findTTL walks src under root one level at a time, workers znodes side
+// by side, and returns the TTL nodes of the first level that has any.
+func findTTL(ctx context.Context, src Tree, root string, workers int) ([]string, error) {
+	level := []string{root}
+	for len(level) > 0 {
+		var (
+			mu         sync.Mutex
+			next, ttls []string
+		)
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(max(1, workers))
+		for _, p := range level {
+			if p == "/zookeeper" {
+				continue
+			}
+			g.Go(func() error {
+				n, err := src.Node(gctx, p)
+				if errors.Is(err, ErrNoAuth) || err == nil && n == nil {
+					return nil
+				}
+				if err != nil {
+					return fmt.Errorf("source: %w", err)
+				}
+				kids, err := src.Children(gctx, p)
+				if err != nil && !errors.Is(err, ErrNoAuth) {
+					return fmt.Errorf("source: %w", err)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if n.Kind == TTL {
+					ttls = append(ttls, p)
+				}
+				for _, k := range kids {
+					next = append(next, join(p, k))
+				}
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		if len(ttls) > 0 {
+			slices.Sort(ttls)
+			return ttls, nil
+		}
+		level = next
+	}
+	return nil, nil
+}
+
+// putAncestors puts root's ancestors into dst first, top down, counted
+// in res.Ancestors (or among its conflicts).
+func putAncestors(ctx context.Context, src Tree, dst Dest, root string, res *CopyResult) error {
+	if z, ok := dst.(*ZooKeeper); ok && root != "/" {
+		if err := z.ensureChroot(); err != nil {
+			return err
+		}
+	}
+	// root's ancestors, top down.
+	var ancestors []string
+	for a := schema.Parent(root); a != "/" && a != ""; a = schema.Parent(a) {
+		ancestors = append([]string{a}, ancestors...)
+	}
+	for _, a := range ancestors {
+		n, err := src.Node(ctx, a)
+		if err != nil {
+			return fmt.Errorf("source: %w", err)
+		}
+		if n == nil {
+			return fmt.Errorf("source: %s does not exist", a)
+		}
+		var one CopyResult
+		if err := put(ctx, dst, a, n, &one); err != nil {
+			return err
+		}
+		if len(one.Conflicts) > 0 {
+			res.Conflicts = append(res.Conflicts, one.Conflicts...)
+			continue
+		}
+		res.Ancestors++
 	}
 	return nil
 }

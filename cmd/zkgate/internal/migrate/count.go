@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/zkgate/zkgate/schema"
+	"github.com/zkgate/zkgate/schema/zkgatepb"
 	"github.com/zkgate/zkgate/zkbridge/jute"
 	"github.com/zkgate/zkgate/zkbridge/zkraw"
 )
@@ -53,4 +55,14 @@ func CountZnodes(ctx context.Context, connect string, auth []string, root string
 		return 0, err
 	}
 	return int64(r.TotalNumber) + 1, nil
+}
+
+// Count is the number of znodes under root in zkgate, root included
+// (GetAllChildrenNumber), for progress and ETA as CountZnodes is.
+func (g *Zkgate) Count(ctx context.Context, root string) (int64, error) {
+	r, err := g.ns.GetAllChildrenNumber(ctx, &zkgatepb.GetAllChildrenNumberRequest{Ctx: g.rc, Path: root})
+	if err != nil {
+		return 0, fmt.Errorf("counting under %s: %w", root, schema.ErrorFromStatus(err))
+	}
+	return r.GetTotalNumber() + 1, nil
 }

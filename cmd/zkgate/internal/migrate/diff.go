@@ -166,7 +166,7 @@ func diffNode(ctx context.Context, src, dst Tree, p string, includeEphemerals bo
 	if !a.Masked() && !b.Masked() && !slices.Equal(a.ACL, b.ACL) {
 		add(Difference{Path: p, What: "acl", Detail: fmt.Sprintf("%v in the source, %v in the destination", a.ACL, b.ACL)})
 	}
-	if a.Kind != b.Kind {
+	if !sameKind(a, b) {
 		add(Difference{Path: p, What: "kind", Detail: fmt.Sprintf("%s in the source, %s in the destination", a.Kind, b.Kind)})
 	}
 	// Node read the data, so READ is granted: listing needs no more.

@@ -77,6 +77,9 @@ type DumpEntry struct {
 	Stat     *DumpStat `json:"stat,omitempty"`
 	ACL      []DumpACL `json:"acl"`
 	Kind     Kind      `json:"kind,omitempty"`
+	// TTLMs is a TTL node's time to live (its Stat shows
+	// ephemeral_owner 0, as ZooKeeper's does).
+	TTLMs int64 `json:"ttl_ms,omitempty"`
 }
 
 // noAuthEntry is the Error of an unreadable znode.
@@ -203,12 +206,18 @@ func readEntry(ctx context.Context, ns zkgatepb.NamespaceClient, rc *zkgatepb.Re
 		return nil, nil, fmt.Errorf("reading the ACL of %s: %w", p, schema.ErrorFromStatus(err))
 	}
 	st := d.GetStat()
-	e := &DumpEntry{Path: p, Data: d.Data, ACL: []DumpACL{}, Kind: kindOf(st.GetEphemeralOwner()), Stat: &DumpStat{
+	e := &DumpEntry{Path: p, Data: d.Data, ACL: []DumpACL{}, Kind: kindOf(st.GetEphemeralOwner()), TTLMs: d.GetTtlMs(), Stat: &DumpStat{
 		Czxid: st.GetCzxid(), Mzxid: st.GetMzxid(), Ctime: st.GetCtime(), Mtime: st.GetMtime(),
 		Version: st.GetVersion(), Cversion: st.GetCversion(), Aversion: st.GetAversion(),
 		EphemeralOwner: st.GetEphemeralOwner(), DataLength: st.GetDataLength(),
 		NumChildren: st.GetNumChildren(), Pzxid: st.GetPzxid(),
 	}}
+	switch d.GetMode() {
+	case zkgatepb.CreateMode_CREATE_MODE_CONTAINER:
+		e.Kind = Container
+	case zkgatepb.CreateMode_CREATE_MODE_PERSISTENT_WITH_TTL:
+		e.Kind = TTL
+	}
 	for _, x := range a.GetAcl() {
 		e.ACL = append(e.ACL, DumpACL{Scheme: x.GetScheme(), ID: x.GetId(), Perms: x.GetPerms()})
 	}
@@ -229,6 +238,12 @@ func (e *DumpEntry) node() *Node {
 	n := &Node{Data: e.Data, Kind: e.Kind}
 	if e.Stat != nil {
 		n.Owner, n.Cversion, n.NumChildren = e.Stat.EphemeralOwner, e.Stat.Cversion, e.Stat.NumChildren
+	}
+	switch {
+	case e.Kind == Container:
+		n.Owner = ownerContainer
+	case e.Kind == TTL && e.TTLMs > 0:
+		n.Owner = ownerTTL | e.TTLMs&(1<<40-1)
 	}
 	for _, a := range e.ACL {
 		n.ACL = append(n.ACL, ACL{Perms: a.Perms, Scheme: a.Scheme, ID: a.ID})
@@ -416,4 +431,16 @@ func (d *Dump) Count(root string) (total, system int64) {
 func (d *Dump) Contains(p string) bool {
 	r := d.Header.Path
 	return p == r || r == "/" || strings.HasPrefix(p, r+"/")
+}
+
+// TTLNodes are the paths of the TTL nodes under root, in order.
+func (d *Dump) TTLNodes(root string) []string {
+	var out []string
+	for p, e := range d.entries {
+		if e.Kind == TTL && (p == root || root == "/" || strings.HasPrefix(p, root+"/")) {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

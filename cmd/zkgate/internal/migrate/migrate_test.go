@@ -2,9 +2,11 @@ package migrate
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/gateway/api"
 	"github.com/zkgate/zkgate/gateway/gatewaytest"
+	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/zkbridge"
 )
 
@@ -492,6 +495,32 @@ func TestDiff_Status(t *testing.T) {
 // destination, until the trees compare equal; ephemerals are listed and
 // not copied; Follow returns nil once its context ends.
 func TestFollow_BringsChangesOver(t *testing.T) {
+	t.Run("ZooKeeper protocol", func(t *testing.T) {
+		testFollowBringsChangesOver(t, func(ctx context.Context, from, to server, copied func(CopyResult)) (CopyResult, error) {
+			return Follow(ctx, from.source(t), to.destination(t), "/f", Options{Workers: 4}, copied)
+		})
+	})
+	// Into a destination written through the ZooKeeper protocol (as a
+	// ZooKeeper ensemble is): counters raised by scratch creations.
+	t.Run("ZooKeeper protocol into ZooKeeper protocol", func(t *testing.T) {
+		testFollowBringsChangesOver(t, func(ctx context.Context, from, to server, copied func(CopyResult)) (CopyResult, error) {
+			return Follow(ctx, from.source(t), to.source(t), "/f", Options{Workers: 4}, copied)
+		})
+	})
+	// FollowZkgate: the same, the source a zkgate read through gRPC.
+	t.Run("zkgate gRPC", func(t *testing.T) {
+		testFollowBringsChangesOver(t, func(ctx context.Context, from, to server, copied func(CopyResult)) (CopyResult, error) {
+			return FollowZkgate(ctx, from.destination(t), to.destination(t), "/f", Options{Workers: 4}, copied)
+		})
+	})
+	t.Run("zkgate gRPC into ZooKeeper protocol", func(t *testing.T) {
+		testFollowBringsChangesOver(t, func(ctx context.Context, from, to server, copied func(CopyResult)) (CopyResult, error) {
+			return FollowZkgate(ctx, from.destination(t), to.source(t), "/f", Options{Workers: 4}, copied)
+		})
+	})
+}
+
+func testFollowBringsChangesOver(t *testing.T, follow func(ctx context.Context, from, to server, copied func(CopyResult)) (CopyResult, error)) {
 	from, to := startServer(t), startServer(t)
 	w := from.session(t)
 	mustCreate(t, w, "/f", []byte("v1"), 0, open)
@@ -499,7 +528,6 @@ func TestFollow_BringsChangesOver(t *testing.T) {
 	mustCreate(t, w, "/f/old/kid", nil, 0, open)
 	mustCreate(t, w, "/f/again", []byte("first"), 0, open)
 
-	src, dst := from.source(t), to.destination(t)
 	fctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	firstPass := make(chan CopyResult, 1)
@@ -507,7 +535,7 @@ func TestFollow_BringsChangesOver(t *testing.T) {
 	var final CopyResult
 	go func() {
 		var err error
-		final, err = Follow(fctx, src, dst, "/f", func(r CopyResult) { firstPass <- r })
+		final, err = follow(fctx, from, to, func(r CopyResult) { firstPass <- r })
 		done <- err
 	}()
 	select {
@@ -536,6 +564,11 @@ func TestFollow_BringsChangesOver(t *testing.T) {
 		}
 	}
 	mustCreate(t, w, "/f/again", []byte("second"), 0, open)
+	// Last, a sequential child created and deleted at once: its number
+	// counts all the same.
+	if err := w.Delete(mustCreate(t, w, "/f/s-", nil, zk.FlagSequence, open), -1); err != nil {
+		t.Fatal(err)
+	}
 
 	// Wait for the destination to match, the sequence counter of /f
 	// included, reading it afresh each time.
@@ -630,5 +663,166 @@ func TestZooKeeper_Chroot(t *testing.T) {
 	}
 	if ok, _, _ := d.Exists("/outside"); ok {
 		t.Error("/outside, outside the chroot, was copied")
+	}
+}
+
+// gatedDest is a destination whose creations under parent wait until
+// want of them are in flight at once: a copy that creates them one at a
+// time never gets past the first.
+type gatedDest struct {
+	Dest
+	parent string
+	want   int
+	mu     sync.Mutex
+	n      int
+	all    chan struct{}
+}
+
+func (d *gatedDest) Create(ctx context.Context, p string, n *Node) (bool, error) {
+	if schema.Parent(p) == d.parent {
+		d.mu.Lock()
+		if d.n++; d.n == d.want {
+			close(d.all)
+		}
+		d.mu.Unlock()
+		select {
+		case <-d.all:
+		case <-ctx.Done():
+			return false, fmt.Errorf("%s: %d creations in flight at most, want %d", p, d.n, d.want)
+		}
+	}
+	return d.Dest.Create(ctx, p, n)
+}
+
+// TestFollow_FirstPassInParallel: Follow's first pass creates the
+// znodes of a level side by side, workers at a time, as Copy does: with
+// 4 workers, 4 children of one parent are being created at once.
+func TestFollow_FirstPassInParallel(t *testing.T) {
+	from, to := startServer(t), startServer(t)
+	w := from.session(t)
+	mustCreate(t, w, "/p", nil, 0, open)
+	for i := range 8 {
+		mustCreate(t, w, fmt.Sprintf("/p/k%d", i), nil, 0, open)
+	}
+	dst := &gatedDest{Dest: to.destination(t), parent: "/p", want: 4, all: make(chan struct{})}
+	fctx, stop := context.WithTimeout(context.Background(), 30*time.Second)
+	defer stop()
+	copied := make(chan CopyResult, 1)
+	done := make(chan error, 1)
+	go func() {
+		_, err := Follow(fctx, from.source(t), dst, "/p", Options{Workers: 4}, func(r CopyResult) { copied <- r; stop() })
+		done <- err
+	}()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-copied:
+		if r.Created != 9 {
+			t.Errorf("first pass created %d, want 9", r.Created)
+		}
+	default:
+		t.Fatal("no first pass")
+	}
+}
+
+// TestFollow_LeavesTheDestinationsEphemerals: an owner that moved to the
+// destination has recreated its ephemeral there before its session in
+// the source ended; when the source's ephemeral goes, Follow leaves the
+// destination's alone and lists it, and it still deletes what the
+// source deletes otherwise.
+func TestFollow_LeavesTheDestinationsEphemerals(t *testing.T) {
+	from, to := startServer(t), startServer(t)
+	w := from.session(t)
+	mustCreate(t, w, "/m", nil, 0, open)
+	mustCreate(t, w, "/m/gone", nil, 0, open)
+	old := from.session(t)
+	mustCreate(t, old, "/m/member", []byte("old"), zk.FlagEphemeral, open)
+
+	fctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	copied := make(chan struct{})
+	done := make(chan CopyResult, 1)
+	go func() {
+		r, err := Follow(fctx, from.source(t), to.destination(t), "/m", Options{Workers: 2}, func(CopyResult) { close(copied) })
+		if err != nil {
+			t.Error(err)
+		}
+		done <- r
+	}()
+	<-copied
+	moved := to.session(t)
+	mustCreate(t, moved, "/m/member", []byte("new"), zk.FlagEphemeral, open)
+	old.Close()
+	if err := w.Delete("/m/gone", -1); err != nil {
+		t.Fatal(err)
+	}
+	// /m/gone goes after /m/member's removal in the source: once it is
+	// gone from the destination, the member's removal was handled.
+	d := to.session(t)
+	for {
+		ok, _, ev, err := d.ExistsW("/m/gone")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+		select {
+		case <-ev:
+		case <-time.After(30 * time.Second):
+			t.Fatal("/m/gone was not deleted from the destination")
+		}
+	}
+	if data, _ := mustGet(t, d, "/m/member"); string(data) != "new" {
+		t.Fatalf("/m/member in the destination: %q", data)
+	}
+	stop()
+	r := <-done
+	if !slices.Equal(r.Kept, []string{"/m/member"}) {
+		t.Errorf("kept %v, want [/m/member]", r.Kept)
+	}
+}
+
+// TestFollow_DeleteMakesTheDestinationTheSources: with Options.Delete,
+// Follow's first pass deletes what the destination has more (a subtree,
+// under a parent the source has too), but an ephemeral of the
+// destination's own, which it lists, in both kinds of follow.
+func TestFollow_DeleteMakesTheDestinationTheSources(t *testing.T) {
+	for name, follow := range map[string]func(ctx context.Context, from, to server, copied func(CopyResult)) (CopyResult, error){
+		"ZooKeeper protocol": func(ctx context.Context, from, to server, copied func(CopyResult)) (CopyResult, error) {
+			return Follow(ctx, from.source(t), to.destination(t), "/d", Options{Workers: 2, Delete: true}, copied)
+		},
+		"zkgate gRPC": func(ctx context.Context, from, to server, copied func(CopyResult)) (CopyResult, error) {
+			return FollowZkgate(ctx, from.destination(t), to.destination(t), "/d", Options{Workers: 2, Delete: true}, copied)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			from, to := startServer(t), startServer(t)
+			w, d := from.session(t), to.session(t)
+			for _, c := range []*zk.Conn{w, d} {
+				mustCreate(t, c, "/d", nil, 0, open)
+				mustCreate(t, c, "/d/both", nil, 0, open)
+			}
+			mustCreate(t, d, "/d/both/stale", nil, 0, open)
+			mustCreate(t, d, "/d/both/stale/deep", nil, 0, open)
+			mustCreate(t, d, "/d/live", nil, zk.FlagEphemeral, open)
+			fctx, stop := context.WithCancel(context.Background())
+			defer stop()
+			var first CopyResult
+			_, err := follow(fctx, from, to, func(r CopyResult) { first = r; stop() })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first.Deleted != 2 || !slices.Equal(first.Kept, []string{"/d/live"}) {
+				t.Errorf("deleted %d, kept %v; want 2, [/d/live]", first.Deleted, first.Kept)
+			}
+			if ok, _, err := d.Exists("/d/both/stale"); err != nil || ok {
+				t.Errorf("/d/both/stale is still in the destination (%v)", err)
+			}
+			if ok, _, err := d.Exists("/d/live"); err != nil || !ok {
+				t.Errorf("/d/live, the destination's ephemeral, was deleted (%v)", err)
+			}
+		})
 	}
 }

@@ -36,6 +36,13 @@ const (
 	TTL        Kind = "ttl"
 )
 
+// ZooKeeper's internal ephemeralOwner of a container, and of a TTL node
+// (its TTL in the low 40 bits).
+const (
+	ownerContainer = -1 << 63
+	ownerTTL       = -1 << 56
+)
+
 // kindOf decodes ephemeralOwner: 0 persistent, 0x8000000000000000 a
 // container, a top byte of 0xff a TTL node, anything else a session.
 func kindOf(owner int64) Kind {
@@ -68,6 +75,19 @@ type Node struct {
 	// half-sum (one cversion per child created and one per child deleted).
 	Cversion    int32
 	NumChildren int32
+	// KindHidden is true when n was read through the ZooKeeper
+	// protocol, which shows containers and TTL nodes as persistent.
+	KindHidden bool
+}
+
+// sameKind reports whether a and b are of one kind, as far as both
+// sides can tell: persistent, container and TTL are one where either
+// was read through the ZooKeeper protocol.
+func sameKind(a, b *Node) bool {
+	if a.Kind == b.Kind {
+		return true
+	}
+	return (a.KindHidden || b.KindHidden) && a.Kind != Ephemeral && b.Kind != Ephemeral
 }
 
 // NextSequence is the suffix the znode's next sequential child gets.
@@ -175,7 +195,7 @@ func (z *ZooKeeper) read(p string, watch bool) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the ACL of %s: %w", p, err)
 	}
-	n := &Node{Data: data, Kind: kindOf(st.EphemeralOwner), Owner: st.EphemeralOwner, Cversion: st.Cversion, NumChildren: st.NumChildren}
+	n := &Node{Data: data, Kind: kindOf(st.EphemeralOwner), Owner: st.EphemeralOwner, Cversion: st.Cversion, NumChildren: st.NumChildren, KindHidden: true}
 	for _, a := range acl {
 		n.ACL = append(n.ACL, ACL{Perms: a.Perms, Scheme: a.Scheme, ID: a.ID})
 	}
@@ -234,14 +254,6 @@ func (g *Zkgate) ZxidAt(ctx context.Context, ms int64) (int64, error) {
 	return r.GetZxid(), nil
 }
 
-// Put makes the znode at p what n is (created, or given n's data and
-// ACL), as Copy does for each znode, and reports what it did.
-func (g *Zkgate) Put(ctx context.Context, p string, n *Node) (CopyResult, error) {
-	var res CopyResult
-	err := g.put(ctx, p, n, &res)
-	return res, err
-}
-
 func noNode(err error) bool {
 	return schema.CodeOf(schema.ErrorFromStatus(err)) == schema.CodeNoNode
 }
@@ -271,6 +283,14 @@ func (g *Zkgate) Node(ctx context.Context, p string) (*Node, error) {
 	}
 	st := d.GetStat()
 	n := &Node{Data: d.GetData(), Kind: kindOf(st.GetEphemeralOwner()), Owner: st.GetEphemeralOwner(), Cversion: st.GetCversion(), NumChildren: st.GetNumChildren()}
+	// The Stat shows containers and TTL nodes as persistent, as
+	// ZooKeeper does; zkgate says what they are apart.
+	switch d.GetMode() {
+	case zkgatepb.CreateMode_CREATE_MODE_CONTAINER:
+		n.Kind, n.Owner = Container, ownerContainer
+	case zkgatepb.CreateMode_CREATE_MODE_PERSISTENT_WITH_TTL:
+		n.Kind, n.Owner = TTL, ownerTTL|d.GetTtlMs()&(1<<40-1)
+	}
 	for _, e := range a.GetAcl() {
 		n.ACL = append(n.ACL, ACL{Perms: e.GetPerms(), Scheme: e.GetScheme(), ID: e.GetId()})
 	}
