@@ -33,7 +33,7 @@ func wordAnswer(word, mode string) *regexp.Regexp {
 		"isro": `^rw$`,
 		"srvr": `(?s)^Zookeeper version: [^\n]+\nLatency min/avg/max: .*\nMode: ` + mode + `\nNode count: \d+\n$`,
 		"stat": `(?s)^Zookeeper version: [^\n]+\nClients:\n( /\S+\[[01]\]\([^\n]*\)\n)+\nLatency .*\nMode: ` + mode + `\nNode count: \d+\n$`,
-		"mntr": `(?s)^zk_version\t[^\n]+\nzk_server_state\t` + mode + `\n.*\nzk_uptime\t\d+\n.*\nzk_p999_readlatency\t\d+\n$`,
+		"mntr": `(?s)^zk_version\t[^\n]+\nzk_server_state\t` + mode + `\n.*\nzk_uptime\t\d+\n.*\nzk_p999_readlatency\t\d+\nzk_history_oldest_zxid\t\d+\n$`,
 		"conf": `(?s)^clientPort=\d+\n.*\nmaxBuffer=\d+\nclientURLs=[^\n]*\n(initLimit=.*\nversion=0)?$`,
 		"envi": `(?s)^Environment:\nzookeeper\.version=.*\nuser\.dir=[^\n]*\nos\.memory\.free=\d+MB\nos\.memory\.max=\d+MB\nos\.memory\.total=\d+MB\n$`,
 		"cons": `^( /\S+\[[01]\]\([^\n]*\)\n)+\n$`,

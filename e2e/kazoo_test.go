@@ -31,17 +31,7 @@ def client(timeout=10):
 func runKazoo(t *testing.T, hosts, script string) string {
 	t.Helper()
 	cmd := exec.Command(python, "-c", kazooPrelude+script, hosts)
-	done := make(chan struct{})
-	var out []byte
-	var err error
-	go func() { out, err = cmd.CombinedOutput(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(120 * time.Second):
-		cmd.Process.Kill()
-		<-done
-		t.Fatalf("kazoo script timed out:\n%s", out)
-	}
+	out, err := outputWithin(t, cmd, 120*time.Second, "kazoo script")
 	if err != nil || !strings.HasSuffix(strings.TrimSpace(string(out)), "OK") {
 		t.Fatalf("kazoo script: %v\n%s", err, out)
 	}

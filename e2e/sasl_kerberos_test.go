@@ -115,17 +115,7 @@ print("OK")
 	run := func(hosts string) string {
 		cmd := exec.Command(python, "-c", kazooPrelude+script, hosts)
 		cmd.Env = kdc.Env(ccache)
-		done := make(chan struct{})
-		var out []byte
-		var err error
-		go func() { out, err = cmd.CombinedOutput(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(120 * time.Second):
-			cmd.Process.Kill()
-			<-done
-			t.Fatalf("kazoo timed out:\n%s", out)
-		}
+		out, err := outputWithin(t, cmd, 120*time.Second, "kazoo")
 		if err != nil || !strings.HasSuffix(strings.TrimSpace(string(out)), "OK") {
 			t.Fatalf("kazoo on %s: %v\n%s", hosts, err, out)
 		}

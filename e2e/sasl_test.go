@@ -67,17 +67,7 @@ func zkCliAs(t *testing.T, addr, flags string, args ...string) (string, int) {
 	t.Helper()
 	cmd := exec.Command("/usr/share/zookeeper/bin/zkCli.sh", append([]string{"-server", addr}, args...)...)
 	cmd.Env = append(os.Environ(), "CLIENT_JVMFLAGS="+flags)
-	done := make(chan struct{})
-	var out []byte
-	var err error
-	go func() { out, err = cmd.CombinedOutput(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(90 * time.Second):
-		cmd.Process.Kill()
-		<-done
-		t.Fatalf("zkCli.sh %v timed out:\n%s", args, out)
-	}
+	out, err := outputWithin(t, cmd, 90*time.Second, fmt.Sprintf("zkCli.sh %v", args))
 	code := 0
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {

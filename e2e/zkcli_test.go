@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
@@ -14,17 +15,7 @@ import (
 func zkCli(t *testing.T, addr string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command("/usr/share/zookeeper/bin/zkCli.sh", append([]string{"-server", addr}, args...)...)
-	done := make(chan struct{})
-	var out []byte
-	var err error
-	go func() { out, err = cmd.CombinedOutput(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(90 * time.Second):
-		cmd.Process.Kill()
-		<-done
-		t.Fatalf("zkCli.sh %v timed out:\n%s", args, out)
-	}
+	out, err := outputWithin(t, cmd, 90*time.Second, fmt.Sprintf("zkCli.sh %v", args))
 	if err != nil {
 		t.Fatalf("zkCli.sh %v: %v\n%s", args, err, out)
 	}
@@ -65,4 +56,23 @@ func TestZkCli_Commands(t *testing.T) {
 	if out := zkCli(t, a, "ls", "/"); !strings.Contains(out, "[zookeeper]") {
 		t.Fatalf("after deleteall: %s", out)
 	}
+}
+
+// outputWithin runs cmd and returns its combined output and error; a
+// command still running after d is killed and fails the test, named as
+// what.
+func outputWithin(t *testing.T, cmd *exec.Cmd, d time.Duration, what string) ([]byte, error) {
+	t.Helper()
+	done := make(chan struct{})
+	var out []byte
+	var err error
+	go func() { out, err = cmd.CombinedOutput(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("%s timed out:\n%s", what, out)
+	}
+	return out, err
 }

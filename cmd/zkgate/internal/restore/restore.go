@@ -183,12 +183,18 @@ func (a *applier) create(ctx context.Context, p string, recursive bool) error {
 	return nil
 }
 
-func (a *applier) setData(ctx context.Context, p string) error {
+// thenAndBase are p as it was then and its Stat at base.
+func (a *applier) thenAndBase(ctx context.Context, p string) (*migrate.Node, *zkgatepb.Stat, error) {
 	n, err := a.then.Node(ctx, p)
 	if err != nil || n == nil {
-		return fmt.Errorf("reading %s as it was: %v", p, err)
+		return nil, nil, fmt.Errorf("reading %s as it was: %v", p, err)
 	}
 	st, err := a.statAt(ctx, p)
+	return n, st, err
+}
+
+func (a *applier) setData(ctx context.Context, p string) error {
+	n, st, err := a.thenAndBase(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -200,11 +206,7 @@ func (a *applier) setData(ctx context.Context, p string) error {
 }
 
 func (a *applier) setACL(ctx context.Context, p string) error {
-	n, err := a.then.Node(ctx, p)
-	if err != nil || n == nil {
-		return fmt.Errorf("reading %s as it was: %v", p, err)
-	}
-	st, err := a.statAt(ctx, p)
+	n, st, err := a.thenAndBase(ctx, p)
 	if err != nil {
 		return err
 	}
