@@ -131,12 +131,15 @@ went from 2.7k to 12k ops/s.
 
 # Sessions
 
-A session is two etcd leases: the session lease (TTL = the negotiated
-timeout, clamped to [MinSessionTimeout, MaxSessionTimeout]) holds the
-session record, keyed by the session id (random, positive, 63 bits,
-written only if no record has it) and holding the password and both
+A session is up to two etcd leases: the session lease (TTL = the
+negotiated timeout, clamped to [MinSessionTimeout, MaxSessionTimeout])
+holds the session record, keyed by the session id (random, positive, 63
+bits, written only if no record has it) and holding the password and the
 leases, so any gateway node can resume it; the ephemeral lease (twice the
-TTL) holds the session's ephemerals. Leases come from a pool
+TTL) holds the session's ephemerals. The ephemeral lease is taken with
+the session's first ephemeral (ephlease.go: from the pool before the
+request is queued, written into the record by the same transaction as
+the ephemeral), so a session that creates none holds one lease. Leases come from a pool
 (leasepool.go) of leases granted ahead of need and of leases handed on by
 closed sessions, so opening a session waits for one Raft round (the
 record) and closing one revokes nothing: a close deletes the record and
