@@ -14,6 +14,7 @@ import (
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/migrate"
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/zkdial"
 	"github.com/zkgate/zkgate/recipes/client"
+	"github.com/zkgate/zkgate/sasl"
 )
 
 // exitError is an error with its own exit status.
@@ -34,6 +35,11 @@ type migrateEnds struct {
 	from, to string
 	fromAuth []string
 	path     string
+	// JAAS client files (--from-jaas-config, --to-jaas-config) and service
+	// names for SASL with a ZooKeeper end, and what they configure.
+	fromJAAS, toJAAS       string
+	fromService, toService string
+	fromSASL, toSASL       *sasl.ClientConfig
 	// dest holds the dial flags: its dialWait (--dial-timeout) bounds
 	// every session, its timeout (--command-timeout) each request to a
 	// zkgate end, its auth is --to-auth and its tls is for an https end.
@@ -46,6 +52,10 @@ func (m *migrateEnds) flags(cmd *cobra.Command) {
 	f.StringVar(&m.to, "to", "", "The destination: a zkgate, http(s)://HOST:PORT[,...] (or without http://), or a ZooKeeper, zk://HOST:PORT[,HOST:PORT...][/chroot]")
 	f.StringSliceVar(&m.fromAuth, "from-auth", nil, "Auth on the source, scheme:credentials (digest:user:password); repeatable")
 	f.StringSliceVar(&m.dest.auth, "to-auth", nil, "Auth on the destination, scheme:credentials; repeatable")
+	f.StringVar(&m.fromJAAS, "from-jaas-config", "", "SASL on a ZooKeeper source: the JAAS file of its clients, whose Client section logs in (DigestLoginModule username/password: DIGEST-MD5; Krb5LoginModule useKeyTab/keyTab/principal: Kerberos)")
+	f.StringVar(&m.toJAAS, "to-jaas-config", "", "SASL on a ZooKeeper destination: as --from-jaas-config")
+	f.StringVar(&m.fromService, "from-sasl-service", sasl.DefaultService, "Kerberos: the service of the source's principal, SERVICE/HOST (zookeeper.sasl.client.username)")
+	f.StringVar(&m.toService, "to-sasl-service", sasl.DefaultService, "Kerberos: the service of the destination's principal, SERVICE/HOST")
 	f.StringVar(&m.path, "path", "/", "The subtree to work on (default for a dump: the dump's path)")
 	f.DurationVar(&m.dest.dialWait, "dial-timeout", zkdial.DefaultDialTimeout, "How long to wait for a session with a ZooKeeper end, its addresses sharing it, and for a node of a zkgate end to answer")
 	f.DurationVar(&m.dest.timeout, "command-timeout", defaultCommandTimeout, "Time limit of each request to a zkgate end, retries on other endpoints included")
@@ -148,6 +158,9 @@ func (m *migrateEnds) open(ctx context.Context, pathSet bool) (src, dst end, clo
 			}
 		}
 	}
+	if err := m.saslConfigs(); err != nil {
+		return src, dst, nil, err
+	}
 	if file, ok := dumpFile(m.from); ok {
 		d, err := readDump(file)
 		if err != nil {
@@ -160,14 +173,49 @@ func (m *migrateEnds) open(ctx context.Context, pathSet bool) (src, dst end, clo
 			return src, dst, nil, fmt.Errorf("--path %s: the dump %s holds %s and what is below it", m.path, file, d.Header.Path)
 		}
 		src = end{tree: d, dump: d, close: func() {}}
-	} else if src, err = m.dial(ctx, m.from, true, m.fromAuth); err != nil {
+	} else if src, err = m.dial(ctx, m.from, true, m.fromAuth, m.fromSASL); err != nil {
 		return src, dst, nil, fmt.Errorf("source: %w", err)
 	}
-	if dst, err = m.dial(ctx, m.to, false, m.dest.auth); err != nil {
+	if dst, err = m.dial(ctx, m.to, false, m.dest.auth, m.toSASL); err != nil {
 		src.close()
 		return src, dst, nil, fmt.Errorf("destination: %w", err)
 	}
 	return src, dst, func() { src.close(); dst.close() }, nil
+}
+
+// saslConfigs reads --from-jaas-config and --to-jaas-config, for
+// ZooKeeper ends only, and logs in to Kerberos: a fault is one line
+// before anything is dialed.
+func (m *migrateEnds) saslConfigs() error {
+	load := func(flag, file, addr string, bareIsZK bool, service string) (*sasl.ClientConfig, error) {
+		if file == "" {
+			return nil, nil
+		}
+		if _, isDump := dumpFile(addr); isDump && bareIsZK {
+			return nil, fmt.Errorf("--%s: SASL is for a ZooKeeper end, and --from is a dump", flag)
+		}
+		if _, ok := zkAddress(addr, bareIsZK); !ok {
+			return nil, fmt.Errorf("--%s: SASL is for a ZooKeeper end, zk://HOST:PORT (a zkgate end takes --cert or --%s-auth)", flag, strings.TrimSuffix(flag, "-jaas-config"))
+		}
+		j, err := sasl.LoadJAAS(file)
+		if err != nil {
+			return nil, fmt.Errorf("--%s: %w", flag, err)
+		}
+		c, err := sasl.NewClientConfig(j, "Client", sasl.ClientOptions{Service: service})
+		if err != nil {
+			return nil, fmt.Errorf("--%s %s: %w", flag, file, err)
+		}
+		if err := c.Login(); err != nil {
+			return nil, fmt.Errorf("--%s %s: %w", flag, file, err)
+		}
+		return c, nil
+	}
+	var err error
+	if m.fromSASL, err = load("from-jaas-config", m.fromJAAS, m.from, true, m.fromService); err != nil {
+		return err
+	}
+	m.toSASL, err = load("to-jaas-config", m.toJAAS, m.to, false, m.toService)
+	return err
 }
 
 // checkEndpoints checks a comma-separated list of zkgate client URLs.
@@ -181,9 +229,9 @@ func checkEndpoints(flag, list string) error {
 }
 
 // dial connects to one end, a ZooKeeper or a zkgate, with auth.
-func (m *migrateEnds) dial(ctx context.Context, addr string, bareIsZK bool, auth []string) (end, error) {
+func (m *migrateEnds) dial(ctx context.Context, addr string, bareIsZK bool, auth []string, sc *sasl.ClientConfig) (end, error) {
 	if connect, ok := zkAddress(addr, bareIsZK); ok {
-		z, err := migrate.DialZooKeeper(ctx, connect, auth, m.dest.dialWait)
+		z, err := migrate.DialZooKeeper(ctx, connect, auth, sc, m.dest.dialWait)
 		if err != nil {
 			return end{}, err
 		}
@@ -403,7 +451,7 @@ func (m *migrateEnds) count(ctx context.Context, src end) (total, system int64, 
 		if src.zkgate != nil {
 			return src.zkgate.Count(ctx, root)
 		}
-		return migrate.CountZnodes(ctx, src.connect, m.fromAuth, root, m.dest.dialWait)
+		return migrate.CountZnodes(ctx, src.connect, m.fromAuth, m.fromSASL, root, m.dest.dialWait)
 	}
 	total, err := count(m.path)
 	if err != nil {
