@@ -67,6 +67,7 @@ func oneLine(t *testing.T, what string, r harness.Result, want string) {
 	if r.ExitCode != 2 || strings.Count(strings.TrimSpace(r.Stderr), "\n") != 0 || !strings.Contains(r.Stderr, want) {
 		t.Fatalf("%s: status %d, want 2 and one line with %q\n%s%s", what, r.ExitCode, want, r.Stdout, r.Stderr)
 	}
+	t.Logf("%s: %s", what, strings.TrimSpace(r.Stderr))
 }
 
 // TestMigrate_SASLDigest: zkgate migrate reads a real ZooKeeper 3.8 that
@@ -173,7 +174,9 @@ func TestMigrate_SASLDigest(t *testing.T) {
 // section, krb5.conf from KRB5_CONFIG): znodes readable only by
 // sasl:client@REALM come over with their ACLs, and zkgate diff finds no
 // difference; a principal the keytab has no key for fails at once in one
-// line, before anything is dialed, and writes nothing.
+// line, before anything is dialed, and writes nothing; a ticket for another service is
+// refused by ZooKeeper, and one the KDC cannot give fails, each in one
+// line naming the address.
 func TestMigrate_SASLKerberos(t *testing.T) {
 	t.Parallel()
 	kdc := harness.StartKDC(t)
@@ -188,14 +191,22 @@ func TestMigrate_SASLKerberos(t *testing.T) {
 	count := saslTree(t, src, principal)
 	dir := t.TempDir()
 	good := writeFile(t, dir, "client.jaas", kerberosJAAS("Client", keytab, principal))
-	nobody := writeFile(t, dir, "nobody.jaas", kerberosJAAS("Client", keytab, "nobody@"+kdc.Realm))
+	kdc.AddPrincipal("someone")
+	someone := writeFile(t, dir, "someone.jaas", kerberosJAAS("Client", keytab, "someone@"+kdc.Realm))
 	env := []string{"KRB5_CONFIG=" + kdc.Krb5Conf}
-	run := func(verb, jaas string) harness.Result {
-		return harness.RunZkgate(t, 60*time.Second, env, verb, "--from", "zk://"+zkAddr, "--from-jaas-config", jaas,
-			"--from-auth", "digest:admin:pw", "--to", n.ClientURL, "--to-auth", "digest:super:superpw", "--path", "/s", "--dial-timeout", "5s")
+	run := func(verb, jaas string, more ...string) harness.Result {
+		return harness.RunZkgate(t, 60*time.Second, env, append([]string{verb, "--from", "zk://" + zkAddr, "--from-jaas-config", jaas,
+			"--from-auth", "digest:admin:pw", "--to", n.ClientURL, "--to-auth", "digest:super:superpw", "--path", "/s", "--dial-timeout", "5s"}, more...)...)
 	}
 
-	oneLine(t, "a principal not in the keytab", run("migrate", nobody), "--from-jaas-config "+nobody+": the Kerberos login as nobody@"+kdc.Realm+" failed")
+	oneLine(t, "a principal not in the keytab", run("migrate", someone), "--from-jaas-config "+someone+": JAAS Client section: Krb5LoginModule: keyTab "+keytab+" has no key for someone@"+kdc.Realm)
+	// A ticket for a service the KDC knows, which ZooKeeper's keytab cannot
+	// open (zookeeper.sasl.client.username=other); one the KDC does not know.
+	kdc.AddPrincipal("other/localhost")
+	oneLine(t, "a ticket for another service", run("migrate", good, "--from-sasl-service", "other"),
+		"source: "+zkAddr+": SASL GSSAPI authentication as "+principal+" failed: the server answered AuthFailed (it cannot accept the ticket")
+	oneLine(t, "a service the KDC does not know", run("migrate", good, "--from-sasl-service", "nothing"),
+		"source: "+zkAddr+": SASL GSSAPI authentication as "+principal+" failed: no service ticket for nothing/localhost: ")
 	dst, _ := zkConnect(t, n.ZKAddr)
 	if err := dst.AddAuth("digest", []byte("super:superpw")); err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -119,6 +120,9 @@ func (c *ClientConfig) kerberos(m LoginModule, opts ClientOptions) error {
 	if realm == "" {
 		return fmt.Errorf("Krb5LoginModule: principal %s has no realm, and %s no default_realm", principal, confPath)
 	}
+	if !hasKey(kt, user, realm) {
+		return fmt.Errorf("Krb5LoginModule: keyTab %s has no key for %s@%s", path, user, realm)
+	}
 	c.mechanism, c.principal = "GSSAPI", user+"@"+realm
 	c.krb = krbclient.NewWithKeytab(user, realm, kt, conf, krbclient.DisablePAFXFAST(true))
 	return nil
@@ -167,4 +171,15 @@ func (c *ClientConfig) NewClient(host string) (Client, error) {
 	}
 	cname := types.NewPrincipalName(1, c.krb.Credentials.UserName()) // KRB_NT_PRINCIPAL
 	return newGSSAPIClient(tkt, key, cname, c.krb.Credentials.Domain()), nil
+}
+
+// hasKey reports whether kt holds a key of the principal user@realm.
+func hasKey(kt *keytab.Keytab, user, realm string) bool {
+	want := strings.Split(user, "/")
+	for _, e := range kt.Entries {
+		if e.Principal.Realm == realm && slices.Equal(e.Principal.Components, want) {
+			return true
+		}
+	}
+	return false
 }

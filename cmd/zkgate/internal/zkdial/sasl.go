@@ -192,7 +192,11 @@ func (c *handshakeConn) authenticate() error {
 		}
 		return rh.Err, r.Token, nil
 	}
-	return Authenticate(c.sasl, c.addr, c.host, call)
+	shown := c.addr // as the operator gave it, if by name
+	if _, port, err := net.SplitHostPort(c.addr); err == nil && c.host != "" {
+		shown = net.JoinHostPort(c.host, port)
+	}
+	return Authenticate(c.sasl, shown, c.host, call)
 }
 
 // readErr words a read that failed during the exchange.
