@@ -306,6 +306,25 @@ itself, use a super user (zkgate serve --zk-super-digest,
 --to-auth digest:super:PASSWORD, and ZooKeeper's own super digest with
 --from-auth). Check the result with 'zkgate diff'.
 
+A ZooKeeper end that authenticates with SASL is reached with
+--from-jaas-config or --to-jaas-config: the JAAS file its Java clients
+read (-Djava.security.auth.login.config), whose Client section logs in.
+DigestLoginModule's username and password give DIGEST-MD5;
+Krb5LoginModule with useKeyTab=true, keyTab and principal gives Kerberos
+(GSSAPI): zkgate logs in to the KDC with the keytab (krb5.conf from
+KRB5_CONFIG, else /etc/krb5.conf) and asks for a ticket to
+zookeeper/HOST, HOST being the host of the address as given (an IP
+address is looked up for its name) and zookeeper the service of
+--from-sasl-service or --to-sasl-service (the Java client's
+zookeeper.sasl.client.username). Every connection authenticates before
+its first request, so that znodes with sasl ACLs are read and written as
+that identity; sasl ACLs are copied as any other (a zkgate end takes
+them when started with zkgate serve --zk-jaas-config, as ZooKeeper with
+its SASL provider).
+--from-auth and --to-auth are added on top. A refusal (a wrong password,
+a ticket the server cannot accept, a principal the keytab has no key
+for) is one line naming the address, before anything is written.
+
 --dial-timeout bounds the wait for a session with the source, and for a
 node of --to (a comma-separated list: any that answers is used): an address
 that refuses, or accepts and never answers, is reported in one line with
@@ -348,6 +367,7 @@ copied, 1 if there were conflicts, 2 if znodes could not be read or the
 copy failed.`,
 		Example: `  zkgate migrate --from 10.0.0.5:2181 --to http://127.0.0.1:2379
   zkgate migrate --from zk1:2181,zk2:2181/app --to http://127.0.0.1:2379 --path /config --from-auth digest:admin:secret
+  KRB5_CONFIG=/etc/krb5.conf zkgate migrate --from zk://zk1.example.com:2181 --from-jaas-config /etc/zookeeper/client.jaas --to http://127.0.0.1:2379
   zkgate ctl dump -f app.jsonl /app && zkgate migrate --from app.jsonl --to http://127.0.0.1:2379
   zkgate migrate --follow --delete --from http://127.0.0.1:2379 --to zk://zk1:2181,zk2:2181   # the way back`,
 		Args: cobra.NoArgs,
@@ -594,11 +614,17 @@ An https end is verified with the CA certificates of --cacert (the
 system's otherwise); --cert and --key present a client certificate to a
 node that requires one (zkgate serve --client-cert-auth).
 
+A ZooKeeper end that authenticates with SASL (DIGEST-MD5 or Kerberos) is
+reached with --from-jaas-config or --to-jaas-config, the JAAS file of its
+Java clients (its Client section), as zkgate migrate reaches it (see its
+help): znodes only a sasl identity may read are then compared too.
+
 The exit status is 0 only if the trees are the same, 1 if they differ, 2
 if they could not all be compared.`,
 		Example: `  zkgate diff --from 10.0.0.5:2181 --to http://127.0.0.1:2379
   zkgate diff --from http://127.0.0.1:2379 --to zk://10.0.0.5:2181   # after the way back
-  zkgate diff --from zk1:2181,zk2:2181/app --to http://127.0.0.1:2379 --path /config --from-auth digest:admin:secret`,
+  zkgate diff --from zk1:2181,zk2:2181/app --to http://127.0.0.1:2379 --path /config --from-auth digest:admin:secret
+  zkgate diff --from zk://zk1.example.com:2181 --from-jaas-config /etc/zookeeper/client.jaas --to http://127.0.0.1:2379`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
