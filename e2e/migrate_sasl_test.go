@@ -78,7 +78,8 @@ func oneLine(t *testing.T, what string, r harness.Result, want string) {
 // a wrong password fails at once in one line naming the address and
 // AuthFailed, and writes nothing. The way back, zkgate into a SASL
 // ZooKeeper (--to-jaas-config), writes the children of a znode only bob
-// may create under.
+// may create under; and ZooKeeper into zkgate's own ZooKeeper port, SASL
+// at both ends.
 func TestMigrate_SASLDigest(t *testing.T) {
 	t.Parallel()
 	jaas := writeFile(t, t.TempDir(), "server.jaas", saslServerJAAS)
@@ -159,6 +160,22 @@ func TestMigrate_SASLDigest(t *testing.T) {
 	if r := back("diff", bob); r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, fmt.Sprintf("no differences: %d znodes compared", count)) {
 		t.Fatalf("diff after the way back: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
 	}
+	// ZooKeeper to zkgate's ZooKeeper port, SASL at both ends (zkgate
+	// serves DIGEST-MD5 with the same server JAAS file), under /copy.
+	if _, err := dst.Create("/copy", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	for _, verb := range []string{"migrate", "diff"} {
+		r := harness.RunZkgate(t, 60*time.Second, nil, verb, "--from", from, "--from-jaas-config", bob, "--from-auth", "digest:admin:pw",
+			"--to", "zk://"+n.ZKAddr+"/copy", "--to-jaas-config", bob, "--to-auth", "digest:admin:pw", "--path", "/s", "--dial-timeout", "5s")
+		if r.ExitCode != 0 {
+			t.Fatalf("%s into zkgate's ZooKeeper port with SASL: status %d\n%s%s", verb, r.ExitCode, r.Stdout, r.Stderr)
+		}
+	}
+	if got := saslACLs(t, dst, "/copy"); got != want {
+		t.Fatalf("ACLs in zkgate's /copy: %s, want %s", got, want)
+	}
+
 	// diff compared the ACLs; sasl:bob's znode is not readable here
 	// without SASL, the mixed one shows them all.
 	if err := src.AddAuth("digest", []byte("admin:pw")); err != nil {
@@ -176,7 +193,8 @@ func TestMigrate_SASLDigest(t *testing.T) {
 // difference; a principal the keytab has no key for fails at once in one
 // line, before anything is dialed, and writes nothing; a ticket for another service is
 // refused by ZooKeeper, and one the KDC cannot give fails, each in one
-// line naming the address.
+// line naming the address. The way back, into the Kerberos ZooKeeper
+// with --to-jaas-config, is diffed clean too.
 func TestMigrate_SASLKerberos(t *testing.T) {
 	t.Parallel()
 	kdc := harness.StartKDC(t)
@@ -206,7 +224,7 @@ func TestMigrate_SASLKerberos(t *testing.T) {
 	oneLine(t, "a ticket for another service", run("migrate", good, "--from-sasl-service", "other"),
 		"source: "+zkAddr+": SASL GSSAPI authentication as "+principal+" failed: the server answered AuthFailed (it cannot accept the ticket")
 	oneLine(t, "a service the KDC does not know", run("migrate", good, "--from-sasl-service", "nothing"),
-		"source: "+zkAddr+": SASL GSSAPI authentication as "+principal+" failed: no service ticket for nothing/localhost: ")
+		"source: "+zkAddr+": SASL GSSAPI authentication as "+principal+" failed: no service ticket for nothing/localhost: the KDC answered (7) KDC_ERR_S_PRINCIPAL_UNKNOWN")
 	dst, _ := zkConnect(t, n.ZKAddr)
 	if err := dst.AddAuth("digest", []byte("super:superpw")); err != nil {
 		t.Fatal(err)
@@ -226,5 +244,18 @@ func TestMigrate_SASLKerberos(t *testing.T) {
 	want := "[{31 sasl " + principal + "}] [{17 digest " + digestID("admin", "pw") + "} {3 sasl " + principal + "} {1 world anyone}]"
 	if got := saslACLs(t, dst, ""); got != want {
 		t.Fatalf("ACLs in zkgate: %s, want %s", got, want)
+	}
+
+	// The way back into /back of the Kerberos ZooKeeper: the child of
+	// /s/only-sasl needs the principal's CREATE there.
+	if _, err := src.Create("/back", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	for _, verb := range []string{"migrate", "diff"} {
+		r := harness.RunZkgate(t, 60*time.Second, env, verb, "--from", n.ClientURL, "--from-auth", "digest:super:superpw",
+			"--to", "zk://"+zkAddr+"/back", "--to-jaas-config", good, "--to-auth", "digest:admin:pw", "--path", "/s", "--dial-timeout", "5s")
+		if r.ExitCode != 0 {
+			t.Fatalf("%s back into the Kerberos ZooKeeper: status %d\n%s%s", verb, r.ExitCode, r.Stdout, r.Stderr)
+		}
 	}
 }

@@ -148,7 +148,7 @@ func (c *ClientConfig) Login() error {
 		return nil
 	}
 	if err := c.krb.Login(); err != nil {
-		return fmt.Errorf("the Kerberos login as %s failed: %s", c.principal, krbReason(err))
+		return fmt.Errorf("the Kerberos login as %s failed: %s", c.principal, kdcReason(err))
 	}
 	return nil
 }
@@ -167,7 +167,7 @@ func (c *ClientConfig) NewClient(host string) (Client, error) {
 	spn := c.ServerPrincipal(host)
 	tkt, key, err := c.krb.GetServiceTicket(spn)
 	if err != nil {
-		return nil, fmt.Errorf("no service ticket for %s: %s", spn, krbReason(err))
+		return nil, fmt.Errorf("no service ticket for %s: %s", spn, kdcReason(err))
 	}
 	cname := types.NewPrincipalName(1, c.krb.Credentials.UserName()) // KRB_NT_PRINCIPAL
 	return newGSSAPIClient(tkt, key, cname, c.krb.Credentials.Domain()), nil
@@ -182,4 +182,19 @@ func hasKey(kt *keytab.Keytab, user, realm string) bool {
 		}
 	}
 	return false
+}
+
+// kdcReason is a gokrb5 client error for a message: the KDC's error code
+// and text when it answered one ("the KDC answered (7)
+// KDC_ERR_S_PRINCIPAL_UNKNOWN Server not found in Kerberos database"),
+// else the error, shortened.
+func kdcReason(err error) string {
+	s := err.Error()
+	if i := strings.LastIndex(s, "KRB Error: "); i >= 0 {
+		s = "the KDC answered " + s[i+len("KRB Error: "):]
+		if j := strings.Index(s, " - "); j >= 0 {
+			s = s[:j]
+		}
+	}
+	return krbReason(errors.New(s))
 }
