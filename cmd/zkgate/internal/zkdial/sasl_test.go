@@ -126,3 +126,22 @@ func TestDial_SASL(t *testing.T) {
 		t.Fatalf("%d connections after a refusal, want 1", n)
 	}
 }
+
+// TestHostNames: an address go-zookeeper dials, resolved from a name, is
+// mapped back to that name for the service principal; an IP address
+// given as such is not mapped (SASLHost looks it up).
+func TestHostNames(t *testing.T) {
+	t.Parallel()
+	names := hostNames(context.Background(), []string{"localhost:2181", "127.0.0.2:2182"})
+	if names["127.0.0.1:2181"] != "localhost" {
+		t.Fatalf("localhost:2181 resolved: %v", names)
+	}
+	for a := range names {
+		if strings.HasSuffix(a, ":2182") {
+			t.Fatalf("an IP address mapped: %v", names)
+		}
+	}
+	if h := SASLHost("zk1.example.com:2181"); h != "zk1.example.com" {
+		t.Fatalf("SASLHost of a name: %q", h)
+	}
+}
