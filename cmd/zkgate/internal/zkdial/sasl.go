@@ -86,12 +86,17 @@ func Authenticate(cfg *sasl.ClientConfig, addr, host string, call Call) error {
 		return fail("%v", err)
 	}
 	last := false
-	for {
+	for first := true; ; first = false {
 		code, reply, err := call(tok)
 		if err != nil {
 			return fail("%v", err)
 		}
 		switch {
+		case first && code == schema.CodeUnimplemented:
+			return fail("the server does not do SASL (it answered the first sasl request Unimplemented)")
+		case first && code == schema.CodeOK && len(reply) == 0:
+			// ZooKeeper without its SASL provider.
+			return fail("the server does not do SASL (it answered the first sasl request with no token: is its SASL provider configured?)")
 		case code == schema.CodeAuthFailed && cl.Mechanism() == "GSSAPI":
 			return fail("the server answered AuthFailed (it cannot accept the ticket: one for another service, or sealed with a key it no longer has)")
 		case code == schema.CodeAuthFailed:

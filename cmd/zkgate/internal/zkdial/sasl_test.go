@@ -21,6 +21,7 @@ import (
 // connection's first requests were and who authenticated.
 type saslServer struct {
 	cfg   *sasl.ServerConfig
+	none  bool // answer sasl requests OK with no token, as ZooKeeper without SASL
 	conns atomic.Int32
 	mu    sync.Mutex
 	seen  []string // "sasl xid N" for each sasl request, "op N" for others
@@ -59,6 +60,10 @@ func (s *saslServer) serve(c net.Conn) {
 			if err := req.Decode(d); err != nil {
 				return
 			}
+			if s.none {
+				c.Write(jute.AppendPacket(nil, &jute.ReplyHeader{Xid: h.Xid}, &jute.SASLResponse{}))
+				continue
+			}
 			out, done, err := srv.Step(req.Token)
 			if err != nil {
 				c.Write(jute.AppendPacket(nil, &jute.ReplyHeader{Xid: h.Xid, Err: schema.CodeAuthFailed}, &jute.SASLResponse{}))
@@ -96,7 +101,7 @@ Client { org.apache.zookeeper.server.auth.DigestLoginModule required username="b
 // Dial returns, the sasl requests (xids 1 and 2) being the first sent on
 // the connection; a wrong password ends Dial at once, after one
 // connection, in one line naming the address and AuthFailed, without the
-// password.
+// password; a server without SASL is named as such.
 func TestDial_SASL(t *testing.T) {
 	t.Parallel()
 	sc, cc := digestConfigs(t, "bobsecret")
@@ -124,6 +129,15 @@ func TestDial_SASL(t *testing.T) {
 	}
 	if n := s.conns.Load(); n != 1 {
 		t.Fatalf("%d connections after a refusal, want 1", n)
+	}
+
+	// A server without SASL answers OK and no token.
+	s = &saslServer{cfg: sc, none: true}
+	addr = listen(t, s.serve)
+	_, err = Dial(context.Background(), []string{addr}, Options{SessionTimeout: 10 * time.Second, DialTimeout: 5 * time.Second, SASL: cc})
+	want = addr + ": SASL DIGEST-MD5 authentication as bob failed: the server does not do SASL (it answered the first sasl request with no token: is its SASL provider configured?)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("a server without SASL: %v, want %q", err, want)
 	}
 }
 
