@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -193,7 +195,8 @@ func TestMigrate_SASLDigest(t *testing.T) {
 // difference; a principal the keytab has no key for fails at once in one
 // line, before anything is dialed, and writes nothing; a ticket for another service is
 // refused by ZooKeeper, and one the KDC cannot give fails, each in one
-// line naming the address. The way back, into the Kerberos ZooKeeper
+// line naming the address. A ticket cache (kinit's) serves as well as the
+// keytab. The way back, into the Kerberos ZooKeeper
 // with --to-jaas-config, is diffed clean too.
 func TestMigrate_SASLKerberos(t *testing.T) {
 	t.Parallel()
@@ -244,6 +247,20 @@ func TestMigrate_SASLKerberos(t *testing.T) {
 	want := "[{31 sasl " + principal + "}] [{17 digest " + digestID("admin", "pw") + "} {3 sasl " + principal + "} {1 world anyone}]"
 	if got := saslACLs(t, dst, ""); got != want {
 		t.Fatalf("ACLs in zkgate: %s, want %s", got, want)
+	}
+
+	// From kinit's ticket cache (KRB5CCNAME) instead of the keytab.
+	ccache := filepath.Join(dir, "ccache")
+	kinit := exec.Command("kinit", "-kt", keytab, principal)
+	kinit.Env = kdc.Env(ccache)
+	if out, err := kinit.CombinedOutput(); err != nil {
+		t.Fatalf("kinit: %v\n%s", err, out)
+	}
+	cache := writeFile(t, dir, "cache.jaas", "Client {\n  com.sun.security.auth.module.Krb5LoginModule required\n  useTicketCache=true;\n};\n")
+	r = harness.RunZkgate(t, 60*time.Second, kdc.Env(ccache), "diff", "--from", "zk://"+zkAddr, "--from-jaas-config", cache,
+		"--from-auth", "digest:admin:pw", "--to", n.ClientURL, "--to-auth", "digest:super:superpw", "--path", "/s", "--dial-timeout", "5s")
+	if r.ExitCode != 0 || !strings.HasPrefix(r.Stdout, fmt.Sprintf("no differences: %d znodes compared", count)) {
+		t.Fatalf("diff with the ticket cache: status %d\n%s%s", r.ExitCode, r.Stdout, r.Stderr)
 	}
 
 	// The way back into /back of the Kerberos ZooKeeper: the child of

@@ -10,6 +10,7 @@ import (
 
 	krbclient "github.com/jcmturner/gokrb5/v8/client"
 	"github.com/jcmturner/gokrb5/v8/config"
+	"github.com/jcmturner/gokrb5/v8/credentials"
 	"github.com/jcmturner/gokrb5/v8/keytab"
 	"github.com/jcmturner/gokrb5/v8/types"
 )
@@ -49,7 +50,9 @@ type ClientConfig struct {
 //     and password: DIGEST-MD5;
 //   - com.sun.security.auth.module.Krb5LoginModule with useKeyTab=true,
 //     keyTab=FILE and principal=NAME[@REALM] (the krb5.conf's default
-//     realm if none): GSSAPI, after Login. A ticket cache is not read.
+//     realm if none): GSSAPI, after Login; or with useTicketCache=true
+//     (and no useKeyTab), the TGT of kinit's ticket cache (ticketCache=
+//     FILE, KRB5CCNAME or /tmp/krb5cc_UID), which is not renewed.
 //
 // The keytab is read here; nothing is sent anywhere. Errors name the file
 // options, never a password.
@@ -91,16 +94,9 @@ func NewClientConfig(j JAAS, section string, opts ClientOptions) (*ClientConfig,
 
 func (c *ClientConfig) kerberos(m LoginModule, opts ClientOptions) error {
 	o := func(k string) string { return m.Options[k] }
-	if !strings.EqualFold(o("useKeyTab"), "true") {
-		return errors.New("Krb5LoginModule: useKeyTab=true is needed (zkgate logs in with a keytab, it does not read a ticket cache)")
-	}
-	path, principal := o("keyTab"), o("principal")
-	if path == "" || principal == "" {
-		return errors.New("Krb5LoginModule: keyTab and principal are needed")
-	}
-	kt, err := keytab.Load(path)
-	if err != nil {
-		return fmt.Errorf("Krb5LoginModule: reading keyTab %s: %w", path, err)
+	useKeyTab, useCache := strings.EqualFold(o("useKeyTab"), "true"), strings.EqualFold(o("useTicketCache"), "true")
+	if !useKeyTab && !useCache {
+		return errors.New("Krb5LoginModule: useKeyTab=true (with keyTab and principal) or useTicketCache=true is needed")
 	}
 	confPath := opts.Krb5Conf
 	if confPath == "" {
@@ -112,6 +108,17 @@ func (c *ClientConfig) kerberos(m LoginModule, opts ClientOptions) error {
 	conf, err := config.Load(confPath)
 	if err != nil {
 		return fmt.Errorf("Krb5LoginModule: krb5.conf: %w", err)
+	}
+	if !useKeyTab {
+		return c.ticketCache(o("ticketCache"), o("principal"), conf)
+	}
+	path, principal := o("keyTab"), o("principal")
+	if path == "" || principal == "" {
+		return errors.New("Krb5LoginModule: keyTab and principal are needed")
+	}
+	kt, err := keytab.Load(path)
+	if err != nil {
+		return fmt.Errorf("Krb5LoginModule: reading keyTab %s: %w", path, err)
 	}
 	user, realm := principal, conf.LibDefaults.DefaultRealm
 	if at := strings.LastIndexByte(principal, '@'); at >= 0 {
@@ -125,6 +132,41 @@ func (c *ClientConfig) kerberos(m LoginModule, opts ClientOptions) error {
 	}
 	c.mechanism, c.principal = "GSSAPI", user+"@"+realm
 	c.krb = krbclient.NewWithKeytab(user, realm, kt, conf, krbclient.DisablePAFXFAST(true))
+	return nil
+}
+
+// ticketCache sets up a client from a ticket cache (kinit's), as
+// Krb5LoginModule's useTicketCache=true reads it: ticketCache=FILE, else
+// KRB5CCNAME (a FILE: cache), else /tmp/krb5cc_UID. A principal, if
+// given, must be the cache's. Its tickets are not renewed.
+func (c *ClientConfig) ticketCache(path, principal string, conf *config.Config) error {
+	if path == "" {
+		path = fmt.Sprintf("/tmp/krb5cc_%d", os.Getuid())
+		if env := os.Getenv("KRB5CCNAME"); env != "" {
+			kind, rest, ok := strings.Cut(env, ":")
+			switch {
+			case !ok:
+				path = env
+			case kind == "FILE":
+				path = rest
+			default:
+				return fmt.Errorf("Krb5LoginModule: KRB5CCNAME is a %s cache: only a FILE cache is read", kind)
+			}
+		}
+	}
+	cc, err := credentials.LoadCCache(path)
+	if err != nil {
+		return fmt.Errorf("Krb5LoginModule: reading the ticket cache %s: %w", path, err)
+	}
+	cl, err := krbclient.NewFromCCache(cc, conf, krbclient.DisablePAFXFAST(true))
+	if err != nil {
+		return fmt.Errorf("Krb5LoginModule: the ticket cache %s: %s", path, krbReason(err))
+	}
+	name := cc.GetClientPrincipalName().PrincipalNameString() + "@" + cc.GetClientRealm()
+	if principal != "" && principal != name && principal+"@"+conf.LibDefaults.DefaultRealm != name {
+		return fmt.Errorf("Krb5LoginModule: the ticket cache %s holds %s, not %s", path, name, principal)
+	}
+	c.mechanism, c.principal, c.krb = "GSSAPI", name, cl
 	return nil
 }
 

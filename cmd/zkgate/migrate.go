@@ -52,7 +52,7 @@ func (m *migrateEnds) flags(cmd *cobra.Command) {
 	f.StringVar(&m.to, "to", "", "The destination: a zkgate, http(s)://HOST:PORT[,...] (or without http://), or a ZooKeeper, zk://HOST:PORT[,HOST:PORT...][/chroot]")
 	f.StringSliceVar(&m.fromAuth, "from-auth", nil, "Auth on the source, scheme:credentials (digest:user:password); repeatable")
 	f.StringSliceVar(&m.dest.auth, "to-auth", nil, "Auth on the destination, scheme:credentials; repeatable")
-	f.StringVar(&m.fromJAAS, "from-jaas-config", "", "SASL on a ZooKeeper source: the JAAS file of its clients, whose Client section logs in (DigestLoginModule username/password: DIGEST-MD5; Krb5LoginModule useKeyTab/keyTab/principal: Kerberos)")
+	f.StringVar(&m.fromJAAS, "from-jaas-config", "", "SASL on a ZooKeeper source: the JAAS file of its clients, whose Client section logs in (DigestLoginModule username/password: DIGEST-MD5; Krb5LoginModule with a keytab or useTicketCache: Kerberos)")
 	f.StringVar(&m.toJAAS, "to-jaas-config", "", "SASL on a ZooKeeper destination: as --from-jaas-config")
 	f.StringVar(&m.fromService, "from-sasl-service", sasl.DefaultService, "Kerberos: the service of the source's principal, SERVICE/HOST (zookeeper.sasl.client.username)")
 	f.StringVar(&m.toService, "to-sasl-service", sasl.DefaultService, "Kerberos: the service of the destination's principal, SERVICE/HOST")
@@ -309,21 +309,21 @@ itself, use a super user (zkgate serve --zk-super-digest,
 A ZooKeeper end that authenticates with SASL is reached with
 --from-jaas-config or --to-jaas-config: the JAAS file its Java clients
 read (-Djava.security.auth.login.config), whose Client section logs in.
-DigestLoginModule's username and password give DIGEST-MD5;
-Krb5LoginModule with useKeyTab=true, keyTab and principal gives Kerberos
-(GSSAPI): zkgate logs in to the KDC with the keytab (krb5.conf from
-KRB5_CONFIG, else /etc/krb5.conf) and asks for a ticket to
-zookeeper/HOST, HOST being the host of the address as given (an IP
-address is looked up for its name) and zookeeper the service of
+DigestLoginModule's username and password give DIGEST-MD5; Krb5LoginModule
+with useKeyTab=true, keyTab and principal gives Kerberos (GSSAPI): zkgate
+logs in to the KDC with the keytab (krb5.conf from KRB5_CONFIG, else
+/etc/krb5.conf), or with useTicketCache=true takes kinit's ticket
+(ticketCache=FILE, else KRB5CCNAME), and asks for a ticket to
+zookeeper/HOST, HOST being the host of the address as given (an IP address
+is looked up for its name) and zookeeper the service of
 --from-sasl-service or --to-sasl-service (the Java client's
-zookeeper.sasl.client.username). Every connection authenticates before
-its first request, so that znodes with sasl ACLs are read and written as
-that identity; sasl ACLs are copied as any other (a zkgate end takes
-them when started with zkgate serve --zk-jaas-config, as ZooKeeper with
-its SASL provider).
---from-auth and --to-auth are added on top. A refusal (a wrong password,
-a ticket the server cannot accept, a principal the keytab has no key
-for) is one line naming the address, before anything is written.
+zookeeper.sasl.client.username). Every connection authenticates before its
+first request, so that znodes with sasl ACLs are read and written as that
+identity; sasl ACLs are copied as any other (a zkgate end takes them when
+started with zkgate serve --zk-jaas-config, as ZooKeeper with its SASL
+provider). --from-auth and --to-auth are added on top. A refusal (a wrong
+password, a ticket the server cannot accept, a principal the keytab has no
+key for) is one line naming the address, before anything is written.
 
 --dial-timeout bounds the wait for a session with the source, and for a
 node of --to (a comma-separated list: any that answers is used): an address
