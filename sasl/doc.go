@@ -35,8 +35,8 @@
 // NewClientConfig, then ClientConfig.NewClient for each connection, a
 // Client state machine whose tokens the caller carries in sasl requests.
 // DigestLoginModule's username and password make a DIGEST-MD5 client;
-// Krb5LoginModule's keytab and principal a GSSAPI one, which logs in to
-// the KDC (krb5.conf as java.security.krb5.conf, KRB5_CONFIG or
+// Krb5LoginModule's keytab and principal (or useTicketCache, kinit's
+// ticket cache) a GSSAPI one, which logs in to the KDC (krb5.conf as java.security.krb5.conf, KRB5_CONFIG or
 // /etc/krb5.conf names it), asks for a ticket to SERVICE/HOST (service
 // "zookeeper" unless zookeeper.sasl.client.username says otherwise),
 // checks the server's AP-REP (mutual authentication) and its wrap token,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -209,6 +210,12 @@ func (m *migrateEnds) saslConfigs() error {
 			return nil, fmt.Errorf("--%s %s: %w", flag, file, err)
 		}
 		return c, nil
+	}
+	if m.fromService != sasl.DefaultService && m.fromJAAS == "" {
+		return errors.New("--from-sasl-service needs --from-jaas-config")
+	}
+	if m.toService != sasl.DefaultService && m.toJAAS == "" {
+		return errors.New("--to-sasl-service needs --to-jaas-config")
 	}
 	var err error
 	if m.fromSASL, err = load("from-jaas-config", m.fromJAAS, m.from, true, m.fromService); err != nil {

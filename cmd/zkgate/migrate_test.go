@@ -79,7 +79,7 @@ func TestSASLConfigs_Ends(t *testing.T) {
 	if err := os.WriteFile(dump, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	m := migrateEnds{from: "zk1:2181", to: "zk://zk2:2181/app", fromJAAS: jaas, toJAAS: jaas}
+	m := migrateEnds{from: "zk1:2181", to: "zk://zk2:2181/app", fromJAAS: jaas, toJAAS: jaas, fromService: "zookeeper", toService: "zookeeper"}
 	if err := m.saslConfigs(); err != nil || m.fromSASL.Mechanism() != "DIGEST-MD5" || m.toSASL.Identity() != "bob" {
 		t.Fatalf("ZooKeeper ends: %v", err)
 	}
@@ -91,7 +91,13 @@ func TestSASLConfigs_Ends(t *testing.T) {
 		{migrateEnds{from: "http://127.0.0.1:2379", to: "zk://zk1:2181", fromJAAS: jaas}, "--from-jaas-config: SASL is for a ZooKeeper end"},
 		{migrateEnds{from: dump, to: "http://127.0.0.1:2379", fromJAAS: jaas}, "--from-jaas-config: SASL is for a ZooKeeper end, and --from is a dump"},
 		{migrateEnds{from: "zk1:2181", to: "http://127.0.0.1:2379", fromJAAS: noClient}, "--from-jaas-config " + noClient + ": JAAS: no Client section (sections: Server)"},
+		{migrateEnds{from: "zk1:2181", to: "zk://zk2:2181", fromService: "zk", toService: "zookeeper"}, "--from-sasl-service needs --from-jaas-config"},
 	} {
+		for _, svc := range []*string{&c.m.fromService, &c.m.toService} {
+			if *svc == "" {
+				*svc = "zookeeper" // the flags' default
+			}
+		}
 		err := c.m.saslConfigs()
 		if err == nil || !strings.HasPrefix(err.Error(), c.want) || strings.Contains(err.Error(), "bobsecret") {
 			t.Errorf("%+v: %v, want %q", c.m, err, c.want)
