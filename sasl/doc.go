@@ -1,5 +1,5 @@
-// Package sasl is the server side of the SASL authentication ZooKeeper
-// does on its client port, and the JAAS files that configure it.
+// Package sasl is the SASL authentication ZooKeeper does on its client
+// port, server and client sides, and the JAAS files that configure them.
 //
 // A ZooKeeper server reads the Server section of the JAAS file named by
 // -Djava.security.auth.login.config; zkgate reads the same file
@@ -30,6 +30,17 @@
 // ZooKeeper's SaslServerCallbackHandler does (see ServerOptions). zkgate
 // has no krb5.conf auth_to_local rules: the DEFAULT rule is applied with
 // the server principal's realm as the default realm.
+//
+// The client side reads a ZooKeeper client's JAAS section (Client):
+// NewClientConfig, then ClientConfig.NewClient for each connection, a
+// Client state machine whose tokens the caller carries in sasl requests.
+// DigestLoginModule's username and password make a DIGEST-MD5 client;
+// Krb5LoginModule's keytab and principal (or useTicketCache, kinit's
+// ticket cache) a GSSAPI one, which logs in to the KDC (krb5.conf as java.security.krb5.conf, KRB5_CONFIG or
+// /etc/krb5.conf names it), asks for a ticket to SERVICE/HOST (service
+// "zookeeper" unless zookeeper.sasl.client.username says otherwise),
+// checks the server's AP-REP (mutual authentication) and its wrap token,
+// and chooses no security layer, as ZooKeeper's Java client does.
 //
 // Errors wrap ErrMalformed, ErrBadCredentials or ErrExchangeOver; none
 // quotes a token, a password or a key.

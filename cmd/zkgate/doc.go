@@ -40,7 +40,11 @@ client URLs, any that answers used (recipes/client.Dial), etcdctl's
 their destination (--to, --to-auth) and share --dial-timeout with the
 source. bench --grpc dials through recipes/client.Dial too, with flags of
 its own. A failure to reach an endpoint is one line naming it and the
-cause (client.Describe, via ctlErr).
+cause (client.Describe, via ctlErr). A ZooKeeper end of migrate and diff
+is dialed through internal/zkdial, with --from-auth or --to-auth and,
+for SASL, the Client section of --from-jaas-config or --to-jaas-config
+(package sasl's ClientConfig, read and, for Kerberos, logged in before
+either end is dialed).
 
 Internal packages:
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/migrate"
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/zkdial"
 	"github.com/zkgate/zkgate/recipes/client"
+	"github.com/zkgate/zkgate/sasl"
 )
 
 // exitError is an error with its own exit status.
@@ -34,6 +36,11 @@ type migrateEnds struct {
 	from, to string
 	fromAuth []string
 	path     string
+	// JAAS client files (--from-jaas-config, --to-jaas-config) and service
+	// names for SASL with a ZooKeeper end, and what they configure.
+	fromJAAS, toJAAS       string
+	fromService, toService string
+	fromSASL, toSASL       *sasl.ClientConfig
 	// dest holds the dial flags: its dialWait (--dial-timeout) bounds
 	// every session, its timeout (--command-timeout) each request to a
 	// zkgate end, its auth is --to-auth and its tls is for an https end.
@@ -46,6 +53,10 @@ func (m *migrateEnds) flags(cmd *cobra.Command) {
 	f.StringVar(&m.to, "to", "", "The destination: a zkgate, http(s)://HOST:PORT[,...] (or without http://), or a ZooKeeper, zk://HOST:PORT[,HOST:PORT...][/chroot]")
 	f.StringSliceVar(&m.fromAuth, "from-auth", nil, "Auth on the source, scheme:credentials (digest:user:password); repeatable")
 	f.StringSliceVar(&m.dest.auth, "to-auth", nil, "Auth on the destination, scheme:credentials; repeatable")
+	f.StringVar(&m.fromJAAS, "from-jaas-config", "", "SASL on a ZooKeeper source: the JAAS file of its clients, whose Client section logs in (DigestLoginModule username/password: DIGEST-MD5; Krb5LoginModule with a keytab or useTicketCache: Kerberos)")
+	f.StringVar(&m.toJAAS, "to-jaas-config", "", "SASL on a ZooKeeper destination: as --from-jaas-config")
+	f.StringVar(&m.fromService, "from-sasl-service", sasl.DefaultService, "Kerberos: the service of the source's principal, SERVICE/HOST (zookeeper.sasl.client.username)")
+	f.StringVar(&m.toService, "to-sasl-service", sasl.DefaultService, "Kerberos: the service of the destination's principal, SERVICE/HOST")
 	f.StringVar(&m.path, "path", "/", "The subtree to work on (default for a dump: the dump's path)")
 	f.DurationVar(&m.dest.dialWait, "dial-timeout", zkdial.DefaultDialTimeout, "How long to wait for a session with a ZooKeeper end, its addresses sharing it, and for a node of a zkgate end to answer")
 	f.DurationVar(&m.dest.timeout, "command-timeout", defaultCommandTimeout, "Time limit of each request to a zkgate end, retries on other endpoints included")
@@ -148,6 +159,9 @@ func (m *migrateEnds) open(ctx context.Context, pathSet bool) (src, dst end, clo
 			}
 		}
 	}
+	if err := m.saslConfigs(); err != nil {
+		return src, dst, nil, err
+	}
 	if file, ok := dumpFile(m.from); ok {
 		d, err := readDump(file)
 		if err != nil {
@@ -160,14 +174,55 @@ func (m *migrateEnds) open(ctx context.Context, pathSet bool) (src, dst end, clo
 			return src, dst, nil, fmt.Errorf("--path %s: the dump %s holds %s and what is below it", m.path, file, d.Header.Path)
 		}
 		src = end{tree: d, dump: d, close: func() {}}
-	} else if src, err = m.dial(ctx, m.from, true, m.fromAuth); err != nil {
+	} else if src, err = m.dial(ctx, m.from, true, m.fromAuth, m.fromSASL); err != nil {
 		return src, dst, nil, fmt.Errorf("source: %w", err)
 	}
-	if dst, err = m.dial(ctx, m.to, false, m.dest.auth); err != nil {
+	if dst, err = m.dial(ctx, m.to, false, m.dest.auth, m.toSASL); err != nil {
 		src.close()
 		return src, dst, nil, fmt.Errorf("destination: %w", err)
 	}
 	return src, dst, func() { src.close(); dst.close() }, nil
+}
+
+// saslConfigs reads --from-jaas-config and --to-jaas-config, for
+// ZooKeeper ends only, and logs in to Kerberos: a fault is one line
+// before anything is dialed.
+func (m *migrateEnds) saslConfigs() error {
+	load := func(flag, file, addr string, bareIsZK bool, service string) (*sasl.ClientConfig, error) {
+		if file == "" {
+			return nil, nil
+		}
+		if _, isDump := dumpFile(addr); isDump && bareIsZK {
+			return nil, fmt.Errorf("--%s: SASL is for a ZooKeeper end, and --from is a dump", flag)
+		}
+		if _, ok := zkAddress(addr, bareIsZK); !ok {
+			return nil, fmt.Errorf("--%s: SASL is for a ZooKeeper end, zk://HOST:PORT (a zkgate end takes --cert or --%s-auth)", flag, strings.TrimSuffix(flag, "-jaas-config"))
+		}
+		j, err := sasl.LoadJAAS(file)
+		if err != nil {
+			return nil, fmt.Errorf("--%s: %w", flag, err)
+		}
+		c, err := sasl.NewClientConfig(j, "Client", sasl.ClientOptions{Service: service})
+		if err != nil {
+			return nil, fmt.Errorf("--%s %s: %w", flag, file, err)
+		}
+		if err := c.Login(); err != nil {
+			return nil, fmt.Errorf("--%s %s: %w", flag, file, err)
+		}
+		return c, nil
+	}
+	if m.fromService != sasl.DefaultService && m.fromJAAS == "" {
+		return errors.New("--from-sasl-service needs --from-jaas-config")
+	}
+	if m.toService != sasl.DefaultService && m.toJAAS == "" {
+		return errors.New("--to-sasl-service needs --to-jaas-config")
+	}
+	var err error
+	if m.fromSASL, err = load("from-jaas-config", m.fromJAAS, m.from, true, m.fromService); err != nil {
+		return err
+	}
+	m.toSASL, err = load("to-jaas-config", m.toJAAS, m.to, false, m.toService)
+	return err
 }
 
 // checkEndpoints checks a comma-separated list of zkgate client URLs.
@@ -181,9 +236,9 @@ func checkEndpoints(flag, list string) error {
 }
 
 // dial connects to one end, a ZooKeeper or a zkgate, with auth.
-func (m *migrateEnds) dial(ctx context.Context, addr string, bareIsZK bool, auth []string) (end, error) {
+func (m *migrateEnds) dial(ctx context.Context, addr string, bareIsZK bool, auth []string, sc *sasl.ClientConfig) (end, error) {
 	if connect, ok := zkAddress(addr, bareIsZK); ok {
-		z, err := migrate.DialZooKeeper(ctx, connect, auth, m.dest.dialWait)
+		z, err := migrate.DialZooKeeper(ctx, connect, auth, sc, m.dest.dialWait)
 		if err != nil {
 			return end{}, err
 		}
@@ -258,6 +313,25 @@ itself, use a super user (zkgate serve --zk-super-digest,
 --to-auth digest:super:PASSWORD, and ZooKeeper's own super digest with
 --from-auth). Check the result with 'zkgate diff'.
 
+A ZooKeeper end that authenticates with SASL is reached with
+--from-jaas-config or --to-jaas-config: the JAAS file its Java clients
+read (-Djava.security.auth.login.config), whose Client section logs in.
+DigestLoginModule's username and password give DIGEST-MD5; Krb5LoginModule
+with useKeyTab=true, keyTab and principal gives Kerberos (GSSAPI): zkgate
+logs in to the KDC with the keytab (krb5.conf from KRB5_CONFIG, else
+/etc/krb5.conf), or with useTicketCache=true takes kinit's ticket
+(ticketCache=FILE, else KRB5CCNAME), and asks for a ticket to
+zookeeper/HOST, HOST being the host of the address as given (an IP address
+is looked up for its name) and zookeeper the service of
+--from-sasl-service or --to-sasl-service (the Java client's
+zookeeper.sasl.client.username). Every connection authenticates before its
+first request, so that znodes with sasl ACLs are read and written as that
+identity; sasl ACLs are copied as any other (a zkgate end takes them when
+started with zkgate serve --zk-jaas-config, as ZooKeeper with its SASL
+provider). --from-auth and --to-auth are added on top. A refusal (a wrong
+password, a ticket the server cannot accept, a principal the keytab has no
+key for) is one line naming the address, before anything is written.
+
 --dial-timeout bounds the wait for a session with the source, and for a
 node of --to (a comma-separated list: any that answers is used): an address
 that refuses, or accepts and never answers, is reported in one line with
@@ -300,6 +374,7 @@ copied, 1 if there were conflicts, 2 if znodes could not be read or the
 copy failed.`,
 		Example: `  zkgate migrate --from 10.0.0.5:2181 --to http://127.0.0.1:2379
   zkgate migrate --from zk1:2181,zk2:2181/app --to http://127.0.0.1:2379 --path /config --from-auth digest:admin:secret
+  KRB5_CONFIG=/etc/krb5.conf zkgate migrate --from zk://zk1.example.com:2181 --from-jaas-config /etc/zookeeper/client.jaas --to http://127.0.0.1:2379
   zkgate ctl dump -f app.jsonl /app && zkgate migrate --from app.jsonl --to http://127.0.0.1:2379
   zkgate migrate --follow --delete --from http://127.0.0.1:2379 --to zk://zk1:2181,zk2:2181   # the way back`,
 		Args: cobra.NoArgs,
@@ -403,7 +478,7 @@ func (m *migrateEnds) count(ctx context.Context, src end) (total, system int64, 
 		if src.zkgate != nil {
 			return src.zkgate.Count(ctx, root)
 		}
-		return migrate.CountZnodes(ctx, src.connect, m.fromAuth, root, m.dest.dialWait)
+		return migrate.CountZnodes(ctx, src.connect, m.fromAuth, m.fromSASL, root, m.dest.dialWait)
 	}
 	total, err := count(m.path)
 	if err != nil {
@@ -546,11 +621,17 @@ An https end is verified with the CA certificates of --cacert (the
 system's otherwise); --cert and --key present a client certificate to a
 node that requires one (zkgate serve --client-cert-auth).
 
+A ZooKeeper end that authenticates with SASL (DIGEST-MD5 or Kerberos) is
+reached with --from-jaas-config or --to-jaas-config, the JAAS file of its
+Java clients (its Client section), as zkgate migrate reaches it (see its
+help): znodes only a sasl identity may read are then compared too.
+
 The exit status is 0 only if the trees are the same, 1 if they differ, 2
 if they could not all be compared.`,
 		Example: `  zkgate diff --from 10.0.0.5:2181 --to http://127.0.0.1:2379
   zkgate diff --from http://127.0.0.1:2379 --to zk://10.0.0.5:2181   # after the way back
-  zkgate diff --from zk1:2181,zk2:2181/app --to http://127.0.0.1:2379 --path /config --from-auth digest:admin:secret`,
+  zkgate diff --from zk1:2181,zk2:2181/app --to http://127.0.0.1:2379 --path /config --from-auth digest:admin:secret
+  zkgate diff --from zk://zk1.example.com:2181 --from-jaas-config /etc/zookeeper/client.jaas --to http://127.0.0.1:2379`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,6 +57,50 @@ func TestDumpFile_FromForms(t *testing.T) {
 		got, ok := dumpFile(c.from)
 		if ok != c.dump || got != c.file {
 			t.Errorf("%q: (%q, %v), want (%q, %v)", c.from, got, ok, c.file, c.dump)
+		}
+	}
+}
+
+// TestSASLConfigs_Ends: a JAAS file is read for a ZooKeeper end only,
+// its Client section's DIGEST-MD5 user set up before anything is dialed;
+// for a zkgate end or a dump, or without a Client section, the error is
+// one line naming the flag, and never the password.
+func TestSASLConfigs_Ends(t *testing.T) {
+	dir := t.TempDir()
+	jaas := filepath.Join(dir, "client.jaas")
+	if err := os.WriteFile(jaas, []byte(`Client { org.apache.zookeeper.server.auth.DigestLoginModule required username="bob" password="bobsecret"; };`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	noClient := filepath.Join(dir, "server.jaas")
+	if err := os.WriteFile(noClient, []byte(`Server { org.apache.zookeeper.server.auth.DigestLoginModule required user_bob="bobsecret"; };`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dump := filepath.Join(dir, "app.jsonl")
+	if err := os.WriteFile(dump, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := migrateEnds{from: "zk1:2181", to: "zk://zk2:2181/app", fromJAAS: jaas, toJAAS: jaas, fromService: "zookeeper", toService: "zookeeper"}
+	if err := m.saslConfigs(); err != nil || m.fromSASL.Mechanism() != "DIGEST-MD5" || m.toSASL.Identity() != "bob" {
+		t.Fatalf("ZooKeeper ends: %v", err)
+	}
+	for _, c := range []struct {
+		m    migrateEnds
+		want string
+	}{
+		{migrateEnds{from: "zk1:2181", to: "http://127.0.0.1:2379", toJAAS: jaas}, "--to-jaas-config: SASL is for a ZooKeeper end"},
+		{migrateEnds{from: "http://127.0.0.1:2379", to: "zk://zk1:2181", fromJAAS: jaas}, "--from-jaas-config: SASL is for a ZooKeeper end"},
+		{migrateEnds{from: dump, to: "http://127.0.0.1:2379", fromJAAS: jaas}, "--from-jaas-config: SASL is for a ZooKeeper end, and --from is a dump"},
+		{migrateEnds{from: "zk1:2181", to: "http://127.0.0.1:2379", fromJAAS: noClient}, "--from-jaas-config " + noClient + ": JAAS: no Client section (sections: Server)"},
+		{migrateEnds{from: "zk1:2181", to: "zk://zk2:2181", fromService: "zk", toService: "zookeeper"}, "--from-sasl-service needs --from-jaas-config"},
+	} {
+		for _, svc := range []*string{&c.m.fromService, &c.m.toService} {
+			if *svc == "" {
+				*svc = "zookeeper" // the flags' default
+			}
+		}
+		err := c.m.saslConfigs()
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) || strings.Contains(err.Error(), "bobsecret") {
+			t.Errorf("%+v: %v, want %q", c.m, err, c.want)
 		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/zkgate/zkgate/cmd/zkgate/internal/zkdial"
+	"github.com/zkgate/zkgate/sasl"
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
 	"github.com/zkgate/zkgate/zkbridge/jute"
@@ -18,8 +20,8 @@ import (
 // go-zookeeper does not send that request. The TCP dial is bounded by
 // dialTimeout, each reply by 30 s. It is for progress and ETA only;
 // callers go on without it when it fails (an older server, a refusing
-// ACL).
-func CountZnodes(ctx context.Context, connect string, auth []string, root string, dialTimeout time.Duration) (int64, error) {
+// ACL). With sc, the session authenticates with SASL first.
+func CountZnodes(ctx context.Context, connect string, auth []string, sc *sasl.ClientConfig, root string, dialTimeout time.Duration) (int64, error) {
 	hosts, chroot := connect, ""
 	if i := strings.IndexByte(connect, '/'); i >= 0 {
 		hosts, chroot = connect[:i], strings.TrimSuffix(connect[i:], "/")
@@ -33,6 +35,23 @@ func CountZnodes(ctx context.Context, connect string, auth []string, root string
 		return 0, err
 	}
 	defer c.Drop()
+	if sc != nil {
+		first := strings.Split(hosts, ",")[0]
+		err := zkdial.Authenticate(sc, first, zkdial.SASLHost(first), func(token []byte) (schema.Code, []byte, error) {
+			rh, d, err := c.Call(jute.OpSASL, &jute.SASLRequest{Token: token})
+			if err != nil || rh.Err != schema.CodeOK {
+				return rh.Err, nil, err
+			}
+			var r jute.SASLResponse
+			if err := r.Decode(d); err != nil {
+				return 0, nil, err
+			}
+			return rh.Err, r.Token, nil
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
 	for _, a := range auth {
 		scheme, cred, _ := strings.Cut(a, ":")
 		rh, err := c.Auth(scheme, []byte(cred))

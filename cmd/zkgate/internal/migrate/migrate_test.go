@@ -71,7 +71,7 @@ func (s server) session(t *testing.T, auth ...string) *zk.Conn {
 // source reads s as migrate reads a ZooKeeper ensemble.
 func (s server) source(t *testing.T, auth ...string) *ZooKeeper {
 	t.Helper()
-	z, err := DialZooKeeper(context.Background(), s.zkAddr, auth, 0)
+	z, err := DialZooKeeper(context.Background(), s.zkAddr, auth, nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,11 +124,11 @@ func ctx(t *testing.T) context.Context {
 // /zookeeper subtree: what zkgate migrate announces before a copy.
 func sourceCount(t *testing.T, s server) int {
 	t.Helper()
-	all, err := CountZnodes(ctx(t), s.zkAddr, nil, "/", 0)
+	all, err := CountZnodes(ctx(t), s.zkAddr, nil, nil, "/", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	system, err := CountZnodes(ctx(t), s.zkAddr, nil, "/zookeeper", 0)
+	system, err := CountZnodes(ctx(t), s.zkAddr, nil, nil, "/zookeeper", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -630,7 +630,7 @@ func TestDialZooKeeper_Refused(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	_, err = DialZooKeeper(context.Background(), addr, nil, 2*time.Second)
+	_, err = DialZooKeeper(context.Background(), addr, nil, nil, 2*time.Second)
 	if err == nil || !strings.Contains(err.Error(), addr) {
 		t.Fatalf("DialZooKeeper(%s) = %v, want an error naming it", addr, err)
 	}
@@ -645,7 +645,7 @@ func TestZooKeeper_Chroot(t *testing.T) {
 	mustCreate(t, w, "/tenant/cfg", []byte("c"), 0, open)
 	mustCreate(t, w, "/tenant/zookeeper", nil, 0, open)
 	mustCreate(t, w, "/outside", nil, 0, open)
-	src, err := DialZooKeeper(ctx(t), from.zkAddr+"/tenant", nil, 0)
+	src, err := DialZooKeeper(ctx(t), from.zkAddr+"/tenant", nil, nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/zkdial"
+	"github.com/zkgate/zkgate/sasl"
 	"github.com/zkgate/zkgate/schema"
 	"github.com/zkgate/zkgate/schema/zkgatepb"
 )
@@ -132,8 +133,9 @@ type ZooKeeper struct {
 // DialZooKeeper connects to "host:port[,host:port...][/chroot]" within
 // dialTimeout (zkdial.DefaultDialTimeout if zero) and adds each auth
 // ("scheme:credentials", such as "digest:user:password"). Its errors are
-// zkdial.Dial's: one line naming the address and the cause.
-func DialZooKeeper(ctx context.Context, connect string, auth []string, dialTimeout time.Duration) (*ZooKeeper, error) {
+// zkdial.Dial's: one line naming the address and the cause. With sc, each
+// connection authenticates with SASL first (zkdial.Options.SASL).
+func DialZooKeeper(ctx context.Context, connect string, auth []string, sc *sasl.ClientConfig, dialTimeout time.Duration) (*ZooKeeper, error) {
 	hosts, chroot := connect, ""
 	if i := strings.IndexByte(connect, '/'); i >= 0 {
 		hosts, chroot = connect[:i], strings.TrimSuffix(connect[i:], "/")
@@ -143,6 +145,7 @@ func DialZooKeeper(ctx context.Context, connect string, auth []string, dialTimeo
 		SessionTimeout: 30 * time.Second,
 		DialTimeout:    dialTimeout,
 		Auth:           auth,
+		SASL:           sc,
 		EventCallback:  q.push,
 	})
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/zkgate/zkgate/sasl"
 )
 
 // DefaultDialTimeout is Options.DialTimeout when it is zero.
@@ -30,6 +32,12 @@ type Options struct {
 	// Auth are credentials added once the session is up,
 	// "scheme:credentials" (such as "digest:user:password").
 	Auth []string
+	// SASL, if set, authenticates each connection with SASL (DIGEST-MD5
+	// or GSSAPI) as soon as its session is established, before anything
+	// else is sent. Kerberos must have logged in (ClientConfig.Login).
+	// A refusal ends Dial at once with the cause, without trying the
+	// other addresses.
+	SASL *sasl.ClientConfig
 	// EventCallback, if set, gets every event of the session, from
 	// go-zookeeper's receive loop: it must not block.
 	EventCallback zk.EventCallback
@@ -59,6 +67,10 @@ func Dial(ctx context.Context, servers []string, o Options) (*zk.Conn, error) {
 		share:   o.DialTimeout / time.Duration(len(servers)),
 		causes:  map[string]string{},
 		changed: make(chan struct{}, 1),
+		sasl:    o.SASL,
+	}
+	if o.SASL != nil {
+		w.names = hostNames(ctx, servers)
 	}
 	user := o.EventCallback
 	conn, _, err := zk.Connect(servers, o.SessionTimeout,
@@ -91,6 +103,9 @@ func Dial(ctx context.Context, servers []string, o Options) (*zk.Conn, error) {
 				return nil, err
 			}
 			return conn, nil
+		case st.fatal != "":
+			conn.Close()
+			return nil, errors.New(st.fatal)
 		case st.roundFailed:
 			conn.Close()
 			return nil, errors.New(w.summary(servers))
@@ -150,6 +165,8 @@ func redact(a string) string {
 type watch struct {
 	share   time.Duration // of the bound, for each address's attempt
 	changed chan struct{} // a wake-up for Dial, buffered
+	sasl    *sasl.ClientConfig
+	names   map[string]string // resolved address -> the host name given
 
 	mu          sync.Mutex
 	causes      map[string]string // the last failure of each address
@@ -158,7 +175,8 @@ type watch struct {
 	failed      bool              // the current attempt's cause is recorded
 	session     bool
 	roundFailed bool
-	done        bool // Dial has returned a session: stop recording
+	done        bool   // Dial has returned a session: stop recording
+	fatal       string // a SASL refusal: Dial ends with it
 }
 
 // Printf is go-zookeeper's logger. Of what it logs, one line matters
@@ -177,12 +195,26 @@ func (w *watch) Printf(format string, args ...any) {
 	}
 }
 
-type watchState struct{ session, roundFailed bool }
+type watchState struct {
+	session, roundFailed bool
+	fatal                string
+}
 
 func (w *watch) state() watchState {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return watchState{w.session, w.roundFailed}
+	return watchState{w.session, w.roundFailed, w.fatal}
+}
+
+// failSASL records a failed SASL exchange, which ends Dial.
+func (w *watch) failSASL(addr string, err error) {
+	w.mu.Lock()
+	if !w.done && !w.session && w.fatal == "" {
+		w.fatal = err.Error()
+	}
+	w.mu.Unlock()
+	w.fail(addr, err.Error())
+	w.wake()
 }
 
 func (w *watch) wake() {
@@ -255,7 +287,7 @@ func (w *watch) dial(network, addr string, _ time.Duration) (net.Conn, error) {
 		w.fail(addr, dialCause(addr, err, w.share))
 		return nil, err
 	}
-	return &handshakeConn{Conn: nc, w: w, addr: addr, limit: limit, share: w.share}, nil
+	return &handshakeConn{Conn: nc, w: w, addr: addr, limit: limit, share: w.share, sasl: w.sasl, host: w.names[addr]}, nil
 }
 
 // dialCause words a failed dial: "cannot reach ADDR: connection refused".
@@ -286,6 +318,13 @@ type handshakeConn struct {
 	limit    time.Time
 	share    time.Duration
 	answered atomic.Bool
+	// sasl, if set, authenticates the connection once its session is
+	// established (authenticate), before go-zookeeper reads the
+	// ConnectResponse, which is then pending.
+	sasl     *sasl.ClientConfig
+	host     string // the name the address was given by, if any
+	saslDone bool
+	pending  []byte
 }
 
 func (c *handshakeConn) clamp(t time.Time) time.Time {
@@ -308,6 +347,24 @@ func (c *handshakeConn) SetDeadline(t time.Time) error {
 }
 
 func (c *handshakeConn) Read(b []byte) (int, error) {
+	if c.sasl != nil && !c.saslDone {
+		c.saslDone = true
+		if err := c.authenticate(); err != nil {
+			var se saslError
+			if errors.As(err, &se) {
+				c.w.failSASL(c.addr, err)
+			} else {
+				c.w.fail(c.addr, c.readCause(err, c.answered.Load()))
+			}
+			c.pending = nil
+			return 0, err
+		}
+	}
+	if len(c.pending) > 0 {
+		n := copy(b, c.pending)
+		c.pending = c.pending[n:]
+		return n, nil
+	}
 	n, err := c.Conn.Read(b)
 	answered := c.answered.Load()
 	if n > 0 && !answered {

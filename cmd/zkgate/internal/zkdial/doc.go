@@ -28,6 +28,14 @@
 // (Options.Auth) are added once the session is up; a refusal is "auth
 // failed" with the scheme and the server's address, never the secret.
 //
+// With Options.SASL each connection authenticates with SASL (DIGEST-MD5
+// or GSSAPI, package sasl) once its session is established: the
+// connection reads the ConnectResponse go-zookeeper (which has no SASL)
+// awaits, runs the exchange in sasl requests as the Java client sends
+// them, then hands the ConnectResponse on. A refusal ends Dial at once,
+// naming the address, the mechanism, the identity and the cause; go-
+// zookeeper is not left to reconnect.
+//
 // The errors read, for example:
 //
 //	cannot reach 127.0.0.1:9: connection refused
@@ -36,6 +44,7 @@
 //	127.0.0.1:40123: answered, but not as a ZooKeeper server (zk: buffer too small)
 //	127.0.0.1:40123: session expired
 //	127.0.0.1:2181: auth failed (scheme foo): the server refused the credentials
+//	localhost:2181: SASL DIGEST-MD5 authentication as bob failed: the server answered AuthFailed (a wrong password, or a user it does not know)
 //
 // several addresses' causes joined with "; ".
 package zkdial
