@@ -167,20 +167,7 @@ func TestMigrate_BackToZooKeeper(t *testing.T) {
 	if _, err := g.Create("/app/later", []byte("l"), 0, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
 	}
-	for {
-		ok, _, ev, err := z.ExistsW("/followed/app/later")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ok {
-			break
-		}
-		select {
-		case <-ev:
-		case <-time.After(60 * time.Second):
-			t.Fatal("a change in zkgate did not reach ZooKeeper")
-		}
-	}
+	awaitZnode(t, z, "/followed/app/later", true, "(a change in zkgate) did not reach ZooKeeper")
 	_ = m.cmd.Process.Signal(syscall.SIGINT)
 	<-m.done
 	if err := g.Delete("/app/later", -1); err != nil {
@@ -304,20 +291,7 @@ func TestMigrate_FollowZkgateAcrossANodeLoss(t *testing.T) {
 	}
 	arrives := func(p string) {
 		t.Helper()
-		for {
-			ok, _, ev, err := z.ExistsW(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ok {
-				return
-			}
-			select {
-			case <-ev:
-			case <-time.After(60 * time.Second):
-				t.Fatalf("%s never reached ZooKeeper", p)
-			}
-		}
+		awaitZnode(t, z, p, true, "never reached ZooKeeper")
 	}
 	if _, err := g.Create("/app/before", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
@@ -354,18 +328,26 @@ func TestMigrate_FollowZkgateAcrossANodeLoss(t *testing.T) {
 // gone waits until p does not exist on c.
 func gone(t *testing.T, c *zk.Conn, p string) {
 	t.Helper()
+	awaitZnode(t, c, p, false, "was not reaped")
+}
+
+// awaitZnode waits, on exists watches, until p exists on c (or, with
+// exists false, until it does not), for at most a minute between two
+// events; a test that waits longer fails saying p and what.
+func awaitZnode(t *testing.T, c *zk.Conn, p string, exists bool, what string) {
+	t.Helper()
 	for {
 		ok, _, ev, err := c.ExistsW(p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !ok {
+		if ok == exists {
 			return
 		}
 		select {
 		case <-ev:
 		case <-time.After(60 * time.Second):
-			t.Fatalf("%s was not reaped", p)
+			t.Fatalf("%s %s", p, what)
 		}
 	}
 }

@@ -203,20 +203,7 @@ func TestMigrate_KazooThereAndBack(t *testing.T) {
 		if _, err := src.Create(marker, nil, 0, open); err != nil {
 			t.Fatal(err)
 		}
-		for {
-			ok, _, ev, err := dst.ExistsW(marker)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ok {
-				return
-			}
-			select {
-			case <-ev:
-			case <-time.After(60 * time.Second):
-				t.Fatalf("%s never arrived", marker)
-			}
-		}
+		awaitZnode(t, dst, marker, true, "never arrived")
 	}
 	diff := func(from, to string) {
 		t.Helper()

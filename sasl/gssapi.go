@@ -257,13 +257,7 @@ func (s *gssapiServer) unwrap(b []byte) ([]byte, error) {
 	if b[2]&wrapAcceptorSubkey != 0 {
 		return nil, gssErr("wrap token names an acceptor subkey none was sent")
 	}
-	data := append([]byte(nil), b[gssapi.HdrLen:]...)
-	if rrc := int(binary.BigEndian.Uint16(b[6:8])); rrc != 0 && len(data) > 0 {
-		rrc %= len(data)
-		data = append(data[rrc:], data[:rrc]...)
-	}
-	tok := append(append([]byte(nil), b[:gssapi.HdrLen]...), data...)
-	binary.BigEndian.PutUint16(tok[6:8], 0)
+	tok := unrotate(b)
 	var wt gssapi.WrapToken
 	if err := wt.Unmarshal(tok, false); err != nil {
 		return nil, gssErr("wrap token: %v", err)
@@ -303,4 +297,18 @@ func newKrbServer(m LoginModule) (*krbServer, error) {
 		return nil, fmt.Errorf("Krb5LoginModule: reading keyTab %s: %w", path, err)
 	}
 	return &krbServer{keytab: kt, principal: principal, realm: principal[at+1:]}, nil
+}
+
+// unrotate is a copy of the wrap token b (RFC 4121 4.2.5; at least its
+// header) with its data rotated back by its RRC and the RRC zeroed, as
+// gokrb5 reads a wrap token.
+func unrotate(b []byte) []byte {
+	data := append([]byte(nil), b[gssapi.HdrLen:]...)
+	if rrc := int(binary.BigEndian.Uint16(b[6:8])); rrc != 0 && len(data) > 0 {
+		rrc %= len(data)
+		data = append(data[rrc:], data[:rrc]...)
+	}
+	tok := append(append([]byte(nil), b[:gssapi.HdrLen]...), data...)
+	binary.BigEndian.PutUint16(tok[6:8], 0)
+	return tok
 }

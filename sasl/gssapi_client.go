@@ -177,13 +177,7 @@ func (c *gssapiClient) unwrap(b []byte) ([]byte, error) {
 		}
 		key = c.acceptor
 	}
-	data := append([]byte(nil), b[gssapi.HdrLen:]...)
-	if rrc := int(binary.BigEndian.Uint16(b[6:8])); rrc != 0 && len(data) > 0 {
-		rrc %= len(data)
-		data = append(data[rrc:], data[:rrc]...)
-	}
-	tok := append(append([]byte(nil), b[:gssapi.HdrLen]...), data...)
-	binary.BigEndian.PutUint16(tok[6:8], 0)
+	tok := unrotate(b)
 	var wt gssapi.WrapToken
 	if err := wt.Unmarshal(tok, true); err != nil {
 		return nil, gssErr("wrap token: %v", err)

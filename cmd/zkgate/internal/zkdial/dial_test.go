@@ -89,11 +89,13 @@ func TestDial_Causes(t *testing.T) {
 		want    []string
 		atMost  time.Duration
 	}{
-		{"refused", []string{down}, 2 * time.Second, []string{"cannot reach " + down + ": connection refused"}, time.Second},
+		// Each fails within its dial timeout (and a second of slack for
+		// a loaded machine), not at a retry's pace.
+		{"refused", []string{down}, 2 * time.Second, []string{"cannot reach " + down + ": connection refused"}, 3 * time.Second},
 		{"silent", []string{silent}, 500 * time.Millisecond, []string{silent + ": no answer within 500ms"}, 2 * time.Second},
-		{"hang-up", []string{hangUp}, 2 * time.Second, []string{hangUp + ": closed the connection without a session"}, time.Second},
-		{"expired", []string{expired}, 2 * time.Second, []string{expired + ": session expired"}, time.Second},
-		{"not ZooKeeper", []string{garbage}, 2 * time.Second, []string{garbage + ": answered, but not as a ZooKeeper server (zk: buffer too small)"}, time.Second},
+		{"hang-up", []string{hangUp}, 2 * time.Second, []string{hangUp + ": closed the connection without a session"}, 3 * time.Second},
+		{"expired", []string{expired}, 2 * time.Second, []string{expired + ": session expired"}, 3 * time.Second},
+		{"not ZooKeeper", []string{garbage}, 2 * time.Second, []string{garbage + ": answered, but not as a ZooKeeper server (zk: buffer too small)"}, 3 * time.Second},
 		{"each its share", []string{down, silent, hangUp}, 900 * time.Millisecond, []string{
 			"cannot reach " + down + ": connection refused",
 			silent + ": no answer within 300ms",
