@@ -176,24 +176,31 @@ func TestApply_NeverOverwritesALaterWrite(t *testing.T) {
 			create(t, e, "/r/acl", "")
 			then := create(t, e, "/r/gone", "g")
 			// Only the change the case is about differs from then,
-			// so that the others cannot stop Apply first.
+			// so that the others cannot stop Apply first; the plan is
+			// made at that change's zxid.
+			var base int64
 			switch c.name {
 			case "data":
-				if _, err := e.SetData(ctx, anyone, "/r", []byte("b"), -1); err != nil {
+				r, err := e.SetData(ctx, anyone, "/r", []byte("b"), -1)
+				if err != nil {
 					t.Fatal(err)
 				}
+				base = r.Zxid
 			case "acl":
-				if _, err := e.SetACL(ctx, anyone, "/r/acl", wider, -1); err != nil {
+				r, err := e.SetACL(ctx, anyone, "/r/acl", wider, -1)
+				if err != nil {
 					t.Fatal(err)
 				}
+				base = r.Zxid
 			case "created":
-				if _, err := e.Delete(ctx, anyone, "/r/gone", -1); err != nil {
+				z, err := e.Delete(ctx, anyone, "/r/gone", -1)
+				if err != nil {
 					t.Fatal(err)
 				}
+				base = z
 			case "child":
-				create(t, e, "/r/new", "")
+				base = create(t, e, "/r/new", "")
 			}
-			base := e.Zxid()
 			past, diffs := plan(t, conn, then, base, "/r")
 			if len(diffs) != 1 {
 				t.Fatalf("plan %v, want one difference", diffs)
