@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,7 +15,6 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"github.com/zkgate/zkgate/gateway"
@@ -41,21 +39,11 @@ func start(t *testing.T, cfg gateway.Config) *env {
 	t.Helper()
 	cl := gatewaytest.StartCluster(t, 1)
 	e := gatewaytest.NewEngine(t, cl.Client(0), cfg)
-	g := grpc.NewServer()
-	ns := api.NewServer(e)
-	ns.Register(g)
-	recipes.NewServer(ns).Register(g)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go g.Serve(l)
-	t.Cleanup(g.Stop)
-	conn, err := grpc.NewClient(l.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	_, conn := gatewaytest.ServeGRPC(t, func(g *grpc.Server) {
+		ns := api.NewServer(e)
+		ns.Register(g)
+		recipes.NewServer(ns).Register(g)
+	})
 	return &env{t: t, etcd: cl.Client(0), e: e, conn: conn}
 }
 

@@ -3,13 +3,6 @@ package sasl_test
 import (
 	"errors"
 	"testing"
-	"time"
-
-	"github.com/jcmturner/gokrb5/v8/iana/etypeID"
-	"github.com/jcmturner/gokrb5/v8/iana/nametype"
-	"github.com/jcmturner/gokrb5/v8/keytab"
-	"github.com/jcmturner/gokrb5/v8/messages"
-	"github.com/jcmturner/gokrb5/v8/types"
 
 	"github.com/zkgate/zkgate/sasl"
 )
@@ -19,18 +12,7 @@ import (
 // as only the KDC could.
 func forgedClient(t testing.TB, client, password string) sasl.Client {
 	t.Helper()
-	kt := keytab.New()
-	if err := kt.AddEntry("zookeeper/localhost", "ZKGATE.TEST", password, time.Now(), 1, etypeID.AES256_CTS_HMAC_SHA1_96); err != nil {
-		t.Fatal(err)
-	}
-	cname := types.NewPrincipalName(nametype.KRB_NT_PRINCIPAL, client)
-	sname := types.NewPrincipalName(nametype.KRB_NT_SRV_INST, "zookeeper/localhost")
-	now := time.Now().UTC()
-	tkt, key, err := messages.NewTicket(cname, "ZKGATE.TEST", sname, "ZKGATE.TEST", types.NewKrbFlags(), kt,
-		etypeID.AES256_CTS_HMAC_SHA1_96, 1, now, now, now.Add(time.Hour), now.Add(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tkt, key, cname := forgeTicket(t, client, password)
 	return sasl.NewGSSAPIClient(tkt, key, cname, "ZKGATE.TEST")
 }
 

@@ -31,7 +31,10 @@ type initiator struct {
 	token      []byte // the initial context token
 }
 
-func newInitiator(t *testing.T, client string, mutual bool, password string) *initiator {
+// forgeTicket is a service ticket for zookeeper/localhost given to
+// client, sealed with password's key, made without a KDC as only the
+// KDC could, and its session key.
+func forgeTicket(t testing.TB, client, password string) (messages.Ticket, types.EncryptionKey, types.PrincipalName) {
 	t.Helper()
 	kt := keytab.New()
 	if err := kt.AddEntry("zookeeper/localhost", "ZKGATE.TEST", password, time.Now(), 1, etypeID.AES256_CTS_HMAC_SHA1_96); err != nil {
@@ -40,11 +43,17 @@ func newInitiator(t *testing.T, client string, mutual bool, password string) *in
 	cname := types.NewPrincipalName(nametype.KRB_NT_PRINCIPAL, client)
 	sname := types.NewPrincipalName(nametype.KRB_NT_SRV_INST, "zookeeper/localhost")
 	now := time.Now().UTC()
-	tkt, sessionKey, err := messages.NewTicket(cname, "ZKGATE.TEST", sname, "ZKGATE.TEST", types.NewKrbFlags(), kt,
+	tkt, key, err := messages.NewTicket(cname, "ZKGATE.TEST", sname, "ZKGATE.TEST", types.NewKrbFlags(), kt,
 		etypeID.AES256_CTS_HMAC_SHA1_96, 1, now, now, now.Add(time.Hour), now.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return tkt, key, cname
+}
+
+func newInitiator(t *testing.T, client string, mutual bool, password string) *initiator {
+	t.Helper()
+	tkt, sessionKey, cname := forgeTicket(t, client, password)
 	auth, err := types.NewAuthenticator("ZKGATE.TEST", cname)
 	if err != nil {
 		t.Fatal(err)

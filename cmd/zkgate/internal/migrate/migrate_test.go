@@ -46,15 +46,8 @@ func startServer(t *testing.T) server {
 	go bridge.Serve(zl)
 	t.Cleanup(func() { bridge.Close() })
 
-	g := grpc.NewServer()
-	api.NewServer(e).Register(g)
-	gl, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go g.Serve(gl)
-	t.Cleanup(g.Stop)
-	return server{zkAddr: zl.Addr().String(), grpcAddr: gl.Addr().String()}
+	grpcAddr, _ := gatewaytest.ServeGRPC(t, api.NewServer(e).Register)
+	return server{zkAddr: zl.Addr().String(), grpcAddr: grpcAddr}
 }
 
 // session is a ZooKeeper client session on s, for writing test trees.

@@ -3,12 +3,10 @@ package restore_test
 import (
 	"context"
 	"errors"
-	"net"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/migrate"
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/restore"
@@ -31,19 +29,7 @@ func server(t *testing.T) (*gateway.Engine, *grpc.ClientConn) {
 	t.Helper()
 	cl := gatewaytest.StartCluster(t, 1)
 	e := gatewaytest.NewEngine(t, cl.Client(0), gateway.Config{})
-	g := grpc.NewServer()
-	api.NewServer(e).Register(g)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go g.Serve(l)
-	t.Cleanup(g.Stop)
-	conn, err := grpc.NewClient(l.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	_, conn := gatewaytest.ServeGRPC(t, api.NewServer(e).Register)
 	return e, conn
 }
 
