@@ -285,7 +285,7 @@ func (c *committer) send() {
 	}
 	for attempt := 1; ; attempt++ {
 		c.seq++
-		b := newBase(e.kv, e.cfg.LocalStore, c.serial, c.seq, pending)
+		b := e.newBase(c.serial, c.seq, pending)
 		keys := c.reread
 		if len(c.inflight) == 0 && !c.chainKnown {
 			// Read the chain key with the rest: its compare holds it.
@@ -293,6 +293,10 @@ func (c *committer) send() {
 		}
 		for _, r := range batch {
 			keys = append(keys, r.keys...)
+			if r.caller.Session != 0 && !r.caller.internal {
+				// validate reads it first: in the same round trip.
+				keys = append(keys, schema.SessionKey(r.caller.Session))
+			}
 		}
 		if err := b.fetch(c.ctx, keys); err != nil {
 			c.finish(batch, 0, err)
@@ -521,6 +525,8 @@ func (c *committer) settle(f *flight, res flightResult, redo []*request) bool {
 		c.prevOK = false
 		c.e.lg.Debug("batch failed", zap.Error(res.err))
 		c.finish(f.reqs, 0, fmt.Errorf("committing to etcd: %w", res.err))
+		// Whether its writes applied is not known.
+		c.e.keys.reset(0)
 		// Whether it applied is not known: the next batch reads the
 		// chain key.
 		c.chainKnown = false
@@ -534,6 +540,7 @@ func (c *committer) settle(f *flight, res flightResult, redo []*request) bool {
 		c.prevOK = true
 		rev := res.resp.Header.Revision
 		c.revs[f.layer.seq] = rev
+		c.remember(f, rev)
 		if f.wrote {
 			c.chain, c.chainKnown = f.value, true
 		}
@@ -556,11 +563,48 @@ func (c *committer) settle(f *flight, res flightResult, redo []*request) bool {
 	return false
 }
 
+// remember puts the keys f wrote, as it left them at rev, into the key
+// cache.
+func (c *committer) remember(f *flight, rev int64) {
+	if c.e.keys == nil || !f.wrote {
+		return
+	}
+	keys := make([]string, 0, len(f.layer.entries))
+	entries := make([]*entry, 0, len(f.layer.entries))
+	for k, e := range f.layer.entries {
+		if e.exists {
+			if e.unread {
+				entries = append(entries, nil) // dropped
+				keys = append(keys, k)
+				continue
+			}
+			cr := e.createRev
+			if cr < 0 {
+				if -cr == f.layer.seq {
+					cr = rev
+				} else if r, ok := c.revs[-cr]; ok {
+					cr = r
+				} else {
+					entries = append(entries, nil)
+					keys = append(keys, k)
+					continue
+				}
+			}
+			e = &entry{exists: true, value: e.value, createRev: cr, modRev: rev, version: e.version, lease: e.lease}
+		}
+		keys = append(keys, k)
+		entries = append(entries, e)
+	}
+	c.e.keys.put(rev, keys, entries)
+}
+
 // redo returns redo with the requests of f, whose compares failed,
 // appended in order (those past maxAttempts are answered instead), and
 // prepares the next batch to read again what f read.
 func (c *committer) redo(f *flight, redo []*request) []*request {
 	c.e.redone.Add(1)
+	// What f read or wrote may be what changed: read it again.
+	c.e.keys.drop(f.keys)
 	c.prevOK = false
 	c.chainKnown = false
 	// The embedded member answered after applying up to the failed

@@ -89,6 +89,12 @@ type Config struct {
 	// keeps the child names of parents read by getChildren (default 64
 	// MiB; negative disables it).
 	ChildCacheBytes int64
+
+	// KeyCacheBytes bounds the memory of the committer's key cache
+	// (keycache.go), its last known state of the keys its batches read
+	// and wrote, which spares reading them again (default 16 MiB;
+	// negative disables it).
+	KeyCacheBytes int64
 }
 
 // Defaults for Config, and the limits Validate holds a Config to.
@@ -100,6 +106,7 @@ const (
 	DefaultMaxBatchOps       = 4096
 	DefaultMaxBatchBytes     = 3 << 20
 	DefaultChildCacheBytes   = 64 << 20
+	DefaultKeyCacheBytes     = 16 << 20
 	DefaultCommitDepth       = 1
 
 	// MinSessionTimeoutFloor is the lowest MinSessionTimeout accepted.
@@ -162,6 +169,9 @@ func (c *Config) withDefaults() Config {
 	}
 	if out.ChildCacheBytes == 0 {
 		out.ChildCacheBytes = DefaultChildCacheBytes
+	}
+	if out.KeyCacheBytes == 0 {
+		out.KeyCacheBytes = DefaultKeyCacheBytes
 	}
 	return out
 }

@@ -32,6 +32,9 @@ type Engine struct {
 
 	hub    *hub
 	leases *leasePool
+	// keys is the committer's key cache (keycache.go), kept fresh by
+	// the hub.
+	keys *keyCache
 	// ephLeases remembers the sessions that have a lease for their
 	// ephemerals (ephlease.go): session id -> lease id.
 	ephLeases sync.Map
@@ -58,6 +61,9 @@ type Engine struct {
 	sendDelay  atomic.Int64
 	batchSizes sizeHistogram // requests per batch launched
 	localReads atomic.Int64  // reads served by localRead
+	// keyHits and keyMisses count the committer's reads of keys from its
+	// key cache and from etcd (keycache.go).
+	keyHits, keyMisses atomic.Int64
 	// quotaExceeded counts writes refused QuotaExceeded, by namespace.
 	quotaExceeded quotaExceeded
 	// oldest is OldestZxid against an external etcd, found at oldestAt.
@@ -113,6 +119,11 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e.hub = newHub(e.lg, cfg.Client, cfg.ChildCacheBytes, e.cfg.SuperDigest)
 	e.hub.seed(now.Header.Revision, acls)
+	if e.cfg.KeyCacheBytes > 0 {
+		e.keys = newKeyCache(int(e.cfg.KeyCacheBytes))
+		e.keys.reset(now.Header.Revision)
+		e.hub.keys = e.keys
+	}
 	e.leases = newLeasePool(cfg.Client, e.lg, e.now)
 	bg, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel

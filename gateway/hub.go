@@ -46,6 +46,9 @@ type hub struct {
 	// (the ACL keys): an event goes only to watchers that may read its
 	// node (see mayRead), judged with superDigest too.
 	acls map[string]schema.ACLRecord
+	// keys, when set, is the committer's key cache: every event drops
+	// the entries it makes stale (keycache.go).
+	keys *keyCache
 }
 
 // mayRead reports whether w may be told of an event about path.
@@ -224,6 +227,7 @@ func (h *hub) recoverCompacted(ctx context.Context, compacted int64) {
 	h.tables[tData] = make(map[string]map[Watcher]*watchEntry)
 	h.tables[tChild] = make(map[string]map[Watcher]*watchEntry)
 	h.kids.reset()
+	h.keys.reset(rev)
 	h.advance(rev)
 }
 
@@ -311,6 +315,7 @@ func (h *hub) dispatch(evs []*clientv3.Event, headerRev int64, progress bool) {
 	if progress || len(evs) > 0 {
 		h.advance(headerRev)
 	}
+	h.keys.events(evs, h.rev)
 }
 
 // fire delivers an event to the watches of path in table t (data or

@@ -32,6 +32,9 @@ type EngineStats struct {
 	// ChildrenMisses those that had to read the children from etcd (the
 	// first read of a parent, or one while another loads it).
 	ChildrenHits, ChildrenMisses int64
+	// KeyHits counts keys the committer took from its key cache,
+	// KeyMisses those it read from etcd (keycache.go).
+	KeyHits, KeyMisses int64
 	// HubRevision is the revision the watch hub has dispatched every
 	// event up to: the revision reads are served at.
 	HubRevision int64
@@ -48,6 +51,8 @@ func (e *Engine) Stats() EngineStats {
 		Turns:      e.turns.Load(),
 		TurnWaits:  e.turnWaits.Load(),
 		LocalReads: e.localReads.Load(),
+		KeyHits:    e.keyHits.Load(),
+		KeyMisses:  e.keyMisses.Load(),
 	}
 	s.HubRevision, s.ChildrenHits, s.ChildrenMisses = e.hub.clockAndCache()
 	return s

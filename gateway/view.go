@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -34,6 +35,9 @@ type entry struct {
 	// czxid its record holds) is that batch's revision, still unknown. A
 	// request that reads it waits for that batch (see base.blocked).
 	inexact bool
+	// unread marks a key put by a batch that had not read it: its
+	// create revision and version after the batch are guesses.
+	unread bool
 }
 
 // layer is the writes of a batch in flight, as etcd will hold them once
@@ -53,6 +57,11 @@ type base struct {
 	order   []string // keys in the order they were first read
 	serial  bool     // serializable reads (fast, may be stale: compares catch it)
 	store   mvcc.KV  // the embedded member's store, for serializable reads
+	// cache, when set, serves serializable reads of keys the committer
+	// knows (keycache.go); fetch adds what it reads to it.
+	cache *keyCache
+	// hits and misses count the keys read from cache and from etcd.
+	hits, misses *atomic.Int64
 	// quotas caches the committed usage of quota roots (checkQuota).
 	quotas map[string]schema.StatsTrack
 
@@ -70,8 +79,8 @@ type base struct {
 	ncmp int
 }
 
-func newBase(kv clientv3.KV, store mvcc.KV, serial bool, seq int64, pending []*layer) *base {
-	return &base{kv: kv, store: store, entries: make(map[string]*entry), serial: serial, seq: seq, pending: pending}
+func (e *Engine) newBase(serial bool, seq int64, pending []*layer) *base {
+	return &base{kv: e.kv, store: e.cfg.LocalStore, cache: e.keys, hits: &e.keyHits, misses: &e.keyMisses, entries: make(map[string]*entry), serial: serial, seq: seq, pending: pending}
 }
 
 // marker is the marker of the batch being built.
@@ -118,6 +127,13 @@ func (b *base) fetch(ctx context.Context, keys []string) error {
 			continue
 		}
 		seen[k] = true
+		if b.serial && cacheable(k) {
+			if e, ok := b.cache.get(k); ok {
+				b.addRead(k, e)
+				b.hits.Add(1)
+				continue
+			}
+		}
 		want = append(want, k)
 		opts := []clientv3.OpOption{}
 		if b.serial {
@@ -138,6 +154,7 @@ func (b *base) fetch(ctx context.Context, keys []string) error {
 		if err != nil {
 			return fmt.Errorf("reading znode state: %w", err)
 		}
+		read := make([]*entry, len(resp.Responses))
 		for i, r := range resp.Responses {
 			e := &entry{}
 			if kvs := r.GetResponseRange().Kvs; len(kvs) == 1 {
@@ -145,7 +162,10 @@ func (b *base) fetch(ctx context.Context, keys []string) error {
 				e = &entry{exists: true, value: kv.Value, createRev: kv.CreateRevision, modRev: kv.ModRevision, version: kv.Version, lease: kv.Lease}
 			}
 			b.addRead(want[i], e)
+			read[i] = e
 		}
+		b.cache.put(resp.Header.Revision, want[:n], read)
+		b.misses.Add(int64(n))
 		ops, want = ops[n:], want[n:]
 	}
 	return nil
@@ -354,7 +374,9 @@ func (v *view) seal() *layer {
 			continue
 		}
 		e := &entry{exists: true, value: w.value, modRev: m, lease: w.lease, createRev: m, version: 1, inexact: true}
-		if pre := b.before(k); pre != nil && pre.exists {
+		pre := b.before(k)
+		e.unread = pre == nil
+		if pre != nil && pre.exists {
 			e.createRev, e.version = pre.createRev, pre.version+1
 			// A record created anew over its key holds its czxid as
 			// this write's revision (schema.CzxidThisWrite).

@@ -308,6 +308,10 @@ var (
 		"Turns of other gateway nodes the committer waited for.", nil, nil)
 	descLocalReads = prometheus.NewDesc("zkgate_local_reads_total",
 		"Reads served from the embedded etcd member's store directly (always 0 in front of an external etcd).", nil, nil)
+	descKeyHits = prometheus.NewDesc("zkgate_commit_key_cache_hits_total",
+		"Keys the committer took from its cache of the keys it last read and wrote, instead of reading them from etcd.", nil, nil)
+	descKeyMisses = prometheus.NewDesc("zkgate_commit_key_cache_misses_total",
+		"Keys the committer read from etcd (not in its key cache, or dropped by a later change).", nil, nil)
 	descHubLag = prometheus.NewDesc("zkgate_watch_hub_lag_revisions",
 		"Revisions the watch hub (the revision reads are served at) is behind the cluster's newest.", nil, nil)
 	descChildrenHits = prometheus.NewDesc("zkgate_children_cache_hits_total",
@@ -350,7 +354,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, m := range promMetrics {
 		ch <- c.descs[m.name]
 	}
-	for _, d := range []*prometheus.Desc{descBatches, descBatchSize, descRedone, descOvertaken, descTurns, descTurnWaits, descOldest, descLocalReads, descHubLag, descChildrenHits, descChildrenMisses, descSessions, descWords} {
+	for _, d := range []*prometheus.Desc{descBatches, descBatchSize, descRedone, descOvertaken, descTurns, descTurnWaits, descOldest, descLocalReads, descKeyHits, descKeyMisses, descHubLag, descChildrenHits, descChildrenMisses, descSessions, descWords} {
 		ch <- d
 	}
 }
@@ -419,6 +423,8 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descTurns, prometheus.CounterValue, float64(es.Turns))
 	ch <- prometheus.MustNewConstMetric(descTurnWaits, prometheus.CounterValue, float64(es.TurnWaits))
 	ch <- prometheus.MustNewConstMetric(descLocalReads, prometheus.CounterValue, float64(es.LocalReads))
+	ch <- prometheus.MustNewConstMetric(descKeyHits, prometheus.CounterValue, float64(es.KeyHits))
+	ch <- prometheus.MustNewConstMetric(descKeyMisses, prometheus.CounterValue, float64(es.KeyMisses))
 	ch <- prometheus.MustNewConstMetric(descChildrenHits, prometheus.CounterValue, float64(es.ChildrenHits))
 	ch <- prometheus.MustNewConstMetric(descChildrenMisses, prometheus.CounterValue, float64(es.ChildrenMisses))
 	if m.lagOK {

@@ -1,0 +1,150 @@
+package gateway
+
+import (
+	"sync"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/zkgate/zkgate/schema"
+)
+
+// keyCache holds the committer's last known state of the keys its batches
+// read and wrote, so that a batch reads from etcd only the keys it has not
+// seen (fetch). It is an optimisation, never a source of truth: every key a
+// batch reads, from the cache or not, is compared in its transaction, so a
+// stale entry makes the batch fail its compares and be redone from a fresh
+// read, never commit a write validated against old state.
+//
+// It stays fresh the way the rest of the engine does: the watch hub
+// (hub.go) drops an entry when an event of a later revision touches its key
+// (another gateway node's write, a session's lease expiring, a write
+// straight to etcd), and the committer drops the keys of a batch whose
+// compares failed. An entry is added only at a revision the hub has
+// dispatched to or past (the watermark), so no event between the entry's
+// revision and the hub's can have been missed.
+type keyCache struct {
+	mu        sync.Mutex
+	entries   map[string]cached
+	bytes     int
+	max       int   // bytes kept at most
+	watermark int64 // the hub has dropped every entry its events touched up to here
+}
+
+// cached is a key's state as of a revision.
+type cached struct {
+	e    *entry
+	asOf int64
+}
+
+// maxCachedValue is the largest value kept: a large znode is read again,
+// which costs little next to writing it.
+const maxCachedValue = 16 << 10
+
+func newKeyCache(maxBytes int) *keyCache {
+	return &keyCache{entries: make(map[string]cached), max: maxBytes}
+}
+
+// cacheable reports whether key's state may be taken from the cache: the
+// committer's chain key and the turn key are always read from etcd.
+func cacheable(key string) bool {
+	return !schema.IsChainKey(key) && key != schema.TurnKey()
+}
+
+// get returns key's cached state.
+func (c *keyCache) get(key string) (*entry, bool) {
+	if c == nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ce, ok := c.entries[key]
+	return ce.e, ok
+}
+
+// put records keys' states as of rev, unless the hub has dispatched past
+// rev (an event after rev may have changed them unseen).
+func (c *keyCache) put(rev int64, keys []string, entries []*entry) {
+	if c == nil || c.max <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if rev < c.watermark {
+		for _, k := range keys {
+			c.dropLocked(k)
+		}
+		return
+	}
+	for i, k := range keys {
+		e := entries[i]
+		if e == nil || len(e.value) > maxCachedValue || !cacheable(k) {
+			c.dropLocked(k)
+			continue
+		}
+		c.dropLocked(k)
+		c.entries[k] = cached{e: e, asOf: rev}
+		c.bytes += entrySize(k, e)
+	}
+	if c.bytes > c.max {
+		// Drop about a quarter, in the map's own (random) order.
+		for k := range c.entries {
+			if c.bytes <= c.max*3/4 {
+				break
+			}
+			c.dropLocked(k)
+		}
+	}
+}
+
+// drop forgets keys.
+func (c *keyCache) drop(keys []string) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, k := range keys {
+		c.dropLocked(k)
+	}
+}
+
+func (c *keyCache) dropLocked(k string) {
+	if ce, ok := c.entries[k]; ok {
+		c.bytes -= entrySize(k, ce.e)
+		delete(c.entries, k)
+	}
+}
+
+// reset forgets everything: the outcome of a transaction is unknown, or
+// the hub missed events (compaction).
+func (c *keyCache) reset(rev int64) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.entries)
+	c.bytes = 0
+	c.watermark = max(c.watermark, rev)
+}
+
+// events drops the entries that evs change and moves the watermark to
+// rev, every event up to which has been seen (the hub's dispatch).
+func (c *keyCache) events(evs []*clientv3.Event, rev int64) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, ev := range evs {
+		k := string(ev.Kv.Key)
+		if ce, ok := c.entries[k]; ok && ce.asOf < ev.Kv.ModRevision {
+			c.dropLocked(k)
+		}
+	}
+	c.watermark = max(c.watermark, rev)
+}
+
+func entrySize(k string, e *entry) int {
+	return len(k) + len(e.value) + 96
+}

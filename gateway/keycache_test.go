@@ -1,0 +1,123 @@
+package gateway_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/gateway/gatewaytest"
+	"github.com/zkgate/zkgate/schema"
+)
+
+// TestKeyCache_RepeatedWritesReadNothingAgain: a session setting one znode
+// over and over has its batches take the znode's keys and the session's
+// record from the committer's key cache, not from etcd.
+func TestKeyCache_RepeatedWritesReadNothingAgain(t *testing.T) {
+	e := newEngine(t, gateway.Config{})
+	ctx := ctxT(t)
+	s, err := e.CreateSession(ctx, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.Caller()
+	mustCreate(t, e, c, "/k", "0", gateway.Persistent)
+	before := e.Stats()
+	const sets = 20
+	for i := range sets {
+		r, err := e.SetData(ctx, c, "/k", []byte{byte(i)}, int32(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Stat.Version != int32(i+1) {
+			t.Fatalf("set %d: version %d", i, r.Stat.Version)
+		}
+	}
+	after := e.Stats()
+	// Each set reads the znode's record, children meta and ACL and the
+	// session record: 4 keys. A set whose batch landed after the watch
+	// hub had dispatched past it finds its keys gone, so not every read
+	// is a hit; without the cache none is.
+	hits, misses := after.KeyHits-before.KeyHits, after.KeyMisses-before.KeyMisses
+	if hits < sets {
+		t.Errorf("%d keys from the cache, %d from etcd, over %d sets", hits, misses, sets)
+	}
+	if hits+misses < 4*sets {
+		t.Errorf("%d keys read in all over %d sets of 4 keys", hits+misses, sets)
+	}
+}
+
+// TestKeyCache_AnotherNodesWriteIsSeen: a write through another gateway
+// node drops the keys it changed from this node's cache once this node's
+// watch hub has seen it: the next write here is validated against it at
+// the first attempt, with no batch redone.
+func TestKeyCache_AnotherNodesWriteIsSeen(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 1)
+	a := gatewaytest.NewEngine(t, cl.Client(0), gateway.Config{})
+	b := gatewaytest.NewEngine(t, cl.Client(0), gateway.Config{})
+	ctx := ctxT(t)
+	mustCreate(t, a, anyone, "/shared", "a", gateway.Persistent)
+	// a knows /shared at version 1 from its own write.
+	if _, err := a.SetData(ctx, anyone, "/shared", []byte("a1"), 0); err != nil {
+		t.Fatal(err)
+	}
+	res, err := b.SetData(ctx, anyone, "/shared", []byte("b"), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.WaitZxid(ctx, res.Zxid); err != nil {
+		t.Fatal(err)
+	}
+	redone := a.Redone()
+	// Against a's own last write, version 1 would be current; it is 2.
+	_, err = a.SetData(ctx, anyone, "/shared", []byte("stale"), 1)
+	wantCode(t, err, schema.CodeBadVersion)
+	r, err := a.SetData(ctx, anyone, "/shared", []byte("a2"), 2)
+	if err != nil || r.Stat.Version != 3 {
+		t.Fatalf("set at version 2: %+v %v", r.Stat, err)
+	}
+	if got := a.Redone() - redone; got != 0 {
+		t.Errorf("%d batches redone: a validated against its cache from before b's write", got)
+	}
+}
+
+// TestKeyCache_StaleEntryNeverCommits: an etcd write that the watch hub has
+// not yet dispatched (the cache cannot know of it) fails the batch's
+// compares; the batch is read again and validated against it, never
+// committed over it.
+func TestKeyCache_StaleEntryNeverCommits(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 1)
+	a := gatewaytest.NewEngine(t, cl.Client(0), gateway.Config{})
+	b := gatewaytest.NewEngine(t, cl.Client(0), gateway.Config{})
+	ctx := ctxT(t)
+	mustCreate(t, a, anyone, "/raced", "a", gateway.Persistent)
+	for i := range 50 {
+		// b writes, and a writes at once with the version it last saw;
+		// whatever a's cache holds, exactly one of each pair of
+		// conditional writes on the same version succeeds.
+		ver := int32(2 * i)
+		errs := make(chan error, 2)
+		go func() { _, err := a.SetData(ctx, anyone, "/raced", []byte("a"), ver); errs <- err }()
+		go func() { _, err := b.SetData(ctx, anyone, "/raced", []byte("b"), ver); errs <- err }()
+		ok := 0
+		for range 2 {
+			err := <-errs
+			switch schema.CodeOf(err) {
+			case schema.CodeOK:
+				ok++
+			case schema.CodeBadVersion:
+			default:
+				t.Fatal(err)
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("round %d: %d of two writes at version %d succeeded", i, ok, ver)
+		}
+		// One more through a, at the version it must now see.
+		if _, err := a.SetData(ctx, anyone, "/raced", []byte("a"), ver+1); err != nil {
+			t.Fatalf("round %d: set at version %d: %v", i, ver+1, err)
+		}
+	}
+	if st := stat(t, a, "/raced"); st.Version != 100 {
+		t.Fatalf("version %d after 100 writes", st.Version)
+	}
+}
