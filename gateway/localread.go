@@ -19,6 +19,29 @@ import (
 // in-memory index. The answer has the shape of a Txn response of the same
 // operations; mvcc's ErrCompacted and ErrFutureRev become the rpctypes
 // errors a client would see.
+// localPage reads up to limit keys of [from, end) at rev (0: the newest)
+// from store. Unlike etcd's Range, it does not count the keys past the
+// page.
+func localPage(ctx context.Context, store mvcc.KV, from, end string, rev int64, limit int) (*mvcc.RangeResult, error) {
+	txn := store.Read(mvcc.ConcurrentReadTxMode, traceutil.TODO())
+	defer txn.End()
+	r, err := txn.Range(ctx, []byte(from), []byte(end), mvcc.RangeOptions{Rev: rev, Limit: int64(limit)})
+	switch {
+	case errors.Is(err, mvcc.ErrCompacted):
+		return nil, rpctypes.ErrCompacted
+	case errors.Is(err, mvcc.ErrFutureRev):
+		return nil, rpctypes.ErrFutureRev
+	case err != nil:
+		return nil, err
+	}
+	if rev == 0 {
+		r.Rev = txn.Rev()
+	} else {
+		r.Rev = rev
+	}
+	return r, nil
+}
+
 func localRead(ctx context.Context, store mvcc.KV, rev int64, keys []string, ranges []clientv3.Op) (*clientv3.TxnResponse, error) {
 	txn := store.Read(mvcc.ConcurrentReadTxMode, traceutil.TODO())
 	defer txn.End()

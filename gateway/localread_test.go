@@ -12,6 +12,7 @@ import (
 
 	"github.com/zkgate/zkgate/gateway"
 	"github.com/zkgate/zkgate/gateway/gatewaytest"
+	"github.com/zkgate/zkgate/schema"
 )
 
 // TestLocalRead_SameAsSerializableTxn: a read from the member's store
@@ -100,4 +101,39 @@ func sameKVs(a, b []*mvccpb.KeyValue) bool {
 		}
 	}
 	return true
+}
+
+// TestApproximateDataSize_SameFromTheStore: approximate_data_size read
+// page by page from the member's store is the one read through etcd's
+// client, over more znodes than one page, and counts a write as it lands.
+func TestApproximateDataSize_SameFromTheStore(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 1)
+	viaClient := gatewaytest.NewEngine(t, cl.Client(0), gateway.Config{})
+	viaStore := gatewaytest.NewEngine(t, cl.Client(0), gateway.Config{LocalStore: cl.Members[0].Server.KV()})
+	ctx := ctxT(t)
+	mustCreate(t, viaClient, anyone, "/size", "", gateway.Persistent)
+	ops := make([]gateway.Op, 0, 500)
+	for i := range 2500 {
+		ops = append(ops, &gateway.CreateOp{Path: fmt.Sprintf("/size/n%04d", i), Data: []byte(fmt.Sprint(i)), ACL: schema.OpenACLUnsafe})
+		if len(ops) == cap(ops) {
+			if _, _, err := viaClient.Multi(ctx, anyone, ops); err != nil {
+				t.Fatal(err)
+			}
+			ops = ops[:0]
+		}
+	}
+	want, err := viaClient.ApproximateDataSize(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := viaStore.ApproximateDataSize(ctx)
+	if err != nil || got != want {
+		t.Fatalf("from the store: %d %v; through the client: %d", got, err, want)
+	}
+	if _, err := viaStore.SetData(ctx, anyone, "/size/n0001", []byte("twelve bytes"), -1); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := viaStore.ApproximateDataSize(ctx); err != nil || got != want+11 {
+		t.Fatalf("after data of 1 byte became 12: %d %v, want %d", got, err, want+11)
+	}
 }

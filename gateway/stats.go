@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/zkgate/zkgate/schema"
@@ -59,7 +60,8 @@ const dataSizePage = 1000
 // of every znode's path plus the length of its data, summed over the
 // namespace. It reads every znode (serializable reads of this member,
 // dataSizePage at a time, at one revision), so it costs about one read
-// of the whole namespace: a few milliseconds for ten thousand znodes.
+// of the whole namespace: a few milliseconds for ten thousand znodes,
+// about a second for a million from the embedded member's store.
 func (e *Engine) ApproximateDataSize(ctx context.Context) (int64, error) {
 	from, end := schema.NodeSpace()
 	var (
@@ -67,18 +69,35 @@ func (e *Engine) ApproximateDataSize(ctx context.Context) (int64, error) {
 		rev   int64
 	)
 	for {
-		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(dataSizePage), clientv3.WithSerializable()}
-		if rev != 0 {
-			opts = append(opts, clientv3.WithRev(rev))
+		var (
+			kvs  []*mvccpb.KeyValue
+			more bool
+		)
+		if e.cfg.LocalStore != nil {
+			// A page of etcd's Range counts every key to the range's
+			// end, which makes paging through the namespace quadratic
+			// (a minute of CPU for 400,000 znodes); the store's own
+			// Range stops at the page's end.
+			r, err := localPage(ctx, e.cfg.LocalStore, from, end, rev, dataSizePage)
+			if err != nil {
+				return 0, fmt.Errorf("reading znodes for their size: %w", err)
+			}
+			kvs, rev, more = r.KVs, r.Rev, len(r.KVs) == dataSizePage
+		} else {
+			opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(dataSizePage), clientv3.WithSerializable()}
+			if rev != 0 {
+				opts = append(opts, clientv3.WithRev(rev))
+			}
+			r, err := e.kv.Get(ctx, from, opts...)
+			if err != nil {
+				return 0, fmt.Errorf("reading znodes for their size: %w", err)
+			}
+			if rev == 0 {
+				rev = r.Header.Revision
+			}
+			kvs, more = r.Kvs, r.More
 		}
-		r, err := e.kv.Get(ctx, from, opts...)
-		if err != nil {
-			return 0, fmt.Errorf("reading znodes for their size: %w", err)
-		}
-		if rev == 0 {
-			rev = r.Header.Revision
-		}
-		for _, kv := range r.Kvs {
+		for _, kv := range kvs {
 			p, ok := schema.PathOfNodeKey(string(kv.Key))
 			if !ok {
 				continue
@@ -89,9 +108,9 @@ func (e *Engine) ApproximateDataSize(ctx context.Context) (int64, error) {
 			}
 			total += int64(len(p) + len(n.Data))
 		}
-		if !r.More || len(r.Kvs) == 0 {
+		if !more || len(kvs) == 0 {
 			return total, nil
 		}
-		from = string(r.Kvs[len(r.Kvs)-1].Key) + "\x00"
+		from = string(kvs[len(kvs)-1].Key) + "\x00"
 	}
 }

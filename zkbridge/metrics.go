@@ -467,31 +467,40 @@ func (w *wordCounts) read() []wordCount {
 	return out
 }
 
-// dataSizeTTL is how long a scrape reuses approximate_data_size: it reads
-// every znode's record, too much to do on each scrape (and the console's
-// sampler gathers every 5 s) of a large namespace.
-const dataSizeTTL = 30 * time.Second
+// dataSizeTTL is how long a scrape reuses approximate_data_size at
+// least: it reads every znode's record, too much to do on each scrape
+// (and the console's sampler gathers every 5 s) of a large namespace.
+// dataSizeShare bounds the share of time spent computing it: a
+// computation that took d is reused for dataSizeShare times d if that is
+// longer (a second's read of a million znodes, for 100 s).
+const (
+	dataSizeTTL   = 30 * time.Second
+	dataSizeShare = 100
+)
 
 // sizeCache is the last approximate data size a scrape computed.
 type sizeCache struct {
 	mu    sync.Mutex
 	at    time.Time
+	ttl   time.Duration
 	bytes int64
 }
 
 // dataSize is e's approximate data size, computed at most once per
-// dataSizeTTL.
+// dataSizeTTL, or per dataSizeShare times the last computation's time.
 func (s *Server) dataSize(ctx context.Context, e *gateway.Engine) (int64, error) {
 	c := &s.sizes
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.at.IsZero() && time.Since(c.at) < dataSizeTTL {
+	if !c.at.IsZero() && time.Since(c.at) < c.ttl {
 		return c.bytes, nil
 	}
+	start := time.Now()
 	n, err := e.ApproximateDataSize(ctx)
 	if err != nil {
 		return 0, err
 	}
 	c.at, c.bytes = time.Now(), n
+	c.ttl = max(dataSizeTTL, dataSizeShare*c.at.Sub(start))
 	return n, nil
 }
