@@ -29,7 +29,8 @@ For monitoring, Engine.Stats reports the engine's own figures (the
 committer's batches and their sizes, redone and overtaken batches, reads
 served from the local store, the children cache's hits and misses, the
 watch hub's revision), counted with atomics, and HubLag how far the hub
-is behind the cluster; Counts, WatchCount, WatchesFired and
+is behind the cluster; Counts (kept by the hub from its events, as
+ZooKeeper keeps them in memory: counts.go), WatchCount, WatchesFired and
 ApproximateDataSize give what ZooKeeper's mntr reports, QuotaFigures and
 QuotaExceeded what its quota gauges and counter do. The engine
 exports nothing itself: zkbridge's Prometheus collector reads them at

@@ -117,8 +117,12 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	counts, err := countKeys(ctx, e.kv, now.Header.Revision)
+	if err != nil {
+		return nil, err
+	}
 	e.hub = newHub(e.lg, cfg.Client, cfg.ChildCacheBytes, e.cfg.SuperDigest)
-	e.hub.seed(now.Header.Revision, acls)
+	e.hub.seed(now.Header.Revision, acls, counts)
 	if e.cfg.KeyCacheBytes > 0 {
 		e.keys = newKeyCache(int(e.cfg.KeyCacheBytes))
 		e.keys.reset(now.Header.Revision)

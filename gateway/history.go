@@ -117,7 +117,7 @@ func (e *Engine) Replay(ctx context.Context, c Caller, path string, mode WatchMo
 		return err
 	}
 	h := newHub(e.lg, e.cfg.Client, -1, e.cfg.SuperDigest)
-	h.seed(since, acls)
+	h.seed(since, acls, keyCounts{}) // a replay counts nothing
 	var stop error
 	stopped := func() error { return stop }
 	h.register(&collect{auth: c.Auth, fn: func(ev Event) {

@@ -49,6 +49,8 @@ type hub struct {
 	// keys, when set, is the committer's key cache: every event drops
 	// the entries it makes stale (keycache.go).
 	keys *keyCache
+	// counts are the znodes, ephemerals and sessions at rev (counts.go).
+	counts keyCounts
 }
 
 // mayRead reports whether w may be told of an event about path.
@@ -156,9 +158,10 @@ func newHub(lg *zap.Logger, client *clientv3.Client, childCacheBytes int64, supe
 
 // seed sets the revision the hub starts at and the ACLs (other than
 // world:anyone:cdrwa) at that revision, before run.
-func (h *hub) seed(rev int64, acls map[string]schema.ACLRecord) {
+func (h *hub) seed(rev int64, acls map[string]schema.ACLRecord, counts keyCounts) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.counts = counts
 	h.rev = rev
 	h.acls = acls
 }
@@ -210,10 +213,15 @@ func (h *hub) recoverCompacted(ctx context.Context, compacted int64) {
 	if err != nil {
 		return
 	}
+	counts, err := countKeys(ctx, h.client, rev)
+	if err != nil {
+		return
+	}
 	h.lg.Warn("znode watch met a compacted revision; firing every one-shot watch", zap.Int64("compacted", compacted), zap.Int64("resume", rev))
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.acls = acls
+	h.counts = counts
 	for path, ws := range h.tables[tData] {
 		for w, en := range ws {
 			h.deliver(w, en, Event{Type: EventNodeDataChanged, Path: path, Zxid: rev})
@@ -249,6 +257,7 @@ func (h *hub) dispatch(evs []*clientv3.Event, headerRev int64, progress bool) {
 	// after them (a deleted node's event follows the ACL it had).
 	var gone []string
 	for i, ev := range evs {
+		h.counts.apply(ev)
 		if i == 0 || ev.Kv.ModRevision != evs[i-1].Kv.ModRevision {
 			for _, p := range gone {
 				delete(h.acls, p)
@@ -387,6 +396,13 @@ func (h *hub) deliver(w Watcher, en *watchEntry, ev Event) {
 }
 
 // current is the revision reads are served at.
+// keyCounts are the counts at the hub's revision.
+func (h *hub) keyCounts() keyCounts {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.counts
+}
+
 func (h *hub) current() int64 {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -626,28 +626,6 @@ func (e *Engine) ClusterZxid(ctx context.Context) (int64, error) {
 	return resp.Header.Revision, nil
 }
 
-// Counts reports how many znodes, ephemerals and sessions the cluster
-// holds, for monitoring (ZooKeeper's mntr). It counts keys, so it costs a
-// little more with each million znodes.
-func (e *Engine) Counts(ctx context.Context) (znodes, ephemerals, sessions int64, err error) {
-	start, end := schema.NodeSpace()
-	count := func(from, to string) int64 {
-		if err != nil {
-			return 0
-		}
-		r, gerr := e.kv.Get(ctx, from, clientv3.WithRange(to), clientv3.WithCountOnly(), clientv3.WithSerializable())
-		if gerr != nil {
-			err = gerr
-			return 0
-		}
-		return r.Count
-	}
-	znodes = count(start, end)
-	ephemerals = count(schema.EphemeralSpace(), schema.PrefixEnd(schema.EphemeralSpace()))
-	sessions = count(schema.SessionSpace(), schema.PrefixEnd(schema.SessionSpace()))
-	return znodes, ephemerals, sessions, err
-}
-
 // EphemeralsBySession lists every session's ephemeral znodes, sorted, by
 // session id, as this node's member holds them (ZooKeeper's dump
 // command): the whole cluster's, read from the ephemeral index.

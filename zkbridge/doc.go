@@ -64,12 +64,13 @@ ensemble's leader and follower in testdata/zookeeper-3.8-ROLE-WORD.txt
   - The version line reads "3.8.0-zkgate-VERSION, built on YYYY-MM-DD
     HH:MM UTC" (the binary's commit time, else the start), so tools that
     parse ZooKeeper's version read it.
-  - Counts come from etcd: znode_count (ZooKeeper's figure: it counts its
-    root twice, so a fresh server reports 5), ephemerals_count,
-    global_sessions (local_sessions is 0: every session is an etcd lease),
-    approximate_data_size (the paths' and data's length summed over the
-    namespace, read from this member a thousand znodes at a time: about
-    one read of the namespace per mntr).
+  - Counts come from the engine: znode_count (ZooKeeper's figure: it
+    counts its root twice, so a fresh server reports 5), ephemerals_count
+    and global_sessions (local_sessions is 0: every session is an etcd
+    lease), kept by the watch hub from its events as ZooKeeper keeps them
+    in memory; approximate_data_size (the paths' and data's length summed
+    over the namespace, read from this member a thousand znodes at a
+    time: about one read of the namespace per mntr).
   - watch_count, wchs, wchc and wchp are this node's watches (a
     ZooKeeper server's are its own clients'). As ZooKeeper 3.8 does
     (measured), wchs, wchc and wchp report the data watches only
