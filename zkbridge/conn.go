@@ -63,6 +63,11 @@ type conn struct {
 	// stopped is set, in its turn, by a request that ends the
 	// connection (see pipeline.go).
 	stopped atomic.Bool
+	// lingering is set once the server has finished with the connection
+	// (see linger): from then on it is not counted as alive, as a
+	// ZooKeeper server no longer counts a connection it has closed,
+	// though its goroutine may still be draining what the client sends.
+	lingering atomic.Bool
 
 	mu     sync.Mutex
 	queue  []*[]byte // packets from encode, returned to the pool once written
@@ -400,6 +405,7 @@ const (
 // ruok | nc` sends "ruok\n", and the "\n" is never read. The deferred
 // Close in serve then finds nothing unread.
 func (c *conn) linger() {
+	c.lingering.Store(true)
 	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
 		if err := cw.CloseWrite(); err != nil {
 			return

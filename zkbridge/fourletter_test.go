@@ -259,3 +259,36 @@ func TestFourLetterWords_CrstResetsConnectionStats(t *testing.T) {
 		t.Fatalf("cons after crst: %q", l)
 	}
 }
+
+// TestFourLetterWords_AnsweredConnectionNotAlive: once a word is answered
+// and the server has closed its side, the connection is no longer counted
+// in num_alive_connections, though the client has not closed its own side
+// yet (the server drains it for a while): a ZooKeeper server removes a
+// connection from its count when it closes it. A client that read an
+// answer to its end and asked mntr at once found the earlier connection
+// still counted.
+func TestFourLetterWords_AnsweredConnectionNotAlive(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 1)
+	a := startBridge(t, cl, 0, gateway.Config{})
+	nc, err := net.Dial("tcp", a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := nc.Write([]byte("ruok")); err != nil {
+		t.Fatal(err)
+	}
+	// Read to the server's FIN, and keep this side open.
+	if b, err := io.ReadAll(nc); err != nil || string(b) != "imok" {
+		t.Fatalf("ruok: %q %v", b, err)
+	}
+	mntr, _, err := askWord(a, "mntr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The mntr connection counts itself, as ZooKeeper's does.
+	if !strings.Contains(mntr, "\nzk_num_alive_connections\t1\n") {
+		t.Fatalf("mntr with one answered connection still open on the client's side:\n%s", mntr)
+	}
+}

@@ -281,13 +281,16 @@ func (s *Server) Close() error {
 	return nil
 }
 
-// connections returns a snapshot of the open connections.
+// connections returns a snapshot of the open connections, those the
+// server has finished with and lingers on (see conn.linger) left out.
 func (s *Server) connections() []*conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
-		out = append(out, c)
+		if !c.lingering.Load() {
+			out = append(out, c)
+		}
 	}
 	return out
 }
