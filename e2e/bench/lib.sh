@@ -118,12 +118,13 @@ wait_all() {
 	exit 1
 }
 
-ruok() { flw "$1" ruok; }
+# wait_serving PORT...: until every server serves clients (60 s at most):
+# srvr reports its mode. ruok is no test of that: ZooKeeper and zkgate
+# answer imok before they serve (without a quorum, or while starting), and
+# close a session's handshake until they do.
+wait_serving() { wait_all "servers not serving" is_serving "$@"; }
 
-# wait_ruok PORT...: until every server answers imok (60 s at most).
-wait_ruok() { wait_all "servers not ready" is_imok "$@"; }
-
-is_imok() { [ "$(ruok "$1" 2>/dev/null)" = imok ]; }
+is_serving() { [ -n "$(mode "$1")" ]; }
 
 # stop PID: SIGTERM and wait for the process to end.
 stop() {

@@ -26,7 +26,7 @@ znodes=${ZNODES:-1000000}
 zkport=$(port); client=$(port); peer=$(port); gport=$(port); backport=$(port)
 start_zookeeper "$zkport" "maxClientCnxns=0"
 start_zkgate "$client" "$peer" "$gport"
-wait_ruok "$zkport" "$gport"
+wait_serving "$zkport" "$gport"
 
 echo "loading $znodes znodes into ZooKeeper ..."
 "$zkgate" bench scale --zk "127.0.0.1:$zkport" --pid "$zookeeper_pid" --znodes "$znodes" --big $((znodes / 10)) \
@@ -47,7 +47,7 @@ echo "diff: $took s"
 
 # The way back: zkgate's tree into an empty ZooKeeper.
 start_zookeeper_in zkback "$backport" "maxClientCnxns=0"
-wait_ruok "$backport"
+wait_serving "$backport"
 back=(--from "http://127.0.0.1:$client" --to "zk://127.0.0.1:$backport" --path /scale)
 start=$(date +%s.%N)
 # shellcheck disable=SC2086

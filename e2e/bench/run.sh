@@ -37,7 +37,7 @@ start_zookeeper "$refport" "maxClientCnxns=0" # every session comes from 127.0.0
 (cd "$root" && go build -o "$work/plainetcd" ./e2e/bench/plainetcd)
 "$work/plainetcd" --data-dir "$work/etcd" --client "http://127.0.0.1:$eclient" --peer "http://127.0.0.1:$epeer" >>"$work/plainetcd.log" 2>&1 &
 pids+=("$!")
-wait_ruok "$zkport" "$refport"
+wait_serving "$zkport" "$refport"
 
 suite() {
 	# BENCH_ARGS is split into words on purpose.

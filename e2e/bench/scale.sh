@@ -43,7 +43,7 @@ if command -v jcmd >/dev/null; then jvm=(--jvm); else echo "no jcmd (a JDK): Zoo
 
 zkport=$(port)
 start_zookeeper "$zkport" "maxClientCnxns=0"
-wait_ruok "$zkport"
+wait_serving "$zkport"
 scale ZooKeeper "$zookeeper_pid" "$zkport" "${jvm[@]}"
 stop "$zookeeper_pid"
 start_zookeeper "$zkport" "maxClientCnxns=0"
@@ -53,7 +53,7 @@ stop "$zookeeper_pid"
 
 client=$(port); peer=$(port); gport=$(port); pprof=$(port)
 start_zkgate "$client" "$peer" "$gport" --pprof-listen "127.0.0.1:$pprof"
-wait_ruok "$gport"
+wait_serving "$gport"
 scale zkgate "$zkgate_pid" "$gport" --pprof "http://127.0.0.1:$pprof"
 stop "$zkgate_pid"
 start_zkgate "$client" "$peer" "$gport"
