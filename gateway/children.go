@@ -11,8 +11,12 @@ import (
 // same lock that moves its clock, so a set copied together with the hub's
 // revision is exactly the children at that revision. A set is loaded by
 // the first read of its parent (from etcd, at the hub's revision, with
-// the changes that arrive meanwhile applied afterwards) and copied in
-// O(1) by each read (a copy-on-write B-tree). Its size is bounded in
+// the changes that arrive meanwhile applied afterwards). A read takes the
+// set's sorted list of names, shared by every read until the set next
+// changes and never modified; the first read after a change copies the
+// B-tree in O(1) (copy-on-write), lists it outside the hub's lock and
+// offers the list back (offer), so a parent read far more often than
+// written is listed once, not on every read. Its size is bounded in
 // bytes; the least recently read sets are dropped first.
 
 // childNameOverhead estimates what a cached name costs beyond its bytes
@@ -36,7 +40,17 @@ type childSet struct {
 	pending []childChange
 	bytes   int64
 	used    uint64
+	// list is names as a sorted slice, nil until a read offers it and
+	// again after each change; readers share it and never modify it.
+	list []string
+	// version counts the changes applied to names, so a list made from
+	// a copy is kept only if nothing changed since (offer).
+	version uint64
 }
+
+// childListOverhead is what a name costs in a set's list (a string
+// header).
+const childListOverhead = 16
 
 type childChange struct {
 	name string
@@ -68,6 +82,11 @@ func (c *childCache) change(parent, name string, add bool) {
 }
 
 func (cs *childSet) apply(name string, add bool) {
+	cs.version++
+	if cs.list != nil {
+		cs.bytes -= int64(len(cs.list) * childListOverhead)
+		cs.list = nil
+	}
 	cost := int64(len(name) + childNameOverhead)
 	if add {
 		if _, replaced := cs.names.Set(name); !replaced {
@@ -92,12 +111,25 @@ func (c *childCache) reset() {
 	c.bytes = 0
 }
 
-// lookup returns a copy of parent's children, or a new load the caller
-// must finish with install or abandon, or neither (another load is in
-// progress, or the cache is disabled).
-func (c *childCache) lookup(parent string) (*btree.BTreeG[string], *childSet) {
+// cachedChildren is what a read finds in the cache for its parent: the
+// shared sorted list, or a copy of the names to list (and offer back as
+// set at version), or a new load the caller must finish with install or
+// abandon, or nothing (another load is in progress, or the cache is
+// disabled).
+type cachedChildren struct {
+	list    []string
+	names   *btree.BTreeG[string]
+	set     *childSet
+	version uint64
+	load    *childSet
+}
+
+func (cc cachedChildren) hit() bool { return cc.list != nil || cc.names != nil }
+
+// lookup returns what the cache holds of parent's children.
+func (c *childCache) lookup(parent string) cachedChildren {
 	if c.maxBytes <= 0 {
-		return nil, nil
+		return cachedChildren{}
 	}
 	c.tick++
 	cs := c.sets[parent]
@@ -106,15 +138,31 @@ func (c *childCache) lookup(parent string) (*btree.BTreeG[string], *childSet) {
 		c.misses++
 		cs = &childSet{used: c.tick}
 		c.sets[parent] = cs
-		return nil, cs
+		return cachedChildren{load: cs}
 	case cs.names == nil:
 		c.misses++
-		return nil, nil
+		return cachedChildren{}
+	case cs.list != nil:
+		c.hits++
+		cs.used = c.tick
+		return cachedChildren{list: cs.list}
 	default:
 		c.hits++
 		cs.used = c.tick
-		return cs.names.Copy(), nil
+		return cachedChildren{names: cs.names.Copy(), set: cs, version: cs.version}
 	}
+}
+
+// offer keeps list, made from a copy of set's names at version, as the
+// set's shared list, unless the set changed or was dropped since.
+func (c *childCache) offer(parent string, set *childSet, version uint64, list []string) {
+	if c.sets[parent] != set || set.version != version || set.list != nil {
+		return
+	}
+	set.list = list
+	set.bytes += int64(len(list) * childListOverhead)
+	c.bytes += int64(len(list) * childListOverhead)
+	c.evict(set)
 }
 
 // install completes load with the names read at its revision and the

@@ -1,8 +1,6 @@
 package gateway
 
 import (
-	"github.com/tidwall/btree"
-
 	"context"
 	"fmt"
 	"sync"
@@ -475,15 +473,20 @@ func (h *hub) addLocked(t int, path string, w Watcher, pending bool) *watchEntry
 // childrenAt is addAt (when wr is not nil) for a children read, with the
 // cached children at the returned revision, or a load to finish with
 // installChildren or abandonChildren (see childCache.lookup).
-func (h *hub) childrenAt(wr *watchReq, path string) (en *watchEntry, fresh bool, rev int64, names *btree.BTreeG[string], load *childSet) {
+func (h *hub) childrenAt(wr *watchReq, path string) (en *watchEntry, fresh bool, rev int64, cached cachedChildren) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if wr != nil {
 		_, had := h.tables[wr.t][wr.path][wr.w]
 		en, fresh = h.addLocked(wr.t, wr.path, wr.w, true), !had
 	}
-	names, load = h.kids.lookup(path)
-	return en, fresh, h.rev, names, load
+	return en, fresh, h.rev, h.kids.lookup(path)
+}
+
+func (h *hub) offerChildren(path string, cached cachedChildren, list []string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.kids.offer(path, cached.set, cached.version, list)
 }
 
 func (h *hub) installChildren(path string, load *childSet, names []string) {

@@ -275,7 +275,9 @@ type ReadResult struct {
 
 // ChildrenResult is what GetChildren returns.
 type ChildrenResult struct {
-	// Children are the names of the znode's children, sorted.
+	// Children are the names of the znode's children, sorted. The slice
+	// may be shared with other reads (the children cache's list): read
+	// it, never modify it.
 	Children []string
 	// Stat is the znode's Stat.
 	Stat schema.Stat
@@ -444,13 +446,14 @@ func (e *Engine) GetChildren(ctx context.Context, c Caller, path string, o ReadO
 	if err := e.hub.wait(ctx, o.MinZxid); err != nil {
 		return ChildrenResult{}, err
 	}
-	en, fresh, rev, cached, load := e.hub.childrenAt(wr, path)
+	en, fresh, rev, cached := e.hub.childrenAt(wr, path)
+	load := cached.load
 	var a *Armed
 	if en != nil {
 		a = &Armed{h: e.hub, w: wr.w, en: en, wr: wr, fresh: fresh}
 	}
 	var ranges []clientv3.Op
-	if cached == nil {
+	if !cached.hit() {
 		ranges = append(ranges, prefixRange(prefix))
 	}
 	resp, err := e.readAt(ctx, rev, true, readKeys(path), ranges)
@@ -464,13 +467,17 @@ func (e *Engine) GetChildren(ctx context.Context, c Caller, path string, o ReadO
 		if err != nil {
 			return ChildrenResult{}, err
 		}
-		cached, load = nil, nil
+		cached, load = cachedChildren{}, nil
 	}
 	var names []string
-	if cached != nil {
-		names = make([]string, 0, cached.Len())
-		cached.Scan(func(n string) bool { names = append(names, n); return true })
-	} else {
+	switch {
+	case cached.list != nil:
+		names = cached.list
+	case cached.names != nil:
+		names = make([]string, 0, cached.names.Len())
+		cached.names.Scan(func(n string) bool { names = append(names, n); return true })
+		e.hub.offerChildren(path, cached, names)
+	default:
 		kvs := resp.Responses[3].GetResponseRange().Kvs
 		names = make([]string, 0, len(kvs))
 		for _, kv := range kvs {

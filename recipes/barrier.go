@@ -202,7 +202,8 @@ func (d *doubleBarrierServer) leave(ctx context.Context, k *call, key *zkgatepb.
 			k.saw(zxid)
 			return nil
 		}
-		slices.Sort(kids)
+		// kids are sorted (GetChildren's order) and shared with other
+		// reads: never sorted or changed here.
 		wait := kids[0]
 		if kids[0] == name {
 			wait = kids[len(kids)-1]

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -84,7 +83,8 @@ func (q *queueServer) Take(ctx context.Context, req *zkgatepb.QueueTakeRequest) 
 		}
 		armed.Arm()
 		k.saw(zxid)
-		slices.Sort(kids)
+		// kids are sorted (GetChildren's order) and shared with other
+		// reads: never sorted or changed here.
 		for _, kid := range kids {
 			node := schema.Join(path, kid)
 			rd, err := k.e.GetData(ctx, k.c, node, k.readOptions(nil))

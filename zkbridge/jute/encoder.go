@@ -89,9 +89,15 @@ func (e *Encoder) writeStrings(v []string) {
 	for _, s := range v {
 		n += len(s)
 	}
-	e.buf = slices.Grow(e.buf, n)
-	e.WriteInt(int32(len(v)))
+	// One grow, then each item written in place: appending item by item
+	// was most of a getChildren of 1,000 children.
+	at := len(e.buf)
+	e.buf = slices.Grow(e.buf, n)[:at+n]
+	b := e.buf[at:]
+	binary.BigEndian.PutUint32(b, uint32(len(v)))
+	b = b[4:]
 	for _, s := range v {
-		e.WriteString(s)
+		binary.BigEndian.PutUint32(b, uint32(len(s)))
+		b = b[4+copy(b[4:], s):]
 	}
 }
