@@ -90,10 +90,11 @@ type Config struct {
 	// MiB; negative disables it).
 	ChildCacheBytes int64
 
-	// KeyCacheBytes bounds the memory of the committer's key cache
-	// (keycache.go), its last known state of the keys its batches read
-	// and wrote, which spares reading them again (default 16 MiB;
-	// negative disables it).
+	// KeyCacheBytes bounds the memory of the key cache (keycache.go),
+	// the last known state of the keys the committer's batches read and
+	// wrote and reads found, which spares reading them again from the
+	// store, for the committer and for reads (default 16 MiB; negative
+	// disables it).
 	KeyCacheBytes int64
 }
 

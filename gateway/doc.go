@@ -120,6 +120,17 @@ get went from about 22k to 34-47k ops/s). After a lost compare the
 committer rereads from the store too: the member has applied up to the
 failed transaction's revision before answering it.
 
+The key cache (keycache.go, Config.KeyCacheBytes) keeps the last known
+state of the keys the committer read and wrote and of those reads at the
+hub's revision found in the store, each as of a revision; the hub drops
+an entry when an event of a later revision touches its key, under the
+lock that moves its clock. A read at the hub's revision whose keys are
+all there, each as of that revision or before, is answered from it
+without reading the store (keyCache.getAt): no event up to the hub's
+revision changed them since (bench get on a fresh node: 45-47k to 65k
+ops/s). Past reads (ReadOptions.AtZxid) and reads with ranges always
+read the store, so a compacted zxid still answers as etcd does.
+
 getChildren takes child names from the children cache (children.go):
 per parent a copy-on-write B-tree kept by the hub from the same events,
 under the lock that moves its clock, so a copy taken with the hub's

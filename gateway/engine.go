@@ -60,7 +60,10 @@ type Engine struct {
 	// committer made slower than the others.
 	sendDelay  atomic.Int64
 	batchSizes sizeHistogram // requests per batch launched
-	localReads atomic.Int64  // reads served by localRead
+	localReads atomic.Int64  // reads served by localRead or the key cache
+	// readKeyHits counts reads whose keys all came from the key cache
+	// (readCurrent).
+	readKeyHits atomic.Int64
 	// keyHits and keyMisses count the committer's reads of keys from its
 	// key cache and from etcd (keycache.go).
 	keyHits, keyMisses atomic.Int64

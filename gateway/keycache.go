@@ -8,12 +8,16 @@ import (
 	"github.com/zkgate/zkgate/schema"
 )
 
-// keyCache holds the committer's last known state of the keys its batches
-// read and wrote, so that a batch reads from etcd only the keys it has not
-// seen (fetch). It is an optimisation, never a source of truth: every key a
-// batch reads, from the cache or not, is compared in its transaction, so a
-// stale entry makes the batch fail its compares and be redone from a fresh
-// read, never commit a write validated against old state.
+// keyCache holds the last known state of the keys the committer's batches
+// read and wrote (and of those reads found in the store: readCurrent), so
+// that a batch reads from etcd only the keys it has not seen (fetch), and a
+// read at the hub's revision whose keys are all known reads nothing
+// (getAt). For the committer it is an optimisation, never a source of
+// truth: every key a batch reads, from the cache or not, is compared in its
+// transaction, so a stale entry makes the batch fail its compares and be
+// redone from a fresh read, never commit a write validated against old
+// state. Reads have no such check: they take an entry only within the
+// revisions the rules below make it exact for.
 //
 // It stays fresh the way the rest of the engine does: the watch hub
 // (hub.go) drops an entry when an event of a later revision touches its key
@@ -50,6 +54,32 @@ func cacheable(key string) bool {
 	return !schema.IsChainKey(key) && key != schema.TurnKey()
 }
 
+// getAt fills out with the states of keys at rev, all from the cache, and
+// reports whether it could: every key cached as of a revision at or
+// before rev, and rev no later than the watermark. An entry the hub has
+// not dropped by the watermark was not changed by any event between its
+// revision and the watermark, so it is the key's state at every revision
+// between them. The read path (Engine.readCurrent) takes whole reads
+// from it.
+func (c *keyCache) getAt(rev int64, keys []string, out []*entry) bool {
+	if c == nil || rev <= 0 {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if rev > c.watermark {
+		return false
+	}
+	for i, k := range keys {
+		ce, ok := c.entries[k]
+		if !ok || ce.asOf > rev || !cacheable(k) {
+			return false
+		}
+		out[i] = ce.e
+	}
+	return true
+}
+
 // get returns key's cached state.
 func (c *keyCache) get(key string) (*entry, bool) {
 	if c == nil {
@@ -77,6 +107,11 @@ func (c *keyCache) put(rev int64, keys []string, entries []*entry) {
 	}
 	for i, k := range keys {
 		e := entries[i]
+		if ce, ok := c.entries[k]; ok && ce.asOf > rev {
+			// Newer already (a batch's own write, put before a read at
+			// an earlier revision the hub served): keep it.
+			continue
+		}
 		if e == nil || len(e.value) > maxCachedValue || !cacheable(k) {
 			c.dropLocked(k)
 			continue

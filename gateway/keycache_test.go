@@ -121,3 +121,85 @@ func TestKeyCache_StaleEntryNeverCommits(t *testing.T) {
 		t.Fatalf("version %d after 100 writes", st.Version)
 	}
 }
+
+// TestKeyCache_ReadsServedFromItAndNeverStale: a getData of a znode the
+// node wrote or read before is served from the key cache (no read of
+// etcd's store), and a change made elsewhere (another gateway node, a
+// put straight to etcd, a session's lease expiring) is seen by the next
+// read that waits for its zxid, with the Stat etcd's store gives.
+func TestKeyCache_ReadsServedFromItAndNeverStale(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 1)
+	a := gatewaytest.NewEngine(t, cl.Client(0), gateway.Config{})
+	b := gatewaytest.NewEngine(t, cl.Client(0), gateway.Config{})
+	plain := gatewaytest.NewEngine(t, cl.Client(0), gateway.Config{KeyCacheBytes: -1})
+	ctx := ctxT(t)
+	mustCreate(t, a, anyone, "/r", "a", gateway.Persistent)
+	// check reads path through a at least at zxid, and compares what it
+	// answers with what a node without the cache answers at that zxid.
+	check := func(what string, zxid int64) gateway.ReadResult {
+		t.Helper()
+		got, err := a.GetData(ctx, anyone, "/r", gateway.ReadOptions{MinZxid: zxid})
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		want, err := plain.GetData(ctx, anyone, "/r", gateway.ReadOptions{MinZxid: got.Zxid, AtZxid: got.Zxid})
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if string(got.Data) != string(want.Data) || got.Stat != want.Stat {
+			t.Fatalf("%s: read %q %+v at zxid %d, the store has %q %+v", what, got.Data, got.Stat, got.Zxid, want.Data, want.Stat)
+		}
+		return got
+	}
+	hits := a.Stats().ReadKeyHits
+	for range 3 {
+		check("a read after a's own write", 0)
+	}
+	if got := a.Stats().ReadKeyHits - hits; got < 2 {
+		t.Errorf("%d of 3 reads of an unchanged znode came from the key cache", got)
+	}
+
+	res, err := b.SetData(ctx, anyone, "/r", []byte("from b"), -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := check("after another node's write", res.Zxid); string(got.Data) != "from b" {
+		t.Fatalf("read %q after b's write", got.Data)
+	}
+
+	// A put straight to etcd of the znode's record (as a restore or
+	// another tool could make), copied from b's write with new data.
+	rec, err := cl.Client(0).Get(ctx, schema.NodeKey("/r"))
+	if err != nil || len(rec.Kvs) != 1 {
+		t.Fatalf("reading the record: %v", err)
+	}
+	n, err := schema.UnmarshalNode(rec.Kvs[0].Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Data = []byte("straight to etcd")
+	put, err := cl.Client(0).Put(ctx, schema.NodeKey("/r"), string(n.Marshal()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := check("after a put straight to etcd", put.Header.Revision); string(got.Data) != "straight to etcd" {
+		t.Fatalf("read %q after a put straight to etcd", got.Data)
+	}
+
+	// An ephemeral whose session expires: the read after sees it gone.
+	s, err := b.CreateSession(ctx, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	made, err := b.Create(ctx, s.Caller(), gateway.CreateOp{Path: "/r/e", ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.GetData(ctx, anyone, "/r/e", gateway.ReadOptions{MinZxid: made.Zxid}); err != nil {
+		t.Fatalf("the ephemeral before its session expired: %v", err)
+	}
+	waitFor(t, 20*time.Second, func() bool {
+		_, err := a.GetData(ctx, anyone, "/r/e", gateway.ReadOptions{})
+		return schema.CodeOf(err) == schema.CodeNoNode
+	})
+}

@@ -25,9 +25,12 @@ type EngineStats struct {
 	// turns of other nodes it waited for (turn.go).
 	Turns, TurnWaits int64
 	// LocalReads counts reads served from the embedded member's store
-	// directly (serializable reads, without a gRPC round trip); zero in
-	// front of an external etcd.
+	// directly (serializable reads, without a gRPC round trip) or from the
+	// key cache; zero in front of an external etcd.
 	LocalReads int64
+	// ReadKeyHits counts the reads among them whose keys all came from
+	// the key cache, without reading the store (Engine.readCurrent).
+	ReadKeyHits int64
 	// ChildrenHits counts getChildren served from the children cache,
 	// ChildrenMisses those that had to read the children from etcd (the
 	// first read of a parent, or one while another loads it).
@@ -44,15 +47,16 @@ type EngineStats struct {
 // hub's, briefly.
 func (e *Engine) Stats() EngineStats {
 	s := EngineStats{
-		Batches:    e.launched.Load(),
-		BatchSizes: e.batchSizes.read(),
-		Redone:     e.redone.Load(),
-		Overtaken:  e.overtaken.Load(),
-		Turns:      e.turns.Load(),
-		TurnWaits:  e.turnWaits.Load(),
-		LocalReads: e.localReads.Load(),
-		KeyHits:    e.keyHits.Load(),
-		KeyMisses:  e.keyMisses.Load(),
+		Batches:     e.launched.Load(),
+		BatchSizes:  e.batchSizes.read(),
+		Redone:      e.redone.Load(),
+		Overtaken:   e.overtaken.Load(),
+		Turns:       e.turns.Load(),
+		TurnWaits:   e.turnWaits.Load(),
+		LocalReads:  e.localReads.Load(),
+		ReadKeyHits: e.readKeyHits.Load(),
+		KeyHits:     e.keyHits.Load(),
+		KeyMisses:   e.keyMisses.Load(),
 	}
 	s.HubRevision, s.ChildrenHits, s.ChildrenMisses = e.hub.clockAndCache()
 	return s

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -77,7 +79,7 @@ func (e *Engine) snapshotWatch(ctx context.Context, minRev int64, wr *watchReq, 
 	} else {
 		rev = e.hub.current()
 	}
-	resp, err := e.readAt(ctx, rev, true, keys, ranges)
+	resp, err := e.readCurrent(ctx, rev, keys, ranges)
 	if errors.Is(err, rpctypes.ErrCompacted) {
 		// etcd compacted past the hub (it fell far behind): read the
 		// newest state, once the hub has caught up with it, so replies
@@ -132,6 +134,54 @@ func (e *Engine) readAt(ctx context.Context, rev int64, serial bool, keys []stri
 		ops = append(ops, clientv3.OpGet(string(r.KeyBytes()), opt(clientv3.WithRange(string(r.RangeBytes())), clientv3.WithKeysOnly())...))
 	}
 	return e.kv.Txn(ctx).Then(ops...).Commit()
+}
+
+// readCurrent is readAt (serializable) for a read at a revision the hub
+// gave it (what the node serves now, not a past zxid): from the key cache
+// when it holds every key as of rev (keyCache.getAt), otherwise from the
+// member's store, whose answer then goes into the cache. Only with the
+// embedded member, and only for reads of keys without ranges.
+func (e *Engine) readCurrent(ctx context.Context, rev int64, keys []string, ranges []clientv3.Op) (*clientv3.TxnResponse, error) {
+	if e.cfg.LocalStore == nil || e.keys == nil || len(ranges) > 0 || len(keys) == 0 || len(keys) > 8 {
+		return e.readAt(ctx, rev, true, keys, ranges)
+	}
+	var buf [8]*entry
+	got := buf[:len(keys)]
+	if e.keys.getAt(rev, keys, got) {
+		e.localReads.Add(1)
+		e.readKeyHits.Add(1)
+		return responseOf(rev, keys, got), nil
+	}
+	resp, err := e.readAt(ctx, rev, true, keys, nil)
+	if err != nil {
+		return nil, err
+	}
+	read := make([]*entry, len(keys))
+	for i, r := range resp.Responses {
+		st := &entry{}
+		if kvs := r.GetResponseRange().Kvs; len(kvs) == 1 {
+			kv := kvs[0]
+			st = &entry{exists: true, value: kv.Value, createRev: kv.CreateRevision, modRev: kv.ModRevision, version: kv.Version, lease: kv.Lease}
+		}
+		read[i] = st
+	}
+	e.keys.put(rev, keys, read)
+	return resp, nil
+}
+
+// responseOf is what readAt answers for keys in the states given, at rev.
+func responseOf(rev int64, keys []string, states []*entry) *clientv3.TxnResponse {
+	h := &pb.ResponseHeader{Revision: rev}
+	resp := &clientv3.TxnResponse{Header: h, Succeeded: true, Responses: make([]*pb.ResponseOp, len(keys))}
+	for i, k := range keys {
+		rr := &pb.RangeResponse{Header: h}
+		if s := states[i]; s.exists {
+			rr.Kvs = []*mvccpb.KeyValue{{Key: []byte(k), Value: s.value, CreateRevision: s.createRev, ModRevision: s.modRev, Version: s.version, Lease: s.lease}}
+			rr.Count = 1
+		}
+		resp.Responses[i] = &pb.ResponseOp{Response: &pb.ResponseOp_ResponseRange{ResponseRange: rr}}
+	}
+	return resp
 }
 
 // prefixRange is a keys-only read of every key under prefix, for snapshot.
@@ -456,7 +506,7 @@ func (e *Engine) GetChildren(ctx context.Context, c Caller, path string, o ReadO
 	if !cached.hit() {
 		ranges = append(ranges, prefixRange(prefix))
 	}
-	resp, err := e.readAt(ctx, rev, true, readKeys(path), ranges)
+	resp, err := e.readCurrent(ctx, rev, readKeys(path), ranges)
 	if err != nil {
 		// Compacted past, or a member behind: the general read copes.
 		if load != nil {

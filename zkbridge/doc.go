@@ -285,7 +285,8 @@ it beside etcd's own metrics. It has two parts (metrics.go):
     histogram zkgate_commit_batch_requests (requests per batch),
     zkgate_commit_redone_total and zkgate_commit_overtaken_total,
     zkgate_commit_key_cache_hits_total and _misses_total,
-    zkgate_local_reads_total, zkgate_watch_hub_lag_revisions,
+    zkgate_local_reads_total and zkgate_read_key_cache_hits_total (those
+    of them served from the key cache), zkgate_watch_hub_lag_revisions,
     zkgate_children_cache_hits_total and _misses_total, zkgate_sessions
     (sessions connected to this node) and zkgate_four_letter_words_total
     by word. The engine's figures come from gateway's Engine.Stats and

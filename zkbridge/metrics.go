@@ -310,6 +310,8 @@ var (
 		"Reads served from the embedded etcd member's store directly (always 0 in front of an external etcd).", nil, nil)
 	descKeyHits = prometheus.NewDesc("zkgate_commit_key_cache_hits_total",
 		"Keys the committer took from its cache of the keys it last read and wrote, instead of reading them from etcd.", nil, nil)
+	descReadKeyHits = prometheus.NewDesc("zkgate_read_key_cache_hits_total",
+		"Reads whose keys all came from the key cache, without reading the embedded etcd member's store (counted in zkgate_local_reads_total too).", nil, nil)
 	descKeyMisses = prometheus.NewDesc("zkgate_commit_key_cache_misses_total",
 		"Keys the committer read from etcd (not in its key cache, or dropped by a later change).", nil, nil)
 	descHubLag = prometheus.NewDesc("zkgate_watch_hub_lag_revisions",
@@ -354,7 +356,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, m := range promMetrics {
 		ch <- c.descs[m.name]
 	}
-	for _, d := range []*prometheus.Desc{descBatches, descBatchSize, descRedone, descOvertaken, descTurns, descTurnWaits, descOldest, descLocalReads, descKeyHits, descKeyMisses, descHubLag, descChildrenHits, descChildrenMisses, descSessions, descWords} {
+	for _, d := range []*prometheus.Desc{descBatches, descBatchSize, descRedone, descOvertaken, descTurns, descTurnWaits, descOldest, descLocalReads, descReadKeyHits, descKeyHits, descKeyMisses, descHubLag, descChildrenHits, descChildrenMisses, descSessions, descWords} {
 		ch <- d
 	}
 }
@@ -424,6 +426,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descTurnWaits, prometheus.CounterValue, float64(es.TurnWaits))
 	ch <- prometheus.MustNewConstMetric(descLocalReads, prometheus.CounterValue, float64(es.LocalReads))
 	ch <- prometheus.MustNewConstMetric(descKeyHits, prometheus.CounterValue, float64(es.KeyHits))
+	ch <- prometheus.MustNewConstMetric(descReadKeyHits, prometheus.CounterValue, float64(es.ReadKeyHits))
 	ch <- prometheus.MustNewConstMetric(descKeyMisses, prometheus.CounterValue, float64(es.KeyMisses))
 	ch <- prometheus.MustNewConstMetric(descChildrenHits, prometheus.CounterValue, float64(es.ChildrenHits))
 	ch <- prometheus.MustNewConstMetric(descChildrenMisses, prometheus.CounterValue, float64(es.ChildrenMisses))
