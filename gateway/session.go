@@ -271,6 +271,15 @@ func (e *Engine) removeEphemerals(ctx context.Context, id int64) (int64, error) 
 		return 0, fmt.Errorf("listing ephemerals: %w", err)
 	}
 	if len(resp.Kvs) == 0 {
+		// None left, perhaps because another remover (this node's or
+		// another's expiry watch, which sees the session's record go)
+		// got there first: its removal is in etcd, but maybe not yet in
+		// what this node serves. Wait until it is, so that CloseSession
+		// returns with the ephemerals gone from every read here, as
+		// when it removes them itself.
+		if err := e.hub.wait(ctx, resp.Header.Revision); err != nil {
+			return 0, err
+		}
 		return resp.Header.Revision, nil
 	}
 	var paths []string
