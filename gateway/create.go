@@ -163,14 +163,21 @@ func (e *Engine) applyCreate(v *view, r *request, op *CreateOp, now int64) (OpRe
 		if z.lease, err = e.useEphemeralLease(v, r, sess); err != nil {
 			return OpResult{}, err
 		}
+		// The znode is new, so are its other keys: taken as absent
+		// without a read of their own (a read per key, one at a time,
+		// was a tenth of an ephemeral create's CPU). The batch's
+		// compares check it, and a batch redone reads them.
+		v.base.assumeAbsent(schema.EphemeralKey(c.Session, path))
 		v.put(schema.EphemeralKey(c.Session, path), nil, 0)
 	}
 	v.putNode(z)
 	if !isOpen(acl) {
 		rec := schema.ACLRecord{ACL: acl, Writer: v.writer}
+		v.base.assumeAbsent(schema.ACLKey(path))
 		v.put(schema.ACLKey(path), rec.Marshal(), z.lease)
 	}
 	if z.rec.Kind == schema.KindContainer || z.rec.Kind == schema.KindTTL {
+		v.base.assumeAbsent(schema.ReaperKey(path))
 		v.put(schema.ReaperKey(path), nil, 0)
 	}
 	meta.NumChildren++
