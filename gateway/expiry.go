@@ -21,7 +21,7 @@ func (e *Engine) runExpiry(ctx context.Context) {
 		rev := e.scanOrphans(ctx)
 		wctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
 		wch := e.cfg.Client.Watch(wctx, schema.SessionSpace(), clientv3.WithPrefix(),
-			clientv3.WithRev(rev+1), clientv3.WithFilterPut())
+			clientv3.WithRev(rev+1), clientv3.WithFilterPut(), clientv3.WithPrevKV())
 	loop:
 		for {
 			select {
@@ -37,6 +37,12 @@ func (e *Engine) runExpiry(ctx context.Context) {
 					if !ok {
 						continue
 					}
+					if neverHadEphemerals(ev) {
+						// Its record, as deleted, names no ephemeral
+						// lease: it created none (see CloseSession).
+						e.forgetEphemeralLease(id)
+						continue
+					}
 					e.expire(ctx, id)
 				}
 			case <-tick.C:
@@ -47,6 +53,18 @@ func (e *Engine) runExpiry(ctx context.Context) {
 		}
 		cancel()
 	}
+}
+
+// neverHadEphemerals reports whether the deletion ev of a session record
+// shows a session that created no ephemeral: its record as deleted names
+// no ephemeral lease. Without the record (no previous value) it reports
+// false, and the ephemerals are looked for.
+func neverHadEphemerals(ev *clientv3.Event) bool {
+	if ev.PrevKv == nil {
+		return false
+	}
+	s, err := schema.UnmarshalSession(ev.PrevKv.Value)
+	return err == nil && s.EphemeralLease == 0
 }
 
 // expire removes an ended session's ephemerals. Its ephemeral lease, now

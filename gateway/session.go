@@ -242,6 +242,14 @@ func (e *Engine) CloseSession(ctx context.Context, id int64) (int64, error) {
 	}
 	ttl := leaseTTL(time.Duration(rec.TimeoutMs) * time.Millisecond)
 	e.leases.recycle(ttl, clientv3.LeaseID(rec.LeaseOf(id)))
+	if rec.EphemeralLease == 0 {
+		// It never created an ephemeral (its first one writes the
+		// lease into the record, in the same transaction, and the
+		// record's deletion was compared against that): nothing to
+		// look for.
+		e.forgetEphemeralLease(id)
+		return r.rev, nil
+	}
 	rev, err := e.removeEphemerals(ctx, id)
 	if err != nil {
 		// The ephemeral lease may still hold some: it is left to expire

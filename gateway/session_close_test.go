@@ -1,12 +1,18 @@
 package gateway_test
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+
 	"github.com/zkgate/zkgate/gateway"
+	"github.com/zkgate/zkgate/gateway/gatewaytest"
 	"github.com/zkgate/zkgate/schema"
 )
 
@@ -131,4 +137,64 @@ func TestSession_CloseWithThousandsOfEphemerals(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	check("expiry", 2)
+}
+
+// ephemeralListings counts the reads of a session's ephemeral index that go
+// through it (CloseSession's and the expiry watch's, which looks for the
+// ephemerals of every session whose record goes).
+type ephemeralListings struct {
+	clientv3.KV
+	n atomic.Int64
+}
+
+func (k *ephemeralListings) Get(ctx context.Context, key string, opts ...clientv3.OpOption) (*clientv3.GetResponse, error) {
+	if strings.HasPrefix(key, schema.EphemeralSpace()) && key != schema.EphemeralSpace() {
+		k.n.Add(1)
+	}
+	return k.KV.Get(ctx, key, opts...)
+}
+
+// TestSession_CloseOfASessionWithoutEphemeralsLooksForNone: closing a
+// session that never created an ephemeral reads no ephemeral index, on
+// the node that closes it nor in the expiry watch; one that did is still
+// looked up and its ephemerals removed.
+func TestSession_CloseOfASessionWithoutEphemeralsLooksForNone(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 1)
+	cli := cl.Client(0)
+	counted := &ephemeralListings{KV: cli.KV}
+	cli.KV = counted
+	e := gatewaytest.NewEngine(t, cli, gateway.Config{})
+	ctx := ctxT(t)
+	mustCreate(t, e, anyone, "/p", "", gateway.Persistent)
+	var last int64
+	for range 20 {
+		s, err := e.CreateSession(ctx, 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustCreate(t, e, s.Caller(), fmt.Sprintf("/p/n-%x", s.ID), "", gateway.Persistent)
+		if last, err = e.CloseSession(ctx, s.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Then a session with an ephemeral, closed after them: looked up by
+	// CloseSession and by the expiry watch, which sees the closes in
+	// revision order, so once it has looked this one up it has seen
+	// the 20 before.
+	s, err := e.CreateSession(ctx, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, e, s.Caller(), "/p/eph", "", gateway.Ephemeral)
+	rev, err := e.CloseSession(ctx, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := e.Exists(ctx, anyone, "/p/eph", gateway.ReadOptions{MinZxid: max(rev, last)}); res.Found {
+		t.Fatal("the ephemeral of a closed session is still there")
+	}
+	waitFor(t, 10*time.Second, func() bool { return counted.n.Load() >= 2 })
+	if got := counted.n.Load(); got != 2 {
+		t.Fatalf("%d listings of ephemeral indexes for 20 sessions without ephemerals and 1 with", got)
+	}
 }
