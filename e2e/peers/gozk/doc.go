@@ -17,5 +17,8 @@
 // zkserver's doc says why it relays the client port.
 //
 // The tests that cannot apply to zkgate are listed in notApplicable with
-// the reason; they still run against ZooKeeper.
+// the reason; they still run against ZooKeeper. Tests with a race in the
+// client itself, met or missed by timing, are listed in clientRaces with
+// the race: one that fails on zkgate is run again alone, twice at most,
+// and fails the suite only if it fails every time.
 package gozk

@@ -30,6 +30,17 @@ var notApplicable = map[string]string{
 // zkVersion is what the suite's requireMinimumZkVersion reads from
 // ZK_VERSION: the reference server's version (Debian's zookeeper 3.8.0).
 // Without it, the suite skips its version-gated tests.
+// clientRaces are tests with a race in the client itself, which they meet
+// or miss by timing on any server: a failure of one on zkgate is run again
+// alone, twice at most, and counts only if it fails every time (each rerun
+// is logged with the first failure's output).
+var clientRaces = map[string]string{
+	"TestIntegration_DNSHostProviderReconnect": "stops the server its client is connected to and at once sends a create; " +
+		"if the client writes the create on the dead connection before its reader has seen the connection end, " +
+		"go-zookeeper fails it with ErrConnectionClosed rather than send it again after reconnecting " +
+		"(seen on a loaded machine: the create failed, the client then reconnected to another server at once)",
+}
+
 const zkVersion = "3.8.0"
 
 // TestGoZookeeperSuite runs the suite against ZooKeeper, then against
@@ -75,7 +86,13 @@ func TestGoZookeeperSuite(t *testing.T) {
 		}
 	}
 
-	// The list of tests that cannot apply names tests of the suite.
+	// The lists of tests that cannot apply and of client races name
+	// tests of the suite.
+	for name := range clientRaces {
+		if _, ok := zk.results[name]; !ok {
+			t.Errorf("clientRaces names %s, which the suite does not have", name)
+		}
+	}
 	for name := range notApplicable {
 		if _, ok := zk.results[name]; !ok {
 			t.Errorf("notApplicable names %s, which the suite does not have", name)
@@ -95,7 +112,20 @@ func TestGoZookeeperSuite(t *testing.T) {
 			t.Logf("the reference ZooKeeper did not pass %s (%s):\n%s", name, res, zk.output[name])
 		}
 	}
+	gateEnv := append(runs["zkgate"].env, "ZOOKEEPER_BIN_PATH="+bin, "ZK_VERSION="+zkVersion)
 	for _, name := range applicable {
+		if _, race := clientRaces[name]; race && gate.results[name] == "fail" {
+			for try := 1; try <= 2; try++ {
+				again := &suiteRun{args: []string{"-run", "^" + name + "$"}}
+				again.run(dir, gateEnv)
+				t.Logf("%s failed on zkgate (a race in the client: %s); run again alone, try %d: %s\n%s",
+					name, clientRaces[name], try, orNotRun(again.results[name]), gate.output[name])
+				if again.results[name] == "pass" {
+					gate.results[name] = "pass"
+					break
+				}
+			}
+		}
 		if gate.results[name] == "pass" {
 			passedGate = append(passedGate, name)
 			continue
