@@ -156,16 +156,7 @@ func (e *Engine) readCurrent(ctx context.Context, rev int64, keys []string, rang
 	if err != nil {
 		return nil, err
 	}
-	read := make([]*entry, len(keys))
-	for i, r := range resp.Responses {
-		st := &entry{}
-		if kvs := r.GetResponseRange().Kvs; len(kvs) == 1 {
-			kv := kvs[0]
-			st = &entry{exists: true, value: kv.Value, createRev: kv.CreateRevision, modRev: kv.ModRevision, version: kv.Version, lease: kv.Lease}
-		}
-		read[i] = st
-	}
-	e.keys.put(rev, keys, read)
+	e.keys.put(rev, keys, entriesOf(resp))
 	return resp, nil
 }
 
@@ -329,6 +320,11 @@ type ChildrenResult struct {
 	// may be shared with other reads (the children cache's list): read
 	// it, never modify it.
 	Children []string
+	// Shared reports that Children is the children cache's list, which
+	// the reads of this parent share until it changes: a caller may keep
+	// what it derives from it (an encoding) for as long as it holds the
+	// slice itself.
+	Shared bool
 	// Stat is the znode's Stat.
 	Stat schema.Stat
 	// Zxid and Armed are as in ReadResult.
@@ -520,9 +516,10 @@ func (e *Engine) GetChildren(ctx context.Context, c Caller, path string, o ReadO
 		cached, load = cachedChildren{}, nil
 	}
 	var names []string
+	shared := false
 	switch {
 	case cached.list != nil:
-		names = cached.list
+		names, shared = cached.list, true
 	case cached.names != nil:
 		names = make([]string, 0, cached.names.Len())
 		cached.names.Scan(func(n string) bool { names = append(names, n); return true })
@@ -550,7 +547,7 @@ func (e *Engine) GetChildren(ctx context.Context, c Caller, path string, o ReadO
 		e.unwatch(wr, a)
 		return ChildrenResult{Zxid: rev}, err
 	}
-	return ChildrenResult{Children: names, Stat: n.stat, Zxid: rev, Armed: a}, nil
+	return ChildrenResult{Children: names, Shared: shared, Stat: n.stat, Zxid: rev, Armed: a}, nil
 }
 
 // GetACL returns the ACL and Stat of the znode at path. It needs READ or

@@ -154,21 +154,29 @@ func (b *base) fetch(ctx context.Context, keys []string) error {
 		if err != nil {
 			return fmt.Errorf("reading znode state: %w", err)
 		}
-		read := make([]*entry, len(resp.Responses))
-		for i, r := range resp.Responses {
-			e := &entry{}
-			if kvs := r.GetResponseRange().Kvs; len(kvs) == 1 {
-				kv := kvs[0]
-				e = &entry{exists: true, value: kv.Value, createRev: kv.CreateRevision, modRev: kv.ModRevision, version: kv.Version, lease: kv.Lease}
-			}
+		read := entriesOf(resp)
+		for i, e := range read {
 			b.addRead(want[i], e)
-			read[i] = e
 		}
 		b.cache.put(resp.Header.Revision, want[:n], read)
 		b.misses.Add(int64(n))
 		ops, want = ops[n:], want[n:]
 	}
 	return nil
+}
+
+// entriesOf is the state of each key a read of single keys read.
+func entriesOf(resp *clientv3.TxnResponse) []*entry {
+	read := make([]*entry, len(resp.Responses))
+	for i, r := range resp.Responses {
+		e := &entry{}
+		if kvs := r.GetResponseRange().Kvs; len(kvs) == 1 {
+			kv := kvs[0]
+			e = &entry{exists: true, value: kv.Value, createRev: kv.CreateRevision, modRev: kv.ModRevision, version: kv.Version, lease: kv.Lease}
+		}
+		read[i] = e
+	}
+	return read
 }
 
 // assumeAbsent records key as absent without reading it: the batch's

@@ -148,7 +148,12 @@ Each connection (conn.go) is a small driver around the engine:
     queue to the socket, one writev for what is queued at a moment; it
     is started when something is queued and nobody writes, and ends when
     the queue is empty, so an idle connection has none. Reply and event
-    packets are encoded into pooled buffers, returned once written.
+    packets are encoded into pooled buffers, returned once written. The
+    names of a large parent that the gateway's children cache shares
+    between reads (gateway.ChildrenResult.Shared) are encoded once and
+    the encoding is kept with the list (lists.go), so getChildren of a
+    parent read far more often than changed copies its names' bytes
+    rather than encode them again.
 
 The handshake (handshake in conn.go) opens a session or resumes one by id
 and password (the session lives in etcd, so any node will do), refuses a

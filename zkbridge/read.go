@@ -37,14 +37,23 @@ func (c *call) getACL(rq *request, r *jute.GetACLRequest) bool {
 
 func (c *call) getChildren(rq *request, r *jute.GetChildrenRequest) bool {
 	res, err := c.e.GetChildren(rq.ctx, c.caller, r.Path, c.readOptions(rq, r.Watch))
-	c.reply(rq.hdr.Xid, res.Zxid, err, &jute.GetChildrenResponse{Children: res.Children})
+	if enc := c.s.lists.encoded(res); enc != nil && err == nil {
+		c.reply(rq.hdr.Xid, res.Zxid, nil, jute.Raw(enc))
+	} else {
+		c.reply(rq.hdr.Xid, res.Zxid, err, &jute.GetChildrenResponse{Children: res.Children})
+	}
 	res.Armed.Arm()
 	return true
 }
 
 func (c *call) getChildren2(rq *request, r *jute.GetChildren2Request) bool {
 	res, err := c.e.GetChildren(rq.ctx, c.caller, r.Path, c.readOptions(rq, r.Watch))
-	c.reply(rq.hdr.Xid, res.Zxid, err, &jute.GetChildren2Response{Children: res.Children, Stat: statOf(res.Stat)})
+	if enc := c.s.lists.encoded(res); enc != nil && err == nil {
+		st := statOf(res.Stat)
+		c.reply(rq.hdr.Xid, res.Zxid, nil, jute.Raw(enc), &st)
+	} else {
+		c.reply(rq.hdr.Xid, res.Zxid, err, &jute.GetChildren2Response{Children: res.Children, Stat: statOf(res.Stat)})
+	}
 	res.Armed.Arm()
 	return true
 }

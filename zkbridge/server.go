@@ -128,7 +128,9 @@ var DefaultFourLetterWords = []string{"ruok", "srvr", "stat", "mntr", "conf", "e
 
 // Server serves the ZooKeeper client protocol on listeners.
 type Server struct {
-	cfg     Config
+	cfg Config
+	// lists keeps the encodings of shared children lists (lists.go).
+	lists   encodedLists
 	lg      *zap.Logger
 	engine  atomic.Pointer[gateway.Engine] // nil until there is one
 	words   map[string]bool

@@ -101,3 +101,19 @@ func (e *Encoder) writeStrings(v []string) {
 		b = b[4+copy(b[4:], s):]
 	}
 }
+
+// AppendStrings appends v to dst as a reply's vector<ustring> (nil as an
+// empty vector) and returns the extended slice: for a vector encoded once
+// and sent many times (see Raw).
+func AppendStrings(dst []byte, v []string) []byte {
+	e := Encoder{buf: dst}
+	e.writeStrings(v)
+	return e.buf
+}
+
+// Raw is bytes already encoded, appended as they are: a part of a record
+// encoded ahead (AppendStrings), followed by the rest of the record.
+type Raw []byte
+
+// Encode implements Encodable.
+func (r Raw) Encode(e *Encoder) { e.buf = append(e.buf, r...) }
