@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 
-	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -28,11 +27,32 @@ import (
 // is caught up by a linearizable read.
 
 // snapshot reads keys (and the given prefix ranges, keys only) at the
-// hub's revision, once that is no older than minRev, and returns the
-// response and that revision.
-func (e *Engine) snapshot(ctx context.Context, minRev int64, keys []string, ranges ...clientv3.Op) (*clientv3.TxnResponse, int64, error) {
-	resp, rev, _, err := e.snapshotWatch(ctx, minRev, nil, keys, ranges...)
-	return resp, rev, err
+// hub's revision, once that is no older than minRev, and returns what it
+// found and that revision.
+func (e *Engine) snapshot(ctx context.Context, minRev int64, keys []string, ranges ...clientv3.Op) (reading, int64, error) {
+	rd, rev, _, err := e.snapshotWatch(ctx, minRev, nil, keys, ranges...)
+	return rd, rev, err
+}
+
+// reading is what a read of keys (and prefix ranges) found.
+type reading struct {
+	// ents are the keys' states, in the order read; shared with the key
+	// cache, never to be written.
+	ents []*entry
+	// resp is the store's answer, the keys' responses before the
+	// ranges'; nil when every key came from the key cache (a read
+	// without ranges).
+	resp *clientv3.TxnResponse
+}
+
+// readingOf is what resp, a read of nkeys keys and then ranges, found.
+func readingOf(resp *clientv3.TxnResponse, nkeys int) reading {
+	return reading{ents: entriesOf(resp, nkeys), resp: resp}
+}
+
+// rangeKvs are the keys the i-th range found.
+func (r reading) rangeKvs(i int) []*mvccpb.KeyValue {
+	return r.resp.Responses[len(r.ents)+i].GetResponseRange().Kvs
 }
 
 // watchReq asks a read to leave a watch of w on path in table t.
@@ -65,9 +85,9 @@ func (a *Armed) Arm() {
 
 // snapshotWatch is snapshot that also registers a watch at exactly the
 // revision read, so that every later change fires it.
-func (e *Engine) snapshotWatch(ctx context.Context, minRev int64, wr *watchReq, keys []string, ranges ...clientv3.Op) (*clientv3.TxnResponse, int64, *Armed, error) {
+func (e *Engine) snapshotWatch(ctx context.Context, minRev int64, wr *watchReq, keys []string, ranges ...clientv3.Op) (reading, int64, *Armed, error) {
 	if err := e.hub.wait(ctx, minRev); err != nil {
-		return nil, 0, nil, err
+		return reading{}, 0, nil, err
 	}
 	var a *Armed
 	var rev int64
@@ -79,14 +99,15 @@ func (e *Engine) snapshotWatch(ctx context.Context, minRev int64, wr *watchReq, 
 	} else {
 		rev = e.hub.current()
 	}
-	resp, err := e.readCurrent(ctx, rev, keys, ranges)
+	rd, err := e.readCurrent(ctx, rev, keys, ranges)
+	var resp *clientv3.TxnResponse
 	if errors.Is(err, rpctypes.ErrCompacted) {
 		// etcd compacted past the hub (it fell far behind): read the
 		// newest state, once the hub has caught up with it, so replies
 		// still follow their events.
 		if latest, gerr := e.kv.Get(ctx, schema.VersionKey(), clientv3.WithKeysOnly()); gerr == nil {
 			if werr := e.hub.wait(ctx, latest.Header.Revision); werr != nil {
-				return nil, 0, nil, werr
+				return reading{}, 0, nil, werr
 			}
 			rev = e.hub.current()
 			resp, err = e.readAt(ctx, rev, true, keys, ranges)
@@ -99,9 +120,12 @@ func (e *Engine) snapshotWatch(ctx context.Context, minRev int64, wr *watchReq, 
 	}
 	if err != nil {
 		e.unwatch(wr, a)
-		return nil, 0, nil, fmt.Errorf("reading from etcd: %w", err)
+		return reading{}, 0, nil, fmt.Errorf("reading from etcd: %w", err)
 	}
-	return resp, rev, a, nil
+	if resp != nil {
+		rd = readingOf(resp, len(keys))
+	}
+	return rd, rev, a, nil
 }
 
 // unwatch removes the watch a read registered when the read ends up not
@@ -141,38 +165,27 @@ func (e *Engine) readAt(ctx context.Context, rev int64, serial bool, keys []stri
 // when it holds every key as of rev (keyCache.getAt), otherwise from the
 // member's store, whose answer then goes into the cache. Only with the
 // embedded member, and only for reads of keys without ranges.
-func (e *Engine) readCurrent(ctx context.Context, rev int64, keys []string, ranges []clientv3.Op) (*clientv3.TxnResponse, error) {
+func (e *Engine) readCurrent(ctx context.Context, rev int64, keys []string, ranges []clientv3.Op) (reading, error) {
 	if e.cfg.LocalStore == nil || e.keys == nil || len(ranges) > 0 || len(keys) == 0 || len(keys) > 8 {
-		return e.readAt(ctx, rev, true, keys, ranges)
+		resp, err := e.readAt(ctx, rev, true, keys, ranges)
+		if err != nil {
+			return reading{}, err
+		}
+		return readingOf(resp, len(keys)), nil
 	}
-	var buf [8]*entry
-	got := buf[:len(keys)]
+	got := make([]*entry, len(keys))
 	if e.keys.getAt(rev, keys, got) {
 		e.localReads.Add(1)
 		e.readKeyHits.Add(1)
-		return responseOf(rev, keys, got), nil
+		return reading{ents: got}, nil
 	}
 	resp, err := e.readAt(ctx, rev, true, keys, nil)
 	if err != nil {
-		return nil, err
+		return reading{}, err
 	}
-	e.keys.put(rev, keys, entriesOf(resp))
-	return resp, nil
-}
-
-// responseOf is what readAt answers for keys in the states given, at rev.
-func responseOf(rev int64, keys []string, states []*entry) *clientv3.TxnResponse {
-	h := &pb.ResponseHeader{Revision: rev}
-	resp := &clientv3.TxnResponse{Header: h, Succeeded: true, Responses: make([]*pb.ResponseOp, len(keys))}
-	for i, k := range keys {
-		rr := &pb.RangeResponse{Header: h}
-		if s := states[i]; s.exists {
-			rr.Kvs = []*mvccpb.KeyValue{{Key: []byte(k), Value: s.value, CreateRevision: s.createRev, ModRevision: s.modRev, Version: s.version, Lease: s.lease}}
-			rr.Count = 1
-		}
-		resp.Responses[i] = &pb.ResponseOp{Response: &pb.ResponseOp_ResponseRange{ResponseRange: rr}}
-	}
-	return resp
+	rd := readingOf(resp, len(keys))
+	e.keys.put(rev, keys, rd.ents)
+	return rd, nil
 }
 
 // prefixRange is a keys-only read of every key under prefix, for snapshot.
@@ -187,38 +200,39 @@ type readNode struct {
 	acl  schema.ACLRecord
 }
 
-// nodeFrom decodes the first three responses of a snapshot of nodeKeys.
-func (e *Engine) nodeFrom(resp *clientv3.TxnResponse) (*readNode, error) {
-	nk := resp.Responses[0].GetResponseRange().Kvs
-	if len(nk) == 0 {
+// nodeFrom decodes the znode a read of readKeys found (its first three
+// keys).
+func (e *Engine) nodeFrom(rd reading) (*readNode, error) {
+	nk := rd.ents[0]
+	if !nk.exists {
 		return nil, nil
 	}
-	rec, err := schema.UnmarshalNode(nk[0].Value)
+	rec, err := nk.node()
 	if err != nil {
 		return nil, err
 	}
 	var meta schema.Meta
 	var metaRev int64
-	if mk := resp.Responses[1].GetResponseRange().Kvs; len(mk) == 1 {
-		if meta, err = schema.UnmarshalMeta(mk[0].Value); err != nil {
+	if mk := rd.ents[1]; mk.exists {
+		if meta, err = schema.UnmarshalMeta(mk.value); err != nil {
 			return nil, err
 		}
-		metaRev = mk[0].ModRevision
+		metaRev = mk.modRev
 	}
 	acl := schema.ACLRecord{ACL: schema.OpenACLUnsafe}
-	if ak := resp.Responses[2].GetResponseRange().Kvs; len(ak) == 1 {
-		if acl, err = schema.UnmarshalACL(ak[0].Value); err != nil {
+	if ak := rd.ents[2]; ak.exists {
+		if acl, err = schema.UnmarshalACL(ak.value); err != nil {
 			return nil, err
 		}
 	}
-	st := schema.MakeStat(&rec, meta, acl.Aversion, schema.Revisions{NodeCreate: czxidOf(&rec, nk[0].CreateRevision, nk[0].ModRevision), NodeMod: nk[0].ModRevision, MetaMod: metaRev})
+	st := schema.MakeStat(&rec, meta, acl.Aversion, schema.Revisions{NodeCreate: czxidOf(&rec, nk.createRev, nk.modRev), NodeMod: nk.modRev, MetaMod: metaRev})
 	return &readNode{rec: rec, stat: e.present(st), acl: acl}, nil
 }
 
 // permitted decodes the znode of a snapshot and checks the caller may
 // read it: NoNode if it is missing, NoAuth without one of need's bits.
-func (e *Engine) permitted(resp *clientv3.TxnResponse, c Caller, path string, need schema.Perm) (*readNode, error) {
-	n, err := e.nodeFrom(resp)
+func (e *Engine) permitted(rd reading, c Caller, path string, need schema.Perm) (*readNode, error) {
+	n, err := e.nodeFrom(rd)
 	if err != nil {
 		return nil, err
 	}
@@ -377,11 +391,11 @@ func (e *Engine) Exists(ctx context.Context, c Caller, path string, o ReadOption
 	}
 	wr := watchFor(o.Watcher, tData, path)
 	path = readPath(path)
-	resp, rev, a, err := e.snapshotOrPast(ctx, o, "exists", wr, path)
+	rd, rev, a, err := e.snapshotOrPast(ctx, o, "exists", wr, path)
 	if err != nil {
 		return ReadResult{}, err
 	}
-	n, err := e.nodeFrom(resp)
+	n, err := e.nodeFrom(rd)
 	if err != nil {
 		e.unwatch(wr, a)
 		return ReadResult{Zxid: rev}, err
@@ -398,15 +412,18 @@ func (e *Engine) Exists(ctx context.Context, c Caller, path string, o ReadOption
 
 // snapshotOrPast reads the znode at path: at o.AtZxid when set, else as
 // snapshotWatch does.
-func (e *Engine) snapshotOrPast(ctx context.Context, o ReadOptions, op string, wr *watchReq, path string) (*clientv3.TxnResponse, int64, *Armed, error) {
+func (e *Engine) snapshotOrPast(ctx context.Context, o ReadOptions, op string, wr *watchReq, path string) (reading, int64, *Armed, error) {
 	if o.AtZxid == 0 {
 		return e.snapshotWatch(ctx, o.MinZxid, wr, readKeys(path))
 	}
 	if err := e.pastRead(ctx, o, op, path); err != nil {
-		return nil, 0, nil, err
+		return reading{}, 0, nil, err
 	}
 	resp, err := e.readPast(ctx, o.AtZxid, readKeys(path))
-	return resp, o.AtZxid, nil, err
+	if err != nil {
+		return reading{}, 0, nil, err
+	}
+	return readingOf(resp, 3), o.AtZxid, nil, nil
 }
 
 // pastChildren is GetChildren at o.AtZxid: the children's keys as they
@@ -420,15 +437,16 @@ func (e *Engine) pastChildren(ctx context.Context, c Caller, path string, o Read
 	if err != nil {
 		return ChildrenResult{}, err
 	}
+	rd := readingOf(resp, 3)
 	rev := o.AtZxid
-	n, err := e.permitted(resp, c, path, schema.PermRead)
+	n, err := e.permitted(rd, c, path, schema.PermRead)
 	if err == nil {
 		err = e.withQuotaStats(ctx, path, rev, n)
 	}
 	if err != nil {
 		return ChildrenResult{Zxid: rev}, err
 	}
-	kvs := resp.Responses[3].GetResponseRange().Kvs
+	kvs := rd.rangeKvs(0)
 	names := make([]string, 0, len(kvs))
 	for _, kv := range kvs {
 		names = append(names, string(kv.Key[len(prefix):]))
@@ -460,11 +478,11 @@ func readKeys(path string) []string {
 func (e *Engine) GetData(ctx context.Context, c Caller, path string, o ReadOptions) (ReadResult, error) {
 	wr := watchFor(o.Watcher, tData, path)
 	path = readPath(path)
-	resp, rev, a, err := e.snapshotOrPast(ctx, o, "getData", wr, path)
+	rd, rev, a, err := e.snapshotOrPast(ctx, o, "getData", wr, path)
 	if err != nil {
 		return ReadResult{}, err
 	}
-	n, err := e.permitted(resp, c, path, schema.PermRead)
+	n, err := e.permitted(rd, c, path, schema.PermRead)
 	if err == nil {
 		err = e.withQuotaStats(ctx, path, rev, n)
 	}
@@ -502,14 +520,14 @@ func (e *Engine) GetChildren(ctx context.Context, c Caller, path string, o ReadO
 	if !cached.hit() {
 		ranges = append(ranges, prefixRange(prefix))
 	}
-	resp, err := e.readCurrent(ctx, rev, readKeys(path), ranges)
+	rd, err := e.readCurrent(ctx, rev, readKeys(path), ranges)
 	if err != nil {
 		// Compacted past, or a member behind: the general read copes.
 		if load != nil {
 			e.hub.abandonChildren(path, load)
 		}
 		e.unwatch(wr, a)
-		resp, rev, a, err = e.snapshotWatch(ctx, o.MinZxid, wr, readKeys(path), prefixRange(prefix))
+		rd, rev, a, err = e.snapshotWatch(ctx, o.MinZxid, wr, readKeys(path), prefixRange(prefix))
 		if err != nil {
 			return ChildrenResult{}, err
 		}
@@ -525,14 +543,14 @@ func (e *Engine) GetChildren(ctx context.Context, c Caller, path string, o ReadO
 		cached.names.Scan(func(n string) bool { names = append(names, n); return true })
 		e.hub.offerChildren(path, cached, names)
 	default:
-		kvs := resp.Responses[3].GetResponseRange().Kvs
+		kvs := rd.rangeKvs(0)
 		names = make([]string, 0, len(kvs))
 		for _, kv := range kvs {
 			names = append(names, string(kv.Key[len(prefix):]))
 		}
 		sort.Strings(names)
 	}
-	n, err := e.permitted(resp, c, path, schema.PermRead)
+	n, err := e.permitted(rd, c, path, schema.PermRead)
 	if load != nil {
 		if n != nil || schema.CodeOf(err) == schema.CodeNoAuth {
 			e.hub.installChildren(path, load, names)
@@ -559,11 +577,11 @@ func (e *Engine) GetACL(ctx context.Context, c Caller, path string, o ReadOption
 		return ACLResult{}, err
 	}
 	path = readPath(path)
-	resp, rev, _, err := e.snapshotOrPast(ctx, o, "getACL", nil, path)
+	rd, rev, _, err := e.snapshotOrPast(ctx, o, "getACL", nil, path)
 	if err != nil {
 		return ACLResult{}, err
 	}
-	n, err := e.permitted(resp, c, path, schema.PermRead|schema.PermAdmin)
+	n, err := e.permitted(rd, c, path, schema.PermRead|schema.PermAdmin)
 	if err == nil {
 		err = e.withQuotaStats(ctx, path, rev, n)
 	}
@@ -590,11 +608,11 @@ func (e *Engine) GetAllChildrenNumber(ctx context.Context, c Caller, path string
 		extra = 1
 	}
 	path = readPath(path)
-	resp, rev, _, err := e.snapshotOrPast(ctx, o, "getAllChildrenNumber", nil, path)
+	rd, rev, _, err := e.snapshotOrPast(ctx, o, "getAllChildrenNumber", nil, path)
 	if err != nil {
 		return CountResult{}, err
 	}
-	if _, err := e.permitted(resp, c, path, schema.PermRead); err != nil {
+	if _, err := e.permitted(rd, c, path, schema.PermRead); err != nil {
 		return CountResult{Zxid: rev}, err
 	}
 	// Level by level: a level with no descendant ends the tree.
@@ -637,15 +655,15 @@ func (e *Engine) GetEphemerals(ctx context.Context, c Caller, prefix string, o R
 		prefix = "/"
 	}
 	idx := schema.EphemeralPrefix(c.Session)
-	resp, rev, err := e.snapshot(ctx, o.MinZxid, []string{schema.SessionKey(c.Session)}, prefixRange(idx))
+	rd, rev, err := e.snapshot(ctx, o.MinZxid, []string{schema.SessionKey(c.Session)}, prefixRange(idx))
 	if err != nil {
 		return EphemeralsResult{}, err
 	}
-	if kvs := resp.Responses[0].GetResponseRange().Kvs; !c.internal && (len(kvs) == 0 || !sessionMatches(&entry{exists: true, value: kvs[0].Value}, c.Password)) {
+	if !c.internal && !sessionMatches(rd.ents[0], c.Password) {
 		return EphemeralsResult{Zxid: rev}, schema.ErrSessionExpired
 	}
 	var out []string
-	for _, kv := range resp.Responses[1].GetResponseRange().Kvs {
+	for _, kv := range rd.rangeKvs(0) {
 		if _, p, ok := schema.ParseEphemeralKey(string(kv.Key)); ok && strings.HasPrefix(p, prefix) {
 			out = append(out, p)
 		}

@@ -38,6 +38,23 @@ type entry struct {
 	// unread marks a key put by a batch that had not read it: its
 	// create revision and version after the batch are guesses.
 	unread bool
+	// rec is value decoded as a znode record (node), once asked for.
+	rec atomic.Pointer[schema.Node]
+}
+
+// node is the znode record e holds, decoded once: the reads of a cached
+// entry share it, Data included, which no one writes into (a write
+// replaces it).
+func (e *entry) node() (schema.Node, error) {
+	if n := e.rec.Load(); n != nil {
+		return *n, nil
+	}
+	n, err := schema.UnmarshalNode(e.value)
+	if err != nil {
+		return n, err
+	}
+	e.rec.Store(&n)
+	return n, nil
 }
 
 // layer is the writes of a batch in flight, as etcd will hold them once
@@ -154,7 +171,7 @@ func (b *base) fetch(ctx context.Context, keys []string) error {
 		if err != nil {
 			return fmt.Errorf("reading znode state: %w", err)
 		}
-		read := entriesOf(resp)
+		read := entriesOf(resp, len(resp.Responses))
 		for i, e := range read {
 			b.addRead(want[i], e)
 		}
@@ -166,9 +183,9 @@ func (b *base) fetch(ctx context.Context, keys []string) error {
 }
 
 // entriesOf is the state of each key a read of single keys read.
-func entriesOf(resp *clientv3.TxnResponse) []*entry {
-	read := make([]*entry, len(resp.Responses))
-	for i, r := range resp.Responses {
+func entriesOf(resp *clientv3.TxnResponse, n int) []*entry {
+	read := make([]*entry, n)
+	for i, r := range resp.Responses[:n] {
 		e := &entry{}
 		if kvs := r.GetResponseRange().Kvs; len(kvs) == 1 {
 			kv := kvs[0]

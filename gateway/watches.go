@@ -208,7 +208,7 @@ func (e *Engine) SetWatches(ctx context.Context, c Caller, relZxid int64, ws Wat
 			if err != nil {
 				return err
 			}
-			n, err := e.nodeFrom(resp)
+			n, err := e.nodeFrom(readingOf(resp, 3))
 			if err != nil {
 				return err
 			}

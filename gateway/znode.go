@@ -21,7 +21,7 @@ func (v *view) node(path string) (z *znode, ok bool) {
 	if !e.exists {
 		return nil, false
 	}
-	rec, err := schema.UnmarshalNode(e.value)
+	rec, err := e.node()
 	if err != nil {
 		v.fail(fmt.Errorf("znode %s: %w", path, err))
 		return nil, false
