@@ -24,6 +24,7 @@ func benchFlags(cmd *cobra.Command, c *bench.Config) {
 	f.Float64Var(&c.ReadRatio, "read-ratio", 0.9, "Share of reads in mixed")
 	f.IntVar(&c.Children, "children", 1000, "Children of the parent read by children")
 	f.StringVar(&c.Root, "root", "/bench", "Path (etcd: key prefix bench/) under which each run makes a fresh subtree")
+	f.Float64Var(&c.Rate, "rate", 0, "Operations a second the clients start together on a fixed schedule, latency counted from when each was due (0: each client as fast as it is answered)")
 	f.DurationVar(&c.DialTimeout, "dial-timeout", zkdial.DefaultDialTimeout, "How long each ZooKeeper-protocol session may take to connect (its addresses sharing it), or a --grpc endpoint to answer")
 }
 
@@ -97,6 +98,7 @@ a three-member ZooKeeper ensemble.`,
 	var workloads []string
 	var suiteJSON bool
 	var rounds int
+	var equal float64
 	suite := &cobra.Command{
 		Use:   "suite --zookeeper HOST:PORT[,...] --zkgate-zk HOST:PORT[,...] --zkgate-grpc URL --etcd URL",
 		Short: "Run every workload against ZooKeeper and zkgate in turn and print the ratios",
@@ -118,6 +120,15 @@ p99.9; each ratio is computed within a round (that round's zkgate over that
 round's ZooKeeper), and the ratio columns are the median of those, with
 every round's ratio beside it. --json carries every round's results.
 
+Those runs are closed: each client sends its next request as soon as it has
+its answer, so they find the most each server does, and their latencies are
+those of a saturated server (sharing the machine with this driver, on one
+machine). --equal-load 0.5 then runs create, create-ephemeral, set, get,
+mixed and children again on ZooKeeper and zkgate's ZooKeeper port only, both
+offered the same fixed rate, half the slower one's median ops/s (--rate),
+and prints their latencies side by side: what a client sees from each at
+the same load.
+
 --zookeeper and --zkgate-zk take several addresses, comma-separated (the
 members of a ZooKeeper ensemble, the nodes of a zkgate cluster): the
 clients are then spread over them round-robin, client i on address i mod
@@ -130,8 +141,11 @@ N, each staying on its own.`,
 			if rounds < 1 {
 				return errors.New("suite: --rounds must be at least 1")
 			}
+			if equal < 0 || equal > 1 {
+				return errors.New("suite: --equal-load is a share of the slower server's ops/s, between 0 and 1")
+			}
 			sc.Progress = cmd.ErrOrStderr()
-			cs, err := bench.Suite(cmd.Context(), sc, targets, workloads, rounds, cmd.ErrOrStderr())
+			cs, err := bench.Suite(cmd.Context(), sc, targets, workloads, bench.SuiteOptions{Rounds: rounds, EqualLoad: equal}, cmd.ErrOrStderr())
 			if suiteJSON {
 				if jerr := bench.PrintJSON(cmd.OutOrStdout(), cs); jerr != nil {
 					return jerr
@@ -152,6 +166,7 @@ N, each staying on its own.`,
 	sf.StringSliceVar(&workloads, "workloads", []string{"create", "create-ephemeral", "set", "get", "mixed", "children", "watch", "connect", "lock", "put", "range"}, "Workloads to run")
 	sf.IntVar(&rounds, "rounds", 1, "Run each workload this many times, alternating the servers round by round, and report medians")
 	sf.BoolVar(&suiteJSON, "json", false, "Print JSON instead of tables (with every round)")
+	sf.Float64Var(&equal, "equal-load", 0, "Run "+strings.Join(bench.EqualLoadWorkloads, ", ")+" again on ZooKeeper and zkgate's ZooKeeper protocol at this share (0.5 for half) of the slower one's ops/s, the same fixed rate for both, and compare their latencies (0: not)")
 	cmd.AddCommand(suite, newBenchScaleCommand(), newBenchScaleReportCommand(), newBenchReadyCommand())
 	return cmd
 }

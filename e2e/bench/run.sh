@@ -11,8 +11,12 @@
 # round by round, and prints the medians with zkgate/ZooKeeper ratios (the
 # median of the rounds' ratios).
 #
-# Then the watch workload again with BENCH_WATCHERS (default 1,000)
-# sessions watching one node.
+# Then create, create-ephemeral, set, get, mixed and children again on
+# ZooKeeper and zkgate's ZooKeeper port at the same fixed rate, BENCH_EQUAL
+# (default 0.5) of the slower one's median ops/s, for their latencies under
+# the same load (bench suite --equal-load; 0 skips it). Then the watch
+# workload again with BENCH_WATCHERS (default 1,000) sessions watching one
+# node.
 #
 # Settings go through to the suite: BENCH_ARGS="--duration 20s" make
 # bench. BENCH_JSON=file writes the results as JSON instead, every round
@@ -50,11 +54,11 @@ suite() {
 # BENCH_WATCHERS (1,000) sessions watching one node.
 watchers=${BENCH_WATCHERS:-1000}
 if [ -n "${BENCH_JSON:-}" ]; then
-	suite --zkgate-grpc "http://127.0.0.1:$client" --etcd "http://127.0.0.1:$client" --plain-etcd "http://127.0.0.1:$eclient" --json >"$BENCH_JSON"
+	suite --zkgate-grpc "http://127.0.0.1:$client" --etcd "http://127.0.0.1:$client" --plain-etcd "http://127.0.0.1:$eclient" --equal-load "${BENCH_EQUAL:-0.5}" --json >"$BENCH_JSON"
 	suite --workloads watch --clients "$watchers" --json >"${BENCH_JSON%.json}-watch$watchers.json"
 	echo "results in $BENCH_JSON and ${BENCH_JSON%.json}-watch$watchers.json"
 else
-	suite --zkgate-grpc "http://127.0.0.1:$client" --etcd "http://127.0.0.1:$client" --plain-etcd "http://127.0.0.1:$eclient"
+	suite --zkgate-grpc "http://127.0.0.1:$client" --etcd "http://127.0.0.1:$client" --plain-etcd "http://127.0.0.1:$eclient" --equal-load "${BENCH_EQUAL:-0.5}"
 	echo
 	echo "watch with $watchers watchers:"
 	suite --workloads watch --clients "$watchers"

@@ -10,6 +10,16 @@
 // loop, one at a time, and records each one's latency; the run ends after
 // Duration or once Ops operations have been issued in all. Latencies are
 // kept in full (8 bytes each) and sorted for the percentiles.
+//
+// By default the load is closed: each client sends its next operation as
+// soon as the last one is answered, so the run finds the most the server
+// does, and the latencies are those of a saturated server (and of a load
+// driver sharing its machine). With Rate, the load is open: the clients
+// together start Rate operations a second on a fixed schedule, each client
+// every Clients/Rate seconds, and an operation's latency runs from the
+// moment it was due, not from the moment it was sent: one that waits for
+// a slow one before it counts the wait (no coordinated omission). That
+// compares the latencies of servers under the same load.
 package bench
 
 import (
@@ -50,6 +60,11 @@ type Config struct {
 	ReadRatio float64
 	// Children is the number of children of the parent in children.
 	Children int
+	// Rate, when above 0, is the operations a second the clients start
+	// together, on a fixed schedule (see the package comment); 0 runs
+	// each client as fast as its server answers. The watch workload
+	// ignores it.
+	Rate float64
 	// Root is the path (or key prefix) under which the run works; every
 	// run uses a fresh subtree below it.
 	Root string
@@ -104,9 +119,11 @@ var Workloads = []struct{ Name, Targets, Doc string }{
 
 // Result is what a run measured.
 type Result struct {
-	Workload  string        `json:"workload"`
-	Target    string        `json:"target"`
-	Clients   int           `json:"clients"`
+	Workload string `json:"workload"`
+	Target   string `json:"target"`
+	Clients  int    `json:"clients"`
+	// Rate is the load offered, operations a second (0: closed load).
+	Rate      float64       `json:"rate,omitempty"`
 	Ops       int64         `json:"ops"`
 	Errors    int64         `json:"errors"`
 	FirstErr  string        `json:"first_error,omitempty"`
@@ -282,14 +299,40 @@ func (r *recorder) drive(ctx context.Context, ops []op, start time.Time) error {
 	stop := r.progress(runCtx, start)
 	defer stop()
 	lats := make([][]time.Duration, len(ops))
+	// With a rate, client i's k-th operation is due at start + (k +
+	// i/clients) * every.
+	var every time.Duration
+	if r.cfg.Rate > 0 {
+		every = time.Duration(float64(len(ops)) / r.cfg.Rate * float64(time.Second))
+	}
 	var wg sync.WaitGroup
 	for i, o := range ops {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			l := make([]time.Duration, 0, 4096)
+			due := start.Add(every * time.Duration(i) / time.Duration(len(ops)))
+			var timer *time.Timer
+			if every > 0 {
+				timer = time.NewTimer(time.Hour)
+				defer timer.Stop()
+			}
 			for runCtx.Err() == nil && r.take() {
 				t := time.Now()
+				if every > 0 {
+					if wait := due.Sub(t); wait > 0 {
+						timer.Reset(wait)
+						select {
+						case <-timer.C:
+						case <-runCtx.Done():
+						}
+						if runCtx.Err() != nil {
+							break
+						}
+					}
+					t = due
+					due = due.Add(every)
+				}
 				err := o(runCtx)
 				if runCtx.Err() != nil || !time.Now().Before(end) {
 					// Cut short by the end of the run (gRPC enforces the
@@ -362,7 +405,7 @@ func (r *recorder) result(cfg Config, elapsed time.Duration) Result {
 	r.mu.Unlock()
 	slices.Sort(all)
 	res := Result{
-		Workload: cfg.Workload, Target: cfg.Target.String(), Clients: cfg.Clients,
+		Workload: cfg.Workload, Target: cfg.Target.String(), Clients: cfg.Clients, Rate: cfg.Rate,
 		Ops: int64(len(all)), Errors: r.errs.Load(), Elapsed: elapsed,
 	}
 	if s, ok := r.firstErr.Load().(string); ok {

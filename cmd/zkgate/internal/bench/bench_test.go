@@ -134,3 +134,50 @@ func TestZKDriver_ClientsSpreadOverAddresses(t *testing.T) {
 		}
 	}
 }
+
+// TestDrive_RateKeepsScheduleAndCountsTheWait: with a rate, the clients
+// start their operations on the schedule, not sooner (200 operations at
+// 2,000 a second take at least 99.5 ms in all: the last is due then), and an operation due while
+// the one before it was still running counts its latency from when it
+// was due. After a first operation that takes 30 ms, the 59 due every
+// 0.5 ms meanwhile show waits of up to 29.5 ms, so the p99 (the 198th of
+// 200) is one of them; a closed load shows one slow operation in 200,
+// below its p99.
+func TestDrive_RateKeepsScheduleAndCountsTheWait(t *testing.T) {
+	const slow = 30 * time.Millisecond
+	run := func(rate float64) (Result, time.Duration) {
+		cfg := withDefaults(Config{Workload: "set", Clients: 1, Ops: 200, Rate: rate})
+		r := newRecorder(cfg)
+		n := 0
+		first := func(context.Context) error {
+			n++
+			if n == 1 {
+				time.Sleep(slow) // a slow server's answer
+			}
+			return nil
+		}
+		start := time.Now()
+		if err := r.drive(context.Background(), []op{first}, start); err != nil {
+			t.Fatal(err)
+		}
+		el := time.Since(start)
+		return r.result(cfg, el), el
+	}
+	res, el := run(2000)
+	if res.Ops != 200 || res.Rate != 2000 {
+		t.Fatalf("result %+v", res)
+	}
+	if el < 99*time.Millisecond {
+		t.Fatalf("200 operations at 2,000 a second took %v", el)
+	}
+	if res.P99 < slow/2 {
+		t.Fatalf("p99 %v at a rate: the wait behind the slow operation is not counted", res.P99)
+	}
+	closed, _ := run(0)
+	if closed.Ops != 200 || closed.Rate != 0 || closed.Max < slow {
+		t.Fatalf("closed load: %+v", closed)
+	}
+	if closed.P99 >= slow/2 {
+		t.Fatalf("closed load: p99 %v, one slow operation in 200", closed.P99)
+	}
+}

@@ -51,7 +51,41 @@ type Comparison struct {
 	// over the rounds.
 	ZkgateOps float64 `json:"zkgate_zk_ops_per_sec,omitempty"`
 	EtcdOps   float64 `json:"etcd_ops_per_sec,omitempty"`
+	// EqualLoad is the workload again at a fixed rate both servers
+	// sustain (SuiteOptions.EqualLoad), when asked for.
+	EqualLoad *EqualLoad `json:"equal_load,omitempty"`
 }
+
+// EqualLoad is a workload run on ZooKeeper and on zkgate's ZooKeeper
+// protocol at the same fixed rate (Config.Rate): their latencies under
+// the same load, where the closed runs compare each at its own most.
+type EqualLoad struct {
+	// Rate is the load offered to both, operations a second.
+	Rate float64 `json:"rate"`
+	// Results has ZooKeeper's row and zkgate's, medians over the rounds
+	// as in Comparison.
+	Results []Result `json:"results"`
+	Rounds  []Round  `json:"rounds"`
+	// P50Ratio and P99Ratio are zkgate/ZooKeeper latencies, the median of
+	// the rounds' ratios.
+	P50Ratio float64 `json:"zkgate_over_zookeeper_p50"`
+	P99Ratio float64 `json:"zkgate_over_zookeeper_p99"`
+}
+
+// SuiteOptions are a suite's settings beyond each run's.
+type SuiteOptions struct {
+	// Rounds is how many times each workload runs on each target (at
+	// least once).
+	Rounds int
+	// EqualLoad, when above 0, runs each of EqualLoadWorkloads again,
+	// Rounds times, on ZooKeeper and zkgate's ZooKeeper protocol at this
+	// share of the slower one's median ops/s in the closed runs.
+	EqualLoad float64
+}
+
+// EqualLoadWorkloads are the workloads SuiteOptions.EqualLoad runs again
+// at a fixed rate.
+var EqualLoadWorkloads = []string{"create", "create-ephemeral", "set", "get", "mixed", "children"}
 
 // Round is one round of a workload: each target once.
 type Round struct {
@@ -126,42 +160,111 @@ type runFunc func(ctx context.Context, cfg Config) (Result, error)
 // roundOrder), and the next round starts when it ends: rounds of one
 // workload alternate the targets instead of running one target's rounds
 // back to back. base holds the shared knobs.
-func Suite(ctx context.Context, base Config, t SuiteTargets, workloads []string, rounds int, progress io.Writer) ([]Comparison, error) {
-	return suite(ctx, base, t, workloads, rounds, progress, Run)
+func Suite(ctx context.Context, base Config, t SuiteTargets, workloads []string, opts SuiteOptions, progress io.Writer) ([]Comparison, error) {
+	return suite(ctx, base, t, workloads, opts, progress, Run)
 }
 
-func suite(ctx context.Context, base Config, t SuiteTargets, workloads []string, rounds int, progress io.Writer, run runFunc) ([]Comparison, error) {
-	rounds = max(rounds, 1)
+func suite(ctx context.Context, base Config, t SuiteTargets, workloads []string, opts SuiteOptions, progress io.Writer, run runFunc) ([]Comparison, error) {
+	rounds := max(opts.Rounds, 1)
 	var out []Comparison
 	for _, w := range workloads {
 		ts := suiteTargets(w, t)
-		var rs []Round
-		for r := range rounds {
-			rd := Round{Round: r + 1}
-			byRole := map[role]Result{}
-			for _, st := range roundOrder(ts, r) {
-				cfg := base
-				cfg.Workload, cfg.Target = w, st.target
-				if progress != nil {
-					if rounds > 1 {
-						fmt.Fprintf(progress, "%s on %s (round %d of %d) ...\n", w, st.target, r+1, rounds)
-					} else {
-						fmt.Fprintf(progress, "%s on %s ...\n", w, st.target)
-					}
-				}
-				res, err := run(ctx, cfg)
-				if err != nil {
-					return out, fmt.Errorf("%s on %s: %w", w, st.target, err)
-				}
-				rd.Results = append(rd.Results, res)
-				byRole[st.role] = res
-			}
-			rd.Ratio, rd.P99Ratio = ratios(byRole)
-			rs = append(rs, rd)
+		rs, err := runRounds(ctx, base, w, ts, rounds, "", progress, run)
+		if err != nil {
+			return out, err
 		}
-		out = append(out, compare(w, ts, rs))
+		c := compare(w, ts, rs)
+		if opts.EqualLoad > 0 && slices.Contains(EqualLoadWorkloads, w) {
+			if err := equalLoad(ctx, base, &c, ts, rounds, opts.EqualLoad, progress, run); err != nil {
+				out = append(out, c)
+				return out, err
+			}
+		}
+		out = append(out, c)
 	}
 	return out, nil
+}
+
+// runRounds runs workload w rounds times on targets ts (see roundOrder);
+// note, when not empty, says how in the progress lines.
+func runRounds(ctx context.Context, base Config, w string, ts []suiteTarget, rounds int, note string, progress io.Writer, run runFunc) ([]Round, error) {
+	var rs []Round
+	for r := range rounds {
+		rd := Round{Round: r + 1}
+		byRole := map[role]Result{}
+		for _, st := range roundOrder(ts, r) {
+			cfg := base
+			cfg.Workload, cfg.Target = w, st.target
+			if progress != nil {
+				if rounds > 1 {
+					fmt.Fprintf(progress, "%s on %s%s (round %d of %d) ...\n", w, st.target, note, r+1, rounds)
+				} else {
+					fmt.Fprintf(progress, "%s on %s%s ...\n", w, st.target, note)
+				}
+			}
+			res, err := run(ctx, cfg)
+			if err != nil {
+				return rs, fmt.Errorf("%s on %s%s: %w", w, st.target, note, err)
+			}
+			rd.Results = append(rd.Results, res)
+			byRole[st.role] = res
+		}
+		rd.Ratio, rd.P99Ratio = ratios(byRole)
+		rs = append(rs, rd)
+	}
+	return rs, nil
+}
+
+// equalLoad runs c's workload again on ZooKeeper and zkgate's ZooKeeper
+// protocol, at share of the slower one's ops/s in c, and records it in
+// c.EqualLoad. It does nothing without both.
+func equalLoad(ctx context.Context, base Config, c *Comparison, ts []suiteTarget, rounds int, share float64, progress io.Writer, run runFunc) error {
+	var pair []suiteTarget
+	slowest := 0.0
+	for _, st := range ts {
+		if st.role != roleZooKeeper && st.role != roleZkgateZK {
+			continue
+		}
+		for _, res := range c.Results {
+			if res.Target == st.target.String() && res.OpsPerSec > 0 {
+				pair = append(pair, st)
+				if slowest == 0 || res.OpsPerSec < slowest {
+					slowest = res.OpsPerSec
+				}
+			}
+		}
+	}
+	if len(pair) != 2 {
+		return nil
+	}
+	rate := share * slowest
+	cfg := base
+	cfg.Rate = rate
+	rs, err := runRounds(ctx, cfg, c.Workload, pair, rounds, fmt.Sprintf(" at %.0f ops/s", rate), progress, run)
+	if err != nil {
+		return err
+	}
+	el := &EqualLoad{Rate: rate, Rounds: rs}
+	sum := compare(c.Workload, pair, rs)
+	el.Results = sum.Results
+	el.P99Ratio = sum.P99Ratio
+	var p50 []float64
+	for _, rd := range rs {
+		var zk, gate Result
+		for i, res := range rd.Results {
+			if roundOrder(pair, rd.Round-1)[i].role == roleZooKeeper {
+				zk = res
+			} else {
+				gate = res
+			}
+		}
+		if zk.P50 > 0 {
+			p50 = append(p50, float64(gate.P50)/float64(zk.P50))
+		}
+	}
+	el.P50Ratio = median(p50)
+	c.EqualLoad = el
+	return nil
 }
 
 // ratios are zkgate/ZooKeeper throughput and p99 of one round (for put
@@ -313,4 +416,38 @@ func PrintSuite(w io.Writer, cs []Comparison) {
 			fmt.Fprintf(w, "zkgate ZooKeeper-protocol %s / raw etcd %s: %.2f\n", p[0], p[1], z/e)
 		}
 	}
+	printEqualLoad(w, cs)
+}
+
+// printEqualLoad writes the equal-load runs of a suite, if any.
+func printEqualLoad(w io.Writer, cs []Comparison) {
+	var els []*Comparison
+	for i := range cs {
+		if cs[i].EqualLoad != nil {
+			els = append(els, &cs[i])
+		}
+	}
+	if len(els) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "at equal load: ZooKeeper and zkgate offered the same fixed rate, latency counted from when each operation was due:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "workload	offered ops/s	server	ops/s	p50	p99	p99.9	zkgate/ZooKeeper p50	zkgate/ZooKeeper p99	")
+	for _, c := range els {
+		el := c.EqualLoad
+		for i, res := range el.Results {
+			name, p50, p99 := "ZooKeeper", "", ""
+			if strings.HasPrefix(res.Target, "zkgate") {
+				name = "zkgate"
+				p50, p99 = fmt.Sprintf("%.2f", el.P50Ratio), fmt.Sprintf("%.2f", el.P99Ratio)
+			}
+			wl, offered := "", ""
+			if i == 0 {
+				wl, offered = c.Workload, fmt.Sprintf("%.0f", el.Rate)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t\n", wl, offered, name, res.OpsPerSec, ms(res.P50), ms(res.P99), ms(res.P999), p50, p99)
+		}
+	}
+	tw.Flush()
 }

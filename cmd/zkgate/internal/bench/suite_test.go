@@ -58,7 +58,7 @@ func TestSuite_RoundsAlternateTargets(t *testing.T) {
 	zk, gate, grpc, etcd := "ZooKeeper z1", "zkgate zk g1,g2", "zkgate grpc http://g1", "etcd http://e1"
 	one := []Result{fig(1, 1, 1, 1), fig(1, 1, 1, 1), fig(1, 1, 1, 1)}
 	f := &fakeRuns{figures: map[string][]Result{zk: one, gate: one, grpc: one, etcd: one}, seen: map[string]int{}}
-	cs, err := suite(context.Background(), Config{}, targets, []string{"set", "put"}, 3, nil, f.run)
+	cs, err := suite(context.Background(), Config{}, targets, []string{"set", "put"}, SuiteOptions{Rounds: 3}, nil, f.run)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestSuite_MediansAndRatiosPerRound(t *testing.T) {
 		// zkgate: per round 2.0, 0.5, 1.5 of ZooKeeper's ops/s.
 		gate: {fig(200, 5*ms, 40*ms, 90*ms), fig(500, 4*ms, 15*ms, 80*ms), fig(600, 6*ms, 10*ms, 70*ms)},
 	}}
-	cs, err := suite(context.Background(), Config{}, SuiteTargets{ZooKeeper: []string{"z1", "z2", "z3"}, ZkgateZK: []string{"g1"}}, []string{"get"}, 3, nil, f.run)
+	cs, err := suite(context.Background(), Config{}, SuiteTargets{ZooKeeper: []string{"z1", "z2", "z3"}, ZkgateZK: []string{"g1"}}, []string{"get"}, SuiteOptions{Rounds: 3}, nil, f.run)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestSuite_OneRound(t *testing.T) {
 		"ZooKeeper z": {fig(300, ms, 4*ms, 8*ms)},
 		"zkgate zk g": {fig(150, ms, 6*ms, 9*ms)},
 	}}
-	cs, err := suite(context.Background(), Config{}, SuiteTargets{ZooKeeper: []string{"z"}, ZkgateZK: []string{"g"}}, []string{"set"}, 0, nil, f.run)
+	cs, err := suite(context.Background(), Config{}, SuiteTargets{ZooKeeper: []string{"z"}, ZkgateZK: []string{"g"}}, []string{"set"}, SuiteOptions{}, nil, f.run)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func TestSuite_PlainEtcdIsThePutReference(t *testing.T) {
 		plain: {fig(1000, ms, 10*ms, 20*ms), fig(800, ms, 10*ms, 20*ms)},
 		gate:  {fig(950, ms, 11*ms, 20*ms), fig(840, ms, 9*ms, 20*ms)},
 	}}
-	cs, err := suite(context.Background(), Config{}, SuiteTargets{Etcd: "http://e", PlainEtcd: "http://p"}, []string{"put"}, 2, nil, f.run)
+	cs, err := suite(context.Background(), Config{}, SuiteTargets{Etcd: "http://e", PlainEtcd: "http://p"}, []string{"put"}, SuiteOptions{Rounds: 2}, nil, f.run)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,5 +192,54 @@ func TestSuite_PlainEtcdIsThePutReference(t *testing.T) {
 	}
 	if c.EtcdOps != 895 {
 		t.Fatalf("zkgate member's ops/s %v, want the median 895", c.EtcdOps)
+	}
+}
+
+// TestSuite_EqualLoadAtTheSlowerServersRate: with EqualLoad, a workload
+// of EqualLoadWorkloads runs again on ZooKeeper and zkgate's ZooKeeper
+// protocol only, at that share of the slower one's median ops/s, the
+// rounds alternating as before; its latency ratios are the medians of the
+// rounds'. Other workloads run once as before.
+func TestSuite_EqualLoadAtTheSlowerServersRate(t *testing.T) {
+	ms := time.Millisecond
+	zk, gate, grpc := "ZooKeeper z", "zkgate zk g", "zkgate grpc http://g"
+	var rates []float64
+	f := &fakeRuns{seen: map[string]int{}, figures: map[string][]Result{
+		// Closed: ZooKeeper 1000 and 1200 ops/s (median 1100), zkgate
+		// 800 and 1000 (median 900, the slower). At a rate: p99 ratios
+		// 2/4 and 6/4, p50 ratios 1/2 and 3/2.
+		zk:   {fig(1000, ms, 10*ms, 20*ms), fig(1200, ms, 10*ms, 20*ms), fig(450, 2*ms, 4*ms, 5*ms), fig(450, 2*ms, 4*ms, 5*ms), fig(9, ms, ms, ms), fig(9, ms, ms, ms)},
+		gate: {fig(800, ms, 10*ms, 20*ms), fig(1000, ms, 10*ms, 20*ms), fig(450, 1*ms, 2*ms, 5*ms), fig(450, 3*ms, 6*ms, 5*ms), fig(9, ms, ms, ms), fig(9, ms, ms, ms)},
+		grpc: {fig(500, ms, 10*ms, 20*ms), fig(500, ms, 10*ms, 20*ms), fig(9, ms, ms, ms), fig(9, ms, ms, ms)},
+	}}
+	run := func(ctx context.Context, cfg Config) (Result, error) {
+		if cfg.Rate > 0 {
+			rates = append(rates, cfg.Rate)
+		}
+		return f.run(ctx, cfg)
+	}
+	targets := SuiteTargets{ZooKeeper: []string{"z"}, ZkgateZK: []string{"g"}, ZkgateGRPC: "http://g"}
+	cs, err := suite(context.Background(), Config{}, targets, []string{"set", "watch"}, SuiteOptions{Rounds: 2, EqualLoad: 0.5}, nil, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"set " + zk, "set " + gate, "set " + grpc, "set " + grpc, "set " + gate, "set " + zk,
+		"set " + zk, "set " + gate, "set " + gate, "set " + zk,
+		"watch " + zk, "watch " + gate, "watch " + grpc, "watch " + grpc, "watch " + gate, "watch " + zk}
+	if !slices.Equal(f.order, want) {
+		t.Fatalf("runs %q, want %q", f.order, want)
+	}
+	if !slices.Equal(rates, []float64{450, 450, 450, 450}) {
+		t.Fatalf("rates %v, want half of zkgate's median 900", rates)
+	}
+	el := cs[0].EqualLoad
+	if el == nil || el.Rate != 450 || len(el.Rounds) != 2 || len(el.Results) != 2 {
+		t.Fatalf("equal load %+v", el)
+	}
+	if !near(el.P99Ratio, 1.0) || !near(el.P50Ratio, 1.0) {
+		t.Fatalf("equal-load ratios p50 %v p99 %v, want the medians 1 and 1", el.P50Ratio, el.P99Ratio)
+	}
+	if cs[1].EqualLoad != nil {
+		t.Fatalf("watch ran at a rate: %+v", cs[1].EqualLoad)
 	}
 }
