@@ -92,9 +92,10 @@ type Round struct {
 	// Round counts from 1.
 	Round   int      `json:"round"`
 	Results []Result `json:"results"`
-	// Ratio and P99Ratio are this round's zkgate/ZooKeeper ratios (0
-	// when either side is missing).
+	// Ratio, P50Ratio and P99Ratio are this round's zkgate/ZooKeeper
+	// ratios (0 when either side is missing).
 	Ratio    float64 `json:"zkgate_over_zookeeper_ops,omitempty"`
+	P50Ratio float64 `json:"zkgate_over_zookeeper_p50,omitempty"`
 	P99Ratio float64 `json:"zkgate_over_zookeeper_p99,omitempty"`
 }
 
@@ -209,7 +210,7 @@ func runRounds(ctx context.Context, base Config, w string, ts []suiteTarget, rou
 			rd.Results = append(rd.Results, res)
 			byRole[st.role] = res
 		}
-		rd.Ratio, rd.P99Ratio = ratios(byRole)
+		rd.Ratio, rd.P50Ratio, rd.P99Ratio = ratios(byRole)
 		rs = append(rs, rd)
 	}
 	return rs, nil
@@ -250,16 +251,8 @@ func equalLoad(ctx context.Context, base Config, c *Comparison, ts []suiteTarget
 	el.P99Ratio = sum.P99Ratio
 	var p50 []float64
 	for _, rd := range rs {
-		var zk, gate Result
-		for i, res := range rd.Results {
-			if roundOrder(pair, rd.Round-1)[i].role == roleZooKeeper {
-				zk = res
-			} else {
-				gate = res
-			}
-		}
-		if zk.P50 > 0 {
-			p50 = append(p50, float64(gate.P50)/float64(zk.P50))
+		if rd.Ratio > 0 {
+			p50 = append(p50, rd.P50Ratio)
 		}
 	}
 	el.P50Ratio = median(p50)
@@ -270,7 +263,7 @@ func equalLoad(ctx context.Context, base Config, c *Comparison, ts []suiteTarget
 // ratios are zkgate/ZooKeeper throughput and p99 of one round (for put
 // and range, zkgate's etcd member over the plain one), 0 when either side
 // is missing or measured nothing.
-func ratios(byRole map[role]Result) (ops, p99 float64) {
+func ratios(byRole map[role]Result) (ops, p50, p99 float64) {
 	zk, ok1 := byRole[roleZooKeeper]
 	gate, ok2 := byRole[roleZkgateZK]
 	if _, ok := byRole[rolePlainEtcd]; ok {
@@ -278,9 +271,12 @@ func ratios(byRole map[role]Result) (ops, p99 float64) {
 		gate, ok2 = byRole[roleEtcd]
 	}
 	if !ok1 || !ok2 || zk.OpsPerSec <= 0 || zk.P99 <= 0 {
-		return 0, 0
+		return 0, 0, 0
 	}
-	return gate.OpsPerSec / zk.OpsPerSec, float64(gate.P99) / float64(zk.P99)
+	if zk.P50 > 0 {
+		p50 = float64(gate.P50) / float64(zk.P50)
+	}
+	return gate.OpsPerSec / zk.OpsPerSec, p50, float64(gate.P99) / float64(zk.P99)
 }
 
 // compare sums up the rounds of workload w on targets ts.
