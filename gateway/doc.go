@@ -165,7 +165,11 @@ Ids are never reused: a client of a closed session that comes back with
 its id and password is told the session expired. When the session lease expires, every gateway node
 sees the record's deletion and removes the session's ephemerals in one
 transaction that updates each parent's cversion, numChildren and pzxid as
-explicit deletes would. If no gateway runs, the ephemeral lease expires
+explicit deletes would. A session with more ephemerals than one
+transaction holds (MaxBatchOps/8) loses them in several, each queued once
+the one before has committed, so that other sessions' writes go between
+them rather than waiting for the whole removal; on one node, a close and
+the expiry watch share one removal. If no gateway runs, the ephemeral lease expires
 too and etcd deletes the ephemerals itself; the next gateway to start
 finds them in the ephemeral index and repairs the parents' Stat.
 

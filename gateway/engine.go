@@ -12,6 +12,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/zkgate/zkgate/schema"
 )
@@ -42,7 +43,13 @@ type Engine struct {
 	// not yet settled, by session id.
 	ephMu      sync.Mutex
 	ephPending map[int64]*ephPending
-	quorum     quorumProbe
+	// removals runs one removal of a session's ephemerals at a time,
+	// by session id (removeEphemerals).
+	removals singleflight.Group
+	// expiredThrough is the revision of the last session record's
+	// deletion the expiry watch has handled (expiry.go).
+	expiredThrough atomic.Int64
+	quorum   quorumProbe
 	// chainKey orders the committer's batches in flight (commit.go).
 	chainKey string
 	// maxInFlight is the most batches the committer has had in flight

@@ -41,9 +41,10 @@ func (e *Engine) runExpiry(ctx context.Context) {
 						// Its record, as deleted, names no ephemeral
 						// lease: it created none (see CloseSession).
 						e.forgetEphemeralLease(id)
-						continue
+					} else {
+						e.expire(ctx, id)
 					}
-					e.expire(ctx, id)
+					e.expiredThrough.Store(ev.Kv.ModRevision)
 				}
 			case <-tick.C:
 				e.scanOrphans(ctx)

@@ -150,3 +150,7 @@ func SetTurnExpiry(d time.Duration) (restore func()) {
 	turnExpiry = d
 	return func() { turnExpiry = old }
 }
+
+// ExpiredThrough is the revision of the last session record's deletion
+// the expiry watch has handled.
+func (e *Engine) ExpiredThrough() int64 { return e.expiredThrough.Load() }

@@ -7,7 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"sync"
+	"strconv"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -273,18 +273,55 @@ func (e *Engine) ephemeralsPerTxn() int { return max(1, e.cfg.MaxBatchOps/8) }
 // ephemeral lease expired. Up to ephemeralsPerTxn go in one transaction,
 // as ZooKeeper removes a session's ephemerals in one; a session with more
 // loses them in several, in order, which watchers see as several zxids.
+//
+// A session's ephemerals are removed by one caller at a time on this
+// node: CloseSession and the expiry watch, which sees the session's
+// record go, share one removal rather than validating every ephemeral
+// twice.
 func (e *Engine) removeEphemerals(ctx context.Context, id int64) (int64, error) {
+	ch := e.removals.DoChan(strconv.FormatInt(id, 16), func() (any, error) {
+		// The removal goes on if its first caller gives up (a client
+		// that closed its session and hung up): the session has ended,
+		// its ephemerals must go, and other callers may be waiting.
+		rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		defer cancel()
+		go func() {
+			select {
+			case <-e.stop:
+				cancel()
+			case <-rctx.Done():
+			}
+		}()
+		return e.removeEphemeralsNow(rctx, id)
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return 0, res.Err
+		}
+		return res.Val.(int64), nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+// removeEphemeralsNow is removeEphemerals for its one caller. Each chunk
+// is queued once the one before it has committed: the writes other
+// sessions send meanwhile go between them, and wait for one chunk at
+// most, not for the whole removal (a session may hold many thousands of
+// ephemerals).
+func (e *Engine) removeEphemeralsNow(ctx context.Context, id int64) (int64, error) {
 	resp, err := e.kv.Get(ctx, schema.EphemeralPrefix(id), clientv3.WithPrefix(), clientv3.WithKeysOnly())
 	if err != nil {
 		return 0, fmt.Errorf("listing ephemerals: %w", err)
 	}
 	if len(resp.Kvs) == 0 {
-		// None left, perhaps because another remover (this node's or
-		// another's expiry watch, which sees the session's record go)
-		// got there first: its removal is in etcd, but maybe not yet in
-		// what this node serves. Wait until it is, so that CloseSession
-		// returns with the ephemerals gone from every read here, as
-		// when it removes them itself.
+		// None left, perhaps because another remover (another node's
+		// expiry watch, which sees the session's record go) got there
+		// first: its removal is in etcd, but maybe not yet in what this
+		// node serves. Wait until it is, so that CloseSession returns
+		// with the ephemerals gone from every read here, as when it
+		// removes them itself.
 		if err := e.hub.wait(ctx, resp.Header.Revision); err != nil {
 			return 0, err
 		}
@@ -296,37 +333,14 @@ func (e *Engine) removeEphemerals(ctx context.Context, id int64) (int64, error) 
 			paths = append(paths, p)
 		}
 	}
-	// The chunks are submitted together and committed in order.
-	var reqs []*request
+	var rev int64
 	for len(paths) > 0 {
 		n := min(len(paths), e.ephemeralsPerTxn())
-		reqs = append(reqs, e.removeEphemeralsRequest(id, paths[:n]))
+		r := e.removeEphemeralsRequest(id, paths[:n])
 		paths = paths[n:]
-	}
-	errc := make(chan error, len(reqs))
-	for _, r := range reqs {
-		// The next chunk is submitted once this one is queued.
-		queued := make(chan struct{})
-		var once sync.Once
-		mark := func() { once.Do(func() { close(queued) }) }
-		go func() {
-			err := e.submit(WithQueued(ctx, mark), r)
-			mark()
-			errc <- err
-		}()
-		<-queued
-	}
-	var rev int64
-	var firstErr error
-	for range reqs {
-		if err := <-errc; err != nil && firstErr == nil {
-			firstErr = err
+		if err := e.submit(ctx, r); err != nil {
+			return 0, err
 		}
-	}
-	if firstErr != nil {
-		return 0, firstErr
-	}
-	for _, r := range reqs {
 		if r.err != nil {
 			return r.rev, r.err
 		}
