@@ -7,8 +7,11 @@ import (
 	"time"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/zkgate/zkgate/schema"
 )
@@ -163,7 +166,7 @@ type flight struct {
 	keys  []string // the keys it read
 	// cmps and ops are its transaction; prev the chain key's value it
 	// compares to, when it was sent with a batch in flight.
-	cmps []clientv3.Cmp
+	cmps []*pb.Compare
 	ops  []*pb.RequestOp
 	prev string
 	// value is what the batch writes into the chain key.
@@ -393,13 +396,13 @@ func (c *committer) launch(taken []*request, b *base, top *view, ops []*pb.Reque
 		ops = readOnlyOps(e.chainKey)
 	case len(c.inflight) > 0:
 		prev = c.inflight[len(c.inflight)-1].value
-		cmps = append(cmps, clientv3.Compare(clientv3.Value(e.chainKey), "=", prev))
+		cmps = append(cmps, valueIs(e.chainKey, prev))
 	case !c.chainKnown:
 		// Compared as a key read (its mod revision, or absent).
 	case c.chain == "":
-		cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(e.chainKey), "=", 0))
+		cmps = append(cmps, createRevIs(e.chainKey, 0))
 	default:
-		cmps = append(cmps, clientv3.Compare(clientv3.Value(e.chainKey), "=", c.chain))
+		cmps = append(cmps, valueIs(e.chainKey, c.chain))
 	}
 	var turn, value string
 	if wrote {
@@ -467,9 +470,30 @@ func (c *committer) start(f *flight) {
 			case <-c.ctx.Done():
 			}
 		}
-		resp, err := e.kv.Txn(c.ctx).If(f.cmps...).Then(clientOps(f.ops)...).Else(clientv3.OpGet(e.chainKey), clientv3.OpGet(schema.TurnKey())).Commit()
+		resp, err := e.commitTxn(c.ctx, f)
 		result <- flightResult{resp, err}
 	}()
+}
+
+// commitTxn sends f's transaction: its compares and operations, and when
+// they fail, reads of the chain key and the turn key.
+func (e *Engine) commitTxn(ctx context.Context, f *flight) (*clientv3.TxnResponse, error) {
+	if e.cfg.KVClient == nil {
+		return e.kv.Txn(ctx).If(clientCmps(f.cmps)...).Then(clientOps(f.ops)...).Else(clientv3.OpGet(e.chainKey), clientv3.OpGet(schema.TurnKey())).Commit()
+	}
+	resp, err := e.cfg.KVClient.Txn(ctx, &pb.TxnRequest{
+		Compare: f.cmps,
+		Success: f.ops,
+		Failure: []*pb.RequestOp{getOp(e.chainKey, false), getOp(schema.TurnKey(), false)},
+	})
+	if err != nil {
+		// As the etcd client reports it.
+		if ctx.Err() != nil && (status.Code(err) == codes.Canceled || status.Code(err) == codes.DeadlineExceeded) {
+			return nil, ctx.Err()
+		}
+		return nil, rpctypes.Error(err)
+	}
+	return (*clientv3.TxnResponse)(resp), nil
 }
 
 // headStart is how long a batch waits after its predecessor was handed to

@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -20,6 +21,14 @@ type Config struct {
 	// Client talks to: serializable reads are served from it directly
 	// (see localRead). Leave it nil against an external etcd.
 	LocalStore mvcc.KV
+	// KVClient, when set, is a raw etcd KV client of the member Client
+	// talks to (the embedded member's KV service, called in process):
+	// the committer sends its transactions through it as it builds them.
+	// Through Client, etcd's client library copies each compare of a
+	// transaction three times by reflection and each operation twice,
+	// which costs a batch of writes more CPU than validating it. Leave it
+	// nil against an external etcd.
+	KVClient pb.KVClient
 	// HasLeader, when set, reports whether the embedded member Client
 	// talks to knows a Raft leader: without one it has lost its quorum
 	// (or an election is under way), and Serving is false at once rather

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"strconv"
 	"strings"
 	"time"
@@ -64,11 +65,11 @@ type turnState struct {
 }
 
 // turnCompare is what a writing batch compares the turn key to.
-func (c *committer) turnCompare() clientv3.Cmp {
+func (c *committer) turnCompare() *pb.Compare {
 	if c.turn.held != "" {
-		return clientv3.Compare(clientv3.Value(schema.TurnKey()), "=", c.turn.held)
+		return valueIs(schema.TurnKey(), c.turn.held)
 	}
-	return clientv3.Compare(clientv3.CreateRevision(schema.TurnKey()), "=", 0)
+	return createRevIs(schema.TurnKey(), 0)
 }
 
 // takeTurn takes the turn key for the first request waiting, which has

@@ -136,7 +136,6 @@ func (b *base) addRead(key string, e *entry) {
 
 // fetch reads keys not yet in b in one round trip.
 func (b *base) fetch(ctx context.Context, keys []string) error {
-	var ops []clientv3.Op
 	var want []string
 	seen := make(map[string]bool, len(keys))
 	for _, k := range keys {
@@ -152,21 +151,24 @@ func (b *base) fetch(ctx context.Context, keys []string) error {
 			}
 		}
 		want = append(want, k)
-		opts := []clientv3.OpOption{}
-		if b.serial {
-			opts = append(opts, clientv3.WithSerializable())
-		}
-		ops = append(ops, clientv3.OpGet(k, opts...))
 	}
-	for len(ops) > 0 {
+	for len(want) > 0 {
 		// etcd limits the operations of one txn; read in chunks.
-		n := min(len(ops), 1024)
+		n := min(len(want), 1024)
 		var resp *clientv3.TxnResponse
 		var err error
 		if b.serial && b.store != nil {
 			resp, err = localRead(ctx, b.store, 0, want[:n], nil)
 		} else {
-			resp, err = b.kv.Txn(ctx).Then(ops[:n]...).Commit()
+			ops := make([]clientv3.Op, n)
+			for i, k := range want[:n] {
+				if b.serial {
+					ops[i] = clientv3.OpGet(k, clientv3.WithSerializable())
+				} else {
+					ops[i] = clientv3.OpGet(k)
+				}
+			}
+			resp, err = b.kv.Txn(ctx).Then(ops...).Commit()
 		}
 		if err != nil {
 			return fmt.Errorf("reading znode state: %w", err)
@@ -177,7 +179,7 @@ func (b *base) fetch(ctx context.Context, keys []string) error {
 		}
 		b.cache.put(resp.Header.Revision, want[:n], read)
 		b.misses.Add(int64(n))
-		ops, want = ops[n:], want[n:]
+		want = want[n:]
 	}
 	return nil
 }
@@ -213,27 +215,57 @@ func (b *base) assumeAbsent(key string) {
 // raises the version, a delete and a create again changes the create
 // revision). A key it creates cannot be compared exactly: no request of
 // the batch has read it (base.blocked), so it is not compared.
-func (b *base) compares() []clientv3.Cmp {
-	cmps := make([]clientv3.Cmp, 0, b.ncmp)
+func (b *base) compares() []*pb.Compare {
+	cmps := make([]*pb.Compare, 0, b.ncmp+3)
 	for _, k := range b.order {
 		e, pending := b.fromPending(k)
 		switch {
 		case !pending:
 			e = b.entries[k]
 			if e.exists {
-				cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(k), "=", e.modRev))
+				cmps = append(cmps, modRevIs(k, e.modRev))
 			} else {
-				cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(k), "=", 0))
+				cmps = append(cmps, createRevIs(k, 0))
 			}
 		case !e.exists:
-			cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(k), "=", 0))
+			cmps = append(cmps, createRevIs(k, 0))
 		case !e.inexact:
-			cmps = append(cmps,
-				clientv3.Compare(clientv3.CreateRevision(k), "=", e.createRev),
-				clientv3.Compare(clientv3.Version(k), "=", e.version))
+			cmps = append(cmps, createRevIs(k, e.createRev), versionIs(k, e.version))
 		}
 	}
 	return cmps
+}
+
+// The compares of a batch, built as etcd takes them (clientv3.Compare
+// copies each one by reflection).
+
+// modRevIs compares key's mod revision to rev.
+func modRevIs(key string, rev int64) *pb.Compare {
+	return &pb.Compare{Key: []byte(key), Target: pb.Compare_MOD, Result: pb.Compare_EQUAL, TargetUnion: &pb.Compare_ModRevision{ModRevision: rev}}
+}
+
+// createRevIs compares key's create revision to rev (0: absent).
+func createRevIs(key string, rev int64) *pb.Compare {
+	return &pb.Compare{Key: []byte(key), Target: pb.Compare_CREATE, Result: pb.Compare_EQUAL, TargetUnion: &pb.Compare_CreateRevision{CreateRevision: rev}}
+}
+
+// versionIs compares key's version to v.
+func versionIs(key string, v int64) *pb.Compare {
+	return &pb.Compare{Key: []byte(key), Target: pb.Compare_VERSION, Result: pb.Compare_EQUAL, TargetUnion: &pb.Compare_Version{Version: v}}
+}
+
+// valueIs compares key's value to value.
+func valueIs(key, value string) *pb.Compare {
+	return &pb.Compare{Key: []byte(key), Target: pb.Compare_VALUE, Result: pb.Compare_EQUAL, TargetUnion: &pb.Compare_Value{Value: []byte(value)}}
+}
+
+// clientCmps are cmps as the etcd client takes them.
+func clientCmps(cmps []*pb.Compare) []clientv3.Cmp {
+	out := make([]clientv3.Cmp, len(cmps))
+	for i, c := range cmps {
+		out[i] = clientv3.FromCompare(c)
+	}
+	return out
 }
 
 // view is a layer of writes over base (or over another view, for the ops

@@ -12,6 +12,8 @@ package gatewaytest
 import (
 	"context"
 	"fmt"
+	"go.etcd.io/etcd/server/v3/etcdserver/api/v3rpc"
+	"go.etcd.io/etcd/server/v3/proxy/grpcproxy/adapter"
 	"net/url"
 	"strings"
 	"sync"
@@ -145,6 +147,11 @@ func NewEngine(t testing.TB, client *clientv3.Client, cfg gateway.Config) *gatew
 		srv := m.(*embed.Etcd).Server
 		cfg.LocalStore = srv.KV()
 		cfg.HasLeader = func() bool { return srv.Leader() != 0 }
+		if cfg.KVClient == nil {
+			// As zkgate serve does: the committer's transactions go to
+			// the member's KV service in process.
+			cfg.KVClient = adapter.KvServerToKvClient(v3rpc.NewQuotaKVServer(srv))
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -25,22 +25,24 @@ import (
 // request carries the auth token of user, obtained from the member and
 // renewed when it expires or the member's auth revision moves on, so the
 // namespace keeps working when etcd authentication is enabled. With user
-// empty the requests are anonymous.
+// empty the requests are anonymous. It returns the client's KV service
+// too (gateway.Config.KVClient), for transactions sent as built.
 //
 // Whatever the context of a call carries from the namespace client that
 // caused it (gRPC metadata with a token, a TLS peer whose certificate
 // names an etcd user) is replaced: the namespace acts as its own etcd
 // identity, never as its caller's.
-func newInProcessClient(s *etcdserver.EtcdServer, user, password string, lg *zap.Logger) *clientv3.Client {
+func newInProcessClient(s *etcdserver.EtcdServer, user, password string, lg *zap.Logger) (*clientv3.Client, pb.KVClient) {
 	id := &identity{s: s, user: user, password: password, lg: lg}
 	c := clientv3.NewCtxClient(context.Background(), clientv3.WithZapLogger(s.Logger()))
-	c.KV = clientv3.NewKVFromKVClient(adapter.KvServerToKvClient(&authKV{v3rpc.NewQuotaKVServer(s), id}), c)
+	kv := adapter.KvServerToKvClient(&authKV{v3rpc.NewQuotaKVServer(s), id})
+	c.KV = clientv3.NewKVFromKVClient(kv, c)
 	c.Lease = clientv3.NewLeaseFromLeaseClient(adapter.LeaseServerToLeaseClient(&authLease{v3rpc.NewQuotaLeaseServer(s), id}), c, time.Second)
 	c.Watcher = &watchWrapper{clientv3.NewWatchFromWatchClient(adapter.WatchServerToWatchClient(&authWatch{v3rpc.NewWatchServer(s), id}), c)}
 	c.Maintenance = clientv3.NewMaintenanceFromMaintenanceClient(adapter.MaintenanceServerToMaintenanceClient(v3rpc.NewMaintenanceServer(s, nil)), c)
 	c.Cluster = clientv3.NewClusterFromClusterClient(adapter.ClusterServerToClusterClient(v3rpc.NewClusterServer(s)), c)
 	c.Auth = clientv3.NewAuthFromAuthClient(adapter.AuthServerToAuthClient(v3rpc.NewAuthServer(s)), c)
-	return c
+	return c, kv
 }
 
 // identity holds the namespace's etcd auth token.
