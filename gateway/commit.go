@@ -198,15 +198,8 @@ func (e *Engine) depth() int {
 
 func (e *Engine) commitLoop() {
 	defer e.wg.Done()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := e.untilStop(context.Background())
 	defer cancel()
-	go func() {
-		select {
-		case <-e.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 	c := &committer{e: e, ctx: ctx, depth: e.depth(), chainKnown: true, revs: map[int64]int64{}, serial: true}
 	defer func() {
 		// A batch in flight may carry the turn key's deletion: its

@@ -253,3 +253,17 @@ func checkVersion(path string, current, expected int32) error {
 	}
 	return nil
 }
+
+// untilStop returns a context of parent that is also cancelled when the
+// engine stops.
+func (e *Engine) untilStop(parent context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(parent)
+	go func() {
+		select {
+		case <-e.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}

@@ -283,15 +283,8 @@ func (e *Engine) removeEphemerals(ctx context.Context, id int64) (int64, error) 
 		// The removal goes on if its first caller gives up (a client
 		// that closed its session and hung up): the session has ended,
 		// its ephemerals must go, and other callers may be waiting.
-		rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		rctx, cancel := e.untilStop(context.WithoutCancel(ctx))
 		defer cancel()
-		go func() {
-			select {
-			case <-e.stop:
-				cancel()
-			case <-rctx.Done():
-			}
-		}()
 		return e.removeEphemeralsNow(rctx, id)
 	})
 	select {
