@@ -3,8 +3,9 @@ package gateway
 import (
 	"errors"
 	"fmt"
-	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"time"
+
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/storage/mvcc"

@@ -2,10 +2,11 @@ package gateway
 
 import (
 	"context"
-	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"strconv"
 	"strings"
 	"time"
+
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
