@@ -98,7 +98,7 @@ func PathOfMetaKey(key string) (string, bool) {
 func ACLKey(path string) string { return aclSpace + path }
 
 // SessionKey is the key of a session's record.
-func SessionKey(id int64) string { return sessSpace + sessionHex(id) }
+func SessionKey(id int64) string { return withSessionHex(sessSpace, id, "") }
 
 // SessionSpace is the key prefix of every session record.
 func SessionSpace() string { return sessSpace }
@@ -115,12 +115,12 @@ func SessionOfKey(key string) (int64, bool) {
 
 // EphemeralKey indexes the ephemeral znode at path under its owner.
 func EphemeralKey(owner int64, path string) string {
-	return ephSpace + sessionHex(owner) + path
+	return withSessionHex(ephSpace, owner, path)
 }
 
 // EphemeralPrefix is the key prefix of owner's ephemeral index (or of every
 // session's, for owner 0 and all true).
-func EphemeralPrefix(owner int64) string { return ephSpace + sessionHex(owner) + "/" }
+func EphemeralPrefix(owner int64) string { return withSessionHex(ephSpace, owner, "/") }
 
 // EphemeralSpace is the key prefix of the whole ephemeral index.
 func EphemeralSpace() string { return ephSpace }
@@ -257,7 +257,25 @@ func prefixEnd(prefix string) string {
 	return "\x00"
 }
 
-func sessionHex(id int64) string { return fmt.Sprintf("%016x", uint64(id)) }
+func sessionHex(id int64) string { return withSessionHex("", id, "") }
+
+// withSessionHex is prefix, id as 16 lower-case hex digits, then suffix,
+// in one allocation (every write of a session builds its record's key).
+func withSessionHex(prefix string, id int64, suffix string) string {
+	const digits = "0123456789abcdef"
+	var hex [16]byte
+	u := uint64(id)
+	for i := 15; i >= 0; i-- {
+		hex[i] = digits[u&0xf]
+		u >>= 4
+	}
+	var b strings.Builder
+	b.Grow(len(prefix) + 16 + len(suffix))
+	b.WriteString(prefix)
+	b.Write(hex[:])
+	b.WriteString(suffix)
+	return b.String()
+}
 
 // NodeKeyPrefixAtDepth is the prefix of the node keys at depth whose path
 // starts with pathPrefix (which should end in "/").

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -275,5 +276,29 @@ func TestChainValue_TimeAndDeleters(t *testing.T) {
 	}
 	if _, ok := ChainTime([]byte("12")); ok {
 		t.Error("a sequence number alone has a time")
+	}
+}
+
+// TestSessionKeys_HexOfTheID: the keys naming a session hold its id as 16
+// lower-case hex digits, negative ids as their two's complement, and are
+// built in one allocation.
+func TestSessionKeys_HexOfTheID(t *testing.T) {
+	for _, id := range []int64{0, 1, 0x1234abcd, -1, -0x7fffffffffffffff - 1, 0x7fffffffffffffff} {
+		hex := fmt.Sprintf("%016x", uint64(id))
+		if got := SessionKey(id); got != SessionSpace()+hex {
+			t.Errorf("SessionKey(%d) = %q", id, got)
+		}
+		if got, ok := SessionOfKey(SessionKey(id)); !ok || got != id {
+			t.Errorf("SessionOfKey(SessionKey(%d)) = %d, %v", id, got, ok)
+		}
+		if got := EphemeralPrefix(id); got != EphemeralSpace()+hex+"/" {
+			t.Errorf("EphemeralPrefix(%d) = %q", id, got)
+		}
+		if owner, p, ok := ParseEphemeralKey(EphemeralKey(id, "/a/b")); !ok || owner != id || p != "/a/b" {
+			t.Errorf("ParseEphemeralKey(EphemeralKey(%d, /a/b)) = %d, %q, %v", id, owner, p, ok)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = SessionKey(0x1234) }); n != 1 {
+		t.Errorf("SessionKey allocates %v times", n)
 	}
 }
