@@ -216,7 +216,7 @@ func (s *Server) Dump(ctx context.Context) (Dump, error) {
 		if id == 0 {
 			continue
 		}
-		heard := max(c.stats.lastResp.Load(), c.opened.Sub(s.started).Milliseconds())
+		heard := max(c.stats.lastResp.Load(), c.opened.Milliseconds())
 		expiry := (heard + c.sess.Timeout.Milliseconds() + dumpTick - 1) / dumpTick * dumpTick
 		k := strconv.FormatInt(expiry, 10)
 		out.ExpiryTimeToSessionIDs[k] = append(out.ExpiryTimeToSessionIDs[k], id)
@@ -411,10 +411,7 @@ func (c *conn) briefInfo() ConnectionBrief {
 // connections report.
 func (c *conn) sessionFigures(id int64) SessionFigures {
 	cs := &c.stats
-	op, _ := c.lastOp.Load().(string)
-	if op == "" {
-		op = "NA"
-	}
+	op := c.lastOperation()
 	avg := int64(0)
 	if n := cs.count.Load(); n > 0 {
 		avg = cs.sum.Load() / n
@@ -422,7 +419,7 @@ func (c *conn) sessionFigures(id int64) SessionFigures {
 	return SessionFigures{
 		SessionID:        id,
 		LastOperation:    op,
-		Established:      c.opened.UnixMilli(),
+		Established:      c.s.started.Add(c.opened).UnixMilli(),
 		SessionTimeout:   c.sess.Timeout.Milliseconds(),
 		LastCxid:         cs.lastXid.Load(),
 		LastZxid:         c.lastZxid.Load(),

@@ -102,7 +102,7 @@ func (c *call) handle(pkt []byte) bool {
 	}
 	entry, known := opTable[h.Type]
 	if entry.lop != "" {
-		c.lastOp.Store(entry.lop)
+		c.lastOp.Store(int32(h.Type))
 	}
 	ctx, cancel := c.context()
 	defer cancel()

@@ -19,7 +19,7 @@ func (c *call) ping(rq *request) bool {
 // auth adds an identity to the connection. A scheme or credentials
 // ZooKeeper would refuse get AuthFailed, and the connection is closed.
 func (c *call) auth(rq *request, r *jute.AuthPacket) bool {
-	id, err := schema.AuthFromCredentials(r.Scheme, r.Auth, c.ip)
+	id, err := schema.AuthFromCredentials(r.Scheme, r.Auth, c.ip())
 	if r.Scheme == schema.SchemeX509 {
 		// X509AuthenticationProvider: the connection's verified client
 		// certificate, whatever the credentials; none is AuthFailed.
