@@ -257,8 +257,6 @@ func prefixEnd(prefix string) string {
 	return "\x00"
 }
 
-func sessionHex(id int64) string { return withSessionHex("", id, "") }
-
 // withSessionHex is prefix, id as 16 lower-case hex digits, then suffix,
 // in one allocation (every write of a session builds its record's key).
 func withSessionHex(prefix string, id int64, suffix string) string {
