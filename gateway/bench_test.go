@@ -89,6 +89,7 @@ func BenchmarkPipeline_SequentialOneParent(b *testing.B) {
 			b.ReportMetric(float64(e.Redone()), "redone")
 			b.ReportMetric(float64(e.Overtaken()), "overtaken")
 			b.ReportMetric(float64(e.Launched()), "batches")
+			b.ReportMetric(float64(e.Staged()), "staged")
 			b.ReportMetric(float64(e.MaxInFlight()), "inflight")
 		})
 	}
@@ -120,6 +121,8 @@ func BenchmarkPipeline_SetDataDistinct(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sets/s")
 			b.ReportMetric(float64(e.Redone()), "redone")
 			b.ReportMetric(float64(e.Overtaken()), "overtaken")
+			b.ReportMetric(float64(e.Launched()), "batches")
+			b.ReportMetric(float64(e.Staged()), "staged")
 		})
 	}
 }

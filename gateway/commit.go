@@ -150,6 +150,34 @@ type committer struct {
 	reread []string // keys a failed batch read, to read again
 
 	turn turnState
+
+	// staged is the next batch, validated while the batches in flight
+	// fill the depth; nil when there is none. stageable is unset where
+	// a batch must be validated with none in flight (quotas).
+	staged    *staged
+	stageable bool
+}
+
+// staged is a batch validated over the batches in flight while they fill
+// the depth, a request at a time as requests arrive, and sent the moment
+// the oldest of them commits: validation takes no time of its own between
+// two transactions, and the batch still carries every request that
+// arrived while the one before it was in flight (one WAL sync for them
+// all, where a batch sent at once would carry only the first few).
+type staged struct {
+	b     *base
+	top   *view
+	taken []*request
+	now   int64
+	// floor is the sequence number of the oldest batch in flight when
+	// it was started (flight.floor).
+	floor int64
+	// nkeys, writes and size count what the taken requests read and
+	// write, against the batch's bounds.
+	nkeys, writes, size int
+	// full is set when the next request waiting cannot join: the batch
+	// is bounded, or the request reads a key a batch in flight creates.
+	full bool
 }
 
 // flight is a batch sent to etcd, its answer awaited.
@@ -200,7 +228,7 @@ func (e *Engine) commitLoop() {
 	defer e.wg.Done()
 	ctx, cancel := e.untilStop(context.Background())
 	defer cancel()
-	c := &committer{e: e, ctx: ctx, depth: e.depth(), chainKnown: true, revs: map[int64]int64{}, serial: true}
+	c := &committer{e: e, ctx: ctx, depth: e.depth(), chainKnown: true, revs: map[int64]int64{}, serial: true, stageable: !e.cfg.EnforceQuota}
 	defer func() {
 		// A batch in flight may carry the turn key's deletion: its
 		// transaction is cancelled with the committer.
@@ -215,8 +243,12 @@ func (e *Engine) commitLoop() {
 	}()
 	for {
 		readOnly := len(c.inflight) > 0 && !c.inflight[len(c.inflight)-1].wrote
-		if len(c.queue) > 0 && len(c.inflight) < c.depth && !c.waitOldest && !readOnly && !c.turn.waiting {
+		if len(c.queue) > 0 && len(c.inflight) < c.depth && c.staged == nil && !c.waitOldest && !readOnly && !c.turn.waiting {
 			c.send()
+			continue
+		}
+		if c.canStage() {
+			c.stage()
 			continue
 		}
 		var in chan *request
@@ -332,11 +364,7 @@ func (c *committer) send() {
 			if writes+w > e.cfg.MaxBatchOps || b.ncmp > e.cfg.MaxBatchOps || size+by > e.cfg.MaxBatchBytes {
 				if i == 0 {
 					// Too large for any transaction on its own.
-					r.err = schema.Errorf(schema.CodeBadArguments, "", "request needs more than %d etcd operations or %d bytes", e.cfg.MaxBatchOps, e.cfg.MaxBatchBytes)
-					r.results = failedResults(len(r.ops), 0, r.err)
-					if !r.multi {
-						r.results = nil
-					}
+					tooLarge(e, r)
 					continue
 				}
 				// r and every later request go in the next batch, which
@@ -369,14 +397,140 @@ func (c *committer) send() {
 		}
 		c.queue = rest
 		c.serial, c.reread = true, nil
-		c.launch(taken, b, top, ops, now)
+		c.launch(taken, b, top, ops, now, b.seq)
 		return
 	}
 }
 
+// canStage reports whether the first requests waiting can be validated
+// into the staged batch now.
+func (c *committer) canStage() bool {
+	n := len(c.inflight)
+	return c.stageable && len(c.queue) > 0 && n > 0 && n >= c.depth && c.inflight[n-1].wrote &&
+		(c.staged == nil || !c.staged.full) && !c.waitOldest && !c.turn.waiting &&
+		c.turn.held == "" && c.reread == nil && c.queue[0].attempts < turnAfter
+}
+
+// stage validates the first requests waiting into the staged batch, over
+// the batches in flight, as send would validate them into a batch sent
+// at once; requests that do not fit stay waiting, in order.
+func (c *committer) stage() {
+	e := c.e
+	s := c.staged
+	if s == nil {
+		pending := make([]*layer, len(c.inflight))
+		for i, f := range c.inflight {
+			pending[i] = f.layer
+		}
+		c.seq++
+		s = &staged{b: e.newBase(true, c.seq, pending), now: e.now().UnixMilli(), floor: c.inflight[0].layer.seq}
+		s.top = s.b.newView(c.ctx)
+		c.staged = s
+	}
+	budget := e.cfg.MaxBatchOps / 2
+	n, nkeys := 0, s.nkeys
+	for n < len(c.queue) && len(s.taken)+n < maxBatchRequests && (len(s.taken)+n == 0 || nkeys+len(c.queue[n].keys) <= budget) {
+		nkeys += len(c.queue[n].keys)
+		n++
+	}
+	if n == 0 {
+		s.full = true
+		return
+	}
+	var keys []string
+	for _, r := range c.queue[:n] {
+		keys = append(keys, r.keys...)
+		if r.caller.Session != 0 && !r.caller.internal {
+			keys = append(keys, schema.SessionKey(r.caller.Session))
+		}
+	}
+	if err := s.b.fetch(c.ctx, keys); err != nil {
+		// The batch is validated again once the oldest is answered.
+		c.unstage()
+		c.waitOldest = true
+		return
+	}
+	s.nkeys = nkeys
+	took := 0
+	for _, r := range c.queue[:n] {
+		s.b.blocked = false
+		v := s.top.child()
+		e.validate(v, r, s.now)
+		if v.err != nil {
+			c.queue = c.queue[took:]
+			c.unstage()
+			c.waitOldest = true
+			return
+		}
+		if s.b.blocked {
+			s.full = true
+			break
+		}
+		if r.err == nil {
+			if len(s.taken) > 0 && rewritesNode(s.top, v) {
+				s.full = true
+				break
+			}
+			w, by := len(v.order), viewBytes(v)
+			if s.writes+w > e.cfg.MaxBatchOps || s.b.ncmp > e.cfg.MaxBatchOps || s.size+by > e.cfg.MaxBatchBytes {
+				if len(s.taken) > 0 {
+					s.full = true
+					break
+				}
+				tooLarge(e, r)
+			} else {
+				v.merge()
+				s.writes += w
+				s.size += by
+			}
+		}
+		s.taken = append(s.taken, r)
+		took++
+	}
+	c.queue = c.queue[took:]
+}
+
+// unstage puts the staged batch's requests back first in the queue, to be
+// validated again.
+func (c *committer) unstage() {
+	if s := c.staged; s != nil {
+		c.staged = nil
+		c.queue = append(s.taken, c.queue...)
+		c.e.unstaged.Add(1)
+	}
+}
+
+// launchStaged sends the staged batch, once the batch before it has
+// committed.
+func (c *committer) launchStaged() {
+	s := c.staged
+	c.staged = nil
+	if len(s.taken) == 0 {
+		return
+	}
+	ops := s.top.ops()
+	if len(ops) == 0 && len(c.inflight) > 0 {
+		// Nothing to write: such a batch goes with none in flight.
+		c.queue = append(s.taken, c.queue...)
+		return
+	}
+	c.e.staged.Add(1)
+	c.launch(s.taken, s.b, s.top, ops, s.now, s.floor)
+}
+
+// tooLarge answers r, which needs more than any one transaction holds.
+func tooLarge(e *Engine, r *request) {
+	r.err = schema.Errorf(schema.CodeBadArguments, "", "request needs more than %d etcd operations or %d bytes", e.cfg.MaxBatchOps, e.cfg.MaxBatchBytes)
+	r.results = failedResults(len(r.ops), 0, r.err)
+	if !r.multi {
+		r.results = nil
+	}
+}
+
 // launch sends the batch of taken requests validated in top, whose
-// writes are ops.
-func (c *committer) launch(taken []*request, b *base, top *view, ops []*pb.RequestOp, now int64) {
+// writes are ops; floor is the sequence number of the oldest batch in
+// flight when its validation started.
+func (c *committer) launch(taken []*request, b *base, top *view, ops []*pb.RequestOp, now, floor int64) {
 	e := c.e
 	cmps := b.compares()
 	wrote := len(ops) > 0
@@ -411,9 +565,9 @@ func (c *committer) launch(taken []*request, b *base, top *view, ops []*pb.Reque
 		// given back first.
 		c.giveTurn(c.ctx)
 	}
-	f := &flight{reqs: taken, layer: top.seal(), wrote: wrote, floor: b.seq, keys: b.order, cmps: cmps, ops: ops, prev: prev, turn: turn, value: value}
+	f := &flight{reqs: taken, layer: top.seal(), wrote: wrote, floor: floor, keys: b.order, cmps: cmps, ops: ops, prev: prev, turn: turn, value: value}
 	if len(c.inflight) > 0 {
-		f.floor = c.inflight[0].layer.seq
+		f.floor = min(floor, c.inflight[0].layer.seq)
 	}
 	c.inflight = append(c.inflight, f)
 	e.launched.Add(1)
@@ -518,8 +672,19 @@ func (c *committer) land(res flightResult) {
 	c.inflight = c.inflight[1:]
 	c.waitOldest = false
 	if c.settle(f, res, nil) {
+		if c.staged != nil {
+			if res.err == nil {
+				c.launchStaged()
+			} else {
+				// Whether f applied is not known, nor whether the
+				// staged batch's compares hold.
+				c.unstage()
+			}
+		}
 		return
 	}
+	// The staged batch compares the chain key to a number f never wrote.
+	c.unstage()
 	// Every batch after f compares the chain key to a number f (or one
 	// after it) never wrote: they fail.
 	redo := c.redo(f, nil)
@@ -566,6 +731,9 @@ func (c *committer) settle(f *flight, res flightResult, redo []*request) bool {
 		floor := f.layer.seq + 1
 		for _, g := range c.inflight {
 			floor = min(floor, g.floor)
+		}
+		if c.staged != nil {
+			floor = min(floor, c.staged.floor)
 		}
 		for seq := range c.revs {
 			if seq < floor {

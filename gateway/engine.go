@@ -59,6 +59,11 @@ type Engine struct {
 	redone      atomic.Int64
 	overtaken   atomic.Int64
 	launched    atomic.Int64
+	// staged counts the batches validated while the batch before them
+	// was in flight, and sent once it was answered (commit.go: stage);
+	// unstaged those dropped because a batch in flight failed.
+	staged   atomic.Int64
+	unstaged atomic.Int64
 	// turns counts the turns this committer took, turnWaits the turns of
 	// others it waited for (turn.go).
 	turns     atomic.Int64

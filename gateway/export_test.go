@@ -132,6 +132,14 @@ func (e *Engine) Overtaken() int64 { return e.overtaken.Load() }
 // Launched counts the committer's batches sent.
 func (e *Engine) Launched() int64 { return e.launched.Load() }
 
+// Staged counts the batches validated while the batch before them was in
+// flight and sent on its answer.
+func (e *Engine) Staged() int64 { return e.staged.Load() }
+
+// Unstaged counts the staged batches dropped, their requests to be
+// validated again, because a batch in flight failed.
+func (e *Engine) Unstaged() int64 { return e.unstaged.Load() }
+
 // LeasesGranted counts the leases the lease pool has granted.
 func (e *Engine) LeasesGranted() int64 { return e.leases.granted.Load() }
 

@@ -143,9 +143,18 @@ func twoCommitters(t *testing.T, depth int) (*gatewaytest.Cluster, []*gateway.En
 // answers never go back in zxid within a session; the sequence numbers
 // issued under the shared parent are unique and without gaps; the watch
 // events are exactly one per change, at the change's zxid, and the
-// final state is the model's.
+// final state is the model's. At depth 4 batches are sent while others
+// are in flight; at depth 1 the next batch is staged (validated while the
+// one before is in flight) and dropped, to be validated again, when the
+// one before fails: the run goes on until that has happened.
 func TestPipeline_Model(t *testing.T) {
-	cl, engines := twoCommitters(t, 4)
+	for _, depth := range []int{4, 1} {
+		t.Run(strconv.Itoa(depth), func(t *testing.T) { testPipelineModel(t, depth) })
+	}
+}
+
+func testPipelineModel(t *testing.T, depth int) {
+	cl, engines := twoCommitters(t, depth)
 	ctx := ctxT(t)
 	kv := cl.Client(0)
 	// Not world:anyone:cdrwa alone: the ACLs are records in etcd, which
@@ -220,6 +229,11 @@ func TestPipeline_Model(t *testing.T) {
 	// behind the committers' backs until enough batches were redone.
 	redone := func() int64 { return engines[0].Redone() + engines[1].Redone() }
 	const wantRedone = 20
+	unstaged := func() int64 { return engines[0].Unstaged() + engines[1].Unstaged() }
+	wantUnstaged := int64(0)
+	if depth == 1 {
+		wantUnstaged = 5
+	}
 	var foreignWrites atomic.Int64
 	// Sessions tell of each answer: the foreign writer writes once per
 	// answer at most, so that the sessions go on.
@@ -273,7 +287,7 @@ func TestPipeline_Model(t *testing.T) {
 					t.Errorf("session %d: %v after %d rounds (%d redone, %d foreign writes)", i, ctx.Err(), round, redone(), foreignWrites.Load())
 					return
 				}
-				if round >= minRounds && roundsDone.Load() >= sessions*minRounds && redone() >= wantRedone {
+				if round >= minRounds && roundsDone.Load() >= sessions*minRounds && redone() >= wantRedone && unstaged() >= wantUnstaged {
 					return
 				}
 				p := &pipeline{ctx: ctx, progress: progress}
@@ -377,7 +391,7 @@ func TestPipeline_Model(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	t.Logf("%d rounds, %d batches redone, %d foreign writes, most in flight %d and %d", roundsDone.Load(), redone(), foreignWrites.Load(), engines[0].MaxInFlight(), engines[1].MaxInFlight())
+	t.Logf("%d rounds, %d batches redone, %d foreign writes, most in flight %d and %d, %d staged, %d of them dropped", roundsDone.Load(), redone(), foreignWrites.Load(), engines[0].MaxInFlight(), engines[1].MaxInFlight(), engines[0].Staged()+engines[1].Staged(), unstaged())
 
 	// Ephemerals go with their session: one left by each session.
 	for _, se := range ss {
@@ -574,5 +588,67 @@ func TestPipeline_DependentWritesOfOneSession(t *testing.T) {
 		if got.Czxid != again.out.zxid || got.Pzxid != rm.out.zxid || got.Cversion != 2 || got.NumChildren != 0 {
 			t.Fatalf("round %d: /r %+v", round, got)
 		}
+	}
+}
+
+// TestPipeline_StagedOverBatchInFlight: at depth 1, the writes that arrive
+// while a batch is in flight are validated over it and sent together, as
+// one batch, the moment it commits; their Stats refer to its zxid, and a
+// write that reads what the staged batch creates goes in the batch after.
+func TestPipeline_StagedOverBatchInFlight(t *testing.T) {
+	e := newEngine(t, gateway.Config{CommitDepth: 1})
+	ctx := ctxT(t)
+	for _, p := range []string{"/d", "/d/a", "/d/b"} {
+		mustCreate(t, e, anyone, p, "", gateway.Persistent)
+	}
+	// The batch in flight stays there long enough for the others to
+	// arrive.
+	e.SetSendDelay(50 * time.Millisecond)
+	staged, launched := e.Staged(), e.Launched()
+	create := func(path string) func(context.Context) outcome {
+		return func(ctx context.Context) outcome {
+			r, err := e.Create(ctx, anyone, gateway.CreateOp{Path: path, ACL: schema.OpenACLUnsafe})
+			return outcome{zxid: r.Zxid, err: err, stat: r.Stat}
+		}
+	}
+	setData := func(path string) func(context.Context) outcome {
+		return func(ctx context.Context) outcome {
+			r, err := e.SetData(ctx, anyone, path, []byte("x"), -1)
+			return outcome{zxid: r.Zxid, err: err, stat: r.Stat}
+		}
+	}
+	p := &pipeline{ctx: ctx}
+	rm := p.issue("delete /d/a", func(ctx context.Context) outcome {
+		zxid, err := e.Delete(ctx, anyone, "/d/a", -1)
+		return outcome{zxid: zxid, err: err}
+	})
+	// The delete's batch is on its way before the others come.
+	for e.Launched() == launched {
+		if ctx.Err() != nil {
+			t.Fatal("the delete's batch was never sent")
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	set := p.issue("setData /d", setData("/d"))
+	again := p.issue("create /d/a", create("/d/a"))
+	mk := p.issue("create /d/c", create("/d/c"))
+	setC := p.issue("setData /d/c", setData("/d/c"))
+	p.wait(t)
+	for _, c := range []*call{rm, set, again, mk, setC} {
+		if c.out.err != nil {
+			t.Fatalf("%s: %v", c.name, c.out.err)
+		}
+	}
+	if rm.out.zxid >= set.out.zxid || set.out.zxid != again.out.zxid || set.out.zxid != mk.out.zxid || setC.out.zxid <= mk.out.zxid {
+		t.Fatalf("zxids: delete %d, then one batch %d %d %d, then %d", rm.out.zxid, set.out.zxid, again.out.zxid, mk.out.zxid, setC.out.zxid)
+	}
+	if st := set.out.stat; st.Pzxid != rm.out.zxid || st.Mzxid != set.out.zxid || st.Cversion != 3 || st.NumChildren != 1 || st.Version != 1 {
+		t.Fatalf("setData /d over the delete in flight: %+v", st)
+	}
+	if st := setC.out.stat; st.Czxid != mk.out.zxid || st.Mzxid != setC.out.zxid || st.Version != 1 {
+		t.Fatalf("setData /d/c after its create: %+v", st)
+	}
+	if got := e.Staged() - staged; got < 1 {
+		t.Fatalf("%d batches staged", got)
 	}
 }
