@@ -37,6 +37,11 @@ func TestOpenSessions_LiveUntilCancelled(t *testing.T) {
 	addr := serveZK(t, e)
 	sessions := func() int64 {
 		t.Helper()
+		// The counts are the watch hub's: as of every change it has
+		// seen, which Sync brings up to the last write.
+		if _, err := e.Sync(context.Background(), gateway.Caller{}, "/"); err != nil {
+			t.Fatal(err)
+		}
 		_, _, n, err := e.Counts(context.Background())
 		if err != nil {
 			t.Fatal(err)
