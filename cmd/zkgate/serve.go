@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/config"
+	"github.com/zkgate/zkgate/cmd/zkgate/internal/gcheadroom"
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/logging"
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/node"
 )
@@ -99,6 +100,12 @@ func runServe(cmd *cobra.Command, opts serveOptions) error {
 
 	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stopSignals()
+
+	if t := gcheadroom.Start(cfg.GCHeadroom); t != nil {
+		defer t.Stop()
+	} else if cfg.GCHeadroom > 0 {
+		lg.Info("GOGC is set: gc-headroom left aside", zap.String("GOGC", os.Getenv("GOGC")))
+	}
 
 	if cfg.PprofListen != "" {
 		stop, err := servePprof(cfg.PprofListen, lg)

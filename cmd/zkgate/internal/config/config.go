@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/zkgate/zkgate/cmd/zkgate/internal/gcheadroom"
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/logging"
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/node"
 )
@@ -23,6 +24,10 @@ type Config struct {
 	PprofListen string
 	// LogFormat is json or console (node.Options.LogLevel is the level).
 	LogFormat string
+	// GCHeadroom is how far above the live heap, in bytes, Go's collector
+	// starts its next collection at the least (gcheadroom); 0 leaves
+	// Go's own GOGC percentage.
+	GCHeadroom uint64
 	// HistoryRetention, when set, is how far back history reaches (a
 	// duration): periodic compaction keeping that much. "0" keeps the
 	// least zkgate needs (HistoryFloor). It cannot be given with the
@@ -38,7 +43,7 @@ const HistoryFloor = "1m"
 // Default returns the configuration of a working single node on loopback
 // with data in ./zkgate-data, logging JSON.
 func Default() Config {
-	return Config{Options: node.DefaultOptions(), LogFormat: "json"}
+	return Config{Options: node.DefaultOptions(), LogFormat: "json", GCHeadroom: gcheadroom.Default}
 }
 
 // FieldError says which option is wrong and why. It is the node's: the

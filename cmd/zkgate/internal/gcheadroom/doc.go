@@ -1,0 +1,13 @@
+// Package gcheadroom keeps the Go garbage collector's heap goal at least a
+// fixed number of bytes above the live heap.
+//
+// Go starts a collection when the heap has grown by GOGC percent (100)
+// over what the last one left live. A coordination service usually holds
+// little (tens of MiB), and its writes allocate fast, so at 100% it
+// collects many times a second and spends a sixth of its CPU doing so.
+// A Tuner raises the percentage after each collection so that the next
+// one starts no sooner than headroom bytes above the live heap; once the
+// live heap is as large as the headroom, the percentage is Go's 100 again,
+// so a large store costs no more memory than without it. An operator's
+// GOGC in the environment stands: Start then does nothing.
+package gcheadroom
