@@ -321,3 +321,115 @@ func TestFailedWrites_Linearizable(t *testing.T) {
 		}
 	}
 }
+
+// TestSession_EndedSessionRemovedOnce: of three gateway nodes, the one
+// that closes a session removes its ephemerals; the other two, which see
+// its record go, look after a grace, find none left and remove nothing
+// (they used to remove the same ephemerals alongside, each losing the
+// other's compares). The same when the session expires: the node that
+// served it removes them.
+func TestSession_EndedSessionRemovedOnce(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 1)
+	cfg := gateway.Config{MaxBatchOps: 256, MinSessionTimeout: time.Second}
+	a := gatewaytest.NewEngine(t, cl.Client(0), cfg)
+	others := []*gateway.Engine{gatewaytest.NewEngine(t, cl.Client(0), cfg), gatewaytest.NewEngine(t, cl.Client(0), cfg)}
+	ctx := ctxT(t)
+	mustCreate(t, a, anyone, "/p", "", gateway.Persistent)
+	const n = 600 // 19 transactions of 32 to remove
+	fill := func(s gateway.Session, round int) {
+		t.Helper()
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := a.Create(ctx, s.Caller(), gateway.CreateOp{Path: fmt.Sprintf("/p/r%d-%d", round, i), ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral}); err != nil {
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+	}
+	// ended waits until the other nodes have looked at the session and
+	// checks who removed its ephemerals.
+	ended := func(how string, checked []int64, chunks int64, zxid int64) {
+		t.Helper()
+		waitFor(t, 30*time.Second, func() bool {
+			return others[0].LateChecks() > checked[0] && others[1].LateChecks() > checked[1]
+		})
+		for i, o := range others {
+			if got := o.RemovalChunks(); got != 0 {
+				t.Errorf("after the %s, another node queued %d removal transactions", how, got)
+			}
+			if st := stat(t, o, "/p"); st.NumChildren != 0 {
+				t.Errorf("after the %s, node %d sees /p %+v", how, i+1, st)
+			}
+		}
+		if got := a.RemovalChunks() - chunks; got < n/32 {
+			t.Errorf("after the %s, its node queued %d removal transactions, want at least %d", how, got, n/32)
+		}
+		if res, err := others[0].Exists(ctx, anyone, "/p", gateway.ReadOptions{MinZxid: zxid}); err != nil || res.Stat.NumChildren != 0 {
+			t.Fatalf("after the %s: /p %+v %v", how, res.Stat, err)
+		}
+	}
+
+	s, err := a.CreateSession(ctx, 4*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(s, 1)
+	checked := []int64{others[0].LateChecks(), others[1].LateChecks()}
+	chunks := a.RemovalChunks()
+	zxid, err := a.CloseSession(ctx, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended("close", checked, chunks, zxid)
+
+	s, err = a.CreateSession(ctx, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(s, 2)
+	checked = []int64{others[0].LateChecks(), others[1].LateChecks()}
+	chunks = a.RemovalChunks()
+	waitFor(t, 30*time.Second, func() bool { return stat(t, a, "/p").NumChildren == 0 })
+	ended("expiry", checked, chunks, a.Zxid())
+}
+
+// TestSession_EphemeralsOfAGoneNodesSession: a session whose node went
+// away with it (stopped, never closing it) ends by expiry; another node,
+// which never served it, removes its ephemerals after the grace, with the
+// parent's Stat, before etcd's ephemeral lease would.
+func TestSession_EphemeralsOfAGoneNodesSession(t *testing.T) {
+	cl := gatewaytest.StartCluster(t, 1)
+	ctx := ctxT(t)
+	cfg := gateway.Config{MinSessionTimeout: time.Second, ReaperInterval: time.Hour}
+	gone, err := gateway.New(ctx, withClient(cfg, cl.Client(0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := gatewaytest.NewEngine(t, cl.Client(0), cfg)
+	mustCreate(t, gone, anyone, "/p", "", gateway.Persistent)
+	s, err := gone.CreateSession(ctx, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		mustCreate(t, gone, s.Caller(), fmt.Sprintf("/p/e%d", i), "", gateway.Ephemeral)
+	}
+	gone.Close()
+
+	waitFor(t, 30*time.Second, func() bool { return other.LateChecks() > 0 })
+	if got := other.RemovalChunks(); got != 1 {
+		t.Fatalf("the other node queued %d removal transactions, want 1", got)
+	}
+	if st := stat(t, other, "/p"); st.NumChildren != 0 || st.Cversion != 10 {
+		t.Fatalf("/p after the session expired: %+v", st)
+	}
+}

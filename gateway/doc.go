@@ -171,9 +171,14 @@ sessions. (etcd syncs its database to disk for every lease it revokes; a
 revocation per close bounded sessions closed per second by the disk.)
 Ids are never reused: a client of a closed session that comes back with
 its id and password is told the session expired. When the session lease expires, every gateway node
-sees the record's deletion and removes the session's ephemerals in one
+sees the record's deletion; the nodes that served the session (created
+its ephemerals or kept it alive) remove its ephemerals in one
 transaction that updates each parent's cversion, numChildren and pzxid as
-explicit deletes would. A session with more ephemerals than one
+explicit deletes would, and the others only look, a quarter of the
+session's timeout later (two seconds at most), for ephemerals left by a
+node that went away with the session: two nodes removing the same
+ephemerals would lose each other's compares, and redo every other write
+of their batches. A session with more ephemerals than one
 transaction holds (MaxBatchOps/8) loses them in several, each queued once
 the one before has committed, so that other sessions' writes go between
 them rather than waiting for the whole removal; on one node, a close and

@@ -49,7 +49,12 @@ type Engine struct {
 	// expiredThrough is the revision of the last session record's
 	// deletion the expiry watch has handled (expiry.go).
 	expiredThrough atomic.Int64
-	quorum         quorumProbe
+	// removalChunks counts the transactions of ephemerals' removals this
+	// node queued, lateChecks the sessions it looked at after a grace
+	// (expiry.go).
+	removalChunks atomic.Int64
+	lateChecks    atomic.Int64
+	quorum        quorumProbe
 	// chainKey orders the committer's batches in flight (commit.go).
 	chainKey string
 	// maxInFlight is the most batches the committer has had in flight

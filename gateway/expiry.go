@@ -14,9 +14,19 @@ import (
 // watches the session records; a periodic scan of the ephemeral index
 // catches anything the watch missed (a restart, a compacted revision, or
 // all gateways having been down).
+//
+// Every gateway node sees a session's record go, but one removal is
+// enough: two nodes removing the same ephemerals lose each other's
+// compares, and every other write in their batches is validated again.
+// So the nodes that served the session (that created its ephemerals or
+// kept it alive: ephLeases) remove them at once, as the node that closes
+// a session does; the others only look, after a grace (lateGrace), for
+// ephemerals the session still has, and remove those: the ones of a
+// session whose node went away with it.
 func (e *Engine) runExpiry(ctx context.Context) {
 	tick := time.NewTicker(e.cfg.ReaperInterval)
 	defer tick.Stop()
+	var late lateQueue
 	for ctx.Err() == nil {
 		rev := e.scanOrphans(ctx)
 		wctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
@@ -25,6 +35,11 @@ func (e *Engine) runExpiry(ctx context.Context) {
 	loop:
 		for {
 			select {
+			case <-late.timer():
+				for _, id := range late.due(time.Now()) {
+					e.expire(ctx, id)
+					e.lateChecks.Add(1)
+				}
 			case resp, ok := <-wch:
 				if !ok || resp.Err() != nil {
 					if resp.Err() != nil && ctx.Err() == nil {
@@ -37,12 +52,15 @@ func (e *Engine) runExpiry(ctx context.Context) {
 					if !ok {
 						continue
 					}
-					if neverHadEphemerals(ev) {
+					switch {
+					case neverHadEphemerals(ev):
 						// Its record, as deleted, names no ephemeral
 						// lease: it created none (see CloseSession).
 						e.forgetEphemeralLease(id)
-					} else {
+					case e.servedSession(id):
 						e.expire(ctx, id)
+					default:
+						late.add(id, time.Now().Add(lateGrace(ev)))
 					}
 					e.expiredThrough.Store(ev.Kv.ModRevision)
 				}
@@ -54,6 +72,80 @@ func (e *Engine) runExpiry(ctx context.Context) {
 		}
 		cancel()
 	}
+}
+
+// servedSession reports whether this node served session id: it created
+// ephemerals for it or kept it alive since it had some.
+func (e *Engine) servedSession(id int64) bool {
+	_, ok := e.ephLeases.Load(id)
+	return ok
+}
+
+// lateGrace is how long a node that did not serve a session whose record
+// went waits before it looks for the session's ephemerals: a quarter of
+// the session's timeout, at most two seconds. The ephemeral lease lasts
+// twice the timeout from the session's last renewal, so the ephemerals
+// are still there to remove, with their parents' Stat, when the node that
+// served the session went away with it.
+func lateGrace(ev *clientv3.Event) time.Duration {
+	const most = 2 * time.Second
+	if ev.PrevKv == nil {
+		return most
+	}
+	s, err := schema.UnmarshalSession(ev.PrevKv.Value)
+	if err != nil {
+		return most
+	}
+	return min(time.Duration(s.TimeoutMs)*time.Millisecond/4, most)
+}
+
+// lateQueue holds the sessions whose ephemerals a node looks for after a
+// grace, in the order they are due.
+type lateQueue struct {
+	ids  []int64
+	at   []time.Time
+	wait *time.Timer
+}
+
+func (q *lateQueue) add(id int64, at time.Time) {
+	// Graces differ by timeout: keep the queue in order of due time.
+	i := len(q.at)
+	for i > 0 && q.at[i-1].After(at) {
+		i--
+	}
+	q.ids = append(q.ids[:i], append([]int64{id}, q.ids[i:]...)...)
+	q.at = append(q.at[:i], append([]time.Time{at}, q.at[i:]...)...)
+	if q.wait != nil {
+		q.wait.Stop()
+		q.wait = nil
+	}
+}
+
+// timer fires when the first session is due (nil: none waits).
+func (q *lateQueue) timer() <-chan time.Time {
+	if len(q.ids) == 0 {
+		return nil
+	}
+	if q.wait == nil {
+		q.wait = time.NewTimer(time.Until(q.at[0]))
+	}
+	return q.wait.C
+}
+
+// due takes the sessions due by now off the queue.
+func (q *lateQueue) due(now time.Time) []int64 {
+	q.wait = nil
+	n := 0
+	for n < len(q.at) && !q.at[n].After(now) {
+		n++
+	}
+	if n == 0 && len(q.ids) > 0 {
+		// The timer was set for the first.
+		n = 1
+	}
+	ids := append([]int64(nil), q.ids[:n]...)
+	q.ids, q.at = q.ids[n:], q.at[n:]
+	return ids
 }
 
 // neverHadEphemerals reports whether the deletion ev of a session record

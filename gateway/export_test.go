@@ -162,3 +162,10 @@ func SetTurnExpiry(d time.Duration) (restore func()) {
 // ExpiredThrough is the revision of the last session record's deletion
 // the expiry watch has handled.
 func (e *Engine) ExpiredThrough() int64 { return e.expiredThrough.Load() }
+
+// RemovalChunks counts the transactions of ephemerals' removals e queued.
+func (e *Engine) RemovalChunks() int64 { return e.removalChunks.Load() }
+
+// LateChecks counts the ended sessions e looked at after a grace, not
+// having served them.
+func (e *Engine) LateChecks() int64 { return e.lateChecks.Load() }

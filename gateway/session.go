@@ -33,10 +33,11 @@ import (
 // database for every lease it revokes, so a session that closes hands
 // its leases on rather than revoke them. Both are renewed together by
 // KeepAlive. When the session lease expires,
-// etcd deletes the session record; every gateway node watches for that and
-// deletes the session's ephemerals in one transaction that updates each
-// parent's cversion, numChildren and pzxid exactly as explicit deletes
-// would. If no gateway is running, the ephemeral lease still expires and
+// etcd deletes the session record; every gateway node watches for that,
+// and the nodes that served the session delete its ephemerals in one
+// transaction that updates each parent's cversion, numChildren and pzxid
+// exactly as explicit deletes would (the others look for any left after
+// a grace: expiry.go). If no gateway is running, the ephemeral lease still expires and
 // etcd deletes the ephemerals; the parents' Stat is then repaired from the
 // ephemeral index when a gateway starts.
 
@@ -189,6 +190,11 @@ func (e *Engine) renew(ctx context.Context, id int64, rec schema.Session) error 
 		// No ephemeral yet: no lease for them (ephlease.go).
 		close(done)
 	} else {
+		if !e.servedSession(id) {
+			// This node serves the session now: it removes its
+			// ephemerals when it ends (expiry.go).
+			e.ephLeases.Store(id, rec.EphemeralLease)
+		}
 		go func() {
 			defer close(done)
 			if err := e.leases.renew(ctx, clientv3.LeaseID(rec.EphemeralLease)); err != nil && !errLeaseGone(err) {
@@ -331,6 +337,7 @@ func (e *Engine) removeEphemeralsNow(ctx context.Context, id int64) (int64, erro
 		n := min(len(paths), e.ephemeralsPerTxn())
 		r := e.removeEphemeralsRequest(id, paths[:n])
 		paths = paths[n:]
+		e.removalChunks.Add(1)
 		if err := e.submit(ctx, r); err != nil {
 			return 0, err
 		}
