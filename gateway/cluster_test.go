@@ -338,22 +338,7 @@ func TestSession_EndedSessionRemovedOnce(t *testing.T) {
 	const n = 600 // 19 transactions of 32 to remove
 	fill := func(s gateway.Session, round int) {
 		t.Helper()
-		var wg sync.WaitGroup
-		errs := make(chan error, n)
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if _, err := a.Create(ctx, s.Caller(), gateway.CreateOp{Path: fmt.Sprintf("/p/r%d-%d", round, i), ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral}); err != nil {
-					errs <- err
-				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatal(err)
-		}
+		createEphemerals(t, a, s.Caller(), n, func(i int) string { return fmt.Sprintf("/p/r%d-%d", round, i) })
 	}
 	// ended waits until the other nodes have looked at the session and
 	// checks who removed its ephemerals.

@@ -65,24 +65,7 @@ func TestSession_CloseWithThousandsOfEphemerals(t *testing.T) {
 	mustCreate(t, e, anyone, "/b", "", gateway.Persistent)
 	const n = 1500
 	fill := func(c gateway.Caller) {
-		var wg sync.WaitGroup
-		errs := make(chan error, n)
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				parent := []string{"/a", "/b"}[i%2]
-				_, err := e.Create(ctx, c, gateway.CreateOp{Path: fmt.Sprintf("%s/e%d", parent, i), ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral})
-				if err != nil {
-					errs <- err
-				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatal(err)
-		}
+		createEphemerals(t, e, c, n, func(i int) string { return fmt.Sprintf("%s/e%d", []string{"/a", "/b"}[i%2], i) })
 	}
 	// Each parent gets n/2 creations per round; with no child left,
 	// cversion = 2*creations.
@@ -257,5 +240,28 @@ func TestSession_CloseOfASessionWithoutEphemeralsLooksForNone(t *testing.T) {
 	waitFor(t, 10*time.Second, func() bool { return e.ExpiredThrough() > last })
 	if got := counted.n.Load(); got < 1 || got > 2 {
 		t.Fatalf("%d listings of ephemeral indexes for 20 sessions without ephemerals and 1 with", got)
+	}
+}
+
+// createEphemerals creates n ephemerals of c through e, all at once, the
+// i-th at path(i).
+func createEphemerals(t *testing.T, e *gateway.Engine, c gateway.Caller, n int, path func(i int) string) {
+	t.Helper()
+	ctx := ctxT(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := e.Create(ctx, c, gateway.CreateOp{Path: path(i), ACL: schema.OpenACLUnsafe, Mode: gateway.Ephemeral}); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 }
