@@ -10,7 +10,7 @@ import (
 )
 
 // Default is the headroom `zkgate serve` keeps unless told otherwise.
-const Default = 128 << 20
+const Default = 256 << 20
 
 const (
 	// base is Go's own percentage, the least a Tuner sets.
