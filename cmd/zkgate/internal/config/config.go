@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/zkgate/zkgate/cmd/zkgate/internal/gcheadroom"
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/logging"
 	"github.com/zkgate/zkgate/cmd/zkgate/internal/node"
 )
@@ -25,8 +24,8 @@ type Config struct {
 	// LogFormat is json or console (node.Options.LogLevel is the level).
 	LogFormat string
 	// GCHeadroom is how far above the live heap, in bytes, Go's collector
-	// starts its next collection at the least (gcheadroom); 0 leaves
-	// Go's own GOGC percentage.
+	// starts its next collection at the least (gcheadroom); 0, the
+	// default, leaves Go's own GOGC percentage.
 	GCHeadroom uint64
 	// HistoryRetention, when set, is how far back history reaches (a
 	// duration): periodic compaction keeping that much. "0" keeps the
@@ -43,7 +42,7 @@ const HistoryFloor = "1m"
 // Default returns the configuration of a working single node on loopback
 // with data in ./zkgate-data, logging JSON.
 func Default() Config {
-	return Config{Options: node.DefaultOptions(), LogFormat: "json", GCHeadroom: gcheadroom.Default}
+	return Config{Options: node.DefaultOptions(), LogFormat: "json"}
 }
 
 // FieldError says which option is wrong and why. It is the node's: the

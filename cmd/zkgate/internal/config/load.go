@@ -185,7 +185,7 @@ var Options = []Option{
 	str("pprof-listen", "host:port", "host:port of a debug listener serving Go profiles at /debug/pprof/; empty disables it.", func(c *Config) *string { return &c.PprofListen }),
 	str("log-level", "level", "Log level: debug (everything, etcd included), info, warn or error.", func(c *Config) *string { return &c.LogLevel }),
 	str("log-format", "json|console", "Log format: json or console.", func(c *Config) *string { return &c.LogFormat }),
-	uintOpt("gc-headroom", "bytes", "Least growth of the heap, in bytes, before Go's garbage collector runs again: with a small live heap the collector runs less often and takes less CPU, and a heap past this size collects at Go's default GOGC (100%). 0: Go's default alone; a GOGC environment variable always stands.", func(c *Config) *uint64 { return &c.GCHeadroom }),
+	uintOpt("gc-headroom", "bytes", "Least growth of the heap, in bytes, before Go's garbage collector runs again (0: Go's default, GOGC=100). With a live heap smaller than this the collector runs less often and takes less CPU under writes, for more memory: the heap may grow this far past what is live, and sessions opened in a burst keep more of it. A GOGC environment variable always stands.", func(c *Config) *uint64 { return &c.GCHeadroom }),
 }
 
 // AddFlags defines one flag per option on fs, with the defaults of

@@ -9,9 +9,6 @@ import (
 	"sync/atomic"
 )
 
-// Default is the headroom `zkgate serve` keeps unless told otherwise.
-const Default = 256 << 20
-
 const (
 	// base is Go's own percentage, the least a Tuner sets.
 	base = 100

@@ -83,7 +83,7 @@ func TestTuner_FollowsTheLiveHeap(t *testing.T) {
 // TestStart_GOGCStands: an operator's GOGC is left as it is.
 func TestStart_GOGCStands(t *testing.T) {
 	t.Setenv("GOGC", "150")
-	if tn := Start(Default); tn != nil {
+	if tn := Start(256 << 20); tn != nil {
 		tn.Stop()
 		t.Fatal("Start tuned the collector with GOGC set")
 	}
