@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"iter"
 	"sync"
 	"time"
 
@@ -36,7 +37,7 @@ type hub struct {
 	mu      sync.Mutex
 	rev     int64         // every event at or below rev is dispatched
 	changed chan struct{} // closed when rev moves
-	tables  [6]map[string]map[Watcher]*watchEntry
+	tables  [6]map[string]*watchSet
 	kids    childCache // children of parents read, at rev
 	// fired summarises the watches each event type fired (stats.go).
 	fired map[EventType]WatchFiring
@@ -129,8 +130,8 @@ var sameTable = [6][]int{
 func (h *hub) replaceLocked(t int, path string, w Watcher) {
 	for _, o := range sameTable[t] {
 		if ws := h.tables[o][path]; ws != nil {
-			delete(ws, w)
-			if len(ws) == 0 {
+			ws.del(w)
+			if ws.len() == 0 {
 				delete(h.tables[o], path)
 			}
 		}
@@ -146,10 +147,80 @@ type watchEntry struct {
 	held    []Event
 }
 
+// watchSet is the watches of one path in one table, by Watcher. Nearly
+// every watched path has one watcher, and a map of one entry takes a
+// group of eight slots (about 240 bytes): the first watcher is kept
+// inline, a map holds the others. When the inline one is deleted, one of
+// the others takes its place, so an empty inline slot means an empty set.
+type watchSet struct {
+	w    Watcher
+	en   *watchEntry
+	more map[Watcher]*watchEntry
+}
+
+func (s *watchSet) get(w Watcher) (*watchEntry, bool) {
+	if s == nil || s.en == nil {
+		return nil, false
+	}
+	if s.w == w {
+		return s.en, true
+	}
+	en, ok := s.more[w]
+	return en, ok
+}
+
+func (s *watchSet) put(w Watcher, en *watchEntry) {
+	if s.en == nil || s.w == w {
+		s.w, s.en = w, en
+		return
+	}
+	if s.more == nil {
+		s.more = make(map[Watcher]*watchEntry)
+	}
+	s.more[w] = en
+}
+
+func (s *watchSet) del(w Watcher) {
+	if s.en == nil {
+		return
+	}
+	if s.w != w {
+		delete(s.more, w)
+		return
+	}
+	s.w, s.en = nil, nil
+	for o, en := range s.more {
+		s.w, s.en = o, en
+		delete(s.more, o)
+		break
+	}
+}
+
+func (s *watchSet) len() int {
+	if s == nil || s.en == nil {
+		return 0
+	}
+	return 1 + len(s.more)
+}
+
+// all yields every watch of the set.
+func (s *watchSet) all() iter.Seq2[Watcher, *watchEntry] {
+	return func(yield func(Watcher, *watchEntry) bool) {
+		if s == nil || s.en == nil || !yield(s.w, s.en) {
+			return
+		}
+		for w, en := range s.more {
+			if !yield(w, en) {
+				return
+			}
+		}
+	}
+}
+
 func newHub(lg *zap.Logger, client *clientv3.Client, childCacheBytes int64, superDigest string) *hub {
 	h := &hub{lg: lg, client: client, superDigest: superDigest, changed: make(chan struct{}), kids: newChildCache(childCacheBytes), fired: map[EventType]WatchFiring{}, acls: map[string]schema.ACLRecord{}}
 	for i := range h.tables {
-		h.tables[i] = make(map[string]map[Watcher]*watchEntry)
+		h.tables[i] = make(map[string]*watchSet)
 	}
 	return h
 }
@@ -221,17 +292,17 @@ func (h *hub) recoverCompacted(ctx context.Context, compacted int64) {
 	h.acls = acls
 	h.counts = counts
 	for path, ws := range h.tables[tData] {
-		for w, en := range ws {
+		for w, en := range ws.all() {
 			h.deliver(w, en, Event{Type: EventNodeDataChanged, Path: path, Zxid: rev})
 		}
 	}
 	for path, ws := range h.tables[tChild] {
-		for w, en := range ws {
+		for w, en := range ws.all() {
 			h.deliver(w, en, Event{Type: EventNodeChildrenChanged, Path: path, Zxid: rev})
 		}
 	}
-	h.tables[tData] = make(map[string]map[Watcher]*watchEntry)
-	h.tables[tChild] = make(map[string]map[Watcher]*watchEntry)
+	h.tables[tData] = make(map[string]*watchSet)
+	h.tables[tChild] = make(map[string]*watchSet)
 	h.kids.reset()
 	h.keys.reset(rev)
 	h.advance(rev)
@@ -345,7 +416,7 @@ func (h *hub) fire(t int, path string, typ EventType, rev int64, skip map[Watche
 			}
 		}
 	}
-	for w, en := range h.tables[t][path] {
+	for w, en := range h.tables[t][path].all() {
 		send(w, en)
 	}
 	delete(h.tables[t], path)
@@ -353,7 +424,7 @@ func (h *hub) fire(t int, path string, typ EventType, rev int64, skip map[Watche
 	if t == tChild {
 		pt = tPersistentChild
 	}
-	for w, en := range h.tables[pt][path] {
+	for w, en := range h.tables[pt][path].all() {
 		send(w, en)
 	}
 	defer func() {
@@ -374,7 +445,7 @@ func (h *hub) fire(t int, path string, typ EventType, rev int64, skip map[Watche
 		// Recursive watches see creations, deletions and data changes of
 		// their node and every descendant, never NodeChildrenChanged.
 		for p := path; ; p = schema.Parent(p) {
-			for w, en := range h.tables[rt][p] {
+			for w, en := range h.tables[rt][p].all() {
 				send(w, en)
 			}
 			if p == "/" {
@@ -459,14 +530,14 @@ func (h *hub) wait(ctx context.Context, rev int64) error {
 func (h *hub) addLocked(t int, path string, w Watcher, pending bool) *watchEntry {
 	ws := h.tables[t][path]
 	if ws == nil {
-		ws = make(map[Watcher]*watchEntry)
+		ws = &watchSet{}
 		h.tables[t][path] = ws
 	}
-	if en, ok := ws[w]; ok {
+	if en, ok := ws.get(w); ok {
 		return en
 	}
 	en := &watchEntry{pending: pending}
-	ws[w] = en
+	ws.put(w, en)
 	return en
 }
 
@@ -477,7 +548,7 @@ func (h *hub) childrenAt(wr *watchReq, path string) (en *watchEntry, fresh bool,
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if wr != nil {
-		_, had := h.tables[wr.t][wr.path][wr.w]
+		_, had := h.tables[wr.t][wr.path].get(wr.w)
 		en, fresh = h.addLocked(wr.t, wr.path, wr.w, true), !had
 	}
 	return en, fresh, h.rev, h.kids.lookup(path)
@@ -530,7 +601,7 @@ func baseName(parent, path string) string {
 func (h *hub) addAt(t int, path string, w Watcher) (en *watchEntry, rev int64, fresh bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	_, had := h.tables[t][path][w]
+	_, had := h.tables[t][path].get(w)
 	return h.addLocked(t, path, w, true), h.rev, !had
 }
 
@@ -592,10 +663,12 @@ func (h *hub) arm(w Watcher, en *watchEntry) {
 func (h *hub) drop(t int, path string, w Watcher, en *watchEntry) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if ws := h.tables[t][path]; ws != nil && ws[w] == en {
-		delete(ws, w)
-		if len(ws) == 0 {
-			delete(h.tables[t], path)
+	if ws := h.tables[t][path]; ws != nil {
+		if got, ok := ws.get(w); ok && got == en {
+			ws.del(w)
+			if ws.len() == 0 {
+				delete(h.tables[t], path)
+			}
 		}
 	}
 }
@@ -623,16 +696,18 @@ func (h *hub) remove(path string, w Watcher, typ WatcherType, check bool) bool {
 		if check {
 			// ZooKeeper 3.8's containsWatcher answers true when any
 			// connection watches path in the table, not only this one.
-			if len(h.tables[t][path]) > 0 {
+			if h.tables[t][path].len() > 0 {
 				found = true
 			}
 			continue
 		}
-		if _, ok := h.tables[t][path][w]; ok {
-			found = true
-			delete(h.tables[t][path], w)
-			if len(h.tables[t][path]) == 0 {
-				delete(h.tables[t], path)
+		if ws := h.tables[t][path]; ws != nil {
+			if _, ok := ws.get(w); ok {
+				found = true
+				ws.del(w)
+				if ws.len() == 0 {
+					delete(h.tables[t], path)
+				}
 			}
 		}
 	}
@@ -645,8 +720,8 @@ func (h *hub) forget(w Watcher) {
 	defer h.mu.Unlock()
 	for t := range h.tables {
 		for path, ws := range h.tables[t] {
-			delete(ws, w)
-			if len(ws) == 0 {
+			ws.del(w)
+			if ws.len() == 0 {
 				delete(h.tables[t], path)
 			}
 		}
@@ -663,7 +738,7 @@ func (h *hub) count() (watches, paths int) {
 		}
 		paths += len(h.tables[t])
 		for _, ws := range h.tables[t] {
-			watches += len(ws)
+			watches += ws.len()
 		}
 	}
 	return watches, paths
@@ -690,7 +765,7 @@ func (h *hub) dataWatchers() map[string][]Watcher {
 	byPath := map[string][]Watcher{}
 	for _, t := range []int{tData, tPersistent, tRecursive} {
 		for p, ws := range h.tables[t] {
-			for w := range ws {
+			for w := range ws.all() {
 				byPath[p] = append(byPath[p], w)
 			}
 		}
