@@ -172,9 +172,10 @@ type staged struct {
 	// floor is the sequence number of the oldest batch in flight when
 	// it was started (flight.floor).
 	floor int64
-	// nkeys, writes and size count what the taken requests read and
-	// write, against the batch's bounds.
-	nkeys, writes, size int
+	// nkeys counts the keys the taken requests read, against the batch's
+	// read budget.
+	nkeys int
+	tally
 	// full is set when the next request waiting cannot join: the batch
 	// is bounded, or the request reads a key a batch in flight creates.
 	full bool
@@ -297,15 +298,7 @@ func (c *committer) send() {
 			return
 		}
 	}
-	// Read ahead only what one transaction can compare: every key read is
-	// compared, and etcd bounds a transaction's compares too. Requests
-	// beyond the budget wait for the next batch, in order.
-	budget := e.cfg.MaxBatchOps / 2
-	n, nkeys := 1, len(c.queue[0].keys)
-	for n < len(c.queue) && n < maxBatchRequests && nkeys+len(c.queue[n].keys) <= budget {
-		nkeys += len(c.queue[n].keys)
-		n++
-	}
+	n, _ := c.readAhead(0, 0)
 	batch := c.queue[:n]
 	pending := make([]*layer, len(c.inflight))
 	for i, f := range c.inflight {
@@ -319,13 +312,7 @@ func (c *committer) send() {
 			// Read the chain key with the rest: its compare holds it.
 			keys = append(keys, e.chainKey)
 		}
-		for _, r := range batch {
-			keys = append(keys, r.keys...)
-			if r.caller.Session != 0 && !r.caller.internal {
-				// validate reads it first: in the same round trip.
-				keys = append(keys, schema.SessionKey(r.caller.Session))
-			}
-		}
+		keys = batchKeys(keys, batch)
 		if err := b.fetch(c.ctx, keys); err != nil {
 			c.finish(batch, 0, err)
 			c.queue = c.queue[n:]
@@ -335,46 +322,17 @@ func (c *committer) send() {
 		top := b.newView(c.ctx)
 		now := e.now().UnixMilli()
 		taken, rest := batch, c.queue[n:]
-		writes, size := 0, 0
+		var t tally
+	validation:
 		for i, r := range batch {
-			b.blocked = false
-			v := top.child()
-			e.validate(v, r, now)
-			if v.err != nil {
-				top.fail(v.err)
-				break
-			}
-			if b.blocked {
-				// r read a key a batch in flight creates: it and every
-				// later request wait for that batch's answer.
+			switch wait, err := c.admit(b, top, r, now, i == 0, &t); {
+			case err != nil:
+				top.fail(err)
+				break validation
+			case wait:
 				taken, rest = batch[:i], c.queue[i:]
-				break
+				break validation
 			}
-			if r.err != nil {
-				continue
-			}
-			if i > 0 && rewritesNode(top, v) {
-				// A second write to a znode in one transaction would
-				// merge two changes into one watch event: it waits for
-				// the next batch, with every later request.
-				taken, rest = batch[:i], c.queue[i:]
-				break
-			}
-			w, by := len(v.order), viewBytes(v)
-			if writes+w > e.cfg.MaxBatchOps || b.ncmp > e.cfg.MaxBatchOps || size+by > e.cfg.MaxBatchBytes {
-				if i == 0 {
-					// Too large for any transaction on its own.
-					tooLarge(e, r)
-					continue
-				}
-				// r and every later request go in the next batch, which
-				// keeps each session's requests in order.
-				taken, rest = batch[:i], c.queue[i:]
-				break
-			}
-			v.merge()
-			writes += w
-			size += by
 		}
 		if top.err != nil {
 			if attempt < maxAttempts {
@@ -427,24 +385,12 @@ func (c *committer) stage() {
 		s.top = s.b.newView(c.ctx)
 		c.staged = s
 	}
-	budget := e.cfg.MaxBatchOps / 2
-	n, nkeys := 0, s.nkeys
-	for n < len(c.queue) && len(s.taken)+n < maxBatchRequests && (len(s.taken)+n == 0 || nkeys+len(c.queue[n].keys) <= budget) {
-		nkeys += len(c.queue[n].keys)
-		n++
-	}
+	n, nkeys := c.readAhead(len(s.taken), s.nkeys)
 	if n == 0 {
 		s.full = true
 		return
 	}
-	var keys []string
-	for _, r := range c.queue[:n] {
-		keys = append(keys, r.keys...)
-		if r.caller.Session != 0 && !r.caller.internal {
-			keys = append(keys, schema.SessionKey(r.caller.Session))
-		}
-	}
-	if err := s.b.fetch(c.ctx, keys); err != nil {
+	if err := s.b.fetch(c.ctx, batchKeys(nil, c.queue[:n])); err != nil {
 		// The batch is validated again once the oldest is answered.
 		c.unstage()
 		c.waitOldest = true
@@ -453,41 +399,95 @@ func (c *committer) stage() {
 	s.nkeys = nkeys
 	took := 0
 	for _, r := range c.queue[:n] {
-		s.b.blocked = false
-		v := s.top.child()
-		e.validate(v, r, s.now)
-		if v.err != nil {
+		wait, err := c.admit(s.b, s.top, r, s.now, len(s.taken) == 0, &s.tally)
+		if err != nil {
 			c.queue = c.queue[took:]
 			c.unstage()
 			c.waitOldest = true
 			return
 		}
-		if s.b.blocked {
+		if wait {
 			s.full = true
 			break
-		}
-		if r.err == nil {
-			if len(s.taken) > 0 && rewritesNode(s.top, v) {
-				s.full = true
-				break
-			}
-			w, by := len(v.order), viewBytes(v)
-			if s.writes+w > e.cfg.MaxBatchOps || s.b.ncmp > e.cfg.MaxBatchOps || s.size+by > e.cfg.MaxBatchBytes {
-				if len(s.taken) > 0 {
-					s.full = true
-					break
-				}
-				tooLarge(e, r)
-			} else {
-				v.merge()
-				s.writes += w
-				s.size += by
-			}
 		}
 		s.taken = append(s.taken, r)
 		took++
 	}
 	c.queue = c.queue[took:]
+}
+
+// readAhead returns how many of the first requests waiting a batch that
+// has taken have requests, reading nkeys keys, reads next, and the keys it
+// then reads. It reads only what one transaction can compare (every key
+// read is compared, and etcd bounds a transaction's compares too), and
+// always one request into an empty batch. Requests beyond the budget
+// wait for the next batch, in order.
+func (c *committer) readAhead(have, nkeys int) (n, total int) {
+	budget := c.e.cfg.MaxBatchOps / 2
+	for n < len(c.queue) && have+n < maxBatchRequests && (have+n == 0 || nkeys+len(c.queue[n].keys) <= budget) {
+		nkeys += len(c.queue[n].keys)
+		n++
+	}
+	return n, nkeys
+}
+
+// batchKeys appends to keys those the requests reqs read: each request's
+// own, and its session's key, which validate reads first, in the same
+// round trip.
+func batchKeys(keys []string, reqs []*request) []string {
+	for _, r := range reqs {
+		keys = append(keys, r.keys...)
+		if r.caller.Session != 0 && !r.caller.internal {
+			keys = append(keys, schema.SessionKey(r.caller.Session))
+		}
+	}
+	return keys
+}
+
+// tally counts the writes and bytes of the requests a batch has taken,
+// against its bounds.
+type tally struct{ writes, size int }
+
+// admit validates r into top, the batch's view over base b, as its first
+// request or after others, and merges r's writes into it when they fit.
+// It reports wait when r and every later request wait for the next
+// batch, or the error that failed the view (the batch is validated
+// again). They wait when:
+//   - r read a key a batch in flight creates: they wait for its answer;
+//   - r writes a znode the batch writes already: a second write in one
+//     transaction would merge two changes into one watch event;
+//   - r's writes do not fit in the batch's bounds, which keeps each
+//     session's requests in order.
+//
+// A request answered with its own error, or too large for any
+// transaction on its own, is taken, as answered.
+func (c *committer) admit(b *base, top *view, r *request, now int64, first bool, t *tally) (wait bool, err error) {
+	e := c.e
+	b.blocked = false
+	v := top.child()
+	e.validate(v, r, now)
+	switch {
+	case v.err != nil:
+		return false, v.err
+	case b.blocked:
+		return true, nil
+	case r.err != nil:
+		return false, nil
+	case !first && rewritesNode(top, v):
+		return true, nil
+	}
+	w, by := len(v.order), viewBytes(v)
+	if t.writes+w > e.cfg.MaxBatchOps || b.ncmp > e.cfg.MaxBatchOps || t.size+by > e.cfg.MaxBatchBytes {
+		if !first {
+			return true, nil
+		}
+		tooLarge(e, r)
+		return false, nil
+	}
+	v.merge()
+	t.writes += w
+	t.size += by
+	return false, nil
 }
 
 // unstage puts the staged batch's requests back first in the queue, to be
