@@ -38,7 +38,14 @@ type hub struct {
 	rev     int64         // every event at or below rev is dispatched
 	changed chan struct{} // closed when rev moves
 	tables  [6]map[string]*watchSet
-	kids    childCache // children of parents read, at rev
+	// byWatcher lists each Watcher's watches, in no order (watchEntry.slot
+	// is an entry's place in its list), so that forgetting a Watcher whose
+	// connection closed touches its own watches only, as ZooKeeper's
+	// WatchManager keeps the paths of each watcher. Every change to the
+	// tables goes through addLocked, delLocked or unindexLocked, which
+	// keep it.
+	byWatcher map[Watcher][]*watchEntry
+	kids      childCache // children of parents read, at rev
 	// fired summarises the watches each event type fired (stats.go).
 	fired map[EventType]WatchFiring
 	// acls are the ACLs other than world:anyone:cdrwa at rev, by path
@@ -129,12 +136,7 @@ var sameTable = [6][]int{
 // watches persistent. h.mu must be held.
 func (h *hub) replaceLocked(t int, path string, w Watcher) {
 	for _, o := range sameTable[t] {
-		if ws := h.tables[o][path]; ws != nil {
-			ws.del(w)
-			if ws.len() == 0 {
-				delete(h.tables[o], path)
-			}
-		}
+		h.delLocked(o, path, w)
 	}
 }
 
@@ -144,6 +146,9 @@ func (h *hub) replaceLocked(t int, path string, w Watcher) {
 // its watch.
 type watchEntry struct {
 	pending bool
+	t       int8  // its table
+	slot    int32 // its place in hub.byWatcher
+	path    string
 	held    []Event
 }
 
@@ -218,7 +223,7 @@ func (s *watchSet) all() iter.Seq2[Watcher, *watchEntry] {
 }
 
 func newHub(lg *zap.Logger, client *clientv3.Client, childCacheBytes int64, superDigest string) *hub {
-	h := &hub{lg: lg, client: client, superDigest: superDigest, changed: make(chan struct{}), kids: newChildCache(childCacheBytes), fired: map[EventType]WatchFiring{}, acls: map[string]schema.ACLRecord{}}
+	h := &hub{lg: lg, client: client, superDigest: superDigest, changed: make(chan struct{}), byWatcher: map[Watcher][]*watchEntry{}, kids: newChildCache(childCacheBytes), fired: map[EventType]WatchFiring{}, acls: map[string]schema.ACLRecord{}}
 	for i := range h.tables {
 		h.tables[i] = make(map[string]*watchSet)
 	}
@@ -294,11 +299,13 @@ func (h *hub) recoverCompacted(ctx context.Context, compacted int64) {
 	for path, ws := range h.tables[tData] {
 		for w, en := range ws.all() {
 			h.deliver(w, en, Event{Type: EventNodeDataChanged, Path: path, Zxid: rev})
+			h.unindexLocked(w, en)
 		}
 	}
 	for path, ws := range h.tables[tChild] {
 		for w, en := range ws.all() {
 			h.deliver(w, en, Event{Type: EventNodeChildrenChanged, Path: path, Zxid: rev})
+			h.unindexLocked(w, en)
 		}
 	}
 	h.tables[tData] = make(map[string]*watchSet)
@@ -418,6 +425,7 @@ func (h *hub) fire(t int, path string, typ EventType, rev int64, skip map[Watche
 	}
 	for w, en := range h.tables[t][path].all() {
 		send(w, en)
+		h.unindexLocked(w, en)
 	}
 	delete(h.tables[t], path)
 	pt := tPersistent
@@ -536,9 +544,51 @@ func (h *hub) addLocked(t int, path string, w Watcher, pending bool) *watchEntry
 	if en, ok := ws.get(w); ok {
 		return en
 	}
-	en := &watchEntry{pending: pending}
+	en := &watchEntry{pending: pending, t: int8(t), path: path}
 	ws.put(w, en)
+	list := h.byWatcher[w]
+	en.slot = int32(len(list))
+	h.byWatcher[w] = append(list, en)
 	return en
+}
+
+// delLocked removes w's watch on path in table t, if it has one, and
+// reports whether it had. h.mu must be held.
+func (h *hub) delLocked(t int, path string, w Watcher) bool {
+	ws := h.tables[t][path]
+	en, ok := ws.get(w)
+	if !ok {
+		return false
+	}
+	ws.del(w)
+	if ws.len() == 0 {
+		delete(h.tables[t], path)
+	}
+	h.unindexLocked(w, en)
+	return true
+}
+
+// unindexLocked takes en, a watch of w leaving the tables, out of w's
+// list. h.mu must be held.
+func (h *hub) unindexLocked(w Watcher, en *watchEntry) {
+	list := h.byWatcher[w]
+	i, last := int(en.slot), len(list)-1
+	if i > last || list[i] != en {
+		return
+	}
+	list[i] = list[last]
+	list[i].slot = int32(i)
+	list[last] = nil
+	list = list[:last]
+	switch {
+	case len(list) == 0:
+		delete(h.byWatcher, w)
+		return
+	case cap(list) >= 64 && len(list) < cap(list)/4:
+		// A watcher whose many watches fired keeps no room for them.
+		list = append(make([]*watchEntry, 0, 2*len(list)), list...)
+	}
+	h.byWatcher[w] = list
 }
 
 // childrenAt is addAt (when wr is not nil) for a children read, with the
@@ -663,13 +713,8 @@ func (h *hub) arm(w Watcher, en *watchEntry) {
 func (h *hub) drop(t int, path string, w Watcher, en *watchEntry) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if ws := h.tables[t][path]; ws != nil {
-		if got, ok := ws.get(w); ok && got == en {
-			ws.del(w)
-			if ws.len() == 0 {
-				delete(h.tables[t], path)
-			}
-		}
+	if got, ok := h.tables[t][path].get(w); ok && got == en {
+		h.delLocked(t, path, w)
 	}
 }
 
@@ -701,14 +746,8 @@ func (h *hub) remove(path string, w Watcher, typ WatcherType, check bool) bool {
 			}
 			continue
 		}
-		if ws := h.tables[t][path]; ws != nil {
-			if _, ok := ws.get(w); ok {
-				found = true
-				ws.del(w)
-				if ws.len() == 0 {
-					delete(h.tables[t], path)
-				}
-			}
+		if h.delLocked(t, path, w) {
+			found = true
 		}
 	}
 	return found
@@ -718,14 +757,14 @@ func (h *hub) remove(path string, w Watcher, typ WatcherType, check bool) bool {
 func (h *hub) forget(w Watcher) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for t := range h.tables {
-		for path, ws := range h.tables[t] {
-			ws.del(w)
-			if ws.len() == 0 {
-				delete(h.tables[t], path)
-			}
+	for _, en := range h.byWatcher[w] {
+		ws := h.tables[en.t][en.path]
+		ws.del(w)
+		if ws.len() == 0 {
+			delete(h.tables[en.t], en.path)
 		}
 	}
+	delete(h.byWatcher, w)
 }
 
 // count is the number of watches, for metrics and four-letter words.
