@@ -180,6 +180,22 @@ func (c *keyCache) events(evs []*clientv3.Event, rev int64) {
 	c.watermark = max(c.watermark, rev)
 }
 
+// entrySize is what an entry of key k holds in memory: the key, the
+// value's array, entryOverhead, and for a znode's record the record
+// decoded (entry.node, whose Data shares the value's array).
 func entrySize(k string, e *entry) int {
-	return len(k) + len(e.value) + 96
+	n := len(k) + cap(e.value) + entryOverhead
+	if schema.IsNodeKey(k) {
+		n += recordOverhead
+	}
+	return n
 }
+
+// entryOverhead is an entry's own memory besides its key's and value's
+// bytes: the entry (88 bytes, in an allocation of 96) and its slot in
+// the map. recordOverhead is a decoded record's. They are measured by
+// TestKeyCache_CountsWhatItHolds.
+const (
+	entryOverhead  = 96 + 64
+	recordOverhead = 80
+)

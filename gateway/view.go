@@ -43,13 +43,13 @@ type entry struct {
 }
 
 // node is the znode record e holds, decoded once: the reads of a cached
-// entry share it, Data included, which no one writes into (a write
-// replaces it).
+// entry share it, Data included, which is value's own bytes and which no
+// one writes into (a write replaces it).
 func (e *entry) node() (schema.Node, error) {
 	if n := e.rec.Load(); n != nil {
 		return *n, nil
 	}
-	n, err := schema.UnmarshalNode(e.value)
+	n, err := schema.UnmarshalNodeShared(e.value)
 	if err != nil {
 		return n, err
 	}

@@ -109,12 +109,27 @@ func TestRecords_RoundTrip(t *testing.T) {
 		nodes = append(nodes, n)
 	}
 	for _, n := range nodes {
-		got, err := UnmarshalNode(n.Marshal())
+		b := n.Marshal()
+		got, err := UnmarshalNode(b)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !reflect.DeepEqual(got, n) || (got.Data == nil) != (n.Data == nil) {
 			t.Errorf("node %+v came back %+v", n, got)
+		}
+		shared, err := UnmarshalNodeShared(b)
+		if err != nil || !reflect.DeepEqual(shared, n) || (shared.Data == nil) != (n.Data == nil) {
+			t.Errorf("node %+v came back shared as %+v, %v", n, shared, err)
+		}
+		if len(n.Data) > 0 {
+			// Shared: the record's own bytes, with no room to append
+			// into them; a copy otherwise.
+			if &shared.Data[0] != &b[len(b)-len(n.Data)] || cap(shared.Data) != len(n.Data) {
+				t.Errorf("node %+v: shared Data is not the record's last %d bytes, or has room (cap %d)", n, len(n.Data), cap(shared.Data))
+			}
+			if &got.Data[0] == &b[len(b)-len(n.Data)] {
+				t.Errorf("node %+v: UnmarshalNode's Data shares the record's bytes", n)
+			}
 		}
 	}
 	for _, m := range []Meta{{}, {NumChildren: 1}, {NumChildren: 7, Creations: 1 << 30}} {

@@ -210,7 +210,15 @@ func (n *Node) Marshal() []byte {
 
 // UnmarshalNode decodes a node record. Its Data is nil for null data and
 // a non-nil slice otherwise (empty for empty data).
-func UnmarshalNode(b []byte) (Node, error) {
+func UnmarshalNode(b []byte) (Node, error) { return unmarshalNode(b, false) }
+
+// UnmarshalNodeShared is UnmarshalNode, but the Data it returns is b's
+// own bytes (with no room to append into b), not a copy: for records
+// that neither the caller nor anyone it hands Data to writes into, such
+// as values kept in a cache.
+func UnmarshalNodeShared(b []byte) (Node, error) { return unmarshalNode(b, true) }
+
+func unmarshalNode(b []byte, share bool) (Node, error) {
 	var n Node
 	r := reader{b: b}
 	format := r.byte()
@@ -256,6 +264,10 @@ func UnmarshalNode(b []byte) (Node, error) {
 		if len(r.b) != 0 {
 			return Node{}, ErrCorrupt
 		}
+		return n, nil
+	}
+	if share {
+		n.Data = r.b[:len(r.b):len(r.b)]
 		return n, nil
 	}
 	n.Data = r.rest()
