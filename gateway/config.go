@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -29,6 +30,15 @@ type Config struct {
 	// which costs a batch of writes more CPU than validating it. Leave it
 	// nil against an external etcd.
 	KVClient pb.KVClient
+	// LeaseRenew, when set, renews a lease of the member Client talks
+	// to (the embedded member's own renewal, called in process) and
+	// returns its TTL, rpctypes.ErrLeaseNotFound if it is gone: opening a
+	// session and every ping renew through it. Through Client, each
+	// renewal opens a keep-alive stream and closes it (clientv3's
+	// KeepAliveOnce), whose goroutines and buffers cost more than the
+	// renewal and leave garbage behind every session opened. Leave it
+	// nil against an external etcd.
+	LeaseRenew func(ctx context.Context, id int64) (ttl int64, err error)
 	// HasLeader, when set, reports whether the embedded member Client
 	// talks to knows a Raft leader: without one it has lost its quorum
 	// (or an election is under way), and Serving is false at once rather

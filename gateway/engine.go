@@ -148,7 +148,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		e.keys.reset(now.Header.Revision)
 		e.hub.keys = e.keys
 	}
-	e.leases = newLeasePool(cfg.Client, e.lg, e.now)
+	e.leases = newLeasePool(cfg.Client, cfg.LeaseRenew, e.lg, e.now)
 	bg, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
 	e.quorum.lastOK.Store(e.now().UnixNano())

@@ -30,8 +30,10 @@ import (
 // were granted for it.
 type leasePool struct {
 	client *clientv3.Client
-	lg     *zap.Logger
-	now    func() time.Time
+	// renewIn, when set, renews a lease in process (Config.LeaseRenew).
+	renewIn func(ctx context.Context, id int64) (int64, error)
+	lg      *zap.Logger
+	now     func() time.Time
 	// ctx ends the background grants and revokes (close).
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -71,8 +73,8 @@ type pooledLease struct {
 	granted time.Time
 }
 
-func newLeasePool(client *clientv3.Client, lg *zap.Logger, now func() time.Time) *leasePool {
-	p := &leasePool{client: client, lg: lg, now: now, stocks: make(map[int64]*leaseStock), change: make(chan struct{}), revokes: make(chan clientv3.LeaseID, 4096)}
+func newLeasePool(client *clientv3.Client, renewIn func(context.Context, int64) (int64, error), lg *zap.Logger, now func() time.Time) *leasePool {
+	p := &leasePool{client: client, renewIn: renewIn, lg: lg, now: now, stocks: make(map[int64]*leaseStock), change: make(chan struct{}), revokes: make(chan clientv3.LeaseID, 4096)}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.wg.Add(1)
 	go p.revokeLoop()
@@ -257,7 +259,15 @@ func (p *leasePool) notify() {
 
 // renew resets a lease to its full TTL; ErrLeaseNotFound if it expired.
 func (p *leasePool) renew(ctx context.Context, id clientv3.LeaseID) error {
-	_, err := p.client.KeepAliveOnce(ctx, id)
+	if p.renewIn == nil {
+		_, err := p.client.KeepAliveOnce(ctx, id)
+		return err
+	}
+	ttl, err := p.renewIn(ctx, int64(id))
+	if err == nil && ttl <= 0 {
+		// As KeepAliveOnce reports a renewal that found no lease.
+		err = rpctypes.ErrLeaseNotFound
+	}
 	return err
 }
 

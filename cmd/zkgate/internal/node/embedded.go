@@ -213,10 +213,11 @@ func (n *embedded) startEngine() {
 	c := &n.cfg
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	client, kv := newInProcessClient(n.etcd.Server, c.EtcdUser, c.EtcdPassword, n.logs.Main.Named("etcd-auth"))
+	client, kv, renew := newInProcessClient(n.etcd.Server, c.EtcdUser, c.EtcdPassword, n.logs.Main.Named("etcd-auth"))
 	gcfg := gatewayConfig(c, client, n.logs)
 	gcfg.LocalStore = n.etcd.Server.KV()
 	gcfg.KVClient = kv
+	gcfg.LeaseRenew = renew
 	gcfg.HasLeader = func() bool { return n.etcd.Server.Leader() != 0 }
 	eng, err := gateway.New(ctx, gcfg)
 	if err != nil {

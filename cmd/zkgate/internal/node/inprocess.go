@@ -13,6 +13,7 @@ import (
 	"go.etcd.io/etcd/server/v3/auth"
 	"go.etcd.io/etcd/server/v3/etcdserver"
 	"go.etcd.io/etcd/server/v3/etcdserver/api/v3rpc"
+	"go.etcd.io/etcd/server/v3/lease"
 	"go.etcd.io/etcd/server/v3/proxy/grpcproxy/adapter"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
@@ -26,13 +27,15 @@ import (
 // renewed when it expires or the member's auth revision moves on, so the
 // namespace keeps working when etcd authentication is enabled. With user
 // empty the requests are anonymous. It returns the client's KV service
-// too (gateway.Config.KVClient), for transactions sent as built.
+// too (gateway.Config.KVClient), for transactions sent as built, and a
+// lease renewal that calls the member's own (gateway.Config.LeaseRenew)
+// with that identity, without a keep-alive stream for each.
 //
 // Whatever the context of a call carries from the namespace client that
 // caused it (gRPC metadata with a token, a TLS peer whose certificate
 // names an etcd user) is replaced: the namespace acts as its own etcd
 // identity, never as its caller's.
-func newInProcessClient(s *etcdserver.EtcdServer, user, password string, lg *zap.Logger) (*clientv3.Client, pb.KVClient) {
+func newInProcessClient(s *etcdserver.EtcdServer, user, password string, lg *zap.Logger) (*clientv3.Client, pb.KVClient, func(context.Context, int64) (int64, error)) {
 	id := &identity{s: s, user: user, password: password, lg: lg}
 	c := clientv3.NewCtxClient(context.Background(), clientv3.WithZapLogger(s.Logger()))
 	kv := adapter.KvServerToKvClient(&authKV{v3rpc.NewQuotaKVServer(s), id})
@@ -42,7 +45,19 @@ func newInProcessClient(s *etcdserver.EtcdServer, user, password string, lg *zap
 	c.Maintenance = clientv3.NewMaintenanceFromMaintenanceClient(adapter.MaintenanceServerToMaintenanceClient(v3rpc.NewMaintenanceServer(s, nil)), c)
 	c.Cluster = clientv3.NewClusterFromClusterClient(adapter.ClusterServerToClusterClient(v3rpc.NewClusterServer(s)), c)
 	c.Auth = clientv3.NewAuthFromAuthClient(adapter.AuthServerToAuthClient(v3rpc.NewAuthServer(s)), c)
-	return c, kv
+	renew := func(ctx context.Context, leaseID int64) (int64, error) {
+		ctx, err := id.ctx(ctx)
+		if err != nil {
+			return 0, err
+		}
+		ttl, err := s.LeaseRenew(ctx, lease.LeaseID(leaseID))
+		if errors.Is(err, lease.ErrLeaseNotFound) {
+			// As the client library reports it.
+			return 0, rpctypes.ErrLeaseNotFound
+		}
+		return ttl, err
+	}
+	return c, kv, renew
 }
 
 // identity holds the namespace's etcd auth token.

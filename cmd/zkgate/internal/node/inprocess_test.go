@@ -113,3 +113,35 @@ func TestNode_EtcdAuthIdentity(t *testing.T) {
 	}
 	work("renewed")
 }
+
+// TestNode_InProcessLeaseRenew: the renewal the namespace's sessions use
+// (gateway.Config.LeaseRenew) renews a lease of the embedded member
+// without a keep-alive stream, answers its TTL, and reports a lease that
+// is gone as the client library does (rpctypes.ErrLeaseNotFound), which
+// a session's ping turns into SessionExpired.
+func TestNode_InProcessLeaseRenew(t *testing.T) {
+	cfg := testConfig(t, filepath.Join(t.TempDir(), "data"))
+	n, err := Start(context.Background(), cfg, quietLogs(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	waitReady(t, n)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	client, _, renew := newInProcessClient(n.b.(*embedded).etcd.Server, "", "", zap.NewNop())
+	defer client.Close()
+	l, err := client.Grant(ctx, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ttl, err := renew(ctx, int64(l.ID)); err != nil || ttl != 30 {
+		t.Fatalf("renewing a live lease: ttl %d, %v; want 30", ttl, err)
+	}
+	if _, err := client.Revoke(ctx, l.ID); err != nil {
+		t.Fatal(err)
+	}
+	if ttl, err := renew(ctx, int64(l.ID)); !errors.Is(err, rpctypes.ErrLeaseNotFound) {
+		t.Fatalf("renewing a revoked lease: ttl %d, %v; want ErrLeaseNotFound", ttl, err)
+	}
+}
