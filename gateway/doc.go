@@ -137,7 +137,10 @@ all there, each as of that revision or before, is answered from it
 without reading the store (keyCache.getAt): no event up to the hub's
 revision changed them since (bench get on a fresh node: 45-47k to 65k
 ops/s). Past reads (ReadOptions.AtZxid) and reads with ranges always
-read the store, so a compacted zxid still answers as etcd does.
+read the store, so a compacted zxid still answers as etcd does. The
+cache counts against its bound what each entry holds: key, value, the
+entry and, for a znode's record, the record decoded once for the reads
+that share it (its data shares the value's bytes).
 
 getChildren takes child names from the children cache (children.go):
 per parent a copy-on-write B-tree kept by the hub from the same events,
@@ -213,7 +216,10 @@ delivers events since CVE-2024-23944; the hub keeps every ACL that is not
 world:anyone:cdrwa in memory, from the same etcd watch, to judge. A watch set by a read (ReadOptions.Watcher) holds its events until
 the caller has queued the read's reply (the result's Armed.Arm). If etcd compacts past
 the hub (it fell minutes behind), every one-shot watch fires and the hub
-resumes from the current revision.
+resumes from the current revision. The hub also lists each Watcher's
+watches, as ZooKeeper's WatchManager lists each watcher's paths, so that
+a connection that closes (Forget) costs its own watches, not a scan of
+every watch on the node.
 
 For monitoring (ZooKeeper's mntr, wchs, wchc, wchp; stats.go): WatchCount
 counts the node's watches, DataWatches lists those ZooKeeper keeps in its

@@ -112,7 +112,10 @@
 // token (expired, outdated auth revision, auth turned on meanwhile) is sent
 // once more with a fresh one: etcd refuses those before applying anything.
 // Streams (watch, lease keep-alive) get a valid token each time etcd asks
-// for their context. Whatever identity the namespace caller's context
+// for their context. The sessions' lease renewals (opening a session,
+// every ping) call the member's own renewal with that identity
+// (gateway.Config.LeaseRenew) rather than opening a keep-alive stream for
+// each. Whatever identity the namespace caller's context
 // carries (gRPC metadata, a TLS peer) is replaced, so a caller never acts
 // as another etcd user through the namespace. Reads served from the
 // member's MVCC store (gateway.Config.LocalStore) are not checked by etcd
