@@ -759,6 +759,9 @@ func (h *hub) forget(w Watcher) {
 	defer h.mu.Unlock()
 	for _, en := range h.byWatcher[w] {
 		ws := h.tables[en.t][en.path]
+		if ws == nil {
+			continue
+		}
 		ws.del(w)
 		if ws.len() == 0 {
 			delete(h.tables[en.t], en.path)
