@@ -416,12 +416,13 @@ func (c *committer) stage() {
 	c.queue = c.queue[took:]
 }
 
-// readAhead returns how many of the first requests waiting a batch that
-// has taken have requests, reading nkeys keys, reads next, and the keys it
-// then reads. It reads only what one transaction can compare (every key
-// read is compared, and etcd bounds a transaction's compares too), and
-// always one request into an empty batch. Requests beyond the budget
-// wait for the next batch, in order.
+// readAhead is for a batch that has taken have requests, which read
+// nkeys keys: it returns how many of the requests waiting, from the
+// first, the batch reads next, and the keys the batch then reads in all.
+// A batch reads only what one transaction can compare (every key read is
+// compared, and etcd bounds a transaction's compares too), and an empty
+// batch always reads one request. Requests beyond the budget wait for
+// the next batch, in order.
 func (c *committer) readAhead(have, nkeys int) (n, total int) {
 	budget := c.e.cfg.MaxBatchOps / 2
 	for n < len(c.queue) && have+n < maxBatchRequests && (have+n == 0 || nkeys+len(c.queue[n].keys) <= budget) {
