@@ -173,12 +173,38 @@ func (e *Engine) CheckSession(ctx context.Context, id int64, password []byte) er
 }
 
 // KeepAlive renews a session. ErrSessionExpired if it has expired.
+//
+// The session's record, which names its leases, is read from the
+// embedded member's store as it stands (a serializable read), not by a
+// linearizable read: every ping of every session renews, and a
+// linearizable read is a round to the Raft leader of its own, on top of
+// the renewal's (the leader confirms its leadership for it). A record
+// deleted moments ago on another node may still be read here: the
+// renewal then succeeds once more, and the next one finds the record
+// gone. A session whose lease has expired is found by the renewal itself.
 func (e *Engine) KeepAlive(ctx context.Context, id int64) error {
-	rec, err := e.session(ctx, id)
+	rec, err := e.sessionHere(ctx, id)
 	if err != nil {
 		return err
 	}
 	return e.renew(ctx, id, rec)
+}
+
+// sessionHere is session, read from the embedded member's store without a
+// round to the Raft leader when there is one (Config.LocalStore).
+func (e *Engine) sessionHere(ctx context.Context, id int64) (schema.Session, error) {
+	if e.cfg.LocalStore == nil {
+		return e.session(ctx, id)
+	}
+	resp, err := localRead(ctx, e.cfg.LocalStore, 0, []string{schema.SessionKey(id)}, nil)
+	if err != nil {
+		return schema.Session{}, fmt.Errorf("reading session: %w", err)
+	}
+	kvs := resp.Responses[0].GetResponseRange().GetKvs()
+	if len(kvs) == 0 {
+		return schema.Session{}, schema.ErrSessionExpired
+	}
+	return schema.UnmarshalSession(kvs[0].Value)
 }
 
 // renew renews both leases of session id, whose record is rec, together.
