@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/zkgate/zkgate/schema"
@@ -135,10 +136,16 @@ func (e *Engine) session(ctx context.Context, id int64) (schema.Session, error) 
 	if err != nil {
 		return schema.Session{}, fmt.Errorf("reading session: %w", err)
 	}
-	if len(resp.Kvs) == 0 {
+	return sessionRecord(resp.Kvs)
+}
+
+// sessionRecord is the session record a read of its key found
+// (ErrSessionExpired: none).
+func sessionRecord(kvs []*mvccpb.KeyValue) (schema.Session, error) {
+	if len(kvs) == 0 {
 		return schema.Session{}, schema.ErrSessionExpired
 	}
-	return schema.UnmarshalSession(resp.Kvs[0].Value)
+	return schema.UnmarshalSession(kvs[0].Value)
 }
 
 // ResumeSession checks a session id and password, as a client reconnecting
@@ -200,11 +207,7 @@ func (e *Engine) sessionHere(ctx context.Context, id int64) (schema.Session, err
 	if err != nil {
 		return schema.Session{}, fmt.Errorf("reading session: %w", err)
 	}
-	kvs := resp.Responses[0].GetResponseRange().GetKvs()
-	if len(kvs) == 0 {
-		return schema.Session{}, schema.ErrSessionExpired
-	}
-	return schema.UnmarshalSession(kvs[0].Value)
+	return sessionRecord(resp.Responses[0].GetResponseRange().GetKvs())
 }
 
 // renew renews both leases of session id, whose record is rec, together.
